@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Thrown when the environment does not describe a runnable service. The message
+ * names every offending variable so an operator can fix them all in one go.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates configuration from the environment, once, at start-up.
+ *
+ * Each key of `shape` is the environment variable's name, so error messages name
+ * exactly what to set. Empty strings count as unset, which lets `FOO=` in a shell
+ * fall back to the default instead of failing on an empty value.
+ */
+export function readEnv<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    input[key] = value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = issue.path.join('.') || '(environment)';
+      return `  ${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** A TCP port; 0 asks the OS for a free one (used by tests). */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+/** An absolute http(s) URL. */
+export const httpUrl = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** A PostgreSQL connection URL. */
+export const postgresUrl = () =>
+  z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
+
+/** Boolean flags written the way shells and .env files write them. */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback);
+
+export const nodeEnv = () => z.enum(['development', 'production', 'test']).default('development');
+
+export const logLevel = () =>
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

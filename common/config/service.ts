@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
+import type { DatabaseTarget } from '../db/connect';
+import { flag, logLevel, nodeEnv, port, readEnv } from './env';
+
+/** Settings every subgraph process has. */
+export interface SubgraphConfig {
+  name: string;
+  host: string;
+  port: number;
+  production: boolean;
+  logLevel: string;
+  prettyLogs: boolean;
+  database: DatabaseTarget;
+  /** Seed demo data when an embedded database is created. */
+  seedOnEmpty: boolean;
+  bodyLimit: string;
+}
+
+export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
+  name: string;
+  defaultPort: number;
+}
+
+/** Reads one subgraph's configuration, failing fast with the variables' names. */
+export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
+  const portVar = `${spec.envPrefix}_PORT`;
+  const raw = readEnv(
+    {
+      [portVar]: port(spec.defaultPort),
+      HOST: z.string().default('127.0.0.1'),
+      NODE_ENV: nodeEnv(),
+      LOG_LEVEL: logLevel(),
+      LOG_PRETTY: flag(false),
+      SEED_ON_EMPTY: flag(true),
+      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+    },
+    env,
+  ) as Record<string, unknown>;
+  return {
+    name: spec.name,
+    host: raw.HOST as string,
+    port: raw[portVar] as number,
+    production: raw.NODE_ENV === 'production',
+    logLevel: raw.LOG_LEVEL as string,
+    prettyLogs: raw.LOG_PRETTY as boolean,
+    database: databaseTargetFromEnv(spec, env),
+    seedOnEmpty: raw.SEED_ON_EMPTY as boolean,
+    bodyLimit: raw.BODY_LIMIT as string,
+  };
+}

@@ -1,0 +1,64 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
+
+/** Where a subgraph keeps its data. */
+export type DatabaseTarget =
+  /** Embedded PGlite: a data directory of its own, or `memory://` for throw-away data. */
+  | { kind: 'embedded'; dataDir: string }
+  /** A PostgreSQL database; the subgraph lives in its own schema of it. */
+  | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+
+export interface Database {
+  readonly target: DatabaseTarget;
+  /** Driver adapter for the subgraph's generated PrismaClient. */
+  readonly adapter: PrismaPg | PrismaPGlite;
+  /** Plain SQL access for migrations and start-up checks. */
+  readonly runner: SqlRunner;
+  close(): Promise<void>;
+}
+
+/** A log-safe description of the target: never includes credentials. */
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.kind === 'embedded') return `embedded PGlite at ${target.dataDir}`;
+  const url = new URL(target.url);
+  return `PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname} schema ${target.schema}`;
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'embedded' ? openEmbedded(target) : openPostgres(target);
+}
+
+async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>): Promise<Database> {
+  if (!target.dataDir.startsWith('memory://')) await mkdir(target.dataDir, { recursive: true });
+  const db = new PGlite(target.dataDir);
+  await db.waitReady;
+  return {
+    target,
+    adapter: new PrismaPGlite(db),
+    runner: pgliteRunner(db),
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+  // Every connection searches the subgraph's schema first, so raw SQL and the
+  // migrations (which name tables unqualified) land in that schema, not `public`.
+  const options = `-c search_path=${quoteIdent(target.schema)}`;
+  const client = new pg.Client({ connectionString: target.url, options });
+  await client.connect();
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
+  const pool = new pg.Pool({ connectionString: target.url, options, max: target.poolSize });
+  return {
+    target,
+    adapter: new PrismaPg(pool, { schema: target.schema }),
+    runner: postgresRunner(client),
+    async close() {
+      await client.end();
+      await pool.end();
+    },
+  };
+}

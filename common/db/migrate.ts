@@ -1,0 +1,115 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SqlRunner } from './sql';
+
+/**
+ * Applies committed Prisma migrations (`<folder>/migration.sql`, in name order)
+ * and records them in Prisma's own `_prisma_migrations` table, so the history is
+ * the one `prisma migrate deploy` would have written and Prisma's tools see it as
+ * clean. We need no schema-engine binary, which offline machines cannot download.
+ */
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+export interface MigrationResult {
+  /** Folders applied by this run, in order. */
+  applied: string[];
+  /** True when the database had no migration applied before this run. */
+  wasEmpty: boolean;
+}
+
+interface AppliedRow extends Record<string, unknown> {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+}
+
+// Same key Prisma's engine uses, so our runner and Prisma's never migrate at once.
+const ADVISORY_LOCK_KEY = 72707369;
+
+const HISTORY_TABLE = `
+CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+);`;
+
+export async function readMigrations(dir: string): Promise<{ name: string; sql: string; checksum: string }[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const folders = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  return Promise.all(
+    folders.map(async (name) => {
+      const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    }),
+  );
+}
+
+/**
+ * Brings the database (in the runner's current search_path) up to date.
+ * Refuses to continue past a failed or edited migration: those need a human.
+ */
+export async function applyMigrations(runner: SqlRunner, migrationsDir: string): Promise<MigrationResult> {
+  const migrations = await readMigrations(migrationsDir);
+  if (runner.dialect === 'postgres') await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
+  try {
+    await runner.exec(HISTORY_TABLE);
+    const rows = await runner.query<AppliedRow>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
+    );
+    const done = new Map<string, AppliedRow>();
+    for (const row of rows) {
+      if (row.rolled_back_at) continue;
+      if (!row.finished_at) {
+        throw new MigrationError(
+          `Migration ${row.migration_name} started but did not finish; resolve it before migrating again.`,
+        );
+      }
+      done.set(row.migration_name, row);
+    }
+    for (const row of done.values()) {
+      const local = migrations.find((m) => m.name === row.migration_name);
+      if (!local) throw new MigrationError(`Migration ${row.migration_name} is applied but missing from ${migrationsDir}.`);
+      if (local.checksum !== row.checksum) {
+        throw new MigrationError(`Migration ${row.migration_name} was edited after it was applied (checksum differs).`);
+      }
+    }
+
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.name)) continue;
+      // One transaction per migration: Postgres DDL is transactional, so a failing
+      // migration leaves neither half a schema nor a history row behind.
+      await runner.exec('BEGIN');
+      try {
+        await runner.exec(migration.sql);
+        await runner.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), 1)`,
+          [randomUUID(), migration.checksum, migration.name],
+        );
+        await runner.exec('COMMIT');
+      } catch (error) {
+        await runner.exec('ROLLBACK');
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new MigrationError(`Migration ${migration.name} failed: ${reason}`);
+      }
+      applied.push(migration.name);
+    }
+    return { applied, wasEmpty: done.size === 0 };
+  } finally {
+    if (runner.dialect === 'postgres') await runner.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]);
+  }
+}

@@ -1,0 +1,19 @@
+import { graphError, type GraphError } from './catalog';
+
+export * from './catalog';
+
+/** Shorthands for the errors resolvers throw most; all go through the catalog. */
+export const invalidArgument = (message: string, details?: Record<string, unknown>): GraphError =>
+  graphError('INVALID_ARGUMENT', message, details);
+
+export const outOfRange = (message: string, details?: Record<string, unknown>): GraphError =>
+  graphError('OUT_OF_RANGE', message, details);
+
+export const notFound = (entity: string, id: string): GraphError =>
+  graphError('NOT_FOUND', `${entity} ${id} does not exist.`, { entity, id });
+
+export const alreadyExists = (entity: string, fields: string[]): GraphError =>
+  graphError('ALREADY_EXISTS', `A ${entity} with the same ${fields.join(', ')} already exists.`, {
+    entity,
+    fields,
+  });

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { invalidArgument } from '../errors';
+
+/**
+ * Validates a resolver argument against a zod schema, turning the first problem
+ * into an INVALID_ARGUMENT error that names the offending field, so nothing is
+ * written when the input is wrong.
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, argument: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [argument, ...(issue?.path ?? []).map(String)].join('.');
+  throw invalidArgument(`Invalid ${field}: ${issue?.message ?? 'invalid value'}.`, { argument, field });
+}
+
+/** Ids are UUIDs; anything else cannot name an entity of this graph. */
+export const idSchema = z.uuid({ error: 'must be a valid id' });
+
+/** Validates an `ID` argument. */
+export function parseId(value: unknown, argument = 'id'): string {
+  return validate(idSchema, value, argument);
+}
+
+/** Whether a value could be an id at all (reference resolution skips the rest). */
+export function isId(value: unknown): value is string {
+  return idSchema.safeParse(value).success;
+}
+
+/** A trimmed, bounded, non-empty single-line text. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' });

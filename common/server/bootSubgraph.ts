@@ -1,0 +1,78 @@
+import { applyMigrations } from '../db/migrate';
+import { describeTarget, openDatabase, type Database } from '../db/connect';
+import type { SubgraphConfig } from '../config/service';
+import { createLogger, type Logger } from '../logging/logger';
+import { listen, type RunningServer } from './http';
+import type { DependencyState } from './health';
+import type { SubgraphApp } from './subgraph';
+
+/** The part of a generated PrismaClient the boot sequence needs. */
+export interface PrismaLike {
+  $disconnect(): Promise<void>;
+}
+
+export interface SubgraphModule<P extends PrismaLike> {
+  migrationsDir: string;
+  createPrisma(adapter: Database['adapter']): P;
+  build(deps: { prisma: P; log: Logger; config: SubgraphConfig; ready: () => Promise<Record<string, DependencyState>> }): Promise<SubgraphApp>;
+  seed(prisma: P, log: Logger): Promise<void>;
+}
+
+export interface BootedSubgraph<P extends PrismaLike> extends RunningServer {
+  prisma: P;
+  log: Logger;
+  /** Stops taking requests, finishes in-flight ones, closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the subgraph's database, applies pending migrations, seeds a new
+ * embedded database, and starts serving. Shared by `npm start` and the tests.
+ */
+export async function bootSubgraph<P extends PrismaLike>(
+  module: SubgraphModule<P>,
+  config: SubgraphConfig,
+  log: Logger = createLogger({ service: config.name, level: config.logLevel, pretty: config.prettyLogs }),
+): Promise<BootedSubgraph<P>> {
+  log.info({ database: describeTarget(config.database) }, 'opening database');
+  const database = await openDatabase(config.database);
+  let prisma: P | undefined;
+  try {
+    const migrated = await applyMigrations(database.runner, module.migrationsDir);
+    if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
+
+    prisma = module.createPrisma(database.adapter);
+    if (migrated.wasEmpty && config.database.kind === 'embedded' && config.seedOnEmpty) {
+      await module.seed(prisma, log);
+    }
+
+    const ready = async (): Promise<Record<string, DependencyState>> => {
+      try {
+        await database.runner.query('SELECT 1');
+        return { database: 'up' };
+      } catch {
+        return { database: 'down' };
+      }
+    };
+    const { app, apollo } = await module.build({ prisma, log, config, ready });
+    const running = await listen(app, config.host, config.port);
+    log.info({ url: `${running.url}/graphql` }, `${config.name} subgraph ready`);
+
+    const client = prisma;
+    return {
+      ...running,
+      prisma: client,
+      log,
+      async stop() {
+        await running.close();
+        await apollo.stop();
+        await client.$disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await prisma?.$disconnect().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

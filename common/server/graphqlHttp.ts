@@ -1,0 +1,35 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { STATUS, type StatusCode } from '../errors';
+
+/** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
+export function errorBody(code: StatusCode, message: string) {
+  return { errors: [{ message, extensions: { code, grpcStatus: STATUS[code].grpcStatus } }] };
+}
+
+/** JSON body parsing with a size cap; GraphQL bodies are small. */
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({ limit });
+}
+
+/**
+ * Turns body-parser failures (bad JSON, too large) into GraphQL error
+ * responses instead of Express's HTML error page with a stack trace.
+ */
+export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.too.large') {
+    res.status(413).json(errorBody('RESOURCE_EXHAUSTED', 'The request body is too large.'));
+  } else if (type === 'entity.parse.failed') {
+    res.status(400).json(errorBody('INVALID_ARGUMENT', 'The request body is not valid JSON.'));
+  } else {
+    res.status(500).json(errorBody('INTERNAL', 'Internal error.'));
+  }
+};
+
+/** Answers unknown paths with a JSON 404 rather than Express's HTML page. */
+export function notFoundHandler(app: Express): void {
+  app.use((_req, res) => {
+    res.status(404).json(errorBody('NOT_FOUND', 'No such endpoint; GraphQL is served at /graphql.'));
+  });
+}

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface RunningServer {
+  readonly server: http.Server;
+  /** Base URL, e.g. `http://127.0.0.1:4001`; the real port when 0 was asked for. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Binds `app` to host:port (0 = any free port) and resolves once it listens. */
+export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${hostForUrl}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/**
+ * Runs a service's `main` and turns a start-up failure into one clear log line
+ * and a non-zero exit, instead of an unhandled rejection.
+ */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${name} failed to start: ${message}\n`);
+    process.exit(1);
+  });
+}
+
+/** Calls `stop` once on SIGINT/SIGTERM, then exits 0 (or 1 if stopping failed). */
+export function onShutdownSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

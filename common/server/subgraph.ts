@@ -1,0 +1,69 @@
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from '../logging/logger';
+import { createErrorFormatter } from './formatError';
+import { bodyErrorHandler, jsonBody, notFoundHandler } from './graphqlHttp';
+import { mountHealth, type ReadinessCheck } from './health';
+import { REQUEST_ID_HEADER, requestIdFrom } from './requestId';
+
+/** What every subgraph knows about the request it serves. */
+export interface RequestInfo {
+  requestId: string;
+}
+
+export interface SubgraphAppOptions<Ctx extends BaseContext> {
+  name: string;
+  schema: GraphQLSchema;
+  log: Logger;
+  /** Builds the per-request context (fresh DataLoaders for every request). */
+  context: (request: RequestInfo) => Ctx;
+  ready: ReadinessCheck;
+  introspection: boolean;
+  bodyLimit: string;
+}
+
+export interface SubgraphApp {
+  app: Express;
+  apollo: ApolloServer<BaseContext>;
+}
+
+/**
+ * The HTTP side shared by all subgraphs: `/graphql` served by Apollo Server,
+ * `/health` and `/ready`, JSON errors for everything else. The caller decides
+ * where (and whether) to listen, so tests can use port 0.
+ */
+export async function createSubgraphApp<Ctx extends BaseContext>(
+  options: SubgraphAppOptions<Ctx>,
+): Promise<SubgraphApp> {
+  const apollo = new ApolloServer<Ctx>({
+    schema: options.schema,
+    introspection: options.introspection,
+    formatError: createErrorFormatter(options.log),
+    includeStacktraceInErrorResponses: false,
+    // Subgraphs are reached through the gateway, where Sandbox lives.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger: options.log,
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  mountHealth(app, options.name, options.ready);
+  app.use(
+    '/graphql',
+    jsonBody(options.bodyLimit),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+        res.setHeader(REQUEST_ID_HEADER, requestId);
+        return options.context({ requestId });
+      },
+    }),
+  );
+  app.use(bodyErrorHandler);
+  notFoundHandler(app);
+  return { app, apollo: apollo as unknown as ApolloServer<BaseContext> };
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from '../../common/config/env';
+
+/** Subgraph names as in supergraph.yaml, and the variable that overrides each one's URL. */
+export const SUBGRAPH_URL_VARIABLES = {
+  car: 'CAR_SUBGRAPH_URL',
+  'cost-center': 'COST_CENTER_SUBGRAPH_URL',
+  user: 'USER_SUBGRAPH_URL',
+} as const;
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  production: boolean;
+  logLevel: string;
+  prettyLogs: boolean;
+  /** The composed supergraph the gateway serves. */
+  supergraphPath: string;
+  /** Per-subgraph routing URLs that replace the ones in the supergraph. */
+  subgraphUrls: Partial<Record<string, string>>;
+  introspection: boolean;
+  /** Apollo Sandbox on GET /graphql. */
+  landingPage: boolean;
+  bodyLimit: string;
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const raw = readEnv(
+    {
+      GATEWAY_PORT: port(4000),
+      HOST: z.string().default('127.0.0.1'),
+      NODE_ENV: nodeEnv(),
+      LOG_LEVEL: logLevel(),
+      LOG_PRETTY: flag(false),
+      SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
+      CAR_SUBGRAPH_URL: httpUrl().optional(),
+      COST_CENTER_SUBGRAPH_URL: httpUrl().optional(),
+      USER_SUBGRAPH_URL: httpUrl().optional(),
+      INTROSPECTION: flag(true).optional(),
+      LANDING_PAGE: flag(true).optional(),
+      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+    },
+    env,
+  );
+  const production = raw.NODE_ENV === 'production';
+  return {
+    host: raw.HOST,
+    port: raw.GATEWAY_PORT,
+    production,
+    logLevel: raw.LOG_LEVEL,
+    prettyLogs: raw.LOG_PRETTY,
+    supergraphPath: path.resolve(raw.SUPERGRAPH_PATH),
+    subgraphUrls: Object.fromEntries(
+      Object.entries(SUBGRAPH_URL_VARIABLES).map(([name, variable]) => [name, raw[variable]]),
+    ),
+    // Off in production unless explicitly enabled.
+    introspection: raw.INTROSPECTION ?? !production,
+    landingPage: raw.LANDING_PAGE ?? !production,
+    bodyLimit: raw.BODY_LIMIT,
+  };
+}

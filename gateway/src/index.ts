@@ -1,0 +1,16 @@
+import { createLogger } from '../../common/logging/logger';
+import { listen, onShutdownSignal, runMain } from '../../common/server/http';
+import { loadGatewayConfig } from './config';
+import { buildGateway } from './server';
+
+runMain('gateway', async () => {
+  const config = loadGatewayConfig();
+  const log = createLogger({ service: 'gateway', level: config.logLevel, pretty: config.prettyLogs });
+  const { app, apollo } = await buildGateway(config, log);
+  const running = await listen(app, config.host, config.port);
+  log.info({ url: `${running.url}/graphql` }, 'gateway ready');
+  onShutdownSignal(async () => {
+    await running.close();
+    await apollo.stop();
+  });
+});

@@ -1,0 +1,11 @@
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '../../../common/config/service';
+
+export const CAR_SUBGRAPH: SubgraphConfigSpec = {
+  name: 'car',
+  envPrefix: 'CAR',
+  defaultPort: 4001,
+  dataFolder: 'car',
+  defaultSchema: 'car',
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig => subgraphConfigFromEnv(CAR_SUBGRAPH, env);

@@ -1,0 +1,8 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import type { Resolvers } from '../__generated__/resolvers-types';
+import { Car } from './car';
+import { CostCenter } from './costCenter';
+import { Mutation } from './mutation';
+import { Query } from './query';
+
+export const resolvers: Resolvers = { DateTime: DateTimeResolver, Query, Mutation, Car, CostCenter };

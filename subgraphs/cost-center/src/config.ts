@@ -1,0 +1,12 @@
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '../../../common/config/service';
+
+export const COST_CENTER_SUBGRAPH: SubgraphConfigSpec = {
+  name: 'cost-center',
+  envPrefix: 'COST_CENTER',
+  defaultPort: 4002,
+  dataFolder: 'cost-center',
+  defaultSchema: 'cost_center',
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig =>
+  subgraphConfigFromEnv(COST_CENTER_SUBGRAPH, env);

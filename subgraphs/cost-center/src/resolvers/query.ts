@@ -1,0 +1,38 @@
+import { invalidArgument } from '../../../../common/errors';
+import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
+import { parseId, validate } from '../../../../common/graphql/validate';
+import type { Prisma } from '../__generated__/prisma/client';
+import type { QueryResolvers } from '../__generated__/resolvers-types';
+import { costCenterOrder } from '../order';
+import { costCenterCode, costCenterFilter } from '../validation';
+
+export const Query: QueryResolvers = {
+  costCenter: (_parent, { id, code }, { loaders }) => {
+    if ((id == null) === (code == null)) {
+      throw invalidArgument('Give exactly one of `id` and `code`.', { argument: id == null ? 'id' : 'code' });
+    }
+    return id != null
+      ? loaders.costCenterById.load(parseId(id))
+      : loaders.costCenterByCode.load(validate(costCenterCode, code, 'code'));
+  },
+
+  costCenters: async (_parent, args, { prisma }) => {
+    const order = costCenterOrder(args.orderBy);
+    const page = parsePage(args, order);
+    const filter = validate(costCenterFilter, args.filter, 'filter');
+    const where: Prisma.CostCenterWhereInput = {
+      ...(filter?.societyName ? { societyName: { contains: filter.societyName, mode: 'insensitive' } } : {}),
+      ...(filter?.managerId ? { managerId: filter.managerId } : {}),
+    };
+    const pageWhere = page.after ? (afterCursorWhere(order, page.after) as Prisma.CostCenterWhereInput) : {};
+    const [rows, totalCount] = await Promise.all([
+      prisma.costCenter.findMany({
+        where: { AND: [where, pageWhere] },
+        orderBy: orderByClause(order) as Prisma.CostCenterOrderByWithRelationInput[],
+        take: page.first + 1,
+      }),
+      prisma.costCenter.count({ where }),
+    ]);
+    return toConnection(rows, page, order, totalCount);
+  },
+};

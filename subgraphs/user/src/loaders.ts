@@ -1,0 +1,12 @@
+import { byIdLoader } from '../../../common/graphql/loaders';
+import type { User } from './__generated__/prisma/client';
+import type { PrismaClient } from './prisma';
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/** Per-request loaders: every lookup of a request shares one batch per kind. */
+export function createLoaders(prisma: PrismaClient) {
+  return {
+    userById: byIdLoader<User>((ids) => prisma.user.findMany({ where: { id: { in: [...ids] } } })),
+  };
+}

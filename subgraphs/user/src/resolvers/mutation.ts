@@ -1,0 +1,25 @@
+import { withDatabaseErrors } from '../../../../common/errors/database';
+import { parseId, validate } from '../../../../common/graphql/validate';
+import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { createUserInput, updateUserInput } from '../validation';
+
+export const Mutation: MutationResolvers = {
+  createUser: async (_parent, { input }, { prisma }) => {
+    const data = validate(createUserInput, input, 'input');
+    return withDatabaseErrors('User', () => prisma.user.create({ data }));
+  },
+
+  updateUser: async (_parent, args, { prisma }) => {
+    const id = parseId(args.id);
+    const data = validate(updateUserInput, args.input, 'input');
+    return withDatabaseErrors('User', () =>
+      prisma.user.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }),
+    );
+  },
+
+  deleteUser: async (_parent, args, { prisma }) => {
+    const id = parseId(args.id);
+    await withDatabaseErrors('User', () => prisma.user.delete({ where: { id }, select: { id: true } }));
+    return id;
+  },
+};

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { text } from '../../../common/graphql/validate';
+
+const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
+  error: 'must be lower-case letters, digits, dots, dashes or underscores',
+});
+const email = z.string().trim().toLowerCase().max(254).pipe(z.email({ error: 'must be a valid email address' }));
+const group = text(64).regex(/^[a-z][a-z0-9-]*$/, { error: 'must be a lower-case group name' });
+const groups = z
+  .array(group)
+  .max(20)
+  .transform((list) => [...new Set(list)]);
+
+export const createUserInput = z.object({
+  username,
+  email,
+  groups: groups.nullish().transform((list) => list ?? []),
+});
+
+export const updateUserInput = z.object({
+  username: username.optional(),
+  email: email.optional(),
+  groups: groups.optional(),
+  isActive: z.boolean().optional(),
+});
+
+export const userFilter = z
+  .object({
+    isActive: z.boolean().nullish(),
+    group: group.nullish(),
+  })
+  .nullish();

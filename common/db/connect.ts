@@ -16,8 +16,10 @@ export interface Database {
   readonly target: DatabaseTarget;
   /** Driver adapter for the subgraph's generated PrismaClient. */
   readonly adapter: PrismaPg | PrismaPGlite;
-  /** Plain SQL access for migrations and start-up checks. */
+  /** One dedicated session for migrations and seeding checks. */
   readonly runner: SqlRunner;
+  /** Resolves when the database answers a trivial query (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,8 +30,11 @@ export function describeTarget(target: DatabaseTarget): string {
   return `PostgreSQL ${url.hostname}:${url.port || '5432'}${url.pathname} schema ${target.schema}`;
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'embedded' ? openEmbedded(target) : openPostgres(target);
+/** Called for connection errors that happen between queries (e.g. the server restarted). */
+export type ConnectionErrorHandler = (error: Error) => void;
+
+export async function openDatabase(target: DatabaseTarget, onError: ConnectionErrorHandler = () => {}): Promise<Database> {
+  return target.kind === 'embedded' ? openEmbedded(target) : openPostgres(target, onError);
 }
 
 async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>): Promise<Database> {
@@ -40,22 +45,36 @@ async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }
     target,
     adapter: new PrismaPGlite(db),
     runner: pgliteRunner(db),
+    ping: async () => {
+      await db.query('SELECT 1');
+    },
     close: () => db.close(),
   };
 }
 
-async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Database> {
+async function openPostgres(
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  onError: ConnectionErrorHandler,
+): Promise<Database> {
   // Every connection searches the subgraph's schema first, so raw SQL and the
   // migrations (which name tables unqualified) land in that schema, not `public`.
   const options = `-c search_path=${quoteIdent(target.schema)}`;
   const client = new pg.Client({ connectionString: target.url, options });
+  // An idle connection that dies (server restart, admin kill) emits 'error';
+  // unhandled, that would crash the process instead of failing one request.
+  client.on('error', onError);
   await client.connect();
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
   const pool = new pg.Pool({ connectionString: target.url, options, max: target.poolSize });
+  pool.on('error', onError);
   return {
     target,
     adapter: new PrismaPg(pool, { schema: target.schema }),
     runner: postgresRunner(client),
+    // Through the pool, which replaces dead connections, unlike the migration session.
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
     async close() {
       await client.end();
       await pool.end();

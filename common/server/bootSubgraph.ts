@@ -35,7 +35,9 @@ export async function bootSubgraph<P extends PrismaLike>(
   log: Logger = createLogger({ service: config.name, level: config.logLevel, pretty: config.prettyLogs }),
 ): Promise<BootedSubgraph<P>> {
   log.info({ database: describeTarget(config.database) }, 'opening database');
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, (error) =>
+    log.warn({ err: error }, 'database connection lost; it will be re-established on the next query'),
+  );
   let prisma: P | undefined;
   try {
     const migrated = await applyMigrations(database.runner, module.migrationsDir);
@@ -48,7 +50,7 @@ export async function bootSubgraph<P extends PrismaLike>(
 
     const ready = async (): Promise<Record<string, DependencyState>> => {
       try {
-        await database.runner.query('SELECT 1');
+        await database.ping();
         return { database: 'up' };
       } catch {
         return { database: 'down' };
@@ -68,6 +70,7 @@ export async function bootSubgraph<P extends PrismaLike>(
         await apollo.stop();
         await client.$disconnect();
         await database.close();
+        log.info(`${config.name} subgraph stopped`);
       },
     };
   } catch (error) {

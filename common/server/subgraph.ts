@@ -1,6 +1,6 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
@@ -43,8 +43,11 @@ export async function createSubgraphApp<Ctx extends BaseContext>(
     introspection: options.introspection,
     formatError: createErrorFormatter(options.log),
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo, then the database.
+    stopOnTerminationSignals: false,
     // Subgraphs are reached through the gateway, where Sandbox lives.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No Apollo Studio here: no federated traces to compute.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     logger: options.log,
   });
   await apollo.start();

@@ -12,5 +12,6 @@ runMain('gateway', async () => {
   onShutdownSignal(async () => {
     await running.close();
     await apollo.stop();
+    log.info('gateway stopped');
   });
 });

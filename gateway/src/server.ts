@@ -36,6 +36,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo, then the database.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(log),
     logger: log,
     plugins: [

@@ -66,7 +66,6 @@ export type CarOrderField =
   | 'CREATED_AT'
   | 'MODEL';
 
-/** The car subgraph contributes a cost center's cars. */
 export type CostCenter = {
   __typename?: 'CostCenter';
   /** Cars billed to this cost center, oldest first. */
@@ -75,7 +74,6 @@ export type CostCenter = {
 };
 
 
-/** The car subgraph contributes a cost center's cars. */
 export type CostCenterCarsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;

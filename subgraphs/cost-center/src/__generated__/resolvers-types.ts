@@ -131,7 +131,6 @@ export type UpdateCostCenterInput = {
   societyName?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** The cost-center subgraph contributes the cost centers a user manages. */
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SubgraphConfig } from '../../common/config/service';
+import { openDatabase } from '../../common/db/connect';
+import { applyMigrations } from '../../common/db/migrate';
+import { bootSubgraph } from '../../common/server/bootSubgraph';
+import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
+import { carSubgraph } from '../../subgraphs/car/src/server';
+import { BACKENDS } from '../support/config';
+import { createTestDatabases } from '../support/databases';
+import { silentLogger, SUBGRAPHS } from '../support/subgraphs';
+
+const SEEDED = [
+  { name: 'car', table: 'car', expected: seedCars.length },
+  { name: 'cost-center', table: 'cost_center', expected: seedCostCenters.length },
+  { name: 'user', table: 'app_user', expected: seedUsers.length },
+] as const;
+
+describe('demo data', () => {
+  it('is a realistic fleet: at least 4 cost centers, 6 users and 40 cars, all references resolvable', () => {
+    expect(seedCostCenters.length).toBeGreaterThanOrEqual(4);
+    expect(seedUsers.length).toBeGreaterThanOrEqual(6);
+    expect(seedCars.length).toBeGreaterThanOrEqual(40);
+    for (const car of seedCars) expect(seedCostCenters.map((c) => c.id)).toContain(car.costCenterId);
+    for (const center of seedCostCenters) expect(seedUsers.map((u) => u.id)).toContain(center.managerId);
+  });
+
+  it.each(BACKENDS)('seeds idempotently (%s)', async (backend) => {
+    const databases = await createTestDatabases(backend);
+    try {
+      for (const { name, table, expected } of SEEDED) {
+        const { module, spec } = SUBGRAPHS[name];
+        const database = await openDatabase(databases.target(spec.defaultSchema));
+        const prisma = module.createPrisma(database.adapter);
+        const rows = async () =>
+          (await database.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]!.n;
+        try {
+          await applyMigrations(database.runner, module.migrationsDir);
+          await module.seed(prisma as never, silentLogger(name));
+          expect(await rows()).toBe(expected);
+          await module.seed(prisma as never, silentLogger(name));
+          expect(await rows()).toBe(expected);
+        } finally {
+          await prisma.$disconnect();
+          await database.close();
+        }
+      }
+    } finally {
+      await databases.drop();
+    }
+  });
+
+  it('is loaded on the first start of an empty embedded database, and only then', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-seed-'));
+    const config: SubgraphConfig = {
+      name: 'car',
+      host: '127.0.0.1',
+      port: 0,
+      production: false,
+      logLevel: 'silent',
+      prettyLogs: false,
+      database: { kind: 'embedded', dataDir },
+      seedOnEmpty: true,
+      bodyLimit: '1mb',
+    };
+    try {
+      const first = await bootSubgraph(carSubgraph, config, silentLogger('car'));
+      const prisma = first.prisma as CarPrisma;
+      expect(await prisma.car.count()).toBe(seedCars.length);
+      await prisma.car.delete({ where: { id: seedCars[0]!.id } });
+      await first.stop();
+
+      const second = await bootSubgraph(carSubgraph, config, silentLogger('car'));
+      expect(await (second.prisma as CarPrisma).car.count()).toBe(seedCars.length - 1);
+      await second.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

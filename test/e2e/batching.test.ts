@@ -1,0 +1,67 @@
+import { seedCostCenters } from '../../common/seed/fleet';
+import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+import { dataOf } from '../support/graphql';
+import type { SubgraphName } from '../support/subgraphs';
+
+const DEEP_QUERY = `query($first: Int) {
+  cars(first: $first) {
+    edges { node { brand costCenter { code manager { username managedCostCenters { code } } } } }
+  }
+}`;
+
+describe.each(BACKENDS)('batching: SQL statements per request do not grow with the items (%s)', (backend) => {
+  let graph: TestGraph;
+
+  beforeAll(async () => {
+    graph = await startGraph(backend, { seed: true });
+    // 40 seeded cars plus 80 more, so that a page of 100 is full.
+    const prisma = graph.subgraphs.car.prisma as CarPrisma;
+    await prisma.car.createMany({
+      data: Array.from({ length: 80 }, (_, i) => ({
+        brand: 'Kia',
+        model: `Niro ${i}`,
+        costCenterId: seedCostCenters[i % seedCostCenters.length]!.id,
+      })),
+    });
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  async function statementsFor(first: number): Promise<Record<SubgraphName, number>> {
+    for (const subgraph of Object.values(graph.subgraphs)) subgraph.statements.reset();
+    const data = dataOf(
+      await graph.query<{ cars: { edges: { node: { costCenter: { manager: unknown } } }[] } }>(DEEP_QUERY, { first }),
+    );
+    expect(data.cars.edges).toHaveLength(first);
+    expect(data.cars.edges.every((edge) => edge.node.costCenter.manager)).toBe(true);
+    return {
+      car: graph.subgraphs.car.statements.count,
+      'cost-center': graph.subgraphs['cost-center'].statements.count,
+      user: graph.subgraphs.user.statements.count,
+    };
+  }
+
+  it('costs each subgraph the same small number of statements for 10 cars as for 100', async () => {
+    const ten = await statementsFor(10);
+    const hundred = await statementsFor(100);
+    expect(hundred).toEqual(ten);
+    // cars page + count; cost centers by id, then by manager; users by id.
+    for (const count of Object.values(hundred)) expect(count).toBeLessThanOrEqual(3);
+    for (const count of Object.values(hundred)) expect(count).toBeGreaterThan(0);
+  });
+
+  it('batches a cost center list’s cars into a constant number of statements', async () => {
+    const query = `{ costCenters(first: 5) { edges { node { code cars(first: 3) { totalCount edges { node { id } } } } } } }`;
+    graph.subgraphs.car.statements.reset();
+    const data = dataOf(
+      await graph.query<{ costCenters: { edges: { node: { cars: { edges: unknown[] } } }[] } }>(query),
+    );
+    expect(data.costCenters.edges).toHaveLength(seedCostCenters.length);
+    expect(data.costCenters.edges.every((edge) => edge.node.cars.edges.length === 3)).toBe(true);
+    // One windowed page query and one grouped count, whatever the number of cost centers.
+    expect(graph.subgraphs.car.statements.count).toBe(2);
+  });
+});

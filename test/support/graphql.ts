@@ -1,0 +1,30 @@
+/** A GraphQL response as a client sees it. */
+export interface GraphQLResponse<Data = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data?: Data | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** Sends one GraphQL request over real HTTP, the way a frontend does. */
+export async function postGraphQL<Data = Record<string, unknown>>(
+  url: string,
+  body: { query: string; variables?: Record<string, unknown>; operationName?: string } | string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<Data>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const json = (await response.json()) as Omit<GraphQLResponse<Data>, 'status' | 'headers'>;
+  return { status: response.status, headers: response.headers, ...json };
+}
+
+/** The data of a response that must have succeeded; fails loudly with its errors otherwise. */
+export function dataOf<Data>(response: GraphQLResponse<Data>): Data {
+  if (response.errors?.length || !response.data) {
+    throw new Error(`Expected data, got HTTP ${response.status}: ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}

@@ -1,0 +1,61 @@
+import type { SubgraphConfig } from '../../common/config/service';
+import type { DatabaseTarget } from '../../common/db/connect';
+import { createLogger, type Logger } from '../../common/logging/logger';
+import { bootSubgraph, type BootedSubgraph, type PrismaLike } from '../../common/server/bootSubgraph';
+import type { DefinedSubgraph } from '../../common/server/defineSubgraph';
+import { CAR_SUBGRAPH } from '../../subgraphs/car/src/config';
+import { carSubgraph } from '../../subgraphs/car/src/server';
+import { COST_CENTER_SUBGRAPH } from '../../subgraphs/cost-center/src/config';
+import { costCenterSubgraph } from '../../subgraphs/cost-center/src/server';
+import { USER_SUBGRAPH } from '../../subgraphs/user/src/config';
+import { userSubgraph } from '../../subgraphs/user/src/server';
+import { StatementCounter } from './statementCounter';
+
+export const SUBGRAPHS = {
+  car: { module: carSubgraph, spec: CAR_SUBGRAPH },
+  'cost-center': { module: costCenterSubgraph, spec: COST_CENTER_SUBGRAPH },
+  user: { module: userSubgraph, spec: USER_SUBGRAPH },
+} as const;
+
+export type SubgraphName = keyof typeof SUBGRAPHS;
+
+export const silentLogger = (service: string): Logger => createLogger({ service, level: 'silent', pretty: false });
+
+export interface TestSubgraph extends BootedSubgraph<PrismaLike> {
+  /** SQL statements this subgraph has run (see StatementCounter). */
+  statements: StatementCounter;
+  graphqlUrl: string;
+}
+
+/**
+ * Boots one subgraph on a free port against `database`, counting its SQL
+ * statements. With `seed`, loads the demo fleet's slice for this subgraph.
+ */
+export async function startSubgraph(
+  name: SubgraphName,
+  database: DatabaseTarget,
+  options: { seed?: boolean; log?: Logger } = {},
+): Promise<TestSubgraph> {
+  const { module, spec } = SUBGRAPHS[name];
+  const statements = new StatementCounter();
+  const counted: DefinedSubgraph<PrismaLike> = {
+    ...(module as unknown as DefinedSubgraph<PrismaLike>),
+    createPrisma: (adapter) => (module as unknown as DefinedSubgraph<PrismaLike>).createPrisma(statements.wrap(adapter)),
+  };
+  const config: SubgraphConfig = {
+    name: spec.name,
+    host: '127.0.0.1',
+    port: 0,
+    production: false,
+    logLevel: 'silent',
+    prettyLogs: false,
+    database,
+    seedOnEmpty: false,
+    bodyLimit: '1mb',
+  };
+  const log = options.log ?? silentLogger(name);
+  const booted = await bootSubgraph(counted, config, log);
+  if (options.seed) await counted.seed(booted.prisma, log);
+  statements.reset();
+  return { ...booted, statements, graphqlUrl: `${booted.url}/graphql` };
+}

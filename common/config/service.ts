@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
-import { flag, logLevel, nodeEnv, port, readEnv } from './env';
+import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from './env';
+import { routingUrlOf, subgraphUrlVariable } from './routing';
 
 /** Settings every subgraph process has. */
 export interface SubgraphConfig {
@@ -15,11 +16,17 @@ export interface SubgraphConfig {
   /** Seed demo data when an embedded database is created. */
   seedOnEmpty: boolean;
   bodyLimit: string;
+  /** URLs of the other subgraphs this one calls, by subgraph name. */
+  peers: Record<string, string>;
+  /** How long a call to another subgraph may take. */
+  peerTimeoutMs: number;
 }
 
 export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
   name: string;
   defaultPort: number;
+  /** Subgraphs this one calls directly (for cross-service preconditions). */
+  peers: string[];
 }
 
 /** Reads one subgraph's configuration, failing fast with the variables' names. */
@@ -34,6 +41,8 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       LOG_PRETTY: flag(false),
       SEED_ON_EMPTY: flag(true),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+      PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
+      ...Object.fromEntries(spec.peers.map((peer) => [subgraphUrlVariable(peer), httpUrl().optional()])),
     },
     env,
   ) as Record<string, unknown>;
@@ -47,5 +56,9 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     database: databaseTargetFromEnv(spec, env),
     seedOnEmpty: raw.SEED_ON_EMPTY as boolean,
     bodyLimit: raw.BODY_LIMIT as string,
+    peers: Object.fromEntries(
+      spec.peers.map((peer) => [peer, (raw[subgraphUrlVariable(peer)] as string | undefined) ?? routingUrlOf(peer)]),
+    ),
+    peerTimeoutMs: raw.PEER_TIMEOUT_MS as number,
   };
 }

@@ -17,3 +17,10 @@ export const alreadyExists = (entity: string, fields: string[]): GraphError =>
     entity,
     fields,
   });
+
+/** The entity, or a NOT_FOUND error naming what was looked for. */
+export async function found<T>(entity: string, key: string, lookup: Promise<T | null>): Promise<T> {
+  const value = await lookup;
+  if (value === null) throw notFound(entity, key);
+  return value;
+}

@@ -35,3 +35,6 @@ export const text = (max: number) =>
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `must be at most ${max} characters` })
     .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' });
+
+/** An optimistic-concurrency revision a client read (1 on create, +1 per update). */
+export const expectedRevision = z.number().int().min(1, { error: 'must be at least 1' }).nullish();

@@ -6,6 +6,10 @@ import type { Logger } from '../logging/logger';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
 import type { Database } from '../db/connect';
+import { SubgraphClient } from '../peers/subgraphClient';
+
+/** Clients for the other subgraphs this one calls, by subgraph name. */
+export type Peers = Record<string, SubgraphClient>;
 
 export interface SubgraphDefinition<P extends PrismaLike, Ctx extends RequestInfo> {
   /** Absolute path of the subgraph's SDL file. */
@@ -14,7 +18,7 @@ export interface SubgraphDefinition<P extends PrismaLike, Ctx extends RequestInf
   migrationsDir: string;
   resolvers: object;
   createPrisma(adapter: Database['adapter']): P;
-  createContext(prisma: P, request: RequestInfo): Ctx;
+  createContext(prisma: P, request: RequestInfo, peers: Peers): Ctx;
   seed(prisma: P, log: Logger): Promise<void>;
 }
 
@@ -38,15 +42,22 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo>(
     migrationsDir: definition.migrationsDir,
     createPrisma: definition.createPrisma,
     seed: definition.seed,
-    build: ({ prisma, log, config, ready }) =>
-      createSubgraphApp({
+    build: ({ prisma, log, config, ready }) => {
+      // Built on first use: subgraphs that call each other can then be started in any order.
+      let peers: Peers | undefined;
+      const peerClients = (): Peers =>
+        (peers ??= Object.fromEntries(
+          Object.entries(config.peers).map(([name, url]) => [name, new SubgraphClient(name, url, config.peerTimeoutMs, log)]),
+        ));
+      return createSubgraphApp({
         name: config.name,
         schema,
         log,
         ready,
         introspection: !config.production,
         bodyLimit: config.bodyLimit,
-        context: (request) => definition.createContext(prisma, request),
-      }),
+        context: (request) => definition.createContext(prisma, request, peerClients()),
+      });
+    },
   };
 }

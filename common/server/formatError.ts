@@ -1,8 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import { MASKED_CODES, STATUS, statusCodeOf, type StatusCode } from '../errors';
-import type { Logger } from '../logging/logger';
+import { MASKED_CODES, PROTOCOL_CODES, STATUS, statusCodeOf, type StatusCode } from '../errors';
 
 // Apollo Server's own codes and what they mean in the graph's vocabulary.
 const APOLLO_CODES: Record<string, StatusCode> = {
@@ -11,39 +10,40 @@ const APOLLO_CODES: Record<string, StatusCode> = {
   [ApolloServerErrorCode.BAD_USER_INPUT]: 'INVALID_ARGUMENT',
   [ApolloServerErrorCode.BAD_REQUEST]: 'INVALID_ARGUMENT',
   [ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE]: 'INVALID_ARGUMENT',
-  [ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: 'UNIMPLEMENTED',
   [ApolloServerErrorCode.INTERNAL_SERVER_ERROR]: 'INTERNAL',
 };
 
 export const MASKED_MESSAGE = 'Internal error. Quote the request id when reporting it.';
 
-/**
- * Builds Apollo Server's `formatError`: every error leaving the service carries
- * a catalog code and gRPC number; internal ones are masked and their detail is
- * logged instead of sent.
- */
-export function createErrorFormatter(log: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const catalogCode =
-      original instanceof GraphQLError ? statusCodeOf(original) : statusCodeOf(formatted);
-    const apolloCode = formatted.extensions?.code;
-    const code: StatusCode =
-      catalogCode ?? (typeof apolloCode === 'string' ? APOLLO_CODES[apolloCode] : undefined) ?? 'INTERNAL';
+/** The catalog code an error will be sent with (INTERNAL when nothing better is known). */
+export function codeForError(formatted: GraphQLFormattedError, error: unknown): StatusCode {
+  const original = unwrapResolverError(error);
+  const fromCatalog = original instanceof GraphQLError ? statusCodeOf(original) : undefined;
+  const sent = formatted.extensions?.code;
+  if (fromCatalog) return fromCatalog;
+  if (typeof sent === 'string') return statusCodeOf(formatted) ?? PROTOCOL_CODES[sent] ?? APOLLO_CODES[sent] ?? 'INTERNAL';
+  return 'INTERNAL';
+}
 
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    if (MASKED_CODES.has(code)) {
-      log.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
-      return {
-        message: MASKED_MESSAGE,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code, grpcStatus: STATUS[code].grpcStatus },
-      };
-    }
+/**
+ * Apollo Server's `formatError` for every service: each error leaving it
+ * carries a catalog code and its gRPC number; internal ones are masked (their
+ * details are logged by the error-reporting plugin, never sent). Protocol codes
+ * that clients match verbatim (persisted queries) keep their name.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = codeForError(formatted, error);
+  const sentCode = formatted.extensions?.code;
+  const keptName = typeof sentCode === 'string' && sentCode in PROTOCOL_CODES ? sentCode : code;
+  const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
+  if (MASKED_CODES.has(code)) {
+    const { serviceName } = extensions;
     return {
-      ...formatted,
-      extensions: { ...extensions, code, grpcStatus: STATUS[code].grpcStatus },
+      message: MASKED_MESSAGE,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code, grpcStatus: STATUS[code].grpcStatus, ...(serviceName ? { serviceName } : {}) },
     };
-  };
+  }
+  return { ...formatted, extensions: { ...extensions, code: keptName, grpcStatus: STATUS[code].grpcStatus } };
 }

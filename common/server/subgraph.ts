@@ -4,7 +4,8 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
-import { createErrorFormatter } from './formatError';
+import { errorReportingPlugin } from './errorReportingPlugin';
+import { formatError } from './formatError';
 import { bodyErrorHandler, jsonBody, notFoundHandler } from './graphqlHttp';
 import { mountHealth, type ReadinessCheck } from './health';
 import { REQUEST_ID_HEADER, requestIdFrom } from './requestId';
@@ -14,7 +15,7 @@ export interface RequestInfo {
   requestId: string;
 }
 
-export interface SubgraphAppOptions<Ctx extends BaseContext> {
+export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   name: string;
   schema: GraphQLSchema;
   log: Logger;
@@ -35,19 +36,23 @@ export interface SubgraphApp {
  * `/health` and `/ready`, JSON errors for everything else. The caller decides
  * where (and whether) to listen, so tests can use port 0.
  */
-export async function createSubgraphApp<Ctx extends BaseContext>(
+export async function createSubgraphApp<Ctx extends RequestInfo>(
   options: SubgraphAppOptions<Ctx>,
 ): Promise<SubgraphApp> {
   const apollo = new ApolloServer<Ctx>({
     schema: options.schema,
     introspection: options.introspection,
-    formatError: createErrorFormatter(options.log),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo, then the database.
     stopOnTerminationSignals: false,
     // Subgraphs are reached through the gateway, where Sandbox lives.
     // No Apollo Studio here: no federated traces to compute.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      errorReportingPlugin<Ctx>(options.log),
+    ],
     logger: options.log,
   });
   await apollo.start();

@@ -9,6 +9,8 @@ export const SUBGRAPH_URL_VARIABLES = {
   user: 'USER_SUBGRAPH_URL',
 } as const;
 
+const timeout = () => z.coerce.number().int().min(1).max(600_000);
+
 export interface GatewayConfig {
   host: string;
   port: number;
@@ -19,6 +21,8 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** Per-subgraph routing URLs that replace the ones in the supergraph. */
   subgraphUrls: Partial<Record<string, string>>;
+  /** Per-subgraph deadlines in ms (SUBGRAPH_TIMEOUT_MS, overridden by e.g. CAR_SUBGRAPH_TIMEOUT_MS). */
+  subgraphTimeoutsMs: Record<string, number>;
   introspection: boolean;
   /** Apollo Sandbox on GET /graphql. */
   landingPage: boolean;
@@ -37,6 +41,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       CAR_SUBGRAPH_URL: httpUrl().optional(),
       COST_CENTER_SUBGRAPH_URL: httpUrl().optional(),
       USER_SUBGRAPH_URL: httpUrl().optional(),
+      SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
+      CAR_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
+      COST_CENTER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
+      USER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
       INTROSPECTION: flag(true).optional(),
       LANDING_PAGE: flag(true).optional(),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
@@ -54,6 +62,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     subgraphUrls: Object.fromEntries(
       Object.entries(SUBGRAPH_URL_VARIABLES).map(([name, variable]) => [name, raw[variable]]),
     ),
+    subgraphTimeoutsMs: {
+      car: raw.CAR_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
+      'cost-center': raw.COST_CENTER_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
+      user: raw.USER_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
+    },
     // Off in production unless explicitly enabled.
     introspection: raw.INTROSPECTION ?? !production,
     landingPage: raw.LANDING_PAGE ?? !production,

@@ -1,15 +1,90 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { StatusCode } from '../../common/errors';
+import type { Logger } from '../../common/logging/logger';
 import { REQUEST_ID_HEADER } from '../../common/server/requestId';
 import type { GatewayContext } from './context';
+import { fieldErrorsForFailedFetch } from './fieldErrors';
+
+export interface SubgraphDataSourceOptions {
+  name: string;
+  url: string;
+  /** The subgraph's deadline: past it, its fields fail with DEADLINE_EXCEEDED. */
+  timeoutMs: number;
+  log: Logger;
+}
+
+interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: GatewayGraphQLResponse['errors'];
+  extensions?: Record<string, unknown>;
+}
 
 /**
- * How the gateway calls a subgraph: the request id travels with every call so
- * one client request can be followed through every service's logs.
+ * How the gateway calls one subgraph. Unlike Apollo's RemoteGraphQLDataSource
+ * it never throws: a subgraph that is down, too slow, or answers with something
+ * that is not GraphQL yields per-field errors (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * CANCELLED) that the gateway places on the fields that needed it, while the
+ * rest of the response is served. Upstream bodies are logged, never forwarded.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if ('requestId' in context && typeof context.requestId === 'string') {
-      request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(private readonly options: SubgraphDataSourceOptions) {}
+
+  async process(request: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { name, url, timeoutMs, log } = this.options;
+    const context = 'requestId' in request.context ? request.context : undefined;
+    const query = request.request.query ?? '';
+    const signals = [AbortSignal.timeout(timeoutMs), ...(context?.signal ? [context.signal] : [])];
+
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
+        },
+        body: JSON.stringify({
+          query,
+          variables: request.request.variables,
+          operationName: request.request.operationName,
+        }),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      if (context?.signal.aborted) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
+        return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
+      }
+      log.warn({ subgraph: name, requestId: context?.requestId, err: error }, 'subgraph unreachable');
+      return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
     }
+
+    const body = await this.readBody(response);
+    if (body) return { data: body.data ?? undefined, errors: body.errors, extensions: body.extensions };
+    log.warn({ subgraph: name, requestId: context?.requestId, status: response.status }, 'subgraph answered without GraphQL');
+    return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+  }
+
+  /** The response as GraphQL, or null when it is not GraphQL (proxy error page, crash, ...). */
+  private async readBody(response: Response): Promise<GraphQLBody | null> {
+    try {
+      const body = (await response.json()) as unknown;
+      if (body && typeof body === 'object' && ('data' in body || 'errors' in body)) return body as GraphQLBody;
+    } catch {
+      // Not JSON: treated like an unreachable subgraph below.
+    }
+    return null;
+  }
+
+  private failed(
+    request: GraphQLDataSourceProcessOptions<GatewayContext>,
+    code: StatusCode,
+    message: string,
+  ): GatewayGraphQLResponse {
+    const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
+    return { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) };
   }
 }

@@ -64,6 +64,8 @@ describe('demo data', () => {
       database: { kind: 'embedded', dataDir },
       seedOnEmpty: true,
       bodyLimit: '1mb',
+      peers: {},
+      peerTimeoutMs: 2_000,
     };
     try {
       const first = await bootSubgraph(carSubgraph, config, silentLogger('car'));

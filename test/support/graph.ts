@@ -27,15 +27,22 @@ export async function startGraph(backend: Backend, options: { seed?: boolean } =
   const started: TestSubgraph[] = [];
   try {
     const names = Object.keys(SUBGRAPHS) as SubgraphName[];
+    // Filled in once every subgraph listens; subgraphs look their peers up on first use.
+    const peers: Record<string, string> = {};
     const subgraphs = Object.fromEntries(
       await Promise.all(
         names.map(async (name) => {
-          const subgraph = await startSubgraph(name, databases.target(SUBGRAPHS[name].spec.defaultSchema), options);
+          const subgraph = await startSubgraph(name, databases.target(SUBGRAPHS[name].spec.defaultSchema), {
+            ...options,
+            peers,
+          });
           started.push(subgraph);
           return [name, subgraph] as const;
         }),
       ),
     ) as Record<SubgraphName, TestSubgraph>;
+
+    for (const name of names) peers[name] = subgraphs[name].graphqlUrl;
 
     const env: NodeJS.ProcessEnv = { GATEWAY_PORT: '0', NODE_ENV: 'test' };
     for (const name of names) env[SUBGRAPH_URL_VARIABLES[name]] = subgraphs[name].graphqlUrl;

@@ -21,6 +21,13 @@ export async function postGraphQL<Data = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, ...json };
 }
 
+/** `[path, code]` of each error, sorted by path: errors of one response arrive in no fixed order. */
+export function errorCodesByPath(response: GraphQLResponse<unknown>): [(string | number)[] | undefined, unknown][] {
+  return (response.errors ?? [])
+    .map((error): [(string | number)[] | undefined, unknown] => [error.path, error.extensions?.code])
+    .sort(([a], [b]) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
 /** The data of a response that must have succeeded; fails loudly with its errors otherwise. */
 export function dataOf<Data>(response: GraphQLResponse<Data>): Data {
   if (response.errors?.length || !response.data) {

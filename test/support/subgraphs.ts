@@ -12,9 +12,9 @@ import { userSubgraph } from '../../subgraphs/user/src/server';
 import { StatementCounter } from './statementCounter';
 
 export const SUBGRAPHS = {
-  car: { module: carSubgraph, spec: CAR_SUBGRAPH },
-  'cost-center': { module: costCenterSubgraph, spec: COST_CENTER_SUBGRAPH },
-  user: { module: userSubgraph, spec: USER_SUBGRAPH },
+  car: { module: carSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: CAR_SUBGRAPH },
+  'cost-center': { module: costCenterSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: COST_CENTER_SUBGRAPH },
+  user: { module: userSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: USER_SUBGRAPH },
 } as const;
 
 export type SubgraphName = keyof typeof SUBGRAPHS;
@@ -25,6 +25,33 @@ export interface TestSubgraph extends BootedSubgraph<PrismaLike> {
   /** SQL statements this subgraph has run (see StatementCounter). */
   statements: StatementCounter;
   graphqlUrl: string;
+  config: SubgraphConfig;
+}
+
+export interface StartSubgraphOptions {
+  seed?: boolean;
+  log?: Logger;
+  /** Where the subgraphs it calls are; may be filled in after start (looked up on first request). */
+  peers?: Record<string, string>;
+  /** Listen on this port instead of a free one (to restart a subgraph where the gateway expects it). */
+  port?: number;
+}
+
+/** The configuration a subgraph gets in tests: a free port, silent logs, no automatic seeding. */
+export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget, options: StartSubgraphOptions = {}): SubgraphConfig {
+  return {
+    name: SUBGRAPHS[name].spec.name,
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    production: false,
+    logLevel: 'silent',
+    prettyLogs: false,
+    database,
+    seedOnEmpty: false,
+    bodyLimit: '1mb',
+    peers: options.peers ?? {},
+    peerTimeoutMs: 2_000,
+  };
 }
 
 /**
@@ -34,28 +61,18 @@ export interface TestSubgraph extends BootedSubgraph<PrismaLike> {
 export async function startSubgraph(
   name: SubgraphName,
   database: DatabaseTarget,
-  options: { seed?: boolean; log?: Logger } = {},
+  options: StartSubgraphOptions = {},
 ): Promise<TestSubgraph> {
-  const { module, spec } = SUBGRAPHS[name];
+  const { module } = SUBGRAPHS[name];
   const statements = new StatementCounter();
   const counted: DefinedSubgraph<PrismaLike> = {
-    ...(module as unknown as DefinedSubgraph<PrismaLike>),
-    createPrisma: (adapter) => (module as unknown as DefinedSubgraph<PrismaLike>).createPrisma(statements.wrap(adapter)),
+    ...module,
+    createPrisma: (adapter) => module.createPrisma(statements.wrap(adapter)),
   };
-  const config: SubgraphConfig = {
-    name: spec.name,
-    host: '127.0.0.1',
-    port: 0,
-    production: false,
-    logLevel: 'silent',
-    prettyLogs: false,
-    database,
-    seedOnEmpty: false,
-    bodyLimit: '1mb',
-  };
+  const config = testSubgraphConfig(name, database, options);
   const log = options.log ?? silentLogger(name);
   const booted = await bootSubgraph(counted, config, log);
   if (options.seed) await counted.seed(booted.prisma, log);
   statements.reset();
-  return { ...booted, statements, graphqlUrl: `${booted.url}/graphql` };
+  return { ...booted, statements, config, graphqlUrl: `${booted.url}/graphql` };
 }

@@ -5,6 +5,7 @@ export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   envPrefix: 'CAR',
   defaultPort: 4001,
   dataFolder: 'car',
+  peers: ['cost-center'],
   defaultSchema: 'car',
 };
 

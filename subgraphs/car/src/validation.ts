@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, text } from '../../../common/graphql/validate';
+import { expectedRevision, idSchema, text } from '../../../common/graphql/validate';
 
 const version = text(60).nullable().optional();
 
@@ -15,6 +15,7 @@ export const updateCarInput = z.object({
   model: text(60).optional(),
   version,
   costCenterId: idSchema.optional(),
+  expectedRevision,
 });
 
 export const carFilter = z

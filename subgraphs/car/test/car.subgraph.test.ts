@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seedCars, seedCostCenters } from '../../../common/seed/fleet';
 import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
+import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
@@ -21,6 +21,7 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
 
   beforeAll(async () => {
     car = await startSubgraphUnderTest('car', backend, { seed: true });
+    for (const center of seedCostCenters) car.peers['cost-center']!.set('CostCenter', center.id);
   });
   afterAll(async () => {
     await car?.stop();
@@ -53,10 +54,9 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
     expect(after.data?.car).toBeNull();
   });
 
-  it('resolves Car references by @key(id) through _entities, null for unknown ones', async () => {
+  it('resolves Car references by @key(id) through _entities, NOT_FOUND for unknown ones', async () => {
     const known = seedCars[3]!;
-    const response = dataOf(
-      await car.query<{ _entities: (Pick<CarData, 'id' | 'brand'> | null)[] }>(
+    const response = await car.query<{ _entities: (Pick<CarData, 'id' | 'brand'> | null)[] }>(
         `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id brand } } }`,
         {
           representations: [
@@ -65,9 +65,12 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
             { __typename: 'Car', id: 'not-an-id' },
           ],
         },
-      ),
     );
-    expect(response._entities).toEqual([{ id: known.id, brand: known.brand }, null, null]);
+    expect(response.data?._entities).toEqual([{ id: known.id, brand: known.brand }, null, null]);
+    expect(errorCodesByPath(response)).toEqual([
+      [['_entities', 1], 'NOT_FOUND'],
+      [['_entities', 2], 'NOT_FOUND'],
+    ]);
   });
 
   it('contributes CostCenter.cars for a CostCenter reference', async () => {
@@ -99,5 +102,56 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
     expect(update.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', grpcStatus: 5 });
     const remove = await car.query(`mutation($id: ID!) { deleteCar(id: $id) }`, { id });
     expect(remove.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', grpcStatus: 5 });
+  });
+
+  it('refuses a car for a cost center the cost-center subgraph does not know (FAILED_PRECONDITION)', async () => {
+    const prisma = car.subgraph.prisma as PrismaClient;
+    const before = await prisma.car.count();
+    const unknown = randomUUID();
+    const create = await car.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, {
+      input: { brand: 'Renault', model: 'Zoe', costCenterId: unknown },
+    });
+    expect(create.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', grpcStatus: 9, field: 'input.costCenterId' });
+    const move = await car.query(`mutation($id: ID!, $to: ID!) { updateCar(id: $id, input: { costCenterId: $to }) { id } }`, {
+      id: seedCars[0]!.id,
+      to: unknown,
+    });
+    expect(move.errors?.[0]?.extensions?.code).toBe('FAILED_PRECONDITION');
+    expect(await prisma.car.count()).toBe(before);
+    expect((await prisma.car.findUnique({ where: { id: seedCars[0]!.id } }))?.costCenterId).toBe(seedCars[0]!.costCenterId);
+  });
+
+  it('refuses an update whose expectedRevision is stale with ABORTED, writing nothing', async () => {
+    const prisma = car.subgraph.prisma as PrismaClient;
+    const target = seedCars[5]!;
+    const { revision } = (await prisma.car.findUniqueOrThrow({ where: { id: target.id } }));
+    const update = `mutation($id: ID!, $input: UpdateCarInput!) { updateCar(id: $id, input: $input) { model revision } }`;
+    const ok = dataOf(
+      await car.query<{ updateCar: { model: string; revision: number } }>(update, {
+        id: target.id,
+        input: { model: 'First', expectedRevision: revision },
+      }),
+    );
+    expect(ok.updateCar).toEqual({ model: 'First', revision: revision + 1 });
+    const stale = await car.query(update, { id: target.id, input: { model: 'Second', expectedRevision: revision } });
+    expect(stale.errors?.[0]?.extensions).toMatchObject({
+      code: 'ABORTED',
+      grpcStatus: 10,
+      expectedRevision: revision,
+      currentRevision: revision + 1,
+    });
+    const row = await prisma.car.findUniqueOrThrow({ where: { id: target.id } });
+    expect([row.model, row.revision]).toEqual(['First', revision + 1]);
+  });
+
+  it('fails closed with UNAVAILABLE when the cost-center subgraph cannot be asked', async () => {
+    const prisma = car.subgraph.prisma as PrismaClient;
+    const before = await prisma.car.count();
+    await car.peers['cost-center']!.stop();
+    const response = await car.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, {
+      input: { brand: 'Renault', model: 'Zoe', costCenterId: seedCostCenters[0]!.id },
+    });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', grpcStatus: 14 });
+    expect(await prisma.car.count()).toBe(before);
   });
 });

@@ -5,6 +5,7 @@ export const COST_CENTER_SUBGRAPH: SubgraphConfigSpec = {
   envPrefix: 'COST_CENTER',
   defaultPort: 4002,
   dataFolder: 'cost-center',
+  peers: ['car', 'user'],
   defaultSchema: 'cost_center',
 };
 

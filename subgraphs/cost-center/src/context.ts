@@ -1,13 +1,16 @@
+import type { Peers } from '../../../common/server/defineSubgraph';
 import type { RequestInfo } from '../../../common/server/subgraph';
-import type { PrismaClient } from './prisma';
 import { createLoaders, type Loaders } from './loaders';
+import { crossServiceChecks, type CrossServiceChecks } from './peers';
+import type { PrismaClient } from './prisma';
 
 /** Everything a cost-center resolver may use; built afresh for every request. */
 export interface Context extends RequestInfo {
   prisma: PrismaClient;
   loaders: Loaders;
+  checks: CrossServiceChecks;
 }
 
-export function createContext(prisma: PrismaClient, request: RequestInfo): Context {
-  return { ...request, prisma, loaders: createLoaders(prisma) };
+export function createContext(prisma: PrismaClient, request: RequestInfo, peers: Peers): Context {
+  return { ...request, prisma, loaders: createLoaders(prisma), checks: crossServiceChecks(peers) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, text } from '../../../common/graphql/validate';
+import { expectedRevision, idSchema, text } from '../../../common/graphql/validate';
 
 // Codes are business keys printed on invoices: upper-case letters, digits, dashes.
 const code = text(32).regex(/^[A-Z0-9][A-Z0-9-]*$/, { error: 'must be upper-case letters, digits and dashes' });
@@ -14,6 +14,7 @@ export const updateCostCenterInput = z.object({
   code: code.optional(),
   societyName: text(120).optional(),
   managerId: idSchema.optional(),
+  expectedRevision,
 });
 
 export const costCenterFilter = z

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seedCostCenters, seedUsers } from '../../../common/seed/fleet';
 import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
+import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
@@ -21,6 +21,11 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
 
   beforeAll(async () => {
     service = await startSubgraphUnderTest('cost-center', backend, { seed: true });
+    for (const user of seedUsers) service.peers.user!.set('User', user.id);
+    // The car subgraph knows of cars only in the first cost center.
+    for (const center of seedCostCenters) {
+      service.peers.car!.set('CostCenter', center.id, { cars: { totalCount: center === seedCostCenters[0] ? 8 : 0 } });
+    }
   });
   afterAll(async () => {
     await service?.stop();
@@ -55,19 +60,21 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     expect(deleted.deleteCostCenter).toBe(created.id);
   });
 
-  it('resolves CostCenter references by either @key, null for unknown ones', async () => {
+  it('resolves CostCenter references by either @key, NOT_FOUND for unknown ones', async () => {
     const [first, second] = seedCostCenters;
-    const response = dataOf(
-      await service.query<{ _entities: ({ id: string; code: string } | null)[] }>(ENTITIES, {
+    const response = await service.query<{ _entities: ({ id: string; code: string } | null)[] }>(ENTITIES, {
         representations: [
           { __typename: 'CostCenter', id: first!.id },
           { __typename: 'CostCenter', code: second!.code },
           { __typename: 'CostCenter', id: randomUUID() },
           { __typename: 'CostCenter', code: 'CC-NOPE-999' },
         ],
-      }),
-    );
-    expect(response._entities).toEqual([
+      });
+    expect(errorCodesByPath(response)).toEqual([
+      [['_entities', 2], 'NOT_FOUND'],
+      [['_entities', 3], 'NOT_FOUND'],
+    ]);
+    expect(response.data?._entities).toEqual([
       { id: first!.id, code: first!.code },
       { id: second!.id, code: second!.code },
       null,
@@ -115,5 +122,30 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     const neither = await service.query(`{ costCenter { id } }`);
     expect(both.errors?.[0]?.extensions?.code).toBe('INVALID_ARGUMENT');
     expect(neither.errors?.[0]?.extensions?.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('refuses to delete a cost center that still has cars (FAILED_PRECONDITION), keeping it', async () => {
+    const prisma = service.subgraph.prisma as PrismaClient;
+    const withCars = seedCostCenters[0]!;
+    const response = await service.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: withCars.id });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', grpcStatus: 9, cars: 8 });
+    expect(await prisma.costCenter.findUnique({ where: { id: withCars.id } })).not.toBeNull();
+  });
+
+  it('refuses a manager the user subgraph does not know (FAILED_PRECONDITION)', async () => {
+    const response = await service.query(`mutation($input: CreateCostCenterInput!) { createCostCenter(input: $input) { id } }`, {
+      input: { code: 'CC-GHOST-1', societyName: 'Ghost', managerId: randomUUID() },
+    });
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', field: 'input.managerId' });
+    const prisma = service.subgraph.prisma as PrismaClient;
+    expect(await prisma.costCenter.findUnique({ where: { code: 'CC-GHOST-1' } })).toBeNull();
+  });
+
+  it('reports an update or delete of an unknown cost center as NOT_FOUND', async () => {
+    const id = randomUUID();
+    const update = await service.query(`mutation($id: ID!) { updateCostCenter(id: $id, input: { societyName: "X" }) { id } }`, { id });
+    const remove = await service.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id });
+    expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(remove.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });

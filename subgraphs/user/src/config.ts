@@ -5,6 +5,7 @@ export const USER_SUBGRAPH: SubgraphConfigSpec = {
   envPrefix: 'USER',
   defaultPort: 4003,
   dataFolder: 'user',
+  peers: [],
   defaultSchema: 'users',
 };
 

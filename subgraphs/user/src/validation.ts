@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../../../common/graphql/validate';
+import { expectedRevision, text } from '../../../common/graphql/validate';
 
 const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
   error: 'must be lower-case letters, digits, dots, dashes or underscores',
@@ -22,6 +22,7 @@ export const updateUserInput = z.object({
   email: email.optional(),
   groups: groups.optional(),
   isActive: z.boolean().optional(),
+  expectedRevision,
 });
 
 export const userFilter = z

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { seedUsers } from '../../../common/seed/fleet';
 import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
+import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
@@ -50,15 +50,14 @@ describe.each(BACKENDS)('user subgraph on its own (%s)', (backend) => {
     expect(deleted.deleteUser).toBe(created.id);
   });
 
-  it('resolves User references by @key(id) through _entities, null for unknown ones', async () => {
+  it('resolves User references by @key(id) through _entities, NOT_FOUND for unknown ones', async () => {
     const known = seedUsers[2]!;
-    const response = dataOf(
-      await service.query<{ _entities: ({ username: string } | null)[] }>(
+    const response = await service.query<{ _entities: ({ username: string } | null)[] }>(
         `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { username } } }`,
         { representations: [{ __typename: 'User', id: known.id }, { __typename: 'User', id: randomUUID() }] },
-      ),
     );
-    expect(response._entities).toEqual([{ username: known.username }, null]);
+    expect(response.data?._entities).toEqual([{ username: known.username }, null]);
+    expect(errorCodesByPath(response)).toEqual([[['_entities', 1], 'NOT_FOUND']]);
   });
 
   it.each([

@@ -143,6 +143,11 @@ export type QueryCarsArgs = {
 export type UpdateCarInput = {
   brand?: InputMaybe<Scalars['String']['input']>;
   costCenterId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * The revision the client last read. When given and no longer current, the
+   * update is refused with ABORTED and nothing is written (optimistic concurrency).
+   */
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   model?: InputMaybe<Scalars['String']['input']>;
   version?: InputMaybe<Scalars['String']['input']>;
 };

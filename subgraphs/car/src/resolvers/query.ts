@@ -1,3 +1,4 @@
+import { found } from '../../../../common/errors';
 import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
@@ -6,7 +7,7 @@ import { carOrder } from '../order';
 import { carFilter } from '../validation';
 
 export const Query: QueryResolvers = {
-  car: (_parent, { id }, { loaders }) => loaders.carById.load(parseId(id)),
+  car: (_parent, { id }, { loaders }) => found('Car', id, loaders.carById.load(parseId(id))),
 
   cars: async (_parent, args, { prisma }) => {
     const order = carOrder(args.orderBy);

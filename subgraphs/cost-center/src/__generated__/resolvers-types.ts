@@ -127,6 +127,11 @@ export type QueryCostCentersArgs = {
 
 export type UpdateCostCenterInput = {
   code?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The revision the client last read. When given and no longer current, the
+   * update is refused with ABORTED and nothing is written (optimistic concurrency).
+   */
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   managerId?: InputMaybe<Scalars['ID']['input']>;
   societyName?: InputMaybe<Scalars['String']['input']>;
 };

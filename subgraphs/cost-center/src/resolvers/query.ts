@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../../../common/errors';
+import { found, invalidArgument } from '../../../../common/errors';
 import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
@@ -12,8 +12,8 @@ export const Query: QueryResolvers = {
       throw invalidArgument('Give exactly one of `id` and `code`.', { argument: id == null ? 'id' : 'code' });
     }
     return id != null
-      ? loaders.costCenterById.load(parseId(id))
-      : loaders.costCenterByCode.load(validate(costCenterCode, code, 'code'));
+      ? found('CostCenter', id, loaders.costCenterById.load(parseId(id)))
+      : found('CostCenter', code!, loaders.costCenterByCode.load(validate(costCenterCode, code, 'code')));
   },
 
   costCenters: async (_parent, args, { prisma }) => {

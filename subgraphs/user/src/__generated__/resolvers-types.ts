@@ -80,6 +80,11 @@ export type QueryUsersArgs = {
 
 export type UpdateUserInput = {
   email?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * The revision the client last read. When given and no longer current, the
+   * update is refused with ABORTED and nothing is written (optimistic concurrency).
+   */
+  expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   groups?: InputMaybe<Array<Scalars['String']['input']>>;
   isActive?: InputMaybe<Scalars['Boolean']['input']>;
   username?: InputMaybe<Scalars['String']['input']>;

@@ -1,3 +1,4 @@
+import { optimisticUpdate } from '../../../../common/db/optimisticUpdate';
 import { withDatabaseErrors } from '../../../../common/errors/database';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
@@ -11,9 +12,18 @@ export const Mutation: MutationResolvers = {
 
   updateUser: async (_parent, args, { prisma }) => {
     const id = parseId(args.id);
-    const data = validate(updateUserInput, args.input, 'input');
+    const { expectedRevision, ...changes } = validate(updateUserInput, args.input, 'input');
     return withDatabaseErrors('User', () =>
-      prisma.user.update({ where: { id }, data: { ...data, revision: { increment: 1 } } }),
+      prisma.$transaction((tx) =>
+        optimisticUpdate({
+          entity: 'User',
+          id,
+          expectedRevision,
+          updateWhere: async (revision) =>
+            (await tx.user.updateMany({ where: { id, revision }, data: { ...changes, revision: { increment: 1 } } })).count,
+          read: () => tx.user.findUnique({ where: { id } }),
+        }),
+      ),
     );
   },
 

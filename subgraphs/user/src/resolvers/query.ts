@@ -1,3 +1,4 @@
+import { found } from '../../../../common/errors';
 import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
@@ -6,7 +7,7 @@ import { userOrder } from '../order';
 import { userFilter } from '../validation';
 
 export const Query: QueryResolvers = {
-  user: (_parent, { id }, { loaders }) => loaders.userById.load(parseId(id)),
+  user: (_parent, { id }, { loaders }) => found('User', id, loaders.userById.load(parseId(id))),
 
   users: async (_parent, args, { prisma }) => {
     const order = userOrder(args.orderBy);

@@ -1,0 +1,26 @@
+import { graphError } from '../../../common/errors';
+import { resolveEntity } from '../../../common/peers/subgraphClient';
+import type { Peers } from '../../../common/server/defineSubgraph';
+
+/**
+ * What the car subgraph needs to know from the cost-center subgraph, asked
+ * synchronously at write time (see README, "Rules that cross services").
+ */
+export function costCenterDirectory(peers: Peers) {
+  const costCenters = peers['cost-center'];
+  if (!costCenters) throw new Error('The car subgraph needs the cost-center subgraph as a peer.');
+  return {
+    /** Refuses a car pointing at a cost center that does not exist. */
+    async assertExists(costCenterId: string, requestId: string): Promise<void> {
+      const found = await resolveEntity(costCenters, { __typename: 'CostCenter', id: costCenterId }, 'id', requestId);
+      if (!found) {
+        throw graphError('FAILED_PRECONDITION', `Cost center ${costCenterId} does not exist.`, {
+          field: 'input.costCenterId',
+          costCenterId,
+        });
+      }
+    },
+  };
+}
+
+export type CostCenterDirectory = ReturnType<typeof costCenterDirectory>;

@@ -63,15 +63,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const gatewayEnv: NodeJS.ProcessEnv = { ...env };
+  // The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
+  const graphEnv: NodeJS.ProcessEnv = { ...env };
   for (const subgraph of subgraphs) {
-    start(subgraph.name, subgraph.entry, env);
-    gatewayEnv[SUBGRAPH_URL_VARIABLES[subgraph.name]] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
+    graphEnv[SUBGRAPH_URL_VARIABLES[subgraph.name]] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
   }
+  for (const subgraph of subgraphs) start(subgraph.name, subgraph.entry, graphEnv);
   await Promise.all(
     subgraphs.map((s) => waitForHealthy(`${baseUrl(s.config.host, s.config.port)}/health`, STARTUP_TIMEOUT_MS)),
   );
-  start('gateway', 'gateway/src/index.ts', gatewayEnv);
+  start('gateway', 'gateway/src/index.ts', graphEnv);
   const gatewayUrl = `${baseUrl(gatewayConfig.host, gatewayConfig.port)}/graphql`;
   await waitForHealthy(`${baseUrl(gatewayConfig.host, gatewayConfig.port)}/health`, STARTUP_TIMEOUT_MS);
 

@@ -69,13 +69,13 @@ export const STATUS = {
     grpcStatus: 7,
     retryable: false,
     meaning: 'The caller is known but not allowed to do this.',
-    usedFor: 'A signed-in caller lacks the scope a field needs.',
+    usedFor: 'Reserved for per-field authorization: a signed-in caller lacking a scope. Not raised yet.',
   },
   RESOURCE_EXHAUSTED: {
     grpcStatus: 8,
     retryable: true,
     meaning: 'A quota or limit was hit: rate limit, query too deep or costly, body too large.',
-    usedFor: 'A request body above `BODY_LIMIT` (HTTP 413); query size and rate limits.',
+    usedFor: 'A request body above `BODY_LIMIT` (HTTP 413).',
   },
   FAILED_PRECONDITION: {
     grpcStatus: 9,
@@ -128,7 +128,7 @@ export const STATUS = {
     grpcStatus: 16,
     retryable: false,
     meaning: 'No valid credentials: missing, expired, revoked or forged token.',
-    usedFor: 'A missing, expired, revoked or forged token where one is required.',
+    usedFor: 'Reserved for authentication: a missing, expired, revoked or forged token. Not raised yet.',
   },
 } as const satisfies Record<string, StatusDefinition>;
 

@@ -8,14 +8,16 @@ export interface LoggerOptions {
   level: string;
   /** Human-readable lines for a developer's terminal instead of JSON. */
   pretty: boolean;
+  /** Where JSON lines go (default stdout); tests capture them here. */
+  destination?: pino.DestinationStream;
 }
 
 /**
  * One structured logger per process. Credentials are redacted at the logger so a
  * careless `log.info({ headers })` can never write them out.
  */
-export function createLogger({ service, level, pretty }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ service, level, pretty, destination }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
@@ -32,8 +34,10 @@ export function createLogger({ service, level, pretty }: LoggerOptions): Logger 
       ],
       censor: '[redacted]',
     },
-    transport: pretty
-      ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } }
-      : undefined,
-  });
+    transport:
+      pretty && !destination
+        ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } }
+        : undefined,
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

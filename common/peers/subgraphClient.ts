@@ -23,15 +23,16 @@ export class SubgraphClient {
 
   async request<Data>(query: string, variables: Record<string, unknown>, requestId: string): Promise<PeerResponse<Data>> {
     let response: Response;
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       response = await fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline,
       });
     } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      const timedOut = deadline.aborted;
       this.log.warn({ peer: this.name, requestId, err: error }, 'peer subgraph call failed');
       throw timedOut
         ? graphError('DEADLINE_EXCEEDED', `The ${this.name} service did not answer in time.`, { peer: this.name })

@@ -18,6 +18,8 @@ export const MASKED_MESSAGE = 'Internal error. Quote the request id when reporti
 /** The catalog code an error will be sent with (INTERNAL when nothing better is known). */
 export function codeForError(formatted: GraphQLFormattedError, error: unknown): StatusCode {
   const original = unwrapResolverError(error);
+  // graphql-js wraps a thrown non-Error value (`throw 'boom'`) in an Error with this message.
+  if (original instanceof Error && original.message.startsWith('Unexpected error value:')) return 'UNKNOWN';
   const fromCatalog = original instanceof GraphQLError ? statusCodeOf(original) : undefined;
   const sent = formatted.extensions?.code;
   if (fromCatalog) return fromCatalog;

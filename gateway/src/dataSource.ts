@@ -34,7 +34,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { name, url, timeoutMs, log } = this.options;
     const context = 'requestId' in request.context ? request.context : undefined;
     const query = request.request.query ?? '';
-    const signals = [AbortSignal.timeout(timeoutMs), ...(context?.signal ? [context.signal] : [])];
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signals = [deadline, ...(context?.signal ? [context.signal] : [])];
 
     let response: Response;
     try {
@@ -54,7 +55,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       });
     } catch (error) {
       if (context?.signal.aborted) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
-      if (error instanceof Error && error.name === 'TimeoutError') {
+      if (deadline.aborted) {
         log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
         return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
       }

@@ -38,10 +38,10 @@ export function fieldErrorsForFailedFetch(
       continue;
     }
     const representations = Array.isArray(variables?.representations) ? variables.representations : [];
-    representations.forEach((representation: unknown, index) => {
-      const typename = (representation as { __typename?: unknown })?.__typename;
-      const fields = key.selectionSet ? responseKeys(key.selectionSet, fragments, String(typename)) : [];
-      for (const field of fields) errors.push(toFormatted(code, message, [key.responseKey, index, field.responseKey]));
+    // One error per entity: the gateway maps `_entities.<i>` onto the client's
+    // field that referenced it (e.g. cars.edges.3.node.costCenter), which is null.
+    representations.forEach((_representation: unknown, index) => {
+      errors.push(toFormatted(code, message, [key.responseKey, index]));
     });
   }
   return errors.length ? errors : [toFormatted(code, message, undefined)];

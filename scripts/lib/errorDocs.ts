@@ -1,0 +1,33 @@
+import { STATUS, STATUS_NAMES } from '../../common/errors';
+
+/** docs/errors.md, rendered from the error catalog so the two cannot drift. */
+export function renderErrorDocs(): string {
+  const rows = STATUS_NAMES.map((name) => {
+    const status = STATUS[name];
+    const retry = name === 'OK' ? '—' : status.retryable ? 'yes' : 'no';
+    return `| ${status.grpcStatus} | \`${name}\` | ${status.meaning} | ${status.usedFor} | ${retry} |`;
+  });
+  return `<!-- Generated from common/errors/catalog.ts by \`npm run docs:errors\`. Do not edit. -->
+# Error codes
+
+Every error in a response of this graph carries \`extensions.code\` (the gRPC status name)
+and \`extensions.grpcStatus\` (its number), the vocabulary of the gRPC services this graph
+replaced. Errors about one field carry that field's \`path\`, and the field is \`null\`;
+everything else in the response is still returned. Errors that come from a subgraph also
+carry \`extensions.serviceName\`, and every error carries \`extensions.requestId\` (the
+\`x-request-id\` of the request) to quote when reporting a problem.
+
+Messages are for people; branch on \`extensions.code\`. "Retry" says whether sending the
+same request again later may succeed: \`UNAVAILABLE\` and \`DEADLINE_EXCEEDED\` may simply be
+retried (with backoff); \`ABORTED\` means re-read, then write again; \`FAILED_PRECONDITION\`
+means fix the state first.
+
+| # | code | meaning | when this graph sends it | retry |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+Request-level problems (a body that is not JSON, a syntax or validation error) are answered
+with HTTP 400 and no \`data\`; a body over the size limit with HTTP 413. Errors during
+execution are answered with HTTP 200 and \`data\` holding everything that succeeded.
+`;
+}

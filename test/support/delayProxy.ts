@@ -1,0 +1,59 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A slow network in front of a subgraph: forwards each request after `delayMs`.
+ * Records requests whose caller hung up before the answer (an aborted call).
+ */
+export class DelayProxy {
+  delayMs = 0;
+  aborted = 0;
+  /** Requests received and not yet answered or abandoned. */
+  pending = 0;
+  private server?: http.Server;
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        let finished = false;
+        this.pending += 1;
+        res.on('close', () => {
+          this.pending -= 1;
+          if (!finished) this.aborted += 1;
+        });
+        const timer = setTimeout(async () => {
+          if (res.destroyed) return;
+          try {
+            const upstream = await fetch(this.target, {
+              method: 'POST',
+              headers: Object.fromEntries(
+                Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+              ) as Record<string, string>,
+              body: Buffer.concat(chunks),
+            });
+            const body = Buffer.from(await upstream.arrayBuffer());
+            finished = true;
+            res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+            res.end(body);
+          } catch {
+            finished = true;
+            res.writeHead(502).end();
+          }
+        }, this.delayMs);
+        res.on('close', () => clearTimeout(timer));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/graphql`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -134,3 +134,28 @@ export function sortOrderFrom<Field extends string>(
   if (!spec) throw invalidArgument(`Unknown order field ${requested?.field}.`, { argument: 'orderBy' });
   return { ...spec, direction: requested?.direction === 'DESC' ? 'desc' : 'asc' };
 }
+
+/** The two queries a page needs, as a Prisma model delegate offers them. */
+export interface PageSource<Row, Where> {
+  findMany(args: { where: Where; orderBy: Record<string, SortDirection>[]; take: number }): Promise<Row[]>;
+  count(args: { where: Where }): Promise<number>;
+}
+
+/**
+ * One page of a filtered, ordered list as a Relay connection: the page query
+ * (one row more than asked, to know whether another page follows) and the
+ * total count run side by side.
+ */
+export async function fetchPage<Row extends { id: string }, Where>(
+  source: PageSource<Row, Where>,
+  where: Where,
+  order: SortOrder,
+  page: PageRequest,
+): Promise<Connection<Row>> {
+  const pageWhere = (page.after ? { AND: [where, afterCursorWhere(order, page.after)] } : where) as Where;
+  const [rows, totalCount] = await Promise.all([
+    source.findMany({ where: pageWhere, orderBy: orderByClause(order), take: page.first + 1 }),
+    source.count({ where }),
+  ]);
+  return toConnection(rows, page, order, totalCount);
+}

@@ -14,6 +14,15 @@ const CARS_WITH_COST_CENTERS = `{
   user(id: "${seedUsers[0]!.id}") { username }
 }`;
 
+/** Routes the gateway's calls to a subgraph through a DelayProxy, kept in `proxies`. */
+function throughDelayProxy(proxies: DelayProxy[]) {
+  return async (url: string) => {
+    const proxy = new DelayProxy(url);
+    proxies.push(proxy);
+    return proxy.start();
+  };
+}
+
 describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
   describe('UNAVAILABLE (14)', () => {
     let graph: TestGraph;
@@ -70,13 +79,7 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       graph = await startGraph(backend, {
         seed: true,
         gatewayEnv: { CAR_SUBGRAPH_TIMEOUT_MS: '300' },
-        routeThrough: {
-          car: async (url) => {
-            const proxy = new DelayProxy(url);
-            proxies.push(proxy);
-            return proxy.start();
-          },
-        },
+        routeThrough: { car: throughDelayProxy(proxies) },
       });
     });
     afterAll(async () => {
@@ -109,13 +112,7 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       graph = await startGraph(backend, {
         seed: true,
         gatewayLog: gatewayLog.log,
-        routeThrough: {
-          car: async (url) => {
-            const proxy = new DelayProxy(url);
-            proxies.push(proxy);
-            return proxy.start();
-          },
-        },
+        routeThrough: { car: throughDelayProxy(proxies) },
       });
     });
     afterAll(async () => {

@@ -1,5 +1,5 @@
 import { found } from '../../../../common/errors';
-import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
+import { fetchPage, parsePage } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
@@ -25,15 +25,6 @@ export const Query: QueryResolvers = {
           }
         : {}),
     };
-    const pageWhere = page.after ? (afterCursorWhere(order, page.after) as Prisma.CarWhereInput) : {};
-    const [rows, totalCount] = await Promise.all([
-      prisma.car.findMany({
-        where: { AND: [where, pageWhere] },
-        orderBy: orderByClause(order) as Prisma.CarOrderByWithRelationInput[],
-        take: page.first + 1,
-      }),
-      prisma.car.count({ where }),
-    ]);
-    return toConnection(rows, page, order, totalCount);
+    return fetchPage(prisma.car, where, order, page);
   },
 };

@@ -1,5 +1,5 @@
 import { found, invalidArgument } from '../../../../common/errors';
-import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
+import { fetchPage, parsePage } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
@@ -24,15 +24,6 @@ export const Query: QueryResolvers = {
       ...(filter?.societyName ? { societyName: { contains: filter.societyName, mode: 'insensitive' } } : {}),
       ...(filter?.managerId ? { managerId: filter.managerId } : {}),
     };
-    const pageWhere = page.after ? (afterCursorWhere(order, page.after) as Prisma.CostCenterWhereInput) : {};
-    const [rows, totalCount] = await Promise.all([
-      prisma.costCenter.findMany({
-        where: { AND: [where, pageWhere] },
-        orderBy: orderByClause(order) as Prisma.CostCenterOrderByWithRelationInput[],
-        take: page.first + 1,
-      }),
-      prisma.costCenter.count({ where }),
-    ]);
-    return toConnection(rows, page, order, totalCount);
+    return fetchPage(prisma.costCenter, where, order, page);
   },
 };

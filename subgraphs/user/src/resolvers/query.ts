@@ -1,5 +1,5 @@
 import { found } from '../../../../common/errors';
-import { afterCursorWhere, orderByClause, parsePage, toConnection } from '../../../../common/graphql/pagination';
+import { fetchPage, parsePage } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
@@ -17,15 +17,6 @@ export const Query: QueryResolvers = {
       ...(filter?.isActive != null ? { isActive: filter.isActive } : {}),
       ...(filter?.group ? { groups: { has: filter.group } } : {}),
     };
-    const pageWhere = page.after ? (afterCursorWhere(order, page.after) as Prisma.UserWhereInput) : {};
-    const [rows, totalCount] = await Promise.all([
-      prisma.user.findMany({
-        where: { AND: [where, pageWhere] },
-        orderBy: orderByClause(order) as Prisma.UserOrderByWithRelationInput[],
-        take: page.first + 1,
-      }),
-      prisma.user.count({ where }),
-    ]);
-    return toConnection(rows, page, order, totalCount);
+    return fetchPage(prisma.user, where, order, page);
   },
 };

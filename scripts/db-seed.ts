@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     const prisma = module.createPrisma(database.adapter);
     try {
       await applyMigrations(database.runner, module.migrationsDir);
-      await module.seed(prisma, log);
+      await module.seed(prisma, log, process.env);
       console.log(`${name}: seeded (${describeTarget(config.database)})`);
     } finally {
       await prisma.$disconnect();

@@ -3,6 +3,7 @@ import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config'
 import type { DatabaseTarget } from '../db/connect';
 import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from './env';
 import { routingUrlOf, subgraphUrlVariable } from './routing';
+import { signingConfigFromEnv, type SigningConfig } from './signing';
 
 /** Settings every subgraph process has. */
 export interface SubgraphConfig {
@@ -20,6 +21,10 @@ export interface SubgraphConfig {
   peers: Record<string, string>;
   /** How long a call to another subgraph may take. */
   peerTimeoutMs: number;
+  /** The secret that proves a request came through the gateway. */
+  signing: SigningConfig;
+  /** The environment this was read from, for settings only one subgraph has (read at its set-up). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
@@ -60,5 +65,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       spec.peers.map((peer) => [peer, (raw[subgraphUrlVariable(peer)] as string | undefined) ?? routingUrlOf(peer)]),
     ),
     peerTimeoutMs: raw.PEER_TIMEOUT_MS as number,
+    signing: signingConfigFromEnv(env, raw.NODE_ENV === 'production'),
+    env,
   };
 }

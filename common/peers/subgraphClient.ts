@@ -1,5 +1,6 @@
 import { graphError } from '../errors';
 import type { Logger } from '../logging/logger';
+import { ANONYMOUS, signIdentity } from '../auth/identity';
 import { REQUEST_ID_HEADER } from '../server/requestId';
 
 export interface PeerResponse<Data> {
@@ -19,16 +20,29 @@ export class SubgraphClient {
     private readonly url: string,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    /** The calling subgraph, signing as a service with only the scopes each call needs. */
+    private readonly caller: { service: string; secret: Buffer },
   ) {}
 
-  async request<Data>(query: string, variables: Record<string, unknown>, requestId: string): Promise<PeerResponse<Data>> {
+  async request<Data>(
+    query: string,
+    variables: Record<string, unknown>,
+    requestId: string,
+    scopes: string[],
+  ): Promise<PeerResponse<Data>> {
     let response: Response;
     const deadline = AbortSignal.timeout(this.timeoutMs);
+    const body = JSON.stringify({ query, variables });
+    const identity = { ...ANONYMOUS, service: this.caller.service, scopes };
     try {
       response = await fetch(this.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId },
-        body: JSON.stringify({ query, variables }),
+        headers: {
+          'content-type': 'application/json',
+          [REQUEST_ID_HEADER]: requestId,
+          ...signIdentity(identity, body, this.caller.secret),
+        },
+        body,
         signal: deadline,
       });
     } catch (error) {
@@ -38,12 +52,12 @@ export class SubgraphClient {
         ? graphError('DEADLINE_EXCEEDED', `The ${this.name} service did not answer in time.`, { peer: this.name })
         : graphError('UNAVAILABLE', `The ${this.name} service cannot be reached; retry later.`, { peer: this.name });
     }
-    const body = (await response.json().catch(() => null)) as PeerResponse<Data> | null;
-    if (!body || (body.data === undefined && !body.errors)) {
+    const answer = (await response.json().catch(() => null)) as PeerResponse<Data> | null;
+    if (!answer || (answer.data === undefined && !answer.errors)) {
       this.log.warn({ peer: this.name, requestId, status: response.status }, 'peer subgraph answered without GraphQL');
       throw graphError('UNAVAILABLE', `The ${this.name} service gave no usable answer; retry later.`, { peer: this.name });
     }
-    return body;
+    return answer;
   }
 }
 
@@ -60,11 +74,13 @@ export async function resolveEntity<T>(
   reference: { __typename: string; id: string },
   selection: string,
   requestId: string,
+  scopes: string[],
 ): Promise<T | null> {
   const body = await client.request<{ _entities: (T | null)[] }>(
     ENTITY_QUERY(reference.__typename, selection),
     { representations: [reference] },
     requestId,
+    scopes,
   );
   const entity = body.data?._entities?.[0] ?? null;
   if (entity) return entity;

@@ -15,7 +15,8 @@ export interface SubgraphModule<P extends PrismaLike> {
   migrationsDir: string;
   createPrisma(adapter: Database['adapter']): P;
   build(deps: { prisma: P; log: Logger; config: SubgraphConfig; ready: () => Promise<Record<string, DependencyState>> }): Promise<SubgraphApp>;
-  seed(prisma: P, log: Logger): Promise<void>;
+  /** Loads the demo data; `env` holds settings such as SEED_PASSWORD. */
+  seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
 
 export interface BootedSubgraph<P extends PrismaLike> extends RunningServer {
@@ -45,7 +46,7 @@ export async function bootSubgraph<P extends PrismaLike>(
 
     prisma = module.createPrisma(database.adapter);
     if (migrated.wasEmpty && config.database.kind === 'embedded' && config.seedOnEmpty) {
-      await module.seed(prisma, log);
+      await module.seed(prisma, log, config.env);
     }
 
     const ready = async (): Promise<Record<string, DependencyState>> => {

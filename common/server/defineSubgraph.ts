@@ -1,25 +1,44 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Express } from 'express';
 import { parse, type GraphQLSchema } from 'graphql';
+import { enforceRequirements } from '../auth/enforce';
+import type { SubgraphConfig } from '../config/service';
+import { resolveSigningSecret } from '../config/signing';
+import type { Database } from '../db/connect';
 import type { Logger } from '../logging/logger';
+import { SubgraphClient } from '../peers/subgraphClient';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
-import type { Database } from '../db/connect';
-import { SubgraphClient } from '../peers/subgraphClient';
 
 /** Clients for the other subgraphs this one calls, by subgraph name. */
 export type Peers = Record<string, SubgraphClient>;
 
-export interface SubgraphDefinition<P extends PrismaLike, Ctx extends RequestInfo> {
+/** What a subgraph's one-time set-up gets. */
+export interface SetupDeps<P> {
+  prisma: P;
+  log: Logger;
+  config: SubgraphConfig;
+  signingSecret: Buffer;
+}
+
+/** Long-lived parts built once at start (e.g. signing keys), and any extra HTTP routes. */
+export interface SubgraphSetup<S> {
+  services: S;
+  routes?: (app: Express) => void;
+}
+
+export interface SubgraphDefinition<P extends PrismaLike, Ctx extends RequestInfo, S> {
   /** Absolute path of the subgraph's SDL file. */
   schemaFile: string;
   /** Absolute path of its Prisma migrations folder. */
   migrationsDir: string;
   resolvers: object;
   createPrisma(adapter: Database['adapter']): P;
-  createContext(prisma: P, request: RequestInfo, peers: Peers): Ctx;
-  seed(prisma: P, log: Logger): Promise<void>;
+  setup?(deps: SetupDeps<P>): Promise<SubgraphSetup<S>>;
+  createContext(deps: { prisma: P; peers: Peers; services: S }, request: RequestInfo): Ctx;
+  seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
 
 export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P> {
@@ -28,26 +47,35 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
 
 /**
  * Turns a subgraph's parts (SDL file, resolvers, Prisma client, context) into
- * the module the boot sequence and the tests run. Building is separate from
- * listening: nothing here opens a port or a database.
+ * the module the boot sequence and the tests run. The SDL's `@authenticated`
+ * and `@requiresScopes` are enforced here, for every subgraph alike. Building
+ * is separate from listening: nothing here opens a port or a database.
  */
-export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo>(
-  definition: SubgraphDefinition<P, Ctx>,
+export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S = undefined>(
+  definition: SubgraphDefinition<P, Ctx, S>,
 ): DefinedSubgraph<P> {
   const typeDefs = parse(readFileSync(definition.schemaFile, 'utf8'));
+  const resolvers = enforceRequirements(typeDefs, definition.resolvers);
   // Codegen's resolver types are stricter than the subgraph helper's map type.
-  const schema = buildSubgraphSchema({ typeDefs, resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
   return {
     schema,
     migrationsDir: definition.migrationsDir,
     createPrisma: definition.createPrisma,
     seed: definition.seed,
-    build: ({ prisma, log, config, ready }) => {
+    build: async ({ prisma, log, config, ready }) => {
+      const signingSecret = await resolveSigningSecret(config.signing.source);
+      const { services, routes } = definition.setup
+        ? await definition.setup({ prisma, log, config, signingSecret })
+        : { services: undefined as S, routes: undefined };
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
       const peerClients = (): Peers =>
         (peers ??= Object.fromEntries(
-          Object.entries(config.peers).map(([name, url]) => [name, new SubgraphClient(name, url, config.peerTimeoutMs, log)]),
+          Object.entries(config.peers).map(([name, url]) => [
+            name,
+            new SubgraphClient(name, url, config.peerTimeoutMs, log, { service: config.name, secret: signingSecret }),
+          ]),
         ));
       return createSubgraphApp({
         name: config.name,
@@ -56,7 +84,10 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo>(
         ready,
         introspection: !config.production,
         bodyLimit: config.bodyLimit,
-        context: (request) => definition.createContext(prisma, request, peerClients()),
+        signingSecret,
+        identityMaxAgeMs: config.signing.maxAgeMs,
+        routes,
+        context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),
       });
     },
   };

@@ -6,13 +6,17 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
 import { errorReportingPlugin } from './errorReportingPlugin';
 import { formatError } from './formatError';
-import { bodyErrorHandler, jsonBody, notFoundHandler } from './graphqlHttp';
+import type { CallerIdentity } from '../auth/identity';
+import { keepRawBody, requireGatewaySignature } from './gatewaySignature';
+import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
 import { mountHealth, type ReadinessCheck } from './health';
 import { REQUEST_ID_HEADER, requestIdFrom } from './requestId';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {
   requestId: string;
+  /** Who the gateway says the caller is (verified signature). */
+  caller: CallerIdentity;
 }
 
 export interface SubgraphAppOptions<Ctx extends RequestInfo> {
@@ -24,6 +28,11 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   ready: ReadinessCheck;
   introspection: boolean;
   bodyLimit: string;
+  /** Shared with the gateway: only requests it signed are served. */
+  signingSecret: Buffer;
+  identityMaxAgeMs: number;
+  /** Extra HTTP routes of this subgraph (mounted before /graphql). */
+  routes?: (app: Express) => void;
 }
 
 export interface SubgraphApp {
@@ -60,14 +69,16 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   const app = express();
   app.disable('x-powered-by');
   mountHealth(app, options.name, options.ready);
+  options.routes?.(app);
   app.use(
     '/graphql',
-    jsonBody(options.bodyLimit),
+    express.json({ limit: options.bodyLimit, verify: keepRawBody }),
+    requireGatewaySignature(options.signingSecret, options.identityMaxAgeMs, options.log),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, requestId);
-        return options.context({ requestId });
+        return options.context({ requestId, caller: res.locals.caller as CallerIdentity });
       },
     }),
   );

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_PATH } from '../../common/auth/tokens';
 import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from '../../common/config/env';
+import { routingUrlOf } from '../../common/config/routing';
+import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
+
+// Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
+const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
 
 /** Subgraph names as in supergraph.yaml, and the variable that overrides each one's URL. */
 export const SUBGRAPH_URL_VARIABLES = {
@@ -27,6 +33,15 @@ export interface GatewayConfig {
   /** Apollo Sandbox on GET /graphql. */
   landingPage: boolean;
   bodyLimit: string;
+  /** Where the user service publishes its token-signing keys, and answers token status. */
+  jwksUrl: string;
+  tokenStatusUrl: string;
+  tokenIssuer: string;
+  tokenAudience: string;
+  tokenStatusCacheMs: number;
+  signing: SigningConfig;
+  /** Browser origins allowed to call the gateway (CORS). */
+  corsOrigins: string[];
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -48,10 +63,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       INTROSPECTION: flag(true).optional(),
       LANDING_PAGE: flag(true).optional(),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+      JWKS_URL: httpUrl().optional(),
+      TOKEN_STATUS_URL: httpUrl().optional(),
+      JWT_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
+      JWT_AUDIENCE: z.string().min(1).default(DEFAULT_TOKEN_AUDIENCE),
+      // Bounds how long a revoked token keeps working: well under the promised 5 s.
+      TOKEN_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(4_000).default(2_000),
+      CORS_ORIGINS: z.string().optional(),
     },
     env,
   );
   const production = raw.NODE_ENV === 'production';
+  // The user service's keys and token status live beside its GraphQL endpoint unless configured.
+  const userService = new URL(raw.USER_SUBGRAPH_URL ?? routingUrlOf('user'));
   return {
     host: raw.HOST,
     port: raw.GATEWAY_PORT,
@@ -71,5 +95,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     introspection: raw.INTROSPECTION ?? !production,
     landingPage: raw.LANDING_PAGE ?? !production,
     bodyLimit: raw.BODY_LIMIT,
+    jwksUrl: raw.JWKS_URL ?? new URL(JWKS_PATH, userService).toString(),
+    tokenStatusUrl: raw.TOKEN_STATUS_URL ?? new URL(TOKEN_STATUS_PATH, userService).toString(),
+    tokenIssuer: raw.JWT_ISSUER,
+    tokenAudience: raw.JWT_AUDIENCE,
+    tokenStatusCacheMs: raw.TOKEN_STATUS_CACHE_MS,
+    signing: signingConfigFromEnv(env, production),
+    corsOrigins: raw.CORS_ORIGINS
+      ? raw.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
+      : production
+        ? []
+        : DEVELOPMENT_ORIGINS,
   };
 }

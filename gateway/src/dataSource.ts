@@ -1,5 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
 import { REQUEST_ID_HEADER } from '../../common/server/requestId';
@@ -12,6 +13,8 @@ export interface SubgraphDataSourceOptions {
   /** The subgraph's deadline: past it, its fields fail with DEADLINE_EXCEEDED. */
   timeoutMs: number;
   log: Logger;
+  /** Signs the caller's identity for the subgraph (shared with every subgraph). */
+  signingSecret: Buffer;
 }
 
 interface GraphQLBody {
@@ -37,20 +40,24 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signals = [deadline, ...(context?.signal ? [context.signal] : [])];
 
+    const body = JSON.stringify({
+      query,
+      variables: request.request.variables,
+      operationName: request.request.operationName,
+    });
     let response: Response;
     try {
+      // Headers are built from scratch: nothing the client sent is forwarded,
+      // and the identity is the one the gateway verified, signed for this body.
       response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
+          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret),
         },
-        body: JSON.stringify({
-          query,
-          variables: request.request.variables,
-          operationName: request.request.operationName,
-        }),
+        body,
         signal: AbortSignal.any(signals),
       });
     } catch (error) {
@@ -63,8 +70,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
     }
 
-    const body = await this.readBody(response);
-    if (body) return { data: body.data ?? undefined, errors: body.errors, extensions: body.extensions };
+    const answer = await this.readBody(response);
+    if (answer) return { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions };
     log.warn({ subgraph: name, requestId: context?.requestId, status: response.status }, 'subgraph answered without GraphQL');
     return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
   }

@@ -3,8 +3,14 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express, { type Express, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { CallerIdentity } from '../../common/auth/identity';
+import type { Requirements } from '../../common/auth/requirements';
+import { resolveSigningSecret } from '../../common/config/signing';
 import { STATUS } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
 import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
@@ -12,6 +18,10 @@ import { formatError } from '../../common/server/formatError';
 import { bodyErrorHandler, jsonBody, notFoundHandler } from '../../common/server/graphqlHttp';
 import { mountHealth } from '../../common/server/health';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../common/server/requestId';
+import { authenticate } from './auth/authenticate';
+import { authorizingExecutor, requirementsOfSupergraph } from './auth/authorizeOperation';
+import { supergraphForGateway } from './auth/securityFeatures';
+import { TokenVerifier } from './auth/tokenVerifier';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
@@ -32,6 +42,27 @@ function abortOnDisconnect(res: Response, requestId: string, log: Logger): Abort
   return controller.signal;
 }
 
+/**
+ * Apollo Gateway with the supergraph's authorization directives enforced
+ * before planning (see authorizeOperation.ts).
+ */
+function authorizingGateway(gateway: ApolloGateway, supergraphSdl: string): GatewayInterface {
+  let state: { schema: GraphQLSchema; requirements: Requirements } | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    state = { schema: apiSchema, requirements: requirementsOfSupergraph(coreSupergraphSdl) };
+  });
+  return {
+    async load(options) {
+      const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
+      state ??= { schema: loaded.schema, requirements: requirementsOfSupergraph(supergraphSdl) };
+      const executor = authorizingExecutor(loaded.executor as never, () => state!);
+      return { schema: loaded.schema, executor } as unknown as Awaited<ReturnType<GatewayInterface['load']>>;
+    },
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback as never),
+    stop: () => gateway.stop(),
+  };
+}
+
 export interface Gateway {
   app: Express;
   apollo: ApolloServer<GatewayContext>;
@@ -39,13 +70,15 @@ export interface Gateway {
 }
 
 /**
- * Builds the gateway: Apollo Gateway executing query plans over the composed
- * supergraph, served by Apollo Server on Express. Does not listen.
+ * Builds the gateway: authentication, then Apollo Gateway executing query
+ * plans over the composed supergraph, served by Apollo Server on Express.
+ * Does not listen.
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const signingSecret = await resolveSigningSecret(config.signing.source);
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraphForGateway(supergraphSdl),
     logger: log,
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
@@ -53,14 +86,15 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         url: config.subgraphUrls[name] ?? url ?? '',
         timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
         log,
+        signingSecret,
       }),
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: authorizingGateway(gateway, supergraphSdl),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo, then the database.
+    // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo.
     stopOnTerminationSignals: false,
     formatError,
     logger: log,
@@ -73,18 +107,31 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   });
   await apollo.start();
 
+  const verifier = new TokenVerifier({
+    jwksUrl: config.jwksUrl,
+    tokenStatusUrl: config.tokenStatusUrl,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+    statusCacheMs: config.tokenStatusCacheMs,
+    signingSecret,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    log,
+  });
+
   const app = express();
   app.disable('x-powered-by');
   mountHealth(app, 'gateway', async () => ({ supergraph: 'up' }));
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.use(
     '/graphql',
+    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     jsonBody(config.bodyLimit),
+    authenticate(verifier, log),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, requestId);
-        return { requestId, signal: abortOnDisconnect(res, requestId, log) };
+        return { requestId, caller: res.locals.caller as CallerIdentity, signal: abortOnDisconnect(res, requestId, log) };
       },
     }),
   );

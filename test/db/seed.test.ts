@@ -10,7 +10,8 @@ import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { carSubgraph } from '../../subgraphs/car/src/server';
 import { BACKENDS } from '../support/config';
 import { createTestDatabases } from '../support/databases';
-import { silentLogger, SUBGRAPHS } from '../support/subgraphs';
+import { TEST_ENV } from '../support/secrets';
+import { silentLogger, SUBGRAPHS, testSubgraphConfig } from '../support/subgraphs';
 
 const SEEDED = [
   { name: 'car', table: 'car', expected: seedCars.length },
@@ -38,9 +39,9 @@ describe('demo data', () => {
           (await database.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]!.n;
         try {
           await applyMigrations(database.runner, module.migrationsDir);
-          await module.seed(prisma as never, silentLogger(name));
+          await module.seed(prisma as never, silentLogger(name), TEST_ENV);
           expect(await rows()).toBe(expected);
-          await module.seed(prisma as never, silentLogger(name));
+          await module.seed(prisma as never, silentLogger(name), TEST_ENV);
           expect(await rows()).toBe(expected);
         } finally {
           await prisma.$disconnect();
@@ -54,19 +55,7 @@ describe('demo data', () => {
 
   it('is loaded on the first start of an empty embedded database, and only then', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-seed-'));
-    const config: SubgraphConfig = {
-      name: 'car',
-      host: '127.0.0.1',
-      port: 0,
-      production: false,
-      logLevel: 'silent',
-      prettyLogs: false,
-      database: { kind: 'embedded', dataDir },
-      seedOnEmpty: true,
-      bodyLimit: '1mb',
-      peers: {},
-      peerTimeoutMs: 2_000,
-    };
+    const config: SubgraphConfig = { ...testSubgraphConfig('car', { kind: 'embedded', dataDir }), seedOnEmpty: true };
     try {
       const first = await bootSubgraph(carSubgraph, config, silentLogger('car'));
       const prisma = first.prisma as CarPrisma;

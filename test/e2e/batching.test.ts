@@ -25,6 +25,8 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
         costCenterId: seedCostCenters[i % seedCostCenters.length]!.id,
       })),
     });
+    // Sign in before counting: the login's own statements are not the query's.
+    await graph.query('{ me { id } }');
   });
   afterAll(async () => {
     await graph?.stop();
@@ -37,11 +39,10 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     );
     expect(data.cars.edges).toHaveLength(first);
     expect(data.cars.edges.every((edge) => edge.node.costCenter.manager)).toBe(true);
-    return {
-      car: graph.subgraphs.car.statements.count,
-      'cost-center': graph.subgraphs['cost-center'].statements.count,
-      user: graph.subgraphs.user.statements.count,
-    };
+    // The gateway's token-status checks (cached, so they come and go) are not part of the query.
+    const ofQuery = (name: SubgraphName) =>
+      graph.subgraphs[name].statements.statements.filter((sql) => !sql.includes('auth_token')).length;
+    return { car: ofQuery('car'), 'cost-center': ofQuery('cost-center'), user: ofQuery('user') };
   }
 
   it('costs each subgraph the same small number of statements for 10 cars as for 100', async () => {

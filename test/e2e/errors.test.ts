@@ -225,11 +225,12 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
     const { createHash } = await import('node:crypto');
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     const extensions = { persistedQuery: { version: 1, sha256Hash } };
-    const miss = await postGraphQL(graph.gatewayUrl, JSON.stringify({ extensions }));
+    const auth = { authorization: `Bearer ${await graph.login('admin')}` };
+    const miss = await postGraphQL(graph.gatewayUrl, JSON.stringify({ extensions }), auth);
     expect(miss.errors?.[0]?.extensions).toMatchObject({ code: 'PERSISTED_QUERY_NOT_FOUND', grpcStatus: 5 });
-    const register = await postGraphQL(graph.gatewayUrl, JSON.stringify({ query, extensions }));
+    const register = await postGraphQL(graph.gatewayUrl, JSON.stringify({ query, extensions }), auth);
     expect(register.data).toEqual({ users: { totalCount: seedUsers.length } });
-    const hit = await postGraphQL(graph.gatewayUrl, JSON.stringify({ extensions }));
+    const hit = await postGraphQL(graph.gatewayUrl, JSON.stringify({ extensions }), auth);
     expect(hit.data).toEqual({ users: { totalCount: seedUsers.length } });
   });
 });

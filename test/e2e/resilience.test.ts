@@ -124,9 +124,10 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       const proxy = proxies[0]!;
       proxy.delayMs = 4_000;
       const client = new AbortController();
+      const token = await graph.login('admin');
       const request = fetch(graph.gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'cancel-me-1' },
+        headers: { 'content-type': 'application/json', 'x-request-id': 'cancel-me-1', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: '{ cars { totalCount } }' }),
         signal: client.signal,
       });

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 export class DelayProxy {
   delayMs = 0;
   aborted = 0;
+  /** Every request that reached the proxy. */
+  requests = 0;
   /** Requests received and not yet answered or abandoned. */
   pending = 0;
   private server?: http.Server;
@@ -19,6 +21,7 @@ export class DelayProxy {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        this.requests += 1;
         let finished = false;
         this.pending += 1;
         res.on('close', () => {

@@ -5,17 +5,26 @@ import { buildGateway } from '../../gateway/src/server';
 import type { Backend } from './config';
 import { createTestDatabases, type TestDatabases } from './databases';
 import { postGraphQL, type GraphQLResponse } from './graphql';
+import { TEST_ENV, TEST_SEED_PASSWORD } from './secrets';
 import { silentLogger, startSubgraph, SUBGRAPHS, type SubgraphName, type TestSubgraph } from './subgraphs';
+
+type Query = <Data = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+) => Promise<GraphQLResponse<Data>>;
 
 export interface TestGraph {
   gatewayUrl: string;
   subgraphs: Record<SubgraphName, TestSubgraph>;
-  /** Sends a query through the gateway over HTTP. */
-  query<Data = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
-  ): Promise<GraphQLResponse<Data>>;
+  /** Sends a query through the gateway over HTTP, signed in as the seeded `admin` (seeded graphs only). */
+  query: Query;
+  /** Sends a query with no credentials. */
+  anonymous: Query;
+  /** Sends a query signed in as a seeded user (`admin`, `manager`, `viewer`, ...). */
+  as(username: string): Query;
+  /** A fresh access token for a seeded user. */
+  login(username: string, password?: string): Promise<string>;
   /** Stops one subgraph, as if it crashed; the gateway keeps running. */
   stopSubgraph(name: SubgraphName): Promise<void>;
   /** Starts a stopped subgraph again at the same address, on the same database. */
@@ -30,6 +39,8 @@ export interface StartGraphOptions {
   /** Where the gateway should reach a subgraph instead of its own address (a proxy). */
   routeThrough?: Partial<Record<SubgraphName, (subgraphUrl: string) => Promise<string>>>;
   gatewayLog?: Logger;
+  /** Where the subgraphs log (default: nowhere). */
+  subgraphLog?: Logger;
   /** Subgraphs that are down when the gateway starts (restart them with restartSubgraph). */
   downAtStart?: SubgraphName[];
 }
@@ -46,7 +57,12 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
   const subgraphs = {} as Record<SubgraphName, TestSubgraph>;
   const running = new Set<SubgraphName>();
   const start = async (name: SubgraphName, port?: number) => {
-    subgraphs[name] = await startSubgraph(name, target(databases, name), { seed: options.seed && port === undefined, peers, port });
+    subgraphs[name] = await startSubgraph(name, target(databases, name), {
+      seed: options.seed && port === undefined,
+      peers,
+      port,
+      log: options.subgraphLog,
+    });
     running.add(name);
   };
   const stopOne = async (name: SubgraphName) => {
@@ -56,21 +72,43 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
   try {
     await Promise.all(names.map((name) => start(name)));
     for (const name of names) peers[name] = subgraphs[name].graphqlUrl;
+    // The gateway learns the user service's address (for keys and token status) before it may go down.
+    const userUrl = subgraphs.user.graphqlUrl;
     await Promise.all((options.downAtStart ?? []).map(stopOne));
 
-    const env: NodeJS.ProcessEnv = { GATEWAY_PORT: '0', NODE_ENV: 'test', ...options.gatewayEnv };
+    const env: NodeJS.ProcessEnv = { ...TEST_ENV, GATEWAY_PORT: '0', ...options.gatewayEnv };
     for (const name of names) {
       const via = options.routeThrough?.[name];
       env[SUBGRAPH_URL_VARIABLES[name]] = via ? await via(subgraphs[name].graphqlUrl) : subgraphs[name].graphqlUrl;
     }
+    env.JWKS_URL ??= new URL('/.well-known/jwks.json', userUrl).toString();
+    env.TOKEN_STATUS_URL ??= new URL('/internal/token-status', userUrl).toString();
     const gateway = await buildGateway(loadGatewayConfig(env), options.gatewayLog ?? silentLogger('gateway'));
     const server = await listen(gateway.app, '127.0.0.1', 0);
     const gatewayUrl = `${server.url}/graphql`;
 
+    const login = async (username: string, password = TEST_SEED_PASSWORD) => {
+      const response = await postGraphQL<{ login: { token: string } }>(gatewayUrl, {
+        query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+        variables: { u: username, p: password },
+      });
+      if (!response.data?.login) throw new Error(`login as ${username} failed: ${JSON.stringify(response.errors)}`);
+      return response.data.login.token;
+    };
+    const tokens = new Map<string, Promise<string>>();
+    const as = (username: string): Query => async (query, variables, headers = {}) => {
+      if (!tokens.has(username)) tokens.set(username, login(username));
+      const token = await tokens.get(username)!;
+      return postGraphQL(gatewayUrl, { query, variables }, { authorization: `Bearer ${token}`, ...headers });
+    };
+
     return {
       gatewayUrl,
       subgraphs,
-      query: (query, variables, headers) => postGraphQL(gatewayUrl, { query, variables }, headers),
+      query: as('admin'),
+      anonymous: (query, variables, headers) => postGraphQL(gatewayUrl, { query, variables }, headers),
+      as,
+      login,
       stopSubgraph: stopOne,
       restartSubgraph: (name) => start(name, Number(new URL(subgraphs[name].url).port)),
       async stop() {

@@ -4,10 +4,15 @@
  * per request constant.
  */
 export class StatementCounter {
-  count = 0;
+  /** The SQL of every statement since the last reset. */
+  readonly statements: string[] = [];
+
+  get count(): number {
+    return this.statements.length;
+  }
 
   reset(): void {
-    this.count = 0;
+    this.statements.length = 0;
   }
 
   /** Wraps a driver adapter factory so every query through it is counted. */
@@ -30,7 +35,7 @@ export class StatementCounter {
         if (typeof value !== 'function') return value;
         if (property === 'queryRaw' || property === 'executeRaw') {
           return (...args: unknown[]) => {
-            this.count += 1;
+            this.statements.push(String((args[0] as { sql?: unknown } | undefined)?.sql ?? ''));
             return value.apply(target, args);
           };
         }

@@ -1,15 +1,26 @@
+import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
+import { SCOPES } from '../../common/auth/scopes';
+import { seedUsers } from '../../common/seed/fleet';
 import type { Backend } from './config';
+import { TEST_SIGNING_SECRET } from './secrets';
 import { createTestDatabases } from './databases';
 import { FakePeer } from './fakePeer';
 import { postGraphQL, type GraphQLResponse } from './graphql';
 import { startSubgraph, SUBGRAPHS, type SubgraphName, type TestSubgraph } from './subgraphs';
 
+/** The seeded admin, as the gateway would describe them to a subgraph. */
+export const ADMIN: CallerIdentity = { ...ANONYMOUS, userId: seedUsers[0]!.id, scopes: [...SCOPES], tokenId: null };
+
 export interface SubgraphUnderTest {
   subgraph: TestSubgraph;
   /** Stand-ins for the subgraphs it calls, by name. */
   peers: Record<string, FakePeer>;
-  /** Sends a query straight to the subgraph, bypassing the gateway. */
-  query<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>>;
+  /** Sends a query straight to the subgraph, signed as the gateway would for `caller` (default: an admin). */
+  query<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    caller?: CallerIdentity,
+  ): Promise<GraphQLResponse<Data>>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +48,10 @@ export async function startSubgraphUnderTest(
     return {
       subgraph,
       peers,
-      query: (query, variables) => postGraphQL(subgraph.graphqlUrl, { query, variables }),
+      query: (query, variables, caller = ADMIN) => {
+        const body = JSON.stringify({ query, variables });
+        return postGraphQL(subgraph.graphqlUrl, body, signIdentity(caller, body, TEST_SIGNING_SECRET));
+      },
       async stop() {
         await subgraph.stop();
         await Promise.all(Object.values(peers).map((peer) => peer.stop()));

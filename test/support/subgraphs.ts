@@ -9,6 +9,7 @@ import { COST_CENTER_SUBGRAPH } from '../../subgraphs/cost-center/src/config';
 import { costCenterSubgraph } from '../../subgraphs/cost-center/src/server';
 import { USER_SUBGRAPH } from '../../subgraphs/user/src/config';
 import { userSubgraph } from '../../subgraphs/user/src/server';
+import { TEST_ENV, TEST_SIGNING_SECRET } from './secrets';
 import { StatementCounter } from './statementCounter';
 
 export const SUBGRAPHS = {
@@ -51,6 +52,8 @@ export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget,
     bodyLimit: '1mb',
     peers: options.peers ?? {},
     peerTimeoutMs: 2_000,
+    signing: { source: { kind: 'configured', secret: TEST_SIGNING_SECRET }, maxAgeMs: 30_000 },
+    env: TEST_ENV,
   };
 }
 
@@ -72,7 +75,7 @@ export async function startSubgraph(
   const config = testSubgraphConfig(name, database, options);
   const log = options.log ?? silentLogger(name);
   const booted = await bootSubgraph(counted, config, log);
-  if (options.seed) await counted.seed(booted.prisma, log);
+  if (options.seed) await counted.seed(booted.prisma, log, config.env);
   statements.reset();
   return { ...booted, statements, config, graphqlUrl: `${booted.url}/graphql` };
 }

@@ -12,7 +12,9 @@ export function costCenterDirectory(peers: Peers) {
   return {
     /** Refuses a car pointing at a cost center that does not exist. */
     async assertExists(costCenterId: string, requestId: string): Promise<void> {
-      const found = await resolveEntity(costCenters, { __typename: 'CostCenter', id: costCenterId }, 'id', requestId);
+      const found = await resolveEntity(costCenters, { __typename: 'CostCenter', id: costCenterId }, 'id', requestId, [
+        'cost-center:read',
+      ]);
       if (!found) {
         throw graphError('FAILED_PRECONDITION', `Cost center ${costCenterId} does not exist.`, {
           field: 'input.costCenterId',

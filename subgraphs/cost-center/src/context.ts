@@ -11,6 +11,6 @@ export interface Context extends RequestInfo {
   checks: CrossServiceChecks;
 }
 
-export function createContext(prisma: PrismaClient, request: RequestInfo, peers: Peers): Context {
+export function createContext({ prisma, peers }: { prisma: PrismaClient; peers: Peers }, request: RequestInfo): Context {
   return { ...request, prisma, loaders: createLoaders(prisma), checks: crossServiceChecks(peers) };
 }

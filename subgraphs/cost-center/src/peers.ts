@@ -24,6 +24,7 @@ export function crossServiceChecks(peers: Peers) {
         { __typename: 'CostCenter', id: costCenterId },
         'cars(first: 0) { totalCount }',
         requestId,
+        ['car:read'],
       );
       const count = center?.cars.totalCount ?? 0;
       if (count > 0) {
@@ -36,7 +37,7 @@ export function crossServiceChecks(peers: Peers) {
 
     /** Refuses a manager who does not exist. */
     async assertUserExists(userId: string, requestId: string): Promise<void> {
-      const user = await resolveEntity(users, { __typename: 'User', id: userId }, 'id', requestId);
+      const user = await resolveEntity(users, { __typename: 'User', id: userId }, 'id', requestId, ['user:read']);
       if (!user) {
         throw graphError('FAILED_PRECONDITION', `User ${userId} does not exist.`, { field: 'input.managerId', userId });
       }

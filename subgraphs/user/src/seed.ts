@@ -1,11 +1,23 @@
 import type { Logger } from '../../../common/logging/logger';
 import { seedUsers } from '../../../common/seed/fleet';
+import { seedPasswordFromEnv } from './auth/config';
+import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';
 
-/** Upserts the demo fleet's users; running it again changes nothing. */
-export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
+/**
+ * Upserts the demo fleet's users, each with the password SEED_PASSWORD
+ * (`dev-password` outside production). Running it again changes nothing but
+ * the stored hashes, which are salted afresh.
+ */
+export async function seed(prisma: PrismaClient, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
+  const password = seedPasswordFromEnv(env);
+  const withPasswords = await Promise.all(
+    seedUsers.map(async (user) => ({ ...user, passwordHash: await hashPassword(password) })),
+  );
   await prisma.$transaction(
-    seedUsers.map((user) => prisma.user.upsert({ where: { id: user.id }, create: user, update: {} })),
+    withPasswords.map((user) =>
+      prisma.user.upsert({ where: { id: user.id }, create: user, update: { passwordHash: user.passwordHash } }),
+    ),
   );
   log.info({ users: seedUsers.length }, 'seeded demo users');
 }

@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { defineSubgraph } from '../../../common/server/defineSubgraph';
-import { createContext } from './context';
+import { authConfigFromEnv } from './auth/config';
+import { loadSigningKeys } from './auth/keys';
+import { authRoutes } from './auth/routes';
+import { LoginThrottle } from './auth/throttle';
+import { TokenService } from './auth/tokens';
+import { createContext, type UserServices } from './context';
 import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
 
-/** The user subgraph: its SDL, resolvers and data, ready to boot or test. */
+/** The user subgraph: its SDL, resolvers and data, plus the token service, ready to boot or test. */
 export const userSubgraph = defineSubgraph({
   schemaFile: path.join(__dirname, '..', 'schema.graphql'),
   migrationsDir: path.join(__dirname, '..', '..', '..', 'prisma', 'user', 'migrations'),
@@ -13,4 +18,10 @@ export const userSubgraph = defineSubgraph({
   createPrisma,
   createContext,
   seed,
+  setup: async ({ prisma, log, config, signingSecret }) => {
+    const auth = authConfigFromEnv(config.env);
+    const tokens = new TokenService(prisma, await loadSigningKeys(auth), auth);
+    const services: UserServices = { tokens, throttle: new LoginThrottle(auth) };
+    return { services, routes: authRoutes(tokens, signingSecret, config.signing.maxAgeMs, log) };
+  },
 });

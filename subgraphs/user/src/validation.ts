@@ -10,11 +10,17 @@ const groups = z
   .array(group)
   .max(20)
   .transform((list) => [...new Set(list)]);
+// Length is what matters for passphrases; the upper bound keeps hashing cheap to refuse.
+const password = z
+  .string()
+  .min(12, { error: 'must be at least 12 characters' })
+  .max(256, { error: 'must be at most 256 characters' });
 
 export const createUserInput = z.object({
   username,
   email,
   groups: groups.nullish().transform((list) => list ?? []),
+  password: password.nullish(),
 });
 
 export const updateUserInput = z.object({
@@ -22,6 +28,7 @@ export const updateUserInput = z.object({
   email: email.optional(),
   groups: groups.optional(),
   isActive: z.boolean().optional(),
+  password: password.optional(),
   expectedRevision,
 });
 
@@ -31,3 +38,6 @@ export const userFilter = z
     group: group.nullish(),
   })
   .nullish();
+
+/** Login arguments are only bounded here; wrong values are simply a failed login. */
+export const loginInput = z.object({ username: z.string().max(64), password: z.string().max(256) });

@@ -26,7 +26,11 @@ export type CostCenter = {
   code: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
-  /** The user who manages this cost center (resolved by the user subgraph). */
+  /**
+   * The user who manages this cost center (resolved by the user subgraph).
+   * Whoever may read the cost center sees who manages it; the manager's email
+   * still needs user:read.
+   */
   manager?: Maybe<User>;
   /** Optimistic-concurrency counter: 1 on create, +1 on every update. */
   revision: Scalars['Int']['output'];

@@ -18,17 +18,39 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** A signed-in session: send `token` as `Authorization: Bearer <token>`. */
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  expiresAt: Scalars['DateTime']['output'];
+  token: Scalars['String']['output'];
+  user: User;
+};
+
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   groups?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At least 12 characters. A user without a password cannot sign in. */
+  password?: InputMaybe<Scalars['String']['input']>;
   username: Scalars['String']['input'];
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
   createUser: User;
+  /** Deactivates a user: their tokens stop working and they cannot sign in. */
+  deactivateUser: User;
   /** Deletes the user and returns their id. */
   deleteUser: Scalars['ID']['output'];
+  /** Signs in. Wrong username and wrong password get the same UNAUTHENTICATED answer. */
+  login: AuthPayload;
+  /** Revokes the token this request was made with. */
+  logout: Scalars['Boolean']['output'];
+  /** Revokes every token of a user; returns how many were revoked. */
+  revokeUserTokens: Scalars['Int']['output'];
+  /**
+   * Needs user:write, except that signed-in users may change their own password
+   * (and nothing else) without it.
+   */
   updateUser: User;
 };
 
@@ -38,8 +60,24 @@ export type MutationCreateUserArgs = {
 };
 
 
+export type MutationDeactivateUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationDeleteUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationLoginArgs = {
+  password: Scalars['String']['input'];
+  username: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeUserTokensArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -60,6 +98,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The signed-in caller. */
+  me?: Maybe<User>;
   user?: Maybe<User>;
   /** Users, at most 100 per page. */
   users: UserConnection;
@@ -87,6 +127,8 @@ export type UpdateUserInput = {
   expectedRevision?: InputMaybe<Scalars['Int']['input']>;
   groups?: InputMaybe<Array<Scalars['String']['input']>>;
   isActive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** A new password (at least 12 characters); the user's other tokens are revoked. */
+  password?: InputMaybe<Scalars['String']['input']>;
   username?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -94,7 +136,11 @@ export type UpdateUserInput = {
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
-  email: Scalars['String']['output'];
+  /**
+   * The user's email: readable with the user:read scope, or by the user themself
+   * (for example through `me`). Null, with PERMISSION_DENIED, for anyone else.
+   */
+  email?: Maybe<Scalars['String']['output']>;
   /** Groups grant permissions, e.g. `admin`, `fleet-manager`, `viewer`. */
   groups: Array<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -228,16 +274,17 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  CreateUserInput: CreateUserInput;
+  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserModel>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
@@ -249,15 +296,16 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  CreateUserInput: CreateUserInput;
+  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   String: Scalars['String']['output'];
+  CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
-  PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
-  Query: Record<PropertyKey, never>;
   Int: Scalars['Int']['output'];
+  PageInfo: PageInfo;
+  Query: Record<PropertyKey, never>;
   UpdateUserInput: UpdateUserInput;
   User: UserModel;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
@@ -266,13 +314,23 @@ export type ResolversParentTypes = ResolversObject<{
   UserOrderBy: UserOrderBy;
 }>;
 
+export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  revokeUserTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserTokensArgs, 'userId'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
@@ -282,6 +340,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
@@ -289,7 +348,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   groups?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -310,6 +369,7 @@ export type UserEdgeResolvers<ContextType = Context, ParentType extends Resolver
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

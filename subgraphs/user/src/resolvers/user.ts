@@ -1,10 +1,18 @@
-import { found } from '../../../../common/errors';
+import { found, graphError } from '../../../../common/errors';
 import { isId } from '../../../../common/graphql/validate';
 import type { UserResolvers } from '../__generated__/resolvers-types';
 
 export const User: UserResolvers = {
-  // The gateway asks for users by key when a cost center references its manager.
   // An id that names no user is a dangling reference (e.g. a deleted manager): NOT_FOUND on that field.
   __resolveReference: (reference, { loaders }) =>
     found('User', reference.id, isId(reference.id) ? loaders.userById.load(reference.id) : Promise.resolve(null)),
+
+  // A rule that depends on the data, so the SDL can only say @authenticated:
+  // your own email, or anyone's with user:read.
+  email: (user, _args, { caller }) => {
+    if (caller.userId === user.id || caller.scopes.includes('user:read')) return user.email;
+    throw graphError('PERMISSION_DENIED', "User.email needs the user:read scope, unless it is the caller's own.", {
+      coordinate: 'User.email',
+    });
+  },
 };

@@ -22,3 +22,8 @@ export * from './enums';
  * 
  */
 export type User = Prisma.UserModel
+/**
+ * Model Token
+ * One issued access token (a JWT whose `jti` is this id), kept so it can be revoked.
+ */
+export type Token = Prisma.TokenModel

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import {
+  buildSchema,
+  execute,
+  getNamedType,
+  getOperationAST,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  parse,
+  print,
+  printSchema,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { CallerIdentity } from '../../../common/auth/identity';
+import { denial, denialMessage, readRequirements, type Requirements } from '../../../common/auth/requirements';
+import { graphError, type StatusCode } from '../../../common/errors';
+import type { GatewayContext } from '../context';
+
+interface Denied {
+  code: StatusCode;
+  message: string;
+  coordinate: string;
+}
+
+/** What the supergraph requires, field by field (its `@authenticated` and `@requiresScopes`). */
+export function requirementsOfSupergraph(supergraphSdl: string): Requirements {
+  return readRequirements(parse(supergraphSdl));
+}
+
+/**
+ * Wraps the gateway's executor so the supergraph's `@authenticated` and
+ * `@requiresScopes` are enforced before planning: fields the caller may not
+ * read are removed from the operation (so no subgraph is asked for them), the
+ * rest is planned and executed as usual, and the removed fields come back as
+ * null with UNAUTHENTICATED or PERMISSION_DENIED on their own paths.
+ */
+export function authorizingExecutor(
+  executor: GatewayExecutor,
+  state: () => { schema: GraphQLSchema; requirements: Requirements },
+): GatewayExecutor {
+  return async (requestContext) => {
+    const { schema, requirements } = state();
+    const context = requestContext.context as unknown as GatewayContext;
+    const document = requestContext.document;
+    // The operation node from this very document: denials are keyed by its field nodes.
+    const operation = getOperationAST(document, requestContext.request.operationName) ?? requestContext.operation;
+    const denied = findDenied(schema, document, operation, requirements, context.caller);
+    if (denied.size === 0) return executor(requestContext);
+
+    const filtered = withoutFields(document, denied);
+    const source = print(filtered);
+    const filteredOperation = filtered.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operation.name?.value,
+    )!;
+    const result = await executor({
+      ...requestContext,
+      document: filtered,
+      source,
+      operation: filteredOperation,
+      // Plans are cached by hash: the filtered operation must not reuse the full one's plan.
+      queryHash: createHash('sha256').update(source).digest('hex'),
+    } as GatewayGraphQLRequestContext);
+
+    // Re-run the original operation over the data the gateway produced, so that
+    // GraphQL itself places each denial on its concrete path (list indices
+    // included) and applies null propagation for non-null fields.
+    const shaped = await execute({
+      schema: resolverFreeCopy(schema),
+      document,
+      operationName: operation.name?.value,
+      rootValue: result.data ?? {},
+      variableValues: requestContext.request.variables,
+      fieldResolver: (parent, _args, _context, info) => {
+        const denial = denied.get(info.fieldNodes[0]!);
+        if (denial) throw graphError(denial.code, denial.message, { coordinate: denial.coordinate });
+        return (parent as Record<string, unknown> | null)?.[info.path.key as string];
+      },
+      typeResolver: (value) => (value as { __typename?: string }).__typename,
+    });
+    return { ...result, data: shaped.data, errors: [...(result.errors ?? []), ...(shaped.errors ?? [])] };
+  };
+}
+
+const copies = new WeakMap<GraphQLSchema, GraphQLSchema>();
+
+/**
+ * The API schema without the gateway's own resolvers, so that shaping runs
+ * only our field resolver (graphql-js ignores `fieldResolver` for fields that
+ * carry a resolver of their own).
+ */
+function resolverFreeCopy(schema: GraphQLSchema): GraphQLSchema {
+  let copy = copies.get(schema);
+  if (!copy) copies.set(schema, (copy = buildSchema(printSchema(schema))));
+  return copy;
+}
+
+/** Every field of the operation the caller may not read, with the reason. */
+function findDenied(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  requirements: Requirements,
+  caller: CallerIdentity,
+): Map<FieldNode, Denied> {
+  const denied = new Map<FieldNode, Denied>();
+  if (requirements.size === 0) return denied;
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const walk = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | null | undefined) => {
+    if (!parentType || !(isObjectType(parentType) || isInterfaceType(parentType))) return;
+    const fields = parentType.getFields();
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const field = fields[selection.name.value];
+        if (!field) continue;
+        const coordinate = `${parentType.name}.${selection.name.value}`;
+        const requirement = requirements.get(coordinate);
+        const code = denial(requirement, caller);
+        if (code) denied.set(selection, { code, coordinate, message: denialMessage(code, coordinate, requirement) });
+        else if (selection.selectionSet) walk(selection.selectionSet, getNamedType(field.type));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value));
+      }
+    }
+  };
+  walk(operation.selectionSet, schema.getRootType(operation.operation));
+  return denied;
+}
+
+/** The document without the denied fields; a selection left empty asks for `__typename` instead. */
+function withoutFields(document: DocumentNode, denied: Map<FieldNode, Denied>): DocumentNode {
+  return visit(document, {
+    Field: { enter: (node) => (denied.has(node) ? null : undefined) },
+    SelectionSet: {
+      leave: (node) =>
+        node.selections.length > 0
+          ? undefined
+          : { ...node, selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } }] },
+    },
+  });
+}

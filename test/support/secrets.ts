@@ -1,0 +1,27 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Secrets and keys made fresh for one test run; nothing is read from or written to the repo. */
+/** GATEWAY_SIGNING_SECRET as configured, and the bytes the services use. */
+export const TEST_SIGNING_SECRET_TEXT = randomBytes(32).toString('hex');
+export const TEST_SIGNING_SECRET = Buffer.from(TEST_SIGNING_SECRET_TEXT);
+
+export const TEST_JWT_PRIVATE_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+export const TEST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'car-check-test-'));
+
+/** The password of every seeded user in tests. */
+export const TEST_SEED_PASSWORD = 'test-password-1';
+
+/** The environment the services see in tests. */
+export const TEST_ENV: NodeJS.ProcessEnv = {
+  NODE_ENV: 'test',
+  JWT_PRIVATE_KEY: TEST_JWT_PRIVATE_KEY,
+  DATA_DIR: TEST_DATA_DIR,
+  SEED_PASSWORD: TEST_SEED_PASSWORD,
+  GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+  // Fewer attempts than in production, so the brute-force test stays short.
+  LOGIN_MAX_FAILURES_PER_USER: '3',
+};

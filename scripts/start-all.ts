@@ -82,8 +82,11 @@ async function main(): Promise<void> {
     Gateway (Apollo Sandbox in a browser): ${gatewayUrl}
 ${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.host, s.config.port)}/graphql`).join('\n')}
 
-  Try:
-    curl -s ${gatewayUrl} -H 'content-type: application/json' \\
+  Try (demo users admin, manager, viewer; password: SEED_PASSWORD, default dev-password):
+    TOKEN=$(curl -s ${gatewayUrl} -H 'content-type: application/json' \\
+      -d '{"query":"mutation { login(username: \\"admin\\", password: \\"dev-password\\") { token } }"}' \\
+      | node -pe 'JSON.parse(require("fs").readFileSync(0)).data.login.token')
+    curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
       -d '{"query":"{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }"}'
 
   Ctrl-C stops all four services.

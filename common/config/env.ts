@@ -47,11 +47,15 @@ export const postgresUrl = () =>
   z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' });
 
 /** Boolean flags written the way shells and .env files write them. */
-export const flag = (fallback: boolean) =>
+const booleanText = () =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-    .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .default(fallback);
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const flag = (fallback: boolean) => booleanText().default(fallback);
+
+/** A flag whose default depends on other settings: undefined when unset. */
+export const optionalFlag = () => booleanText().optional();
 
 export const nodeEnv = () => z.enum(['development', 'production', 'test']).default('development');
 

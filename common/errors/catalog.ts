@@ -69,13 +69,15 @@ export const STATUS = {
     grpcStatus: 7,
     retryable: false,
     meaning: 'The caller is known but not allowed to do this.',
-    usedFor: 'Reserved for per-field authorization: a signed-in caller lacking a scope. Not raised yet.',
+    usedFor:
+      'A signed-in caller lacks the scope a field needs (e.g. a viewer calling `createCar`, or reading another user\'s `email`); the field is null, the rest is returned.',
   },
   RESOURCE_EXHAUSTED: {
     grpcStatus: 8,
     retryable: true,
     meaning: 'A quota or limit was hit: rate limit, query too deep or costly, body too large.',
-    usedFor: 'A request body above `BODY_LIMIT` (HTTP 413).',
+    usedFor:
+      'A request body above `BODY_LIMIT` (HTTP 413); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
   },
   FAILED_PRECONDITION: {
     grpcStatus: 9,
@@ -128,7 +130,8 @@ export const STATUS = {
     grpcStatus: 16,
     retryable: false,
     meaning: 'No valid credentials: missing, expired, revoked or forged token.',
-    usedFor: 'Reserved for authentication: a missing, expired, revoked or forged token. Not raised yet.',
+    usedFor:
+      'A bad `Authorization` token (expired, revoked, forged, of a deactivated user): HTTP 401 before anything runs. No token on a field that needs one: that field is null with this code. Wrong username or password at `login`. A subgraph called without a valid gateway signature: HTTP 401.',
   },
 } as const satisfies Record<string, StatusDefinition>;
 

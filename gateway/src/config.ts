@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_PATH } from '../../common/auth/tokens';
-import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from '../../common/config/env';
+import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv } from '../../common/config/env';
 import { routingUrlOf } from '../../common/config/routing';
 import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
 
@@ -60,8 +60,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       CAR_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
       COST_CENTER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
       USER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
-      INTROSPECTION: flag(true).optional(),
-      LANDING_PAGE: flag(true).optional(),
+      INTROSPECTION: optionalFlag(),
+      LANDING_PAGE: optionalFlag(),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
       JWKS_URL: httpUrl().optional(),
       TOKEN_STATUS_URL: httpUrl().optional(),

@@ -23,8 +23,11 @@ export interface GatewayConfig {
   production: boolean;
   logLevel: string;
   prettyLogs: boolean;
-  /** The composed supergraph the gateway serves. */
+  /** The composed supergraph the gateway serves, from a file or (when set) a URL. */
   supergraphPath: string;
+  supergraphUrl?: string;
+  /** How often to look for a new supergraph (hot reload); 0 = never. */
+  supergraphPollMs: number;
   /** Per-subgraph routing URLs that replace the ones in the supergraph. */
   subgraphUrls: Partial<Record<string, string>>;
   /** Per-subgraph deadlines in ms (SUBGRAPH_TIMEOUT_MS, overridden by e.g. CAR_SUBGRAPH_TIMEOUT_MS). */
@@ -53,6 +56,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       LOG_LEVEL: logLevel(),
       LOG_PRETTY: flag(false),
       SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
+      SUPERGRAPH_URL: httpUrl().optional(),
+      SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
       CAR_SUBGRAPH_URL: httpUrl().optional(),
       COST_CENTER_SUBGRAPH_URL: httpUrl().optional(),
       USER_SUBGRAPH_URL: httpUrl().optional(),
@@ -83,6 +88,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     logLevel: raw.LOG_LEVEL,
     prettyLogs: raw.LOG_PRETTY,
     supergraphPath: path.resolve(raw.SUPERGRAPH_PATH),
+    supergraphUrl: raw.SUPERGRAPH_URL,
+    supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
     subgraphUrls: Object.fromEntries(
       Object.entries(SUBGRAPH_URL_VARIABLES).map(([name, variable]) => [name, raw[variable]]),
     ),

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -20,11 +19,12 @@ import { mountHealth } from '../../common/server/health';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../common/server/requestId';
 import { authenticate } from './auth/authenticate';
 import { authorizingExecutor, requirementsOfSupergraph } from './auth/authorizeOperation';
-import { supergraphForGateway } from './auth/securityFeatures';
 import { TokenVerifier } from './auth/tokenVerifier';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
+import { gatewayReadiness } from './readiness';
+import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -46,7 +46,8 @@ function abortOnDisconnect(res: Response, requestId: string, log: Logger): Abort
  * Apollo Gateway with the supergraph's authorization directives enforced
  * before planning (see authorizeOperation.ts).
  */
-function authorizingGateway(gateway: ApolloGateway, supergraphSdl: string): GatewayInterface {
+function authorizingGateway(gateway: ApolloGateway): GatewayInterface {
+  // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: { schema: GraphQLSchema; requirements: Requirements } | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     state = { schema: apiSchema, requirements: requirementsOfSupergraph(coreSupergraphSdl) };
@@ -54,7 +55,7 @@ function authorizingGateway(gateway: ApolloGateway, supergraphSdl: string): Gate
   return {
     async load(options) {
       const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
-      state ??= { schema: loaded.schema, requirements: requirementsOfSupergraph(supergraphSdl) };
+      if (!state) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
       const executor = authorizingExecutor(loaded.executor as never, () => state!);
       return { schema: loaded.schema, executor } as unknown as Awaited<ReturnType<GatewayInterface['load']>>;
     },
@@ -75,10 +76,13 @@ export interface Gateway {
  * Does not listen.
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
-  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const signingSecret = await resolveSigningSecret(config.signing.source);
+  const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraphForGateway(supergraphSdl),
+    supergraphSdl: supergraphSource(
+      { path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, log },
+      loaded,
+    ),
     logger: log,
     buildService: ({ name, url }) =>
       new SubgraphDataSource({
@@ -91,7 +95,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: authorizingGateway(gateway, supergraphSdl),
+    gateway: authorizingGateway(gateway),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo.
@@ -120,7 +124,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
 
   const app = express();
   app.disable('x-powered-by');
-  mountHealth(app, 'gateway', async () => ({ supergraph: 'up' }));
+  mountHealth(app, 'gateway', () => gatewayReadiness(config, loaded), () => ({
+    supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null },
+  }));
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.use(
     '/graphql',

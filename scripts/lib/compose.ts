@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse, type GraphQLError } from 'graphql';
+import { parse, Source, type GraphQLError } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -54,7 +54,8 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
   const parseErrors: string[] = [];
   const services = subgraphs.flatMap((subgraph) => {
     try {
-      return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl) }];
+      // Named after its file, so errors point at `subgraphs/<name>/schema.graphql:line:column`.
+      return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(new Source(subgraph.sdl, subgraph.file)) }];
     } catch (error) {
       parseErrors.push(`[${subgraph.name}] ${subgraph.file}: ${(error as Error).message}`);
       return [];
@@ -64,6 +65,7 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
 
   const result = composeServices(services);
   const hints = (result.hints ?? []).map((hint) => `${hint.definition.code}: ${hint.message}`);
+  // Composition errors name types and fields; the subgraph they come from is in `where`.
   if (result.errors) return { ok: false, errors: result.errors.map(formatCompositionError), hints };
   return { ok: true, supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`, hints };
 }

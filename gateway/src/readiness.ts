@@ -1,0 +1,26 @@
+import { routingUrlOf } from '../../common/config/routing';
+import type { DependencyState } from '../../common/server/health';
+import type { GatewayConfig } from './config';
+import type { LoadedSupergraph } from './supergraph/source';
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+/**
+ * The gateway is ready when it has a supergraph and every subgraph says it is
+ * ready. It keeps serving either way (fields of a subgraph that is not ready
+ * fail on their own); `/ready` is how an operator sees which one is missing.
+ */
+export async function gatewayReadiness(config: GatewayConfig, loaded: LoadedSupergraph): Promise<Record<string, DependencyState>> {
+  const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => [name, url ?? routingUrlOf(name)] as const);
+  const states = await Promise.all(
+    subgraphs.map(async ([name, url]) => {
+      try {
+        const response = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+        return [name, response.ok ? 'up' : 'down'] as const;
+      } catch {
+        return [name, 'down'] as const;
+      }
+    }),
+  );
+  return { supergraph: loaded.hash ? 'up' : 'down', ...Object.fromEntries(states) };
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm run check -- --subgraph <name> [--schema <file>] [--operations <file>] [--json] [--allow-breaking]`
+ *
+ * Before shipping a subgraph: does the proposed schema compose with the others,
+ * and what does it change for clients? Exits 1 on a composition error, a
+ * breaking change or a broken client operation (unless --allow-breaking).
+ */
+import { parseArgs } from 'node:util';
+import { checkSubgraph, formatReport, isBlocking } from './lib/schemaCheck';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      subgraph: { type: 'string' },
+      schema: { type: 'string' },
+      operations: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'allow-breaking': { type: 'boolean', default: false },
+    },
+  });
+  if (!values.subgraph) {
+    console.error('Usage: npm run check -- --subgraph <car|cost-center|user> [--schema <file>] [--operations <file>] [--json] [--allow-breaking]');
+    return 2;
+  }
+  const report = await checkSubgraph({ subgraph: values.subgraph, schemaFile: values.schema, operationsFile: values.operations });
+  const blocking = isBlocking(report, values['allow-breaking']);
+  console.log(values.json ? JSON.stringify({ ...report, ok: !blocking }, null, 2) : formatReport(report));
+  return blocking ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  },
+);

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
+import {
+  findBreakingChanges,
+  findDangerousChanges,
+  Kind,
+  parse,
+  validate,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { readRequirements, type Requirement } from '../../common/auth/requirements';
+import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
+
+export interface SchemaChange {
+  type: string;
+  description: string;
+}
+
+export interface BrokenOperation {
+  name: string;
+  errors: string[];
+}
+
+export interface CheckReport {
+  subgraph: string;
+  schemaFile: string;
+  /** Composition errors; when there are any, nothing else was checked. */
+  compositionErrors: string[];
+  breaking: SchemaChange[];
+  dangerous: SchemaChange[];
+  /** Client operations (from the persisted-operations list) that would no longer validate. */
+  brokenOperations: BrokenOperation[];
+  operationsChecked: number;
+}
+
+export interface CheckOptions {
+  subgraph: string;
+  /** The proposed SDL; defaults to the subgraph's file on disk. */
+  schemaFile?: string;
+  configPath?: string;
+  /** The supergraph clients use today (the committed one). */
+  currentSupergraphPath?: string;
+  /** A .graphql file of the operations clients send; skipped when absent. */
+  operationsFile?: string;
+}
+
+export const DEFAULT_OPERATIONS_FILE = path.join(REPO_ROOT, 'operations', 'client-operations.graphql');
+
+/** The client-facing schema of a supergraph: what frontends can query. */
+export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
+  // Security features (@authenticated, @requiresScopes) are enforced by our gateway; accept them here.
+  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
+}
+
+/**
+ * Would this subgraph change break the graph? Composes the proposed SDL with
+ * the other subgraphs, then compares the resulting client-facing schema with
+ * the current one (graphql-js's breaking and dangerous change finders), lists
+ * changed authorization requirements, and validates the clients' operations.
+ */
+export async function checkSubgraph(options: CheckOptions): Promise<CheckReport> {
+  const sources = await readSupergraphConfig(options.configPath);
+  const target = sources.find((source) => source.name === options.subgraph);
+  if (!target) throw new Error(`Unknown subgraph "${options.subgraph}"; expected one of ${sources.map((s) => s.name).join(', ')}.`);
+  if (options.schemaFile) {
+    target.sdl = await readFile(options.schemaFile, 'utf8');
+    target.file = path.relative(REPO_ROOT, path.resolve(options.schemaFile));
+  }
+  const report: CheckReport = {
+    subgraph: target.name,
+    schemaFile: target.file,
+    compositionErrors: [],
+    breaking: [],
+    dangerous: [],
+    brokenOperations: [],
+    operationsChecked: 0,
+  };
+
+  const outcome = compose(sources);
+  if (!outcome.ok) return { ...report, compositionErrors: outcome.errors };
+
+  const currentSdl = await readFile(options.currentSupergraphPath ?? path.join(REPO_ROOT, 'supergraph.graphql'), 'utf8');
+  const current = apiSchemaOf(currentSdl);
+  const proposed = apiSchemaOf(outcome.supergraphSdl);
+  report.breaking = findBreakingChanges(current, proposed).map(({ type, description }) => ({ type, description }));
+  report.dangerous = [
+    ...findDangerousChanges(current, proposed).map(({ type, description }) => ({ type, description })),
+    ...requirementChanges(currentSdl, outcome.supergraphSdl),
+  ];
+
+  const operationsFile = options.operationsFile ?? DEFAULT_OPERATIONS_FILE;
+  const operations = await readFile(operationsFile, 'utf8').catch(() => null);
+  if (operations !== null) {
+    const document = parse(operations);
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      report.operationsChecked += 1;
+      const errors = validate(proposed, { kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsOf(document)] });
+      if (errors.length) report.brokenOperations.push({ name: operationName(definition), errors: errors.map((e) => e.message) });
+    }
+  }
+  return report;
+}
+
+function fragmentsOf(document: ReturnType<typeof parse>) {
+  return document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+}
+
+function operationName(definition: OperationDefinitionNode): string {
+  return definition.name?.value ?? `anonymous ${definition.operation} at line ${definition.loc?.startToken.line ?? '?'}`;
+}
+
+/** Fields whose @authenticated/@requiresScopes changed: clients may start (or stop) being refused. */
+function requirementChanges(currentSdl: string, proposedSdl: string): SchemaChange[] {
+  const before = readRequirements(parse(currentSdl));
+  const after = readRequirements(parse(proposedSdl));
+  const describe = (r: Requirement | undefined) =>
+    !r ? 'nothing' : r.scopes.length ? r.scopes.map((all) => all.join(' and ')).join(' or ') : 'a signed-in caller';
+  const changes: SchemaChange[] = [];
+  for (const coordinate of new Set([...before.keys(), ...after.keys()])) {
+    const [was, now] = [before.get(coordinate), after.get(coordinate)];
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    changes.push({
+      type: 'AUTHORIZATION_CHANGED',
+      description: `${coordinate} required ${describe(was)}, now requires ${describe(now)}.`,
+    });
+  }
+  return changes;
+}
+
+/** Whether the report should stop a deployment. */
+export function isBlocking(report: CheckReport, allowBreaking: boolean): boolean {
+  if (report.compositionErrors.length > 0) return true;
+  return !allowBreaking && (report.breaking.length > 0 || report.brokenOperations.length > 0);
+}
+
+/** The report for people. */
+export function formatReport(report: CheckReport): string {
+  const lines = [`Checking subgraph "${report.subgraph}" (${report.schemaFile}) against the current supergraph.`];
+  if (report.compositionErrors.length) {
+    lines.push(`✖ Does not compose (${report.compositionErrors.length} error(s)):`);
+    lines.push(...report.compositionErrors.map((error) => `  - ${error}`));
+    return lines.join('\n');
+  }
+  lines.push('✔ Composes with the other subgraphs.');
+  const section = (mark: string, title: string, changes: SchemaChange[]) => {
+    if (!changes.length) return;
+    lines.push(`${mark} ${changes.length} ${title}:`);
+    lines.push(...changes.map((change) => `  - ${change.type}: ${change.description}`));
+  };
+  section('✖', 'breaking change(s)', report.breaking);
+  section('!', 'dangerous change(s)', report.dangerous);
+  if (!report.breaking.length && !report.dangerous.length) lines.push('✔ No breaking or dangerous changes for clients.');
+  if (report.brokenOperations.length) {
+    lines.push(`✖ ${report.brokenOperations.length} of ${report.operationsChecked} client operation(s) would break:`);
+    for (const op of report.brokenOperations) lines.push(`  - ${op.name}: ${op.errors.join(' ')}`);
+  } else if (report.operationsChecked) {
+    lines.push(`✔ All ${report.operationsChecked} client operations still validate.`);
+  }
+  return lines.join('\n');
+}

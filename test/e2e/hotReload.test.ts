@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+import { LogCapture } from '../support/logCapture';
+import { waitFor } from '../support/waitFor';
+
+const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The current supergraph, recomposed without `Car.version` (as a car team might ship). */
+async function supergraphWithoutCarVersion(): Promise<string> {
+  const sources = await readSupergraphConfig();
+  const car = sources.find((source) => source.name === 'car')!;
+  car.sdl = car.sdl.replace(/\n {2}"The car model's version[^\n]*\n {2}version: String\n/, '\n');
+  const outcome = compose(sources);
+  if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+  return outcome.supergraphSdl;
+}
+
+describe(`hot reload of the supergraph (${backend})`, () => {
+  let graph: TestGraph;
+  let dir: string;
+  let supergraphPath: string;
+  const log = new LogCapture('gateway');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'supergraph-'));
+    supergraphPath = path.join(dir, 'supergraph.graphql');
+    await copyFile(path.join(REPO_ROOT, 'supergraph.graphql'), supergraphPath);
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayLog: log.log,
+      gatewayEnv: { SUPERGRAPH_PATH: supergraphPath, SUPERGRAPH_POLL_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await graph?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const readyHash = async () => {
+    const ready = (await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as { supergraph: { hash: string } };
+    return ready.supergraph.hash;
+  };
+  // Written aside and renamed into place, as a deployment would: never a half-written file.
+  const publish = async (sdl: string) => {
+    await writeFile(`${supergraphPath}.next`, sdl);
+    await rename(`${supergraphPath}.next`, supergraphPath);
+  };
+
+  it('swaps in a new supergraph under load without failing a request, and refuses an invalid one', async () => {
+    const original = await readFile(supergraphPath, 'utf8');
+    expect(await readyHash()).toBe(sha256(original));
+    const versionQuery = '{ cars(first: 1) { edges { node { version } } } }';
+    expect((await graph.query(versionQuery)).errors).toBeUndefined();
+
+    let running = true;
+    const outcomes: { ok: boolean; detail: string }[] = [];
+    const load = Array.from({ length: 4 }, async () => {
+      while (running) {
+        const response = await graph.query('{ cars(first: 2) { totalCount edges { node { brand costCenter { code } } } } }');
+        outcomes.push({ ok: response.status === 200 && !response.errors, detail: JSON.stringify(response.errors) });
+      }
+    });
+
+    const next = await supergraphWithoutCarVersion();
+    await publish(next);
+    await waitFor(async () => (await readyHash()) === sha256(next), 5_000, 'the new supergraph to be loaded');
+    const afterSwap = await graph.query(versionQuery);
+    expect(afterSwap.status).toBe(400);
+    expect(afterSwap.errors?.[0]?.message).toMatch(/Cannot query field "version" on type "Car"/);
+
+    await publish('this is not a supergraph {');
+    await waitFor(() => log.text().includes('refused a new supergraph'), 5_000, 'the invalid supergraph to be refused');
+    expect(await readyHash()).toBe(sha256(next));
+
+    running = false;
+    await Promise.all(load);
+    expect(outcomes.length).toBeGreaterThan(10);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+  });
+});

@@ -4,17 +4,21 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // Resolver types for each subgraph, generated from its SDL with Federation
 // support; Prisma models are the mappers, so a resolver returning a database
 // row type-checks against the GraphQL type it resolves.
+const AUDIT_EVENT = '../../../../common/audit/history#AuditEventRow';
+
 const subgraphs: Record<string, Record<string, string>> = {
   car: {
     Car: './prisma/client#Car as CarModel',
+    AuditEvent: AUDIT_EVENT,
     // Another subgraph's entity is only ever its key here.
     CostCenter: '../../../../common/graphql/entityRef#EntityRef',
   },
   'cost-center': {
     CostCenter: './prisma/client#CostCenter as CostCenterModel',
+    AuditEvent: AUDIT_EVENT,
     User: '../../../../common/graphql/entityRef#EntityRef',
   },
-  user: { User: './prisma/client#User as UserModel' },
+  user: { User: './prisma/client#User as UserModel', AuditEvent: AUDIT_EVENT },
 };
 
 const config: CodegenConfig = {

@@ -6,6 +6,7 @@ export const SCOPES = [
   'cost-center:write',
   'user:read',
   'user:write',
+  'audit:read',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

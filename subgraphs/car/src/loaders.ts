@@ -1,3 +1,4 @@
+import { historyLoader } from '../../../common/audit/history';
 import { byIdLoader, compositeLoader } from '../../../common/graphql/loaders';
 import { toConnection, type Connection, type PageRequest } from '../../../common/graphql/pagination';
 import type { Car } from './__generated__/prisma/client';
@@ -15,6 +16,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 /** Per-request loaders: every lookup of a request shares one batch per kind. */
 export function createLoaders(prisma: PrismaClient) {
   return {
+    history: historyLoader(prisma),
     carById: byIdLoader<Car>((ids) => prisma.car.findMany({ where: { id: { in: [...ids] } } })),
     carsOfCostCenter: compositeLoader<CarsOfCostCenterKey, Connection<Car>>(
       (keys) => loadCarsOfCostCenters(prisma, keys),

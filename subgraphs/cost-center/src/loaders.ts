@@ -1,3 +1,4 @@
+import { historyLoader } from '../../../common/audit/history';
 import { byIdLoader, byUniqueKeyLoader, groupLoader } from '../../../common/graphql/loaders';
 import type { CostCenter } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
@@ -7,6 +8,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 /** Per-request loaders: every lookup of a request shares one batch per kind. */
 export function createLoaders(prisma: PrismaClient) {
   return {
+    history: historyLoader(prisma),
     costCenterById: byIdLoader<CostCenter>((ids) => prisma.costCenter.findMany({ where: { id: { in: [...ids] } } })),
     costCenterByCode: byUniqueKeyLoader<CostCenter>(
       (codes) => prisma.costCenter.findMany({ where: { code: { in: [...codes] } } }),

@@ -1,4 +1,6 @@
 import { found } from '../../../../common/errors';
+import { NEWEST_FIRST } from '../../../../common/audit/history';
+import { parsePage } from '../../../../common/graphql/pagination';
 import { entityRef } from '../../../../common/graphql/entityRef';
 import { isId } from '../../../../common/graphql/validate';
 import type { CarResolvers } from '../__generated__/resolvers-types';
@@ -11,4 +13,6 @@ export const Car: CarResolvers = {
 
   // Only the key is stored here; the cost-center subgraph resolves the rest.
   costCenter: (car) => entityRef(car.costCenterId),
+
+  history: (car, args, { loaders }) => loaders.history.load({ entityId: car.id, page: parsePage(args, NEWEST_FIRST) }),
 };

@@ -1,4 +1,6 @@
 import { found } from '../../../../common/errors';
+import { NEWEST_FIRST } from '../../../../common/audit/history';
+import { parsePage } from '../../../../common/graphql/pagination';
 import { entityRef } from '../../../../common/graphql/entityRef';
 import { isId } from '../../../../common/graphql/validate';
 import type { CostCenterResolvers } from '../__generated__/resolvers-types';
@@ -17,4 +19,6 @@ export const CostCenter: CostCenterResolvers = {
 
   // Only the key is stored here; the user subgraph resolves the rest.
   manager: (costCenter) => entityRef(costCenter.managerId),
+
+  history: (center, args, { loaders }) => loaders.history.load({ entityId: center.id, page: parsePage(args, NEWEST_FIRST) }),
 };

@@ -1,9 +1,11 @@
 import { graphError } from '../../../../common/errors';
-import { withDatabaseErrors } from '../../../../common/errors/database';
+import { auditedUpdate } from '../../../../common/audit/mutations';
+import { recordAudit } from '../../../../common/audit/record';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types';
 import { decoyHash, verifyPassword } from '../auth/password';
 import { loginInput } from '../validation';
+import { write } from './mutation';
 
 const INVALID_LOGIN = 'Invalid username or password.';
 
@@ -12,7 +14,7 @@ export const AuthQuery: Pick<QueryResolvers, 'me'> = {
 };
 
 export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeUserTokens' | 'deactivateUser'> = {
-  login: async (_parent, args, { prisma, tokens, throttle, caller }) => {
+  login: async (_parent, args, { prisma, tokens, throttle, caller, requestId }) => {
     const { username, password } = validate(loginInput, args, 'input');
     const client = caller.clientIp ?? 'unknown';
     await throttle.assertAllowed(username, client);
@@ -25,24 +27,38 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     }
     await throttle.recordSuccess(username);
     const issued = await tokens.issue(user.id);
+    await recordAudit(prisma, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, changes: [] });
     return { token: issued.token, expiresAt: issued.expiresAt, user };
   },
 
-  logout: async (_parent, _args, { caller, tokens }) => {
+  logout: async (_parent, _args, { caller, tokens, prisma, requestId }) => {
     if (!caller.userId || !caller.tokenId) return false;
-    return tokens.revoke(caller.tokenId, caller.userId);
+    const revoked = await tokens.revoke(caller.tokenId, caller.userId);
+    if (revoked) await recordAudit(prisma, { entity: 'User', entityId: caller.userId, action: 'LOGOUT', caller, requestId, changes: [] });
+    return revoked;
   },
 
-  revokeUserTokens: async (_parent, args, { tokens }) => tokens.revokeAll(parseId(args.userId, 'userId')),
+  revokeUserTokens: async (_parent, args, { tokens, prisma, caller, requestId }) => {
+    const userId = parseId(args.userId, 'userId');
+    return prisma.$transaction(async (tx) => {
+      const count = await tokens.revokeAll(userId, null, tx);
+      const changes = [{ field: 'revokedTokens', from: null, to: String(count) }];
+      await recordAudit(tx, { entity: 'User', entityId: userId, action: 'REVOKE_TOKENS', caller, requestId, changes });
+      return count;
+    });
+  },
 
-  deactivateUser: async (_parent, args, { prisma, tokens }) => {
+  deactivateUser: async (_parent, args, context) => {
     const id = parseId(args.id);
-    return withDatabaseErrors('User', () =>
-      prisma.$transaction(async (tx) => {
-        const user = await tx.user.update({ where: { id }, data: { isActive: false, revision: { increment: 1 } } });
-        await tokens.revokeAll(id, null, tx);
-        return user;
-      }),
-    );
+    return auditedUpdate(write(context), {
+      id,
+      expectedRevision: null,
+      read: (tx) => tx.user.findUnique({ where: { id } }),
+      updateWhere: async (tx, revision) =>
+        (await tx.user.updateMany({ where: { id, revision }, data: { isActive: false, revision: { increment: 1 } } })).count,
+      after: async (tx) => {
+        await context.tokens.revokeAll(id, null, tx);
+      },
+    });
   },
 };

@@ -1,3 +1,5 @@
+import { NEWEST_FIRST } from '../../../../common/audit/history';
+import { parsePage } from '../../../../common/graphql/pagination';
 import { found, graphError } from '../../../../common/errors';
 import { isId } from '../../../../common/graphql/validate';
 import type { UserResolvers } from '../__generated__/resolvers-types';
@@ -6,6 +8,8 @@ export const User: UserResolvers = {
   // An id that names no user is a dangling reference (e.g. a deleted manager): NOT_FOUND on that field.
   __resolveReference: (reference, { loaders }) =>
     found('User', reference.id, isId(reference.id) ? loaders.userById.load(reference.id) : Promise.resolve(null)),
+
+  history: (user, args, { loaders }) => loaders.history.load({ entityId: user.id, page: parsePage(args, NEWEST_FIRST) }),
 
   // A rule that depends on the data, so the SDL can only say @authenticated:
   // your own email, or anyone's with user:read.

@@ -44,3 +44,8 @@ export { Prisma }
  * 
  */
 export type Car = Prisma.CarModel
+/**
+ * Model AuditEvent
+ * One change to an entity of this subgraph, written in the same transaction as the change.
+ */
+export type AuditEvent = Prisma.AuditEventModel

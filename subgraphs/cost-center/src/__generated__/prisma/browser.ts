@@ -22,3 +22,8 @@ export * from './enums';
  * 
  */
 export type CostCenter = Prisma.CostCenterModel
+/**
+ * Model AuditEvent
+ * One change to an entity of this subgraph, written in the same transaction as the change.
+ */
+export type AuditEvent = Prisma.AuditEventModel

@@ -9,4 +9,5 @@
  * 🟢 You can import this file directly.
  */
 export type * from './models/CostCenter'
+export type * from './models/AuditEvent'
 export type * from './commonInputTypes'

@@ -27,3 +27,8 @@ export type User = Prisma.UserModel
  * One issued access token (a JWT whose `jti` is this id), kept so it can be revoked.
  */
 export type Token = Prisma.TokenModel
+/**
+ * Model AuditEvent
+ * One change to an entity of this subgraph, written in the same transaction as the change.
+ */
+export type AuditEvent = Prisma.AuditEventModel

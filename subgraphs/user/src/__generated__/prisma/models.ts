@@ -10,4 +10,5 @@
  */
 export type * from './models/User'
 export type * from './models/Token'
+export type * from './models/AuditEvent'
 export type * from './commonInputTypes'

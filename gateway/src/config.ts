@@ -4,6 +4,7 @@ import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_P
 import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv } from '../../common/config/env';
 import { routingUrlOf } from '../../common/config/routing';
 import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
+import type { QueryLimits } from './limits/limitRequests';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
 const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
@@ -16,6 +17,7 @@ export const SUBGRAPH_URL_VARIABLES = {
 } as const;
 
 const timeout = () => z.coerce.number().int().min(1).max(600_000);
+const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export interface GatewayConfig {
   host: string;
@@ -45,6 +47,8 @@ export interface GatewayConfig {
   signing: SigningConfig;
   /** Browser origins allowed to call the gateway (CORS). */
   corsOrigins: string[];
+  queryLimits: QueryLimits;
+  rateLimitPerMinute: number;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -75,6 +79,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       // Bounds how long a revoked token keeps working: well under the promised 5 s.
       TOKEN_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(4_000).default(2_000),
       CORS_ORIGINS: z.string().optional(),
+      MAX_QUERY_DEPTH: limit(15),
+      MAX_QUERY_ALIASES: limit(50),
+      MAX_QUERY_FIELDS: limit(1_000),
+      MAX_QUERY_COST: limit(20_000),
+      RATE_LIMIT_PER_MINUTE: limit(1_200),
     },
     env,
   );
@@ -113,5 +122,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       : production
         ? []
         : DEVELOPMENT_ORIGINS,
+    queryLimits: {
+      maxDepth: raw.MAX_QUERY_DEPTH,
+      maxAliases: raw.MAX_QUERY_ALIASES,
+      maxFields: raw.MAX_QUERY_FIELDS,
+      maxCost: raw.MAX_QUERY_COST,
+    },
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
   };
 }

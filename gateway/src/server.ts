@@ -20,6 +20,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../../common/server/requestId'
 import { authenticate } from './auth/authenticate';
 import { authorizingExecutor, requirementsOfSupergraph } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
+import { limitQueryShape, rateLimit } from './limits/limitRequests';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
@@ -132,7 +133,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     jsonBody(config.bodyLimit),
+    limitQueryShape(config.queryLimits),
     authenticate(verifier, log),
+    rateLimit(config.rateLimitPerMinute, log),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);

@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { getOperationAST, Kind, parse } from 'graphql';
+import { loadGatewayConfig } from '../../gateway/src/config';
+import { measureOperation } from '../../gateway/src/limits/queryShape';
+import { DEFAULT_OPERATIONS_FILE } from '../../scripts/lib/schemaCheck';
+import { BACKENDS } from '../support/config';
+import { DelayProxy } from '../support/delayProxy';
+import { startGraph, type TestGraph } from '../support/graph';
+import { postGraphQL } from '../support/graphql';
+
+const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+
+describe(`limits against abusive or malformed requests (${backend})`, () => {
+  let graph: TestGraph;
+  const proxies: DelayProxy[] = [];
+  const subgraphCalls = () => proxies.reduce((sum, proxy) => sum + proxy.requests, 0);
+
+  beforeAll(async () => {
+    const through = async (url: string) => {
+      const proxy = new DelayProxy(url);
+      proxies.push(proxy);
+      return proxy.start();
+    };
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayEnv: { RATE_LIMIT_PER_MINUTE: '30' },
+      routeThrough: { car: through, 'cost-center': through, user: through },
+    });
+  });
+  afterAll(async () => {
+    await graph?.stop();
+    await Promise.all(proxies.map((proxy) => proxy.stop()));
+  });
+
+  const refusedBeforeAnySubgraph = async (body: string, status: number, headers: Record<string, string> = {}) => {
+    const before = subgraphCalls();
+    const response = await postGraphQL(graph.gatewayUrl, body, headers);
+    expect(response.status).toBe(status);
+    expect(response.data).toBeUndefined();
+    expect(subgraphCalls()).toBe(before);
+    return response;
+  };
+
+  it.each([
+    ['a 10,000-alias query', `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /aliases 10000 exceeds/],
+    ['a 500-deep query', `{ ${'cars { edges { node { costCenter { '.repeat(125)} id ${'} } } }'.repeat(125)} }`, /depth \d+ exceeds/],
+    [
+      'a query whose nested pages multiply',
+      '{ costCenters(first: 100) { edges { node { cars(first: 100) { edges { node { history(first: 100) { edges { node { id } } } } } } } } } }',
+      /cost \d+ exceeds/,
+    ],
+  ])('%s is refused with RESOURCE_EXHAUSTED', async (_what, query, message) => {
+    const token = await graph.login('admin');
+    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query }), 400, { authorization: `Bearer ${token}` });
+    expect(response.errors).toEqual([
+      { message: expect.stringMatching(message), extensions: expect.objectContaining({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 }) },
+    ]);
+  });
+
+  it('a body over the size limit is refused with HTTP 413', async () => {
+    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(1_100_000) }), 413);
+    expect(response.errors?.[0]?.extensions).toEqual({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 });
+  });
+
+  it('batched requests are off, with a well-formed error', async () => {
+    const response = await refusedBeforeAnySubgraph(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), 400);
+    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3 });
+  });
+
+  it('rate-limits each client, answering 429 with Retry-After', async () => {
+    const viewer = graph.as('viewer');
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof viewer>> | undefined;
+    for (let i = 0; i < 31 && !limited; i++) {
+      const response = await viewer('{ me { username } }');
+      statuses.push(response.status);
+      if (response.status === 429) limited = response;
+    }
+    expect(statuses.slice(0, 30).every((status) => status === 200)).toBe(true);
+    expect(limited?.status).toBe(429);
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited?.errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', retryAfterSeconds: expect.any(Number) });
+    // Other clients are not affected.
+    expect((await graph.as('manager')('{ me { username } }')).status).toBe(200);
+  });
+});
+
+describe('the default limits', () => {
+  it('let every operation in the README and the client list pass with room to spare', async () => {
+    const { queryLimits } = loadGatewayConfig({});
+    const document = parse(await readFile(DEFAULT_OPERATIONS_FILE, 'utf8'));
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+      const shape = measureOperation(document, getOperationAST(document, definition.name?.value)!);
+      expect(shape.depth * 2).toBeLessThanOrEqual(queryLimits.maxDepth);
+      expect(shape.cost * 4).toBeLessThanOrEqual(queryLimits.maxCost);
+      expect(shape.fields * 4).toBeLessThanOrEqual(queryLimits.maxFields);
+    }
+  });
+
+  it('measure a self-spreading fragment as unbounded', () => {
+    const document = parse('query { ...Loop } fragment Loop on Query { me { id } ...Loop }');
+    expect(measureOperation(document, getOperationAST(document)!).depth).toBe(Number.POSITIVE_INFINITY);
+  });
+});

@@ -23,6 +23,8 @@ export interface SubgraphConfig {
   peerTimeoutMs: number;
   /** The secret that proves a request came through the gateway. */
   signing: SigningConfig;
+  /** How long SIGTERM waits for in-flight requests before cutting them. */
+  shutdownGraceMs: number;
   /** The environment this was read from, for settings only one subgraph has (read at its set-up). */
   env: NodeJS.ProcessEnv;
 }
@@ -47,6 +49,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       SEED_ON_EMPTY: flag(true),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
       PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
+      SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
       ...Object.fromEntries(spec.peers.map((peer) => [subgraphUrlVariable(peer), httpUrl().optional()])),
     },
     env,
@@ -66,6 +69,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     ),
     peerTimeoutMs: raw.PEER_TIMEOUT_MS as number,
     signing: signingConfigFromEnv(env, raw.NODE_ENV === 'production'),
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS as number,
     env,
   };
 }

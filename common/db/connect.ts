@@ -20,6 +20,8 @@ export interface Database {
   readonly runner: SqlRunner;
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
+  /** Connection pool figures (PostgreSQL), for metrics; null for the embedded database. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }
     ping: async () => {
       await db.query('SELECT 1');
     },
+    poolStats: () => null,
     close: () => db.close(),
   };
 }
@@ -75,6 +78,7 @@ async function openPostgres(
     ping: async () => {
       await pool.query('SELECT 1');
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await client.end();
       await pool.end();

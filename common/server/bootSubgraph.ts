@@ -1,4 +1,5 @@
-import { applyMigrations } from '../db/migrate';
+import { applyMigrations, readMigrations } from '../db/migrate';
+import { ServiceMetrics } from '../metrics/metrics';
 import { describeTarget, openDatabase, type Database } from '../db/connect';
 import type { SubgraphConfig } from '../config/service';
 import { createLogger, type Logger } from '../logging/logger';
@@ -14,7 +15,13 @@ export interface PrismaLike {
 export interface SubgraphModule<P extends PrismaLike> {
   migrationsDir: string;
   createPrisma(adapter: Database['adapter']): P;
-  build(deps: { prisma: P; log: Logger; config: SubgraphConfig; ready: () => Promise<Record<string, DependencyState>> }): Promise<SubgraphApp>;
+  build(deps: {
+    prisma: P;
+    log: Logger;
+    config: SubgraphConfig;
+    ready: () => Promise<Record<string, DependencyState>>;
+    metrics: ServiceMetrics;
+  }): Promise<SubgraphApp>;
   /** Loads the demo data; `env` holds settings such as SEED_PASSWORD. */
   seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
@@ -49,15 +56,22 @@ export async function bootSubgraph<P extends PrismaLike>(
       await module.seed(prisma, log, config.env);
     }
 
+    const expected = (await readMigrations(module.migrationsDir)).map((migration) => migration.name);
     const ready = async (): Promise<Record<string, DependencyState>> => {
       try {
         await database.ping();
-        return { database: 'up' };
       } catch {
-        return { database: 'down' };
+        return { database: 'down', migrations: 'down' };
       }
+      // Ready means serving the schema this code expects: every committed migration applied.
+      const applied = await database.runner
+        .query<{ name: string }>('SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+        .then((rows) => new Set(rows.map((row) => row.name)))
+        .catch(() => new Set<string>());
+      return { database: 'up', migrations: expected.every((name) => applied.has(name)) ? 'up' : 'down' };
     };
-    const { app, apollo } = await module.build({ prisma, log, config, ready });
+    const metrics = new ServiceMetrics(config.name, () => database.poolStats());
+    const { app, apollo } = await module.build({ prisma, log, config, ready, metrics });
     const running = await listen(app, config.host, config.port);
     log.info({ url: `${running.url}/graphql` }, `${config.name} subgraph ready`);
 
@@ -67,7 +81,8 @@ export async function bootSubgraph<P extends PrismaLike>(
       prisma: client,
       log,
       async stop() {
-        await running.close();
+        log.info('shutting down: no new connections, finishing requests in flight');
+        await running.close(config.shutdownGraceMs);
         await apollo.stop();
         await client.$disconnect();
         await database.close();

@@ -63,7 +63,7 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
     migrationsDir: definition.migrationsDir,
     createPrisma: definition.createPrisma,
     seed: definition.seed,
-    build: async ({ prisma, log, config, ready }) => {
+    build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
       const { services, routes } = definition.setup
         ? await definition.setup({ prisma, log, config, signingSecret })
@@ -87,6 +87,7 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
         signingSecret,
         identityMaxAgeMs: config.signing.maxAgeMs,
         routes,
+        metrics,
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),
       });
     },

@@ -6,8 +6,15 @@ export interface RunningServer {
   readonly server: http.Server;
   /** Base URL, e.g. `http://127.0.0.1:4001`; the real port when 0 was asked for. */
   readonly url: string;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and resolves once in-flight requests have been
+   * answered; connections still busy after `graceMs` are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long shutdown waits for in-flight requests by default. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /** Binds `app` to host:port (0 = any free port) and resolves once it listens. */
 export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
@@ -24,9 +31,16 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return {
     server,
     url: `http://${hostForUrl}:${address.port}`,
-    close: () =>
+    close: (graceMs = DEFAULT_SHUTDOWN_GRACE_MS) =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+        deadline.unref();
+        server.close((err) => {
+          clearTimeout(deadline);
+          if (err) reject(err);
+          else resolve();
+        });
+        // Keep-alive connections with no request in flight would hold close() open.
         server.closeIdleConnections();
       }),
   };

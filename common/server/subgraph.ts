@@ -4,7 +4,9 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
+import type { ServiceMetrics } from '../metrics/metrics';
 import { errorReportingPlugin } from './errorReportingPlugin';
+import { requestLogPlugin } from './requestLogPlugin';
 import { formatError } from './formatError';
 import type { CallerIdentity } from '../auth/identity';
 import { keepRawBody, requireGatewaySignature } from './gatewaySignature';
@@ -33,6 +35,7 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   identityMaxAgeMs: number;
   /** Extra HTTP routes of this subgraph (mounted before /graphql). */
   routes?: (app: Express) => void;
+  metrics: ServiceMetrics;
 }
 
 export interface SubgraphApp {
@@ -61,6 +64,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       errorReportingPlugin<Ctx>(options.log),
+      requestLogPlugin<Ctx>(options.log, options.metrics),
     ],
     logger: options.log,
   });
@@ -69,6 +73,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   const app = express();
   app.disable('x-powered-by');
   mountHealth(app, options.name, options.ready);
+  options.metrics.mount(app);
   options.routes?.(app);
   app.use(
     '/graphql',

@@ -49,6 +49,8 @@ export interface GatewayConfig {
   corsOrigins: string[];
   queryLimits: QueryLimits;
   rateLimitPerMinute: number;
+  /** How long SIGTERM waits for in-flight requests before cutting them. */
+  shutdownGraceMs: number;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -84,6 +86,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       MAX_QUERY_FIELDS: limit(1_000),
       MAX_QUERY_COST: limit(20_000),
       RATE_LIMIT_PER_MINUTE: limit(1_200),
+      SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     },
     env,
   );
@@ -129,5 +132,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxCost: raw.MAX_QUERY_COST,
     },
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
   };
 }

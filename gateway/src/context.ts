@@ -1,4 +1,5 @@
 import type { CallerIdentity } from '../../common/auth/identity';
+import type { SubgraphCall } from '../../common/server/requestLogPlugin';
 
 /** What the gateway knows about the request it serves. */
 export interface GatewayContext {
@@ -7,4 +8,6 @@ export interface GatewayContext {
   caller: CallerIdentity;
   /** Aborted when the client goes away: in-flight subgraph calls stop with it. */
   signal: AbortSignal;
+  /** Each subgraph call made for this request, for its log line. */
+  subgraphCalls: SubgraphCall[];
 }

@@ -1,5 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { Kind, parse } from 'graphql';
+import type { ServiceMetrics } from '../../common/metrics/metrics';
 import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
@@ -15,6 +17,7 @@ export interface SubgraphDataSourceOptions {
   log: Logger;
   /** Signs the caller's identity for the subgraph (shared with every subgraph). */
   signingSecret: Buffer;
+  metrics?: ServiceMetrics;
 }
 
 interface GraphQLBody {
@@ -34,22 +37,33 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(private readonly options: SubgraphDataSourceOptions) {}
 
   async process(request: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const started = performance.now();
+    // Health checks and schema loads carry no request context.
+    const context = 'requestId' in request.context ? (request.context as GatewayContext) : undefined;
+    const { response, outcome } = await this.send(request, context);
+    const durationMs = performance.now() - started;
+    this.options.metrics?.observeSubgraphFetch(this.options.name, outcome, durationMs / 1000);
+    context?.subgraphCalls?.push({ subgraph: this.options.name, durationMs: Math.round(durationMs), outcome });
+    return response;
+  }
+
+  private async send(
+    request: GraphQLDataSourceProcessOptions<GatewayContext>,
+    context: GatewayContext | undefined,
+  ): Promise<{ response: GatewayGraphQLResponse; outcome: string }> {
     const { name, url, timeoutMs, log } = this.options;
-    const context = 'requestId' in request.context ? request.context : undefined;
     const query = request.request.query ?? '';
     const deadline = AbortSignal.timeout(timeoutMs);
     const signals = [deadline, ...(context?.signal ? [context.signal] : [])];
-
     const body = JSON.stringify({
       query,
       variables: request.request.variables,
       operationName: request.request.operationName,
     });
-    let response: Response;
-    try {
-      // Headers are built from scratch: nothing the client sent is forwarded,
-      // and the identity is the one the gateway verified, signed for this body.
-      response = await fetch(url, {
+    // Headers are built from scratch: nothing the client sent is forwarded,
+    // and the identity is the one the gateway verified, signed for this body.
+    const post = () =>
+      fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -60,18 +74,31 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         body,
         signal: AbortSignal.any(signals),
       });
-    } catch (error) {
+
+    let response: Response;
+    try {
+      response = await post().catch(async (error: unknown) => {
+        // A dropped connection (a subgraph restarting, a stale keep-alive socket)
+        // is retried once, but only for queries: a mutation may have been applied.
+        if (deadline.aborted || context?.signal.aborted || isMutation(request)) throw error;
+        log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
+        return post();
+      });
+    } catch {
       if (context?.signal.aborted) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
       if (deadline.aborted) {
         log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
         return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
       }
-      log.warn({ subgraph: name, requestId: context?.requestId, err: error }, 'subgraph unreachable');
+      log.warn({ subgraph: name, requestId: context?.requestId }, 'subgraph unreachable');
       return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
     }
 
     const answer = await this.readBody(response);
-    if (answer) return { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions };
+    if (answer) {
+      const failed = answer.errors?.length ? String(answer.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
+      return { response: { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions }, outcome: failed };
+    }
     log.warn({ subgraph: name, requestId: context?.requestId, status: response.status }, 'subgraph answered without GraphQL');
     return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
   }
@@ -91,8 +118,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     request: GraphQLDataSourceProcessOptions<GatewayContext>,
     code: StatusCode,
     message: string,
-  ): GatewayGraphQLResponse {
+  ): { response: GatewayGraphQLResponse; outcome: string } {
     const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
-    return { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) };
+    return { response: { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) }, outcome: code };
   }
+}
+
+function isMutation(request: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
+  const document = 'document' in request && request.document ? request.document : parse(request.request.query ?? '{ __typename }');
+  return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
 }

@@ -10,7 +10,8 @@ runMain('gateway', async () => {
   const running = await listen(app, config.host, config.port);
   log.info({ url: `${running.url}/graphql` }, 'gateway ready');
   onShutdownSignal(async () => {
-    await running.close();
+    log.info('shutting down: no new connections, finishing requests in flight');
+    await running.close(config.shutdownGraceMs);
     await apollo.stop();
     log.info('gateway stopped');
   });

@@ -12,7 +12,9 @@ import type { Requirements } from '../../common/auth/requirements';
 import { resolveSigningSecret } from '../../common/config/signing';
 import { STATUS } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
+import { ServiceMetrics } from '../../common/metrics/metrics';
 import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
+import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
 import { bodyErrorHandler, jsonBody, notFoundHandler } from '../../common/server/graphqlHttp';
 import { mountHealth } from '../../common/server/health';
@@ -78,6 +80,7 @@ export interface Gateway {
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
   const signingSecret = await resolveSigningSecret(config.signing.source);
+  const metrics = new ServiceMetrics('gateway');
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphSource(
@@ -92,6 +95,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
         log,
         signingSecret,
+        metrics,
       }),
   });
 
@@ -105,6 +109,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     logger: log,
     plugins: [
       errorReportingPlugin<GatewayContext>(log),
+      requestLogPlugin<GatewayContext>(log, metrics),
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -128,6 +133,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   mountHealth(app, 'gateway', () => gatewayReadiness(config, loaded), () => ({
     supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null },
   }));
+  metrics.mount(app);
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.use(
     '/graphql',
@@ -140,7 +146,12 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       context: async ({ req, res }) => {
         const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, requestId);
-        return { requestId, caller: res.locals.caller as CallerIdentity, signal: abortOnDisconnect(res, requestId, log) };
+        return {
+          requestId,
+          caller: res.locals.caller as CallerIdentity,
+          signal: abortOnDisconnect(res, requestId, log),
+          subgraphCalls: [],
+        };
       },
     }),
   );

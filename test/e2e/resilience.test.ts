@@ -143,4 +143,31 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       );
     });
   });
+
+  describe('a dropped connection', () => {
+    let graph: TestGraph;
+    const proxies: DelayProxy[] = [];
+    beforeAll(async () => {
+      graph = await startGraph(backend, { seed: true, routeThrough: { car: throughDelayProxy(proxies) } });
+    });
+    afterAll(async () => {
+      await graph?.stop();
+      await Promise.all(proxies.map((proxy) => proxy.stop()));
+    });
+
+    it('is retried once for a query, never for a mutation', async () => {
+      const proxy = proxies[0]!;
+      proxy.dropNext = 1;
+      const query = await graph.query(`{ car(id: "${seedCars[1]!.id}") { id } }`);
+      expect(query.data).toEqual({ car: { id: seedCars[1]!.id } });
+      expect(proxy.dropNext).toBe(0);
+
+      proxy.dropNext = 1;
+      const before = proxy.requests;
+      const mutation = await graph.query(`mutation { deleteCar(id: "${seedCars[2]!.id}") }`);
+      expect(errorCodesByPath(mutation)).toEqual([[['deleteCar'], 'UNAVAILABLE']]);
+      expect(proxy.requests).toBe(before);
+      expect((await graph.query(`{ car(id: "${seedCars[2]!.id}") { id } }`)).data).toEqual({ car: { id: seedCars[2]!.id } });
+    });
+  });
 });

@@ -10,6 +10,8 @@ export class DelayProxy {
   aborted = 0;
   /** Every request that reached the proxy. */
   requests = 0;
+  /** Drop this many next connections without answering (a subgraph restarting). */
+  dropNext = 0;
   /** Requests received and not yet answered or abandoned. */
   pending = 0;
   private server?: http.Server;
@@ -18,6 +20,11 @@ export class DelayProxy {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {
+      if (this.dropNext > 0) {
+        this.dropNext -= 1;
+        req.socket.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {

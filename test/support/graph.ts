@@ -61,7 +61,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       seed: options.seed && port === undefined,
       peers,
       port,
-      log: options.subgraphLog,
+      log: options.subgraphLog?.child({ service: name }),
     });
     running.add(name);
   };

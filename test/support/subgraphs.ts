@@ -53,6 +53,7 @@ export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget,
     peers: options.peers ?? {},
     peerTimeoutMs: 2_000,
     signing: { source: { kind: 'configured', secret: TEST_SIGNING_SECRET }, maxAgeMs: 30_000 },
+    shutdownGraceMs: 5_000,
     env: TEST_ENV,
   };
 }

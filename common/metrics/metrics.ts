@@ -1,0 +1,87 @@
+import type { Express } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Pool figures of a service's database, when it has a pool (PostgreSQL). */
+export type PoolStats = () => { total: number; idle: number; waiting: number } | null;
+
+// Operation names come from clients: bounded, so a client cannot blow up the label set.
+const MAX_OPERATION_NAMES = 200;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * One Prometheus registry per service, served at `GET /metrics`: requests by
+ * operation and outcome code, latency, subgraph fetches (gateway), database
+ * pool use (subgraphs) and the process's own metrics.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  private readonly operations = new Set<string>();
+  private readonly requests: Counter<'operation' | 'outcome'>;
+  private readonly duration: Histogram<'operation'>;
+  private readonly subgraphFetch: Histogram<'subgraph' | 'outcome'>;
+
+  constructor(service: string, poolStats?: PoolStats) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'graphql_requests_total',
+      help: 'GraphQL requests by operation and outcome (OK or the gRPC code of the first error).',
+      labelNames: ['operation', 'outcome'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'graphql_request_duration_seconds',
+      help: 'Time to answer a GraphQL request.',
+      labelNames: ['operation'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.subgraphFetch = new Histogram({
+      name: 'gateway_subgraph_fetch_duration_seconds',
+      help: 'Calls from the gateway to a subgraph, by outcome (OK or the gRPC code when the call failed).',
+      labelNames: ['subgraph', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    if (poolStats) {
+      new Gauge({
+        name: 'db_pool_connections',
+        help: 'Database pool connections by state.',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const stats = poolStats();
+          if (!stats) return;
+          this.set({ state: 'total' }, stats.total);
+          this.set({ state: 'idle' }, stats.idle);
+          this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    }
+  }
+
+  observeRequest(operationName: string | undefined, outcome: string, seconds: number): void {
+    const operation = this.operationLabel(operationName);
+    this.requests.inc({ operation, outcome });
+    this.duration.observe({ operation }, seconds);
+  }
+
+  observeSubgraphFetch(subgraph: string, outcome: string, seconds: number): void {
+    this.subgraphFetch.observe({ subgraph, outcome }, seconds);
+  }
+
+  mount(app: Express): void {
+    app.get('/metrics', async (_req, res) => {
+      res.set('content-type', this.registry.contentType).send(await this.registry.metrics());
+    });
+  }
+
+  private operationLabel(name: string | undefined): string {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'invalid';
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= MAX_OPERATION_NAMES) return 'other';
+    this.operations.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,53 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { CallerIdentity } from '../auth/identity';
+import type { Logger } from '../logging/logger';
+import type { ServiceMetrics } from '../metrics/metrics';
+
+/** A gateway's call to a subgraph, as it appears in the gateway's request log line. */
+export interface SubgraphCall {
+  subgraph: string;
+  durationMs: number;
+  outcome: string;
+}
+
+interface ObservedContext {
+  requestId: string;
+  caller: CallerIdentity;
+  subgraphCalls?: SubgraphCall[];
+}
+
+/**
+ * One structured log line and one metrics sample per GraphQL request: the
+ * operation, how long it took, its outcome (OK or the code of its first error),
+ * the request id and the user; at the gateway also each subgraph call's timing.
+ * Nothing from the request body or headers is logged.
+ */
+export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metrics: ServiceMetrics): ApolloServerPlugin<Ctx> {
+  return {
+    async requestDidStart({ request }) {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ response, contextValue, operationName }) {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const firstCode = errors?.[0]?.extensions?.code;
+          const outcome = errors?.length ? (typeof firstCode === 'string' ? firstCode : 'INTERNAL') : 'OK';
+          const operation = operationName ?? request.operationName ?? undefined;
+          metrics.observeRequest(operation, outcome, seconds);
+          log.info(
+            {
+              operationName: operation ?? null,
+              durationMs: Math.round(seconds * 1000),
+              outcome,
+              errors: errors?.length ?? 0,
+              requestId: contextValue.requestId,
+              userId: contextValue.caller.userId,
+              ...(contextValue.subgraphCalls ? { subgraphs: contextValue.subgraphCalls } : {}),
+            },
+            'request',
+          );
+        },
+      };
+    },
+  };
+}

@@ -37,6 +37,11 @@ export class ProcessGraph {
 
   constructor(private readonly env: NodeJS.ProcessEnv = {}) {}
 
+  /** The process id of a running service (for memory figures). */
+  pid(service: ServiceName): number | undefined {
+    return this.children.get(service)?.pid;
+  }
+
   url(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports[service]}`;
   }

@@ -77,7 +77,7 @@ export const STATUS = {
     retryable: true,
     meaning: 'A quota or limit was hit: rate limit, query too deep or costly, body too large.',
     usedFor:
-      'A request body above `BODY_LIMIT` (HTTP 413); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
+      'A request body above `BODY_LIMIT` (HTTP 413); a query too deep, too wide or too costly (HTTP 400); too many requests from one client (HTTP 429 with `Retry-After`); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
   },
   FAILED_PRECONDITION: {
     grpcStatus: 9,

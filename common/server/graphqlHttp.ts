@@ -1,9 +1,13 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { STATUS, type StatusCode } from '../errors';
 
-/** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
-export function errorBody(code: StatusCode, message: string) {
-  return { errors: [{ message, extensions: { code, grpcStatus: STATUS[code].grpcStatus } }] };
+/**
+ * A GraphQL-shaped error body for failures that happen before GraphQL runs,
+ * with the request id when one was assigned (see assignRequestId).
+ */
+export function errorBody(code: StatusCode, message: string, details: Record<string, unknown> = {}, requestId?: unknown) {
+  const id = typeof requestId === 'string' ? { requestId } : {};
+  return { errors: [{ message, extensions: { ...details, code, grpcStatus: STATUS[code].grpcStatus, ...id } }] };
 }
 
 /** JSON body parsing with a size cap; GraphQL bodies are small. */
@@ -18,12 +22,13 @@ export function jsonBody(limit: string): RequestHandler {
 export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if (res.headersSent) return next(error);
   const type = (error as { type?: unknown }).type;
+  const requestId = res.locals.requestId;
   if (type === 'entity.too.large') {
-    res.status(413).json(errorBody('RESOURCE_EXHAUSTED', 'The request body is too large.'));
+    res.status(413).json(errorBody('RESOURCE_EXHAUSTED', 'The request body is too large.', {}, requestId));
   } else if (type === 'entity.parse.failed') {
-    res.status(400).json(errorBody('INVALID_ARGUMENT', 'The request body is not valid JSON.'));
+    res.status(400).json(errorBody('INVALID_ARGUMENT', 'The request body is not valid JSON.', {}, requestId));
   } else {
-    res.status(500).json(errorBody('INTERNAL', 'Internal error.'));
+    res.status(500).json(errorBody('INTERNAL', 'Internal error.', {}, requestId));
   }
 };
 

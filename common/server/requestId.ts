@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 // Printable ASCII only and bounded, so a client cannot inject log lines or bloat them.
 const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Gives every request its id before anything can refuse it, so even a 401 or
+ * 429 carries one: kept in `res.locals.requestId` and the response header.
+ */
+export const assignRequestId: RequestHandler = (req, res, next) => {
+  const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  res.locals.requestId = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  next();
+};
 
 /** The caller's request id when it is well-formed, otherwise a fresh one. */
 export function requestIdFrom(header: string | string[] | undefined): string {

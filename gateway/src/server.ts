@@ -18,7 +18,7 @@ import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
 import { bodyErrorHandler, jsonBody, notFoundHandler } from '../../common/server/graphqlHttp';
 import { mountHealth } from '../../common/server/health';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../../common/server/requestId';
+import { assignRequestId, REQUEST_ID_HEADER } from '../../common/server/requestId';
 import { authenticate } from './auth/authenticate';
 import { authorizingExecutor, requirementsOfSupergraph } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
@@ -138,14 +138,14 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
+    assignRequestId,
     jsonBody(config.bodyLimit),
     limitQueryShape(config.queryLimits),
     authenticate(verifier, log),
     rateLimit(config.rateLimitPerMinute, log),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-        res.setHeader(REQUEST_ID_HEADER, requestId);
+      context: async ({ res }) => {
+        const requestId = res.locals.requestId as string;
         return {
           requestId,
           caller: res.locals.caller as CallerIdentity,

@@ -128,7 +128,9 @@ describe(`authentication and authorization (${backend})`, () => {
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(response.data).toBeUndefined();
-      expect(response.errors).toEqual([{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16 } }]);
+      expect(response.errors).toEqual([
+        { message: expect.any(String), extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16, requestId: response.headers.get('x-request-id') } },
+      ]);
       expect(carProxy.requests).toBe(before);
     });
 

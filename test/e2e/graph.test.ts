@@ -196,7 +196,9 @@ describe.each(BACKENDS)('the federated graph through the gateway (%s)', (backend
     });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({
-      errors: [{ message: expect.any(String), extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3 } }],
+      errors: [
+        { message: expect.any(String), extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: notJson.headers.get('x-request-id') } },
+      ],
     });
   });
 });

@@ -59,7 +59,7 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
 
   it('a body over the size limit is refused with HTTP 413', async () => {
     const response = await refusedBeforeAnySubgraph(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(1_100_000) }), 413);
-    expect(response.errors?.[0]?.extensions).toEqual({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 });
+    expect(response.errors?.[0]?.extensions).toEqual({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8, requestId: response.headers.get('x-request-id') });
   });
 
   it('batched requests are off, with a well-formed error', async () => {

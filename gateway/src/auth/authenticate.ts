@@ -27,7 +27,7 @@ export function authenticate(verifier: TokenVerifier, log: Logger): RequestHandl
     } catch (error) {
       if (error instanceof TokenStatusUnavailable) {
         log.warn({ reason: error.message }, 'cannot check a token right now');
-        res.status(503).json(errorBody('UNAVAILABLE', 'Cannot verify credentials right now; retry later.'));
+        res.status(503).json(errorBody('UNAVAILABLE', 'Cannot verify credentials right now; retry later.', {}, res.locals.requestId));
         return;
       }
       if (!(error instanceof TokenRejected)) return next(error);
@@ -35,7 +35,7 @@ export function authenticate(verifier: TokenVerifier, log: Logger): RequestHandl
       res
         .status(401)
         .set('www-authenticate', 'Bearer error="invalid_token"')
-        .json(errorBody('UNAUTHENTICATED', 'The access token is invalid, expired or revoked.'));
+        .json(errorBody('UNAUTHENTICATED', 'The access token is invalid, expired or revoked.', {}, res.locals.requestId));
     }
   };
 }

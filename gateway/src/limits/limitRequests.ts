@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { getOperationAST, parse, type DocumentNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { CallerIdentity } from '../../../common/auth/identity';
-import { graphError, STATUS } from '../../../common/errors';
+import { STATUS } from '../../../common/errors';
+import { errorBody } from '../../../common/server/graphqlHttp';
 import type { Logger } from '../../../common/logging/logger';
 import { measureOperation, type QueryShape } from './queryShape';
 
@@ -21,8 +22,7 @@ const LABELS: Record<keyof QueryShape, [keyof QueryLimits, string]> = {
 };
 
 function refuse(res: Parameters<RequestHandler>[1], status: number, message: string, details: Record<string, unknown>) {
-  const error = graphError('RESOURCE_EXHAUSTED', message, details);
-  res.status(status).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+  res.status(status).json(errorBody('RESOURCE_EXHAUSTED', message, details, res.locals.requestId));
 }
 
 /**

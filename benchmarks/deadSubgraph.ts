@@ -26,7 +26,7 @@ interface Stats {
   count: number;
 }
 
-async function measure(url: string, query: string, requests: number, concurrency: number): Promise<Stats> {
+async function measure(url: string, query: string, requests: number, concurrency: number, headers: Record<string, string>): Promise<Stats> {
   const latencies: number[] = [];
   let errors = 0;
   let started = 0;
@@ -34,7 +34,7 @@ async function measure(url: string, query: string, requests: number, concurrency
     while (started < requests) {
       started += 1;
       const begin = performance.now();
-      const response = await postGraphQL(url, { query });
+      const response = await postGraphQL(url, { query }, headers);
       latencies.push(performance.now() - begin);
       if (response.errors?.length) errors += 1;
     }
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { requests: { type: 'string', default: '400' } } });
   const requests = Number(values.requests);
   const concurrency = 8;
-  const graph = new ProcessGraph();
+  const graph = new ProcessGraph({ RATE_LIMIT_PER_MINUTE: '10000000' });
   let proxy: DelayProxy | undefined;
   try {
     await graph.start(async (g) => {
@@ -60,15 +60,19 @@ async function main(): Promise<void> {
       return { CAR_SUBGRAPH_URL: await proxy.start(), CAR_SUBGRAPH_TIMEOUT_MS: String(DEADLINE_MS) };
     });
     const gateway = `${graph.url('gateway')}/graphql`;
+    const login = await postGraphQL<{ login: { token: string } }>(gateway, {
+      query: 'mutation { login(username: "admin", password: "dev-password") { token } }',
+    });
+    const auth = { authorization: `Bearer ${login.data!.login.token}` };
     const lines: string[] = [];
-    await measure(gateway, HEALTHY, 50, concurrency); // warm-up
+    await measure(gateway, HEALTHY, 50, concurrency, auth); // warm-up
 
-    lines.push(row('healthy query, all subgraphs up', await measure(gateway, HEALTHY, requests, concurrency)));
+    lines.push(row('healthy query, all subgraphs up', await measure(gateway, HEALTHY, requests, concurrency, auth)));
 
     proxy!.delayMs = 10 * DEADLINE_MS;
     const [slow, besideSlow] = await Promise.all([
-      measure(gateway, NEEDS_CAR, Math.max(20, Math.ceil(requests / 10)), 4),
-      measure(gateway, HEALTHY, requests, concurrency),
+      measure(gateway, NEEDS_CAR, Math.max(20, Math.ceil(requests / 10)), 4, auth),
+      measure(gateway, HEALTHY, requests, concurrency, auth),
     ]);
     lines.push(row(`needs car, car past its ${DEADLINE_MS} ms deadline`, slow));
     lines.push(row('healthy query, while car is past its deadline', besideSlow));
@@ -76,8 +80,8 @@ async function main(): Promise<void> {
     proxy!.delayMs = 0;
     await graph.stopService('car');
     const [dead, besideDead] = await Promise.all([
-      measure(gateway, NEEDS_CAR, requests, 4),
-      measure(gateway, HEALTHY, requests, concurrency),
+      measure(gateway, NEEDS_CAR, requests, 4, auth),
+      measure(gateway, HEALTHY, requests, concurrency, auth),
     ]);
     lines.push(row('needs car, car down', dead));
     lines.push(row('healthy query, while car is down', besideDead));

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import express from 'express';
+import { listen, type RunningServer } from '../../common/server/http';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
@@ -84,3 +86,33 @@ describe(`hot reload of the supergraph (${backend})`, () => {
     expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
   });
 });
+
+describe(`hot reload from a URL (${backend})`, () => {
+  let graph: TestGraph;
+  let server: RunningServer;
+  let served = '';
+
+  beforeAll(async () => {
+    served = await readFile(path.join(REPO_ROOT, 'supergraph.graphql'), 'utf8');
+    const app = express();
+    app.get('/supergraph.graphql', (_req, res) => res.type('text/plain').send(served));
+    server = await listen(app, '127.0.0.1', 0);
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayEnv: { SUPERGRAPH_URL: `${server.url}/supergraph.graphql`, SUPERGRAPH_POLL_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await graph?.stop();
+    await server?.close();
+  });
+
+  it('polls the URL and loads a new supergraph from it', async () => {
+    const ready = async () => ((await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as { supergraph: { hash: string } }).supergraph.hash;
+    expect(await ready()).toBe(sha256(served));
+    served = await supergraphWithoutCarVersion();
+    await waitFor(async () => (await ready()) === sha256(served), 5_000, 'the supergraph from the URL to be loaded');
+    expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(400);
+  });
+});
+

@@ -58,7 +58,8 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
   const running = new Set<SubgraphName>();
   const start = async (name: SubgraphName, port?: number) => {
     subgraphs[name] = await startSubgraph(name, target(databases, name), {
-      seed: options.seed && port === undefined,
+      // Seeding is idempotent; a restarted in-memory PGlite database needs it again.
+      seed: options.seed,
       peers,
       port,
       log: options.subgraphLog?.child({ service: name }),

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { SUBGRAPH_NAMES } from './lib/subgraphNames';
+import { SUBGRAPH_NAMES } from '../common/config/routing';
 
 const root = path.resolve(__dirname, '..');
 const prismaCli = require.resolve('prisma/build/index.js');

@@ -4,6 +4,11 @@ import { parse } from 'yaml';
 
 const SUPERGRAPH_CONFIG = path.resolve(__dirname, '..', '..', 'supergraph.yaml');
 
+/** The subgraphs of this repo, as named in supergraph.yaml and under prisma/ and subgraphs/. */
+export const SUBGRAPH_NAMES = ['car', 'cost-center', 'user'] as const;
+
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
 /**
  * The routing URL of a subgraph as supergraph.yaml declares it: the one place
  * default addresses are written down, shared by the gateway and by subgraphs
@@ -16,7 +21,14 @@ export function routingUrlOf(subgraph: string, configPath = SUPERGRAPH_CONFIG): 
   return url;
 }
 
+const variablePrefix = (subgraph: string) => subgraph.toUpperCase().replace(/-/g, '_');
+
 /** Environment variable overriding where a subgraph is reached, e.g. COST_CENTER_SUBGRAPH_URL. */
 export function subgraphUrlVariable(subgraph: string): string {
-  return `${subgraph.toUpperCase().replace(/-/g, '_')}_SUBGRAPH_URL`;
+  return `${variablePrefix(subgraph)}_SUBGRAPH_URL`;
+}
+
+/** Environment variable overriding the gateway's deadline for one subgraph, e.g. CAR_SUBGRAPH_TIMEOUT_MS. */
+export function subgraphTimeoutVariable(subgraph: string): string {
+  return `${variablePrefix(subgraph)}_SUBGRAPH_TIMEOUT_MS`;
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { toConnection, type Connection, type PageRequest, type SortOrder } from './pagination';
 
 /**
  * The only place that constructs DataLoaders. Each subgraph builds its loaders
@@ -46,13 +47,46 @@ export function groupLoader<V>(
   });
 }
 
+/** A page of one parent's children (a cost center's cars, an entity's history). */
+export interface ChildPageKey {
+  parentId: string;
+  page: PageRequest;
+}
+
+export interface ChildPageSource<V extends { id: string }> {
+  order: SortOrder;
+  /** Up to `page.first + 1` children of each parent, after the page's cursor, in one statement. */
+  rows(parentIds: string[], page: PageRequest): Promise<V[]>;
+  /** How many children each parent has in all, in one statement. */
+  counts(parentIds: string[]): Promise<Map<string, number>>;
+  parentOf(row: V): string | null;
+}
+
 /**
- * A loader with a composite key (e.g. parent id plus paging arguments); the
- * batch function receives every key of the tick and answers them in order.
+ * Pages of children for many parents at once. Keys asking for the same page
+ * shape share one windowed query and one grouped count, so a list of N parents
+ * costs two statements, not 2N.
  */
-export function compositeLoader<K, V>(
-  batch: (keys: readonly K[]) => Promise<V[]>,
-  cacheKeyOf: (key: K) => string,
-): DataLoader<K, V, string> {
-  return new DataLoader(batch, { cacheKeyFn: cacheKeyOf });
+export function childPageLoader<V extends { id: string }>(source: ChildPageSource<V>): DataLoader<ChildPageKey, Connection<V>, string> {
+  return new DataLoader(
+    async (keys) => {
+      const shapes = new Map<string, ChildPageKey[]>();
+      for (const key of keys) {
+        const shape = JSON.stringify(key.page);
+        shapes.set(shape, [...(shapes.get(shape) ?? []), key]);
+      }
+      const results = new Map<ChildPageKey, Connection<V>>();
+      for (const group of shapes.values()) {
+        const page = group[0]!.page;
+        const ids = group.map((key) => key.parentId);
+        const [rows, counts] = await Promise.all([source.rows(ids, page), source.counts(ids)]);
+        for (const key of group) {
+          const own = rows.filter((row) => source.parentOf(row) === key.parentId);
+          results.set(key, toConnection(own, page, source.order, counts.get(key.parentId) ?? 0));
+        }
+      }
+      return keys.map((key) => results.get(key)!);
+    },
+    { cacheKeyFn: (key) => JSON.stringify([key.parentId, key.page]) },
+  );
 }

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
-import { MASKED_CODES, statusCodeOf } from '../errors';
+import { MASKED_CODES } from '../errors';
 import type { Logger } from '../logging/logger';
+import { codeForError } from './formatError';
 
 /**
  * Logs the details of errors that clients only see masked, and stamps every
@@ -14,11 +14,9 @@ export function errorReportingPlugin<Ctx extends { requestId: string }>(log: Log
       return {
         async didEncounterErrors({ errors, contextValue, operationName }) {
           for (const error of errors) {
+            // The same decision formatError makes: log exactly what clients only see masked.
+            if (!MASKED_CODES.has(codeForError(error, error))) continue;
             const original = unwrapResolverError(error);
-            const code = original instanceof GraphQLError ? statusCodeOf(original) : undefined;
-            if (code && !MASKED_CODES.has(code)) continue;
-            if (!code && statusCodeOf(error)) continue;
-            if (!code && error.extensions?.code && error.extensions.code !== 'INTERNAL_SERVER_ERROR') continue;
             log.error(
               { err: original, path: error.path, requestId: contextValue.requestId, operationName },
               'unexpected error',

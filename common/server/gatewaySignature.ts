@@ -26,7 +26,7 @@ export function requireGatewaySignature(secret: Buffer, maxAgeMs: number, log: L
     } catch (error) {
       if (!(error instanceof IdentityError)) return next(error);
       log.warn({ reason: error.message, path: req.path, ip: req.ip }, 'refused a request without a valid gateway signature');
-      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.'));
+      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId));
     }
   };
 }

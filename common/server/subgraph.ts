@@ -12,7 +12,7 @@ import type { CallerIdentity } from '../auth/identity';
 import { keepRawBody, requireGatewaySignature } from './gatewaySignature';
 import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
 import { mountHealth, type ReadinessCheck } from './health';
-import { REQUEST_ID_HEADER, requestIdFrom } from './requestId';
+import { assignRequestId } from './requestId';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {
@@ -77,14 +77,12 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   options.routes?.(app);
   app.use(
     '/graphql',
+    assignRequestId,
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
     requireGatewaySignature(options.signingSecret, options.identityMaxAgeMs, options.log),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-        res.setHeader(REQUEST_ID_HEADER, requestId);
-        return options.context({ requestId, caller: res.locals.caller as CallerIdentity });
-      },
+      context: async ({ res }) =>
+        options.context({ requestId: res.locals.requestId as string, caller: res.locals.caller as CallerIdentity }),
     }),
   );
   app.use(bodyErrorHandler);

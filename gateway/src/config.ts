@@ -2,19 +2,23 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_PATH } from '../../common/auth/tokens';
 import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv } from '../../common/config/env';
-import { routingUrlOf } from '../../common/config/routing';
+import {
+  routingUrlOf,
+  SUBGRAPH_NAMES,
+  subgraphTimeoutVariable,
+  subgraphUrlVariable,
+  type SubgraphName,
+} from '../../common/config/routing';
 import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
 import type { QueryLimits } from './limits/limitRequests';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
 const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
 
-/** Subgraph names as in supergraph.yaml, and the variable that overrides each one's URL. */
-export const SUBGRAPH_URL_VARIABLES = {
-  car: 'CAR_SUBGRAPH_URL',
-  'cost-center': 'COST_CENTER_SUBGRAPH_URL',
-  user: 'USER_SUBGRAPH_URL',
-} as const;
+/** Each subgraph's name as in supergraph.yaml, and the variable that overrides its URL. */
+export const SUBGRAPH_URL_VARIABLES = Object.fromEntries(
+  SUBGRAPH_NAMES.map((name) => [name, subgraphUrlVariable(name)]),
+) as Record<SubgraphName, string>;
 
 const timeout = () => z.coerce.number().int().min(1).max(600_000);
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -64,13 +68,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
       SUPERGRAPH_URL: httpUrl().optional(),
       SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
-      CAR_SUBGRAPH_URL: httpUrl().optional(),
-      COST_CENTER_SUBGRAPH_URL: httpUrl().optional(),
-      USER_SUBGRAPH_URL: httpUrl().optional(),
       SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
-      CAR_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
-      COST_CENTER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
-      USER_SUBGRAPH_TIMEOUT_MS: timeout().optional(),
+
       INTROSPECTION: optionalFlag(),
       LANDING_PAGE: optionalFlag(),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
@@ -92,7 +91,20 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   );
   const production = raw.NODE_ENV === 'production';
   // The user service's keys and token status live beside its GraphQL endpoint unless configured.
-  const userService = new URL(raw.USER_SUBGRAPH_URL ?? routingUrlOf('user'));
+  // Per-subgraph overrides, named after each subgraph of supergraph.yaml.
+  const overrides = readEnv(
+    Object.fromEntries(
+      SUBGRAPH_NAMES.flatMap((name) => [
+        [subgraphUrlVariable(name), httpUrl().optional()],
+        [subgraphTimeoutVariable(name), timeout().optional()],
+      ]),
+    ),
+    env,
+  ) as Record<string, unknown>;
+  const perSubgraph = <T>(variable: (name: string) => string) =>
+    Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, overrides[variable(name)] as T | undefined]));
+  const subgraphUrls = perSubgraph<string>(subgraphUrlVariable);
+  const userService = new URL(subgraphUrls.user ?? routingUrlOf('user'));
   return {
     host: raw.HOST,
     port: raw.GATEWAY_PORT,
@@ -102,14 +114,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphPath: path.resolve(raw.SUPERGRAPH_PATH),
     supergraphUrl: raw.SUPERGRAPH_URL,
     supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
-    subgraphUrls: Object.fromEntries(
-      Object.entries(SUBGRAPH_URL_VARIABLES).map(([name, variable]) => [name, raw[variable]]),
+    subgraphUrls,
+    subgraphTimeoutsMs: Object.fromEntries(
+      Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [name, ms ?? raw.SUBGRAPH_TIMEOUT_MS]),
     ),
-    subgraphTimeoutsMs: {
-      car: raw.CAR_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
-      'cost-center': raw.COST_CENTER_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
-      user: raw.USER_SUBGRAPH_TIMEOUT_MS ?? raw.SUBGRAPH_TIMEOUT_MS,
-    },
     // Off in production unless explicitly enabled.
     introspection: raw.INTROSPECTION ?? !production,
     landingPage: raw.LANDING_PAGE ?? !production,

@@ -130,7 +130,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
 
   const app = express();
   app.disable('x-powered-by');
-  mountHealth(app, 'gateway', () => gatewayReadiness(config, loaded), () => ({
+  mountHealth(app, 'gateway', gatewayReadiness(config, loaded), () => ({
     supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null },
   }));
   metrics.mount(app);

@@ -10,6 +10,7 @@
  *
  * Each subgraph keeps its own schema and history in `prisma/<subgraph>/`.
  */
+import { SUBGRAPH_NAMES } from '../../common/config/routing';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -30,7 +31,7 @@ import type {
 import type * as PGliteAdapterModule from 'pglite-prisma-adapter';
 
 /** The subgraphs that own a Prisma schema and a migration history. */
-export const SUBGRAPHS = ['car', 'cost-center', 'user'] as const;
+export const SUBGRAPHS = SUBGRAPH_NAMES;
 /** One of {@link SUBGRAPHS}. */
 export type Subgraph = (typeof SUBGRAPHS)[number];
 

@@ -1,15 +1,9 @@
 import { historyLoader } from '../../../common/audit/history';
-import { byIdLoader, compositeLoader } from '../../../common/graphql/loaders';
-import { toConnection, type Connection, type PageRequest } from '../../../common/graphql/pagination';
+import { byIdLoader, childPageLoader } from '../../../common/graphql/loaders';
+import type { PageRequest } from '../../../common/graphql/pagination';
 import type { Car } from './__generated__/prisma/client';
 import { BY_CREATION } from './order';
 import type { PrismaClient } from './prisma';
-
-/** A page of one cost center's cars. */
-export interface CarsOfCostCenterKey {
-  costCenterId: string;
-  page: PageRequest;
-}
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -18,42 +12,16 @@ export function createLoaders(prisma: PrismaClient) {
   return {
     history: historyLoader(prisma),
     carById: byIdLoader<Car>((ids) => prisma.car.findMany({ where: { id: { in: [...ids] } } })),
-    carsOfCostCenter: compositeLoader<CarsOfCostCenterKey, Connection<Car>>(
-      (keys) => loadCarsOfCostCenters(prisma, keys),
-      (key) => JSON.stringify([key.costCenterId, key.page]),
-    ),
+    carsOfCostCenter: childPageLoader<Car>({
+      order: BY_CREATION,
+      rows: (ids, page) => firstRowsPerCostCenter(prisma, ids, page),
+      counts: async (ids) => {
+        const groups = await prisma.car.groupBy({ by: ['costCenterId'], where: { costCenterId: { in: ids } }, _count: { _all: true } });
+        return new Map(groups.map((group) => [group.costCenterId!, group._count._all]));
+      },
+      parentOf: (car) => car.costCenterId,
+    }),
   };
-}
-
-/**
- * Pages of cars for many cost centers at once. Keys asking for the same page
- * shape share one windowed query (ROW_NUMBER per cost center) and one grouped
- * count, so a list of N cost centers costs two statements, not 2N.
- */
-async function loadCarsOfCostCenters(
-  prisma: PrismaClient,
-  keys: readonly CarsOfCostCenterKey[],
-): Promise<Connection<Car>[]> {
-  const shapes = new Map<string, CarsOfCostCenterKey[]>();
-  for (const key of keys) {
-    const shape = JSON.stringify(key.page);
-    shapes.set(shape, [...(shapes.get(shape) ?? []), key]);
-  }
-  const results = new Map<CarsOfCostCenterKey, Connection<Car>>();
-  for (const group of shapes.values()) {
-    const page = group[0]!.page;
-    const ids = group.map((key) => key.costCenterId);
-    const [rows, counts] = await Promise.all([
-      firstRowsPerCostCenter(prisma, ids, page),
-      prisma.car.groupBy({ by: ['costCenterId'], where: { costCenterId: { in: ids } }, _count: { _all: true } }),
-    ]);
-    for (const key of group) {
-      const own = rows.filter((row) => row.costCenterId === key.costCenterId);
-      const total = counts.find((c) => c.costCenterId === key.costCenterId)?._count._all ?? 0;
-      results.set(key, toConnection(own, page, BY_CREATION, total));
-    }
-  }
-  return keys.map((key) => results.get(key)!);
 }
 
 interface CarRow {

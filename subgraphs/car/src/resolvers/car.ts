@@ -14,5 +14,5 @@ export const Car: CarResolvers = {
   // Only the key is stored here; the cost-center subgraph resolves the rest.
   costCenter: (car) => entityRef(car.costCenterId),
 
-  history: (car, args, { loaders }) => loaders.history.load({ entityId: car.id, page: parsePage(args, NEWEST_FIRST) }),
+  history: (car, args, { loaders }) => loaders.history.load({ parentId: car.id, page: parsePage(args, NEWEST_FIRST) }),
 };

@@ -7,5 +7,5 @@ export const CostCenter: CostCenterResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
 
   cars: (costCenter, args, { loaders }) =>
-    loaders.carsOfCostCenter.load({ costCenterId: costCenter.id, page: parsePage(args, BY_CREATION) }),
+    loaders.carsOfCostCenter.load({ parentId: costCenter.id, page: parsePage(args, BY_CREATION) }),
 };

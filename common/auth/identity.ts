@@ -26,6 +26,8 @@ export const IDENTITY_HEADERS = [IDENTITY_HEADER, SIGNATURE_HEADER] as const;
 interface SignedPayload extends CallerIdentity {
   /** Issued at, ms since the epoch: a captured header is useless after the window. */
   iat: number;
+  /** When the gateway stops waiting for the answer (ms since the epoch): work past it is wasted. */
+  dl?: number;
 }
 
 const bodyDigest = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
@@ -36,15 +38,28 @@ function mac(secret: Buffer, encodedIdentity: string, body: string | Buffer): Bu
   return createHmac('sha256', secret).update(`${encodedIdentity}.${bodyDigest(body)}`).digest();
 }
 
-/** The headers that carry `identity` for one request with this body. */
-export function signIdentity(identity: CallerIdentity, body: string | Buffer, secret: Buffer, now = Date.now()): Record<string, string> {
-  const payload: SignedPayload = { ...identity, iat: now };
+/** The headers that carry `identity` (and the caller's deadline) for one request with this body. */
+export function signIdentity(
+  identity: CallerIdentity,
+  body: string | Buffer,
+  secret: Buffer,
+  now = Date.now(),
+  deadline?: number,
+): Record<string, string> {
+  const payload: SignedPayload = { ...identity, iat: now, ...(deadline !== undefined ? { dl: deadline } : {}) };
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return { [IDENTITY_HEADER]: encoded, [SIGNATURE_HEADER]: `v1=${mac(secret, encoded, body).toString('base64url')}` };
 }
 
 export class IdentityError extends Error {
   override readonly name = 'IdentityError';
+}
+
+/** A request the gateway signed: for whom, and until when its answer is wanted. */
+export interface SignedRequest {
+  caller: CallerIdentity;
+  /** ms since the epoch; null when the signer set none. */
+  deadline: number | null;
 }
 
 /**
@@ -58,6 +73,17 @@ export function verifyIdentity(
   maxAgeMs: number,
   now = Date.now(),
 ): CallerIdentity {
+  return verifySignedRequest(headers, body, secret, maxAgeMs, now).caller;
+}
+
+/** {@link verifyIdentity}, with the deadline the signer set. */
+export function verifySignedRequest(
+  headers: Record<string, string | string[] | undefined>,
+  body: string | Buffer,
+  secret: Buffer,
+  maxAgeMs: number,
+  now = Date.now(),
+): SignedRequest {
   const encoded = headers[IDENTITY_HEADER];
   const signature = headers[SIGNATURE_HEADER];
   if (typeof encoded !== 'string' || typeof signature !== 'string') throw new IdentityError('missing gateway signature');
@@ -76,11 +102,12 @@ export function verifyIdentity(
   if (typeof payload.iat !== 'number' || now - payload.iat > maxAgeMs || payload.iat - now > 5_000) {
     throw new IdentityError('expired gateway signature');
   }
-  return {
+  const caller: CallerIdentity = {
     userId: typeof payload.userId === 'string' ? payload.userId : null,
     scopes: Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === 'string') : [],
     tokenId: typeof payload.tokenId === 'string' ? payload.tokenId : null,
     service: typeof payload.service === 'string' ? payload.service : null,
     clientIp: typeof payload.clientIp === 'string' ? payload.clientIp : null,
   };
+  return { caller, deadline: typeof payload.dl === 'number' ? payload.dl : null };
 }

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { IdentityError, verifyIdentity, type CallerIdentity } from '../auth/identity';
+import { IdentityError, verifySignedRequest } from '../auth/identity';
 import type { Logger } from '../logging/logger';
 import { errorBody } from './graphqlHttp';
 
@@ -21,7 +21,14 @@ export const keepRawBody = (req: RawBodyRequest, _res: unknown, buffer: Buffer):
 export function requireGatewaySignature(secret: Buffer, maxAgeMs: number, log: Logger): RequestHandler {
   return (req: RawBodyRequest, res, next) => {
     try {
-      res.locals.caller = verifyIdentity(req.headers, req.rawBody ?? Buffer.alloc(0), secret, maxAgeMs) satisfies CallerIdentity;
+      const signed = verifySignedRequest(req.headers, req.rawBody ?? Buffer.alloc(0), secret, maxAgeMs);
+      if (signed.deadline !== null && signed.deadline <= Date.now()) {
+        // The gateway has already answered without us: do no work for nobody.
+        res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId));
+        return;
+      }
+      res.locals.caller = signed.caller;
+      res.locals.deadline = signed.deadline;
       next();
     } catch (error) {
       if (!(error instanceof IdentityError)) return next(error);

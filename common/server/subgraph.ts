@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
+import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
 import { errorReportingPlugin } from './errorReportingPlugin';
 import { requestLogPlugin } from './requestLogPlugin';
 import { formatError } from './formatError';
@@ -19,6 +20,8 @@ export interface RequestInfo {
   requestId: string;
   /** Who the gateway says the caller is (verified signature). */
   caller: CallerIdentity;
+  /** Aborted when the caller's deadline passes or it hangs up: work for this request should stop. */
+  signal: AbortSignal;
 }
 
 export interface SubgraphAppOptions<Ctx extends RequestInfo> {
@@ -63,6 +66,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      abandonedWorkPlugin<Ctx>(),
       errorReportingPlugin<Ctx>(options.log),
       requestLogPlugin<Ctx>(options.log, options.metrics),
     ],
@@ -82,7 +86,11 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
     requireGatewaySignature(options.signingSecret, options.identityMaxAgeMs, options.log),
     expressMiddleware(apollo, {
       context: async ({ res }) =>
-        options.context({ requestId: res.locals.requestId as string, caller: res.locals.caller as CallerIdentity }),
+        options.context({
+          requestId: res.locals.requestId as string,
+          caller: res.locals.caller as CallerIdentity,
+          signal: abandonmentSignal(res, res.locals.deadline as number | null),
+        }),
     }),
   );
   app.use(bodyErrorHandler);

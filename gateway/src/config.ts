@@ -10,7 +10,7 @@ import {
   type SubgraphName,
 } from '../../common/config/routing';
 import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
-import type { QueryLimits } from './limits/limitRequests';
+import type { QueryLimits } from './limits/checkLimits';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
 const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
@@ -52,6 +52,10 @@ export interface GatewayConfig {
   /** Browser origins allowed to call the gateway (CORS). */
   corsOrigins: string[];
   queryLimits: QueryLimits;
+  /** A request's deadline at the gateway: past it, its subgraph calls are aborted. */
+  requestTimeoutMs: number;
+  /** Bytes of automatic persisted query text kept (least recently used first out). */
+  persistedQueriesBytes: number;
   rateLimitPerMinute: number;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
@@ -83,7 +87,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       MAX_QUERY_DEPTH: limit(15),
       MAX_QUERY_ALIASES: limit(50),
       MAX_QUERY_FIELDS: limit(1_000),
-      MAX_QUERY_COST: limit(20_000),
+      MAX_QUERY_COST: limit(10_000),
+      MAX_QUERY_TOKENS: limit(10_000),
+      MAX_NESTING: limit(64),
+      DEFAULT_LIST_SIZE: limit(20),
+      REQUEST_TIMEOUT_MS: timeout().default(15_000),
+      PERSISTED_QUERIES_BYTES: limit(16 * 1024 * 1024),
       RATE_LIMIT_PER_MINUTE: limit(1_200),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     },
@@ -138,7 +147,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxAliases: raw.MAX_QUERY_ALIASES,
       maxFields: raw.MAX_QUERY_FIELDS,
       maxCost: raw.MAX_QUERY_COST,
+      maxTokens: raw.MAX_QUERY_TOKENS,
+      maxNesting: raw.MAX_NESTING,
+      defaultListSize: raw.DEFAULT_LIST_SIZE,
     },
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
+    persistedQueriesBytes: raw.PERSISTED_QUERIES_BYTES,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
   };

@@ -6,8 +6,10 @@ export interface GatewayContext {
   requestId: string;
   /** Who the caller is, established from their bearer token (or anonymous). */
   caller: CallerIdentity;
-  /** Aborted when the client goes away: in-flight subgraph calls stop with it. */
+  /** Aborted when the client goes away or the request's deadline passes: in-flight subgraph calls stop with it. */
   signal: AbortSignal;
+  /** When the gateway stops waiting for subgraphs (ms since the epoch); passed on to them, signed. */
+  deadline: number;
   /** Each subgraph call made for this request, for its log line. */
   subgraphCalls: SubgraphCall[];
 }

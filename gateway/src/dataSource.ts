@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { Kind, parse } from 'graphql';
+import { Kind } from 'graphql';
 import type { ServiceMetrics } from '../../common/metrics/metrics';
 import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
@@ -53,7 +53,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   ): Promise<{ response: GatewayGraphQLResponse; outcome: string }> {
     const { name, url, timeoutMs, log } = this.options;
     const query = request.request.query ?? '';
-    const deadline = AbortSignal.timeout(timeoutMs);
+    // This call's deadline: the subgraph's own, or the request's if that comes first.
+    const deadlineAt = Math.min(Date.now() + timeoutMs, context?.deadline ?? Number.POSITIVE_INFINITY);
+    const deadline = AbortSignal.timeout(Math.max(0, deadlineAt - Date.now()));
     const signals = [deadline, ...(context?.signal ? [context.signal] : [])];
     const body = JSON.stringify({
       query,
@@ -69,7 +71,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
-          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret),
+          // The deadline travels signed, so the subgraph stops working when nobody waits any more.
+          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret, Date.now(), deadlineAt),
         },
         body,
         signal: AbortSignal.any(signals),
@@ -85,8 +88,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         return post();
       });
     } catch {
-      if (context?.signal.aborted) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
-      if (deadline.aborted) {
+      const requestExpired = context !== undefined && context.deadline <= Date.now();
+      if (context?.signal.aborted && !requestExpired) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
+      if (deadline.aborted || requestExpired) {
         log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
         return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
       }
@@ -125,6 +129,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 }
 
 function isMutation(request: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {
-  const document = 'document' in request && request.document ? request.document : parse(request.request.query ?? '{ __typename }');
-  return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
+  if ('document' in request && request.document) {
+    return request.document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
+  }
+  // The planner writes each fetch as one operation that starts with its type.
+  return /^\s*mutation\b/.test(request.request.query ?? '');
 }

@@ -3,63 +3,52 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type Express, type Response } from 'express';
-import type { GraphQLSchema } from 'graphql';
-import type { CallerIdentity } from '../../common/auth/identity';
-import type { Requirements } from '../../common/auth/requirements';
+import express, { type Express } from 'express';
+import { parse } from 'graphql';
+import { readRequirements, type Requirements } from '../../common/auth/requirements';
 import { resolveSigningSecret } from '../../common/config/signing';
-import { STATUS } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
 import { ServiceMetrics } from '../../common/metrics/metrics';
 import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
 import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
-import { bodyErrorHandler, jsonBody, notFoundHandler } from '../../common/server/graphqlHttp';
+import { notFoundHandler } from '../../common/server/graphqlHttp';
 import { mountHealth } from '../../common/server/health';
 import { assignRequestId, REQUEST_ID_HEADER } from '../../common/server/requestId';
-import { authenticate } from './auth/authenticate';
-import { authorizingExecutor, requirementsOfSupergraph } from './auth/authorizeOperation';
+import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
-import { limitQueryShape, rateLimit } from './limits/limitRequests';
+import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
+import { Admission } from './pipeline/admission';
+import { Documents, type ServedSchema } from './pipeline/documents';
+import { handleGraphQL } from './pipeline/handleGraphQL';
+import { parseByteSize } from './pipeline/intake';
+import { OperationTexts } from './pipeline/operationText';
 import { gatewayReadiness } from './readiness';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+// Operation text kept parsed; the syntax trees take some 20-50 times more memory.
+const DOCUMENT_CACHE_BYTES = 4 * 1024 * 1024;
 
-/**
- * An AbortSignal that fires when the client goes away before its answer is
- * written, so the gateway stops waiting on subgraphs for nobody.
- */
-function abortOnDisconnect(res: Response, requestId: string, log: Logger): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    controller.abort();
-    log.info({ requestId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted');
-  });
-  return controller.signal;
+/** What the gateway derives from each supergraph it loads: the API schema, its costs and its authorization rules. */
+interface SchemaState extends ServedSchema {
+  requirements: Requirements;
 }
 
 /**
  * Apollo Gateway with the supergraph's authorization directives enforced
  * before planning (see authorizeOperation.ts).
  */
-function authorizingGateway(gateway: ApolloGateway): GatewayInterface {
-  // Kept in step with every supergraph the gateway loads, including hot reloads.
-  let state: { schema: GraphQLSchema; requirements: Requirements } | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    state = { schema: apiSchema, requirements: requirementsOfSupergraph(coreSupergraphSdl) };
-  });
+function authorizingGateway(gateway: ApolloGateway, state: () => SchemaState | undefined): GatewayInterface {
   return {
     async load(options) {
       const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
-      if (!state) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
-      const executor = authorizingExecutor(loaded.executor as never, () => state!);
+      if (!state()) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
+      const executor = authorizingExecutor(loaded.executor as never, () => state()!);
       return { schema: loaded.schema, executor } as unknown as Awaited<ReturnType<GatewayInterface['load']>>;
     },
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback as never),
@@ -99,8 +88,28 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       }),
   });
 
+  const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
+  // Kept in step with every supergraph the gateway loads, including hot reloads.
+  let state: SchemaState | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    const supergraph = parse(coreSupergraphSdl);
+    state = {
+      schema: apiSchema,
+      costModel: readCostModel(supergraph, config.queryLimits.defaultListSize),
+      requirements: readRequirements(supergraph),
+    };
+    documents.schemaChanged();
+  });
+
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: authorizingGateway(gateway),
+    gateway: authorizingGateway(gateway, () => state),
+    // Parsing, limits and validation happen once, in the request path (pipeline/): Apollo
+    // finds each admitted document already validated in this store.
+    documentStore: documents,
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    // Persisted queries are resolved in the request path too, so that they cross the same limits.
+    persistedQueries: false,
+    allowBatchedHttpRequests: false,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo.
@@ -135,27 +144,24 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   }));
   metrics.mount(app);
   app.get('/', (_req, res) => res.redirect('/graphql'));
-  app.use(
+  app.all(
     '/graphql',
-    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     assignRequestId,
-    jsonBody(config.bodyLimit),
-    limitQueryShape(config.queryLimits),
-    authenticate(verifier, log),
-    rateLimit(config.rateLimitPerMinute, log),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => {
-        const requestId = res.locals.requestId as string;
-        return {
-          requestId,
-          caller: res.locals.caller as CallerIdentity,
-          signal: abortOnDisconnect(res, requestId, log),
-          subgraphCalls: [],
-        };
-      },
+    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
+    handleGraphQL({
+      apollo,
+      admission: Admission.inMemory(config.rateLimitPerMinute),
+      verifier,
+      texts: new OperationTexts(config.persistedQueriesBytes),
+      documents,
+      served: () => state,
+      intake: { bodyLimitBytes: parseByteSize(config.bodyLimit), maxNesting: config.queryLimits.maxNesting },
+      requestTimeoutMs: config.requestTimeoutMs,
+      landingPage: config.landingPage,
+      log,
+      metrics,
     }),
   );
-  app.use(bodyErrorHandler);
   notFoundHandler(app);
   return { app, apollo, gateway };
 }

@@ -8,7 +8,6 @@ import {
   isObjectType,
   isInterfaceType,
   Kind,
-  parse,
   print,
   printSchema,
   visit,
@@ -21,7 +20,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { CallerIdentity } from '../../../common/auth/identity';
-import { denial, denialMessage, readRequirements, type Requirements } from '../../../common/auth/requirements';
+import { denial, denialMessage, type Requirements } from '../../../common/auth/requirements';
 import { graphError, type StatusCode } from '../../../common/errors';
 import type { GatewayContext } from '../context';
 
@@ -29,11 +28,6 @@ interface Denied {
   code: StatusCode;
   message: string;
   coordinate: string;
-}
-
-/** What the supergraph requires, field by field (its `@authenticated` and `@requiresScopes`). */
-export function requirementsOfSupergraph(supergraphSdl: string): Requirements {
-  return readRequirements(parse(supergraphSdl));
 }
 
 /**
@@ -118,6 +112,7 @@ function findDenied(
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((fragment) => [fragment.name.value, fragment]),
   );
+  const walked = new Set<string>();
   const walk = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | null | undefined) => {
     if (!parentType || !(isObjectType(parentType) || isInterfaceType(parentType))) return;
     const fields = parentType.getFields();
@@ -132,7 +127,9 @@ function findDenied(
         else if (selection.selectionSet) walk(selection.selectionSet, getNamedType(field.type));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         walk(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType);
-      } else {
+      } else if (!walked.has(selection.name.value)) {
+        // Denials are keyed by field node, the same wherever a fragment is spread: walk each once.
+        walked.add(selection.name.value);
         const fragment = fragments.get(selection.name.value);
         if (fragment) walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value));
       }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../../common/auth/identity';
 import { TOKEN_ALGORITHM, type TokenStatus } from '../../../common/auth/tokens';
 import type { Logger } from '../../../common/logging/logger';
@@ -25,25 +26,62 @@ export class TokenStatusUnavailable extends Error {
   override readonly name = 'TokenStatusUnavailable';
 }
 
+/** A token whose signature has been verified, and until when its status may be trusted. */
+interface VerifiedToken {
+  userId: string;
+  tokenId: string;
+  scopes: string[];
+  expiresAt: number;
+  statusUntil: number;
+}
+
 /**
  * Verifies access tokens: the signature against the user service's published
  * keys (EdDSA only: `alg: none`, HMAC and any other algorithm are refused),
  * issuer, audience and expiry; then asks the user service whether the token is
  * still live (not revoked, user still active) and what the user may do now.
- * That answer is cached for `statusCacheMs`, which bounds how long a revoked
- * token keeps working.
+ *
+ * A verified token is remembered until it expires, so the signature is
+ * checked once per token rather than once per request; its status is asked
+ * again after `statusCacheMs`, which bounds how long a revoked token keeps
+ * working. Concurrent requests with the same token share one status call.
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
-  private readonly statuses = new Map<string, { status: TokenStatus; until: number }>();
+  private readonly verified = new LRUCache<string, VerifiedToken>({ max: 20_000 });
+  private readonly pending = new Map<string, Promise<TokenStatus>>();
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: options.timeoutMs, cooldownDuration: 5_000 });
   }
 
+  /** The user of a token already verified and still in good standing, without any work; else null. */
+  knownUser(token: string): string | null {
+    const known = this.verified.peek(token);
+    const now = Date.now();
+    return known && known.expiresAt > now && known.statusUntil > now ? known.userId : null;
+  }
+
   async verify(token: string, clientIp: string | null): Promise<CallerIdentity> {
-    let subject: string;
-    let tokenId: string;
+    const now = Date.now();
+    let known = this.verified.get(token);
+    if (!known || known.expiresAt <= now) {
+      this.verified.delete(token);
+      known = { ...(await this.verifySignature(token)), scopes: [], statusUntil: 0 };
+    }
+    if (known.statusUntil <= now) {
+      const status = await this.status(known.tokenId, known.userId);
+      if (!status.active) {
+        this.verified.delete(token);
+        throw new TokenRejected('token revoked, expired, or its user deactivated');
+      }
+      known = { ...known, scopes: status.scopes, statusUntil: Date.now() + this.options.statusCacheMs };
+      this.verified.set(token, known);
+    }
+    return { ...ANONYMOUS, userId: known.userId, tokenId: known.tokenId, scopes: known.scopes, clientIp };
+  }
+
+  private async verifySignature(token: string): Promise<{ userId: string; tokenId: string; expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         algorithms: [TOKEN_ALGORITHM],
@@ -51,8 +89,7 @@ export class TokenVerifier {
         audience: this.options.audience,
         requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       });
-      subject = payload.sub!;
-      tokenId = payload.jti!;
+      return { userId: payload.sub!, tokenId: payload.jti!, expiresAt: payload.exp! * 1000 };
     } catch (error) {
       // jose reports every problem with the token itself as a JOSEError; anything
       // else (a network failure fetching the keys) says nothing about the token.
@@ -62,14 +99,18 @@ export class TokenVerifier {
       }
       throw new TokenRejected(message);
     }
-    const status = await this.status(tokenId, subject);
-    if (!status.active) throw new TokenRejected('token revoked, expired, or its user deactivated');
-    return { ...ANONYMOUS, userId: subject, tokenId, scopes: status.scopes, clientIp };
   }
 
-  private async status(tokenId: string, userId: string): Promise<TokenStatus> {
-    const cached = this.statuses.get(tokenId);
-    if (cached && cached.until > Date.now()) return cached.status;
+  private status(tokenId: string, userId: string): Promise<TokenStatus> {
+    let pending = this.pending.get(tokenId);
+    if (!pending) {
+      pending = this.fetchStatus(tokenId, userId).finally(() => this.pending.delete(tokenId));
+      this.pending.set(tokenId, pending);
+    }
+    return pending;
+  }
+
+  private async fetchStatus(tokenId: string, userId: string): Promise<TokenStatus> {
     const body = JSON.stringify({ tokenId, userId });
     let response: Response;
     try {
@@ -83,16 +124,6 @@ export class TokenVerifier {
       throw new TokenStatusUnavailable(`token status unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!response.ok) throw new TokenStatusUnavailable(`token status answered HTTP ${response.status}`);
-    const status = (await response.json()) as TokenStatus;
-    this.prune();
-    this.statuses.set(tokenId, { status, until: Date.now() + this.options.statusCacheMs });
-    return status;
-  }
-
-  // Bounded memory: forget answers that are no longer used.
-  private prune(): void {
-    if (this.statuses.size < 10_000) return;
-    const now = Date.now();
-    for (const [key, entry] of this.statuses) if (entry.until <= now) this.statuses.delete(key);
+    return (await response.json()) as TokenStatus;
   }
 }

@@ -1,0 +1,31 @@
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Refusal } from './refusal';
+
+/**
+ * The first stage of every request: one point from the client's budget
+ * before anything is read, parsed or verified, so that requests refused
+ * later (malformed, oversized, forged tokens) are counted too. A client is
+ * its signed-in user when the token is already known to be valid (the
+ * verifier's cache), otherwise its address: a forged or unknown token costs
+ * the address, never the user it names.
+ */
+export class Admission {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  static inMemory(requestsPerMinute: number): Admission {
+    return new Admission(new RateLimiterMemory({ points: requestsPerMinute, duration: 60, keyPrefix: 'graphql' }));
+  }
+
+  async admit(client: { userId: string | null; address: string }): Promise<void> {
+    const key = client.userId ? `user:${client.userId}` : `ip:${client.address}`;
+    try {
+      await this.limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new Refusal(429, 'RESOURCE_EXHAUSTED', `Too many requests; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    }
+  }
+}

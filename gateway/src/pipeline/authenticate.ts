@@ -1,0 +1,40 @@
+import { ANONYMOUS, type CallerIdentity } from '../../../common/auth/identity';
+import type { Logger } from '../../../common/logging/logger';
+import { TokenRejected, TokenStatusUnavailable, type TokenVerifier } from '../auth/tokenVerifier';
+import { Refusal } from './refusal';
+
+const BEARER = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/;
+
+/** The bearer token of an `Authorization` header: undefined when there is none, null when it is not a bearer token. */
+export function bearerToken(header: string | undefined): string | null | undefined {
+  if (header === undefined) return undefined;
+  return BEARER.exec(header.trim())?.[1] ?? null;
+}
+
+/**
+ * Who the caller is: anonymous without a token; otherwise the token must
+ * verify, or the request is refused with 401 UNAUTHENTICATED (503 UNAVAILABLE
+ * when the user service cannot be asked) and nothing else runs.
+ */
+export async function authenticate(
+  token: string | null | undefined,
+  clientIp: string | null,
+  verifier: TokenVerifier,
+  log: Logger,
+): Promise<CallerIdentity> {
+  if (token === undefined) return { ...ANONYMOUS, clientIp };
+  try {
+    if (token === null) throw new TokenRejected('not a Bearer token');
+    return await verifier.verify(token, clientIp);
+  } catch (error) {
+    if (error instanceof TokenStatusUnavailable) {
+      log.warn({ reason: error.message }, 'cannot check a token right now');
+      throw new Refusal(503, 'UNAVAILABLE', 'Cannot verify credentials right now; retry later.', {}, { headers: { 'retry-after': '1' } });
+    }
+    if (!(error instanceof TokenRejected)) throw error;
+    log.info({ reason: error.message }, 'refused a bearer token');
+    throw new Refusal(401, 'UNAUTHENTICATED', 'The access token is invalid, expired or revoked.', {}, {
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Request, Response } from 'express';
+import type { Logger } from '../../../common/logging/logger';
+import type { ServiceMetrics } from '../../../common/metrics/metrics';
+import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { GatewayContext } from '../context';
+import type { Admission } from './admission';
+import { authenticate, bearerToken } from './authenticate';
+import type { Documents, ServedSchema } from './documents';
+import { readGraphQLRequest, type IntakeLimits } from './intake';
+import type { OperationTexts } from './operationText';
+import { Refusal } from './refusal';
+import { internalRefusal, writeApolloResponse, writeRefusal } from './respond';
+
+export interface RequestPath {
+  apollo: ApolloServer<GatewayContext>;
+  admission: Admission;
+  verifier: TokenVerifier;
+  texts: OperationTexts;
+  documents: Documents;
+  /** The schema being served; undefined until the first supergraph has loaded. */
+  served: () => ServedSchema | undefined;
+  intake: IntakeLimits;
+  /** The whole request's deadline: past it, subgraph calls are aborted. */
+  requestTimeoutMs: number;
+  landingPage: boolean;
+  log: Logger;
+  metrics: ServiceMetrics;
+}
+
+/**
+ * The gateway's request path, the same for every transport (POST, GET,
+ * persisted queries), read top to bottom:
+ *
+ *   admission → intake → authenticate → operation text → parse → select →
+ *   measure → validate → [Apollo: authorize → plan → execute] → respond
+ *
+ * Each stage either hands the next one its result or throws a {@link Refusal};
+ * the first refusal is the answer. Nothing expensive runs before the rate
+ * limit has counted the request, and nothing is validated or planned before
+ * it has been measured.
+ */
+export function handleGraphQL(path: RequestPath) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const started = performance.now();
+    const requestId = res.locals.requestId as string;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    try {
+      const token = bearerToken(req.headers.authorization);
+      await path.admission.admit({ userId: token ? path.verifier.knownUser(token) : null, address });
+
+      const url = new URL(req.originalUrl, 'http://gateway');
+      if (path.landingPage && wantsLandingPage(req, url)) {
+        return await writeApolloResponse(res, await path.apollo.executeHTTPGraphQLRequest({
+          // Apollo Server renders its landing page for a GET that prefers HTML, before any context is needed.
+          httpGraphQLRequest: { method: 'GET', headers: new HeaderMap([['accept', 'text/html']]), search: '', body: undefined },
+          context: async () => {
+            throw new Error('the landing page needs no context');
+          },
+        }), requestId);
+      }
+
+      const params = await readGraphQLRequest(req, url, path.intake);
+      const caller = await authenticate(token, address, path.verifier, path.log);
+      const text = path.texts.resolve(params);
+      const served = path.served();
+      if (!served) throw new Refusal(503, 'UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.', {}, { headers: { 'retry-after': '1' } });
+      path.documents.admit(text, params.operationName, params.method, params.variables, served);
+      path.texts.register(text);
+
+      const deadline = Date.now() + path.requestTimeoutMs;
+      const context: GatewayContext = { requestId, caller, deadline, signal: requestSignal(res, path.requestTimeoutMs), subgraphCalls: [] };
+      const response = await path.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: 'POST',
+          headers: new HeaderMap([['content-type', 'application/json'], ['accept', req.headers.accept ?? 'application/json']]),
+          search: '',
+          body: { query: text.query, variables: params.variables, ...(params.operationName !== undefined ? { operationName: params.operationName } : {}) },
+        },
+        context: async () => context,
+      });
+      await writeApolloResponse(res, response, requestId);
+    } catch (error) {
+      const refusal = error instanceof Refusal ? error : internalRefusal();
+      if (refusal === error) {
+        path.log.info({ requestId, status: refusal.status, code: refusal.code, reason: refusal.message }, 'refused');
+      } else {
+        path.log.error({ requestId, err: error }, 'unexpected error in the request path');
+      }
+      path.metrics.observeRequest(undefined, refusal.options.protocolCode ?? refusal.code, (performance.now() - started) / 1000);
+      writeRefusal(res, refusal, requestId);
+    }
+  };
+}
+
+/** Aborted when the client hangs up before its answer is written, or the request's deadline passes. */
+function requestSignal(res: Response, timeoutMs: number): AbortSignal {
+  const hangUp = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) hangUp.abort();
+  });
+  return AbortSignal.any([hangUp.signal, AbortSignal.timeout(timeoutMs)]);
+}
+
+function wantsLandingPage(req: Request, url: URL): boolean {
+  return req.method === 'GET' && !url.searchParams.has('query') && !url.searchParams.has('extensions') && (req.headers.accept ?? '').includes('text/html');
+}

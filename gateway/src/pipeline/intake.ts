@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import { jsonNesting } from './nesting';
+import { invalidRequest, Refusal, tooLarge } from './refusal';
+
+/** A GraphQL request as it arrived, whatever the transport: the one shape every later stage sees. */
+export interface GraphQLParams {
+  method: 'GET' | 'POST';
+  query?: string;
+  operationName?: string;
+  variables: Record<string, unknown>;
+  extensions: Record<string, unknown>;
+}
+
+export interface IntakeLimits {
+  bodyLimitBytes: number;
+  maxNesting: number;
+}
+
+// Headers that a browser cannot send cross-site without a preflight (Apollo Server's list).
+const PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
+const SIMPLE_CONTENT_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Reads the GraphQL request from HTTP: POST with a JSON body, or GET with
+ * search parameters. Everything that is not a well-formed single request is
+ * refused here, before any GraphQL work: other methods (405), other content
+ * types, charsets or encodings (415), bodies over the limit (413, without
+ * reading them whole), bodies that are not UTF-8 JSON or nest too deeply,
+ * batches, and cross-site GETs that a browser could send without a preflight.
+ */
+export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits: IntakeLimits): Promise<GraphQLParams> {
+  if (req.method === 'GET') {
+    refuseCrossSiteRequest(req);
+    return fromSearchParams(url.searchParams, limits);
+  }
+  if (req.method !== 'POST') {
+    throw new Refusal(405, 'INVALID_ARGUMENT', 'GraphQL is served over GET and POST only.', {}, { headers: { allow: 'GET, POST' } });
+  }
+  checkContentType(req.headers['content-type']);
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    throw new Refusal(415, 'INVALID_ARGUMENT', `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed.`);
+  }
+  const text = await readBody(req, limits.bodyLimitBytes);
+  const body = parseJson(text, 'The request body', limits.maxNesting);
+  if (Array.isArray(body)) throw invalidRequest('Batched requests are not supported; send one operation per request.');
+  if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object with a `query`.');
+  return {
+    method: 'POST',
+    query: optionalString(body.query, 'query'),
+    operationName: optionalString(body.operationName, 'operationName'),
+    variables: optionalRecord(body.variables, 'variables'),
+    extensions: optionalRecord(body.extensions, 'extensions'),
+  };
+}
+
+function checkContentType(header: string | undefined): void {
+  const [essence = '', ...parameters] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
+  if (essence !== 'application/json') {
+    throw new Refusal(415, 'INVALID_ARGUMENT', 'Send GraphQL requests as `content-type: application/json`.');
+  }
+  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new Refusal(415, 'INVALID_ARGUMENT', `Charset "${charset.slice(0, 40)}" is not supported; GraphQL requests are UTF-8.`);
+  }
+}
+
+/** A GET that a page on another site could make a browser send must carry a header that forces a preflight. */
+function refuseCrossSiteRequest(req: IncomingMessage): void {
+  const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (contentType && !SIMPLE_CONTENT_TYPES.has(contentType)) return;
+  if (PREFLIGHT_HEADERS.some((header) => (req.headers[header]?.length ?? 0) > 0)) return;
+  throw invalidRequest(
+    'This request has been blocked as a potential cross-site request forgery: send it with a `content-type: application/json` or an `apollo-require-preflight: true` header.',
+  );
+}
+
+function fromSearchParams(params: URLSearchParams, limits: IntakeLimits): GraphQLParams {
+  const once = (name: string): string | undefined => {
+    const values = params.getAll(name);
+    if (values.length > 1) throw invalidRequest(`The \`${name}\` parameter may be given only once.`);
+    return values[0];
+  };
+  const json = (name: string): Record<string, unknown> => {
+    const value = once(name);
+    return value === undefined ? {} : optionalRecord(parseJson(value, `The \`${name}\` parameter`, limits.maxNesting), name);
+  };
+  return { method: 'GET', query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions') };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  const over = () => new Refusal(413, 'RESOURCE_EXHAUSTED', `The request body is larger than ${limit} bytes.`, { limit }, { headers: { connection: 'close' } });
+  if (declared > limit) throw over();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // Stop reading at the limit: a client cannot make the gateway buffer more.
+    if (size > limit) throw over();
+    chunks.push(chunk);
+  }
+  try {
+    return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8.');
+  }
+}
+
+function parseJson(text: string, what: string, maxNesting: number): unknown {
+  if (jsonNesting(text) > maxNesting) throw tooLarge(`${what} nests deeper than ${maxNesting} levels.`, { limit: maxNesting });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(`${what} is not valid JSON.`);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalidRequest(`\`${name}\` must be a string.`);
+  return value;
+}
+
+function optionalRecord(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw invalidRequest(`\`${name}\` must be a JSON object.`);
+  return value;
+}
+
+/** `1mb`, `512kb`, `100b` in bytes. */
+export function parseByteSize(size: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(size.trim());
+  if (!match) throw new Error(`not a byte size: ${size}`);
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[match[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { GraphQLParams } from './intake';
+import { invalidRequest, Refusal } from './refusal';
+
+/** The text of the operation to run, and its sha256 (the key of every cache after this stage). */
+export interface OperationText {
+  query: string;
+  hash: string;
+  /** An automatic persisted query sent with its text: remember it once it has been admitted. */
+  registers: boolean;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Finds the operation's text, whatever the transport: the `query` of a POST
+ * body or GET parameter, or an automatic persisted query (APQ) looked up by
+ * its hash. The APQ store is bounded in bytes, and only texts that passed
+ * every limit are stored (see {@link register}), so it cannot be filled with
+ * hostile documents.
+ */
+export class OperationTexts {
+  private readonly persisted: LRUCache<string, string>;
+
+  constructor(maxBytes: number) {
+    this.persisted = new LRUCache({ maxSize: maxBytes, sizeCalculation: (query) => Math.max(1, query.length) });
+  }
+
+  resolve(params: GraphQLParams): OperationText {
+    const apq = params.extensions.persistedQuery;
+    if (apq === undefined) {
+      if (!params.query) throw invalidRequest('The request has no `query`.');
+      return { query: params.query, hash: sha256Hex(params.query), registers: false };
+    }
+    const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
+    if (version !== 1) throw invalidRequest('Unsupported persisted query version; version 1 is supported.', { persistedQueryVersion: version ?? null });
+    if (typeof sha256Hash !== 'string' || !SHA256.test(sha256Hash)) {
+      throw invalidRequest('`persistedQuery.sha256Hash` must be 64 lower-case hex digits.');
+    }
+    if (params.query === undefined) {
+      const query = this.persisted.get(sha256Hash);
+      // HTTP 200 and Apollo's code, as Apollo Client's persisted-query link expects.
+      if (query === undefined) throw new Refusal(200, 'NOT_FOUND', 'PersistedQueryNotFound', {}, { protocolCode: 'PERSISTED_QUERY_NOT_FOUND' });
+      return { query, hash: sha256Hash, registers: false };
+    }
+    if (sha256Hex(params.query) !== sha256Hash) throw invalidRequest('The persisted query hash does not match the query.');
+    return { query: params.query, hash: sha256Hash, registers: true };
+  }
+
+  register(text: OperationText): void {
+    if (text.registers) this.persisted.set(text.hash, text.query);
+  }
+}

@@ -1,0 +1,58 @@
+import type { GraphQLFormattedError, SourceLocation } from 'graphql';
+import { STATUS, type StatusCode } from '../../../common/errors';
+
+export interface RefusalOptions {
+  /** Where in the document the problem is (syntax and validation errors). */
+  locations?: readonly SourceLocation[];
+  /** Further errors of the same refusal (validation reports several). */
+  more?: readonly GraphQLFormattedError[];
+  /** A protocol code clients match verbatim (PERSISTED_QUERY_NOT_FOUND), sent instead of `code`. */
+  protocolCode?: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The gateway's answer to a request it will not run: an HTTP status and one
+ * or more coded GraphQL errors. Every stage of the request path refuses by
+ * throwing one; the handler writes it with the request id (see respond.ts).
+ */
+export class Refusal extends Error {
+  override readonly name = 'Refusal';
+
+  constructor(
+    readonly status: number,
+    readonly code: StatusCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly options: RefusalOptions = {},
+  ) {
+    super(message);
+  }
+
+  get headers(): Record<string, string> {
+    return this.options.headers ?? {};
+  }
+
+  /** The response body, every error stamped with the code and the request id. */
+  body(requestId: string): { errors: GraphQLFormattedError[] } {
+    const extensions = (details: Record<string, unknown>) => ({
+      ...details,
+      code: this.options.protocolCode ?? this.code,
+      grpcStatus: STATUS[this.code].grpcStatus,
+      requestId,
+    });
+    const first: GraphQLFormattedError = {
+      message: this.message,
+      ...(this.options.locations ? { locations: this.options.locations } : {}),
+      extensions: extensions(this.details),
+    };
+    const more = (this.options.more ?? []).map((error) => ({ ...error, extensions: extensions(error.extensions ?? {}) }));
+    return { errors: [first, ...more] };
+  }
+}
+
+/** Shorthands for the refusals every stage makes. */
+export const invalidRequest = (message: string, details?: Record<string, unknown>, options?: RefusalOptions) =>
+  new Refusal(400, 'INVALID_ARGUMENT', message, details, options);
+
+export const tooLarge = (message: string, details?: Record<string, unknown>) => new Refusal(400, 'RESOURCE_EXHAUSTED', message, details);

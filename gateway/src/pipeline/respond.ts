@@ -1,0 +1,50 @@
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import type { ServerResponse } from 'node:http';
+import { STATUS } from '../../../common/errors';
+import { Refusal } from './refusal';
+
+/** Writes a refusal: its status and headers, and coded errors that carry the request id. */
+export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.statusCode = refusal.status;
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(refusal.body(requestId)));
+}
+
+/**
+ * Writes Apollo Server's answer. Errors raised inside its pipeline already
+ * carry the request id (errorReportingPlugin); the few it raises before
+ * (an `accept` header it cannot satisfy) are stamped here, so no error leaves
+ * the gateway without one.
+ */
+export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse, requestId: string): Promise<void> {
+  const status = response.status ?? 200;
+  res.statusCode = status;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (response.body.kind === 'complete') {
+    res.end(status >= 400 ? withRequestId(response.body.string, requestId) : response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function withRequestId(body: string, requestId: string): string {
+  let parsed: { errors?: { extensions?: Record<string, unknown> }[] };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return body;
+  }
+  if (!Array.isArray(parsed.errors) || parsed.errors.every((error) => error.extensions?.requestId)) return body;
+  // formatError has coded them already; a client error is the only kind Apollo raises this early.
+  const fallback = { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus };
+  parsed.errors = parsed.errors.map((error) => ({ ...error, extensions: { ...fallback, ...error.extensions, requestId } }));
+  return JSON.stringify(parsed);
+}
+
+/** A refusal for an error no stage expected: masked, never a stack trace. */
+export function internalRefusal(): Refusal {
+  return new Refusal(500, 'INTERNAL', 'Internal error. Quote the request id when reporting it.');
+}

@@ -1,0 +1,116 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ANONYMOUS, verifySignedRequest } from '../../../common/auth/identity';
+import { createLogger } from '../../../common/logging/logger';
+import type { GatewayContext } from '../context';
+import { SubgraphDataSource } from '../dataSource';
+import { fieldErrorsForFailedFetch } from '../fieldErrors';
+
+const log = createLogger({ service: 'test', level: 'silent', pretty: false });
+
+/** A subgraph stand-in that drops the first `drops` connections, then answers. */
+async function flakySubgraph(drops: number, answer: (body: string) => unknown = () => ({ data: { ok: true } })) {
+  let seen = 0;
+  const bodies: string[] = [];
+  const headers: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    headers.push(req.headers);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString());
+      if (seen++ < drops) return void req.socket.destroy();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answer(bodies.at(-1)!)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return { url, bodies, headers, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const context = (overrides: Partial<GatewayContext> = {}): GatewayContext => ({
+  requestId: 'r1',
+  caller: ANONYMOUS,
+  signal: new AbortController().signal,
+  deadline: Date.now() + 10_000,
+  subgraphCalls: [],
+  ...overrides,
+});
+
+const fetchOf = (query: string, ctx: GatewayContext, variables?: Record<string, unknown>) =>
+  ({ request: { query, variables }, context: ctx }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+
+const source = (url: string, timeoutMs = 5_000) =>
+  new SubgraphDataSource({ name: 'car', url, timeoutMs, log, signingSecret: Buffer.alloc(32, 1) });
+
+describe('SubgraphDataSource', () => {
+  it('retries a query once when the connection drops', async () => {
+    const subgraph = await flakySubgraph(1);
+    const response = await source(subgraph.url).process(fetchOf('query { ok }', context()));
+    await subgraph.stop();
+    expect(response).toEqual({ data: { ok: true } });
+    expect(subgraph.bodies).toHaveLength(2);
+  });
+
+  it('never retries a mutation: it may have been applied', async () => {
+    const subgraph = await flakySubgraph(1);
+    const response = await source(subgraph.url).process(fetchOf('mutation { deleteCar(id: "1") }', context()));
+    await subgraph.stop();
+    expect(subgraph.bodies).toHaveLength(1);
+    expect(response.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['deleteCar'], 'UNAVAILABLE']]);
+  });
+
+  it('signs the request’s deadline into each call, so the subgraph can stop when it passes', async () => {
+    const subgraph = await flakySubgraph(0);
+    const deadline = Date.now() + 3_000;
+    await source(subgraph.url).process(fetchOf('query { ok }', context({ deadline })));
+    await subgraph.stop();
+    const signed = verifySignedRequest(subgraph.headers[0]!, subgraph.bodies[0]!, Buffer.alloc(32, 1), 30_000);
+    expect(signed.deadline).toBe(deadline);
+  });
+
+  it('fails the fields with DEADLINE_EXCEEDED once the request’s deadline passes', async () => {
+    const slow = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
+    const controller = new AbortController();
+    const ctx = context({ deadline: Date.now() + 200, signal: controller.signal });
+    setTimeout(() => controller.abort(), 200).unref();
+    const response = await source(slowUrl).process(fetchOf('query { cars { id } }', ctx));
+    slow.closeAllConnections();
+    await new Promise<void>((resolve) => slow.close(() => resolve()));
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['DEADLINE_EXCEEDED']);
+  });
+
+  it('a client that hangs up cancels the call', async () => {
+    const slow = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
+    const controller = new AbortController();
+    const pending = source(url).process(fetchOf('query { cars { id } }', context({ signal: controller.signal })));
+    setTimeout(() => controller.abort(), 50).unref();
+    const response = await pending;
+    slow.closeAllConnections();
+    await new Promise<void>((resolve) => slow.close(() => resolve()));
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(['CANCELLED']);
+  });
+});
+
+describe('fieldErrorsForFailedFetch', () => {
+  it('puts one error on each root field of a failed fetch', () => {
+    const errors = fieldErrorsForFailedFetch('{ a: cars { id } me { id } __typename }', {}, 'UNAVAILABLE', 'down');
+    expect(errors.map((e) => e.path)).toEqual([['a'], ['me']]);
+  });
+
+  it('puts one error on each entity of a failed entity fetch', () => {
+    const query = 'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id } } }';
+    const errors = fieldErrorsForFailedFetch(query, { representations: [{}, {}, {}] }, 'DEADLINE_EXCEEDED', 'slow');
+    expect(errors.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['_entities', 0], 'DEADLINE_EXCEEDED'],
+      [['_entities', 1], 'DEADLINE_EXCEEDED'],
+      [['_entities', 2], 'DEADLINE_EXCEEDED'],
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { getOperationAST, parse } from 'graphql';
+import { ANONYMOUS, type CallerIdentity } from '../../../../common/auth/identity';
+import { readRequirements } from '../../../../common/auth/requirements';
+import { servedSchemaOf } from '../../supergraph/servedSchema';
+import { authorizingExecutor } from '../authorizeOperation';
+
+const supergraph = readFileSync(path.resolve(__dirname, '../../../../supergraph.graphql'), 'utf8');
+const { schema } = servedSchemaOf(supergraph, 20);
+const requirements = readRequirements(parse(supergraph));
+
+/** Runs `query` for `caller` through the authorizing executor over a stand-in for the planner. */
+async function run(query: string, caller: CallerIdentity, answer: (source: string) => Record<string, unknown>) {
+  const planned: string[] = [];
+  const executor: GatewayExecutor = async (context) => {
+    planned.push(context.source);
+    return { data: answer(context.source) };
+  };
+  const document = parse(query);
+  const result = await authorizingExecutor(executor, () => ({ schema, requirements }))({
+    document,
+    source: query,
+    operation: getOperationAST(document)!,
+    queryHash: 'hash',
+    request: { query, variables: {} },
+    context: { caller },
+  } as unknown as GatewayGraphQLRequestContext);
+  return { planned, result };
+}
+
+const viewerWithoutCostCenters: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
+
+describe('authorizingExecutor', () => {
+  it('plans without the denied field and puts its error on its path', async () => {
+    const { planned, result } = await run('{ car(id: "1") { id brand costCenter { code } } }', viewerWithoutCostCenters, () => ({
+      car: { id: '1', brand: 'Kia' },
+    }));
+    expect(planned).toHaveLength(1);
+    expect(planned[0]).not.toContain('costCenter');
+    expect(result.data).toEqual({ car: { id: '1', brand: 'Kia', costCenter: null } });
+    expect(result.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['car', 'costCenter'], 'PERMISSION_DENIED']]);
+  });
+
+  it('finds a denied field inside fragments, spread at several places', async () => {
+    const query = `{ a: car(id: "1") { ...C } b: car(id: "2") { ...C } }
+      fragment C on Car { id ...D } fragment D on Car { costCenter { code } }`;
+    const { planned, result } = await run(query, viewerWithoutCostCenters, () => ({ a: { id: '1' }, b: { id: '2' } }));
+    expect(planned[0]).not.toContain('costCenter');
+    expect(result.errors?.map((e) => e.path)).toEqual([
+      ['a', 'costCenter'],
+      ['b', 'costCenter'],
+    ]);
+  });
+
+  it('an anonymous caller gets UNAUTHENTICATED, and an allowed caller is passed through untouched', async () => {
+    const anonymous = await run('{ car(id: "1") { id } }', ANONYMOUS, () => ({}));
+    expect(anonymous.result.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    const query = '{ car(id: "1") { id costCenter { code } } }';
+    const admin = await run(query, { ...viewerWithoutCostCenters, scopes: ['car:read', 'cost-center:read'] }, () => ({
+      car: { id: '1', costCenter: { code: 'X' } },
+    }));
+    expect(admin.planned).toEqual([query]);
+    expect(admin.result.errors).toBeUndefined();
+  });
+});

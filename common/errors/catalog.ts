@@ -43,7 +43,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The request is wrong whatever the system state: syntax, validation, bad input.',
     usedFor:
-      'A body that is not JSON, GraphQL syntax errors, unknown fields and wrong argument types (all HTTP 400); malformed ids or cursors, negative `first`, and input that breaks a validation rule, with `extensions.field` naming it.',
+      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, and input that breaks a validation rule, with `extensions.field` naming it.',
   },
   DEADLINE_EXCEEDED: {
     grpcStatus: 4,
@@ -77,7 +77,7 @@ export const STATUS = {
     retryable: true,
     meaning: 'A quota or limit was hit: rate limit, query too deep or costly, body too large.',
     usedFor:
-      'A request body above `BODY_LIMIT` (HTTP 413); a query too deep, too wide or too costly (HTTP 400); too many requests from one client (HTTP 429 with `Retry-After`); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
+      'A request body above `BODY_LIMIT` (HTTP 413); a document with too many tokens or nested too deeply, or an operation too deep, with too many aliases or fields, or too costly (HTTP 400, `extensions.limit` and `actual`); too many requests from one client (HTTP 429 with `Retry-After`); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
   },
   FAILED_PRECONDITION: {
     grpcStatus: 9,
@@ -104,7 +104,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The operation is not implemented or not enabled.',
     usedFor:
-      'A feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo\'s code with this number.',
+      'A `subscription` operation (HTTP 400: the graph serves queries and mutations); a feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo\'s code with this number.',
   },
   INTERNAL: {
     grpcStatus: 13,

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import { STATUS, type StatusCode } from '../errors';
 
 /**
@@ -10,11 +10,6 @@ export function errorBody(code: StatusCode, message: string, details: Record<str
   return { errors: [{ message, extensions: { ...details, code, grpcStatus: STATUS[code].grpcStatus, ...id } }] };
 }
 
-/** JSON body parsing with a size cap; GraphQL bodies are small. */
-export function jsonBody(limit: string): RequestHandler {
-  return express.json({ limit });
-}
-
 /**
  * Turns body-parser failures (bad JSON, too large) into GraphQL error
  * responses instead of Express's HTML error page with a stack trace.
@@ -23,10 +18,16 @@ export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res,
   if (res.headersSent) return next(error);
   const type = (error as { type?: unknown }).type;
   const requestId = res.locals.requestId;
+  const status = (error as { status?: unknown }).status;
   if (type === 'entity.too.large') {
     res.status(413).json(errorBody('RESOURCE_EXHAUSTED', 'The request body is too large.', {}, requestId));
   } else if (type === 'entity.parse.failed') {
     res.status(400).json(errorBody('INVALID_ARGUMENT', 'The request body is not valid JSON.', {}, requestId));
+  } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    res.status(415).json(errorBody('INVALID_ARGUMENT', 'The request body’s encoding or charset is not supported.', {}, requestId));
+  } else if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Any other refusal of the body parser is the client's mistake, not ours.
+    res.status(status).json(errorBody('INVALID_ARGUMENT', 'The request body cannot be read.', {}, requestId));
   } else {
     res.status(500).json(errorBody('INTERNAL', 'Internal error.', {}, requestId));
   }

@@ -8,7 +8,7 @@ export interface QueryLimits {
   maxCost: number;
   /** Lexical tokens of the operation text: bounds parsing itself. */
   maxTokens: number;
-  /** Brackets open at once, in the operation text and in the JSON body: bounds every recursive walk. */
+  /** Brackets open at once in the operation text and the JSON body, and fragments spread within fragments: bounds every recursive walk. */
   maxNesting: number;
   /** Length assumed for a list field that states no size (see the cost model). */
   defaultListSize: number;

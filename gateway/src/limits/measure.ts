@@ -19,7 +19,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { CostModel } from './costModel';
-import { invalidRequest } from '../pipeline/refusal';
+import { invalidRequest, tooLarge } from '../pipeline/refusal';
 
 /** What an operation asks of the graph, measured before it is validated or run. */
 export interface Measurement {
@@ -61,7 +61,8 @@ const DEFAULT_SLICING = ['first', 'last'];
  * measures 2^n fields in n steps), and a fragment cycle is refused.
  * Variables are the request's values, then the variable's default, then the
  * argument's default in the schema. Works on documents not yet validated:
- * unknown fields count as leaves.
+ * unknown fields count as leaves. Recursion is bounded: selection sets by
+ * the nesting check before parsing, fragment spreads by `maxFragmentNesting`.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -69,6 +70,8 @@ export function measureOperation(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> = {},
+  /** How deep fragments may spread fragments: bounds this walk's recursion, and validation's after it. */
+  maxFragmentNesting = 64,
 ): Measurement {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -159,6 +162,9 @@ export function measureOperation(
     // An unknown fragment is for validation to report.
     if (!fragment) return { depth: 0, aliases: 0, fields: 0, cost: 0, sized: null };
     if (visiting.has(name)) throw invalidRequest(`Cannot spread fragment "${name}" within itself.`, { fragment: name });
+    if (visiting.size >= maxFragmentNesting) {
+      throw tooLarge(`Fragments spread fragments more than ${maxFragmentNesting} levels deep.`, { limit: maxFragmentNesting });
+    }
     visiting.add(name);
     const measured = measureSet(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined);
     visiting.delete(name);

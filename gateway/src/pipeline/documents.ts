@@ -116,7 +116,7 @@ export class Documents {
     const key = operation.name?.value ?? '';
     const known = entry.validatedFor === served.schema ? entry.measurements.get(key) : undefined;
     if (known) return known;
-    const measured = measureOperation(served.schema, served.costModel, entry.document, operation, variables);
+    const measured = measureOperation(served.schema, served.costModel, entry.document, operation, variables, this.options.limits.maxNesting);
     if (!measured.usesVariables && entry.validatedFor === served.schema) entry.measurements.set(key, measured);
     return measured;
   }

@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Request, Response } from 'express';
+import { STATUS } from '../../../common/errors';
 import type { Logger } from '../../../common/logging/logger';
 import type { ServiceMetrics } from '../../../common/metrics/metrics';
 import type { TokenVerifier } from '../auth/tokenVerifier';
@@ -69,7 +70,10 @@ export function handleGraphQL(path: RequestPath) {
       path.texts.register(text);
 
       const deadline = Date.now() + path.requestTimeoutMs;
-      const context: GatewayContext = { requestId, caller, deadline, signal: requestSignal(res, path.requestTimeoutMs), subgraphCalls: [] };
+      const signal = requestSignal(res, path.requestTimeoutMs, () =>
+        path.log.info({ requestId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
+      );
+      const context: GatewayContext = { requestId, caller, deadline, signal, subgraphCalls: [] };
       const response = await path.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {
           method: 'POST',
@@ -94,10 +98,12 @@ export function handleGraphQL(path: RequestPath) {
 }
 
 /** Aborted when the client hangs up before its answer is written, or the request's deadline passes. */
-function requestSignal(res: Response, timeoutMs: number): AbortSignal {
+function requestSignal(res: Response, timeoutMs: number, onHangUp: () => void): AbortSignal {
   const hangUp = new AbortController();
   res.once('close', () => {
-    if (!res.writableFinished) hangUp.abort();
+    if (res.writableFinished) return;
+    hangUp.abort();
+    onHangUp();
   });
   return AbortSignal.any([hangUp.signal, AbortSignal.timeout(timeoutMs)]);
 }

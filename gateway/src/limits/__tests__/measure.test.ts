@@ -67,9 +67,16 @@ describe('measureOperation', () => {
   it('measures a chain of fragments that double at each level in linear time', () => {
     let query = 'query { ...F1000 } fragment F0 on Query { node { id } }';
     for (let i = 1; i <= 1000; i++) query += ` fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`;
-    const measured = measure(query);
+    const document = parse(query);
+    const measured = measureOperation(schema, model, document, getOperationAST(document)!, {}, 2000);
     expect(measured.fields).toBe(2 ** 1001);
     expect(measured.depth).toBe(2);
+  });
+
+  it('refuses fragments nested deeper than the limit, before any recursion could overflow', () => {
+    let query = 'query { ...F100000 } fragment F0 on Query { node { id } }';
+    for (let i = 1; i <= 100_000; i++) query += ` fragment F${i} on Query { ...F${i - 1} }`;
+    expect(() => measure(query)).toThrow(/more than 64 levels/);
   });
 
   it('refuses a fragment cycle instead of following it', () => {

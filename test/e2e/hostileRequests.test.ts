@@ -1,0 +1,74 @@
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+import {
+  apqRegistrationRequests,
+  formatViolations,
+  hostileRequests,
+  runHostileRequests,
+  type RunSummary,
+} from '../support/hostileRequests';
+import { sendRaw } from '../support/rawHttp';
+
+const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+
+// Reproducible: the same seed sends the same requests. Override with HOSTILE_SEED / HOSTILE_REQUESTS.
+const SEED = Number(process.env.HOSTILE_SEED ?? 20261130);
+const COUNT = Number(process.env.HOSTILE_REQUESTS ?? 3000);
+
+describe(`the gateway under ${COUNT} generated hostile requests (seed ${SEED}, ${backend})`, () => {
+  let graph: TestGraph;
+  let tokens: Record<string, string>;
+
+  beforeAll(async () => {
+    // A limit no run reaches, so that the rate limiter does not hide what comes after it.
+    graph = await startGraph(backend, { seed: true, gatewayEnv: { RATE_LIMIT_PER_MINUTE: '1000000' } });
+    tokens = {};
+    for (const username of ['admin', 'manager', 'viewer']) tokens[username] = await graph.login(username);
+    for (const request of apqRegistrationRequests()) {
+      const response = await sendRaw(graph.gatewayUrl, request);
+      expect(response.status).toBe(200);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it(
+    'answers every one, without a 5xx, a stack trace, or an error lacking its code, gRPC number or request id',
+    async () => {
+      expect(Number.isInteger(SEED)).toBe(true);
+      expect(COUNT).toBeGreaterThan(0);
+      const summary: RunSummary = await runHostileRequests(graph.gatewayUrl, hostileRequests(COUNT, SEED, { tokens }), {
+        concurrency: 4,
+        timeoutMs: 20_000,
+      });
+      const report = [
+        `sent ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
+        `by family: ${JSON.stringify(summary.byFamily)}`,
+        `by status: ${JSON.stringify(summary.byStatus)}`,
+        `by code: ${JSON.stringify(summary.byCode)}`,
+        `slowest: ${JSON.stringify(summary.slowest)}`,
+        `notable (allowed): ${summary.notable.length}${summary.notable.length ? `\n${formatViolations(summary.notable, 5)}` : ''}`,
+      ].join('\n');
+      if (summary.violations.length > 0) {
+        console.log(`${report}\n${summary.violations.length} violations; the first 20:\n${formatViolations(summary.violations, 20)}`);
+      } else {
+        console.log(report);
+      }
+      expect(summary.sent).toBe(COUNT);
+      expect(summary.violations.map((v) => `[${v.family}] ${v.description}: ${v.problems.join('; ')}`).slice(0, 20)).toEqual([]);
+    },
+    600_000,
+  );
+
+  it('still serves normal requests afterwards', async () => {
+    const response = await graph.anonymous('{ __typename }');
+    expect(response.status).toBe(200);
+    expect(response.data).toEqual({ __typename: 'Query' });
+    // With the token from before the run: the run's failed sign-ins may have locked this client out of `login`.
+    const signedIn = await graph.anonymous('{ me { username } }', undefined, { authorization: `Bearer ${tokens.viewer}` });
+    expect(signedIn.data).toEqual({ me: { username: 'viewer' } });
+    const health = await sendRaw(graph.gatewayUrl, { method: 'GET', path: '/health' });
+    expect(health.status).toBe(200);
+  });
+});

@@ -385,17 +385,20 @@ function contentTypeFamily(): fc.Arbitrary<HostileRequest> {
 
 function methodFamily(): fc.Arbitrary<HostileRequest> {
   const payload = body({ query: '{ __typename }' });
+  // node's client frames a GET or DELETE body with neither Content-Length nor chunking, so the body
+  // would reach the server as a second, malformed request: declare its length.
+  const framed = (text: string) => ({ ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
   const wrongMethod = fc
     .record({ method: fc.constantFrom('PUT', 'DELETE', 'PATCH'), withBody: fc.boolean(), path: fc.constantFrom('/graphql', '/graphql?query=%7B__typename%7D') })
     .map(({ method, withBody, path }) =>
-      hr('method', `${method} ${path}${withBody ? ' with a body' : ''}`, { method, path, headers: JSON_HEADERS, ...(withBody ? { body: payload } : {}) }, [405]),
+      hr('method', `${method} ${path}${withBody ? ' with a body' : ''}`, { method, path, headers: withBody ? framed(payload) : JSON_HEADERS, ...(withBody ? { body: payload } : {}) }, [405]),
     );
-  const getWithBody = fc.constant(hr('method', 'GET with a JSON body', { method: 'GET', path: '/graphql', headers: JSON_HEADERS, body: payload }, [400]));
+  const getWithBody = fc.constant(hr('method', 'GET with a JSON body', { method: 'GET', path: '/graphql', headers: framed(payload), body: payload }, [400]));
   const postWithQueryString = fc.constant(
     hr('method', 'POST with the query in the URL and none in the body', { method: 'POST', path: '/graphql?query=%7B__typename%7D', headers: JSON_HEADERS, body: '{}' }, [400]),
   );
   const paths = fc
-    .constantFrom('/graphql/', '/GRAPHQL', '/graphql?', '/graphql?foo=bar', '/graphql?query=', '/graphql#fragment', '/graphql;x=1')
+    .constantFrom('/graphql/', '/GRAPHQL', '/graphql?', '/graphql?foo=bar', '/graphql?query=', '/graphql#fragment')
     .map((path) => hr('method', `POST ${path}`, { method: 'POST', path, headers: JSON_HEADERS, body: payload }));
   return fc.oneof(wrongMethod, getWithBody, postWithQueryString, paths);
 }
@@ -515,7 +518,8 @@ function deepDocumentFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
     .map(({ d, shape, token, transport }) => {
       const query = build(shape, d);
       const who = token ? ', signed in' : '';
-      if (transport === 'get' && query.length < 6000) {
+      // Node answers a request line and headers over 16 KiB itself (431), before the gateway sees it.
+      if (transport === 'get' && getPath([['query', query]]).length < 8000) {
         return hr('deepDocument', `${shape} ${d} deep over GET${who}`, get([['query', query]], { 'apollo-require-preflight': 'true', ...auth(token) }));
       }
       return hr('deepDocument', `${shape} ${d} deep${who}`, post(body({ query }), auth(token)));
@@ -1107,7 +1111,8 @@ function mutationFamily(tokenList: string[], tokens: Record<string, string>): fc
   const dangerous = fc
     .constantFrom('mutation { logout }', `mutation { deactivateUser(id: "${ADMIN_ID}") { id } }`, `mutation { revokeUserTokens(userId: "${ADMIN_ID}") }`)
     .chain((mutation) =>
-      fc.constantFrom<string | undefined>(undefined, tokens.viewer).map((token) =>
+      // `logout` succeeds for anyone signed in (it revokes the token used), so it is only sent anonymously.
+      fc.constantFrom<string | undefined>(undefined, mutation.includes('logout') ? undefined : tokens.viewer).map((token) =>
         // Anonymous, or as a viewer who may not: both must fail without touching anyone's tokens.
         hr('mutation', `${mutation.slice(11, 40)}${token ? ' as viewer' : ' anonymous'}`, post(body({ query: mutation }), auth(token))),
       ),

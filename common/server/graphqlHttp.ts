@@ -36,6 +36,6 @@ export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res,
 /** Answers unknown paths with a JSON 404 rather than Express's HTML page. */
 export function notFoundHandler(app: Express): void {
   app.use((_req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', 'No such endpoint; GraphQL is served at /graphql.'));
+    res.status(404).json(errorBody('NOT_FOUND', 'No such endpoint; GraphQL is served at /graphql.', {}, res.locals.requestId));
   });
 }

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { errorBody } from './graphqlHttp';
 
 export interface RunningServer {
   readonly server: http.Server;
@@ -19,6 +22,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Binds `app` to host:port (0 = any free port) and resolves once it listens. */
 export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
   const server = http.createServer(app);
+  server.on('clientError', answerMalformedHttp);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -44,6 +48,25 @@ export async function listen(app: Express, host: string, port: number): Promise<
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Node answers HTTP it cannot parse (headers over 16 KB, a broken request
+ * line) itself, with a bare status line. This answers as every other refusal
+ * does: a coded GraphQL error with a request id, then closes the connection.
+ */
+function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const [status, reason, code] = tooLarge
+    ? ([431, 'Request Header Fields Too Large', 'RESOURCE_EXHAUSTED'] as const)
+    : ([400, 'Bad Request', 'INVALID_ARGUMENT'] as const);
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(code, tooLarge ? 'The request headers are too large.' : 'The request is not well-formed HTTP.', {}, requestId));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
 import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
+import { textInputPlugin } from './textInput';
 import { errorReportingPlugin } from './errorReportingPlugin';
 import { requestLogPlugin } from './requestLogPlugin';
 import { formatError } from './formatError';
@@ -67,6 +68,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       abandonedWorkPlugin<Ctx>(),
+      textInputPlugin() as ApolloServerPlugin<Ctx>,
       errorReportingPlugin<Ctx>(options.log),
       requestLogPlugin<Ctx>(options.log, options.metrics),
     ],
@@ -76,12 +78,12 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(assignRequestId);
   mountHealth(app, options.name, options.ready);
   options.metrics.mount(app);
   options.routes?.(app);
   app.use(
     '/graphql',
-    assignRequestId,
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
     requireGatewaySignature(options.signingSecret, options.identityMaxAgeMs, options.log),
     expressMiddleware(apollo, {

@@ -139,6 +139,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
 
   const app = express();
   app.disable('x-powered-by');
+  // Every answer carries a request id, even a 404.
+  app.use(assignRequestId);
   mountHealth(app, 'gateway', gatewayReadiness(config, loaded), () => ({
     supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null },
   }));
@@ -146,7 +148,6 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.all(
     '/graphql',
-    assignRequestId,
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     handleGraphQL({
       apollo,

@@ -197,4 +197,42 @@ describe(`hostile requests that once got through (${backend})`, () => {
       expect(errorsOf(response)[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', requestId: response.headers['x-request-id'] });
     });
   });
+
+  describe('found by the generated hostile requests (hostileRequests.test.ts)', () => {
+    it('a denied root field beside a failed non-null one keeps its PERMISSION_DENIED, with no INTERNAL', async () => {
+      const viewer = await graph.login('viewer');
+      const response = await post({ query: '{ cars(first: -1) { totalCount } users { totalCount } }' }, { authorization: `Bearer ${viewer}` });
+      const codes = errorsOf(response).map((e) => e.extensions.code);
+      expect(codes).toContain('PERMISSION_DENIED');
+      expect(codes).not.toContain('INTERNAL');
+    });
+
+    it.each([
+      ['a NUL byte in login’s username', 'mutation { login(username: "a\\u0000b", password: "x") { token } }'],
+      ['an unpaired surrogate in a search', '{ cars(filter: { search: "\\udbff evil" }) { totalCount } }'],
+    ])('%s is INVALID_ARGUMENT', async (_what, query) => {
+      const admin = await graph.login('admin');
+      const response = await post({ query }, { authorization: `Bearer ${admin}` });
+      const codes = errorsOf(response).map((e) => e.extensions.code);
+      expect(codes).toEqual(['INVALID_ARGUMENT']);
+    });
+
+    it('headers too large for node’s parser get a coded JSON answer with a request id', async () => {
+      const response = await sendRaw(base(), { method: 'GET', path: `/graphql?query=${'x'.repeat(20_000)}`, headers: { 'apollo-require-preflight': '1' } });
+      expect(response.status).toBe(431);
+      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', requestId: expect.any(String) });
+    });
+
+    it('an unknown path answers 404 with a request id', async () => {
+      const response = await sendRaw(base(), { path: '/graphql;x=1', body: '{}', headers: JSON_HEADERS });
+      expect(response.status).toBe(404);
+      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', requestId: response.headers['x-request-id'] });
+    });
+
+    it('the bearer scheme is matched without regard to case', async () => {
+      const viewer = await graph.login('viewer');
+      const response = await post({ query: '{ me { username } }' }, { authorization: `bearer ${viewer}` });
+      expect((response.json as ErrorBody).data).toEqual({ me: { username: 'viewer' } });
+    });
+  });
 });

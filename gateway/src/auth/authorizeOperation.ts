@@ -16,6 +16,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLNamedType,
   type GraphQLSchema,
+  type GraphQLError,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -64,6 +65,12 @@ export function authorizingExecutor(
       queryHash: createHash('sha256').update(source).digest('hex'),
     } as GatewayGraphQLRequestContext);
 
+    // A non-null field failed at the root: there is no data to shape, only the denials
+    // of root fields to report beside the errors that nulled it.
+    if (!result.data) {
+      return { ...result, errors: [...(result.errors ?? []), ...rootDenials(document, operation, denied)] };
+    }
+
     // Re-run the original operation over the data the gateway produced, so that
     // GraphQL itself places each denial on its concrete path (list indices
     // included) and applies null propagation for non-null fields.
@@ -71,7 +78,7 @@ export function authorizingExecutor(
       schema: resolverFreeCopy(schema),
       document,
       operationName: operation.name?.value,
-      rootValue: result.data ?? {},
+      rootValue: result.data,
       variableValues: requestContext.request.variables,
       fieldResolver: (parent, _args, _context, info) => {
         const denial = denied.get(info.fieldNodes[0]!);
@@ -137,6 +144,36 @@ function findDenied(
   };
   walk(operation.selectionSet, schema.getRootType(operation.operation));
   return denied;
+}
+
+/** The errors of the denied fields selected directly at the root (through fragments too). */
+function rootDenials(document: DocumentNode, operation: OperationDefinitionNode, denied: Map<FieldNode, Denied>): GraphQLError[] {
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const errors: GraphQLError[] = [];
+  const seen = new Set<string>();
+  const walk = (selectionSet: SelectionSetNode) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const denial = denied.get(selection);
+        const key = selection.alias?.value ?? selection.name.value;
+        if (!denial || seen.has(key)) continue;
+        seen.add(key);
+        errors.push(graphError(denial.code, denial.message, { coordinate: denial.coordinate }, { path: [key] }));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet);
+      } else if (!seen.has(`...${selection.name.value}`)) {
+        seen.add(`...${selection.name.value}`);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return errors;
 }
 
 /** The document without the denied fields; a selection left empty asks for `__typename` instead. */

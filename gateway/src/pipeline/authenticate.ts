@@ -3,7 +3,8 @@ import type { Logger } from '../../../common/logging/logger';
 import { TokenRejected, TokenStatusUnavailable, type TokenVerifier } from '../auth/tokenVerifier';
 import { Refusal } from './refusal';
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/;
+// The scheme is case-insensitive (RFC 9110); the token is a JWT.
+const BEARER = /^Bearer +([A-Za-z0-9_\-.]{1,4096})$/i;
 
 /** The bearer token of an `Authorization` header: undefined when there is none, null when it is not a bearer token. */
 export function bearerToken(header: string | undefined): string | null | undefined {

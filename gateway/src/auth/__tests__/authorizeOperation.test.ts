@@ -12,11 +12,16 @@ const { schema } = servedSchemaOf(supergraph, 20);
 const requirements = readRequirements(parse(supergraph));
 
 /** Runs `query` for `caller` through the authorizing executor over a stand-in for the planner. */
-async function run(query: string, caller: CallerIdentity, answer: (source: string) => Record<string, unknown>) {
+async function run(
+  query: string,
+  caller: CallerIdentity,
+  answer: (source: string) => Record<string, unknown> | null,
+  errors?: { message: string; path: string[]; extensions: Record<string, unknown> }[],
+) {
   const planned: string[] = [];
   const executor: GatewayExecutor = async (context) => {
     planned.push(context.source);
-    return { data: answer(context.source) };
+    return { data: answer(context.source), errors } as Awaited<ReturnType<GatewayExecutor>>;
   };
   const document = parse(query);
   const result = await authorizingExecutor(executor, () => ({ schema, requirements }))({
@@ -63,5 +68,15 @@ describe('authorizingExecutor', () => {
     }));
     expect(admin.planned).toEqual([query]);
     expect(admin.result.errors).toBeUndefined();
+  });
+
+  it('reports root denials beside the error that nulled the whole response (found by the hostile-request test)', async () => {
+    const subgraphError = { message: 'first must be positive', path: ['cars'], extensions: { code: 'INVALID_ARGUMENT' } };
+    const { result } = await run('{ cars(first: -1) { totalCount } users { totalCount } }', viewerWithoutCostCenters, () => null, [subgraphError]);
+    expect(result.data).toBeNull();
+    expect(result.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['cars'], 'INVALID_ARGUMENT'],
+      [['users'], 'PERMISSION_DENIED'],
+    ]);
   });
 });

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   });
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
-  const graph = new ProcessGraph({ RATE_LIMIT_PER_MINUTE: '10000000' });
+  // Strict readiness, so that /ready measures when the gateway sees the car subgraph again.
+  const graph = new ProcessGraph({ RATE_LIMIT_PER_MINUTE: '10000000', READY_REQUIRES_SUBGRAPHS: 'true' });
   await graph.start(async () => ({}));
   const gateway = `${graph.url('gateway')}/graphql`;
   const login = await postGraphQL<{ login: { token: string } }>(gateway, {

@@ -1,17 +1,25 @@
 /**
  * `npm start`: runs the whole graph (three subgraphs, then the gateway) as four
- * processes, prints where to reach it, and stops all four on Ctrl-C.
+ * processes under a supervisor, and prints where to reach it.
+ *
+ * A service that exits on its own is restarted (250 ms, doubling to 5 s) while
+ * the others keep serving; after 5 crashes within a minute it is given up on,
+ * alone. Ctrl-C / SIGTERM drains in order: the gateway first (it finishes the
+ * requests in flight, which still need the subgraphs), then the subgraphs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadGatewayConfig, SUBGRAPH_URL_VARIABLES } from '../gateway/src/config';
 import { loadConfig as carConfig } from '../subgraphs/car/src/config';
 import { loadConfig as costCenterConfig } from '../subgraphs/cost-center/src/config';
 import { loadConfig as userConfig } from '../subgraphs/user/src/config';
+import { Supervisor } from './lib/supervisor';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
 const STARTUP_TIMEOUT_MS = 90_000;
+/** Beyond SHUTDOWN_GRACE_MS, time for a service to stop Apollo and close its database. */
+const STOP_MARGIN_MS = 5_000;
 
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
@@ -22,59 +30,66 @@ const subgraphs = [
   { name: 'user', entry: 'subgraphs/user/src/index.ts', config: userConfig(env) },
 ] as const;
 const gatewayConfig = loadGatewayConfig(env);
-
-const children: ChildProcess[] = [];
-let stopping = false;
-
-function start(name: string, entry: string, childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: 'inherit',
-  });
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    console.error(`${name} exited (${signal ?? `code ${code}`}); stopping the graph.`);
-    void stopAll(1);
-  });
-  children.push(child);
-  return child;
-}
-
-async function stopAll(exitCode: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  await Promise.all(
-    running.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  process.exit(exitCode);
-}
+const entries: Record<string, string> = {
+  gateway: 'gateway/src/index.ts',
+  ...Object.fromEntries(subgraphs.map((s) => [s.name, s.entry])),
+};
 
 const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-async function main(): Promise<void> {
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+// The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
+const graphEnv: NodeJS.ProcessEnv = { ...env };
+for (const subgraph of subgraphs) {
+  graphEnv[SUBGRAPH_URL_VARIABLES[subgraph.name]] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
+}
 
-  // The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
-  const graphEnv: NodeJS.ProcessEnv = { ...env };
-  for (const subgraph of subgraphs) {
-    graphEnv[SUBGRAPH_URL_VARIABLES[subgraph.name]] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
-  }
-  for (const subgraph of subgraphs) start(subgraph.name, subgraph.entry, graphEnv);
+const supervisor = new Supervisor({
+  spawn: (name) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entries[name]!)], {
+      cwd: ROOT,
+      env: graphEnv,
+      stdio: 'inherit',
+      // Its own process group: Ctrl-C in a terminal reaches only this supervisor,
+      // which then stops the services in order (gateway first).
+      detached: true,
+    });
+    child.on('error', (error) => console.error(`supervisor: ${name}: ${error.message}`));
+    return child;
+  },
+  log: (line) => console.error(line),
+  stopGraceMs:
+    Math.max(gatewayConfig.shutdownGraceMs, ...subgraphs.map((s) => s.config.shutdownGraceMs)) + STOP_MARGIN_MS,
+  stopOrder: [['gateway'], subgraphs.map((s) => s.name)],
+  onAllGivenUp: () => {
+    console.error('supervisor: every service has been given up on; exiting.');
+    void stopAll(1);
+  },
+});
+
+function stopAll(code: number): Promise<void> {
+  // Once is enough: a repeated signal (tsx and npm relay Ctrl-C too) does not cut the drain short.
+  if (supervisor.isStopping) return supervisor.stop();
+  console.error('supervisor: stopping the graph (gateway first, then the subgraphs)');
+  return supervisor.stop().then(() => process.exit(code));
+}
+
+// Should this process end any other way, the services (in their own process groups) must not outlive it.
+process.on('exit', () => {
+  if (!supervisor.isStopping) supervisor.killAll();
+});
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+
+  for (const subgraph of subgraphs) supervisor.start(subgraph.name);
   await Promise.all(
     subgraphs.map((s) => waitForHealthy(`${baseUrl(s.config.host, s.config.port)}/health`, STARTUP_TIMEOUT_MS)),
   );
-  start('gateway', 'gateway/src/index.ts', graphEnv);
+  if (supervisor.isStopping) return;
+  supervisor.start('gateway');
   const gatewayUrl = `${baseUrl(gatewayConfig.host, gatewayConfig.port)}/graphql`;
   await waitForHealthy(`${baseUrl(gatewayConfig.host, gatewayConfig.port)}/health`, STARTUP_TIMEOUT_MS);
+  if (supervisor.isStopping) return;
 
   console.log(`
   The car-check graph is up.
@@ -89,11 +104,13 @@ ${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.ho
     curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
       -d '{"query":"{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }"}'
 
-  Ctrl-C stops all four services.
+  A service that crashes is restarted; the others keep serving.
+  Ctrl-C stops the gateway (finishing requests in flight), then the subgraphs.
 `);
 }
 
 main().catch((error: unknown) => {
+  if (supervisor.isStopping) return;
   console.error(`Could not start the graph: ${error instanceof Error ? error.message : String(error)}`);
   void stopAll(1);
 });

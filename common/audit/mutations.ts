@@ -1,7 +1,9 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { CallerIdentity } from '../auth/identity';
 import { optimisticUpdate } from '../db/optimisticUpdate';
 import { notFound } from '../errors';
 import { withDatabaseErrors } from '../errors/database';
+import { remember, replayed, type Idempotency } from './idempotency';
 import { diffChanges, recordAudit, type AuditWriter, type DiffOptions } from './record';
 
 /** Runs `work` in one database transaction (a subgraph's `prisma.$transaction`). */
@@ -13,6 +15,48 @@ export interface AuditedWrite<TX extends AuditWriter> {
   caller: CallerIdentity;
   requestId: string;
   diff?: DiffOptions;
+  /** Set when the client named this write with an Idempotency-Key: a retry gets the first result back. */
+  idempotency?: Idempotency;
+}
+
+/**
+ * The idempotency of one mutation field: the request's key (if the client
+ * sent one), scoped to the field and its alias, with the field's arguments as
+ * what must not change between retries.
+ */
+export function idempotencyOf(
+  context: { caller: CallerIdentity; idempotency: { key: string; ttlSeconds: number } | null },
+  info: Pick<GraphQLResolveInfo, 'fieldName' | 'path'>,
+  request: unknown,
+): Idempotency | undefined {
+  if (!context.idempotency) return undefined;
+  const { key, ttlSeconds } = context.idempotency;
+  return { key, ttlSeconds, scope: `${info.fieldName}:${String(info.path.key)}`, request, caller: context.caller };
+}
+
+/** Another request with the same Idempotency-Key committed first. */
+class KeyTaken extends Error {}
+
+/**
+ * Runs one write in one transaction; with an Idempotency-Key, at most once:
+ * a retry (even after the answer was lost) returns the result stored with
+ * the first write, and writes nothing.
+ */
+function once<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX) => Promise<R>): Promise<R> {
+  const idempotency = write.idempotency;
+  if (!idempotency) return write.transaction(work);
+  const attempt = () =>
+    write.transaction(async (tx) => {
+      const earlier = await replayed<R>(tx, idempotency);
+      if (earlier) return earlier.result;
+      const result = await work(tx);
+      if (!(await remember(tx, idempotency, withoutFields(result, write.diff?.secret ?? [])))) throw new KeyTaken();
+      return result;
+    });
+  return attempt().catch((error: unknown) => {
+    if (error instanceof KeyTaken) return attempt();
+    throw error;
+  });
 }
 
 type Row = { id: string } & Record<string, unknown>;
@@ -20,7 +64,7 @@ type Row = { id: string } & Record<string, unknown>;
 /** Creates a row and its CREATE audit record in one transaction. */
 export function auditedCreate<TX extends AuditWriter, T extends Row>(write: AuditedWrite<TX>, create: (tx: TX) => Promise<T>): Promise<T> {
   return withDatabaseErrors(write.entity, () =>
-    write.transaction(async (tx) => {
+    once(write, async (tx) => {
       const row = await create(tx);
       await recordAudit(tx, { ...auditOf(write), entityId: row.id, action: 'CREATE', changes: diffChanges(null, row, write.diff) });
       return row;
@@ -41,18 +85,23 @@ export function auditedUpdate<TX extends AuditWriter, T extends Row & { revision
     read(tx: TX): Promise<T | null>;
     updateWhere(tx: TX, revision: number): Promise<number>;
     extraChanges?: { field: string; from: string | null; to: string | null }[];
+    /** The fields the update sets: when the row already holds them all, nothing is written. */
+    sets?: Record<string, unknown>;
     after?(tx: TX, row: T): Promise<void>;
   },
 ): Promise<T> {
   return withDatabaseErrors(write.entity, () =>
-    write.transaction(async (tx) => {
-      const { before, after } = await optimisticUpdate({
+    once(write, async (tx) => {
+      const { before, after, changed } = await optimisticUpdate({
         entity: write.entity,
         id: update.id,
         expectedRevision: update.expectedRevision,
         read: () => update.read(tx),
         updateWhere: (revision) => update.updateWhere(tx, revision),
+        unchanged: update.sets && !update.extraChanges?.length ? (row) => holdsAll(row, update.sets!) : undefined,
       });
+      // A change to nothing is no change: no new revision, no audit record.
+      if (!changed) return after;
       const changes = [...diffChanges(before, after, write.diff), ...(update.extraChanges ?? [])];
       await recordAudit(tx, { ...auditOf(write), entityId: update.id, action: 'UPDATE', changes });
       await update.after?.(tx, after);
@@ -67,7 +116,7 @@ export function auditedDelete<TX extends AuditWriter, T extends Row>(
   remove: { id: string; read(tx: TX): Promise<T | null>; delete(tx: TX): Promise<unknown> },
 ): Promise<string> {
   return withDatabaseErrors(write.entity, () =>
-    write.transaction(async (tx) => {
+    once(write, async (tx) => {
       const before = await remove.read(tx);
       if (!before) throw notFound(write.entity, remove.id);
       await remove.delete(tx);
@@ -75,6 +124,17 @@ export function auditedDelete<TX extends AuditWriter, T extends Row>(
       return remove.id;
     }),
   );
+}
+
+/** The result as stored for a retry: without secret fields (a password hash stays in its own table). */
+function withoutFields(result: unknown, fields: string[]): unknown {
+  if (fields.length === 0 || !result || typeof result !== 'object') return result;
+  return Object.fromEntries(Object.entries(result).filter(([field]) => !fields.includes(field)));
+}
+
+/** Whether every field the update sets already has that value. */
+function holdsAll(row: Record<string, unknown>, sets: Record<string, unknown>): boolean {
+  return Object.entries(sets).every(([field, value]) => value === undefined || JSON.stringify(row[field]) === JSON.stringify(value));
 }
 
 function auditOf(write: AuditedWrite<AuditWriter>) {

@@ -12,6 +12,7 @@ export interface FieldChange {
 /** Any Prisma client or transaction: every subgraph has the same `audit_event` table. */
 export interface AuditWriter {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
 }
 
 export interface AuditEntry {

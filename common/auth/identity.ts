@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Who a request is for, as the gateway established it. Subgraphs trust it
@@ -26,27 +26,48 @@ export const IDENTITY_HEADERS = [IDENTITY_HEADER, SIGNATURE_HEADER] as const;
 interface SignedPayload extends CallerIdentity {
   /** Issued at, ms since the epoch: a captured header is useless after the window. */
   iat: number;
-  /** When the gateway stops waiting for the answer (ms since the epoch): work past it is wasted. */
+  /** The service the request is for: a signature for one subgraph is refused by every other. */
+  aud: string;
+  /** Single use: a subgraph accepts each nonce once within the window. */
+  n: string;
+  /** The request id, so a log line cannot be attributed to another request. */
+  rid?: string;
+  /** When the caller stops waiting for the answer (ms since the epoch): work past it is wasted. */
   dl?: number;
+  /** The client's Idempotency-Key, on mutations. */
+  ik?: string;
 }
 
 const bodyDigest = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
 
 function mac(secret: Buffer, encodedIdentity: string, body: string | Buffer): Buffer {
-  // The signature covers the identity (with its timestamp) and the exact body,
-  // so neither can be swapped for another while the header is still fresh.
+  // The signature covers the identity (with its timestamp, audience, nonce, request id and
+  // deadline) and the exact body, so none can be swapped for another while the header is fresh.
   return createHmac('sha256', secret).update(`${encodedIdentity}.${bodyDigest(body)}`).digest();
 }
 
-/** The headers that carry `identity` (and the caller's deadline) for one request with this body. */
-export function signIdentity(
-  identity: CallerIdentity,
-  body: string | Buffer,
-  secret: Buffer,
-  now = Date.now(),
-  deadline?: number,
-): Record<string, string> {
-  const payload: SignedPayload = { ...identity, iat: now, ...(deadline !== undefined ? { dl: deadline } : {}) };
+export interface SigningOptions {
+  /** The service that will receive the request (its name in supergraph.yaml, or `user` for token status). */
+  audience: string;
+  requestId?: string;
+  /** ms since the epoch. */
+  deadline?: number;
+  /** The client's Idempotency-Key, passed on with a mutation. */
+  idempotencyKey?: string;
+  now?: number;
+}
+
+/** The headers that carry `identity` for one request with this body, to one service, once. */
+export function signIdentity(identity: CallerIdentity, body: string | Buffer, secret: Buffer, options: SigningOptions): Record<string, string> {
+  const payload: SignedPayload = {
+    ...identity,
+    iat: options.now ?? Date.now(),
+    aud: options.audience,
+    n: randomBytes(16).toString('base64url'),
+    ...(options.requestId !== undefined ? { rid: options.requestId } : {}),
+    ...(options.deadline !== undefined && Number.isFinite(options.deadline) ? { dl: options.deadline } : {}),
+    ...(options.idempotencyKey !== undefined ? { ik: options.idempotencyKey } : {}),
+  };
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return { [IDENTITY_HEADER]: encoded, [SIGNATURE_HEADER]: `v1=${mac(secret, encoded, body).toString('base64url')}` };
 }
@@ -55,35 +76,39 @@ export class IdentityError extends Error {
   override readonly name = 'IdentityError';
 }
 
-/** A request the gateway signed: for whom, and until when its answer is wanted. */
+/** A request signed for this service: for whom, under which request id, until when its answer is wanted. */
 export interface SignedRequest {
   caller: CallerIdentity;
   /** ms since the epoch; null when the signer set none. */
   deadline: number | null;
+  requestId: string | null;
+  idempotencyKey: string | null;
+  /** Claim it once (see NonceStore) to refuse a replay. */
+  nonce: string;
+  /** When the signature stops being accepted anyway (ms since the epoch): how long to remember the nonce. */
+  validUntil: number;
+}
+
+export interface VerifyOptions {
+  /** This service's name: signatures for another audience are refused. */
+  audience: string;
+  maxAgeMs: number;
+  now?: number;
 }
 
 /**
- * The identity in a request's headers, if and only if the gateway signed it
- * for this very body within `maxAgeMs`. Throws {@link IdentityError} otherwise.
+ * The signed request in these headers, if and only if it was signed with
+ * `secret`, for this very body, for this service, within `maxAgeMs`. Throws
+ * {@link IdentityError} otherwise. Replays within the window are the
+ * caller's to refuse, by claiming the nonce.
  */
-export function verifyIdentity(
-  headers: Record<string, string | string[] | undefined>,
-  body: string | Buffer,
-  secret: Buffer,
-  maxAgeMs: number,
-  now = Date.now(),
-): CallerIdentity {
-  return verifySignedRequest(headers, body, secret, maxAgeMs, now).caller;
-}
-
-/** {@link verifyIdentity}, with the deadline the signer set. */
 export function verifySignedRequest(
   headers: Record<string, string | string[] | undefined>,
   body: string | Buffer,
   secret: Buffer,
-  maxAgeMs: number,
-  now = Date.now(),
+  options: VerifyOptions,
 ): SignedRequest {
+  const now = options.now ?? Date.now();
   const encoded = headers[IDENTITY_HEADER];
   const signature = headers[SIGNATURE_HEADER];
   if (typeof encoded !== 'string' || typeof signature !== 'string') throw new IdentityError('missing gateway signature');
@@ -99,9 +124,11 @@ export function verifySignedRequest(
     throw new IdentityError('malformed identity');
   }
   // A little tolerance for clocks that are not perfectly in step.
-  if (typeof payload.iat !== 'number' || now - payload.iat > maxAgeMs || payload.iat - now > 5_000) {
+  if (typeof payload.iat !== 'number' || now - payload.iat > options.maxAgeMs || payload.iat - now > 5_000) {
     throw new IdentityError('expired gateway signature');
   }
+  if (payload.aud !== options.audience) throw new IdentityError('signature for another service');
+  if (typeof payload.n !== 'string' || payload.n.length < 16) throw new IdentityError('signature without a nonce');
   const caller: CallerIdentity = {
     userId: typeof payload.userId === 'string' ? payload.userId : null,
     scopes: Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === 'string') : [],
@@ -109,5 +136,12 @@ export function verifySignedRequest(
     service: typeof payload.service === 'string' ? payload.service : null,
     clientIp: typeof payload.clientIp === 'string' ? payload.clientIp : null,
   };
-  return { caller, deadline: typeof payload.dl === 'number' ? payload.dl : null };
+  return {
+    caller,
+    deadline: typeof payload.dl === 'number' ? payload.dl : null,
+    requestId: typeof payload.rid === 'string' ? payload.rid : null,
+    idempotencyKey: typeof payload.ik === 'string' ? payload.ik : null,
+    nonce: payload.n,
+    validUntil: payload.iat + options.maxAgeMs,
+  };
 }

@@ -13,3 +13,6 @@ export interface TokenStatus {
   /** The user's current scopes (from their groups now, not when the token was issued). */
   scopes: string[];
 }
+
+/** The service that answers token status: what the gateway's signature on a status request is for. */
+export const TOKEN_STATUS_AUDIENCE = 'user';

@@ -61,3 +61,7 @@ export const nodeEnv = () => z.enum(['development', 'production', 'test']).defau
 
 export const logLevel = () =>
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** A `redis://` or `rediss://` URL. */
+export const redisUrl = () =>
+  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
-import { flag, httpUrl, logLevel, nodeEnv, port, readEnv } from './env';
+import { flag, httpUrl, logLevel, nodeEnv, port, readEnv, redisUrl } from './env';
 import { routingUrlOf, subgraphUrlVariable } from './routing';
 import { signingConfigFromEnv, type SigningConfig } from './signing';
 
@@ -25,6 +25,10 @@ export interface SubgraphConfig {
   signing: SigningConfig;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
+  /** How long a client's Idempotency-Key and the first result of its write are kept. */
+  idempotencyTtlSeconds: number;
+  /** Redis shared by several instances (signature nonces, sign-in throttling); unset: this process's memory. */
+  redisUrl?: string;
   /** The environment this was read from, for settings only one subgraph has (read at its set-up). */
   env: NodeJS.ProcessEnv;
 }
@@ -50,6 +54,8 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
       PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+      REDIS_URL: redisUrl().optional(),
+      IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
       ...Object.fromEntries(spec.peers.map((peer) => [subgraphUrlVariable(peer), httpUrl().optional()])),
     },
     env,
@@ -70,6 +76,8 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     peerTimeoutMs: raw.PEER_TIMEOUT_MS as number,
     signing: signingConfigFromEnv(env, raw.NODE_ENV === 'production'),
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS as number,
+    redisUrl: raw.REDIS_URL as string | undefined,
+    idempotencyTtlSeconds: raw.IDEMPOTENCY_KEY_TTL_SECONDS as number,
     env,
   };
 }

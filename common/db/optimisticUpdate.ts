@@ -11,6 +11,8 @@ export interface OptimisticUpdate<T> {
    */
   updateWhere(revision: number): Promise<number>;
   read(): Promise<T | null>;
+  /** When it says the row already is as asked, nothing is written (and `changed` is false). */
+  unchanged?(row: T): boolean;
 }
 
 // A last-writer-wins update that keeps losing races gives up rather than spin.
@@ -26,13 +28,14 @@ const MAX_ATTEMPTS = 5;
  */
 export async function optimisticUpdate<T extends { revision: number }>(
   update: OptimisticUpdate<T>,
-): Promise<{ before: T; after: T }> {
+): Promise<{ before: T; after: T; changed: boolean }> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const before = await update.read();
     if (!before) throw notFound(update.entity, update.id);
     const expected = update.expectedRevision ?? before.revision;
+    if (expected === before.revision && update.unchanged?.(before)) return { before, after: before, changed: false };
     const changed = expected === before.revision ? await update.updateWhere(expected) : 0;
-    if (changed === 1) return { before, after: (await update.read())! };
+    if (changed === 1) return { before, after: (await update.read())!, changed: true };
     if (update.expectedRevision != null) {
       const current = (await update.read()) ?? before;
       throw graphError(

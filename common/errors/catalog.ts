@@ -43,7 +43,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The request is wrong whatever the system state: syntax, validation, bad input.',
     usedFor:
-      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, and input that breaks a validation rule, with `extensions.field` naming it.',
+      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, unknown input fields, an `Idempotency-Key` reused with a different input, and input that breaks a validation rule, with `extensions.field` naming it.',
   },
   DEADLINE_EXCEEDED: {
     grpcStatus: 4,
@@ -131,7 +131,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'No valid credentials: missing, expired, revoked or forged token.',
     usedFor:
-      'A bad `Authorization` token (expired, revoked, forged, of a deactivated user): HTTP 401 before anything runs. No token on a field that needs one: that field is null with this code. Wrong username or password at `login`. A subgraph called without a valid gateway signature: HTTP 401.',
+      'A bad `Authorization` token (expired, revoked, forged, of a deactivated user): HTTP 401 before anything runs. No token on a field that needs one: that field is null with this code. Wrong username or password at `login`, or a wrong `currentPassword` when changing your own. A subgraph called without a valid gateway signature, with one made for another subgraph, or with one already used: HTTP 401.',
   },
 } as const satisfies Record<string, StatusDefinition>;
 

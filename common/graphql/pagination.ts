@@ -1,4 +1,6 @@
 import { invalidArgument, outOfRange } from '../errors';
+import { textProblem } from '../server/textInput';
+import { isId } from './validate';
 
 /** Largest page a client may ask for; bigger requests are OUT_OF_RANGE, not silently cut. */
 export const MAX_PAGE_SIZE = 100;
@@ -37,30 +39,57 @@ export interface Connection<T> {
   totalCount: number;
 }
 
+/**
+ * Longest cursor accepted, in characters. The graph's cursors carry a sort
+ * value of at most 120 characters (the longest validated text), so they stay
+ * well under this; anything longer was not made here and is refused before it
+ * is decoded.
+ */
+export const MAX_CURSOR_LENGTH = 1024;
+
 // Cursors are opaque to clients (base64url JSON) but carry which order produced
 // them, so a cursor from one ordering cannot be replayed against another.
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.field, cursor.key, cursor.id])).toString('base64url');
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+// How encodeCursor writes a date: toISOString() of a date in years 0001-9999
+// (PostgreSQL has no year 0; later years are written differently).
+const ISO_DATE = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const malformed = (why: string) =>
+  invalidArgument(`The \`after\` cursor is malformed (${why}); pass back a cursor the graph returned.`, { argument: 'after' });
+
+/**
+ * The position a client's `after` cursor names, or INVALID_ARGUMENT. Every part
+ * is checked before it reaches a query, so a forged or damaged cursor can never
+ * become a database error (a non-UUID id, a date PostgreSQL cannot store, a NUL
+ * byte): only a cursor this graph could have produced is accepted.
+ */
 export function decodeCursor(value: string, order: SortOrder): Cursor {
+  if (value.length > MAX_CURSOR_LENGTH) throw malformed(`longer than ${MAX_CURSOR_LENGTH} characters`);
+  const bytes = BASE64URL.test(value) ? Buffer.from(value, 'base64url') : null;
+  // Node skips characters outside the alphabet: only the canonical spelling is a cursor.
+  if (!bytes || bytes.toString('base64url') !== value) throw malformed('not base64url');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw invalidArgument('The `after` cursor is malformed.', { argument: 'after' });
+    throw malformed('not JSON');
   }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 3 ||
-    !parsed.every((part) => typeof part === 'string') ||
-    parsed[0] !== order.field
-  ) {
-    throw invalidArgument('The `after` cursor is malformed or belongs to another ordering.', { argument: 'after' });
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((part) => typeof part === 'string')) {
+    throw malformed('wrong shape');
   }
   const [field, key, id] = parsed as [string, string, string];
-  if (order.type === 'date' && Number.isNaN(Date.parse(key))) {
-    throw invalidArgument('The `after` cursor is malformed.', { argument: 'after' });
+  if (field !== order.field) {
+    throw invalidArgument('The `after` cursor belongs to another ordering.', { argument: 'after' });
+  }
+  if (!isId(id)) throw malformed('bad id');
+  if (order.type === 'date') {
+    if (!ISO_DATE.test(key) || Number.isNaN(Date.parse(key)) || new Date(key).toISOString() !== key) throw malformed('bad date');
+  } else if (textProblem(key)) {
+    throw malformed('bad sort value');
   }
   return { field, key, id };
 }
@@ -133,6 +162,28 @@ export function sortOrderFrom<Field extends string>(
   const spec = fields[requested?.field ?? fallback];
   if (!spec) throw invalidArgument(`Unknown order field ${requested?.field}.`, { argument: 'orderBy' });
   return { ...spec, direction: requested?.direction === 'DESC' ? 'desc' : 'asc' };
+}
+
+/**
+ * User text as a literal inside a LIKE/ILIKE pattern: `\`, `%` and `_` are
+ * escaped with PostgreSQL's default escape character, so `%` matches a percent
+ * sign, not everything. Prisma passes `contains`/`startsWith`/`endsWith`, and
+ * `equals` with `mode: 'insensitive'` (which it runs as ILIKE), through as
+ * patterns without escaping them; every filter built from user text goes
+ * through the helpers below.
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/** A Prisma string filter: the column contains `text`, case-insensitively, taken literally. */
+export function containsText(text: string): { contains: string; mode: 'insensitive' } {
+  return { contains: escapeLike(text), mode: 'insensitive' };
+}
+
+/** A Prisma string filter: the column equals `text`, case-insensitively, taken literally. */
+export function equalsText(text: string): { equals: string; mode: 'insensitive' } {
+  return { equals: escapeLike(text), mode: 'insensitive' };
 }
 
 /** The two queries a page needs, as a Prisma model delegate offers them. */

@@ -10,7 +10,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, argumen
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = [argument, ...(issue?.path ?? []).map(String)].join('.');
+  // An unknown key (schemas are strict) is named like any other offending field.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const field = [argument, ...(issue?.path ?? []).map(String), ...unknownKey].join('.');
   throw invalidArgument(`Invalid ${field}: ${issue?.message ?? 'invalid value'}.`, { argument, field });
 }
 
@@ -38,3 +40,15 @@ export const text = (max: number) =>
 
 /** An optimistic-concurrency revision a client read (1 on create, +1 per update). */
 export const expectedRevision = z.number().int().min(1, { error: 'must be at least 1' }).nullish();
+
+/**
+ * A `{ field, direction }` ordering input: `field` one of `fields` (the SDL's
+ * order-field enum), `direction` ASC or DESC. Both have defaults in the SDL.
+ */
+export const orderBy = <const Field extends string>(fields: readonly [Field, ...Field[]]) =>
+  z
+    .strictObject({
+      field: z.enum(fields).optional(),
+      direction: z.enum(['ASC', 'DESC']).optional(),
+    })
+    .nullish();

@@ -40,7 +40,7 @@ export class SubgraphClient {
         headers: {
           'content-type': 'application/json',
           [REQUEST_ID_HEADER]: requestId,
-          ...signIdentity(identity, body, this.caller.secret),
+          ...signIdentity(identity, body, this.caller.secret, { audience: this.name, requestId, deadline: Date.now() + this.timeoutMs }),
         },
         body,
         signal: deadline,

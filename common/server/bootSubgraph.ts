@@ -52,7 +52,9 @@ export async function bootSubgraph<P extends PrismaLike>(
     if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
 
     prisma = module.createPrisma(database.adapter);
-    if (migrated.wasEmpty && config.database.kind === 'embedded' && config.seedOnEmpty) {
+    // Demo data (accounts with a known password) only ever outside production: a production
+    // database gets its first administrator from `npm run db:bootstrap-admin`.
+    if (migrated.wasEmpty && config.database.kind === 'embedded' && config.seedOnEmpty && !config.production) {
       await module.seed(prisma, log, config.env);
     }
 

@@ -9,6 +9,10 @@ import { resolveSigningSecret } from '../config/signing';
 import type { Database } from '../db/connect';
 import type { Logger } from '../logging/logger';
 import { SubgraphClient } from '../peers/subgraphClient';
+import { MemoryNonceStore, RedisNonceStore } from '../state/nonceStore';
+import { connectRedis } from '../state/redis';
+import type { SignatureCheck } from './gatewaySignature';
+import type { Redis } from 'ioredis';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
 
@@ -21,6 +25,10 @@ export interface SetupDeps<P> {
   log: Logger;
   config: SubgraphConfig;
   signingSecret: Buffer;
+  /** How this service checks signed requests (for extra routes that need one). */
+  signatures: SignatureCheck;
+  /** Shared state for several instances, when REDIS_URL is set. */
+  redis: Redis | null;
 }
 
 /** Long-lived parts built once at start (e.g. signing keys), and any extra HTTP routes. */
@@ -65,8 +73,15 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
     seed: definition.seed,
     build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
+      const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
+      const signatures: SignatureCheck = {
+        secret: signingSecret,
+        audience: config.name,
+        maxAgeMs: config.signing.maxAgeMs,
+        nonces: redis ? new RedisNonceStore(redis) : new MemoryNonceStore(),
+      };
       const { services, routes } = definition.setup
-        ? await definition.setup({ prisma, log, config, signingSecret })
+        ? await definition.setup({ prisma, log, config, signingSecret, signatures, redis })
         : { services: undefined as S, routes: undefined };
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
@@ -84,8 +99,11 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
         ready,
         introspection: !config.production,
         bodyLimit: config.bodyLimit,
-        signingSecret,
-        identityMaxAgeMs: config.signing.maxAgeMs,
+        signatures,
+        idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+        onStop: async () => {
+          await redis?.quit().catch(() => redis.disconnect());
+        },
         routes,
         metrics,
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),

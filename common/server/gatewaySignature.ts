@@ -1,7 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import { IdentityError, verifySignedRequest } from '../auth/identity';
 import type { Logger } from '../logging/logger';
+import type { NonceStore } from '../state/nonceStore';
 import { errorBody } from './graphqlHttp';
+import { REQUEST_ID_HEADER } from './requestId';
 
 /** The raw body bytes, kept by the JSON parser so the signature can be checked over them. */
 export interface RawBodyRequest extends Request {
@@ -13,15 +15,35 @@ export const keepRawBody = (req: RawBodyRequest, _res: unknown, buffer: Buffer):
   req.rawBody = buffer;
 };
 
+export interface SignatureCheck {
+  secret: Buffer;
+  /** This service's name: what a signature must be for. */
+  audience: string;
+  maxAgeMs: number;
+  /** Where used nonces are remembered (shared through Redis when several instances run). */
+  nonces: NonceStore;
+}
+
 /**
- * Admits only requests whose caller identity the gateway signed (for this
- * body, recently). Anything else, including a client calling the subgraph
- * directly, gets 401 UNAUTHENTICATED and never reaches a resolver.
+ * Admits only requests the gateway (or a peer subgraph) signed for this
+ * service, for this body, recently, and once: a captured request replayed
+ * within its window, or sent to another service, is refused like an
+ * unsigned one, with 401 UNAUTHENTICATED, and never reaches a resolver. The
+ * signed request id becomes this request's id.
  */
-export function requireGatewaySignature(secret: Buffer, maxAgeMs: number, log: Logger): RequestHandler {
-  return (req: RawBodyRequest, res, next) => {
+export function requireGatewaySignature(check: SignatureCheck, log: Logger): RequestHandler {
+  return async (req: RawBodyRequest, res, next) => {
+    const refuse = (reason: string) => {
+      log.warn({ reason, path: req.path, ip: req.ip }, 'refused a request without a valid gateway signature');
+      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId));
+    };
     try {
-      const signed = verifySignedRequest(req.headers, req.rawBody ?? Buffer.alloc(0), secret, maxAgeMs);
+      const signed = verifySignedRequest(req.headers, req.rawBody ?? Buffer.alloc(0), check.secret, check);
+      if (!(await check.nonces.claim(signed.nonce, signed.validUntil))) return refuse('replayed signature');
+      if (signed.requestId !== null) {
+        res.locals.requestId = signed.requestId;
+        res.setHeader(REQUEST_ID_HEADER, signed.requestId);
+      }
       if (signed.deadline !== null && signed.deadline <= Date.now()) {
         // The gateway has already answered without us: do no work for nobody.
         res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId));
@@ -29,11 +51,12 @@ export function requireGatewaySignature(secret: Buffer, maxAgeMs: number, log: L
       }
       res.locals.caller = signed.caller;
       res.locals.deadline = signed.deadline;
+      res.locals.idempotencyKey = signed.idempotencyKey;
       next();
     } catch (error) {
-      if (!(error instanceof IdentityError)) return next(error);
-      log.warn({ reason: error.message, path: req.path, ip: req.ip }, 'refused a request without a valid gateway signature');
-      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId));
+      if (error instanceof IdentityError) return refuse(error.message);
+      log.warn({ err: error, path: req.path }, 'cannot check a signature right now');
+      res.status(503).json(errorBody('UNAVAILABLE', 'Cannot check the request’s signature right now; retry later.', {}, res.locals.requestId));
     }
   };
 }

@@ -2,17 +2,35 @@ import type { Express } from 'express';
 
 export type DependencyState = 'up' | 'down';
 
-/** Checks one dependency; resolves to its state (never throws). */
+/** Checks a service's dependencies; resolves to each one's state (never throws). */
 export type ReadinessCheck = () => Promise<Record<string, DependencyState>>;
 
+/** What `/ready` answers: whether to send traffic here (200 or 503), and each dependency's state. */
+export interface Readiness {
+  ready: boolean;
+  dependencies: Record<string, DependencyState>;
+}
+
+/** Decides readiness; resolves (never throws). */
+export type ReadinessReport = () => Promise<Readiness>;
+
+/** Ready only when every dependency is up (the subgraphs: database and migrations). */
+export function requireAllUp(check: ReadinessCheck): ReadinessReport {
+  return async () => {
+    const dependencies = await check();
+    return { ready: Object.values(dependencies).every((state) => state === 'up'), dependencies };
+  };
+}
+
 /**
- * `/health`: the process answers. `/ready`: every dependency it needs answers
- * too. Both stay open to anyone (no identity needed), as orchestrators expect.
+ * `/health`: the process answers. `/ready`: the service can serve (200) or not
+ * (503), with each dependency's state in the body. Both stay open to anyone (no
+ * identity needed), as orchestrators expect.
  */
 export function mountHealth(
   app: Express,
   service: string,
-  ready: ReadinessCheck,
+  ready: ReadinessReport,
   /** Extra facts for `/ready`, e.g. which supergraph is loaded. */
   details: () => Record<string, unknown> = () => ({}),
 ): void {
@@ -20,8 +38,7 @@ export function mountHealth(
     res.json({ service, status: 'ok' });
   });
   app.get('/ready', async (_req, res) => {
-    const dependencies = await ready();
-    const ok = Object.values(dependencies).every((state) => state === 'up');
+    const { ready: ok, dependencies } = await ready();
     res.status(ok ? 200 : 503).json({ service, status: ok ? 'ready' : 'not ready', dependencies, ...details() });
   });
 }

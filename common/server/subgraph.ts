@@ -11,9 +11,9 @@ import { errorReportingPlugin } from './errorReportingPlugin';
 import { requestLogPlugin } from './requestLogPlugin';
 import { formatError } from './formatError';
 import type { CallerIdentity } from '../auth/identity';
-import { keepRawBody, requireGatewaySignature } from './gatewaySignature';
+import { keepRawBody, requireGatewaySignature, type SignatureCheck } from './gatewaySignature';
 import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
-import { mountHealth, type ReadinessCheck } from './health';
+import { mountHealth, requireAllUp, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
 
 /** What every subgraph knows about the request it serves. */
@@ -23,6 +23,8 @@ export interface RequestInfo {
   caller: CallerIdentity;
   /** Aborted when the caller's deadline passes or it hangs up: work for this request should stop. */
   signal: AbortSignal;
+  /** The client's Idempotency-Key for the mutations of this request, and how long it is remembered. */
+  idempotency: { key: string; ttlSeconds: number } | null;
 }
 
 export interface SubgraphAppOptions<Ctx extends RequestInfo> {
@@ -34,9 +36,12 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   ready: ReadinessCheck;
   introspection: boolean;
   bodyLimit: string;
-  /** Shared with the gateway: only requests it signed are served. */
-  signingSecret: Buffer;
-  identityMaxAgeMs: number;
+  /** Only requests the gateway (or a peer) signed for this service, once, are served. */
+  signatures: SignatureCheck;
+  /** How long an Idempotency-Key and its first result are kept. */
+  idempotencyTtlSeconds: number;
+  /** Releases what the service holds besides its database (Redis), when Apollo stops. */
+  onStop?: () => Promise<void>;
   /** Extra HTTP routes of this subgraph (mounted before /graphql). */
   routes?: (app: Express) => void;
   metrics: ServiceMetrics;
@@ -71,6 +76,11 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       textInputPlugin() as ApolloServerPlugin<Ctx>,
       errorReportingPlugin<Ctx>(options.log),
       requestLogPlugin<Ctx>(options.log, options.metrics),
+      {
+        async serverWillStart() {
+          return { serverWillStop: async () => options.onStop?.() };
+        },
+      },
     ],
     logger: options.log,
   });
@@ -79,19 +89,20 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
-  mountHealth(app, options.name, options.ready);
+  mountHealth(app, options.name, requireAllUp(options.ready));
   options.metrics.mount(app);
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
-    requireGatewaySignature(options.signingSecret, options.identityMaxAgeMs, options.log),
+    requireGatewaySignature(options.signatures, options.log),
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         options.context({
           requestId: res.locals.requestId as string,
           caller: res.locals.caller as CallerIdentity,
           signal: abandonmentSignal(res, res.locals.deadline as number | null),
+          idempotency: res.locals.idempotencyKey ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds } : null,
         }),
     }),
   );

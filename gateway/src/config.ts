@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_PATH } from '../../common/auth/tokens';
-import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv } from '../../common/config/env';
+import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv, redisUrl } from '../../common/config/env';
 import {
   routingUrlOf,
   SUBGRAPH_NAMES,
@@ -57,8 +57,16 @@ export interface GatewayConfig {
   /** Bytes of automatic persisted query text kept (least recently used first out). */
   persistedQueriesBytes: number;
   rateLimitPerMinute: number;
+  /** Redis shared by every gateway instance, for the rate limit; unset: this process's memory. */
+  redisUrl?: string;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
+  /**
+   * `/ready` answers 503 while any subgraph is not ready (strict). Off by default:
+   * the gateway is ready whenever it has a supergraph, since it keeps serving
+   * every field that does not need a missing subgraph.
+   */
+  readyRequiresSubgraphs: boolean;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -93,8 +101,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       DEFAULT_LIST_SIZE: limit(20),
       REQUEST_TIMEOUT_MS: timeout().default(15_000),
       PERSISTED_QUERIES_BYTES: limit(16 * 1024 * 1024),
+      REDIS_URL: redisUrl().optional(),
       RATE_LIMIT_PER_MINUTE: limit(1_200),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+      READY_REQUIRES_SUBGRAPHS: flag(false),
     },
     env,
   );
@@ -153,7 +163,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     },
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     persistedQueriesBytes: raw.PERSISTED_QUERIES_BYTES,
+    redisUrl: raw.REDIS_URL,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
   };
 }

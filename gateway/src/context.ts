@@ -10,6 +10,8 @@ export interface GatewayContext {
   signal: AbortSignal;
   /** When the gateway stops waiting for subgraphs (ms since the epoch); passed on to them, signed. */
   deadline: number;
+  /** The client's Idempotency-Key: passed (signed) with each mutation to its subgraph. */
+  idempotencyKey: string | null;
   /** Each subgraph call made for this request, for its log line. */
   subgraphCalls: SubgraphCall[];
 }

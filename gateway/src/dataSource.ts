@@ -62,6 +62,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       variables: request.request.variables,
       operationName: request.request.operationName,
     });
+    const mutation = isMutation(request);
     // Headers are built from scratch: nothing the client sent is forwarded,
     // and the identity is the one the gateway verified, signed for this body.
     const post = () =>
@@ -72,7 +73,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
           // The deadline travels signed, so the subgraph stops working when nobody waits any more.
-          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret, Date.now(), deadlineAt),
+          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret, {
+            audience: name,
+            requestId: context?.requestId,
+            deadline: deadlineAt,
+            ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),
+          }),
         },
         body,
         signal: AbortSignal.any(signals),
@@ -83,7 +89,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       response = await post().catch(async (error: unknown) => {
         // A dropped connection (a subgraph restarting, a stale keep-alive socket)
         // is retried once, but only for queries: a mutation may have been applied.
-        if (deadline.aborted || context?.signal.aborted || isMutation(request)) throw error;
+        if (deadline.aborted || context?.signal.aborted || mutation) throw error;
         log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
         return post();
       });

@@ -38,10 +38,14 @@ export function fieldErrorsForFailedFetch(
       continue;
     }
     const representations = Array.isArray(variables?.representations) ? variables.representations : [];
-    // One error per entity: the gateway maps `_entities.<i>` onto the client's
-    // field that referenced it (e.g. cars.edges.3.node.costCenter), which is null.
-    representations.forEach((_representation: unknown, index) => {
-      errors.push(toFormatted(code, message, [key.responseKey, index]));
+    // One error per field asked of each entity: the gateway maps `_entities.<i>.<field>` onto
+    // the client's path (e.g. costCenters.edges.3.node.cars), so the error sits on the field
+    // that failed, not on the entity that owns it.
+    representations.forEach((representation: unknown, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      const fields = key.selectionSet ? responseKeys(key.selectionSet, fragments, typeof typename === 'string' ? typename : undefined) : [];
+      if (fields.length === 0) errors.push(toFormatted(code, message, [key.responseKey, index]));
+      for (const field of fields) errors.push(toFormatted(code, message, [key.responseKey, index, field.responseKey]));
     });
   }
   return errors.length ? errors : [toFormatted(code, message, undefined)];

@@ -1,16 +1,19 @@
 import { routingUrlOf } from '../../common/config/routing';
-import type { DependencyState } from '../../common/server/health';
+import type { DependencyState, ReadinessReport } from '../../common/server/health';
 import type { GatewayConfig } from './config';
 import type { LoadedSupergraph } from './supergraph/source';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
 /**
- * The gateway is ready when it has a supergraph and every subgraph says it is
- * ready. It keeps serving either way (fields of a subgraph that is not ready
- * fail on their own); `/ready` is how an operator sees which one is missing.
+ * The gateway is ready when it can serve: it has a supergraph. Each subgraph's
+ * own `/ready` is reported in the body, but a subgraph that is down does not
+ * make the gateway unready: the gateway keeps serving every field that does
+ * not need it, and an orchestrator must not pull every gateway out of the load
+ * balancer during one subgraph's outage. With READY_REQUIRES_SUBGRAPHS=true
+ * (`config.readyRequiresSubgraphs`) any subgraph down makes it 503 too.
  */
-export function gatewayReadiness(config: GatewayConfig, loaded: LoadedSupergraph): () => Promise<Record<string, DependencyState>> {
+export function gatewayReadiness(config: GatewayConfig, loaded: LoadedSupergraph): ReadinessReport {
   // Resolved once: `/ready` is polled often and should not reread supergraph.yaml each time.
   const subgraphs = Object.entries(config.subgraphUrls).map(
     ([name, url]) => [name, new URL('/ready', url ?? routingUrlOf(name))] as const,
@@ -26,6 +29,11 @@ export function gatewayReadiness(config: GatewayConfig, loaded: LoadedSupergraph
         }
       }),
     );
-    return { supergraph: loaded.hash ? 'up' : 'down', ...Object.fromEntries(states) };
+    const supergraph: DependencyState = loaded.hash ? 'up' : 'down';
+    const dependencies: Record<string, DependencyState> = { supergraph, ...Object.fromEntries(states) };
+    const ready = config.readyRequiresSubgraphs
+      ? Object.values(dependencies).every((state) => state === 'up')
+      : supergraph === 'up';
+    return { ready, dependencies };
   };
 }

@@ -10,6 +10,7 @@ import { readRequirements, type Requirements } from '../../common/auth/requireme
 import { resolveSigningSecret } from '../../common/config/signing';
 import type { Logger } from '../../common/logging/logger';
 import { ServiceMetrics } from '../../common/metrics/metrics';
+import { connectRedis } from '../../common/state/redis';
 import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
 import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
@@ -69,6 +70,7 @@ export interface Gateway {
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
   const signingSecret = await resolveSigningSecret(config.signing.source);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   const metrics = new ServiceMetrics('gateway');
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const gateway = new ApolloGateway({
@@ -117,6 +119,11 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     formatError,
     logger: log,
     plugins: [
+      {
+        async serverWillStart() {
+          return { serverWillStop: async () => void (await redis?.quit().catch(() => redis.disconnect())) };
+        },
+      },
       errorReportingPlugin<GatewayContext>(log),
       requestLogPlugin<GatewayContext>(log, metrics),
       config.landingPage
@@ -151,7 +158,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     handleGraphQL({
       apollo,
-      admission: Admission.inMemory(config.rateLimitPerMinute),
+      admission: Admission.create(config.rateLimitPerMinute, redis),
       verifier,
       texts: new OperationTexts(config.persistedQueriesBytes),
       documents,

@@ -2,11 +2,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import {
+  BreakingChangeType,
   findBreakingChanges,
   findDangerousChanges,
+  isInterfaceType,
+  isNonNullType,
+  isObjectType,
   Kind,
   parse,
   validate,
+  type BreakingChange,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -84,8 +89,12 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
   const currentSdl = await readFile(options.currentSupergraphPath ?? path.join(REPO_ROOT, 'supergraph.graphql'), 'utf8');
   const current = apiSchemaOf(currentSdl);
   const proposed = apiSchemaOf(outcome.supergraphSdl);
-  report.breaking = findBreakingChanges(current, proposed).map(({ type, description }) => ({ type, description }));
+  // An output field that may now be null breaks no query: clients that assumed a value must
+  // handle null, which is dangerous (they should be told), not breaking.
+  const [relaxed, breaking] = partition(findBreakingChanges(current, proposed), (change) => outputFieldMadeNullable(current, proposed, change));
+  report.breaking = breaking.map(({ type, description }) => ({ type, description }));
   report.dangerous = [
+    ...relaxed.map(({ description }) => ({ type: 'FIELD_MADE_NULLABLE', description: description.replace(/changed type from (.+) to (.+)\.$/, 'may now be null (was $1, now $2).') })),
     ...findDangerousChanges(current, proposed).map(({ type, description }) => ({ type, description })),
     ...requirementChanges(currentSdl, outcome.supergraphSdl),
   ];
@@ -160,4 +169,23 @@ export function formatReport(report: CheckReport): string {
     lines.push(`✔ All ${report.operationsChecked} client operations still validate.`);
   }
   return lines.join('\n');
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+/** A FIELD_CHANGED_KIND change where an output field's type only lost its outermost `!`. */
+function outputFieldMadeNullable(current: GraphQLSchema, proposed: GraphQLSchema, change: BreakingChange): boolean {
+  if (change.type !== BreakingChangeType.FIELD_CHANGED_KIND) return false;
+  const match = /^(\w+)\.(\w+) changed type/.exec(change.description);
+  if (!match) return false;
+  const [, typeName, fieldName] = match as unknown as [string, string, string];
+  const before = current.getType(typeName);
+  const after = proposed.getType(typeName);
+  if (!isObjectType(before) && !isInterfaceType(before)) return false;
+  if (!isObjectType(after) && !isInterfaceType(after)) return false;
+  const oldType = before.getFields()[fieldName]?.type;
+  const newType = after.getFields()[fieldName]?.type;
+  return !!oldType && !!newType && isNonNullType(oldType) && String(oldType.ofType) === String(newType);
 }

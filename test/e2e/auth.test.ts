@@ -178,11 +178,15 @@ describe(`authentication and authorization (${backend})`, () => {
         ),
       ).createUser;
       const [mine, elsewhere] = [await graph.login('pat.rotate', 'first-password-1'), await graph.login('pat.rotate', 'first-password-1')];
-      const change = await graph.anonymous(
-        `mutation($id: ID!) { updateUser(id: $id, input: { password: "second-password-2" }) { id } }`,
-        { id: created.id },
-        withToken(mine),
-      );
+      const changePassword = (input: string) =>
+        graph.anonymous(`mutation($id: ID!) { updateUser(id: $id, input: ${input}) { id } }`, { id: created.id }, withToken(mine));
+      // A stolen token alone cannot take the account over: the current password is needed.
+      expect(errorCodesByPath(await changePassword('{ password: "stolen-password-9" }'))).toEqual([[['updateUser'], 'INVALID_ARGUMENT']]);
+      expect(errorCodesByPath(await changePassword('{ password: "stolen-password-9", currentPassword: "a-wrong-guess" }'))).toEqual([
+        [['updateUser'], 'UNAUTHENTICATED'],
+      ]);
+      expect(await isRefused(elsewhere)).toBe(false);
+      const change = await changePassword('{ password: "second-password-2", currentPassword: "first-password-1" }');
       expect(change.errors).toBeUndefined();
       await waitFor(() => isRefused(elsewhere), 5_000, 'the other session to end');
       expect(await isRefused(mine)).toBe(false);
@@ -194,6 +198,10 @@ describe(`authentication and authorization (${backend})`, () => {
         withToken(mine),
       );
       expect(errorCodesByPath(escalate)).toEqual([[['updateUser'], 'PERMISSION_DENIED']]);
+      // An administrator resets it without knowing it.
+      const reset = await graph.query(`mutation($id: ID!) { updateUser(id: $id, input: { password: "reset-by-admin-3" }) { id } }`, { id: created.id });
+      expect(reset.errors).toBeUndefined();
+      expect(await graph.login('pat.rotate', 'reset-by-admin-3')).toEqual(expect.any(String));
     });
   });
 
@@ -214,7 +222,8 @@ describe(`authentication and authorization (${backend})`, () => {
         `mutation($cc: ID!) { createCar(input: { brand: "Kia", model: "Ceed", costCenterId: $cc }) { id } }`,
         { cc: seedCostCenters[0]!.id },
       );
-      expect(response.data).toBeNull();
+      // Mutations a caller may be refused are nullable: the denied one is null, not the whole response.
+      expect(response.data).toEqual({ createCar: null });
       expect(response.errors?.[0]).toMatchObject({
         path: ['createCar'],
         extensions: { code: 'PERMISSION_DENIED', grpcStatus: 7, coordinate: 'Mutation.createCar' },
@@ -249,16 +258,17 @@ describe(`authentication and authorization (${backend})`, () => {
 
     it.each([
       ['no signature', () => ({})],
-      ['a signature made with another secret', () => signIdentity(admin, body, Buffer.from('x'.repeat(64)))],
+      ['a signature made with another secret', () => signIdentity(admin, body, Buffer.from('x'.repeat(64)), { audience: 'car' })],
       [
         'a signature for another body (tampered request)',
-        () => signIdentity(admin, JSON.stringify({ query: '{ __typename }' }), TEST_SIGNING_SECRET),
+        () => signIdentity(admin, JSON.stringify({ query: '{ __typename }' }), TEST_SIGNING_SECRET, { audience: 'car' }),
       ],
-      ['a replayed signature, past its window', () => signIdentity(admin, body, TEST_SIGNING_SECRET, Date.now() - 60_000)],
+      ['a signature made for another subgraph', () => signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'user' })],
+      ['a replayed signature, past its window', () => signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'car', now: Date.now() - 60_000 })],
       [
         'an identity edited after signing',
         () => {
-          const headers = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET);
+          const headers = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET, { audience: 'car' });
           return { ...headers, 'x-gateway-identity': b64({ ...admin, iat: Date.now() }) };
         },
       ],
@@ -270,12 +280,29 @@ describe(`authentication and authorization (${backend})`, () => {
     });
 
     it('a correctly signed call works, and the subgraph enforces its own directives', async () => {
-      const ok = await postGraphQL(carUrl(), body, signIdentity(admin, body, TEST_SIGNING_SECRET));
+      const ok = await postGraphQL(carUrl(), body, signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'car' }));
       expect(ok.data).toEqual({ cars: { totalCount: expect.any(Number) } });
       const viewerBody = JSON.stringify({ query: `mutation { deleteCar(id: "${randomUUID()}") }` });
       const viewer = { ...ANONYMOUS, userId: user('viewer').id, scopes: ['car:read', 'cost-center:read'] };
-      const denied = await postGraphQL(carUrl(), viewerBody, signIdentity(viewer, viewerBody, TEST_SIGNING_SECRET));
+      const denied = await postGraphQL(carUrl(), viewerBody, signIdentity(viewer, viewerBody, TEST_SIGNING_SECRET, { audience: 'car' }));
       expect(denied.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
+    });
+
+    it('a captured signed request is served once: replaying it within its window is refused', async () => {
+      const create = JSON.stringify({
+        query: `mutation { createCar(input: { brand: "Replay", model: "Once", costCenterId: "${seedCostCenters[0]!.id}" }) { id } }`,
+      });
+      const captured = signIdentity(admin, create, TEST_SIGNING_SECRET, { audience: 'car' });
+      const first = await postGraphQL(carUrl(), create, captured);
+      expect(first.errors).toBeUndefined();
+      for (let i = 0; i < 2; i++) {
+        const replay = await postGraphQL(carUrl(), create, captured);
+        expect(replay.status).toBe(401);
+        expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+      }
+      const count = await postGraphQL(carUrl(), JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' }),
+        signIdentity(admin, JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' }), TEST_SIGNING_SECRET, { audience: 'car' }));
+      expect(count.data).toEqual({ cars: { totalCount: 1 } });
     });
 
     it('health endpoints stay open', async () => {
@@ -284,9 +311,9 @@ describe(`authentication and authorization (${backend})`, () => {
     });
 
     it('identity headers sent by a client are ignored by the gateway', async () => {
-      const spoofed = signIdentity(admin, JSON.stringify({ query: CARS }), Buffer.from('guessed-secret-'.repeat(4)));
+      const spoofed = signIdentity(admin, JSON.stringify({ query: CARS }), Buffer.from('guessed-secret-'.repeat(4)), { audience: 'car' });
       const response = await graph.anonymous(CARS, undefined, spoofed);
-      expect(response.data).toBeNull();
+      expect(response.data).toEqual({ cars: null });
       expect(errorCodesByPath(response)).toEqual([[['cars'], 'UNAUTHENTICATED']]);
     });
   });

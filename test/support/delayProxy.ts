@@ -12,6 +12,8 @@ export class DelayProxy {
   requests = 0;
   /** Drop this many next connections without answering (a subgraph restarting). */
   dropNext = 0;
+  /** Forward this many next requests, then drop their answers (the write committed, the caller never hears). */
+  loseNextAnswers = 0;
   /** Requests received and not yet answered or abandoned. */
   pending = 0;
   private server?: http.Server;
@@ -47,6 +49,11 @@ export class DelayProxy {
             });
             const body = Buffer.from(await upstream.arrayBuffer());
             finished = true;
+            if (this.loseNextAnswers > 0) {
+              this.loseNextAnswers -= 1;
+              req.socket.destroy();
+              return;
+            }
             res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
             res.end(body);
           } catch {

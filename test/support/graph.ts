@@ -29,6 +29,10 @@ export interface TestGraph {
   stopSubgraph(name: SubgraphName): Promise<void>;
   /** Starts a stopped subgraph again at the same address, on the same database. */
   restartSubgraph(name: SubgraphName): Promise<void>;
+  /** Another instance of a subgraph on the same database (stopped with the graph). */
+  startInstance(name: SubgraphName): Promise<TestSubgraph>;
+  /** Another gateway in front of the same subgraphs, or of other instances of some of them (stopped with the graph). */
+  startGateway(routes?: Partial<Record<SubgraphName, string>>, env?: NodeJS.ProcessEnv): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export interface StartGraphOptions {
   subgraphLog?: Logger;
   /** Subgraphs that are down when the gateway starts (restart them with restartSubgraph). */
   downAtStart?: SubgraphName[];
+  /** Extra environment for every subgraph, e.g. REDIS_URL. */
+  subgraphEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -63,6 +69,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       peers,
       port,
       log: options.subgraphLog?.child({ service: name }),
+      env: options.subgraphEnv,
     });
     running.add(name);
   };
@@ -87,6 +94,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     const gateway = await buildGateway(loadGatewayConfig(env), options.gatewayLog ?? silentLogger('gateway'));
     const server = await listen(gateway.app, '127.0.0.1', 0);
     const gatewayUrl = `${server.url}/graphql`;
+    const extras: (() => Promise<void>)[] = [];
 
     const login = async (username: string, password = TEST_SEED_PASSWORD) => {
       const response = await postGraphQL<{ login: { token: string } }>(gatewayUrl, {
@@ -112,7 +120,32 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       login,
       stopSubgraph: stopOne,
       restartSubgraph: (name) => start(name, Number(new URL(subgraphs[name].url).port)),
+      async startInstance(name) {
+        const instance = await startSubgraph(name, target(databases, name), {
+          peers,
+          log: options.subgraphLog?.child({ service: name }),
+          env: options.subgraphEnv,
+        });
+        extras.push(() => instance.stop());
+        return instance;
+      },
+      async startGateway(routes = {}, extraEnv = {}) {
+        const other: NodeJS.ProcessEnv = { ...env, ...extraEnv };
+        for (const [name, url] of Object.entries(routes)) other[SUBGRAPH_URL_VARIABLES[name as SubgraphName]] = url;
+        if (routes.user) {
+          other.JWKS_URL = new URL('/.well-known/jwks.json', routes.user).toString();
+          other.TOKEN_STATUS_URL = new URL('/internal/token-status', routes.user).toString();
+        }
+        const second = await buildGateway(loadGatewayConfig(other), options.gatewayLog ?? silentLogger('gateway'));
+        const secondServer = await listen(second.app, '127.0.0.1', 0);
+        extras.push(async () => {
+          await secondServer.close();
+          await second.apollo.stop();
+        });
+        return `${secondServer.url}/graphql`;
+      },
       async stop() {
+        for (const stopExtra of extras.reverse()) await stopExtra();
         await server.close();
         await gateway.apollo.stop();
         await Promise.all(names.map(stopOne));

@@ -76,7 +76,8 @@ export function sendRaw(baseUrl: string, request: RawRequest = {}): Promise<RawR
   });
 }
 
-let nextAddress = 2;
+// Started at random so that runs close together do not share a client in state that outlives them (Redis).
+let nextAddress = 2 + Math.floor(Math.random() * 50_000);
 /** A loopback address no other test has used in this process: a fresh client for the rate limiter. */
 export function freshClientAddress(): string {
   const n = nextAddress++;

@@ -50,7 +50,7 @@ export async function startSubgraphUnderTest(
       peers,
       query: (query, variables, caller = ADMIN) => {
         const body = JSON.stringify({ query, variables });
-        return postGraphQL(subgraph.graphqlUrl, body, signIdentity(caller, body, TEST_SIGNING_SECRET));
+        return postGraphQL(subgraph.graphqlUrl, body, signIdentity(caller, body, TEST_SIGNING_SECRET, { audience: name }));
       },
       async stop() {
         await subgraph.stop();

@@ -36,6 +36,8 @@ export interface StartSubgraphOptions {
   peers?: Record<string, string>;
   /** Listen on this port instead of a free one (to restart a subgraph where the gateway expects it). */
   port?: number;
+  /** Extra environment, e.g. REDIS_URL for state shared by several instances. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The configuration a subgraph gets in tests: a free port, silent logs, no automatic seeding. */
@@ -54,7 +56,9 @@ export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget,
     peerTimeoutMs: 2_000,
     signing: { source: { kind: 'configured', secret: TEST_SIGNING_SECRET }, maxAgeMs: 30_000 },
     shutdownGraceMs: 5_000,
-    env: TEST_ENV,
+    redisUrl: options.env?.REDIS_URL,
+    idempotencyTtlSeconds: Number(options.env?.IDEMPOTENCY_KEY_TTL_SECONDS ?? 3600),
+    env: { ...TEST_ENV, ...options.env },
   };
 }
 

@@ -45,6 +45,13 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     expect(formatReport(report)).toMatch(/Car\.brand was removed/);
   });
 
+  it('reports an output field made nullable as dangerous, not breaking', async () => {
+    const report = await checkCar((sdl) => sdl.replace('  model: String!\n', '  model: String\n'));
+    expect(report.breaking).toEqual([]);
+    expect(report.dangerous).toContainEqual({ type: 'FIELD_MADE_NULLABLE', description: 'Car.model may now be null (was String!, now String).' });
+    expect(isBlocking(report, false)).toBe(false);
+  });
+
   it("fails changing a field's type", async () => {
     const report = await checkCar((sdl) => sdl.replace('  version: String\n', '  version: Int\n'));
     expect(report.breaking).toEqual([{ type: 'FIELD_CHANGED_KIND', description: 'Car.version changed type from String to Int.' }]);

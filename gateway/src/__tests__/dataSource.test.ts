@@ -35,6 +35,7 @@ const context = (overrides: Partial<GatewayContext> = {}): GatewayContext => ({
   caller: ANONYMOUS,
   signal: new AbortController().signal,
   deadline: Date.now() + 10_000,
+  idempotencyKey: null,
   subgraphCalls: [],
   ...overrides,
 });
@@ -67,7 +68,7 @@ describe('SubgraphDataSource', () => {
     const deadline = Date.now() + 3_000;
     await source(subgraph.url).process(fetchOf('query { ok }', context({ deadline })));
     await subgraph.stop();
-    const signed = verifySignedRequest(subgraph.headers[0]!, subgraph.bodies[0]!, Buffer.alloc(32, 1), 30_000);
+    const signed = verifySignedRequest(subgraph.headers[0]!, subgraph.bodies[0]!, Buffer.alloc(32, 1), { audience: 'car', maxAgeMs: 30_000 });
     expect(signed.deadline).toBe(deadline);
   });
 
@@ -106,11 +107,11 @@ describe('fieldErrorsForFailedFetch', () => {
 
   it('puts one error on each entity of a failed entity fetch', () => {
     const query = 'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id } } }';
-    const errors = fieldErrorsForFailedFetch(query, { representations: [{}, {}, {}] }, 'DEADLINE_EXCEEDED', 'slow');
+    const representations = [{ __typename: 'Car' }, { __typename: 'Car' }];
+    const errors = fieldErrorsForFailedFetch(query, { representations }, 'DEADLINE_EXCEEDED', 'slow');
     expect(errors.map((e) => [e.path, e.extensions?.code])).toEqual([
-      [['_entities', 0], 'DEADLINE_EXCEEDED'],
-      [['_entities', 1], 'DEADLINE_EXCEEDED'],
-      [['_entities', 2], 'DEADLINE_EXCEEDED'],
+      [['_entities', 0, 'id'], 'DEADLINE_EXCEEDED'],
+      [['_entities', 1, 'id'], 'DEADLINE_EXCEEDED'],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../../common/auth/identity';
-import { TOKEN_ALGORITHM, type TokenStatus } from '../../../common/auth/tokens';
+import { TOKEN_ALGORITHM, TOKEN_STATUS_AUDIENCE, type TokenStatus } from '../../../common/auth/tokens';
 import type { Logger } from '../../../common/logging/logger';
 
 export interface TokenVerifierOptions {
@@ -25,6 +25,8 @@ export class TokenRejected extends Error {
 export class TokenStatusUnavailable extends Error {
   override readonly name = 'TokenStatusUnavailable';
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A token whose signature has been verified, and until when its status may be trusted. */
 interface VerifiedToken {
@@ -89,8 +91,11 @@ export class TokenVerifier {
         audience: this.options.audience,
         requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       });
+      // The user service issues UUIDs; a signed token naming anything else is not one of its tokens.
+      if (!UUID.test(payload.sub!) || !UUID.test(payload.jti!)) throw new TokenRejected('token subject or id is not a UUID');
       return { userId: payload.sub!, tokenId: payload.jti!, expiresAt: payload.exp! * 1000 };
     } catch (error) {
+      if (error instanceof TokenRejected) throw error;
       // jose reports every problem with the token itself as a JOSEError; anything
       // else (a network failure fetching the keys) says nothing about the token.
       const message = error instanceof Error ? error.message : String(error);
@@ -116,13 +121,15 @@ export class TokenVerifier {
     try {
       response = await fetch(this.options.tokenStatusUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, this.options.signingSecret) },
+        headers: { 'content-type': 'application/json', ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, this.options.signingSecret, { audience: TOKEN_STATUS_AUDIENCE }) },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
       throw new TokenStatusUnavailable(`token status unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // A 400 says the question itself was malformed: the token is no good, the service is fine.
+    if (response.status === 400) throw new TokenRejected(`token status answered HTTP ${response.status}`);
     if (!response.ok) throw new TokenStatusUnavailable(`token status answered HTTP ${response.status}`);
     return (await response.json()) as TokenStatus;
   }

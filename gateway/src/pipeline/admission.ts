@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Refusal } from './refusal';
 
 /**
@@ -12,8 +13,15 @@ import { Refusal } from './refusal';
 export class Admission {
   constructor(private readonly limiter: RateLimiterAbstract) {}
 
-  static inMemory(requestsPerMinute: number): Admission {
-    return new Admission(new RateLimiterMemory({ points: requestsPerMinute, duration: 60, keyPrefix: 'graphql' }));
+  /**
+   * Counted in Redis when one is given, so that the limit holds across every
+   * instance of the gateway; in this process's memory otherwise, and while
+   * Redis is unreachable (each instance then counts alone).
+   */
+  static create(requestsPerMinute: number, redis: Redis | null): Admission {
+    const options = { points: requestsPerMinute, duration: 60, keyPrefix: 'graphql' };
+    const memory = new RateLimiterMemory(options);
+    return new Admission(redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory);
   }
 
   async admit(client: { userId: string | null; address: string }): Promise<void> {

@@ -10,7 +10,7 @@ import { authenticate, bearerToken } from './authenticate';
 import type { Documents, ServedSchema } from './documents';
 import { readGraphQLRequest, type IntakeLimits } from './intake';
 import type { OperationTexts } from './operationText';
-import { Refusal } from './refusal';
+import { invalidRequest, Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal } from './respond';
 
 export interface RequestPath {
@@ -63,6 +63,7 @@ export function handleGraphQL(path: RequestPath) {
 
       const params = await readGraphQLRequest(req, url, path.intake);
       const caller = await authenticate(token, address, path.verifier, path.log);
+      const idempotencyKey = idempotencyKeyOf(req.headers[IDEMPOTENCY_KEY_HEADER]);
       const text = path.texts.resolve(params);
       const served = path.served();
       if (!served) throw new Refusal(503, 'UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.', {}, { headers: { 'retry-after': '1' } });
@@ -73,7 +74,7 @@ export function handleGraphQL(path: RequestPath) {
       const signal = requestSignal(res, path.requestTimeoutMs, () =>
         path.log.info({ requestId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
       );
-      const context: GatewayContext = { requestId, caller, deadline, signal, subgraphCalls: [] };
+      const context: GatewayContext = { requestId, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
       const response = await path.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {
           method: 'POST',
@@ -95,6 +96,18 @@ export function handleGraphQL(path: RequestPath) {
       writeRefusal(res, refusal, requestId);
     }
   };
+}
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,255}$/;
+
+/** The client's Idempotency-Key, when it sent a well-formed one (8 to 255 printable ASCII characters). */
+function idempotencyKeyOf(header: string | string[] | undefined): string | null {
+  if (header === undefined) return null;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
+    throw invalidRequest('`Idempotency-Key` must be 8 to 255 printable ASCII characters, e.g. a UUID.');
+  }
+  return header;
 }
 
 /** Aborted when the client hangs up before its answer is written, or the request's deadline passes. */

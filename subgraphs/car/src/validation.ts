@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, text } from '../../../common/graphql/validate';
+import { expectedRevision, idSchema, orderBy, text } from '../../../common/graphql/validate';
 
 const version = text(60).nullable().optional();
 
-export const createCarInput = z.object({
+export const createCarInput = z.strictObject({
   brand: text(60),
   model: text(60),
   version,
   costCenterId: idSchema,
 });
 
-export const updateCarInput = z.object({
+export const updateCarInput = z.strictObject({
   brand: text(60).optional(),
   model: text(60).optional(),
   version,
@@ -19,9 +19,23 @@ export const updateCarInput = z.object({
 });
 
 export const carFilter = z
-  .object({
+  .strictObject({
     brand: text(60).nullish(),
     costCenterId: idSchema.nullish(),
     search: text(100).nullish(),
   })
   .nullish();
+
+export const carOrderBy = orderBy(['CREATED_AT', 'BRAND', 'MODEL']);
+
+/**
+ * The schema that validates each input type of schema.graphql. Every schema is
+ * strict (an unknown key is INVALID_ARGUMENT, never silently dropped), and a
+ * test fails when an input field of the SDL has no key here.
+ */
+export const INPUT_SCHEMAS = {
+  CarFilter: carFilter,
+  CarOrderBy: carOrderBy,
+  CreateCarInput: createCarInput,
+  UpdateCarInput: updateCarInput,
+} satisfies Record<string, z.ZodType>;

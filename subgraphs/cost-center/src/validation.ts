@@ -1,16 +1,16 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, text } from '../../../common/graphql/validate';
+import { expectedRevision, idSchema, orderBy, text } from '../../../common/graphql/validate';
 
 // Codes are business keys printed on invoices: upper-case letters, digits, dashes.
 const code = text(32).regex(/^[A-Z0-9][A-Z0-9-]*$/, { error: 'must be upper-case letters, digits and dashes' });
 
-export const createCostCenterInput = z.object({
+export const createCostCenterInput = z.strictObject({
   code,
   societyName: text(120),
   managerId: idSchema,
 });
 
-export const updateCostCenterInput = z.object({
+export const updateCostCenterInput = z.strictObject({
   code: code.optional(),
   societyName: text(120).optional(),
   managerId: idSchema.optional(),
@@ -18,10 +18,24 @@ export const updateCostCenterInput = z.object({
 });
 
 export const costCenterFilter = z
-  .object({
+  .strictObject({
     societyName: text(120).nullish(),
     managerId: idSchema.nullish(),
   })
   .nullish();
 
+export const costCenterOrderBy = orderBy(['CREATED_AT', 'CODE', 'SOCIETY_NAME']);
+
 export const costCenterCode = code;
+
+/**
+ * The schema that validates each input type of schema.graphql. Every schema is
+ * strict (an unknown key is INVALID_ARGUMENT, never silently dropped), and a
+ * test fails when an input field of the SDL has no key here.
+ */
+export const INPUT_SCHEMAS = {
+  CostCenterFilter: costCenterFilter,
+  CostCenterOrderBy: costCenterOrderBy,
+  CreateCostCenterInput: createCostCenterInput,
+  UpdateCostCenterInput: updateCostCenterInput,
+} satisfies Record<string, z.ZodType>;

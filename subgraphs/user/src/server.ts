@@ -18,10 +18,10 @@ export const userSubgraph = defineSubgraph({
   createPrisma,
   createContext,
   seed,
-  setup: async ({ prisma, log, config, signingSecret }) => {
+  setup: async ({ prisma, log, config, signatures, redis }) => {
     const auth = authConfigFromEnv(config.env);
     const tokens = new TokenService(prisma, await loadSigningKeys(auth), auth);
-    const services: UserServices = { tokens, throttle: new LoginThrottle(auth) };
-    return { services, routes: authRoutes(tokens, signingSecret, config.signing.maxAgeMs, log) };
+    const services: UserServices = { tokens, throttle: new LoginThrottle(auth, redis) };
+    return { services, routes: authRoutes(tokens, signatures, log) };
   },
 });

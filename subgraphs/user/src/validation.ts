@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, text } from '../../../common/graphql/validate';
+import { expectedRevision, orderBy, text } from '../../../common/graphql/validate';
 
 const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
   error: 'must be lower-case letters, digits, dots, dashes or underscores',
@@ -16,28 +16,43 @@ const password = z
   .min(12, { error: 'must be at least 12 characters' })
   .max(256, { error: 'must be at most 256 characters' });
 
-export const createUserInput = z.object({
+export const createUserInput = z.strictObject({
   username,
   email,
   groups: groups.nullish().transform((list) => list ?? []),
   password: password.nullish(),
 });
 
-export const updateUserInput = z.object({
+export const updateUserInput = z.strictObject({
   username: username.optional(),
   email: email.optional(),
   groups: groups.optional(),
   isActive: z.boolean().optional(),
   password: password.optional(),
+  currentPassword: z.string().min(1).max(256).optional(),
   expectedRevision,
 });
 
 export const userFilter = z
-  .object({
+  .strictObject({
     isActive: z.boolean().nullish(),
     group: group.nullish(),
   })
   .nullish();
 
 /** Login arguments are only bounded here; wrong values are simply a failed login. */
-export const loginInput = z.object({ username: z.string().max(64), password: z.string().max(256) });
+export const loginInput = z.strictObject({ username: z.string().max(64), password: z.string().max(256) });
+
+export const userOrderBy = orderBy(['CREATED_AT', 'USERNAME']);
+
+/**
+ * The schema that validates each input type of schema.graphql. Every schema is
+ * strict (an unknown key is INVALID_ARGUMENT, never silently dropped), and a
+ * test fails when an input field of the SDL has no key here.
+ */
+export const INPUT_SCHEMAS = {
+  CreateUserInput: createUserInput,
+  UpdateUserInput: updateUserInput,
+  UserFilter: userFilter,
+  UserOrderBy: userOrderBy,
+} satisfies Record<string, z.ZodType>;

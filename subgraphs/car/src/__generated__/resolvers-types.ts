@@ -62,8 +62,11 @@ export type Car = {
   /** The cost center the car is billed to (resolved by the cost-center subgraph). */
   costCenter?: Maybe<CostCenter>;
   createdAt: Scalars['DateTime']['output'];
-  /** Changes to this entity, newest first (admins: the audit:read scope). */
-  history: AuditEventConnection;
+  /**
+   * Changes to this entity, newest first (admins: the audit:read scope). Null, with
+   * PERMISSION_DENIED on this field only, for a caller without it.
+   */
+  history?: Maybe<AuditEventConnection>;
   id: Scalars['ID']['output'];
   model: Scalars['String']['output'];
   /** Optimistic-concurrency counter: 1 on create, +1 on every update. */
@@ -113,8 +116,8 @@ export type CarOrderField =
 
 export type CostCenter = {
   __typename?: 'CostCenter';
-  /** Cars billed to this cost center, oldest first. */
-  cars: CarConnection;
+  /** Cars billed to this cost center, oldest first (null, with its error, when the car subgraph cannot answer). */
+  cars?: Maybe<CarConnection>;
   id: Scalars['ID']['output'];
 };
 
@@ -141,10 +144,10 @@ export type FieldChange = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  createCar: Car;
+  createCar?: Maybe<Car>;
   /** Deletes the car and returns its id. */
-  deleteCar: Scalars['ID']['output'];
-  updateCar: Car;
+  deleteCar?: Maybe<Scalars['ID']['output']>;
+  updateCar?: Maybe<Car>;
 };
 
 
@@ -177,7 +180,7 @@ export type Query = {
   __typename?: 'Query';
   car?: Maybe<Car>;
   /** Cars, at most 100 per page. */
-  cars: CarConnection;
+  cars?: Maybe<CarConnection>;
 };
 
 
@@ -378,7 +381,7 @@ export type CarResolvers<ContextType = Context, ParentType extends ResolversPare
   brand?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   costCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  history?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<CarHistoryArgs, 'first'>>;
+  history?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<CarHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -399,7 +402,7 @@ export type CarEdgeResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type CostCenterResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CostCenter'] = ResolversParentTypes['CostCenter'], FederationReferenceType extends FederationReferenceTypes['CostCenter'] = FederationReferenceTypes['CostCenter']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CostCenter']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  cars?: Resolver<ResolversTypes['CarConnection'], ParentType, ContextType, RequireFields<CostCenterCarsArgs, 'first'>>;
+  cars?: Resolver<Maybe<ResolversTypes['CarConnection']>, ParentType, ContextType, RequireFields<CostCenterCarsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
@@ -414,9 +417,9 @@ export type FieldChangeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  createCar?: Resolver<ResolversTypes['Car'], ParentType, ContextType, RequireFields<MutationCreateCarArgs, 'input'>>;
-  deleteCar?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteCarArgs, 'id'>>;
-  updateCar?: Resolver<ResolversTypes['Car'], ParentType, ContextType, RequireFields<MutationUpdateCarArgs, 'id' | 'input'>>;
+  createCar?: Resolver<Maybe<ResolversTypes['Car']>, ParentType, ContextType, RequireFields<MutationCreateCarArgs, 'input'>>;
+  deleteCar?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationDeleteCarArgs, 'id'>>;
+  updateCar?: Resolver<Maybe<ResolversTypes['Car']>, ParentType, ContextType, RequireFields<MutationUpdateCarArgs, 'id' | 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -426,7 +429,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   car?: Resolver<Maybe<ResolversTypes['Car']>, ParentType, ContextType, RequireFields<QueryCarArgs, 'id'>>;
-  cars?: Resolver<ResolversTypes['CarConnection'], ParentType, ContextType, RequireFields<QueryCarsArgs, 'first'>>;
+  cars?: Resolver<Maybe<ResolversTypes['CarConnection']>, ParentType, ContextType, RequireFields<QueryCarsArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{

@@ -61,8 +61,11 @@ export type CostCenter = {
   /** Business key, unique across the fleet, e.g. `CC-PAR-001`. */
   code: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
-  /** Changes to this entity, newest first (admins: the audit:read scope). */
-  history: AuditEventConnection;
+  /**
+   * Changes to this entity, newest first (admins: the audit:read scope). Null, with
+   * PERMISSION_DENIED on this field only, for a caller without it.
+   */
+  history?: Maybe<AuditEventConnection>;
   id: Scalars['ID']['output'];
   /**
    * The user who manages this cost center (resolved by the user subgraph).
@@ -128,10 +131,10 @@ export type FieldChange = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  createCostCenter: CostCenter;
+  createCostCenter?: Maybe<CostCenter>;
   /** Deletes the cost center and returns its id. */
-  deleteCostCenter: Scalars['ID']['output'];
-  updateCostCenter: CostCenter;
+  deleteCostCenter?: Maybe<Scalars['ID']['output']>;
+  updateCostCenter?: Maybe<CostCenter>;
 };
 
 
@@ -165,7 +168,7 @@ export type Query = {
   /** A cost center by `id` or by `code` (exactly one of them). */
   costCenter?: Maybe<CostCenter>;
   /** Cost centers, at most 100 per page. */
-  costCenters: CostCenterConnection;
+  costCenters?: Maybe<CostCenterConnection>;
 };
 
 
@@ -196,7 +199,7 @@ export type UpdateCostCenterInput = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  managedCostCenters: Array<CostCenter>;
+  managedCostCenters?: Maybe<Array<CostCenter>>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -372,7 +375,7 @@ export type CostCenterResolvers<ContextType = Context, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['CostCenter']> | FederationReferenceType, FederationReferenceType, ContextType>;
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  history?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<CostCenterHistoryArgs, 'first'>>;
+  history?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<CostCenterHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   manager?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -402,9 +405,9 @@ export type FieldChangeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  createCostCenter?: Resolver<ResolversTypes['CostCenter'], ParentType, ContextType, RequireFields<MutationCreateCostCenterArgs, 'input'>>;
-  deleteCostCenter?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteCostCenterArgs, 'id'>>;
-  updateCostCenter?: Resolver<ResolversTypes['CostCenter'], ParentType, ContextType, RequireFields<MutationUpdateCostCenterArgs, 'id' | 'input'>>;
+  createCostCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType, RequireFields<MutationCreateCostCenterArgs, 'input'>>;
+  deleteCostCenter?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationDeleteCostCenterArgs, 'id'>>;
+  updateCostCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType, RequireFields<MutationUpdateCostCenterArgs, 'id' | 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -414,13 +417,13 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   costCenter?: Resolver<Maybe<ResolversTypes['CostCenter']>, ParentType, ContextType, Partial<QueryCostCenterArgs>>;
-  costCenters?: Resolver<ResolversTypes['CostCenterConnection'], ParentType, ContextType, RequireFields<QueryCostCentersArgs, 'first'>>;
+  costCenters?: Resolver<Maybe<ResolversTypes['CostCenterConnection']>, ParentType, ContextType, RequireFields<QueryCostCentersArgs, 'first'>>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  managedCostCenters?: Resolver<Array<ResolversTypes['CostCenter']>, ParentType, ContextType>;
+  managedCostCenters?: Resolver<Maybe<Array<ResolversTypes['CostCenter']>>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{

@@ -1,4 +1,5 @@
-import { auditedCreate, auditedDelete, auditedUpdate, type AuditedWrite } from '../../../../common/audit/mutations';
+import type { GraphQLResolveInfo } from 'graphql';
+import { auditedCreate, auditedDelete, auditedUpdate, idempotencyOf, type AuditedWrite } from '../../../../common/audit/mutations';
 import { notFound } from '../../../../common/errors';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
@@ -7,40 +8,45 @@ import { createCostCenterInput, updateCostCenterInput } from '../validation';
 
 type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
 
-/** Every cost-center write is one transaction with its audit record. */
-const write = ({ prisma, caller, requestId }: Context): AuditedWrite<Tx> => ({
+/**
+ * Every cost-center write is one transaction with its audit record, and with the client's
+ * Idempotency-Key when it sent one (a retry then returns the first result).
+ */
+const write = (context: Context, info: GraphQLResolveInfo, request: unknown): AuditedWrite<Tx> => ({
   entity: 'CostCenter',
-  transaction: (work) => prisma.$transaction(work),
-  caller,
-  requestId,
+  transaction: (work) => context.prisma.$transaction(work),
+  caller: context.caller,
+  requestId: context.requestId,
+  idempotency: idempotencyOf(context, info, request),
 });
 
 export const Mutation: MutationResolvers = {
-  createCostCenter: async (_parent, { input }, context) => {
+  createCostCenter: async (_parent, { input }, context, info) => {
     const data = validate(createCostCenterInput, input, 'input');
     await context.checks.assertUserExists(data.managerId, context.requestId);
-    return auditedCreate(write(context), (tx) => tx.costCenter.create({ data }));
+    return auditedCreate(write(context, info, { input }), (tx) => tx.costCenter.create({ data }));
   },
 
-  updateCostCenter: async (_parent, args, context) => {
+  updateCostCenter: async (_parent, args, context, info) => {
     const id = parseId(args.id);
     const { expectedRevision, ...changes } = validate(updateCostCenterInput, args.input, 'input');
     if (changes.managerId) await context.checks.assertUserExists(changes.managerId, context.requestId);
-    return auditedUpdate(write(context), {
+    return auditedUpdate(write(context, info, args), {
       id,
       expectedRevision,
+      sets: changes,
       read: (tx) => tx.costCenter.findUnique({ where: { id } }),
       updateWhere: async (tx, revision) =>
         (await tx.costCenter.updateMany({ where: { id, revision }, data: { ...changes, revision: { increment: 1 } } })).count,
     });
   },
 
-  deleteCostCenter: async (_parent, args, context) => {
+  deleteCostCenter: async (_parent, args, context, info) => {
     const id = parseId(args.id);
     // Unknown ids are NOT_FOUND before we ask another service anything.
     if (!(await context.loaders.costCenterById.load(id))) throw notFound('CostCenter', id);
     await context.checks.assertHasNoCars(id, context.requestId);
-    return auditedDelete(write(context), {
+    return auditedDelete(write(context, info, args), {
       id,
       read: (tx) => tx.costCenter.findUnique({ where: { id } }),
       delete: (tx) => tx.costCenter.delete({ where: { id } }),

@@ -1,10 +1,10 @@
 import { found, invalidArgument } from '../../../../common/errors';
-import { fetchPage, parsePage } from '../../../../common/graphql/pagination';
+import { containsText, fetchPage, parsePage } from '../../../../common/graphql/pagination';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { costCenterOrder } from '../order';
-import { costCenterCode, costCenterFilter } from '../validation';
+import { costCenterCode, costCenterFilter, costCenterOrderBy } from '../validation';
 
 export const Query: QueryResolvers = {
   costCenter: (_parent, { id, code }, { loaders }) => {
@@ -17,11 +17,12 @@ export const Query: QueryResolvers = {
   },
 
   costCenters: async (_parent, args, { prisma }) => {
-    const order = costCenterOrder(args.orderBy);
+    const order = costCenterOrder(validate(costCenterOrderBy, args.orderBy, 'orderBy'));
     const page = parsePage(args, order);
     const filter = validate(costCenterFilter, args.filter, 'filter');
+    // User text is matched literally: `%` and `_` are not wildcards (see escapeLike).
     const where: Prisma.CostCenterWhereInput = {
-      ...(filter?.societyName ? { societyName: { contains: filter.societyName, mode: 'insensitive' } } : {}),
+      ...(filter?.societyName ? { societyName: containsText(filter.societyName) } : {}),
       ...(filter?.managerId ? { managerId: filter.managerId } : {}),
     };
     return fetchPage(prisma.costCenter, where, order, page);

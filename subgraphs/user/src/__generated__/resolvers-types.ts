@@ -80,22 +80,22 @@ export type FieldChange = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  createUser: User;
+  createUser?: Maybe<User>;
   /** Deactivates a user: their tokens stop working and they cannot sign in. */
-  deactivateUser: User;
+  deactivateUser?: Maybe<User>;
   /** Deletes the user and returns their id. */
-  deleteUser: Scalars['ID']['output'];
+  deleteUser?: Maybe<Scalars['ID']['output']>;
   /** Signs in. Wrong username and wrong password get the same UNAUTHENTICATED answer. */
   login: AuthPayload;
   /** Revokes the token this request was made with. */
-  logout: Scalars['Boolean']['output'];
+  logout?: Maybe<Scalars['Boolean']['output']>;
   /** Revokes every token of a user; returns how many were revoked. */
-  revokeUserTokens: Scalars['Int']['output'];
+  revokeUserTokens?: Maybe<Scalars['Int']['output']>;
   /**
    * Needs user:write, except that signed-in users may change their own password
    * (and nothing else) without it.
    */
-  updateUser: User;
+  updateUser?: Maybe<User>;
 };
 
 
@@ -146,7 +146,7 @@ export type Query = {
   me?: Maybe<User>;
   user?: Maybe<User>;
   /** Users, at most 100 per page. */
-  users: UserConnection;
+  users?: Maybe<UserConnection>;
 };
 
 
@@ -163,6 +163,11 @@ export type QueryUsersArgs = {
 };
 
 export type UpdateUserInput = {
+  /**
+   * Your current password: required to change your own password (a stolen token alone cannot
+   * take the account over). An administrator (user:write) resets another user's without it.
+   */
+  currentPassword?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
   /**
    * The revision the client last read. When given and no longer current, the
@@ -187,8 +192,11 @@ export type User = {
   email?: Maybe<Scalars['String']['output']>;
   /** Groups grant permissions, e.g. `admin`, `fleet-manager`, `viewer`. */
   groups: Array<Scalars['String']['output']>;
-  /** Changes to this entity, newest first (admins: the audit:read scope). */
-  history: AuditEventConnection;
+  /**
+   * Changes to this entity, newest first (admins: the audit:read scope). Null, with
+   * PERMISSION_DENIED on this field only, for a caller without it.
+   */
+  history?: Maybe<AuditEventConnection>;
   id: Scalars['ID']['output'];
   isActive: Scalars['Boolean']['output'];
   /** Optimistic-concurrency counter: 1 on create, +1 on every update. */
@@ -413,13 +421,13 @@ export type FieldChangeResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
-  createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
-  deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
-  deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  createUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  deactivateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
+  deleteUser?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
-  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  revokeUserTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeUserTokensArgs, 'userId'>>;
-  updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
+  logout?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  revokeUserTokens?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, RequireFields<MutationRevokeUserTokensArgs, 'userId'>>;
+  updateUser?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -430,7 +438,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
@@ -438,7 +446,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   groups?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  history?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<UserHistoryArgs, 'first'>>;
+  history?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, RequireFields<UserHistoryArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

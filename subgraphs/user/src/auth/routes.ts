@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import { JWKS_PATH, TOKEN_STATUS_PATH } from '../../../../common/auth/tokens';
 import type { Logger } from '../../../../common/logging/logger';
-import { keepRawBody, requireGatewaySignature } from '../../../../common/server/gatewaySignature';
+import { keepRawBody, requireGatewaySignature, type SignatureCheck } from '../../../../common/server/gatewaySignature';
 import { errorBody } from '../../../../common/server/graphqlHttp';
 import type { TokenService } from './tokens';
 
@@ -12,7 +12,7 @@ const statusRequest = z.object({ tokenId: z.uuid(), userId: z.uuid() });
  * The user service's HTTP side of authentication: its public keys (open, so
  * anyone can verify its tokens) and token status (for the gateway only).
  */
-export function authRoutes(tokens: TokenService, secret: Buffer, maxAgeMs: number, log: Logger) {
+export function authRoutes(tokens: TokenService, signatures: SignatureCheck, log: Logger) {
   return (app: Express): void => {
     app.get(JWKS_PATH, (_req, res) => {
       res.set('cache-control', 'public, max-age=300').json({ keys: [tokens.publicJwk] });
@@ -20,7 +20,7 @@ export function authRoutes(tokens: TokenService, secret: Buffer, maxAgeMs: numbe
     app.post(
       TOKEN_STATUS_PATH,
       express.json({ limit: '4kb', verify: keepRawBody }),
-      requireGatewaySignature(secret, maxAgeMs, log),
+      requireGatewaySignature(signatures, log),
       async (req, res, next) => {
         const parsed = statusRequest.safeParse(req.body);
         if (!parsed.success) {

@@ -28,10 +28,10 @@ export class TokenService {
     return this.keys.publicJwk;
   }
 
-  async issue(userId: string, now = new Date()): Promise<IssuedToken> {
+  async issue(userId: string, now = new Date(), client: Pick<PrismaClient, 'token'> = this.prisma): Promise<IssuedToken> {
     const tokenId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.tokenTtlSeconds * 1000);
-    await this.prisma.token.create({ data: { id: tokenId, userId, issuedAt: now, expiresAt } });
+    await client.token.create({ data: { id: tokenId, userId, issuedAt: now, expiresAt } });
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: this.keys.kid, typ: 'JWT' })
       .setSubject(userId)
@@ -45,8 +45,8 @@ export class TokenService {
   }
 
   /** Revokes one token; false when it was not the user's or already revoked. */
-  async revoke(tokenId: string, userId: string): Promise<boolean> {
-    const { count } = await this.prisma.token.updateMany({
+  async revoke(tokenId: string, userId: string, client: Pick<PrismaClient, 'token'> = this.prisma): Promise<boolean> {
+    const { count } = await client.token.updateMany({
       where: { id: tokenId, userId, revokedAt: null },
       data: { revokedAt: new Date() },
     });

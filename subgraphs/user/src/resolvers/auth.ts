@@ -17,25 +17,34 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
   login: async (_parent, args, { prisma, tokens, throttle, caller, requestId }) => {
     const { username, password } = validate(loginInput, args, 'input');
     const client = caller.clientIp ?? 'unknown';
-    await throttle.assertAllowed(username, client);
+    // Reserved before anything is looked up: concurrent guesses cannot all pass a check made first.
+    const attempt = await throttle.reserve(username, client);
     const user = await prisma.user.findUnique({ where: { username } });
     // Always verify against some hash, so an unknown username costs the same time as a wrong password.
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !user.passwordHash || !user.isActive || !valid) {
-      await throttle.recordFailure(username, client);
+      await attempt.failed();
       throw graphError('UNAUTHENTICATED', INVALID_LOGIN);
     }
-    await throttle.recordSuccess(username);
-    const issued = await tokens.issue(user.id);
-    await recordAudit(prisma, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, changes: [] });
+    await attempt.succeeded();
+    // The token row and its LOGIN record commit together, or neither does.
+    const issued = await prisma.$transaction(async (tx) => {
+      const token = await tokens.issue(user.id, new Date(), tx);
+      await recordAudit(tx, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, changes: [] });
+      return token;
+    });
     return { token: issued.token, expiresAt: issued.expiresAt, user };
   },
 
   logout: async (_parent, _args, { caller, tokens, prisma, requestId }) => {
     if (!caller.userId || !caller.tokenId) return false;
-    const revoked = await tokens.revoke(caller.tokenId, caller.userId);
-    if (revoked) await recordAudit(prisma, { entity: 'User', entityId: caller.userId, action: 'LOGOUT', caller, requestId, changes: [] });
-    return revoked;
+    const { userId, tokenId } = caller;
+    // The revocation and its LOGOUT record commit together, or neither does.
+    return prisma.$transaction(async (tx) => {
+      const revoked = await tokens.revoke(tokenId, userId, tx);
+      if (revoked) await recordAudit(tx, { entity: 'User', entityId: userId, action: 'LOGOUT', caller, requestId, changes: [] });
+      return revoked;
+    });
   },
 
   revokeUserTokens: async (_parent, args, { tokens, prisma, caller, requestId }) => {
@@ -48,11 +57,12 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     });
   },
 
-  deactivateUser: async (_parent, args, context) => {
+  deactivateUser: async (_parent, args, context, info) => {
     const id = parseId(args.id);
-    return auditedUpdate(write(context), {
+    return auditedUpdate(write(context, info, args), {
       id,
       expectedRevision: null,
+      sets: { isActive: false },
       read: (tx) => tx.user.findUnique({ where: { id } }),
       updateWhere: async (tx, revision) =>
         (await tx.user.updateMany({ where: { id, revision }, data: { isActive: false, revision: { increment: 1 } } })).count,

@@ -1,8 +1,9 @@
-import { auditedCreate, auditedDelete, auditedUpdate, type AuditedWrite } from '../../../../common/audit/mutations';
+import type { GraphQLResolveInfo } from 'graphql';
+import { auditedCreate, auditedDelete, auditedUpdate, idempotencyOf, type AuditedWrite } from '../../../../common/audit/mutations';
 import { graphError } from '../../../../common/errors';
 import { parseId, validate } from '../../../../common/graphql/validate';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
-import { hashPassword } from '../auth/password';
+import { hashPassword, verifyPassword } from '../auth/password';
 import type { Context } from '../context';
 import { createUserInput, updateUserInput } from '../validation';
 
@@ -11,34 +12,69 @@ type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
 // That a password was set or changed is recorded; the hash never is.
 const PASSWORD_CHANGED = { field: 'password', from: '"[redacted]"', to: '"[redacted]"' };
 
-/** Every user write is one transaction with its audit record; password hashes are never recorded. */
-export const write = ({ prisma, caller, requestId }: Context): AuditedWrite<Tx> => ({
+/**
+ * Every user write is one transaction with its audit record (password hashes are never
+ * recorded), and with the client's Idempotency-Key when it sent one.
+ */
+export const write = (context: Context, info: GraphQLResolveInfo, request: unknown): AuditedWrite<Tx> => ({
   entity: 'User',
-  transaction: (work) => prisma.$transaction(work),
-  caller,
-  requestId,
+  transaction: (work) => context.prisma.$transaction(work),
+  caller: context.caller,
+  requestId: context.requestId,
   diff: { secret: ['passwordHash'] },
+  idempotency: idempotencyOf(context, info, request),
 });
 
+/**
+ * A user changing their own password proves they know the current one, so a
+ * stolen token cannot take the account over. Guesses count against the same
+ * sign-in throttle as `login`.
+ */
+async function proveCurrentPassword(context: Context, id: string, currentPassword: string | undefined): Promise<void> {
+  if (currentPassword === undefined) {
+    throw graphError('INVALID_ARGUMENT', 'Changing your own password needs your current password (`currentPassword`).', {
+      field: 'input.currentPassword',
+    });
+  }
+  const user = await context.prisma.user.findUnique({ where: { id } });
+  const attempt = await context.throttle.reserve(user?.username ?? id, context.caller.clientIp ?? 'unknown');
+  if (!user?.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    await attempt.failed();
+    throw graphError('UNAUTHENTICATED', 'The current password is wrong.', { field: 'input.currentPassword' });
+  }
+  await attempt.succeeded();
+}
+
+/** Passwords never reach the idempotency table, not even hashed: only whether one was given. */
+function withoutSecrets<A extends { input: { password?: string | null; currentPassword?: string | null } }>(args: A): A {
+  const { password, currentPassword: _current, ...input } = args.input;
+  return { ...args, input: { ...input, ...(password ? { password: '[given]' } : {}) } };
+}
+
 export const Mutation: MutationResolvers = {
-  createUser: async (_parent, { input }, context) => {
+  createUser: async (_parent, { input }, context, info) => {
     const { password, ...data } = validate(createUserInput, input, 'input');
     const passwordHash = password ? await hashPassword(password) : null;
-    return auditedCreate(write(context), (tx) => tx.user.create({ data: { ...data, passwordHash } }));
+    return auditedCreate(write(context, info, withoutSecrets({ input })), (tx) => tx.user.create({ data: { ...data, passwordHash } }));
   },
 
-  updateUser: async (_parent, args, context) => {
+  updateUser: async (_parent, args, context, info) => {
     const { caller, tokens } = context;
     const id = parseId(args.id);
-    const { expectedRevision, password, ...changes } = validate(updateUserInput, args.input, 'input');
+    const { expectedRevision, password, currentPassword, ...changes } = validate(updateUserInput, args.input, 'input');
+    if (currentPassword !== undefined && password === undefined) {
+      throw graphError('INVALID_ARGUMENT', '`currentPassword` goes with a new `password`.', { field: 'input.currentPassword' });
+    }
+    if (password !== undefined && caller.userId === id) await proveCurrentPassword(context, id, currentPassword);
     const ownPasswordOnly = caller.userId === id && Object.keys(changes).length === 0;
     if (!caller.scopes.includes('user:write') && !ownPasswordOnly) {
       throw graphError('PERMISSION_DENIED', 'updateUser needs the user:write scope, except to change your own password.');
     }
     const passwordHash = password ? await hashPassword(password) : undefined;
-    return auditedUpdate(write(context), {
+    return auditedUpdate(write(context, info, withoutSecrets(args)), {
       id,
       expectedRevision,
+      sets: changes,
       read: (tx) => tx.user.findUnique({ where: { id } }),
       updateWhere: async (tx, revision) =>
         (
@@ -56,9 +92,9 @@ export const Mutation: MutationResolvers = {
     });
   },
 
-  deleteUser: async (_parent, args, context) => {
+  deleteUser: async (_parent, args, context, info) => {
     const id = parseId(args.id);
-    return auditedDelete(write(context), {
+    return auditedDelete(write(context, info, args), {
       id,
       read: (tx) => tx.user.findUnique({ where: { id } }),
       delete: (tx) => tx.user.delete({ where: { id } }),

@@ -4,13 +4,13 @@ import { parseId, validate } from '../../../../common/graphql/validate';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { userOrder } from '../order';
-import { userFilter } from '../validation';
+import { userFilter, userOrderBy } from '../validation';
 
 export const Query: QueryResolvers = {
   user: (_parent, { id }, { loaders }) => found('User', id, loaders.userById.load(parseId(id))),
 
   users: async (_parent, args, { prisma }) => {
-    const order = userOrder(args.orderBy);
+    const order = userOrder(validate(userOrderBy, args.orderBy, 'orderBy'));
     const page = parsePage(args, order);
     const filter = validate(userFilter, args.filter, 'filter');
     const where: Prisma.UserWhereInput = {

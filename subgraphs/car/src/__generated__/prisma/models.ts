@@ -10,4 +10,5 @@
  */
 export type * from './models/Car'
 export type * from './models/AuditEvent'
+export type * from './models/IdempotencyKey'
 export type * from './commonInputTypes'

@@ -10,4 +10,5 @@
  */
 export type * from './models/CostCenter'
 export type * from './models/AuditEvent'
+export type * from './models/IdempotencyKey'
 export type * from './commonInputTypes'

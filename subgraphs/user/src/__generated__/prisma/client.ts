@@ -54,3 +54,9 @@ export type Token = Prisma.TokenModel
  * One change to an entity of this subgraph, written in the same transaction as the change.
  */
 export type AuditEvent = Prisma.AuditEventModel
+/**
+ * Model IdempotencyKey
+ * A client's Idempotency-Key and the first result of the write it named, kept until it expires
+ * (see common/audit/idempotency.ts). Written in the same transaction as the write.
+ */
+export type IdempotencyKey = Prisma.IdempotencyKeyModel

@@ -11,4 +11,5 @@
 export type * from './models/User'
 export type * from './models/Token'
 export type * from './models/AuditEvent'
+export type * from './models/IdempotencyKey'
 export type * from './commonInputTypes'

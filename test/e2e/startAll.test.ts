@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../benchmarks/lib/processGraph';
+import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
+import { postGraphQL } from '../support/graphql';
+import { waitFor } from '../support/waitFor';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MINUTE = 60_000;
+
+/**
+ * A transparent HTTP forwarder in front of the user subgraph, so the test can
+ * hold a request "in flight" for as long as it needs: GraphQL POSTs wait
+ * `delayMs` before being forwarded. Every other call (keys, token status,
+ * /ready) passes straight through.
+ */
+class SlowLink {
+  delayMs = 0;
+  /** GraphQL requests received and not yet answered. */
+  pending = 0;
+  private server?: http.Server;
+
+  constructor(private readonly targetPort: number) {}
+
+  async start(): Promise<number> {
+    this.server = http.createServer((req, res) => {
+      const slow = req.method === 'POST' && req.url?.startsWith('/graphql') && this.delayMs > 0;
+      if (slow) {
+        this.pending += 1;
+        res.on('close', () => (this.pending -= 1));
+      }
+      const forward = () => {
+        const upstream = http.request(
+          { host: '127.0.0.1', port: this.targetPort, method: req.method, path: req.url, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.on('error', () => {
+          if (!res.headersSent) res.writeHead(502);
+          res.end();
+        });
+        req.pipe(upstream);
+      };
+      if (slow) setTimeout(forward, this.delayMs);
+      else forward();
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/**
+ * `npm start` for real: the supervisor (scripts/start-all.ts) and its four
+ * processes on embedded databases. A subgraph that is killed comes back while
+ * the rest keep serving; SIGTERM drains the gateway before the subgraphs.
+ */
+describe('npm start supervises the graph', () => {
+  const ports = { gateway: 0, car: 0, 'cost-center': 0, user: 0 };
+  let dataDir: string;
+  let link: SlowLink;
+  let supervisor: ChildProcess;
+  let output = '';
+  let exited: Promise<number | null>;
+  let gatewayUrl: string;
+  let token: string;
+
+  const startedPids = (name: string) =>
+    [...output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))].map((match) => Number(match[1]));
+  const tail = () => output.split('\n').slice(-40).join('\n');
+  /** waitFor, with what npm start printed up to the failure in its message. */
+  const waitForGraph = (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) =>
+    waitFor(check, timeoutMs, what).catch((error: Error) => {
+      throw new Error(`${error.message}; npm start's last lines:\n${tail()}`);
+    });
+  const waitForOutput = (pattern: RegExp, timeoutMs: number) =>
+    waitForGraph(() => pattern.test(output), timeoutMs, `${pattern} in the output of npm start`);
+  const query = (text: string) => postGraphQL(`${gatewayUrl}/graphql`, { query: text }, { authorization: `Bearer ${token}` });
+  const LOGIN = 'mutation { login(username: "admin", password: "dev-password") { token } }';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-start-all-'));
+    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+    link = new SlowLink(ports.user);
+    const linkPort = await link.start();
+    gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+
+    // What a developer's shell would have, minus anything that points the graph elsewhere.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !/(_SUBGRAPH_URL|DATABASE_URL|_SUBGRAPH_TIMEOUT_MS|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_)/.test(name),
+      ),
+    );
+    Object.assign(env, {
+      NODE_ENV: 'development',
+      GATEWAY_PORT: String(ports.gateway),
+      CAR_PORT: String(ports.car),
+      COST_CENTER_PORT: String(ports['cost-center']),
+      USER_PORT: String(ports.user),
+      DATA_DIR: dataDir,
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: 'warn',
+      // Everyone reaches the user subgraph through the slow link (start-all keeps a URL that is already set).
+      USER_SUBGRAPH_URL: `http://127.0.0.1:${linkPort}/graphql`,
+    });
+    supervisor = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start-all.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    supervisor.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    supervisor.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    exited = new Promise((resolve) => supervisor.once('exit', (code) => resolve(code)));
+
+    // The first start creates three embedded databases, migrates and seeds them.
+    await waitForOutput(/The car-check graph is up/, 4 * MINUTE);
+    await waitForHealthy(`${gatewayUrl}/health`, MINUTE);
+    const login = await postGraphQL<{ login: { token: string } }>(`${gatewayUrl}/graphql`, { query: LOGIN });
+    if (!login.data?.login) throw new Error(`login failed: ${JSON.stringify(login.errors)}\n${tail()}`);
+    token = login.data.login.token;
+  }, 5 * MINUTE);
+
+  afterAll(async () => {
+    if (supervisor && supervisor.exitCode === null && supervisor.signalCode === null) {
+      supervisor.kill('SIGKILL');
+      await exited;
+    }
+    // The services run in their own process groups: make sure none outlives the test.
+    for (const name of Object.keys(ports)) {
+      for (const pid of startedPids(name)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await link?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, MINUTE);
+
+  it('restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it', async () => {
+    expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
+    const [carPid] = startedPids('car');
+    expect(carPid).toEqual(expect.any(Number));
+
+    process.kill(carPid!, 'SIGKILL');
+    await waitForOutput(/^supervisor: car exited \(signal SIGKILL\); restart 1 in 250 ms$/m, 10_000);
+
+    // The car subgraph is down (restarting): the rest of the graph answers.
+    expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
+    expect((await query('{ costCenters(first: 1) { totalCount } }')).data).toEqual({ costCenters: { totalCount: 5 } });
+
+    // It comes back (same port, same database), and car queries work again.
+    await waitForGraph(() => startedPids('car').length === 2, 10_000, 'car to be started again');
+    expect(startedPids('car')[1]).not.toBe(carPid);
+    await waitForGraph(
+      async () => (await query('{ cars(first: 1) { totalCount } }').catch(() => undefined))?.data?.cars != null,
+      2 * MINUTE,
+      'car queries to work again',
+    );
+    expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
+    expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
+
+    // Nothing else was restarted, and the graph did not stop.
+    expect(['gateway', 'cost-center', 'user'].map((name) => startedPids(name).length)).toEqual([1, 1, 1]);
+    expect(supervisor.exitCode).toBeNull();
+  }, 5 * MINUTE);
+
+  it('on SIGTERM drains the gateway first: a request in flight is answered, then everything exits 0', async () => {
+    // The login will wait 2 s between the gateway and the user subgraph.
+    link.delayMs = 2_000;
+    const inFlight = postGraphQL<{ login: { token: string } }>(`${gatewayUrl}/graphql`, { query: LOGIN });
+    await waitForGraph(() => link.pending > 0, 30_000, 'the login to be on its way to the user subgraph');
+    supervisor.kill('SIGTERM');
+
+    const answer = await inFlight;
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.login.token).toEqual(expect.any(String));
+    expect(await exited).toBe(0);
+
+    // The order, as the supervisor tells it: the subgraphs are signalled only after the gateway exited.
+    const lines = output.split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    const gatewayExited = at(/^supervisor: gateway exited/);
+    expect(at(/^supervisor: stopping gateway/)).toBeGreaterThanOrEqual(0);
+    expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
+    for (const name of ['car', 'cost-center', 'user']) {
+      expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
+      expect([name, at(new RegExp(`^supervisor: ${name} exited \\(code 0\\)$`)) >= 0]).toEqual([name, true]);
+    }
+  }, 2 * MINUTE);
+});

@@ -1,6 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
+import { Pool } from 'undici';
 import type { ServiceMetrics } from '../../common/metrics/metrics';
 import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
@@ -33,8 +34,22 @@ interface GraphQLBody {
  * CANCELLED) that the gateway places on the fields that needed it, while the
  * rest of the response is served. Upstream bodies are logged, never forwarded.
  */
+/** How one call to a subgraph ended. */
+type Sent =
+  | { kind: 'answered'; status: number; text: string }
+  | { kind: 'timed-out' }
+  | { kind: 'cancelled' }
+  | { kind: 'unreachable' };
+
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
-  constructor(private readonly options: SubgraphDataSourceOptions) {}
+  private readonly pool: Pool;
+  private readonly path: string;
+
+  constructor(private readonly options: SubgraphDataSourceOptions) {
+    const url = new URL(options.url);
+    this.pool = new Pool(url.origin, { connections: 256, keepAliveTimeout: 30_000 });
+    this.path = `${url.pathname}${url.search}`;
+  }
 
   async process(request: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const started = performance.now();
@@ -51,77 +66,94 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     request: GraphQLDataSourceProcessOptions<GatewayContext>,
     context: GatewayContext | undefined,
   ): Promise<{ response: GatewayGraphQLResponse; outcome: string }> {
-    const { name, url, timeoutMs, log } = this.options;
-    const query = request.request.query ?? '';
-    // This call's deadline: the subgraph's own, or the request's if that comes first.
-    const deadlineAt = Math.min(Date.now() + timeoutMs, context?.deadline ?? Number.POSITIVE_INFINITY);
-    const deadline = AbortSignal.timeout(Math.max(0, deadlineAt - Date.now()));
-    const signals = [deadline, ...(context?.signal ? [context.signal] : [])];
+    const { name, timeoutMs, log } = this.options;
     const body = JSON.stringify({
-      query,
+      query: request.request.query ?? '',
       variables: request.request.variables,
       operationName: request.request.operationName,
     });
     const mutation = isMutation(request);
-    // Headers are built from scratch: nothing the client sent is forwarded,
-    // and the identity is the one the gateway verified, signed for this body.
-    const post = () =>
-      fetch(url, {
+    // This call's deadline: the subgraph's own, or the request's if that comes first.
+    const deadlineAt = Math.min(Date.now() + timeoutMs, context?.deadline ?? Number.POSITIVE_INFINITY);
+
+    let sent = await this.post(body, context, deadlineAt, mutation);
+    // A dropped connection (a subgraph restarting, a stale keep-alive socket) is
+    // retried once, but only for queries: a mutation may have been applied.
+    if (sent.kind === 'unreachable' && !mutation && Date.now() < deadlineAt) {
+      log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
+      sent = await this.post(body, context, deadlineAt, mutation);
+    }
+
+    switch (sent.kind) {
+      case 'answered': {
+        const answer = graphqlBody(sent.text);
+        if (answer) {
+          const outcome = answer.errors?.length ? String(answer.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
+          return { response: { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions }, outcome };
+        }
+        log.warn({ subgraph: name, requestId: context?.requestId, status: sent.status }, 'subgraph answered without GraphQL');
+        return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+      }
+      case 'cancelled':
+        return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
+      case 'timed-out':
+        log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
+        return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
+      case 'unreachable':
+        log.warn({ subgraph: name, requestId: context?.requestId }, 'subgraph unreachable');
+        return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+    }
+  }
+
+  /**
+   * One signed POST over the subgraph's keep-alive connection pool, read as
+   * raw text (no web streams). Never throws: says how it ended.
+   */
+  private async post(body: string, context: GatewayContext | undefined, deadlineAt: number, mutation: boolean): Promise<Sent> {
+    const { name, signingSecret } = this.options;
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, Math.max(0, deadlineAt - Date.now()));
+    const onCancel = () => abort.abort();
+    context?.signal.addEventListener('abort', onCancel, { once: true });
+    try {
+      // Headers are built from scratch: nothing the client sent is forwarded, and the
+      // identity is the one the gateway verified, signed for this body and this subgraph.
+      const response = await this.pool.request({
+        path: this.path,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
-          // The deadline travels signed, so the subgraph stops working when nobody waits any more.
-          ...signIdentity(context?.caller ?? ANONYMOUS, body, this.options.signingSecret, {
+          ...signIdentity(context?.caller ?? ANONYMOUS, body, signingSecret, {
             audience: name,
             requestId: context?.requestId,
+            // The deadline travels signed, so the subgraph stops working when nobody waits any more.
             deadline: deadlineAt,
             ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),
           }),
         },
         body,
-        signal: AbortSignal.any(signals),
+        signal: abort.signal,
       });
-
-    let response: Response;
-    try {
-      response = await post().catch(async (error: unknown) => {
-        // A dropped connection (a subgraph restarting, a stale keep-alive socket)
-        // is retried once, but only for queries: a mutation may have been applied.
-        if (deadline.aborted || context?.signal.aborted || mutation) throw error;
-        log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
-        return post();
-      });
+      return { kind: 'answered', status: response.statusCode, text: await response.body.text() };
     } catch {
-      const requestExpired = context !== undefined && context.deadline <= Date.now();
-      if (context?.signal.aborted && !requestExpired) return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
-      if (deadline.aborted || requestExpired) {
-        log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
-        return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
-      }
-      log.warn({ subgraph: name, requestId: context?.requestId }, 'subgraph unreachable');
-      return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+      if (timedOut || (context !== undefined && context.deadline <= Date.now())) return { kind: 'timed-out' };
+      if (context?.signal.aborted) return { kind: 'cancelled' };
+      return { kind: 'unreachable' };
+    } finally {
+      clearTimeout(timer);
+      context?.signal.removeEventListener('abort', onCancel);
     }
-
-    const answer = await this.readBody(response);
-    if (answer) {
-      const failed = answer.errors?.length ? String(answer.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
-      return { response: { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions }, outcome: failed };
-    }
-    log.warn({ subgraph: name, requestId: context?.requestId, status: response.status }, 'subgraph answered without GraphQL');
-    return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
   }
 
-  /** The response as GraphQL, or null when it is not GraphQL (proxy error page, crash, ...). */
-  private async readBody(response: Response): Promise<GraphQLBody | null> {
-    try {
-      const body = (await response.json()) as unknown;
-      if (body && typeof body === 'object' && ('data' in body || 'errors' in body)) return body as GraphQLBody;
-    } catch {
-      // Not JSON: treated like an unreachable subgraph below.
-    }
-    return null;
+  /** Closes the keep-alive connections (the gateway is stopping). */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   private failed(
@@ -132,6 +164,17 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
     return { response: { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) }, outcome: code };
   }
+}
+
+/** The response as GraphQL, or null when it is not GraphQL (proxy error page, crash, ...). */
+function graphqlBody(text: string): GraphQLBody | null {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === 'object' && ('data' in body || 'errors' in body)) return body as GraphQLBody;
+  } catch {
+    // Not JSON: treated like an unreachable subgraph.
+  }
+  return null;
 }
 
 function isMutation(request: GraphQLDataSourceProcessOptions<GatewayContext>): boolean {

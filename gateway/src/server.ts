@@ -27,6 +27,7 @@ import { Admission } from './pipeline/admission';
 import { Documents, type ServedSchema } from './pipeline/documents';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { parseByteSize } from './pipeline/intake';
+import { InflightQueries } from './pipeline/inflight';
 import { OperationTexts } from './pipeline/operationText';
 import { gatewayReadiness } from './readiness';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
@@ -73,21 +74,31 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   const metrics = new ServiceMetrics('gateway');
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
+  const dataSources = new Map<string, SubgraphDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphSource(
       { path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, log },
       loaded,
     ),
     logger: log,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource({
-        name,
-        url: config.subgraphUrls[name] ?? url ?? '',
-        timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
-        log,
-        signingSecret,
-        metrics,
-      }),
+    // One data source (and keep-alive pool) per subgraph address, reused across supergraph reloads.
+    buildService: ({ name, url }) => {
+      const target = config.subgraphUrls[name] ?? url ?? '';
+      const key = `${name} ${target}`;
+      let source = dataSources.get(key);
+      if (!source) {
+        source = new SubgraphDataSource({
+          name,
+          url: target,
+          timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
+          log,
+          signingSecret,
+          metrics,
+        });
+        dataSources.set(key, source);
+      }
+      return source;
+    },
   });
 
   const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
@@ -121,7 +132,12 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     plugins: [
       {
         async serverWillStart() {
-          return { serverWillStop: async () => void (await redis?.quit().catch(() => redis.disconnect())) };
+          return {
+            serverWillStop: async () => {
+              await Promise.all([...dataSources.values()].map((source) => source.close()));
+              await redis?.quit().catch(() => redis.disconnect());
+            },
+          };
         },
       },
       errorReportingPlugin<GatewayContext>(log),
@@ -161,6 +177,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       admission: Admission.create(config.rateLimitPerMinute, redis),
       verifier,
       texts: new OperationTexts(config.persistedQueriesBytes),
+      inflight: config.deduplicateQueries ? new InflightQueries() : null,
       documents,
       served: () => state,
       intake: { bodyLimitBytes: parseByteSize(config.bodyLimit), maxNesting: config.queryLimits.maxNesting },

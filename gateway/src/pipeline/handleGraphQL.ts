@@ -11,13 +11,16 @@ import type { Documents, ServedSchema } from './documents';
 import { readGraphQLRequest, type IntakeLimits } from './intake';
 import type { OperationTexts } from './operationText';
 import { invalidRequest, Refusal } from './refusal';
-import { internalRefusal, writeApolloResponse, writeRefusal } from './respond';
+import { InflightQueries } from './inflight';
+import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 
 export interface RequestPath {
   apollo: ApolloServer<GatewayContext>;
   admission: Admission;
   verifier: TokenVerifier;
   texts: OperationTexts;
+  /** Inbound deduplication of identical queries; null when turned off. */
+  inflight: InflightQueries | null;
   documents: Documents;
   /** The schema being served; undefined until the first supergraph has loaded. */
   served: () => ServedSchema | undefined;
@@ -67,7 +70,7 @@ export function handleGraphQL(path: RequestPath) {
       const text = path.texts.resolve(params);
       const served = path.served();
       if (!served) throw new Refusal(503, 'UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.', {}, { headers: { 'retry-after': '1' } });
-      path.documents.admit(text, params.operationName, params.method, params.variables, served);
+      const operation = path.documents.admit(text, params.operationName, params.method, params.variables, served);
       path.texts.register(text);
 
       const deadline = Date.now() + path.requestTimeoutMs;
@@ -75,16 +78,31 @@ export function handleGraphQL(path: RequestPath) {
         path.log.info({ requestId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
       );
       const context: GatewayContext = { requestId, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
-      const response = await path.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: 'POST',
-          headers: new HeaderMap([['content-type', 'application/json'], ['accept', req.headers.accept ?? 'application/json']]),
-          search: '',
-          body: { query: text.query, variables: params.variables, ...(params.operationName !== undefined ? { operationName: params.operationName } : {}) },
-        },
-        context: async () => context,
-      });
-      await writeApolloResponse(res, response, requestId);
+      const execute = () =>
+        path.apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: {
+            method: 'POST',
+            headers: new HeaderMap([['content-type', 'application/json'], ['accept', req.headers.accept ?? 'application/json']]),
+            search: '',
+            body: { query: text.query, variables: params.variables, ...(params.operationName !== undefined ? { operationName: params.operationName } : {}) },
+          },
+          context: async () => context,
+        });
+      if (path.inflight && operation.operation === 'query') {
+        const key = InflightQueries.keyOf(text.hash, params.operationName, params.variables, caller, req.headers.accept);
+        const shared = await path.inflight.run(key, execute);
+        if (shared.leader) return await writeApolloResponse(res, shared.response, requestId);
+        if (shared.answer) {
+          writeSharedAnswer(res, shared.answer, requestId);
+          path.metrics.observeRequest(operation.name?.value, shared.answer.outcome, (performance.now() - started) / 1000);
+          path.log.info(
+            { operationName: operation.name?.value ?? null, durationMs: Math.round(performance.now() - started), outcome: shared.answer.outcome, requestId, userId: caller.userId, deduplicated: true },
+            'request',
+          );
+          return;
+        }
+      }
+      await writeApolloResponse(res, await execute(), requestId);
     } catch (error) {
       const refusal = error instanceof Refusal ? error : internalRefusal();
       if (refusal === error) {

@@ -1,6 +1,7 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
 import { STATUS } from '../../../common/errors';
+import type { SharedAnswer } from './inflight';
 import { Refusal } from './refusal';
 
 /** Writes a refusal: its status and headers, and coded errors that carry the request id. */
@@ -42,6 +43,19 @@ function withRequestId(body: string, requestId: string): string {
   const fallback = { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus };
   parsed.errors = parsed.errors.map((error) => ({ ...error, extensions: { ...fallback, ...error.extensions, requestId } }));
   return JSON.stringify(parsed);
+}
+
+/**
+ * Writes an answer shared with an identical request (inbound deduplication):
+ * the same bytes, except that any error carries this request's own id.
+ */
+export function writeSharedAnswer(res: ServerResponse, answer: SharedAnswer, requestId: string): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  if (answer.outcome === 'OK') return void res.end(answer.body);
+  const parsed = JSON.parse(answer.body) as { errors?: { extensions?: Record<string, unknown> }[] };
+  parsed.errors = parsed.errors?.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
+  res.end(`${JSON.stringify(parsed)}${answer.body.endsWith('\n') ? '\n' : ''}`);
 }
 
 /** A refusal for an error no stage expected: masked, never a stack trace. */

@@ -1,0 +1,67 @@
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import type { CallerIdentity } from '../../../common/auth/identity';
+
+/** An answer several callers can be given: its status, headers and complete body. */
+export interface SharedAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+  /** `OK`, or the code of the first error (for the followers' log lines and metrics). */
+  outcome: string;
+}
+
+/**
+ * Inbound deduplication: identical queries in flight at the same time share
+ * one execution. Identical means the same document, operation name and
+ * variables, asked by the same caller as far as the answer can tell: the
+ * same user, with the same scopes, or the same service (so two callers whose
+ * authorization differs never share an answer). Mutations are never shared,
+ * and nothing is cached: once the execution ends, the next request runs anew.
+ */
+export class InflightQueries {
+  private readonly running = new Map<string, Promise<SharedAnswer | null>>();
+
+  /** The key of a query, or null when it must run on its own. */
+  static keyOf(hash: string, operationName: string | undefined, variables: Record<string, unknown>, caller: CallerIdentity, accept: string | undefined): string {
+    const who = `${caller.userId ?? ''}|${caller.service ?? ''}|${[...caller.scopes].sort().join(',')}`;
+    return `${hash}|${operationName ?? ''}|${accept ?? ''}|${who}|${JSON.stringify(variables)}`;
+  }
+
+  /**
+   * Runs `execute` unless an identical query is already running, in which
+   * case it waits for that one's answer. `leader` is true for the caller that
+   * ran it. An answer that cannot be shared (streamed) is null for followers,
+   * who then run on their own.
+   */
+  async run(key: string, execute: () => Promise<HTTPGraphQLResponse>): Promise<{ leader: true; response: HTTPGraphQLResponse } | { leader: false; answer: SharedAnswer | null }> {
+    const running = this.running.get(key);
+    if (running) return { leader: false, answer: await running };
+    let settle!: (answer: SharedAnswer | null) => void;
+    this.running.set(key, new Promise((resolve) => (settle = resolve)));
+    try {
+      const response = await execute();
+      settle(shareable(response));
+      return { leader: true, response };
+    } catch (error) {
+      settle(null);
+      throw error;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+}
+
+function shareable(response: HTTPGraphQLResponse): SharedAnswer | null {
+  if (response.body.kind !== 'complete') return null;
+  const body = response.body.string;
+  let outcome = 'OK';
+  if (body.includes('"errors"')) {
+    const code = /"code":"([A-Z_]+)"/.exec(body)?.[1];
+    outcome = code ?? 'INTERNAL';
+  }
+  return { status: response.status ?? 200, headers: [...response.headers], body, outcome };
+}

@@ -57,6 +57,8 @@ export interface GatewayConfig {
   /** Bytes of automatic persisted query text kept (least recently used first out). */
   persistedQueriesBytes: number;
   rateLimitPerMinute: number;
+  /** Gateway processes serving the same port (node:cluster); 1 = this process alone. */
+  workers: number;
   /** Identical queries in flight at once, from callers with the same identity and scopes, share one execution. */
   deduplicateQueries: boolean;
   /** Redis shared by every gateway instance, for the rate limit; unset: this process's memory. */
@@ -105,6 +107,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       PERSISTED_QUERIES_BYTES: limit(16 * 1024 * 1024),
       REDIS_URL: redisUrl().optional(),
       DEDUPLICATE_QUERIES: flag(true),
+      WORKERS: z.coerce.number().int().min(1).max(64).default(1),
       RATE_LIMIT_PER_MINUTE: limit(1_200),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
       READY_REQUIRES_SUBGRAPHS: flag(false),
@@ -168,6 +171,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     persistedQueriesBytes: raw.PERSISTED_QUERIES_BYTES,
     redisUrl: raw.REDIS_URL,
     deduplicateQueries: raw.DEDUPLICATE_QUERIES,
+    workers: raw.WORKERS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import cluster from 'node:cluster';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Refusal } from './refusal';
 
 /**
@@ -21,7 +22,10 @@ export class Admission {
   static create(requestsPerMinute: number, redis: Redis | null): Admission {
     const options = { points: requestsPerMinute, duration: 60, keyPrefix: 'graphql' };
     const memory = new RateLimiterMemory(options);
-    return new Admission(redis ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }) : memory);
+    if (redis) return new Admission(new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }));
+    // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
+    if (cluster.isWorker) return new Admission(new RateLimiterCluster({ ...options, timeoutMs: 1_000 }));
+    return new Admission(memory);
   }
 
   async admit(client: { userId: string | null; address: string }): Promise<void> {

@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../benchmarks/lib/processGraph';
+import { SUBGRAPH_URL_VARIABLES } from '../../gateway/src/config';
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+import { freshClientAddress, sendRaw } from '../support/rawHttp';
+import { TEST_ENV } from '../support/secrets';
+import type { SubgraphName } from '../support/subgraphs';
+import { waitFor } from '../support/waitFor';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+
+/** The gateway run as production runs it, with WORKERS=2: two processes behind one port. */
+describe(`a gateway with two workers (${backend})`, () => {
+  let graph: TestGraph;
+  let gateway: ChildProcess;
+  let base: string;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    graph = await startGraph(backend, { seed: true });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, GATEWAY_PORT: String(port), WORKERS: '2', RATE_LIMIT_PER_MINUTE: '10', LOG_LEVEL: 'info' };
+    for (const [name, subgraph] of Object.entries(graph.subgraphs)) env[SUBGRAPH_URL_VARIABLES[name as SubgraphName]] = subgraph.graphqlUrl;
+    env.JWKS_URL = new URL('/.well-known/jwks.json', graph.subgraphs.user.graphqlUrl).toString();
+    env.TOKEN_STATUS_URL = new URL('/internal/token-status', graph.subgraphs.user.graphqlUrl).toString();
+    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/index.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    gateway.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    gateway.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok === true, 60_000, 'the gateway to answer');
+  }, 120_000);
+  afterAll(async () => {
+    if (gateway && gateway.exitCode === null) gateway.kill('SIGKILL');
+    await graph?.stop();
+  });
+
+  it('serves from two worker processes', async () => {
+    await waitFor(() => output.join('').split('gateway ready').length - 1 >= 2, 60_000, 'both workers to listen');
+    const answer = await sendRaw(base, { body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json' } });
+    expect(answer.json).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('counts one client’s rate limit across the workers', async () => {
+    const address = freshClientAddress();
+    const statuses: number[] = [];
+    // A new connection each time, so the kernel spreads the requests over both workers.
+    for (let i = 0; i < 12; i++) {
+      statuses.push((await sendRaw(base, { body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json' }, localAddress: address })).status);
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  it('stops both workers on SIGTERM and exits 0', async () => {
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)));
+    gateway.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output.join('')).toMatch(/gateway stopped/);
+  }, 60_000);
+});

@@ -3,7 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
 import { Pool } from 'undici';
 import type { ServiceMetrics } from '../../common/metrics/metrics';
-import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
+import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
 import { REQUEST_ID_HEADER } from '../../common/server/requestId';
@@ -19,6 +19,8 @@ export interface SubgraphDataSourceOptions {
   /** Signs the caller's identity for the subgraph (shared with every subgraph). */
   signingSecret: Buffer;
   metrics?: ServiceMetrics;
+  /** Share identical query fetches in flight (outbound deduplication). */
+  deduplicate?: boolean;
 }
 
 interface GraphQLBody {
@@ -44,6 +46,8 @@ type Sent =
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
+  /** Query fetches in flight, by caller and body (outbound deduplication). */
+  private readonly inflight = new Map<string, SharedCall>();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
@@ -76,12 +80,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // This call's deadline: the subgraph's own, or the request's if that comes first.
     const deadlineAt = Math.min(Date.now() + timeoutMs, context?.deadline ?? Number.POSITIVE_INFINITY);
 
-    let sent = await this.post(body, context, deadlineAt, mutation);
+    const once = () => (mutation ? this.post(body, context, deadlineAt, true, context?.signal) : this.shared(body, context, deadlineAt));
+    let sent = await once();
     // A dropped connection (a subgraph restarting, a stale keep-alive socket) is
     // retried once, but only for queries: a mutation may have been applied.
     if (sent.kind === 'unreachable' && !mutation && Date.now() < deadlineAt) {
       log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
-      sent = await this.post(body, context, deadlineAt, mutation);
+      sent = await once();
     }
 
     switch (sent.kind) {
@@ -106,10 +111,36 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
+   * Outbound deduplication: a query fetch identical to one in flight (same
+   * body, for a caller with the same identity and scopes) waits for that
+   * one's answer instead of asking the subgraph again. The shared call is not
+   * cancelled by any one caller; each caller stops waiting when its own
+   * request is abandoned or its deadline passes.
+   */
+  private shared(body: string, context: GatewayContext | undefined, deadlineAt: number): Promise<Sent> {
+    if (!this.options.deduplicate || !context) return this.post(body, context, deadlineAt, false, context?.signal);
+    const key = `${identityKey(context.caller)}\n${body}`;
+    let call = this.inflight.get(key);
+    if (!call) {
+      const abort = new AbortController();
+      const sent = this.post(body, context, deadlineAt, false, abort.signal).finally(() => this.inflight.delete(key));
+      call = { sent, waiting: 0, abort };
+      this.inflight.set(key, call);
+    }
+    return untilAbandoned(call, context);
+  }
+
+  /**
    * One signed POST over the subgraph's keep-alive connection pool, read as
    * raw text (no web streams). Never throws: says how it ended.
    */
-  private async post(body: string, context: GatewayContext | undefined, deadlineAt: number, mutation: boolean): Promise<Sent> {
+  private async post(
+    body: string,
+    context: GatewayContext | undefined,
+    deadlineAt: number,
+    mutation: boolean,
+    cancelWith: AbortSignal | undefined,
+  ): Promise<Sent> {
     const { name, signingSecret } = this.options;
     const abort = new AbortController();
     let timedOut = false;
@@ -118,7 +149,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       abort.abort();
     }, Math.max(0, deadlineAt - Date.now()));
     const onCancel = () => abort.abort();
-    context?.signal.addEventListener('abort', onCancel, { once: true });
+    cancelWith?.addEventListener('abort', onCancel, { once: true });
     try {
       // Headers are built from scratch: nothing the client sent is forwarded, and the
       // identity is the one the gateway verified, signed for this body and this subgraph.
@@ -143,11 +174,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       return { kind: 'answered', status: response.statusCode, text: await response.body.text() };
     } catch {
       if (timedOut || (context !== undefined && context.deadline <= Date.now())) return { kind: 'timed-out' };
-      if (context?.signal.aborted) return { kind: 'cancelled' };
+      if (cancelWith?.aborted) return { kind: 'cancelled' };
       return { kind: 'unreachable' };
     } finally {
       clearTimeout(timer);
-      context?.signal.removeEventListener('abort', onCancel);
+      cancelWith?.removeEventListener('abort', onCancel);
     }
   }
 
@@ -164,6 +195,42 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
     return { response: { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) }, outcome: code };
   }
+}
+
+/** Who a fetch is for, as far as the subgraph's answer can tell. */
+function identityKey(caller: CallerIdentity | undefined): string {
+  if (!caller) return '';
+  return `${caller.userId ?? ''}|${caller.service ?? ''}|${[...caller.scopes].sort().join(',')}`;
+}
+
+/** A fetch shared by the requests waiting for it; aborted when the last of them gives up. */
+interface SharedCall {
+  sent: Promise<Sent>;
+  waiting: number;
+  abort: AbortController;
+}
+
+/** A shared call's outcome, or this caller's own end: its client hung up, or its deadline passed. */
+function untilAbandoned(call: SharedCall, context: GatewayContext): Promise<Sent> {
+  if (context.signal.aborted) return Promise.resolve(abandoned(context));
+  call.waiting += 1;
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      // Nobody else waits for it: the subgraph's work is wasted, stop it.
+      if (--call.waiting === 0) call.abort.abort();
+      resolve(abandoned(context));
+    };
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    void call.sent.then((sent) => {
+      context.signal.removeEventListener('abort', onAbort);
+      call.waiting -= 1;
+      resolve(sent);
+    });
+  });
+}
+
+function abandoned(context: GatewayContext): Sent {
+  return context.deadline <= Date.now() ? { kind: 'timed-out' } : { kind: 'cancelled' };
 }
 
 /** The response as GraphQL, or null when it is not GraphQL (proxy error page, crash, ...). */

@@ -94,6 +94,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           log,
           signingSecret,
           metrics,
+          deduplicate: config.deduplicateQueries,
         });
         dataSources.set(key, source);
       }

@@ -99,6 +99,57 @@ describe('SubgraphDataSource', () => {
   });
 });
 
+describe('outbound deduplication', () => {
+  /** A subgraph that answers after `delayMs`, counting the requests it got. */
+  async function slowSubgraph(delayMs: number) {
+    let received = 0;
+    const server = http.createServer((req, res) => {
+      received += 1;
+      req.resume();
+      setTimeout(() => res.setHeader('content-type', 'application/json').end('{"data":{"ok":true}}'), delayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+      received: () => received,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+  const viewer = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
+
+  it('shares an identical query fetch in flight between callers with the same identity, never across identities or for mutations', async () => {
+    const subgraph = await slowSubgraph(100);
+    const dedup = new SubgraphDataSource({ name: 'car', url: subgraph.url, timeoutMs: 5_000, log, signingSecret: Buffer.alloc(32, 1), deduplicate: true });
+    const same = await Promise.all([1, 2, 3].map(() => dedup.process(fetchOf('query { ok }', context({ caller: viewer })))));
+    expect(same).toEqual([{ data: { ok: true } }, { data: { ok: true } }, { data: { ok: true } }]);
+    expect(subgraph.received()).toBe(1);
+    await Promise.all([
+      dedup.process(fetchOf('query { ok }', context({ caller: viewer }))),
+      dedup.process(fetchOf('query { ok }', context({ caller: { ...viewer, scopes: ['car:read', 'car:write'] } }))),
+      dedup.process(fetchOf('query { ok }', context({ caller: { ...viewer, userId: 'u2' } }))),
+    ]);
+    expect(subgraph.received()).toBe(4);
+    await Promise.all([1, 2].map(() => dedup.process(fetchOf('mutation { ok }', context({ caller: viewer })))));
+    expect(subgraph.received()).toBe(6);
+    await dedup.close();
+    await subgraph.stop();
+  });
+
+  it('a caller that hangs up stops waiting, and the others still get the answer', async () => {
+    const subgraph = await slowSubgraph(150);
+    const dedup = new SubgraphDataSource({ name: 'car', url: subgraph.url, timeoutMs: 5_000, log, signingSecret: Buffer.alloc(32, 1), deduplicate: true });
+    const leaving = new AbortController();
+    const first = dedup.process(fetchOf('query { ok }', context({ caller: viewer, signal: leaving.signal })));
+    const second = dedup.process(fetchOf('query { ok }', context({ caller: viewer })));
+    setTimeout(() => leaving.abort(), 30).unref();
+    expect((await first).errors?.map((e) => e.extensions?.code)).toEqual(['CANCELLED']);
+    expect(await second).toEqual({ data: { ok: true } });
+    expect(subgraph.received()).toBe(1);
+    await dedup.close();
+    await subgraph.stop();
+  });
+});
+
 describe('fieldErrorsForFailedFetch', () => {
   it('puts one error on each root field of a failed fetch', () => {
     const errors = fieldErrorsForFailedFetch('{ a: cars { id } me { id } __typename }', {}, 'UNAVAILABLE', 'down');

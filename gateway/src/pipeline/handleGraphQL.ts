@@ -128,15 +128,21 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | null 
   return header;
 }
 
-/** Aborted when the client hangs up before its answer is written, or the request's deadline passes. */
+/**
+ * Aborted when the client hangs up before its answer is written, or the
+ * request's deadline passes: one controller and one timer per request,
+ * released as soon as the answer is written.
+ */
 function requestSignal(res: Response, timeoutMs: number, onHangUp: () => void): AbortSignal {
-  const hangUp = new AbortController();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
   res.once('close', () => {
-    if (res.writableFinished) return;
-    hangUp.abort();
+    clearTimeout(timer);
+    if (res.writableFinished || controller.signal.aborted) return;
+    controller.abort();
     onHangUp();
   });
-  return AbortSignal.any([hangUp.signal, AbortSignal.timeout(timeoutMs)]);
+  return controller.signal;
 }
 
 function wantsLandingPage(req: Request, url: URL): boolean {

@@ -6,6 +6,8 @@ export interface SharedAnswer {
   status: number;
   headers: [string, string][];
   body: string;
+  /** The body encoded once, for every follower (an 87 KB answer is not re-encoded per caller). */
+  readonly bytes: Buffer;
   /** `OK`, or the code of the first error (for the followers' log lines and metrics). */
   outcome: string;
 }
@@ -63,5 +65,14 @@ function shareable(response: HTTPGraphQLResponse): SharedAnswer | null {
     const code = /"code":"([A-Z_]+)"/.exec(body)?.[1];
     outcome = code ?? 'INTERNAL';
   }
-  return { status: response.status ?? 200, headers: [...response.headers], body, outcome };
+  let bytes: Buffer | undefined;
+  return {
+    status: response.status ?? 200,
+    headers: [...response.headers],
+    body,
+    get bytes() {
+      return (bytes ??= Buffer.from(body));
+    },
+    outcome,
+  };
 }

@@ -52,7 +52,7 @@ function withRequestId(body: string, requestId: string): string {
 export function writeSharedAnswer(res: ServerResponse, answer: SharedAnswer, requestId: string): void {
   res.statusCode = answer.status;
   for (const [name, value] of answer.headers) res.setHeader(name, value);
-  if (answer.outcome === 'OK') return void res.end(answer.body);
+  if (answer.outcome === 'OK') return void res.end(answer.bytes);
   const parsed = JSON.parse(answer.body) as { errors?: { extensions?: Record<string, unknown> }[] };
   parsed.errors = parsed.errors?.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
   res.end(`${JSON.stringify(parsed)}${answer.body.endsWith('\n') ? '\n' : ''}`);

@@ -18,16 +18,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { quoteIdent } from '../../common/db/sql';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { freePort } from '../lib/processGraph';
+import { ENTRIES, freePort, PORT_VARIABLES } from '../lib/processGraph';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const ENTRIES = {
-  car: 'subgraphs/car/src/index.ts',
-  'cost-center': 'subgraphs/cost-center/src/index.ts',
-  user: 'subgraphs/user/src/index.ts',
-  gateway: 'gateway/src/index.ts',
-} as const;
-const PORT_VARIABLES = { car: 'CAR_PORT', 'cost-center': 'COST_CENTER_PORT', user: 'USER_PORT', gateway: 'GATEWAY_PORT' } as const;
 export const SUBGRAPHS = ['car', 'cost-center', 'user'] as const;
 export type ServiceName = keyof typeof ENTRIES;
 

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const ENTRIES = {
+/** Each service's entry point, and the variable that sets its port. */
+export const ENTRIES = {
   car: 'subgraphs/car/src/index.ts',
   'cost-center': 'subgraphs/cost-center/src/index.ts',
   user: 'subgraphs/user/src/index.ts',
   gateway: 'gateway/src/index.ts',
 } as const;
-const PORT_VARIABLES = { car: 'CAR_PORT', 'cost-center': 'COST_CENTER_PORT', user: 'USER_PORT', gateway: 'GATEWAY_PORT' } as const;
+export const PORT_VARIABLES = { car: 'CAR_PORT', 'cost-center': 'COST_CENTER_PORT', user: 'USER_PORT', gateway: 'GATEWAY_PORT' } as const;
 
 export type ServiceName = keyof typeof ENTRIES;
 

@@ -19,6 +19,7 @@ export class ServiceMetrics {
   private readonly requests: Counter<'operation' | 'outcome'>;
   private readonly duration: Histogram<'operation'>;
   private readonly subgraphFetch: Histogram<'subgraph' | 'outcome'>;
+  private readonly buildInfo: Gauge<'version' | 'schema_hash'>;
 
   constructor(service: string, poolStats?: PoolStats) {
     this.registry.setDefaultLabels({ service });
@@ -43,6 +44,12 @@ export class ServiceMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
+    this.buildInfo = new Gauge({
+      name: 'service_build_info',
+      help: 'The build version and the sha256 of the schema this service serves (always 1).',
+      labelNames: ['version', 'schema_hash'],
+      registers: [this.registry],
+    });
     if (poolStats) {
       new Gauge({
         name: 'db_pool_connections',
@@ -64,6 +71,12 @@ export class ServiceMetrics {
     const operation = this.operationLabel(operationName);
     this.requests.inc({ operation, outcome });
     this.duration.observe({ operation }, seconds);
+  }
+
+  /** `service_build_info{version, schema_hash} 1`: which build and schema this process serves. */
+  setBuildInfo(version: string, schemaHash: string | null): void {
+    this.buildInfo.reset();
+    this.buildInfo.set({ version, schema_hash: schemaHash ?? 'none' }, 1);
   }
 
   observeSubgraphFetch(subgraph: string, outcome: string, seconds: number): void {

@@ -14,6 +14,7 @@ import { connectRedis } from '../state/redis';
 import type { SignatureCheck } from './gatewaySignature';
 import type { Redis } from 'ioredis';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
+import { schemaHashOf } from './buildInfo';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
 
 /** Clients for the other subgraphs this one calls, by subgraph name. */
@@ -62,7 +63,8 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
 export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S = undefined>(
   definition: SubgraphDefinition<P, Ctx, S>,
 ): DefinedSubgraph<P> {
-  const typeDefs = parse(readFileSync(definition.schemaFile, 'utf8'));
+  const sdl = readFileSync(definition.schemaFile, 'utf8');
+  const typeDefs = parse(sdl);
   const resolvers = enforceRequirements(typeDefs, definition.resolvers);
   // Codegen's resolver types are stricter than the subgraph helper's map type.
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> });
@@ -101,6 +103,7 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
         bodyLimit: config.bodyLimit,
         signatures,
         idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+        schemaHash: schemaHashOf(sdl),
         onStop: async () => {
           await redis?.quit().catch(() => redis.disconnect());
         },

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { buildVersion, type BuildInfo } from './buildInfo';
 
 export type DependencyState = 'up' | 'down';
 
@@ -33,9 +34,11 @@ export function mountHealth(
   ready: ReadinessReport,
   /** Extra facts for `/ready`, e.g. which supergraph is loaded. */
   details: () => Record<string, unknown> = () => ({}),
+  /** The build and schema this service runs, shown by `/health` (a deployment can check what it got). */
+  build: () => BuildInfo = () => ({ version: buildVersion(), schemaHash: null }),
 ): void {
   app.get('/health', (_req, res) => {
-    res.json({ service, status: 'ok' });
+    res.json({ service, status: 'ok', ...build() });
   });
   app.get('/ready', async (_req, res) => {
     const { ready: ok, dependencies } = await ready();

@@ -13,6 +13,7 @@ import { formatError } from './formatError';
 import type { CallerIdentity } from '../auth/identity';
 import { keepRawBody, requireGatewaySignature, type SignatureCheck } from './gatewaySignature';
 import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
+import { buildVersion } from './buildInfo';
 import { mountHealth, requireAllUp, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
 
@@ -38,6 +39,8 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   bodyLimit: string;
   /** Only requests the gateway (or a peer) signed for this service, once, are served. */
   signatures: SignatureCheck;
+  /** sha256 of the SDL this subgraph serves (in `/health` and a metric). */
+  schemaHash: string;
   /** How long an Idempotency-Key and its first result are kept. */
   idempotencyTtlSeconds: number;
   /** Releases what the service holds besides its database (Redis), when Apollo stops. */
@@ -89,7 +92,9 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   const app = express();
   app.disable('x-powered-by');
   app.use(assignRequestId);
-  mountHealth(app, options.name, requireAllUp(options.ready));
+  const build = { version: buildVersion(), schemaHash: options.schemaHash };
+  options.metrics.setBuildInfo(build.version, build.schemaHash);
+  mountHealth(app, options.name, requireAllUp(options.ready), undefined, () => build);
   options.metrics.mount(app);
   options.routes?.(app);
   app.use(

@@ -15,6 +15,7 @@ import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
 import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
 import { notFoundHandler } from '../../common/server/graphqlHttp';
+import { buildVersion } from '../../common/server/buildInfo';
 import { mountHealth } from '../../common/server/health';
 import { assignRequestId, REQUEST_ID_HEADER } from '../../common/server/requestId';
 import { authorizingExecutor } from './auth/authorizeOperation';
@@ -102,6 +103,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     },
   });
 
+  const version = buildVersion();
   const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: SchemaState | undefined;
@@ -113,6 +115,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       requirements: readRequirements(supergraph),
     };
     documents.schemaChanged();
+    // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
+    queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -165,9 +169,13 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.disable('x-powered-by');
   // Every answer carries a request id, even a 404.
   app.use(assignRequestId);
-  mountHealth(app, 'gateway', gatewayReadiness(config, loaded), () => ({
-    supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null },
-  }));
+  mountHealth(
+    app,
+    'gateway',
+    gatewayReadiness(config, loaded),
+    () => ({ supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null } }),
+    () => ({ version, schemaHash: loaded.hash }),
+  );
   metrics.mount(app);
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.all(

@@ -29,7 +29,11 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
   it('every service answers /health and /ready with JSON naming its dependencies', async () => {
     for (const [name, url] of Object.entries(services())) {
       const health = await get(url, '/health');
-      expect([name, health.status, JSON.parse(health.text)]).toEqual([name, 200, { service: name, status: 'ok' }]);
+      expect([name, health.status, JSON.parse(health.text)]).toEqual([
+        name,
+        200,
+        { service: name, status: 'ok', version: expect.any(String), schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      ]);
       const ready = await get(url, '/ready');
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text)).toMatchObject({ service: name, status: 'ready' });

@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { schemaHashOf } from '../../common/server/buildInfo';
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+
+const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const ROOT = path.resolve(__dirname, '..', '..');
+
+describe(`every service says which build and schema it runs (${backend})`, () => {
+  let graph: TestGraph;
+  beforeAll(async () => {
+    graph = await startGraph(backend, { seed: false });
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  it('a subgraph: its version and the sha256 of its SDL, in /health and /metrics', async () => {
+    const expected = schemaHashOf(await readFile(path.join(ROOT, 'subgraphs/car/schema.graphql'), 'utf8'));
+    const health = (await (await fetch(new URL('/health', graph.subgraphs.car.url))).json()) as Record<string, unknown>;
+    expect(health).toEqual({ service: 'car', status: 'ok', version: expect.stringMatching(/\S/), schemaHash: expected });
+    const metrics = await (await fetch(new URL('/metrics', graph.subgraphs.car.url))).text();
+    expect(metrics).toContain(`service_build_info{version="${String(health.version)}",schema_hash="${expected}"`);
+  });
+
+  it('the gateway: its version and the hash of the supergraph it serves', async () => {
+    const base = graph.gatewayUrl.replace(/\/graphql$/, '');
+    const health = (await (await fetch(`${base}/health`)).json()) as Record<string, unknown>;
+    const ready = (await (await fetch(`${base}/ready`)).json()) as { supergraph: { hash: string } };
+    expect(health).toMatchObject({ service: 'gateway', status: 'ok', schemaHash: ready.supergraph.hash });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`schema_hash="${ready.supergraph.hash}"`);
+  });
+});

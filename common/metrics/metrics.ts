@@ -20,6 +20,7 @@ export class ServiceMetrics {
   private readonly duration: Histogram<'operation'>;
   private readonly subgraphFetch: Histogram<'subgraph' | 'outcome'>;
   private readonly buildInfo: Gauge<'version' | 'schema_hash'>;
+  private readonly supergraphPending: Gauge;
 
   constructor(service: string, poolStats?: PoolStats) {
     this.registry.setDefaultLabels({ service });
@@ -50,6 +51,11 @@ export class ServiceMetrics {
       labelNames: ['version', 'schema_hash'],
       registers: [this.registry],
     });
+    this.supergraphPending = new Gauge({
+      name: 'gateway_supergraph_pending',
+      help: 'Gateway: 1 while a newer supergraph waits for the subgraphs it needs to be deployed.',
+      registers: [this.registry],
+    });
     if (poolStats) {
       new Gauge({
         name: 'db_pool_connections',
@@ -71,6 +77,11 @@ export class ServiceMetrics {
     const operation = this.operationLabel(operationName);
     this.requests.inc({ operation, outcome });
     this.duration.observe({ operation }, seconds);
+  }
+
+  /** `gateway_supergraph_pending`: 1 while a new supergraph waits for its subgraphs to be deployed. */
+  setSupergraphPending(pending: boolean): void {
+    this.supergraphPending.set(pending ? 1 : 0);
   }
 
   /** `service_build_info{version, schema_hash} 1`: which build and schema this process serves. */

@@ -31,6 +31,7 @@ import { parseByteSize } from './pipeline/intake';
 import { InflightQueries } from './pipeline/inflight';
 import { OperationTexts } from './pipeline/operationText';
 import { gatewayReadiness } from './readiness';
+import { notDeployed } from './supergraph/deployedCheck';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -78,7 +79,15 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const dataSources = new Map<string, SubgraphDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphSource(
-      { path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, log },
+      {
+        path: config.supergraphPath,
+        url: config.supergraphUrl,
+        pollMs: config.supergraphPollMs,
+        log,
+        // A new supergraph is only taken once the running subgraphs can serve it (safe rollout).
+        checkDeployed: (sdl) => notDeployed(sdl, { signingSecret, subgraphUrls: config.subgraphUrls, timeoutMs: DEFAULT_TIMEOUT_MS }),
+        onPending: (pending) => metrics.setSupergraphPending(pending),
+      },
       loaded,
     ),
     logger: log,
@@ -173,7 +182,13 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     app,
     'gateway',
     gatewayReadiness(config, loaded),
-    () => ({ supergraph: { hash: loaded.hash, loadedAt: loaded.loadedAt?.toISOString() ?? null } }),
+    () => ({
+      supergraph: {
+        hash: loaded.hash,
+        loadedAt: loaded.loadedAt?.toISOString() ?? null,
+        pending: loaded.pending ? { hash: loaded.pending.hash, since: loaded.pending.since.toISOString(), notDeployed: loaded.pending.subgraphs } : null,
+      },
+    }),
     () => ({ version, schemaHash: loaded.hash }),
   );
   metrics.mount(app);

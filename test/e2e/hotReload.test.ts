@@ -23,6 +23,16 @@ async function supergraphWithoutCarVersion(): Promise<string> {
   return outcome.supergraphSdl;
 }
 
+/** The current supergraph with a `Car.color` that the running car subgraph does not have. */
+async function supergraphWithCarColor(): Promise<string> {
+  const sources = await readSupergraphConfig();
+  const car = sources.find((source) => source.name === 'car')!;
+  car.sdl = car.sdl.replace('  brand: String!\n', '  brand: String!\n  color: String\n');
+  const outcome = compose(sources);
+  if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+  return outcome.supergraphSdl;
+}
+
 describe(`hot reload of the supergraph (${backend})`, () => {
   let graph: TestGraph;
   let dir: string;
@@ -105,6 +115,27 @@ describe(`hot reload from a URL (${backend})`, () => {
   afterAll(async () => {
     await graph?.stop();
     await server?.close();
+  });
+
+  it('waits with a supergraph whose additions its subgraphs do not serve yet, and says so', async () => {
+    const readyBody = async () =>
+      (await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as {
+        supergraph: { hash: string; pending: { hash: string; notDeployed: Record<string, string[]> } | null };
+      };
+    const before = served;
+    // The car team published `Car.color` before deploying the subgraph that serves it.
+    served = await supergraphWithCarColor();
+    await waitFor(async () => (await readyBody()).supergraph.pending !== null, 10_000, 'the new supergraph to be reported as pending');
+    const body = await readyBody();
+    expect(body.supergraph.hash).toBe(sha256(before));
+    expect(body.supergraph.pending).toMatchObject({ hash: sha256(served), notDeployed: { car: ['Car.color'] } });
+    const metrics = await (await fetch(new URL('/metrics', graph.gatewayUrl))).text();
+    expect(metrics).toMatch(/gateway_supergraph_pending(\{[^}]*\})? 1/);
+    // Queries keep being served by the current supergraph meanwhile.
+    expect((await graph.query('{ cars(first: 1) { totalCount } }')).errors).toBeUndefined();
+    // Withdrawn: nothing is pending any more.
+    served = before;
+    await waitFor(async () => (await readyBody()).supergraph.pending === null, 10_000, 'the pending supergraph to be withdrawn');
   });
 
   it('polls the URL and loads a new supergraph from it', async () => {

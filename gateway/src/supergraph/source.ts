@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { Logger } from '../../../common/logging/logger';
 import { supergraphForGateway } from '../auth/securityFeatures';
+import type { NotDeployed } from './deployedCheck';
 
 export interface SupergraphSourceOptions {
   /** A file (the committed supergraph.graphql by default) ... */
@@ -12,6 +13,14 @@ export interface SupergraphSourceOptions {
   /** How often to look for a new supergraph; 0 turns hot reload off. */
   pollMs: number;
   log: Logger;
+  /**
+   * Before a new supergraph is taken: why the running subgraphs cannot serve
+   * it yet, or null. While it says why, the current supergraph keeps serving
+   * and the new one is retried at the next poll.
+   */
+  checkDeployed?: (supergraphSdl: string) => Promise<NotDeployed | null>;
+  /** Told whenever a supergraph starts or stops waiting for its subgraphs. */
+  onPending?: (pending: boolean) => void;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -20,6 +29,8 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 export interface LoadedSupergraph {
   hash: string | null;
   loadedAt: Date | null;
+  /** A newer supergraph waiting for its subgraphs to be deployed, and what they lack. */
+  pending?: { hash: string; since: Date; subgraphs: NotDeployed['subgraphs'] } | null;
 }
 
 /**
@@ -51,7 +62,27 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
       try {
         const next = await read();
         const hash = sha256(next);
+        if (hash === loaded.hash && loaded.pending) {
+          // The waiting supergraph was withdrawn: nothing is pending any more.
+          loaded.pending = null;
+          options.onPending?.(false);
+        }
         if (hash === loaded.hash || hash === refused) return;
+        const waiting = await options.checkDeployed?.(next).catch(() => null);
+        if (waiting) {
+          if (loaded.pending?.hash !== hash) {
+            options.log.warn({ source: where, hash, notDeployed: waiting.subgraphs }, 'a new supergraph waits for its subgraphs to be deployed; still serving the current one');
+            loaded.pending = { hash, since: new Date(), subgraphs: waiting.subgraphs };
+            options.onPending?.(true);
+          } else {
+            loaded.pending.subgraphs = waiting.subgraphs;
+          }
+          return;
+        }
+        if (loaded.pending) {
+          loaded.pending = null;
+          options.onPending?.(false);
+        }
         try {
           update(supergraphForGateway(next));
           options.log.info({ source: where, hash, previous: loaded.hash }, 'loaded a new supergraph');

@@ -18,6 +18,14 @@ export interface CallerIdentity {
 
 export const ANONYMOUS: CallerIdentity = { userId: null, scopes: [], tokenId: null, service: null, clientIp: null };
 
+/**
+ * Who a caller is as far as an answer can tell (user, service, scopes; not the
+ * token or the address): callers with the same key may share an answer.
+ */
+export function callerKey(caller: CallerIdentity): string {
+  return `${caller.userId ?? ''}|${caller.service ?? ''}|${[...caller.scopes].sort().join(',')}`;
+}
+
 export const IDENTITY_HEADER = 'x-gateway-identity';
 export const SIGNATURE_HEADER = 'x-gateway-signature';
 /** Headers a client must never be able to set: stripped at the gateway, trusted only when signed. */

@@ -10,7 +10,7 @@ import type { Database } from '../db/connect';
 import type { Logger } from '../logging/logger';
 import { SubgraphClient } from '../peers/subgraphClient';
 import { MemoryNonceStore, RedisNonceStore } from '../state/nonceStore';
-import { connectRedis } from '../state/redis';
+import { closeRedis, connectRedis } from '../state/redis';
 import type { SignatureCheck } from './gatewaySignature';
 import type { Redis } from 'ioredis';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
@@ -104,9 +104,7 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
         signatures,
         idempotencyTtlSeconds: config.idempotencyTtlSeconds,
         schemaHash: schemaHashOf(sdl),
-        onStop: async () => {
-          await redis?.quit().catch(() => redis.disconnect());
-        },
+        onStop: () => closeRedis(redis),
         routes,
         metrics,
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),

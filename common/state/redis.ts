@@ -20,3 +20,8 @@ export function connectRedis(url: string, log: Logger): Redis {
   });
   return redis;
 }
+
+/** Closes a connection from {@link connectRedis}: politely, or at once if Redis is gone. */
+export async function closeRedis(redis: Redis | null): Promise<void> {
+  await redis?.quit().catch(() => redis.disconnect());
+}

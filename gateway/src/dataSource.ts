@@ -3,7 +3,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
 import { Pool } from 'undici';
 import type { ServiceMetrics } from '../../common/metrics/metrics';
-import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
+import { ANONYMOUS, callerKey, signIdentity } from '../../common/auth/identity';
 import type { StatusCode } from '../../common/errors';
 import type { Logger } from '../../common/logging/logger';
 import { REQUEST_ID_HEADER } from '../../common/server/requestId';
@@ -29,13 +29,6 @@ interface GraphQLBody {
   extensions?: Record<string, unknown>;
 }
 
-/**
- * How the gateway calls one subgraph. Unlike Apollo's RemoteGraphQLDataSource
- * it never throws: a subgraph that is down, too slow, or answers with something
- * that is not GraphQL yields per-field errors (UNAVAILABLE, DEADLINE_EXCEEDED,
- * CANCELLED) that the gateway places on the fields that needed it, while the
- * rest of the response is served. Upstream bodies are logged, never forwarded.
- */
 /** How one call to a subgraph ended. */
 type Sent =
   | { kind: 'answered'; status: number; text: string }
@@ -43,6 +36,13 @@ type Sent =
   | { kind: 'cancelled' }
   | { kind: 'unreachable' };
 
+/**
+ * How the gateway calls one subgraph. Unlike Apollo's RemoteGraphQLDataSource
+ * it never throws: a subgraph that is down, too slow, or answers with something
+ * that is not GraphQL yields per-field errors (UNAVAILABLE, DEADLINE_EXCEEDED,
+ * CANCELLED) that the gateway places on the fields that needed it, while the
+ * rest of the response is served. Upstream bodies are logged, never forwarded.
+ */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
@@ -119,7 +119,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
    */
   private shared(body: string, context: GatewayContext | undefined, deadlineAt: number): Promise<Sent> {
     if (!this.options.deduplicate || !context) return this.post(body, context, deadlineAt, false, context?.signal);
-    const key = `${identityKey(context.caller)}\n${body}`;
+    const key = `${callerKey(context.caller)}\n${body}`;
     let call = this.inflight.get(key);
     if (!call) {
       const abort = new AbortController();
@@ -195,12 +195,6 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
     return { response: { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) }, outcome: code };
   }
-}
-
-/** Who a fetch is for, as far as the subgraph's answer can tell. */
-function identityKey(caller: CallerIdentity | undefined): string {
-  if (!caller) return '';
-  return `${caller.userId ?? ''}|${caller.service ?? ''}|${[...caller.scopes].sort().join(',')}`;
 }
 
 /** A fetch shared by the requests waiting for it; aborted when the last of them gives up. */

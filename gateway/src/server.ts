@@ -10,7 +10,7 @@ import { readRequirements, type Requirements } from '../../common/auth/requireme
 import { resolveSigningSecret } from '../../common/config/signing';
 import type { Logger } from '../../common/logging/logger';
 import { ServiceMetrics } from '../../common/metrics/metrics';
-import { connectRedis } from '../../common/state/redis';
+import { closeRedis, connectRedis } from '../../common/state/redis';
 import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
 import { requestLogPlugin } from '../../common/server/requestLogPlugin';
 import { formatError } from '../../common/server/formatError';
@@ -149,7 +149,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           return {
             serverWillStop: async () => {
               await Promise.all([...dataSources.values()].map((source) => source.close()));
-              await redis?.quit().catch(() => redis.disconnect());
+              await closeRedis(redis);
             },
           };
         },

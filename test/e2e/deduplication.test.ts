@@ -26,8 +26,8 @@ describe(`identical queries in flight share one execution (${backend})`, () => {
       },
     });
     for (const name of ['admin', 'manager', 'viewer']) tokens[name] = await graph.login(name);
-    // Slow enough that concurrent requests overlap.
-    userProxy.delayMs = 300;
+    // Slow enough that concurrent requests overlap, even on a loaded machine.
+    userProxy.delayMs = 1_000;
   });
   afterAll(async () => {
     await graph?.stop();

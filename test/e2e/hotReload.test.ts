@@ -81,13 +81,13 @@ describe(`hot reload of the supergraph (${backend})`, () => {
 
     const next = await supergraphWithoutCarVersion();
     await publish(next);
-    await waitFor(async () => (await readyHash()) === sha256(next), 5_000, 'the new supergraph to be loaded');
+    await waitFor(async () => (await readyHash()) === sha256(next), 15_000, 'the new supergraph to be loaded');
     const afterSwap = await graph.query(versionQuery);
     expect(afterSwap.status).toBe(400);
     expect(afterSwap.errors?.[0]?.message).toMatch(/Cannot query field "version" on type "Car"/);
 
     await publish('this is not a supergraph {');
-    await waitFor(() => log.text().includes('refused a new supergraph'), 5_000, 'the invalid supergraph to be refused');
+    await waitFor(() => log.text().includes('refused a new supergraph'), 15_000, 'the invalid supergraph to be refused');
     expect(await readyHash()).toBe(sha256(next));
 
     running = false;
@@ -142,7 +142,7 @@ describe(`hot reload from a URL (${backend})`, () => {
     const ready = async () => ((await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as { supergraph: { hash: string } }).supergraph.hash;
     expect(await ready()).toBe(sha256(served));
     served = await supergraphWithoutCarVersion();
-    await waitFor(async () => (await ready()) === sha256(served), 5_000, 'the supergraph from the URL to be loaded');
+    await waitFor(async () => (await ready()) === sha256(served), 15_000, 'the supergraph from the URL to be loaded');
     expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(400);
   });
 });

@@ -59,7 +59,7 @@ describe(`graceful shutdown (${backend})`, () => {
 
     await waitFor(
       () => fetch(`${gatewayUrl}/health`).then(() => false, () => true),
-      2_000,
+      10_000,
       'the gateway to stop accepting connections',
     );
     const response = await inFlight;

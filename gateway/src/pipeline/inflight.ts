@@ -1,5 +1,5 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import type { CallerIdentity } from '../../../common/auth/identity';
+import { callerKey, type CallerIdentity } from '../../../common/auth/identity';
 
 /** An answer several callers can be given: its status, headers and complete body. */
 export interface SharedAnswer {
@@ -25,8 +25,7 @@ export class InflightQueries {
 
   /** The key of a query, or null when it must run on its own. */
   static keyOf(hash: string, operationName: string | undefined, variables: Record<string, unknown>, caller: CallerIdentity, accept: string | undefined): string {
-    const who = `${caller.userId ?? ''}|${caller.service ?? ''}|${[...caller.scopes].sort().join(',')}`;
-    return `${hash}|${operationName ?? ''}|${accept ?? ''}|${who}|${JSON.stringify(variables)}`;
+    return `${hash}|${operationName ?? ''}|${accept ?? ''}|${callerKey(caller)}|${JSON.stringify(variables)}`;
   }
 
   /**

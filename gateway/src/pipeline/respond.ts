@@ -31,6 +31,11 @@ export async function writeApolloResponse(res: ServerResponse, response: HTTPGra
   res.end();
 }
 
+/**
+ * The body with every error stamped with this request's id (an error without
+ * a code gets INVALID_ARGUMENT: formatError codes them all, and a client error
+ * is the only kind Apollo raises before its pipeline). Unchanged if not JSON.
+ */
 function withRequestId(body: string, requestId: string): string {
   let parsed: { errors?: { extensions?: Record<string, unknown> }[] };
   try {
@@ -38,11 +43,10 @@ function withRequestId(body: string, requestId: string): string {
   } catch {
     return body;
   }
-  if (!Array.isArray(parsed.errors) || parsed.errors.every((error) => error.extensions?.requestId)) return body;
-  // formatError has coded them already; a client error is the only kind Apollo raises this early.
+  if (!Array.isArray(parsed.errors)) return body;
   const fallback = { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus };
   parsed.errors = parsed.errors.map((error) => ({ ...error, extensions: { ...fallback, ...error.extensions, requestId } }));
-  return JSON.stringify(parsed);
+  return `${JSON.stringify(parsed)}${body.endsWith('\n') ? '\n' : ''}`;
 }
 
 /**
@@ -52,10 +56,7 @@ function withRequestId(body: string, requestId: string): string {
 export function writeSharedAnswer(res: ServerResponse, answer: SharedAnswer, requestId: string): void {
   res.statusCode = answer.status;
   for (const [name, value] of answer.headers) res.setHeader(name, value);
-  if (answer.outcome === 'OK') return void res.end(answer.bytes);
-  const parsed = JSON.parse(answer.body) as { errors?: { extensions?: Record<string, unknown> }[] };
-  parsed.errors = parsed.errors?.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
-  res.end(`${JSON.stringify(parsed)}${answer.body.endsWith('\n') ? '\n' : ''}`);
+  res.end(answer.outcome === 'OK' ? answer.bytes : withRequestId(answer.body, requestId));
 }
 
 /** A refusal for an error no stage expected: masked, never a stack trace. */

@@ -23,6 +23,9 @@ export interface SupergraphSourceOptions {
   onPending?: (pending: boolean) => void;
 }
 
+// Asking every subgraph for its SDL is cheap, but not worth doing every poll while nothing changes.
+const RECHECK_PENDING_MS = 2_000;
+
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** What the gateway serves right now, for `/ready`. */
@@ -54,6 +57,7 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
     loaded.hash = sha256(initial);
     loaded.loadedAt = new Date();
     let refused: string | null = null;
+    let lastCheck = 0;
     let polling = false;
 
     const poll = async () => {
@@ -68,6 +72,9 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
           options.onPending?.(false);
         }
         if (hash === loaded.hash || hash === refused) return;
+        // A supergraph already waiting is checked again every few seconds, not at every poll.
+        if (loaded.pending?.hash === hash && Date.now() - lastCheck < RECHECK_PENDING_MS) return;
+        lastCheck = Date.now();
         const waiting = await options.checkDeployed?.(next).catch(() => null);
         if (waiting) {
           if (loaded.pending?.hash !== hash) {

@@ -1,5 +1,8 @@
 /**
- * `npm run check -- --subgraph <name> [--schema <file>] [--operations <file>] [--json] [--allow-breaking]`
+ * `npm run check -- --subgraph <name> [--schema <file>] [--operations <file>]... [--json] [--allow-breaking]`
+ *
+ * The client operations checked are operations/client-operations.graphql and every
+ * .graphql file of the web app (web/src), unless --operations names others.
  *
  * Before shipping a subgraph: does the proposed schema compose with the others,
  * and what does it change for clients? Exits 1 on a composition error, a
@@ -13,7 +16,7 @@ async function main(): Promise<number> {
     options: {
       subgraph: { type: 'string' },
       schema: { type: 'string' },
-      operations: { type: 'string' },
+      operations: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       'allow-breaking': { type: 'boolean', default: false },
     },
@@ -22,7 +25,7 @@ async function main(): Promise<number> {
     console.error('Usage: npm run check -- --subgraph <car|cost-center|user> [--schema <file>] [--operations <file>] [--json] [--allow-breaking]');
     return 2;
   }
-  const report = await checkSubgraph({ subgraph: values.subgraph, schemaFile: values.schema, operationsFile: values.operations });
+  const report = await checkSubgraph({ subgraph: values.subgraph, schemaFile: values.schema, operationFiles: values.operations });
   const blocking = isBlocking(report, values['allow-breaking']);
   console.log(values.json ? JSON.stringify({ ...report, ok: !blocking }, null, 2) : formatReport(report));
   return blocking ? 1 : 0;

@@ -4,9 +4,8 @@
  * <SUBGRAPH>_DATABASE_URL is set, else the embedded one under DATA_DIR).
  */
 import { parseArgs } from 'node:util';
-import { describeTarget, openDatabase } from '../common/db/connect';
-import { applyMigrations } from '../common/db/migrate';
-import { selectSubgraphs } from './lib/subgraphCatalog';
+import { applyMigrations, describeTarget, openDatabase } from '@car-check/common';
+import { selectSubgraphs } from './lib/subgraphs';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { subgraph: { type: 'string' } } });

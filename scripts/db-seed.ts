@@ -4,10 +4,8 @@
  * have fixed ids and are upserted, so running it twice changes nothing.
  */
 import { parseArgs } from 'node:util';
-import { describeTarget, openDatabase } from '../common/db/connect';
-import { applyMigrations } from '../common/db/migrate';
-import { createLogger } from '../common/logging/logger';
-import { selectSubgraphs } from './lib/subgraphCatalog';
+import { applyMigrations, createLogger, describeTarget, openDatabase } from '@car-check/common';
+import { selectSubgraphs } from './lib/subgraphs';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { subgraph: { type: 'string' } } });

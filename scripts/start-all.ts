@@ -1,6 +1,10 @@
 /**
- * `npm start`: runs the whole graph (three subgraphs, then the gateway) as four
- * processes under a supervisor, and prints where to reach it.
+ * `npm start`: runs the whole graph (every subgraph of supergraph.yaml, then the
+ * gateway) as processes under a supervisor, and prints where to reach it.
+ *
+ * `npm run dev` (`--watch`) is the same graph for people changing it: each service
+ * restarts when its code changes (node --watch), and a changed SDL restarts its
+ * subgraph and recomposes supergraph.graphql (scripts/lib/devWatch.ts).
  *
  * A service that exits on its own is restarted (250 ms, doubling to 5 s) while
  * the others keep serving; after 5 crashes within a minute it is given up on,
@@ -9,14 +13,16 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { loadGatewayConfig, SUBGRAPH_URL_VARIABLES } from '../gateway/src/config';
-import { loadConfig as carConfig } from '../subgraphs/car/src/config';
-import { loadConfig as costCenterConfig } from '../subgraphs/cost-center/src/config';
-import { loadConfig as userConfig } from '../subgraphs/user/src/config';
+import { parseArgs } from 'node:util';
+import { subgraphNames, subgraphUrlVariable } from '@car-check/common';
+import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
+import { watchSubgraphSdl } from './lib/devWatch';
+import { loadSubgraph } from './lib/subgraphs';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
+const { values: options } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const STARTUP_TIMEOUT_MS = 90_000;
 /** Beyond SHUTDOWN_GRACE_MS, time for a service to stop Apollo and close its database. */
 const STOP_MARGIN_MS = 5_000;
@@ -24,11 +30,11 @@ const STOP_MARGIN_MS = 5_000;
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
 
-const subgraphs = [
-  { name: 'car', entry: 'subgraphs/car/src/index.ts', config: carConfig(env) },
-  { name: 'cost-center', entry: 'subgraphs/cost-center/src/index.ts', config: costCenterConfig(env) },
-  { name: 'user', entry: 'subgraphs/user/src/index.ts', config: userConfig(env) },
-] as const;
+// Every subgraph supergraph.yaml lists, each started from its package's entry point.
+const subgraphs = subgraphNames().map((name) => {
+  const { registration, loadConfig } = loadSubgraph(name);
+  return { name, entry: path.join(registration.packageDir, 'src', 'index.ts'), schemaFile: registration.schemaFile, config: loadConfig(env) };
+});
 const gatewayConfig = loadGatewayConfig(env);
 const entries: Record<string, string> = {
   gateway: 'gateway/src/index.ts',
@@ -40,12 +46,12 @@ const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `
 // The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
 const graphEnv: NodeJS.ProcessEnv = { ...env };
 for (const subgraph of subgraphs) {
-  graphEnv[SUBGRAPH_URL_VARIABLES[subgraph.name]] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
+  graphEnv[subgraphUrlVariable(subgraph.name)] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
 }
 
 const supervisor = new Supervisor({
   spawn: (name) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entries[name]!)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...(options.watch ? ['--watch'] : []), path.resolve(ROOT, entries[name]!)], {
       cwd: ROOT,
       env: graphEnv,
       stdio: 'inherit',
@@ -90,6 +96,14 @@ async function main(): Promise<void> {
   const gatewayUrl = `${baseUrl(gatewayConfig.host, gatewayConfig.port)}/graphql`;
   await waitForHealthy(`${baseUrl(gatewayConfig.host, gatewayConfig.port)}/health`, STARTUP_TIMEOUT_MS);
   if (supervisor.isStopping) return;
+  if (options.watch) {
+    watchSubgraphSdl({
+      schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaFile])),
+      supergraphPath: gatewayConfig.supergraphPath,
+      restart: (name) => supervisor.restart(name),
+      log: (line) => console.error(line),
+    });
+  }
 
   console.log(`
   The car-check graph is up.
@@ -104,7 +118,11 @@ ${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.ho
     curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
       -d '{"query":"{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }"}'
 
-  A service that crashes is restarted; the others keep serving.
+${
+    options.watch
+      ? '  Watching: a service restarts when its code changes; a changed schema.graphql restarts its\n  subgraph and recomposes supergraph.graphql.\n'
+      : ''
+  }  A service that crashes is restarted; the others keep serving.
   Ctrl-C stops the gateway (finishing requests in flight), then the subgraphs.
 `);
 }

@@ -16,13 +16,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { quoteIdent } from '../../common/db/sql';
+import { quoteIdent } from '@car-check/common';
+import { subgraphNames } from '@car-check/common';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { ENTRIES, freePort, PORT_VARIABLES } from '../lib/processGraph';
+import { entryOf, freePort, portVariableOf, serviceNames, subgraphUrlEnv, type ServiceName } from '../lib/processGraph';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const SUBGRAPHS = ['car', 'cost-center', 'user'] as const;
-export type ServiceName = keyof typeof ENTRIES;
+export type { ServiceName };
 
 export const SEED_PASSWORD = 'dev-password';
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -76,9 +76,9 @@ export class BenchGraph {
   async start(): Promise<void> {
     if (this.stopRequested) throw new Error('stopped before start-up');
     this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-bench-graph-'));
-    for (const service of Object.keys(ENTRIES) as ServiceName[]) this.ports[service] = await freePort();
+    for (const service of serviceNames()) this.ports[service] = await freePort();
     if (this.options.postgresAdminUrl) await this.createDatabase(this.options.postgresAdminUrl);
-    await Promise.all(SUBGRAPHS.map((name) => this.startService(name)));
+    await Promise.all(subgraphNames().map((name) => this.startService(name)));
     await this.startService('gateway');
   }
 
@@ -97,18 +97,16 @@ export class BenchGraph {
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       // The benchmark signs in once and then sends as fast as it can: no rate limit in the way.
       RATE_LIMIT_PER_MINUTE: '1000000000',
-      CAR_SUBGRAPH_URL: `${this.url('car')}/graphql`,
-      COST_CENTER_SUBGRAPH_URL: `${this.url('cost-center')}/graphql`,
-      USER_SUBGRAPH_URL: `${this.url('user')}/graphql`,
+      ...subgraphUrlEnv((service) => this.url(service)),
       ...(this.database ? { DATABASE_URL: this.database.url } : {}),
     };
   }
 
   private async startService(name: ServiceName): Promise<void> {
     if (this.stopRequested) throw new Error('stopped before start-up finished');
-    const env = { ...this.baseEnv(), ...(name === 'gateway' ? this.options.gatewayEnv : {}), [PORT_VARIABLES[name]]: String(this.ports[name]) };
+    const env = { ...this.baseEnv(), ...(name === 'gateway' ? this.options.gatewayEnv : {}), [portVariableOf(name)]: String(this.ports[name]) };
     // Its own process group: a terminal's Ctrl-C reaches only this process, which stops the graph in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[name])], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     this.children.set(name, child);
     child.once('exit', (code, signal) => {
       if (!this.stopRequested) this.options.onUnexpectedExit?.(name, signal ?? `code ${code}`);
@@ -165,7 +163,7 @@ export class BenchGraph {
     for (const helper of this.helpers) killGroup(helper, 'SIGKILL');
     // The gateway first, so it stops sending to subgraphs, then the subgraphs.
     await this.stopService('gateway');
-    await Promise.all(SUBGRAPHS.map((name) => this.stopService(name)));
+    await Promise.all(subgraphNames().map((name) => this.stopService(name)));
     if (this.database) {
       const { name, adminUrl } = this.database;
       try {

@@ -16,9 +16,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
-import { TOKEN_STATUS_AUDIENCE, TOKEN_STATUS_PATH, type TokenStatus } from '../../common/auth/tokens';
-import { seedCars } from '../../common/seed/fleet';
+import {
+  ANONYMOUS,
+  type CallerIdentity,
+  signIdentity,
+  TOKEN_STATUS_AUDIENCE,
+  TOKEN_STATUS_PATH,
+  type TokenStatus,
+} from '@car-check/common';
+import { seedCars } from '@car-check/common/demo';
+import { subgraphNames } from '@car-check/common';
 import { BenchGraph, SEED_PASSWORD, type ServiceName } from './graph';
 import { graphqlCheck, runLoad, type LoadResult, type OutgoingRequest } from './load';
 
@@ -137,7 +144,7 @@ interface Measurement {
   result: LoadResult;
 }
 
-const SERVICES: ServiceName[] = ['gateway', 'car', 'cost-center', 'user'];
+const SERVICES: ServiceName[] = ['gateway', ...subgraphNames()];
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 function processTicks(pid: number | undefined): number | undefined {

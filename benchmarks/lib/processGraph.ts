@@ -3,19 +3,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/common';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** Each service's entry point, and the variable that sets its port. */
-export const ENTRIES = {
-  car: 'subgraphs/car/src/index.ts',
-  'cost-center': 'subgraphs/cost-center/src/index.ts',
-  user: 'subgraphs/user/src/index.ts',
-  gateway: 'gateway/src/index.ts',
-} as const;
-export const PORT_VARIABLES = { car: 'CAR_PORT', 'cost-center': 'COST_CENTER_PORT', user: 'USER_PORT', gateway: 'GATEWAY_PORT' } as const;
+/** 'gateway', or a subgraph's name in supergraph.yaml. */
+export type ServiceName = string;
 
-export type ServiceName = keyof typeof ENTRIES;
+/** The graph's services: every subgraph supergraph.yaml lists, then the gateway. */
+export const serviceNames = (): ServiceName[] => [...subgraphNames(), 'gateway'];
+
+/** A service's entry point (its TypeScript source, run with tsx). */
+export function entryOf(service: ServiceName): string {
+  const packageDir = service === 'gateway' ? path.join(ROOT, 'gateway') : subgraphRegistration(service).packageDir;
+  return path.join(packageDir, 'src', 'index.ts');
+}
+
+/** The variable that sets a service's port. */
+export const portVariableOf = (service: ServiceName): string =>
+  service === 'gateway' ? 'GATEWAY_PORT' : subgraphPortVariable(service);
+
+/** Where every subgraph is, for the gateway and for subgraphs calling their peers. */
+export const subgraphUrlEnv = (urlOf: (service: ServiceName) => string): NodeJS.ProcessEnv =>
+  Object.fromEntries(subgraphNames().map((name) => [subgraphUrlVariable(name), `${urlOf(name)}/graphql`]));
 
 /** A port the OS says is free right now. */
 export async function freePort(): Promise<number> {
@@ -32,7 +42,7 @@ export async function freePort(): Promise<number> {
  * benchmark client does not share an event loop with what it measures.
  */
 export class ProcessGraph {
-  readonly ports = {} as Record<ServiceName, number>;
+  readonly ports: Record<ServiceName, number> = {};
   private readonly children = new Map<ServiceName, ChildProcess>();
   private dataDir = '';
 
@@ -50,8 +60,8 @@ export class ProcessGraph {
   /** Starts the subgraphs, then the gateway; `gatewayEnv` may reroute a subgraph (e.g. via a proxy). */
   async start(gatewayEnv: (graph: this) => Promise<NodeJS.ProcessEnv>): Promise<void> {
     this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-bench-'));
-    for (const service of Object.keys(ENTRIES) as ServiceName[]) this.ports[service] = await freePort();
-    await Promise.all((['car', 'cost-center', 'user'] as const).map((name) => this.startService(name)));
+    for (const service of serviceNames()) this.ports[service] = await freePort();
+    await Promise.all(subgraphNames().map((name) => this.startService(name)));
     await this.startService('gateway', await gatewayEnv(this));
   }
 
@@ -60,14 +70,12 @@ export class ProcessGraph {
       ...process.env,
       LOG_LEVEL: 'error',
       DATA_DIR: this.dataDir,
-      CAR_SUBGRAPH_URL: `${this.url('car')}/graphql`,
-      COST_CENTER_SUBGRAPH_URL: `${this.url('cost-center')}/graphql`,
-      USER_SUBGRAPH_URL: `${this.url('user')}/graphql`,
+      ...subgraphUrlEnv((service) => this.url(service)),
       ...this.env,
       ...extra,
-      [PORT_VARIABLES[name]]: String(this.ports[name]),
+      [portVariableOf(name)]: String(this.ports[name]),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[name])], { cwd: ROOT, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], { cwd: ROOT, env, stdio: 'inherit' });
     this.children.set(name, child);
     await waitForHealthy(`${this.url(name)}/health`, 90_000);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
 import { flag, httpUrl, logLevel, nodeEnv, port, readEnv, redisUrl } from './env';
+import { subgraphRegistration } from './registry';
 import { routingUrlOf, subgraphUrlVariable } from './routing';
 import { signingConfigFromEnv, type SigningConfig } from './signing';
 
@@ -16,6 +17,8 @@ export interface SubgraphConfig {
   database: DatabaseTarget;
   /** Seed demo data when an embedded database is created. */
   seedOnEmpty: boolean;
+  /** Apply pending migrations at start (off where a migration job runs them first). */
+  migrateOnStart: boolean;
   bodyLimit: string;
   /** URLs of the other subgraphs this one calls, by subgraph name. */
   peers: Record<string, string>;
@@ -34,8 +37,8 @@ export interface SubgraphConfig {
 }
 
 export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
+  /** Its name in supergraph.yaml, whose routing_url gives its default port. */
   name: string;
-  defaultPort: number;
   /** Subgraphs this one calls directly (for cross-service preconditions). */
   peers: string[];
 }
@@ -45,12 +48,13 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
   const portVar = `${spec.envPrefix}_PORT`;
   const raw = readEnv(
     {
-      [portVar]: port(spec.defaultPort),
+      [portVar]: port(subgraphRegistration(spec.name).port),
       HOST: z.string().default('127.0.0.1'),
       NODE_ENV: nodeEnv(),
       LOG_LEVEL: logLevel(),
       LOG_PRETTY: flag(false),
       SEED_ON_EMPTY: flag(true),
+      MIGRATE_ON_START: flag(true),
       BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
       PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -69,6 +73,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     prettyLogs: raw.LOG_PRETTY as boolean,
     database: databaseTargetFromEnv(spec, env),
     seedOnEmpty: raw.SEED_ON_EMPTY as boolean,
+    migrateOnStart: raw.MIGRATE_ON_START as boolean,
     bodyLimit: raw.BODY_LIMIT as string,
     peers: Object.fromEntries(
       spec.peers.map((peer) => [peer, (raw[subgraphUrlVariable(peer)] as string | undefined) ?? routingUrlOf(peer)]),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { postgresUrl, readEnv } from '../config/env';
 import type { DatabaseTarget } from './connect';
+import { DEFAULT_EMBEDDED_SETTINGS } from './embedded';
 
 export interface SubgraphDatabaseNames {
   /** Prefix of the subgraph's own variables, e.g. `COST_CENTER` for `COST_CENTER_DATABASE_URL`. */
@@ -15,7 +16,8 @@ export interface SubgraphDatabaseNames {
 /**
  * Picks a subgraph's database from the environment:
  * `<PREFIX>_DATABASE_URL` (a database of its own) wins over the shared
- * `DATABASE_URL`; with neither, an embedded PGlite under `DATA_DIR`.
+ * `DATABASE_URL`; with neither, an embedded PGlite under `DATA_DIR`, whose
+ * buffer pool is `EMBEDDED_SHARED_BUFFERS` (16MB; see embedded.ts for why).
  */
 export function databaseTargetFromEnv(
   names: SubgraphDatabaseNames,
@@ -33,6 +35,10 @@ export function databaseTargetFromEnv(
         .default(names.defaultSchema),
       DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
       DATA_DIR: z.string().default('.data'),
+      EMBEDDED_SHARED_BUFFERS: z
+        .string()
+        .regex(/^[1-9]\d*(kB|MB|GB)$/, 'must look like 16MB, 512kB or 1GB')
+        .default(DEFAULT_EMBEDDED_SETTINGS.sharedBuffers),
     },
     env,
   ) as Record<string, string | number | undefined>;
@@ -46,5 +52,9 @@ export function databaseTargetFromEnv(
       poolSize: config.DATABASE_POOL_SIZE as number,
     };
   }
-  return { kind: 'embedded', dataDir: path.resolve(config.DATA_DIR as string, names.dataFolder) };
+  return {
+    kind: 'embedded',
+    dataDir: path.resolve(config.DATA_DIR as string, names.dataFolder),
+    settings: { sharedBuffers: config.EMBEDDED_SHARED_BUFFERS as string },
+  };
 }

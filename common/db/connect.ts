@@ -1,14 +1,16 @@
-import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { openPGlite, type EmbeddedSettings } from './embedded';
 import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
 
 /** Where a subgraph keeps its data. */
 export type DatabaseTarget =
-  /** Embedded PGlite: a data directory of its own, or `memory://` for throw-away data. */
-  | { kind: 'embedded'; dataDir: string }
+  /**
+   * Embedded PGlite: a data directory of its own, or `memory://` for throw-away data;
+   * `settings` tune its memory (default: DEFAULT_EMBEDDED_SETTINGS, see embedded.ts).
+   */
+  | { kind: 'embedded'; dataDir: string; settings?: EmbeddedSettings }
   /** A PostgreSQL database; the subgraph lives in its own schema of it. */
   | { kind: 'postgres'; url: string; schema: string; poolSize: number };
 
@@ -40,9 +42,8 @@ export async function openDatabase(target: DatabaseTarget, onError: ConnectionEr
 }
 
 async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>): Promise<Database> {
-  if (!target.dataDir.startsWith('memory://')) await mkdir(target.dataDir, { recursive: true });
-  const db = new PGlite(target.dataDir);
-  await db.waitReady;
+  // Memory-tuned, and a new cluster is created out of process: see embedded.ts.
+  const db = await openPGlite(target.dataDir, target.settings);
   return {
     target,
     adapter: new PrismaPGlite(db),

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { traceLogFields } from '../tracing/context';
 
 export type { Logger };
 
@@ -14,13 +15,16 @@ export interface LoggerOptions {
 
 /**
  * One structured logger per process. Credentials are redacted at the logger so a
- * careless `log.info({ headers })` can never write them out.
+ * careless `log.info({ headers })` can never write them out. A line written
+ * while a request is being served carries its `traceId` (and the active
+ * `spanId`), read from the active trace context: no logger is passed around.
  */
 export function createLogger({ service, level, pretty, destination }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
+    mixin: traceLogFields,
     redact: {
       paths: [
         'password',

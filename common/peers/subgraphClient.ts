@@ -2,6 +2,7 @@ import { graphError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { ANONYMOUS, signIdentity } from '../auth/identity';
 import { REQUEST_ID_HEADER } from '../server/requestId';
+import { traceHeaders } from '../tracing/context';
 
 export interface PeerResponse<Data> {
   data?: Data | null;
@@ -40,6 +41,8 @@ export class SubgraphClient {
         headers: {
           'content-type': 'application/json',
           [REQUEST_ID_HEADER]: requestId,
+          // The request's trace goes on into the peer (when spans are recorded; see common/tracing).
+          ...traceHeaders(),
           ...signIdentity(identity, body, this.caller.secret, { audience: this.name, requestId, deadline: Date.now() + this.timeoutMs }),
         },
         body,

@@ -48,7 +48,11 @@ export async function bootSubgraph<P extends PrismaLike>(
   );
   let prisma: P | undefined;
   try {
-    const migrated = await applyMigrations(database.runner, module.migrationsDir);
+    // In a deployment a migration job runs first (MIGRATE_ON_START=false), so that
+    // replicas never race to change the schema; /ready stays 503 until it has.
+    const migrated = config.migrateOnStart
+      ? await applyMigrations(database.runner, module.migrationsDir)
+      : { applied: [], wasEmpty: false };
     if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
 
     prisma = module.createPrisma(database.adapter);

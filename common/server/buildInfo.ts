@@ -11,11 +11,37 @@ export interface BuildInfo {
 
 let packageVersion: string | undefined;
 
-/** BUILD_VERSION (set by a release pipeline, e.g. a git commit), else the package's version. */
+/**
+ * BUILD_VERSION (set by a release pipeline, e.g. a git commit), else the version of
+ * the service package being run (`@car-check/subgraph-car`'s for `node
+ * subgraphs/car/dist/index.js`), else this shared package's.
+ */
 export function buildVersion(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BUILD_VERSION?.trim()) return env.BUILD_VERSION.trim();
-  packageVersion ??= (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  packageVersion ??= (require.main && servicePackageVersion(require.main.filename)) ?? ownPackage().version;
   return packageVersion;
+}
+
+interface PackageJson {
+  name?: string;
+  version: string;
+}
+
+const ownPackage = () => findPackageJson(__dirname)!;
+
+function servicePackageVersion(mainFile: string): string | undefined {
+  const found = findPackageJson(path.dirname(mainFile));
+  return found?.name?.startsWith('@car-check/') ? found.version : undefined;
+}
+
+function findPackageJson(from: string): PackageJson | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+    } catch {
+      if (path.dirname(dir) === dir) return undefined;
+    }
+  }
 }
 
 export const schemaHashOf = (sdl: string) => createHash('sha256').update(sdl).digest('hex');

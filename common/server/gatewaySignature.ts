@@ -34,8 +34,8 @@ export interface SignatureCheck {
 export function requireGatewaySignature(check: SignatureCheck, log: Logger): RequestHandler {
   return async (req: RawBodyRequest, res, next) => {
     const refuse = (reason: string) => {
-      log.warn({ reason, path: req.path, ip: req.ip }, 'refused a request without a valid gateway signature');
-      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId));
+      log.warn({ reason, path: req.path, ip: req.ip, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'refused a request without a valid gateway signature');
+      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId, res.locals.traceId));
     };
     try {
       const signed = verifySignedRequest(req.headers, req.rawBody ?? Buffer.alloc(0), check.secret, check);
@@ -46,7 +46,7 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
       }
       if (signed.deadline !== null && signed.deadline <= Date.now()) {
         // The gateway has already answered without us: do no work for nobody.
-        res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId));
+        res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId, res.locals.traceId));
         return;
       }
       res.locals.caller = signed.caller;
@@ -55,8 +55,8 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
       next();
     } catch (error) {
       if (error instanceof IdentityError) return refuse(error.message);
-      log.warn({ err: error, path: req.path }, 'cannot check a signature right now');
-      res.status(503).json(errorBody('UNAVAILABLE', 'Cannot check the request’s signature right now; retry later.', {}, res.locals.requestId));
+      log.warn({ err: error, path: req.path, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'cannot check a signature right now');
+      res.status(503).json(errorBody('UNAVAILABLE', 'Cannot check the request’s signature right now; retry later.', {}, res.locals.requestId, res.locals.traceId));
     }
   };
 }

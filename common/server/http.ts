@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { tracingStatus } from '../tracing/provider';
 import { errorBody } from './graphqlHttp';
 
 export interface RunningServer {
@@ -62,7 +63,9 @@ function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void
     ? ([431, 'Request Header Fields Too Large', 'RESOURCE_EXHAUSTED'] as const)
     : ([400, 'Bad Request', 'INVALID_ARGUMENT'] as const);
   const requestId = randomUUID();
-  const body = JSON.stringify(errorBody(code, tooLarge ? 'The request headers are too large.' : 'The request is not well-formed HTTP.', {}, requestId));
+  // Its headers were never read, so it continues no trace: like its request id, its trace id is new.
+  const traceId = tracingStatus().enabled ? randomBytes(16).toString('hex') : undefined;
+  const body = JSON.stringify(errorBody(code, tooLarge ? 'The request headers are too large.' : 'The request is not well-formed HTTP.', {}, requestId, traceId));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,

@@ -12,6 +12,7 @@ export interface SubgraphCall {
 
 interface ObservedContext {
   requestId: string;
+  traceId?: string;
   caller: CallerIdentity;
   subgraphCalls?: SubgraphCall[];
 }
@@ -19,7 +20,8 @@ interface ObservedContext {
 /**
  * One structured log line and one metrics sample per GraphQL request: the
  * operation, how long it took, its outcome (OK or the code of its first error),
- * the request id and the user; at the gateway also each subgraph call's timing.
+ * the request id, the trace id and the user; at the gateway also each subgraph
+ * call's timing.
  * Nothing from the request body or headers is logged.
  */
 export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metrics: ServiceMetrics): ApolloServerPlugin<Ctx> {
@@ -41,6 +43,7 @@ export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metri
               outcome,
               errors: errors?.length ?? 0,
               requestId: contextValue.requestId,
+              ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}),
               userId: contextValue.caller.userId,
               ...(contextValue.subgraphCalls ? { subgraphs: contextValue.subgraphCalls } : {}),
             },

@@ -16,10 +16,14 @@ import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
 import { buildVersion } from './buildInfo';
 import { mountHealth, requireAllUp, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
+import { activateRequestTrace, requestTraceId, traceHttpRequests, traceRootFields, tracingPlugin } from './tracing';
+import { flushTracing, startTracing } from '../tracing/provider';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {
   requestId: string;
+  /** The request's trace id (the gateway's trace, continued); undefined only when tracing is disabled. */
+  traceId?: string;
   /** Who the gateway says the caller is (verified signature). */
   caller: CallerIdentity;
   /** Aborted when the caller's deadline passes or it hangs up: work for this request should stop. */
@@ -63,6 +67,9 @@ export interface SubgraphApp {
 export async function createSubgraphApp<Ctx extends RequestInfo>(
   options: SubgraphAppOptions<Ctx>,
 ): Promise<SubgraphApp> {
+  // Once per process; the first service started names the process's resource.
+  startTracing({ serviceName: options.name });
+  traceRootFields(options.schema, options.name);
   const apollo = new ApolloServer<Ctx>({
     schema: options.schema,
     introspection: options.introspection,
@@ -79,9 +86,16 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       textInputPlugin() as ApolloServerPlugin<Ctx>,
       errorReportingPlugin<Ctx>(options.log),
       requestLogPlugin<Ctx>(options.log, options.metrics),
+      tracingPlugin<Ctx>(),
       {
         async serverWillStart() {
-          return { serverWillStop: async () => options.onStop?.() };
+          return {
+            serverWillStop: async () => {
+              await options.onStop?.();
+              // Spans still buffered for the exporter go out before the service is gone.
+              await flushTracing();
+            },
+          };
         },
       },
     ],
@@ -96,15 +110,19 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   options.metrics.setBuildInfo(build.version, build.schemaHash);
   mountHealth(app, options.name, requireAllUp(options.ready), undefined, () => build);
   options.metrics.mount(app);
+  // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
+  app.use(traceHttpRequests(options.name));
   options.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
+    activateRequestTrace,
     requireGatewaySignature(options.signatures, options.log),
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         options.context({
           requestId: res.locals.requestId as string,
+          traceId: requestTraceId(res),
           caller: res.locals.caller as CallerIdentity,
           signal: abandonmentSignal(res, res.locals.deadline as number | null),
           idempotency: res.locals.idempotencyKey ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds } : null,

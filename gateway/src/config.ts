@@ -1,24 +1,29 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, JWKS_PATH, TOKEN_STATUS_PATH } from '../../common/auth/tokens';
-import { flag, httpUrl, logLevel, nodeEnv, optionalFlag, port, readEnv, redisUrl } from '../../common/config/env';
 import {
+  DEFAULT_TOKEN_AUDIENCE,
+  DEFAULT_TOKEN_ISSUER,
+  flag,
+  httpUrl,
+  JWKS_PATH,
+  logLevel,
+  nodeEnv,
+  optionalFlag,
+  port,
+  readEnv,
+  redisUrl,
   routingUrlOf,
-  SUBGRAPH_NAMES,
+  type SigningConfig,
+  signingConfigFromEnv,
+  subgraphNames,
   subgraphTimeoutVariable,
   subgraphUrlVariable,
-  type SubgraphName,
-} from '../../common/config/routing';
-import { signingConfigFromEnv, type SigningConfig } from '../../common/config/signing';
+  TOKEN_STATUS_PATH,
+} from '@car-check/common';
 import type { QueryLimits } from './limits/checkLimits';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
 const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
-
-/** Each subgraph's name as in supergraph.yaml, and the variable that overrides its URL. */
-export const SUBGRAPH_URL_VARIABLES = Object.fromEntries(
-  SUBGRAPH_NAMES.map((name) => [name, subgraphUrlVariable(name)]),
-) as Record<SubgraphName, string>;
 
 const timeout = () => z.coerce.number().int().min(1).max(600_000);
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -117,9 +122,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const production = raw.NODE_ENV === 'production';
   // The user service's keys and token status live beside its GraphQL endpoint unless configured.
   // Per-subgraph overrides, named after each subgraph of supergraph.yaml.
+  const names = subgraphNames();
   const overrides = readEnv(
     Object.fromEntries(
-      SUBGRAPH_NAMES.flatMap((name) => [
+      names.flatMap((name) => [
         [subgraphUrlVariable(name), httpUrl().optional()],
         [subgraphTimeoutVariable(name), timeout().optional()],
       ]),
@@ -127,7 +133,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     env,
   ) as Record<string, unknown>;
   const perSubgraph = <T>(variable: (name: string) => string) =>
-    Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, overrides[variable(name)] as T | undefined]));
+    Object.fromEntries(names.map((name) => [name, overrides[variable(name)] as T | undefined]));
   const subgraphUrls = perSubgraph<string>(subgraphUrlVariable);
   const userService = new URL(subgraphUrls.user ?? routingUrlOf('user'));
   return {

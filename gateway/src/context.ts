@@ -1,9 +1,13 @@
-import type { CallerIdentity } from '../../common/auth/identity';
-import type { SubgraphCall } from '../../common/server/requestLogPlugin';
+import type { Context } from '@opentelemetry/api';
+import type { CallerIdentity, SubgraphCall } from '@car-check/common';
 
 /** What the gateway knows about the request it serves. */
 export interface GatewayContext {
   requestId: string;
+  /** The request's trace id (the client's `traceparent`, or a new trace); undefined only when tracing is disabled. */
+  traceId?: string;
+  /** The request's server span, parent of its subgraph fetches when no span is active (nothing records). */
+  traceContext?: Context;
   /** Who the caller is, established from their bearer token (or anonymous). */
   caller: CallerIdentity;
   /** Aborted when the client goes away or the request's deadline passes: in-flight subgraph calls stop with it. */

@@ -1,12 +1,23 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { type Context, type Span, type SpanContext, SpanKind, trace } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL } from '@opentelemetry/semantic-conventions';
 import { Kind } from 'graphql';
 import { Pool } from 'undici';
-import type { ServiceMetrics } from '../../common/metrics/metrics';
-import { ANONYMOUS, callerKey, signIdentity } from '../../common/auth/identity';
-import type { StatusCode } from '../../common/errors';
-import type { Logger } from '../../common/logging/logger';
-import { REQUEST_ID_HEADER } from '../../common/server/requestId';
+import {
+  ANONYMOUS,
+  callerKey,
+  type Logger,
+  parentForCall,
+  REQUEST_ID_HEADER,
+  type ServiceMetrics,
+  setSpanOutcome,
+  signIdentity,
+  type StatusCode,
+  TRACE_ATTRIBUTES,
+  traceHeaders,
+  tracerFor,
+} from '@car-check/common';
 import type { GatewayContext } from './context';
 import { fieldErrorsForFailedFetch } from './fieldErrors';
 
@@ -29,6 +40,14 @@ interface GraphQLBody {
   extensions?: Record<string, unknown>;
 }
 
+const tracer = tracerFor('gateway');
+
+/** A fetch's span, and the context that carries it to the subgraph (its `traceparent`). */
+interface FetchTrace {
+  span: Span;
+  context: Context;
+}
+
 /** How one call to a subgraph ended. */
 type Sent =
   | { kind: 'answered'; status: number; text: string }
@@ -46,11 +65,13 @@ type Sent =
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly url: URL;
   /** Query fetches in flight, by caller and body (outbound deduplication). */
   private readonly inflight = new Map<string, SharedCall>();
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const url = new URL(options.url);
+    this.url = url;
     this.pool = new Pool(url.origin, { connections: 256, keepAliveTimeout: 30_000 });
     this.path = `${url.pathname}${url.search}`;
   }
@@ -59,16 +80,48 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const started = performance.now();
     // Health checks and schema loads carry no request context.
     const context = 'requestId' in request.context ? (request.context as GatewayContext) : undefined;
-    const { response, outcome } = await this.send(request, context);
+    const fetchTrace = context ? this.startFetchSpan(request, context) : undefined;
+    let sent: { response: GatewayGraphQLResponse; outcome: string };
+    try {
+      sent = await this.send(request, context, fetchTrace);
+      if (fetchTrace) setSpanOutcome(fetchTrace.span, sent.outcome);
+    } finally {
+      fetchTrace?.span.end();
+    }
+    const { response, outcome } = sent;
     const durationMs = performance.now() - started;
     this.options.metrics?.observeSubgraphFetch(this.options.name, outcome, durationMs / 1000);
     context?.subgraphCalls?.push({ subgraph: this.options.name, durationMs: Math.round(durationMs), outcome });
     return response;
   }
 
+  /**
+   * One CLIENT span per fetch a request makes (a child of Apollo Gateway's
+   * `gateway.fetch`), covering a retry if there is one; its context is the
+   * `traceparent` the subgraph continues. Attributes only when it records.
+   */
+  private startFetchSpan(request: GraphQLDataSourceProcessOptions<GatewayContext>, context: GatewayContext): FetchTrace {
+    const { name } = this.options;
+    // Apollo Gateway's gateway.fetch when spans are recorded (and so active); else the request's own span.
+    const parent = parentForCall(context.traceContext);
+    const span = tracer.startSpan(`subgraph ${name}`, { kind: SpanKind.CLIENT }, parent);
+    if (span.isRecording()) {
+      span.setAttribute(TRACE_ATTRIBUTES.service, 'gateway');
+      span.setAttribute(TRACE_ATTRIBUTES.subgraph, name);
+      span.setAttribute(ATTR_HTTP_REQUEST_METHOD, 'POST');
+      span.setAttribute(ATTR_SERVER_ADDRESS, this.url.hostname);
+      span.setAttribute(ATTR_SERVER_PORT, Number(this.url.port || (this.url.protocol === 'https:' ? 443 : 80)));
+      span.setAttribute(ATTR_URL_FULL, this.url.href);
+      span.setAttribute(TRACE_ATTRIBUTES.operationType, isMutation(request) ? 'mutation' : 'query');
+      if (request.request.operationName) span.setAttribute(TRACE_ATTRIBUTES.operationName, request.request.operationName);
+    }
+    return { span, context: trace.setSpan(parent, span) };
+  }
+
   private async send(
     request: GraphQLDataSourceProcessOptions<GatewayContext>,
     context: GatewayContext | undefined,
+    fetchTrace: FetchTrace | undefined,
   ): Promise<{ response: GatewayGraphQLResponse; outcome: string }> {
     const { name, timeoutMs, log } = this.options;
     const body = JSON.stringify({
@@ -80,14 +133,17 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // This call's deadline: the subgraph's own, or the request's if that comes first.
     const deadlineAt = Math.min(Date.now() + timeoutMs, context?.deadline ?? Number.POSITIVE_INFINITY);
 
-    const once = () => (mutation ? this.post(body, context, deadlineAt, true, context?.signal) : this.shared(body, context, deadlineAt));
+    const once = () =>
+      mutation ? this.post(body, context, deadlineAt, true, context?.signal, fetchTrace) : this.shared(body, context, deadlineAt, fetchTrace);
     let sent = await once();
     // A dropped connection (a subgraph restarting, a stale keep-alive socket) is
     // retried once, but only for queries: a mutation may have been applied.
     if (sent.kind === 'unreachable' && !mutation && Date.now() < deadlineAt) {
-      log.info({ subgraph: name, requestId: context?.requestId }, 'retrying a query after a connection failure');
+      log.info({ subgraph: name, requestId: context?.requestId, traceId: context?.traceId }, 'retrying a query after a connection failure');
+      fetchTrace?.span.addEvent('retry after a connection failure');
       sent = await once();
     }
+    if (sent.kind === 'answered' && fetchTrace?.span.isRecording()) fetchTrace.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, sent.status);
 
     switch (sent.kind) {
       case 'answered': {
@@ -96,16 +152,16 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           const outcome = answer.errors?.length ? String(answer.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
           return { response: { data: answer.data ?? undefined, errors: answer.errors, extensions: answer.extensions }, outcome };
         }
-        log.warn({ subgraph: name, requestId: context?.requestId, status: sent.status }, 'subgraph answered without GraphQL');
+        log.warn({ subgraph: name, requestId: context?.requestId, traceId: context?.traceId, status: sent.status }, 'subgraph answered without GraphQL');
         return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
       }
       case 'cancelled':
         return this.failed(request, 'CANCELLED', 'The client cancelled the request.');
       case 'timed-out':
-        log.warn({ subgraph: name, requestId: context?.requestId, timeoutMs }, 'subgraph deadline exceeded');
+        log.warn({ subgraph: name, requestId: context?.requestId, traceId: context?.traceId, timeoutMs }, 'subgraph deadline exceeded');
         return this.failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
       case 'unreachable':
-        log.warn({ subgraph: name, requestId: context?.requestId }, 'subgraph unreachable');
+        log.warn({ subgraph: name, requestId: context?.requestId, traceId: context?.traceId }, 'subgraph unreachable');
         return this.failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
     }
   }
@@ -116,16 +172,24 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
    * one's answer instead of asking the subgraph again. The shared call is not
    * cancelled by any one caller; each caller stops waiting when its own
    * request is abandoned or its deadline passes.
+   *
+   * Tracing: the one fetch sent carries the first caller's `traceparent`, so
+   * the subgraph's spans belong to the first caller's trace only. A caller that
+   * waited for it has its own fetch span, marked `car_check.deduplicated` and
+   * linked to the first caller's; that is the price of sending one fetch.
    */
-  private shared(body: string, context: GatewayContext | undefined, deadlineAt: number): Promise<Sent> {
-    if (!this.options.deduplicate || !context) return this.post(body, context, deadlineAt, false, context?.signal);
+  private shared(body: string, context: GatewayContext | undefined, deadlineAt: number, fetchTrace: FetchTrace | undefined): Promise<Sent> {
+    if (!this.options.deduplicate || !context) return this.post(body, context, deadlineAt, false, context?.signal, fetchTrace);
     const key = `${callerKey(context.caller)}\n${body}`;
     let call = this.inflight.get(key);
     if (!call) {
       const abort = new AbortController();
-      const sent = this.post(body, context, deadlineAt, false, abort.signal).finally(() => this.inflight.delete(key));
-      call = { sent, waiting: 0, abort };
+      const sent = this.post(body, context, deadlineAt, false, abort.signal, fetchTrace).finally(() => this.inflight.delete(key));
+      call = { sent, waiting: 0, abort, leader: fetchTrace?.span.spanContext() };
       this.inflight.set(key, call);
+    } else if (fetchTrace?.span.isRecording()) {
+      fetchTrace.span.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
+      if (call.leader) fetchTrace.span.addLink({ context: call.leader });
     }
     return untilAbandoned(call, context);
   }
@@ -140,6 +204,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     deadlineAt: number,
     mutation: boolean,
     cancelWith: AbortSignal | undefined,
+    fetchTrace: FetchTrace | undefined,
   ): Promise<Sent> {
     const { name, signingSecret } = this.options;
     const abort = new AbortController();
@@ -153,6 +218,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     try {
       // Headers are built from scratch: nothing the client sent is forwarded, and the
       // identity is the one the gateway verified, signed for this body and this subgraph.
+      // The trace travels unsigned (traceparent): it names a trace, it grants nothing.
       const response = await this.pool.request({
         path: this.path,
         method: 'POST',
@@ -160,6 +226,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
+          ...(fetchTrace ? traceHeaders(fetchTrace.context) : {}),
           ...signIdentity(context?.caller ?? ANONYMOUS, body, signingSecret, {
             audience: name,
             requestId: context?.requestId,
@@ -202,6 +269,8 @@ interface SharedCall {
   sent: Promise<Sent>;
   waiting: number;
   abort: AbortController;
+  /** The span of the fetch actually sent (the first caller's), for the others' links. */
+  leader: SpanContext | undefined;
 }
 
 /** A shared call's outcome, or this caller's own end: its client hung up, or its deadline passed. */

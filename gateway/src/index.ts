@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
-import { createLogger } from '../../common/logging/logger';
+import { createLogger, listen, onShutdownSignal, runMain, shutdownTracing } from '@car-check/common';
 import { runPrimary } from './cluster';
-import { listen, onShutdownSignal, runMain } from '../../common/server/http';
 import { loadGatewayConfig } from './config';
 import { buildGateway } from './server';
 
@@ -17,6 +16,8 @@ runMain('gateway', async () => {
     log.info('shutting down: no new connections, finishing requests in flight');
     await running.close(config.shutdownGraceMs);
     await apollo.stop();
+    // The last spans (those of the requests just finished) go out before the process exits.
+    await shutdownTracing();
     log.info('gateway stopped');
   });
 });

@@ -1,5 +1,4 @@
-import { routingUrlOf } from '../../common/config/routing';
-import type { DependencyState, ReadinessReport } from '../../common/server/health';
+import { type DependencyState, type ReadinessReport, routingUrlOf } from '@car-check/common';
 import type { GatewayConfig } from './config';
 import type { LoadedSupergraph } from './supergraph/source';
 

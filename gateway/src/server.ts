@@ -6,18 +6,26 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import { parse } from 'graphql';
-import { readRequirements, type Requirements } from '../../common/auth/requirements';
-import { resolveSigningSecret } from '../../common/config/signing';
-import type { Logger } from '../../common/logging/logger';
-import { ServiceMetrics } from '../../common/metrics/metrics';
-import { closeRedis, connectRedis } from '../../common/state/redis';
-import { errorReportingPlugin } from '../../common/server/errorReportingPlugin';
-import { requestLogPlugin } from '../../common/server/requestLogPlugin';
-import { formatError } from '../../common/server/formatError';
-import { notFoundHandler } from '../../common/server/graphqlHttp';
-import { buildVersion } from '../../common/server/buildInfo';
-import { mountHealth } from '../../common/server/health';
-import { assignRequestId, REQUEST_ID_HEADER } from '../../common/server/requestId';
+import {
+  assignRequestId,
+  buildVersion,
+  closeRedis,
+  connectRedis,
+  errorReportingPlugin,
+  formatError,
+  type Logger,
+  mountHealth,
+  notFoundHandler,
+  readRequirements,
+  REQUEST_ID_HEADER,
+  requestLogPlugin,
+  type Requirements,
+  resolveSigningSecret,
+  ServiceMetrics,
+  startTracing,
+  traceHttpRequests,
+  tracingPlugin,
+} from '@car-check/common';
 import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';
@@ -72,11 +80,16 @@ export interface Gateway {
  * Does not listen.
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
+  // Once per process (OTEL_* variables); Apollo Gateway's spans (gateway.request, plan, execute, fetch) go through it too.
+  startTracing({ serviceName: 'gateway' });
   const signingSecret = await resolveSigningSecret(config.signing.source);
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   const metrics = new ServiceMetrics('gateway');
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
+  // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
+  // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphSource(
       {
@@ -156,6 +169,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       },
       errorReportingPlugin<GatewayContext>(log),
       requestLogPlugin<GatewayContext>(log, metrics),
+      tracingPlugin<GatewayContext>(),
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -192,6 +206,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     () => ({ version, schemaHash: loaded.hash }),
   );
   metrics.mount(app);
+  // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
+  app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));
   app.all(
     '/graphql',

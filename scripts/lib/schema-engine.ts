@@ -10,7 +10,7 @@
  *
  * Each subgraph keeps its own schema and history in `prisma/<subgraph>/`.
  */
-import { SUBGRAPH_NAMES } from '../../common/config/routing';
+import { subgraphNames, subgraphRegistration } from '@car-check/common';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -30,14 +30,14 @@ import type {
 } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type * as PGliteAdapterModule from 'pglite-prisma-adapter';
 
-/** The subgraphs that own a Prisma schema and a migration history. */
-export const SUBGRAPHS = SUBGRAPH_NAMES;
+/** The subgraphs that own a Prisma schema and a migration history: every one supergraph.yaml lists. */
+export const SUBGRAPHS: readonly string[] = subgraphNames();
 /** One of {@link SUBGRAPHS}. */
-export type Subgraph = (typeof SUBGRAPHS)[number];
+export type Subgraph = string;
 
 /** Whether `value` names one of {@link SUBGRAPHS}. */
 export function isSubgraph(value: string): value is Subgraph {
-  return (SUBGRAPHS as readonly string[]).includes(value);
+  return SUBGRAPHS.includes(value);
 }
 
 /** Where a subgraph's schema and migrations live. */
@@ -76,16 +76,14 @@ export interface SchemaEngineHandle {
   close(): Promise<void>;
 }
 
-/** Repository root: this file is `<root>/scripts/lib/schema-engine.ts`. */
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Prisma's own defaults: no table or enum is managed outside the schema. */
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
 
-/** Absolute paths of a subgraph's schema and migrations folder, derived from the repo root. */
+/** Absolute paths of a subgraph's schema and migrations folder, as its package declares them. */
 export function subgraphPaths(subgraph: Subgraph): SubgraphPaths {
-  const base = path.join(REPO_ROOT, 'prisma', subgraph);
-  return { schemaPath: path.join(base, 'schema.prisma'), migrationsDir: path.join(base, 'migrations') };
+  const { prismaSchema, migrationsDir } = subgraphRegistration(subgraph);
+  return { schemaPath: prismaSchema, migrationsDir };
 }
 
 /**

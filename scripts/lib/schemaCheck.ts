@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import {
@@ -10,12 +10,17 @@ import {
   isObjectType,
   Kind,
   parse,
+  Source,
   validate,
+  visit,
+  type ASTNode,
   type BreakingChange,
+  type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { readRequirements, type Requirement } from '../../common/auth/requirements';
+import { readRequirements, type Requirement } from '@car-check/common';
 import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
 
 export interface SchemaChange {
@@ -25,6 +30,8 @@ export interface SchemaChange {
 
 export interface BrokenOperation {
   name: string;
+  /** The .graphql file it is in, relative to the repo. */
+  file: string;
   errors: string[];
 }
 
@@ -47,11 +54,23 @@ export interface CheckOptions {
   configPath?: string;
   /** The supergraph clients use today (the committed one). */
   currentSupergraphPath?: string;
-  /** A .graphql file of the operations clients send; skipped when absent. */
-  operationsFile?: string;
+  /** .graphql files of the operations clients send (default: clientOperationFiles()). */
+  operationFiles?: string[];
 }
 
 export const DEFAULT_OPERATIONS_FILE = path.join(REPO_ROOT, 'operations', 'client-operations.graphql');
+/** Where the example web app keeps its operations (one .graphql file per screen). */
+const WEB_OPERATIONS_DIR = path.join(REPO_ROOT, 'web', 'src');
+
+/** The operations clients send: the persisted-operations list and every .graphql file of the web app. */
+export async function clientOperationFiles(): Promise<string[]> {
+  const web = await readdir(WEB_OPERATIONS_DIR, { recursive: true }).catch(() => [] as string[]);
+  const webFiles = web
+    .filter((file) => file.endsWith('.graphql') && !file.split(path.sep).includes('__generated__'))
+    .sort()
+    .map((file) => path.join(WEB_OPERATIONS_DIR, file));
+  return [DEFAULT_OPERATIONS_FILE, ...webFiles];
+}
 
 /** The client-facing schema of a supergraph: what frontends can query. */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
@@ -99,22 +118,55 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
     ...requirementChanges(currentSdl, outcome.supergraphSdl),
   ];
 
-  const operationsFile = options.operationsFile ?? DEFAULT_OPERATIONS_FILE;
-  const operations = await readFile(operationsFile, 'utf8').catch(() => null);
-  if (operations !== null) {
-    const document = parse(operations);
+  const documents = await readOperationFiles(options.operationFiles ?? (await clientOperationFiles()));
+  // Fragments may live in another file than the operations that spread them (the web app's do).
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const { document } of documents) {
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+  }
+  for (const { file, document } of documents) {
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       report.operationsChecked += 1;
-      const errors = validate(proposed, { kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsOf(document)] });
-      if (errors.length) report.brokenOperations.push({ name: operationName(definition), errors: errors.map((e) => e.message) });
+      const errors = validate(proposed, { kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsUsedBy(definition, fragments)] });
+      if (errors.length) {
+        report.brokenOperations.push({ name: operationName(definition), file, errors: errors.map((e) => e.message) });
+      }
     }
   }
   return report;
 }
 
-function fragmentsOf(document: ReturnType<typeof parse>) {
-  return document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+async function readOperationFiles(files: string[]): Promise<{ file: string; document: DocumentNode }[]> {
+  const read = await Promise.all(
+    files.map(async (absolute) => {
+      const text = await readFile(absolute, 'utf8').catch(() => null);
+      const file = path.relative(REPO_ROOT, path.resolve(absolute));
+      // Named after its file, so a syntax error points at file:line:column.
+      return text === null ? [] : [{ file, document: parse(new Source(text, file)) }];
+    }),
+  );
+  return read.flat();
+}
+
+/** The fragments an operation spreads, directly or through other fragments (validation refuses unused ones). */
+function fragmentsUsedBy(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+  const used = new Map<string, FragmentDefinitionNode>();
+  const pending: ASTNode[] = [operation];
+  while (pending.length) {
+    visit(pending.pop()!, {
+      FragmentSpread(node) {
+        const fragment = fragments.get(node.name.value);
+        if (fragment && !used.has(node.name.value)) {
+          used.set(node.name.value, fragment);
+          pending.push(fragment);
+        }
+      },
+    });
+  }
+  return [...used.values()];
 }
 
 function operationName(definition: OperationDefinitionNode): string {

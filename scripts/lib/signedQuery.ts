@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
-import { scopesForGroups, SCOPES } from '../../common/auth/scopes';
-import { ConfigError, nodeEnv, readEnv } from '../../common/config/env';
-import { routingUrlOf, SUBGRAPH_NAMES, subgraphUrlVariable } from '../../common/config/routing';
-import { resolveSigningSecret, signingConfigFromEnv } from '../../common/config/signing';
-import { seedUsers } from '../../common/seed/fleet';
+import {
+  ANONYMOUS,
+  type CallerIdentity,
+  ConfigError,
+  nodeEnv,
+  readEnv,
+  resolveSigningSecret,
+  routingUrlOf,
+  SCOPES,
+  scopesForGroups,
+  signIdentity,
+  signingConfigFromEnv,
+  subgraphNames,
+  subgraphUrlVariable,
+} from '@car-check/common';
+import { seedUsers } from '@car-check/common/demo';
 
 export interface SignedQuery {
   subgraph: string;
@@ -27,8 +37,8 @@ export interface SignedQuery {
 export async function sendSignedQuery(request: SignedQuery, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const { NODE_ENV } = readEnv({ NODE_ENV: nodeEnv() }, env);
   if (NODE_ENV === 'production') throw new ConfigError('query:subgraph is a development tool: it is refused with NODE_ENV=production.');
-  if (!(SUBGRAPH_NAMES as readonly string[]).includes(request.subgraph)) {
-    throw new ConfigError(`Unknown subgraph "${request.subgraph}"; expected one of ${SUBGRAPH_NAMES.join(', ')}.`);
+  if (!subgraphNames().includes(request.subgraph)) {
+    throw new ConfigError(`Unknown subgraph "${request.subgraph}"; expected one of ${subgraphNames().join(', ')}.`);
   }
   const url = readEnv({ [subgraphUrlVariable(request.subgraph)]: z.url().optional() }, env)[subgraphUrlVariable(request.subgraph)] as string | undefined;
   const secret = await resolveSigningSecret(signingConfigFromEnv(env, false).source);

@@ -101,6 +101,25 @@ export class Supervisor {
     this.launch(service);
   }
 
+  /**
+   * Stops a service and starts it again at once: a deliberate restart (`npm run dev`
+   * after its SDL changed), not a crash, so it neither backs off nor counts towards
+   * giving up, and it revives a service given up on.
+   */
+  async restart(name: string): Promise<void> {
+    const service = this.services.get(name);
+    if (!service || this.stopping) return;
+    if (service.restartTimer !== undefined) {
+      this.clock.clearTimeout(service.restartTimer);
+      service.restartTimer = undefined;
+    }
+    await this.stopOne(service);
+    if (this.stopping) return;
+    service.crashes = [];
+    service.streak = 0;
+    this.launch(service);
+  }
+
   state(name: string): ServiceState | undefined {
     return this.services.get(name)?.state;
   }

@@ -1,17 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { SubgraphConfig } from '../../common/config/service';
-import { openDatabase } from '../../common/db/connect';
-import { applyMigrations } from '../../common/db/migrate';
-import { bootSubgraph } from '../../common/server/bootSubgraph';
-import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import { applyMigrations, bootSubgraph, openDatabase, type SubgraphConfig } from '@car-check/common';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { carSubgraph } from '../../subgraphs/car/src/server';
 import { BACKENDS } from '../support/config';
 import { createTestDatabases } from '../support/databases';
 import { TEST_ENV } from '../support/secrets';
-import { silentLogger, SUBGRAPHS, testSubgraphConfig } from '../support/subgraphs';
+import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
 
 const SEEDED = [
   { name: 'car', table: 'car', expected: seedCars.length },
@@ -32,7 +29,7 @@ describe('demo data', () => {
     const databases = await createTestDatabases(backend);
     try {
       for (const { name, table, expected } of SEEDED) {
-        const { module, spec } = SUBGRAPHS[name];
+        const { module, spec } = subgraphUnderTest(name);
         const database = await openDatabase(databases.target(spec.defaultSchema));
         const prisma = module.createPrisma(database.adapter);
         const rows = async () =>

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
-import { bootSubgraph, type PrismaLike } from '../../common/server/bootSubgraph';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '../../common/auth/tokens';
+import { bootSubgraph, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, type PrismaLike } from '@car-check/common';
 import { bootstrapAdmin, BootstrapRefused } from '../../subgraphs/user/src/bootstrap';
 import { verifyPassword } from '../../subgraphs/user/src/auth/password';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
@@ -10,7 +9,7 @@ import { createTestDatabases } from '../support/databases';
 import { startGraph, type TestGraph } from '../support/graph';
 import { freshClientAddress, sendRaw } from '../support/rawHttp';
 import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
-import { silentLogger, SUBGRAPHS, testSubgraphConfig } from '../support/subgraphs';
+import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
 
 interface Answer {
   data?: { login?: { token: string } | null } | null;
@@ -106,11 +105,11 @@ describe('a fresh production database', () => {
   it('gets no demo accounts, and its first administrator only from the bootstrap step', async () => {
     const databases = await createTestDatabases('pglite');
     const config = {
-      ...testSubgraphConfig('user', databases.target(SUBGRAPHS.user.spec.defaultSchema)),
+      ...testSubgraphConfig('user', databases.target(subgraphUnderTest('user').spec.defaultSchema)),
       production: true,
       seedOnEmpty: true,
     };
-    const booted = await bootSubgraph(SUBGRAPHS.user.module, config, silentLogger('user'));
+    const booted = await bootSubgraph(subgraphUnderTest('user').module, config, silentLogger('user'));
     try {
       const prisma = booted.prisma as PrismaLike as UserPrisma;
       expect(await prisma.user.count()).toBe(0);

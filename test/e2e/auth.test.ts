@@ -1,9 +1,7 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
-import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
-import { SCOPES } from '../../common/auth/scopes';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '../../common/auth/tokens';
-import { seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import { ANONYMOUS, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, SCOPES, signIdentity } from '@car-check/common';
+import { seedCostCenters, seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { DelayProxy } from '../support/delayProxy';
 import { startGraph, type TestGraph } from '../support/graph';
@@ -84,7 +82,9 @@ describe(`authentication and authorization (${backend})`, () => {
       const attempt = (u: string, p: string) =>
         graph.anonymous('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u, p });
       const [unknownUser, wrongPassword] = await Promise.all([attempt('nobody-here', 'whatever-pass'), attempt('lea.dubois', 'wrong-password')]);
-      expect(unknownUser.errors).toEqual(wrongPassword.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: unknownUser.errors![0]!.extensions!.requestId } })));
+      // Each request has its own request id and trace id; nothing else may differ.
+      const { requestId, traceId } = unknownUser.errors![0]!.extensions!;
+      expect(unknownUser.errors).toEqual(wrongPassword.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId, traceId } })));
       expect(unknownUser.errors?.[0]).toMatchObject({ path: ['login'], extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16 } });
     });
 
@@ -129,7 +129,7 @@ describe(`authentication and authorization (${backend})`, () => {
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(response.data).toBeUndefined();
       expect(response.errors).toEqual([
-        { message: expect.any(String), extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16, requestId: response.headers.get('x-request-id') } },
+        { message: expect.any(String), extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16, requestId: response.headers.get('x-request-id'), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
       ]);
       expect(carProxy.requests).toBe(before);
     });

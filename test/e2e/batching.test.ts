@@ -1,9 +1,8 @@
-import { seedCostCenters } from '../../common/seed/fleet';
+import { seedCostCenters } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
+import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
-import type { SubgraphName } from '../support/subgraphs';
 
 const DEEP_QUERY = `query($first: Int) {
   cars(first: $first) {
@@ -32,7 +31,7 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     await graph?.stop();
   });
 
-  async function statementsFor(first: number): Promise<Record<SubgraphName, number>> {
+  async function statementsFor(first: number): Promise<Record<GraphSubgraph, number>> {
     for (const subgraph of Object.values(graph.subgraphs)) subgraph.statements.reset();
     const data = dataOf(
       await graph.query<{ cars: { edges: { node: { costCenter: { manager: unknown } } }[] } }>(DEEP_QUERY, { first }),
@@ -40,7 +39,7 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     expect(data.cars.edges).toHaveLength(first);
     expect(data.cars.edges.every((edge) => edge.node.costCenter.manager)).toBe(true);
     // The gateway's token-status checks (cached, so they come and go) are not part of the query.
-    const ofQuery = (name: SubgraphName) =>
+    const ofQuery = (name: GraphSubgraph) =>
       graph.subgraphs[name].statements.statements.filter((sql) => !sql.includes('auth_token')).length;
     return { car: ofQuery('car'), 'cost-center': ofQuery('cost-center'), user: ofQuery('user') };
   }

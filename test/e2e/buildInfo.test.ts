@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { schemaHashOf } from '../../common/server/buildInfo';
+import { schemaHashOf } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 

@@ -1,5 +1,5 @@
-import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
-import { encodeCursor, MAX_CURSOR_LENGTH } from '../../common/graphql/pagination';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { encodeCursor, MAX_CURSOR_LENGTH } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';

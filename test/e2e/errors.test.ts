@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
@@ -188,7 +188,7 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
       expect(error).toEqual({
         message: 'Internal error. Quote the request id when reporting it.',
         path: ['car'],
-        extensions: { code: 'INTERNAL', grpcStatus: 13, serviceName: 'car', requestId: 'trace-me-123' },
+        extensions: { code: 'INTERNAL', grpcStatus: 13, serviceName: 'car', requestId: 'trace-me-123', traceId: expect.stringMatching(/^[0-9a-f]{32}$/) },
       });
       expect(JSON.stringify(response.errors)).not.toMatch(/car_moved_away|relation|SELECT|prisma|\.ts|at /i);
     } finally {

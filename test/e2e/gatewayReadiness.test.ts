@@ -1,10 +1,10 @@
-import { listen, type RunningServer } from '../../common/server/http';
-import { loadGatewayConfig, SUBGRAPH_URL_VARIABLES } from '../../gateway/src/config';
+import { listen, subgraphUrlVariable, type RunningServer } from '@car-check/common';
+import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { TEST_ENV } from '../support/secrets';
-import { silentLogger, SUBGRAPHS, type SubgraphName } from '../support/subgraphs';
+import { silentLogger, subgraphUnderTest, type SubgraphName } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
@@ -30,8 +30,8 @@ describe(`gateway /ready (${backend})`, () => {
   beforeAll(async () => {
     graph = await startGraph(backend, { seed: true });
     const env: NodeJS.ProcessEnv = { ...TEST_ENV, READY_REQUIRES_SUBGRAPHS: 'true' };
-    for (const name of Object.keys(SUBGRAPHS) as SubgraphName[]) {
-      env[SUBGRAPH_URL_VARIABLES[name]] = graph.subgraphs[name].graphqlUrl;
+    for (const [name, subgraph] of Object.entries(graph.subgraphs)) {
+      env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
     }
     const gateway = await buildGateway(loadGatewayConfig(env), silentLogger('gateway'));
     const server = await listen(gateway.app, '127.0.0.1', 0);

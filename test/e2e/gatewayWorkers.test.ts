@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { subgraphUrlVariable } from '@car-check/common';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { SUBGRAPH_URL_VARIABLES } from '../../gateway/src/config';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { freshClientAddress, sendRaw } from '../support/rawHttp';
 import { TEST_ENV } from '../support/secrets';
-import type { SubgraphName } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,7 +23,7 @@ describe(`a gateway with two workers (${backend})`, () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, GATEWAY_PORT: String(port), WORKERS: '2', RATE_LIMIT_PER_MINUTE: '10', LOG_LEVEL: 'info' };
-    for (const [name, subgraph] of Object.entries(graph.subgraphs)) env[SUBGRAPH_URL_VARIABLES[name as SubgraphName]] = subgraph.graphqlUrl;
+    for (const [name, subgraph] of Object.entries(graph.subgraphs)) env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
     env.JWKS_URL = new URL('/.well-known/jwks.json', graph.subgraphs.user.graphqlUrl).toString();
     env.TOKEN_STATUS_URL = new URL('/internal/token-status', graph.subgraphs.user.graphqlUrl).toString();
     gateway = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/index.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,4 +1,4 @@
-import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
@@ -197,7 +197,7 @@ describe.each(BACKENDS)('the federated graph through the gateway (%s)', (backend
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({
       errors: [
-        { message: expect.any(String), extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: notJson.headers.get('x-request-id') } },
+        { message: expect.any(String), extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: notJson.headers.get('x-request-id'), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
       ],
     });
   });

@@ -68,6 +68,7 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
       grpcStatus: 8,
       limit: 1024 * 1024,
       requestId: response.headers.get('x-request-id'),
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
   });
 

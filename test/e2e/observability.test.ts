@@ -1,4 +1,4 @@
-import { seedUsers } from '../../common/seed/fleet';
+import { seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, signIdentity } from '../../common/auth/identity';
+import { ANONYMOUS, signIdentity } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { postGraphQL } from '../support/graphql';

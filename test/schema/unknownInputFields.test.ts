@@ -1,4 +1,4 @@
-import { seedCars, seedCostCenters, seedUsers } from '../../common/seed/fleet';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
 import { BACKENDS } from '../support/config';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+// Relative, not the package name: jest's globalSetup (test/support/preflight.ts) loads this without moduleNameMapper.
 import { postgresUrl, readEnv } from '../../common/config/env';
 
 /**

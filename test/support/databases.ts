@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { DatabaseTarget } from '../../common/db/connect';
-import { quoteIdent } from '../../common/db/sql';
+import { type DatabaseTarget, quoteIdent } from '@car-check/common';
 import { testConfig, type Backend } from './config';
 
 export interface TestDatabases {

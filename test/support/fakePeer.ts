@@ -1,5 +1,5 @@
 import express from 'express';
-import { listen, type RunningServer } from '../../common/server/http';
+import { listen, type RunningServer } from '@car-check/common';
 
 type Representation = { __typename: string; id: string };
 

@@ -1,12 +1,11 @@
-import type { Logger } from '../../common/logging/logger';
-import { listen } from '../../common/server/http';
-import { loadGatewayConfig, SUBGRAPH_URL_VARIABLES } from '../../gateway/src/config';
+import { listen, subgraphNames, subgraphUrlVariable, type Logger } from '@car-check/common';
+import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import type { Backend } from './config';
 import { createTestDatabases, type TestDatabases } from './databases';
 import { postGraphQL, type GraphQLResponse } from './graphql';
 import { TEST_ENV, TEST_SEED_PASSWORD } from './secrets';
-import { silentLogger, startSubgraph, SUBGRAPHS, type SubgraphName, type TestSubgraph } from './subgraphs';
+import { silentLogger, startSubgraph, subgraphUnderTest, type SubgraphName, type TestSubgraph } from './subgraphs';
 
 type Query = <Data = Record<string, unknown>>(
   query: string,
@@ -14,9 +13,16 @@ type Query = <Data = Record<string, unknown>>(
   headers?: Record<string, string>,
 ) => Promise<GraphQLResponse<Data>>;
 
+/**
+ * The subgraphs the end-to-end tests query by name. The graph that starts is
+ * every subgraph supergraph.yaml lists (startGraph checks these are among them).
+ */
+export type GraphSubgraph = 'car' | 'cost-center' | 'user';
+
 export interface TestGraph {
   gatewayUrl: string;
-  subgraphs: Record<SubgraphName, TestSubgraph>;
+  /** Every subgraph supergraph.yaml lists, by name (typed with the ones these tests query). */
+  subgraphs: Record<GraphSubgraph, TestSubgraph>;
   /** Sends a query through the gateway over HTTP, signed in as the seeded `admin` (seeded graphs only). */
   query: Query;
   /** Sends a query with no credentials. */
@@ -57,11 +63,16 @@ export interface StartGraphOptions {
  */
 export async function startGraph(backend: Backend, options: StartGraphOptions = {}): Promise<TestGraph> {
   const databases = await createTestDatabases(backend);
-  const names = Object.keys(SUBGRAPHS) as SubgraphName[];
+  const names = subgraphNames();
   // Filled in once every subgraph listens; subgraphs look their peers up on first use.
   const peers: Record<string, string> = {};
-  const subgraphs = {} as Record<SubgraphName, TestSubgraph>;
+  const subgraphs: Record<SubgraphName, TestSubgraph> = {};
   const running = new Set<SubgraphName>();
+  const at = (name: SubgraphName): TestSubgraph => {
+    const subgraph = subgraphs[name];
+    if (!subgraph) throw new Error(`No subgraph "${name}" in this graph; supergraph.yaml lists ${names.join(', ')}.`);
+    return subgraph;
+  };
   const start = async (name: SubgraphName, port?: number) => {
     subgraphs[name] = await startSubgraph(name, target(databases, name), {
       // Seeding is idempotent; a restarted in-memory PGlite database needs it again.
@@ -75,19 +86,19 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
   };
   const stopOne = async (name: SubgraphName) => {
     if (!running.delete(name)) return;
-    await subgraphs[name].stop();
+    await at(name).stop();
   };
   try {
     await Promise.all(names.map((name) => start(name)));
-    for (const name of names) peers[name] = subgraphs[name].graphqlUrl;
+    for (const name of names) peers[name] = at(name).graphqlUrl;
     // The gateway learns the user service's address (for keys and token status) before it may go down.
-    const userUrl = subgraphs.user.graphqlUrl;
+    const userUrl = at('user').graphqlUrl;
     await Promise.all((options.downAtStart ?? []).map(stopOne));
 
     const env: NodeJS.ProcessEnv = { ...TEST_ENV, GATEWAY_PORT: '0', ...options.gatewayEnv };
     for (const name of names) {
       const via = options.routeThrough?.[name];
-      env[SUBGRAPH_URL_VARIABLES[name]] = via ? await via(subgraphs[name].graphqlUrl) : subgraphs[name].graphqlUrl;
+      env[subgraphUrlVariable(name)] = via ? await via(at(name).graphqlUrl) : at(name).graphqlUrl;
     }
     env.JWKS_URL ??= new URL('/.well-known/jwks.json', userUrl).toString();
     env.TOKEN_STATUS_URL ??= new URL('/internal/token-status', userUrl).toString();
@@ -113,13 +124,13 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
 
     return {
       gatewayUrl,
-      subgraphs,
+      subgraphs: subgraphs as TestGraph['subgraphs'],
       query: as('admin'),
       anonymous: (query, variables, headers) => postGraphQL(gatewayUrl, { query, variables }, headers),
       as,
       login,
       stopSubgraph: stopOne,
-      restartSubgraph: (name) => start(name, Number(new URL(subgraphs[name].url).port)),
+      restartSubgraph: (name) => start(name, Number(new URL(at(name).url).port)),
       async startInstance(name) {
         const instance = await startSubgraph(name, target(databases, name), {
           peers,
@@ -131,7 +142,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       },
       async startGateway(routes = {}, extraEnv = {}) {
         const other: NodeJS.ProcessEnv = { ...env, ...extraEnv };
-        for (const [name, url] of Object.entries(routes)) other[SUBGRAPH_URL_VARIABLES[name as SubgraphName]] = url;
+        for (const [name, url] of Object.entries(routes)) other[subgraphUrlVariable(name)] = url;
         if (routes.user) {
           other.JWKS_URL = new URL('/.well-known/jwks.json', routes.user).toString();
           other.TOKEN_STATUS_URL = new URL('/internal/token-status', routes.user).toString();
@@ -160,5 +171,5 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
 }
 
 function target(databases: TestDatabases, name: SubgraphName) {
-  return databases.target(SUBGRAPHS[name].spec.defaultSchema);
+  return databases.target(subgraphUnderTest(name).spec.defaultSchema);
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '../../common/auth/tokens';
-import { PROTOCOL_CODES, STATUS } from '../../common/errors/catalog';
-import { seedUsers } from '../../common/seed/fleet';
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, PROTOCOL_CODES, STATUS } from '@car-check/common';
+import { seedUsers } from '@car-check/common/demo';
 import { sendRaw, type RawRequest, type RawResponse } from './rawHttp';
 
 /**

@@ -1,12 +1,11 @@
-import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../common/auth/identity';
-import { SCOPES } from '../../common/auth/scopes';
-import { seedUsers } from '../../common/seed/fleet';
+import { ANONYMOUS, type CallerIdentity, SCOPES, signIdentity } from '@car-check/common';
+import { seedUsers } from '@car-check/common/demo';
 import type { Backend } from './config';
 import { TEST_SIGNING_SECRET } from './secrets';
 import { createTestDatabases } from './databases';
 import { FakePeer } from './fakePeer';
 import { postGraphQL, type GraphQLResponse } from './graphql';
-import { startSubgraph, SUBGRAPHS, type SubgraphName, type TestSubgraph } from './subgraphs';
+import { startSubgraph, subgraphUnderTest, type SubgraphName, type TestSubgraph } from './subgraphs';
 
 /** The seeded admin, as the gateway would describe them to a subgraph. */
 export const ADMIN: CallerIdentity = { ...ANONYMOUS, userId: seedUsers[0]!.id, scopes: [...SCOPES], tokenId: null };
@@ -37,11 +36,11 @@ export async function startSubgraphUnderTest(
   const peers: Record<string, FakePeer> = {};
   const peerUrls: Record<string, string> = {};
   try {
-    for (const peer of SUBGRAPHS[name].spec.peers) {
+    for (const peer of subgraphUnderTest(name).spec.peers) {
       peers[peer] = new FakePeer();
       peerUrls[peer] = await peers[peer].start();
     }
-    const subgraph = await startSubgraph(name, databases.target(SUBGRAPHS[name].spec.defaultSchema), {
+    const subgraph = await startSubgraph(name, databases.target(subgraphUnderTest(name).spec.defaultSchema), {
       ...options,
       peers: peerUrls,
     });

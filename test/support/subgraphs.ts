@@ -1,24 +1,23 @@
-import type { SubgraphConfig } from '../../common/config/service';
-import type { DatabaseTarget } from '../../common/db/connect';
-import { createLogger, type Logger } from '../../common/logging/logger';
-import { bootSubgraph, type BootedSubgraph, type PrismaLike } from '../../common/server/bootSubgraph';
-import type { DefinedSubgraph } from '../../common/server/defineSubgraph';
-import { CAR_SUBGRAPH } from '../../subgraphs/car/src/config';
-import { carSubgraph } from '../../subgraphs/car/src/server';
-import { COST_CENTER_SUBGRAPH } from '../../subgraphs/cost-center/src/config';
-import { costCenterSubgraph } from '../../subgraphs/cost-center/src/server';
-import { USER_SUBGRAPH } from '../../subgraphs/user/src/config';
-import { userSubgraph } from '../../subgraphs/user/src/server';
+import {
+  type BootedSubgraph,
+  bootSubgraph,
+  createLogger,
+  type DatabaseTarget,
+  type DefinedSubgraph,
+  type Logger,
+  type PrismaLike,
+  type SubgraphConfig,
+} from '@car-check/common';
+import { loadSubgraph } from '../../scripts/lib/subgraphs';
 import { TEST_ENV, TEST_SIGNING_SECRET } from './secrets';
 import { StatementCounter } from './statementCounter';
 
-export const SUBGRAPHS = {
-  car: { module: carSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: CAR_SUBGRAPH },
-  'cost-center': { module: costCenterSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: COST_CENTER_SUBGRAPH },
-  user: { module: userSubgraph as unknown as DefinedSubgraph<PrismaLike>, spec: USER_SUBGRAPH },
-} as const;
+/** A subgraph's name in supergraph.yaml; its package is loaded on first use (see scripts/lib/subgraphs.ts). */
+export type SubgraphName = string;
 
-export type SubgraphName = keyof typeof SUBGRAPHS;
+/** One subgraph's package, loaded by name: a subgraph's own tests load nothing of the others. */
+export const subgraphUnderTest = loadSubgraph;
+
 
 export const silentLogger = (service: string): Logger => createLogger({ service, level: 'silent', pretty: false });
 
@@ -43,7 +42,7 @@ export interface StartSubgraphOptions {
 /** The configuration a subgraph gets in tests: a free port, silent logs, no automatic seeding. */
 export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget, options: StartSubgraphOptions = {}): SubgraphConfig {
   return {
-    name: SUBGRAPHS[name].spec.name,
+    name: loadSubgraph(name).spec.name,
     host: '127.0.0.1',
     port: options.port ?? 0,
     production: false,
@@ -51,6 +50,7 @@ export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget,
     prettyLogs: false,
     database,
     seedOnEmpty: false,
+    migrateOnStart: true,
     bodyLimit: '1mb',
     peers: options.peers ?? {},
     peerTimeoutMs: 2_000,
@@ -71,7 +71,7 @@ export async function startSubgraph(
   database: DatabaseTarget,
   options: StartSubgraphOptions = {},
 ): Promise<TestSubgraph> {
-  const { module } = SUBGRAPHS[name];
+  const { module } = loadSubgraph(name);
   const statements = new StatementCounter();
   const counted: DefinedSubgraph<PrismaLike> = {
     ...module,

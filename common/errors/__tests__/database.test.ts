@@ -55,8 +55,11 @@ withPostgres('mapDatabaseError on real PostgreSQL failures', () => {
   });
 
   it('a pool that hands out no connection in time is UNAVAILABLE', async () => {
-    const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 100 });
+    // Opening the one connection may take long on a loaded machine; only the wait for a
+    // second one, while the first is held, is meant to time out.
+    const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 30_000 });
     const held = await pool.connect();
+    (pool.options as { connectionTimeoutMillis: number }).connectionTimeoutMillis = 100;
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     try {
       expect(await mapped(() => prisma.$queryRaw`SELECT 1`)).toBe('UNAVAILABLE');

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ANONYMOUS, verifySignedRequest } from '../../../common/auth/identity';
-import { createLogger } from '../../../common/logging/logger';
+import { ANONYMOUS, createLogger, verifySignedRequest } from '@car-check/common';
 import type { GatewayContext } from '../context';
 import { SubgraphDataSource } from '../dataSource';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';

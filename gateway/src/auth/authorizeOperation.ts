@@ -20,9 +20,14 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { CallerIdentity } from '../../../common/auth/identity';
-import { denial, denialMessage, type Requirements } from '../../../common/auth/requirements';
-import { graphError, type StatusCode } from '../../../common/errors';
+import {
+  type CallerIdentity,
+  denial,
+  denialMessage,
+  graphError,
+  type Requirements,
+  type StatusCode,
+} from '@car-check/common';
 import type { GatewayContext } from '../context';
 
 interface Denied {

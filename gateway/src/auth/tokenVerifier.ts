@@ -1,8 +1,20 @@
+import { type Context, SpanKind, trace } from '@opentelemetry/api';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { ANONYMOUS, signIdentity, type CallerIdentity } from '../../../common/auth/identity';
-import { TOKEN_ALGORITHM, TOKEN_STATUS_AUDIENCE, type TokenStatus } from '../../../common/auth/tokens';
-import type { Logger } from '../../../common/logging/logger';
+import {
+  ANONYMOUS,
+  type CallerIdentity,
+  type Logger,
+  parentForCall,
+  setSpanOutcome,
+  signIdentity,
+  TOKEN_ALGORITHM,
+  TOKEN_STATUS_AUDIENCE,
+  type TokenStatus,
+  TRACE_ATTRIBUTES,
+  traceHeaders,
+  tracerFor,
+} from '@car-check/common';
 
 export interface TokenVerifierOptions {
   jwksUrl: string;
@@ -25,6 +37,8 @@ export class TokenRejected extends Error {
 export class TokenStatusUnavailable extends Error {
   override readonly name = 'TokenStatusUnavailable';
 }
+
+const tracer = tracerFor('gateway');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -64,7 +78,8 @@ export class TokenVerifier {
     return known && known.expiresAt > now && known.statusUntil > now ? known.userId : null;
   }
 
-  async verify(token: string, clientIp: string | null): Promise<CallerIdentity> {
+  /** `requestTrace`: the request's trace, which a status call joins when no span is active (nothing records). */
+  async verify(token: string, clientIp: string | null, requestTrace?: Context): Promise<CallerIdentity> {
     const now = Date.now();
     let known = this.verified.get(token);
     if (!known || known.expiresAt <= now) {
@@ -72,7 +87,7 @@ export class TokenVerifier {
       known = { ...(await this.verifySignature(token)), scopes: [], statusUntil: 0 };
     }
     if (known.statusUntil <= now) {
-      const status = await this.status(known.tokenId, known.userId);
+      const status = await this.status(known.tokenId, known.userId, requestTrace);
       if (!status.active) {
         this.verified.delete(token);
         throw new TokenRejected('token revoked, expired, or its user deactivated');
@@ -106,22 +121,50 @@ export class TokenVerifier {
     }
   }
 
-  private status(tokenId: string, userId: string): Promise<TokenStatus> {
+  private status(tokenId: string, userId: string, requestTrace: Context | undefined): Promise<TokenStatus> {
     let pending = this.pending.get(tokenId);
     if (!pending) {
-      pending = this.fetchStatus(tokenId, userId).finally(() => this.pending.delete(tokenId));
+      pending = this.fetchStatus(tokenId, userId, requestTrace).finally(() => this.pending.delete(tokenId));
       this.pending.set(tokenId, pending);
     }
     return pending;
   }
 
-  private async fetchStatus(tokenId: string, userId: string): Promise<TokenStatus> {
+  /**
+   * Asks the user service, in a CLIENT span of the request that needed it
+   * (concurrent requests with the same token share the first one's call, and
+   * so its trace).
+   */
+  private async fetchStatus(tokenId: string, userId: string, requestTrace: Context | undefined): Promise<TokenStatus> {
+    const parent = parentForCall(requestTrace);
+    const span = tracer.startSpan('token status', { kind: SpanKind.CLIENT }, parent);
+    if (span.isRecording()) {
+      span.setAttribute(TRACE_ATTRIBUTES.service, 'gateway');
+      span.setAttribute(TRACE_ATTRIBUTES.subgraph, TOKEN_STATUS_AUDIENCE);
+    }
+    try {
+      const status = await this.askStatus(tokenId, userId, traceHeaders(trace.setSpan(parent, span)));
+      setSpanOutcome(span, 'OK');
+      return status;
+    } catch (error) {
+      setSpanOutcome(span, error instanceof TokenRejected ? 'UNAUTHENTICATED' : 'UNAVAILABLE');
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async askStatus(tokenId: string, userId: string, tracing: Record<string, string>): Promise<TokenStatus> {
     const body = JSON.stringify({ tokenId, userId });
     let response: Response;
     try {
       response = await fetch(this.options.tokenStatusUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, this.options.signingSecret, { audience: TOKEN_STATUS_AUDIENCE }) },
+        headers: {
+          'content-type': 'application/json',
+          ...tracing,
+          ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, this.options.signingSecret, { audience: TOKEN_STATUS_AUDIENCE }),
+        },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

@@ -1,5 +1,5 @@
-import { ANONYMOUS, type CallerIdentity } from '../../../common/auth/identity';
-import type { Logger } from '../../../common/logging/logger';
+import type { Context } from '@opentelemetry/api';
+import { ANONYMOUS, type CallerIdentity, type Logger } from '@car-check/common';
 import { TokenRejected, TokenStatusUnavailable, type TokenVerifier } from '../auth/tokenVerifier';
 import { Refusal } from './refusal';
 
@@ -22,18 +22,20 @@ export async function authenticate(
   clientIp: string | null,
   verifier: TokenVerifier,
   log: Logger,
+  request: { requestId?: string; traceId?: string; traceContext?: Context } = {},
 ): Promise<CallerIdentity> {
   if (token === undefined) return { ...ANONYMOUS, clientIp };
+  const { requestId, traceId } = request;
   try {
     if (token === null) throw new TokenRejected('not a Bearer token');
-    return await verifier.verify(token, clientIp);
+    return await verifier.verify(token, clientIp, request.traceContext);
   } catch (error) {
     if (error instanceof TokenStatusUnavailable) {
-      log.warn({ reason: error.message }, 'cannot check a token right now');
+      log.warn({ reason: error.message, requestId, traceId }, 'cannot check a token right now');
       throw new Refusal(503, 'UNAVAILABLE', 'Cannot verify credentials right now; retry later.', {}, { headers: { 'retry-after': '1' } });
     }
     if (!(error instanceof TokenRejected)) throw error;
-    log.info({ reason: error.message }, 'refused a bearer token');
+    log.info({ reason: error.message, requestId, traceId }, 'refused a bearer token');
     throw new Refusal(401, 'UNAUTHENTICATED', 'The access token is invalid, expired or revoked.', {}, {
       headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
     });

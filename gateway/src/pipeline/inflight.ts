@@ -1,5 +1,5 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { callerKey, type CallerIdentity } from '../../../common/auth/identity';
+import { callerKey, type CallerIdentity } from '@car-check/common';
 
 /** An answer several callers can be given: its status, headers and complete body. */
 export interface SharedAnswer {

@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError, SourceLocation } from 'graphql';
-import { STATUS, type StatusCode } from '../../../common/errors';
+import { STATUS, type StatusCode } from '@car-check/common';
 
 export interface RefusalOptions {
   /** Where in the document the problem is (syntax and validation errors). */
@@ -33,13 +33,14 @@ export class Refusal extends Error {
     return this.options.headers ?? {};
   }
 
-  /** The response body, every error stamped with the code and the request id. */
-  body(requestId: string): { errors: GraphQLFormattedError[] } {
+  /** The response body, every error stamped with the code, the request id and the trace id. */
+  body(requestId: string, traceId?: string): { errors: GraphQLFormattedError[] } {
     const extensions = (details: Record<string, unknown>) => ({
       ...details,
       code: this.options.protocolCode ?? this.code,
       grpcStatus: STATUS[this.code].grpcStatus,
       requestId,
+      ...(traceId ? { traceId } : {}),
     });
     const first: GraphQLFormattedError = {
       message: this.message,

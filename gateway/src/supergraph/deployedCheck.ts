@@ -1,6 +1,6 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { Kind, parse } from 'graphql';
-import { ANONYMOUS, signIdentity } from '../../../common/auth/identity';
+import { ANONYMOUS, signIdentity } from '@car-check/common';
 import { supergraphForGateway } from '../auth/securityFeatures';
 
 /** Why a new supergraph cannot be served yet; null when every subgraph can serve it. */

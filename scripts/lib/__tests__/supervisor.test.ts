@@ -243,4 +243,29 @@ describe('Supervisor', () => {
     expect(h.lines).toContain('supervisor: cost-center exited (code 1)');
     expect(h.latest('cost-center').signals).toEqual([]);
   });
+
+  it('restart() stops a service gracefully and starts it at once, without counting a crash; it revives one given up on', async () => {
+    const h = harness();
+    startGraph(h);
+    const first = h.latest('car');
+    await Promise.all([h.supervisor.restart('car'), jest.advanceTimersByTimeAsync(100)]);
+    expect(first.signals).toEqual(['SIGTERM']);
+    expect(h.spawns('car')).toBe(2);
+    expect(h.supervisor.state('car')).toBe('running');
+    // Five deliberate restarts within a minute are not five crashes.
+    for (let restart = 0; restart < 5; restart += 1) {
+      await Promise.all([h.supervisor.restart('car'), jest.advanceTimersByTimeAsync(100)]);
+    }
+    expect(h.supervisor.state('car')).toBe('running');
+    expect(h.spawns('car')).toBe(7);
+
+    for (let crash = 0; crash < 5; crash += 1) {
+      h.latest('user').exit(1, null);
+      await jest.advanceTimersByTimeAsync(5_000);
+    }
+    expect(h.supervisor.state('user')).toBe('given-up');
+    await h.supervisor.restart('user');
+    expect(h.supervisor.state('user')).toBe('running');
+    expect(h.spawns('user')).toBe(6);
+  });
 });

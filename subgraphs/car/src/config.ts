@@ -1,9 +1,8 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '../../../common/config/service';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
 
 export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   name: 'car',
   envPrefix: 'CAR',
-  defaultPort: 4001,
   dataFolder: 'car',
   peers: ['cost-center'],
   defaultSchema: 'car',

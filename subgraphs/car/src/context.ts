@@ -1,5 +1,4 @@
-import type { Peers } from '../../../common/server/defineSubgraph';
-import type { RequestInfo } from '../../../common/server/subgraph';
+import type { Peers, RequestInfo } from '@car-check/common';
 import { createLoaders, type Loaders } from './loaders';
 import { costCenterDirectory, type CostCenterDirectory } from './peers';
 import type { PrismaClient } from './prisma';

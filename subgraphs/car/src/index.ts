@@ -1,5 +1,4 @@
-import { bootSubgraph } from '../../../common/server/bootSubgraph';
-import { onShutdownSignal, runMain } from '../../../common/server/http';
+import { bootSubgraph, onShutdownSignal, runMain } from '@car-check/common';
 import { loadConfig } from './config';
 import { carSubgraph } from './server';
 

@@ -1,6 +1,4 @@
-import { historyLoader } from '../../../common/audit/history';
-import { byIdLoader, childPageLoader } from '../../../common/graphql/loaders';
-import type { PageRequest } from '../../../common/graphql/pagination';
+import { byIdLoader, childPageLoader, historyLoader, type PageRequest } from '@car-check/common';
 import type { Car } from './__generated__/prisma/client';
 import { BY_CREATION } from './order';
 import type { PrismaClient } from './prisma';

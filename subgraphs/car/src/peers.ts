@@ -1,6 +1,4 @@
-import { graphError } from '../../../common/errors';
-import { resolveEntity } from '../../../common/peers/subgraphClient';
-import type { Peers } from '../../../common/server/defineSubgraph';
+import { graphError, type Peers, resolveEntity } from '@car-check/common';
 
 /**
  * What the car subgraph needs to know from the cost-center subgraph, asked

@@ -1,5 +1,5 @@
-import type { Logger } from '../../../common/logging/logger';
-import { seedCars } from '../../../common/seed/fleet';
+import type { Logger } from '@car-check/common';
+import { seedCars } from '@car-check/common/demo';
 import type { PrismaClient } from './prisma';
 
 /** Upserts the demo fleet's cars; running it again changes nothing. */

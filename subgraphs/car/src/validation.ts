@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, orderBy, text } from '../../../common/graphql/validate';
+import { expectedRevision, idSchema, orderBy, text } from '@car-check/common';
 
 const version = text(60).nullable().optional();
 

@@ -1,4 +1,4 @@
-import { seedCars } from '../../../common/seed/fleet';
+import { seedCars } from '@car-check/common/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';

@@ -1,9 +1,8 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '../../../common/config/service';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
 
 export const COST_CENTER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'cost-center',
   envPrefix: 'COST_CENTER',
-  defaultPort: 4002,
   dataFolder: 'cost-center',
   peers: ['car', 'user'],
   defaultSchema: 'cost_center',

@@ -1,5 +1,4 @@
-import { historyLoader } from '../../../common/audit/history';
-import { byIdLoader, byUniqueKeyLoader, groupLoader } from '../../../common/graphql/loaders';
+import { byIdLoader, byUniqueKeyLoader, groupLoader, historyLoader } from '@car-check/common';
 import type { CostCenter } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
 

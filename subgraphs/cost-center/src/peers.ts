@@ -1,6 +1,4 @@
-import { graphError } from '../../../common/errors';
-import { resolveEntity } from '../../../common/peers/subgraphClient';
-import type { Peers } from '../../../common/server/defineSubgraph';
+import { graphError, type Peers, resolveEntity } from '@car-check/common';
 
 function peer(peers: Peers, name: string) {
   const client = peers[name];

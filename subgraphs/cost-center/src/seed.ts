@@ -1,5 +1,5 @@
-import type { Logger } from '../../../common/logging/logger';
-import { seedCostCenters } from '../../../common/seed/fleet';
+import type { Logger } from '@car-check/common';
+import { seedCostCenters } from '@car-check/common/demo';
 import type { PrismaClient } from './prisma';
 
 /** Upserts the demo fleet's cost centers; running it again changes nothing. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ANONYMOUS } from '../../../common/auth/identity';
-import { diffChanges, recordAudit } from '../../../common/audit/record';
+import { ANONYMOUS, diffChanges, recordAudit } from '@car-check/common';
 import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';
 

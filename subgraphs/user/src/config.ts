@@ -1,9 +1,8 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '../../../common/config/service';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
 
 export const USER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'user',
   envPrefix: 'USER',
-  defaultPort: 4003,
   dataFolder: 'user',
   peers: [],
   defaultSchema: 'users',

@@ -1,4 +1,4 @@
-import type { RequestInfo } from '../../../common/server/subgraph';
+import type { RequestInfo } from '@car-check/common';
 import type { LoginThrottle } from './auth/throttle';
 import type { TokenService } from './auth/tokens';
 import { createLoaders, type Loaders } from './loaders';

@@ -1,5 +1,4 @@
-import { historyLoader } from '../../../common/audit/history';
-import { byIdLoader } from '../../../common/graphql/loaders';
+import { byIdLoader, historyLoader } from '@car-check/common';
 import type { User } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
 

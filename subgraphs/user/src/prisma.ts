@@ -1,4 +1,4 @@
-import type { Database } from '../../../common/db/connect';
+import type { Database } from '@car-check/common';
 import { PrismaClient } from './__generated__/prisma/client';
 
 export type { PrismaClient };

@@ -1,5 +1,5 @@
-import type { Logger } from '../../../common/logging/logger';
-import { seedUsers } from '../../../common/seed/fleet';
+import type { Logger } from '@car-check/common';
+import { seedUsers } from '@car-check/common/demo';
 import { seedPasswordFromEnv } from './auth/config';
 import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defineSubgraph } from '../../../common/server/defineSubgraph';
+import { defineSubgraph, subgraphPackageFiles } from '@car-check/common';
 import { authConfigFromEnv } from './auth/config';
 import { loadSigningKeys } from './auth/keys';
 import { authRoutes } from './auth/routes';
@@ -10,10 +10,13 @@ import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
 
+// Where its SDL and migrations are, as package.json declares them (the same from src/ and from dist/).
+const files = subgraphPackageFiles(path.join(__dirname, '..'));
+
 /** The user subgraph: its SDL, resolvers and data, plus the token service, ready to boot or test. */
 export const userSubgraph = defineSubgraph({
-  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
-  migrationsDir: path.join(__dirname, '..', '..', '..', 'prisma', 'user', 'migrations'),
+  schemaFile: files.schemaFile,
+  migrationsDir: files.migrationsDir,
   resolvers,
   createPrisma,
   createContext,

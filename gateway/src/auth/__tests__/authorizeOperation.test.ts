@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { getOperationAST, parse } from 'graphql';
-import { ANONYMOUS, type CallerIdentity } from '../../../../common/auth/identity';
-import { readRequirements } from '../../../../common/auth/requirements';
+import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/common';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
 import { authorizingExecutor } from '../authorizeOperation';
 

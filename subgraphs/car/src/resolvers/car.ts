@@ -1,8 +1,4 @@
-import { found } from '../../../../common/errors';
-import { NEWEST_FIRST } from '../../../../common/audit/history';
-import { parsePage } from '../../../../common/graphql/pagination';
-import { entityRef } from '../../../../common/graphql/entityRef';
-import { isId } from '../../../../common/graphql/validate';
+import { entityRef, found, isId, NEWEST_FIRST, parsePage } from '@car-check/common';
 import type { CarResolvers } from '../__generated__/resolvers-types';
 
 export const Car: CarResolvers = {

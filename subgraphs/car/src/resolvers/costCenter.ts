@@ -1,4 +1,4 @@
-import { parsePage } from '../../../../common/graphql/pagination';
+import { parsePage } from '@car-check/common';
 import type { CostCenterResolvers } from '../__generated__/resolvers-types';
 import { BY_CREATION } from '../order';
 

@@ -1,6 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { auditedCreate, auditedDelete, auditedUpdate, idempotencyOf, type AuditedWrite } from '../../../../common/audit/mutations';
-import { parseId, validate } from '../../../../common/graphql/validate';
+import {
+  auditedCreate,
+  auditedDelete,
+  auditedUpdate,
+  type AuditedWrite,
+  idempotencyOf,
+  parseId,
+  validate,
+} from '@car-check/common';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { createCarInput, updateCarInput } from '../validation';

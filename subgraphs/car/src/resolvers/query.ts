@@ -1,6 +1,4 @@
-import { found } from '../../../../common/errors';
-import { containsText, equalsText, fetchPage, parsePage } from '../../../../common/graphql/pagination';
-import { parseId, validate } from '../../../../common/graphql/validate';
+import { containsText, equalsText, fetchPage, found, parseId, parsePage, validate } from '@car-check/common';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { carOrder } from '../order';

@@ -1,6 +1,4 @@
-import { found, invalidArgument } from '../../../../common/errors';
-import { containsText, fetchPage, parsePage } from '../../../../common/graphql/pagination';
-import { parseId, validate } from '../../../../common/graphql/validate';
+import { containsText, fetchPage, found, invalidArgument, parseId, parsePage, validate } from '@car-check/common';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { costCenterOrder } from '../order';

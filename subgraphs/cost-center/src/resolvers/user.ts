@@ -1,4 +1,4 @@
-import { isId } from '../../../../common/graphql/validate';
+import { isId } from '@car-check/common';
 import type { UserResolvers } from '../__generated__/resolvers-types';
 
 export const User: UserResolvers = {

@@ -1,8 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '../../../../common/auth/tokens';
-import { ConfigError, nodeEnv, readEnv } from '../../../../common/config/env';
+import { ConfigError, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, nodeEnv, readEnv } from '@car-check/common';
 
 export interface AuthConfig {
   issuer: string;

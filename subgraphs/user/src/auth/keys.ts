@@ -1,7 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
-import { developmentFile } from '../../../../common/auth/secrets';
-import { TOKEN_ALGORITHM } from '../../../../common/auth/tokens';
+import { developmentFile, TOKEN_ALGORITHM } from '@car-check/common';
 import type { AuthConfig } from './config';
 
 export interface SigningKeys {

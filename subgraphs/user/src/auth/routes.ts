@@ -1,9 +1,14 @@
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { JWKS_PATH, TOKEN_STATUS_PATH } from '../../../../common/auth/tokens';
-import type { Logger } from '../../../../common/logging/logger';
-import { keepRawBody, requireGatewaySignature, type SignatureCheck } from '../../../../common/server/gatewaySignature';
-import { errorBody } from '../../../../common/server/graphqlHttp';
+import {
+  errorBody,
+  JWKS_PATH,
+  keepRawBody,
+  type Logger,
+  requireGatewaySignature,
+  type SignatureCheck,
+  TOKEN_STATUS_PATH,
+} from '@car-check/common';
 import type { TokenService } from './tokens';
 
 const statusRequest = z.object({ tokenId: z.uuid(), userId: z.uuid() });

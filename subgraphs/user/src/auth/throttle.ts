@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { setTimeout as delay } from 'node:timers/promises';
-import { graphError } from '../../../../common/errors';
+import { graphError } from '@car-check/common';
 import type { AuthConfig } from './config';
 
 /** One sign-in attempt, reserved before the password is looked at. */

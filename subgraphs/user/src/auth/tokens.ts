@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { scopesForGroups } from '../../../../common/auth/scopes';
-import { TOKEN_ALGORITHM, type TokenStatus } from '../../../../common/auth/tokens';
+import { scopesForGroups, TOKEN_ALGORITHM, type TokenStatus } from '@car-check/common';
 import type { PrismaClient } from '../prisma';
 import type { AuthConfig } from './config';
 import type { SigningKeys } from './keys';

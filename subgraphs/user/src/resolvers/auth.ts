@@ -1,7 +1,4 @@
-import { graphError } from '../../../../common/errors';
-import { auditedUpdate } from '../../../../common/audit/mutations';
-import { recordAudit } from '../../../../common/audit/record';
-import { parseId, validate } from '../../../../common/graphql/validate';
+import { auditedUpdate, graphError, parseId, recordAudit, validate } from '@car-check/common';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types';
 import { decoyHash, verifyPassword } from '../auth/password';
 import { loginInput } from '../validation';

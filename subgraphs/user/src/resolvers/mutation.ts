@@ -1,7 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { auditedCreate, auditedDelete, auditedUpdate, idempotencyOf, type AuditedWrite } from '../../../../common/audit/mutations';
-import { graphError } from '../../../../common/errors';
-import { parseId, validate } from '../../../../common/graphql/validate';
+import {
+  auditedCreate,
+  auditedDelete,
+  auditedUpdate,
+  type AuditedWrite,
+  graphError,
+  idempotencyOf,
+  parseId,
+  validate,
+} from '@car-check/common';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { hashPassword, verifyPassword } from '../auth/password';
 import type { Context } from '../context';

@@ -1,7 +1,4 @@
-import { NEWEST_FIRST } from '../../../../common/audit/history';
-import { parsePage } from '../../../../common/graphql/pagination';
-import { found, graphError } from '../../../../common/errors';
-import { isId } from '../../../../common/graphql/validate';
+import { found, graphError, isId, NEWEST_FIRST, parsePage } from '@car-check/common';
 import type { UserResolvers } from '../__generated__/resolvers-types';
 
 export const User: UserResolvers = {

@@ -1,5 +1,6 @@
 /**
  * `ADMIN_PASSWORD=... npm run db:bootstrap-admin -- --username alice --email alice@example.com`
+ * (in an image: `node subgraphs/user/dist/bootstrapAdminCommand.js --username ...`)
  *
  * Creates the first administrator of a fresh production user database (the
  * one configured for the user subgraph: USER_DATABASE_URL, DATABASE_URL or the
@@ -8,11 +9,11 @@
  * has no default. Refused once an active administrator exists.
  */
 import { parseArgs } from 'node:util';
-import { describeTarget, openDatabase } from '../common/db/connect';
-import { applyMigrations } from '../common/db/migrate';
-import { bootstrapAdmin, BootstrapRefused } from '../subgraphs/user/src/bootstrap';
-import type { PrismaClient } from '../subgraphs/user/src/prisma';
-import { SUBGRAPH_CATALOG } from './lib/subgraphCatalog';
+import { applyMigrations, describeTarget, openDatabase } from '@car-check/common';
+import { bootstrapAdmin, BootstrapRefused } from './bootstrap';
+import { loadConfig } from './config';
+import { createPrisma } from './prisma';
+import { userSubgraph } from './server';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { username: { type: 'string' }, email: { type: 'string' } } });
@@ -21,12 +22,11 @@ async function main(): Promise<number> {
     console.error('Usage: ADMIN_PASSWORD=<at least 12 characters> npm run db:bootstrap-admin -- --username NAME --email ADDRESS');
     return 2;
   }
-  const { module, loadConfig } = SUBGRAPH_CATALOG.user!;
   const config = loadConfig();
   const database = await openDatabase(config.database);
-  const prisma = module.createPrisma(database.adapter) as unknown as PrismaClient;
+  const prisma = createPrisma(database.adapter);
   try {
-    await applyMigrations(database.runner, module.migrationsDir);
+    await applyMigrations(database.runner, userSubgraph.migrationsDir);
     const { id } = await bootstrapAdmin(prisma, { username: values.username, email: values.email, password });
     console.log(`Created administrator ${values.username} (${id}) in ${describeTarget(config.database)}.`);
     return 0;

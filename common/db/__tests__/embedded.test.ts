@@ -1,0 +1,89 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { databaseTargetFromEnv } from '../config';
+import { openDatabase } from '../connect';
+import { DEFAULT_EMBEDDED_SETTINGS, embeddedStartParams, openPGlite } from '../embedded';
+
+const NAMES = { envPrefix: 'CAR', dataFolder: 'car', defaultSchema: 'car' };
+
+const setting = async (db: { query: <T>(sql: string) => Promise<{ rows: T[] }> }, name: string) =>
+  (await db.query<{ value: string }>(`SELECT current_setting('${name}') AS value`)).rows[0]!.value;
+
+describe('embedded database memory settings', () => {
+  it('keeps PGlite’s own start parameters and adds the buffer pool and maintenance memory', () => {
+    const params = embeddedStartParams({ sharedBuffers: '8MB' });
+    expect(params).toEqual(expect.arrayContaining(['--single', 'shared_buffers=8MB', 'maintenance_work_mem=16MB']));
+    expect(params[params.indexOf('shared_buffers=8MB') - 1]).toBe('-c');
+  });
+
+  it('come from EMBEDDED_SHARED_BUFFERS, 16MB by default, and are validated', () => {
+    expect(databaseTargetFromEnv(NAMES, { DATA_DIR: '/data' })).toEqual({
+      kind: 'embedded',
+      dataDir: '/data/car',
+      settings: DEFAULT_EMBEDDED_SETTINGS,
+    });
+    expect(DEFAULT_EMBEDDED_SETTINGS.sharedBuffers).toBe('16MB');
+    expect(databaseTargetFromEnv(NAMES, { DATA_DIR: '/data', EMBEDDED_SHARED_BUFFERS: '64MB' })).toMatchObject({
+      settings: { sharedBuffers: '64MB' },
+    });
+    expect(() => databaseTargetFromEnv(NAMES, { EMBEDDED_SHARED_BUFFERS: 'lots' })).toThrow(/EMBEDDED_SHARED_BUFFERS/);
+    // PostgreSQL is configured on its server, not here.
+    expect(databaseTargetFromEnv(NAMES, { DATABASE_URL: 'postgresql://u@h/db' })).not.toHaveProperty('settings');
+  });
+
+  it('apply to an in-memory database', async () => {
+    const db = await openPGlite('memory://', { sharedBuffers: '8MB' });
+    try {
+      expect(await setting(db, 'shared_buffers')).toBe('8MB');
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('embedded database on disk', () => {
+  let base: string;
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'embedded-test-'));
+  });
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('is created on first open (out of process, renamed into place), tuned, and reopened with its data', async () => {
+    const dataDir = path.join(base, 'nested', 'car');
+    // A staging folder a killed first start left behind: no process has pid 2^22 + 1
+    // (above Linux's pid_max). Another database's is not this one's to remove.
+    await mkdir(`${dataDir}.initdb-4194305-deadbeef`, { recursive: true });
+    await mkdir(path.join(base, 'nested', 'user.initdb-4194305-deadbeef'));
+    const first = await openDatabase({ kind: 'embedded', dataDir });
+    try {
+      expect(await first.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([{ value: '16MB' }]);
+      await first.runner.exec('CREATE TABLE kept (id INTEGER PRIMARY KEY); INSERT INTO kept VALUES (7);');
+    } finally {
+      await first.close();
+    }
+    // No staging folder of its own left beside it.
+    expect((await readdir(path.join(base, 'nested'))).sort()).toEqual(['car', 'user.initdb-4194305-deadbeef']);
+    expect(await readdir(dataDir)).toContain('PG_VERSION');
+
+    const second = await openDatabase({ kind: 'embedded', dataDir, settings: { sharedBuffers: '32MB' } });
+    try {
+      expect(await second.runner.query('SELECT id FROM kept')).toEqual([{ id: 7 }]);
+      expect(await second.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([{ value: '32MB' }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('fills an existing empty directory in place (e.g. a mount point)', async () => {
+    const db = await openPGlite(base);
+    try {
+      expect(await setting(db, 'shared_buffers')).toBe('16MB');
+    } finally {
+      await db.close();
+    }
+    expect(await readdir(base)).toContain('PG_VERSION');
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * @car-check/common: what a service (the gateway or a subgraph) builds on.
+ * This file is the package's public surface; nothing outside the package imports its
+ * modules directly, so anything not re-exported here may change without notice.
+ */
+export * from './audit/history';
+export * from './audit/mutations';
+export * from './audit/record';
+export * from './auth/identity';
+export * from './auth/requirements';
+export * from './auth/scopes';
+export * from './auth/secrets';
+export * from './auth/tokens';
+export * from './config/env';
+export * from './config/registry';
+export * from './config/routing';
+export * from './config/service';
+export * from './config/signing';
+export * from './db/connect';
+export * from './db/migrate';
+export * from './db/sql';
+export * from './errors';
+export * from './graphql/entityRef';
+export * from './graphql/loaders';
+export * from './graphql/pagination';
+export * from './graphql/validate';
+export * from './logging/logger';
+export * from './metrics/metrics';
+export * from './peers/subgraphClient';
+export * from './server/bootSubgraph';
+export * from './server/buildInfo';
+export * from './server/defineSubgraph';
+export * from './server/errorReportingPlugin';
+export * from './server/formatError';
+export * from './server/gatewaySignature';
+export * from './server/graphqlHttp';
+export * from './server/health';
+export * from './server/http';
+export * from './server/migrateSubgraph';
+export * from './server/requestId';
+export * from './server/requestLogPlugin';
+export * from './server/subgraph';
+export * from './server/subgraphPackage';
+export * from './state/redis';
+export * from './server/tracing';
+export * from './tracing';

@@ -1,0 +1,4 @@
+export * from './context';
+export * from './provider';
+export * from './settings';
+export * from './spans';

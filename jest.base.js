@@ -1,0 +1,31 @@
+const path = require('node:path');
+
+/**
+ * What every package's jest config shares. Workspace packages are mapped to their
+ * TypeScript sources, so tests never need a build (the build is what `node` runs).
+ * @param {string} rootDir the package the tests belong to
+ * @returns {import('jest').Config}
+ */
+module.exports = function jestConfig(rootDir) {
+  return {
+    rootDir,
+    testEnvironment: 'node',
+    testMatch: ['**/*.test.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/scratch/', '/dist/'],
+    modulePathIgnorePatterns: ['<rootDir>/dist/', '/dist/'],
+    moduleNameMapper: {
+      '^@car-check/common$': path.join(__dirname, 'common', 'index.ts'),
+      '^@car-check/common/demo$': path.join(__dirname, 'common', 'demo.ts'),
+    },
+    transform: {
+      // Type checking is `npm run typecheck`; with isolatedModules in tsconfig.json ts-jest only transpiles.
+      '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: path.join(__dirname, 'tsconfig.json') }],
+    },
+    // Checks once, before any test, that the backends the tests will use are reachable.
+    globalSetup: path.join(__dirname, 'test', 'support', 'preflight.ts'),
+    // Servers and databases start for real in these tests, which takes seconds on 2 cores.
+    testTimeout: 60_000,
+    // Suites each start their own databases and servers; two at a time fits 2 cores.
+    maxWorkers: 2,
+  };
+};

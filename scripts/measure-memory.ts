@@ -1,0 +1,505 @@
+/**
+ * `npx tsx scripts/measure-memory.ts [--backend embedded,embedded-restart,postgres] [--requests 400]
+ *   [--concurrency 8] [--idle-seconds 8] [--json FILE]`
+ *
+ * Memory of the graph per process. Starts the four services the way `npm start`
+ * does (`node --import tsx <entry>`, the subgraphs first, then the gateway) on
+ * free ports, then:
+ *
+ *   1. idle: waits until every service is healthy plus `--idle-seconds`, and takes
+ *      the median of several VmRSS samples (no GraphQL traffic yet);
+ *   2. load: signs in as the demo admin and sends `--requests` queries through the
+ *      gateway (`--concurrency` at a time: cars with their cost center and its
+ *      manager, and a few others), sampling VmRSS every 100 ms for the peak;
+ *   3. prints a table: idle, peak under load and after-load RSS, plus VmHWM (the
+ *      kernel's high-water mark, which also covers start-up, migrations, seeding).
+ *
+ * Each figure is the sum over the service's process and all its descendants
+ * (/proc/<pid>/status), so a database server a service starts is counted with it
+ * (and tsx's esbuild helper, ~13 MB, when tsx had to compile). A child that has
+ * exited by then, such as the embedded database's one-off initdb on a first start,
+ * is not in VmHWM. The gateway runs with APOLLO_TELEMETRY_DISABLED, so that the
+ * measurement sends no traffic off this machine.
+ *
+ * Backends: `embedded` is a first start on fresh embedded databases in a temporary
+ * DATA_DIR (initdb, migrations, demo data); `embedded-restart` starts the graph once
+ * on such a folder, stops it, and measures the second start on the existing data;
+ * `postgres` creates one database per subgraph on MEASURE_DATABASE_URL (default
+ * TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres), seeds
+ * them with `scripts/db-seed.ts`, and drops them afterwards. For PostgreSQL the
+ * server's own backends are reported apart (PSS, so shared buffers count once).
+ * By default: both embedded ones, and postgres too when that server answers.
+ *
+ * Every process started is stopped and every temporary folder and database is
+ * removed, also on Ctrl-C or failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const ROOT = path.resolve(__dirname, '..');
+const SERVICES = ['gateway', 'car', 'cost-center', 'user'] as const;
+type Service = (typeof SERVICES)[number];
+const SUBGRAPHS = ['car', 'cost-center', 'user'] as const;
+const ENTRIES: Record<Service, string> = {
+  gateway: 'gateway/src/index.ts',
+  car: 'subgraphs/car/src/index.ts',
+  'cost-center': 'subgraphs/cost-center/src/index.ts',
+  user: 'subgraphs/user/src/index.ts',
+};
+const PREFIX: Record<Service, string> = { gateway: 'GATEWAY', car: 'CAR', 'cost-center': 'COST_CENTER', user: 'USER' };
+const STARTUP_TIMEOUT_MS = 120_000;
+
+const QUERIES = [
+  '{ cars(first: 40) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }',
+  '{ cars(first: 10) { edges { node { id brand costCenter { code societyName } } } } }',
+  '{ costCenters { edges { node { code societyName manager { username } } } } }',
+  '{ users(first: 5) { totalCount edges { node { username groups } } } }',
+];
+
+/**
+ * `embedded`: first start on an empty DATA_DIR (creates, migrates and seeds each database);
+ * `embedded-restart`: a later start on the data a first start left (what `npm start` usually does);
+ * `postgres`: one PostgreSQL database per subgraph.
+ */
+type Backend = 'embedded' | 'embedded-restart' | 'postgres';
+const BACKENDS: Backend[] = ['embedded', 'embedded-restart', 'postgres'];
+
+interface Figures {
+  idleKb: number;
+  peakKb: number;
+  afterKb: number;
+  hwmKb: number;
+  processes: number;
+}
+
+interface RunResult {
+  backend: Backend;
+  services: Record<Service, Figures>;
+  /** PostgreSQL server backends serving this run's databases (PSS, kB), or null. */
+  serverPss: { idleKb: number; peakKb: number } | null;
+  requests: { sent: number; ok: number; failed: number; seconds: number };
+  loadAverage: number[];
+}
+
+// ---- what we started, for clean-up --------------------------------------------------
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+async function cleanUp(): Promise<void> {
+  await Promise.all([...children].map((child) => stopChild(child)));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => console.error(`clean-up: ${String(error)}`));
+}
+
+process.on('exit', () => killAll('SIGKILL'));
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping every service and removing temporary data…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+// ---- /proc ------------------------------------------------------------------------
+
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0; // exited meanwhile
+  }
+}
+
+function pssKb(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process and all its descendants. */
+function processTree(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+function treeRssKb(root: number): { rss: number; hwm: number; processes: number } {
+  const pids = processTree(root);
+  return {
+    rss: pids.reduce((sum, pid) => sum + statusField(pid, 'VmRSS'), 0),
+    hwm: pids.reduce((sum, pid) => sum + statusField(pid, 'VmHWM'), 0),
+    processes: pids.length,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const mib = (kb: number) => `${Math.round(kb / 1024)} MiB`;
+
+// ---- the graph --------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode})`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await delay(200);
+  }
+  throw new Error(`${url} was not healthy within ${timeoutMs} ms`);
+}
+
+function run(command: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.add(child);
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`${command.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+interface PostgresSetup {
+  env: NodeJS.ProcessEnv;
+  databases: string[];
+  admin: string;
+}
+
+async function createPostgresDatabases(adminUrl: string): Promise<PostgresSetup> {
+  const base = `car_check_mem_${randomBytes(4).toString('hex')}`;
+  const databases = SUBGRAPHS.map((name) => `${base}_${name.replace('-', '_')}`);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const database of databases) {
+      await admin.query(`CREATE DATABASE "${database}"`);
+      cleanups.push(() => dropDatabase(adminUrl, database));
+    }
+  } finally {
+    await admin.end();
+  }
+  const env: NodeJS.ProcessEnv = {};
+  SUBGRAPHS.forEach((name, i) => {
+    const url = new URL(adminUrl);
+    url.pathname = `/${databases[i]}`;
+    env[`${PREFIX[name]}_DATABASE_URL`] = url.toString();
+  });
+  return { env, databases, admin: adminUrl };
+}
+
+async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** PSS of the server backends connected to the given databases (shared memory counted once, split among them). */
+async function serverPssKb(setup: PostgresSetup): Promise<number> {
+  const admin = new pg.Client({ connectionString: setup.admin });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [setup.databases]);
+    return rows.reduce((sum, row) => sum + pssKb(row.pid), 0);
+  } catch {
+    return 0; // another host, or no permission to read /proc: not reported
+  } finally {
+    await admin.end();
+  }
+}
+
+async function postGraphQL(url: string, query: string, headers: Record<string, string> = {}): Promise<{ data?: any; errors?: unknown[] }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: any; errors?: unknown[] };
+}
+
+interface Options {
+  requests: number;
+  concurrency: number;
+  idleSeconds: number;
+  postgresUrl: string;
+}
+
+async function startGraph(backend: Backend, options: Options) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-memory-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const ports = {} as Record<Service, number>;
+  for (const service of SERVICES) ports[service] = await freePort();
+  const url = (service: Service) => `http://127.0.0.1:${ports[service]}`;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    DATA_DIR: dataDir,
+    RATE_LIMIT_PER_MINUTE: '10000000',
+    // @apollo/gateway otherwise reports usage to Apollo and probes cloud metadata
+    // servers (169.254.169.254): a measurement sends traffic to this machine only.
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    METADATA_SERVER_DETECTION: 'none',
+    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${PREFIX[name]}_SUBGRAPH_URL`, `${url(name)}/graphql`])),
+    ...Object.fromEntries(SERVICES.map((service) => [`${PREFIX[service]}_PORT`, String(ports[service])])),
+  };
+  // Whatever the calling shell has must not redirect the run.
+  for (const name of ['DATABASE_URL', 'CAR_DATABASE_URL', 'COST_CENTER_DATABASE_URL', 'USER_DATABASE_URL', 'REDIS_URL']) delete env[name];
+
+  let setup: PostgresSetup | null = null;
+  if (backend === 'postgres') {
+    setup = await createPostgresDatabases(options.postgresUrl);
+    Object.assign(env, setup.env);
+    // Subgraphs seed only embedded databases; PostgreSQL gets the demo fleet as an operator would.
+    await run(['--import', 'tsx', path.join(ROOT, 'scripts/db-seed.ts')], { ...env, LOG_LEVEL: 'error' });
+  }
+
+  const processes = new Map<Service, ChildProcess>();
+  const start = async (service: Service) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service])], { cwd: ROOT, env, stdio: 'inherit' });
+    children.add(child);
+    processes.set(service, child);
+    await waitForHealthy(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS);
+  };
+  if (backend === 'embedded-restart') {
+    // A first start creates and seeds the databases; it is not measured.
+    await Promise.all(SUBGRAPHS.map((service) => start(service)));
+    await start('gateway');
+    for (const service of SERVICES) await stopChild(processes.get(service)!);
+    processes.clear();
+  }
+  const startedAt = Date.now();
+  await Promise.all(SUBGRAPHS.map((service) => start(service)));
+  await start('gateway');
+  console.error(`[${backend}] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`);
+  return { processes, url, setup };
+}
+
+async function measure(backend: Backend, options: Options): Promise<RunResult> {
+  const { processes, url, setup } = await startGraph(backend, options);
+  const sample = () => new Map(SERVICES.map((service) => [service, treeRssKb(processes.get(service)!.pid!)]));
+
+  // Idle: settle, then the median of a few samples.
+  await delay(options.idleSeconds * 1000);
+  const idleSamples: Map<Service, ReturnType<typeof treeRssKb>>[] = [];
+  for (let i = 0; i < 5; i++) {
+    idleSamples.push(sample());
+    await delay(400);
+  }
+  const idle = new Map(SERVICES.map((service) => [service, median(idleSamples.map((s) => s.get(service)!.rss))]));
+  const serverIdle = setup ? await serverPssKb(setup) : 0;
+
+  // Load.
+  const peaks = new Map(SERVICES.map((service) => [service, idle.get(service)!]));
+  let serverPeak = serverIdle;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      for (const [service, figures] of sample()) peaks.set(service, Math.max(peaks.get(service)!, figures.rss));
+      if (setup) serverPeak = Math.max(serverPeak, await serverPssKb(setup));
+      await delay(100);
+    }
+  })();
+  const gateway = `${url('gateway')}/graphql`;
+  const login = await postGraphQL(gateway, 'mutation { login(username: "admin", password: "dev-password") { token } }');
+  const token = login.data?.login?.token as string | undefined;
+  if (!token) throw new Error(`could not sign in as admin: ${JSON.stringify(login.errors)}`);
+  const auth = { authorization: `Bearer ${token}` };
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  const loadStarted = Date.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (sent < options.requests) {
+        const query = QUERIES[sent++ % QUERIES.length]!;
+        try {
+          const response = await postGraphQL(gateway, query, auth);
+          if (response.errors?.length || !response.data) failed++;
+          else ok++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
+  await delay(1_000);
+  sampling = false;
+  await sampler;
+  if (failed > 0) console.error(`[${backend}] ${failed} of ${sent} requests failed`);
+  const after = sample();
+
+  const services = Object.fromEntries(
+    SERVICES.map((service) => {
+      const now = after.get(service)!;
+      return [
+        service,
+        { idleKb: idle.get(service)!, peakKb: Math.max(peaks.get(service)!, now.rss), afterKb: now.rss, hwmKb: now.hwm, processes: now.processes },
+      ];
+    }),
+  ) as Record<Service, Figures>;
+  const result: RunResult = {
+    backend,
+    services,
+    serverPss: setup ? { idleKb: serverIdle, peakKb: serverPeak } : null,
+    requests: { sent, ok, failed, seconds: loadSeconds },
+    loadAverage: os.loadavg(),
+  };
+
+  for (const service of SERVICES) await stopChild(processes.get(service)!);
+  await cleanUp();
+  return result;
+}
+
+function table(results: RunResult[]): string {
+  const lines = [
+    '| backend | process | idle RSS | peak RSS under load | RSS after load | VmHWM (incl. start-up) |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const result of results) {
+    let total = { idle: 0, peak: 0, hwm: 0 };
+    for (const service of SERVICES) {
+      const f = result.services[service];
+      total = { idle: total.idle + f.idleKb, peak: total.peak + f.peakKb, hwm: total.hwm + f.hwmKb };
+      const note = f.processes > 1 ? ` (${f.processes} processes)` : '';
+      lines.push(`| ${result.backend} | ${service}${note} | ${mib(f.idleKb)} | ${mib(f.peakKb)} | ${mib(f.afterKb)} | ${mib(f.hwmKb)} |`);
+    }
+    lines.push(`| ${result.backend} | **all four** | **${mib(total.idle)}** | ${mib(total.peak)} (sum of peaks) | | ${mib(total.hwm)} |`);
+    if (result.serverPss) {
+      lines.push(`| ${result.backend} | PostgreSQL server backends (PSS, not in the sum) | ${mib(result.serverPss.idleKb)} | ${mib(result.serverPss.peakKb)} | | |`);
+    }
+  }
+  const notes = results.map(
+    (r) =>
+      `${r.backend}: ${r.requests.ok}/${r.requests.sent} queries ok in ${r.requests.seconds.toFixed(1)} s; ` +
+      `load average at the end ${r.loadAverage.map((n) => n.toFixed(2)).join(' ')}`,
+  );
+  return `${lines.join('\n')}\n\n${notes.join('\n')}`;
+}
+
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string' },
+      requests: { type: 'string', default: '400' },
+      concurrency: { type: 'string', default: '8' },
+      'idle-seconds': { type: 'string', default: '8' },
+      json: { type: 'string' },
+    },
+  });
+  const postgresUrl =
+    process.env.MEASURE_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  let backends: Backend[];
+  if (values.backend) {
+    backends = values.backend.split(',').map((b) => b.trim()) as Backend[];
+    for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (one of ${BACKENDS.join(', ')})`);
+  } else {
+    backends = ['embedded', 'embedded-restart'];
+    if (await postgresReachable(postgresUrl)) backends.push('postgres');
+    else console.error(`PostgreSQL at ${new URL(postgresUrl).host} does not answer: measuring the embedded databases only`);
+  }
+  const options = {
+    requests: Number(values.requests),
+    concurrency: Number(values.concurrency),
+    idleSeconds: Number(values['idle-seconds']),
+    postgresUrl,
+  };
+  console.error(`load average before: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
+  const results: RunResult[] = [];
+  for (const backend of backends) results.push(await measure(backend, options));
+  console.log(table(results));
+  if (values.json) await writeFile(values.json, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main()
+  .catch(async (error: unknown) => {
+    // After Ctrl-C, a start that was cut short is no failure to report.
+    if (!interrupted) console.error(`measure-memory failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanUp();
+  });

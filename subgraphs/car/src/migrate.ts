@@ -1,0 +1,8 @@
+import path from 'node:path';
+import { migrateSubgraph, runMain, subgraphPackageFiles } from '@car-check/common';
+import { CAR_SUBGRAPH } from './config';
+
+// `npm run migrate -w subgraphs/car` (node dist/migrate.js): the migration job of a deployment.
+runMain('car migrations', async () => {
+  await migrateSubgraph(CAR_SUBGRAPH, subgraphPackageFiles(path.join(__dirname, '..')).migrationsDir);
+});

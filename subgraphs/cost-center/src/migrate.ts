@@ -1,0 +1,8 @@
+import path from 'node:path';
+import { migrateSubgraph, runMain, subgraphPackageFiles } from '@car-check/common';
+import { COST_CENTER_SUBGRAPH } from './config';
+
+// `npm run migrate -w subgraphs/cost-center` (node dist/migrate.js): the migration job of a deployment.
+runMain('cost-center migrations', async () => {
+  await migrateSubgraph(COST_CENTER_SUBGRAPH, subgraphPackageFiles(path.join(__dirname, '..')).migrationsDir);
+});

@@ -1,0 +1,8 @@
+import path from 'node:path';
+import { migrateSubgraph, runMain, subgraphPackageFiles } from '@car-check/common';
+import { USER_SUBGRAPH } from './config';
+
+// `npm run migrate -w subgraphs/user` (node dist/migrate.js): the migration job of a deployment.
+runMain('user migrations', async () => {
+  await migrateSubgraph(USER_SUBGRAPH, subgraphPackageFiles(path.join(__dirname, '..')).migrationsDir);
+});

@@ -1,0 +1,371 @@
+/**
+ * The fleet console (web/) and the offline explorer, in Debian's Chromium driven by
+ * playwright-core, against the real graph started in process (PGlite). The app is
+ * built with VITE_GRAPHQL_URL pointing at the test gateway and served from another
+ * origin (CORS_ORIGINS), as in development. The browser can reach nothing but this
+ * machine: every other request is aborted and recorded, and the last test checks
+ * none was attempted.
+ *
+ * Screenshots land in docs/screenshots/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { startGraph, type TestGraph } from '../support/graph';
+import { dataOf, postGraphQL } from '../support/graphql';
+import { TEST_SEED_PASSWORD } from '../support/secrets';
+import { waitFor } from '../support/waitFor';
+import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, startStaticServer, SwitchableLink, viteBuild, WEB_DIR, type StaticServer } from './harness';
+
+// A loaded 2-core machine: builds, a graph and a browser. Generous everywhere.
+jest.setTimeout(240_000);
+const WAIT = 45_000;
+
+const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function managerOf(car: (typeof seedCars)[number]) {
+  const center = seedCostCenters.find((candidate) => candidate.id === car.costCenterId)!;
+  const manager = seedUsers.find((user) => user.id === center.managerId)!;
+  return { center, manager };
+}
+
+describe('the fleet console in Chromium (pglite)', () => {
+  let graph: TestGraph;
+  let server: StaticServer;
+  let browser: Browser;
+  let buildDir: string;
+  const userLink = new SwitchableLink();
+  const contexts: BrowserContext[] = [];
+  /** Requests the pages tried to send off this machine (must stay empty). */
+  const blocked: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // (Chromium may still be being installed when the tests start: give it a moment.)
+    await waitFor(() => existsSync(CHROMIUM), 120_000, `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
+    server = await startStaticServer({
+      '/': path.join(buildDir, 'app'),
+      '/persisted/': path.join(buildDir, 'persisted'),
+      '/explorer/': path.join(buildDir, 'explorer'),
+    });
+    graph = await startGraph('pglite', {
+      seed: true,
+      gatewayEnv: { CORS_ORIGINS: server.origin },
+      // The gateway reaches the user subgraph's GraphQL through a link the tests can cut.
+      routeThrough: { user: (url) => userLink.start(url) },
+    });
+    // The explorer queries its own origin's /graphql, as when the gateway serves it.
+    server.graphqlTarget = graph.gatewayUrl;
+    await viteBuild(path.join(buildDir, 'app'), { VITE_GRAPHQL_URL: graph.gatewayUrl });
+    await viteBuild(path.join(buildDir, 'persisted'), { VITE_GRAPHQL_URL: graph.gatewayUrl, VITE_PERSISTED_ONLY: 'true' });
+    await viteBuild(path.join(buildDir, 'explorer'), {}, 'vite.explorer.config.ts');
+    browser = await launchChromium();
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+    await graph?.stop();
+    await userLink.down();
+    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await offlineContext(browser, blocked);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    return page;
+  }
+
+  async function signIn(username: string, at = '/'): Promise<Page> {
+    const page = await newPage();
+    await page.goto(`${server.origin}${at}`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByTestId('username')
+      .getByText(username, { exact: true })
+      .waitFor({ timeout: WAIT })
+      .catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\nThe page shows:\n${await page.locator('body').innerText()}`);
+      });
+    return page;
+  }
+
+  async function carRows(page: Page, count: number) {
+    await page.getByTestId('car-row').nth(count - 1).waitFor({ timeout: WAIT });
+    return page.getByTestId('car-row');
+  }
+
+  async function carIds(page: Page): Promise<(string | null)[]> {
+    const rows = page.getByTestId('car-row');
+    return Promise.all(Array.from({ length: await rows.count() }, (_, i) => rows.nth(i).getAttribute('data-car-id')));
+  }
+
+  it('signs in and lists the fleet with each car’s cost center and manager (three subgraphs), paged, filtered and sorted', async () => {
+    const page = await signIn('admin');
+    const rows = await carRows(page, 20);
+    await expect(rows.count()).resolves.toBe(20);
+    await page.getByTestId('car-count').getByText('40 cars').waitFor({ timeout: WAIT });
+
+    const firstPage = seedCars.slice(0, 20);
+    expect(await carIds(page)).toEqual(firstPage.map((car) => car.id));
+    expect(await rows.locator('td:first-child').allInnerTexts()).toEqual(firstPage.map((car) => car.brand));
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).center.code));
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.username));
+    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.email));
+    await expect(page.getByTestId('issue-summary').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'car-list.png'), fullPage: true });
+
+    // Next and previous pages (keyset cursors).
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByTestId('page-number').getByText('page 2').waitFor({ timeout: WAIT });
+    await page.locator(`[data-testid="car-row"][data-car-id="${seedCars[20]!.id}"]`).waitFor({ timeout: WAIT });
+    expect(await carIds(page)).toEqual(seedCars.slice(20, 40).map((car) => car.id));
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(seedCars.slice(20, 40).map((car) => managerOf(car).center.code));
+    await expect(page.getByRole('button', { name: 'Next →' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByTestId('page-number').getByText('page 1').waitFor({ timeout: WAIT });
+    await page.locator(`[data-testid="car-row"][data-car-id="${seedCars[0]!.id}"]`).waitFor({ timeout: WAIT });
+
+    // Filtered by free text, then sorted by brand, descending.
+    const clio = dataOf(await graph.query<{ cars: { totalCount: number } }>('{ cars(filter: { search: "clio" }) { totalCount } }')).cars.totalCount;
+    await page.getByLabel('Search').fill('clio');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('car-count').getByText(`${clio} cars`).waitFor({ timeout: WAIT });
+    expect(await page.getByTestId('car-row').locator('td:nth-child(2)').allInnerTexts()).toEqual(Array(clio).fill('Clio'));
+    await page.getByLabel('Search').fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByLabel('Sort by').selectOption('BRAND');
+    await page.getByLabel('Order').selectOption('DESC');
+    const top = dataOf(await graph.query<{ cars: { edges: { node: { brand: string } }[] } }>('{ cars(first: 1, orderBy: { field: BRAND, direction: DESC }) { edges { node { brand } } } }'));
+    await page.getByTestId('car-row').first().getByText(top.cars.edges[0]!.node.brand, { exact: true }).waitFor({ timeout: WAIT });
+    await page.getByTestId('car-count').getByText('40 cars').waitFor({ timeout: WAIT });
+  });
+
+  it('shows a viewer the page with the fields it may not read marked as hidden, and the rest rendered', async () => {
+    const page = await signIn('viewer');
+    await carRows(page, 20);
+    const firstPage = seedCars.slice(0, 20);
+    // Whoever may read a cost center sees its manager; the manager's email needs user:read.
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.username));
+    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(Array(20).fill('hidden: you lack permission'));
+    const summary = page.getByTestId('issue-summary');
+    await summary.getByText('PERMISSION_DENIED').waitFor({ timeout: WAIT });
+    const requestIds = await summary.getByTestId('request-id').allInnerTexts();
+    expect(requestIds.length).toBeGreaterThan(0);
+    for (const id of requestIds) expect(id).toMatch(REQUEST_ID);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'car-list-viewer.png'), fullPage: true });
+
+    // A car's audit trail needs audit:read: hidden, the car itself shown.
+    await page.getByTestId('car-row').first().getByRole('link').first().click();
+    await page.getByTestId('car-brand').getByText(seedCars[0]!.brand).waitFor({ timeout: WAIT });
+    await page.getByRole('heading', { name: 'History' }).waitFor({ timeout: WAIT });
+    await page.locator('[data-testid="field-issue"][data-code="PERMISSION_DENIED"]').getByText('hidden: you lack permission').first().waitFor({ timeout: WAIT });
+  });
+
+  it('refuses a save over a change made behind the page’s back (ABORTED), then reloads and saves', async () => {
+    const car = seedCars[25]!;
+    const page = await signIn('manager', `/#/cars/${car.id}`);
+    await page.getByTestId('car-brand').getByText(car.brand).waitFor({ timeout: WAIT });
+    await page.getByTestId('car-revision').getByText('1', { exact: true }).waitFor({ timeout: WAIT });
+
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Version').fill('Page edit');
+    // Someone else changes the car through the API meanwhile.
+    const behind = dataOf(
+      await graph.query<{ updateCar: { revision: number } }>('mutation($id: ID!) { updateCar(id: $id, input: { model: "API edit" }) { revision } }', { id: car.id }),
+    );
+    expect(behind.updateCar.revision).toBe(2);
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    const conflict = page.getByTestId('conflict');
+    await conflict.getByText('Someone changed this car; reload.').waitFor({ timeout: WAIT });
+    expect(await conflict.getByTestId('request-id').innerText()).toMatch(REQUEST_ID);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'car-conflict.png'), fullPage: true });
+
+    await conflict.getByRole('button', { name: 'Reload' }).click();
+    await page.getByTestId('outcome').getByText(/Reloaded revision 2\. Changed meanwhile: Model is now “API edit”\./).waitFor({ timeout: WAIT });
+    await expect(page.getByLabel('Version').inputValue()).resolves.toBe('Page edit');
+    await expect(page.getByLabel('Model').inputValue()).resolves.toBe('API edit');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('outcome').getByText('Saved (revision 3).').waitFor({ timeout: WAIT });
+
+    const stored = dataOf(
+      await graph.query<{ car: { model: string; version: string; revision: number } }>('query($id: ID!) { car(id: $id) { model version revision } }', { id: car.id }),
+    );
+    expect(stored.car).toEqual({ model: 'API edit', version: 'Page edit', revision: 3 });
+  });
+
+  it('sends operations by persisted document id only, never their text, when built with VITE_PERSISTED_ONLY=true', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(WEB_DIR, 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+    // Today's gateway learns documents as automatic persisted queries: register the manifest's, by their ids.
+    // (Sent without variables, they do nothing: the required ones are missing, and the caller is anonymous.)
+    const persisted = (body: Record<string, unknown>) => postGraphQL(graph.gatewayUrl, JSON.stringify(body));
+    for (const [id, document] of Object.entries(manifest)) {
+      await persisted({ query: document, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
+      const byId = await persisted({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
+      expect({ id, codes: (byId.errors ?? []).map((error) => error.extensions?.code).filter((code) => code === 'PERSISTED_QUERY_NOT_FOUND') }).toEqual({ id, codes: [] });
+    }
+
+    const page = await newPage();
+    const bodies: string[] = [];
+    page.on('request', (request) => {
+      if (request.url() === graph.gatewayUrl && request.method() === 'POST') bodies.push(request.postData() ?? '');
+    });
+    await page.goto(`${server.origin}/persisted/`);
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await carRows(page, 20);
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(seedCars.slice(0, 20).map((car) => managerOf(car).manager.username));
+    await page.getByText('operations sent by persisted document id only').waitFor({ timeout: WAIT });
+
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    for (const body of bodies) {
+      const sent = JSON.parse(body) as { query?: string; operationName?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } };
+      expect(sent.query).toBeUndefined();
+      expect(Object.keys(manifest)).toContain(sent.extensions?.persistedQuery?.sha256Hash);
+    }
+  });
+
+  it('bundles the explorer: GraphiQL with a headers editor, querying the same origin with no network beyond it', async () => {
+    // Nothing in the build points a browser elsewhere: no remote stylesheet, font, script or import.
+    const explorerDir = path.join(buildDir, 'explorer');
+    const files = readdirSync(explorerDir, { recursive: true, encoding: 'utf8' }).filter((file) => /\.(html|css)$/.test(file));
+    for (const file of files) {
+      const text = readFileSync(path.join(explorerDir, file), 'utf8');
+      expect({ file, remote: text.match(/url\(\s*['"]?(https?:)?\/\/[^)]*\)|@import\s+(url\()?['"]?(https?:)?\/\/|(src|href)=["'](https?:)?\/\//g) }).toEqual({ file, remote: null });
+    }
+
+    const token = await graph.login('admin');
+    const page = await newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${server.origin}/explorer/`);
+    await page.locator('.graphiql-container').waitFor({ timeout: WAIT });
+    // The headers editor (open by default): paste the bearer token, as a user would.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    const headerValue = `{"Authorization": "Bearer ${token}"}`;
+    await page.evaluate((text) => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText(text), headerValue);
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
+    await headers.locator('.monaco-editor .view-lines').waitFor({ timeout: WAIT });
+    await waitFor(
+      async () => {
+        await headers.locator('.monaco-editor .view-lines').click();
+        if ((await headers.locator('.monaco-editor.focused').count()) === 0) return false;
+        await page.keyboard.press('ControlOrMeta+A');
+        await page.keyboard.press('ControlOrMeta+V');
+        await page.keyboard.press('Home');
+        return (await headers.getByText('Bearer', { exact: false }).count()) > 0;
+      },
+      WAIT,
+      'the bearer token in the headers editor',
+    );
+    // Run the default document's CarsWithCostCenters operation.
+    await page.locator('.graphiql-execute-button').click();
+    await page.getByRole('menuitem', { name: 'CarsWithCostCenters' }).click();
+    await page
+      .locator('.graphiql-response')
+      .getByText('"totalCount": 40')
+      .waitFor({ timeout: WAIT })
+      .catch(async (error: unknown) => {
+        await page.screenshot({ path: '/tmp/debug-explorer.png' });
+        throw new Error(`${String(error)}\nresponse: ${await page.locator('.graphiql-response').innerText()}\nheaders: ${await headers.innerText()}`);
+      });
+    const first = dataOf(await graph.query<{ cars: { edges: { node: { brand: string; model: string } }[] } }>('{ cars(first: 1, orderBy: { field: BRAND, direction: ASC }) { edges { node { brand model } } } }'));
+    await page.locator('.graphiql-response').getByText(`"model": "${first.cars.edges[0]!.node.model}"`).first().waitFor({ timeout: WAIT });
+    await expect(page.locator('.graphiql-response').getByText('"errors"').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer.png') });
+
+    // The schema came from the gateway's introspection: the docs explorer lists the root types.
+    await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
+    await page.locator('.graphiql-doc-explorer').getByText('Mutation', { exact: true }).first().waitFor({ timeout: WAIT });
+  });
+
+  it('creates a car, shows it on its cost center’s page, and deletes it', async () => {
+    const center = seedCostCenters[2]!;
+    const page = await signIn('manager', '/#/cars/new');
+    await page.getByRole('heading', { name: 'New car' }).waitFor({ timeout: WAIT });
+    await page.getByLabel('Brand').fill('Fiat');
+    await page.getByLabel('Model').fill('500e');
+    await page.getByLabel('Version').fill('La Prima');
+    await page.getByLabel('Cost center').locator(`option[value="${center.id}"]`).waitFor({ state: 'attached', timeout: WAIT });
+    await page.getByLabel('Cost center').selectOption(center.id);
+    await page.getByRole('button', { name: 'Create car' }).click();
+    await page.getByTestId('outcome').getByText('Created (revision 1).').waitFor({ timeout: WAIT });
+    await page.getByTestId('car-brand').getByText('Fiat').waitFor({ timeout: WAIT });
+    const carId = /#\/cars\/([^?]+)/.exec(page.url())![1]!;
+
+    await page.getByRole('link', { name: center.code }).click();
+    await page.getByRole('heading', { name: new RegExp(`Cost center ${center.code}`) }).waitFor({ timeout: WAIT });
+    const manager = seedUsers.find((user) => user.id === center.managerId)!;
+    await page.getByTestId('manager').getByText(manager.username).waitFor({ timeout: WAIT });
+    await page.getByRole('link', { name: 'Fiat' }).waitFor({ timeout: WAIT });
+
+    await page.getByRole('link', { name: 'Fiat' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByRole('heading', { name: 'Cars' }).waitFor({ timeout: WAIT });
+    const gone = await graph.query<{ car: unknown }>('query($id: ID!) { car(id: $id) { id } }', { id: carId });
+    expect(gone.data?.car).toBeNull();
+  });
+
+  it('renders the list with managers "temporarily unavailable" while the user subgraph is down, each error with its request id', async () => {
+    const page = await signIn('admin');
+    await carRows(page, 20);
+    await page.getByTestId('manager').first().getByText(managerOf(seedCars[0]!).manager.username).waitFor({ timeout: WAIT });
+
+    await userLink.down();
+    await page.reload();
+    await carRows(page, 20);
+    await page.getByTestId('manager').nth(19).getByText('temporarily unavailable').waitFor({ timeout: WAIT });
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(Array(20).fill('temporarily unavailable'));
+    // Everything the other subgraphs answered is there.
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(seedCars.slice(0, 20).map((car) => managerOf(car).center.code));
+    const summary = page.getByTestId('issue-summary');
+    await summary.getByText('UNAVAILABLE').first().waitFor({ timeout: WAIT });
+    await summary.getByText('user service', { exact: false }).first().waitFor({ timeout: WAIT });
+    expect(await summary.getByTestId('request-id').first().innerText()).toMatch(REQUEST_ID);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'car-list-subgraph-down.png'), fullPage: true });
+
+    await userLink.up();
+    await page.reload();
+    await page.getByTestId('manager').first().getByText(managerOf(seedCars[0]!).manager.username).waitFor({ timeout: WAIT });
+
+    // The whole user service down: the gateway cannot check the token (HTTP 503) once its cached
+    // status is due; the page says so, with the request id, and keeps the session.
+    await graph.stopSubgraph('user');
+    await waitFor(
+      async () => {
+        await page.reload();
+        await page.getByTestId('issue-summary').or(page.getByTestId('car-count')).first().waitFor({ timeout: WAIT });
+        return (await page.getByText('The request failed').count()) > 0;
+      },
+      60_000,
+      'the page to report that the gateway cannot verify credentials',
+    );
+    const failed = page.getByTestId('issue-summary');
+    await failed.getByText('UNAVAILABLE').waitFor({ timeout: WAIT });
+    expect(await failed.getByTestId('request-id').first().innerText()).toMatch(REQUEST_ID);
+    await page.getByTestId('username').getByText('admin', { exact: true }).waitFor({ timeout: WAIT });
+
+    // Back, on a fresh database: the token is unknown there, so the session ends and says why.
+    await graph.restartSubgraph('user');
+    await page.reload();
+    await page.getByText('Your session has ended').waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: WAIT });
+  });
+
+  it('needed nothing beyond this machine and raised no page error', () => {
+    expect(blocked).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { Kind, type DocumentNode } from 'graphql';
+import { catchError, tap, throwError } from 'rxjs';
+import { persistedOperationIds } from './__generated__/persisted-operations';
+import { GRAPHQL_URL, PERSISTED_ONLY } from './config';
+import { annotateError } from './lib/apolloIssues';
+import { currentSession, endSession } from './session';
+
+/** A request id per operation, sent as `x-request-id`: the gateway keeps it, so it names the request in every log. */
+export function newRequestId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function operationName(document: DocumentNode): string | undefined {
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION) return definition.name?.value;
+  }
+  return undefined;
+}
+
+/**
+ * Adds the request id and the bearer token; ends the session when the gateway
+ * refuses the token (HTTP 401: expired, revoked, the user deactivated).
+ */
+const identify = new ApolloLink((operation, forward) => {
+  const requestId = newRequestId();
+  const token = currentSession()?.token;
+  operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => ({
+    headers: { ...headers, 'x-request-id': requestId, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  }));
+  const refusedToken = () => {
+    const status = (operation.getContext() as { response?: Response }).response?.status;
+    if (token && status === 401 && currentSession()?.token === token) {
+      endSession('Your session has ended (expired, revoked or signed out elsewhere); sign in again.');
+    }
+  };
+  return forward(operation).pipe(
+    tap(refusedToken),
+    catchError((error: unknown) => {
+      refusedToken();
+      annotateError(error, requestId);
+      return throwError(() => error);
+    }),
+  );
+});
+
+/**
+ * Trusted documents (VITE_PERSISTED_ONLY=true): each operation is sent as
+ * `extensions.persistedQuery.sha256Hash` with the id codegen gave its document
+ * (web/persisted-documents.json), never as text, and never retried with text.
+ */
+const persistedOnly = new PersistedQueryLink({
+  generateHash: (document) => {
+    const name = operationName(document);
+    const id = name ? persistedOperationIds[name] : undefined;
+    if (!id) throw new Error(`Operation ${name ?? '(anonymous)'} is not in the persisted documents manifest; run npm run generate -w web.`);
+    return id;
+  },
+  retry: () => false,
+  disable: () => false,
+});
+
+export function createClient(): ApolloClient {
+  return new ApolloClient({
+    link: ApolloLink.from([identify, ...(PERSISTED_ONLY ? [persistedOnly] : []), new HttpLink({ uri: GRAPHQL_URL })]),
+    cache: new InMemoryCache(),
+  });
+}

@@ -19,6 +19,7 @@ import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
 import { loadSubgraph } from './lib/subgraphs';
+import { ensureWebPagesBuilt } from './lib/webPages';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -87,15 +88,19 @@ process.on('exit', () => {
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 
+  const pages = ensureWebPagesBuilt();
   for (const subgraph of subgraphs) supervisor.start(subgraph.name);
   await Promise.all(
     subgraphs.map((s) => waitForHealthy(`${baseUrl(s.config.host, s.config.port)}/health`, STARTUP_TIMEOUT_MS)),
   );
   if (supervisor.isStopping) return;
   supervisor.start('gateway');
-  const gatewayUrl = `${baseUrl(gatewayConfig.host, gatewayConfig.port)}/graphql`;
+  const gatewayBase = baseUrl(gatewayConfig.host, gatewayConfig.port);
+  const gatewayUrl = `${gatewayBase}/graphql`;
   await waitForHealthy(`${baseUrl(gatewayConfig.host, gatewayConfig.port)}/health`, STARTUP_TIMEOUT_MS);
   if (supervisor.isStopping) return;
+  const pagesNote = await pages;
+  if (pagesNote) console.error(`web: ${pagesNote}`);
   if (options.watch) {
     watchSubgraphSdl({
       schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaFile])),
@@ -109,6 +114,8 @@ async function main(): Promise<void> {
   The car-check graph is up.
 
     Gateway (Apollo Sandbox in a browser): ${gatewayUrl}
+    Explorer that works offline (GraphiQL): ${gatewayBase}/explorer/
+    Fleet console (web app):                ${gatewayBase}/console/   (npm run dev:web: the same with hot reload)
 ${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.host, s.config.port)}/graphql`).join('\n')}
 
   Try (demo users admin, manager, viewer; password: SEED_PASSWORD, default dev-password):

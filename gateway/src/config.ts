@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DEFAULT_TOKEN_AUDIENCE,
   DEFAULT_TOKEN_ISSUER,
+  ConfigError,
   flag,
   httpUrl,
   JWKS_PATH,
@@ -21,9 +22,15 @@ import {
   TOKEN_STATUS_PATH,
 } from '@car-check/common';
 import type { QueryLimits } from './limits/checkLimits';
+import { loadTrustedDocuments, type TrustedDocuments } from './pipeline/trustedDocuments';
 
-// Apollo Sandbox, embedded in the landing page or opened from Apollo's site.
-const DEVELOPMENT_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
+// Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
+// frontends on any port (a Vite dev server, the web console's preview).
+const DEVELOPMENT_ORIGINS: (string | RegExp)[] = [
+  'https://sandbox.embed.apollographql.com',
+  'https://studio.apollographql.com',
+  /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/,
+];
 
 const timeout = () => z.coerce.number().int().min(1).max(600_000);
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -55,7 +62,11 @@ export interface GatewayConfig {
   tokenStatusCacheMs: number;
   signing: SigningConfig;
   /** Browser origins allowed to call the gateway (CORS). */
-  corsOrigins: string[];
+  corsOrigins: (string | RegExp)[];
+  /** The trusted-documents manifest (operations by id), if any. */
+  trustedDocuments?: TrustedDocuments;
+  /** The web package's build: the offline explorer and the console, served at /explorer and /console outside production. */
+  webDist: string;
   queryLimits: QueryLimits;
   /** A request's deadline at the gateway: past it, its subgraph calls are aborted. */
   requestTimeoutMs: number;
@@ -101,6 +112,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       // Bounds how long a revoked token keeps working: well under the promised 5 s.
       TOKEN_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(4_000).default(2_000),
       CORS_ORIGINS: z.string().optional(),
+      TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+      TRUSTED_DOCUMENTS_ONLY: flag(false),
+      WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
       MAX_QUERY_DEPTH: limit(15),
       MAX_QUERY_ALIASES: limit(50),
       MAX_QUERY_FIELDS: limit(1_000),
@@ -159,11 +173,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     tokenAudience: raw.JWT_AUDIENCE,
     tokenStatusCacheMs: raw.TOKEN_STATUS_CACHE_MS,
     signing: signingConfigFromEnv(env, production),
-    corsOrigins: raw.CORS_ORIGINS
-      ? raw.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)
-      : production
-        ? []
-        : DEVELOPMENT_ORIGINS,
+    // In production CORS_ORIGINS is the exact list; in development it adds to the defaults.
+    corsOrigins: [...(production ? [] : DEVELOPMENT_ORIGINS), ...(raw.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)],
+    trustedDocuments: trustedDocumentsFrom(raw.TRUSTED_DOCUMENTS, raw.TRUSTED_DOCUMENTS_ONLY),
+    webDist: path.resolve(raw.WEB_DIST),
     queryLimits: {
       maxDepth: raw.MAX_QUERY_DEPTH,
       maxAliases: raw.MAX_QUERY_ALIASES,
@@ -182,4 +195,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
   };
+}
+
+function trustedDocumentsFrom(file: string | undefined, only: boolean): TrustedDocuments | undefined {
+  if (!file) {
+    if (only) throw new ConfigError('Invalid configuration:\n  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept');
+    return undefined;
+  }
+  try {
+    return loadTrustedDocuments(path.resolve(file), only);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -32,6 +32,7 @@ import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
+import { mountDevPages } from './devPages';
 import { Admission } from './pipeline/admission';
 import { Documents, type ServedSchema } from './pipeline/documents';
 import { handleGraphQL } from './pipeline/handleGraphQL';
@@ -209,6 +210,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));
+  if (config.landingPage) mountDevPages(app, config.webDist);
   app.all(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
@@ -216,7 +218,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       apollo,
       admission: Admission.create(config.rateLimitPerMinute, redis),
       verifier,
-      texts: new OperationTexts(config.persistedQueriesBytes),
+      texts: new OperationTexts(config.persistedQueriesBytes, config.trustedDocuments),
       inflight: config.deduplicateQueries ? new InflightQueries() : null,
       documents,
       served: () => state,

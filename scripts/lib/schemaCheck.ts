@@ -216,7 +216,7 @@ export function formatReport(report: CheckReport): string {
   if (!report.breaking.length && !report.dangerous.length) lines.push('✔ No breaking or dangerous changes for clients.');
   if (report.brokenOperations.length) {
     lines.push(`✖ ${report.brokenOperations.length} of ${report.operationsChecked} client operation(s) would break:`);
-    for (const op of report.brokenOperations) lines.push(`  - ${op.name}: ${op.errors.join(' ')}`);
+    for (const op of report.brokenOperations) lines.push(`  - ${op.name} (${op.file}): ${op.errors.join(' ')}`);
   } else if (report.operationsChecked) {
     lines.push(`✔ All ${report.operationsChecked} client operations still validate.`);
   }

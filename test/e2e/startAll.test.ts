@@ -149,6 +149,18 @@ describe('npm start supervises the graph', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, MINUTE);
 
+  it('serves the web console and the offline explorer beside the graph, and names them in its banner', async () => {
+    expect(output).toContain(`${gatewayUrl}/explorer/`);
+    expect(output).toContain(`${gatewayUrl}/console/`);
+    for (const page of ['explorer', 'console']) {
+      const response = await fetch(`${gatewayUrl}/${page}/`);
+      expect([page, response.status, response.headers.get('content-type')]).toEqual([page, 200, expect.stringMatching(/text\/html/)]);
+      // Everything the page loads comes from the gateway itself: it works with no network.
+      const html = await response.text();
+      expect([page, html.match(/(src|href)="https?:\/\/[^"]*"/g)]).toEqual([page, null]);
+    }
+  });
+
   it('restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it', async () => {
     expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
     const [carPid] = startedPids('car');

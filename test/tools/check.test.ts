@@ -36,6 +36,14 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     expect(isBlocking(report, false)).toBe(false);
   });
 
+  it("reads the web app's operations too: a change that breaks one fails, naming it and its file", async () => {
+    const report = await checkCar((sdl) => sdl.replace("  \"The car model's version or trim, e.g. `TCe 90`.\"\n  version: String\n", ''));
+    const broken = report.brokenOperations.map((op) => `${op.name} (${op.file})`);
+    expect(broken).toEqual(expect.arrayContaining(['FleetCars (web/src/operations/cars.graphql)', 'CarDetails (web/src/operations/cars.graphql)']));
+    expect(isBlocking(report, false)).toBe(true);
+    expect(formatReport(report)).toMatch(/FleetCars \(web\/src\/operations\/cars\.graphql\): Cannot query field "version" on type "Car"/);
+  });
+
   it('fails removing a field, naming it and the client operations it breaks', async () => {
     const report = await checkCar((sdl) => sdl.replace('  brand: String!\n', ''));
     expect(report.breaking).toEqual([{ type: 'FIELD_REMOVED', description: 'Car.brand was removed.' }]);

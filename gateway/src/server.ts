@@ -210,7 +210,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));
-  if (config.landingPage) mountDevPages(app, config.webDist);
+  // Never in production, even with LANDING_PAGE=true: these are development pages.
+  if (!config.production && config.landingPage) mountDevPages(app, config.webDist);
   app.all(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),

@@ -118,12 +118,16 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
     ...requirementChanges(currentSdl, outcome.supergraphSdl),
   ];
 
-  const documents = await readOperationFiles(options.operationFiles ?? (await clientOperationFiles()));
+  // Files named on the command line must exist; the default list is what is there.
+  const documents = await readOperationFiles(options.operationFiles ?? (await clientOperationFiles()), options.operationFiles !== undefined);
   // Fragments may live in another file than the operations that spread them (the web app's do).
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const { document } of documents) {
+  for (const { file, document } of documents) {
     for (const definition of document.definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+      if (definition.kind !== Kind.FRAGMENT_DEFINITION) continue;
+      // Clients' fragment names are global (codegen's client preset refuses duplicates too).
+      if (fragments.has(definition.name.value)) throw new Error(`${file}: fragment ${definition.name.value} is defined twice among the client operations.`);
+      fragments.set(definition.name.value, definition);
     }
   }
   for (const { file, document } of documents) {
@@ -139,10 +143,13 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
   return report;
 }
 
-async function readOperationFiles(files: string[]): Promise<{ file: string; document: DocumentNode }[]> {
+async function readOperationFiles(files: string[], mustExist: boolean): Promise<{ file: string; document: DocumentNode }[]> {
   const read = await Promise.all(
     files.map(async (absolute) => {
-      const text = await readFile(absolute, 'utf8').catch(() => null);
+      const text = await readFile(absolute, 'utf8').catch((error: unknown) => {
+        if (mustExist) throw new Error(`Cannot read the operations file ${absolute}: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      });
       const file = path.relative(REPO_ROOT, path.resolve(absolute));
       // Named after its file, so a syntax error points at file:line:column.
       return text === null ? [] : [{ file, document: parse(new Source(text, file)) }];

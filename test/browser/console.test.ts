@@ -6,7 +6,7 @@
  * machine: every other request is aborted and recorded, and the last test checks
  * none was attempted.
  *
- * Screenshots land in docs/screenshots/.
+ * Screenshots land in docs/screenshots/ with UPDATE_SCREENSHOTS=true.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,10 @@ import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, startStaticServer,
 jest.setTimeout(240_000);
 const WAIT = 45_000;
 
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+// The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=true npm test -- test/browser);
+// otherwise they go to a temporary folder, so a test run leaves the working tree as it was.
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === 'true' ? path.join(REPO_ROOT, 'docs', 'screenshots') : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function managerOf(car: (typeof seedCars)[number]) {
@@ -277,7 +280,7 @@ describe('the fleet console in Chromium (pglite)', () => {
       .getByText('"totalCount": 40')
       .waitFor({ timeout: WAIT })
       .catch(async (error: unknown) => {
-        await page.screenshot({ path: '/tmp/debug-explorer.png' });
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'debug-explorer.png') });
         throw new Error(`${String(error)}\nresponse: ${await page.locator('.graphiql-response').innerText()}\nheaders: ${await headers.innerText()}`);
       });
     const first = dataOf(await graph.query<{ cars: { edges: { node: { brand: string; model: string } }[] } }>('{ cars(first: 1, orderBy: { field: BRAND, direction: ASC }) { edges { node { brand model } } } }'));

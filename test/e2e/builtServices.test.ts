@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
+import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/common';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { BACKENDS } from '../support/config';
@@ -43,7 +43,7 @@ describe(`every service started from its build with node, production settings ($
   let gatewayUrl = '';
 
   const entry = (pkg: string, file: string) => path.join(ROOT, pkg, 'dist', file);
-  const packageOf = (name: string) => (name === 'gateway' ? 'gateway' : `subgraphs/${name}`);
+  const packageOf = (name: string) => (name === 'gateway' ? 'gateway' : path.relative(ROOT, subgraphRegistration(name).packageDir));
 
   function start(name: string, extra: NodeJS.ProcessEnv = {}): void {
     const child = spawn(process.execPath, [entry(packageOf(name), 'index.js')], {
@@ -67,8 +67,10 @@ describe(`every service started from its build with node, production settings ($
   }
 
   beforeAll(async () => {
-    // The build is incremental: seconds when nothing changed, and never stale.
-    await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 240_000 });
+    // The services' packages only (not web/, whose build other tests serve), incremental:
+    // seconds when nothing changed, and never stale.
+    const packages = ['gateway', ...subgraphNames().map((name) => packageOf(name))];
+    await run('npm', ['run', 'build', ...packages.flatMap((pkg) => ['-w', pkg])], { cwd: ROOT, timeout: 300_000 });
 
     if (backend === 'pglite') env.DATA_DIR = dataDir = await mkdtemp(path.join(os.tmpdir(), 'built-services-'));
     const gatewayPort = await freePort();

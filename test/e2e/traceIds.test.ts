@@ -28,7 +28,7 @@ describe(`trace ids without recording (${backend})`, () => {
 
   const requestLines = async (requestId: string, services: string[]) => {
     const lines = () => [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === requestId);
-    await waitFor(() => services.every((service) => lines().some((entry) => entry.service === service && entry.msg === 'request')), 5_000, `${requestId}'s log lines`);
+    await waitFor(() => services.every((service) => lines().some((entry) => entry.service === service && entry.msg === 'request')), 30_000, `${requestId}'s log lines`);
     return lines();
   };
 

@@ -44,7 +44,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
   const gatewaySpan = async (traceId: string, requestId: string) => {
     const find = () =>
       spansOf(traceId).find((span) => span.kind === SpanKind.SERVER && serviceOf(span) === 'gateway' && span.attributes['car_check.request_id'] === requestId);
-    await waitFor(() => find() !== undefined, 5_000, `the gateway's span of ${requestId}`);
+    await waitFor(() => find() !== undefined, 30_000, `the gateway's span of ${requestId}`);
     return find()!;
   };
   /** Whether `ancestor` is `span` or one of its ancestors, among `spans`. */
@@ -64,7 +64,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     expect(response.errors).toBeUndefined();
     const request = await gatewaySpan(client.traceId, 'traced-1');
     // Each subgraph's server span ends when its answer is written, which the gateway has read by now.
-    await waitFor(() => spansOf(client.traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 4, 5_000, 'the subgraphs’ spans');
+    await waitFor(() => spansOf(client.traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 4, 30_000, 'the subgraphs’ spans');
 
     // Everything recorded since the request was sent is in the client's trace.
     const since = exporter.getFinishedSpans().filter((span) => span.startTime[0] * 1000 + span.startTime[1] / 1e6 >= sent);
@@ -123,7 +123,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     expect(response.data).toEqual({ me: { username: 'manager' } });
     const request = await gatewaySpan(client.traceId, 'traced-2');
     const check = () => spansOf(client.traceId).find((span) => span.name === 'POST /internal/token-status');
-    await waitFor(() => check() !== undefined, 5_000, 'the token status span');
+    await waitFor(() => check() !== undefined, 30_000, 'the token status span');
     const spans = spansOf(client.traceId);
     const status = spans.find((span) => span.name === 'token status')!;
     expect(status).toMatchObject({ kind: SpanKind.CLIENT, attributes: { 'car_check.outcome': 'OK' } });
@@ -168,7 +168,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
 
     const request = await gatewaySpan(traceId, 'untraced-1');
     expect(request.parentSpanContext).toBeUndefined();
-    await waitFor(() => spansOf(traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 3, 5_000, 'the subgraphs’ spans');
+    await waitFor(() => spansOf(traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 3, 30_000, 'the subgraphs’ spans');
     const servedBy = spansOf(traceId).filter((span) => span.kind === SpanKind.SERVER && span.name === 'POST /graphql').map(serviceOf);
     expect(new Set(servedBy)).toEqual(new Set(['gateway', 'car', 'cost-center']));
 
@@ -206,7 +206,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     exporter.reset();
     const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, { traceparent: client.traceparent, 'x-request-id': 'not-sampled-1' });
     expect(response.errors?.[0]?.extensions?.traceId).toBe(client.traceId);
-    await waitFor(() => logs.subgraphs.entries().some((entry) => entry.requestId === 'not-sampled-1' && entry.msg === 'request'), 5_000, 'the car subgraph’s log line');
+    await waitFor(() => logs.subgraphs.entries().some((entry) => entry.requestId === 'not-sampled-1' && entry.msg === 'request'), 30_000, 'the car subgraph’s log line');
     expect(spansOf(client.traceId)).toEqual([]);
     const lines = logs.subgraphs.entries().filter((entry) => entry.requestId === 'not-sampled-1');
     expect(lines.every((entry) => entry.traceId === client.traceId)).toBe(true);

@@ -14,6 +14,8 @@ export interface AuditedWrite<TX extends AuditWriter> {
   transaction: InTransaction<TX>;
   caller: CallerIdentity;
   requestId: string;
+  /** The request's trace id (RequestInfo.traceId), stored with the audit record and its event. */
+  traceId?: string;
   diff?: DiffOptions;
   /** Set when the client named this write with an Idempotency-Key: a retry gets the first result back. */
   idempotency?: Idempotency;
@@ -62,11 +64,17 @@ function once<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX)
 type Row = { id: string } & Record<string, unknown>;
 
 /** Creates a row and its CREATE audit record in one transaction. */
-export function auditedCreate<TX extends AuditWriter, T extends Row>(write: AuditedWrite<TX>, create: (tx: TX) => Promise<T>): Promise<T> {
+export function auditedCreate<TX extends AuditWriter, T extends Row & { revision?: number }>(write: AuditedWrite<TX>, create: (tx: TX) => Promise<T>): Promise<T> {
   return withDatabaseErrors(write.entity, () =>
     once(write, async (tx) => {
       const row = await create(tx);
-      await recordAudit(tx, { ...auditOf(write), entityId: row.id, action: 'CREATE', changes: diffChanges(null, row, write.diff) });
+      await recordAudit(tx, {
+        ...auditOf(write),
+        entityId: row.id,
+        action: 'CREATE',
+        revision: row.revision ?? null,
+        changes: diffChanges(null, row, write.diff),
+      });
       return row;
     }),
   );
@@ -103,7 +111,7 @@ export function auditedUpdate<TX extends AuditWriter, T extends Row & { revision
       // A change to nothing is no change: no new revision, no audit record.
       if (!changed) return after;
       const changes = [...diffChanges(before, after, write.diff), ...(update.extraChanges ?? [])];
-      await recordAudit(tx, { ...auditOf(write), entityId: update.id, action: 'UPDATE', changes });
+      await recordAudit(tx, { ...auditOf(write), entityId: update.id, action: 'UPDATE', revision: after.revision, changes });
       await update.after?.(tx, after);
       return after;
     }),
@@ -111,7 +119,7 @@ export function auditedUpdate<TX extends AuditWriter, T extends Row & { revision
 }
 
 /** Deletes a row and records what it held, in one transaction. */
-export function auditedDelete<TX extends AuditWriter, T extends Row>(
+export function auditedDelete<TX extends AuditWriter, T extends Row & { revision?: number }>(
   write: AuditedWrite<TX>,
   remove: { id: string; read(tx: TX): Promise<T | null>; delete(tx: TX): Promise<unknown> },
 ): Promise<string> {
@@ -120,7 +128,15 @@ export function auditedDelete<TX extends AuditWriter, T extends Row>(
       const before = await remove.read(tx);
       if (!before) throw notFound(write.entity, remove.id);
       await remove.delete(tx);
-      await recordAudit(tx, { ...auditOf(write), entityId: remove.id, action: 'DELETE', changes: diffChanges(before, null, write.diff) });
+      // A deletion is the entity's last revision: one past the last it had, so a reader that
+      // keeps the highest revision it applied never lets an older event undo it.
+      await recordAudit(tx, {
+        ...auditOf(write),
+        entityId: remove.id,
+        action: 'DELETE',
+        revision: before.revision === undefined ? null : before.revision + 1,
+        changes: diffChanges(before, null, write.diff),
+      });
       return remove.id;
     }),
   );
@@ -138,5 +154,5 @@ function holdsAll(row: Record<string, unknown>, sets: Record<string, unknown>): 
 }
 
 function auditOf(write: AuditedWrite<AuditWriter>) {
-  return { entity: write.entity, caller: write.caller, requestId: write.requestId };
+  return { entity: write.entity, caller: write.caller, requestId: write.requestId, traceId: write.traceId ?? null };
 }

@@ -22,6 +22,10 @@ export interface AuditEntry {
   caller: CallerIdentity;
   requestId: string;
   changes: FieldChange[];
+  /** The entity's revision after the change (a delete's is one past its last); none for account events. */
+  revision?: number | null;
+  /** The request's trace id, when it is traced. */
+  traceId?: string | null;
 }
 
 /** Who acted: the signed-in user, or the service that called on its own behalf. */
@@ -29,15 +33,41 @@ export function actorOf(caller: CallerIdentity): string | null {
   return caller.userId ?? (caller.service ? `service:${caller.service}` : null);
 }
 
+/** The actions that are domain events too (see common/events/catalog.ts); account activity is audit only. */
+export const EVENT_ACTIONS: readonly AuditAction[] = ['CREATE', 'UPDATE', 'DELETE'];
+
 /**
  * Writes an audit row. Call it with the transaction that makes the change, so
  * that the change and its record are committed, or rolled back, together.
+ *
+ * A CREATE, UPDATE or DELETE row is also a domain event in the subgraph's
+ * feed (common/events/feed.ts), whose cursor is `sequence`. A sequence is
+ * drawn at insert, not at commit: two writers could commit in the other
+ * order, and a reader that has seen the larger number would never see the
+ * smaller. So an event row is inserted under a transaction-scoped advisory
+ * lock (keyed by this schema's audit_event table), held until commit or
+ * rollback: event rows commit in sequence order, and whatever a reader sees
+ * is a gap-free prefix. The lock is taken at the very end of the write (the
+ * change is made first), so only the tail of concurrent writes serializes;
+ * account activity (LOGIN, ...) is never an event and takes no lock. On
+ * PGlite, with its single connection, writes are serial anyway.
  */
 export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<void> {
+  const revision = entry.revision ?? null;
+  const traceId = entry.traceId ?? null;
+  if (EVENT_ACTIONS.includes(entry.action)) {
+    // The lock is taken in the same statement, before the row (and its sequence) is made.
+    await tx.$executeRaw`
+      INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id)
+      SELECT gen_random_uuid(), ${entry.entity}, ${entry.entityId}::uuid, ${entry.action},
+             ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId}
+      FROM (SELECT pg_advisory_xact_lock('audit_event'::regclass::oid::bigint)) AS commit_order`;
+    return;
+  }
   await tx.$executeRaw`
-    INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes)
+    INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id)
     VALUES (gen_random_uuid(), ${entry.entity}, ${entry.entityId}::uuid, ${entry.action},
-            ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb)`;
+            ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId})`;
 }
 
 // Bookkeeping columns change on every write; the audit records what the caller changed.

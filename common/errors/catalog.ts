@@ -43,7 +43,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The request is wrong whatever the system state: syntax, validation, bad input.',
     usedFor:
-      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, unknown input fields, an `Idempotency-Key` reused with a different input, and input that breaks a validation rule, with `extensions.field` naming it.',
+      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, unknown input fields, an `Idempotency-Key` reused with a different input, and input that breaks a validation rule, with `extensions.field` naming it; a bad `after` or `limit` on a subgraph’s event feed (`GET /events`, HTTP 400, with `extensions.field`).',
   },
   DEADLINE_EXCEEDED: {
     grpcStatus: 4,

@@ -7,6 +7,7 @@ import { enforceRequirements } from '../auth/enforce';
 import type { SubgraphConfig } from '../config/service';
 import { resolveSigningSecret } from '../config/signing';
 import type { Database } from '../db/connect';
+import { mountEventFeed, type EventFeedReader } from '../events/feed';
 import type { Logger } from '../logging/logger';
 import { SubgraphClient } from '../peers/subgraphClient';
 import { MemoryNonceStore, RedisNonceStore } from '../state/nonceStore';
@@ -38,7 +39,7 @@ export interface SubgraphSetup<S> {
   routes?: (app: Express) => void;
 }
 
-export interface SubgraphDefinition<P extends PrismaLike, Ctx extends RequestInfo, S> {
+export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S> {
   /** Absolute path of the subgraph's SDL file. */
   schemaFile: string;
   /** Absolute path of its Prisma migrations folder. */
@@ -57,10 +58,11 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
 /**
  * Turns a subgraph's parts (SDL file, resolvers, Prisma client, context) into
  * the module the boot sequence and the tests run. The SDL's `@authenticated`
- * and `@requiresScopes` are enforced here, for every subgraph alike. Building
+ * and `@requiresScopes` are enforced here, for every subgraph alike, and
+ * every subgraph serves its domain events at `GET /events` (common/events/feed.ts). Building
  * is separate from listening: nothing here opens a port or a database.
  */
-export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S = undefined>(
+export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S = undefined>(
   definition: SubgraphDefinition<P, Ctx, S>,
 ): DefinedSubgraph<P> {
   const sdl = readFileSync(definition.schemaFile, 'utf8');
@@ -105,7 +107,10 @@ export function defineSubgraph<P extends PrismaLike, Ctx extends RequestInfo, S 
         idempotencyTtlSeconds: config.idempotencyTtlSeconds,
         schemaHash: schemaHashOf(sdl),
         onStop: () => closeRedis(redis),
-        routes,
+        routes: (app) => {
+          mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, log });
+          routes?.(app);
+        },
         metrics,
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),
       });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse, Source, type GraphQLError } from 'graphql';
+import { GraphQLError, parse, Source } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -57,7 +57,9 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
       // Named after its file, so errors point at `subgraphs/<name>/schema.graphql:line:column`.
       return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(new Source(subgraph.sdl, subgraph.file)) }];
     } catch (error) {
-      parseErrors.push(`[${subgraph.name}] ${subgraph.file}: ${(error as Error).message}`);
+      // file:line:column, as editors and terminals link it.
+      const at = error instanceof GraphQLError && error.locations?.[0] ? `:${error.locations[0].line}:${error.locations[0].column}` : '';
+      parseErrors.push(`[${subgraph.name}] ${subgraph.file}${at}: ${(error as Error).message}`);
       return [];
     }
   });

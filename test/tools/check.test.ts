@@ -44,6 +44,12 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     expect(formatReport(report)).toMatch(/FleetCars \(web\/src\/operations\/cars\.graphql\): Cannot query field "version" on type "Car"/);
   });
 
+  it('points a syntax error at its file, line and column', async () => {
+    const report = await checkCar((sdl) => sdl.replace('  brand: String!\n', '  brand: String!\n  broken(: Int\n'));
+    const line = carSdl.split('\n').findIndex((text) => text === '  brand: String!') + 2;
+    expect(report.compositionErrors).toEqual([expect.stringMatching(new RegExp(`^\\[car\\] .*car-[a-z0-9]+\\.graphql:${line}:10: Syntax Error`))]);
+  });
+
   it('fails removing a field, naming it and the client operations it breaks', async () => {
     const report = await checkCar((sdl) => sdl.replace('  brand: String!\n', ''));
     expect(report.breaking).toEqual([{ type: 'FIELD_REMOVED', description: 'Car.brand was removed.' }]);

@@ -32,6 +32,7 @@ export async function bootstrapAdmin(prisma: PrismaClient, input: z.infer<typeof
       entity: 'User',
       entityId: user.id,
       action: 'CREATE',
+      revision: user.revision,
       caller: { ...ANONYMOUS, service: 'bootstrap' },
       requestId: `bootstrap-${randomUUID()}`,
       changes: diffChanges(null, { username, email, groups: ['admin'], isActive: true }),

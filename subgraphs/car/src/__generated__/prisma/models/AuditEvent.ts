@@ -20,8 +20,20 @@ export type AuditEventModel = runtime.Types.Result.DefaultSelection<Prisma.$Audi
 
 export type AggregateAuditEvent = {
   _count: AuditEventCountAggregateOutputType | null
+  _avg: AuditEventAvgAggregateOutputType | null
+  _sum: AuditEventSumAggregateOutputType | null
   _min: AuditEventMinAggregateOutputType | null
   _max: AuditEventMaxAggregateOutputType | null
+}
+
+export type AuditEventAvgAggregateOutputType = {
+  sequence: number | null
+  revision: number | null
+}
+
+export type AuditEventSumAggregateOutputType = {
+  sequence: bigint | null
+  revision: number | null
 }
 
 export type AuditEventMinAggregateOutputType = {
@@ -32,6 +44,10 @@ export type AuditEventMinAggregateOutputType = {
   actorId: string | null
   requestId: string | null
   at: Date | null
+  sequence: bigint | null
+  revision: number | null
+  traceId: string | null
+  publishedAt: Date | null
 }
 
 export type AuditEventMaxAggregateOutputType = {
@@ -42,6 +58,10 @@ export type AuditEventMaxAggregateOutputType = {
   actorId: string | null
   requestId: string | null
   at: Date | null
+  sequence: bigint | null
+  revision: number | null
+  traceId: string | null
+  publishedAt: Date | null
 }
 
 export type AuditEventCountAggregateOutputType = {
@@ -53,9 +73,23 @@ export type AuditEventCountAggregateOutputType = {
   requestId: number
   at: number
   changes: number
+  sequence: number
+  revision: number
+  traceId: number
+  publishedAt: number
   _all: number
 }
 
+
+export type AuditEventAvgAggregateInputType = {
+  sequence?: true
+  revision?: true
+}
+
+export type AuditEventSumAggregateInputType = {
+  sequence?: true
+  revision?: true
+}
 
 export type AuditEventMinAggregateInputType = {
   id?: true
@@ -65,6 +99,10 @@ export type AuditEventMinAggregateInputType = {
   actorId?: true
   requestId?: true
   at?: true
+  sequence?: true
+  revision?: true
+  traceId?: true
+  publishedAt?: true
 }
 
 export type AuditEventMaxAggregateInputType = {
@@ -75,6 +113,10 @@ export type AuditEventMaxAggregateInputType = {
   actorId?: true
   requestId?: true
   at?: true
+  sequence?: true
+  revision?: true
+  traceId?: true
+  publishedAt?: true
 }
 
 export type AuditEventCountAggregateInputType = {
@@ -86,6 +128,10 @@ export type AuditEventCountAggregateInputType = {
   requestId?: true
   at?: true
   changes?: true
+  sequence?: true
+  revision?: true
+  traceId?: true
+  publishedAt?: true
   _all?: true
 }
 
@@ -127,6 +173,18 @@ export type AuditEventAggregateArgs<ExtArgs extends runtime.Types.Extensions.Int
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: AuditEventAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: AuditEventSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: AuditEventMinAggregateInputType
@@ -157,6 +215,8 @@ export type AuditEventGroupByArgs<ExtArgs extends runtime.Types.Extensions.Inter
   take?: number
   skip?: number
   _count?: AuditEventCountAggregateInputType | true
+  _avg?: AuditEventAvgAggregateInputType
+  _sum?: AuditEventSumAggregateInputType
   _min?: AuditEventMinAggregateInputType
   _max?: AuditEventMaxAggregateInputType
 }
@@ -170,7 +230,13 @@ export type AuditEventGroupByOutputType = {
   requestId: string
   at: Date
   changes: runtime.JsonValue
+  sequence: bigint
+  revision: number | null
+  traceId: string | null
+  publishedAt: Date | null
   _count: AuditEventCountAggregateOutputType | null
+  _avg: AuditEventAvgAggregateOutputType | null
+  _sum: AuditEventSumAggregateOutputType | null
   _min: AuditEventMinAggregateOutputType | null
   _max: AuditEventMaxAggregateOutputType | null
 }
@@ -202,6 +268,10 @@ export type AuditEventWhereInput = {
   requestId?: Prisma.StringFilter<"AuditEvent"> | string
   at?: Prisma.DateTimeFilter<"AuditEvent"> | Date | string
   changes?: Prisma.JsonFilter<"AuditEvent">
+  sequence?: Prisma.BigIntFilter<"AuditEvent"> | bigint | number
+  revision?: Prisma.IntNullableFilter<"AuditEvent"> | number | null
+  traceId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
+  publishedAt?: Prisma.DateTimeNullableFilter<"AuditEvent"> | Date | string | null
 }
 
 export type AuditEventOrderByWithRelationInput = {
@@ -213,10 +283,15 @@ export type AuditEventOrderByWithRelationInput = {
   requestId?: Prisma.SortOrder
   at?: Prisma.SortOrder
   changes?: Prisma.SortOrder
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrderInput | Prisma.SortOrder
+  traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type AuditEventWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  sequence?: bigint | number
   AND?: Prisma.AuditEventWhereInput | Prisma.AuditEventWhereInput[]
   OR?: Prisma.AuditEventWhereInput[]
   NOT?: Prisma.AuditEventWhereInput | Prisma.AuditEventWhereInput[]
@@ -227,7 +302,10 @@ export type AuditEventWhereUniqueInput = Prisma.AtLeast<{
   requestId?: Prisma.StringFilter<"AuditEvent"> | string
   at?: Prisma.DateTimeFilter<"AuditEvent"> | Date | string
   changes?: Prisma.JsonFilter<"AuditEvent">
-}, "id">
+  revision?: Prisma.IntNullableFilter<"AuditEvent"> | number | null
+  traceId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
+  publishedAt?: Prisma.DateTimeNullableFilter<"AuditEvent"> | Date | string | null
+}, "id" | "sequence">
 
 export type AuditEventOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -238,9 +316,15 @@ export type AuditEventOrderByWithAggregationInput = {
   requestId?: Prisma.SortOrder
   at?: Prisma.SortOrder
   changes?: Prisma.SortOrder
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrderInput | Prisma.SortOrder
+  traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.AuditEventCountOrderByAggregateInput
+  _avg?: Prisma.AuditEventAvgOrderByAggregateInput
   _max?: Prisma.AuditEventMaxOrderByAggregateInput
   _min?: Prisma.AuditEventMinOrderByAggregateInput
+  _sum?: Prisma.AuditEventSumOrderByAggregateInput
 }
 
 export type AuditEventScalarWhereWithAggregatesInput = {
@@ -255,6 +339,10 @@ export type AuditEventScalarWhereWithAggregatesInput = {
   requestId?: Prisma.StringWithAggregatesFilter<"AuditEvent"> | string
   at?: Prisma.DateTimeWithAggregatesFilter<"AuditEvent"> | Date | string
   changes?: Prisma.JsonWithAggregatesFilter<"AuditEvent">
+  sequence?: Prisma.BigIntWithAggregatesFilter<"AuditEvent"> | bigint | number
+  revision?: Prisma.IntNullableWithAggregatesFilter<"AuditEvent"> | number | null
+  traceId?: Prisma.StringNullableWithAggregatesFilter<"AuditEvent"> | string | null
+  publishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"AuditEvent"> | Date | string | null
 }
 
 export type AuditEventCreateInput = {
@@ -266,6 +354,10 @@ export type AuditEventCreateInput = {
   requestId: string
   at?: Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: bigint | number
+  revision?: number | null
+  traceId?: string | null
+  publishedAt?: Date | string | null
 }
 
 export type AuditEventUncheckedCreateInput = {
@@ -277,6 +369,10 @@ export type AuditEventUncheckedCreateInput = {
   requestId: string
   at?: Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: bigint | number
+  revision?: number | null
+  traceId?: string | null
+  publishedAt?: Date | string | null
 }
 
 export type AuditEventUpdateInput = {
@@ -288,6 +384,10 @@ export type AuditEventUpdateInput = {
   requestId?: Prisma.StringFieldUpdateOperationsInput | string
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AuditEventUncheckedUpdateInput = {
@@ -299,6 +399,10 @@ export type AuditEventUncheckedUpdateInput = {
   requestId?: Prisma.StringFieldUpdateOperationsInput | string
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AuditEventCreateManyInput = {
@@ -310,6 +414,10 @@ export type AuditEventCreateManyInput = {
   requestId: string
   at?: Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: bigint | number
+  revision?: number | null
+  traceId?: string | null
+  publishedAt?: Date | string | null
 }
 
 export type AuditEventUpdateManyMutationInput = {
@@ -321,6 +429,10 @@ export type AuditEventUpdateManyMutationInput = {
   requestId?: Prisma.StringFieldUpdateOperationsInput | string
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AuditEventUncheckedUpdateManyInput = {
@@ -332,6 +444,10 @@ export type AuditEventUncheckedUpdateManyInput = {
   requestId?: Prisma.StringFieldUpdateOperationsInput | string
   at?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   changes?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type AuditEventCountOrderByAggregateInput = {
@@ -343,6 +459,15 @@ export type AuditEventCountOrderByAggregateInput = {
   requestId?: Prisma.SortOrder
   at?: Prisma.SortOrder
   changes?: Prisma.SortOrder
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
+}
+
+export type AuditEventAvgOrderByAggregateInput = {
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
 }
 
 export type AuditEventMaxOrderByAggregateInput = {
@@ -353,6 +478,10 @@ export type AuditEventMaxOrderByAggregateInput = {
   actorId?: Prisma.SortOrder
   requestId?: Prisma.SortOrder
   at?: Prisma.SortOrder
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
 }
 
 export type AuditEventMinOrderByAggregateInput = {
@@ -363,6 +492,35 @@ export type AuditEventMinOrderByAggregateInput = {
   actorId?: Prisma.SortOrder
   requestId?: Prisma.SortOrder
   at?: Prisma.SortOrder
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
+  traceId?: Prisma.SortOrder
+  publishedAt?: Prisma.SortOrder
+}
+
+export type AuditEventSumOrderByAggregateInput = {
+  sequence?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
+}
+
+export type BigIntFieldUpdateOperationsInput = {
+  set?: bigint | number
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
+}
+
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
 }
 
 
@@ -376,6 +534,10 @@ export type AuditEventSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   requestId?: boolean
   at?: boolean
   changes?: boolean
+  sequence?: boolean
+  revision?: boolean
+  traceId?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
 export type AuditEventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -387,6 +549,10 @@ export type AuditEventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   requestId?: boolean
   at?: boolean
   changes?: boolean
+  sequence?: boolean
+  revision?: boolean
+  traceId?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
 export type AuditEventSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -398,6 +564,10 @@ export type AuditEventSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   requestId?: boolean
   at?: boolean
   changes?: boolean
+  sequence?: boolean
+  revision?: boolean
+  traceId?: boolean
+  publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
 export type AuditEventSelectScalar = {
@@ -409,9 +579,13 @@ export type AuditEventSelectScalar = {
   requestId?: boolean
   at?: boolean
   changes?: boolean
+  sequence?: boolean
+  revision?: boolean
+  traceId?: boolean
+  publishedAt?: boolean
 }
 
-export type AuditEventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "entity" | "entityId" | "action" | "actorId" | "requestId" | "at" | "changes", ExtArgs["result"]["auditEvent"]>
+export type AuditEventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "entity" | "entityId" | "action" | "actorId" | "requestId" | "at" | "changes" | "sequence" | "revision" | "traceId" | "publishedAt", ExtArgs["result"]["auditEvent"]>
 
 export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "AuditEvent"
@@ -434,6 +608,23 @@ export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.Internal
      * [{ field, from, to }] with values as JSON; secrets are never recorded.
      */
     changes: runtime.JsonValue
+    /**
+     * The event feed's cursor: strictly increasing in this subgraph, in commit order for
+     * CREATE, UPDATE and DELETE (see common/events/feed.ts).
+     */
+    sequence: bigint
+    /**
+     * The entity's revision after the change (a delete's is one past its last); null for account events.
+     */
+    revision: number | null
+    /**
+     * The request's trace id (W3C), when it was traced.
+     */
+    traceId: string | null
+    /**
+     * When a relay published this record as an event to a broker (no relay yet).
+     */
+    publishedAt: Date | null
   }, ExtArgs["result"]["auditEvent"]>
   composites: {}
 }
@@ -865,6 +1056,10 @@ export interface AuditEventFieldRefs {
   readonly requestId: Prisma.FieldRef<"AuditEvent", 'String'>
   readonly at: Prisma.FieldRef<"AuditEvent", 'DateTime'>
   readonly changes: Prisma.FieldRef<"AuditEvent", 'Json'>
+  readonly sequence: Prisma.FieldRef<"AuditEvent", 'BigInt'>
+  readonly revision: Prisma.FieldRef<"AuditEvent", 'Int'>
+  readonly traceId: Prisma.FieldRef<"AuditEvent", 'String'>
+  readonly publishedAt: Prisma.FieldRef<"AuditEvent", 'DateTime'>
 }
     
 

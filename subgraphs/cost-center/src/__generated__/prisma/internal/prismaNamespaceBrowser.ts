@@ -93,7 +93,11 @@ export const AuditEventScalarFieldEnum = {
   actorId: 'actorId',
   requestId: 'requestId',
   at: 'at',
-  changes: 'changes'
+  changes: 'changes',
+  sequence: 'sequence',
+  revision: 'revision',
+  traceId: 'traceId',
+  publishedAt: 'publishedAt'
 } as const
 
 export type AuditEventScalarFieldEnum = (typeof AuditEventScalarFieldEnum)[keyof typeof AuditEventScalarFieldEnum]

@@ -113,3 +113,38 @@ export async function applyMigrations(runner: SqlRunner, migrationsDir: string):
     if (runner.dialect === 'postgres') await runner.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]);
   }
 }
+
+/** One migration as `npm run db:status` reports it. */
+export interface MigrationState {
+  name: string;
+  state: 'applied' | 'pending' | 'failed' | 'edited' | 'unknown';
+  /** When it finished (applied or edited ones). */
+  appliedAt: Date | null;
+}
+
+/**
+ * Where a database stands against the committed migrations, without changing
+ * anything: applied, pending, failed (started, never finished), edited after it
+ * was applied (checksum differs), or unknown here (applied, but not in the repo).
+ */
+export async function migrationStatus(runner: SqlRunner, migrationsDir: string): Promise<MigrationState[]> {
+  const migrations = await readMigrations(migrationsDir);
+  const exists = await runner.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  const rows = exists[0]?.present
+    ? await runner.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at')
+    : [];
+  const applied = new Map(rows.filter((row) => !row.rolled_back_at).map((row) => [row.migration_name, row]));
+  const states: MigrationState[] = migrations.map((migration) => {
+    const row = applied.get(migration.name);
+    if (!row) return { name: migration.name, state: 'pending', appliedAt: null };
+    if (!row.finished_at) return { name: migration.name, state: 'failed', appliedAt: null };
+    return { name: migration.name, state: row.checksum === migration.checksum ? 'applied' : 'edited', appliedAt: new Date(row.finished_at) };
+  });
+  const known = new Set(migrations.map((migration) => migration.name));
+  for (const row of applied.values()) {
+    if (!known.has(row.migration_name)) {
+      states.push({ name: row.migration_name, state: 'unknown', appliedAt: row.finished_at ? new Date(row.finished_at) : null });
+    }
+  }
+  return states;
+}

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { subgraphNames, subgraphUrlVariable } from '@car-check/common';
+import { ConfigError, subgraphNames, subgraphUrlVariable } from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
@@ -31,12 +31,25 @@ const STOP_MARGIN_MS = 5_000;
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
 
+/** Configuration is checked before anything starts; a mistake is one message naming the variable, no stack trace. */
+function configured<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`npm start: ${error.message.replace(/^Invalid configuration:\n\s*/, 'invalid configuration: ').replace(/\n\s*/g, '; ')}`);
+    process.exit(1);
+  }
+}
+
 // Every subgraph supergraph.yaml lists, each started from its package's entry point.
-const subgraphs = subgraphNames().map((name) => {
-  const { registration, loadConfig } = loadSubgraph(name);
-  return { name, entry: path.join(registration.packageDir, 'src', 'index.ts'), schemaFile: registration.schemaFile, config: loadConfig(env) };
-});
-const gatewayConfig = loadGatewayConfig(env);
+const subgraphs = configured(() =>
+  subgraphNames().map((name) => {
+    const { registration, loadConfig } = loadSubgraph(name);
+    return { name, entry: path.join(registration.packageDir, 'src', 'index.ts'), schemaFile: registration.schemaFile, config: loadConfig(env) };
+  }),
+);
+const gatewayConfig = configured(() => loadGatewayConfig(env));
 const entries: Record<string, string> = {
   gateway: 'gateway/src/index.ts',
   ...Object.fromEntries(subgraphs.map((s) => [s.name, s.entry])),

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs `npm start`'s script with `env` added, until it exits; what it printed and its code. */
+function startAll(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start-all.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm start with a configuration mistake', () => {
+  it.each([
+    ['a malformed DATABASE_URL', { DATABASE_URL: 'notaurl' }, /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
+    ['an impossible port', { GATEWAY_PORT: '99999' }, /^npm start: invalid configuration: GATEWAY_PORT: /],
+  ])('%s: stops before starting anything, with one line naming the variable and no stack trace', async (_what, env, line) => {
+    const { code, stdout, stderr } = await startAll(env);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+});

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -156,7 +157,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     production,
     logLevel: raw.LOG_LEVEL,
     prettyLogs: raw.LOG_PRETTY,
-    supergraphPath: path.resolve(raw.SUPERGRAPH_PATH),
+    supergraphPath: supergraphFile(raw.SUPERGRAPH_PATH, raw.SUPERGRAPH_URL),
     supergraphUrl: raw.SUPERGRAPH_URL,
     supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
     subgraphUrls,
@@ -207,4 +208,15 @@ function trustedDocumentsFrom(file: string | undefined, only: boolean): TrustedD
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The supergraph file, checked at start when it is the source: a missing one says how to make it. */
+function supergraphFile(file: string, url: string | undefined): string {
+  const resolved = path.resolve(file);
+  if (!url && !existsSync(resolved)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SUPERGRAPH_PATH: ${resolved} does not exist; run \`npm run compose\` to compose it from supergraph.yaml, or set SUPERGRAPH_URL`,
+    );
+  }
+  return resolved;
 }

@@ -23,6 +23,11 @@ describe('npm start with a configuration mistake', () => {
   it.each([
     ['a malformed DATABASE_URL', { DATABASE_URL: 'notaurl' }, /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
     ['an impossible port', { GATEWAY_PORT: '99999' }, /^npm start: invalid configuration: GATEWAY_PORT: /],
+    [
+      'a missing supergraph file',
+      { SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql' },
+      /^npm start: invalid configuration: SUPERGRAPH_PATH: \/nonexistent\/supergraph\.graphql does not exist; run `npm run compose`/,
+    ],
   ])('%s: stops before starting anything, with one line naming the variable and no stack trace', async (_what, env, line) => {
     const { code, stdout, stderr } = await startAll(env);
     expect(code).toBe(1);

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, subgraphNames, subgraphUrlVariable } from '@car-check/common';
+import { ConfigError, ensurePortFree, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
@@ -101,6 +101,15 @@ process.on('exit', () => {
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 
+  // Every port checked before anything starts: a graph already running is one clear line.
+  try {
+    await ensurePortFree(gatewayConfig.host, gatewayConfig.port, 'GATEWAY_PORT');
+    for (const subgraph of subgraphs) await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
+  } catch (error) {
+    configured(() => {
+      throw error;
+    });
+  }
   const pages = ensureWebPagesBuilt();
   for (const subgraph of subgraphs) supervisor.start(subgraph.name);
   await Promise.all(

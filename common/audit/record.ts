@@ -47,9 +47,10 @@ export const EVENT_ACTIONS: readonly AuditAction[] = ['CREATE', 'UPDATE', 'DELET
  * smaller. So an event row is inserted under a transaction-scoped advisory
  * lock (keyed by this schema's audit_event table), held until commit or
  * rollback: event rows commit in sequence order, and whatever a reader sees
- * is a gap-free prefix. The lock is taken at the very end of the write (the
- * change is made first), so only the tail of concurrent writes serializes;
- * account activity (LOGIN, ...) is never an event and takes no lock. On
+ * is a gap-free prefix. The lock is taken once the change is made (only an
+ * update's follow-up, such as revoking tokens, and the idempotency record
+ * come after it), so only the tails of concurrent writes queue; account
+ * activity (LOGIN, ...) is never an event and takes no lock. On
  * PGlite, with its single connection, writes are serial anyway.
  */
 export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<void> {

@@ -1,9 +1,10 @@
 import { applyMigrations, readMigrations } from '../db/migrate';
 import { ServiceMetrics } from '../metrics/metrics';
 import { describeTarget, openDatabase, type Database } from '../db/connect';
+import { subgraphPortVariable } from '../config/routing';
 import type { SubgraphConfig } from '../config/service';
 import { createLogger, type Logger } from '../logging/logger';
-import { listen, type RunningServer } from './http';
+import { ensurePortFree, listen, type RunningServer } from './http';
 import type { DependencyState } from './health';
 import type { SubgraphApp } from './subgraph';
 
@@ -42,6 +43,7 @@ export async function bootSubgraph<P extends PrismaLike>(
   config: SubgraphConfig,
   log: Logger = createLogger({ service: config.name, level: config.logLevel, pretty: config.prettyLogs }),
 ): Promise<BootedSubgraph<P>> {
+  await ensurePortFree(config.host, config.port, subgraphPortVariable(config.name));
   log.info({ database: describeTarget(config.database) }, 'opening database');
   const database = await openDatabase(config.database, (error) =>
     log.warn({ err: error }, 'database connection lost; it will be re-established on the next query'),

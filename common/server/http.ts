@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { ConfigError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
 import { errorBody } from './graphqlHttp';
 
@@ -19,6 +20,25 @@ export interface RunningServer {
 
 /** How long shutdown waits for in-flight requests by default. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Fails fast, before anything slow (opening a database) starts, when the port a
+ * service is configured to listen on is taken: one message naming the variable
+ * to change. The real bind can still lose a race; this is for the common case of
+ * a graph already running.
+ */
+export async function ensurePortFree(host: string, port: number, variable: string): Promise<void> {
+  if (port === 0) return;
+  const probe = net.createServer();
+  const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    probe.once('error', (failure: NodeJS.ErrnoException) => resolve(failure));
+    probe.listen(port, host, () => probe.close(() => resolve(null)));
+  });
+  if (error?.code === 'EADDRINUSE') {
+    throw new ConfigError(`Invalid configuration:\n  ${variable}: port ${port} on ${host} is already in use (is the graph already running?); stop what uses it or set ${variable} to another port`);
+  }
+  if (error) throw error;
+}
 
 /** Binds `app` to host:port (0 = any free port) and resolves once it listens. */
 export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createLogger, listen, onShutdownSignal, runMain, shutdownTracing } from '@car-check/common';
+import { createLogger, ensurePortFree, listen, onShutdownSignal, runMain, shutdownTracing } from '@car-check/common';
 import { runPrimary } from './cluster';
 import { loadGatewayConfig } from './config';
 import { buildGateway } from './server';
@@ -7,6 +7,8 @@ import { buildGateway } from './server';
 runMain('gateway', async () => {
   const config = loadGatewayConfig();
   const log = createLogger({ service: 'gateway', level: config.logLevel, pretty: config.prettyLogs });
+  // Once per gateway (workers share the primary's port).
+  if (cluster.isPrimary) await ensurePortFree(config.host, config.port, 'GATEWAY_PORT');
   // WORKERS > 1: this process only supervises; each worker runs the code below.
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
   const { app, apollo } = await buildGateway(config, log);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../benchmarks/lib/processGraph';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -33,5 +35,23 @@ describe('npm start with a configuration mistake', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+
+  it('an occupied port: one line naming its variable, before any database is opened', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      // The other ports free, whatever else runs on this machine (a graph on 4000-4003, say).
+      const others = { GATEWAY_PORT: String(await freePort()), CAR_PORT: String(await freePort()), USER_PORT: String(await freePort()) };
+      const { code, stdout, stderr } = await startAll({ ...others, COST_CENTER_PORT: String(port), DATA_DIR: '/nonexistent/must-not-be-created' });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toEqual([
+        `npm start: invalid configuration: COST_CENTER_PORT: port ${port} on 127.0.0.1 is already in use (is the graph already running?); stop what uses it or set COST_CENTER_PORT to another port`,
+      ]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

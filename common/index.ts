@@ -22,6 +22,7 @@ export * from './db/sql';
 export * from './errors';
 export * from './events/catalog';
 export * from './events/cloudEvent';
+export * from './events/consumer';
 export * from './events/feed';
 export * from './graphql/entityRef';
 export * from './graphql/loaders';

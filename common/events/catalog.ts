@@ -66,7 +66,7 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'CostCenter',
     action: 'CREATE',
     subject: 'The new cost center’s id.',
-    description: '`createCostCenter` committed. `changes` has every field the cost center was created with (`from` is null).',
+    description: '`createCostCenter` committed (or the demo seed created it, as `service:seed`). `changes` has every field the cost center was created with (`from` is null).',
   },
   {
     type: 'cost-center.updated',

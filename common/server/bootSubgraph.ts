@@ -30,6 +30,8 @@ export interface SubgraphModule<P extends PrismaLike> {
 export interface BootedSubgraph<P extends PrismaLike> extends RunningServer {
   prisma: P;
   log: Logger;
+  /** What the subgraph's set-up built (e.g. its event consumers), for tools and tests. */
+  services: unknown;
   /** Stops taking requests, finishes in-flight ones, closes the database. */
   stop(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function bootSubgraph<P extends PrismaLike>(
       return { database: 'up', migrations: expected.every((name) => applied.has(name)) ? 'up' : 'down' };
     };
     const metrics = new ServiceMetrics(config.name, () => database.poolStats());
-    const { app, apollo } = await module.build({ prisma, log, config, ready, metrics });
+    const { app, apollo, services } = await module.build({ prisma, log, config, ready, metrics });
     const running = await listen(app, config.host, config.port);
     log.info({ url: `${running.url}/graphql` }, `${config.name} subgraph ready`);
 
@@ -88,6 +90,7 @@ export async function bootSubgraph<P extends PrismaLike>(
       ...running,
       prisma: client,
       log,
+      services,
       async stop() {
         log.info('shutting down: no new connections, finishing requests in flight');
         await running.close(config.shutdownGraceMs);

@@ -9,6 +9,7 @@ import { resolveSigningSecret } from '../config/signing';
 import type { Database } from '../db/connect';
 import { mountEventFeed, type EventFeedReader } from '../events/feed';
 import type { Logger } from '../logging/logger';
+import type { ServiceMetrics } from '../metrics/metrics';
 import { SubgraphClient } from '../peers/subgraphClient';
 import { MemoryNonceStore, RedisNonceStore } from '../state/nonceStore';
 import { closeRedis, connectRedis } from '../state/redis';
@@ -31,12 +32,32 @@ export interface SetupDeps<P> {
   signatures: SignatureCheck;
   /** Shared state for several instances, when REDIS_URL is set. */
   redis: Redis | null;
+  /** The service's metrics (its Prometheus registry, for background work's own gauges). */
+  metrics: ServiceMetrics;
 }
 
-/** Long-lived parts built once at start (e.g. signing keys), and any extra HTTP routes. */
+/**
+ * Long-lived parts built once at start (e.g. signing keys, event consumers), and any extra
+ * HTTP routes.
+ */
 export interface SubgraphSetup<S> {
   services: S;
   routes?: (app: Express) => void;
+  /** Called once on shutdown, before the database closes (e.g. stops background consumers). */
+  stop?: () => Promise<void>;
+  /**
+   * Extra facts for `/ready`'s body (e.g. `{ consumers: {...} }`). They never make the
+   * subgraph unready: readiness is the database and its migrations only.
+   */
+  status?: () => Record<string, unknown>;
+}
+
+/** What rebuilding a subgraph's read models needs (`npm run events:rebuild`). */
+export interface RebuildDeps<P> {
+  prisma: P;
+  log: Logger;
+  config: SubgraphConfig;
+  signingSecret: Buffer;
 }
 
 export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S> {
@@ -47,12 +68,16 @@ export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx 
   resolvers: object;
   createPrisma(adapter: Database['adapter']): P;
   setup?(deps: SetupDeps<P>): Promise<SubgraphSetup<S>>;
+  /** Empties the subgraph's read models and rebuilds them from their owners' full feeds (`npm run events:rebuild`). */
+  rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
   createContext(deps: { prisma: P; peers: Peers; services: S }, request: RequestInfo): Ctx;
   seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
 
 export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P> {
   schema: GraphQLSchema;
+  /** Set when the subgraph keeps read models of other subgraphs' data (see SubgraphDefinition). */
+  rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -75,6 +100,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
     migrationsDir: definition.migrationsDir,
     createPrisma: definition.createPrisma,
     seed: definition.seed,
+    rebuildReadModels: definition.rebuildReadModels?.bind(definition),
     build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
       const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
@@ -84,9 +110,9 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         maxAgeMs: config.signing.maxAgeMs,
         nonces: redis ? new RedisNonceStore(redis) : new MemoryNonceStore(),
       };
-      const { services, routes } = definition.setup
-        ? await definition.setup({ prisma, log, config, signingSecret, signatures, redis })
-        : { services: undefined as S, routes: undefined };
+      const { services, routes, stop, status }: SubgraphSetup<S> = definition.setup
+        ? await definition.setup({ prisma, log, config, signingSecret, signatures, redis, metrics })
+        : { services: undefined as S };
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
       const peerClients = (): Peers =>
@@ -106,7 +132,12 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         signatures,
         idempotencyTtlSeconds: config.idempotencyTtlSeconds,
         schemaHash: schemaHashOf(sdl),
-        onStop: () => closeRedis(redis),
+        onStop: async () => {
+          await stop?.();
+          await closeRedis(redis);
+        },
+        readyDetails: status,
+        services,
         routes: (app) => {
           mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, log });
           routes?.(app);

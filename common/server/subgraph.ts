@@ -52,11 +52,17 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   /** Extra HTTP routes of this subgraph (mounted before /graphql). */
   routes?: (app: Express) => void;
   metrics: ServiceMetrics;
+  /** Extra facts for `/ready`'s body (never readiness itself). */
+  readyDetails?: () => Record<string, unknown>;
+  /** The long-lived parts the subgraph's set-up built (handed back to whoever booted it). */
+  services?: unknown;
 }
 
 export interface SubgraphApp {
   app: Express;
   apollo: ApolloServer<BaseContext>;
+  /** The long-lived parts the subgraph's set-up built (e.g. its event consumers). */
+  services?: unknown;
 }
 
 /**
@@ -108,7 +114,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   app.use(assignRequestId);
   const build = { version: buildVersion(), schemaHash: options.schemaHash };
   options.metrics.setBuildInfo(build.version, build.schemaHash);
-  mountHealth(app, options.name, requireAllUp(options.ready), undefined, () => build);
+  mountHealth(app, options.name, requireAllUp(options.ready), options.readyDetails, () => build);
   options.metrics.mount(app);
   // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
   app.use(traceHttpRequests(options.name));
@@ -131,5 +137,5 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   );
   app.use(bodyErrorHandler);
   notFoundHandler(app);
-  return { app, apollo: apollo as unknown as ApolloServer<BaseContext> };
+  return { app, apollo: apollo as unknown as ApolloServer<BaseContext>, services: options.services };
 }

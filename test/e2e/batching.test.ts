@@ -3,6 +3,7 @@ import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
 import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
+import { waitFor } from '../support/waitFor';
 
 const DEEP_QUERY = `query($first: Int) {
   cars(first: $first) {
@@ -26,7 +27,9 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     });
     // Sign in before counting: the login's own statements are not the query's.
     await graph.query('{ me { id } }');
-  });
+    // Nor are those of the car subgraph's replica applying the seeded cost centers' events (idle, it runs none).
+    await waitFor(async () => (await prisma.costCenterReplica.count()) === seedCostCenters.length, 60_000, 'the cost-center replica');
+  }, 120_000);
   afterAll(async () => {
     await graph?.stop();
   });

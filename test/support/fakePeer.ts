@@ -1,17 +1,24 @@
 import express from 'express';
-import { listen, type RunningServer } from '@car-check/common';
+import { type CloudEvent, listen, type RunningServer } from '@car-check/common';
 
 type Representation = { __typename: string; id: string };
 
 /**
  * A stand-in for another subgraph, answering only the `_entities` calls a
- * subgraph makes to its peers. Lets one subgraph be tested alone, with the
- * peer's answers under the test's control.
+ * subgraph makes to its peers, and its event feed (`GET /events`, from
+ * `events`). Lets one subgraph be tested alone, with the peer's answers under
+ * the test's control.
  */
 export class FakePeer {
   /** Entities the fake knows, by `Typename:id`; the value is what `_entities` returns for it. */
   readonly entities = new Map<string, Record<string, unknown>>();
   calls = 0;
+  /** The feed `GET /events` serves (in sequence order, as the test pushes them). */
+  readonly events: CloudEvent[] = [];
+  /** Feed requests received, with their headers (to check how they were signed). */
+  readonly feedRequests: { after: string; limit: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  /** While set, the feed answers 503 (the owner is down). */
+  feedDown = false;
   private server?: RunningServer;
 
   set(typename: string, id: string, fields: Record<string, unknown> = {}): this {
@@ -34,6 +41,17 @@ export class FakePeer {
         return entity ?? null;
       });
       res.json({ data: { _entities: found }, ...(errors.length ? { errors } : {}) });
+    });
+    app.get('/events', (req, res) => {
+      const after = String(req.query.after ?? '0');
+      const limit = String(req.query.limit ?? '100');
+      this.feedRequests.push({ after, limit, headers: req.headers });
+      if (this.feedDown) {
+        res.status(503).json({ errors: [{ message: 'down', extensions: { code: 'UNAVAILABLE' } }] });
+        return;
+      }
+      const page = this.events.filter((event) => BigInt(event.sequence) > BigInt(after)).slice(0, Number(limit));
+      res.json({ events: page, next: page.length ? Number(page.at(-1)!.sequence) : Number(after) });
     });
     this.server = await listen(app, '127.0.0.1', 0);
     return `${this.server.url}/graphql`;

@@ -1,4 +1,4 @@
-import { ANONYMOUS, type CallerIdentity, SCOPES, signIdentity } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES, signIdentity } from '@car-check/common';
 import { seedUsers } from '@car-check/common/demo';
 import type { Backend } from './config';
 import { TEST_SIGNING_SECRET } from './secrets';
@@ -30,7 +30,7 @@ export interface SubgraphUnderTest {
 export async function startSubgraphUnderTest(
   name: SubgraphName,
   backend: Backend,
-  options: { seed?: boolean } = {},
+  options: { seed?: boolean; env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<SubgraphUnderTest> {
   const databases = await createTestDatabases(backend);
   const peers: Record<string, FakePeer> = {};

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defineSubgraph, subgraphPackageFiles } from '@car-check/common';
 import { createContext } from './context';
+import { COST_CENTER_REPLICA, costCenterReplicaConsumer, rebuildCostCenterReplica } from './costCenterReplica';
 import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
@@ -16,4 +17,21 @@ export const carSubgraph = defineSubgraph({
   createPrisma,
   createContext,
   seed,
+  // The replica of the cost centers (for `cars(filter: { costCenterCode, societyName, managerId })`),
+  // kept up to date from the cost-center subgraph's event feed while the subgraph runs.
+  setup: async ({ prisma, log, config, signingSecret, metrics }) => {
+    const costCenterReplica = costCenterReplicaConsumer({ prisma, log, config, signingSecret, registry: metrics.registry });
+    costCenterReplica.start();
+    return {
+      services: { costCenterReplica },
+      stop: () => costCenterReplica.stop(),
+      status: () => ({ consumers: { [costCenterReplica.name]: costCenterReplica.status() } }),
+    };
+  },
+  rebuildReadModels: async (deps) => ({ [COST_CENTER_REPLICA]: await rebuildCostCenterReplica(deps) }),
 });
+
+/** What the car subgraph's set-up builds (BootedSubgraph.services). */
+export interface CarServices {
+  costCenterReplica: ReturnType<typeof costCenterReplicaConsumer>;
+}

@@ -23,6 +23,9 @@ export const carFilter = z
     brand: text(60).nullish(),
     costCenterId: idSchema.nullish(),
     search: text(100).nullish(),
+    costCenterCode: text(32).nullish(),
+    societyName: text(120).nullish(),
+    managerId: idSchema.nullish(),
   })
   .nullish();
 

@@ -1,11 +1,33 @@
-import type { Logger } from '@car-check/common';
+import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, diffChanges, type Logger, recordAudit } from '@car-check/common';
 import { seedCostCenters } from '@car-check/common/demo';
 import type { PrismaClient } from './prisma';
 
-/** Upserts the demo fleet's cost centers; running it again changes nothing. */
+/**
+ * Creates the demo fleet's cost centers that are missing; running it again changes nothing.
+ * Each creation is audited (as the `seed` service), so it is a `cost-center.created` event
+ * too: the other subgraphs' read models (the car subgraph's replica) see the demo data.
+ */
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
-  await prisma.$transaction(
-    seedCostCenters.map((center) => prisma.costCenter.upsert({ where: { id: center.id }, create: center, update: {} })),
-  );
-  log.info({ costCenters: seedCostCenters.length }, 'seeded demo cost centers');
+  const created = await prisma.$transaction(async (tx) => {
+    const existing = await tx.costCenter.findMany({ where: { id: { in: seedCostCenters.map((center) => center.id) } }, select: { id: true } });
+    const known = new Set(existing.map((row) => row.id));
+    let count = 0;
+    for (const center of seedCostCenters) {
+      if (known.has(center.id)) continue;
+      const row = await tx.costCenter.create({ data: center });
+      await recordAudit(tx, {
+        entity: 'CostCenter',
+        entityId: row.id,
+        action: 'CREATE',
+        revision: row.revision,
+        caller: { ...ANONYMOUS, service: 'seed' },
+        requestId: `seed-${randomUUID()}`,
+        changes: diffChanges(null, row),
+      });
+      count += 1;
+    }
+    return count;
+  });
+  log.info({ costCenters: seedCostCenters.length, created }, 'seeded demo cost centers');
 }

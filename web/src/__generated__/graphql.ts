@@ -15,9 +15,19 @@ export type AuditAction =
 export type CarFilter = {
   /** Exact brand, case-insensitive. */
   brand?: string | null | undefined;
+  /**
+   * Exact code of the car's cost center, case-insensitive. This and the two filters
+   * below are answered from the car subgraph's replica of the cost centers, fed by the
+   * cost-center subgraph's events: eventually consistent (usually within a second).
+   */
+  costCenterCode?: string | null | undefined;
   costCenterId?: string | number | null | undefined;
+  /** The manager (a user id) of the car's cost center. */
+  managerId?: string | number | null | undefined;
   /** Free text matched against brand and model, case-insensitive. */
   search?: string | null | undefined;
+  /** Exact society name of the car's cost center, case-insensitive. */
+  societyName?: string | null | undefined;
 };
 
 export type CarOrderBy = {

@@ -98,9 +98,19 @@ export type CarEdge = {
 export type CarFilter = {
   /** Exact brand, case-insensitive. */
   brand?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Exact code of the car's cost center, case-insensitive. This and the two filters
+   * below are answered from the car subgraph's replica of the cost centers, fed by the
+   * cost-center subgraph's events: eventually consistent (usually within a second).
+   */
+  costCenterCode?: InputMaybe<Scalars['String']['input']>;
   costCenterId?: InputMaybe<Scalars['ID']['input']>;
+  /** The manager (a user id) of the car's cost center. */
+  managerId?: InputMaybe<Scalars['ID']['input']>;
   /** Free text matched against brand and model, case-insensitive. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Exact society name of the car's cost center, case-insensitive. */
+  societyName?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CarOrderBy = {

@@ -1,6 +1,7 @@
 import { containsText, equalsText, fetchPage, found, parseId, parsePage, validate } from '@car-check/common';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
+import { carsByCostCenter, filtersByCostCenter } from '../carsByCostCenter';
 import { carOrder } from '../order';
 import { carFilter, carOrderBy } from '../validation';
 
@@ -11,6 +12,8 @@ export const Query: QueryResolvers = {
     const order = carOrder(validate(carOrderBy, args.orderBy, 'orderBy'));
     const page = parsePage(args, order);
     const filter = validate(carFilter, args.filter, 'filter');
+    // A cost center's code, society name or manager: one statement joined to the replica of the cost centers.
+    if (filter && filtersByCostCenter(filter)) return carsByCostCenter(prisma, filter, order, page);
     // User text is matched literally: `%` and `_` are not wildcards (see escapeLike).
     const where: Prisma.CarWhereInput = {
       ...(filter?.brand ? { brand: equalsText(filter.brand) } : {}),

@@ -55,3 +55,21 @@ export type AuditEvent = Prisma.AuditEventModel
  * (see common/audit/idempotency.ts). Written in the same transaction as the write.
  */
 export type IdempotencyKey = Prisma.IdempotencyKeyModel
+/**
+ * Model CostCenterReplica
+ * The car subgraph's read model of the cost centers the cost-center subgraph owns, fed by its
+ * `cost-center.*` events (see subgraphs/car/src/costCenterReplica.ts). Eventually consistent.
+ * A row is applied by revision: an event whose revision is not above the stored one is ignored.
+ */
+export type CostCenterReplica = Prisma.CostCenterReplicaModel
+/**
+ * Model EventCursor
+ * How far a consumer of another subgraph's event feed has read (common/events/consumer.ts), saved
+ * in the same transaction as the change each event made.
+ */
+export type EventCursor = Prisma.EventCursorModel
+/**
+ * Model EventDeadLetter
+ * An event a consumer could not apply after its attempts; the consumer moved on past it.
+ */
+export type EventDeadLetter = Prisma.EventDeadLetterModel

@@ -11,4 +11,7 @@
 export type * from './models/Car'
 export type * from './models/AuditEvent'
 export type * from './models/IdempotencyKey'
+export type * from './models/CostCenterReplica'
+export type * from './models/EventCursor'
+export type * from './models/EventDeadLetter'
 export type * from './commonInputTypes'

@@ -399,7 +399,10 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   Car: 'Car',
   AuditEvent: 'AuditEvent',
-  IdempotencyKey: 'IdempotencyKey'
+  IdempotencyKey: 'IdempotencyKey',
+  CostCenterReplica: 'CostCenterReplica',
+  EventCursor: 'EventCursor',
+  EventDeadLetter: 'EventDeadLetter'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -415,7 +418,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "car" | "auditEvent" | "idempotencyKey"
+    modelProps: "car" | "auditEvent" | "idempotencyKey" | "costCenterReplica" | "eventCursor" | "eventDeadLetter"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -641,6 +644,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    CostCenterReplica: {
+      payload: Prisma.$CostCenterReplicaPayload<ExtArgs>
+      fields: Prisma.CostCenterReplicaFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.CostCenterReplicaFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.CostCenterReplicaFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        findFirst: {
+          args: Prisma.CostCenterReplicaFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.CostCenterReplicaFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        findMany: {
+          args: Prisma.CostCenterReplicaFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>[]
+        }
+        create: {
+          args: Prisma.CostCenterReplicaCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        createMany: {
+          args: Prisma.CostCenterReplicaCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.CostCenterReplicaCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>[]
+        }
+        delete: {
+          args: Prisma.CostCenterReplicaDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        update: {
+          args: Prisma.CostCenterReplicaUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        deleteMany: {
+          args: Prisma.CostCenterReplicaDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.CostCenterReplicaUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.CostCenterReplicaUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>[]
+        }
+        upsert: {
+          args: Prisma.CostCenterReplicaUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CostCenterReplicaPayload>
+        }
+        aggregate: {
+          args: Prisma.CostCenterReplicaAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateCostCenterReplica>
+        }
+        groupBy: {
+          args: Prisma.CostCenterReplicaGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CostCenterReplicaGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.CostCenterReplicaCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CostCenterReplicaCountAggregateOutputType> | number
+        }
+      }
+    }
+    EventCursor: {
+      payload: Prisma.$EventCursorPayload<ExtArgs>
+      fields: Prisma.EventCursorFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EventCursorFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EventCursorFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        findFirst: {
+          args: Prisma.EventCursorFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EventCursorFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        findMany: {
+          args: Prisma.EventCursorFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>[]
+        }
+        create: {
+          args: Prisma.EventCursorCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        createMany: {
+          args: Prisma.EventCursorCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EventCursorCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>[]
+        }
+        delete: {
+          args: Prisma.EventCursorDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        update: {
+          args: Prisma.EventCursorUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        deleteMany: {
+          args: Prisma.EventCursorDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EventCursorUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EventCursorUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>[]
+        }
+        upsert: {
+          args: Prisma.EventCursorUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventCursorPayload>
+        }
+        aggregate: {
+          args: Prisma.EventCursorAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEventCursor>
+        }
+        groupBy: {
+          args: Prisma.EventCursorGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventCursorGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EventCursorCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventCursorCountAggregateOutputType> | number
+        }
+      }
+    }
+    EventDeadLetter: {
+      payload: Prisma.$EventDeadLetterPayload<ExtArgs>
+      fields: Prisma.EventDeadLetterFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EventDeadLetterFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EventDeadLetterFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        findFirst: {
+          args: Prisma.EventDeadLetterFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EventDeadLetterFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        findMany: {
+          args: Prisma.EventDeadLetterFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>[]
+        }
+        create: {
+          args: Prisma.EventDeadLetterCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        createMany: {
+          args: Prisma.EventDeadLetterCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EventDeadLetterCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>[]
+        }
+        delete: {
+          args: Prisma.EventDeadLetterDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        update: {
+          args: Prisma.EventDeadLetterUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        deleteMany: {
+          args: Prisma.EventDeadLetterDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EventDeadLetterUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EventDeadLetterUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>[]
+        }
+        upsert: {
+          args: Prisma.EventDeadLetterUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EventDeadLetterPayload>
+        }
+        aggregate: {
+          args: Prisma.EventDeadLetterAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEventDeadLetter>
+        }
+        groupBy: {
+          args: Prisma.EventDeadLetterGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventDeadLetterGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EventDeadLetterCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EventDeadLetterCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -723,6 +948,43 @@ export const IdempotencyKeyScalarFieldEnum = {
 } as const
 
 export type IdempotencyKeyScalarFieldEnum = (typeof IdempotencyKeyScalarFieldEnum)[keyof typeof IdempotencyKeyScalarFieldEnum]
+
+
+export const CostCenterReplicaScalarFieldEnum = {
+  id: 'id',
+  code: 'code',
+  societyName: 'societyName',
+  managerId: 'managerId',
+  revision: 'revision',
+  deleted: 'deleted',
+  appliedAt: 'appliedAt'
+} as const
+
+export type CostCenterReplicaScalarFieldEnum = (typeof CostCenterReplicaScalarFieldEnum)[keyof typeof CostCenterReplicaScalarFieldEnum]
+
+
+export const EventCursorScalarFieldEnum = {
+  consumer: 'consumer',
+  position: 'position',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EventCursorScalarFieldEnum = (typeof EventCursorScalarFieldEnum)[keyof typeof EventCursorScalarFieldEnum]
+
+
+export const EventDeadLetterScalarFieldEnum = {
+  id: 'id',
+  consumer: 'consumer',
+  eventId: 'eventId',
+  source: 'source',
+  sequence: 'sequence',
+  event: 'event',
+  error: 'error',
+  attempts: 'attempts',
+  failedAt: 'failedAt'
+} as const
+
+export type EventDeadLetterScalarFieldEnum = (typeof EventDeadLetterScalarFieldEnum)[keyof typeof EventDeadLetterScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -838,6 +1100,13 @@ export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 
  * Reference to a field of type 'BigInt[]'
  */
 export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 
@@ -1008,6 +1277,9 @@ export type GlobalOmitConfig = {
   car?: Prisma.CarOmit
   auditEvent?: Prisma.AuditEventOmit
   idempotencyKey?: Prisma.IdempotencyKeyOmit
+  costCenterReplica?: Prisma.CostCenterReplicaOmit
+  eventCursor?: Prisma.EventCursorOmit
+  eventDeadLetter?: Prisma.EventDeadLetterOmit
 }
 
 /* Types for Logging */

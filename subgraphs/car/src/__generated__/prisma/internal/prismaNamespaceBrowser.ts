@@ -53,7 +53,10 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   Car: 'Car',
   AuditEvent: 'AuditEvent',
-  IdempotencyKey: 'IdempotencyKey'
+  IdempotencyKey: 'IdempotencyKey',
+  CostCenterReplica: 'CostCenterReplica',
+  EventCursor: 'EventCursor',
+  EventDeadLetter: 'EventDeadLetter'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -115,6 +118,43 @@ export const IdempotencyKeyScalarFieldEnum = {
 } as const
 
 export type IdempotencyKeyScalarFieldEnum = (typeof IdempotencyKeyScalarFieldEnum)[keyof typeof IdempotencyKeyScalarFieldEnum]
+
+
+export const CostCenterReplicaScalarFieldEnum = {
+  id: 'id',
+  code: 'code',
+  societyName: 'societyName',
+  managerId: 'managerId',
+  revision: 'revision',
+  deleted: 'deleted',
+  appliedAt: 'appliedAt'
+} as const
+
+export type CostCenterReplicaScalarFieldEnum = (typeof CostCenterReplicaScalarFieldEnum)[keyof typeof CostCenterReplicaScalarFieldEnum]
+
+
+export const EventCursorScalarFieldEnum = {
+  consumer: 'consumer',
+  position: 'position',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EventCursorScalarFieldEnum = (typeof EventCursorScalarFieldEnum)[keyof typeof EventCursorScalarFieldEnum]
+
+
+export const EventDeadLetterScalarFieldEnum = {
+  id: 'id',
+  consumer: 'consumer',
+  eventId: 'eventId',
+  source: 'source',
+  sequence: 'sequence',
+  event: 'event',
+  error: 'error',
+  attempts: 'attempts',
+  failedAt: 'failedAt'
+} as const
+
+export type EventDeadLetterScalarFieldEnum = (typeof EventDeadLetterScalarFieldEnum)[keyof typeof EventDeadLetterScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -1,0 +1,99 @@
+import { type Connection, escapeLike, type PageRequest, type SortOrder, toConnection } from '@car-check/common';
+import { type Car, Prisma } from './__generated__/prisma/client';
+import type { PrismaClient } from './prisma';
+
+/** `cars(filter:)` as validated (see validation.ts). */
+export interface CarFilterInput {
+  brand?: string | null;
+  costCenterId?: string | null;
+  search?: string | null;
+  costCenterCode?: string | null;
+  societyName?: string | null;
+  managerId?: string | null;
+}
+
+/** Whether a filter needs the cost-center replica (a field of the car's cost center). */
+export const filtersByCostCenter = (filter: CarFilterInput | null | undefined): boolean =>
+  Boolean(filter?.costCenterCode || filter?.societyName || filter?.managerId);
+
+// Sort fields as columns (a fixed map: never text from the client).
+const COLUMNS: Record<string, string> = { createdAt: 'created_at', brand: 'brand', model: 'model' };
+
+interface Row {
+  id: string | null;
+  brand: string;
+  model: string;
+  version: string | null;
+  cost_center_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  revision: number;
+  total: number;
+}
+
+/**
+ * A page of cars filtered by their cost center's code, society name or
+ * manager, with any of the car's own filters, in ONE SQL statement: the cars
+ * joined to the cost-center replica (cost_center_replica, fed by the
+ * cost-center subgraph's events; tombstones excluded), the total count of the
+ * matches and the page after the cursor, in the order asked (keyset paging,
+ * the same cursors as every other list of cars). Text is matched literally
+ * and case-insensitively (ILIKE with `%` and `_` escaped), like `brand`.
+ */
+export async function carsByCostCenter(
+  prisma: PrismaClient,
+  filter: CarFilterInput,
+  order: SortOrder,
+  page: PageRequest,
+): Promise<Connection<Car>> {
+  const conditions: Prisma.Sql[] = [Prisma.sql`NOT r.deleted`];
+  if (filter.brand) conditions.push(Prisma.sql`c.brand ILIKE ${escapeLike(filter.brand)}`);
+  if (filter.costCenterId) conditions.push(Prisma.sql`c.cost_center_id = ${filter.costCenterId}::uuid`);
+  if (filter.search) {
+    const pattern = `%${escapeLike(filter.search)}%`;
+    conditions.push(Prisma.sql`(c.brand ILIKE ${pattern} OR c.model ILIKE ${pattern})`);
+  }
+  if (filter.costCenterCode) conditions.push(Prisma.sql`r.code ILIKE ${escapeLike(filter.costCenterCode)}`);
+  if (filter.societyName) conditions.push(Prisma.sql`r.society_name ILIKE ${escapeLike(filter.societyName)}`);
+  if (filter.managerId) conditions.push(Prisma.sql`r.manager_id = ${filter.managerId}::uuid`);
+
+  const column = COLUMNS[order.field];
+  if (!column) throw new Error(`No column for order field ${order.field}`);
+  const sortColumn = Prisma.raw(`m.${column}`);
+  const direction = Prisma.raw(order.direction === 'desc' ? 'DESC' : 'ASC');
+  const after = page.after
+    ? Prisma.sql`WHERE (${sortColumn}, m.id) ${Prisma.raw(order.direction === 'desc' ? '<' : '>')} (${
+        order.type === 'date' ? Prisma.sql`${new Date(page.after.key)}::timestamptz` : Prisma.sql`${page.after.key}::text`
+      }, ${page.after.id}::uuid)`
+    : Prisma.empty;
+
+  const rows = await prisma.$queryRaw<Row[]>`
+    WITH matching AS (
+      SELECT c.id, c.brand, c.model, c.version, c.cost_center_id, c.created_at, c.updated_at, c.revision
+      FROM car c JOIN cost_center_replica r ON r.id = c.cost_center_id
+      WHERE ${Prisma.join(conditions, ' AND ')}
+    )
+    SELECT page.*, total.n AS total
+    FROM (SELECT count(*)::int AS n FROM matching) total
+    LEFT JOIN (
+      SELECT m.* FROM matching m ${after}
+      ORDER BY ${sortColumn} ${direction}, m.id ${direction}
+      LIMIT ${page.first + 1}
+    ) page ON TRUE
+    ORDER BY ${Prisma.raw(`page.${column}`)} ${direction}, page.id ${direction}`;
+
+  const totalCount = rows[0]?.total ?? 0;
+  const cars: Car[] = rows
+    .filter((row): row is Row & { id: string } => row.id !== null)
+    .map((row) => ({
+      id: row.id,
+      brand: row.brand,
+      model: row.model,
+      version: row.version,
+      costCenterId: row.cost_center_id,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      revision: row.revision,
+    }));
+  return toConnection(cars, page, order, totalCount);
+}

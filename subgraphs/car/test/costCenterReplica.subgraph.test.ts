@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { type CloudEvent, type EventType, formatSequence, verifySignedRequest } from '@car-check/common';
+import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { BACKENDS } from '../../../test/support/config';
+import { dataOf } from '../../../test/support/graphql';
+import { LogCapture } from '../../../test/support/logCapture';
+import { TEST_SIGNING_SECRET } from '../../../test/support/secrets';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
+import { waitFor } from '../../../test/support/waitFor';
+import { COST_CENTER_REPLICA } from '../src/costCenterReplica';
+import type { PrismaClient } from '../src/prisma';
+import type { CarServices } from '../src/server';
+
+const MAX_ATTEMPTS = 3;
+const CONVERGED = 30_000;
+
+/**
+ * The car subgraph's replica of the cost centers, fed by a fake cost-center
+ * feed whose events the test writes: applying by revision, tombstones,
+ * dead letters, an owner that goes down, and what /ready and /metrics say.
+ */
+describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
+  let car: SubgraphUnderTest;
+  let logs: LogCapture;
+  let sequence = 0;
+  const prisma = () => car.subgraph.prisma as PrismaClient;
+  const consumer = () => (car.subgraph.services as CarServices).costCenterReplica;
+  const feed = () => car.peers['cost-center']!;
+
+  /** Appends an event to the fake feed, as the cost-center subgraph would serve it. */
+  const publish = (type: EventType, subject: string, revision: number | null, changes: { field: string; from: unknown; to: unknown }[]): CloudEvent => {
+    sequence += 1;
+    const event: CloudEvent = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/subgraphs/cost-center',
+      type,
+      subject,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      sequence: formatSequence(sequence),
+      data: { revision, changes, actorId: null, requestId: `test-${sequence}`, traceId: null },
+    };
+    feed().events.push(event);
+    return event;
+  };
+  const created = (id: string, code: unknown, societyName: unknown, managerId: string | null) =>
+    publish('cost-center.created', id, 1, [
+      { field: 'code', from: null, to: code },
+      { field: 'managerId', from: null, to: managerId },
+      { field: 'societyName', from: null, to: societyName },
+    ]);
+  const row = (id: string) => prisma().costCenterReplica.findUnique({ where: { id } });
+  const cursor = async () => (await prisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position ?? 0n;
+  const caughtUp = () => waitFor(async () => (await cursor()) === BigInt(sequence), CONVERGED, `the replica to reach sequence ${sequence}`);
+
+  beforeAll(async () => {
+    logs = new LogCapture('car');
+    car = await startSubgraphUnderTest('car', backend, {
+      seed: true,
+      log: logs.log,
+      env: { EVENTS_POLL_MS: '50', EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS), EVENTS_MAX_BACKOFF_MS: '200' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await car?.stop();
+  });
+
+  it('reads the feed signed as the car service for the cost-center subgraph', async () => {
+    await waitFor(() => feed().feedRequests.length > 0, CONVERGED, 'a feed request');
+    const { headers } = feed().feedRequests.at(-1)!;
+    const signed = verifySignedRequest(headers, '', TEST_SIGNING_SECRET, { audience: 'cost-center', maxAgeMs: 60_000 });
+    expect(signed.caller).toMatchObject({ service: 'car', userId: null, scopes: [] });
+    // A signature for the car subgraph itself would not do.
+    expect(() => verifySignedRequest(headers, '', TEST_SIGNING_SECRET, { audience: 'car', maxAgeMs: 60_000 })).toThrow();
+  });
+
+  it('applies by revision: redeliveries and stale updates are ignored, a deletion is a tombstone', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const manager = seedUsers[1]!.id;
+    created(a, 'RM-A', 'Replica A', manager);
+    publish('cost-center.updated', a, 2, [{ field: 'societyName', from: 'Replica A', to: 'Replica A2' }]);
+    // The same create again (at least once), and an older update, change nothing.
+    feed().events.push({ ...feed().events.at(-2)!, sequence: formatSequence(++sequence) });
+    publish('cost-center.updated', a, 2, [{ field: 'societyName', from: 'Replica A', to: 'Stale' }]);
+    created(b, 'RM-B', 'Replica B', null);
+    publish('cost-center.deleted', b, 2, [{ field: 'code', from: 'RM-B', to: null }]);
+    // A late update cannot resurrect a deleted cost center.
+    publish('cost-center.updated', b, 2, [{ field: 'code', from: 'RM-B', to: 'RM-ZOMBIE' }]);
+    await caughtUp();
+
+    expect(await row(a)).toMatchObject({ code: 'RM-A', societyName: 'Replica A2', managerId: manager, revision: 2, deleted: false });
+    expect(await row(b)).toMatchObject({ code: 'RM-B', revision: 2, deleted: true });
+    expect(await prisma().eventDeadLetter.count()).toBe(0);
+    expect(consumer().status()).toMatchObject({ owner: 'cost-center', running: true, connected: true, lagSeconds: 0, deadLetters: 0 });
+  });
+
+  it('answers the new filters from the replica, matching text literally', async () => {
+    const id = randomUUID();
+    created(id, 'RM-PCT', '50% Off_Ltd', seedUsers[2]!.id);
+    await caughtUp();
+    await prisma().car.createMany({ data: [{ brand: 'Fiat', model: 'Panda', costCenterId: id }, { brand: 'Fiat', model: '500', costCenterId: id }] });
+    const models = async (filter: Record<string, string>) =>
+      dataOf(
+        await car.query<{ cars: { totalCount: number; edges: { node: { model: string } }[] } }>(
+          `query($filter: CarFilter) { cars(first: 100, filter: $filter, orderBy: { field: MODEL }) { totalCount edges { node { model } } } }`,
+          { filter },
+        ),
+      ).cars;
+    expect(await models({ societyName: '50% off_ltd' })).toEqual({ totalCount: 2, edges: [{ node: { model: '500' } }, { node: { model: 'Panda' } }] });
+    expect((await models({ societyName: '50_ Off%Ltd' })).totalCount).toBe(0);
+    expect((await models({ costCenterCode: 'rm-pct', search: 'pan' })).edges).toEqual([{ node: { model: 'Panda' } }]);
+    expect((await models({ managerId: seedUsers[2]!.id })).totalCount).toBe(2);
+    // A cost center the replica has not seen (the seeded ones, here: the fake feed never created them) matches nothing.
+    expect((await models({ costCenterCode: seedCostCenters[0]!.code })).totalCount).toBe(0);
+  });
+
+  it(`dead-letters an event that can never apply after ${MAX_ATTEMPTS} attempts, and applies the later ones`, async () => {
+    const [bad, good] = [randomUUID(), randomUUID()];
+    const poison = created(bad, 42, 'Malformed code', null);
+    created(good, 'RM-GOOD', 'Applied after', null);
+    await caughtUp();
+
+    const letters = await prisma().eventDeadLetter.findMany();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ consumer: COST_CENTER_REPLICA, eventId: poison.id, source: '/subgraphs/cost-center', attempts: MAX_ATTEMPTS, event: poison });
+    expect(letters[0]!.sequence).toBe(BigInt(poison.sequence));
+    expect(letters[0]!.error).toMatch(/code must be a non-empty string/);
+    expect(await row(bad)).toBeNull();
+    expect(await row(good)).toMatchObject({ code: 'RM-GOOD', revision: 1 });
+
+    // Logged: a warning per failed attempt but the last, then one error.
+    const lines = logs.entries().filter((entry) => entry.eventId === poison.id);
+    expect(lines.map((entry) => entry.msg)).toEqual([
+      ...Array(MAX_ATTEMPTS - 1).fill('cannot apply an event; retrying it'),
+      'gave up on an event: written to event_dead_letter, moving on',
+    ]);
+    expect(lines.at(-1)).toMatchObject({ level: 50, attempts: MAX_ATTEMPTS, consumer: COST_CENTER_REPLICA });
+
+    // Counted, and reported by /ready (still ready) and /metrics.
+    const ready = await fetch(`${car.subgraph.url}/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: 1, connected: true });
+    const metrics = await (await fetch(`${car.subgraph.url}/metrics`)).text();
+    expect(metrics).toMatch(/^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} 1$/m);
+    expect(metrics).toMatch(/^events_consumer_connected\{consumer="cost-center-replica",service="car"\} 1$/m);
+    expect(metrics).toMatch(/^events_consumer_lag_seconds\{consumer="cost-center-replica",service="car"\} 0$/m);
+  });
+
+  it('backs off while the owner is down, warns once per outage, stays ready, and catches up', async () => {
+    const warnings = () => logs.entries().filter((entry) => entry.msg?.toString().startsWith('cannot read the event feed'));
+    const before = warnings().length;
+    feed().feedDown = true;
+    const requests = feed().feedRequests.length;
+    // Several failed polls (backoff capped at 200 ms here) ...
+    await waitFor(() => feed().feedRequests.length >= requests + 5, CONVERGED, 'polls of the feed while it is down');
+    // ... one warning.
+    expect(warnings().length).toBe(before + 1);
+    expect(consumer().status().connected).toBe(false);
+    const ready = await fetch(`${car.subgraph.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { consumers: Record<string, { connected: boolean }> }).consumers[COST_CENTER_REPLICA]!.connected).toBe(false);
+
+    const id = randomUUID();
+    created(id, 'RM-LATE', 'After the outage', null);
+    feed().feedDown = false;
+    await caughtUp();
+    expect(await row(id)).toMatchObject({ code: 'RM-LATE' });
+    expect(consumer().status().connected).toBe(true);
+    expect(warnings().length).toBe(before + 1);
+    expect(logs.entries().filter((entry) => entry.msg === 'event feed reachable again').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stops with the subgraph, and resumes from its saved cursor when started again', async () => {
+    await consumer().stop();
+    expect(consumer().status().running).toBe(false);
+    const id = randomUUID();
+    created(id, 'RM-RESUME', 'While stopped', null);
+    const requests = feed().feedRequests.length;
+    consumer().start();
+    await caughtUp();
+    expect(await row(id)).toMatchObject({ code: 'RM-RESUME' });
+    // It resumed where it was: its first request asked for what came after the saved cursor.
+    expect(BigInt(feed().feedRequests[requests]!.after)).toBe(BigInt(sequence) - 1n);
+  });
+});

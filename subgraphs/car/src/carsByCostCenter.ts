@@ -1,5 +1,6 @@
 import { type Connection, escapeLike, type PageRequest, type SortOrder, toConnection } from '@car-check/common';
 import { type Car, Prisma } from './__generated__/prisma/client';
+import { carFromRow, type CarRow } from './carRow';
 import type { PrismaClient } from './prisma';
 
 /** `cars(filter:)` as validated (see validation.ts). */
@@ -19,15 +20,9 @@ export const filtersByCostCenter = (filter: CarFilterInput | null | undefined): 
 // Sort fields as columns (a fixed map: never text from the client).
 const COLUMNS: Record<string, string> = { createdAt: 'created_at', brand: 'brand', model: 'model' };
 
-interface Row {
+/** A row of the page, or the one row with no car that carries the total of an empty page. */
+interface Row extends Omit<CarRow, 'id'> {
   id: string | null;
-  brand: string;
-  model: string;
-  version: string | null;
-  cost_center_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  revision: number;
   total: number;
 }
 
@@ -85,15 +80,6 @@ export async function carsByCostCenter(
   const totalCount = rows[0]?.total ?? 0;
   const cars: Car[] = rows
     .filter((row): row is Row & { id: string } => row.id !== null)
-    .map((row) => ({
-      id: row.id,
-      brand: row.brand,
-      model: row.model,
-      version: row.version,
-      costCenterId: row.cost_center_id,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      revision: row.revision,
-    }));
+    .map(carFromRow);
   return toConnection(cars, page, order, totalCount);
 }

@@ -1,5 +1,6 @@
 import { byIdLoader, childPageLoader, historyLoader, type PageRequest } from '@car-check/common';
 import type { Car } from './__generated__/prisma/client';
+import { carFromRow, type CarRow } from './carRow';
 import { BY_CREATION } from './order';
 import type { PrismaClient } from './prisma';
 
@@ -22,17 +23,6 @@ export function createLoaders(prisma: PrismaClient) {
   };
 }
 
-interface CarRow {
-  id: string;
-  brand: string;
-  model: string;
-  version: string | null;
-  cost_center_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  revision: number;
-}
-
 /** Up to `first + 1` cars per cost center after the cursor, oldest first, in one statement. */
 async function firstRowsPerCostCenter(prisma: PrismaClient, ids: string[], page: PageRequest): Promise<Car[]> {
   const afterAt = page.after ? new Date(page.after.key) : null;
@@ -47,14 +37,5 @@ async function firstRowsPerCostCenter(prisma: PrismaClient, ids: string[], page:
     ) ranked
     WHERE position <= ${page.first + 1}
     ORDER BY created_at, id`;
-  return rows.map((row) => ({
-    id: row.id,
-    brand: row.brand,
-    model: row.model,
-    version: row.version,
-    costCenterId: row.cost_center_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revision: row.revision,
-  }));
+  return rows.map(carFromRow);
 }

@@ -111,8 +111,10 @@ export interface FeedConsumerOptions<TX extends ConsumerSql> extends FeedSource 
 /** What `/ready` and the gauges report about a consumer. */
 export interface ConsumerStatus {
   owner: string;
+  /** How events arrive: polling the owner's feed, or a broker queue (AMQP_URL set). */
+  mode: 'feed' | 'amqp';
   running: boolean;
-  /** The last poll reached the owner's feed. */
+  /** The last poll reached the owner's feed (amqp: the consumer is attached to its queue). */
   connected: boolean;
   /** The cursor: the last sequence applied (or dead-lettered). */
   position: string | null;
@@ -130,7 +132,7 @@ export class FeedUnavailable extends Error {
 }
 
 /** The handler refused an event (the only failure that counts as an attempt). */
-class HandlerFailed extends Error {
+export class HandlerFailed extends Error {
   override readonly name = 'HandlerFailed';
   constructor(cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
@@ -147,13 +149,13 @@ export async function readCursor(db: ConsumerSql, consumer: string): Promise<big
   return rows[0] ? BigInt(rows[0].position) : 0n;
 }
 
-async function saveCursor(tx: ConsumerSql, consumer: string, position: bigint): Promise<void> {
+export async function saveCursor(tx: ConsumerSql, consumer: string, position: bigint): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO event_cursor (consumer, position, updated_at) VALUES (${consumer}, ${position.toString()}::bigint, now())
     ON CONFLICT (consumer) DO UPDATE SET position = GREATEST(event_cursor.position, EXCLUDED.position), updated_at = now()`;
 }
 
-async function tryLock(tx: ConsumerSql, consumer: string): Promise<boolean> {
+export async function tryLock(tx: ConsumerSql, consumer: string): Promise<boolean> {
   const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer})) AS locked`;
   return rows[0]?.locked === true;
 }
@@ -162,7 +164,7 @@ async function lock(tx: ConsumerSql, consumer: string): Promise<void> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer}))::text AS locked`;
 }
 
-async function writeDeadLetter(tx: ConsumerSql, consumer: string, event: CloudEvent, sequence: bigint, error: string, attempts: number): Promise<void> {
+export async function writeDeadLetter(tx: ConsumerSql, consumer: string, event: CloudEvent, sequence: bigint, error: string, attempts: number): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO event_dead_letter (id, consumer, event_id, source, sequence, event, error, attempts, failed_at)
     VALUES (gen_random_uuid(), ${consumer}, ${String(event.id ?? '')}, ${String(event.source ?? '')}, ${sequence.toString()}::bigint,
@@ -170,7 +172,7 @@ async function writeDeadLetter(tx: ConsumerSql, consumer: string, event: CloudEv
 }
 
 /** The sequence of an event, or null when it has none a cursor could hold. */
-function sequenceOf(event: CloudEvent): bigint | null {
+export function sequenceOf(event: CloudEvent): bigint | null {
   return typeof event?.sequence === 'string' && SEQUENCE.test(event.sequence) ? BigInt(event.sequence) : null;
 }
 
@@ -179,7 +181,7 @@ function sequenceOf(event: CloudEvent): bigint | null {
  * it applies are not traced (a trace twice a second per consumer would drown
  * the requests'), with any parent-based sampler.
  */
-function untraced(): Context {
+export function untraced(): Context {
   return trace.setSpanContext(otelContext.active(), {
     traceId: randomBytes(16).toString('hex'),
     spanId: randomBytes(8).toString('hex'),
@@ -278,26 +280,34 @@ type PollOutcome = 'more' | 'idle' | 'retry' | 'busy';
 export class FeedConsumer<TX extends ConsumerSql> {
   readonly name: string;
   readonly settings: ConsumerSettings;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private abort = new AbortController();
-  private wake: (() => void) | null = null;
+  protected running = false;
+  protected loop: Promise<void> | null = null;
+  protected abort = new AbortController();
+  protected wake: (() => void) | null = null;
   /** The cursor as last read or written; null until read from the database. */
-  private position: bigint | null = null;
-  private connected = false;
-  private outageSince: number | null = null;
-  private failures = 0;
-  private lastAppliedEventTime: string | null = null;
+  protected position: bigint | null = null;
+  protected connected = false;
+  protected outageSince: number | null = null;
+  protected failures = 0;
+  protected lastAppliedEventTime: string | null = null;
   /** `time` of the oldest event fetched but not applied yet; null when caught up. */
-  private pendingSince: number | null = null;
+  protected pendingSince: number | null = null;
   /** When a poll last found nothing new. */
-  private caughtUpAt: number | null = null;
-  private deadLetters: number | null = null;
+  protected caughtUpAt: number | null = null;
+  protected deadLetters: number | null = null;
   /** Failed attempts at the event the consumer is stuck on, by event id. */
-  private readonly attempts = new Map<string, number>();
-  private readonly metrics: ConsumerMetrics | null;
+  protected readonly attempts = new Map<string, number>();
+  protected readonly metrics: ConsumerMetrics | null;
+  protected readonly mode: ConsumerStatus['mode'] = 'feed';
+  /**
+   * Whether events arrive in sequence order, so that one at or below the saved
+   * cursor was applied already and is skipped (the feed). A queue shared by
+   * competing instances does not guarantee it: there, every event is applied
+   * (idempotently, by revision) and the cursor only records the highest one.
+   */
+  protected readonly ordered: boolean = true;
 
-  constructor(private readonly options: FeedConsumerOptions<TX>) {
+  constructor(protected readonly options: FeedConsumerOptions<TX>) {
     this.name = options.name;
     this.settings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.settings };
     this.metrics = options.registry ? consumerMetrics(options.registry) : null;
@@ -332,6 +342,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     else if (this.caughtUpAt !== null) lagSeconds = (now - this.caughtUpAt) / 1000;
     return {
       owner: this.options.owner,
+      mode: this.mode,
       running: this.running,
       connected: this.connected,
       position: this.position === null ? null : this.position.toString(),
@@ -371,11 +382,11 @@ export class FeedConsumer<TX extends ConsumerSql> {
     }
   }
 
-  private backoff(failures: number): number {
+  protected backoff(failures: number): number {
     return Math.min(this.settings.maxBackoffMs, this.settings.pollMs * 2 ** Math.min(failures - 1, 20));
   }
 
-  private sleep(ms: number): Promise<void> {
+  protected sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -422,7 +433,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
   }
 
   /** Applies one event with its cursor; on the last failed attempt, dead-letters it with its cursor instead. */
-  private async applyOne(event: CloudEvent, sequence: bigint): Promise<'applied' | 'skipped' | 'busy' | 'retry' | 'dead'> {
+  protected async applyOne(event: CloudEvent, sequence: bigint): Promise<'applied' | 'skipped' | 'busy' | 'retry' | 'dead'> {
     const { name } = this;
     let result: 'applied' | 'skipped' | 'busy';
     try {
@@ -430,7 +441,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
         // Another instance, or a rebuild, is applying this consumer's events: let it.
         if (!(await tryLock(tx, name))) return 'busy';
         const saved = await readCursor(tx, name);
-        if (saved >= sequence) {
+        if (this.ordered && saved >= sequence) {
           this.position = saved;
           return 'skipped';
         }
@@ -450,14 +461,14 @@ export class FeedConsumer<TX extends ConsumerSql> {
     if (result === 'busy') return 'busy';
     this.attempts.delete(event.id);
     if (result === 'applied') {
-      this.position = sequence;
+      this.position = this.position !== null && this.position > sequence ? this.position : sequence;
       this.lastAppliedEventTime = event.time;
       this.metrics?.applied.inc({ consumer: name });
     }
     return result;
   }
 
-  private async failed(event: CloudEvent, sequence: bigint, error: HandlerFailed): Promise<'retry' | 'dead'> {
+  protected async failed(event: CloudEvent, sequence: bigint, error: HandlerFailed): Promise<'retry' | 'dead'> {
     const attempts = (this.attempts.get(event.id) ?? 0) + 1;
     const context = { consumer: this.name, owner: this.options.owner, eventId: event.id, type: event.type, subject: event.subject, sequence: event.sequence, attempts };
     if (attempts < this.settings.maxAttempts) {
@@ -468,7 +479,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     }
     const dead = await this.options.transaction(async (tx) => {
       if (!(await tryLock(tx, this.name))) return false;
-      if ((await readCursor(tx, this.name)) >= sequence) return false;
+      if (this.ordered && (await readCursor(tx, this.name)) >= sequence) return false;
       await writeDeadLetter(tx, this.name, event, sequence, error.message, attempts);
       await saveCursor(tx, this.name, sequence);
       return true;
@@ -478,7 +489,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
       this.position = null;
       return 'retry';
     }
-    this.position = sequence;
+    this.position = this.position !== null && this.position > sequence ? this.position : sequence;
     this.deadLetters = (this.deadLetters ?? 0) + 1;
     this.metrics?.deadLetters.inc({ consumer: this.name });
     this.options.log.error({ ...context, err: error.cause }, 'gave up on an event: written to event_dead_letter, moving on');

@@ -8,6 +8,7 @@ import type { SubgraphConfig } from '../config/service';
 import { resolveSigningSecret } from '../config/signing';
 import type { Database } from '../db/connect';
 import { mountEventFeed, type EventFeedReader } from '../events/feed';
+import { amqpSettingsFromEnv, EventRelay, type RelaySql } from '../events/relay';
 import type { Logger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
 import { SubgraphClient } from '../peers/subgraphClient';
@@ -18,6 +19,12 @@ import type { Redis } from 'ioredis';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { schemaHashOf } from './buildInfo';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
+
+// The event relay of each running subgraph (broker mode), by its Prisma client: for tests and tools.
+const relays = new WeakMap<object, EventRelay>();
+
+/** The event relay a subgraph built on this Prisma client runs (when AMQP_URL is set), if any. */
+export const eventRelayOf = (prisma: object): EventRelay | undefined => relays.get(prisma);
 
 /** Clients for the other subgraphs this one calls, by subgraph name. */
 export type Peers = Record<string, SubgraphClient>;
@@ -84,7 +91,8 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
  * Turns a subgraph's parts (SDL file, resolvers, Prisma client, context) into
  * the module the boot sequence and the tests run. The SDL's `@authenticated`
  * and `@requiresScopes` are enforced here, for every subgraph alike, and
- * every subgraph serves its domain events at `GET /events` (common/events/feed.ts). Building
+ * every subgraph serves its domain events at `GET /events` (common/events/feed.ts) and, when
+ * AMQP_URL is set, runs a relay publishing them to the broker (common/events/relay.ts). Building
  * is separate from listening: nothing here opens a port or a database.
  */
 export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S = undefined>(
@@ -113,6 +121,13 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
       const { services, routes, stop, status }: SubgraphSetup<S> = definition.setup
         ? await definition.setup({ prisma, log, config, signingSecret, signatures, redis, metrics })
         : { services: undefined as S };
+      // Broker delivery mode: publish this subgraph's events (the audit rows are the outbox).
+      const amqp = amqpSettingsFromEnv(config.env);
+      const relay = amqp ? new EventRelay({ subgraph: config.name, db: prisma as unknown as RelaySql, settings: amqp, log }) : null;
+      if (relay) {
+        relays.set(prisma, relay);
+        relay.start();
+      }
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
       const peerClients = (): Peers =>
@@ -133,10 +148,11 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         idempotencyTtlSeconds: config.idempotencyTtlSeconds,
         schemaHash: schemaHashOf(sdl),
         onStop: async () => {
+          await relay?.stop();
           await stop?.();
           await closeRedis(redis);
         },
-        readyDetails: status,
+        readyDetails: relay ? () => ({ ...status?.(), relay: relay.status() }) : status,
         services,
         routes: (app) => {
           mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, log });

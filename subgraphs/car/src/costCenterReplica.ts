@@ -1,4 +1,6 @@
 import {
+  AmqpConsumer,
+  amqpSettingsFromEnv,
   type CloudEvent,
   type ConsumerSql,
   consumerSettingsFromEnv,
@@ -156,10 +158,18 @@ function transaction(prisma: PrismaClient) {
     prisma.$transaction((tx) => work(tx), { maxWait: 10_000, timeout: options?.timeoutMs ?? 30_000 });
 }
 
-/** The consumer that keeps the replica up to date (started by the car subgraph's set-up). */
+/** The queue the replica reads in the broker mode, unless EVENTS_QUEUE names another. */
+export const COST_CENTER_REPLICA_QUEUE = 'car-check.car.cost-center-replica';
+
+/**
+ * The consumer that keeps the replica up to date (started by the car subgraph's set-up):
+ * it polls the cost-center feed, or, when AMQP_URL is set, reads a durable queue bound to
+ * `cost-center.*` on the events exchange (the same handler, retries and dead letters).
+ */
 export function costCenterReplicaConsumer(deps: ReplicaDeps & { registry?: ServiceMetrics['registry'] }): FeedConsumer<ConsumerSql> {
   const settings = consumerSettingsFromEnv(deps.config.env);
-  return new FeedConsumer<ConsumerSql>({
+  const amqp = amqpSettingsFromEnv(deps.config.env);
+  const options = {
     ...feedSource(deps),
     name: COST_CENTER_REPLICA,
     db: deps.prisma,
@@ -169,7 +179,11 @@ export function costCenterReplicaConsumer(deps: ReplicaDeps & { registry?: Servi
     registry: deps.registry,
     settings,
     timeoutMs: settings.timeoutMs,
-  });
+  };
+  if (amqp) {
+    return new AmqpConsumer<ConsumerSql>({ ...options, amqp: { ...amqp, queue: amqp.queue ?? COST_CENTER_REPLICA_QUEUE, bindings: [`${OWNER}.*`] } });
+  }
+  return new FeedConsumer<ConsumerSql>(options);
 }
 
 /**

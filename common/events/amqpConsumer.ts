@@ -1,0 +1,204 @@
+import { context as otelContext } from '@opentelemetry/api';
+import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { CloudEvent } from './cloudEvent';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
+import { redactAmqpUrl, type AmqpSettings } from './relay';
+
+export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsumerOptions<TX> {
+  amqp: AmqpSettings & {
+    /** The durable queue this consumer reads (shared by its instances). */
+    queue: string;
+    /** Routing keys bound to the exchange, e.g. `cost-center.*`. */
+    bindings: string[];
+  };
+}
+
+/**
+ * The broker delivery mode of a consumer (AMQP_URL set): instead of polling
+ * the owner's feed, it reads a durable queue bound to the owner's events on
+ * the durable topic exchange the owner's relay publishes to (relay.ts), with
+ * manual acknowledgements and a bounded prefetch. Each message goes through
+ * the same apply / retry / dead-letter path as the feed's events
+ * ({@link FeedConsumer}): one transaction per event under the consumer's lock,
+ * the cursor (here: the highest sequence applied, for observability) saved
+ * with it; after `maxAttempts` failures a row in `event_dead_letter`. A
+ * message is acknowledged only once its event is applied or dead-lettered,
+ * so a crash redelivers it (at least once: the handler is idempotent by
+ * revision). Messages are handled one at a time, in the order they arrive.
+ */
+export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
+  protected override readonly mode = 'amqp' as const;
+  protected override readonly ordered = false;
+  private connection: ChannelModel | null = null;
+  /** Resolves when the connection closes (or stop() is called). */
+  private closed: (() => void) | null = null;
+  /** Messages are handled one after another. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly amqpOptions: AmqpConsumerOptions<TX>) {
+    super(amqpOptions);
+  }
+
+  override start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.position = null;
+    this.metrics?.consumers.add(this as unknown as FeedConsumer<ConsumerSql>);
+    this.loop = otelContext.with(untraced(), () => this.runAmqp());
+  }
+
+  override async stop(): Promise<void> {
+    if (!this.running) return this.loop ?? undefined;
+    this.running = false;
+    this.wake?.();
+    this.closed?.();
+    await this.loop;
+    this.connected = false;
+  }
+
+  override status(): ConsumerStatus & { broker: string; queue: string } {
+    return { ...super.status(), broker: redactAmqpUrl(this.amqpOptions.amqp.url), queue: this.amqpOptions.amqp.queue };
+  }
+
+  private async runAmqp(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.attach();
+        if (this.outageSince !== null) {
+          this.options.log.info({ consumer: this.name, queue: this.amqpOptions.amqp.queue, outageMs: Date.now() - this.outageSince }, 'event queue reachable again');
+          this.outageSince = null;
+        }
+        this.failures = 0;
+        // Until the connection drops or stop() is called.
+        await new Promise<void>((resolve) => {
+          this.closed = resolve;
+          if (!this.running || !this.connection) resolve();
+        });
+        if (this.running) throw new Error('the broker connection closed');
+      } catch (error) {
+        if (!this.running) break;
+        this.failures += 1;
+        if (this.outageSince === null) {
+          this.outageSince = Date.now();
+          this.options.log.warn(
+            { consumer: this.name, queue: this.amqpOptions.amqp.queue, err: error },
+            'cannot read the event queue; retrying with backoff (the read model is falling behind)',
+          );
+        }
+      } finally {
+        this.connected = false;
+        this.closed = null;
+        // Let the message in hand finish (or give up) before its channel goes.
+        await this.chain;
+        const connection = this.connection;
+        this.connection = null;
+        await connection?.close().catch(() => undefined);
+      }
+      if (this.running) await this.sleep(this.backoff(this.failures));
+    }
+  }
+
+  private async attach(): Promise<void> {
+    const { amqp } = this.amqpOptions;
+    if (this.position === null) this.position = await readCursor(this.options.db, this.name);
+    if (this.deadLetters === null) {
+      const rows = await this.options.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
+      this.deadLetters = rows[0]?.n ?? 0;
+    }
+    const connection = await connect(amqp.url);
+    this.connection = connection;
+    connection.on('error', () => {
+      // 'close' follows.
+    });
+    connection.on('close', () => {
+      this.connected = false;
+      this.closed?.();
+    });
+    const channel = await connection.createChannel();
+    channel.on('error', () => {
+      // The connection closes with it.
+    });
+    channel.on('close', () => this.closed?.());
+    await channel.assertExchange(amqp.exchange, 'topic', { durable: true });
+    await channel.assertQueue(amqp.queue, { durable: true });
+    for (const binding of amqp.bindings) await channel.bindQueue(amqp.queue, amqp.exchange, binding);
+    await channel.prefetch(amqp.prefetch);
+    await channel.consume(
+      amqp.queue,
+      (message) => {
+        if (!message) {
+          // Cancelled by the broker (e.g. the queue was deleted).
+          this.closed?.();
+          return;
+        }
+        this.chain = this.chain.then(() => this.handle(channel, message));
+      },
+      { noAck: false },
+    );
+    this.connected = true;
+    this.caughtUpAt = Date.now();
+  }
+
+  /** Applies one message's event (retrying, or dead-lettering it), then acks it; never throws. */
+  private async handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    let event: CloudEvent;
+    try {
+      event = JSON.parse(message.content.toString('utf8')) as CloudEvent;
+      if (typeof event !== 'object' || event === null) throw new Error('not a JSON object');
+    } catch (error) {
+      // Not JSON: no handler can ever take it.
+      event = { id: String(message.properties.messageId ?? ''), raw: message.content.toString('utf8').slice(0, 10_000) } as unknown as CloudEvent;
+      await this.deadLetterNow(event, 0n, new HandlerFailed(error));
+      this.ack(channel, message);
+      return;
+    }
+    const sequence = sequenceOf(event) ?? 0n;
+    let dbFailures = 0;
+    while (this.running) {
+      try {
+        this.pendingSince = Date.parse(event.time) || Date.now();
+        const outcome = await this.applyOne(event, sequence);
+        if (outcome === 'busy') {
+          await this.sleep(this.settings.pollMs);
+          continue;
+        }
+        if (outcome === 'retry') {
+          await this.sleep(this.backoff(Math.max(...this.attempts.values(), 1)));
+          continue;
+        }
+        this.pendingSince = null;
+        this.caughtUpAt = Date.now();
+        this.ack(channel, message);
+        return;
+      } catch (error) {
+        // The database cannot be reached: not the event's fault, no attempt counted.
+        dbFailures += 1;
+        if (dbFailures === 1) this.options.log.warn({ consumer: this.name, eventId: event.id, err: error }, 'cannot apply an event from the queue; retrying');
+        await this.sleep(this.backoff(dbFailures));
+      }
+    }
+    // Stopped with the message in hand: not acked, the broker delivers it again.
+  }
+
+  /** Dead-letters a message no attempt can apply, at once. */
+  private async deadLetterNow(event: CloudEvent, sequence: bigint, error: HandlerFailed): Promise<void> {
+    while (this.running) {
+      try {
+        this.attempts.set(String(event.id), this.settings.maxAttempts - 1);
+        const outcome = await this.failed(event, sequence, error);
+        if (outcome === 'dead') return;
+      } catch {
+        // Database outage: try again.
+      }
+      await this.sleep(this.backoff(1));
+    }
+  }
+
+  private ack(channel: Channel, message: ConsumeMessage): void {
+    try {
+      channel.ack(message);
+    } catch {
+      // The channel closed meanwhile: the broker delivers the message again (applying it again changes nothing).
+    }
+  }
+}

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { eventRelayOf, formatSequence, type CloudEvent } from '@car-check/common';
+import { seedUsers } from '@car-check/common/demo';
+import { connect } from 'amqplib';
+import { COST_CENTER_REPLICA } from '../../subgraphs/car/src/costCenterReplica';
+import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
+import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
+import { BACKENDS } from '../support/config';
+import { startGraph, type TestGraph } from '../support/graph';
+import { dataOf } from '../support/graphql';
+import { waitFor } from '../support/waitFor';
+
+/** RabbitMQ, as on the development machine and in CI. */
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const CONVERGED = 60_000;
+const MAX_ATTEMPTS = 3;
+
+interface OwnerCostCenter {
+  id: string;
+  code: string;
+  societyName: string;
+  revision: number;
+  manager: { id: string } | null;
+}
+interface CarNode {
+  id: string;
+  costCenter: { id: string; code: string; societyName: string; manager: { id: string } | null } | null;
+}
+type Filter = { costCenterCode?: string; societyName?: string; managerId?: string };
+
+const managers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
+
+/**
+ * The broker delivery mode (AMQP_URL set): each owner's relay publishes its
+ * unpublished event rows to a topic exchange with publisher confirms and marks
+ * them `published_at`; the car subgraph's replica reads a durable queue bound
+ * to `cost-center.*` instead of polling the feed. Each run uses its own
+ * exchange and queue (deleted at the end), so runs in parallel never meet.
+ */
+describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
+  const run = randomUUID().slice(0, 8);
+  const exchange = `car-check.events.test-${backend}-${run}`;
+  const queue = `car-check.cost-center-replica.test-${backend}-${run}`;
+  let graph: TestGraph;
+  const carPrisma = () => graph.subgraphs.car.prisma as CarPrisma;
+  const ownerPrisma = () => graph.subgraphs['cost-center'].prisma as CostCenterPrisma;
+  const relay = () => {
+    const found = eventRelayOf(graph.subgraphs['cost-center'].prisma);
+    if (!found) throw new Error('the cost-center subgraph runs no event relay');
+    return found;
+  };
+
+  /** Declares (or deletes) this run's exchange and queue, as a deployment would. */
+  async function withChannel<T>(work: (channel: import('amqplib').ConfirmChannel) => Promise<T>): Promise<T> {
+    const connection = await connect(AMQP_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      return await work(channel);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  beforeAll(async () => {
+    // The queue exists before anything is published (messages to an exchange with no queue bound are dropped).
+    await withChannel(async (channel) => {
+      await channel.assertExchange(exchange, 'topic', { durable: true });
+      await channel.assertQueue(queue, { durable: true });
+      await channel.bindQueue(queue, exchange, 'cost-center.*');
+    });
+    graph = await startGraph(backend, {
+      seed: true,
+      subgraphEnv: {
+        AMQP_URL,
+        EVENTS_EXCHANGE: exchange,
+        EVENTS_QUEUE: queue,
+        EVENTS_POLL_MS: '100',
+        EVENTS_RELAY_POLL_MS: '50',
+        EVENTS_RELAY_BATCH: '25',
+        EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await graph?.stop();
+    await withChannel(async (channel) => {
+      await channel.deleteQueue(queue);
+      await channel.deleteExchange(exchange);
+    });
+  });
+
+  async function ownerCostCenters(): Promise<OwnerCostCenter[]> {
+    const all: OwnerCostCenter[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const { costCenters }: { costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
+        await graph.query(`query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`, { after }),
+      );
+      all.push(...costCenters.edges.map((edge) => edge.node));
+      if (!costCenters.pageInfo.hasNextPage) return all.sort((a, b) => a.id.localeCompare(b.id));
+      after = costCenters.pageInfo.endCursor;
+    }
+  }
+  async function replica(): Promise<OwnerCostCenter[]> {
+    const rows = await carPrisma().costCenterReplica.findMany({ where: { deleted: false }, orderBy: { id: 'asc' } });
+    return rows.map((row) => ({ id: row.id, code: row.code, societyName: row.societyName, revision: row.revision, manager: row.managerId ? { id: row.managerId } : null }));
+  }
+  const converged = async () => JSON.stringify(await replica()) === JSON.stringify(await ownerCostCenters());
+  const waitConverged = () => waitFor(converged, CONVERGED, 'the replica to equal the owner’s cost centers');
+
+  async function cars(filter: Filter): Promise<CarNode[]> {
+    const nodes: CarNode[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const { cars: page }: { cars: { edges: { node: CarNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
+        await graph.query(
+          `query($filter: CarFilter, $after: String) { cars(first: 100, after: $after, filter: $filter, orderBy: { field: CREATED_AT, direction: ASC }) {
+            pageInfo { hasNextPage endCursor } edges { node { id costCenter { id code societyName manager { id } } } } } }`,
+          { filter, after },
+        ),
+      );
+      nodes.push(...page.edges.map((edge) => edge.node));
+      if (!page.pageInfo.hasNextPage) return nodes;
+      after = page.pageInfo.endCursor;
+    }
+  }
+  async function expected(filter: Filter): Promise<string[]> {
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    return (await cars({}))
+      .filter(
+        ({ costCenter }) =>
+          costCenter !== null &&
+          (!filter.costCenterCode || same(costCenter.code, filter.costCenterCode)) &&
+          (!filter.societyName || same(costCenter.societyName, filter.societyName)) &&
+          (!filter.managerId || costCenter.manager?.id === filter.managerId),
+      )
+      .map((node) => node.id);
+  }
+
+  const createCostCenter = async (code: string, societyName: string, managerId: string) =>
+    dataOf(
+      await graph.query<{ createCostCenter: { id: string } }>(
+        `mutation($code: String!, $name: String!, $m: ID!) { createCostCenter(input: { code: $code, societyName: $name, managerId: $m }) { id } }`,
+        { code, name: societyName, m: managerId },
+      ),
+    ).createCostCenter.id;
+  const updateCostCenter = async (id: string, input: Record<string, string>) =>
+    dataOf(await graph.query(`mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`, { id, input }));
+  const deleteCostCenter = async (id: string) => dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id }));
+  const createCar = async (model: string, costCenterId: string) =>
+    dataOf(await graph.query(`mutation($m: String!, $cc: ID!) { createCar(input: { brand: "Peugeot", model: $m, costCenterId: $cc }) { id } }`, { m: model, cc: costCenterId }));
+  const unpublished = () => ownerPrisma().auditEvent.count({ where: { publishedAt: null, entity: 'CostCenter' } });
+
+  it('carries cost-center changes made through the gateway to the car replica through RabbitMQ', async () => {
+    await waitConverged();
+    expect((await replica()).length).toBeGreaterThanOrEqual(4);
+    const [m1, m2, m3] = [managers[1]!, managers[2]!, managers[3]!];
+    const north = await createCostCenter('BR-NORTH', 'Broker North', m1);
+    const south = await createCostCenter('BR-SOUTH', 'Broker South', m2);
+    const gone = await createCostCenter('BR-GONE', 'Broker Gone', m3);
+    for (const [index, center] of [north, north, south].entries()) await createCar(`BR ${index}`, center);
+    await updateCostCenter(north, { code: 'BR-NORTH-2', societyName: 'Broker Nord' });
+    await updateCostCenter(south, { managerId: m3 });
+    await deleteCostCenter(gone);
+    await waitConverged();
+
+    const filters: Filter[] = [
+      { costCenterCode: 'BR-NORTH-2' },
+      { costCenterCode: 'BR-NORTH' },
+      { costCenterCode: 'br-south' },
+      { costCenterCode: 'BR-GONE' },
+      { societyName: 'broker nord' },
+      { managerId: m1 },
+      { managerId: m3 },
+      { costCenterCode: 'BR-NORTH-2', managerId: m1 },
+    ];
+    for (const filter of filters) {
+      const got = (await cars(filter)).map((node) => node.id);
+      expect([filter, got]).toEqual([filter, await expected(filter)]);
+    }
+    expect((await cars({ costCenterCode: 'BR-NORTH-2' })).length).toBe(2);
+    expect((await cars({ managerId: m3 })).map((node) => node.costCenter?.id)).toContain(south);
+
+    // Every event row is marked published once the broker confirmed it.
+    await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
+    const carReady = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, Record<string, unknown>> };
+    expect(carReady.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true, queue, deadLetters: 0 });
+    expect(JSON.stringify(carReady)).not.toContain('guest:guest');
+    const ownerReady = (await (await fetch(`${graph.subgraphs['cost-center'].url}/ready`)).json()) as { relay: Record<string, unknown> };
+    expect(ownerReady.relay).toMatchObject({ mode: 'amqp', running: true, connected: true, exchange });
+  }, 180_000);
+
+  it('publishes every row at least once and loses nothing when the relay stops in the middle of 200 changes', async () => {
+    await waitConverged();
+    await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
+    const publishedBefore = relay().status().published;
+    const centers: string[] = [];
+    for (let i = 0; i < 10; i++) centers.push(await createCostCenter(`BR-LOAD-${i}`, `Load ${i}`, managers[i % managers.length]!));
+    const before = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
+    for (let i = 0; i < 190; i++) {
+      const center = centers[i % centers.length]!;
+      if (i === 50) await relay().stop();
+      if (i === 120) {
+        expect(await unpublished()).toBeGreaterThan(0);
+        // As if the relay had crashed after the broker confirmed its last batches but before it marked them.
+        await ownerPrisma().$executeRaw`
+          UPDATE audit_event SET published_at = NULL
+          WHERE id IN (SELECT id FROM audit_event WHERE entity = 'CostCenter' AND published_at IS NOT NULL ORDER BY sequence DESC LIMIT 30)`;
+        relay().start();
+      }
+      // Every update changes the code (so each is an event), and the manager every other round.
+      await updateCostCenter(center, { code: `BR-LOAD-${i % centers.length}-${i}`, societyName: `Load ${i}`, managerId: managers[Math.floor(i / 10) % managers.length]! });
+    }
+    await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
+    await waitConverged();
+    const last = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
+    const written = await ownerPrisma().auditEvent.count({ where: { entity: 'CostCenter', sequence: { gt: before._max.sequence ?? 0n } } });
+    expect(written).toBe(190);
+    // Every row published at least once; the 30 "unmarked" ones again after the restart.
+    expect(relay().status().published - publishedBefore).toBeGreaterThanOrEqual(10 + 190 + 30);
+    // Each center's revision is the owner's: nothing lost; replays changed nothing.
+    const owner = new Map((await ownerCostCenters()).map((center) => [center.id, center.revision]));
+    const rows = await carPrisma().costCenterReplica.findMany({ where: { id: { in: centers } } });
+    expect(rows.map((row) => [row.id, row.revision]).sort()).toEqual(centers.map((id) => [id, owner.get(id)]).sort());
+    await waitFor(
+      async () => (await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position === last._max.sequence,
+      CONVERGED,
+      'the cursor to record the last sequence',
+    );
+    expect(await carPrisma().eventDeadLetter.count()).toBe(0);
+  }, 300_000);
+
+  it('dead-letters a poison event after its attempts, and applies the next ones', async () => {
+    await waitConverged();
+    const poison: CloudEvent = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/subgraphs/cost-center',
+      type: 'cost-center.updated',
+      subject: randomUUID(),
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      sequence: formatSequence(1),
+      data: { revision: 2, changes: [{ field: 'code', from: 'X', to: 'Y' }], actorId: null, requestId: 'poison', traceId: null },
+    };
+    await withChannel(async (channel) => {
+      channel.publish(exchange, poison.type, Buffer.from(JSON.stringify(poison)), { persistent: true });
+      channel.publish(exchange, 'cost-center.updated', Buffer.from('not json'), { persistent: true, messageId: 'not-json' });
+      await channel.waitForConfirms();
+    });
+    await waitFor(async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: poison.id } })) === 1, CONVERGED, 'the poison event to be dead-lettered');
+    const letter = await carPrisma().eventDeadLetter.findFirstOrThrow({ where: { eventId: poison.id } });
+    expect(letter).toMatchObject({ consumer: COST_CENTER_REPLICA, attempts: MAX_ATTEMPTS });
+    expect(letter.error).toMatch(/not in the replica/);
+    await waitFor(async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: 'not-json' } })) === 1, CONVERGED, 'the message that is no JSON');
+
+    const id = await createCostCenter('BR-AFTER-POISON', 'After poison', managers[1]!);
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
+    await waitConverged();
+    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: 2, connected: true });
+  }, 180_000);
+});

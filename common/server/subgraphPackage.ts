@@ -15,11 +15,24 @@ export interface SubgraphPackage {
   loadConfig(env?: NodeJS.ProcessEnv): SubgraphConfig;
 }
 
-/** Erases a subgraph's own Prisma client type, which tools that treat every subgraph alike don't need. */
+/**
+ * A subgraph's package for the tools. Its module (SDL, resolvers, Prisma client) is
+ * loaded on first use only: `npm start` reads every subgraph's configuration but
+ * runs each one in a process of its own, so its supervisor never needs their code.
+ * The module's own Prisma client type is erased: tools treat every subgraph alike.
+ */
 export function subgraphPackage<P extends PrismaLike>(
-  module: DefinedSubgraph<P>,
+  load: () => DefinedSubgraph<P>,
   spec: SubgraphConfigSpec,
   loadConfig: (env?: NodeJS.ProcessEnv) => SubgraphConfig,
 ): SubgraphPackage {
-  return { module: module as unknown as DefinedSubgraph<PrismaLike>, spec, loadConfig };
+  let module: DefinedSubgraph<PrismaLike> | undefined;
+  return {
+    spec,
+    loadConfig,
+    get module() {
+      module ??= load() as unknown as DefinedSubgraph<PrismaLike>;
+      return module;
+    },
+  };
 }

@@ -18,7 +18,16 @@ export function loadSubgraph(name: string): LoadedSubgraph {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- which module is data (package.json), not code
     const { definition } = require(registration.definitionFile) as { definition?: SubgraphPackage };
     if (!definition) throw new Error(`${registration.definitionFile} does not export "definition".`);
-    subgraph = { ...definition, registration };
+    // Not a spread: that would read `module` and load the subgraph's code now.
+    const { spec, loadConfig } = definition;
+    subgraph = {
+      spec,
+      loadConfig,
+      registration,
+      get module() {
+        return definition.module;
+      },
+    };
     loaded.set(name, subgraph);
   }
   return subgraph;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 // Relative, not the package name: the codegen CLI's loader does not read tsconfig paths.
@@ -17,14 +16,10 @@ const only = process.env.CODEGEN_SUBGRAPH;
 const subgraphs = subgraphRegistry().filter((entry) => !only || entry.name === only);
 if (only && subgraphs.length === 0) throw new Error(`CODEGEN_SUBGRAPH=${only} is not a subgraph of supergraph.yaml.`);
 
-const mappersOf = (packageDir: string): Record<string, string> =>
-  (JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { subgraph: { codegenMappers?: Record<string, string> } })
-    .subgraph.codegenMappers ?? {};
-
 const config: CodegenConfig = {
   overwrite: true,
   generates: Object.fromEntries(
-    subgraphs.map(({ packageDir, schemaFile }) => [
+    subgraphs.map(({ packageDir, schemaFile, codegenMappers }) => [
       path.relative(process.cwd(), path.join(packageDir, 'src', '__generated__', 'resolvers-types.ts')),
       {
         schema: path.relative(process.cwd(), schemaFile),
@@ -37,7 +32,7 @@ const config: CodegenConfig = {
           federation: true,
           useIndexSignature: true,
           contextType: '../context#Context',
-          mappers: mappersOf(packageDir),
+          mappers: codegenMappers,
           scalars: { DateTime: { input: 'Date', output: 'Date | string' }, _FieldSet: 'string' },
           enumsAsTypes: true,
           avoidOptionals: false,

@@ -33,14 +33,19 @@ const STOP_MARGIN_MS = 5_000;
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
 
-/** Configuration is checked before anything starts; a mistake is one message naming the variable, no stack trace. */
+/** A configuration mistake ends `npm start` with one line naming the variable, no stack trace; anything else is rethrown. */
+function exitOnConfigError(error: unknown): never {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`npm start: ${error.message.replace(/^Invalid configuration:\n\s*/, 'invalid configuration: ').replace(/\n\s*/g, '; ')}`);
+  process.exit(1);
+}
+
+/** Configuration is checked before anything starts. */
 function configured<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`npm start: ${error.message.replace(/^Invalid configuration:\n\s*/, 'invalid configuration: ').replace(/\n\s*/g, '; ')}`);
-    process.exit(1);
+    return exitOnConfigError(error);
   }
 }
 
@@ -108,9 +113,7 @@ async function main(): Promise<void> {
     await ensurePortFree(gatewayConfig.host, gatewayConfig.port, 'GATEWAY_PORT');
     for (const subgraph of subgraphs) await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
   } catch (error) {
-    configured(() => {
-      throw error;
-    });
+    exitOnConfigError(error);
   }
   const pages = ensureWebPagesBuilt();
   for (const subgraph of subgraphs) supervisor.start(subgraph.name);

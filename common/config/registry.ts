@@ -41,6 +41,8 @@ export interface SubgraphPackageFiles {
   migrationsDir: string;
   /** The module exporting `definition` (a SubgraphPackage) for the repository's tools. */
   definitionFile: string;
+  /** Resolver-type mappers for codegen ("subgraph.codegenMappers"), paths relative to the generated file. */
+  codegenMappers: Record<string, string>;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface SubgraphPackageFiles {
  */
 export function subgraphPackageFiles(packageDir: string): SubgraphPackageFiles {
   const file = path.join(packageDir, 'package.json');
-  const declared = (JSON.parse(readFileSync(file, 'utf8')) as { subgraph?: Record<string, string> }).subgraph;
+  const declared = (JSON.parse(readFileSync(file, 'utf8')) as { subgraph?: Record<string, unknown> }).subgraph;
   if (!declared) throw new Error(`${file} has no "subgraph" section.`);
   const at = (key: string) => {
     const value = declared[key];
@@ -63,6 +65,7 @@ export function subgraphPackageFiles(packageDir: string): SubgraphPackageFiles {
     prismaSchema: at('prisma'),
     migrationsDir: at('migrations'),
     definitionFile: at('definition'),
+    codegenMappers: (declared.codegenMappers as Record<string, string> | undefined) ?? {},
   };
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEV_PAGES } from '../../gateway/src/devPages';
 
 const WEB = path.resolve(__dirname, '..', '..', 'web');
 
@@ -11,7 +12,7 @@ const WEB = path.resolve(__dirname, '..', '..', 'web');
  * clone gets both without a separate step. Resolves to a line for the banner.
  */
 export async function ensureWebPagesBuilt(): Promise<string | null> {
-  const built = ['console', 'explorer'].every((page) => existsSync(path.join(WEB, 'dist', page, 'index.html')));
+  const built = Object.values(DEV_PAGES).every((page) => existsSync(path.join(WEB, 'dist', page.folder, 'index.html')));
   if (built || !existsSync(path.join(WEB, 'package.json'))) return null;
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve) => {

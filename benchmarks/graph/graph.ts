@@ -35,6 +35,8 @@ export interface BenchGraphOptions {
   log: (line: string) => void;
   /** Extra environment of the gateway only. */
   gatewayEnv?: NodeJS.ProcessEnv;
+  /** Extra environment of every service (and of the seeding), e.g. AMQP_URL. */
+  serviceEnv?: NodeJS.ProcessEnv;
   /** A service exited on its own (not stopped by {@link BenchGraph.stop}). */
   onUnexpectedExit?: (service: ServiceName, how: string) => void;
 }
@@ -59,6 +61,11 @@ export class BenchGraph {
       const host = new URL(options.postgresAdminUrl).hostname;
       if (!LOOPBACK.has(host)) throw new Error(`refusing a PostgreSQL server that is not on this machine (${host}): the benchmark only talks to 127.0.0.1`);
     }
+  }
+
+  /** The fresh PostgreSQL database the graph runs on (each subgraph in its own schema), when it does. */
+  get databaseUrl(): string | undefined {
+    return this.database?.url;
   }
 
   get backend(): string {
@@ -99,6 +106,7 @@ export class BenchGraph {
       RATE_LIMIT_PER_MINUTE: '1000000000',
       ...subgraphUrlEnv((service) => this.url(service)),
       ...(this.database ? { DATABASE_URL: this.database.url } : {}),
+      ...this.options.serviceEnv,
     };
   }
 

@@ -2,7 +2,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
 import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
-import { redactAmqpUrl, type AmqpSettings } from './relay';
+import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 
 export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsumerOptions<TX> {
   amqp: AmqpSettings & {
@@ -92,7 +92,7 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
         await this.chain;
         const connection = this.connection;
         this.connection = null;
-        await connection?.close().catch(() => undefined);
+        await closeAmqpConnection(connection);
       }
       if (this.running) await this.sleep(this.backoff(this.failures));
     }

@@ -197,7 +197,7 @@ export class EventRelay {
     this.connected = false;
     const connection = this.connection;
     this.connection = null;
-    await connection?.close().catch(() => undefined);
+    await closeAmqpConnection(connection);
   }
 
   /** Publishes one batch, waits for the broker's confirms, then marks it; returns how many rows it read. */
@@ -236,4 +236,19 @@ export class EventRelay {
       this.wake = null;
     });
   }
+}
+
+/** How long closing a broker connection may take: a connection whose peer is gone never answers its close. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** Closes a connection, never throwing, and never waiting more than CLOSE_TIMEOUT_MS (the socket is destroyed then). */
+export async function closeAmqpConnection(connection: ChannelModel | null): Promise<void> {
+  if (!connection) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
+  });
+  const outcome = await Promise.race([connection.close().then(() => 'closed' as const, () => 'closed' as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

@@ -1,34 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { eventRelayOf, formatSequence, type CloudEvent } from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { COST_CENTER_REPLICA } from '../../subgraphs/car/src/costCenterReplica';
+import type { CarServices } from '../../subgraphs/car/src/server';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import { BACKENDS } from '../support/config';
+import {
+  activeManagers as managers,
+  CONVERGED,
+  createCostCenter as createCostCenterIn,
+  deleteCostCenter as deleteCostCenterIn,
+  expectReplicaMatchesStream,
+  replicaCostCenters,
+  runCostCenterChanges,
+  updateCostCenter as updateCostCenterIn,
+  waitReplicaConverged,
+} from '../support/costCenterReplica';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
+import { startSubgraphProcess } from '../support/subgraphProcess';
 import { waitFor } from '../support/waitFor';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const CONVERGED = 60_000;
 const MAX_ATTEMPTS = 3;
 
-interface OwnerCostCenter {
-  id: string;
-  code: string;
-  societyName: string;
-  revision: number;
-  manager: { id: string } | null;
-}
 interface CarNode {
   id: string;
   costCenter: { id: string; code: string; societyName: string; manager: { id: string } | null } | null;
 }
 type Filter = { costCenterCode?: string; societyName?: string; managerId?: string };
-
-const managers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
 
 /**
  * The broker delivery mode (AMQP_URL set): each owner's relay publishes its
@@ -44,6 +46,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
   let graph: TestGraph;
   const carPrisma = () => graph.subgraphs.car.prisma as CarPrisma;
   const ownerPrisma = () => graph.subgraphs['cost-center'].prisma as CostCenterPrisma;
+  const consumer = () => (graph.subgraphs.car.services as CarServices).costCenterReplica;
   const relay = () => {
     const found = eventRelayOf(graph.subgraphs['cost-center'].prisma);
     if (!found) throw new Error('the cost-center subgraph runs no event relay');
@@ -89,24 +92,10 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     });
   });
 
-  async function ownerCostCenters(): Promise<OwnerCostCenter[]> {
-    const all: OwnerCostCenter[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const { costCenters }: { costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
-        await graph.query(`query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`, { after }),
-      );
-      all.push(...costCenters.edges.map((edge) => edge.node));
-      if (!costCenters.pageInfo.hasNextPage) return all.sort((a, b) => a.id.localeCompare(b.id));
-      after = costCenters.pageInfo.endCursor;
-    }
-  }
-  async function replica(): Promise<OwnerCostCenter[]> {
-    const rows = await carPrisma().costCenterReplica.findMany({ where: { deleted: false }, orderBy: { id: 'asc' } });
-    return rows.map((row) => ({ id: row.id, code: row.code, societyName: row.societyName, revision: row.revision, manager: row.managerId ? { id: row.managerId } : null }));
-  }
-  const converged = async () => JSON.stringify(await replica()) === JSON.stringify(await ownerCostCenters());
-  const waitConverged = () => waitFor(converged, CONVERGED, 'the replica to equal the owner’s cost centers');
+  const replica = () => replicaCostCenters(graph);
+  const waitConverged = () => waitReplicaConverged(graph);
+  /** The environment of a subgraph process that joins this run's broker set-up. */
+  const brokerEnv = { AMQP_URL, EVENTS_EXCHANGE: exchange, EVENTS_QUEUE: queue, EVENTS_RELAY_POLL_MS: '50', EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS) };
 
   async function cars(filter: Filter): Promise<CarNode[]> {
     const nodes: CarNode[] = [];
@@ -137,16 +126,9 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       .map((node) => node.id);
   }
 
-  const createCostCenter = async (code: string, societyName: string, managerId: string) =>
-    dataOf(
-      await graph.query<{ createCostCenter: { id: string } }>(
-        `mutation($code: String!, $name: String!, $m: ID!) { createCostCenter(input: { code: $code, societyName: $name, managerId: $m }) { id } }`,
-        { code, name: societyName, m: managerId },
-      ),
-    ).createCostCenter.id;
-  const updateCostCenter = async (id: string, input: Record<string, string>) =>
-    dataOf(await graph.query(`mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`, { id, input }));
-  const deleteCostCenter = async (id: string) => dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id }));
+  const createCostCenter = (code: string, societyName: string, managerId: string) => createCostCenterIn(graph, code, societyName, managerId);
+  const updateCostCenter = (id: string, input: Record<string, string>) => updateCostCenterIn(graph, id, input);
+  const deleteCostCenter = (id: string) => deleteCostCenterIn(graph, id);
   const createCar = async (model: string, costCenterId: string) =>
     dataOf(await graph.query(`mutation($m: String!, $cc: ID!) { createCar(input: { brand: "Peugeot", model: $m, costCenterId: $cc }) { id } }`, { m: model, cc: costCenterId }));
   const unpublished = () => ownerPrisma().auditEvent.count({ where: { publishedAt: null, entity: 'CostCenter' } });
@@ -190,45 +172,96 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     expect(ownerReady.relay).toMatchObject({ mode: 'amqp', running: true, connected: true, exchange });
   }, 180_000);
 
-  it('publishes every row at least once and loses nothing when the relay stops in the middle of 200 changes', async () => {
+  it('publishes every row at least once and loses nothing when the relay stops in the middle of 500 changes', async () => {
     await waitConverged();
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
     const publishedBefore = relay().status().published;
-    const centers: string[] = [];
-    for (let i = 0; i < 10; i++) centers.push(await createCostCenter(`BR-LOAD-${i}`, `Load ${i}`, managers[i % managers.length]!));
     const before = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
-    for (let i = 0; i < 190; i++) {
-      const center = centers[i % centers.length]!;
-      if (i === 50) await relay().stop();
-      if (i === 120) {
-        expect(await unpublished()).toBeGreaterThan(0);
-        // As if the relay had crashed after the broker confirmed its last batches but before it marked them.
-        await ownerPrisma().$executeRaw`
-          UPDATE audit_event SET published_at = NULL
-          WHERE id IN (SELECT id FROM audit_event WHERE entity = 'CostCenter' AND published_at IS NOT NULL ORDER BY sequence DESC LIMIT 30)`;
-        relay().start();
-      }
-      // Every update changes the code (so each is an event), and the manager every other round.
-      await updateCostCenter(center, { code: `BR-LOAD-${i % centers.length}-${i}`, societyName: `Load ${i}`, managerId: managers[Math.floor(i / 10) % managers.length]! });
-    }
+    const stream = await runCostCenterChanges(graph, 'BR-RELAY', {
+      before: async (index) => {
+        if (index === 125) await relay().stop();
+        if (index === 300) {
+          expect(await unpublished()).toBeGreaterThan(0);
+          // As if the relay had crashed after the broker confirmed its last batches but before it marked them.
+          await ownerPrisma().$executeRaw`
+            UPDATE audit_event SET published_at = NULL
+            WHERE id IN (SELECT id FROM audit_event WHERE entity = 'CostCenter' AND published_at IS NOT NULL ORDER BY sequence DESC LIMIT 30)`;
+          relay().start();
+        }
+      },
+    });
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
-    await waitConverged();
+    await expectReplicaMatchesStream(graph, stream);
     const last = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
+    // Every change that changed something is an event (a manager set to the one it had is none).
     const written = await ownerPrisma().auditEvent.count({ where: { entity: 'CostCenter', sequence: { gt: before._max.sequence ?? 0n } } });
-    expect(written).toBe(190);
+    expect(written).toBeGreaterThan(300);
     // Every row published at least once; the 30 "unmarked" ones again after the restart.
-    expect(relay().status().published - publishedBefore).toBeGreaterThanOrEqual(10 + 190 + 30);
-    // Each center's revision is the owner's: nothing lost; replays changed nothing.
-    const owner = new Map((await ownerCostCenters()).map((center) => [center.id, center.revision]));
-    const rows = await carPrisma().costCenterReplica.findMany({ where: { id: { in: centers } } });
-    expect(rows.map((row) => [row.id, row.revision]).sort()).toEqual(centers.map((id) => [id, owner.get(id)]).sort());
+    expect(relay().status().published - publishedBefore).toBeGreaterThanOrEqual(written + 30);
     await waitFor(
       async () => (await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position === last._max.sequence,
       CONVERGED,
       'the cursor to record the last sequence',
     );
-    expect(await carPrisma().eventDeadLetter.count()).toBe(0);
   }, 300_000);
+
+  it('loses and duplicates nothing when its consumer’s connection is cut, and when it stops, in the middle of 500 changes', async () => {
+    await waitConverged();
+    const stream = await runCostCenterChanges(graph, 'BR-CONSUMER', {
+      before: async (index) => {
+        if (index === 125) {
+          // The socket dies under it, as in a crash of the broker's side or of the network: unacknowledged messages are redelivered.
+          const { connection } = consumer() as unknown as { connection: ChannelModel & { connection: { stream: { destroy(error: Error): void } } } };
+          connection.connection.stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+        }
+        if (index === 250) await consumer().stop();
+        if (index === 375) consumer().start();
+      },
+    });
+    await expectReplicaMatchesStream(graph, stream);
+    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, Record<string, unknown>> };
+    expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true });
+  }, 300_000);
+
+  if (backend === 'postgres') {
+    it('loses and duplicates nothing when the process reading the queue is killed (SIGKILL) in the middle of 500 changes', async () => {
+      await waitConverged();
+      await consumer().stop();
+      let instance = await startSubgraphProcess(graph, 'car', brokerEnv);
+      try {
+        const stream = await runCostCenterChanges(graph, 'BR-KILL-CONSUMER', {
+          before: async (index) => {
+            if (index === 125) await instance.kill();
+            if (index === 300) instance = await startSubgraphProcess(graph, 'car', brokerEnv);
+          },
+        });
+        await expectReplicaMatchesStream(graph, stream);
+      } finally {
+        await instance.stop();
+        consumer().start();
+      }
+    }, 300_000);
+
+    it('publishes everything when the process relaying the outbox is killed (SIGKILL) in the middle of 500 changes', async () => {
+      await waitConverged();
+      await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
+      await relay().stop();
+      let instance = await startSubgraphProcess(graph, 'cost-center', brokerEnv);
+      try {
+        const stream = await runCostCenterChanges(graph, 'BR-KILL-RELAY', {
+          before: async (index) => {
+            if (index === 125) await instance.kill();
+            if (index === 300) instance = await startSubgraphProcess(graph, 'cost-center', brokerEnv);
+          },
+        });
+        await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
+        await expectReplicaMatchesStream(graph, stream);
+      } finally {
+        await instance.stop();
+        relay().start();
+      }
+    }, 300_000);
+  }
 
   it('dead-letters a poison event after its attempts, and applies the next ones', async () => {
     await waitConverged();

@@ -1,32 +1,32 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { seedUsers } from '@car-check/common/demo';
 import { COST_CENTER_REPLICA, rebuildCostCenterReplica } from '../../subgraphs/car/src/costCenterReplica';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { CarServices } from '../../subgraphs/car/src/server';
-import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import { BACKENDS } from '../support/config';
+import {
+  activeManagers as managers,
+  CONVERGED,
+  createCostCenter as createCostCenterIn,
+  deleteCostCenter as deleteCostCenterIn,
+  expectReplicaMatchesStream,
+  replicaCostCenters,
+  runCostCenterChanges,
+  updateCostCenter as updateCostCenterIn,
+  waitReplicaConverged,
+} from '../support/costCenterReplica';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
 import { TEST_SIGNING_SECRET, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
+import { startSubgraphProcess } from '../support/subgraphProcess';
 import { silentLogger } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
-
-/** Convergence of the replica on a loaded 2-core box: generous, and polled. */
-const CONVERGED = 60_000;
 
 interface CarNode {
   id: string;
   brand: string;
   costCenter: { id: string; code: string; societyName: string; manager: { id: string } | null } | null;
-}
-interface OwnerCostCenter {
-  id: string;
-  code: string;
-  societyName: string;
-  revision: number;
-  manager: { id: string } | null;
 }
 interface Filter {
   costCenterCode?: string;
@@ -35,8 +35,6 @@ interface Filter {
   brand?: string;
 }
 type Order = { field: 'CREATED_AT' | 'BRAND' | 'MODEL'; direction: 'ASC' | 'DESC' };
-
-const managers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
 
 /**
  * The first read model: the car subgraph's replica of the cost centers, fed by
@@ -55,28 +53,8 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     await graph?.stop();
   });
 
-  /** Every cost center the owner has, through the graph. */
-  async function ownerCostCenters(): Promise<OwnerCostCenter[]> {
-    const all: OwnerCostCenter[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const { costCenters }: { costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
-        await graph.query(`query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`, { after }),
-      );
-      all.push(...costCenters.edges.map((edge) => edge.node));
-      if (!costCenters.pageInfo.hasNextPage) return all.sort((a, b) => a.id.localeCompare(b.id));
-      after = costCenters.pageInfo.endCursor;
-    }
-  }
-
-  /** The live replica rows, as the owner would describe them. */
-  async function replica(): Promise<OwnerCostCenter[]> {
-    const rows = await carPrisma().costCenterReplica.findMany({ where: { deleted: false }, orderBy: { id: 'asc' } });
-    return rows.map((row) => ({ id: row.id, code: row.code, societyName: row.societyName, revision: row.revision, manager: row.managerId ? { id: row.managerId } : null }));
-  }
-
-  const converged = async () => JSON.stringify(await replica()) === JSON.stringify(await ownerCostCenters());
-  const waitConverged = () => waitFor(converged, CONVERGED, 'the replica to equal the owner’s cost centers');
+  const replica = () => replicaCostCenters(graph);
+  const waitConverged = () => waitReplicaConverged(graph);
 
   /** Every page of `cars(filter:, orderBy:)`, pages of `first`; checks totalCount on every page. */
   async function filtered(filter: Filter, order: Order, first = 7): Promise<CarNode[]> {
@@ -117,16 +95,9 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     );
   }
 
-  const createCostCenter = async (code: string, societyName: string, managerId: string) =>
-    dataOf(
-      await graph.query<{ createCostCenter: { id: string } }>(
-        `mutation($code: String!, $name: String!, $m: ID!) { createCostCenter(input: { code: $code, societyName: $name, managerId: $m }) { id } }`,
-        { code, name: societyName, m: managerId },
-      ),
-    ).createCostCenter.id;
-  const updateCostCenter = async (id: string, input: Record<string, string>) =>
-    dataOf(await graph.query(`mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`, { id, input }));
-  const deleteCostCenter = async (id: string) => dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id }));
+  const createCostCenter = (code: string, societyName: string, managerId: string) => createCostCenterIn(graph, code, societyName, managerId);
+  const updateCostCenter = (id: string, input: Record<string, string>) => updateCostCenterIn(graph, id, input);
+  const deleteCostCenter = (id: string) => deleteCostCenterIn(graph, id);
   const createCar = async (brand: string, model: string, costCenterId: string) =>
     dataOf(await graph.query(`mutation($b: String!, $m: String!, $cc: ID!) { createCar(input: { brand: $b, model: $m, costCenterId: $cc }) { id } }`, { b: brand, m: model, cc: costCenterId }));
 
@@ -234,60 +205,47 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     }, 180_000);
   }
 
-  it('loses and duplicates nothing when its consumer stops in the middle of 200 changes and starts again', async () => {
+  it('loses and duplicates nothing when its consumer stops in the middle of 500 changes and starts again', async () => {
     await waitConverged();
-    const centers: string[] = [];
-    for (let i = 0; i < 20; i++) centers.push(await createCostCenter(`RM-LOAD-${i}`, `Load ${i}`, managers[i % managers.length]!));
-    const deleted = new Set<string>();
-    const changes: (() => Promise<unknown>)[] = [];
-    for (let i = 0; i < 180; i++) {
-      const center = centers[i % centers.length]!;
-      if (i >= 170) {
-        changes.push(async () => {
-          await deleteCostCenter(center);
-          deleted.add(center);
-        });
-      } else if (i % 3 === 0) {
-        changes.push(() => updateCostCenter(center, { managerId: managers[(i + 1) % managers.length]! }));
-      } else {
-        changes.push(() => updateCostCenter(center, { code: `RM-LOAD-${i % centers.length}-${i}`, societyName: `Load ${i}` }));
-      }
-    }
-    // Four writers at a time; the consumer stops after a quarter, and starts again at three quarters.
-    let next = 0;
     let readyWhileStopped: { status: number; body: { consumers: Record<string, { running: boolean }> } } | null = null;
-    const writer = async () => {
-      while (next < changes.length) {
-        const index = next++;
-        if (index === 45) await consumer().stop();
-        if (index === 90) {
+    const stream = await runCostCenterChanges(graph, 'RM-STOP', {
+      before: async (index) => {
+        if (index === 125) await consumer().stop();
+        if (index === 250) {
           const response = await fetch(`${graph.subgraphs.car.url}/ready`);
           readyWhileStopped = { status: response.status, body: (await response.json()) as { consumers: Record<string, { running: boolean }> } };
         }
-        if (index === 135) consumer().start();
-        await changes[index]!();
-      }
-    };
-    await Promise.all([writer(), writer(), writer(), writer()]);
-    expect(deleted.size).toBe(10);
+        if (index === 375) consumer().start();
+      },
+    });
+    expect(stream.deleted.size).toBe(10);
     // A stopped (or lagging) consumer does not make the subgraph unready.
     expect(readyWhileStopped).toMatchObject({ status: 200, body: { consumers: { [COST_CENTER_REPLICA]: { running: false } } } });
-
-    await waitConverged();
-    const rows = await carPrisma().costCenterReplica.findMany({ where: { id: { in: centers } } });
-    expect(rows).toHaveLength(centers.length);
-    expect(rows.filter((row) => row.deleted).map((row) => row.id).sort()).toEqual([...deleted].sort());
-    // Each event applied once, none skipped: the revisions are the owner's (a tombstone's is one past its last).
-    const owner = new Map((await ownerCostCenters()).map((center) => [center.id, center.revision]));
-    for (const row of rows.filter((each) => !each.deleted)) expect([row.id, row.revision]).toEqual([row.id, owner.get(row.id)]);
-    const last = await (graph.subgraphs['cost-center'].prisma as CostCenterPrisma).auditEvent.findMany({ where: { entityId: { in: [...deleted] }, action: 'DELETE' } });
-    for (const tombstone of rows.filter((each) => each.deleted)) {
-      expect(tombstone.revision).toBe(last.find((event) => event.entityId === tombstone.id)?.revision);
-    }
-    expect(await carPrisma().eventDeadLetter.count()).toBe(0);
+    await expectReplicaMatchesStream(graph, stream);
     const ready = await fetch(`${graph.subgraphs.car.url}/ready`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { consumers: Record<string, { running: boolean; connected: boolean; lagSeconds: number; deadLetters: number }> };
     expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ running: true, connected: true, lagSeconds: 0, deadLetters: 0 });
-  });
+  }, 300_000);
+
+  if (backend === 'postgres') {
+    it('loses and duplicates nothing when the process applying the feed is killed (SIGKILL) in the middle of 500 changes', async () => {
+      await waitConverged();
+      // Another car instance, a process of its own, is the one consuming; it dies mid-stream, without a shutdown.
+      await consumer().stop();
+      let instance = await startSubgraphProcess(graph, 'car', { EVENTS_POLL_MS: '100' });
+      try {
+        const stream = await runCostCenterChanges(graph, 'RM-KILL', {
+          before: async (index) => {
+            if (index === 125) await instance.kill();
+            if (index === 300) instance = await startSubgraphProcess(graph, 'car', { EVENTS_POLL_MS: '100' });
+          },
+        });
+        await expectReplicaMatchesStream(graph, stream);
+      } finally {
+        await instance.stop();
+        consumer().start();
+      }
+    }, 300_000);
+  }
 });

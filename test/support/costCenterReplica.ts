@@ -1,0 +1,142 @@
+import { seedUsers } from '@car-check/common/demo';
+import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
+import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
+import type { TestGraph } from './graph';
+import { dataOf } from './graphql';
+import { waitFor } from './waitFor';
+
+/**
+ * What the read-model tests share: the cost centers as their owner tells them
+ * through the graph, the car subgraph's replica of them, and a stream of
+ * changes made through the gateway that a test can interrupt (stop, kill) at
+ * any point.
+ */
+
+/** Convergence of the replica on a loaded 2-core box: generous, and polled. */
+export const CONVERGED = 120_000;
+
+export const activeManagers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
+
+export interface OwnerCostCenter {
+  id: string;
+  code: string;
+  societyName: string;
+  revision: number;
+  manager: { id: string } | null;
+}
+
+const carPrisma = (graph: TestGraph) => graph.subgraphs.car.prisma as CarPrisma;
+const ownerPrisma = (graph: TestGraph) => graph.subgraphs['cost-center'].prisma as CostCenterPrisma;
+
+/** Every cost center the owner has, through the graph, by id. */
+export async function ownerCostCenters(graph: TestGraph): Promise<OwnerCostCenter[]> {
+  const all: OwnerCostCenter[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const { costCenters }: { costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
+      await graph.query(`query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`, { after }),
+    );
+    all.push(...costCenters.edges.map((edge) => edge.node));
+    if (!costCenters.pageInfo.hasNextPage) return all.sort((a, b) => a.id.localeCompare(b.id));
+    after = costCenters.pageInfo.endCursor;
+  }
+}
+
+/** The live replica rows, as the owner would describe them. */
+export async function replicaCostCenters(graph: TestGraph): Promise<OwnerCostCenter[]> {
+  const rows = await carPrisma(graph).costCenterReplica.findMany({ where: { deleted: false }, orderBy: { id: 'asc' } });
+  return rows.map((row) => ({ id: row.id, code: row.code, societyName: row.societyName, revision: row.revision, manager: row.managerId ? { id: row.managerId } : null }));
+}
+
+export const replicaConverged = async (graph: TestGraph): Promise<boolean> =>
+  JSON.stringify(await replicaCostCenters(graph)) === JSON.stringify(await ownerCostCenters(graph));
+
+export const waitReplicaConverged = (graph: TestGraph): Promise<void> =>
+  waitFor(() => replicaConverged(graph), CONVERGED, 'the replica to equal the owner’s cost centers');
+
+export const createCostCenter = async (graph: TestGraph, code: string, societyName: string, managerId: string): Promise<string> =>
+  dataOf(
+    await graph.query<{ createCostCenter: { id: string } }>(
+      `mutation($code: String!, $name: String!, $m: ID!) { createCostCenter(input: { code: $code, societyName: $name, managerId: $m }) { id } }`,
+      { code, name: societyName, m: managerId },
+    ),
+  ).createCostCenter.id;
+export const updateCostCenter = async (graph: TestGraph, id: string, input: Record<string, string>): Promise<unknown> =>
+  dataOf(await graph.query(`mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`, { id, input }));
+export const deleteCostCenter = async (graph: TestGraph, id: string): Promise<unknown> =>
+  dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id }));
+
+export interface ChangeStream {
+  /** The cost centers the stream created (the first 20 changes). */
+  centers: string[];
+  /** Those it deleted (its last 10 changes). */
+  deleted: Set<string>;
+}
+
+/**
+ * `total` changes through the gateway (20 creations, then updates of code,
+ * society and manager, then 10 deletions), by four writers at a time;
+ * `before(index)` runs before change `index` is sent (e.g. to stop or kill a
+ * consumer there), in the order of the indexes.
+ */
+export async function runCostCenterChanges(
+  graph: TestGraph,
+  prefix: string,
+  options: { total?: number; before?: (index: number) => Promise<void> | void } = {},
+): Promise<ChangeStream> {
+  const total = options.total ?? 500;
+  const centers: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    await options.before?.(i);
+    centers.push(await createCostCenter(graph, `${prefix}-${i}`, `${prefix} ${i}`, activeManagers[i % activeManagers.length]!));
+  }
+  const deleted = new Set<string>();
+  const updates: (() => Promise<unknown>)[] = [];
+  for (let i = 20; i < total - 10; i++) {
+    const center = centers[i % centers.length]!;
+    if (i % 3 === 0) updates.push(() => updateCostCenter(graph, center, { managerId: activeManagers[(i + 1) % activeManagers.length]! }));
+    else updates.push(() => updateCostCenter(graph, center, { code: `${prefix}-${i % centers.length}-${i}`, societyName: `${prefix} ${i}` }));
+  }
+  const deletions = centers.slice(0, 10).map((center) => async () => {
+    await deleteCostCenter(graph, center);
+    deleted.add(center);
+  });
+  // Four writers at a time; the deletions once every update has answered (none is written after its deletion).
+  let index = 20;
+  let hooks = Promise.resolve();
+  const inParallel = async (changes: (() => Promise<unknown>)[]) => {
+    let next = 0;
+    const writer = async () => {
+      while (next < changes.length) {
+        const change = changes[next++]!;
+        const at = index++;
+        hooks = hooks.then(() => options.before?.(at));
+        await hooks;
+        await change();
+      }
+    };
+    await Promise.all([writer(), writer(), writer(), writer()]);
+  };
+  await inParallel(updates);
+  await inParallel(deletions);
+  return { centers, deleted };
+}
+
+/**
+ * After a stream: the replica holds each of its cost centers exactly as the
+ * owner does (nothing lost), at the owner's revision (nothing applied twice or
+ * skipped), deletions as tombstones at their deletion's revision, and no dead letter.
+ */
+export async function expectReplicaMatchesStream(graph: TestGraph, { centers, deleted }: ChangeStream): Promise<void> {
+  await waitReplicaConverged(graph);
+  const rows = await carPrisma(graph).costCenterReplica.findMany({ where: { id: { in: centers } } });
+  expect(rows).toHaveLength(centers.length);
+  expect(rows.filter((row) => row.deleted).map((row) => row.id).sort()).toEqual([...deleted].sort());
+  const owner = new Map((await ownerCostCenters(graph)).map((center) => [center.id, center.revision]));
+  for (const row of rows.filter((each) => !each.deleted)) expect([row.id, row.revision]).toEqual([row.id, owner.get(row.id)]);
+  const deletions = await ownerPrisma(graph).auditEvent.findMany({ where: { entityId: { in: [...deleted] }, action: 'DELETE' } });
+  for (const tombstone of rows.filter((each) => each.deleted)) {
+    expect([tombstone.id, tombstone.revision]).toEqual([tombstone.id, deletions.find((event) => event.entityId === tombstone.id)?.revision]);
+  }
+  expect(await carPrisma(graph).eventDeadLetter.count()).toBe(0);
+}

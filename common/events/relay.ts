@@ -90,6 +90,12 @@ export interface RelayStatus {
   published: number;
   /** The last sequence marked published, since start. */
   lastPublishedSequence: string | null;
+  /**
+   * Messages the broker returned since start because no queue was bound for
+   * their routing key, by routing key: the broker dropped them (they stay in
+   * the feed; a consumer deployed later backfills with a rebuild).
+   */
+  unroutable: Record<string, number>;
 }
 
 /** The unpublished event rows of a subgraph, oldest first. */
@@ -117,6 +123,7 @@ export class EventRelay {
   private published = 0;
   private lastPublishedSequence: string | null = null;
   private outageSince: number | null = null;
+  private readonly unroutable = new Map<string, number>();
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -144,6 +151,7 @@ export class EventRelay {
       exchange: this.options.settings.exchange,
       published: this.published,
       lastPublishedSequence: this.lastPublishedSequence,
+      unroutable: Object.fromEntries(this.unroutable),
     };
   }
 
@@ -188,6 +196,19 @@ export class EventRelay {
     channel.on('error', () => {
       // The connection (or the next publish) reports it.
     });
+    // Published as mandatory: the broker returns a message no queue is bound for, instead of
+    // dropping it silently. It is still confirmed (and marked): said once per routing key.
+    channel.on('return', (message: { fields: { routingKey: string } }) => {
+      const key = message.fields.routingKey;
+      const seen = this.unroutable.get(key) ?? 0;
+      this.unroutable.set(key, seen + 1);
+      if (seen === 0) {
+        this.options.log.warn(
+          { subgraph: this.options.subgraph, routingKey: key, exchange: this.options.settings.exchange },
+          'event relay: no queue is bound for these events; the broker drops them (they stay in the feed: a consumer deployed later backfills with events:rebuild)',
+        );
+      }
+    });
     await channel.assertExchange(this.options.settings.exchange, 'topic', { durable: true });
     this.connected = true;
     return channel;
@@ -208,6 +229,7 @@ export class EventRelay {
     for (const event of events) {
       channel.publish(this.options.settings.exchange, event.type, Buffer.from(JSON.stringify(event)), {
         persistent: true,
+        mandatory: true,
         contentType: 'application/cloudevents+json',
         messageId: event.id,
         type: event.type,

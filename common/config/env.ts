@@ -6,6 +6,15 @@ import { z } from 'zod';
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+
+  /**
+   * The error as one line for a terminal, e.g. `invalid configuration: DATABASE_URL: must
+   * be a postgres:// or postgresql:// URL; GATEWAY_PORT: ...` (the message lists one
+   * variable a line, for logs).
+   */
+  oneLine(): string {
+    return this.message.replace(/^Invalid configuration:\n\s*/, 'invalid configuration: ').replace(/\n\s*/g, '; ');
+  }
 }
 
 /**

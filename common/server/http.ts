@@ -98,7 +98,7 @@ function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof ConfigError ? error.oneLine() : error instanceof Error ? error.message : String(error);
     process.stderr.write(`${name} failed to start: ${message}\n`);
     process.exit(1);
   });

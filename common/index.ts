@@ -18,6 +18,7 @@ export * from './config/service';
 export * from './config/signing';
 export * from './db/connect';
 export * from './db/migrate';
+export * from './db/progress';
 export * from './db/sql';
 export * from './errors';
 export * from './events/amqpConsumer';

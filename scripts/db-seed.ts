@@ -2,30 +2,50 @@
  * `npm run db:seed [-- --subgraph NAME]`: loads the demo fleet into each
  * subgraph's configured database, migrating it first. Idempotent: seeded rows
  * have fixed ids and are upserted, so running it twice changes nothing.
+ *
+ * It says what it does as it goes, a line per step with its duration (opening the
+ * database, migrations, what was seeded), and the total at the end.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, createLogger, describeTarget, openDatabase } from '@car-check/common';
+import {
+  applyMigrationsWithProgress,
+  describeTarget,
+  formatDuration,
+  logProgress,
+  msSince,
+  openDatabaseWithProgress,
+} from '@car-check/common';
+import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
+
+const STARTED_AT = commandStartedAt();
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { subgraph: { type: 'string' } } });
-  for (const [name, { module, loadConfig }] of selectSubgraphs(values.subgraph)) {
-    const config = loadConfig();
-    const log = createLogger({ service: name, level: config.logLevel, pretty: true });
-    const database = await openDatabase(config.database);
+  const took: string[] = [];
+  for (const [name, subgraph] of selectSubgraphs(values.subgraph)) {
+    const startedAt = performance.now();
+    const config = subgraph.loadConfig();
+    const log = lineLogger(name, config.logLevel);
+    const { module } = subgraph;
+    const { database } = await openDatabaseWithProgress(config.database, log);
     const prisma = module.createPrisma(database.adapter);
     try {
-      await applyMigrations(database.runner, module.migrationsDir);
+      await applyMigrationsWithProgress(database, module.migrationsDir, log);
+      logProgress(log, { step: 'seed', phase: 'start' }, 'seeding the demo data');
       await module.seed(prisma, log, process.env);
-      console.log(`${name}: seeded (${describeTarget(config.database)})`);
     } finally {
       await prisma.$disconnect();
       await database.close();
     }
+    const ms = msSince(startedAt);
+    took.push(`${name} ${formatDuration(ms)}`);
+    console.log(`${name}: seeded in ${formatDuration(ms)} (${describeTarget(config.database)})`);
   }
+  console.log(`db:seed: ${took.length === 1 ? 'one database' : `${took.length} databases`} seeded, ${formatDuration(msSince(STARTED_AT))} in all (${took.join(', ')})`);
 }
 
 main().catch((error: unknown) => {
-  console.error(`db:seed failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`db:seed failed after ${formatDuration(msSince(STARTED_AT))}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

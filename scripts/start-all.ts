@@ -14,17 +14,18 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, ensurePortFree, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
+import { ConfigError, ensurePortFree, formatDuration, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
 import { loadSubgraph } from './lib/subgraphs';
-import { ensureWebPagesBuilt } from './lib/webPages';
+import { commandStartedAt } from './lib/progress';
+import { buildWebPages, webPagesMissing } from './lib/webPages';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
-// From the start of this process: what `npm start` makes a person wait, reported in the banner.
-const STARTED_AT = performance.now();
+// From the start of `npm start` itself (npm's and tsx's start-up included): what a person waits, in the banner.
+const STARTED_AT = commandStartedAt();
 const { values: options } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const STARTUP_TIMEOUT_MS = 90_000;
 /** Beyond SHUTDOWN_GRACE_MS, time for a service to stop Apollo and close its database. */
@@ -61,6 +62,26 @@ const entries: Record<string, string> = {
   gateway: 'gateway/src/index.ts',
   ...Object.fromEntries(subgraphs.map((s) => [s.name, s.entry])),
 };
+
+/** Milliseconds since npm start. */
+const sinceStart = () => performance.now() - STARTED_AT;
+/** When each service was started and when it first answered /health, since npm start. */
+const startedAfter = new Map<string, number>();
+const readyAfter = new Map<string, number>();
+
+/** Waits for a service's /health and says when it answered: a line of progress per service. */
+async function waitUntilReady(name: string, healthUrl: string): Promise<void> {
+  await waitForHealthy(healthUrl, STARTUP_TIMEOUT_MS);
+  readyAfter.set(name, sinceStart());
+  const took = readyAfter.get(name)! - (startedAfter.get(name) ?? 0);
+  console.error(`supervisor: ${name} is ready, ${formatDuration(took)} after it was started (${formatDuration(sinceStart())} after npm start)`);
+}
+
+/** Each service's time from its start to its first answer, for the banner. */
+function startupSummary(names: string[]): string {
+  const took = (name: string) => `${name} ${formatDuration((readyAfter.get(name) ?? NaN) - (startedAfter.get(name) ?? 0))}`;
+  return `npm and the supervisor ${formatDuration(startedAfter.get(names[0]!) ?? 0)}; the subgraphs, in parallel: ${names.map(took).join(', ')}; then ${took('gateway')}`;
+}
 
 const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -115,19 +136,21 @@ async function main(): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const pages = ensureWebPagesBuilt();
-  for (const subgraph of subgraphs) supervisor.start(subgraph.name);
-  await Promise.all(
-    subgraphs.map((s) => waitForHealthy(`${baseUrl(s.config.host, s.config.port)}/health`, STARTUP_TIMEOUT_MS)),
-  );
+  for (const subgraph of subgraphs) {
+    startedAfter.set(subgraph.name, sinceStart());
+    supervisor.start(subgraph.name);
+  }
+  await Promise.all(subgraphs.map((s) => waitUntilReady(s.name, `${baseUrl(s.config.host, s.config.port)}/health`)));
   if (supervisor.isStopping) return;
+  startedAfter.set('gateway', sinceStart());
   supervisor.start('gateway');
   const gatewayBase = baseUrl(gatewayConfig.host, gatewayConfig.port);
   const gatewayUrl = `${gatewayBase}/graphql`;
-  await waitForHealthy(`${baseUrl(gatewayConfig.host, gatewayConfig.port)}/health`, STARTUP_TIMEOUT_MS);
+  await waitUntilReady('gateway', `${gatewayBase}/health`);
   if (supervisor.isStopping) return;
-  const pagesNote = await pages;
-  if (pagesNote) console.error(`web: ${pagesNote}`);
+  const upAfter = sinceStart();
+  // The web pages are built once the graph answers (see webPages.ts), not alongside starting it.
+  const buildingPages = webPagesMissing();
   if (options.watch) {
     watchSubgraphSdl({
       schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaFile])),
@@ -138,12 +161,14 @@ async function main(): Promise<void> {
   }
 
   console.log(`
-  The car-check graph is up (${((performance.now() - STARTED_AT) / 1000).toFixed(1)} s after npm start).
+  The car-check graph is up (${formatDuration(upAfter)} after npm start).
+    Time to ready: ${startupSummary(subgraphs.map((s) => s.name))}
+    (each subgraph logs its steps as it goes: creating, opening and migrating its database, seeding, serving).
 
     Gateway (Apollo Sandbox in a browser): ${gatewayUrl}
     Explorer that works offline (GraphiQL): ${gatewayBase}/explorer/
     Fleet console (web app):                ${gatewayBase}/console/   (npm run dev:web: the same with hot reload)
-${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.host, s.config.port)}/graphql`).join('\n')}
+${buildingPages ? '    (the explorer and the console are being built now: a "web:" line below says when they are ready)\n' : ''}${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.host, s.config.port)}/graphql`).join('\n')}
 
   Try (demo users admin, manager, viewer; password: SEED_PASSWORD, default dev-password):
     TOKEN=$(curl -s ${gatewayUrl} -H 'content-type: application/json' \\
@@ -159,6 +184,12 @@ ${
   }  A service that crashes is restarted; the others keep serving.
   Ctrl-C stops the gateway (finishing requests in flight), then the subgraphs.
 `);
+  if (buildingPages) {
+    console.error('web: building the console and the explorer (first start only) ...');
+    const outcome = await buildWebPages();
+    // Stopped meanwhile (Ctrl-C reaches the build too): not a failure worth a page of output.
+    if (!supervisor.isStopping) console.error(`web: ${outcome}`);
+  }
 }
 
 main().catch((error: unknown) => {

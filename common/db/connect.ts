@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { openPGlite, type EmbeddedSettings } from './embedded';
+import { openPGlite, type CreateProgress, type EmbeddedSettings } from './embedded';
 import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
 
 /** Where a subgraph keeps its data. */
@@ -37,13 +37,24 @@ export function describeTarget(target: DatabaseTarget): string {
 /** Called for connection errors that happen between queries (e.g. the server restarted). */
 export type ConnectionErrorHandler = (error: Error) => void;
 
-export async function openDatabase(target: DatabaseTarget, onError: ConnectionErrorHandler = () => {}): Promise<Database> {
-  return target.kind === 'embedded' ? openEmbedded(target) : openPostgres(target, onError);
+export type { CreateProgress };
+
+export interface OpenDatabaseOptions {
+  /** Hears of the creation of a new embedded database (initdb, first start only) as it starts and ends. */
+  onCreate?: (event: CreateProgress) => void;
 }
 
-async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>): Promise<Database> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  onError: ConnectionErrorHandler = () => {},
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  return target.kind === 'embedded' ? openEmbedded(target, options) : openPostgres(target, onError);
+}
+
+async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>, options: OpenDatabaseOptions): Promise<Database> {
   // Memory-tuned, and a new cluster is created out of process: see embedded.ts.
-  const db = await openPGlite(target.dataDir, target.settings);
+  const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
   return {
     target,
     adapter: new PrismaPGlite(db),

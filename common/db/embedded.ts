@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 
 /**
@@ -29,6 +31,14 @@ import { PGlite } from '@electric-sql/pglite';
  *    1 GB. We run that step in a short-lived child process instead (the same
  *    work, in another process that exits): the service only ever opens an
  *    existing cluster.
+ *
+ * 3. initdb is also the slow step of a first start (~6 CPU-seconds each; on 2 cores
+ *    three at once took ~16 s). It runs once per data folder's parent: the first
+ *    database created there makes a template cluster (`.initdb-template-pglite-<version>`,
+ *    ~40 MB, kept for later creations), and each new database is a copy of it,
+ *    which takes under a second. Several processes creating databases at once
+ *    (npm start's subgraphs) take turns through a lock file: one runs initdb, the
+ *    others wait for its template.
  *
  * Not done, and why: `initialMemory` cannot go below the 128 MB the WebAssembly
  * module declares, and pages never touched cost nothing anyway; one embedded
@@ -61,10 +71,23 @@ export function embeddedStartParams(settings: EmbeddedSettings = DEFAULT_EMBEDDE
   ];
 }
 
-/** Opens (creating it first if needed) the embedded database at `dataDir`, or in memory for `memory://`. */
-export async function openPGlite(dataDir: string, settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS): Promise<PGlite> {
+/**
+ * Creating a new cluster: when it starts, and when it is done with its duration and
+ * whether this process ran initdb (else it copied a template another process made).
+ */
+export type CreateProgress = { phase: 'start' } | { phase: 'done'; durationMs: number; ranInitdb: boolean };
+
+/**
+ * Opens (creating it first if needed) the embedded database at `dataDir`, or in memory for `memory://`.
+ * `onCreate` hears of the creation, the slow step of a first start, and only when it happens.
+ */
+export async function openPGlite(
+  dataDir: string,
+  settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS,
+  onCreate?: (event: CreateProgress) => void,
+): Promise<PGlite> {
   const startParams = embeddedStartParams(settings);
-  if (!dataDir.startsWith('memory://')) await createClusterIfMissing(dataDir, startParams);
+  if (!dataDir.startsWith('memory://')) await createClusterIfMissing(dataDir, startParams, onCreate);
   const db = new PGlite(dataDir, { startParams });
   await db.waitReady;
   return db;
@@ -85,24 +108,43 @@ async function dataDirState(dataDir: string): Promise<DataDirState> {
 }
 
 /**
- * Runs initdb for a data directory that has no cluster yet, in a child process
- * (see above). A directory that does not exist yet is created under a temporary
+ * Creates the cluster of a data directory that has none yet: a copy of the
+ * template, which initdb makes in a child process (see above). A directory that does not exist yet is created under a temporary
  * name and renamed into place, so an interrupted first start leaves no half-made
  * cluster behind; an existing empty one (a mount point, say) is filled in place.
  * Anything else (files but no cluster) is left to PGlite, as before.
  */
-async function createClusterIfMissing(dataDir: string, startParams: string[]): Promise<void> {
+async function createClusterIfMissing(
+  dataDir: string,
+  startParams: string[],
+  onCreate: (event: CreateProgress) => void = () => {},
+): Promise<void> {
   const state = await dataDirState(dataDir);
   if (state === 'cluster' || state === 'other') return;
+  const startedAt = performance.now();
+  onCreate({ phase: 'start' });
+  const ranInitdb = await createCluster(dataDir, state, startParams);
+  onCreate({ phase: 'done', durationMs: Math.round(performance.now() - startedAt), ranInitdb });
+}
+
+/** Resolves to whether this process ran initdb. */
+async function createCluster(dataDir: string, state: 'absent' | 'empty', startParams: string[]): Promise<boolean> {
   await mkdir(path.dirname(dataDir), { recursive: true });
   await removeStaleStaging(dataDir);
+  // Where the parent is not ours to write in (a read-only mount, say), initdb for this database alone.
+  const made = await ensureTemplate(path.dirname(dataDir), startParams).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return null;
+    throw error;
+  });
+  const fill = (target: string) => (made ? cp(made.template, target, { recursive: true }) : runInitdb(target, startParams));
+  const ranInitdb = made ? made.ranInitdb : true;
   if (state === 'empty') {
-    await runInitdb(dataDir, startParams);
-    return;
+    await fill(dataDir);
+    return ranInitdb;
   }
-  const staging = `${dataDir}.initdb-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = stagingName(dataDir);
   try {
-    await runInitdb(staging, startParams);
+    await fill(staging);
     await rename(staging, dataDir);
   } catch (error) {
     // Another process created the cluster meanwhile: use theirs.
@@ -110,6 +152,74 @@ async function createClusterIfMissing(dataDir: string, startParams: string[]): P
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+  return ranInitdb;
+}
+
+const stagingName = (dir: string) => `${dir}.initdb-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/** The cluster format is PGlite's (its PostgreSQL version): a new PGlite gets a new template. */
+function pgliteVersion(): string {
+  const packageJson = path.resolve(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+}
+
+/** How long a process waits for another's template before making one itself. */
+const TEMPLATE_WAIT_MS = 150_000;
+
+/**
+ * The template cluster in `parent`, made by initdb if it is not there yet (see 3.
+ * above). One process at a time makes it: it holds `<template>.lock` (its pid
+ * inside); the others poll until the template exists, or take over the lock of
+ * a process that is gone.
+ */
+async function ensureTemplate(parent: string, startParams: string[]): Promise<{ template: string; ranInitdb: boolean }> {
+  const template = path.join(parent, `.initdb-template-pglite-${pgliteVersion()}`);
+  const lock = `${template}.lock`;
+  const deadline = Date.now() + TEMPLATE_WAIT_MS;
+  for (;;) {
+    if ((await dataDirState(template)) === 'cluster') return { template, ranInitdb: false };
+    const handle = await open(lock, 'wx').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return null;
+      throw error;
+    });
+    if (handle) {
+      try {
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        // Made by another process between our look and our lock.
+        if ((await dataDirState(template)) === 'cluster') return { template, ranInitdb: false };
+        await removeStaleStaging(template);
+        const staging = stagingName(template);
+        try {
+          await runInitdb(staging, startParams);
+          await rename(staging, template).catch(async (error: unknown) => {
+            // Two processes that both took over a stale lock: the first template stays.
+            if ((await dataDirState(template)) !== 'cluster') throw error;
+          });
+        } finally {
+          await rm(staging, { recursive: true, force: true });
+        }
+        return { template, ranInitdb: true };
+      } finally {
+        await rm(lock, { force: true });
+      }
+    }
+    if (await isStaleLock(lock)) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock} (another process creating the embedded database template)`);
+    await delay(200);
+  }
+}
+
+/** A lock whose process is gone (or that never got its pid written, a while ago). */
+async function isStaleLock(lock: string): Promise<boolean> {
+  const [content, info] = await Promise.all([readFile(lock, 'utf8').catch(() => null), stat(lock).catch(() => null)]);
+  if (content === null || info === null) return false; // released meanwhile: look again
+  const pid = Number(content);
+  if (content === '' || !Number.isInteger(pid)) return Date.now() - info.mtimeMs > 10_000;
+  return !isRunning(pid);
 }
 
 const STAGING = /^(.+)\.initdb-(\d+)-[0-9a-f]{8}$/;

@@ -21,6 +21,24 @@ export interface MigrationResult {
   wasEmpty: boolean;
 }
 
+/** One migration of a run, as it starts and once it has committed. */
+export interface MigrationProgress {
+  phase: 'start' | 'done';
+  /** The migration's folder name. */
+  name: string;
+  /** Its place among the migrations this run applies, from 1. */
+  index: number;
+  /** How many this run applies (the pending ones). */
+  total: number;
+  /** How long it took (`done` only). */
+  durationMs?: number;
+}
+
+export interface ApplyMigrationsOptions {
+  /** Called as each pending migration starts and once it has committed, in order. */
+  onProgress?: (event: MigrationProgress) => void;
+}
+
 interface AppliedRow extends Record<string, unknown> {
   migration_name: string;
   checksum: string;
@@ -61,7 +79,11 @@ export async function readMigrations(dir: string): Promise<{ name: string; sql: 
  * Brings the database (in the runner's current search_path) up to date.
  * Refuses to continue past a failed or edited migration: those need a human.
  */
-export async function applyMigrations(runner: SqlRunner, migrationsDir: string): Promise<MigrationResult> {
+export async function applyMigrations(
+  runner: SqlRunner,
+  migrationsDir: string,
+  { onProgress }: ApplyMigrationsOptions = {},
+): Promise<MigrationResult> {
   const migrations = await readMigrations(migrationsDir);
   if (runner.dialect === 'postgres') await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
   try {
@@ -88,8 +110,11 @@ export async function applyMigrations(runner: SqlRunner, migrationsDir: string):
     }
 
     const applied: string[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.name)) continue;
+    const pending = migrations.filter((migration) => !done.has(migration.name));
+    for (const [position, migration] of pending.entries()) {
+      const step = { name: migration.name, index: position + 1, total: pending.length };
+      onProgress?.({ phase: 'start', ...step });
+      const startedAt = performance.now();
       // One transaction per migration: Postgres DDL is transactional, so a failing
       // migration leaves neither half a schema nor a history row behind.
       await runner.exec('BEGIN');
@@ -107,6 +132,7 @@ export async function applyMigrations(runner: SqlRunner, migrationsDir: string):
         throw new MigrationError(`Migration ${migration.name} failed: ${reason}`);
       }
       applied.push(migration.name);
+      onProgress?.({ phase: 'done', ...step, durationMs: Math.round(performance.now() - startedAt) });
     }
     return { applied, wasEmpty: done.size === 0 };
   } finally {

@@ -40,7 +40,12 @@ export function createLogger({ service, level, pretty, destination }: LoggerOpti
     },
     transport:
       pretty && !destination
-        ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } }
+        ? {
+            target: 'pino-pretty',
+            // `service` is the name in parentheses already; a step's `progress` fields (common/db/progress.ts)
+            // say in JSON what its message says in words: one line per step, read as progress.
+            options: { colorize: true, ignore: 'pid,hostname,service,progress', translateTime: 'SYS:HH:MM:ss.l' },
+          }
         : undefined,
   };
   return destination ? pino(options, destination) : pino(options);

@@ -1,6 +1,7 @@
-import { applyMigrations, readMigrations } from '../db/migrate';
+import { readMigrations, type MigrationResult } from '../db/migrate';
 import { ServiceMetrics } from '../metrics/metrics';
-import { describeTarget, openDatabase, type Database } from '../db/connect';
+import type { Database } from '../db/connect';
+import { applyMigrationsWithProgress, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '../db/progress';
 import { subgraphPortVariable } from '../config/routing';
 import type { SubgraphConfig } from '../config/service';
 import { createLogger, type Logger } from '../logging/logger';
@@ -23,7 +24,10 @@ export interface SubgraphModule<P extends PrismaLike> {
     ready: () => Promise<Record<string, DependencyState>>;
     metrics: ServiceMetrics;
   }): Promise<SubgraphApp>;
-  /** Loads the demo data; `env` holds settings such as SEED_PASSWORD. */
+  /**
+   * Loads the demo data; `env` holds settings such as SEED_PASSWORD. It logs one
+   * line when done, saying what it loaded and how long that took.
+   */
   seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
 
@@ -36,36 +40,67 @@ export interface BootedSubgraph<P extends PrismaLike> extends RunningServer {
   stop(): Promise<void>;
 }
 
+let firstBootInProcess = true;
+
 /**
  * Opens the subgraph's database, applies pending migrations, seeds a new
  * embedded database, and starts serving. Shared by `npm start` and the tests.
+ *
+ * Each step is logged as it starts and when it is done, with its duration (see
+ * common/db/progress.ts), and the ready line sums them up: on a first start
+ * (creating, migrating and seeding an embedded database) a person sees where
+ * the seconds go.
  */
 export async function bootSubgraph<P extends PrismaLike>(
   module: SubgraphModule<P>,
   config: SubgraphConfig,
   log: Logger = createLogger({ service: config.name, level: config.logLevel, pretty: config.prettyLogs }),
 ): Promise<BootedSubgraph<P>> {
+  // A process's first start counts from the process's own start (performance.now() is 0
+  // there): loading the code (tsx, Prisma, Apollo) is part of the wait. Later ones (tests
+  // boot many in one process) count from their call.
+  const startedAt = firstBootInProcess ? 0 : performance.now();
+  // Each step's duration, for the ready line: in words (`steps`) and in JSON (`stepsMs`).
+  const steps: string[] = [];
+  const stepsMs: Record<string, number> = {};
+  const took = (words: string, key: string, ms: number) => {
+    steps.push(`${words} ${formatDuration(ms)}`);
+    stepsMs[key] = ms;
+  };
+  if (firstBootInProcess) {
+    const codeMs = msSince(0);
+    took('code', 'code', codeMs);
+    logProgress(log, { step: 'code', phase: 'done', durationMs: codeMs }, `starting: code loaded in ${formatDuration(codeMs)}`);
+  }
+  firstBootInProcess = false;
   await ensurePortFree(config.host, config.port, subgraphPortVariable(config.name));
-  log.info({ database: describeTarget(config.database) }, 'opening database');
-  const database = await openDatabase(config.database, (error) =>
+  const { database, timings } = await openDatabaseWithProgress(config.database, log, (error) =>
     log.warn({ err: error }, 'database connection lost; it will be re-established on the next query'),
   );
+  if (timings.createMs !== undefined) took('creating the database', 'createDatabase', timings.createMs);
+  took('opening it', 'database', timings.openMs);
   let prisma: P | undefined;
   try {
     // In a deployment a migration job runs first (MIGRATE_ON_START=false), so that
     // replicas never race to change the schema; /ready stays 503 until it has.
-    const migrated = config.migrateOnStart
-      ? await applyMigrations(database.runner, module.migrationsDir)
-      : { applied: [], wasEmpty: false };
-    if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'applied migrations');
+    let migrated: MigrationResult = { applied: [], wasEmpty: false };
+    if (config.migrateOnStart) {
+      const result = await applyMigrationsWithProgress(database, module.migrationsDir, log);
+      migrated = result;
+      took('migrations', 'migrations', result.durationMs);
+    }
 
     prisma = module.createPrisma(database.adapter);
     // Demo data (accounts with a known password) only ever outside production: a production
     // database gets its first administrator from `npm run db:bootstrap-admin`.
     if (migrated.wasEmpty && config.database.kind === 'embedded' && config.seedOnEmpty && !config.production) {
+      const seedStartedAt = performance.now();
+      logProgress(log, { step: 'seed', phase: 'start' }, 'seeding the demo data (new embedded database)');
       await module.seed(prisma, log, config.env);
+      took('seeding', 'seed', msSince(seedStartedAt));
     }
 
+    const serverStartedAt = performance.now();
     const expected = (await readMigrations(module.migrationsDir)).map((migration) => migration.name);
     const ready = async (): Promise<Record<string, DependencyState>> => {
       try {
@@ -83,7 +118,13 @@ export async function bootSubgraph<P extends PrismaLike>(
     const metrics = new ServiceMetrics(config.name, () => database.poolStats());
     const { app, apollo, services } = await module.build({ prisma, log, config, ready, metrics });
     const running = await listen(app, config.host, config.port);
-    log.info({ url: `${running.url}/graphql` }, `${config.name} subgraph ready`);
+    took('server', 'server', msSince(serverStartedAt));
+    const totalMs = msSince(startedAt);
+    logProgress(
+      log,
+      { step: 'ready', phase: 'done', durationMs: totalMs, steps: stepsMs, url: `${running.url}/graphql` },
+      `${config.name} subgraph ready at ${running.url}/graphql in ${formatDuration(totalMs)} (${steps.join(', ')})`,
+    );
 
     const client = prisma;
     return {

@@ -12,6 +12,9 @@ import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/
  * unready until the job has run. On each backend: PostgreSQL as deployments run,
  * and an embedded database in a folder (the job and the service take turns on it).
  */
+/** Creating and migrating databases takes seconds; on a loaded 2-core machine, many more. */
+const SLOW = 180_000;
+
 describe.each(BACKENDS)('a subgraph started with MIGRATE_ON_START=false (%s)', (backend) => {
   let databases: TestDatabases | undefined;
   let dataDir = '';
@@ -32,12 +35,12 @@ describe.each(BACKENDS)('a subgraph started with MIGRATE_ON_START=false (%s)', (
       target = { kind: 'embedded', dataDir: path.join(dataDir, spec.dataFolder) };
       jobEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     }
-  });
+  }, SLOW);
   afterAll(async () => {
     await subgraph?.stop();
     await databases?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  }, SLOW);
 
   const boot = () => bootSubgraph(module, { ...testSubgraphConfig('car', target), migrateOnStart: false }, silentLogger('car'));
 
@@ -58,5 +61,5 @@ describe.each(BACKENDS)('a subgraph started with MIGRATE_ON_START=false (%s)', (
 
     subgraph ??= await boot();
     expect((await fetch(`${subgraph.url}/ready`)).status).toBe(200);
-  });
+  }, SLOW);
 });

@@ -10,6 +10,12 @@ import { createTestDatabases } from '../support/databases';
 import { TEST_ENV } from '../support/secrets';
 import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
 
+/**
+ * Migrating and seeding three databases, or creating an embedded one, takes seconds each; on a
+ * loaded 2-core machine many more (the default 60 s was too tight there).
+ */
+const SLOW = 180_000;
+
 const SEEDED = [
   { name: 'car', table: 'car', expected: seedCars.length },
   { name: 'cost-center', table: 'cost_center', expected: seedCostCenters.length },
@@ -48,7 +54,7 @@ describe('demo data', () => {
     } finally {
       await databases.drop();
     }
-  });
+  }, SLOW);
 
   it('is loaded on the first start of an empty embedded database, and only then', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-seed-'));
@@ -66,5 +72,5 @@ describe('demo data', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, SLOW);
 });

@@ -109,7 +109,8 @@ describe('npm start supervises the graph', () => {
       USER_PORT: String(ports.user),
       DATA_DIR: dataDir,
       LOG_PRETTY: 'false',
-      LOG_LEVEL: 'warn',
+      // Info: the subgraphs' JSON lines report each step of the first start (checked below).
+      LOG_LEVEL: 'info',
       // Everyone reaches the user subgraph through the slow link (start-all keeps a URL that is already set).
       USER_SUBGRAPH_URL: `http://127.0.0.1:${linkPort}/graphql`,
     });
@@ -124,6 +125,8 @@ describe('npm start supervises the graph', () => {
 
     // The first start creates three embedded databases, migrates and seeds them.
     await waitForOutput(/The car-check graph is up/, 4 * MINUTE);
+    // The web pages, when missing, are built once the graph answers: a line says when they are.
+    if (output.includes('web: building')) await waitForOutput(/^web: (built|could not build)/m, 4 * MINUTE);
     await waitForHealthy(`${gatewayUrl}/health`, MINUTE);
     const login = await postGraphQL<{ login: { token: string } }>(`${gatewayUrl}/graphql`, { query: LOGIN });
     if (!login.data?.login) throw new Error(`login failed: ${JSON.stringify(login.errors)}\n${tail()}`);
@@ -159,6 +162,36 @@ describe('npm start supervises the graph', () => {
       const html = await response.text();
       expect([page, html.match(/(src|href)="https?:\/\/[^"]*"/g)]).toEqual([page, null]);
     }
+  });
+
+  it('reports the first start as it goes: each subgraph its steps with their durations, the banner a total and each service', () => {
+    const progress = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as { service: string; msg: string; progress?: { step: string; phase: string; durationMs?: number; ranInitdb?: boolean; total?: number } }];
+        } catch {
+          return []; // a long line of another process's cut into (one pipe for all four)
+        }
+      })
+      .filter((entry) => entry.progress);
+    for (const name of ['car', 'cost-center', 'user']) {
+      const done = (step: string) => progress.find((entry) => entry.service === name && entry.progress!.step === step && entry.progress!.phase === 'done');
+      // A fresh DATA_DIR: each database is created, migrated and seeded; each step says how long it took.
+      for (const step of ['code', 'create-database', 'database', 'migrations', 'seed', 'ready']) {
+        expect([name, step, typeof done(step)?.progress!.durationMs]).toEqual([name, step, 'number']);
+      }
+      expect([name, done('migrations')!.progress!.total]).toEqual([name, expect.any(Number)]);
+      expect(done('migrations')!.progress!.total).toBeGreaterThan(0);
+      expect(done('ready')!.msg).toMatch(new RegExp(`^${name} subgraph ready at http://127\\.0\\.0\\.1:${ports[name as keyof typeof ports]}/graphql in `));
+      expect(output).toMatch(new RegExp(`^supervisor: ${name} is ready, \\d+(\\.\\d)? m?s after it was started`, 'm'));
+    }
+    // The three databases beside each other: initdb ran once, the other two are copies of its template.
+    expect(progress.filter((entry) => entry.progress!.step === 'create-database' && entry.progress!.ranInitdb === true)).toHaveLength(1);
+
+    expect(output).toMatch(/The car-check graph is up \(\d+(\.\d)? s after npm start\)/);
+    expect(output).toMatch(/Time to ready: npm and the supervisor .+; the subgraphs, in parallel: car .+, cost-center .+, user .+; then gateway \d/);
   });
 
   it('restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it', async () => {

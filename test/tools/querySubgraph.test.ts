@@ -11,7 +11,7 @@ describe(`npm run query:subgraph: a team queries its own subgraph (${backend})`,
   beforeAll(async () => {
     car = await startSubgraphUnderTest('car', backend, { seed: true });
     env = { ...TEST_ENV, NODE_ENV: 'development', CAR_SUBGRAPH_URL: car.subgraph.graphqlUrl };
-  });
+  }, 180_000); // starting and seeding a subgraph: seconds, many more on a loaded 2-core machine
   afterAll(async () => {
     await car?.stop();
   });

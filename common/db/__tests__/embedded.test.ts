@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { databaseTargetFromEnv } from '../config';
 import { openDatabase } from '../connect';
-import { DEFAULT_EMBEDDED_SETTINGS, embeddedStartParams, openPGlite } from '../embedded';
+import { DEFAULT_EMBEDDED_SETTINGS, embeddedStartParams, openPGlite, type CreateProgress } from '../embedded';
+
+/** initdb and PGlite's start take seconds each; on a loaded 2-core machine, many more. */
+const SLOW = 180_000;
 
 const NAMES = { envPrefix: 'CAR', dataFolder: 'car', defaultSchema: 'car' };
 
@@ -46,10 +49,10 @@ describe('embedded database on disk', () => {
   let base: string;
   beforeEach(async () => {
     base = await mkdtemp(path.join(os.tmpdir(), 'embedded-test-'));
-  });
+  }, SLOW);
   afterEach(async () => {
     await rm(base, { recursive: true, force: true });
-  });
+  }, SLOW);
 
   it('is created on first open (out of process, renamed into place), tuned, and reopened with its data', async () => {
     const dataDir = path.join(base, 'nested', 'car');
@@ -64,8 +67,12 @@ describe('embedded database on disk', () => {
     } finally {
       await first.close();
     }
-    // No staging folder of its own left beside it.
-    expect((await readdir(path.join(base, 'nested'))).sort()).toEqual(['car', 'user.initdb-4194305-deadbeef']);
+    // No staging folder of its own left beside it; the template that initdb made, for the next database created there.
+    expect((await readdir(path.join(base, 'nested'))).sort()).toEqual([
+      expect.stringMatching(/^\.initdb-template-pglite-\d+\.\d+\.\d+$/),
+      'car',
+      'user.initdb-4194305-deadbeef',
+    ]);
     expect(await readdir(dataDir)).toContain('PG_VERSION');
 
     const second = await openDatabase({ kind: 'embedded', dataDir, settings: { sharedBuffers: '32MB' } });
@@ -75,15 +82,46 @@ describe('embedded database on disk', () => {
     } finally {
       await second.close();
     }
-  });
+  }, SLOW);
 
   it('fills an existing empty directory in place (e.g. a mount point)', async () => {
-    const db = await openPGlite(base);
+    const mount = path.join(base, 'mount');
+    await mkdir(mount);
+    const db = await openPGlite(mount);
     try {
       expect(await setting(db, 'shared_buffers')).toBe('16MB');
     } finally {
       await db.close();
     }
-    expect(await readdir(base)).toContain('PG_VERSION');
-  });
+    expect(await readdir(mount)).toContain('PG_VERSION');
+  }, SLOW);
+
+  it('runs initdb once for several databases created at once beside each other, and says so', async () => {
+    const names = ['car', 'cost-center', 'user'];
+    const events: Record<string, CreateProgress[]> = Object.fromEntries(names.map((name) => [name, []]));
+    const databases = await Promise.all(
+      names.map((name) => openDatabase({ kind: 'embedded', dataDir: path.join(base, name) }, undefined, { onCreate: (event) => events[name]!.push(event) })),
+    );
+    try {
+      // Each is its own database: what one stores, the others do not see.
+      await databases[0]!.runner.exec('CREATE TABLE only_here (id INTEGER)');
+      for (const database of databases.slice(1)) {
+        expect(await database.runner.query(`SELECT to_regclass('only_here')::text AS found`)).toEqual([{ found: null }]);
+      }
+    } finally {
+      await Promise.all(databases.map((database) => database.close()));
+    }
+    for (const name of names) {
+      expect([name, events[name]!.map((event) => event.phase)]).toEqual([name, ['start', 'done']]);
+      expect(events[name]![1]).toEqual({ phase: 'done', durationMs: expect.any(Number), ranInitdb: expect.any(Boolean) });
+    }
+    expect(names.filter((name) => (events[name]![1] as { ranInitdb: boolean }).ranInitdb)).toHaveLength(1);
+    expect((await readdir(base)).filter((entry) => entry.includes('.lock') || /\.initdb-\d+-/.test(entry))).toEqual([]);
+
+    // Opening an existing database creates nothing, and reports nothing.
+    const reopened: CreateProgress[] = [];
+    const again = await openDatabase({ kind: 'embedded', dataDir: path.join(base, 'car') }, undefined, { onCreate: (event) => reopened.push(event) });
+    await again.close();
+    expect(reopened).toEqual([]);
+  }, SLOW);
 });

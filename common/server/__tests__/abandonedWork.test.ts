@@ -39,7 +39,7 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
   let car: SubgraphUnderTest;
   beforeAll(async () => {
     car = await startSubgraphUnderTest('car', backend, { seed: true });
-  });
+  }, 180_000); // starting and seeding a subgraph: seconds, many more on a loaded 2-core machine
   afterAll(async () => {
     await car?.stop();
   });

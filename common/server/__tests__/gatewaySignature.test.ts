@@ -10,7 +10,7 @@ describe(`a subgraph admits each signed request once, for itself (${backend})`, 
   let car: SubgraphUnderTest;
   beforeAll(async () => {
     car = await startSubgraphUnderTest('car', backend, { seed: true });
-  });
+  }, 180_000); // starting and seeding a subgraph: seconds, many more on a loaded 2-core machine
   afterAll(async () => {
     await car?.stop();
   });

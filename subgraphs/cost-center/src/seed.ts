@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, diffChanges, type Logger, recordAudit } from '@car-check/common';
+import { ANONYMOUS, diffChanges, formatDuration, type Logger, logProgress, msSince, recordAudit } from '@car-check/common';
 import { seedCostCenters } from '@car-check/common/demo';
 import type { PrismaClient } from './prisma';
 
@@ -9,6 +9,7 @@ import type { PrismaClient } from './prisma';
  * too: the other subgraphs' read models (the car subgraph's replica) see the demo data.
  */
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
+  const startedAt = performance.now();
   const created = await prisma.$transaction(async (tx) => {
     const existing = await tx.costCenter.findMany({ where: { id: { in: seedCostCenters.map((center) => center.id) } }, select: { id: true } });
     const known = new Set(existing.map((row) => row.id));
@@ -29,5 +30,10 @@ export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
     }
     return count;
   });
-  log.info({ costCenters: seedCostCenters.length, created }, 'seeded demo cost centers');
+  const durationMs = msSince(startedAt);
+  logProgress(
+    log,
+    { step: 'seed', phase: 'done', durationMs, costCenters: seedCostCenters.length, created },
+    `seeded ${seedCostCenters.length} demo cost centers (${created} new) in ${formatDuration(durationMs)}`,
+  );
 }

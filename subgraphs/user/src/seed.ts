@@ -1,4 +1,4 @@
-import type { Logger } from '@car-check/common';
+import { formatDuration, logProgress, msSince, type Logger } from '@car-check/common';
 import { seedUsers } from '@car-check/common/demo';
 import { seedPasswordFromEnv } from './auth/config';
 import { hashPassword } from './auth/password';
@@ -10,6 +10,7 @@ import type { PrismaClient } from './prisma';
  * the stored hashes, which are salted afresh.
  */
 export async function seed(prisma: PrismaClient, log: Logger, env: NodeJS.ProcessEnv): Promise<void> {
+  const startedAt = performance.now();
   const password = seedPasswordFromEnv(env);
   const withPasswords = await Promise.all(
     seedUsers.map(async (user) => ({ ...user, passwordHash: await hashPassword(password) })),
@@ -19,5 +20,10 @@ export async function seed(prisma: PrismaClient, log: Logger, env: NodeJS.Proces
       prisma.user.upsert({ where: { id: user.id }, create: user, update: { passwordHash: user.passwordHash } }),
     ),
   );
-  log.info({ users: seedUsers.length }, 'seeded demo users');
+  const durationMs = msSince(startedAt);
+  logProgress(
+    log,
+    { step: 'seed', phase: 'done', durationMs, users: seedUsers.length },
+    `seeded ${seedUsers.length} demo users (passwords hashed) in ${formatDuration(durationMs)}`,
+  );
 }

@@ -7,7 +7,7 @@
  * embedded database, opening it, each migration), and the total at the end.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrationsWithProgress, describeTarget, formatDuration, msSince, openDatabaseWithProgress } from '@car-check/common';
+import { applyMigrationsWithProgress, describeError, describeTarget, formatDuration, msSince, openDatabaseWithProgress } from '@car-check/common';
 import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
 
@@ -35,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`db:migrate failed after ${formatDuration(msSince(STARTED_AT))}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`db:migrate failed after ${formatDuration(msSince(STARTED_AT))}: ${describeError(error)}`);
   process.exit(1);
 });

@@ -7,14 +7,7 @@
  * database, migrations, what was seeded), and the total at the end.
  */
 import { parseArgs } from 'node:util';
-import {
-  applyMigrationsWithProgress,
-  describeTarget,
-  formatDuration,
-  logProgress,
-  msSince,
-  openDatabaseWithProgress,
-} from '@car-check/common';
+import { applyMigrationsWithProgress, describeError, describeTarget, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '@car-check/common';
 import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
 
@@ -46,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`db:seed failed after ${formatDuration(msSince(STARTED_AT))}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`db:seed failed after ${formatDuration(msSince(STARTED_AT))}: ${describeError(error)}`);
   process.exit(1);
 });

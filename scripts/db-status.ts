@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeTarget, migrationStatus, openDatabase, type MigrationState } from '@car-check/common';
+import { describeError, describeTarget, migrationStatus, openDatabase, type MigrationState } from '@car-check/common';
 import { selectSubgraphs } from './lib/subgraphs';
 
 const MARK: Record<MigrationState['state'], string> = {
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`db:status failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`db:status failed: ${describeError(error)}`);
     process.exit(2);
   },
 );

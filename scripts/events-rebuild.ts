@@ -15,7 +15,7 @@
  * addresses (e.g. COST_CENTER_SUBGRAPH_URL), signed with the signing secret.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, createLogger, describeTarget, openDatabase, resolveSigningSecret } from '@car-check/common';
+import { applyMigrations, createLogger, describeError, describeTarget, openDatabase, resolveSigningSecret } from '@car-check/common';
 import { loadSubgraph } from './lib/subgraphs';
 
 async function main(): Promise<void> {
@@ -40,6 +40,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`events:rebuild failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`events:rebuild failed: ${describeError(error)}`);
   process.exit(1);
 });

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, ensurePortFree, formatDuration, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
+import { checkPostgresReachable, ConfigError, ensurePortFree, formatDuration, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
@@ -37,7 +37,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRE
 /** A configuration mistake ends `npm start` with one line naming the variable, no stack trace; anything else is rethrown. */
 function exitOnConfigError(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`npm start: ${error.message.replace(/^Invalid configuration:\n\s*/, 'invalid configuration: ').replace(/\n\s*/g, '; ')}`);
+  console.error(`npm start: ${error.oneLine()}`);
   process.exit(1);
 }
 
@@ -129,10 +129,17 @@ process.on('exit', () => {
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
 
-  // Every port checked before anything starts: a graph already running is one clear line.
+  // Every port, and every PostgreSQL server, checked before anything starts: a graph already
+  // running, or a database URL that leads nowhere, is one clear line.
   try {
     await ensurePortFree(gatewayConfig.host, gatewayConfig.port, 'GATEWAY_PORT');
     for (const subgraph of subgraphs) await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
+    const checked = new Set<string>();
+    for (const { config } of subgraphs) {
+      if (config.database.kind !== 'postgres' || checked.has(config.database.url)) continue;
+      checked.add(config.database.url);
+      await checkPostgresReachable(config.database);
+    }
   } catch (error) {
     exitOnConfigError(error);
   }

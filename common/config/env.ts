@@ -17,6 +17,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** An error as one line for a terminal: a configuration error's {@link ConfigError.oneLine}, else its message. */
+export function describeError(error: unknown): string {
+  if (error instanceof ConfigError) return error.oneLine();
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Reads and validates configuration from the environment, once, at start-up.
  *

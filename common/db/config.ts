@@ -50,6 +50,7 @@ export function databaseTargetFromEnv(
       url,
       schema: config[schemaVar] as string,
       poolSize: config.DATABASE_POOL_SIZE as number,
+      variable: config[own] ? own : 'DATABASE_URL',
     };
   }
   return {

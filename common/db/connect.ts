@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { openPGlite, type CreateProgress, type EmbeddedSettings } from './embedded';
+import { ConfigError } from '../config/env';
 import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
 
 /** Where a subgraph keeps its data. */
@@ -11,8 +12,11 @@ export type DatabaseTarget =
    * `settings` tune its memory (default: DEFAULT_EMBEDDED_SETTINGS, see embedded.ts).
    */
   | { kind: 'embedded'; dataDir: string; settings?: EmbeddedSettings }
-  /** A PostgreSQL database; the subgraph lives in its own schema of it. */
-  | { kind: 'postgres'; url: string; schema: string; poolSize: number };
+  /**
+   * A PostgreSQL database; the subgraph lives in its own schema of it. `variable` is
+   * the setting the URL came from (e.g. DATABASE_URL), for errors that say what to fix.
+   */
+  | { kind: 'postgres'; url: string; schema: string; poolSize: number; variable?: string };
 
 export interface Database {
   readonly target: DatabaseTarget;
@@ -78,7 +82,9 @@ async function openPostgres(
   // An idle connection that dies (server restart, admin kill) emits 'error';
   // unhandled, that would crash the process instead of failing one request.
   client.on('error', onError);
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw unreachable(target, error);
+  });
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
   const pool = new pg.Pool({ connectionString: target.url, options, max: target.poolSize });
   pool.on('error', onError);
@@ -96,4 +102,50 @@ async function openPostgres(
       await pool.end();
     },
   };
+}
+
+/** How long the first connection to PostgreSQL may take before the server counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Connects once to the target's PostgreSQL and disconnects: a start-up check, so that a
+ * wrong or unreachable URL is reported (by {@link unreachable}) before anything slow starts.
+ */
+export async function checkPostgresReachable(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<void> {
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw unreachable(target, error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A configuration error naming the variable, for a first connection that failed because
+ * of the setting (no server there, no such host or database, refused credentials); any
+ * other failure is returned as it is.
+ */
+export function unreachable(target: Extract<DatabaseTarget, { kind: 'postgres' }>, error: unknown): unknown {
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const where = describeTarget(target).replace(/ schema .*$/, '');
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'nothing listens there: start PostgreSQL, or fix the host and port',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name cannot be resolved right now',
+    ETIMEDOUT: 'the server does not answer',
+    '3D000': 'the database does not exist: create it (createdb), or name another',
+    '28P01': 'the server refused the user name or password',
+    '28000': 'the server refused this user or client address (pg_hba.conf)',
+  };
+  const timedOut = /timeout/i.test(message);
+  const hint = code ? hints[code] : timedOut ? hints.ETIMEDOUT : undefined;
+  if (!hint) return error;
+  const variable = target.variable ?? 'DATABASE_URL';
+  return new ConfigError(
+    `Invalid configuration:\n  ${variable}: cannot connect to ${where} (${code ?? 'timeout'}: ${hint}); fix ${variable}, or unset it to use the embedded database`,
+  );
 }

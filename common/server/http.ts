@@ -3,7 +3,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
-import { ConfigError } from '../config/env';
+import { ConfigError, describeError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
 import { errorBody } from './graphqlHttp';
 
@@ -98,7 +98,7 @@ function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    const message = error instanceof ConfigError ? error.oneLine() : error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     process.stderr.write(`${name} failed to start: ${message}\n`);
     process.exit(1);
   });

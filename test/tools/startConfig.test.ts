@@ -7,8 +7,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Runs `npm start`'s script with `env` added, until it exits; what it printed and its code. */
 function startAll(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run('scripts/start-all.ts', env);
+}
+
+/** Runs an entry point (a path under the repository) with `env` added, until it exits. */
+function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/start-all.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,6 +39,48 @@ describe('npm start with a configuration mistake', () => {
     const { code, stdout, stderr } = await startAll(env);
     expect(code).toBe(1);
     expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+
+  /** Free ports for the four services, whatever else runs on this machine. */
+  const freePorts = async () => ({
+    GATEWAY_PORT: String(await freePort()),
+    CAR_PORT: String(await freePort()),
+    COST_CENTER_PORT: String(await freePort()),
+    USER_PORT: String(await freePort()),
+  });
+
+  it.each([
+    [
+      'an unreachable DATABASE_URL',
+      { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nothing_here' },
+      /^npm start: invalid configuration: DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/nothing_here \(ECONNREFUSED: nothing listens there: start PostgreSQL, or fix the host and port\); fix DATABASE_URL, or unset it to use the embedded database$/,
+    ],
+    [
+      'a DATABASE_URL naming a database that does not exist',
+      { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/car_check_no_such_database' },
+      /^npm start: invalid configuration: DATABASE_URL: cannot connect to .*car_check_no_such_database \(3D000: the database does not exist/,
+    ],
+    [
+      'a subgraph’s own database URL that leads nowhere',
+      { CAR_DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/car' },
+      /^npm start: invalid configuration: CAR_DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/car \(ECONNREFUSED/,
+    ],
+    ['production without its signing secret', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^npm start: invalid configuration: GATEWAY_SIGNING_SECRET: required in production/],
+  ])('%s: one line naming the variable, before any service starts', async (_what, env, line) => {
+    const { code, stdout, stderr } = await startAll({ ...(await freePorts()), DATA_DIR: '/nonexistent/must-not-be-created', ...env });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+
+  it.each([
+    ['the car subgraph', 'subgraphs/car/src/index.ts', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' }, /^car subgraph failed to start: invalid configuration: DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/x \(ECONNREFUSED/],
+    ['the user subgraph', 'subgraphs/user/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^user subgraph failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
+    ['the gateway', 'gateway/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^gateway failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
+  ])('%s on its own: a configuration mistake is one line on stderr naming the variable', async (_what, entry, env, line) => {
+    const { code, stderr } = await run(entry, { ...(await freePorts()), LOG_LEVEL: 'error', ...env });
+    expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
 

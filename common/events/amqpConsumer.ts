@@ -1,7 +1,7 @@
 import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, FeedUnavailable, fetchFeedPage, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 
 export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsumerOptions<TX> {
@@ -123,6 +123,12 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     await channel.assertQueue(amqp.queue, { durable: true });
     for (const binding of amqp.bindings) await channel.bindQueue(amqp.queue, amqp.exchange, binding);
     await channel.prefetch(amqp.prefetch);
+    // A consumer that has applied nothing yet (new, or its read model emptied) first reads the
+    // owner's whole history from its feed: its queue exists from here on, so nothing published
+    // later is lost, and what was published before (dropped by the broker for want of a queue,
+    // e.g. the demo data of a first start) is in the feed. Applying by revision makes the
+    // overlap with the queue harmless.
+    if (this.position === 0n) await this.backfillFromFeed();
     await channel.consume(
       amqp.queue,
       (message) => {
@@ -137,6 +143,34 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     );
     this.connected = true;
     this.caughtUpAt = Date.now();
+  }
+
+  /** Applies every event of the owner's feed, in order (see attach); throws when the feed cannot be read. */
+  private async backfillFromFeed(): Promise<void> {
+    if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
+    let after = 0n;
+    let applied = 0;
+    for (;;) {
+      const page = await fetchFeedPage(this.options, after, this.settings.pageSize, this.abort.signal);
+      if (page.events.length === 0) break;
+      for (const event of page.events) {
+        if (!this.running) return;
+        const sequence = sequenceOf(event);
+        if (sequence === null) throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
+        if (sequence <= after) continue;
+        this.pendingSince = Date.parse(event.time) || Date.now();
+        for (;;) {
+          const outcome = await this.applyOne(event, sequence);
+          if (outcome === 'applied') applied += 1;
+          if (outcome !== 'busy' && outcome !== 'retry') break;
+          if (!this.running) return;
+          await this.sleep(outcome === 'busy' ? this.settings.pollMs : this.backoff(Math.max(...this.attempts.values(), 1)));
+        }
+        after = sequence;
+      }
+    }
+    this.pendingSince = null;
+    this.options.log.info({ consumer: this.name, owner: this.options.owner, applied, position: after.toString() }, 'read the owner’s event feed from the start before reading the queue');
   }
 
   /** Applies one message's event (retrying, or dead-lettering it), then acks it; never throws. */

@@ -268,6 +268,28 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     }, 300_000);
   }
 
+  it('a consumer new to its queue (declared after events were published) first reads the owner’s feed from the start', async () => {
+    await waitConverged();
+    const before = await replica();
+    // As on a first deployment: no queue yet, an empty read model, events already published (and dropped).
+    await consumer().stop();
+    await withChannel((channel) => channel.deleteQueue(queue));
+    await carPrisma().$executeRaw`DELETE FROM cost_center_replica`;
+    await carPrisma().$executeRaw`DELETE FROM event_cursor WHERE consumer = ${COST_CENTER_REPLICA}`;
+    const early = await createCostCenter('BR-BEFORE-QUEUE', 'Before the queue', managers[1]!);
+    await updateCostCenter(early, { societyName: 'Before the queue, renamed' });
+    await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'the early events to be published (to no queue)');
+
+    consumer().start();
+    await waitConverged();
+    expect((await replica()).length).toBe(before.length + 1);
+    expect((await replica()).find((row) => row.id === early)).toMatchObject({ societyName: 'Before the queue, renamed', revision: 2 });
+    // And from the queue from then on.
+    const late = await createCostCenter('BR-AFTER-QUEUE', 'After the queue', managers[2]!);
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id: late } })) !== null, CONVERGED, 'an event through the queue');
+    expect(await carPrisma().eventDeadLetter.count()).toBe(0);
+  }, 180_000);
+
   it('dead-letters a poison event after its attempts, and applies the next ones', async () => {
     await waitConverged();
     const poison: CloudEvent = {

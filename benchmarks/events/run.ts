@@ -360,7 +360,9 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(cars) && cars >= 1000 && cars <= 1_000_000)) throw new Error('--cars must be an integer in [1000, 1000000]');
   if (!(Number.isInteger(queries) && queries >= 10 && queries <= 10_000)) throw new Error('--queries must be an integer in [10, 10000]');
   const postgresAdminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const log = (line: string) => console.log(line);
+  const began = performance.now();
+  // Progress lines carry the time since the start; the results table is printed as it is.
+  const log = (line: string) => console.log(line === '' || line.startsWith(' ') ? line : `[${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   const startedAt = new Date();
   log(`bench:events on PostgreSQL (${new URL(postgresAdminUrl).host}) and RabbitMQ (${new URL(AMQP_URL).host}); ${os.cpus().length} cores, load average ${loadAverage().join(' ')}`);
 
@@ -391,7 +393,7 @@ async function main(): Promise<void> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, 'latest-events.json');
   await writeFile(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), cores: os.cpus().length, ...results }, null, 2)}\n`);
-  log(`results: ${path.relative(process.cwd(), file)}`);
+  log(`results: ${path.relative(process.cwd(), file)}; ${((performance.now() - began) / 1000).toFixed(0)} s in all`);
 }
 
 main().catch((error: unknown) => {

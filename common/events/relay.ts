@@ -205,7 +205,7 @@ export class EventRelay {
       if (seen === 0) {
         this.options.log.warn(
           { subgraph: this.options.subgraph, routingKey: key, exchange: this.options.settings.exchange },
-          'event relay: no queue is bound for these events; the broker drops them (they stay in the feed: a consumer deployed later backfills with events:rebuild)',
+          'event relay: no queue is bound for these events; the broker drops them (they stay in the feed: a new consumer reads it from the start; for an existing one, run events:rebuild)',
         );
       }
     });

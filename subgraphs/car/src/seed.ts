@@ -9,7 +9,10 @@ import type { PrismaClient } from './prisma';
  */
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   const startedAt = performance.now();
-  await prisma.car.createMany({ data: seedCars, skipDuplicates: true });
+  // One creation time per car, a millisecond apart in the fleet's order: one statement would
+  // give them all the same, and lists ordered by creation (the default) would fall back to ids.
+  const base = Date.now() - seedCars.length;
+  await prisma.car.createMany({ data: seedCars.map((car, index) => ({ ...car, createdAt: new Date(base + index) })), skipDuplicates: true });
   const durationMs = msSince(startedAt);
   logProgress(log, { step: 'seed', phase: 'done', durationMs, cars: seedCars.length }, `seeded ${seedCars.length} demo cars in ${formatDuration(durationMs)}`);
 }

@@ -40,7 +40,14 @@ export interface BootedSubgraph<P extends PrismaLike> extends RunningServer {
   stop(): Promise<void>;
 }
 
-let firstBootInProcess = true;
+export interface BootOptions {
+  /**
+   * Count the start from the process's own start (a service's entry point): loading its
+   * code (tsx, Prisma, Apollo) is part of the wait, and is reported as a step. Otherwise
+   * (tests boot many subgraphs in one long-lived process) from the call.
+   */
+  fromProcessStart?: boolean;
+}
 
 /**
  * Opens the subgraph's database, applies pending migrations, seeds a new
@@ -55,11 +62,10 @@ export async function bootSubgraph<P extends PrismaLike>(
   module: SubgraphModule<P>,
   config: SubgraphConfig,
   log: Logger = createLogger({ service: config.name, level: config.logLevel, pretty: config.prettyLogs }),
+  options: BootOptions = {},
 ): Promise<BootedSubgraph<P>> {
-  // A process's first start counts from the process's own start (performance.now() is 0
-  // there): loading the code (tsx, Prisma, Apollo) is part of the wait. Later ones (tests
-  // boot many in one process) count from their call.
-  const startedAt = firstBootInProcess ? 0 : performance.now();
+  // performance.now() is 0 at the process's start.
+  const startedAt = options.fromProcessStart ? 0 : performance.now();
   // Each step's duration, for the ready line: in words (`steps`) and in JSON (`stepsMs`).
   const steps: string[] = [];
   const stepsMs: Record<string, number> = {};
@@ -67,12 +73,11 @@ export async function bootSubgraph<P extends PrismaLike>(
     steps.push(`${words} ${formatDuration(ms)}`);
     stepsMs[key] = ms;
   };
-  if (firstBootInProcess) {
+  if (options.fromProcessStart) {
     const codeMs = msSince(0);
     took('code', 'code', codeMs);
     logProgress(log, { step: 'code', phase: 'done', durationMs: codeMs }, `starting: code loaded in ${formatDuration(codeMs)}`);
   }
-  firstBootInProcess = false;
   await ensurePortFree(config.host, config.port, subgraphPortVariable(config.name));
   const { database, timings } = await openDatabaseWithProgress(config.database, log, (error) =>
     log.warn({ err: error }, 'database connection lost; it will be re-established on the next query'),

@@ -3,6 +3,6 @@ import { loadConfig } from './config';
 import { carSubgraph } from './server';
 
 runMain('car subgraph', async () => {
-  const service = await bootSubgraph(carSubgraph, loadConfig());
+  const service = await bootSubgraph(carSubgraph, loadConfig(), undefined, { fromProcessStart: true });
   onShutdownSignal(service.stop);
 });

@@ -3,6 +3,6 @@ import { loadConfig } from './config';
 import { userSubgraph } from './server';
 
 runMain('user subgraph', async () => {
-  const service = await bootSubgraph(userSubgraph, loadConfig());
+  const service = await bootSubgraph(userSubgraph, loadConfig(), undefined, { fromProcessStart: true });
   onShutdownSignal(service.stop);
 });

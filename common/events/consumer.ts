@@ -560,3 +560,52 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
     { timeoutMs: options.timeoutMs ?? 600_000 },
   );
 }
+
+export interface RedriveOptions<TX extends ConsumerSql> {
+  /** The consumer whose dead letters to apply again. */
+  name: string;
+  db: ConsumerSql;
+  transaction: ConsumerTransaction<TX>;
+  apply: EventHandler<TX>;
+}
+
+export interface RedriveReport {
+  /** Dead letters applied now, and removed. */
+  redriven: number;
+  /** Dead letters the handler still refuses: kept, with the new error and one more attempt. */
+  failing: number;
+}
+
+/**
+ * Applies a consumer's dead letters again, oldest first, once their cause is fixed
+ * (`npm run events:redrive`): each in its own transaction under the consumer's lock
+ * (a running consumer's event in hand finishes first), removed when the handler takes
+ * it, kept with its new error otherwise. Applying an old event late is safe because
+ * handlers apply by revision: one a later event superseded changes nothing, and is
+ * removed too. The cursor does not move: dead letters are behind it already.
+ */
+export async function redriveDeadLetters<TX extends ConsumerSql>(options: RedriveOptions<TX>): Promise<RedriveReport> {
+  const letters = await options.db.$queryRaw<{ id: string; event: CloudEvent | string }[]>`
+    SELECT id::text AS id, event FROM event_dead_letter WHERE consumer = ${options.name} ORDER BY sequence, failed_at, id`;
+  const report: RedriveReport = { redriven: 0, failing: 0 };
+  for (const letter of letters) {
+    const event = (typeof letter.event === 'string' ? JSON.parse(letter.event) : letter.event) as CloudEvent;
+    const applied = await options.transaction(async (tx) => {
+      await lock(tx, options.name);
+      await tx.$executeRaw`SAVEPOINT redrive_event`;
+      try {
+        await options.apply(tx, event);
+      } catch (error) {
+        await tx.$executeRaw`ROLLBACK TO SAVEPOINT redrive_event`;
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000);
+        await tx.$executeRaw`UPDATE event_dead_letter SET error = ${message}, attempts = attempts + 1, failed_at = now() WHERE id = ${letter.id}::uuid`;
+        return false;
+      }
+      await tx.$executeRaw`DELETE FROM event_dead_letter WHERE id = ${letter.id}::uuid`;
+      return true;
+    });
+    if (applied) report.redriven += 1;
+    else report.failing += 1;
+  }
+  return report;
+}

@@ -77,6 +77,8 @@ export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx 
   setup?(deps: SetupDeps<P>): Promise<SubgraphSetup<S>>;
   /** Empties the subgraph's read models and rebuilds them from their owners' full feeds (`npm run events:rebuild`). */
   rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
+  /** Applies its read models' dead letters again, once their cause is fixed (`npm run events:redrive`). */
+  redriveDeadLetters?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
   createContext(deps: { prisma: P; peers: Peers; services: S }, request: RequestInfo): Ctx;
   seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
 }
@@ -85,6 +87,7 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
   schema: GraphQLSchema;
   /** Set when the subgraph keeps read models of other subgraphs' data (see SubgraphDefinition). */
   rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
+  redriveDeadLetters?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -109,6 +112,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
     createPrisma: definition.createPrisma,
     seed: definition.seed,
     rebuildReadModels: definition.rebuildReadModels?.bind(definition),
+    redriveDeadLetters: definition.redriveDeadLetters?.bind(definition),
     build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
       const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;

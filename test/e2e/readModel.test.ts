@@ -179,7 +179,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
   });
 
   if (backend === 'postgres') {
-    it('`npm run events:rebuild -- --subgraph car` rebuilds it while the car subgraph runs (PostgreSQL)', async () => {
+    it('`npm run events:rebuild -- --subgraph car` rebuilds it while the car subgraph runs, and `events:redrive` runs beside it (PostgreSQL)', async () => {
       await waitConverged();
       const before = await replica();
       const database = graph.subgraphs.car.config.database;
@@ -198,6 +198,13 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
         timeout: 120_000,
       });
       expect(stdout).toMatch(/car: read models rebuilt .*"cost-center-replica":\{"applied":\d+,"deadLetters":0/);
+      // Its sibling, with no dead letter to apply again.
+      const redrive = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/events-redrive.ts', '--subgraph', 'car'], {
+        cwd: path.resolve(__dirname, '..', '..'),
+        env: { PATH: process.env.PATH, CAR_DATABASE_URL: database.url, CAR_DATABASE_SCHEMA: database.schema, GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, MIGRATE_ON_START: 'false', LOG_LEVEL: 'silent' },
+        timeout: 120_000,
+      });
+      expect(redrive.stdout).toMatch(/car: dead letters applied again .*\{"cost-center-replica":\{"redriven":0,"failing":0\}\}/);
       expect(await replica()).toEqual(before);
       const id = await createCostCenter('RM-AFTER-CLI', 'After the command', managers[2]!);
       await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');

@@ -8,6 +8,8 @@ import {
   feedUrlOf,
   isId,
   type Logger,
+  redriveDeadLetters,
+  type RedriveReport,
   replayFeed,
   type ReplayReport,
   type ServiceMetrics,
@@ -201,4 +203,9 @@ export async function rebuildCostCenterReplica(deps: ReplicaDeps): Promise<Repla
       await tx.$executeRaw`DELETE FROM cost_center_replica`;
     },
   });
+}
+
+/** Applies the replica's dead letters again, once their cause is fixed (see redriveDeadLetters). */
+export async function redriveCostCenterReplica(deps: Pick<ReplicaDeps, 'prisma'>): Promise<RedriveReport> {
+  return redriveDeadLetters<ConsumerSql>({ name: COST_CENTER_REPLICA, db: deps.prisma, transaction: transaction(deps.prisma), apply: applyCostCenterEvent });
 }

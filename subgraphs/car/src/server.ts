@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { defineSubgraph, subgraphPackageFiles } from '@car-check/common';
 import { createContext } from './context';
-import { COST_CENTER_REPLICA, costCenterReplicaConsumer, rebuildCostCenterReplica } from './costCenterReplica';
+import { COST_CENTER_REPLICA, costCenterReplicaConsumer, rebuildCostCenterReplica, redriveCostCenterReplica } from './costCenterReplica';
 import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
@@ -29,6 +29,7 @@ export const carSubgraph = defineSubgraph({
     };
   },
   rebuildReadModels: async (deps) => ({ [COST_CENTER_REPLICA]: await rebuildCostCenterReplica(deps) }),
+  redriveDeadLetters: async (deps) => ({ [COST_CENTER_REPLICA]: await redriveCostCenterReplica(deps) }),
 });
 
 /** What the car subgraph's set-up builds (BootedSubgraph.services). */

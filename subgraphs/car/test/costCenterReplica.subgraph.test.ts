@@ -7,7 +7,7 @@ import { LogCapture } from '../../../test/support/logCapture';
 import { TEST_SIGNING_SECRET } from '../../../test/support/secrets';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import { waitFor } from '../../../test/support/waitFor';
-import { COST_CENTER_REPLICA } from '../src/costCenterReplica';
+import { COST_CENTER_REPLICA, redriveCostCenterReplica } from '../src/costCenterReplica';
 import type { PrismaClient } from '../src/prisma';
 import type { CarServices } from '../src/server';
 
@@ -146,6 +146,35 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(metrics).toMatch(/^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} 1$/m);
     expect(metrics).toMatch(/^events_consumer_connected\{consumer="cost-center-replica",service="car"\} 1$/m);
     expect(metrics).toMatch(/^events_consumer_lag_seconds\{consumer="cost-center-replica",service="car"\} 0$/m);
+  });
+
+  it('re-drives dead letters once their cause is fixed: applied and removed, or kept with one more attempt', async () => {
+    const [early, malformed] = [randomUUID(), randomUUID()];
+    // An update that arrives before its cost center's creation (as a lost event would leave it), and one that never applies.
+    const update = publish('cost-center.updated', early, 2, [{ field: 'code', from: 'RD-1', to: 'RD-2' }]);
+    const poison = created(malformed, 42, 'Malformed again', null);
+    await caughtUp();
+    const letter = (eventId: string) => prisma().eventDeadLetter.findFirst({ where: { eventId } });
+    expect(await letter(update.id)).toMatchObject({ attempts: MAX_ATTEMPTS, error: expect.stringMatching(/not in the replica/) });
+    expect(await letter(poison.id)).toMatchObject({ attempts: MAX_ATTEMPTS });
+
+    // The cause is fixed: the creation arrives.
+    created(early, 'RD-1', 'Redriven', null);
+    await caughtUp();
+    expect(await row(early)).toMatchObject({ code: 'RD-1', revision: 1 });
+
+    const report = await redriveCostCenterReplica({ prisma: prisma() });
+    expect(report.redriven).toBeGreaterThanOrEqual(1);
+    expect(report.failing).toBeGreaterThanOrEqual(1);
+    expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
+    expect(await letter(update.id)).toBeNull();
+    expect(await letter(poison.id)).toMatchObject({ attempts: MAX_ATTEMPTS + 1, error: expect.stringMatching(/code must be a non-empty string/) });
+    expect(await row(malformed)).toBeNull();
+
+    // Again: nothing left to apply for the first, the second still refused; the replica unchanged.
+    const again = await redriveCostCenterReplica({ prisma: prisma() });
+    expect(again.redriven).toBe(0);
+    expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
   });
 
   it('backs off while the owner is down, warns once per outage, stays ready, and catches up', async () => {

@@ -1,8 +1,7 @@
 import { logLevel, readEnv } from '../config/env';
 import type { SubgraphConfigSpec } from '../config/service';
 import { databaseTargetFromEnv } from '../db/config';
-import { describeTarget, openDatabase } from '../db/connect';
-import { applyMigrations } from '../db/migrate';
+import { applyMigrationsWithProgress, openDatabaseWithProgress } from '../db/progress';
 import { createLogger } from '../logging/logger';
 
 /**
@@ -19,10 +18,10 @@ export async function migrateSubgraph(
   const target = databaseTargetFromEnv(spec, env);
   const { LOG_LEVEL } = readEnv({ LOG_LEVEL: logLevel() }, env) as { LOG_LEVEL: string };
   const log = createLogger({ service: spec.name, level: LOG_LEVEL, pretty: false });
-  const database = await openDatabase(target);
+  // The same step lines as a subgraph's start: opening the database, each migration n of m, the total.
+  const { database } = await openDatabaseWithProgress(target, log);
   try {
-    const { applied } = await applyMigrations(database.runner, migrationsDir);
-    log.info({ database: describeTarget(target), applied }, applied.length ? 'applied migrations' : 'migrations already up to date');
+    const { applied } = await applyMigrationsWithProgress(database, migrationsDir, log);
     return applied;
   } finally {
     await database.close();

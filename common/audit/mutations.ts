@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { CallerIdentity } from '../auth/identity';
 import { optimisticUpdate } from '../db/optimisticUpdate';
 import { notFound } from '../errors';
+import { outboxWritten } from '../events/outboxSignal';
 import { withDatabaseErrors } from '../errors/database';
 import { remember, replayed, type Idempotency } from './idempotency';
 import { diffChanges, recordAudit, type AuditWriter, type DiffOptions } from './record';
@@ -45,6 +46,14 @@ class KeyTaken extends Error {}
  * the first write, and writes nothing.
  */
 function once<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX) => Promise<R>): Promise<R> {
+  // Once committed, an event row may wait in the outbox: the relay, if any, looks now.
+  return inOneTransaction(write, work).then((result) => {
+    outboxWritten();
+    return result;
+  });
+}
+
+function inOneTransaction<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX) => Promise<R>): Promise<R> {
   const idempotency = write.idempotency;
   if (!idempotency) return write.transaction(work);
   const attempt = () =>

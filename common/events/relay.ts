@@ -4,6 +4,7 @@ import { readEnv } from '../config/env';
 import type { Logger } from '../logging/logger';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
+import { onOutboxWritten } from './outboxSignal';
 
 /**
  * The broker delivery mode (when AMQP_URL is set): a relay in each owning
@@ -124,6 +125,11 @@ export class EventRelay {
   private lastPublishedSequence: string | null = null;
   private outageSince: number | null = null;
   private readonly unroutable = new Map<string, number>();
+  /** A write committed in this process since the relay last looked (see outboxSignal.ts). */
+  private nudged = false;
+  private unsubscribe: (() => void) | null = null;
+  /** Ends the idle wait between polls (never a backoff after a failure: a broker that is down is not hammered). */
+  private idleWake: (() => void) | null = null;
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -131,6 +137,10 @@ export class EventRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.unsubscribe = onOutboxWritten(() => {
+      this.nudged = true;
+      this.idleWake?.();
+    });
     this.loop = this.run();
   }
 
@@ -138,6 +148,8 @@ export class EventRelay {
   async stop(): Promise<void> {
     if (!this.running) return this.loop ?? undefined;
     this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.wake?.();
     await this.loop;
   }
@@ -166,8 +178,10 @@ export class EventRelay {
         }
         failures = 0;
         while (this.running) {
+          this.nudged = false;
           const count = await this.publishBatch(channel);
-          if (count < this.options.settings.relayBatch && this.running) await this.sleep(this.options.settings.relayPollMs);
+          // Idle: wait for the next poll, or for a write of this process to commit (then look at once).
+          if (count < this.options.settings.relayBatch && this.running && !this.nudged) await this.sleep(this.options.settings.relayPollMs, true);
         }
       } catch (error) {
         if (this.outageSince === null) {
@@ -246,7 +260,8 @@ export class EventRelay {
     return rows.length;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`, or until stop(); an idle wait (between polls) also ends when a write of this process commits. */
+  private sleep(ms: number, idle = false): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -254,8 +269,10 @@ export class EventRelay {
         resolve();
       }
       this.wake = done;
+      if (idle) this.idleWake = done;
     }).then(() => {
       this.wake = null;
+      this.idleWake = null;
     });
   }
 }

@@ -1,7 +1,7 @@
 import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, FeedUnavailable, fetchFeedPage, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 
 export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsumerOptions<TX> {
@@ -145,32 +145,19 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     this.caughtUpAt = Date.now();
   }
 
-  /** Applies every event of the owner's feed, in order (see attach); throws when the feed cannot be read. */
+  /** Applies every event of the owner's feed, in order, as the feed mode would (see attach); throws when the feed cannot be read. */
   private async backfillFromFeed(): Promise<void> {
-    if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
-    let after = 0n;
-    let applied = 0;
     for (;;) {
-      const page = await fetchFeedPage(this.options, after, this.settings.pageSize, this.abort.signal);
-      if (page.events.length === 0) break;
-      for (const event of page.events) {
-        if (!this.running) return;
-        const sequence = sequenceOf(event);
-        if (sequence === null) throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
-        if (sequence <= after) continue;
-        this.pendingSince = Date.parse(event.time) || Date.now();
-        for (;;) {
-          const outcome = await this.applyOne(event, sequence);
-          if (outcome === 'applied') applied += 1;
-          if (outcome !== 'busy' && outcome !== 'retry') break;
-          if (!this.running) return;
-          await this.sleep(outcome === 'busy' ? this.settings.pollMs : this.backoff(Math.max(...this.attempts.values(), 1)));
-        }
-        after = sequence;
-      }
+      const outcome = await this.poll();
+      if (!this.running) return;
+      if (outcome === 'idle') break;
+      const pause = this.pauseAfter(outcome);
+      if (pause > 0) await this.sleep(pause);
     }
-    this.pendingSince = null;
-    this.options.log.info({ consumer: this.name, owner: this.options.owner, applied, position: after.toString() }, 'read the owner’s event feed from the start before reading the queue');
+    this.options.log.info(
+      { consumer: this.name, owner: this.options.owner, position: String(this.position) },
+      'read the owner’s event feed from the start before reading the queue',
+    );
   }
 
   /** Applies one message's event (retrying, or dead-lettering it), then acks it; never throws. */

@@ -362,8 +362,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
         }
         this.outageSince = null;
         this.failures = 0;
-        if (outcome === 'more') wait = 0;
-        else if (outcome === 'retry') wait = this.backoff(Math.max(...this.attempts.values(), 1));
+        wait = this.pauseAfter(outcome);
       } catch (error) {
         if (!this.running) break;
         this.connected = false;
@@ -380,6 +379,13 @@ export class FeedConsumer<TX extends ConsumerSql> {
       }
       if (this.running && wait > 0) await this.sleep(wait);
     }
+  }
+
+  /** How long to wait after a poll: none when the page was full, a backoff after a failed event, else the poll interval. */
+  protected pauseAfter(outcome: PollOutcome): number {
+    if (outcome === 'more') return 0;
+    if (outcome === 'retry') return this.backoff(Math.max(...this.attempts.values(), 1));
+    return this.settings.pollMs;
   }
 
   protected backoff(failures: number): number {
@@ -399,7 +405,8 @@ export class FeedConsumer<TX extends ConsumerSql> {
     });
   }
 
-  private async poll(): Promise<PollOutcome> {
+  /** Reads one page of the owner's feed after the in-memory position and applies its events. */
+  protected async poll(): Promise<PollOutcome> {
     if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
     // Idle polls touch no database: the cursor is kept in memory once read.
     if (this.position === null) this.position = await readCursor(this.options.db, this.name);

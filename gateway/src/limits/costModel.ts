@@ -1,4 +1,5 @@
 import { Kind, type DirectiveNode, type DocumentNode, type ValueNode } from 'graphql';
+import { DEFAULT_PAGE_SIZE } from '@car-check/common';
 
 /** `@listSize` on a field: where its list's length comes from (Federation 2.9 demand control). */
 export interface ListSize {
@@ -23,6 +24,8 @@ export interface CostModel {
   sizedFieldNames: ReadonlySet<string>;
   /** Length assumed for a list that states none. */
   defaultListSize: number;
+  /** Length of a page whose slicing argument is null or left out: what the subgraphs then serve (common/graphql/pagination.ts). */
+  defaultPageSize: number;
 }
 
 // Imported as `@cost`/`@listSize`, or under the spec's prefix when not imported.
@@ -58,7 +61,7 @@ export function readCostModel(supergraph: DocumentNode, defaultListSize: number)
       }
     }
   }
-  return { fieldWeights, typeWeights, listSizes, sizedFieldNames, defaultListSize };
+  return { fieldWeights, typeWeights, listSizes, sizedFieldNames, defaultListSize, defaultPageSize: DEFAULT_PAGE_SIZE };
 }
 
 function argument(directive: DirectiveNode, name: string): ValueNode | undefined {

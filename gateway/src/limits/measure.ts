@@ -16,9 +16,9 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValueNode,
 } from 'graphql';
-import type { CostModel } from './costModel';
+import type { CostModel, ListSize } from './costModel';
+import { coerceVariables, listLength, slicedByVariable } from './pageSize';
 import { invalidRequest, tooLarge } from '../pipeline/refusal';
 
 /** What an operation asks of the graph, measured before it is validated or run. */
@@ -52,15 +52,15 @@ interface Open {
 
 const MUTATION_WEIGHT = 10;
 const NO_SIZES: ReadonlyMap<string, number> = new Map();
-const DEFAULT_SLICING = ['first', 'last'];
 
 /**
  * Measures one operation in time linear in the document's size, whatever the
  * spelling: each fragment is measured once and its result reused at every
  * spread (a chain of fragments that each spread the previous one twice
  * measures 2^n fields in n steps), and a fragment cycle is refused.
- * Variables are the request's values, then the variable's default, then the
- * argument's default in the schema. Works on documents not yet validated:
+ * Page sizes are read from the variables as execution coerces them (see
+ * pageSize.ts), so an explicit null is the subgraphs' default page, not the
+ * variable's default. Works on documents not yet validated:
  * unknown fields count as leaves. Recursion is bounded: selection sets by
  * the nesting check before parsing, fragment spreads by `maxFragmentNesting`.
  */
@@ -77,39 +77,11 @@ export function measureOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const variableDefaults = new Map<string, ValueNode>();
-  for (const definition of operation.variableDefinitions ?? []) {
-    if (definition.defaultValue) variableDefaults.set(definition.variable.name.value, definition.defaultValue);
-  }
+  const coerced = coerceVariables(schema, operation, variables);
   const memo = new Map<string, Open>();
   const visiting = new Set<string>();
   const mutationType = schema.getMutationType();
   let usesVariables = false;
-
-  const intArgument = (field: GraphQLField<unknown, unknown>, node: FieldNode, name: string): number | undefined => {
-    const given = node.arguments?.find((a) => a.name.value === name)?.value;
-    let value: unknown;
-    if (given?.kind === Kind.INT) value = Number(given.value);
-    else if (given?.kind === Kind.VARIABLE) {
-      usesVariables = true;
-      const variable = given.name.value;
-      value = variables[variable];
-      const fallback = variableDefaults.get(variable);
-      if (typeof value !== 'number' && fallback?.kind === Kind.INT) value = Number(fallback.value);
-    }
-    if (typeof value !== 'number') value = field.args.find((a) => a.name === name)?.defaultValue;
-    return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, Math.ceil(value)) : undefined;
-  };
-
-  /** The length a slicing field asks for, or undefined when none of its arguments says. */
-  const slicedSize = (field: GraphQLField<unknown, unknown>, node: FieldNode, slicing: string[]): number | undefined => {
-    let size: number | undefined;
-    for (const name of slicing) {
-      const value = intArgument(field, node, name);
-      if (value !== undefined) size = Math.max(size ?? 0, value);
-    }
-    return size;
-  };
 
   const measureSet = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined): Open => {
     const open: Open = { depth: 0, aliases: 0, fields: 0, cost: 0, sized: null };
@@ -136,7 +108,7 @@ export function measureOperation(
         const introspection = namedType?.name.startsWith('__') ?? false;
         const element = (introspection ? 0 : weight(field, coordinate, namedType, parentType === mutationType)) + child.cost;
         const isList = !!field && !introspection && isListType(getNullableType(field.type));
-        const ownSize = isList ? listLength(field, selection, listSize) : 1;
+        const ownSize = isList ? lengthOf(field, selection, listSize) : 1;
         const unsized = times(ownSize, element);
         if (isList && model.sizedFieldNames.has(name)) {
           open.sized ??= new Map();
@@ -185,23 +157,19 @@ export function measureOperation(
     return isLeafType(type) ? 0 : 1;
   };
 
-  const listLength = (
-    field: GraphQLField<unknown, unknown>,
-    node: FieldNode,
-    listSize: { assumedSize?: number; slicingArguments: string[] } | undefined,
-  ): number =>
-    slicedSize(field, node, listSize?.slicingArguments.length ? listSize.slicingArguments : DEFAULT_SLICING) ??
-    listSize?.assumedSize ??
-    model.defaultListSize;
+  const lengthOf = (field: GraphQLField<unknown, unknown>, node: FieldNode, listSize: ListSize | undefined): number => {
+    if (slicedByVariable(field, node, listSize)) usesVariables = true;
+    return listLength(model, field, node, listSize, coerced);
+  };
 
   /** The sizes a connection field gives its `sizedFields` (e.g. `edges`), from its slicing arguments. */
   const childSizes = (
     field: GraphQLField<unknown, unknown> | undefined,
     node: FieldNode,
-    listSize: ReturnType<CostModel['listSizes']['get']>,
+    listSize: ListSize | undefined,
   ): ReadonlyMap<string, number> => {
     if (!field || !listSize?.sizedFields.length) return NO_SIZES;
-    const size = listLength(field, node, listSize);
+    const size = lengthOf(field, node, listSize);
     return new Map(listSize.sizedFields.map((name) => [name, size]));
   };
 

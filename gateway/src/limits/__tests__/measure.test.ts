@@ -41,7 +41,8 @@ describe('measureOperation', () => {
     expect(measure('{ node { id name } }')).toMatchObject({ depth: 2, fields: 3, aliases: 0, cost: 1 });
     expect(measure('{ nodes { id } }').cost).toBe(3); // the argument's default, 3 × Node
     expect(measure('{ nodes(first: 50) { child { id } } }').cost).toBe(100);
-    expect(measure('{ node { children { id } } }').cost).toBe(11); // no size: the default list size, 10
+    expect(measure('{ node { children { id } } }').cost).toBe(21); // its page argument left out: the subgraphs' default page, 20
+    expect(measure('{ node { tags } }', {}).cost).toBe(1); // no slicing argument at all: its assumed size
     expect(measure('{ node { tags } }').cost).toBe(1); // a list of leaves costs nothing
     expect(measure('{ node { heavy } }').cost).toBe(8);
     expect(measure('mutation { touch(id: "1") { id } }').cost).toBe(10);
@@ -59,9 +60,19 @@ describe('measureOperation', () => {
     expect(measure(query, { n: 5 }).cost).toBe(1 + 5 * 2);
     expect(measure(query).cost).toBe(1 + 40 * 2);
     expect(measure('query($n: Int) { page(first: $n) { edges { node { id } } } }').cost).toBe(1 + 4 * 2);
-    expect(measure(query, { n: 'many' }).cost).toBe(1 + 40 * 2);
+    expect(measure(query, { n: 'many' }).cost).toBe(1 + 40 * 2); // not coercible: never runs; priced on the defaults
     expect(measure(query).usesVariables).toBe(true);
     expect(measure('{ page { edges { node { id } } } }').usesVariables).toBe(false);
+  });
+
+  it('prices an explicit null as execution runs it: the subgraphs’ default page, not the variable’s default', () => {
+    const query = 'query($n: Int = 0) { page(first: $n) { edges { node { id } } } }';
+    expect(measure(query).cost).toBe(1);
+    expect(measure(query, { n: null }).cost).toBe(1 + 20 * 2);
+    expect(measure('{ page(first: null) { edges { node { id } } } }').cost).toBe(1 + 20 * 2);
+    expect(measure('query($n: Int = null) { page(first: $n) { edges { node { id } } } }').cost).toBe(1 + 20 * 2);
+    // A non-null variable sent null does not coerce: the gateway refuses it before running anything.
+    expect(measure('query($n: Int! = 0) { page(first: $n) { edges { node { id } } } }', { n: null }).cost).toBe(1);
   });
 
   it('measures a chain of fragments that double at each level in linear time', () => {

@@ -2,6 +2,7 @@ import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import {
   apqRegistrationRequests,
+  coercedVariablesRequests,
   formatViolations,
   hostileRequests,
   runHostileRequests,
@@ -65,6 +66,16 @@ describe(`the gateway under ${COUNT} generated hostile requests (seed ${SEED}, $
     if (internal.length > 0) console.log(`${internal.length} answers with INTERNAL/UNKNOWN errors:\n${formatViolations(internal, 20)}`);
     expect(internal.slice(0, 20).map((v) => `#${v.index} [${v.family}] ${v.description} → ${v.answer?.slice(0, 400)}`)).toEqual([]);
   });
+
+  // Issue #20: an explicit null page size was priced at the variable's default but ran as the
+  // default page of 20. The family is in the run above too; here every transport is shown to refuse it.
+  it('refuses the page that execution really fetches, however the null arrives and over every transport', async () => {
+    const requests = coercedVariablesRequests(150, SEED, { tokens });
+    const family = await runHostileRequests(graph.gatewayUrl, requests, { concurrency: 4, timeoutMs: 20_000 });
+    expect(family.violations.slice(0, 20).map((v) => `#${v.index} ${v.description}: ${v.problems.join('; ')} → ${v.answer?.slice(0, 200)}`)).toEqual([]);
+    const refusedBy = new Set(requests.filter((r) => r.expectStatus?.includes(400)).map((r) => /\(([^)]+)\)$/.exec(r.description)?.[1]));
+    expect([...refusedBy].sort()).toEqual(['APQ', 'APQ by GET', 'APQ by hash', 'GET', 'POST']);
+  }, 300_000);
 
   it('still serves normal requests afterwards', async () => {
     const response = await graph.anonymous('{ __typename }');

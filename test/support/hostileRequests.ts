@@ -27,6 +27,7 @@ export const FAMILIES = [
   'fragmentCycle',
   'aliasBomb',
   'variables',
+  'coercedVariables',
   'apq',
   'get',
   'batch',
@@ -173,11 +174,28 @@ const VALID_OPERATIONS: Operation[] = [
   { query: 'query Search($f: CarFilter) { cars(first: 5, filter: $f) { totalCount } }', variables: { f: { search: 'a' } } },
 ];
 
+/**
+ * The issue #20 request: 50 aliases whose page sizes all come from `$n`. Its default (0)
+ * makes it cheap; `n` sent as null, a literal null, or no default at all makes every
+ * subgraph serve its default page (20): 50 × (1 + 20 × (3 + 1 + 20 × 2)) = 44,050, over
+ * the default MAX_QUERY_COST (10,000).
+ */
+export function nullPagesQuery(declaration: string, argument = '$n', name = ''): string {
+  const alias = (i: number) =>
+    `a${i}:cars(first:${argument}){edges{node{costCenter{cars(first:${argument}){edges{node{id}}}}}}}`;
+  const head = declaration ? `query ${name}(${declaration})` : `query ${name}`;
+  return `${head}{${Array.from({ length: 50 }, (_, i) => alias(i)).join(' ')}}`;
+}
+
+/** {@link nullPagesQuery} as a persisted query: registered with its cheap default, then sent by hash with other variables. */
+export const APQ_NULL_PAGES = nullPagesQuery('$n: Int = 0', '$n', 'ApqNullPages');
+
 /** Persisted queries the run registers first (see {@link apqRegistrationRequests}), so hash-only requests can find them. */
 export const APQ_REGISTERED_QUERIES = [
   'query ApqCars($n: Int) { cars(first: $n) { totalCount } }',
   '{ __typename }',
   'query ApqMe { me { username } }',
+  APQ_NULL_PAGES,
 ];
 
 /** Registers {@link APQ_REGISTERED_QUERIES} (query and hash together), as Apollo Client does on a miss. */
@@ -673,6 +691,99 @@ function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   );
 }
 
+/** How a page size reaches {@link nullPagesQuery}: the variable's declaration and what the request sends. */
+interface NullPages {
+  /** `$n`'s declared type and default, or a literal argument instead of a variable. */
+  declaration: '$n: Int = 0' | '$n: Int = null' | '$n: Int' | '$n: Int = 1' | '$n: Int! = 0' | 'literal null' | 'literal 1';
+  /** `n` in the request's variables; undefined leaves it out. */
+  n: number | null | undefined;
+}
+
+/**
+ * The page size execution will use for a {@link NullPages} request, when its variables
+ * coerce: an explicit or defaulted null and an absent argument are the default page (20).
+ */
+function effectivePage({ declaration, n }: NullPages): number | 'not coercible' {
+  if (declaration === 'literal null') return 20;
+  if (declaration === 'literal 1') return 1;
+  if (declaration === '$n: Int! = 0' && n === null) return 'not coercible';
+  if (n !== undefined) return n ?? 20;
+  const declared = declaration.split('= ')[1];
+  return declared === undefined || declared === 'null' ? 20 : Number(declared);
+}
+
+/** Whether {@link nullPagesQuery} with this page size costs more than the default MAX_QUERY_COST. */
+const overCost = (page: number) => 50 * (1 + page * (4 + 2 * page)) > 10_000;
+
+/**
+ * Explicit nulls and variables coerced by execution, over every transport (POST, GET,
+ * an automatic persisted query sent with its text, then by hash over POST and GET):
+ * the cost limit must price the page execution will really fetch, so whatever makes
+ * it the default page of 20 (n sent as null, a null default, a literal null, no
+ * default) is refused with 400, however it is sent. Also explicit nulls inside input
+ * objects and non-null variables sent null (a coercion error, never a 500).
+ */
+function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
+  // Pages that pass are kept small: 50 aliases of even one car each are real work for the subgraphs.
+  const page = fc.oneof(fc.constant(null), fc.constant(undefined), fc.constantFrom(0, 1, 20, 100));
+  const shape: fc.Arbitrary<NullPages> = fc.record({
+    declaration: fc.constantFrom<NullPages['declaration']>('$n: Int = 0', '$n: Int = null', '$n: Int', '$n: Int = 1', '$n: Int! = 0', 'literal null', 'literal 1'),
+    n: page,
+  });
+  const expected = (pages: NullPages): number[] | undefined => {
+    const effective = effectivePage(pages);
+    return effective !== 'not coercible' && overCost(effective) ? [400] : undefined;
+  };
+  const withText = fc
+    .record({ pages: shape, token: tokenOption(tokens), transport: fc.constantFrom('POST', 'GET', 'APQ') })
+    .map(({ pages, token, transport }) => {
+      const literal = pages.declaration.startsWith('literal ');
+      const query = literal ? nullPagesQuery('', pages.declaration.slice('literal '.length)) : nullPagesQuery(pages.declaration);
+      const variables = pages.n === undefined ? {} : { n: pages.n };
+      const what = `50 aliases, ${pages.declaration}, n ${pages.n === undefined ? 'left out' : `= ${J(pages.n)}`}${token ? ', signed in' : ''} (${transport})`;
+      if (transport === 'GET') {
+        return hr('coercedVariables', what, get([['query', query], ['variables', J(variables)]], { 'apollo-require-preflight': 'true', ...auth(token) }), expected(pages));
+      }
+      const extensions = transport === 'APQ' ? { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } } } : {};
+      return hr('coercedVariables', what, post(body({ query, variables, ...extensions }), auth(token)), expected(pages));
+    });
+  const byHash = fc
+    .record({ n: page, token: tokenOption(tokens), transport: fc.constantFrom('APQ by hash', 'APQ by GET') })
+    .map(({ n, token, transport }) => {
+      const extensions = { persistedQuery: { version: 1, sha256Hash: sha256Hex(APQ_NULL_PAGES) } };
+      const variables = n === undefined ? {} : { n };
+      const status = expected({ declaration: '$n: Int = 0', n });
+      const what = `registered 50 aliases, n ${n === undefined ? 'left out' : `= ${J(n)}`}${token ? ', signed in' : ''} (${transport})`;
+      if (transport === 'APQ by GET') {
+        return hr('coercedVariables', what, get([['extensions', J(extensions)], ['variables', J(variables)]], { 'apollo-require-preflight': 'true', ...auth(token) }), status);
+      }
+      return hr('coercedVariables', what, post(body({ variables, extensions } as Operation), auth(token)), status);
+    });
+  const inputNulls = fc
+    .record({
+      variables: fc.constantFrom<Record<string, unknown>>(
+        { f: null, o: null },
+        { f: { brand: null, search: null }, o: { field: null, direction: null } },
+        { f: { costCenterId: null }, o: { field: 'BRAND', direction: null } },
+        {},
+      ),
+      token: tokenOption(tokens),
+    })
+    .map(({ variables, token }) =>
+      hr(
+        'coercedVariables',
+        `nulls in input objects ${J(variables)}${token ? ', signed in' : ''}`,
+        post(body({ query: 'query($f: CarFilter = { brand: "x" }, $o: CarOrderBy) { cars(first: 2, filter: $f, orderBy: $o) { totalCount } }', variables }), auth(token)),
+      ),
+    );
+  return fc.oneof({ arbitrary: withText, weight: 4 }, { arbitrary: byHash, weight: 2 }, { arbitrary: inputNulls, weight: 1 });
+}
+
+/** `count` requests of the explicit-null family alone (see coercedVariablesFamily), the same ones for the same seed. */
+export function coercedVariablesRequests(count: number, seed: number, options: HostileOptions = {}): HostileRequest[] {
+  return fc.sample(coercedVariablesFamily(Object.values(options.tokens ?? {})), { seed, numRuns: count });
+}
+
 function apqFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   const query = '{ __typename }';
   const hash = sha256Hex(query);
@@ -1152,6 +1263,7 @@ export function hostileRequestArbitrary(options: HostileOptions = {}): fc.Arbitr
     { arbitrary: fragmentCycleFamily(), weight: 3 },
     { arbitrary: aliasBombFamily(readTokens), weight: 4 },
     { arbitrary: variablesFamily(readTokens), weight: 7 },
+    { arbitrary: coercedVariablesFamily(readTokens), weight: 3 },
     { arbitrary: apqFamily(readTokens), weight: 5 },
     { arbitrary: getFamily(readTokens), weight: 5 },
     { arbitrary: batchFamily(), weight: 2 },

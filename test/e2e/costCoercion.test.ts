@@ -96,12 +96,13 @@ describe(`the cost of a request is measured on its variables as execution coerce
   describe('property: the estimate is never below what the subgraphs return', () => {
     it('across generated queries and variables (explicit and literal nulls, omitted variables, defaults)', async () => {
       const admin = { authorization: `Bearer ${await graph.login('admin')}` };
+      let compared = 0;
       await fc.assert(
         fc.asyncProperty(generatedRequest(), async (request) => {
           const response = await post({ query: request.query, variables: request.variables }, admin);
           const answer = response.json as Answer;
           if (response.status !== 200 || !answer.data) {
-            // Refused (a non-null variable sent null): nothing ran, nothing to compare.
+            // Refused (a non-null variable sent null, or over the cost limit): nothing ran, nothing to compare.
             expect(answer.errors?.length).toBeGreaterThan(0);
             return;
           }
@@ -111,9 +112,12 @@ describe(`the cost of a request is measured on its variables as execution coerce
           expect(observed.pages.filter((page) => page.estimated < page.returned)).toEqual([]);
           const estimate = measureOperation(served.schema, served.costModel, document, operation, request.variables);
           expect(estimate.cost).toBeGreaterThanOrEqual(observed.cost);
+          compared++;
         }),
         { seed: 20, numRuns: 40 },
       );
+      // Most generated requests run (only non-null variables sent null, and rare over-cost ones, are refused).
+      expect(compared).toBeGreaterThanOrEqual(20);
     }, 180_000);
   });
 });

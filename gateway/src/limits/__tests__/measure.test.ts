@@ -42,7 +42,6 @@ describe('measureOperation', () => {
     expect(measure('{ nodes { id } }').cost).toBe(3); // the argument's default, 3 × Node
     expect(measure('{ nodes(first: 50) { child { id } } }').cost).toBe(100);
     expect(measure('{ node { children { id } } }').cost).toBe(21); // its page argument left out: the subgraphs' default page, 20
-    expect(measure('{ node { tags } }', {}).cost).toBe(1); // no slicing argument at all: its assumed size
     expect(measure('{ node { tags } }').cost).toBe(1); // a list of leaves costs nothing
     expect(measure('{ node { heavy } }').cost).toBe(8);
     expect(measure('mutation { touch(id: "1") { id } }').cost).toBe(10);

@@ -36,6 +36,8 @@ export async function waitForHealthy(url: string, timeoutMs: number, options: Wa
         throw new WrongServiceError(`${url} answered as ${answeredAs ?? 'something that names no service'}, not as ${service}: is another service on its port?`);
       }
       lastProblem = `HTTP ${response.status}`;
+      // Read to the end, so that its connection does not linger.
+      await response.arrayBuffer().catch(() => undefined);
     } catch (error) {
       if (error instanceof WrongServiceError) throw error;
       signal?.throwIfAborted();

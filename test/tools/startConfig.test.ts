@@ -34,6 +34,8 @@ describe('npm start with a configuration mistake', () => {
   it.each([
     ['a malformed DATABASE_URL', { DATABASE_URL: 'notaurl' }, /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
     ['an impossible port', { GATEWAY_PORT: '99999' }, /^npm start: invalid configuration: GATEWAY_PORT: /],
+    // Read by the subgraphs' set-up only once their databases are migrated, so checked up front.
+    ['a malformed AMQP_URL', { AMQP_URL: 'http://127.0.0.1:5672' }, /^npm start: invalid configuration: AMQP_URL: must be an amqp:\/\/ or amqps:\/\/ URL$/],
     [
       'a missing supergraph file',
       { SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql' },

@@ -8,16 +8,36 @@
  *
  * A service that exits on its own is restarted (250 ms, doubling to 5 s) while
  * the others keep serving; after 5 crashes within a minute it is given up on,
- * alone. Ctrl-C / SIGTERM drains in order: the gateway first (it finishes the
- * requests in flight, which still need the subgraphs), then the subgraphs.
+ * alone (the whole graph stops if that happens before it was up, or to the
+ * gateway). A service that exits with a code no restart fixes (78: its
+ * configuration; 65: its migration history, see common/server/exitCodes.ts) stops
+ * the whole graph at once, with that code. Ctrl-C / SIGTERM drains in order: the
+ * gateway first (it finishes the requests in flight, which still need the
+ * subgraphs), then the subgraphs; so does the death of npm or of the shell and
+ * tsx between npm and this script (npm's SIGTERM stops at its shell). Each service
+ * in turn stops itself should this supervisor die (SUPERVISOR_PID).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkPostgresReachable, ConfigError, ensurePortFree, formatDuration, subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
+import {
+  checkPostgresReachable,
+  ConfigError,
+  ensurePortFree,
+  EXIT_CONFIG,
+  formatDuration,
+  HOPELESS_EXIT_CODES,
+  subgraphNames,
+  subgraphPortVariable,
+  subgraphUrlVariable,
+  SUPERVISOR_PID_VARIABLE,
+  watchProcesses,
+} from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
+import { launcherPids } from './lib/launchers';
+import { refuseSharedPorts } from './lib/startChecks';
 import { loadSubgraph } from './lib/subgraphs';
 import { commandStartedAt } from './lib/progress';
 import { buildWebPages, webPagesMissing } from './lib/webPages';
@@ -34,11 +54,11 @@ const STOP_MARGIN_MS = 5_000;
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
 
-/** A configuration mistake ends `npm start` with one line naming the variable, no stack trace; anything else is rethrown. */
+/** A configuration mistake ends `npm start` with one line naming the variable, no stack trace, exit 78; anything else is rethrown. */
 function exitOnConfigError(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`npm start: ${error.oneLine()}`);
-  process.exit(1);
+  process.exit(EXIT_CONFIG);
 }
 
 /** Configuration is checked before anything starts. */
@@ -58,6 +78,12 @@ const subgraphs = configured(() =>
   }),
 );
 const gatewayConfig = configured(() => loadGatewayConfig(env));
+configured(() =>
+  refuseSharedPorts([
+    { variable: 'GATEWAY_PORT', port: gatewayConfig.port },
+    ...subgraphs.map((s) => ({ variable: subgraphPortVariable(s.name), port: s.config.port })),
+  ]),
+);
 const entries: Record<string, string> = {
   gateway: 'gateway/src/index.ts',
   ...Object.fromEntries(subgraphs.map((s) => [s.name, s.entry])),
@@ -69,9 +95,14 @@ const sinceStart = () => performance.now() - STARTED_AT;
 const startedAfter = new Map<string, number>();
 const readyAfter = new Map<string, number>();
 
-/** Waits for a service's /health and says when it answered: a line of progress per service. */
+/** Aborted when the graph stops while it is starting: nothing waits for a service any more. */
+const starting = new AbortController();
+/** Set once the banner is printed. */
+let graphUp = false;
+
+/** Waits for a service's /health, answered by that service, and says when: a line of progress per service. */
 async function waitUntilReady(name: string, healthUrl: string): Promise<void> {
-  await waitForHealthy(healthUrl, STARTUP_TIMEOUT_MS);
+  await waitForHealthy(healthUrl, STARTUP_TIMEOUT_MS, { service: name, signal: starting.signal });
   readyAfter.set(name, sinceStart());
   const took = readyAfter.get(name)! - (startedAfter.get(name) ?? 0);
   console.error(`supervisor: ${name} is ready, ${formatDuration(took)} after it was started (${formatDuration(sinceStart())} after npm start)`);
@@ -86,7 +117,7 @@ function startupSummary(names: string[]): string {
 const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 // The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
-const graphEnv: NodeJS.ProcessEnv = { ...env };
+const graphEnv: NodeJS.ProcessEnv = { ...env, [SUPERVISOR_PID_VARIABLE]: String(process.pid) };
 for (const subgraph of subgraphs) {
   graphEnv[subgraphUrlVariable(subgraph.name)] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
 }
@@ -112,11 +143,27 @@ const supervisor = new Supervisor({
     console.error('supervisor: every service has been given up on; exiting.');
     void stopAll(1);
   },
+  hopelessExitCodes: HOPELESS_EXIT_CODES,
+  onHopeless: (name, code) => {
+    console.error(`supervisor: ${name} cannot run until its error above is fixed; stopping the graph (exit ${code})`);
+    void stopAll(code);
+  },
+  onGivenUp: (name) => {
+    // Before the banner the graph never answered (the gateway waits for every subgraph);
+    // without the gateway nothing answers. Either way a half graph helps nobody.
+    if (!graphUp || name === 'gateway') {
+      console.error(`supervisor: ${graphUp ? 'the gateway is gone' : 'the graph never came up'}; stopping the graph`);
+      void stopAll(1);
+    } else {
+      console.error(`supervisor: the other services keep running; restart the graph to try ${name} again.`);
+    }
+  },
 });
 
 function stopAll(code: number): Promise<void> {
   // Once is enough: a repeated signal (tsx and npm relay Ctrl-C too) does not cut the drain short.
   if (supervisor.isStopping) return supervisor.stop();
+  starting.abort();
   console.error('supervisor: stopping the graph (gateway first, then the subgraphs)');
   return supervisor.stop().then(() => process.exit(code));
 }
@@ -128,6 +175,11 @@ process.on('exit', () => {
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  // npm's SIGTERM ends its shell, which does not pass it on; a SIGKILL reaches nobody: watch them.
+  watchProcesses(launcherPids(), (pid) => {
+    console.error(`supervisor: the process that started it (pid ${pid}) is gone`);
+    void stopAll(0);
+  });
 
   // Every port, and every PostgreSQL server, checked before anything starts: a graph already
   // running, or a database URL that leads nowhere, is one clear line.
@@ -155,6 +207,7 @@ async function main(): Promise<void> {
   const gatewayUrl = `${gatewayBase}/graphql`;
   await waitUntilReady('gateway', `${gatewayBase}/health`);
   if (supervisor.isStopping) return;
+  graphUp = true;
   const upAfter = sinceStart();
   // The web pages are built once the graph answers (see webPages.ts), not alongside starting it.
   const buildingPages = webPagesMissing();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
+import { amqpSettingsFromEnv } from '../events/relay';
 import { flag, httpUrl, logLevel, nodeEnv, port, readEnv, redisUrl } from './env';
 import { subgraphRegistration } from './registry';
 import { routingUrlOf, subgraphUrlVariable } from './routing';
@@ -64,6 +65,9 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     },
     env,
   ) as Record<string, unknown>;
+  // Read again by its set-up, once the database is migrated: checked now, so that a
+  // mistake stops the start (and `npm start`'s check) before anything is touched.
+  amqpSettingsFromEnv(env);
   return {
     name: spec.name,
     host: raw.HOST as string,

@@ -11,7 +11,16 @@ import type { SqlRunner } from './sql';
  */
 
 export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
+  override readonly name: string = 'MigrationError';
+}
+
+/**
+ * The database's history does not match the committed migrations (one recorded but
+ * missing, one edited after it was applied, one that never finished): no retry can
+ * fix it, a person must (see common/server/exitCodes.ts).
+ */
+export class MigrationHistoryError extends MigrationError {
+  override readonly name = 'MigrationHistoryError';
 }
 
 export interface MigrationResult {
@@ -95,7 +104,7 @@ export async function applyMigrations(
     for (const row of rows) {
       if (row.rolled_back_at) continue;
       if (!row.finished_at) {
-        throw new MigrationError(
+        throw new MigrationHistoryError(
           `Migration ${row.migration_name} started but did not finish; resolve it before migrating again.`,
         );
       }
@@ -103,9 +112,9 @@ export async function applyMigrations(
     }
     for (const row of done.values()) {
       const local = migrations.find((m) => m.name === row.migration_name);
-      if (!local) throw new MigrationError(`Migration ${row.migration_name} is applied but missing from ${migrationsDir}.`);
+      if (!local) throw new MigrationHistoryError(`Migration ${row.migration_name} is applied but missing from ${migrationsDir}.`);
       if (local.checksum !== row.checksum) {
-        throw new MigrationError(`Migration ${row.migration_name} was edited after it was applied (checksum differs).`);
+        throw new MigrationHistoryError(`Migration ${row.migration_name} was edited after it was applied (checksum differs).`);
       }
     }
 

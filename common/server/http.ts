@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { ConfigError, describeError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
+import { exitCodeFor } from './exitCodes';
 import { errorBody } from './graphqlHttp';
 
 export interface RunningServer {
@@ -94,13 +95,15 @@ function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void
 
 /**
  * Runs a service's `main` and turns a start-up failure into one clear log line
- * and a non-zero exit, instead of an unhandled rejection.
+ * and a non-zero exit, instead of an unhandled rejection. The exit code says
+ * whether a restart may help (see exitCodes.ts): 78 for a configuration error,
+ * 65 for a migration history that needs a person, else 1.
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
     const message = describeError(error);
     process.stderr.write(`${name} failed to start: ${message}\n`);
-    process.exit(1);
+    process.exit(exitCodeFor(error));
   });
 }
 

@@ -1,11 +1,13 @@
 import cluster from 'node:cluster';
-import { createLogger, ensurePortFree, listen, onShutdownSignal, runMain, shutdownTracing } from '@car-check/common';
+import { createLogger, ensurePortFree, listen, onShutdownSignal, runMain, shutdownTracing, stopWhenSupervisorGone } from '@car-check/common';
 import { runPrimary } from './cluster';
 import { loadGatewayConfig } from './config';
 import { buildGateway } from './server';
 
 runMain('gateway', async () => {
   const config = loadGatewayConfig();
+  // Started by `npm start`: stop (as on SIGTERM) should the supervisor die.
+  if (cluster.isPrimary) stopWhenSupervisorGone();
   const log = createLogger({ service: 'gateway', level: config.logLevel, pretty: config.prettyLogs });
   // Once per gateway (workers share the primary's port).
   if (cluster.isPrimary) await ensurePortFree(config.host, config.port, 'GATEWAY_PORT');

@@ -1,7 +1,8 @@
 /**
  * Keeps a set of services (child processes) running: a service that exits on
  * its own is restarted with exponential backoff while the others keep serving,
- * and one that keeps crashing is given up on alone. Stopping drains in stages:
+ * and one that keeps crashing is given up on alone; one that exits with a code
+ * no restart can fix (a configuration error) is not restarted at all. Stopping drains in stages:
  * each stage gets SIGTERM and is waited for (SIGKILL after a grace period)
  * before the next one is signalled, so the gateway finishes its requests while
  * the subgraphs it calls are still there.
@@ -55,6 +56,15 @@ export interface SupervisorOptions {
   stopOrder?: string[][];
   /** Called once when no service is left running or waiting to restart (all given up). */
   onAllGivenUp?: () => void;
+  /**
+   * Exit codes that no restart can fix, with what each means (e.g. 78: a configuration
+   * error). A service exiting with one is not restarted: `onHopeless` is called instead.
+   */
+  hopelessExitCodes?: Readonly<Record<number, string>>;
+  /** A service exited with a hopeless code (see `hopelessExitCodes`); it is not restarted. */
+  onHopeless?: (service: string, code: number, meaning: string) => void;
+  /** A service was given up on after crashing too often. */
+  onGivenUp?: (service: string) => void;
 }
 
 export type ServiceState = 'running' | 'restarting' | 'given-up' | 'stopping' | 'stopped';
@@ -182,6 +192,16 @@ export class Supervisor {
       this.options.log(`supervisor: ${service.name} exited (${how})`);
       return;
     }
+    const meaning = code === null ? undefined : this.options.hopelessExitCodes?.[code];
+    if (code !== null && meaning !== undefined) {
+      // Restarting would only print the same error again: whoever runs the graph must act.
+      service.state = 'given-up';
+      service.child = undefined;
+      this.options.log(`supervisor: ${service.name} exited (${how}: ${meaning}, which no restart fixes); not restarting it`);
+      this.options.onHopeless?.(service.name, code, meaning);
+      this.checkAllGivenUp();
+      return;
+    }
     const now = this.clock.now();
     if (now - service.startedAt >= this.crashWindowMs) service.streak = 0;
     service.streak += 1;
@@ -191,8 +211,9 @@ export class Supervisor {
       service.child = undefined;
       this.options.log(
         `supervisor: ${service.name} exited (${how}); GIVING UP on ${service.name}: ${service.crashes.length} crashes ` +
-          `within ${Math.round(this.crashWindowMs / 1000)} s. The other services keep running; restart the graph to try it again.`,
+          `within ${Math.round(this.crashWindowMs / 1000)} s.`,
       );
+      this.options.onGivenUp?.(service.name);
       this.checkAllGivenUp();
       return;
     }

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
+import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '../../common/server/exitCodes';
+import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,6 +34,8 @@ describe('npm start with a configuration mistake', () => {
   it.each([
     ['a malformed DATABASE_URL', { DATABASE_URL: 'notaurl' }, /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
     ['an impossible port', { GATEWAY_PORT: '99999' }, /^npm start: invalid configuration: GATEWAY_PORT: /],
+    // Read by the subgraphs' set-up only once their databases are migrated, so checked up front.
+    ['a malformed AMQP_URL', { AMQP_URL: 'http://127.0.0.1:5672' }, /^npm start: invalid configuration: AMQP_URL: must be an amqp:\/\/ or amqps:\/\/ URL$/],
     [
       'a missing supergraph file',
       { SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql' },
@@ -37,7 +43,7 @@ describe('npm start with a configuration mistake', () => {
     ],
   ])('%s: stops before starting anything, with one line naming the variable and no stack trace', async (_what, env, line) => {
     const { code, stdout, stderr } = await startAll(env);
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
@@ -67,9 +73,14 @@ describe('npm start with a configuration mistake', () => {
       /^npm start: invalid configuration: CAR_DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/car \(ECONNREFUSED/,
     ],
     ['production without its signing secret', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^npm start: invalid configuration: GATEWAY_SIGNING_SECRET: required in production/],
+    [
+      'production without the user subgraph’s token signing key',
+      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, JWT_PRIVATE_KEY: '' },
+      /^npm start: invalid configuration: JWT_PRIVATE_KEY: required in production/,
+    ],
   ])('%s: one line naming the variable, before any service starts', async (_what, env, line) => {
     const { code, stdout, stderr } = await startAll({ ...(await freePorts()), DATA_DIR: '/nonexistent/must-not-be-created', ...env });
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
@@ -78,9 +89,10 @@ describe('npm start with a configuration mistake', () => {
     ['the car subgraph', 'subgraphs/car/src/index.ts', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' }, /^car subgraph failed to start: invalid configuration: DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/x \(ECONNREFUSED/],
     ['the user subgraph', 'subgraphs/user/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^user subgraph failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
     ['the gateway', 'gateway/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^gateway failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
-  ])('%s on its own: a configuration mistake is one line on stderr naming the variable', async (_what, entry, env, line) => {
+    ['the car subgraph’s migration job', 'subgraphs/car/src/migrate.ts', { DATABASE_URL: 'notaurl' }, /^.*failed to start: invalid configuration: DATABASE_URL: must be a postgres/],
+  ])('%s on its own: a configuration mistake is one line on stderr naming the variable, and exit 78', async (_what, entry, env, line) => {
     const { code, stderr } = await run(entry, { ...(await freePorts()), LOG_LEVEL: 'error', ...env });
-    expect(code).toBe(1);
+    expect(code).toBe(EXIT_CONFIG);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
 
@@ -92,7 +104,7 @@ describe('npm start with a configuration mistake', () => {
       // The other ports free, whatever else runs on this machine (a graph on 4000-4003, say).
       const others = { GATEWAY_PORT: String(await freePort()), CAR_PORT: String(await freePort()), USER_PORT: String(await freePort()) };
       const { code, stdout, stderr } = await startAll({ ...others, COST_CENTER_PORT: String(port), DATA_DIR: '/nonexistent/must-not-be-created' });
-      expect(code).toBe(1);
+      expect(code).toBe(EXIT_CONFIG);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toEqual([
         `npm start: invalid configuration: COST_CENTER_PORT: port ${port} on 127.0.0.1 is already in use (is the graph already running?); stop what uses it or set COST_CENTER_PORT to another port`,
@@ -100,5 +112,75 @@ describe('npm start with a configuration mistake', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+
+  it('two services on one port (CAR_PORT equal to GATEWAY_PORT): refused before start, one line naming both variables', async () => {
+    const ports = await freePorts();
+    const { code, stdout, stderr } = await startAll({ ...ports, CAR_PORT: ports.GATEWAY_PORT, DATA_DIR: '/nonexistent/must-not-be-created' });
+    expect(code).toBe(EXIT_CONFIG);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `npm start: invalid configuration: GATEWAY_PORT and CAR_PORT: both are ${ports.GATEWAY_PORT}; give each service a port of its own`,
+    ]);
+  });
+});
+
+/** Each service checks all of its configuration before its database is touched, and says when no restart can help. */
+describe('a subgraph started on its own, on a new PostgreSQL database', () => {
+  let databases: TestDatabases;
+  beforeAll(async () => {
+    databases = await createTestDatabases('postgres');
+  });
+  afterAll(async () => {
+    await databases?.drop();
+  });
+
+  /** The database's URL; every subgraph has its own schema in it. */
+  const databaseUrl = () => {
+    const target = databases.target('unused');
+    if (target.kind !== 'postgres') throw new Error('expected a PostgreSQL database');
+    return target.url;
+  };
+  const query = async <T extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, values)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('the user subgraph in production without JWT_PRIVATE_KEY: one line, exit 78, no migration applied', async () => {
+    const { code, stderr } = await run('subgraphs/user/src/index.ts', {
+      USER_PORT: String(await freePort()),
+      NODE_ENV: 'production',
+      GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+      JWT_PRIVATE_KEY: '',
+      DATABASE_URL: databaseUrl(),
+      LOG_LEVEL: 'error',
+    });
+    expect(code).toBe(EXIT_CONFIG);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^user subgraph failed to start: invalid configuration: JWT_PRIVATE_KEY: required in production/)]);
+    // Not even the history table: the database was never touched.
+    expect(await query(`SELECT to_regclass('users."_prisma_migrations"')::text AS history`)).toEqual([{ history: null }]);
+  });
+
+  it('a migration recorded in the database but missing from the code: one line, exit 65 (a restart cannot fix it)', async () => {
+    await query('CREATE SCHEMA IF NOT EXISTS "cost_center_history"');
+    await query(`CREATE TABLE "cost_center_history"."_prisma_migrations" (
+      id VARCHAR(36) PRIMARY KEY, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL,
+      logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`);
+    await query(`INSERT INTO "cost_center_history"."_prisma_migrations" (id, checksum, migration_name, finished_at) VALUES ('1', 'x', '29990101000000_from_another_branch', now())`);
+    const { code, stderr } = await run('subgraphs/cost-center/src/index.ts', {
+      COST_CENTER_PORT: String(await freePort()),
+      DATABASE_URL: databaseUrl(),
+      COST_CENTER_DATABASE_SCHEMA: 'cost_center_history',
+      LOG_LEVEL: 'error',
+    });
+    expect(code).toBe(EXIT_MIGRATION_HISTORY);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^cost-center subgraph failed to start: Migration 29990101000000_from_another_branch is applied but missing from /),
+    ]);
   });
 });

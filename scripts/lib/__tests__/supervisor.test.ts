@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Supervisor, type SupervisedChild } from '../supervisor';
+import { Supervisor, type SupervisedChild, type SupervisorOptions } from '../supervisor';
 
 /** A process that does nothing until told to exit; records the signals it got. */
 class FakeChild extends EventEmitter implements SupervisedChild {
@@ -33,7 +33,9 @@ class FakeChild extends EventEmitter implements SupervisedChild {
 
 const SUBGRAPHS = ['car', 'cost-center', 'user'];
 
-function harness(options: { onTerm?: Record<string, number | 'hang'>; stopGraceMs?: number } = {}) {
+function harness(
+  options: { onTerm?: Record<string, number | 'hang'>; stopGraceMs?: number } & Pick<SupervisorOptions, 'hopelessExitCodes' | 'onHopeless' | 'onGivenUp'> = {},
+) {
   const spawned: FakeChild[] = [];
   const lines: string[] = [];
   /** What happened, in order, across all services: "spawn car", "SIGTERM gateway", "exit gateway". */
@@ -55,6 +57,9 @@ function harness(options: { onTerm?: Record<string, number | 'hang'>; stopGraceM
     log: (line) => lines.push(line),
     stopGraceMs: options.stopGraceMs ?? 15_000,
     stopOrder: [['gateway'], SUBGRAPHS],
+    hopelessExitCodes: options.hopelessExitCodes,
+    onHopeless: options.onHopeless,
+    onGivenUp: options.onGivenUp,
   });
   const latest = (name: string) => spawned.filter((child) => child.name === name).at(-1)!;
   const spawns = (name: string) => spawned.filter((child) => child.name === name).length;
@@ -136,7 +141,7 @@ describe('Supervisor', () => {
     }
     h.latest('user').exit(1, null);
     expect(h.supervisor.state('user')).toBe('given-up');
-    expect(h.lines.at(-1)).toMatch(/GIVING UP on user: 5 crashes within 60 s/);
+    expect(h.lines.at(-1)).toBe('supervisor: user exited (code 1); GIVING UP on user: 5 crashes within 60 s.');
     await jest.advanceTimersByTimeAsync(120_000);
     expect(h.spawns('user')).toBe(5);
     for (const name of ['car', 'cost-center', 'gateway']) {
@@ -267,5 +272,39 @@ describe('Supervisor', () => {
     await h.supervisor.restart('user');
     expect(h.supervisor.state('user')).toBe('running');
     expect(h.spawns('user')).toBe(6);
+  });
+
+  it('never restarts a service that exits with a code no restart fixes, and says so once', async () => {
+    const hopeless: string[] = [];
+    const h = harness({
+      hopelessExitCodes: { 78: 'a configuration error' },
+      onHopeless: (name, code, meaning) => hopeless.push(`${name} ${code} ${meaning}`),
+    });
+    startGraph(h);
+    h.latest('user').exit(78, null);
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(h.spawns('user')).toBe(1);
+    expect(h.supervisor.state('user')).toBe('given-up');
+    expect(hopeless).toEqual(['user 78 a configuration error']);
+    expect(h.lines.filter((line) => line.includes('user exited'))).toEqual([
+      'supervisor: user exited (code 78: a configuration error, which no restart fixes); not restarting it',
+    ]);
+    // Another code is still a crash worth a restart.
+    h.latest('car').exit(1, null);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(h.spawns('car')).toBe(2);
+    expect(hopeless).toHaveLength(1);
+  });
+
+  it('tells its owner when it gives up on a crashing service', async () => {
+    const givenUp: string[] = [];
+    const h = harness({ onGivenUp: (name) => givenUp.push(name) });
+    startGraph(h);
+    for (let crash = 1; crash <= 5; crash += 1) {
+      expect(givenUp).toEqual([]);
+      h.latest('car').exit(1, null);
+      await jest.advanceTimersByTimeAsync(5_000);
+    }
+    expect(givenUp).toEqual(['car']);
   });
 });

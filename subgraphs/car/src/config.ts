@@ -1,4 +1,4 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
+import { consumerSettingsFromEnv, subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
 
 export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   name: 'car',
@@ -8,4 +8,9 @@ export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   defaultSchema: 'car',
 };
 
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig => subgraphConfigFromEnv(CAR_SUBGRAPH, env);
+/** The subgraph's settings, its replica consumer's checked too (read at its set-up, after the migrations). */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig => {
+  const config = subgraphConfigFromEnv(CAR_SUBGRAPH, env);
+  consumerSettingsFromEnv(env);
+  return config;
+};

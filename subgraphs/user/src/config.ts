@@ -1,4 +1,5 @@
 import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
+import { authConfigFromEnv } from './auth/config';
 
 export const USER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'user',
@@ -8,4 +9,12 @@ export const USER_SUBGRAPH: SubgraphConfigSpec = {
   defaultSchema: 'users',
 };
 
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig => subgraphConfigFromEnv(USER_SUBGRAPH, env);
+/**
+ * The subgraph's settings, its token settings checked too (JWT_PRIVATE_KEY in production):
+ * `npm start`'s check and the entry point refuse a mistake before any migration runs.
+ */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): SubgraphConfig => {
+  const config = subgraphConfigFromEnv(USER_SUBGRAPH, env);
+  authConfigFromEnv(env);
+  return config;
+};

@@ -1,8 +1,11 @@
-import { bootSubgraph, onShutdownSignal, runMain } from '@car-check/common';
+import { bootSubgraph, onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/common';
 import { loadConfig } from './config';
 import { userSubgraph } from './server';
 
 runMain('user subgraph', async () => {
-  const service = await bootSubgraph(userSubgraph, loadConfig(), undefined, { fromProcessStart: true });
+  // Configuration first: a mistake exits 78 (no restart fixes it) before the database is touched.
+  const config = loadConfig();
+  stopWhenSupervisorGone();
+  const service = await bootSubgraph(userSubgraph, config, undefined, { fromProcessStart: true });
   onShutdownSignal(service.stop);
 });

@@ -4,9 +4,9 @@ import type { Logger } from '../logging/logger';
 import type { DependencyState } from '../server/health';
 
 // A Redis that accepts the connection but stops answering is as gone as one that refuses it:
-// a sign-in must not wait on it longer than this.
-const COMMAND_TIMEOUT_MS = 1_000;
-const CONNECT_TIMEOUT_MS = 2_000;
+// a request must not wait on it longer than this (then that command falls back).
+const COMMAND_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The pieces of state several instances share through Redis, each with its own fallback. */
 export type SharedStateKind = 'nonces' | 'rate_limit' | 'sign_in_throttle';
@@ -35,6 +35,9 @@ export class SharedRedis {
       connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: COMMAND_TIMEOUT_MS,
       lazyConnect: false,
+      // Ready as soon as connected: a Redis still loading its data answers LOADING, which falls back
+      // like any failure, and a slow INFO check on a busy host would count as an outage of its own.
+      enableReadyCheck: false,
     });
     const lost = (reason: string) => {
       if (this.outage || this.closing) return;

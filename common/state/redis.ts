@@ -106,7 +106,9 @@ export class SharedRedis {
   /** Closes the connection: politely, or at once if Redis is gone. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.client.quit().catch(() => this.client.disconnect());
+    // QUIT needs a connection; without one, only stopping the reconnection attempts is left.
+    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
+    else this.client.disconnect();
   }
 }
 

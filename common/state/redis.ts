@@ -35,9 +35,6 @@ export class SharedRedis {
       connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: COMMAND_TIMEOUT_MS,
       lazyConnect: false,
-      // Ready as soon as connected: a Redis still loading its data answers LOADING, which falls back
-      // like any failure, and a slow INFO check on a busy host would count as an outage of its own.
-      enableReadyCheck: false,
     });
     const lost = (reason: string) => {
       if (this.outage || this.closing) return;

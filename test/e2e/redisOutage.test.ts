@@ -31,17 +31,14 @@ function outageGraph(relay: TcpRelay) {
   const gatewayLogs = new LogCapture('gateway');
   const subgraphLogs = new LogCapture('subgraphs');
   let graph: TestGraph;
-  const start = async () => {
-    const shared = { REDIS_URL: `redis://127.0.0.1:${await relay.start()}` };
-    return { shared };
-  };
   return {
     gatewayLogs,
     subgraphLogs,
     graph: () => graph,
+    /** Starts the graph with its Redis through the relay, cut first when `cutFirst`. */
     async start(cutFirst: boolean) {
-      const { shared } = await start();
-      if (cutFirst) relay.cut();
+      const shared = { REDIS_URL: `redis://127.0.0.1:${await relay.start()}` };
+      if (cutFirst) await relay.cut();
       graph = await startGraph(backend, {
         seed: true,
         gatewayEnv: { ...shared, RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_INSTANCES: String(INSTANCES) },
@@ -136,7 +133,7 @@ describe(`Redis goes away mid-run (${backend})`, () => {
   it('when the relay is cut, signed calls keep working, /ready is 200 with redis down, and the limit holds at the instance’s share', async () => {
     outagesBefore = { gateway: logged(setup.gatewayLogs, 'gateway', OUTAGE), user: logged(setup.subgraphLogs, 'user', OUTAGE) };
     recoveriesBefore = { gateway: logged(setup.gatewayLogs, 'gateway', RECOVERY), user: logged(setup.subgraphLogs, 'user', RECOVERY) };
-    relay.cut();
+    await relay.cut();
     await waitFor(async () => (await ready(origins().user)).redis === 'down' && (await ready(origins().gateway)).redis === 'down', 20_000, 'Redis down in /ready');
     expect(await ready(origins().gateway)).toEqual({ status: 200, redis: 'down' });
     expect(await ready(origins().user)).toEqual({ status: 200, redis: 'down' });
@@ -161,7 +158,7 @@ describe(`Redis goes away mid-run (${backend})`, () => {
   });
 
   it('when the relay is restored, Redis is up again, logged once, and used again', async () => {
-    relay.restore();
+    await relay.restore();
     await waitFor(async () => (await ready(origins().user)).redis === 'up' && (await ready(origins().gateway)).redis === 'up', 20_000, 'Redis up again');
     const recovered = () => ({
       gateway: logged(setup.gatewayLogs, 'gateway', RECOVERY) - recoveriesBefore.gateway,

@@ -4,26 +4,20 @@ import type { AddressInfo } from 'node:net';
 /**
  * A TCP relay of our own in front of a shared service (Redis): cutting it is an
  * outage for whoever connects through it, while the real service keeps running
- * for everyone else. `cut()` drops every open connection and refuses new ones;
- * `restore()` lets them through again.
+ * for everyone else. `cut()` drops every open connection and stops listening,
+ * so that new connections are refused as by a service that is gone;
+ * `restore()` listens again on the same port.
  */
 export class TcpRelay {
-  private server?: net.Server;
+  private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
-  private open = true;
+  private port = 0;
 
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
-  ) {}
-
-  /** Listens on a free loopback port; resolves to that port. */
-  async start(): Promise<number> {
+  ) {
     this.server = net.createServer((client) => {
-      if (!this.open) {
-        client.destroy();
-        return;
-      }
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -35,23 +29,39 @@ export class TcpRelay {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Listens on a free loopback port; resolves to that port. */
+  async start(): Promise<number> {
+    await this.listen(0);
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
   }
 
   /** The outage: every connection through the relay is dropped and new ones are refused. */
-  cut(): void {
-    this.open = false;
+  async cut(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
-  /** The end of the outage. */
-  restore(): void {
-    this.open = true;
+  /** The end of the outage: the same port accepts connections again. */
+  async restore(): Promise<void> {
+    if (!this.server.listening) await this.listen(this.port);
   }
 
   async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.cut();
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 }

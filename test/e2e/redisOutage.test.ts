@@ -16,6 +16,9 @@ const INSTANCES = 2;
 const OUTAGE = /^Redis unreachable/;
 const RECOVERY = /^Redis reachable again/;
 
+// Sign-ins hash passwords (scrypt): on a busy 2-core host a test of many may take minutes.
+const SLOW_TEST_MS = 240_000;
+
 interface Answer {
   data?: { login?: { token: string }; me?: { username: string } } | null;
   errors?: { extensions: { code: string } }[];
@@ -41,7 +44,8 @@ function outageGraph(relay: TcpRelay) {
       if (cutFirst) await relay.cut();
       graph = await startGraph(backend, {
         seed: true,
-        gatewayEnv: { ...shared, RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_INSTANCES: String(INSTANCES) },
+        // Sign-ins hash passwords: on a busy host they may take longer than the default 5 s.
+        gatewayEnv: { ...shared, RATE_LIMIT_PER_MINUTE: String(LIMIT), RATE_LIMIT_INSTANCES: String(INSTANCES), SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '30000' },
         subgraphEnv: shared,
         gatewayLog: gatewayLogs.log,
         subgraphLog: subgraphLogs.log,
@@ -128,7 +132,7 @@ describe(`Redis goes away mid-run (${backend})`, () => {
     expect(await metric(origins().gateway, /^redis_up\{/)).toBe(1);
     await expectSignedCallsWork(graph());
     expect((await served(graph(), LIMIT + 1)).filter((status) => status === 200)).toHaveLength(LIMIT);
-  });
+  }, SLOW_TEST_MS);
 
   it('when the relay is cut, signed calls keep working, /ready is 200 with redis down, and the limit holds at the instance’s share', async () => {
     outagesBefore = { gateway: logged(setup.gatewayLogs, 'gateway', OUTAGE), user: logged(setup.subgraphLogs, 'user', OUTAGE) };
@@ -155,7 +159,7 @@ describe(`Redis goes away mid-run (${backend})`, () => {
     expect(logged(setup.gatewayLogs, 'gateway', OUTAGE) - outagesBefore.gateway).toBe(1);
     expect(logged(setup.subgraphLogs, 'user', OUTAGE) - outagesBefore.user).toBe(1);
     expect(logged(setup.gatewayLogs, 'gateway', RECOVERY)).toBe(recoveriesBefore.gateway);
-  });
+  }, SLOW_TEST_MS);
 
   it('when the relay is restored, Redis is up again, logged once, and used again', async () => {
     await relay.restore();
@@ -173,7 +177,7 @@ describe(`Redis goes away mid-run (${backend})`, () => {
     expect(recovered()).toEqual({ gateway: 1, user: 1 });
     expect(logged(setup.gatewayLogs, 'gateway', OUTAGE) - outagesBefore.gateway).toBe(1);
     expect(logged(setup.subgraphLogs, 'user', OUTAGE) - outagesBefore.user).toBe(1);
-  });
+  }, SLOW_TEST_MS);
 });
 
 describe(`Redis unreachable from the start (${backend})`, () => {
@@ -200,5 +204,5 @@ describe(`Redis unreachable from the start (${backend})`, () => {
     expect(logged(setup.gatewayLogs, 'gateway', OUTAGE)).toBe(1);
     expect(logged(setup.subgraphLogs, 'user', OUTAGE)).toBe(1);
     expect(logged(setup.gatewayLogs, 'gateway', RECOVERY)).toBe(0);
-  });
+  }, SLOW_TEST_MS);
 });

@@ -8,6 +8,9 @@ const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const FREE_FAILURES = 3;
 const FIRST_DELAY_SECONDS = 5;
 
+// Sign-ins hash passwords (scrypt): on a busy 2-core host a test of many may take minutes.
+const SLOW_TEST_MS = 240_000;
+
 interface Answer {
   data?: { login?: { token: string } | null } | null;
   errors?: { extensions: { code: string; retryAfterSeconds?: number } }[];
@@ -24,7 +27,8 @@ describe(`sign-in throttling (${backend})`, () => {
   let graph: TestGraph;
 
   beforeAll(async () => {
-    graph = await startGraph(backend, { seed: true });
+    // Sign-ins hash passwords: on a busy host they may take longer than the default 5 s.
+    graph = await startGraph(backend, { seed: true, gatewayEnv: { SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '30000' } });
   });
   afterAll(async () => {
     await graph?.stop();
@@ -65,7 +69,7 @@ describe(`sign-in throttling (${backend})`, () => {
     expect(elsewhere.retryAfterSeconds).toBeGreaterThanOrEqual(1);
 
     expect((await login(owner, password, home)).code).toBe('OK');
-  });
+  }, SLOW_TEST_MS);
 
   it('guesses at many usernames from one address do not keep that address’s users out', async () => {
     const password = 'office-right-password';
@@ -78,7 +82,7 @@ describe(`sign-in throttling (${backend})`, () => {
 
     expect((await login(regular, password, office)).code).toBe('OK');
     expect((await login(newcomer, password, office)).code).toBe('OK');
-  });
+  }, SLOW_TEST_MS);
 
   it('failures at one account from one address make its next attempt wait, starting with the first delay', async () => {
     const password = 'pair-right-password';
@@ -89,5 +93,5 @@ describe(`sign-in throttling (${backend})`, () => {
     expect(waiting.code).toBe('RESOURCE_EXHAUSTED');
     expect(waiting.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(waiting.retryAfterSeconds).toBeLessThanOrEqual(FIRST_DELAY_SECONDS);
-  });
+  }, SLOW_TEST_MS);
 });

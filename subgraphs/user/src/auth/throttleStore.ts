@@ -52,6 +52,9 @@ interface Entry {
   expiresAt: number;
 }
 
+// Known (username, address) pairs one instance remembers at most.
+const MAX_FACTS = 100_000;
+
 /** One instance's memory: the throttle without Redis, and while Redis is unreachable. Expired entries are swept. */
 export class MemoryThrottleStore implements ThrottleStore {
   private readonly entries = new Map<string, Entry>();
@@ -90,7 +93,10 @@ export class MemoryThrottleStore implements ThrottleStore {
   }
 
   async remember(key: string, ttlMs: number): Promise<void> {
+    this.facts.delete(key);
     this.facts.set(key, this.clock() + ttlMs);
+    // Bounded: past the cap the oldest fact is forgotten (that address is then merely unknown again).
+    if (this.facts.size > MAX_FACTS) this.facts.delete(this.facts.keys().next().value!);
   }
 
   async knows(key: string): Promise<boolean> {

@@ -12,10 +12,9 @@ import { amqpSettingsFromEnv, EventRelay, type RelaySql } from '../events/relay'
 import type { Logger } from '../logging/logger';
 import type { ServiceMetrics } from '../metrics/metrics';
 import { SubgraphClient } from '../peers/subgraphClient';
-import { MemoryNonceStore, RedisNonceStore } from '../state/nonceStore';
-import { closeRedis, connectRedis } from '../state/redis';
+import { FailoverNonceStore, MemoryNonceStore } from '../state/nonceStore';
+import { closeRedis, connectRedis, redisDependency, type SharedRedis } from '../state/redis';
 import type { SignatureCheck } from './gatewaySignature';
-import type { Redis } from 'ioredis';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { schemaHashOf } from './buildInfo';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
@@ -37,8 +36,8 @@ export interface SetupDeps<P> {
   signingSecret: Buffer;
   /** How this service checks signed requests (for extra routes that need one). */
   signatures: SignatureCheck;
-  /** Shared state for several instances, when REDIS_URL is set. */
-  redis: Redis | null;
+  /** Shared state for several instances, when REDIS_URL is set (each user falls back while it is down). */
+  redis: SharedRedis | null;
   /** The service's metrics (its Prometheus registry, for background work's own gauges). */
   metrics: ServiceMetrics;
 }
@@ -115,12 +114,12 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
     redriveDeadLetters: definition.redriveDeadLetters?.bind(definition),
     build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
-      const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
+      const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
       const signatures: SignatureCheck = {
         secret: signingSecret,
         audience: config.name,
         maxAgeMs: config.signing.maxAgeMs,
-        nonces: redis ? new RedisNonceStore(redis) : new MemoryNonceStore(),
+        nonces: redis ? new FailoverNonceStore(redis) : new MemoryNonceStore(),
       };
       const { services, routes, stop, status }: SubgraphSetup<S> = definition.setup
         ? await definition.setup({ prisma, log, config, signingSecret, signatures, redis, metrics })
@@ -146,6 +145,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         schema,
         log,
         ready,
+        degradable: () => redisDependency(redis),
         introspection: !config.production,
         bodyLimit: config.bodyLimit,
         signatures,

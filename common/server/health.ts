@@ -45,3 +45,15 @@ export function mountHealth(
     res.status(ok ? 200 : 503).json({ service, status: ok ? 'ready' : 'not ready', dependencies, ...details() });
   });
 }
+
+/**
+ * Adds dependencies the service degrades without rather than fails (Redis,
+ * whose state falls back to the instance's own): reported in `/ready`'s
+ * body, never making the service unready.
+ */
+export function withDegradable(report: ReadinessReport, degradable: () => Record<string, DependencyState>): ReadinessReport {
+  return async () => {
+    const { ready, dependencies } = await report();
+    return { ready, dependencies: { ...dependencies, ...degradable() } };
+  };
+}

@@ -14,7 +14,7 @@ import type { CallerIdentity } from '../auth/identity';
 import { keepRawBody, requireGatewaySignature, type SignatureCheck } from './gatewaySignature';
 import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
 import { buildVersion } from './buildInfo';
-import { mountHealth, requireAllUp, type ReadinessCheck } from './health';
+import { mountHealth, requireAllUp, withDegradable, type DependencyState, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
 import { activateRequestTrace, requestTraceId, traceHttpRequests, traceRootFields, tracingPlugin } from './tracing';
 import { flushTracing, startTracing } from '../tracing/provider';
@@ -39,6 +39,8 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   /** Builds the per-request context (fresh DataLoaders for every request). */
   context: (request: RequestInfo) => Ctx;
   ready: ReadinessCheck;
+  /** Dependencies shown in `/ready` that never make the subgraph unready (Redis: its state falls back). */
+  degradable?: () => Record<string, DependencyState>;
   introspection: boolean;
   bodyLimit: string;
   /** Only requests the gateway (or a peer) signed for this service, once, are served. */
@@ -114,7 +116,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   app.use(assignRequestId);
   const build = { version: buildVersion(), schemaHash: options.schemaHash };
   options.metrics.setBuildInfo(build.version, build.schemaHash);
-  mountHealth(app, options.name, requireAllUp(options.ready), options.readyDetails, () => build);
+  mountHealth(app, options.name, withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))), options.readyDetails, () => build);
   options.metrics.mount(app);
   // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
   app.use(traceHttpRequests(options.name));

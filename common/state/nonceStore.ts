@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { SharedRedis } from './redis';
 
 /**
  * Remembers single-use values (signature nonces) until they expire. `claim`
@@ -36,5 +37,32 @@ export class RedisNonceStore implements NonceStore {
   async claim(nonce: string, validUntil: number): Promise<boolean> {
     const ttl = Math.max(1, validUntil - Date.now());
     return (await this.redis.set(`${this.prefix}${nonce}`, '1', 'PX', ttl, 'NX')) === 'OK';
+  }
+}
+
+/**
+ * Redis's nonce store while Redis answers, this instance's memory while it does
+ * not: an outage never turns replay protection into "refuse everything". Every
+ * nonce is also claimed in memory, so a replay to this instance is refused in
+ * any case, including one replaying a request it accepted before the outage.
+ * What an outage loses is only the refusal of a replay sent to another
+ * instance, for nonces first seen during the outage, until they expire (the
+ * signature's validity, IDENTITY_MAX_AGE_MS at most).
+ */
+export class FailoverNonceStore implements NonceStore {
+  private readonly memory = new MemoryNonceStore();
+  private readonly shared: RedisNonceStore;
+
+  constructor(private readonly redis: SharedRedis) {
+    this.shared = new RedisNonceStore(redis.client);
+  }
+
+  async claim(nonce: string, validUntil: number): Promise<boolean> {
+    if (!(await this.memory.claim(nonce, validUntil))) return false;
+    return this.redis.orFallback(
+      'nonces',
+      () => this.shared.claim(nonce, validUntil),
+      async () => true,
+    );
   }
 }

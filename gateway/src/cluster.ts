@@ -10,13 +10,15 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * The primary process of a gateway run with `WORKERS` > 1: it serves nothing
  * itself, forks one worker per `WORKERS` (each a full gateway on the same
  * port, the kernel spreading connections between them), holds the rate
- * limit's counts for all workers when there is no Redis, restarts a worker
+ * limit's counts for all workers when there is no Redis (or while it is
+ * unreachable), restarts a worker
  * that crashes, and on SIGTERM/SIGINT stops them all (each finishes its
  * requests in flight) before exiting.
  */
 export function runPrimary(config: GatewayConfig, log: Logger): void {
-  // Workers ask it for rate-limit points (RateLimiterCluster), so the limit holds across them.
-  if (!config.redisUrl) new RateLimiterClusterMaster();
+  // Workers ask it for rate-limit points (RateLimiterCluster), so the limit holds across them;
+  // with Redis too, for while Redis is unreachable.
+  new RateLimiterClusterMaster();
   let stopping = false;
   const crashes: number[] = [];
   const fork = (): Worker => cluster.fork();

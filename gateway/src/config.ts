@@ -74,6 +74,11 @@ export interface GatewayConfig {
   /** Bytes of automatic persisted query text kept (least recently used first out). */
   persistedQueriesBytes: number;
   rateLimitPerMinute: number;
+  /**
+   * How many gateway instances share the limit through Redis: while Redis is
+   * unreachable each instance counts alone, to `rateLimitPerMinute / rateLimitInstances`.
+   */
+  rateLimitInstances: number;
   /** Gateway processes serving the same port (node:cluster); 1 = this process alone. */
   workers: number;
   /** Identical queries in flight at once, from callers with the same identity and scopes, share one execution. */
@@ -129,6 +134,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       DEDUPLICATE_QUERIES: flag(true),
       WORKERS: z.coerce.number().int().min(1).max(64).default(1),
       RATE_LIMIT_PER_MINUTE: limit(1_200),
+      RATE_LIMIT_INSTANCES: z.coerce.number().int().min(1).max(1_000).default(1),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
       READY_REQUIRES_SUBGRAPHS: flag(false),
     },
@@ -193,6 +199,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     deduplicateQueries: raw.DEDUPLICATE_QUERIES,
     workers: raw.WORKERS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    rateLimitInstances: raw.RATE_LIMIT_INSTANCES,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
   };

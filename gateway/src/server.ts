@@ -17,6 +17,7 @@ import {
   mountHealth,
   notFoundHandler,
   readRequirements,
+  redisDependency,
   REQUEST_ID_HEADER,
   requestLogPlugin,
   type Requirements,
@@ -25,6 +26,7 @@ import {
   startTracing,
   traceHttpRequests,
   tracingPlugin,
+  withDegradable,
 } from '@car-check/common';
 import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
@@ -84,8 +86,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // Once per process (OTEL_* variables); Apollo Gateway's spans (gateway.request, plan, execute, fetch) go through it too.
   startTracing({ serviceName: 'gateway' });
   const signingSecret = await resolveSigningSecret(config.signing.source);
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : null;
   const metrics = new ServiceMetrics('gateway');
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
@@ -196,7 +198,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   mountHealth(
     app,
     'gateway',
-    gatewayReadiness(config, loaded),
+    // Redis is shown but never makes the gateway unready: the rate limit falls back to this instance.
+    withDegradable(gatewayReadiness(config, loaded), () => redisDependency(redis)),
     () => ({
       supergraph: {
         hash: loaded.hash,
@@ -217,7 +220,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
     handleGraphQL({
       apollo,
-      admission: Admission.create(config.rateLimitPerMinute, redis),
+      admission: Admission.create(config.rateLimitPerMinute, redis, config.rateLimitInstances),
       verifier,
       texts: new OperationTexts(config.persistedQueriesBytes, config.trustedDocuments),
       inflight: config.deduplicateQueries ? new InflightQueries() : null,

@@ -1,7 +1,10 @@
-import type { Redis } from 'ioredis';
 import cluster from 'node:cluster';
+import type { SharedRedis } from '@car-check/common';
 import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Refusal } from './refusal';
+
+/** What admission needs of a limiter: one point, or a RateLimiterRes rejection when none is left. */
+type Limiter = Pick<RateLimiterAbstract, 'consume'>;
 
 /**
  * The first stage of every request: one point from the client's budget
@@ -12,20 +15,28 @@ import { Refusal } from './refusal';
  * the address, never the user it names.
  */
 export class Admission {
-  constructor(private readonly limiter: RateLimiterAbstract) {}
+  constructor(private readonly limiter: Limiter) {}
 
   /**
    * Counted in Redis when one is given, so that the limit holds across every
-   * instance of the gateway; in this process's memory otherwise, and while
-   * Redis is unreachable (each instance then counts alone).
+   * instance of the gateway. While Redis is unreachable each instance counts
+   * alone, to its share of the limit (`requestsPerMinute / instances`), so
+   * that the instances together still admit no more than the limit. Without
+   * Redis, in this process's memory (all of the limit: it is the only one).
    */
-  static create(requestsPerMinute: number, redis: Redis | null): Admission {
-    const options = { points: requestsPerMinute, duration: 60, keyPrefix: 'graphql' };
-    const memory = new RateLimiterMemory(options);
-    if (redis) return new Admission(new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory }));
-    // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
-    if (cluster.isWorker) return new Admission(new RateLimiterCluster({ ...options, timeoutMs: 1_000 }));
-    return new Admission(memory);
+  static create(requestsPerMinute: number, redis: SharedRedis | null, instances = 1): Admission {
+    const options = { duration: 60, keyPrefix: 'graphql' };
+    const local = (points: number) =>
+      // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
+      cluster.isWorker ? new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 }) : new RateLimiterMemory({ ...options, points });
+    if (!redis) return new Admission(local(requestsPerMinute));
+    const shared = new RateLimiterRedis({ ...options, points: requestsPerMinute, storeClient: redis.client });
+    const share = Math.max(1, Math.floor(requestsPerMinute / instances));
+    const fallback = local(share);
+    return new Admission({
+      consume: (key) =>
+        redis.orFallback('rate_limit', () => shared.consume(key), () => fallback.consume(key), (refusal) => refusal instanceof RateLimiterRes),
+    });
   }
 
   async admit(client: { userId: string | null; address: string }): Promise<void> {

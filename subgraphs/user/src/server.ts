@@ -4,6 +4,7 @@ import { authConfigFromEnv } from './auth/config';
 import { loadSigningKeys } from './auth/keys';
 import { authRoutes } from './auth/routes';
 import { LoginThrottle } from './auth/throttle';
+import { FailoverThrottleStore, MemoryThrottleStore } from './auth/throttleStore';
 import { TokenService } from './auth/tokens';
 import { createContext, type UserServices } from './context';
 import { createPrisma } from './prisma';
@@ -24,7 +25,7 @@ export const userSubgraph = defineSubgraph({
   setup: async ({ prisma, log, config, signatures, redis }) => {
     const auth = authConfigFromEnv(config.env);
     const tokens = new TokenService(prisma, await loadSigningKeys(auth), auth);
-    const services: UserServices = { tokens, throttle: new LoginThrottle(auth, redis) };
+    const services: UserServices = { tokens, throttle: new LoginThrottle(auth, redis ? new FailoverThrottleStore(redis) : new MemoryThrottleStore()) };
     return { services, routes: authRoutes(tokens, signatures, log) };
   },
 });

@@ -10,11 +10,16 @@ export interface AuthConfig {
   /** PEM of the Ed25519 signing key; null in development, where one is generated under DATA_DIR. */
   privateKeyPem: string | null;
   dataDir: string;
-  /** Failed logins per username before refusing it for `lockoutSeconds`. */
+  /** Failed sign-ins at one username (from one address, and from all its unknown addresses together) before attempts must wait. */
   maxFailuresPerUser: number;
-  /** Failed logins per client address before refusing it for `lockoutSeconds`. */
+  /** Failed sign-ins from one address, at usernames it is not known for, before attempts must wait. */
   maxFailuresPerClient: number;
+  /** The first wait past those failures; each further failure doubles it. */
+  firstDelaySeconds: number;
+  /** The longest wait, and how long failures are remembered after the last one. */
   lockoutSeconds: number;
+  /** How long an address a username signed in from stays known (spared the waits others' guesses cause). */
+  knownAddressDays: number;
 }
 
 /** The user service's token settings; refuses to start in production without a signing key. */
@@ -31,8 +36,10 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthCon
         .optional(),
       DATA_DIR: z.string().default('.data'),
       LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().min(1).default(5),
-      LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(20),
+      LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(50),
+      LOGIN_FIRST_DELAY_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
       LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+      LOGIN_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     },
     env,
   );
@@ -47,7 +54,9 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthCon
     dataDir: path.resolve(raw.DATA_DIR),
     maxFailuresPerUser: raw.LOGIN_MAX_FAILURES_PER_USER,
     maxFailuresPerClient: raw.LOGIN_MAX_FAILURES_PER_CLIENT,
+    firstDelaySeconds: raw.LOGIN_FIRST_DELAY_SECONDS,
     lockoutSeconds: raw.LOGIN_LOCKOUT_SECONDS,
+    knownAddressDays: raw.LOGIN_KNOWN_ADDRESS_DAYS,
   };
 }
 

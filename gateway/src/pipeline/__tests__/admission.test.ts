@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { connectRedis, type SharedRedis } from '@car-check/common';
+import { LogCapture } from '../../../../test/support/logCapture';
+import { TcpRelay } from '../../../../test/support/tcpRelay';
+import { waitFor } from '../../../../test/support/waitFor';
+import { Admission } from '../admission';
+import { Refusal } from '../refusal';
+
+// The Redis every machine of this project runs, reached only through a relay this test cuts.
+const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+/** How many of `count` requests from one fresh client `admissions` (taken in turn) let through. */
+async function admitted(admissions: Admission[], count: number): Promise<number> {
+  const client = { userId: null, address: `test-${randomUUID()}` };
+  let passed = 0;
+  for (let i = 0; i < count; i++) {
+    try {
+      await admissions[i % admissions.length]!.admit(client);
+      passed += 1;
+    } catch (error) {
+      if (!(error instanceof Refusal) || error.status !== 429) throw error;
+    }
+  }
+  return passed;
+}
+
+describe('the gateway’s rate limit with a Redis that goes away', () => {
+  const relay = new TcpRelay(REDIS.hostname, Number(REDIS.port || 6379));
+  let redis: SharedRedis;
+
+  beforeAll(async () => {
+    redis = connectRedis(`redis://127.0.0.1:${await relay.start()}`, new LogCapture('gateway').log);
+    await waitFor(() => redis.up, 10_000, 'Redis connected');
+  });
+  afterAll(async () => {
+    await redis.close();
+    await relay.stop();
+  });
+
+  it('counts across instances through Redis, and each instance to its share while Redis is unreachable', async () => {
+    // Two instances of the gateway, expecting two: 30 a minute in all, 15 each on their own.
+    const instances = [Admission.create(30, redis, 2), Admission.create(30, redis, 2)];
+    expect(await admitted(instances, 40)).toBe(30);
+
+    await relay.cut();
+    await waitFor(() => !redis.up, 10_000, 'the outage seen');
+    expect(await admitted(instances, 40)).toBe(30);
+    expect(await admitted(instances.slice(0, 1), 20)).toBe(15);
+  });
+
+  it('is all of the limit for the one instance without Redis', async () => {
+    expect(await admitted([Admission.create(10, null)], 12)).toBe(10);
+  });
+});

@@ -1,8 +1,8 @@
-import { ANONYMOUS, signIdentity } from '../../auth/identity';
+import { ANONYMOUS } from '../../auth/identity';
 import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import { BACKENDS } from '../../../test/support/config';
 import { postGraphQL } from '../../../test/support/graphql';
-import { TEST_SIGNING_SECRET } from '../../../test/support/secrets';
+import { signedPost } from '../../../test/support/signing';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -17,18 +17,21 @@ describe(`a subgraph admits each signed request once, for itself (${backend})`, 
 
   const body = JSON.stringify({ query: '{ cars(first: 1) { totalCount } }' });
 
-  it('takes the signed request id, not a header a forwarder could change', async () => {
-    const headers = { ...signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'car', requestId: 'signed-id-1' }), 'x-request-id': 'forged-id' };
-    const response = await postGraphQL(car.subgraph.graphqlUrl, body, headers);
+  it('takes the signed request id, and refuses a header a forwarder changed', async () => {
+    const url = car.subgraph.graphqlUrl;
+    const signed = await signedPost(ADMIN, url, body, { audience: 'car', requestId: 'signed-id-1' });
+    const response = await postGraphQL(url, body, signed);
     expect(response.data).toEqual({ cars: { totalCount: expect.any(Number) } });
     expect(response.headers.get('x-request-id')).toBe('signed-id-1');
+    const relabelled = await signedPost(ADMIN, url, body, { audience: 'car', requestId: 'signed-id-2' });
+    expect((await postGraphQL(url, body, { ...relabelled, 'x-request-id': 'forged-id' })).status).toBe(401);
   });
 
   it('refuses a replay, and a signature made for another subgraph', async () => {
-    const once = signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'car' });
+    const once = await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car' });
     expect((await postGraphQL(car.subgraph.graphqlUrl, body, once)).status).toBe(200);
     expect((await postGraphQL(car.subgraph.graphqlUrl, body, once)).status).toBe(401);
-    const forUser = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET, { audience: 'user' });
+    const forUser = await signedPost({ ...ANONYMOUS }, car.subgraph.graphqlUrl, body, { audience: 'user' });
     expect((await postGraphQL(car.subgraph.graphqlUrl, body, forUser)).status).toBe(401);
   });
 });

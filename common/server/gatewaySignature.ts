@@ -26,10 +26,11 @@ export interface SignatureCheck {
 
 /**
  * Admits only requests the gateway (or a peer subgraph) signed for this
- * service, for this method, path, query and body, recently, and once: a captured request replayed
- * within its window, or sent to another service, is refused like an
- * unsigned one, with 401 UNAUTHENTICATED, and never reaches a resolver. The
- * signed request id becomes this request's id.
+ * service, for this method, path, query and body, recently, and once: a
+ * captured request replayed within its window, re-sent with another method or
+ * query string, or sent to another service, is refused like an unsigned one,
+ * with 401 UNAUTHENTICATED, and never reaches a resolver. The signed request
+ * id becomes this request's id.
  */
 export function requireGatewaySignature(check: SignatureCheck, log: Logger): RequestHandler {
   return async (req: RawBodyRequest, res, next) => {

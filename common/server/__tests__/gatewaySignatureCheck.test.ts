@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { ANONYMOUS, type CallerIdentity, signRequest, type SigningOptions } from '../../auth/identity';
+import { fetchFeedPage } from '../../events/consumer';
+import { SubgraphClient } from '../../peers/subgraphClient';
 import { MemoryNonceStore } from '../../state/nonceStore';
 import { keepRawBody, requireGatewaySignature } from '../gatewaySignature';
 import { assignRequestId } from '../requestId';
@@ -25,9 +27,12 @@ describe('requireGatewaySignature', () => {
       express.json({ verify: keepRawBody }),
       requireGatewaySignature({ secret, audience: 'car', maxAgeMs: 30_000, nonces: new MemoryNonceStore() }, logs.log),
       (req, res) => {
-        res.json({ caller: res.locals.caller, requestId: res.locals.requestId, method: req.method, query: req.query.query ?? null });
+        res.json({ caller: res.locals.caller, requestId: res.locals.requestId, method: req.method, query: req.query.query ?? null, data: { ok: true } });
       },
     );
+    app.get('/events', requireGatewaySignature({ secret, audience: 'car', maxAgeMs: 30_000, nonces: new MemoryNonceStore() }, logs.log), (_req, res) => {
+      res.json({ events: [], next: 7, caller: res.locals.caller });
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,7 +56,7 @@ describe('requireGatewaySignature', () => {
   it('admits the request exactly as signed, as the signed caller and request id', async () => {
     const post = await send('POST', '/graphql', { ...(await signed('POST', '/graphql', body)), 'x-request-id': 'rid-1' }, body);
     expect(post.status).toBe(200);
-    expect(post.json).toEqual({ caller, requestId: 'rid-1', method: 'POST', query: null });
+    expect(post.json).toEqual({ caller, requestId: 'rid-1', method: 'POST', query: null, data: { ok: true } });
     const get = await send('GET', '/graphql?query=%7B__typename%7D', await signed('GET', '/graphql?query=%7B__typename%7D', ''));
     expect(get.status).toBe(200);
   });
@@ -80,6 +85,15 @@ describe('requireGatewaySignature', () => {
     const replay = await send('POST', '/graphql', once, body);
     expect({ status: replay.status, code: code(replay.json) }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     expect(logs.entries().some((entry) => entry.reason === 'replayed signature')).toBe(true);
+  });
+
+  it('admits what a peer subgraph and the event-feed client sign (their own method, path and query)', async () => {
+    const peer = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret });
+    expect(await peer.request('{ ok }', {}, 'rid-peer', ['car:read'])).toMatchObject({ data: { ok: true } });
+    const feed = { owner: 'car', feedUrl: () => `${origin}/events`, signer: { service: 'user', secret } };
+    expect(await fetchFeedPage(feed, 5n, 10)).toEqual({ events: [], next: 7n });
+    const wrongSecret = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret: Buffer.from('w'.repeat(64)) });
+    await expect(wrongSecret.request('{ ok }', {}, 'rid-peer-2', [])).resolves.toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
   });
 
   it('says in its log why it refused, never in the answer', async () => {

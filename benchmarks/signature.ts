@@ -49,8 +49,8 @@ async function main() {
     feedGet: await run('GET', '/events?after=120&limit=100', '', iterations),
   };
   const fmt = (t: Timing) => `mean ${t.meanUs.toFixed(1)} µs, p99 ${t.p99Us.toFixed(1)} µs`;
-  for (const [name, r] of [['POST /graphql', results.post], ['GET /events', results.feedGet]] as const) {
-    console.log(`${name} (${body.length} B body for POST): sign ${fmt(r.sign)}; verify ${fmt(r.verify)}; both ${fmt(r.both)}`);
+  for (const [name, r] of [[`POST /graphql, ${body.length} B body`, results.post], ['GET /events, no body', results.feedGet]] as const) {
+    console.log(`${name}: sign ${fmt(r.sign)}; verify ${fmt(r.verify)}; both ${fmt(r.both)}`);
   }
 }
 

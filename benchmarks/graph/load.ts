@@ -76,8 +76,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationMs: number;
-  /** Builds request number `seq` (global, 0-based) for connection `connection`; called right before sending. */
-  request: (connection: number, seq: number) => OutgoingRequest;
+  /** Builds request number `seq` (global, 0-based) for connection `connection`; called right before sending (signing is async). */
+  request: (connection: number, seq: number) => OutgoingRequest | Promise<OutgoingRequest>;
   check: Check;
   /** A request not answered in this time is abandoned and counted as an error. */
   requestTimeoutMs?: number;
@@ -147,7 +147,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let lastAnswer = started;
   const connection = async (index: number) => {
     while (performance.now() < end && !options.signal?.aborted) {
-      const outgoing = options.request(index, seq++);
+      const outgoing = await options.request(index, seq++);
       const begin = performance.now();
       try {
         const { status, body } = await send(outgoing);

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import {
   ANONYMOUS,
   type CallerIdentity,
-  signIdentity,
+  signRequest,
   TOKEN_STATUS_AUDIENCE,
   TOKEN_STATUS_PATH,
   type TokenStatus,
@@ -281,15 +281,18 @@ async function main(): Promise<void> {
     // user service reports for it now, and the client address the gateway sees.
     const { sub, jti } = decodeJwt(token);
     const statusBody = JSON.stringify({ tokenId: jti, userId: sub });
-    const status = await postJson(`${graph.url('user')}${TOKEN_STATUS_PATH}`, statusBody, {
-      ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, statusBody, graph.secret, { audience: TOKEN_STATUS_AUDIENCE }),
-    });
+    const statusUrl = `${graph.url('user')}${TOKEN_STATUS_PATH}`;
+    const status = await postJson(
+      statusUrl,
+      statusBody,
+      await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url: statusUrl, body: statusBody }, graph.secret, { audience: TOKEN_STATUS_AUDIENCE }),
+    );
     const tokenStatus = status.json as TokenStatus | null;
     if (status.status !== 200 || !tokenStatus?.active) throw new Error(`token status: HTTP ${status.status} ${JSON.stringify(status.json)}`);
     const caller: CallerIdentity = { ...ANONYMOUS, userId: sub, tokenId: jti, scopes: tokenStatus.scopes, clientIp: '127.0.0.1' };
     log(`signed in as admin (user ${sub}); direct calls signed with scopes ${caller.scopes.join(' ')}`);
 
-    const requestFor = (op: Operation, target: Target, variables: Record<string, unknown>): OutgoingRequest => {
+    const requestFor = async (op: Operation, target: Target, url: string, variables: Record<string, unknown>): Promise<OutgoingRequest> => {
       const body = JSON.stringify({ query: op.query, variables });
       if (target === 'gateway') {
         return { headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body };
@@ -301,7 +304,7 @@ async function main(): Promise<void> {
           'content-type': 'application/json',
           accept: SUBGRAPH_ACCEPT,
           'x-request-id': requestId,
-          ...signIdentity(caller, body, graph.secret, { audience: op.direct!, requestId, deadline: Date.now() + SUBGRAPH_TIMEOUT_MS }),
+          ...(await signRequest(caller, { method: 'POST', url, body }, graph.secret, { audience: op.direct!, requestId, deadline: Date.now() + SUBGRAPH_TIMEOUT_MS })),
         },
         body,
       };
@@ -321,7 +324,7 @@ async function main(): Promise<void> {
         request: (connection, seq) => {
           const variables = plan.variables(connection, seq);
           sent.set(connection, variables);
-          return requestFor(op, target, variables);
+          return requestFor(op, target, url, variables);
         },
         // Each connection has one request in flight, so its last variables are those of the answer.
         check: (status, body, connection) => checks[connection]!(status, body, connection),

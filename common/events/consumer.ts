@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { ANONYMOUS, signIdentity } from '../auth/identity';
+import { ANONYMOUS, signRequest } from '../auth/identity';
 import { readEnv } from '../config/env';
 import type { Logger } from '../logging/logger';
 import { REQUEST_ID_HEADER } from '../server/requestId';
@@ -203,14 +203,21 @@ export async function fetchFeedPage(
   const requestId = `events-${randomUUID()}`;
   const identity = { ...ANONYMOUS, service: source.signer.service, scopes: [] };
   const deadline = AbortSignal.timeout(timeoutMs);
+  const pageUrl = `${url}?after=${after.toString()}&limit=${limit}`;
+  // A GET: the signature covers the method, this query string and the empty body.
+  const signature = await signRequest(identity, { method: 'GET', url: pageUrl, body: '' }, source.signer.secret, {
+    audience: source.owner,
+    requestId,
+    deadline: Date.now() + timeoutMs,
+  });
   let response: Response;
   try {
-    response = await fetch(`${url}?after=${after.toString()}&limit=${limit}`, {
+    response = await fetch(pageUrl, {
       headers: {
         [REQUEST_ID_HEADER]: requestId,
         // Not sampled: polling is not traced at the owner either.
         traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
-        ...signIdentity(identity, '', source.signer.secret, { audience: source.owner, requestId, deadline: Date.now() + timeoutMs }),
+        ...signature,
       },
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });

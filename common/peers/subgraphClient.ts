@@ -1,6 +1,6 @@
 import { graphError } from '../errors';
 import type { Logger } from '../logging/logger';
-import { ANONYMOUS, signIdentity } from '../auth/identity';
+import { ANONYMOUS, signRequest } from '../auth/identity';
 import { REQUEST_ID_HEADER } from '../server/requestId';
 import { traceHeaders } from '../tracing/context';
 
@@ -35,6 +35,11 @@ export class SubgraphClient {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const body = JSON.stringify({ query, variables });
     const identity = { ...ANONYMOUS, service: this.caller.service, scopes };
+    const signature = await signRequest(identity, { method: 'POST', url: this.url, body }, this.caller.secret, {
+      audience: this.name,
+      requestId,
+      deadline: Date.now() + this.timeoutMs,
+    });
     try {
       response = await fetch(this.url, {
         method: 'POST',
@@ -43,7 +48,7 @@ export class SubgraphClient {
           [REQUEST_ID_HEADER]: requestId,
           // The request's trace goes on into the peer (when spans are recorded; see common/tracing).
           ...traceHeaders(),
-          ...signIdentity(identity, body, this.caller.secret, { audience: this.name, requestId, deadline: Date.now() + this.timeoutMs }),
+          ...signature,
         },
         body,
         signal: deadline,

@@ -26,19 +26,25 @@ export interface SignatureCheck {
 
 /**
  * Admits only requests the gateway (or a peer subgraph) signed for this
- * service, for this body, recently, and once: a captured request replayed
- * within its window, or sent to another service, is refused like an
- * unsigned one, with 401 UNAUTHENTICATED, and never reaches a resolver. The
- * signed request id becomes this request's id.
+ * service, for this method, path, query and body, recently, and once: a
+ * captured request replayed within its window, re-sent with another method or
+ * query string, or sent to another service, is refused like an unsigned one,
+ * with 401 UNAUTHENTICATED, and never reaches a resolver. The signed request
+ * id becomes this request's id.
  */
 export function requireGatewaySignature(check: SignatureCheck, log: Logger): RequestHandler {
   return async (req: RawBodyRequest, res, next) => {
     const refuse = (reason: string) => {
-      log.warn({ reason, path: req.path, ip: req.ip, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'refused a request without a valid gateway signature');
+      log.warn({ reason, method: req.method, path: req.path, ip: req.ip, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'refused a request without a valid gateway signature');
       res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId, res.locals.traceId));
     };
     try {
-      const signed = verifySignedRequest(req.headers, req.rawBody ?? Buffer.alloc(0), check.secret, check);
+      // What arrived, not what a later handler will read: the method, the path and query as sent, the body bytes.
+      const received = { method: req.method, target: req.originalUrl, body: req.rawBody ?? Buffer.alloc(0) };
+      const signed = await verifySignedRequest(req.headers, received, check.secret, check);
+      // The request id header is the signed one or absent: a forwarder cannot relabel a request in the logs.
+      const idHeader = req.headers[REQUEST_ID_HEADER];
+      if (idHeader !== undefined && idHeader !== signed.requestId) return refuse('request id not covered by the signature');
       if (!(await check.nonces.claim(signed.nonce, signed.validUntil))) return refuse('replayed signature');
       if (signed.requestId !== null) {
         res.locals.requestId = signed.requestId;

@@ -12,7 +12,7 @@ import {
   REQUEST_ID_HEADER,
   type ServiceMetrics,
   setSpanOutcome,
-  signIdentity,
+  signRequest,
   type StatusCode,
   TRACE_ATTRIBUTES,
   traceHeaders,
@@ -217,8 +217,15 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     cancelWith?.addEventListener('abort', onCancel, { once: true });
     try {
       // Headers are built from scratch: nothing the client sent is forwarded, and the
-      // identity is the one the gateway verified, signed for this body and this subgraph.
+      // identity is the one the gateway verified, signed for this method, path, body and subgraph.
       // The trace travels unsigned (traceparent): it names a trace, it grants nothing.
+      const signature = await signRequest(context?.caller ?? ANONYMOUS, { method: 'POST', url: this.path, body }, signingSecret, {
+        audience: name,
+        requestId: context?.requestId,
+        // The deadline travels signed, so the subgraph stops working when nobody waits any more.
+        deadline: deadlineAt,
+        ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),
+      });
       const response = await this.pool.request({
         path: this.path,
         method: 'POST',
@@ -227,13 +234,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           accept: 'application/graphql-response+json, application/json',
           ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
           ...(fetchTrace ? traceHeaders(fetchTrace.context) : {}),
-          ...signIdentity(context?.caller ?? ANONYMOUS, body, signingSecret, {
-            audience: name,
-            requestId: context?.requestId,
-            // The deadline travels signed, so the subgraph stops working when nobody waits any more.
-            deadline: deadlineAt,
-            ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),
-          }),
+          ...signature,
         },
         body,
         signal: abort.signal,

@@ -10,7 +10,7 @@ import {
   routingUrlOf,
   SCOPES,
   scopesForGroups,
-  signIdentity,
+  signRequest,
   signingConfigFromEnv,
   subgraphNames,
   subgraphUrlVariable,
@@ -44,11 +44,14 @@ export async function sendSignedQuery(request: SignedQuery, env: NodeJS.ProcessE
   const secret = await resolveSigningSecret(signingConfigFromEnv(env, false).source);
   const caller = callerFor(request.as, request.scopes);
   const body = JSON.stringify({ query: request.query, variables: request.variables ?? {} });
-  const response = await fetch(url ?? routingUrlOf(request.subgraph), {
+  const target = url ?? routingUrlOf(request.subgraph);
+  const requestId = `dev-${randomUUID()}`;
+  const response = await fetch(target, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...signIdentity(caller, body, secret, { audience: request.subgraph, requestId: `dev-${randomUUID()}`, deadline: Date.now() + 30_000 }),
+      'x-request-id': requestId,
+      ...(await signRequest(caller, { method: 'POST', url: target, body }, secret, { audience: request.subgraph, requestId, deadline: Date.now() + 30_000 })),
     },
     body,
     signal: AbortSignal.timeout(30_000),

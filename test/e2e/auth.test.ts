@@ -1,13 +1,14 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
-import { ANONYMOUS, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, SCOPES, signIdentity } from '@car-check/common';
+import { ANONYMOUS, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, SCOPES, SIGNATURE_HEADER } from '@car-check/common';
 import { seedCostCenters, seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { DelayProxy } from '../support/delayProxy';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf, errorCodesByPath, postGraphQL } from '../support/graphql';
 import { LogCapture } from '../support/logCapture';
-import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD, TEST_SIGNING_SECRET } from '../support/secrets';
+import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
+import { signedPost } from '../support/signing';
 import { waitFor } from '../support/waitFor';
 
 // Authentication is about HTTP and tokens, not the database: one backend is enough.
@@ -258,33 +259,36 @@ describe(`authentication and authorization (${backend})`, () => {
 
     it.each([
       ['no signature', () => ({})],
-      ['a signature made with another secret', () => signIdentity(admin, body, Buffer.from('x'.repeat(64)), { audience: 'car' })],
+      ['a signature made with another secret', () => signedPost(admin, carUrl(), body, { audience: 'car' }, Buffer.from('x'.repeat(64)))],
       [
         'a signature for another body (tampered request)',
-        () => signIdentity(admin, JSON.stringify({ query: '{ __typename }' }), TEST_SIGNING_SECRET, { audience: 'car' }),
+        () => signedPost(admin, carUrl(), JSON.stringify({ query: '{ __typename }' }), { audience: 'car' }),
       ],
-      ['a signature made for another subgraph', () => signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'user' })],
-      ['a replayed signature, past its window', () => signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'car', now: Date.now() - 60_000 })],
+      ['a signature made for another subgraph', () => signedPost(admin, carUrl(), body, { audience: 'user' })],
+      ['a replayed signature, past its window', () => signedPost(admin, carUrl(), body, { audience: 'car', now: Date.now() - 60_000 })],
+      ['a signature for another path', () => signedPost(admin, new URL('/graphql/other', carUrl()).href, body, { audience: 'car' })],
       [
         'an identity edited after signing',
-        () => {
-          const headers = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET, { audience: 'car' });
-          return { ...headers, 'x-gateway-identity': b64({ ...admin, iat: Date.now() }) };
+        async () => {
+          // The anonymous caller's signature, with the admin put into its claims afterwards.
+          const [header, payload, signature] = (await signedPost({ ...ANONYMOUS }, carUrl(), body, { audience: 'car' }))[SIGNATURE_HEADER]!.split('.');
+          const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+          return { [SIGNATURE_HEADER]: `${header}.${b64({ ...claims, caller: admin })}.${signature}` };
         },
       ],
     ])('a direct call with %s is refused with 401 UNAUTHENTICATED', async (_what, headers) => {
-      const response = await postGraphQL(carUrl(), body, headers() as Record<string, string>);
+      const response = await postGraphQL(carUrl(), body, (await headers()) as Record<string, string>);
       expect(response.status).toBe(401);
       expect(response.data).toBeUndefined();
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', grpcStatus: 16 });
     });
 
     it('a correctly signed call works, and the subgraph enforces its own directives', async () => {
-      const ok = await postGraphQL(carUrl(), body, signIdentity(admin, body, TEST_SIGNING_SECRET, { audience: 'car' }));
+      const ok = await postGraphQL(carUrl(), body, await signedPost(admin, carUrl(), body, { audience: 'car' }));
       expect(ok.data).toEqual({ cars: { totalCount: expect.any(Number) } });
       const viewerBody = JSON.stringify({ query: `mutation { deleteCar(id: "${randomUUID()}") }` });
       const viewer = { ...ANONYMOUS, userId: user('viewer').id, scopes: ['car:read', 'cost-center:read'] };
-      const denied = await postGraphQL(carUrl(), viewerBody, signIdentity(viewer, viewerBody, TEST_SIGNING_SECRET, { audience: 'car' }));
+      const denied = await postGraphQL(carUrl(), viewerBody, await signedPost(viewer, carUrl(), viewerBody, { audience: 'car' }));
       expect(denied.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
     });
 
@@ -292,7 +296,7 @@ describe(`authentication and authorization (${backend})`, () => {
       const create = JSON.stringify({
         query: `mutation { createCar(input: { brand: "Replay", model: "Once", costCenterId: "${seedCostCenters[0]!.id}" }) { id } }`,
       });
-      const captured = signIdentity(admin, create, TEST_SIGNING_SECRET, { audience: 'car' });
+      const captured = await signedPost(admin, carUrl(), create, { audience: 'car' });
       const first = await postGraphQL(carUrl(), create, captured);
       expect(first.errors).toBeUndefined();
       for (let i = 0; i < 2; i++) {
@@ -300,8 +304,8 @@ describe(`authentication and authorization (${backend})`, () => {
         expect(replay.status).toBe(401);
         expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
       }
-      const count = await postGraphQL(carUrl(), JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' }),
-        signIdentity(admin, JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' }), TEST_SIGNING_SECRET, { audience: 'car' }));
+      const countBody = JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' });
+      const count = await postGraphQL(carUrl(), countBody, await signedPost(admin, carUrl(), countBody, { audience: 'car' }));
       expect(count.data).toEqual({ cars: { totalCount: 1 } });
     });
 
@@ -311,7 +315,7 @@ describe(`authentication and authorization (${backend})`, () => {
     });
 
     it('identity headers sent by a client are ignored by the gateway', async () => {
-      const spoofed = signIdentity(admin, JSON.stringify({ query: CARS }), Buffer.from('guessed-secret-'.repeat(4)), { audience: 'car' });
+      const spoofed = await signedPost(admin, carUrl(), JSON.stringify({ query: CARS }), { audience: 'car' }, Buffer.from('guessed-secret-'.repeat(4)));
       const response = await graph.anonymous(CARS, undefined, spoofed);
       expect(response.data).toEqual({ cars: null });
       expect(errorCodesByPath(response)).toEqual([[['cars'], 'UNAUTHENTICATED']]);

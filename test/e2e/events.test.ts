@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, type CloudEvent, recordAudit, signIdentity } from '@car-check/common';
+import { ANONYMOUS, type CloudEvent, recordAudit } from '@car-check/common';
 import { seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
@@ -7,6 +7,7 @@ import { BACKENDS } from '../support/config';
 import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';
 import { dataOf, errorCodesByPath } from '../support/graphql';
 import { TEST_SIGNING_SECRET } from '../support/secrets';
+import { signedGet } from '../support/signing';
 
 interface FeedPage {
   events: CloudEvent[];
@@ -32,10 +33,13 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
   });
 
   /** A feed request signed for `audience` (by default the subgraph itself), as a service would sign it. */
-  const signedHeaders = (audience: string, secret = TEST_SIGNING_SECRET) =>
-    signIdentity({ ...ANONYMOUS, service: 'events-test' }, '', secret, { audience, requestId: `feed-${randomUUID()}` });
-  const get = async (subgraph: GraphSubgraph, query: string, headers: Record<string, string> = signedHeaders(subgraph)): Promise<FeedResponse> => {
-    const response = await fetch(`${graph.subgraphs[subgraph].url}/events${query}`, { headers, signal: AbortSignal.timeout(30_000) });
+  const signedHeaders = (audience: string, query: string, secret = TEST_SIGNING_SECRET) =>
+    signedGet({ ...ANONYMOUS, service: 'events-test' }, `/events${query}`, { audience, requestId: `feed-${randomUUID()}` }, secret);
+  const get = async (subgraph: GraphSubgraph, query: string, headers?: Record<string, string>): Promise<FeedResponse> => {
+    const response = await fetch(`${graph.subgraphs[subgraph].url}/events${query}`, {
+      headers: headers ?? (await signedHeaders(subgraph, query)),
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: response.status, body: (await response.json()) as FeedResponse['body'] };
   };
   const page = async (subgraph: GraphSubgraph, after: number, limit?: number): Promise<FeedPage> => {
@@ -178,9 +182,11 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       expect(response.body.events).toBeUndefined();
     };
     await refused(await get('car', '', {}));
-    await refused(await get('car', '', signedHeaders('car', Buffer.from('not-the-signing-secret'))));
-    await refused(await get('car', '', signedHeaders('cost-center')));
-    const once = signedHeaders('user');
+    await refused(await get('car', '', await signedHeaders('car', '', Buffer.from('not-the-signing-secret'))));
+    await refused(await get('car', '', await signedHeaders('cost-center', '')));
+    // A signature covers its page: the same headers for another cursor are refused.
+    await refused(await get('car', '?after=1', await signedHeaders('car', '?after=0')));
+    const once = await signedHeaders('user', '');
     expect((await get('user', '', once)).status).toBe(200);
     await refused(await get('user', '', once));
     // Unsigned requests with bad parameters are refused before anything is read.

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, signIdentity } from '@car-check/common';
+import { ANONYMOUS } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { postGraphQL } from '../support/graphql';
 import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { TEST_SIGNING_SECRET } from '../support/secrets';
+import { signedPost } from '../support/signing';
 import type { TestSubgraph } from '../support/subgraphs';
 
 // A Redis server runs on this address on every machine of this project and in CI.
@@ -72,7 +72,8 @@ describe(`state shared through Redis by several instances (${backend})`, () => {
 
   it('a signed request accepted by one instance is refused as a replay by the other', async () => {
     const body = JSON.stringify({ query: '{ __typename }' });
-    const captured = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET, { audience: 'user' });
+    // The same path on both instances: the signature is for this path, not for one host.
+    const captured = await signedPost({ ...ANONYMOUS }, graph.subgraphs.user.graphqlUrl, body, { audience: 'user' });
     const first = await postGraphQL(graph.subgraphs.user.graphqlUrl, body, captured);
     expect(first.data).toEqual({ __typename: 'Query' });
     const replayed = await postGraphQL(secondUser.graphqlUrl, body, captured);

@@ -1,10 +1,10 @@
-import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES, signIdentity } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES } from '@car-check/common';
 import { seedUsers } from '@car-check/common/demo';
 import type { Backend } from './config';
-import { TEST_SIGNING_SECRET } from './secrets';
 import { createTestDatabases } from './databases';
 import { FakePeer } from './fakePeer';
 import { postGraphQL, type GraphQLResponse } from './graphql';
+import { signedPost } from './signing';
 import { startSubgraph, subgraphUnderTest, type SubgraphName, type TestSubgraph } from './subgraphs';
 
 /** The seeded admin, as the gateway would describe them to a subgraph. */
@@ -47,9 +47,9 @@ export async function startSubgraphUnderTest(
     return {
       subgraph,
       peers,
-      query: (query, variables, caller = ADMIN) => {
+      query: async (query, variables, caller = ADMIN) => {
         const body = JSON.stringify({ query, variables });
-        return postGraphQL(subgraph.graphqlUrl, body, signIdentity(caller, body, TEST_SIGNING_SECRET, { audience: name }));
+        return postGraphQL(subgraph.graphqlUrl, body, await signedPost(caller, subgraph.graphqlUrl, body, { audience: name }));
       },
       async stop() {
         await subgraph.stop();

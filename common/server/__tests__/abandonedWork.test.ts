@@ -1,9 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { signIdentity } from '../../auth/identity';
 import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
 import { BACKENDS } from '../../../test/support/config';
 import { postGraphQL } from '../../../test/support/graphql';
-import { TEST_SIGNING_SECRET } from '../../../test/support/secrets';
+import { signedPost } from '../../../test/support/signing';
 import { graphError } from '../../errors';
 import { abandonedWorkPlugin } from '../abandonedWork';
 
@@ -47,7 +46,7 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
   it('does no work for a request whose deadline has passed', async () => {
     const body = JSON.stringify({ query: '{ cars(first: 5) { totalCount } }' });
     car.subgraph.statements.reset();
-    const expired = await postGraphQL(car.subgraph.graphqlUrl, body, signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'car', deadline: Date.now() - 1 }));
+    const expired = await postGraphQL(car.subgraph.graphqlUrl, body, await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() - 1 }));
     expect(expired.status).toBe(504);
     expect(expired.errors?.[0]?.extensions).toMatchObject({ code: 'DEADLINE_EXCEEDED', grpcStatus: 4 });
     expect(car.subgraph.statements.count).toBe(0);
@@ -55,7 +54,7 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
 
   it('serves a request whose deadline is ahead', async () => {
     const body = JSON.stringify({ query: '{ cars(first: 5) { totalCount } }' });
-    const response = await postGraphQL(car.subgraph.graphqlUrl, body, signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'car', deadline: Date.now() + 10_000 }));
+    const response = await postGraphQL(car.subgraph.graphqlUrl, body, await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() + 10_000 }));
     expect(response.data).toEqual({ cars: { totalCount: expect.any(Number) } });
   });
 });

@@ -67,7 +67,8 @@ describe('SubgraphDataSource', () => {
     const deadline = Date.now() + 3_000;
     await source(subgraph.url).process(fetchOf('query { ok }', context({ deadline })));
     await subgraph.stop();
-    const signed = verifySignedRequest(subgraph.headers[0]!, subgraph.bodies[0]!, Buffer.alloc(32, 1), { audience: 'car', maxAgeMs: 30_000 });
+    const sent = { method: 'POST', target: '/graphql', body: subgraph.bodies[0]! };
+    const signed = await verifySignedRequest(subgraph.headers[0]!, sent, Buffer.alloc(32, 1), { audience: 'car', maxAgeMs: 30_000 });
     expect(signed.deadline).toBe(deadline);
   });
 

@@ -70,7 +70,8 @@ describe('subgraph fetches continue the request’s trace', () => {
     const [sent] = car.received;
     const requestSpan = trace.getSpanContext(ctx.traceContext!)!;
     expect(sent!.headers.traceparent).toBe(traceparentOf(TRACE, requestSpan.spanId, '00'));
-    expect(verifySignedRequest(sent!.headers, Buffer.from(sent!.body), SECRET, { audience: 'car', maxAgeMs: 30_000 }).requestId).toBe('r1');
+    const signed = await verifySignedRequest(sent!.headers, { method: 'POST', target: '/graphql', body: sent!.body }, SECRET, { audience: 'car', maxAgeMs: 30_000 });
+    expect(signed.requestId).toBe('r1');
     await source.close();
     await car.stop();
   });

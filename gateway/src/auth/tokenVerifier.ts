@@ -7,7 +7,7 @@ import {
   type Logger,
   parentForCall,
   setSpanOutcome,
-  signIdentity,
+  signRequest,
   TOKEN_ALGORITHM,
   TOKEN_STATUS_AUDIENCE,
   type TokenStatus,
@@ -163,7 +163,9 @@ export class TokenVerifier {
         headers: {
           'content-type': 'application/json',
           ...tracing,
-          ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, this.options.signingSecret, { audience: TOKEN_STATUS_AUDIENCE }),
+          ...(await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url: this.options.tokenStatusUrl, body }, this.options.signingSecret, {
+            audience: TOKEN_STATUS_AUDIENCE,
+          })),
         },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),

@@ -1,6 +1,6 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { Kind, parse } from 'graphql';
-import { ANONYMOUS, signIdentity } from '@car-check/common';
+import { ANONYMOUS, signRequest } from '@car-check/common';
 import { supergraphForGateway } from '../auth/securityFeatures';
 
 /** Why a new supergraph cannot be served yet; null when every subgraph can serve it. */
@@ -49,7 +49,10 @@ async function serviceSdl(name: string, url: string, options: DeployedCheckOptio
   const body = JSON.stringify({ query: '{ _service { sdl } }' });
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signIdentity({ ...ANONYMOUS, service: 'gateway' }, body, options.signingSecret, { audience: name }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url, body }, options.signingSecret, { audience: name })),
+    },
     body,
     signal: AbortSignal.timeout(options.timeoutMs),
   });

@@ -68,11 +68,13 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
 
   it('reads the feed signed as the car service for the cost-center subgraph', async () => {
     await waitFor(() => feed().feedRequests.length > 0, CONVERGED, 'a feed request');
-    const { headers } = feed().feedRequests.at(-1)!;
-    const signed = verifySignedRequest(headers, '', TEST_SIGNING_SECRET, { audience: 'cost-center', maxAgeMs: 60_000 });
+    const { headers, after, limit } = feed().feedRequests.at(-1)!;
+    // A GET of this very page, with no body.
+    const received = { method: 'GET', target: `/events?after=${after}&limit=${limit}`, body: '' };
+    const signed = await verifySignedRequest(headers, received, TEST_SIGNING_SECRET, { audience: 'cost-center', maxAgeMs: 60_000 });
     expect(signed.caller).toMatchObject({ service: 'car', userId: null, scopes: [] });
     // A signature for the car subgraph itself would not do.
-    expect(() => verifySignedRequest(headers, '', TEST_SIGNING_SECRET, { audience: 'car', maxAgeMs: 60_000 })).toThrow();
+    await expect(verifySignedRequest(headers, received, TEST_SIGNING_SECRET, { audience: 'car', maxAgeMs: 60_000 })).rejects.toThrow('another service');
   });
 
   it('applies by revision: redeliveries and stale updates are ignored, a deletion is a tombstone', async () => {

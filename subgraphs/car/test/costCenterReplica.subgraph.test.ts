@@ -170,7 +170,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     await caughtUp();
     expect(await row(early)).toMatchObject({ code: 'RD-1', revision: 1 });
 
-    const report = await redriveCostCenterReplica({ prisma: prisma() });
+    const report = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
     expect(report.redriven).toBeGreaterThanOrEqual(1);
     expect(report.failing).toBeGreaterThanOrEqual(1);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
@@ -179,7 +179,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(await row(malformed)).toBeNull();
 
     // Again: nothing left to apply for the first, the second still refused; the replica unchanged.
-    const again = await redriveCostCenterReplica({ prisma: prisma() });
+    const again = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
     expect(again.redriven).toBe(0);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
   });

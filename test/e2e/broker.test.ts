@@ -88,7 +88,8 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
         EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       },
     });
-  }, 120_000);
+    // Generous: starting three subgraphs and a gateway on a loaded 2-core machine.
+  }, 300_000);
   afterAll(async () => {
     await graph?.stop();
     await withChannel(async (channel) => {

@@ -9,7 +9,7 @@ import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { BACKENDS } from '../support/config';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { postGraphQL } from '../support/graphql';
-import { TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
+import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,6 +38,7 @@ describe(`every service started from its build with node, production settings ($
     LOG_LEVEL: 'warn',
     GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
     JWT_PRIVATE_KEY: TEST_JWT_PRIVATE_KEY,
+    ...TEST_EVENT_KEYS_ENV,
     MIGRATE_ON_START: 'false',
   };
   let gatewayUrl = '';

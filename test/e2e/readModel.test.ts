@@ -53,7 +53,8 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
 
   beforeAll(async () => {
     graph = await startGraph(backend, { seed: true, subgraphEnv: { EVENTS_POLL_MS: '100' } });
-  }, 120_000);
+    // Generous: starting three subgraphs and a gateway on a loaded 2-core machine.
+  }, 300_000);
   afterAll(async () => {
     await graph?.stop();
   });

@@ -25,3 +25,13 @@ export function subgraphPortVariable(subgraph: string): string {
 export function subgraphTimeoutVariable(subgraph: string): string {
   return `${variablePrefix(subgraph)}_SUBGRAPH_TIMEOUT_MS`;
 }
+
+/** Environment variable holding the PEM Ed25519 private key a subgraph signs its own events with, e.g. COST_CENTER_EVENTS_PRIVATE_KEY. */
+export function subgraphEventsPrivateKeyVariable(subgraph: string): string {
+  return `${variablePrefix(subgraph)}_EVENTS_PRIVATE_KEY`;
+}
+
+/** Environment variable holding the PEM Ed25519 public key(s) that verify a subgraph's events, e.g. COST_CENTER_EVENTS_PUBLIC_KEY. */
+export function subgraphEventsPublicKeyVariable(subgraph: string): string {
+  return `${variablePrefix(subgraph)}_EVENTS_PUBLIC_KEY`;
+}

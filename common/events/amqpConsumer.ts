@@ -1,8 +1,9 @@
 import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, HandlerFailed, readCursor, sequenceOf, untraced } from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf, untraced } from './consumer';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
+import type { EventRejection } from './signature';
 
 export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsumerOptions<TX> {
   amqp: AmqpSettings & {
@@ -167,10 +168,16 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
       event = JSON.parse(message.content.toString('utf8')) as CloudEvent;
       if (typeof event !== 'object' || event === null) throw new Error('not a JSON object');
     } catch (error) {
-      // Not JSON: no handler can ever take it.
-      event = { id: String(message.properties.messageId ?? ''), raw: message.content.toString('utf8').slice(0, 10_000) } as unknown as CloudEvent;
-      await this.deadLetterNow(event, 0n, new HandlerFailed(error));
-      this.ack(channel, message);
+      // Not JSON: no handler can ever take it, and no owner signed it.
+      const raw = { id: String(message.properties.messageId ?? ''), raw: message.content.toString('utf8').slice(0, 10_000) };
+      const detail = `not a JSON object (${error instanceof Error ? error.message : String(error)})`;
+      if (await this.rejectNow(raw, { reason: 'unsigned', detail })) this.ack(channel, message);
+      return;
+    }
+    // Before anything else: what its owner did not sign never reaches a revision, the cursor or the lag's clock.
+    const rejection = this.options.verifier.check(event);
+    if (rejection) {
+      if (await this.rejectNow(event, rejection)) this.ack(channel, message);
       return;
     }
     const sequence = sequenceOf(event) ?? 0n;
@@ -201,18 +208,18 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     // Stopped with the message in hand: not acked, the broker delivers it again.
   }
 
-  /** Dead-letters a message no attempt can apply, at once. */
-  private async deadLetterNow(event: CloudEvent, sequence: bigint, error: HandlerFailed): Promise<void> {
-    while (this.running) {
+  /** Dead-letters a message its owner did not sign, at once (see reject); false when stopped first (not acked: delivered again). */
+  private async rejectNow(event: unknown, rejection: EventRejection): Promise<boolean> {
+    for (let failures = 1; this.running; failures++) {
       try {
-        this.attempts.set(String(event.id), this.settings.maxAttempts - 1);
-        const outcome = await this.failed(event, sequence, error);
-        if (outcome === 'dead') return;
+        await this.reject(event, rejection);
+        return true;
       } catch {
         // Database outage: try again.
       }
-      await this.sleep(this.backoff(1));
+      await this.sleep(this.backoff(failures));
     }
+    return false;
   }
 
   private ack(channel: Channel, message: ConsumeMessage): void {

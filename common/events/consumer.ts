@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger';
 import { REQUEST_ID_HEADER } from '../server/requestId';
 import type { CloudEvent } from './cloudEvent';
 import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
+import { canonicalJson, type EventRejection, type EventVerifier } from './signature';
 
 /**
  * A consumer of another subgraph's event feed (embedded delivery: no broker).
@@ -32,6 +33,13 @@ import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
  * events still apply. Attempts are counted in memory (a restart starts over).
  * An owner that cannot be reached is retried with exponential backoff, logged
  * once per outage (warn) and once when it answers again (info).
+ *
+ * Before anything else, every event is checked against its owner's public key
+ * (see signature.ts): one its owner did not sign (`unsigned`, `bad signature`,
+ * `wrong source`) is written to `event_dead_letter` with that reason at once,
+ * counted like any dead letter, and never reaches the handler, the cursor or
+ * the lag's clock. In the feed it stays after the cursor (it is served again,
+ * and refused again without a second dead letter), so the consumer shows lag.
  */
 
 /** Database access the consumer needs: any Prisma client or interactive transaction. */
@@ -92,6 +100,8 @@ export interface FeedSource {
   feedUrl: () => string | undefined;
   /** This service, signing its requests as `service:<name>` with the signing secret. */
   signer: { service: string; secret: Buffer };
+  /** Checks that each event is the owner's (signed with its key) before it is used at all. */
+  verifier: EventVerifier;
   timeoutMs?: number;
 }
 
@@ -238,6 +248,7 @@ interface ConsumerMetrics {
   lastApplied: Gauge<'consumer'>;
   applied: Counter<'consumer'>;
   deadLetters: Counter<'consumer'>;
+  rejected: Counter<'consumer' | 'reason'>;
   consumers: Set<FeedConsumer<ConsumerSql>>;
 }
 
@@ -276,6 +287,12 @@ function consumerMetrics(registry: Registry): ConsumerMetrics {
       labelNames: ['consumer'],
       registers: [registry],
     }),
+    rejected: new Counter({
+      name: 'events_rejected_total',
+      help: 'Events a consumer refused because their owner did not sign them (also counted in events_dead_letters_total), by reason.',
+      labelNames: ['consumer', 'reason'],
+      registers: [registry],
+    }),
   };
   metricsByRegistry.set(registry, metrics);
   return metrics;
@@ -302,6 +319,10 @@ export class FeedConsumer<TX extends ConsumerSql> {
   /** When a poll last found nothing new. */
   protected caughtUpAt: number | null = null;
   protected deadLetters: number | null = null;
+  /** Events refused (see {@link reject}), by digest: the feed serves them again, they are dead-lettered once. */
+  protected readonly refused = new Set<string>();
+  /** Since when the feed has served events after the cursor that were refused; null when it serves none. */
+  protected refusedSince: number | null = null;
   /** Failed attempts at the event the consumer is stuck on, by event id. */
   protected readonly attempts = new Map<string, number>();
   protected readonly metrics: ConsumerMetrics | null;
@@ -425,10 +446,34 @@ export class FeedConsumer<TX extends ConsumerSql> {
     this.connected = true;
     if (page.events.length === 0) {
       this.pendingSince = null;
+      this.refusedSince = null;
       this.caughtUpAt = Date.now();
       return 'idle';
     }
-    for (const [index, event] of page.events.entries()) {
+    // Before anything else: what its owner did not sign never reaches the cursor, a revision or the lag's clock.
+    const verified: CloudEvent[] = [];
+    for (const event of page.events) {
+      const rejection = this.options.verifier.check(event);
+      if (rejection) await this.reject(event, rejection);
+      else verified.push(event);
+    }
+    this.refusedSince = verified.length < page.events.length ? (this.refusedSince ?? Date.now()) : null;
+    const outcome = await this.applyPage(verified);
+    if (outcome !== 'more' && outcome !== 'idle') return outcome;
+    // Refused events stay after the cursor: the consumer is behind by as long as they have been served.
+    if (this.refusedSince !== null) this.pendingSince = Math.min(this.pendingSince ?? Infinity, this.refusedSince);
+    // A page with nothing verified in it would come back unchanged: wait for the next poll.
+    if (page.events.length < this.settings.pageSize || verified.length === 0) {
+      this.caughtUpAt = Date.now();
+      return 'idle';
+    }
+    return 'more';
+  }
+
+  /** Applies a page's verified events in order (those at or below the cursor are skipped). */
+  private async applyPage(events: CloudEvent[]): Promise<PollOutcome> {
+    if (this.position === null) throw new Error('the cursor is not read yet');
+    for (const [index, event] of events.entries()) {
       if (!this.running) return 'idle';
       const sequence = sequenceOf(event);
       if (sequence === null) throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
@@ -436,14 +481,35 @@ export class FeedConsumer<TX extends ConsumerSql> {
       this.pendingSince = Date.parse(event.time) || Date.now();
       const outcome = await this.applyOne(event, sequence);
       if (outcome === 'busy' || outcome === 'retry') return outcome;
-      const following = page.events[index + 1];
+      const following = events[index + 1];
       this.pendingSince = following ? Date.parse(following.time) || Date.now() : null;
     }
-    if (page.events.length < this.settings.pageSize) {
-      this.caughtUpAt = Date.now();
-      return 'idle';
-    }
     return 'more';
+  }
+
+  /**
+   * Dead-letters an event its owner did not sign, with the reason, at once and once
+   * (the feed serves it again): no attempt, no cursor, no revision moves. Its claimed
+   * sequence is not trusted either (the letter's sequence is 0). Throws when the
+   * database cannot be reached.
+   */
+  protected async reject(event: unknown, rejection: EventRejection): Promise<void> {
+    const record = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : { raw: event }) as CloudEvent;
+    const digest = createHash('sha256').update(canonicalJson(record)).digest('base64url');
+    if (this.refused.has(digest)) return;
+    await this.options.transaction(async (tx) => {
+      await writeDeadLetter(tx, this.name, record, 0n, `${rejection.reason}: ${rejection.detail}`, 1);
+    });
+    // Bounded: a feed that keeps serving new forgeries costs memory no more than this.
+    if (this.refused.size >= 10_000) this.refused.clear();
+    this.refused.add(digest);
+    this.deadLetters = (this.deadLetters ?? 0) + 1;
+    this.metrics?.deadLetters.inc({ consumer: this.name });
+    this.metrics?.rejected.inc({ consumer: this.name, reason: rejection.reason });
+    this.options.log.error(
+      { consumer: this.name, owner: this.options.owner, eventId: String(record.id), type: String(record.type), reason: rejection.reason, detail: rejection.detail },
+      'refused an event its owner did not sign: written to event_dead_letter, no cursor or revision moved',
+    );
   }
 
   /** Applies one event with its cursor; on the last failed attempt, dead-letters it with its cursor instead. */
@@ -536,7 +602,9 @@ export interface ReplayReport {
  * PostgreSQL) waits (its events are skipped while the lock is held) and then
  * resumes from the rebuilt cursor. An event the handler refuses is
  * dead-lettered at once (a replay is deterministic: retrying would refuse it
- * again); it is rolled back to a savepoint, so the rest still applies.
+ * again); it is rolled back to a savepoint, so the rest still applies. An
+ * event its owner did not sign is dead-lettered with its reason and moves
+ * nothing.
  */
 export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<TX>): Promise<ReplayReport> {
   const pageSize = options.pageSize ?? EVENT_PAGE_MAX;
@@ -545,14 +613,25 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
       await lock(tx, options.name);
       await options.reset(tx);
       await tx.$executeRaw`DELETE FROM event_cursor WHERE consumer = ${options.name}`;
+      // `after` pages through the feed; `position` (the cursor saved) comes from verified events only.
+      let after = 0n;
       let position = 0n;
       let applied = 0;
       let deadLetters = 0;
       for (;;) {
-        const page = await fetchFeedPage(options, position, pageSize);
+        const page = await fetchFeedPage(options, after, pageSize);
         if (page.events.length === 0) break;
+        const before = after;
         for (const event of page.events) {
-          const sequence = sequenceOf(event);
+          const claimed = sequenceOf(event);
+          if (claimed !== null && claimed > after) after = claimed;
+          const rejection = options.verifier.check(event);
+          if (rejection) {
+            await writeDeadLetter(tx, options.name, event, 0n, `${rejection.reason}: ${rejection.detail}`, 1);
+            deadLetters += 1;
+            continue;
+          }
+          const sequence = claimed;
           if (sequence === null) throw new FeedUnavailable(`the ${options.owner} feed sent an event without a sequence`);
           if (sequence <= position) continue;
           await tx.$executeRaw`SAVEPOINT replay_event`;
@@ -567,6 +646,7 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
           }
           position = sequence;
         }
+        if (after === before) break;
       }
       await saveCursor(tx, options.name, position);
       return { applied, deadLetters, position: position.toString() };
@@ -581,6 +661,8 @@ export interface RedriveOptions<TX extends ConsumerSql> {
   db: ConsumerSql;
   transaction: ConsumerTransaction<TX>;
   apply: EventHandler<TX>;
+  /** A dead letter is applied only if its owner signed it (a refused forgery stays refused). */
+  verifier: EventVerifier;
 }
 
 export interface RedriveReport {
@@ -604,10 +686,12 @@ export async function redriveDeadLetters<TX extends ConsumerSql>(options: Redriv
   const report: RedriveReport = { redriven: 0, failing: 0 };
   for (const letter of letters) {
     const event = (typeof letter.event === 'string' ? JSON.parse(letter.event) : letter.event) as CloudEvent;
+    const rejection = options.verifier.check(event);
     const applied = await options.transaction(async (tx) => {
       await lock(tx, options.name);
       await tx.$executeRaw`SAVEPOINT redrive_event`;
       try {
+        if (rejection) throw new Error(`${rejection.reason}: ${rejection.detail}`);
         await options.apply(tx, event);
       } catch (error) {
         await tx.$executeRaw`ROLLBACK TO SAVEPOINT redrive_event`;

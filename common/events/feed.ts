@@ -4,6 +4,7 @@ import { requireGatewaySignature, type SignatureCheck } from '../server/gatewayS
 import { errorBody } from '../server/graphqlHttp';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
+import type { EventSigner } from './signature';
 
 export const EVENTS_PATH = '/events';
 export const EVENT_PAGE_DEFAULT = 100;
@@ -66,6 +67,8 @@ export interface EventFeedOptions {
   subgraph: string;
   db: EventFeedReader;
   signatures: SignatureCheck;
+  /** Signs each event as it is served (with this subgraph's key: see signature.ts). */
+  signer: EventSigner;
   log: Logger;
 }
 
@@ -98,7 +101,8 @@ function parseLimit(value: unknown): Parsed<number> {
  * `limit` is 400 INVALID_ARGUMENT. Answers `{ events, next }`; poll again
  * with `after=next`. Delivery is at least once (a reader that loses its
  * cursor reads events again: deduplicate on `id`), in sequence order, which
- * is commit order (see {@link readEventPage}).
+ * is commit order (see {@link readEventPage}). Each event is signed as it is
+ * served, with the subgraph's current key (see signature.ts).
  */
 export function mountEventFeed(app: Express, options: EventFeedOptions): void {
   app.get(EVENTS_PATH, requireGatewaySignature(options.signatures, options.log), async (req: Request, res) => {
@@ -111,7 +115,7 @@ export function mountEventFeed(app: Express, options: EventFeedOptions): void {
     if (!limit.ok) return refuse('limit', limit.message);
     try {
       const page = await readEventPage(options.db, options.subgraph, after.value, limit.value);
-      res.set('cache-control', 'no-store').json(page);
+      res.set('cache-control', 'no-store').json({ ...page, events: page.events.map((event) => options.signer.sign(event)) });
     } catch (error) {
       options.log.error({ err: error, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'cannot read the event feed');
       res.status(503).json(errorBody('UNAVAILABLE', 'Cannot read events right now; retry later.', {}, res.locals.requestId, res.locals.traceId));

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import { onOutboxWritten } from './outboxSignal';
+import type { EventSigner } from './signature';
 
 /**
  * The broker delivery mode (when AMQP_URL is set): a relay in each owning
@@ -14,7 +15,7 @@ import { onOutboxWritten } from './outboxSignal';
  * The relay reads the event rows not published yet (`audit_event.published_at
  * IS NULL`, CREATE/UPDATE/DELETE of this subgraph's entities) in sequence
  * order, which is commit order (see recordAudit), in batches; publishes each
- * as a CloudEvent (JSON, persistent, routing key = its type, e.g.
+ * as a CloudEvent signed with the subgraph's key (JSON, persistent, routing key = its type, e.g.
  * `cost-center.updated`) on a confirm channel; and sets `published_at` only
  * once the broker has confirmed the whole batch. A crash between publishing
  * and marking publishes those rows again: delivery is at least once, and
@@ -76,6 +77,8 @@ export interface EventRelayOptions {
   subgraph: string;
   db: RelaySql;
   settings: AmqpSettings;
+  /** Signs each event as it is published (with this subgraph's key: see signature.ts). */
+  signer: EventSigner;
   log: Logger;
   /** Longest wait before reconnecting to a broker that cannot be reached (default 30000). */
   maxBackoffMs?: number;
@@ -239,7 +242,10 @@ export class EventRelay {
   private async publishBatch(channel: ConfirmChannel): Promise<number> {
     const rows = await readUnpublished(this.options.db, this.options.subgraph, this.options.settings.relayBatch);
     if (rows.length === 0) return 0;
-    const events = rows.map(toCloudEvent).filter((event): event is CloudEvent => event !== null);
+    const events = rows
+      .map(toCloudEvent)
+      .filter((event): event is CloudEvent => event !== null)
+      .map((event) => this.options.signer.sign(event));
     for (const event of events) {
       channel.publish(this.options.settings.exchange, event.type, Buffer.from(JSON.stringify(event)), {
         persistent: true,

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { parse, type GraphQLSchema } from 'graphql';
 import { enforceRequirements } from '../auth/enforce';
 import type { SubgraphConfig } from '../config/service';
+import { eventSignerFromEnv } from '../config/eventKeys';
 import { resolveSigningSecret } from '../config/signing';
 import type { Database } from '../db/connect';
 import { mountEventFeed, type EventFeedReader } from '../events/feed';
@@ -114,6 +115,8 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
     redriveDeadLetters: definition.redriveDeadLetters?.bind(definition),
     build: async ({ prisma, log, config, ready, metrics }) => {
       const signingSecret = await resolveSigningSecret(config.signing.source);
+      // Its events leave it signed (feed and relay): consumers apply only what its key signed.
+      const eventSigner = eventSignerFromEnv(config.name, config.env, config.production, signingSecret);
       const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
       const signatures: SignatureCheck = {
         secret: signingSecret,
@@ -126,7 +129,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         : { services: undefined as S };
       // Broker delivery mode: publish this subgraph's events (the audit rows are the outbox).
       const amqp = amqpSettingsFromEnv(config.env);
-      const relay = amqp ? new EventRelay({ subgraph: config.name, db: prisma as unknown as RelaySql, settings: amqp, log }) : null;
+      const relay = amqp ? new EventRelay({ subgraph: config.name, db: prisma as unknown as RelaySql, settings: amqp, signer: eventSigner, log }) : null;
       if (relay) {
         relays.set(prisma, relay);
         relay.start();
@@ -159,7 +162,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         readyDetails: relay ? () => ({ ...status?.(), relay: relay.status() }) : status,
         services,
         routes: (app) => {
-          mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, log });
+          mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, signer: eventSigner, log });
           routes?.(app);
         },
         metrics,

@@ -42,7 +42,9 @@ event in the JSON format:
     "actorId": "…",
     "requestId": "…",
     "traceId": "4bf92f3577b34da6a3ce929d0e0e4736"
-  }
+  },
+  "signer": "car",
+  "signature": "Vb3J…"
 }
 \`\`\`
 
@@ -58,6 +60,11 @@ event in the JSON format:
   \`{ "field": "password", "from": "[redacted]", "to": "[redacted]" }\`; hashes and tokens never.
 - \`data.actorId\` is the user who made the change (\`service:<name>\` for a service);
   \`data.requestId\` and \`data.traceId\` find the request in the logs and traces.
+- \`signer\` and \`signature\` (extensions) authenticate the event: the owning subgraph signs it
+  with its Ed25519 key as it leaves (feed or broker): \`signature\` is base64url Ed25519 over the
+  JSON of every other attribute with keys sorted at every level (\`common/events/signature.ts\`).
+  A consumer applies only an event that verifies against the owner's public key
+  (\`<OWNER>_EVENTS_PUBLIC_KEY\`), signed by the owner, with the owner's source.
 
 ## The feed
 

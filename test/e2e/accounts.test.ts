@@ -8,7 +8,7 @@ import { BACKENDS } from '../support/config';
 import { createTestDatabases } from '../support/databases';
 import { startGraph, type TestGraph } from '../support/graph';
 import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
+import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
 import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
 
 interface Answer {
@@ -109,6 +109,7 @@ describe('a fresh production database', () => {
       production: true,
       seedOnEmpty: true,
     };
+    config.env = { ...config.env, ...TEST_EVENT_KEYS_ENV };
     const booted = await bootSubgraph(subgraphUnderTest('user').module, config, silentLogger('user'));
     try {
       const prisma = booted.prisma as PrismaLike as UserPrisma;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventRelayOf, formatSequence, type CloudEvent } from '@car-check/common';
+import { developmentEventKey, EventSigner, eventRelayOf, formatSequence, type CloudEvent } from '@car-check/common';
 import { connect, type ChannelModel } from 'amqplib';
 import { COST_CENTER_REPLICA } from '../../subgraphs/car/src/costCenterReplica';
 import type { CarServices } from '../../subgraphs/car/src/server';
@@ -19,12 +19,17 @@ import {
 } from '../support/costCenterReplica';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';
+import { TEST_SIGNING_SECRET } from '../support/secrets';
 import { startSubgraphProcess } from '../support/subgraphProcess';
 import { waitFor } from '../support/waitFor';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MAX_ATTEMPTS = 3;
+/** The highest sequence a cursor can hold (a PostgreSQL bigint). */
+const MAX_SEQUENCE = 9223372036854775807n;
+/** How each subgraph signs its events in tests (development keys, derived from the tests' signing secret). */
+const signerOf = (subgraph: string) => new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
 
 interface CarNode {
   id: string;
@@ -83,7 +88,8 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
         EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       },
     });
-  }, 120_000);
+    // Generous: starting three subgraphs and a gateway on a loaded 2-core machine.
+  }, 300_000);
   afterAll(async () => {
     await graph?.stop();
     await withChannel(async (channel) => {
@@ -293,10 +299,67 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     expect(await carPrisma().eventDeadLetter.count()).toBe(lettersBefore);
   }, 180_000);
 
+  it('applies only what its owner signed: a forged message published straight to the exchange is dead-lettered and moves neither revision nor cursor', async () => {
+    await waitConverged();
+    const id = await createCostCenter('BR-TARGET', 'Broker target', managers[1]!);
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the target in the replica');
+    const lettersBefore = await carPrisma().eventDeadLetter.count();
+    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    // As in the incident: a rename at a revision no real update reaches, and the highest sequence there is.
+    const forged = (): CloudEvent => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/subgraphs/cost-center',
+      type: 'cost-center.updated',
+      subject: id,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      sequence: formatSequence(MAX_SEQUENCE),
+      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'BR-TARGET', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
+    });
+    const unsigned = forged();
+    // Signed by the owner, then changed on the way.
+    const signed = signerOf('cost-center').sign(forged());
+    const tampered = { ...signed, data: { ...signed.data, revision: 2_000_000 } };
+    // Signed by the car subgraph (a valid signature, with its own key), claiming to be the cost-center subgraph's.
+    const misSourced = signerOf('car').sign(forged());
+    const messages = [unsigned, tampered, misSourced];
+    await withChannel(async (channel) => {
+      for (const message of messages) channel.publish(exchange, message.type, Buffer.from(JSON.stringify(message)), { persistent: true, messageId: message.id });
+      await channel.waitForConfirms();
+    });
+    const ids = messages.map((message) => message.id);
+    const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } }, orderBy: { failedAt: 'asc' } });
+    // Dead-lettered, or (the defect) applied: whichever comes first.
+    await waitFor(
+      async () => (await letters()).length === ids.length || (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
+      CONVERGED,
+      'the forged messages to be dead-lettered',
+    );
+    expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ code: 'BR-TARGET', revision: 1 });
+    const byId = new Map((await letters()).map((letter) => [letter.eventId, letter]));
+    expect(byId.get(unsigned.id)).toMatchObject({ consumer: COST_CENTER_REPLICA, sequence: 0n });
+    expect(byId.get(unsigned.id)?.error).toMatch(/^unsigned: /);
+    expect(byId.get(tampered.id)?.error).toMatch(/^bad signature: /);
+    expect(byId.get(misSourced.id)?.error).toMatch(/^wrong source: signed by "car"/);
+    expect(byId.get(misSourced.id)).toMatchObject({ sequence: 0n });
+    const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    expect(cursor).toBeGreaterThanOrEqual(cursorBefore);
+    expect(cursor).toBeLessThan(MAX_SEQUENCE);
+    // Counted like every dead letter.
+    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: lettersBefore + ids.length, connected: true });
+    // The owner's real updates still apply, at their own revisions.
+    await updateCostCenter(id, { code: 'BR-TARGET-2' });
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'BR-TARGET-2', CONVERGED, 'the real update');
+    expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ revision: 2 });
+  }, 180_000);
+
   it('dead-letters a poison event after its attempts, and applies the next ones', async () => {
     await waitConverged();
     const lettersBefore = await carPrisma().eventDeadLetter.count();
-    const poison: CloudEvent = {
+    // Signed by its owner: refused by the handler, not by the signature check.
+    const poison = signerOf('cost-center').sign({
       specversion: '1.0',
       id: randomUUID(),
       source: '/subgraphs/cost-center',
@@ -306,7 +369,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       datacontenttype: 'application/json',
       sequence: formatSequence(1),
       data: { revision: 2, changes: [{ field: 'code', from: 'X', to: 'Y' }], actorId: null, requestId: 'poison', traceId: null },
-    };
+    });
     await withChannel(async (channel) => {
       channel.publish(exchange, poison.type, Buffer.from(JSON.stringify(poison)), { persistent: true });
       channel.publish(exchange, 'cost-center.updated', Buffer.from('not json'), { persistent: true, messageId: 'not-json' });

@@ -9,7 +9,8 @@ import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { BACKENDS } from '../support/config';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { postGraphQL } from '../support/graphql';
-import { TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
+import { waitFor } from '../support/waitFor';
+import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,6 +39,7 @@ describe(`every service started from its build with node, production settings ($
     LOG_LEVEL: 'warn',
     GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
     JWT_PRIVATE_KEY: TEST_JWT_PRIVATE_KEY,
+    ...TEST_EVENT_KEYS_ENV,
     MIGRATE_ON_START: 'false',
   };
   let gatewayUrl = '';
@@ -163,7 +165,16 @@ describe(`every service started from its build with node, production settings ($
     expect(cars.data).toEqual({
       cars: { totalCount: 1, edges: [{ node: { model: 'Zoe', costCenter: { code: 'BUILT-1', manager: { username: 'root' } } } }] },
     });
-  });
+    // The car subgraph's replica applied the cost center's event, signed and verified with the configured keys.
+    await waitFor(
+      async () => {
+        const filtered = await postGraphQL(gatewayUrl, { query: '{ cars(first: 5, filter: { costCenterCode: "BUILT-1" }) { totalCount } }' }, headers);
+        return (filtered.data as { cars?: { totalCount: number } } | undefined)?.cars?.totalCount === 1;
+      },
+      120_000,
+      'the car replica to apply the signed cost-center event',
+    );
+  }, 180_000);
 
   it('is in production mode: no demo data, no introspection', async () => {
     const response = await postGraphQL(gatewayUrl, { query: '{ __schema { queryType { name } } }' });

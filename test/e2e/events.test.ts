@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, type CloudEvent, recordAudit } from '@car-check/common';
+import { ANONYMOUS, type CloudEvent, developmentEventKey, EventVerifier, publicKeyOf, recordAudit } from '@car-check/common';
 import { seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
@@ -173,6 +173,23 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
     // From the middle: exactly the rest.
     const middle = Number(all.events[1]!.sequence);
     expect((await readAll('car', middle)).events.map((event) => event.id)).toEqual(all.events.slice(2).map((event) => event.id));
+  });
+
+  it('signs every event it serves with its own key: each verifies with its public key, and with no other subgraph’s', async () => {
+    dataOf(await graph.query(`mutation($cc: ID!) { createCar(input: { brand: "Signed", model: "S1", costCenterId: $cc }) { id } }`, { cc: seedCostCenters[0]!.id }));
+    const verifierOf = (subgraph: string) => new EventVerifier(subgraph, [publicKeyOf(developmentEventKey(TEST_SIGNING_SECRET, subgraph))]);
+    for (const subgraph of ['car', 'cost-center'] as const) {
+      const { events } = await readAll(subgraph);
+      expect(events.length).toBeGreaterThan(0);
+      expect([subgraph, events.map((event) => verifierOf(subgraph).check(event))]).toEqual([subgraph, events.map(() => null)]);
+      expect(events.every((event) => (event as CloudEvent & { signer?: string }).signer === subgraph)).toBe(true);
+    }
+    // A car event is no cost-center event, even with the car's valid signature.
+    const [carEvent] = (await readAll('car')).events;
+    expect(verifierOf('cost-center').check(carEvent)).toMatchObject({ reason: 'wrong source' });
+    // Under a key that is not the car's: a bad signature.
+    const otherKey = new EventVerifier('car', [publicKeyOf(developmentEventKey(Buffer.from('not the signing secret of these tests'), 'car'))]);
+    expect(otherKey.check(carEvent)).toMatchObject({ reason: 'bad signature' });
   });
 
   it('refuses unsigned, forged, misdirected and replayed requests with 401', async () => {

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { type CloudEvent, developmentEventKey, EventSigner, formatSequence } from '@car-check/common';
 import { COST_CENTER_REPLICA, rebuildCostCenterReplica } from '../../subgraphs/car/src/costCenterReplica';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { CarServices } from '../../subgraphs/car/src/server';
@@ -17,6 +19,7 @@ import {
   waitReplicaConverged,
 } from '../support/costCenterReplica';
 import { startGraph, type TestGraph } from '../support/graph';
+import { startFeedProxy } from '../support/feedProxy';
 import { dataOf } from '../support/graphql';
 import { TEST_SIGNING_SECRET, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
 import { startSubgraphProcess } from '../support/subgraphProcess';
@@ -34,6 +37,8 @@ interface Filter {
   managerId?: string;
   brand?: string;
 }
+/** The highest sequence a cursor can hold (a PostgreSQL bigint). */
+const MAX_SEQUENCE = 9223372036854775807n;
 type Order = { field: 'CREATED_AT' | 'BRAND' | 'MODEL'; direction: 'ASC' | 'DESC' };
 
 /**
@@ -48,7 +53,8 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
 
   beforeAll(async () => {
     graph = await startGraph(backend, { seed: true, subgraphEnv: { EVENTS_POLL_MS: '100' } });
-  }, 120_000);
+    // Generous: starting three subgraphs and a gateway on a loaded 2-core machine.
+  }, 300_000);
   afterAll(async () => {
     await graph?.stop();
   });
@@ -182,10 +188,78 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
   });
 
+  it('applies only what its owner signed: a forged event in the feed is dead-lettered once, moves neither revision nor cursor, and shows as lag', async () => {
+    await waitConverged();
+    const id = await createCostCenter('RM-TARGET', 'Feed target', managers[1]!);
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the target in the replica');
+    const lettersBefore = await carPrisma().eventDeadLetter.count();
+    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    // As in the incident: a rename at a revision no real update reaches, at the highest sequence there is.
+    const forged = (): CloudEvent => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/subgraphs/cost-center',
+      type: 'cost-center.updated',
+      subject: id,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      sequence: formatSequence(MAX_SEQUENCE),
+      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'RM-TARGET', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
+    });
+    const signerOf = (subgraph: string) => new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
+    const signed = signerOf('cost-center').sign(forged());
+    // Unsigned; signed by the owner, then changed on the way; signed by the car subgraph, claiming to be the cost-center subgraph's.
+    const injected: unknown[] = [forged(), { ...signed, data: { ...signed.data, revision: 2_000_000 } }, signerOf('car').sign(forged())];
+    const ids = injected.map((event) => (event as CloudEvent).id);
+    // The car subgraph reaches the cost-center subgraph (its feed too) through a man in the middle who adds them to every page.
+    const proxy = await startFeedProxy(graph.subgraphs['cost-center'].graphqlUrl, (after) => (after < MAX_SEQUENCE ? injected : []));
+    const config = graph.subgraphs.car.config;
+    const peers = config.peers;
+    config.peers = { ...peers, 'cost-center': proxy.graphqlUrl };
+    const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
+    const status = async () =>
+      ((await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; lagSeconds: number | null }> }).consumers[
+        COST_CENTER_REPLICA
+      ]!;
+    try {
+      await waitFor(
+        async () => (await letters()).length === ids.length || (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
+        CONVERGED,
+        'the forged events to be dead-lettered',
+      );
+      expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ code: 'RM-TARGET', revision: 1 });
+      const errors = new Map((await letters()).map((letter) => [letter.eventId, letter.error]));
+      expect([...ids.map((eventId) => errors.get(eventId))]).toEqual([
+        expect.stringMatching(/^unsigned: /),
+        expect.stringMatching(/^bad signature: /),
+        expect.stringMatching(/^wrong source: signed by "car"/),
+      ]);
+      // Served again on every poll (nothing moved the cursor past them), yet dead-lettered once, and the consumer says it is behind.
+      const polls = proxy.feedRequests();
+      await waitFor(() => proxy.feedRequests() >= polls + 3, CONVERGED, 'more polls of the tampered feed');
+      await waitFor(async () => ((await status()).lagSeconds ?? 0) > 0, CONVERGED, 'the lag to show');
+      expect(await letters()).toHaveLength(ids.length);
+      expect((await status()).deadLetters).toBe(lettersBefore + ids.length);
+      const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+      expect(cursor).toBeGreaterThanOrEqual(cursorBefore);
+      expect(cursor).toBeLessThan(MAX_SEQUENCE);
+    } finally {
+      config.peers = peers;
+      await proxy.stop();
+    }
+    // The owner's real updates still apply, at their own revisions.
+    await updateCostCenter(id, { code: 'RM-TARGET-2' });
+    await waitFor(async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'RM-TARGET-2', CONVERGED, 'the real update');
+    expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ revision: 2 });
+    await waitFor(async () => (await status()).lagSeconds === 0, CONVERGED, 'the lag to clear');
+  }, 180_000);
+
   if (backend === 'postgres') {
     it('`npm run events:rebuild -- --subgraph car` rebuilds it while the car subgraph runs, and `events:redrive` runs beside it (PostgreSQL)', async () => {
       await waitConverged();
       const before = await replica();
+      // Other tests' dead letters (forgeries) stay refused.
+      const letters = await carPrisma().eventDeadLetter.count({ where: { consumer: COST_CENTER_REPLICA } });
       const database = graph.subgraphs.car.config.database;
       if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/events-rebuild.ts', '--subgraph', 'car'], {
@@ -208,7 +282,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
         env: { PATH: process.env.PATH, CAR_DATABASE_URL: database.url, CAR_DATABASE_SCHEMA: database.schema, GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, MIGRATE_ON_START: 'false', LOG_LEVEL: 'silent' },
         timeout: 120_000,
       });
-      expect(redrive.stdout).toMatch(/car: dead letters applied again .*\{"cost-center-replica":\{"redriven":0,"failing":0\}\}/);
+      expect(redrive.stdout).toMatch(new RegExp(`car: dead letters applied again .*\\{"cost-center-replica":\\{"redriven":0,"failing":${letters}\\}\\}`));
       expect(await replica()).toEqual(before);
       const id = await createCostCenter('RM-AFTER-CLI', 'After the command', managers[2]!);
       await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
@@ -218,6 +292,8 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
 
   it('loses and duplicates nothing when its consumer stops in the middle of 500 changes and starts again', async () => {
     await waitConverged();
+    // What other tests left (forgeries, refused for good): none of this stream's events may add to it.
+    const lettersBefore = consumer().status().deadLetters;
     let readyWhileStopped: { status: number; body: { consumers: Record<string, { running: boolean }> } } | null = null;
     const stream = await runCostCenterChanges(graph, 'RM-STOP', {
       before: async (index) => {
@@ -236,7 +312,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     const ready = await fetch(`${graph.subgraphs.car.url}/ready`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { consumers: Record<string, { running: boolean; connected: boolean; lagSeconds: number; deadLetters: number }> };
-    expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ running: true, connected: true, lagSeconds: 0, deadLetters: 0 });
+    expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ running: true, connected: true, lagSeconds: 0, deadLetters: lettersBefore });
   }, 300_000);
 
   if (backend === 'postgres') {

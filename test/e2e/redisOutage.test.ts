@@ -1,10 +1,11 @@
-import { ANONYMOUS, signIdentity } from '@car-check/common';
+import { ANONYMOUS } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { postGraphQL } from '../support/graphql';
 import { LogCapture } from '../support/logCapture';
 import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { TEST_SEED_PASSWORD, TEST_SIGNING_SECRET } from '../support/secrets';
+import { TEST_SEED_PASSWORD } from '../support/secrets';
+import { signedPost } from '../support/signing';
 import { TcpRelay } from '../support/tcpRelay';
 import { waitFor } from '../support/waitFor';
 
@@ -88,7 +89,7 @@ async function expectSignedCallsWork(graph: TestGraph): Promise<void> {
 /** A signed request is served once by the user service and refused when replayed to it. */
 async function expectReplayRefused(graph: TestGraph): Promise<void> {
   const body = JSON.stringify({ query: '{ __typename }' });
-  const captured = signIdentity({ ...ANONYMOUS }, body, TEST_SIGNING_SECRET, { audience: 'user' });
+  const captured = await signedPost({ ...ANONYMOUS }, graph.subgraphs.user.graphqlUrl, body, { audience: 'user' });
   const first = await postGraphQL(graph.subgraphs.user.graphqlUrl, body, captured);
   expect({ status: first.status, data: first.data }).toEqual({ status: 200, data: { __typename: 'Query' } });
   const replayed = await postGraphQL(graph.subgraphs.user.graphqlUrl, body, captured);

@@ -1,13 +1,15 @@
 import express from 'express';
-import { type CloudEvent, listen, type RunningServer } from '@car-check/common';
+import { type CloudEvent, developmentEventKey, EventSigner, listen, type RunningServer } from '@car-check/common';
+import { TEST_SIGNING_SECRET } from './secrets';
 
 type Representation = { __typename: string; id: string };
 
 /**
  * A stand-in for another subgraph, answering only the `_entities` calls a
  * subgraph makes to its peers, and its event feed (`GET /events`, from
- * `events`). Lets one subgraph be tested alone, with the peer's answers under
- * the test's control.
+ * `events`, each signed as the peer signs its own: with its development key
+ * derived from the tests' signing secret). Lets one subgraph be tested alone,
+ * with the peer's answers under the test's control.
  */
 export class FakePeer {
   /** Entities the fake knows, by `Typename:id`; the value is what `_entities` returns for it. */
@@ -19,7 +21,15 @@ export class FakePeer {
   readonly feedRequests: { after: string; limit: string; headers: Record<string, string | string[] | undefined> }[] = [];
   /** While set, the feed answers 503 (the owner is down). */
   feedDown = false;
+  /** Ids of events served exactly as pushed, unsigned or signed by the test (forgeries). */
+  readonly servedAsPushed = new Set<string>();
   private server?: RunningServer;
+  private readonly signer: EventSigner;
+
+  /** `name`: the subgraph it stands for, whose key signs its feed. */
+  constructor(readonly name: string) {
+    this.signer = new EventSigner(name, developmentEventKey(TEST_SIGNING_SECRET, name));
+  }
 
   set(typename: string, id: string, fields: Record<string, unknown> = {}): this {
     this.entities.set(`${typename}:${id}`, { __typename: typename, id, ...fields });
@@ -51,7 +61,8 @@ export class FakePeer {
         return;
       }
       const page = this.events.filter((event) => BigInt(event.sequence) > BigInt(after)).slice(0, Number(limit));
-      res.json({ events: page, next: page.length ? Number(page.at(-1)!.sequence) : Number(after) });
+      const served = page.map((event) => (this.servedAsPushed.has(event.id) ? event : this.signer.sign(event)));
+      res.json({ events: served, next: page.length ? Number(page.at(-1)!.sequence) : Number(after) });
     });
     this.server = await listen(app, '127.0.0.1', 0);
     return `${this.server.url}/graphql`;

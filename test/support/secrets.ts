@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable, subgraphNames } from '@car-check/common';
 
 /** Secrets and keys made fresh for one test run; nothing is read from or written to the repo. */
 /** GATEWAY_SIGNING_SECRET as configured, and the bytes the services use. */
@@ -27,3 +28,18 @@ export const TEST_ENV: NodeJS.ProcessEnv = {
   // Tests fire bursts from one user; the rate-limit test sets its own small limit.
   RATE_LIMIT_PER_MINUTE: '1000000',
 };
+
+/**
+ * Event signing keys as production configures them (a key pair per subgraph: its private key,
+ * and its public key for its consumers), for tests that run with NODE_ENV=production. Other
+ * tests use the development keys derived from the signing secret.
+ */
+export const TEST_EVENT_KEYS_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  subgraphNames().flatMap((name) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    return [
+      [subgraphEventsPrivateKeyVariable(name), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
+      [subgraphEventsPublicKeyVariable(name), publicKey.export({ type: 'spki', format: 'pem' }).toString()],
+    ];
+  }),
+);

@@ -37,7 +37,7 @@ export async function startSubgraphUnderTest(
   const peerUrls: Record<string, string> = {};
   try {
     for (const peer of subgraphUnderTest(name).spec.peers) {
-      peers[peer] = new FakePeer();
+      peers[peer] = new FakePeer(peer);
       peerUrls[peer] = await peers[peer].start();
     }
     const subgraph = await startSubgraph(name, databases.target(subgraphUnderTest(name).spec.defaultSchema), {

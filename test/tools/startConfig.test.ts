@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -6,8 +7,17 @@ import { freePort } from '../../benchmarks/lib/processGraph';
 import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '../../common/server/exitCodes';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
+import { testConfig } from '../support/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A production car subgraph, short only of its event keys (its database: the test server's, not migrated, only opened). */
+const productionCar: NodeJS.ProcessEnv = {
+  NODE_ENV: 'production',
+  GATEWAY_SIGNING_SECRET: 'a-production-like-signing-secret-of-40-chars',
+  CAR_DATABASE_URL: testConfig.TEST_DATABASE_URL,
+  MIGRATE_ON_START: 'false',
+};
 
 /** Runs `npm start`'s script with `env` added, until it exits; what it printed and its code. */
 function startAll(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -90,6 +100,18 @@ describe('npm start with a configuration mistake', () => {
     ['the user subgraph', 'subgraphs/user/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^user subgraph failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
     ['the gateway', 'gateway/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^gateway failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
     ['the car subgraph’s migration job', 'subgraphs/car/src/migrate.ts', { DATABASE_URL: 'notaurl' }, /^.*failed to start: invalid configuration: DATABASE_URL: must be a postgres/],
+    [
+      'the car subgraph in production without its event signing key',
+      'subgraphs/car/src/index.ts',
+      { ...productionCar, CAR_EVENTS_PRIVATE_KEY: '' },
+      /^car subgraph failed to start: invalid configuration: CAR_EVENTS_PRIVATE_KEY: required in production/,
+    ],
+    [
+      'the car subgraph in production without the public key of the events it consumes',
+      'subgraphs/car/src/index.ts',
+      { ...productionCar, CAR_EVENTS_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), COST_CENTER_EVENTS_PUBLIC_KEY: '' },
+      /^car subgraph failed to start: invalid configuration: COST_CENTER_EVENTS_PUBLIC_KEY: required in production/,
+    ],
   ])('%s on its own: a configuration mistake is one line on stderr naming the variable, and exit 78', async (_what, entry, env, line) => {
     const { code, stderr } = await run(entry, { ...(await freePorts()), LOG_LEVEL: 'error', ...env });
     expect(code).toBe(EXIT_CONFIG);

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { createLogger } from '../../logging/logger';
 import type { AuditEventRecord } from '../cloudEvent';
 import { outboxWritten } from '../outboxSignal';
 import { EventRelay, type RelaySql } from '../relay';
+import { EventSigner } from '../signature';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -58,6 +59,7 @@ describe('the event relay', () => {
       subgraph: 'cost-center',
       db: outbox.db,
       settings: { url: AMQP_URL, exchange, queue: undefined, relayBatch: 100, relayPollMs: POLL_MS, prefetch: 1 },
+      signer: new EventSigner('cost-center', generateKeyPairSync('ed25519').privateKey),
       log: createLogger({ service: 'cost-center', level: 'silent', pretty: false }),
     });
     relay.start();

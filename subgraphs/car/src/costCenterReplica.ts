@@ -4,6 +4,7 @@ import {
   type CloudEvent,
   type ConsumerSql,
   consumerSettingsFromEnv,
+  eventVerifierFromEnv,
   FeedConsumer,
   feedUrlOf,
   isId,
@@ -143,8 +144,13 @@ export interface ReplicaDeps {
   signingSecret: Buffer;
 }
 
+/** Checks that an event is the cost-center subgraph's (COST_CENTER_EVENTS_PUBLIC_KEY; derived in development). */
+const verifierOf = ({ config, signingSecret }: Pick<ReplicaDeps, 'config' | 'signingSecret'>) =>
+  eventVerifierFromEnv(OWNER, config.env, config.production, signingSecret);
+
 /** Where the cost-center feed is: the same origin as its GraphQL URL (read on every poll: tests fill peers in late). */
-function feedSource({ config, signingSecret }: ReplicaDeps) {
+function feedSource(deps: ReplicaDeps) {
+  const { config, signingSecret } = deps;
   return {
     owner: OWNER,
     feedUrl: () => {
@@ -152,6 +158,7 @@ function feedSource({ config, signingSecret }: ReplicaDeps) {
       return url ? feedUrlOf(url) : undefined;
     },
     signer: { service: config.name, secret: signingSecret },
+    verifier: verifierOf(deps),
   };
 }
 
@@ -205,7 +212,13 @@ export async function rebuildCostCenterReplica(deps: ReplicaDeps): Promise<Repla
   });
 }
 
-/** Applies the replica's dead letters again, once their cause is fixed (see redriveDeadLetters). */
-export async function redriveCostCenterReplica(deps: Pick<ReplicaDeps, 'prisma'>): Promise<RedriveReport> {
-  return redriveDeadLetters<ConsumerSql>({ name: COST_CENTER_REPLICA, db: deps.prisma, transaction: transaction(deps.prisma), apply: applyCostCenterEvent });
+/** Applies the replica's dead letters again, once their cause is fixed (see redriveDeadLetters); only those the cost-center subgraph signed. */
+export async function redriveCostCenterReplica(deps: Pick<ReplicaDeps, 'prisma' | 'config' | 'signingSecret'>): Promise<RedriveReport> {
+  return redriveDeadLetters<ConsumerSql>({
+    name: COST_CENTER_REPLICA,
+    db: deps.prisma,
+    transaction: transaction(deps.prisma),
+    apply: applyCostCenterEvent,
+    verifier: verifierOf(deps),
+  });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CloudEvent, type EventType, formatSequence, verifySignedRequest } from '@car-check/common';
+import { type CloudEvent, developmentEventKey, EventSigner, type EventType, formatSequence, verifySignedRequest } from '@car-check/common';
 import { seedCostCenters, seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf } from '../../../test/support/graphql';
@@ -157,6 +157,95 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(metrics).toMatch(/^events_consumer_lag_seconds\{consumer="cost-center-replica",service="car"\} 0$/m);
   });
 
+  it('refuses events their owner did not sign: dead-lettered once with the reason, counted, no cursor or revision moved, and re-driving keeps them refused', async () => {
+    const id = randomUUID();
+    created(id, 'RM-SIGNED', 'Signed', null);
+    await caughtUp();
+    const metric = async (name: string, labels: string) =>
+      Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(await (await fetch(`${car.subgraph.url}/metrics`)).text())?.[1] ?? 0);
+    const rejected = (reason: string) => metric('events_rejected_total', `consumer="cost-center-replica",reason="${reason}",service="car"`);
+    const before = {
+      letters: consumer().status().deadLetters,
+      counted: await metric('events_dead_letters_total', 'consumer="cost-center-replica",service="car"'),
+      unsigned: await rejected('unsigned'),
+      badSignature: await rejected('bad signature'),
+      wrongSource: await rejected('wrong source'),
+      cursor: await cursor(),
+    };
+    // At the highest sequence there is, with a revision no real update reaches (as in the incident).
+    const forged = (): CloudEvent => ({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/subgraphs/cost-center',
+      type: 'cost-center.updated',
+      subject: id,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      sequence: formatSequence(9223372036854775807n),
+      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'RM-SIGNED', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
+    });
+    const signedByOwner = new EventSigner('cost-center', developmentEventKey(TEST_SIGNING_SECRET, 'cost-center')).sign(forged());
+    const forgeries: CloudEvent[] = [
+      forged(),
+      { ...signedByOwner, data: { ...signedByOwner.data, revision: 2_000_000 } },
+      new EventSigner('car', developmentEventKey(TEST_SIGNING_SECRET, 'car')).sign(forged()),
+    ];
+    const ids = forgeries.map((event) => event.id);
+    for (const event of forgeries) {
+      feed().servedAsPushed.add(event.id);
+      feed().events.push(event);
+    }
+    const letters = () => prisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
+    try {
+      await waitFor(async () => (await letters()).length === ids.length, CONVERGED, 'the forgeries to be dead-lettered');
+      // Served on every poll (after the cursor), refused every time, dead-lettered once.
+      const polls = feed().feedRequests.length;
+      await waitFor(() => feed().feedRequests.length >= polls + 3, CONVERGED, 'more polls');
+      const found = new Map((await letters()).map((letter) => [letter.eventId, letter]));
+      expect(ids.map((eventId) => found.get(eventId)?.error)).toEqual([
+        expect.stringMatching(/^unsigned: /),
+        expect.stringMatching(/^bad signature: /),
+        expect.stringMatching(/^wrong source: signed by "car"/),
+      ]);
+      for (const letter of found.values()) expect(letter).toMatchObject({ consumer: COST_CENTER_REPLICA, sequence: 0n, attempts: 1 });
+      expect(await row(id)).toMatchObject({ code: 'RM-SIGNED', revision: 1 });
+      expect(await cursor()).toBe(before.cursor);
+      const logged = logs.entries().filter((entry) => ids.includes(String(entry.eventId)));
+      expect(logged.map((entry) => [entry.reason, entry.level])).toEqual([
+        ['unsigned', 50],
+        ['bad signature', 50],
+        ['wrong source', 50],
+      ]);
+      // Counted as dead letters, and by reason; the consumer is behind for as long as the feed serves them.
+      expect(consumer().status()).toMatchObject({ deadLetters: before.letters + 3 });
+      expect(consumer().status().lagSeconds).toBeGreaterThan(0);
+      expect(await metric('events_dead_letters_total', 'consumer="cost-center-replica",service="car"')).toBe(before.counted + 3);
+      expect([await rejected('unsigned'), await rejected('bad signature'), await rejected('wrong source')]).toEqual([
+        before.unsigned + 1,
+        before.badSignature + 1,
+        before.wrongSource + 1,
+      ]);
+
+      // The owner's own next event still applies, at its revision.
+      publish('cost-center.updated', id, 2, [{ field: 'code', from: 'RM-SIGNED', to: 'RM-SIGNED-2' }]);
+      await caughtUp();
+      expect(await row(id)).toMatchObject({ code: 'RM-SIGNED-2', revision: 2 });
+
+      // Re-driving does not apply a forgery either.
+      await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
+      const again = new Map((await letters()).map((letter) => [letter.eventId, letter]));
+      expect(ids.map((eventId) => [again.get(eventId)?.attempts, again.get(eventId)?.error.split(':')[0]])).toEqual([
+        [2, 'unsigned'],
+        [2, 'bad signature'],
+        [2, 'wrong source'],
+      ]);
+      expect(await row(id)).toMatchObject({ code: 'RM-SIGNED-2', revision: 2 });
+    } finally {
+      feed().events.splice(0, feed().events.length, ...feed().events.filter((event) => !ids.includes(event.id)));
+    }
+    await waitFor(() => consumer().status().lagSeconds === 0, CONVERGED, 'the lag to clear once the feed serves no forgery');
+  });
+
   it('re-drives dead letters once their cause is fixed: applied and removed, or kept with one more attempt', async () => {
     const [early, malformed] = [randomUUID(), randomUUID()];
     // An update that arrives before its cost center's creation (as a lost event would leave it), and one that never applies.
@@ -172,7 +261,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     await caughtUp();
     expect(await row(early)).toMatchObject({ code: 'RD-1', revision: 1 });
 
-    const report = await redriveCostCenterReplica({ prisma: prisma() });
+    const report = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
     expect(report.redriven).toBeGreaterThanOrEqual(1);
     expect(report.failing).toBeGreaterThanOrEqual(1);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
@@ -181,7 +270,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(await row(malformed)).toBeNull();
 
     // Again: nothing left to apply for the first, the second still refused; the replica unchanged.
-    const again = await redriveCostCenterReplica({ prisma: prisma() });
+    const again = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
     expect(again.redriven).toBe(0);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
   });

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { ANONYMOUS, type CallerIdentity, signRequest, type SigningOptions } from '../../auth/identity';
 import { fetchFeedPage } from '../../events/consumer';
+import { developmentEventKey, EventVerifier, publicKeyOf } from '../../events/signature';
 import { SubgraphClient } from '../../peers/subgraphClient';
 import { MemoryNonceStore } from '../../state/nonceStore';
 import { keepRawBody, requireGatewaySignature } from '../gatewaySignature';
@@ -90,7 +91,8 @@ describe('requireGatewaySignature', () => {
   it('admits what a peer subgraph and the event-feed client sign (their own method, path and query)', async () => {
     const peer = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret });
     expect(await peer.request('{ ok }', {}, 'rid-peer', ['car:read'])).toMatchObject({ data: { ok: true } });
-    const feed = { owner: 'car', feedUrl: () => `${origin}/events`, signer: { service: 'user', secret } };
+    const verifier = new EventVerifier('car', [publicKeyOf(developmentEventKey(secret, 'car'))]);
+    const feed = { owner: 'car', feedUrl: () => `${origin}/events`, signer: { service: 'user', secret }, verifier };
     expect(await fetchFeedPage(feed, 5n, 10)).toEqual({ events: [], next: 7n });
     const wrongSecret = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret: Buffer.from('w'.repeat(64)) });
     await expect(wrongSecret.request('{ ok }', {}, 'rid-peer-2', [])).resolves.toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });

@@ -73,7 +73,7 @@ export async function listen(app: Express, host: string, port: number): Promise<
 
 /**
  * Node answers HTTP it cannot parse (a request line and headers over 16 KB, a
- * broken request line) itself, with a bare status line. This answers as every
+ * broken request line) or that does not arrive in time itself, with a bare status line. This answers as every
  * other refusal does: a coded GraphQL error with a request id, then closes the
  * connection. Too large is 414 when the limit was reached in the request line
  * (the URI: a long GET), 431 when in the headers.
@@ -104,7 +104,9 @@ interface HttpParseError extends NodeJS.ErrnoException {
  * header value longer than one network read is the one case this takes for a
  * long URI.)
  */
-export function malformedHttpAnswer(error: HttpParseError): [number, string, 'RESOURCE_EXHAUSTED' | 'INVALID_ARGUMENT', string] {
+export function malformedHttpAnswer(error: HttpParseError): [number, string, 'RESOURCE_EXHAUSTED' | 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED', string] {
+  // node's requestTimeout: the request did not arrive in time.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'DEADLINE_EXCEEDED', 'The request did not arrive in time.'];
   if (error.code !== 'HPE_HEADER_OVERFLOW') return [400, 'Bad Request', 'INVALID_ARGUMENT', 'The request is not well-formed HTTP.'];
   const read = error.rawPacket?.subarray(0, error.bytesParsed ?? error.rawPacket.length);
   if (read && !read.includes(0x0a)) return [414, 'URI Too Long', 'RESOURCE_EXHAUSTED', 'The request URI is too long; send the operation with POST.'];

@@ -88,10 +88,11 @@ describe('malformedHttpAnswer', () => {
   const overflow = (packet: string, bytesParsed: number) =>
     Object.assign(new Error('Parse Error: Header overflow'), { code: 'HPE_HEADER_OVERFLOW', rawPacket: Buffer.from(packet), bytesParsed });
 
-  it('is 414 when the limit is reached in the request line, 431 in the headers, 400 otherwise', () => {
+  it('is 414 when the limit is reached in the request line, 431 in the headers, 408 when too slow, 400 otherwise', () => {
     expect(malformedHttpAnswer(overflow(`GET /graphql?query=${'a'.repeat(100)}`, 90))[0]).toBe(414);
     expect(malformedHttpAnswer(overflow(`GET / HTTP/1.1\r\nx-big: ${'a'.repeat(100)}`, 100))[0]).toBe(431);
     expect(malformedHttpAnswer(Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }))[0]).toBe(400);
+    expect(malformedHttpAnswer(Object.assign(new Error('slow'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }))[0]).toBe(408);
   });
 });
 

@@ -93,7 +93,8 @@ function fromSearchParams(params: URLSearchParams, limits: IntakeLimits): GraphQ
   const once = (name: string): string | undefined => {
     const values = params.getAll(name);
     if (values.length > 1) throw unprocessable(`The \`${name}\` parameter may be given only once.`);
-    return values[0];
+    // The draft's GET: an empty optional parameter is the same as none.
+    return values[0] === '' ? undefined : values[0];
   };
   const json = (name: string): Record<string, unknown> => {
     const value = once(name);

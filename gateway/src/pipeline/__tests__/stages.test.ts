@@ -68,6 +68,11 @@ describe('intake', () => {
     expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 422, code: 'INVALID_ARGUMENT' });
   });
 
+  it('takes an empty GET parameter for an absent one', async () => {
+    const params = await readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=%7B%20a%20%7D&variables=&operationName=&extensions='), LIMITS);
+    expect(params).toEqual({ method: 'GET', query: '{ a }', variables: {}, extensions: {} });
+  });
+
   it('answers another method with the methods it allows', async () => {
     const refusal = await refusalOf(readGraphQLRequest(request('DELETE', json), url(), LIMITS));
     expect({ status: refusal.status, headers: refusal.headers }).toEqual({ status: 405, headers: { allow: 'GET, POST' } });

@@ -73,10 +73,9 @@ export async function listen(app: Express, host: string, port: number): Promise<
 
 /**
  * Node answers HTTP it cannot parse (a request line and headers over 16 KB, a
- * broken request line) or that does not arrive in time itself, with a bare status line. This answers as every
- * other refusal does: a coded GraphQL error with a request id, then closes the
- * connection. Too large is 414 when the limit was reached in the request line
- * (the URI: a long GET), 431 when in the headers.
+ * broken request line), or that does not arrive in time, itself, with a bare
+ * status line. This answers as every other refusal does: a coded GraphQL error
+ * with a request id, then closes the connection (see malformedHttpAnswer).
  */
 function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();

@@ -43,7 +43,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The request is wrong whatever the system state: syntax, validation, bad input.',
     usedFor:
-      'A body that is not UTF-8 JSON, a batch, GraphQL syntax errors, a fragment cycle, unknown fields and wrong argument types, a missing or unknown `operationName`, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (all HTTP 400); another HTTP method, or a mutation over GET (405); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, unknown input fields, an `Idempotency-Key` reused with a different input, and input that breaks a validation rule, with `extensions.field` naming it; a bad `after` or `limit` on a subgraph’s event feed (`GET /events`, HTTP 400, with `extensions.field`).',
+      'A body that is not UTF-8 JSON, GraphQL syntax errors, a malformed or mismatched persisted-query hash or version, a cross-site GET without a preflight header (HTTP 400); a batch or other JSON that is not a GraphQL request, a fragment cycle, unknown fields and wrong argument types, variables that cannot be coerced, a missing or unknown `operationName` (HTTP 422); another HTTP method, or a mutation over GET (405); an `Accept` that allows no GraphQL response type (406); another content type, charset or content encoding (415); malformed ids or cursors, negative `first`, text with control characters or unpaired surrogates, unknown input fields, an `Idempotency-Key` reused with a different input, and input that breaks a validation rule, with `extensions.field` naming it; a bad `after` or `limit` on a subgraph’s event feed (`GET /events`, HTTP 400, with `extensions.field`).',
   },
   DEADLINE_EXCEEDED: {
     grpcStatus: 4,
@@ -57,7 +57,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'A requested entity does not exist.',
     usedFor:
-      '`car`, `costCenter` or `user` asked for an unknown id or code (the field is null); updating or deleting an unknown id; a reference to an entity that no longer exists. Also `PERSISTED_QUERY_NOT_FOUND`, which keeps Apollo\'s code so automatic persisted queries work.',
+      '`car`, `costCenter` or `user` asked for an unknown id or code (the field is null); updating or deleting an unknown id; a reference to an entity that no longer exists. Also `PERSISTED_QUERY_NOT_FOUND` (HTTP 404), which keeps Apollo\'s code so automatic persisted queries work.',
   },
   ALREADY_EXISTS: {
     grpcStatus: 6,
@@ -77,7 +77,7 @@ export const STATUS = {
     retryable: true,
     meaning: 'A quota or limit was hit: rate limit, query too deep or costly, body too large.',
     usedFor:
-      'A request body above `BODY_LIMIT` (HTTP 413); a document with too many tokens or nested too deeply, or an operation too deep, with too many aliases or fields, or too costly (HTTP 400, `extensions.limit` and `actual`); too many requests from one client (HTTP 429 with `Retry-After`); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
+      'A request body above `BODY_LIMIT` (HTTP 413); a document with too many tokens or nested too deeply (HTTP 400), or an operation too deep, with too many aliases or fields, or too costly (HTTP 422), with `extensions.limit` and `actual`; a request URI or headers too large (HTTP 414, 431); too many requests from one client (HTTP 429 with `Retry-After`); too many failed sign-ins for one username or client (`extensions.retryAfterSeconds` says when to try again).',
   },
   FAILED_PRECONDITION: {
     grpcStatus: 9,
@@ -104,7 +104,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The operation is not implemented or not enabled.',
     usedFor:
-      'A `subscription` operation (HTTP 400: the graph serves queries and mutations); a feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo\'s code with this number.',
+      'A `subscription` operation (HTTP 422: the graph serves queries and mutations); a feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo\'s code with this number.',
   },
   INTERNAL: {
     grpcStatus: 13,

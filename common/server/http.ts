@@ -73,24 +73,44 @@ export async function listen(app: Express, host: string, port: number): Promise<
 }
 
 /**
- * Node answers HTTP it cannot parse (headers over 16 KB, a broken request
- * line) itself, with a bare status line. This answers as every other refusal
- * does: a coded GraphQL error with a request id, then closes the connection.
+ * Node answers HTTP it cannot parse (a request line and headers over 16 KB, a
+ * broken request line), or that does not arrive in time, itself, with a bare
+ * status line. This answers as every other refusal does: a coded GraphQL error
+ * with a request id, then closes the connection (see malformedHttpAnswer).
  */
 function answerMalformedHttp(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const [status, reason, code] = tooLarge
-    ? ([431, 'Request Header Fields Too Large', 'RESOURCE_EXHAUSTED'] as const)
-    : ([400, 'Bad Request', 'INVALID_ARGUMENT'] as const);
+  const [status, reason, code, message] = malformedHttpAnswer(error);
   const requestId = randomUUID();
   // Its headers were never read, so it continues no trace: like its request id, its trace id is new.
   const traceId = tracingStatus().enabled ? randomBytes(16).toString('hex') : undefined;
-  const body = JSON.stringify(errorBody(code, tooLarge ? 'The request headers are too large.' : 'The request is not well-formed HTTP.', {}, requestId, traceId));
+  const body = JSON.stringify(errorBody(code, message, {}, requestId, traceId));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/** A parse error of node's HTTP parser: the packet it was reading and how far it got. */
+interface HttpParseError extends NodeJS.ErrnoException {
+  rawPacket?: Buffer;
+  bytesParsed?: number;
+}
+
+/**
+ * The status line and error for HTTP node could not parse. The parser counts
+ * the URI toward its header limit; no line break before the point where it
+ * stopped means it stopped in the request line, i.e. in the URI. (A single
+ * header value longer than one network read is the one case this takes for a
+ * long URI.)
+ */
+export function malformedHttpAnswer(error: HttpParseError): [number, string, 'RESOURCE_EXHAUSTED' | 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED', string] {
+  // node's requestTimeout: the request did not arrive in time.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'DEADLINE_EXCEEDED', 'The request did not arrive in time.'];
+  if (error.code !== 'HPE_HEADER_OVERFLOW') return [400, 'Bad Request', 'INVALID_ARGUMENT', 'The request is not well-formed HTTP.'];
+  const read = error.rawPacket?.subarray(0, error.bytesParsed ?? error.rawPacket.length);
+  if (read && !read.includes(0x0a)) return [414, 'URI Too Long', 'RESOURCE_EXHAUSTED', 'The request URI is too long; send the operation with POST.'];
+  return [431, 'Request Header Fields Too Large', 'RESOURCE_EXHAUSTED', 'The request headers are too large.'];
 }
 
 /**

@@ -12,7 +12,7 @@ import { requestLogPlugin } from './requestLogPlugin';
 import { formatError } from './formatError';
 import type { CallerIdentity } from '../auth/identity';
 import { keepRawBody, requireGatewaySignature, type SignatureCheck } from './gatewaySignature';
-import { bodyErrorHandler, notFoundHandler } from './graphqlHttp';
+import { bodyErrorHandler, graphqlOverHttpPlugin, guardGraphQLRequest, notFoundHandler } from './graphqlHttp';
 import { buildVersion } from './buildInfo';
 import { mountHealth, requireAllUp, withDegradable, type DependencyState, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
@@ -95,6 +95,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       errorReportingPlugin<Ctx>(options.log),
       requestLogPlugin<Ctx>(options.log, options.metrics),
       tracingPlugin<Ctx>(),
+      graphqlOverHttpPlugin<Ctx>(),
       {
         async serverWillStart() {
           return {
@@ -126,6 +127,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
     activateRequestTrace,
     requireGatewaySignature(options.signatures, options.log),
+    guardGraphQLRequest,
     expressMiddleware(apollo, {
       context: async ({ res }) =>
         options.context({

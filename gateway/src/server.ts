@@ -13,6 +13,7 @@ import {
   connectRedis,
   errorReportingPlugin,
   formatError,
+  graphqlOverHttpPlugin,
   type Logger,
   mountHealth,
   notFoundHandler,
@@ -173,6 +174,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       errorReportingPlugin<GatewayContext>(log),
       requestLogPlugin<GatewayContext>(log, metrics),
       tracingPlugin<GatewayContext>(),
+      graphqlOverHttpPlugin<GatewayContext>(),
       config.landingPage
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -26,8 +26,11 @@ means fix the state first.
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-Request-level problems (a body that is not JSON, a syntax or validation error) are answered
-with HTTP 400 and no \`data\`; a body over the size limit with HTTP 413. Errors during
-execution are answered with HTTP 200 and \`data\` holding everything that succeeded.
+Request-level problems have no \`data\`: a body that is not JSON or a syntax error is HTTP 400,
+a request that is not a GraphQL request, a validation error (limits included), an operation
+that cannot be determined or variables that cannot be coerced HTTP 422, a body over the size
+limit HTTP 413. Errors during execution come with \`data\` holding everything that succeeded,
+HTTP 294 (200 to a client that accepts only \`application/json\`); see
+[graphql-over-http.md](graphql-over-http.md).
 `;
 }

@@ -40,7 +40,8 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
     ])('%s with an unknown key is null with the error on its path', async (field, query, serviceName) => {
       const response = await graph.query(query);
       const rootField = field.split(' ')[0]!;
-      expect(response.status).toBe(200);
+      // data and errors: a partial success (GraphQL over HTTP).
+      expect(response.status).toBe(294);
       expect(response.data).toEqual({ [rootField]: null });
       expect(onlyError(response)).toMatchObject({
         path: [rootField],
@@ -80,12 +81,12 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
 
   describe('INVALID_ARGUMENT (3)', () => {
     it.each([
-      ['a syntax error', '{ cars(first: 1) { totalCount }'],
-      ['an unknown field', '{ cars { nope } }'],
-      ['a wrong argument type', '{ cars(first: "ten") { totalCount } }'],
-    ])('%s is refused with HTTP 400', async (_what, query) => {
+      ['a syntax error', 400, '{ cars(first: 1) { totalCount }'],
+      ['an unknown field', 422, '{ cars { nope } }'],
+      ['a wrong argument type', 422, '{ cars(first: "ten") { totalCount } }'],
+    ])('%s is refused with HTTP %d', async (_what, status, query) => {
       const response = await graph.query(query);
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(status);
       expect(response.data).toBeUndefined();
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3 });
     });
@@ -95,9 +96,9 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
       ['a bad email', `mutation { createUser(input: { username: "new.one", email: "nope" }) { id } }`, ['createUser'], 'input.email'],
       ['a negative first', '{ car: cars(first: -1) { totalCount } }', ['car'], undefined],
       ['a malformed cursor', '{ cars(after: "garbage") { totalCount } }', ['cars'], undefined],
-    ])('%s is an error on its field, with HTTP 200', async (_what, query, path, field) => {
+    ])('%s is an error on its field, with HTTP 294 (partial success)', async (_what, query, path, field) => {
       const response = await graph.query(query);
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(294);
       expect(onlyError(response)).toMatchObject({ path, extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, ...(field ? { field } : {}) } });
     });
   });
@@ -182,7 +183,7 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
       const response = await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`, undefined, {
         'x-request-id': 'trace-me-123',
       });
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(294);
       expect(response.data).toEqual({ car: null, user: { username: seedUsers[0]!.username } });
       const error = onlyError(response);
       expect(error).toEqual({
@@ -206,7 +207,7 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
       }`,
       { cc: seedCostCenters[1]!.code },
     );
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(294);
     expect(response.data).toMatchObject({
       car: null,
       user: null,

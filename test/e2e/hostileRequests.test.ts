@@ -28,7 +28,8 @@ describe(`the gateway under ${COUNT} generated hostile requests (seed ${SEED}, $
     for (const username of ['admin', 'manager', 'viewer']) tokens[username] = await graph.login(username);
     for (const request of apqRegistrationRequests()) {
       const response = await sendRaw(graph.gatewayUrl, request);
-      expect(response.status).toBe(200);
+      // Registered either way; anonymous, some answer with denied fields (a partial success, 294).
+      expect([200, 294]).toContain(response.status);
     }
   }, 120_000);
   afterAll(async () => {

@@ -83,7 +83,7 @@ describe(`hot reload of the supergraph (${backend})`, () => {
     await publish(next);
     await waitFor(async () => (await readyHash()) === sha256(next), 15_000, 'the new supergraph to be loaded');
     const afterSwap = await graph.query(versionQuery);
-    expect(afterSwap.status).toBe(400);
+    expect(afterSwap.status).toBe(422);
     expect(afterSwap.errors?.[0]?.message).toMatch(/Cannot query field "version" on type "Car"/);
 
     await publish('this is not a supergraph {');
@@ -143,7 +143,7 @@ describe(`hot reload from a URL (${backend})`, () => {
     expect(await ready()).toBe(sha256(served));
     served = await supergraphWithoutCarVersion();
     await waitFor(async () => (await ready()) === sha256(served), 15_000, 'the supergraph from the URL to be loaded');
-    expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(400);
+    expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(422);
   });
 });
 

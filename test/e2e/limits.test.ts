@@ -44,18 +44,20 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
   };
 
   it.each([
-    ['a 10,000-alias query', `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /more than 10000 tokens/],
-    ['a 300-alias query', `{ ${Array.from({ length: 300 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /aliases 300 exceeds the limit of 50/],
-    ['a 500-deep query', `{ ${'cars { edges { node { costCenter { '.repeat(125)} id ${'} } } }'.repeat(125)} }`, /nests deeper than 64/],
-    ['an 18-deep query', `{ me { ${'managedCostCenters { manager { '.repeat(8)} id ${'} } '.repeat(8)} } }`, /depth 18 exceeds the limit of 15/],
+    // Limits that stop the parse are 400; those measured on a parsed document are validation rules, 422.
+    ['a 10,000-alias query', 400, `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /more than 10000 tokens/],
+    ['a 300-alias query', 422, `{ ${Array.from({ length: 300 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /aliases 300 exceeds the limit of 50/],
+    ['a 500-deep query', 400, `{ ${'cars { edges { node { costCenter { '.repeat(125)} id ${'} } } }'.repeat(125)} }`, /nests deeper than 64/],
+    ['an 18-deep query', 422, `{ me { ${'managedCostCenters { manager { '.repeat(8)} id ${'} } '.repeat(8)} } }`, /depth 18 exceeds the limit of 15/],
     [
       'a query whose nested pages multiply',
+      422,
       '{ costCenters(first: 100) { edges { node { cars(first: 100) { edges { node { history(first: 100) { edges { node { id } } } } } } } } } }',
       /cost \d+ exceeds/,
     ],
-  ])('%s is refused with RESOURCE_EXHAUSTED', async (_what, query, message) => {
+  ])('%s is refused with RESOURCE_EXHAUSTED, HTTP %d', async (_what, status, query, message) => {
     const token = await graph.login('admin');
-    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query }), 400, { authorization: `Bearer ${token}` });
+    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query }), status, { authorization: `Bearer ${token}` });
     expect(response.errors).toEqual([
       { message: expect.stringMatching(message), extensions: expect.objectContaining({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 }) },
     ]);
@@ -73,7 +75,8 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
   });
 
   it('batched requests are off, with a well-formed error', async () => {
-    const response = await refusedBeforeAnySubgraph(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), 400);
+    // JSON, but not a GraphQL request: 422.
+    const response = await refusedBeforeAnySubgraph(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), 422);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: expect.any(String) });
   });
 

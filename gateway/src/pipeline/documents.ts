@@ -16,7 +16,7 @@ import type { CostModel } from '../limits/costModel';
 import { measureOperation, type Measurement } from '../limits/measure';
 import { graphqlNesting } from './nesting';
 import type { OperationText } from './operationText';
-import { invalidRequest, Refusal, tooLarge } from './refusal';
+import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
 
 /** The schema the gateway serves right now, and what is derived from it once per load. */
 export interface ServedSchema {
@@ -72,12 +72,17 @@ export class Documents {
   ): OperationDefinitionNode {
     const entry = this.parse(text);
     const operation = selectOperation(entry.document, operationName, method);
-    checkLimits(this.measure(entry, operation, variables, served), this.options.limits);
+    try {
+      checkLimits(this.measure(entry, operation, variables, served), this.options.limits);
+    } catch (error) {
+      // The limits are the server's own validation rules (the draft's "Validation"): 422 like the others.
+      throw error instanceof Refusal ? error.withStatus(422) : error;
+    }
     if (entry.validatedFor !== served.schema) {
       const errors = validate(served.schema, entry.document, this.rules);
       if (errors.length > 0) {
         const [first, ...more] = errors;
-        throw invalidRequest(first!.message, {}, { locations: first!.locations, more: more.map((e) => e.toJSON()) });
+        throw unprocessable(first!.message, {}, { locations: first!.locations, more: more.map((e) => e.toJSON()) });
       }
       entry.validatedFor = served.schema;
       entry.measurements.clear();
@@ -154,19 +159,19 @@ export function selectOperation(document: DocumentNode, operationName: string | 
   let operation: OperationDefinitionNode | undefined;
   if (operationName !== undefined) {
     operation = operations.find((o) => o.name?.value === operationName);
-    if (!operation) throw invalidRequest(`The document has no operation named "${operationName.slice(0, 100)}".`);
+    if (!operation) throw unprocessable(`The document has no operation named "${operationName.slice(0, 100)}".`);
   } else if (operations.length === 1) {
     operation = operations[0];
   } else {
-    throw invalidRequest(
+    throw unprocessable(
       operations.length === 0 ? 'The document contains no operation.' : 'The document has several operations: name one with `operationName`.',
     );
   }
   if (operation!.operation === 'subscription') {
-    throw new Refusal(400, 'UNIMPLEMENTED', 'Subscriptions are not supported by this graph.');
+    throw new Refusal(422, 'UNIMPLEMENTED', 'Subscriptions are not supported by this graph.');
   }
   if (method === 'GET' && operation!.operation !== 'query') {
-    throw new Refusal(405, 'INVALID_ARGUMENT', `GET requests run queries only; send a ${operation!.operation} with POST.`, {}, { headers: { allow: 'POST' } });
+    throw methodNotAllowed(`GET requests run queries only; send a ${operation!.operation} with POST.`);
   }
   return operation!;
 }

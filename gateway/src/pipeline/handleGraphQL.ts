@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context';
 import type { Admission } from './admission';
 import { authenticate, bearerToken } from './authenticate';
 import type { Documents, ServedSchema } from './documents';
-import { readGraphQLRequest, type IntakeLimits } from './intake';
+import { acceptedMediaType, readGraphQLRequest, type IntakeLimits } from './intake';
 import type { OperationTexts } from './operationText';
 import { invalidRequest, Refusal } from './refusal';
 import { InflightQueries } from './inflight';
@@ -75,6 +75,7 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
     }
 
     const params = await readGraphQLRequest(req, url, path.intake);
+    const mediaType = acceptedMediaType(req);
     const caller = await authenticate(token, address, path.verifier, path.log, { requestId, traceId, traceContext: requestTrace });
     const idempotencyKey = idempotencyKeyOf(req.headers[IDEMPOTENCY_KEY_HEADER]);
     const text = path.texts.resolve(params);
@@ -93,14 +94,15 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
       path.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {
           method: 'POST',
-          headers: new HeaderMap([['content-type', 'application/json'], ['accept', req.headers.accept ?? 'application/json']]),
+          // The media type already chosen: Apollo's graphqlOverHttpPlugin sets the status and content type from it.
+          headers: new HeaderMap([['content-type', 'application/json'], ['accept', mediaType]]),
           search: '',
           body: { query: text.query, variables: params.variables, ...(params.operationName !== undefined ? { operationName: params.operationName } : {}) },
         },
         context: async () => context,
       });
     if (path.inflight && operation.operation === 'query') {
-      const key = InflightQueries.keyOf(text.hash, params.operationName, params.variables, caller, req.headers.accept);
+      const key = InflightQueries.keyOf(text.hash, params.operationName, params.variables, caller, mediaType);
       const shared = await path.inflight.run(key, execute);
       if (shared.leader) return await writeApolloResponse(res, shared.response, requestId, traceId);
       if (shared.answer) {

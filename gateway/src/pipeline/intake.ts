@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { MEDIA_TYPES, negotiateResponseType, type ResponseMediaType } from '@car-check/common';
 import { jsonNesting } from './nesting';
-import { invalidRequest, Refusal, tooLarge } from './refusal';
+import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
 
 /** A GraphQL request as it arrived, whatever the transport: the one shape every later stage sees. */
 export interface GraphQLParams {
@@ -26,17 +27,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * search parameters. Everything that is not a well-formed single request is
  * refused here, before any GraphQL work: other methods (405), other content
  * types, charsets or encodings (415), bodies over the limit (413, without
- * reading them whole), bodies that are not UTF-8 JSON or nest too deeply,
- * batches, and cross-site GETs that a browser could send without a preflight.
+ * reading them whole), bodies that are not UTF-8 JSON or nest too deeply
+ * (400), JSON that is not a GraphQL request, batches included (422), and
+ * cross-site GETs that a browser could send without a preflight (400).
  */
 export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits: IntakeLimits): Promise<GraphQLParams> {
   if (req.method === 'GET') {
     refuseCrossSiteRequest(req);
     return fromSearchParams(url.searchParams, limits);
   }
-  if (req.method !== 'POST') {
-    throw new Refusal(405, 'INVALID_ARGUMENT', 'GraphQL is served over GET and POST only.', {}, { headers: { allow: 'GET, POST' } });
-  }
+  if (req.method !== 'POST') throw methodNotAllowed('GraphQL is served over GET and POST only.');
   checkContentType(req.headers['content-type']);
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
@@ -44,8 +44,8 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
   }
   const text = await readBody(req, limits.bodyLimitBytes);
   const body = parseJson(text, 'The request body', limits.maxNesting);
-  if (Array.isArray(body)) throw invalidRequest('Batched requests are not supported; send one operation per request.');
-  if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object with a `query`.');
+  if (Array.isArray(body)) throw unprocessable('Batched requests are not supported; send one operation per request.');
+  if (!isRecord(body)) throw unprocessable('The request body must be a JSON object with a `query`.');
   return {
     method: 'POST',
     query: optionalString(body.query, 'query'),
@@ -53,6 +53,19 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
     variables: optionalRecord(body.variables, 'variables'),
     extensions: optionalRecord(body.extensions, 'extensions'),
   };
+}
+
+/**
+ * The media type to answer in, from `Accept` (see negotiateResponseType):
+ * a client that accepts neither GraphQL response type is refused with 406
+ * before any work, rather than after execution as Apollo Server would.
+ */
+export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
+  const mediaType = negotiateResponseType(req.headers.accept);
+  if (mediaType === null) {
+    throw new Refusal(406, 'INVALID_ARGUMENT', `The \`accept\` header must allow ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`);
+  }
+  return mediaType;
 }
 
 function checkContentType(header: string | undefined): void {
@@ -79,8 +92,9 @@ function refuseCrossSiteRequest(req: IncomingMessage): void {
 function fromSearchParams(params: URLSearchParams, limits: IntakeLimits): GraphQLParams {
   const once = (name: string): string | undefined => {
     const values = params.getAll(name);
-    if (values.length > 1) throw invalidRequest(`The \`${name}\` parameter may be given only once.`);
-    return values[0];
+    if (values.length > 1) throw unprocessable(`The \`${name}\` parameter may be given only once.`);
+    // The draft's GET: an empty optional parameter is the same as none.
+    return values[0] === '' ? undefined : values[0];
   };
   const json = (name: string): Record<string, unknown> => {
     const value = once(name);
@@ -122,13 +136,13 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalidRequest(`\`${name}\` must be a string.`);
+  if (typeof value !== 'string') throw unprocessable(`\`${name}\` must be a string.`);
   return value;
 }
 
 function optionalRecord(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw invalidRequest(`\`${name}\` must be a JSON object.`);
+  if (!isRecord(value)) throw unprocessable(`\`${name}\` must be a JSON object.`);
   return value;
 }
 

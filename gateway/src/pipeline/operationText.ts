@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { GraphQLParams } from './intake';
-import { invalidRequest, Refusal } from './refusal';
+import { invalidRequest, Refusal, unprocessable } from './refusal';
 import type { TrustedDocuments } from './trustedDocuments';
 
 /** The text of the operation to run, and its sha256 (the key of every cache after this stage). */
@@ -44,7 +44,7 @@ export class OperationTexts {
   private find(params: GraphQLParams): OperationText {
     const apq = params.extensions.persistedQuery;
     if (apq === undefined) {
-      if (!params.query) throw invalidRequest('The request has no `query`.');
+      if (!params.query) throw unprocessable('The request has no `query`.');
       return { query: params.query, hash: sha256Hex(params.query), registers: false };
     }
     const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
@@ -57,8 +57,9 @@ export class OperationTexts {
       if (trusted !== undefined) return { query: trusted, hash: sha256Hash, registers: false };
       if (this.trusted?.only) throw notTrusted();
       const query = this.persisted.get(sha256Hash);
-      // HTTP 200 and Apollo's code, as Apollo Client's persisted-query link expects.
-      if (query === undefined) throw new Refusal(200, 'NOT_FOUND', 'PersistedQueryNotFound', {}, { protocolCode: 'PERSISTED_QUERY_NOT_FOUND' });
+      // Apollo's code, which Apollo Client's persisted-query link looks for in the body whatever the
+      // status; 404 as the persisted operations RFC has a failed lookup (no `data`, so not a 2xx).
+      if (query === undefined) throw new Refusal(404, 'NOT_FOUND', 'PersistedQueryNotFound', {}, { protocolCode: 'PERSISTED_QUERY_NOT_FOUND' });
       return { query, hash: sha256Hash, registers: false };
     }
     if (sha256Hex(params.query) !== sha256Hash) throw invalidRequest('The persisted query hash does not match the query.');

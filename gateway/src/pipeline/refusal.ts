@@ -29,6 +29,11 @@ export class Refusal extends Error {
     super(message);
   }
 
+  /** The same refusal with another status (a stage that knows better what the refusal means over HTTP). */
+  withStatus(status: number): Refusal {
+    return new Refusal(status, this.code, this.message, this.details, this.options);
+  }
+
   get headers(): Record<string, string> {
     return this.options.headers ?? {};
   }
@@ -52,8 +57,21 @@ export class Refusal extends Error {
   }
 }
 
-/** Shorthands for the refusals every stage makes. */
+/**
+ * Shorthands for the refusals every stage makes. By the GraphQL-over-HTTP
+ * draft's status table, 400 is for what cannot be parsed (the JSON body, the
+ * document) and 422 for what parses but cannot be processed: a request that
+ * is not a well-formed GraphQL-over-HTTP request, a document that fails
+ * validation (the server's own limits included), an operation that cannot be
+ * determined, variables that cannot be coerced.
+ */
 export const invalidRequest = (message: string, details?: Record<string, unknown>, options?: RefusalOptions) =>
   new Refusal(400, 'INVALID_ARGUMENT', message, details, options);
+
+export const unprocessable = (message: string, details?: Record<string, unknown>, options?: RefusalOptions) =>
+  new Refusal(422, 'INVALID_ARGUMENT', message, details, options);
+
+/** 405, with the methods `/graphql` allows (RFC 9110 requires `Allow` on a 405). */
+export const methodNotAllowed = (message: string) => new Refusal(405, 'INVALID_ARGUMENT', message, {}, { headers: { allow: 'GET, POST' } });
 
 export const tooLarge = (message: string, details?: Record<string, unknown>) => new Refusal(400, 'RESOURCE_EXHAUSTED', message, details);

@@ -1,15 +1,20 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
-import { STATUS } from '@car-check/common';
+import { MEDIA_TYPES, responseContentType, STATUS } from '@car-check/common';
 import type { SharedAnswer } from './inflight';
 import { Refusal } from './refusal';
 
-/** Writes a refusal: its status and headers, and coded errors that carry the request and trace ids. */
+/**
+ * Writes a refusal: its status and headers, and coded errors that carry the
+ * request and trace ids. A refusal has no `data`, so it is never a 2xx and is
+ * application/graphql-response+json whatever the client accepts (the draft's
+ * "Body": only 2xx answers are relabelled application/json for legacy clients).
+ */
 export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: string, traceId?: string): void {
   if (res.headersSent) return void res.destroy();
   res.statusCode = refusal.status;
   for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-type', responseContentType(refusal.status, MEDIA_TYPES.graphqlResponse));
   res.end(JSON.stringify(refusal.body(requestId, traceId)));
 }
 

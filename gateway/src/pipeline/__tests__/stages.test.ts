@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { buildSchema, parse } from 'graphql';
 import { readCostModel } from '../../limits/costModel';
 import { Documents, selectOperation } from '../documents';
-import { readGraphQLRequest, parseByteSize } from '../intake';
+import { acceptedMediaType, readGraphQLRequest, parseByteSize } from '../intake';
 import { graphqlNesting, jsonNesting } from '../nesting';
 import { OperationTexts, sha256Hex } from '../operationText';
 import { Refusal } from '../refusal';
@@ -52,10 +52,11 @@ describe('intake', () => {
     ['bytes that are not UTF-8', request('POST', json, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, 'INVALID_ARGUMENT'],
     ['JSON that does not parse', request('POST', json, '{"query":'), 400, 'INVALID_ARGUMENT'],
     ['JSON nested too deeply', request('POST', json, `{"variables":${'['.repeat(20)}${']'.repeat(20)}}`), 400, 'RESOURCE_EXHAUSTED'],
-    ['a batch', request('POST', json, '[{"query":"{ a }"}]'), 400, 'INVALID_ARGUMENT'],
-    ['a body that is not an object', request('POST', json, '"{ a }"'), 400, 'INVALID_ARGUMENT'],
-    ['variables that are not an object', request('POST', json, '{"query":"{ a }","variables":"{}"}'), 400, 'INVALID_ARGUMENT'],
-    ['a query that is not a string', request('POST', json, '{"query":{"kind":"Document"}}'), 400, 'INVALID_ARGUMENT'],
+    // JSON, but not a well-formed GraphQL-over-HTTP request: 422.
+    ['a batch', request('POST', json, '[{"query":"{ a }"}]'), 422, 'INVALID_ARGUMENT'],
+    ['a body that is not an object', request('POST', json, '"{ a }"'), 422, 'INVALID_ARGUMENT'],
+    ['variables that are not an object', request('POST', json, '{"query":"{ a }","variables":"{}"}'), 422, 'INVALID_ARGUMENT'],
+    ['a query that is not a string', request('POST', json, '{"query":{"kind":"Document"}}'), 422, 'INVALID_ARGUMENT'],
     ['a GET a browser could send cross-site', request('GET', {}), 400, 'INVALID_ARGUMENT'],
   ])('refuses %s', async (_what, incoming, status, code) => {
     const refusal = await refusalOf(readGraphQLRequest(incoming, url('?query=%7B%20a%20%7D'), LIMITS));
@@ -64,7 +65,30 @@ describe('intake', () => {
 
   it('refuses a GET parameter given twice', async () => {
     const refusal = await refusalOf(readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=a&query=b'), LIMITS));
-    expect(refusal.code).toBe('INVALID_ARGUMENT');
+    expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 422, code: 'INVALID_ARGUMENT' });
+  });
+
+  it('takes an empty GET parameter for an absent one', async () => {
+    const params = await readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=%7B%20a%20%7D&variables=&operationName=&extensions='), LIMITS);
+    expect(params).toEqual({ method: 'GET', query: '{ a }', variables: {}, extensions: {} });
+  });
+
+  it('answers another method with the methods it allows', async () => {
+    const refusal = await refusalOf(readGraphQLRequest(request('DELETE', json), url(), LIMITS));
+    expect({ status: refusal.status, headers: refusal.headers }).toEqual({ status: 405, headers: { allow: 'GET, POST' } });
+  });
+
+  it.each([
+    [undefined, 'application/graphql-response+json'],
+    ['*/*', 'application/graphql-response+json'],
+    ['application/json', 'application/json'],
+  ])('answers Accept %p in %s', (accept, mediaType) => {
+    expect(acceptedMediaType(request('POST', accept === undefined ? json : { ...json, accept }))).toBe(mediaType);
+  });
+
+  it('refuses an Accept that allows neither GraphQL response type with 406', async () => {
+    const refusal = await refusalOf(() => acceptedMediaType(request('POST', { ...json, accept: 'text/html' })));
+    expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 406, code: 'INVALID_ARGUMENT' });
   });
 
   it('reads byte sizes', () => {
@@ -94,6 +118,7 @@ describe('operation text', () => {
     const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
     const miss = await refusalOf(() => texts.resolve(params(undefined, { persistedQuery })));
     expect(miss.body('r').errors[0]!.extensions).toMatchObject({ code: 'PERSISTED_QUERY_NOT_FOUND', grpcStatus: 5 });
+    expect(miss.status).toBe(404);
     const registering = texts.resolve(params(query, { persistedQuery }));
     expect(registering.registers).toBe(true);
     texts.register(registering);
@@ -101,12 +126,13 @@ describe('operation text', () => {
   });
 
   it.each([
-    ['an empty request', params(undefined)],
-    ['another version', params(undefined, { persistedQuery: { version: 2, sha256Hash: sha256Hex('x') } })],
-    ['a malformed hash', params(undefined, { persistedQuery: { version: 1, sha256Hash: 'abc' } })],
-    ['a hash of another text', params('{ a }', { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ b }') } })],
-  ])('refuses %s with INVALID_ARGUMENT', async (_what, given) => {
-    expect((await refusalOf(() => texts.resolve(given))).code).toBe('INVALID_ARGUMENT');
+    ['an empty request', 422, params(undefined)],
+    ['another version', 400, params(undefined, { persistedQuery: { version: 2, sha256Hash: sha256Hex('x') } })],
+    ['a malformed hash', 400, params(undefined, { persistedQuery: { version: 1, sha256Hash: 'abc' } })],
+    ['a hash of another text', 400, params('{ a }', { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ b }') } })],
+  ])('refuses %s with INVALID_ARGUMENT, HTTP %d', async (_what, status, given) => {
+    const refusal = await refusalOf(() => texts.resolve(given));
+    expect({ status: refusal.status, code: refusal.code }).toEqual({ status, code: 'INVALID_ARGUMENT' });
   });
 });
 
@@ -130,10 +156,11 @@ describe('documents', () => {
     ['a syntax error', '{ a', 400, 'INVALID_ARGUMENT'],
     ['too many tokens', `{ ${'a '.repeat(60)}}`, 400, 'RESOURCE_EXHAUSTED'],
     ['too deep a nesting', `{ a(x: ${'['.repeat(10)}${']'.repeat(10)}) }`, 400, 'RESOURCE_EXHAUSTED'],
-    ['too many aliases', '{ x: a y: a z: a }', 400, 'RESOURCE_EXHAUSTED'],
-    ['a list too costly', '{ b(first: 1000) { x } }', 400, 'RESOURCE_EXHAUSTED'],
-    ['an unknown field', '{ nope }', 400, 'INVALID_ARGUMENT'],
-    ['introspection when it is off', '{ __schema { queryType { name } } }', 400, 'INVALID_ARGUMENT'],
+    // Parsed, but over a limit (the server's own validation rules) or invalid: 422.
+    ['too many aliases', '{ x: a y: a z: a }', 422, 'RESOURCE_EXHAUSTED'],
+    ['a list too costly', '{ b(first: 1000) { x } }', 422, 'RESOURCE_EXHAUSTED'],
+    ['an unknown field', '{ nope }', 422, 'INVALID_ARGUMENT'],
+    ['introspection when it is off', '{ __schema { queryType { name } } }', 422, 'INVALID_ARGUMENT'],
   ])('refuses %s', async (_what, query, status, code) => {
     const documents = new Documents({ limits, introspection: false, cacheBytes: 1024 * 1024 });
     const refusal = await refusalOf(() => documents.admit(text(query), undefined, 'POST', {}, served));
@@ -144,9 +171,9 @@ describe('documents', () => {
     const document = parse('query A { a } query B { a } mutation M { a } subscription S { a }');
     expect(selectOperation(document, 'B', 'POST').name?.value).toBe('B');
     for (const [name, method, status, code] of [
-      [undefined, 'POST', 400, 'INVALID_ARGUMENT'],
-      ['Z', 'POST', 400, 'INVALID_ARGUMENT'],
-      ['S', 'POST', 400, 'UNIMPLEMENTED'],
+      [undefined, 'POST', 422, 'INVALID_ARGUMENT'],
+      ['Z', 'POST', 422, 'INVALID_ARGUMENT'],
+      ['S', 'POST', 422, 'UNIMPLEMENTED'],
       ['M', 'GET', 405, 'INVALID_ARGUMENT'],
     ] as const) {
       const refusal = await refusalOf(() => selectOperation(document, name, method));

@@ -53,7 +53,7 @@ describe(`the cost of a request is measured on its variables as execution coerce
   const expectTooCostly = (response: RawResponse) => {
     const answer = response.json as Answer;
     expect({ status: response.status, code: answer.errors?.[0]?.extensions.code, served: answer.data !== undefined }).toEqual({
-      status: 400,
+      status: 422,
       code: 'RESOURCE_EXHAUSTED',
       served: false,
     });

@@ -721,7 +721,7 @@ const overCost = (page: number) => 50 * (1 + page * (4 + 2 * page)) > 10_000;
  * an automatic persisted query sent with its text, then by hash over POST and GET):
  * the cost limit must price the page execution will really fetch, so whatever makes
  * it the default page of 20 (n sent as null, a null default, a literal null, no
- * default) is refused with 400, however it is sent. Also explicit nulls inside input
+ * default) is refused with 422 (a limit is a validation rule), however it is sent. Also explicit nulls inside input
  * objects and non-null variables sent null (a coercion error, never a 500).
  */
 function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
@@ -733,7 +733,7 @@ function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> 
   });
   const expected = (pages: NullPages): number[] | undefined => {
     const effective = effectivePage(pages);
-    return effective !== 'not coercible' && overCost(effective) ? [400] : undefined;
+    return effective !== 'not coercible' && overCost(effective) ? [422] : undefined;
   };
   const withText = fc
     .record({ pages: shape, token: tokenOption(tokens), transport: fc.constantFrom('POST', 'GET', 'APQ') })

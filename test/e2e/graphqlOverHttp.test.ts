@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { signIdentity } from '@car-check/common';
+import { signRequest } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { sendRaw, type RawRequest, type RawResponse } from '../support/rawHttp';
@@ -186,7 +186,11 @@ describe('GraphQL over HTTP: media types and status codes', () => {
       const car = graph.subgraphs.car;
       const response = await sendRaw(car.url, {
         method,
-        headers: { 'content-type': 'application/json', ...signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'car' }), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(await signRequest(ADMIN, { method, url: new URL('/graphql', car.url).toString(), body }, TEST_SIGNING_SECRET, { audience: 'car' })),
+          ...headers,
+        },
         body,
       });
       return answer(response);

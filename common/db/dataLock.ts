@@ -56,8 +56,8 @@ export async function lockDataFolder(dataDir: string): Promise<DataFolderLock> {
       } finally {
         await handle.close();
       }
+      if (held.size === 0) process.on('exit', releaseAtExit);
       held.add(file);
-      process.once('exit', releaseAtExit);
       return { file, release: () => release(file) };
     }
     const holder = await readHolder(file);

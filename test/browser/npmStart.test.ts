@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { prepareEmbeddedTemplate } from '../../common/db/embedded';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { waitFor } from '../support/waitFor';
@@ -61,6 +62,10 @@ describe('a fresh npm start serves a working console and explorer', () => {
       WEB_DIST: path.join(tempDir, 'web-dist'),
       LOG_PRETTY: 'false',
     });
+    // The databases' initdb template made beforehand, as a machine that ran npm start once has it:
+    // on a loaded 2-core machine initdb alone can take a minute, and npm start gives each service
+    // 90 s to answer. The databases themselves are still created (copies), migrated and seeded.
+    await prepareEmbeddedTemplate(env.DATA_DIR!);
     supervisor = spawn('npm', ['start'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     supervisor.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     supervisor.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -77,6 +77,24 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
     });
   });
 
+  it('is held: a second user subgraph, db:migrate and db:seed on the same DATA_DIR are refused alike, each with one line', async () => {
+    const refusal = `the embedded database at ${path.join(dataDir, 'user')} is in use by process ${child.pid} (a running npm start or subgraph)`;
+    const second = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', 'user', 'src', 'index.ts')], {
+      cwd: ROOT,
+      env: { ...env, USER_PORT: String(await freePort()) },
+      encoding: 'utf8',
+      timeout: 2 * MINUTE,
+    });
+    expect({ code: second.status, last: second.stderr.trim().split('\n').pop() }).toEqual({ code: 1, last: expect.stringContaining(`user subgraph failed to start: ${refusal}`) });
+    for (const command of ['db:migrate', 'db:seed']) {
+      const run = spawnSync('npm', ['run', '--silent', command, '--', '--subgraph', 'user'], { cwd: ROOT, env, encoding: 'utf8', timeout: 2 * MINUTE });
+      const failure = run.stderr.split('\n').filter((line) => line.includes(`${command} failed`));
+      expect({ command, code: run.status, failure }).toEqual({ command, code: 1, failure: [expect.stringContaining(refusal)] });
+    }
+    // The holder serves on, unharmed.
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+  });
+
   it('when its data folder is deleted, takes no write (DATA_LOSS), turns not ready and logs the loss at error level', async () => {
     const before = await createUser('kept_before');
     expect(before.errors).toBeUndefined();

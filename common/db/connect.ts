@@ -1,7 +1,11 @@
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDataFolder } from './dataLock';
+import { DataFolderWatch } from './dataWatch';
 import { openPGlite, type CreateProgress, type EmbeddedSettings } from './embedded';
+import { guardedCommits, guardedPGlite } from './guardedPGlite';
 import { ConfigError } from '../config/env';
 import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
 
@@ -46,6 +50,11 @@ export type { CreateProgress };
 export interface OpenDatabaseOptions {
   /** Hears of the creation of a new embedded database (initdb, first start only) as it starts and ends. */
   onCreate?: (event: CreateProgress) => void;
+  /**
+   * Hears, once, that the embedded database's data folder went away under this process
+   * (deleted or replaced): from then on every statement is refused (see dataWatch.ts).
+   */
+  onDataLost?: (error: Error) => void;
 }
 
 export async function openDatabase(
@@ -57,17 +66,45 @@ export async function openDatabase(
 }
 
 async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>, options: OpenDatabaseOptions): Promise<Database> {
-  // Memory-tuned, and a new cluster is created out of process: see embedded.ts.
-  const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
+  if (target.dataDir.startsWith('memory://')) {
+    const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
+    return embeddedDatabase(target, db, async () => undefined, async () => db.close());
+  }
+  // One process at a time on a data folder (dataLock.ts); whoever holds it notices the folder's loss (dataWatch.ts).
+  const lock = await lockDataFolder(target.dataDir);
+  try {
+    // Memory-tuned, and a new cluster is created out of process: see embedded.ts.
+    const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
+    const watch = await DataFolderWatch.start(target.dataDir, (error) => options.onDataLost?.(error)).catch(async (error: unknown) => {
+      await db.close();
+      throw error;
+    });
+    const check = () => watch.check();
+    return embeddedDatabase(target, guardedPGlite(db, check), check, async () => {
+      watch.stop();
+      try {
+        await db.close();
+      } finally {
+        await lock.release();
+      }
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+function embeddedDatabase(target: DatabaseTarget, db: PGlite, check: () => Promise<void>, close: () => Promise<void>): Database {
   return {
     target,
-    adapter: new PrismaPGlite(db),
+    adapter: guardedCommits(new PrismaPGlite(db), check),
     runner: pgliteRunner(db),
+    // Refused, like any statement, once the data folder is gone: /ready says the database is down.
     ping: async () => {
       await db.query('SELECT 1');
     },
     poolStats: () => null,
-    close: () => db.close(),
+    close,
   };
 }
 

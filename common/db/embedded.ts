@@ -163,6 +163,15 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
 }
 
+/**
+ * Makes the initdb template in `parent` (a DATA_DIR) if it is not there yet, as the first
+ * database created there would: a folder prepared so, databases created in it are copies.
+ */
+export async function prepareEmbeddedTemplate(parent: string, settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS): Promise<void> {
+  await mkdir(parent, { recursive: true });
+  await ensureTemplate(parent, embeddedStartParams(settings));
+}
+
 /** How long a process waits for another's template before making one itself. */
 const TEMPLATE_WAIT_MS = 150_000;
 

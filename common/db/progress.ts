@@ -75,6 +75,8 @@ export async function openDatabaseWithProgress(
         );
       }
     },
+    // Not papered over: the service's /ready turns 503 (its ping is refused) and its writes fail with DATA_LOSS.
+    onDataLost: (error) => log.error({ err: error, database: describeTarget(target) }, `data lost: ${error.message}`),
   });
   const openMs = msSince(startedAt) - (createMs ?? 0);
   logProgress(log, { step: 'database', phase: 'done', durationMs: openMs, created: createMs !== undefined }, `opened the database in ${formatDuration(openMs)}`);

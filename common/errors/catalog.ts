@@ -124,7 +124,8 @@ export const STATUS = {
     grpcStatus: 15,
     retryable: false,
     meaning: 'Unrecoverable data loss or corruption.',
-    usedFor: 'Reserved: no code path raises it today.',
+    usedFor:
+      'A subgraph on the embedded database whose data folder was deleted or replaced while it ran: every statement is refused (nothing is written, nothing acknowledged) and its `/ready` turns 503 until it is restarted; also a PostgreSQL data file missing (SQLSTATE 58P01).',
   },
   UNAUTHENTICATED: {
     grpcStatus: 16,

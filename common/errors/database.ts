@@ -1,5 +1,6 @@
 import { graphError, type GraphError } from './catalog';
 import { alreadyExists } from './index';
+import { DATA_LOST_SQLSTATE } from '../db/dataWatch';
 
 /**
  * Maps failures of the database layer onto the catalog. Prisma reports them
@@ -22,6 +23,11 @@ export function mapDatabaseError(error: unknown, entity: string): GraphError | u
     facts.sqlState === '40P01'
   ) {
     return graphError('ABORTED', `The ${entity} changed concurrently; re-read it and retry.`, { entity });
+  }
+  // The embedded database's data folder is gone under the service (common/db/dataWatch.ts), or a data file
+  // PostgreSQL needs is: a retry cannot help, and writes must not be taken as kept.
+  if (facts.sqlState === DATA_LOST_SQLSTATE) {
+    return graphError('DATA_LOSS', 'The service lost its data folder; nothing was written. An operator must restore it and restart the service.');
   }
   if (isUnavailable(facts)) {
     return graphError('UNAVAILABLE', 'The database is unavailable; retry later.');

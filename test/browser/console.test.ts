@@ -1,10 +1,11 @@
 /**
  * The fleet console (web/) and the offline explorer, in Debian's Chromium driven by
- * playwright-core, against the real graph started in process (PGlite). The app is
- * built with VITE_GRAPHQL_URL pointing at the test gateway and served from another
- * origin (CORS_ORIGINS), as in development. The browser can reach nothing but this
- * machine: every other request is aborted and recorded, and the last test checks
- * none was attempted.
+ * playwright-core, against the real graph started in process (PGlite). The pages are
+ * the ones users get: built as `npm start` builds them (scripts/lib/webPages.ts, no
+ * build variables) and served by the gateway at /console/ and /explorer/ (WEB_DIST).
+ * The browser can reach nothing but this machine: every other request is aborted and
+ * recorded, and the last test checks none was attempted, and that no page raised an
+ * error or logged one to the console.
  *
  * Screenshots land in docs/screenshots/ with UPDATE_SCREENSHOTS=true.
  */
@@ -17,7 +18,8 @@ import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf, postGraphQL } from '../support/graphql';
 import { TEST_SEED_PASSWORD } from '../support/secrets';
 import { waitFor } from '../support/waitFor';
-import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, startStaticServer, SwitchableLink, viteBuild, WEB_DIR, type StaticServer } from './harness';
+import { buildWebPages } from '../../scripts/lib/webPages';
+import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, SwitchableLink, WEB_DIR } from './harness';
 
 // A loaded 2-core machine: builds, a graph and a browser. Generous everywhere.
 jest.setTimeout(240_000);
@@ -37,7 +39,9 @@ function managerOf(car: (typeof seedCars)[number]) {
 
 describe('the fleet console in Chromium (pglite)', () => {
   let graph: TestGraph;
-  let server: StaticServer;
+  /** Where the gateway serves the console and the explorer (its origin). */
+  let origin: string;
+  let consoleUrl: string;
   let browser: Browser;
   let buildDir: string;
   const userLink = new SwitchableLink();
@@ -45,35 +49,36 @@ describe('the fleet console in Chromium (pglite)', () => {
   /** Requests the pages tried to send off this machine (must stay empty). */
   const blocked: string[] = [];
   const pageErrors: string[] = [];
+  /** Set while a test provokes failing responses on purpose: the browser logs those as errors. */
+  let failingResponsesExpected: RegExp | null = null;
+
+  /** Builds the pages as npm start does, into `dist`; fails with the build's output. */
+  async function build(dist: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    const outcome = await buildWebPages(dist, env);
+    if (!outcome.startsWith('built')) throw new Error(outcome);
+  }
 
   beforeAll(async () => {
     // (Chromium may still be being installed when the tests start: give it a moment.)
     await waitFor(() => existsSync(CHROMIUM), 120_000, `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
-    server = await startStaticServer({
-      '/': path.join(buildDir, 'app'),
-      '/persisted/': path.join(buildDir, 'persisted'),
-      '/explorer/': path.join(buildDir, 'explorer'),
-    });
+    await build(path.join(buildDir, 'dist'));
     graph = await startGraph('pglite', {
       seed: true,
-      gatewayEnv: { CORS_ORIGINS: server.origin },
+      // The gateway serves the pages as under npm start (development: NODE_ENV is not production).
+      gatewayEnv: { WEB_DIST: path.join(buildDir, 'dist') },
       // The gateway reaches the user subgraph's GraphQL through a link the tests can cut.
       routeThrough: { user: (url) => userLink.start(url) },
     });
-    // The explorer queries its own origin's /graphql, as when the gateway serves it.
-    server.graphqlTarget = graph.gatewayUrl;
-    await viteBuild(path.join(buildDir, 'app'), { VITE_GRAPHQL_URL: graph.gatewayUrl });
-    await viteBuild(path.join(buildDir, 'persisted'), { VITE_GRAPHQL_URL: graph.gatewayUrl, VITE_PERSISTED_ONLY: 'true' });
-    await viteBuild(path.join(buildDir, 'explorer'), {}, 'vite.explorer.config.ts');
+    origin = new URL(graph.gatewayUrl).origin;
+    consoleUrl = `${origin}/console/`;
     browser = await launchChromium();
   }, 900_000);
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    await server?.close();
     await graph?.stop();
     await userLink.down();
     if (buildDir) rmSync(buildDir, { recursive: true, force: true });
@@ -84,13 +89,24 @@ describe('the fleet console in Chromium (pglite)', () => {
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() !== 'error') return;
+      if (failingResponsesExpected && /^Failed to load resource/.test(message.text()) && failingResponsesExpected.test(message.location().url)) return;
+      pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
+    });
     return page;
   }
 
-  async function signIn(username: string, at = '/'): Promise<Page> {
+  /** Signs in on the console; `at` is the console's own route (`#/cars/new`). */
+  async function signIn(username: string, at = ''): Promise<Page> {
     const page = await newPage();
-    await page.goto(`${server.origin}${at}`);
-    await page.getByLabel('Username').fill(username);
+    await page.goto(`${consoleUrl}${at}`);
+    await page
+      .getByLabel('Username')
+      .fill(username, { timeout: WAIT })
+      .catch((error: unknown) => {
+        throw new Error(`${String(error)}\nPage errors: ${JSON.stringify(pageErrors)}`);
+      });
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page
@@ -177,7 +193,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   it('refuses a save over a change made behind the page’s back (ABORTED), then reloads and saves', async () => {
     const car = seedCars[25]!;
-    const page = await signIn('manager', `/#/cars/${car.id}`);
+    const page = await signIn('manager', `#/cars/${car.id}`);
     await page.getByTestId('car-brand').getByText(car.brand).waitFor({ timeout: WAIT });
     await page.getByTestId('car-revision').getByText('1', { exact: true }).waitFor({ timeout: WAIT });
 
@@ -209,10 +225,14 @@ describe('the fleet console in Chromium (pglite)', () => {
   });
 
   it('sends operations by persisted document id only, never their text, when built with VITE_PERSISTED_ONLY=true', async () => {
+    // The same build with its one option on, served by a gateway of its own at /console/, as a deployment would.
+    const persistedDist = path.join(buildDir, 'persisted');
+    await build(persistedDist, { VITE_PERSISTED_ONLY: 'true' });
+    const gatewayUrl = await graph.startGateway({}, { WEB_DIST: persistedDist });
     const manifest = JSON.parse(readFileSync(path.join(WEB_DIR, 'persisted-documents.json'), 'utf8')) as Record<string, string>;
     // Today's gateway learns documents as automatic persisted queries: register the manifest's, by their ids.
     // (Sent without variables, they do nothing: the required ones are missing, and the caller is anonymous.)
-    const persisted = (body: Record<string, unknown>) => postGraphQL(graph.gatewayUrl, JSON.stringify(body));
+    const persisted = (body: Record<string, unknown>) => postGraphQL(gatewayUrl, JSON.stringify(body));
     for (const [id, document] of Object.entries(manifest)) {
       await persisted({ query: document, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
       const byId = await persisted({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
@@ -222,9 +242,9 @@ describe('the fleet console in Chromium (pglite)', () => {
     const page = await newPage();
     const bodies: string[] = [];
     page.on('request', (request) => {
-      if (request.url() === graph.gatewayUrl && request.method() === 'POST') bodies.push(request.postData() ?? '');
+      if (request.url() === gatewayUrl && request.method() === 'POST') bodies.push(request.postData() ?? '');
     });
-    await page.goto(`${server.origin}/persisted/`);
+    await page.goto(`${new URL(gatewayUrl).origin}/console/`);
     await page.getByLabel('Username').fill('admin');
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -242,7 +262,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   it('bundles the explorer: GraphiQL with a headers editor, querying the same origin with no network beyond it', async () => {
     // Nothing in the build points a browser elsewhere: no remote stylesheet, font, script or import.
-    const explorerDir = path.join(buildDir, 'explorer');
+    const explorerDir = path.join(buildDir, 'dist', 'explorer');
     const files = readdirSync(explorerDir, { recursive: true, encoding: 'utf8' }).filter((file) => /\.(html|css)$/.test(file));
     for (const file of files) {
       const text = readFileSync(path.join(explorerDir, file), 'utf8');
@@ -252,10 +272,10 @@ describe('the fleet console in Chromium (pglite)', () => {
     const token = await graph.login('admin');
     const page = await newPage();
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${server.origin}/explorer/`);
+    await page.goto(`${origin}/explorer/`);
     await page.locator('.graphiql-container').waitFor({ timeout: WAIT });
     // The headers editor (open by default): paste the bearer token, as a user would.
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     const headerValue = `{"Authorization": "Bearer ${token}"}`;
     await page.evaluate((text) => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText(text), headerValue);
     const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
@@ -295,7 +315,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   it('creates a car, shows it on its cost center’s page, and deletes it', async () => {
     const center = seedCostCenters[2]!;
-    const page = await signIn('manager', '/#/cars/new');
+    const page = await signIn('manager', '#/cars/new');
     await page.getByRole('heading', { name: 'New car' }).waitFor({ timeout: WAIT });
     await page.getByLabel('Brand').fill('Fiat');
     await page.getByLabel('Model').fill('500e');
@@ -344,7 +364,9 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByTestId('manager').first().getByText(managerOf(seedCars[0]!).manager.username).waitFor({ timeout: WAIT });
 
     // The whole user service down: the gateway cannot check the token (HTTP 503) once its cached
-    // status is due; the page says so, with the request id, and keeps the session.
+    // status is due; the page says so, with the request id, and keeps the session. The browser logs
+    // each refused request (503, then 401 once the token is unknown) as a console error: expected here.
+    failingResponsesExpected = new RegExp(`^${origin}/graphql$`);
     await graph.stopSubgraph('user');
     await waitFor(
       async () => {
@@ -365,9 +387,10 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.reload();
     await page.getByText('Your session has ended').waitFor({ timeout: WAIT });
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: WAIT });
+    failingResponsesExpected = null;
   });
 
-  it('needed nothing beyond this machine and raised no page error', () => {
+  it('needed nothing beyond this machine and raised no page error nor console error', () => {
     expect(blocked).toEqual([]);
     expect(pageErrors).toEqual([]);
   });

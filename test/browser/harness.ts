@@ -1,106 +1,16 @@
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
-/** What the browser tests need around the web app: a build, a static server, a switchable link, Chromium without internet. */
+/**
+ * What the browser tests need around the web app: a switchable link, Chromium without internet.
+ * (The pages themselves are built and served as npm start does: scripts/lib/webPages.ts, the gateway.)
+ */
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const WEB_DIR = path.join(REPO_ROOT, 'web');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** `vite build` of the web app (or, with `config`, another entry) into `outDir`, with the given Vite env. */
-export async function viteBuild(outDir: string, env: Record<string, string>, config = 'vite.config.ts'): Promise<void> {
-  const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-  const child = spawn(process.execPath, [vite, 'build', '--config', config, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: WEB_DIR,
-    env: { ...process.env, ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`vite build (${config}) exited with ${code}:\n${output}`);
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-
-export interface StaticServer {
-  origin: string;
-  /** Where `/graphql` on this origin is forwarded (the explorer queries its own origin, as when the gateway serves it). */
-  graphqlTarget: string | null;
-  close(): Promise<void>;
-}
-
-/**
- * A tiny static server (node:http): `mounts` maps a path prefix ('/', '/explorer/')
- * to a folder, longest prefix first; `/graphql` is proxied to `graphqlTarget`.
- */
-export async function startStaticServer(mounts: Record<string, string>): Promise<StaticServer> {
-  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
-  const state: StaticServer = { origin: '', graphqlTarget: null, close: async () => undefined };
-
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://static');
-    if (url.pathname === '/graphql') return proxy(req, res, url);
-    const prefix = prefixes.find((candidate) => url.pathname.startsWith(candidate));
-    if (!prefix) return void res.writeHead(404).end();
-    const root = path.resolve(mounts[prefix]!);
-    let file = path.resolve(root, `.${decodeURIComponent(url.pathname.slice(prefix.length - 1))}`);
-    if (file !== root && !file.startsWith(`${root}${path.sep}`)) return void res.writeHead(403).end();
-    try {
-      if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
-      await stat(file);
-    } catch {
-      return void res.writeHead(404).end();
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    createReadStream(file).pipe(res);
-  });
-
-  function proxy(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
-    if (!state.graphqlTarget) return void res.writeHead(502).end();
-    const target = new URL(state.graphqlTarget);
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, path: `${target.pathname}${url.search}`, method: req.method, headers: { ...req.headers, host: target.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.headersSent || res.writeHead(502).end());
-    req.pipe(upstream);
-  }
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return state;
-}
 
 /**
  * A TCP link the gateway reaches a subgraph through, which can be cut and

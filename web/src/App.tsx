@@ -1,6 +1,6 @@
 import { useMutation } from '@apollo/client/react';
 import { SignOutDocument } from './__generated__/graphql';
-import { GRAPHQL_URL, PERSISTED_ONLY } from './config';
+import { EXPLORER_URL, GRAPHQL_URL, PERSISTED_ONLY } from './config';
 import { CarListPage } from './pages/CarListPage';
 import { CarPage } from './pages/CarPage';
 import { CostCenterListPage } from './pages/CostCenterListPage';
@@ -9,8 +9,6 @@ import { NewCarPage } from './pages/NewCarPage';
 import { SignInPage } from './pages/SignInPage';
 import { Link, useRoute } from './router';
 import { endSession, useSessionState } from './session';
-
-const explorerUrl = new URL('/explorer/', GRAPHQL_URL).toString();
 
 export function App() {
   const { session, endedBecause } = useSessionState();
@@ -43,7 +41,7 @@ export function App() {
         <Link to="/cost-centers" className={section === 'cost-centers' ? 'active' : ''}>
           Cost centers
         </Link>
-        <a href={explorerUrl} target="_blank" rel="noreferrer">
+        <a href={EXPLORER_URL} target="_blank" rel="noreferrer">
           API explorer
         </a>
         <span className="spacer" />

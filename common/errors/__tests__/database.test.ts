@@ -27,6 +27,7 @@ describe('mapDatabaseError', () => {
     ['unreachable server', { code: 'P1001', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } }, 'UNAVAILABLE'],
     ['closed connection', { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } }, 'UNAVAILABLE'],
     ['too many connections', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '53300' } } } }, 'UNAVAILABLE'],
+    ['the embedded data folder gone (dataWatch)', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '58P01', kind: 'postgres' } } } }, 'DATA_LOSS'],
     ['a syntax error', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42601' } } } }, 'passed through'],
     ['a thrown string', 'boom', 'passed through'],
   ])('%s', (_what, error, expected) => {

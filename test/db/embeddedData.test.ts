@@ -9,11 +9,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { signIdentity } from '@car-check/common';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { postGraphQL } from '../support/graphql';
-import { TEST_ENV, TEST_SIGNING_SECRET } from '../support/secrets';
+import { TEST_ENV } from '../support/secrets';
+import { signedPost } from '../support/signing';
 import { ADMIN } from '../support/subgraphHarness';
 import { waitFor } from '../support/waitFor';
 
@@ -31,9 +31,9 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
   let url: string;
   let output = '';
 
-  const createUser = (username: string) => {
+  const createUser = async (username: string) => {
     const body = JSON.stringify({ query: CREATE, variables: { input: { username, email: `${username}@car-check.test` } } });
-    return postGraphQL<{ createUser: { id: string; username: string } | null }>(`${url}/graphql`, body, signIdentity(ADMIN, body, TEST_SIGNING_SECRET, { audience: 'user' }));
+    return postGraphQL<{ createUser: { id: string; username: string } | null }>(`${url}/graphql`, body, await signedPost(ADMIN, `${url}/graphql`, body, { audience: 'user' }));
   };
   const logLines = () =>
     output

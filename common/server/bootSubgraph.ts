@@ -138,7 +138,7 @@ export async function bootSubgraph<P extends PrismaLike>(
       log,
       services,
       async stop() {
-        log.info('shutting down: no new connections, finishing requests in flight');
+        log.info('shutting down: refusing new requests (503), finishing those in flight');
         await running.close(config.shutdownGraceMs);
         await apollo.stop();
         await client.$disconnect();

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import { buildVersion, type BuildInfo } from './buildInfo';
+import { isDraining } from './http';
 
 export type DependencyState = 'up' | 'down';
 
@@ -42,6 +43,8 @@ export function mountHealth(
   });
   app.get('/ready', async (_req, res) => {
     const { ready: ok, dependencies } = await ready();
+    // Shutting down (SIGTERM): traffic should go elsewhere, whatever the dependencies say.
+    if (isDraining(app)) return void res.status(503).json({ service, status: 'not ready', draining: true, dependencies, ...details() });
     res.status(ok ? 200 : 503).json({ service, status: ok ? 'ready' : 'not ready', dependencies, ...details() });
   });
 }

@@ -40,6 +40,8 @@ interface SignedPayload extends CallerIdentity {
   n: string;
   /** The request id, so a log line cannot be attributed to another request. */
   rid?: string;
+  /** The request id the client chose (x-request-id), kept apart from the server's own. */
+  crid?: string;
   /** When the caller stops waiting for the answer (ms since the epoch): work past it is wasted. */
   dl?: number;
   /** The client's Idempotency-Key, on mutations. */
@@ -58,6 +60,8 @@ export interface SigningOptions {
   /** The service that will receive the request (its name in supergraph.yaml, or `user` for token status). */
   audience: string;
   requestId?: string;
+  /** The client's own request id, when it sent one. */
+  clientRequestId?: string;
   /** ms since the epoch. */
   deadline?: number;
   /** The client's Idempotency-Key, passed on with a mutation. */
@@ -73,6 +77,7 @@ export function signIdentity(identity: CallerIdentity, body: string | Buffer, se
     aud: options.audience,
     n: randomBytes(16).toString('base64url'),
     ...(options.requestId !== undefined ? { rid: options.requestId } : {}),
+    ...(options.clientRequestId !== undefined ? { crid: options.clientRequestId } : {}),
     ...(options.deadline !== undefined && Number.isFinite(options.deadline) ? { dl: options.deadline } : {}),
     ...(options.idempotencyKey !== undefined ? { ik: options.idempotencyKey } : {}),
   };
@@ -90,6 +95,8 @@ export interface SignedRequest {
   /** ms since the epoch; null when the signer set none. */
   deadline: number | null;
   requestId: string | null;
+  /** The request id the client chose, when it sent one. */
+  clientRequestId: string | null;
   idempotencyKey: string | null;
   /** Claim it once (see NonceStore) to refuse a replay. */
   nonce: string;
@@ -148,6 +155,7 @@ export function verifySignedRequest(
     caller,
     deadline: typeof payload.dl === 'number' ? payload.dl : null,
     requestId: typeof payload.rid === 'string' ? payload.rid : null,
+    clientRequestId: typeof payload.crid === 'string' ? payload.crid : null,
     idempotencyKey: typeof payload.ik === 'string' ? payload.ik : null,
     nonce: payload.n,
     validUntil: payload.iat + options.maxAgeMs,

@@ -12,6 +12,7 @@ export interface SubgraphCall {
 
 interface ObservedContext {
   requestId: string;
+  clientRequestId?: string;
   traceId?: string;
   caller: CallerIdentity;
   subgraphCalls?: SubgraphCall[];
@@ -43,6 +44,7 @@ export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metri
               outcome,
               errors: errors?.length ?? 0,
               requestId: contextValue.requestId,
+              ...(contextValue.clientRequestId ? { clientRequestId: contextValue.clientRequestId } : {}),
               ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}),
               userId: contextValue.caller.userId,
               ...(contextValue.subgraphCalls ? { subgraphs: contextValue.subgraphCalls } : {}),

@@ -21,7 +21,10 @@ import { flushTracing, startTracing } from '../tracing/provider';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {
+  /** This request's id, made by the gateway (or this service): unique. */
   requestId: string;
+  /** The request id the client chose (x-request-id), if any: for logs and audit records, never unique. */
+  clientRequestId?: string;
   /** The request's trace id (the gateway's trace, continued); undefined only when tracing is disabled. */
   traceId?: string;
   /** Who the gateway says the caller is (verified signature). */
@@ -128,6 +131,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       context: async ({ res }) =>
         options.context({
           requestId: res.locals.requestId as string,
+          clientRequestId: res.locals.clientRequestId as string | undefined,
           traceId: requestTraceId(res),
           caller: res.locals.caller as CallerIdentity,
           signal: abandonmentSignal(res, res.locals.deadline as number | null),

@@ -230,6 +230,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           ...signIdentity(context?.caller ?? ANONYMOUS, body, signingSecret, {
             audience: name,
             requestId: context?.requestId,
+            clientRequestId: context?.clientRequestId,
             // The deadline travels signed, so the subgraph stops working when nobody waits any more.
             deadline: deadlineAt,
             ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),

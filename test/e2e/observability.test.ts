@@ -59,11 +59,15 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     expect((await get(services().gateway, '/ready')).status).toBe(200);
   });
 
-  it('keeps a valid x-request-id, replaces a bad one, and passes it to every subgraph call', async () => {
+  it("answers with the server's own request id, passes it to every subgraph call, and keeps a valid client x-request-id apart", async () => {
     const ok = await graph.query('{ me { username managedCostCenters { code } } }', undefined, { 'x-request-id': 'client-req-42' });
-    expect(ok.headers.get('x-request-id')).toBe('client-req-42');
-    const entries = logs.subgraphs.entries().filter((entry) => entry.requestId === 'client-req-42' && entry.msg === 'request');
+    const requestId = ok.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const entries = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(new Set(entries.map((entry) => entry.service))).toEqual(new Set(['user', 'cost-center']));
+    expect(entries.every((entry) => entry.clientRequestId === 'client-req-42')).toBe(true);
+    const again = await graph.query('{ me { username } }', undefined, { 'x-request-id': 'client-req-42' });
+    expect(again.headers.get('x-request-id')).not.toBe(requestId);
 
     for (const bad of ['x'.repeat(129), 'has space', 'tab\tin']) {
       const response = await graph.query(`{ user(id: "00000000-0000-4000-8000-000000000000") { id } }`, undefined, { 'x-request-id': bad });
@@ -71,15 +75,19 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
       expect(sent).not.toBe(bad);
       expect(sent).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.errors?.[0]?.extensions?.requestId).toBe(sent);
+      const lines = logs.gateway.entries().filter((entry) => entry.requestId === sent && entry.msg === 'request');
+      expect(lines.map((entry) => entry.clientRequestId)).toEqual([undefined]);
     }
   });
 
   it('logs one structured line per request per service, with timings and outcome', async () => {
-    await graph.query('query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }', undefined, { 'x-request-id': 'log-line-1' });
-    const gatewayLines = logs.gateway.entries().filter((entry) => entry.requestId === 'log-line-1' && entry.msg === 'request');
+    const response = await graph.query('query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }', undefined, { 'x-request-id': 'log-line-1' });
+    const requestId = response.headers.get('x-request-id')!;
+    const gatewayLines = logs.gateway.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(gatewayLines).toHaveLength(1);
     expect(gatewayLines[0]).toMatchObject({
       service: 'gateway',
+      clientRequestId: 'log-line-1',
       operationName: 'MyCars',
       outcome: 'OK',
       userId: seedUsers[0]!.id,
@@ -89,7 +97,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
         expect.objectContaining({ subgraph: 'cost-center', outcome: 'OK' }),
       ]),
     });
-    const subgraphLines = logs.subgraphs.entries().filter((entry) => entry.requestId === 'log-line-1' && entry.msg === 'request');
+    const subgraphLines = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(subgraphLines.map((entry) => entry.service).sort()).toEqual(['car', 'cost-center']);
   });
 

@@ -86,9 +86,10 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
     const deadline = Date.now() + path.requestTimeoutMs;
     // Bound to the request's trace: it runs from the socket's `close` event, outside the request's async context.
     const signal = requestSignal(res, path.requestTimeoutMs, traceContext.bind(requestTrace ?? traceContext.active(), () =>
-      path.log.info({ requestId, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
+      path.log.info({ requestId, clientRequestId: res.locals.clientRequestId as string | undefined, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
     ));
-    const context: GatewayContext = { requestId, traceId, traceContext: requestTrace, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
+    const clientRequestId = res.locals.clientRequestId as string | undefined;
+    const context: GatewayContext = { requestId, clientRequestId, traceId, traceContext: requestTrace, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
     const execute = () =>
       path.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {

@@ -9,6 +9,7 @@ import {
   httpUrl,
   JWKS_PATH,
   logLevel,
+  managementTokenFromEnv,
   nodeEnv,
   optionalFlag,
   port,
@@ -82,6 +83,8 @@ export interface GatewayConfig {
   redisUrl?: string;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
+  /** MANAGEMENT_TOKEN: the bearer token that reads `/ready`'s details and `/metrics`; unset: never served. */
+  managementToken?: string;
   /**
    * `/ready` answers 503 while any subgraph is not ready (strict). Off by default:
    * the gateway is ready whenever it has a supergraph, since it keeps serving
@@ -195,6 +198,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
+    managementToken: managementTokenFromEnv(env),
   };
 }
 

@@ -14,6 +14,8 @@ import {
   errorReportingPlugin,
   formatError,
   type Logger,
+  managementAccess,
+  describeManagementAccess,
   mountHealth,
   notFoundHandler,
   readRequirements,
@@ -127,6 +129,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   });
 
   const version = buildVersion();
+  // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
+  let stopReadiness = () => undefined as void;
   const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: SchemaState | undefined;
@@ -162,6 +166,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         async serverWillStart() {
           return {
             serverWillStop: async () => {
+              stopReadiness();
               await Promise.all([...dataSources.values()].map((source) => source.close()));
               await closeRedis(redis);
             },
@@ -193,7 +198,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.disable('x-powered-by');
   // Every answer carries a request id, even a 404.
   app.use(assignRequestId);
-  mountHealth(
+  const management = managementAccess(config.managementToken);
+  log[management.configured ? 'info' : 'warn'](describeManagementAccess(management, config.production));
+  stopReadiness = mountHealth(
     app,
     'gateway',
     gatewayReadiness(config, loaded),
@@ -205,8 +212,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       },
     }),
     () => ({ version, schemaHash: loaded.hash }),
+    management,
   );
-  metrics.mount(app);
+  metrics.mount(app, management);
   // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));

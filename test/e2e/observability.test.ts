@@ -1,7 +1,12 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { READINESS_POLL_MS } from '@car-check/common';
 import { seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';
+import { MANAGEMENT_HEADERS, managementGet } from '../support/management';
+import { waitFor } from '../support/waitFor';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -16,7 +21,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
   });
 
   const get = async (base: string, path: string) => {
-    const response = await fetch(new URL(path, base));
+    const response = await managementGet(base, path);
     return { status: response.status, text: await response.text() };
   };
   const services = () => ({
@@ -40,15 +45,76 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     }
     const subgraphReady = JSON.parse((await get(services().car, '/ready')).text);
     expect(subgraphReady.dependencies).toEqual({ database: 'up', migrations: 'up' });
-    const gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
-    expect(gatewayReady.dependencies).toEqual({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' });
-    expect(gatewayReady.supergraph.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Each subgraph's /ready is checked in the background with a 1 s deadline, which a loaded machine can miss now and then.
+    let gatewayReady: { dependencies: Record<string, string>; supergraph: { hash: string } } | undefined;
+    await waitFor(async () => {
+      gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
+      return JSON.stringify(gatewayReady!.dependencies) === JSON.stringify({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' });
+    }, 30_000, 'every subgraph to be up on the gateway\'s /ready');
+    expect(gatewayReady!.supergraph.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('answers anonymous callers status only: no dependencies, versions or metrics without the management token', async () => {
+    for (const [name, url] of Object.entries(services())) {
+      for (const path of ['/health', '/ready']) {
+        const response = await fetch(new URL(path, url));
+        expect([name, path, (await response.json()) as unknown]).toEqual([name, path, { service: name, status: path === '/health' ? 'ok' : 'ready' }]);
+      }
+      const strangers: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-management-token-but-long-enough' }, { authorization: MANAGEMENT_HEADERS.authorization!.replace('Bearer ', 'Basic ') }];
+      for (const headers of strangers) {
+        const metrics = await fetch(new URL('/metrics', url), { headers });
+        expect([name, metrics.status, metrics.headers.get('www-authenticate')]).toEqual([name, 401, 'Bearer']);
+        expect(((await metrics.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+        const ready = (await (await fetch(new URL('/ready', url), { headers })).json()) as Record<string, unknown>;
+        expect(Object.keys(ready).sort()).toEqual(['service', 'status']);
+      }
+    }
+  });
+
+  it("serves /ready from state checked in the background: calls to the gateway's /ready do not each reach the subgraphs", async () => {
+    // A stand-in for the car subgraph's /ready that counts its calls (the gateway under test only checks readiness there).
+    let checks = 0;
+    const counter = http.createServer((req, res) => {
+      if (req.url === '/ready') checks += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"service":"car","status":"ready"}');
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = counter.address() as AddressInfo;
+      const gateway = await graph.startGateway({ car: `http://127.0.0.1:${port}/graphql` });
+      await waitFor(() => checks > 0, 30_000, 'the first background check');
+      const before = checks;
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(new URL('/ready', gateway)).then((response) => response.status)));
+      const elapsedMs = performance.now() - started;
+      expect(new Set(answers)).toEqual(new Set([200]));
+      // One check a second at most (plus the one under way), however many calls.
+      expect(checks - before).toBeLessThanOrEqual(Math.ceil(elapsedMs / READINESS_POLL_MS) + 1);
+    } finally {
+      counter.closeAllConnections();
+      await new Promise((resolve) => counter.close(resolve));
+    }
+  });
+
+  it('counts unknown operation names of anonymous callers as `other`: they cannot take the label slots of real operations', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `AnonFlood${i}`);
+    for (const name of names) await graph.anonymous(`query ${name} { __typename }`);
+    await graph.query('query AfterTheFlood { cars(first: 1) { totalCount } }');
+    const metrics = (await get(services().gateway, '/metrics')).text;
+    expect(metrics).not.toMatch(/operation="AnonFlood\d+"/);
+    expect(metrics).toMatch(/graphql_requests_total\{[^}]*operation="other"[^}]*\} \d+/);
+    expect(metrics).toMatch(/graphql_requests_total\{[^}]*operation="AfterTheFlood"[^}]*outcome="OK"[^}]*\} 1/);
   });
 
   it("the gateway reports a subgraph that is not ready on /ready, stays ready, and serves the others", async () => {
     await graph.stopSubgraph('cost-center');
     try {
-      const ready = await get(services().gateway, '/ready');
+      // Checked in the background: the gateway sees the subgraph down at its next check.
+      let ready = await get(services().gateway, '/ready');
+      await waitFor(async () => {
+        ready = await get(services().gateway, '/ready');
+        return JSON.parse(ready.text).dependencies['cost-center'] === 'down';
+      }, 30_000, 'the gateway to see cost-center down');
       // Ready while it has a supergraph (README, "Health"); READY_REQUIRES_SUBGRAPHS=true would make this 503.
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text).dependencies).toMatchObject({ 'cost-center': 'down', car: 'up', user: 'up' });

@@ -108,7 +108,7 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
         // This request's trace has no fetches of its own: they are in the trace of the request it waited for.
         if (requestSpan?.isRecording()) requestSpan.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
         writeSharedAnswer(res, shared.answer, requestId, traceId);
-        path.metrics.observeRequest(operation.name?.value, shared.answer.outcome, (performance.now() - started) / 1000);
+        path.metrics.observeRequest(operation.name?.value, shared.answer.outcome, (performance.now() - started) / 1000, caller.userId !== null);
         path.log.info(
           { operationName: operation.name?.value ?? null, durationMs: Math.round(performance.now() - started), outcome: shared.answer.outcome, requestId, traceId, userId: caller.userId, deduplicated: true },
           'request',

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { ConfigError, describeError } from '../config/env';
@@ -102,6 +102,7 @@ class Drain {
   serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.draining && !isProbe(req.url)) return refuseWhileDraining(req, res);
     this.inFlight.add(res);
+    watchHalfClose(req.socket, res);
     if (this.draining) res.setHeader('connection', 'close');
     res.once('close', () => {
       this.inFlight.delete(res);
@@ -130,6 +131,30 @@ class Drain {
       };
     });
   }
+}
+
+/** How often a client that half-closed its connection is checked for still being there. */
+const HALF_CLOSED_PROBE_MS = 1_000;
+
+/**
+ * A client's FIN means either "I have sent everything" (a half-close: it still
+ * reads) or "I am gone" (it closed the socket); TCP tells them apart only when
+ * the server writes. So while the answer is not ready, write an interim
+ * `102 Processing` (HTTP clients skip 1xx answers) now and then: to a client that
+ * is gone, the write fails, the connection closes and the request's work is
+ * cancelled as for any hang-up; a half-closed client gets its answer.
+ */
+function watchHalfClose(socket: Socket, res: http.ServerResponse): void {
+  const onEnd = () => {
+    const probe = setInterval(() => {
+      if (res.headersSent || !socket.writable) return void clearInterval(probe);
+      res.writeProcessing();
+    }, HALF_CLOSED_PROBE_MS);
+    probe.unref();
+    res.once('close', () => clearInterval(probe));
+  };
+  socket.once('end', onEnd);
+  res.once('close', () => socket.off('end', onEnd));
 }
 
 /** The Express setting `listen` turns on when its server starts draining. */

@@ -109,6 +109,28 @@ describe('listen: drain on close', () => {
 });
 
 describe('listen: half-closed connections', () => {
+  it('still notices a client that closed its socket entirely: the response closes unanswered', async () => {
+    const app = express();
+    let closedUnanswered = false;
+    app.post('/slow', (req, res) => {
+      req.resume();
+      res.once('close', () => (closedUnanswered = !res.writableFinished));
+    });
+    const running = await listen(app, '127.0.0.1', 0);
+    try {
+      const { port } = new URL(running.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('POST /slow HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n\r\n{}');
+      await waitFor(() => running.server.listenerCount('request') > 0 && socket.bytesWritten > 0, 5_000, 'the request to be sent');
+      // Gone, not half-closed: the server learns it when it next writes (its interim 102 Processing).
+      socket.destroy();
+      await waitFor(() => closedUnanswered, 30_000, 'the server to notice the client is gone');
+    } finally {
+      await running.close(0);
+    }
+  });
+
   it('answers a client that half-closes its socket once its request is sent', async () => {
     const app = express();
     let committed = 0;

@@ -133,8 +133,12 @@ class Drain {
   }
 }
 
-/** How often a client that half-closed its connection is checked for still being there. */
-const HALF_CLOSED_PROBE_MS = 1_000;
+/**
+ * How often a client that half-closed its connection is checked for still being there: the
+ * first interim answer goes at once (a client that is gone answers it with a reset), the next
+ * one finds the connection reset.
+ */
+const HALF_CLOSED_PROBE_MS = 250;
 
 /**
  * A client's FIN means either "I have sent everything" (a half-close: it still
@@ -146,10 +150,12 @@ const HALF_CLOSED_PROBE_MS = 1_000;
  */
 function watchHalfClose(socket: Socket, res: http.ServerResponse): void {
   const onEnd = () => {
-    const probe = setInterval(() => {
+    const check = () => {
       if (res.headersSent || !socket.writable) return void clearInterval(probe);
       res.writeProcessing();
-    }, HALF_CLOSED_PROBE_MS);
+    };
+    const probe = setInterval(check, HALF_CLOSED_PROBE_MS);
+    check();
     probe.unref();
     res.once('close', () => clearInterval(probe));
   };

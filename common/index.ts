@@ -46,6 +46,7 @@ export * from './server/gatewaySignature';
 export * from './server/graphqlHttp';
 export * from './server/health';
 export * from './server/http';
+export * from './server/management';
 export * from './server/migrateSubgraph';
 export * from './server/processWatch';
 export * from './server/requestId';

@@ -46,6 +46,8 @@ export class BenchGraph {
   readonly secret: Buffer;
   readonly ports = {} as Record<ServiceName, number>;
   private readonly secretText = randomBytes(48).toString('base64url'); // 64 characters
+  /** MANAGEMENT_TOKEN of every service: reads `/metrics` and `/ready`'s details. */
+  readonly managementToken = randomBytes(32).toString('base64url');
   private readonly children = new Map<ServiceName, ChildProcess>();
   private readonly helpers = new Set<ChildProcess>();
   private dataDir = '';
@@ -100,6 +102,7 @@ export class BenchGraph {
       LOG_PRETTY: 'false',
       DATA_DIR: this.dataDir,
       GATEWAY_SIGNING_SECRET: this.secretText,
+      MANAGEMENT_TOKEN: this.managementToken,
       SEED_PASSWORD,
       SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
       // The benchmark signs in once and then sends as fast as it can: no rate limit in the way.

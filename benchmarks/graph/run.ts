@@ -177,9 +177,9 @@ function cpuSince(graph: BenchGraph, before: CpuSample): Record<string, number> 
 }
 
 /** The gateway's calls to each subgraph so far (its /metrics), to see how many requests shared an answer. */
-async function subgraphFetches(gatewayBase: string): Promise<Record<string, number> | null> {
+async function subgraphFetches(gatewayBase: string, managementToken: string): Promise<Record<string, number> | null> {
   try {
-    const response = await fetch(`${gatewayBase}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${gatewayBase}/metrics`, { headers: { authorization: `Bearer ${managementToken}` }, signal: AbortSignal.timeout(5_000) });
     if (!response.ok) return null;
     const counts: Record<string, number> = {};
     for (const line of (await response.text()).split('\n')) {
@@ -356,13 +356,13 @@ async function main(): Promise<void> {
             if (stop.signal.aborted) return;
             await delay(300);
             const loadAverageBefore = os.loadavg();
-            const fetchesBefore = target === 'gateway' ? await subgraphFetches(graph.url('gateway')) : null;
+            const fetchesBefore = target === 'gateway' ? await subgraphFetches(graph.url('gateway'), graph.managementToken) : null;
             const cpu = sampleCpu(graph);
             const begun = new Date().toISOString();
             const result = await measure(op, target, connections, seconds * 1000);
             if (stop.signal.aborted) return; // cut short: not a measurement
             const cpuPercent = cpuSince(graph, cpu);
-            const fetchesAfter = fetchesBefore ? await subgraphFetches(graph.url('gateway')) : null;
+            const fetchesAfter = fetchesBefore ? await subgraphFetches(graph.url('gateway'), graph.managementToken) : null;
             const answered = result.ok + result.errors;
             const fetches = fetchesBefore && fetchesAfter ? Object.entries(fetchesAfter).reduce((n, [name, count]) => n + count - (fetchesBefore[name] ?? 0), 0) : null;
             const measurement: Measurement = {

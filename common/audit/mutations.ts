@@ -15,6 +15,8 @@ export interface AuditedWrite<TX extends AuditWriter> {
   transaction: InTransaction<TX>;
   caller: CallerIdentity;
   requestId: string;
+  /** The client's own request id (RequestInfo.clientRequestId), stored apart from `requestId`. */
+  clientRequestId?: string;
   /** The request's trace id (RequestInfo.traceId), stored with the audit record and its event. */
   traceId?: string;
   diff?: DiffOptions;
@@ -163,5 +165,5 @@ function holdsAll(row: Record<string, unknown>, sets: Record<string, unknown>): 
 }
 
 function auditOf(write: AuditedWrite<AuditWriter>) {
-  return { entity: write.entity, caller: write.caller, requestId: write.requestId, traceId: write.traceId ?? null };
+  return { entity: write.entity, caller: write.caller, requestId: write.requestId, clientRequestId: write.clientRequestId ?? null, traceId: write.traceId ?? null };
 }

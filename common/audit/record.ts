@@ -20,7 +20,10 @@ export interface AuditEntry {
   entityId: string;
   action: AuditAction;
   caller: CallerIdentity;
+  /** The server's id of the request. */
   requestId: string;
+  /** The id the client gave its request, if any (not unique: stored as given, apart from `requestId`). */
+  clientRequestId?: string | null;
   changes: FieldChange[];
   /** The entity's revision after the change (a delete's is one past its last); none for account events. */
   revision?: number | null;
@@ -56,19 +59,20 @@ export const EVENT_ACTIONS: readonly AuditAction[] = ['CREATE', 'UPDATE', 'DELET
 export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<void> {
   const revision = entry.revision ?? null;
   const traceId = entry.traceId ?? null;
+  const clientRequestId = entry.clientRequestId ?? null;
   if (EVENT_ACTIONS.includes(entry.action)) {
     // The lock is taken in the same statement, before the row (and its sequence) is made.
     await tx.$executeRaw`
-      INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id)
+      INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id, client_request_id)
       SELECT gen_random_uuid(), ${entry.entity}, ${entry.entityId}::uuid, ${entry.action},
-             ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId}
+             ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId}, ${clientRequestId}
       FROM (SELECT pg_advisory_xact_lock('audit_event'::regclass::oid::bigint)) AS commit_order`;
     return;
   }
   await tx.$executeRaw`
-    INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id)
+    INSERT INTO audit_event (id, entity, entity_id, action, actor_id, request_id, changes, revision, trace_id, client_request_id)
     VALUES (gen_random_uuid(), ${entry.entity}, ${entry.entityId}::uuid, ${entry.action},
-            ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId})`;
+            ${actorOf(entry.caller)}, ${entry.requestId}, ${JSON.stringify(entry.changes)}::jsonb, ${revision}::int, ${traceId}, ${clientRequestId})`;
 }
 
 // Bookkeeping columns change on every write; the audit records what the caller changed.

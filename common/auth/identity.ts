@@ -60,6 +60,8 @@ interface RequestClaims {
   caller: CallerIdentity;
   /** The request id, so a log line cannot be attributed to another request. */
   rid?: string;
+  /** The request id the client chose (x-request-id), kept apart from the server's own. */
+  crid?: string;
   /** When the caller stops waiting for the answer (ms since the epoch): work past it is wasted. */
   dl?: number;
   /** The client's Idempotency-Key, on mutations. */
@@ -102,6 +104,8 @@ export interface SigningOptions {
   /** The service that will receive the request (its name in supergraph.yaml, or `user` for token status). */
   audience: string;
   requestId?: string;
+  /** The client's own request id, when it sent one. */
+  clientRequestId?: string;
   /** ms since the epoch. */
   deadline?: number;
   /** The client's Idempotency-Key, passed on with a mutation. */
@@ -123,6 +127,7 @@ export async function signRequest(identity: CallerIdentity, request: RequestToSi
     digest: contentDigest(request.body),
     caller: { userId: identity.userId, scopes: identity.scopes, tokenId: identity.tokenId, service: identity.service, clientIp: identity.clientIp },
     ...(options.requestId !== undefined ? { rid: options.requestId } : {}),
+    ...(options.clientRequestId !== undefined ? { crid: options.clientRequestId } : {}),
     ...(options.deadline !== undefined && Number.isFinite(options.deadline) ? { dl: options.deadline } : {}),
     ...(options.idempotencyKey !== undefined ? { ik: options.idempotencyKey } : {}),
   };
@@ -146,6 +151,8 @@ export interface SignedRequest {
   /** ms since the epoch; null when the signer set none. */
   deadline: number | null;
   requestId: string | null;
+  /** The request id the client chose, when it sent one. */
+  clientRequestId: string | null;
   idempotencyKey: string | null;
   /** Claim it once (see NonceStore) to refuse a replay. */
   nonce: string;
@@ -229,6 +236,7 @@ export async function verifySignedRequest(
     caller,
     deadline: typeof claims.dl === 'number' ? claims.dl : null,
     requestId: text(claims.rid),
+    clientRequestId: text(claims.crid),
     idempotencyKey: text(claims.ik),
     nonce: claims.jti,
     validUntil: issuedAt + options.maxAgeMs,

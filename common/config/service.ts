@@ -6,6 +6,7 @@ import { flag, httpUrl, logLevel, nodeEnv, port, readEnv, redisUrl } from './env
 import { subgraphRegistration } from './registry';
 import { routingUrlOf, subgraphUrlVariable } from './routing';
 import { signingConfigFromEnv, type SigningConfig } from './signing';
+import { managementTokenFromEnv } from '../server/management';
 
 /** Settings every subgraph process has. */
 export interface SubgraphConfig {
@@ -33,6 +34,8 @@ export interface SubgraphConfig {
   idempotencyTtlSeconds: number;
   /** Redis shared by several instances (signature nonces, sign-in throttling); unset: this process's memory. */
   redisUrl?: string;
+  /** MANAGEMENT_TOKEN: the bearer token that reads `/ready`'s details and `/metrics`; unset: never served. */
+  managementToken?: string;
   /** The environment this was read from, for settings only one subgraph has (read at its set-up). */
   env: NodeJS.ProcessEnv;
 }
@@ -87,6 +90,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS as number,
     redisUrl: raw.REDIS_URL as string | undefined,
     idempotencyTtlSeconds: raw.IDEMPOTENCY_KEY_TTL_SECONDS as number,
+    managementToken: managementTokenFromEnv(env),
     env,
   };
 }

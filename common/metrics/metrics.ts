@@ -1,10 +1,13 @@
 import type { Express } from 'express';
+import { errorBody } from '../server/graphqlHttp';
+import type { ManagementAccess } from '../server/management';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Pool figures of a service's database, when it has a pool (PostgreSQL). */
 export type PoolStats = () => { total: number; idle: number; waiting: number } | null;
 
-// Operation names come from clients: bounded, so a client cannot blow up the label set.
+// Operation names come from clients: bounded, so a client cannot blow up the label set. Only
+// authenticated callers' names take a slot (see operationLabel): anonymous ones cannot fill it.
 const MAX_OPERATION_NAMES = 200;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -73,8 +76,13 @@ export class ServiceMetrics {
     }
   }
 
-  observeRequest(operationName: string | undefined, outcome: string, seconds: number): void {
-    const operation = this.operationLabel(operationName);
+  /**
+   * `known`: the caller is authenticated (a user, or a service), so its operation name may
+   * take one of the bounded label slots; an anonymous caller's name is counted under its own
+   * label only if it already has one, and as `other` otherwise.
+   */
+  observeRequest(operationName: string | undefined, outcome: string, seconds: number, known = false): void {
+    const operation = this.operationLabel(operationName, known);
     this.requests.inc({ operation, outcome });
     this.duration.observe({ operation }, seconds);
   }
@@ -94,17 +102,23 @@ export class ServiceMetrics {
     this.subgraphFetch.observe({ subgraph, outcome }, seconds);
   }
 
-  mount(app: Express): void {
-    app.get('/metrics', async (_req, res) => {
+  /** `GET /metrics`, for a caller with the management token only (none when it is not configured). */
+  mount(app: Express, management?: ManagementAccess): void {
+    app.get('/metrics', async (req, res) => {
+      if (!management?.allows(req.headers)) {
+        const why = management?.configured ? 'Metrics need Authorization: Bearer <MANAGEMENT_TOKEN>.' : 'Metrics are not served: MANAGEMENT_TOKEN is not set on this service.';
+        res.status(401).set('www-authenticate', 'Bearer').json(errorBody('UNAUTHENTICATED', why, {}, res.locals.requestId));
+        return;
+      }
       res.set('content-type', this.registry.contentType).send(await this.registry.metrics());
     });
   }
 
-  private operationLabel(name: string | undefined): string {
+  private operationLabel(name: string | undefined, known: boolean): string {
     if (!name) return 'anonymous';
     if (!OPERATION_NAME.test(name)) return 'invalid';
     if (this.operations.has(name)) return name;
-    if (this.operations.size >= MAX_OPERATION_NAMES) return 'other';
+    if (!known || this.operations.size >= MAX_OPERATION_NAMES) return 'other';
     this.operations.add(name);
     return name;
   }

@@ -6,6 +6,7 @@ import { subgraphPortVariable } from '../config/routing';
 import type { SubgraphConfig } from '../config/service';
 import { createLogger, type Logger } from '../logging/logger';
 import { ensurePortFree, listen, type RunningServer } from './http';
+import { describeManagementAccess, managementAccess } from './management';
 import type { DependencyState } from './health';
 import type { SubgraphApp } from './subgraph';
 
@@ -131,6 +132,8 @@ export async function bootSubgraph<P extends PrismaLike>(
       `${config.name} subgraph ready at ${running.url}/graphql in ${formatDuration(totalMs)} (${steps.join(', ')})`,
     );
 
+    const access = managementAccess(config.managementToken);
+    log[access.configured ? 'info' : 'warn'](describeManagementAccess(access, config.production));
     const client = prisma;
     return {
       ...running,
@@ -138,7 +141,7 @@ export async function bootSubgraph<P extends PrismaLike>(
       log,
       services,
       async stop() {
-        log.info('shutting down: no new connections, finishing requests in flight');
+        log.info('shutting down: refusing new requests (503), finishing those in flight');
         await running.close(config.shutdownGraceMs);
         await apollo.stop();
         await client.$disconnect();

@@ -19,6 +19,7 @@ import type { SignatureCheck } from './gatewaySignature';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { schemaHashOf } from './buildInfo';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
+import { managementAccess } from './management';
 
 // The event relay of each running subgraph (broker mode), by its Prisma client: for tests and tools.
 const relays = new WeakMap<object, EventRelay>();
@@ -166,6 +167,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
           routes?.(app);
         },
         metrics,
+        management: managementAccess(config.managementToken),
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),
       });
     },

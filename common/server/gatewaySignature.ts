@@ -50,6 +50,8 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
         res.locals.requestId = signed.requestId;
         res.setHeader(REQUEST_ID_HEADER, signed.requestId);
       }
+      // Whatever x-request-id reached this service is the gateway's; the client's own id travels signed.
+      res.locals.clientRequestId = signed.clientRequestId ?? undefined;
       if (signed.deadline !== null && signed.deadline <= Date.now()) {
         // The gateway has already answered without us: do no work for nobody.
         res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId, res.locals.traceId));

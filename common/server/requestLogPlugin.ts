@@ -12,6 +12,7 @@ export interface SubgraphCall {
 
 interface ObservedContext {
   requestId: string;
+  clientRequestId?: string;
   traceId?: string;
   caller: CallerIdentity;
   subgraphCalls?: SubgraphCall[];
@@ -35,7 +36,9 @@ export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metri
           const firstCode = errors?.[0]?.extensions?.code;
           const outcome = errors?.length ? (typeof firstCode === 'string' ? firstCode : 'INTERNAL') : 'OK';
           const operation = operationName ?? request.operationName ?? undefined;
-          metrics.observeRequest(operation, outcome, seconds);
+          // Only an authenticated caller's operation names may take a label slot (see ServiceMetrics).
+          const known = contextValue.caller.userId !== null || contextValue.caller.service !== null;
+          metrics.observeRequest(operation, outcome, seconds, known);
           log.info(
             {
               operationName: operation ?? null,
@@ -43,6 +46,7 @@ export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metri
               outcome,
               errors: errors?.length ?? 0,
               requestId: contextValue.requestId,
+              ...(contextValue.clientRequestId ? { clientRequestId: contextValue.clientRequestId } : {}),
               ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}),
               userId: contextValue.caller.userId,
               ...(contextValue.subgraphCalls ? { subgraphs: contextValue.subgraphCalls } : {}),

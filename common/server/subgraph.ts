@@ -16,12 +16,16 @@ import { bodyErrorHandler, graphqlOverHttpPlugin, guardGraphQLRequest, notFoundH
 import { buildVersion } from './buildInfo';
 import { mountHealth, requireAllUp, withDegradable, type DependencyState, type ReadinessCheck } from './health';
 import { assignRequestId } from './requestId';
+import type { ManagementAccess } from './management';
 import { activateRequestTrace, requestTraceId, traceHttpRequests, traceRootFields, tracingPlugin } from './tracing';
 import { flushTracing, startTracing } from '../tracing/provider';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {
+  /** This request's id, made by the gateway (or this service): unique. */
   requestId: string;
+  /** The request id the client chose (x-request-id), if any: for logs and audit records, never unique. */
+  clientRequestId?: string;
   /** The request's trace id (the gateway's trace, continued); undefined only when tracing is disabled. */
   traceId?: string;
   /** Who the gateway says the caller is (verified signature). */
@@ -54,6 +58,8 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   /** Extra HTTP routes of this subgraph (mounted before /graphql). */
   routes?: (app: Express) => void;
   metrics: ServiceMetrics;
+  /** Who may read `/ready`'s details and `/metrics` (the management token). */
+  management?: ManagementAccess;
   /** Extra facts for `/ready`'s body (never readiness itself). */
   readyDetails?: () => Record<string, unknown>;
   /** The long-lived parts the subgraph's set-up built (handed back to whoever booted it). */
@@ -78,6 +84,8 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   // Once per process; the first service started names the process's resource.
   startTracing({ serviceName: options.name });
   traceRootFields(options.schema, options.name);
+  // Set once /ready is mounted; its background checks stop with Apollo.
+  let stopReadiness = () => undefined as void;
   const apollo = new ApolloServer<Ctx>({
     schema: options.schema,
     introspection: options.introspection,
@@ -100,6 +108,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
         async serverWillStart() {
           return {
             serverWillStop: async () => {
+              stopReadiness();
               await options.onStop?.();
               // Spans still buffered for the exporter go out before the service is gone.
               await flushTracing();
@@ -117,8 +126,8 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   app.use(assignRequestId);
   const build = { version: buildVersion(), schemaHash: options.schemaHash };
   options.metrics.setBuildInfo(build.version, build.schemaHash);
-  mountHealth(app, options.name, withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))), options.readyDetails, () => build);
-  options.metrics.mount(app);
+  stopReadiness = mountHealth(app, options.name, withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))), options.readyDetails, () => build, options.management);
+  options.metrics.mount(app, options.management);
   // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
   app.use(traceHttpRequests(options.name));
   options.routes?.(app);
@@ -132,6 +141,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       context: async ({ res }) =>
         options.context({
           requestId: res.locals.requestId as string,
+          clientRequestId: res.locals.clientRequestId as string | undefined,
           traceId: requestTraceId(res),
           caller: res.locals.caller as CallerIdentity,
           signal: abandonmentSignal(res, res.locals.deadline as number | null),

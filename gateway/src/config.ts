@@ -9,6 +9,7 @@ import {
   httpUrl,
   JWKS_PATH,
   logLevel,
+  managementTokenFromEnv,
   nodeEnv,
   optionalFlag,
   port,
@@ -87,6 +88,8 @@ export interface GatewayConfig {
   redisUrl?: string;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
+  /** MANAGEMENT_TOKEN: the bearer token that reads `/ready`'s details and `/metrics`; unset: never served. */
+  managementToken?: string;
   /**
    * `/ready` answers 503 while any subgraph is not ready (strict). Off by default:
    * the gateway is ready whenever it has a supergraph, since it keeps serving
@@ -202,6 +205,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rateLimitInstances: raw.RATE_LIMIT_INSTANCES,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
+    managementToken: managementTokenFromEnv(env),
   };
 }
 

@@ -3,7 +3,10 @@ import type { CallerIdentity, SubgraphCall } from '@car-check/common';
 
 /** What the gateway knows about the request it serves. */
 export interface GatewayContext {
+  /** The gateway's own id of this request: unique, passed (signed) to every subgraph call. */
   requestId: string;
+  /** The request id the client sent (x-request-id), if any: logged and audited as given, never used as an id. */
+  clientRequestId?: string;
   /** The request's trace id (the client's `traceparent`, or a new trace); undefined only when tracing is disabled. */
   traceId?: string;
   /** The request's server span, parent of its subgraph fetches when no span is active (nothing records). */

@@ -222,6 +222,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       const signature = await signRequest(context?.caller ?? ANONYMOUS, { method: 'POST', url: this.path, body }, signingSecret, {
         audience: name,
         requestId: context?.requestId,
+        clientRequestId: context?.clientRequestId,
         // The deadline travels signed, so the subgraph stops working when nobody waits any more.
         deadline: deadlineAt,
         ...(context?.idempotencyKey && mutation ? { idempotencyKey: context.idempotencyKey } : {}),

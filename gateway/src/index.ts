@@ -17,7 +17,7 @@ runMain('gateway', async () => {
   const running = await listen(app, config.host, config.port);
   log.info({ url: `${running.url}/graphql` }, 'gateway ready');
   onShutdownSignal(async () => {
-    log.info('shutting down: no new connections, finishing requests in flight');
+    log.info('shutting down: refusing new requests (503), finishing those in flight');
     await running.close(config.shutdownGraceMs);
     await apollo.stop();
     // The last spans (those of the requests just finished) go out before the process exits.

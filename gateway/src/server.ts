@@ -15,6 +15,8 @@ import {
   formatError,
   graphqlOverHttpPlugin,
   type Logger,
+  managementAccess,
+  describeManagementAccess,
   mountHealth,
   notFoundHandler,
   readRequirements,
@@ -130,6 +132,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   });
 
   const version = buildVersion();
+  // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
+  let stopReadiness = () => undefined as void;
   const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: SchemaState | undefined;
@@ -165,6 +169,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         async serverWillStart() {
           return {
             serverWillStop: async () => {
+              stopReadiness();
               await Promise.all([...dataSources.values()].map((source) => source.close()));
               await closeRedis(redis);
             },
@@ -197,7 +202,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.disable('x-powered-by');
   // Every answer carries a request id, even a 404.
   app.use(assignRequestId);
-  mountHealth(
+  const management = managementAccess(config.managementToken);
+  log[management.configured ? 'info' : 'warn'](describeManagementAccess(management, config.production));
+  stopReadiness = mountHealth(
     app,
     'gateway',
     // Redis is shown but never makes the gateway unready: the rate limit falls back to this instance.
@@ -210,8 +217,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       },
     }),
     () => ({ version, schemaHash: loaded.hash }),
+    management,
   );
-  metrics.mount(app);
+  metrics.mount(app, management);
   // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));

@@ -24,40 +24,58 @@ describe.each(BACKENDS)('the audit trail (%s)', (backend) => {
   });
 
   it('records every change with actor, request id and old and new values, newest first', async () => {
-    const created = dataOf(
-      await graph.query<{ createCar: { id: string } }>(
-        `mutation($cc: ID!) { createCar(input: { brand: "Audi", model: "Q4", costCenterId: $cc }) { id } }`,
-        { cc: seedCostCenters[0]!.id },
-        { 'x-request-id': 'audit-create-1' },
-      ),
-    ).createCar;
-    await graph.query(`mutation($id: ID!) { updateCar(id: $id, input: { model: "Q4 e-tron", version: "45" }) { id } }`, { id: created.id }, {
+    const creation = await graph.query<{ createCar: { id: string } }>(
+      `mutation($cc: ID!) { createCar(input: { brand: "Audi", model: "Q4", costCenterId: $cc }) { id } }`,
+      { cc: seedCostCenters[0]!.id },
+      { 'x-request-id': 'audit-create-1' },
+    );
+    const created = dataOf(creation).createCar;
+    const update = await graph.query(`mutation($id: ID!) { updateCar(id: $id, input: { model: "Q4 e-tron", version: "45" }) { id } }`, { id: created.id }, {
       'x-request-id': 'audit-update-1',
     });
     const { car } = dataOf(await graph.query<{ car: { history: { totalCount: number; edges: { node: Event }[] } } }>(`query($id: ID!) { car(id: $id) { ${HISTORY} } }`, { id: created.id }));
     expect(car.history.totalCount).toBe(2);
-    const [update, create] = car.history.edges.map((edge) => edge.node);
-    expect(update).toMatchObject({
+    const [updated, create] = car.history.edges.map((edge) => edge.node);
+    // The request id is the server's (the one it answered with); the client's is kept apart.
+    expect(updated).toMatchObject({
       action: 'UPDATE',
       actorId: admin.id,
-      requestId: 'audit-update-1',
+      requestId: update.headers.get('x-request-id'),
       changes: [
         { field: 'model', from: '"Q4"', to: '"Q4 e-tron"' },
         { field: 'version', from: null, to: '"45"' },
       ],
     });
-    expect(create).toMatchObject({ action: 'CREATE', actorId: admin.id, requestId: 'audit-create-1' });
+    expect(create).toMatchObject({ action: 'CREATE', actorId: admin.id, requestId: creation.headers.get('x-request-id') });
     expect(create!.changes).toEqual(
       expect.arrayContaining([
         { field: 'brand', from: null, to: '"Audi"' },
         { field: 'costCenterId', from: null, to: JSON.stringify(seedCostCenters[0]!.id) },
       ]),
     );
-    expect(Date.parse(update!.at)).toBeGreaterThanOrEqual(Date.parse(create!.at));
+    expect(Date.parse(updated!.at)).toBeGreaterThanOrEqual(Date.parse(create!.at));
 
     await graph.query(`mutation($id: ID!) { deleteCar(id: $id) }`, { id: created.id });
     const rows = await (graph.subgraphs.car.prisma as CarPrisma).auditEvent.findMany({ where: { entityId: created.id }, orderBy: { at: 'asc' } });
     expect(rows.map((row) => row.action)).toEqual(['CREATE', 'UPDATE', 'DELETE']);
+    expect(rows.map((row) => row.clientRequestId)).toEqual(['audit-create-1', 'audit-update-1', null]);
+  });
+
+  it('never takes a client-chosen request id as the record\'s: two writes sent with the same x-request-id get two server ids, each keeping the client\'s', async () => {
+    const clientRequestId = 'INC-4711-from-admin';
+    const create = (model: string) =>
+      graph.query<{ createCar: { id: string } }>(
+        `mutation($cc: ID!, $model: String!) { createCar(input: { brand: "Audi", model: $model, costCenterId: $cc }) { id } }`,
+        { cc: seedCostCenters[0]!.id, model },
+        { 'x-request-id': clientRequestId },
+      );
+    const answers = [await create('Same id 1'), await create('Same id 2')];
+    const ids = answers.map((answer) => dataOf(answer).createCar.id);
+    const rows = await (graph.subgraphs.car.prisma as CarPrisma).auditEvent.findMany({ where: { entityId: { in: ids } } });
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((row) => row.requestId)).size).toBe(2);
+    expect(rows.map((row) => row.requestId).sort()).toEqual(answers.map((answer) => answer.headers.get('x-request-id')).sort());
+    expect(rows.map((row) => row.clientRequestId)).toEqual([clientRequestId, clientRequestId]);
   });
 
   it('a failed mutation writes neither a change nor an audit record', async () => {

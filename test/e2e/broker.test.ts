@@ -22,6 +22,7 @@ import { dataOf } from '../support/graphql';
 import { TEST_SIGNING_SECRET } from '../support/secrets';
 import { startSubgraphProcess } from '../support/subgraphProcess';
 import { waitFor } from '../support/waitFor';
+import { managementGet } from '../support/management';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -172,14 +173,14 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
 
     // Every event row is marked published once the broker confirmed it.
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
-    const carReady = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, Record<string, unknown>> };
+    const carReady = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, Record<string, unknown>> };
     expect(carReady.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true, queue, deadLetters: lettersBefore });
     expect(JSON.stringify(carReady)).not.toContain('guest:guest');
-    const ownerReady = (await (await fetch(`${graph.subgraphs['cost-center'].url}/ready`)).json()) as { relay: Record<string, unknown> };
+    const ownerReady = (await (await managementGet(graph.subgraphs['cost-center'].url, '/ready')).json()) as { relay: Record<string, unknown> };
     expect(ownerReady.relay).toMatchObject({ mode: 'amqp', running: true, connected: true, exchange, unroutable: {} });
     // Car events have no queue bound in this run: the broker returns them, and the car relay says so.
     await waitFor(async () => {
-      const carRelay = ((await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { relay: { unroutable: Record<string, number> } }).relay;
+      const carRelay = ((await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { relay: { unroutable: Record<string, number> } }).relay;
       return (carRelay.unroutable['car.created'] ?? 0) >= 3;
     }, CONVERGED, 'the car relay to report its unroutable car.created events');
   }, 180_000);
@@ -231,7 +232,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       },
     });
     await expectReplicaMatchesStream(graph, stream);
-    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, Record<string, unknown>> };
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, Record<string, unknown>> };
     expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true });
   }, 300_000);
 
@@ -384,7 +385,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     const id = await createCostCenter('BR-AFTER-POISON', 'After poison', managers[1]!);
     await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
     await waitConverged();
-    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
     expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: lettersBefore + 2, connected: true });
   }, 180_000);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { schemaHashOf } from '@car-check/common';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
+import { managementGet } from '../support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -18,18 +19,18 @@ describe(`every service says which build and schema it runs (${backend})`, () =>
 
   it('a subgraph: its version and the sha256 of its SDL, in /health and /metrics', async () => {
     const expected = schemaHashOf(await readFile(path.join(ROOT, 'subgraphs/car/schema.graphql'), 'utf8'));
-    const health = (await (await fetch(new URL('/health', graph.subgraphs.car.url))).json()) as Record<string, unknown>;
+    const health = (await (await managementGet(graph.subgraphs.car.url, '/health')).json()) as Record<string, unknown>;
     expect(health).toEqual({ service: 'car', status: 'ok', version: expect.stringMatching(/\S/), schemaHash: expected });
-    const metrics = await (await fetch(new URL('/metrics', graph.subgraphs.car.url))).text();
+    const metrics = await (await managementGet(graph.subgraphs.car.url, '/metrics')).text();
     expect(metrics).toContain(`service_build_info{version="${String(health.version)}",schema_hash="${expected}"`);
   });
 
   it('the gateway: its version and the hash of the supergraph it serves', async () => {
     const base = graph.gatewayUrl.replace(/\/graphql$/, '');
-    const health = (await (await fetch(`${base}/health`)).json()) as Record<string, unknown>;
-    const ready = (await (await fetch(`${base}/ready`)).json()) as { supergraph: { hash: string } };
+    const health = (await (await managementGet(base, '/health')).json()) as Record<string, unknown>;
+    const ready = (await (await managementGet(base, '/ready')).json()) as { supergraph: { hash: string } };
     expect(health).toMatchObject({ service: 'gateway', status: 'ok', schemaHash: ready.supergraph.hash });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await managementGet(base, '/metrics')).text();
     expect(metrics).toContain(`schema_hash="${ready.supergraph.hash}"`);
   });
 });

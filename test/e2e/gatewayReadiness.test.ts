@@ -6,6 +6,7 @@ import { startGraph, type TestGraph } from '../support/graph';
 import { TEST_ENV } from '../support/secrets';
 import { silentLogger, subgraphUnderTest, type SubgraphName } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
+import { managementGet } from '../support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -49,7 +50,7 @@ describe(`gateway /ready (${backend})`, () => {
   });
 
   const ready = async (base: string) => {
-    const response = await fetch(new URL('/ready', base));
+    const response = await managementGet(base, '/ready');
     return { status: response.status, body: (await response.json()) as ReadyBody };
   };
   type Answer = Awaited<ReturnType<typeof ready>>;

@@ -9,6 +9,7 @@ import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';
 import { waitFor } from '../support/waitFor';
+import { managementGet } from '../support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -55,7 +56,7 @@ describe(`hot reload of the supergraph (${backend})`, () => {
   });
 
   const readyHash = async () => {
-    const ready = (await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as { supergraph: { hash: string } };
+    const ready = (await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { supergraph: { hash: string } };
     return ready.supergraph.hash;
   };
   // Written aside and renamed into place, as a deployment would: never a half-written file.
@@ -119,7 +120,7 @@ describe(`hot reload from a URL (${backend})`, () => {
 
   it('waits with a supergraph whose additions its subgraphs do not serve yet, and says so', async () => {
     const readyBody = async () =>
-      (await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as {
+      (await (await managementGet(graph.gatewayUrl, '/ready')).json()) as {
         supergraph: { hash: string; pending: { hash: string; notDeployed: Record<string, string[]> } | null };
       };
     const before = served;
@@ -129,7 +130,7 @@ describe(`hot reload from a URL (${backend})`, () => {
     const body = await readyBody();
     expect(body.supergraph.hash).toBe(sha256(before));
     expect(body.supergraph.pending).toMatchObject({ hash: sha256(served), notDeployed: { car: ['Car.color'] } });
-    const metrics = await (await fetch(new URL('/metrics', graph.gatewayUrl))).text();
+    const metrics = await (await managementGet(graph.gatewayUrl, '/metrics')).text();
     expect(metrics).toMatch(/gateway_supergraph_pending(\{[^}]*\})? 1/);
     // Queries keep being served by the current supergraph meanwhile.
     expect((await graph.query('{ cars(first: 1) { totalCount } }')).errors).toBeUndefined();
@@ -139,7 +140,7 @@ describe(`hot reload from a URL (${backend})`, () => {
   });
 
   it('polls the URL and loads a new supergraph from it', async () => {
-    const ready = async () => ((await (await fetch(new URL('/ready', graph.gatewayUrl))).json()) as { supergraph: { hash: string } }).supergraph.hash;
+    const ready = async () => ((await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { supergraph: { hash: string } }).supergraph.hash;
     expect(await ready()).toBe(sha256(served));
     served = await supergraphWithoutCarVersion();
     await waitFor(async () => (await ready()) === sha256(served), 15_000, 'the supergraph from the URL to be loaded');

@@ -1,7 +1,12 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { READINESS_POLL_MS } from '@car-check/common';
 import { seedUsers } from '@car-check/common/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';
+import { MANAGEMENT_HEADERS, managementGet } from '../support/management';
+import { waitFor } from '../support/waitFor';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -16,7 +21,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
   });
 
   const get = async (base: string, path: string) => {
-    const response = await fetch(new URL(path, base));
+    const response = await managementGet(base, path);
     return { status: response.status, text: await response.text() };
   };
   const services = () => ({
@@ -40,15 +45,76 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     }
     const subgraphReady = JSON.parse((await get(services().car, '/ready')).text);
     expect(subgraphReady.dependencies).toEqual({ database: 'up', migrations: 'up' });
-    const gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
-    expect(gatewayReady.dependencies).toEqual({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' });
-    expect(gatewayReady.supergraph.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Each subgraph's /ready is checked in the background with a 1 s deadline, which a loaded machine can miss now and then.
+    let gatewayReady: { dependencies: Record<string, string>; supergraph: { hash: string } } | undefined;
+    await waitFor(async () => {
+      gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
+      return JSON.stringify(gatewayReady!.dependencies) === JSON.stringify({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' });
+    }, 30_000, 'every subgraph to be up on the gateway\'s /ready');
+    expect(gatewayReady!.supergraph.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('answers anonymous callers status only: no dependencies, versions or metrics without the management token', async () => {
+    for (const [name, url] of Object.entries(services())) {
+      for (const path of ['/health', '/ready']) {
+        const response = await fetch(new URL(path, url));
+        expect([name, path, (await response.json()) as unknown]).toEqual([name, path, { service: name, status: path === '/health' ? 'ok' : 'ready' }]);
+      }
+      const strangers: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-management-token-but-long-enough' }, { authorization: MANAGEMENT_HEADERS.authorization!.replace('Bearer ', 'Basic ') }];
+      for (const headers of strangers) {
+        const metrics = await fetch(new URL('/metrics', url), { headers });
+        expect([name, metrics.status, metrics.headers.get('www-authenticate')]).toEqual([name, 401, 'Bearer']);
+        expect(((await metrics.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+        const ready = (await (await fetch(new URL('/ready', url), { headers })).json()) as Record<string, unknown>;
+        expect(Object.keys(ready).sort()).toEqual(['service', 'status']);
+      }
+    }
+  });
+
+  it("serves /ready from state checked in the background: calls to the gateway's /ready do not each reach the subgraphs", async () => {
+    // A stand-in for the car subgraph's /ready that counts its calls (the gateway under test only checks readiness there).
+    let checks = 0;
+    const counter = http.createServer((req, res) => {
+      if (req.url === '/ready') checks += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"service":"car","status":"ready"}');
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = counter.address() as AddressInfo;
+      const gateway = await graph.startGateway({ car: `http://127.0.0.1:${port}/graphql` });
+      await waitFor(() => checks > 0, 30_000, 'the first background check');
+      const before = checks;
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(new URL('/ready', gateway)).then((response) => response.status)));
+      const elapsedMs = performance.now() - started;
+      expect(new Set(answers)).toEqual(new Set([200]));
+      // One check a second at most (plus the one under way), however many calls.
+      expect(checks - before).toBeLessThanOrEqual(Math.ceil(elapsedMs / READINESS_POLL_MS) + 1);
+    } finally {
+      counter.closeAllConnections();
+      await new Promise((resolve) => counter.close(resolve));
+    }
+  });
+
+  it('counts unknown operation names of anonymous callers as `other`: they cannot take the label slots of real operations', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `AnonFlood${i}`);
+    for (const name of names) await graph.anonymous(`query ${name} { __typename }`);
+    await graph.query('query AfterTheFlood { cars(first: 1) { totalCount } }');
+    const metrics = (await get(services().gateway, '/metrics')).text;
+    expect(metrics).not.toMatch(/operation="AnonFlood\d+"/);
+    expect(metrics).toMatch(/graphql_requests_total\{[^}]*operation="other"[^}]*\} \d+/);
+    expect(metrics).toMatch(/graphql_requests_total\{[^}]*operation="AfterTheFlood"[^}]*outcome="OK"[^}]*\} 1/);
   });
 
   it("the gateway reports a subgraph that is not ready on /ready, stays ready, and serves the others", async () => {
     await graph.stopSubgraph('cost-center');
     try {
-      const ready = await get(services().gateway, '/ready');
+      // Checked in the background: the gateway sees the subgraph down at its next check.
+      let ready = await get(services().gateway, '/ready');
+      await waitFor(async () => {
+        ready = await get(services().gateway, '/ready');
+        return JSON.parse(ready.text).dependencies['cost-center'] === 'down';
+      }, 30_000, 'the gateway to see cost-center down');
       // Ready while it has a supergraph (README, "Health"); READY_REQUIRES_SUBGRAPHS=true would make this 503.
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text).dependencies).toMatchObject({ 'cost-center': 'down', car: 'up', user: 'up' });
@@ -59,11 +125,15 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     expect((await get(services().gateway, '/ready')).status).toBe(200);
   });
 
-  it('keeps a valid x-request-id, replaces a bad one, and passes it to every subgraph call', async () => {
+  it("answers with the server's own request id, passes it to every subgraph call, and keeps a valid client x-request-id apart", async () => {
     const ok = await graph.query('{ me { username managedCostCenters { code } } }', undefined, { 'x-request-id': 'client-req-42' });
-    expect(ok.headers.get('x-request-id')).toBe('client-req-42');
-    const entries = logs.subgraphs.entries().filter((entry) => entry.requestId === 'client-req-42' && entry.msg === 'request');
+    const requestId = ok.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const entries = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(new Set(entries.map((entry) => entry.service))).toEqual(new Set(['user', 'cost-center']));
+    expect(entries.every((entry) => entry.clientRequestId === 'client-req-42')).toBe(true);
+    const again = await graph.query('{ me { username } }', undefined, { 'x-request-id': 'client-req-42' });
+    expect(again.headers.get('x-request-id')).not.toBe(requestId);
 
     for (const bad of ['x'.repeat(129), 'has space', 'tab\tin']) {
       const response = await graph.query(`{ user(id: "00000000-0000-4000-8000-000000000000") { id } }`, undefined, { 'x-request-id': bad });
@@ -71,15 +141,19 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
       expect(sent).not.toBe(bad);
       expect(sent).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.errors?.[0]?.extensions?.requestId).toBe(sent);
+      const lines = logs.gateway.entries().filter((entry) => entry.requestId === sent && entry.msg === 'request');
+      expect(lines.map((entry) => entry.clientRequestId)).toEqual([undefined]);
     }
   });
 
   it('logs one structured line per request per service, with timings and outcome', async () => {
-    await graph.query('query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }', undefined, { 'x-request-id': 'log-line-1' });
-    const gatewayLines = logs.gateway.entries().filter((entry) => entry.requestId === 'log-line-1' && entry.msg === 'request');
+    const response = await graph.query('query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }', undefined, { 'x-request-id': 'log-line-1' });
+    const requestId = response.headers.get('x-request-id')!;
+    const gatewayLines = logs.gateway.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(gatewayLines).toHaveLength(1);
     expect(gatewayLines[0]).toMatchObject({
       service: 'gateway',
+      clientRequestId: 'log-line-1',
       operationName: 'MyCars',
       outcome: 'OK',
       userId: seedUsers[0]!.id,
@@ -89,7 +163,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
         expect.objectContaining({ subgraph: 'cost-center', outcome: 'OK' }),
       ]),
     });
-    const subgraphLines = logs.subgraphs.entries().filter((entry) => entry.requestId === 'log-line-1' && entry.msg === 'request');
+    const subgraphLines = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(subgraphLines.map((entry) => entry.service).sort()).toEqual(['car', 'cost-center']);
   });
 

@@ -25,6 +25,7 @@ import { TEST_SIGNING_SECRET, TEST_SIGNING_SECRET_TEXT } from '../support/secret
 import { startSubgraphProcess } from '../support/subgraphProcess';
 import { silentLogger } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
+import { managementGet } from '../support/management';
 
 interface CarNode {
   id: string;
@@ -299,7 +300,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
       before: async (index) => {
         if (index === 125) await consumer().stop();
         if (index === 250) {
-          const response = await fetch(`${graph.subgraphs.car.url}/ready`);
+          const response = await managementGet(graph.subgraphs.car.url, '/ready');
           readyWhileStopped = { status: response.status, body: (await response.json()) as { consumers: Record<string, { running: boolean }> } };
         }
         if (index === 375) consumer().start();
@@ -309,7 +310,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     // A stopped (or lagging) consumer does not make the subgraph unready.
     expect(readyWhileStopped).toMatchObject({ status: 200, body: { consumers: { [COST_CENTER_REPLICA]: { running: false } } } });
     await expectReplicaMatchesStream(graph, stream);
-    const ready = await fetch(`${graph.subgraphs.car.url}/ready`);
+    const ready = await managementGet(graph.subgraphs.car.url, '/ready');
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { consumers: Record<string, { running: boolean; connected: boolean; lagSeconds: number; deadLetters: number }> };
     expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ running: true, connected: true, lagSeconds: 0, deadLetters: lettersBefore });

@@ -139,7 +139,7 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
 
       await waitFor(() => proxy.aborted === 1, 15_000, 'the gateway to abort its subgraph call');
       await waitFor(
-        () => gatewayLog.entries().some((entry) => entry.code === 'CANCELLED' && entry.requestId === 'cancel-me-1'),
+        () => gatewayLog.entries().some((entry) => entry.code === 'CANCELLED' && entry.clientRequestId === 'cancel-me-1'),
         15_000,
         'the CANCELLED log line',
       );

@@ -43,21 +43,22 @@ describe(`trace ids without recording (${backend})`, () => {
       undefined,
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'ids-1' },
     );
-    expect(response.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code: 'NOT_FOUND', requestId: 'ids-1', traceId })]);
-    const lines = await requestLines('ids-1', ['gateway', 'car', 'cost-center', 'user']);
+    const requestId = response.headers.get('x-request-id')!;
+    expect(response.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code: 'NOT_FOUND', requestId, traceId })]);
+    const lines = await requestLines(requestId, ['gateway', 'car', 'cost-center', 'user']);
     expect(lines.filter((entry) => entry.traceId !== traceId)).toEqual([]);
   });
 
   it('gives a request without traceparent (or with a malformed one) a new trace id, passed on to the subgraphs', async () => {
-    for (const [requestId, headers] of [
+    for (const [clientRequestId, headers] of [
       ['ids-2', {}],
       ['ids-3', { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }],
     ] as const) {
-      const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, { ...headers, 'x-request-id': requestId });
+      const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, { ...headers, 'x-request-id': clientRequestId });
       const traceId = response.errors?.[0]?.extensions?.traceId;
       expect(traceId).toMatch(TRACE_ID);
       expect(traceId).not.toBe('0'.repeat(32));
-      const lines = await requestLines(requestId, ['gateway', 'car']);
+      const lines = await requestLines(response.headers.get('x-request-id')!, ['gateway', 'car']);
       expect(lines.filter((entry) => entry.traceId !== traceId)).toEqual([]);
     }
   });

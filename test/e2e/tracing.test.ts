@@ -62,7 +62,9 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     const sent = Date.now();
     const response = await graph.query(THREE_SUBGRAPHS, undefined, { traceparent: client.traceparent, 'x-request-id': 'traced-1' });
     expect(response.errors).toBeUndefined();
-    const request = await gatewaySpan(client.traceId, 'traced-1');
+    // The server's own request id (the client's is kept apart, as clientRequestId).
+    const requestId = response.headers.get('x-request-id')!;
+    const request = await gatewaySpan(client.traceId, requestId);
     // Each subgraph's server span ends when its answer is written, which the gateway has read by now.
     await waitFor(() => spansOf(client.traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 4, 30_000, 'the subgraphs’ spans');
 
@@ -97,7 +99,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
       for (const server of served) {
         expect(calls.map((call) => call.spanContext().spanId)).toContain(server.parentSpanContext?.spanId);
         expect(server.parentSpanContext?.isRemote).toBe(true);
-        expect(server.attributes).toMatchObject({ 'car_check.request_id': 'traced-1', 'car_check.outcome': 'OK', 'graphql.operation.type': 'query' });
+        expect(server.attributes).toMatchObject({ 'car_check.request_id': requestId, 'car_check.outcome': 'OK', 'graphql.operation.type': 'query' });
       }
       // Its root resolvers, and the Prisma queries they made (driver adapters included), are under its request span.
       const resolvers = spans.filter((span) => serviceOf(span) === subgraph && span.kind === SpanKind.INTERNAL && served.some((server) => descendsFrom(span, server, spans)));
@@ -110,7 +112,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     expect(entities?.attributes).toMatchObject({ 'car_check.entity.types': ['User'], 'car_check.entity.count': expect.any(Number) });
 
     // Every log line of the request, in every service, names its trace.
-    const lines = [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === 'traced-1');
+    const lines = [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === requestId);
     expect(new Set(lines.map((entry) => entry.service))).toEqual(new Set(['gateway', 'car', 'cost-center', 'user']));
     expect(lines.filter((entry) => entry.traceId !== client.traceId)).toEqual([]);
   });
@@ -121,7 +123,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     const token = await graph.login('manager');
     const response = await graph.anonymous('{ me { username } }', undefined, { traceparent: client.traceparent, authorization: `Bearer ${token}`, 'x-request-id': 'traced-2' });
     expect(response.data).toEqual({ me: { username: 'manager' } });
-    const request = await gatewaySpan(client.traceId, 'traced-2');
+    const request = await gatewaySpan(client.traceId, response.headers.get('x-request-id')!);
     const check = () => spansOf(client.traceId).find((span) => span.name === 'POST /internal/token-status');
     await waitFor(() => check() !== undefined, 30_000, 'the token status span');
     const spans = spansOf(client.traceId);
@@ -166,13 +168,14 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     expect(traceId).toMatch(TRACE_ID);
     expect(traceId).not.toBe('0'.repeat(32));
 
-    const request = await gatewaySpan(traceId, 'untraced-1');
+    const requestId = response.headers.get('x-request-id')!;
+    const request = await gatewaySpan(traceId, requestId);
     expect(request.parentSpanContext).toBeUndefined();
     await waitFor(() => spansOf(traceId).filter((span) => span.kind === SpanKind.SERVER).length >= 3, 30_000, 'the subgraphs’ spans');
     const servedBy = spansOf(traceId).filter((span) => span.kind === SpanKind.SERVER && span.name === 'POST /graphql').map(serviceOf);
     expect(new Set(servedBy)).toEqual(new Set(['gateway', 'car', 'cost-center']));
 
-    const lines = [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === 'untraced-1');
+    const lines = [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === requestId);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter((entry) => entry.traceId !== traceId)).toEqual([]);
 
@@ -197,7 +200,7 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     expect(traceId).toMatch(TRACE_ID);
     expect(traceId).not.toBe(client.traceId);
     expect(header.toLowerCase()).not.toContain(traceId);
-    const request = await gatewaySpan(traceId, `malformed-${_what.length}`);
+    const request = await gatewaySpan(traceId, response.headers.get('x-request-id')!);
     expect(request.parentSpanContext).toBeUndefined();
   });
 
@@ -206,9 +209,10 @@ describe(`tracing: one trace from the client through the gateway to every subgra
     exporter.reset();
     const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, { traceparent: client.traceparent, 'x-request-id': 'not-sampled-1' });
     expect(response.errors?.[0]?.extensions?.traceId).toBe(client.traceId);
-    await waitFor(() => logs.subgraphs.entries().some((entry) => entry.requestId === 'not-sampled-1' && entry.msg === 'request'), 30_000, 'the car subgraph’s log line');
+    const requestId = response.headers.get('x-request-id')!;
+    await waitFor(() => logs.subgraphs.entries().some((entry) => entry.requestId === requestId && entry.msg === 'request'), 30_000, 'the car subgraph’s log line');
     expect(spansOf(client.traceId)).toEqual([]);
-    const lines = logs.subgraphs.entries().filter((entry) => entry.requestId === 'not-sampled-1');
+    const lines = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId);
     expect(lines.every((entry) => entry.traceId === client.traceId)).toBe(true);
   });
 });

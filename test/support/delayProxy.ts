@@ -22,6 +22,9 @@ export class DelayProxy {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => {
+      // Probes (the gateway checks each subgraph's /ready in the background) pass straight
+      // through, neither slowed nor counted: the knobs and counters are about GraphQL calls.
+      if (req.method === 'GET') return void this.passThrough(req, res);
       if (this.dropNext > 0) {
         this.dropNext -= 1;
         req.socket.destroy();
@@ -67,6 +70,16 @@ export class DelayProxy {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}/graphql`;
+  }
+
+  private passThrough(req: http.IncomingMessage, res: http.ServerResponse): void {
+    fetch(new URL(req.url ?? '/', this.target)).then(
+      async (upstream) => {
+        const body = Buffer.from(await upstream.arrayBuffer());
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
+      },
+      () => res.writeHead(502).end(),
+    );
   }
 
   async stop(): Promise<void> {

@@ -13,6 +13,9 @@ export const TEST_JWT_PRIVATE_KEY = generateKeyPairSync('ed25519').privateKey.ex
 
 export const TEST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'car-check-test-'));
 
+/** MANAGEMENT_TOKEN of every service in tests: reads `/ready`'s details and `/metrics` (see management.ts). */
+export const TEST_MANAGEMENT_TOKEN = randomBytes(32).toString('hex');
+
 /** The password of every seeded user in tests. */
 export const TEST_SEED_PASSWORD = 'test-password-1';
 
@@ -23,6 +26,7 @@ export const TEST_ENV: NodeJS.ProcessEnv = {
   DATA_DIR: TEST_DATA_DIR,
   SEED_PASSWORD: TEST_SEED_PASSWORD,
   GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+  MANAGEMENT_TOKEN: TEST_MANAGEMENT_TOKEN,
   // Fewer attempts than in production, so the brute-force test stays short.
   LOGIN_MAX_FAILURES_PER_USER: '3',
   // Tests fire bursts from one user; the rate-limit test sets its own small limit.

@@ -9,7 +9,7 @@ import {
   type SubgraphConfig,
 } from '@car-check/common';
 import { loadSubgraph } from '../../scripts/lib/subgraphs';
-import { TEST_ENV, TEST_SIGNING_SECRET } from './secrets';
+import { TEST_ENV, TEST_MANAGEMENT_TOKEN, TEST_SIGNING_SECRET } from './secrets';
 import { StatementCounter } from './statementCounter';
 
 /** A subgraph's name in supergraph.yaml; its package is loaded on first use (see scripts/lib/subgraphs.ts). */
@@ -58,6 +58,7 @@ export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget,
     shutdownGraceMs: 5_000,
     redisUrl: options.env?.REDIS_URL,
     idempotencyTtlSeconds: Number(options.env?.IDEMPOTENCY_KEY_TTL_SECONDS ?? 3600),
+    managementToken: options.env?.MANAGEMENT_TOKEN ?? TEST_MANAGEMENT_TOKEN,
     env: { ...TEST_ENV, ...options.env },
   };
 }

@@ -87,9 +87,10 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
     const deadline = Date.now() + path.requestTimeoutMs;
     // Bound to the request's trace: it runs from the socket's `close` event, outside the request's async context.
     const signal = requestSignal(res, path.requestTimeoutMs, traceContext.bind(requestTrace ?? traceContext.active(), () =>
-      path.log.info({ requestId, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
+      path.log.info({ requestId, clientRequestId: res.locals.clientRequestId as string | undefined, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
     ));
-    const context: GatewayContext = { requestId, traceId, traceContext: requestTrace, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
+    const clientRequestId = res.locals.clientRequestId as string | undefined;
+    const context: GatewayContext = { requestId, clientRequestId, traceId, traceContext: requestTrace, caller, deadline, signal, idempotencyKey, subgraphCalls: [] };
     const execute = () =>
       path.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: {
@@ -109,7 +110,7 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
         // This request's trace has no fetches of its own: they are in the trace of the request it waited for.
         if (requestSpan?.isRecording()) requestSpan.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
         writeSharedAnswer(res, shared.answer, requestId, traceId);
-        path.metrics.observeRequest(operation.name?.value, shared.answer.outcome, (performance.now() - started) / 1000);
+        path.metrics.observeRequest(operation.name?.value, shared.answer.outcome, (performance.now() - started) / 1000, caller.userId !== null);
         path.log.info(
           { operationName: operation.name?.value ?? null, durationMs: Math.round(performance.now() - started), outcome: shared.answer.outcome, requestId, traceId, userId: caller.userId, deduplicated: true },
           'request',

@@ -23,6 +23,7 @@ const write = (context: Context, info: GraphQLResolveInfo, request: unknown): Au
   transaction: (work) => context.prisma.$transaction(work),
   caller: context.caller,
   requestId: context.requestId,
+  clientRequestId: context.clientRequestId,
   traceId: context.traceId,
   idempotency: idempotencyOf(context, info, request),
 });

@@ -11,7 +11,7 @@ export const AuthQuery: Pick<QueryResolvers, 'me'> = {
 };
 
 export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeUserTokens' | 'deactivateUser'> = {
-  login: async (_parent, args, { prisma, tokens, throttle, caller, requestId, traceId }) => {
+  login: async (_parent, args, { prisma, tokens, throttle, caller, requestId, clientRequestId, traceId }) => {
     const { username, password } = validate(loginInput, args, 'input');
     const client = caller.clientIp ?? 'unknown';
     // Reserved before anything is looked up: concurrent guesses cannot all pass a check made first.
@@ -27,29 +27,29 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     // The token row and its LOGIN record commit together, or neither does.
     const issued = await prisma.$transaction(async (tx) => {
       const token = await tokens.issue(user.id, new Date(), tx);
-      await recordAudit(tx, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, traceId, changes: [] });
+      await recordAudit(tx, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, clientRequestId, traceId, changes: [] });
       return token;
     });
     return { token: issued.token, expiresAt: issued.expiresAt, user };
   },
 
-  logout: async (_parent, _args, { caller, tokens, prisma, requestId, traceId }) => {
+  logout: async (_parent, _args, { caller, tokens, prisma, requestId, clientRequestId, traceId }) => {
     if (!caller.userId || !caller.tokenId) return false;
     const { userId, tokenId } = caller;
     // The revocation and its LOGOUT record commit together, or neither does.
     return prisma.$transaction(async (tx) => {
       const revoked = await tokens.revoke(tokenId, userId, tx);
-      if (revoked) await recordAudit(tx, { entity: 'User', entityId: userId, action: 'LOGOUT', caller, requestId, traceId, changes: [] });
+      if (revoked) await recordAudit(tx, { entity: 'User', entityId: userId, action: 'LOGOUT', caller, requestId, clientRequestId, traceId, changes: [] });
       return revoked;
     });
   },
 
-  revokeUserTokens: async (_parent, args, { tokens, prisma, caller, requestId, traceId }) => {
+  revokeUserTokens: async (_parent, args, { tokens, prisma, caller, requestId, clientRequestId, traceId }) => {
     const userId = parseId(args.userId, 'userId');
     return prisma.$transaction(async (tx) => {
       const count = await tokens.revokeAll(userId, null, tx);
       const changes = [{ field: 'revokedTokens', from: null, to: String(count) }];
-      await recordAudit(tx, { entity: 'User', entityId: userId, action: 'REVOKE_TOKENS', caller, requestId, traceId, changes });
+      await recordAudit(tx, { entity: 'User', entityId: userId, action: 'REVOKE_TOKENS', caller, requestId, clientRequestId, traceId, changes });
       return count;
     });
   },

@@ -28,6 +28,7 @@ export const write = (context: Context, info: GraphQLResolveInfo, request: unkno
   transaction: (work) => context.prisma.$transaction(work),
   caller: context.caller,
   requestId: context.requestId,
+  clientRequestId: context.clientRequestId,
   traceId: context.traceId,
   diff: { secret: ['passwordHash'] },
   idempotency: idempotencyOf(context, info, request),

@@ -705,6 +705,7 @@ export const AuditEventScalarFieldEnum = {
   sequence: 'sequence',
   revision: 'revision',
   traceId: 'traceId',
+  clientRequestId: 'clientRequestId',
   publishedAt: 'publishedAt'
 } as const
 

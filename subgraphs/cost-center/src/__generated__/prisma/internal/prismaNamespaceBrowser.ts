@@ -97,6 +97,7 @@ export const AuditEventScalarFieldEnum = {
   sequence: 'sequence',
   revision: 'revision',
   traceId: 'traceId',
+  clientRequestId: 'clientRequestId',
   publishedAt: 'publishedAt'
 } as const
 

@@ -47,6 +47,7 @@ export type AuditEventMinAggregateOutputType = {
   sequence: bigint | null
   revision: number | null
   traceId: string | null
+  clientRequestId: string | null
   publishedAt: Date | null
 }
 
@@ -61,6 +62,7 @@ export type AuditEventMaxAggregateOutputType = {
   sequence: bigint | null
   revision: number | null
   traceId: string | null
+  clientRequestId: string | null
   publishedAt: Date | null
 }
 
@@ -76,6 +78,7 @@ export type AuditEventCountAggregateOutputType = {
   sequence: number
   revision: number
   traceId: number
+  clientRequestId: number
   publishedAt: number
   _all: number
 }
@@ -102,6 +105,7 @@ export type AuditEventMinAggregateInputType = {
   sequence?: true
   revision?: true
   traceId?: true
+  clientRequestId?: true
   publishedAt?: true
 }
 
@@ -116,6 +120,7 @@ export type AuditEventMaxAggregateInputType = {
   sequence?: true
   revision?: true
   traceId?: true
+  clientRequestId?: true
   publishedAt?: true
 }
 
@@ -131,6 +136,7 @@ export type AuditEventCountAggregateInputType = {
   sequence?: true
   revision?: true
   traceId?: true
+  clientRequestId?: true
   publishedAt?: true
   _all?: true
 }
@@ -233,6 +239,7 @@ export type AuditEventGroupByOutputType = {
   sequence: bigint
   revision: number | null
   traceId: string | null
+  clientRequestId: string | null
   publishedAt: Date | null
   _count: AuditEventCountAggregateOutputType | null
   _avg: AuditEventAvgAggregateOutputType | null
@@ -271,6 +278,7 @@ export type AuditEventWhereInput = {
   sequence?: Prisma.BigIntFilter<"AuditEvent"> | bigint | number
   revision?: Prisma.IntNullableFilter<"AuditEvent"> | number | null
   traceId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
+  clientRequestId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
   publishedAt?: Prisma.DateTimeNullableFilter<"AuditEvent"> | Date | string | null
 }
 
@@ -286,6 +294,7 @@ export type AuditEventOrderByWithRelationInput = {
   sequence?: Prisma.SortOrder
   revision?: Prisma.SortOrderInput | Prisma.SortOrder
   traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  clientRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
   publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
@@ -304,6 +313,7 @@ export type AuditEventWhereUniqueInput = Prisma.AtLeast<{
   changes?: Prisma.JsonFilter<"AuditEvent">
   revision?: Prisma.IntNullableFilter<"AuditEvent"> | number | null
   traceId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
+  clientRequestId?: Prisma.StringNullableFilter<"AuditEvent"> | string | null
   publishedAt?: Prisma.DateTimeNullableFilter<"AuditEvent"> | Date | string | null
 }, "id" | "sequence">
 
@@ -319,6 +329,7 @@ export type AuditEventOrderByWithAggregationInput = {
   sequence?: Prisma.SortOrder
   revision?: Prisma.SortOrderInput | Prisma.SortOrder
   traceId?: Prisma.SortOrderInput | Prisma.SortOrder
+  clientRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
   publishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.AuditEventCountOrderByAggregateInput
   _avg?: Prisma.AuditEventAvgOrderByAggregateInput
@@ -342,6 +353,7 @@ export type AuditEventScalarWhereWithAggregatesInput = {
   sequence?: Prisma.BigIntWithAggregatesFilter<"AuditEvent"> | bigint | number
   revision?: Prisma.IntNullableWithAggregatesFilter<"AuditEvent"> | number | null
   traceId?: Prisma.StringNullableWithAggregatesFilter<"AuditEvent"> | string | null
+  clientRequestId?: Prisma.StringNullableWithAggregatesFilter<"AuditEvent"> | string | null
   publishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"AuditEvent"> | Date | string | null
 }
 
@@ -357,6 +369,7 @@ export type AuditEventCreateInput = {
   sequence?: bigint | number
   revision?: number | null
   traceId?: string | null
+  clientRequestId?: string | null
   publishedAt?: Date | string | null
 }
 
@@ -372,6 +385,7 @@ export type AuditEventUncheckedCreateInput = {
   sequence?: bigint | number
   revision?: number | null
   traceId?: string | null
+  clientRequestId?: string | null
   publishedAt?: Date | string | null
 }
 
@@ -387,6 +401,7 @@ export type AuditEventUpdateInput = {
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  clientRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
@@ -402,6 +417,7 @@ export type AuditEventUncheckedUpdateInput = {
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  clientRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
@@ -417,6 +433,7 @@ export type AuditEventCreateManyInput = {
   sequence?: bigint | number
   revision?: number | null
   traceId?: string | null
+  clientRequestId?: string | null
   publishedAt?: Date | string | null
 }
 
@@ -432,6 +449,7 @@ export type AuditEventUpdateManyMutationInput = {
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  clientRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
@@ -447,6 +465,7 @@ export type AuditEventUncheckedUpdateManyInput = {
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   revision?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   traceId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  clientRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   publishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
@@ -462,6 +481,7 @@ export type AuditEventCountOrderByAggregateInput = {
   sequence?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  clientRequestId?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
 }
 
@@ -481,6 +501,7 @@ export type AuditEventMaxOrderByAggregateInput = {
   sequence?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  clientRequestId?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
 }
 
@@ -495,6 +516,7 @@ export type AuditEventMinOrderByAggregateInput = {
   sequence?: Prisma.SortOrder
   revision?: Prisma.SortOrder
   traceId?: Prisma.SortOrder
+  clientRequestId?: Prisma.SortOrder
   publishedAt?: Prisma.SortOrder
 }
 
@@ -537,6 +559,7 @@ export type AuditEventSelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   sequence?: boolean
   revision?: boolean
   traceId?: boolean
+  clientRequestId?: boolean
   publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
@@ -552,6 +575,7 @@ export type AuditEventSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   sequence?: boolean
   revision?: boolean
   traceId?: boolean
+  clientRequestId?: boolean
   publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
@@ -567,6 +591,7 @@ export type AuditEventSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   sequence?: boolean
   revision?: boolean
   traceId?: boolean
+  clientRequestId?: boolean
   publishedAt?: boolean
 }, ExtArgs["result"]["auditEvent"]>
 
@@ -582,10 +607,11 @@ export type AuditEventSelectScalar = {
   sequence?: boolean
   revision?: boolean
   traceId?: boolean
+  clientRequestId?: boolean
   publishedAt?: boolean
 }
 
-export type AuditEventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "entity" | "entityId" | "action" | "actorId" | "requestId" | "at" | "changes" | "sequence" | "revision" | "traceId" | "publishedAt", ExtArgs["result"]["auditEvent"]>
+export type AuditEventOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "entity" | "entityId" | "action" | "actorId" | "requestId" | "at" | "changes" | "sequence" | "revision" | "traceId" | "clientRequestId" | "publishedAt", ExtArgs["result"]["auditEvent"]>
 
 export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "AuditEvent"
@@ -602,6 +628,9 @@ export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.Internal
      * The user (or service) that made the change; null for an anonymous caller (e.g. login).
      */
     actorId: string | null
+    /**
+     * The server's own id of the request (unique per request; several writes of one request share it).
+     */
     requestId: string
     at: Date
     /**
@@ -618,9 +647,14 @@ export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.Internal
      */
     revision: number | null
     /**
-     * The request's trace id (W3C), when it was traced.
+     * The request's trace id (W3C), when it was traced. A client may continue its own trace
+     * (traceparent), so this names a trace, never one record: it is not unique.
      */
     traceId: string | null
+    /**
+     * The request id the client sent (x-request-id), as given: for finding its records, never unique.
+     */
+    clientRequestId: string | null
     /**
      * When a relay published this record as an event to a broker (no relay yet).
      */
@@ -1059,6 +1093,7 @@ export interface AuditEventFieldRefs {
   readonly sequence: Prisma.FieldRef<"AuditEvent", 'BigInt'>
   readonly revision: Prisma.FieldRef<"AuditEvent", 'Int'>
   readonly traceId: Prisma.FieldRef<"AuditEvent", 'String'>
+  readonly clientRequestId: Prisma.FieldRef<"AuditEvent", 'String'>
   readonly publishedAt: Prisma.FieldRef<"AuditEvent", 'DateTime'>
 }
     

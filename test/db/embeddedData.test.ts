@@ -16,6 +16,7 @@ import { TEST_ENV } from '../support/secrets';
 import { signedPost } from '../support/signing';
 import { ADMIN } from '../support/subgraphHarness';
 import { waitFor } from '../support/waitFor';
+import { MANAGEMENT_HEADERS } from '../support/management';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;
@@ -106,7 +107,7 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
     expect(after.data?.createUser ?? null).toBeNull();
     expect((after.errors ?? []).map((error) => error.extensions?.code)).toEqual(['DATA_LOSS']);
 
-    const ready = await fetch(`${url}/ready`);
+    const ready = await fetch(`${url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not ready', dependencies: { database: 'down' } });
     // pino's numeric levels: 50 is error.

@@ -348,7 +348,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     expect(cursor).toBeGreaterThanOrEqual(cursorBefore);
     expect(cursor).toBeLessThan(MAX_SEQUENCE);
     // Counted like every dead letter.
-    const ready = (await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
     expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: lettersBefore + ids.length, connected: true });
     // The owner's real updates still apply, at their own revisions.
     await updateCostCenter(id, { code: 'BR-TARGET-2' });

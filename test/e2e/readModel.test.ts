@@ -219,7 +219,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     config.peers = { ...peers, 'cost-center': proxy.graphqlUrl };
     const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
     const status = async () =>
-      ((await (await fetch(`${graph.subgraphs.car.url}/ready`)).json()) as { consumers: Record<string, { deadLetters: number; lagSeconds: number | null }> }).consumers[
+      ((await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; lagSeconds: number | null }> }).consumers[
         COST_CENTER_REPLICA
       ]!;
     try {

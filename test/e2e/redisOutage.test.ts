@@ -8,6 +8,7 @@ import { TEST_SEED_PASSWORD } from '../support/secrets';
 import { signedPost } from '../support/signing';
 import { TcpRelay } from '../support/tcpRelay';
 import { waitFor } from '../support/waitFor';
+import { managementGet } from '../support/management';
 
 // The Redis every machine of this project runs; the tests reach it only through a relay of their own.
 const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -62,13 +63,13 @@ const signIn = (graph: TestGraph, username: string, password: string, address = 
   send(graph, { query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: username, p: password } }, address);
 
 async function ready(origin: string): Promise<{ status: number; redis: unknown }> {
-  const response = await fetch(new URL('/ready', origin));
+  const response = await managementGet(origin, '/ready');
   const body = (await response.json()) as { dependencies: Record<string, string> };
   return { status: response.status, redis: body.dependencies.redis };
 }
 
 async function metric(origin: string, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', origin))).text();
+  const text = await (await managementGet(origin, '/metrics')).text();
   const line = text.split('\n').find((candidate) => pattern.test(candidate));
   return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }

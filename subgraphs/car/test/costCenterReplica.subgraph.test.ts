@@ -10,6 +10,7 @@ import { waitFor } from '../../../test/support/waitFor';
 import { COST_CENTER_REPLICA, redriveCostCenterReplica } from '../src/costCenterReplica';
 import type { PrismaClient } from '../src/prisma';
 import type { CarServices } from '../src/server';
+import { MANAGEMENT_HEADERS } from '../../../test/support/management';
 
 const MAX_ATTEMPTS = 3;
 const CONVERGED = 30_000;
@@ -124,7 +125,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     // What earlier tests left, so that the counts below are this test's own.
     const lettersBefore = await prisma().eventDeadLetter.count();
     const reportedBefore = consumer().status().deadLetters;
-    const countedBefore = Number(/^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} (\d+)$/m.exec(await (await fetch(`${car.subgraph.url}/metrics`)).text())?.[1] ?? 0);
+    const countedBefore = Number(/^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} (\d+)$/m.exec(await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text())?.[1] ?? 0);
     const poison = created(bad, 42, 'Malformed code', null);
     created(good, 'RM-GOOD', 'Applied after', null);
     await caughtUp();
@@ -147,11 +148,11 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(lines.at(-1)).toMatchObject({ level: 50, attempts: MAX_ATTEMPTS, consumer: COST_CENTER_REPLICA });
 
     // Counted, and reported by /ready (still ready) and /metrics.
-    const ready = await fetch(`${car.subgraph.url}/ready`);
+    const ready = await fetch(`${car.subgraph.url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
     expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: reportedBefore + 1, connected: true });
-    const metrics = await (await fetch(`${car.subgraph.url}/metrics`)).text();
+    const metrics = await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text();
     expect(metrics).toMatch(new RegExp(`^events_dead_letters_total\\{consumer="cost-center-replica",service="car"\\} ${countedBefore + 1}$`, 'm'));
     expect(metrics).toMatch(/^events_consumer_connected\{consumer="cost-center-replica",service="car"\} 1$/m);
     expect(metrics).toMatch(/^events_consumer_lag_seconds\{consumer="cost-center-replica",service="car"\} 0$/m);
@@ -162,7 +163,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     created(id, 'RM-SIGNED', 'Signed', null);
     await caughtUp();
     const metric = async (name: string, labels: string) =>
-      Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(await (await fetch(`${car.subgraph.url}/metrics`)).text())?.[1] ?? 0);
+      Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text())?.[1] ?? 0);
     const rejected = (reason: string) => metric('events_rejected_total', `consumer="cost-center-replica",reason="${reason}",service="car"`);
     const before = {
       letters: consumer().status().deadLetters,
@@ -285,7 +286,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     // ... one warning.
     expect(warnings().length).toBe(before + 1);
     expect(consumer().status().connected).toBe(false);
-    const ready = await fetch(`${car.subgraph.url}/ready`);
+    const ready = await fetch(`${car.subgraph.url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { consumers: Record<string, { connected: boolean }> }).consumers[COST_CENTER_REPLICA]!.connected).toBe(false);
 

@@ -7,7 +7,11 @@ import { GRAPHQL_URL, PERSISTED_ONLY } from './config';
 import { annotateError } from './lib/apolloIssues';
 import { currentSession, endSession } from './session';
 
-/** A request id per operation, sent as `x-request-id`: the gateway keeps it, so it names the request in every log. */
+/**
+ * A request id per operation, sent as `x-request-id`: the gateway logs and audits it as
+ * `clientRequestId` beside its own id (the one errors quote and the response header gives),
+ * so an issue shown here can be found in the logs by either.
+ */
 export function newRequestId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));

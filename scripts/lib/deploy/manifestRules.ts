@@ -30,7 +30,7 @@ export interface OverlayRules {
  * within the rendered overlay.
  */
 export const PROVISIONED_OUTSIDE_THE_REPO = {
-  Secret: ['graph-signing', 'user-jwt', 'events-signing', 'redis', 'car-database', 'cost-center-database', 'user-database'],
+  Secret: ['graph-signing', 'management', 'user-jwt', 'events-signing', 'redis', 'car-database', 'cost-center-database', 'user-database'],
   ConfigMap: ['supergraph'],
 } as const;
 

@@ -57,8 +57,10 @@ describe('traceHttpRequests', () => {
       name: 'POST /graphql',
       kind: SpanKind.SERVER,
       parentSpanContext: { traceId: TRACE, spanId: PARENT, isRemote: true },
-      attributes: { 'service.name': 'car', 'http.route': '/graphql', 'http.response.status_code': 200, 'car_check.request_id': 'req-1' },
+      // The span carries the server's own request id (the one it answered with), never the client's.
+      attributes: { 'service.name': 'car', 'http.route': '/graphql', 'http.response.status_code': 200, 'car_check.request_id': response.headers.get('x-request-id') },
     });
+    expect(response.headers.get('x-request-id')).not.toBe('req-1');
   });
 
   it('names other spans by their route, never by the raw path; health checks are not traced', async () => {

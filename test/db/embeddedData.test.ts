@@ -107,6 +107,8 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
     expect(after.data?.createUser ?? null).toBeNull();
     expect((after.errors ?? []).map((error) => error.extensions?.code)).toEqual(['DATA_LOSS']);
 
+    // /ready serves the state its background check last saw (checked every second), not a check per call.
+    await waitFor(async () => (await fetch(`${url}/ready`)).status === 503, 30_000, '/ready to turn 503');
     const ready = await fetch(`${url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not ready', dependencies: { database: 'down' } });

@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { isAlive } from '../os/processes';
 
 /**
  * One process at a time on an embedded data folder. PGlite is PostgreSQL in
@@ -99,21 +100,13 @@ async function readHolder(file: string): Promise<number | 'stale' | 'released' |
   if (pidText === '' || !Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 10_000 ? 'stale' : 'writing';
   // Our own pid, yet not held by us: a previous life of this pid (a restarted container).
   if (pid === process.pid) return 'stale';
-  if (!isRunning(pid)) return 'stale';
+  if (!isAlive(pid)) return 'stale';
   // The pid is alive but started at another time: reused by an unrelated process.
   const started = processStartTime(pid);
   if (startedText !== '' && started !== null && started !== startedText) return 'stale';
   return pid;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** When a process started (clock ticks since boot, /proc/<pid>/stat's 22nd field), where /proc tells; else null. */
 export function processStartTime(pid: number): string | null {

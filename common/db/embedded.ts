@@ -5,6 +5,7 @@ import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { isAlive } from '../os/processes';
 
 /**
  * The embedded database (PGlite: PostgreSQL compiled to WebAssembly, in the
@@ -228,7 +229,7 @@ async function isStaleLock(lock: string): Promise<boolean> {
   if (content === null || info === null) return false; // released meanwhile: look again
   const pid = Number(content);
   if (content === '' || !Number.isInteger(pid)) return Date.now() - info.mtimeMs > 10_000;
-  return !isRunning(pid);
+  return !isAlive(pid);
 }
 
 const STAGING = /^(.+)\.initdb-(\d+)-[0-9a-f]{8}$/;
@@ -238,19 +239,11 @@ async function removeStaleStaging(dataDir: string): Promise<void> {
   const parent = path.dirname(dataDir);
   for (const entry of await readdir(parent)) {
     const match = STAGING.exec(entry);
-    if (!match || match[1] !== path.basename(dataDir) || isRunning(Number(match[2]))) continue;
+    if (!match || match[1] !== path.basename(dataDir) || isAlive(Number(match[2]))) continue;
     await rm(path.join(parent, entry), { recursive: true, force: true });
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // Plain CommonJS for `node -e`: needs neither tsx nor the project's sources.
 const INITDB_SCRIPT = `

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readEnv } from '../config/env';
+import { isAlive } from '../os/processes';
 
 /**
  * A process that was started by another (a service by `npm start`'s supervisor, the
@@ -14,15 +15,6 @@ export const SUPERVISOR_PID_VARIABLE = 'SUPERVISOR_PID';
 /** How often a watched process is looked at: the longest a child outlives its parent. */
 export const WATCH_INTERVAL_MS = 500;
 
-/** Whether a process exists (one of another user counts). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Calls `onGone` once, with its pid, when one of `pids` no longer runs. A dead parent

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { ConfigError } from '../../config/env';
-import { isAlive, supervisorPidFromEnv, watchProcesses } from '../processWatch';
+import { isAlive } from '../../os/processes';
+import { supervisorPidFromEnv, watchProcesses } from '../processWatch';
 import { waitFor } from '../../../test/support/waitFor';
 
 describe('watching another process', () => {

@@ -23,12 +23,12 @@ import { TEST_SIGNING_SECRET } from '../support/secrets';
 import { startSubgraphProcess } from '../support/subgraphProcess';
 import { waitFor } from '../support/waitFor';
 import { managementGet } from '../support/management';
+import { forgedRename, MAX_SEQUENCE } from '../support/forgedEvents';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const MAX_ATTEMPTS = 3;
 /** The highest sequence a cursor can hold (a PostgreSQL bigint). */
-const MAX_SEQUENCE = 9223372036854775807n;
 /** How each subgraph signs its events in tests (development keys, derived from the tests' signing secret). */
 const signerOf = (subgraph: string) => new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
 
@@ -307,17 +307,7 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     const lettersBefore = await carPrisma().eventDeadLetter.count();
     const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
     // As in the incident: a rename at a revision no real update reaches, and the highest sequence there is.
-    const forged = (): CloudEvent => ({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/subgraphs/cost-center',
-      type: 'cost-center.updated',
-      subject: id,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      sequence: formatSequence(MAX_SEQUENCE),
-      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'BR-TARGET', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
-    });
+    const forged = (): CloudEvent => forgedRename(id, 'BR-TARGET');
     const unsigned = forged();
     // Signed by the owner, then changed on the way.
     const signed = signerOf('cost-center').sign(forged());

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type CloudEvent, developmentEventKey, EventSigner, formatSequence } from '@car-check/common';
+import { type CloudEvent, developmentEventKey, EventSigner } from '@car-check/common';
 import { COST_CENTER_REPLICA, rebuildCostCenterReplica } from '../../subgraphs/car/src/costCenterReplica';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { CarServices } from '../../subgraphs/car/src/server';
@@ -26,6 +25,7 @@ import { startSubgraphProcess } from '../support/subgraphProcess';
 import { silentLogger } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
 import { managementGet } from '../support/management';
+import { forgedRename, MAX_SEQUENCE } from '../support/forgedEvents';
 
 interface CarNode {
   id: string;
@@ -39,7 +39,6 @@ interface Filter {
   brand?: string;
 }
 /** The highest sequence a cursor can hold (a PostgreSQL bigint). */
-const MAX_SEQUENCE = 9223372036854775807n;
 type Order = { field: 'CREATED_AT' | 'BRAND' | 'MODEL'; direction: 'ASC' | 'DESC' };
 
 /**
@@ -196,17 +195,7 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     const lettersBefore = await carPrisma().eventDeadLetter.count();
     const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
     // As in the incident: a rename at a revision no real update reaches, at the highest sequence there is.
-    const forged = (): CloudEvent => ({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/subgraphs/cost-center',
-      type: 'cost-center.updated',
-      subject: id,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      sequence: formatSequence(MAX_SEQUENCE),
-      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'RM-TARGET', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
-    });
+    const forged = (): CloudEvent => forgedRename(id, 'RM-TARGET');
     const signerOf = (subgraph: string) => new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
     const signed = signerOf('cost-center').sign(forged());
     // Unsigned; signed by the owner, then changed on the way; signed by the car subgraph, claiming to be the cost-center subgraph's.

@@ -11,6 +11,7 @@ import { COST_CENTER_REPLICA, redriveCostCenterReplica } from '../src/costCenter
 import type { PrismaClient } from '../src/prisma';
 import type { CarServices } from '../src/server';
 import { MANAGEMENT_HEADERS } from '../../../test/support/management';
+import { forgedRename } from '../../../test/support/forgedEvents';
 
 const MAX_ATTEMPTS = 3;
 const CONVERGED = 30_000;
@@ -174,17 +175,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
       cursor: await cursor(),
     };
     // At the highest sequence there is, with a revision no real update reaches (as in the incident).
-    const forged = (): CloudEvent => ({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/subgraphs/cost-center',
-      type: 'cost-center.updated',
-      subject: id,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      sequence: formatSequence(9223372036854775807n),
-      data: { revision: 1_000_000, changes: [{ field: 'code', from: 'RM-SIGNED', to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
-    });
+    const forged = (): CloudEvent => forgedRename(id, 'RM-SIGNED');
     const signedByOwner = new EventSigner('cost-center', developmentEventKey(TEST_SIGNING_SECRET, 'cost-center')).sign(forged());
     const forgeries: CloudEvent[] = [
       forged(),

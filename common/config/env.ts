@@ -23,6 +23,20 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Sees each shape {@link readEnv} is given, before it is read. */
+export type ConfigShapeObserver = (shape: z.ZodRawShape) => void;
+
+let shapeObserver: ConfigShapeObserver | undefined;
+
+/**
+ * Lets `npm run docs:config` (scripts/docs-config.ts) list the variables a service reads from
+ * the very schemas that validate them, so the configuration reference cannot drift from them.
+ * Pass undefined to stop observing.
+ */
+export function observeConfigShapes(observer: ConfigShapeObserver | undefined): void {
+  shapeObserver = observer;
+}
+
 /**
  * Reads and validates configuration from the environment, once, at start-up.
  *
@@ -34,6 +48,7 @@ export function readEnv<S extends z.ZodRawShape>(
   shape: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<z.ZodObject<S>> {
+  shapeObserver?.(shape);
   const input: Record<string, string | undefined> = {};
   for (const key of Object.keys(shape)) {
     const value = env[key];

@@ -3,8 +3,8 @@
  *
  * Why this exists: the Prisma CLI's `migrate` commands need a native schema-engine
  * binary that it downloads from Prisma's own host, which these machines cannot reach
- * (see shared/prisma-offline.md). `@prisma/schema-engine-wasm` is the same engine; given a
- * driver adapter it produces the same SQL as `prisma migrate dev`. Using PGlite (Postgres
+ * (see prisma/README.md, "Prisma without native engines"). `@prisma/schema-engine-wasm`
+ * is the same engine; given a driver adapter it produces the same SQL as `prisma migrate dev`. Using PGlite (Postgres
  * compiled to wasm) for both the main and the shadow database means nothing external is
  * needed: no server, no network, no credentials.
  *

@@ -26,7 +26,7 @@ export interface OverlayRules {
 /**
  * Objects the manifests reference but the repository does not hold: Secrets
  * provisioned per cluster, and the supergraph ConfigMap published after the
- * subgraphs roll out (deploy/README.md). A reference to anything else must resolve
+ * subgraphs roll out (docs/deployment.md). A reference to anything else must resolve
  * within the rendered overlay.
  */
 export const PROVISIONED_OUTSIDE_THE_REPO = {

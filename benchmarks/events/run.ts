@@ -2,7 +2,7 @@
  * `npm run bench:events [-- --rate 20 --updates 500 --cars 10000 --queries 100]`
  *
  * What the first read model (the car subgraph's replica of the cost centers,
- * README "Domain events") costs and buys, on PostgreSQL, the production database:
+ * docs/events.md) costs and buys, on PostgreSQL, the production database:
  *
  *  1. Lag, per delivery mode (the embedded feed, then RabbitMQ): a steady stream
  *     of cost-center updates through the gateway (`--rate` a second, open loop:

@@ -11,7 +11,7 @@ import { isAlive } from '../os/processes';
  * The embedded database (PGlite: PostgreSQL compiled to WebAssembly, in the
  * subgraph's own process, on the subgraph's own data directory).
  *
- * Why it is tuned (see scripts/measure-memory.ts and the README's memory table):
+ * Why it is tuned (see scripts/measure-memory.ts and docs/performance.md):
  * with PGlite's defaults each subgraph held ~550 MB RSS at idle after a first
  * start, against ~155 MB on PostgreSQL. Its two largest parts:
  *

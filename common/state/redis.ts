@@ -16,7 +16,7 @@ export type SharedStateKind = 'nonces' | 'rate_limit' | 'sign_in_throttle';
  * (signature nonces, the rate limit, the sign-in throttle), and what it knows
  * about Redis's state. Commands fail fast while Redis is unreachable rather
  * than queueing, so each user of the state falls back at once to its local
- * substitute (see README, "What an outage of Redis does") and says so:
+ * substitute (see docs/security.md, "What an outage of Redis does") and says so:
  * `redis_up` (0 or 1), `shared_state_fallbacks_total{state}`, one warning when
  * an outage starts and one line when it ends.
  */

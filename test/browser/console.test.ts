@@ -25,7 +25,7 @@ import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, SwitchableLink, WE
 jest.setTimeout(240_000);
 const WAIT = 45_000;
 
-// The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=true npm test -- test/browser);
+// docs/frontends.md's screenshots are refreshed on request (UPDATE_SCREENSHOTS=true npm test -- test/browser);
 // otherwise they go to a temporary folder, so a test run leaves the working tree as it was.
 const SCREENSHOTS =
   process.env.UPDATE_SCREENSHOTS === 'true' ? path.join(REPO_ROOT, 'docs', 'screenshots') : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));

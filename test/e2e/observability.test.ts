@@ -115,7 +115,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
         ready = await get(services().gateway, '/ready');
         return JSON.parse(ready.text).dependencies['cost-center'] === 'down';
       }, 30_000, 'the gateway to see cost-center down');
-      // Ready while it has a supergraph (README, "Health"); READY_REQUIRES_SUBGRAPHS=true would make this 503.
+      // Ready while it has a supergraph (docs/observability.md, "Health"); READY_REQUIRES_SUBGRAPHS=true would make this 503.
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text).dependencies).toMatchObject({ 'cost-center': 'down', car: 'up', user: 'up' });
       expect((await graph.query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });

@@ -29,7 +29,7 @@ export interface Measurement {
   aliases: number;
   /** Field selections, counted as if every fragment were written out inline. */
   fields: number;
-  /** Estimated work, by the cost model in the README (list sizes from `first`/`last`). */
+  /** Estimated work, by the cost model in docs/security.md (list sizes from `first`/`last`). */
   cost: number;
   /** Whether the cost depends on the request's variables (else it can be cached with the document). */
   usesVariables: boolean;

@@ -2,7 +2,7 @@ import { graphError, type Peers, resolveEntity } from '@car-check/common';
 
 /**
  * What the car subgraph needs to know from the cost-center subgraph, asked
- * synchronously at write time (see README, "Rules that cross services").
+ * synchronously at write time (see docs/errors.md, "Rules that cross services").
  */
 export function costCenterDirectory(peers: Peers) {
   const costCenters = peers['cost-center'];

@@ -8,7 +8,7 @@ function peer(peers: Peers, name: string) {
 
 /**
  * What the cost-center subgraph needs to know from the car and user
- * subgraphs, asked synchronously at write time (see README, "Rules that cross
+ * subgraphs, asked synchronously at write time (see docs/errors.md, "Rules that cross
  * services").
  */
 export function crossServiceChecks(peers: Peers) {

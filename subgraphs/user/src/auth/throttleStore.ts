@@ -187,7 +187,7 @@ const ruleArgs = (rule: DelayRule, now: number) => [now, rule.free, rule.firstDe
 /**
  * Redis's counts while Redis answers, this instance's memory while it does
  * not: sign-in stays open during an outage and is still throttled, per
- * instance (README, "What an outage of Redis does").
+ * instance (docs/security.md, "What an outage of Redis does").
  */
 export class FailoverThrottleStore implements ThrottleStore {
   private readonly shared: RedisThrottleStore;

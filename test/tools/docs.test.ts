@@ -53,6 +53,16 @@ describe('documentation links', () => {
     expect(broken).toEqual([]);
   });
 
+  it('every repository path a document names in code (`gateway/src/config.ts`) exists', () => {
+    const missing = documents.flatMap((document) =>
+      namedPaths(readFileSync(document, 'utf8'))
+        .filter((named) => TOP_LEVEL.has(named.split('/')[0]!))
+        .filter((named) => !existsSync(path.join(REPO_ROOT, named)) && !existsSync(path.resolve(path.dirname(document), named)))
+        .map((named) => `${path.relative(REPO_ROOT, document)}: ${named}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('no document points outside the repository', () => {
     const outside = documents.filter((document) => /\.\.\/shared|\bshared\/notes?\b/.test(readFileSync(document, 'utf8')));
     expect(outside.map((document) => path.relative(REPO_ROOT, document))).toEqual([]);
@@ -75,6 +85,23 @@ function relativeLinks(markdown: string): string[] {
   return [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
     .map((match) => match[1]!)
     .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
+}
+
+/** The repository's own top-level folders: a path under another one names a file elsewhere (another repository). */
+const TOP_LEVEL = new Set(
+  readdirSync(REPO_ROOT, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+    .map((entry) => entry.name),
+);
+
+/**
+ * Repository paths written as code, e.g. `common/db/migrate.ts`: a folder and a file with an extension,
+ * no placeholder (`<name>`, `*`) and no URL, so that a moved file cannot leave a document behind.
+ */
+function namedPaths(markdown: string): string[] {
+  const spans = [...markdown.matchAll(/`([^`\s]+)`/g)].map((match) => match[1]!);
+  const named = spans.filter((span) => /^[\w.-]+(\/[\w.@-]+)+\.(ts|js|cjs|md|json|ya?ml|graphql|prisma|sql)$/.test(span));
+  return [...new Set(named)];
 }
 
 /** The anchors GitHub gives a document's headings. */

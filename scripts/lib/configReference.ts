@@ -59,7 +59,10 @@ function recordVariables(readers: Array<(env: NodeJS.ProcessEnv) => unknown>): M
 
 /** Every service's configuration, in the order supergraph.yaml lists the subgraphs. */
 export function collectServiceConfigs(): ServiceConfig[] {
-  const common = [(env: NodeJS.ProcessEnv) => tracingSettingsFromEnv(env), (env: NodeJS.ProcessEnv) => supervisorPidFromEnv(env)];
+  const common = [
+    (env: NodeJS.ProcessEnv) => tracingSettingsFromEnv(env),
+    (env: NodeJS.ProcessEnv) => supervisorPidFromEnv(env),
+  ];
   const services: Array<[string, Array<(env: NodeJS.ProcessEnv) => unknown>]> = [
     ['gateway', [(env) => loadGatewayConfig(env), ...common]],
     ...subgraphNames().map((name): [string, Array<(env: NodeJS.ProcessEnv) => unknown>] => [
@@ -67,7 +70,9 @@ export function collectServiceConfigs(): ServiceConfig[] {
       [
         (env) => loadSubgraph(name).loadConfig(env),
         (env) => eventSigningKeyFromEnv(name, env, false),
-        ...(EVENT_OWNERS_CONSUMED[name] ?? []).map((owner) => (env: NodeJS.ProcessEnv) => eventVerifyingKeysFromEnv(owner, env, false)),
+        ...(EVENT_OWNERS_CONSUMED[name] ?? []).map(
+          (owner) => (env: NodeJS.ProcessEnv) => eventVerifyingKeysFromEnv(owner, env, false),
+        ),
         ...(name === 'user' ? [(env: NodeJS.ProcessEnv) => seedPasswordFromEnv(env)] : []),
         ...common,
       ],
@@ -151,7 +156,7 @@ function defaultOf(schema: z.ZodType, json: JsonSchema): string | undefined {
 
 /** A `.describe()` on the schema or on what it wraps (optional, default, pipe). */
 function descriptionOf(schema: z.ZodType): string | undefined {
-  for (let current: z.ZodType | undefined = schema; current; ) {
+  for (let current: z.ZodType | undefined = schema; current;) {
     if (current.description) return current.description;
     const def = current.def as { innerType?: z.ZodType; in?: z.ZodType };
     current = def.innerType ?? def.in;
@@ -179,10 +184,10 @@ export function renderConfigReference(services: ServiceConfig[] = collectService
   for (const { service, variables } of services) {
     lines.push(`## ${service}`, '', '| variable | type | default | required | description |', '|---|---|---|---|---|');
     for (const variable of variables) {
-      lines.push(
-        `| \`${variable.name}\` | ${cell(variable.type)} | ${variable.defaultValue === undefined ? '' : `\`${cell(variable.defaultValue)}\``} | ` +
-          `${variable.required ? 'yes' : 'no'} | ${cell(variable.description ?? '')} |`,
-      );
+      const defaultValue = variable.defaultValue === undefined ? '' : `\`${cell(variable.defaultValue)}\``;
+      const required = variable.required ? 'yes' : 'no';
+      const cells = [`\`${variable.name}\``, cell(variable.type), defaultValue, required, cell(variable.description ?? '')];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
     lines.push('');
   }

@@ -8,7 +8,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 describe('the generated configuration reference', () => {
   const services = collectServiceConfigs();
 
-  it('matches the committed docs/configuration-reference.md (run `npm run docs:config` after changing a schema)', () => {
+  it('matches the committed docs/configuration-reference.md (run `npm run docs:config` after a change)', () => {
     const committed = readFileSync(path.join(REPO_ROOT, 'docs', 'configuration-reference.md'), 'utf8');
     expect(committed).toBe(renderConfigReference(services));
   });
@@ -28,7 +28,9 @@ describe('the generated configuration reference', () => {
   it('lists the variables of the gateway and of every subgraph, with their defaults', () => {
     const gateway = services.find(({ service }) => service === 'gateway');
     expect(gateway?.variables.find((variable) => variable.name === 'MAX_QUERY_COST')?.defaultValue).toBe('10000');
-    expect(services.map(({ service }) => service)).toEqual(expect.arrayContaining(['gateway', 'car', 'cost-center', 'user']));
+    expect(services.map(({ service }) => service)).toEqual(
+      expect.arrayContaining(['gateway', 'car', 'cost-center', 'user']),
+    );
   });
 });
 
@@ -36,7 +38,9 @@ describe('documentation links', () => {
   const documents = markdownFiles(REPO_ROOT);
 
   it('finds the documents to check', () => {
-    expect(documents).toEqual(expect.arrayContaining([path.join(REPO_ROOT, 'README.md'), path.join(REPO_ROOT, 'docs', 'security.md')]));
+    expect(documents).toEqual(
+      expect.arrayContaining([path.join(REPO_ROOT, 'README.md'), path.join(REPO_ROOT, 'docs', 'security.md')]),
+    );
   });
 
   it('every relative link resolves to a file in the repository, and every anchor to a heading', () => {
@@ -47,7 +51,8 @@ describe('documentation links', () => {
         const resolved = file === '' ? document : path.resolve(path.dirname(document), decodeURI(file));
         const where = `${path.relative(REPO_ROOT, document)} → ${target}`;
         if (!resolved.startsWith(REPO_ROOT + path.sep) || !existsSync(resolved)) broken.push(where);
-        else if (anchor && resolved.endsWith('.md') && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor)) broken.push(where);
+        else if (anchor && resolved.endsWith('.md') && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor))
+          broken.push(where);
       }
     }
     expect(broken).toEqual([]);
@@ -57,14 +62,19 @@ describe('documentation links', () => {
     const missing = documents.flatMap((document) =>
       namedPaths(readFileSync(document, 'utf8'))
         .filter((named) => TOP_LEVEL.has(named.split('/')[0]!))
-        .filter((named) => !existsSync(path.join(REPO_ROOT, named)) && !existsSync(path.resolve(path.dirname(document), named)))
+        .filter(
+          (named) =>
+            !existsSync(path.join(REPO_ROOT, named)) && !existsSync(path.resolve(path.dirname(document), named)),
+        )
         .map((named) => `${path.relative(REPO_ROOT, document)}: ${named}`),
     );
     expect(missing).toEqual([]);
   });
 
   it('no document points outside the repository', () => {
-    const outside = documents.filter((document) => /\.\.\/shared|\bshared\/notes?\b/.test(readFileSync(document, 'utf8')));
+    const outside = documents.filter((document) =>
+      /\.\.\/shared|\bshared\/notes?\b/.test(readFileSync(document, 'utf8')),
+    );
     expect(outside.map((document) => path.relative(REPO_ROOT, document))).toEqual([]);
   });
 });
@@ -100,7 +110,9 @@ const TOP_LEVEL = new Set(
  */
 function namedPaths(markdown: string): string[] {
   const spans = [...markdown.matchAll(/`([^`\s]+)`/g)].map((match) => match[1]!);
-  const named = spans.filter((span) => /^[\w.-]+(\/[\w.@-]+)+\.(ts|js|cjs|md|json|ya?ml|graphql|prisma|sql)$/.test(span));
+  const named = spans.filter((span) =>
+    /^[\w.-]+(\/[\w.@-]+)+\.(ts|js|cjs|md|json|ya?ml|graphql|prisma|sql)$/.test(span),
+  );
   return [...new Set(named)];
 }
 

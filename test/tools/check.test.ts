@@ -52,28 +52,38 @@ describe('npm run check: would a subgraph change break the graph?', () => {
 
   it('fails removing a field, naming it and the client operations it breaks', async () => {
     const report = await checkCar((sdl) => sdl.replace('  brand: String!\n', ''));
-    expect(report.breaking).toEqual([{ type: 'FIELD_REMOVED', description: 'Car.brand was removed.' }]);
+    expect(report.breaking).toEqual([
+      { type: 'FIELD_REMOVED', path: 'Car.brand', description: "Field 'brand' was removed from object type 'Car'" },
+    ]);
     expect(report.brokenOperations.map((op) => op.name)).toContain('CarsWithCostCenters');
     expect(isBlocking(report, false)).toBe(true);
     expect(isBlocking(report, true)).toBe(false);
-    expect(formatReport(report)).toMatch(/Car\.brand was removed/);
+    expect(formatReport(report)).toMatch(/Car\.brand: Field 'brand' was removed from object type 'Car'/);
   });
 
   it('reports an output field made nullable as dangerous, not breaking', async () => {
     const report = await checkCar((sdl) => sdl.replace('  model: String!\n', '  model: String\n'));
     expect(report.breaking).toEqual([]);
-    expect(report.dangerous).toContainEqual({ type: 'FIELD_MADE_NULLABLE', description: 'Car.model may now be null (was String!, now String).' });
+    expect(report.dangerous).toContainEqual({
+      type: 'FIELD_MADE_NULLABLE',
+      path: 'Car.model',
+      description: 'Car.model may now be null (was String!, now String).',
+    });
     expect(isBlocking(report, false)).toBe(false);
   });
 
   it("fails changing a field's type", async () => {
     const report = await checkCar((sdl) => sdl.replace('  version: String\n', '  version: Int\n'));
-    expect(report.breaking).toEqual([{ type: 'FIELD_CHANGED_KIND', description: 'Car.version changed type from String to Int.' }]);
+    expect(report.breaking).toEqual([
+      { type: 'FIELD_TYPE_CHANGED', path: 'Car.version', description: "Field 'Car.version' changed type from 'String' to 'Int'" },
+    ]);
   });
 
   it('fails making an argument required', async () => {
     const report = await checkCar((sdl) => sdl.replace('car(id: ID!): Car', 'car(id: ID!, fleet: String!): Car'));
-    expect(report.breaking).toEqual([{ type: 'REQUIRED_ARG_ADDED', description: 'A required arg fleet on Query.car was added.' }]);
+    expect(report.breaking).toEqual([
+      { type: 'FIELD_ARGUMENT_ADDED', path: 'Query.car.fleet', description: "Argument 'fleet: String!' added to field 'Query.car'" },
+    ]);
   });
 
   it('fails a composition conflict: two subgraphs resolving the same non-shareable field', async () => {
@@ -88,7 +98,7 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     );
     expect(report.breaking).toEqual([]);
     expect(report.dangerous).toEqual([
-      { type: 'AUTHORIZATION_CHANGED', description: 'Query.car required car:read, now requires car:write.' },
+      { type: 'AUTHORIZATION_CHANGED', path: 'Query.car', description: 'Query.car required car:read, now requires car:write.' },
     ]);
   });
 
@@ -102,6 +112,8 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     expect(failure?.code).toBe(1);
     const report = JSON.parse(failure!.stdout) as CheckReport & { ok: boolean };
     expect(report.ok).toBe(false);
-    expect(report.breaking).toEqual([{ type: 'FIELD_REMOVED', description: 'Car.model was removed.' }]);
+    expect(report.breaking).toEqual([
+      { type: 'FIELD_REMOVED', path: 'Car.model', description: "Field 'model' was removed from object type 'Car'" },
+    ]);
   });
 });

@@ -41,7 +41,11 @@ async function main(): Promise<number> {
     operationFiles: values.operations,
   });
   const blocking = isBlocking(report, values['allow-breaking']);
-  console.log(values.json ? JSON.stringify({ ...report, ok: !blocking }, null, 2) : formatReport(report, values['allow-breaking']));
+  console.log(
+    values.json
+      ? JSON.stringify({ ...report, ok: !blocking }, null, 2)
+      : formatReport(report, values['allow-breaking']),
+  );
   return blocking ? 1 : 0;
 }
 

@@ -64,18 +64,27 @@ export async function brokenOperations(
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
       checked += 1;
-      const errors = validate(schema, { kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsUsedBy(definition, fragments)] });
+      const errors = validate(schema, {
+        kind: Kind.DOCUMENT,
+        definitions: [definition, ...fragmentsUsedBy(definition, fragments)],
+      });
       if (errors.length) broken.push({ name: operationName(definition), file, errors: errors.map((e) => e.message) });
     }
   }
   return { broken, checked };
 }
 
-async function readOperationFiles(files: string[], mustExist: boolean): Promise<{ file: string; document: DocumentNode }[]> {
+async function readOperationFiles(
+  files: string[],
+  mustExist: boolean,
+): Promise<{ file: string; document: DocumentNode }[]> {
   const read = await Promise.all(
     files.map(async (absolute) => {
       const text = await readFile(absolute, 'utf8').catch((error: unknown) => {
-        if (mustExist) throw new Error(`Cannot read the operations file ${absolute}: ${error instanceof Error ? error.message : String(error)}`);
+        if (mustExist)
+          throw new Error(
+            `Cannot read the operations file ${absolute}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         return null;
       });
       const file = path.relative(REPO_ROOT, path.resolve(absolute));
@@ -87,7 +96,10 @@ async function readOperationFiles(files: string[], mustExist: boolean): Promise<
 }
 
 /** The fragments an operation spreads, directly or through other fragments (validation refuses unused ones). */
-function fragmentsUsedBy(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+function fragmentsUsedBy(
+  operation: OperationDefinitionNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
   const used = new Map<string, FragmentDefinitionNode>();
   const pending: ASTNode[] = [operation];
   while (pending.length) {
@@ -105,5 +117,7 @@ function fragmentsUsedBy(operation: OperationDefinitionNode, fragments: Map<stri
 }
 
 function operationName(definition: OperationDefinitionNode): string {
-  return definition.name?.value ?? `anonymous ${definition.operation} at line ${definition.loc?.startToken.line ?? '?'}`;
+  return (
+    definition.name?.value ?? `anonymous ${definition.operation} at line ${definition.loc?.startToken.line ?? '?'}`
+  );
 }

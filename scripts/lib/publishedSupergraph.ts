@@ -50,12 +50,19 @@ export async function committedSupergraph(file = SUPERGRAPH_PATH): Promise<Publi
   const relative = path.relative(REPO_ROOT, file);
   const directory = path.dirname(file);
   if (!(await insideGitCheckout(directory))) {
-    return { ...(await fileSupergraph(file)), note: `${relative}: not in a git checkout, so the file as it is on disk.` };
+    return {
+      ...(await fileSupergraph(file)),
+      note: `${relative}: not in a git checkout, so the file as it is on disk.`,
+    };
   }
-  const sdl = await run('git', ['-C', directory, 'show', `HEAD:./${path.basename(file)}`], { maxBuffer: 64 * 1024 * 1024 })
+  const sdl = await run('git', ['-C', directory, 'show', `HEAD:./${path.basename(file)}`], {
+    maxBuffer: 64 * 1024 * 1024,
+  })
     .then(({ stdout }) => stdout)
     .catch((error: unknown) => {
-      throw new Error(`${relative} is not committed (${firstLine(error)}); commit it, or pass --against <file or gateway URL>.`);
+      throw new Error(
+        `${relative} is not committed (${firstLine(error)}); commit it, or pass --against <file or gateway URL>.`,
+      );
     });
   const onDisk = await readFile(file, 'utf8').catch(() => null);
   return {
@@ -64,7 +71,10 @@ export async function committedSupergraph(file = SUPERGRAPH_PATH): Promise<Publi
     supergraphSdl: sdl,
     committed: true,
     // `npm run dev` (or a compose not yet committed) changed it: say which one counts.
-    note: onDisk !== null && onDisk !== sdl ? `${relative} in the working tree differs from HEAD's; HEAD's is the baseline.` : undefined,
+    note:
+      onDisk !== null && onDisk !== sdl
+        ? `${relative} in the working tree differs from HEAD's; HEAD's is the baseline.`
+        : undefined,
   };
 }
 
@@ -92,7 +102,10 @@ export async function gatewaySupergraph(graphqlUrl: string): Promise<PublishedSu
   }).catch((error: unknown) => {
     throw new Error(`Cannot reach the gateway at ${graphqlUrl}: ${firstLine(error)}`);
   });
-  const body = (await response.json().catch(() => null)) as { data?: IntrospectionQuery; errors?: { message: string }[] } | null;
+  const body = (await response.json().catch(() => null)) as {
+    data?: IntrospectionQuery;
+    errors?: { message: string }[];
+  } | null;
   if (!response.ok || !body?.data) {
     const why = body?.errors?.map((error) => error.message).join('; ') || `HTTP ${response.status}`;
     throw new Error(
@@ -100,7 +113,12 @@ export async function gatewaySupergraph(graphqlUrl: string): Promise<PublishedSu
         'enable it there (INTROSPECTION=true) or check against the committed supergraph (no --against).',
     );
   }
-  return { source: `the gateway at ${graphqlUrl}`, apiSchema: buildClientSchema(body.data), supergraphSdl: null, committed: false };
+  return {
+    source: `the gateway at ${graphqlUrl}`,
+    apiSchema: buildClientSchema(body.data),
+    supergraphSdl: null,
+    committed: false,
+  };
 }
 
 async function insideGitCheckout(directory: string): Promise<boolean> {
@@ -112,6 +130,6 @@ async function insideGitCheckout(directory: string): Promise<boolean> {
 }
 
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error);
+  const text = error instanceof Error ? (error as { stderr?: string }).stderr || error.message : String(error);
   return text.trim().split('\n')[0] ?? '';
 }

@@ -57,7 +57,10 @@ export interface CheckOptions {
 export async function checkSubgraph(options: CheckOptions): Promise<CheckReport> {
   const sources = await readSupergraphConfig(options.configPath);
   const target = sources.find((source) => source.name === options.subgraph);
-  if (!target) throw new Error(`Unknown subgraph "${options.subgraph}"; expected one of ${sources.map((s) => s.name).join(', ')}.`);
+  if (!target)
+    throw new Error(
+      `Unknown subgraph "${options.subgraph}"; expected one of ${sources.map((s) => s.name).join(', ')}.`,
+    );
   if (options.schemaFile) {
     target.sdl = await readFile(options.schemaFile, 'utf8');
     target.file = path.relative(REPO_ROOT, path.resolve(options.schemaFile));
@@ -94,7 +97,14 @@ export async function compareWithPublished(
 ): Promise<GraphChanges> {
   const proposed = apiSchemaOf(proposedSupergraphSdl);
   const changes = await diff(published.apiSchema, proposed);
-  const result: GraphChanges = { breaking: [], dangerous: [], safe: [], brokenOperations: [], operationsChecked: 0, notes: [] };
+  const result: GraphChanges = {
+    breaking: [],
+    dangerous: [],
+    safe: [],
+    brokenOperations: [],
+    operationsChecked: 0,
+    notes: [],
+  };
   for (const change of changes) {
     const madeNullable = outputFieldMadeNullable(change);
     if (madeNullable) result.dangerous.push(madeNullable);
@@ -102,11 +112,19 @@ export async function compareWithPublished(
     else if (change.criticality.level === CriticalityLevel.Dangerous) result.dangerous.push(schemaChange(change));
     else result.safe.push(schemaChange(change));
   }
-  if (published.supergraphSdl) result.dangerous.push(...requirementChanges(published.supergraphSdl, proposedSupergraphSdl));
-  else result.notes.push(`Authorization changes not compared: ${published.source} gives no @authenticated/@requiresScopes.`);
+  if (published.supergraphSdl)
+    result.dangerous.push(...requirementChanges(published.supergraphSdl, proposedSupergraphSdl));
+  else
+    result.notes.push(
+      `Authorization changes not compared: ${published.source} gives no @authenticated/@requiresScopes.`,
+    );
 
   // Files named on the command line must exist; the default list is what is there.
-  const operations = await brokenOperations(proposed, operationFiles ?? (await clientOperationFiles()), operationFiles !== undefined);
+  const operations = await brokenOperations(
+    proposed,
+    operationFiles ?? (await clientOperationFiles()),
+    operationFiles !== undefined,
+  );
   return { ...result, brokenOperations: operations.broken, operationsChecked: operations.checked };
 }
 
@@ -190,7 +208,9 @@ export function describeChanges(changes: GraphChanges): string[] {
   const section = (mark: string, title: string, list: SchemaChange[]) => {
     if (!list.length) return;
     lines.push(`${mark} ${list.length} ${title}:`);
-    lines.push(...list.map((change) => `  - ${change.path ? `${change.path}: ` : ''}${change.description} (${change.type})`));
+    lines.push(
+      ...list.map((change) => `  - ${change.path ? `${change.path}: ` : ''}${change.description} (${change.type})`),
+    );
   };
   section('✖', 'breaking schema change(s)', changes.breaking);
   section('!', 'dangerous change(s)', changes.dangerous);

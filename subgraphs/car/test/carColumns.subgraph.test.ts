@@ -45,10 +45,13 @@ describe.each(BACKENDS)('every column of a car reaches clients through each way 
       data: { id: costCenter.id, code: costCenter.code, societyName: 'Columns Ltd', revision: 1 },
     });
     created = dataOf(
-      await car.query<{ createCar: CarFields }>(`mutation($input: CreateCarInput!) { createCar(input: $input) { ${fields} } }`, {
-        // Every nullable column set, so none can pass for a value left out.
-        input: { brand: 'Renault', model: 'Clio', version: 'TCe 90', costCenterId: costCenter.id },
-      }),
+      await car.query<{ createCar: CarFields }>(
+        `mutation($input: CreateCarInput!) { createCar(input: $input) { ${fields} } }`,
+        {
+          // Every nullable column set, so none can pass for a value left out.
+          input: { brand: 'Renault', model: 'Clio', version: 'TCe 90', costCenterId: costCenter.id },
+        },
+      ),
     ).createCar;
   });
   afterAll(async () => {
@@ -56,12 +59,16 @@ describe.each(BACKENDS)('every column of a car reaches clients through each way 
   });
 
   it('asks for every leaf field of Car, nullable ones set', () => {
-    expect(fields.split(' ')).toEqual(expect.arrayContaining(['id', 'brand', 'model', 'version', 'createdAt', 'revision']));
+    expect(fields.split(' ')).toEqual(
+      expect.arrayContaining(['id', 'brand', 'model', 'version', 'createdAt', 'revision']),
+    );
     expect(created).toMatchObject({ version: 'TCe 90' });
   });
 
   it('car(id:), read by Prisma, has them all', async () => {
-    const { car: read } = dataOf(await car.query<{ car: CarFields }>(`query($id: ID!) { car(id: $id) { ${fields} } }`, { id: created.id }));
+    const { car: read } = dataOf(
+      await car.query<{ car: CarFields }>(`query($id: ID!) { car(id: $id) { ${fields} } }`, { id: created.id }),
+    );
     expect(read).toEqual(created);
   });
 
@@ -77,9 +84,12 @@ describe.each(BACKENDS)('every column of a car reaches clients through each way 
 
   it("cars filtered by the cost center's code, read by SQL on the replica (carsByCostCenter.ts), has them all", async () => {
     const { cars } = dataOf(
-      await car.query<{ cars: Page }>(`query($filter: CarFilter) { cars(filter: $filter) { edges { node { ${fields} } } } }`, {
-        filter: { costCenterCode: costCenter.code },
-      }),
+      await car.query<{ cars: Page }>(
+        `query($filter: CarFilter) { cars(filter: $filter) { edges { node { ${fields} } } } }`,
+        {
+          filter: { costCenterCode: costCenter.code },
+        },
+      ),
     );
     expect(cars.edges.map((edge) => edge.node)).toEqual([created]);
   });

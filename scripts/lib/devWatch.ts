@@ -124,7 +124,7 @@ const RULE = `dev: ${'!'.repeat(78)}`;
 function breakingWarning(changes: GraphChanges, baseline: string, subgraph: string): string[] {
   return [
     RULE,
-    `dev: WARNING: the gateway now serves a BREAKING change for clients of ${baseline}.`,
+    `dev: WARNING: the recomposed supergraph, which the dev gateway serves, BREAKS clients of ${baseline}.`,
     ...changes.breaking.map(
       (change) => `dev:   ✖ ${change.path ? `${change.path}: ` : ''}${change.description} (${change.type})`,
     ),

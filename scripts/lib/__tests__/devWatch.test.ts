@@ -126,9 +126,15 @@ subgraphs:
     expect(await readFile(path.join(dir, 'supergraph.graphql'), 'utf8')).toMatch(/hi: String/);
     const warning = lines.slice(lines.findIndex((line) => line.includes('WARNING')) - 1);
     expect(warning[0]).toMatch(/^dev: !{78}$/);
-    expect(warning[1]).toMatch(/^dev: WARNING: the gateway now serves a BREAKING change for clients of .*supergraph\.graphql\.$/);
-    expect(warning.join('\n')).toMatch(/Query\.hello: Field 'hello' was removed from object type 'Query' \(FIELD_REMOVED\)/);
-    expect(warning.join('\n')).toMatch(/1 of 2 client operation\(s\) would break:\n.*- Hello \(.*operations\.graphql\): Cannot query field "hello"/);
+    expect(warning[1]).toMatch(
+      /^dev: WARNING: the recomposed supergraph, which the dev gateway serves, BREAKS clients of .*supergraph\.graphql\.$/,
+    );
+    expect(warning.join('\n')).toMatch(
+      /Query\.hello: Field 'hello' was removed from object type 'Query' \(FIELD_REMOVED\)/,
+    );
+    expect(warning.join('\n')).toMatch(
+      /1 of 2 client operation\(s\) would break:\n.*- Hello \(.*operations\.graphql\): Cannot query field "hello"/,
+    );
     expect(warning.join('\n')).toMatch(/npm run check -- --subgraph a/);
   });
 

@@ -57,10 +57,10 @@ export interface CheckOptions {
 export async function checkSubgraph(options: CheckOptions): Promise<CheckReport> {
   const sources = await readSupergraphConfig(options.configPath);
   const target = sources.find((source) => source.name === options.subgraph);
-  if (!target)
-    throw new Error(
-      `Unknown subgraph "${options.subgraph}"; expected one of ${sources.map((s) => s.name).join(', ')}.`,
-    );
+  if (!target) {
+    const known = sources.map((s) => s.name).join(', ');
+    throw new Error(`Unknown subgraph "${options.subgraph}"; expected one of ${known}.`);
+  }
   if (options.schemaFile) {
     target.sdl = await readFile(options.schemaFile, 'utf8');
     target.file = path.relative(REPO_ROOT, path.resolve(options.schemaFile));
@@ -112,12 +112,12 @@ export async function compareWithPublished(
     else if (change.criticality.level === CriticalityLevel.Dangerous) result.dangerous.push(schemaChange(change));
     else result.safe.push(schemaChange(change));
   }
-  if (published.supergraphSdl)
+  if (published.supergraphSdl) {
     result.dangerous.push(...requirementChanges(published.supergraphSdl, proposedSupergraphSdl));
-  else
-    result.notes.push(
-      `Authorization changes not compared: ${published.source} gives no @authenticated/@requiresScopes.`,
-    );
+  } else {
+    const why = `${published.source} gives no @authenticated/@requiresScopes`;
+    result.notes.push(`Authorization changes not compared: ${why}.`);
+  }
 
   // Files named on the command line must exist; the default list is what is there.
   const operations = await brokenOperations(

@@ -53,7 +53,8 @@ describe.each(BACKENDS)('every column of a car reaches clients through each way 
         },
       ),
     ).createCar;
-  });
+    // A fresh database and a subgraph start, on 2 cores shared with other suites.
+  }, 180_000);
   afterAll(async () => {
     await car?.stop();
   });

@@ -2,6 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
+import { committedSupergraph, type PublishedSupergraph } from './publishedSupergraph';
+import { breaksClients, compareWithPublished, type GraphChanges } from './schemaCheck';
 
 export interface SdlWatchOptions {
   /** Each subgraph's SDL file, by subgraph name. */
@@ -14,6 +16,10 @@ export interface SdlWatchOptions {
   log(line: string): void;
   /** Edits arrive as bursts of events (save, rename, touch); act once they settle. */
   settleMs?: number;
+  /** The supergraph clients were last given (default: see publishedBaseline). */
+  published?: () => Promise<PublishedSupergraph | null>;
+  /** The client operations a recomposed supergraph must still serve (default: clientOperationFiles()). */
+  operationFiles?: string[];
 }
 
 /**
@@ -21,13 +27,17 @@ export interface SdlWatchOptions {
  * the supergraph. The order is the production rollout's (deploy the subgraph, then
  * publish the supergraph); the gateway takes the new supergraph once the restarted
  * subgraph serves what it expects. A composition error is printed and the old
- * supergraph kept, so a half-typed SDL never takes the graph down.
+ * supergraph kept, so a half-typed SDL never takes the graph down. A supergraph that
+ * breaks clients of the published one is served all the same (this is dev), under a
+ * loud warning that names the changes and the client operations they break.
  */
 export function watchSubgraphSdl(options: SdlWatchOptions): { close(): void } {
   const settleMs = options.settleMs ?? 300;
   const timers = new Map<string, NodeJS.Timeout>();
   const watchers: FSWatcher[] = [];
   let queue = Promise.resolve();
+  const published = options.published ?? publishedBaseline(options.supergraphPath);
+  let breaking = false;
 
   const changed = (subgraph: string) => {
     clearTimeout(timers.get(subgraph));
@@ -56,7 +66,28 @@ export function watchSubgraphSdl(options: SdlWatchOptions): { close(): void } {
       return;
     }
     await writeFile(options.supergraphPath, outcome.supergraphSdl);
-    options.log(`dev: recomposed ${path.relative(REPO_ROOT, options.supergraphPath)}; the gateway switches once ${subgraph} serves it`);
+    options.log(
+      `dev: recomposed ${path.relative(REPO_ROOT, options.supergraphPath)}; the gateway switches once ${subgraph} serves it`,
+    );
+    await warnIfBreaking(subgraph, outcome.supergraphSdl);
+  };
+
+  const warnIfBreaking = async (subgraph: string, supergraphSdl: string) => {
+    const baseline = await published();
+    if (!baseline) return;
+    const changes = await compareWithPublished(baseline, supergraphSdl, options.operationFiles).catch(
+      (error: unknown) => {
+        options.log(
+          `dev: could not compare with the published supergraph: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return null;
+      },
+    );
+    if (!changes) return;
+    if (breaksClients(changes))
+      for (const line of breakingWarning(changes, baseline.source, subgraph)) options.log(line);
+    else if (breaking) options.log(`dev: the served supergraph no longer breaks clients of ${baseline.source}`);
+    breaking = breaksClients(changes);
   };
 
   for (const [subgraph, file] of Object.entries(options.schemaFiles)) {
@@ -72,4 +103,37 @@ export function watchSubgraphSdl(options: SdlWatchOptions): { close(): void } {
       for (const timer of timers.values()) clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The committed supergraph, read at each change (a commit during dev moves the baseline). Outside
+ * a git checkout, the file as it was when dev started: dev rewrites it, and a change compared
+ * with itself would look harmless. Null when there is none to compare with.
+ */
+function publishedBaseline(supergraphPath: string): () => Promise<PublishedSupergraph | null> {
+  const atStart = committedSupergraph(supergraphPath).catch(() => null);
+  return async () => {
+    const now = await committedSupergraph(supergraphPath).catch(() => null);
+    return now?.committed ? now : atStart;
+  };
+}
+
+const RULE = `dev: ${'!'.repeat(78)}`;
+
+/** A warning no one scrolls past: what breaks, for whom, and what to run. */
+function breakingWarning(changes: GraphChanges, baseline: string, subgraph: string): string[] {
+  return [
+    RULE,
+    `dev: WARNING: the recomposed supergraph, which the dev gateway serves, BREAKS clients of ${baseline}.`,
+    ...changes.breaking.map(
+      (change) => `dev:   ✖ ${change.path ? `${change.path}: ` : ''}${change.description} (${change.type})`,
+    ),
+    ...(changes.brokenOperations.length
+      ? [`dev:   ✖ ${changes.brokenOperations.length} of ${changes.operationsChecked} client operation(s) would break:`]
+      : []),
+    ...changes.brokenOperations.map((op) => `dev:     - ${op.name} (${op.file}): ${op.errors[0] ?? ''}`),
+    'dev: It is served because this is dev; shipped, it would break these clients.',
+    `dev: Details: npm run check -- --subgraph ${subgraph}`,
+    RULE,
+  ];
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { compose, readSupergraphConfig } from '../compose';
 import { watchSubgraphSdl } from '../devWatch';
 
 const A = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
@@ -76,5 +77,72 @@ subgraphs:
     expect(lines.join('\n')).toMatch(/composition error: .*a\.graphql/);
     expect(await supergraph()).toBe('the last good supergraph\n');
     expect(restarted).toEqual(['a']);
+  });
+});
+
+describe('npm run dev: a recomposed supergraph that breaks clients', () => {
+  let dir: string;
+  let lines: string[];
+  let watcher: { close(): void };
+  const log = () => lines.join('\n');
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dev-breaking-'));
+    await writeFile(path.join(dir, 'a.graphql'), A);
+    await writeFile(path.join(dir, 'b.graphql'), B);
+    const config = path.join(dir, 'supergraph.yaml');
+    await writeFile(
+      config,
+      `federation_version: =2.14.4
+subgraphs:
+  a: { routing_url: 'http://127.0.0.1:1/graphql', schema: { file: ./a.graphql } }
+  b: { routing_url: 'http://127.0.0.1:2/graphql', schema: { file: ./b.graphql } }
+`,
+    );
+    // The published supergraph (outside git: the file as dev found it) and what clients send.
+    const outcome = compose(await readSupergraphConfig(config));
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    await writeFile(path.join(dir, 'supergraph.graphql'), outcome.supergraphSdl);
+    await writeFile(path.join(dir, 'operations.graphql'), 'query Hello { hello }\nquery OneThing { thing { id } }\n');
+    lines = [];
+    watcher = watchSubgraphSdl({
+      schemaFiles: { a: path.join(dir, 'a.graphql'), b: path.join(dir, 'b.graphql') },
+      supergraphPath: path.join(dir, 'supergraph.graphql'),
+      configPath: config,
+      operationFiles: [path.join(dir, 'operations.graphql')],
+      restart: async () => undefined,
+      log: (line) => lines.push(line),
+      settleMs: 50,
+    });
+  });
+  afterEach(async () => {
+    watcher.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is served, under a loud warning naming the removed field and the operation it breaks', async () => {
+    await writeFile(path.join(dir, 'a.graphql'), A.replace('hello: String', 'hi: String'));
+    await eventually(() => expect(log()).toMatch(/WARNING/));
+    expect(await readFile(path.join(dir, 'supergraph.graphql'), 'utf8')).toMatch(/hi: String/);
+    const warning = lines.slice(lines.findIndex((line) => line.includes('WARNING')) - 1);
+    expect(warning[0]).toMatch(/^dev: !{78}$/);
+    expect(warning[1]).toMatch(
+      /^dev: WARNING: the recomposed supergraph, which the dev gateway serves, BREAKS clients of .*supergraph\.graphql\.$/,
+    );
+    expect(warning.join('\n')).toMatch(
+      /Query\.hello: Field 'hello' was removed from object type 'Query' \(FIELD_REMOVED\)/,
+    );
+    expect(warning.join('\n')).toMatch(
+      /1 of 2 client operation\(s\) would break:\n.*- Hello \(.*operations\.graphql\): Cannot query field "hello"/,
+    );
+    expect(warning.join('\n')).toMatch(/npm run check -- --subgraph a/);
+  });
+
+  it('says so when a later save no longer breaks them, and stays quiet about an additive change', async () => {
+    await writeFile(path.join(dir, 'a.graphql'), A.replace('hello: String', 'hi: String'));
+    await eventually(() => expect(log()).toMatch(/WARNING/));
+    await writeFile(path.join(dir, 'a.graphql'), A.replace('hello: String', 'hello: String\n  hi: String'));
+    await eventually(() => expect(log()).toMatch(/no longer breaks clients of/));
+    expect(lines.filter((line) => line.includes('WARNING'))).toHaveLength(1);
   });
 });

@@ -1,25 +1,28 @@
-import type { Car } from './__generated__/prisma/client';
+import { type Car, Prisma } from './__generated__/prisma/client';
 
-/** A `car` row as raw SQL returns it (the statements Prisma's query builder cannot express). */
-export interface CarRow {
-  id: string;
-  brand: string;
-  model: string;
-  version: string | null;
-  cost_center_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  revision: number;
+/**
+ * Every column of `car`, by the Prisma field it fills: the one list the raw SQL of this subgraph
+ * selects a car with (loaders.ts, carsByCostCenter.ts), for the statements Prisma's query builder
+ * cannot express. Typed against the generated model, so a column added to prisma/car/schema.prisma
+ * fails `npm run typecheck` here until it is named, and is then selected by every raw path.
+ */
+export const CAR_COLUMNS = {
+  id: 'id',
+  brand: 'brand',
+  model: 'model',
+  version: 'version',
+  costCenterId: 'cost_center_id',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  revision: 'revision',
+} as const satisfies Record<keyof Car, string>;
+
+/**
+ * The select list of a car from the table or subquery `source`, each column under its Prisma
+ * field's name (`c.cost_center_id AS "costCenterId"`), so a raw row is the `Car` Prisma's own
+ * queries return.
+ */
+export function carColumns(source: string): Prisma.Sql {
+  const columns = Object.entries(CAR_COLUMNS).map(([field, column]) => `${source}.${column} AS "${field}"`);
+  return Prisma.raw(columns.join(', '));
 }
-
-/** The Prisma model of a raw row, so raw queries hand resolvers what Prisma queries do. */
-export const carFromRow = (row: CarRow): Car => ({
-  id: row.id,
-  brand: row.brand,
-  model: row.model,
-  version: row.version,
-  costCenterId: row.cost_center_id,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  revision: row.revision,
-});

@@ -1,6 +1,6 @@
 import { type Connection, escapeLike, type PageRequest, type SortOrder, toConnection } from '@car-check/common';
 import { type Car, Prisma } from './__generated__/prisma/client';
-import { carFromRow, type CarRow } from './carRow';
+import { carColumns } from './carRow';
 import type { PrismaClient } from './prisma';
 
 /** `cars(filter:)` as validated (see validation.ts). */
@@ -17,11 +17,12 @@ export interface CarFilterInput {
 export const filtersByCostCenter = (filter: CarFilterInput | null | undefined): boolean =>
   Boolean(filter?.costCenterCode || filter?.societyName || filter?.managerId);
 
-// Sort fields as columns (a fixed map: never text from the client).
-const COLUMNS: Record<string, string> = { createdAt: 'created_at', brand: 'brand', model: 'model' };
+// The fields a page may be sorted by (a fixed list: never text from the client). The statement's rows
+// carry each column under its field's name (see carColumns).
+const SORT_FIELDS: ReadonlySet<string> = new Set<keyof Car>(['createdAt', 'brand', 'model']);
 
 /** A row of the page, or the one row with no car that carries the total of an empty page. */
-interface Row extends Omit<CarRow, 'id'> {
+interface Row extends Omit<Car, 'id'> {
   id: string | null;
   total: number;
 }
@@ -52,9 +53,8 @@ export async function carsByCostCenter(
   if (filter.societyName) conditions.push(Prisma.sql`r.society_name ILIKE ${escapeLike(filter.societyName)}`);
   if (filter.managerId) conditions.push(Prisma.sql`r.manager_id = ${filter.managerId}::uuid`);
 
-  const column = COLUMNS[order.field];
-  if (!column) throw new Error(`No column for order field ${order.field}`);
-  const sortColumn = Prisma.raw(`m.${column}`);
+  if (!SORT_FIELDS.has(order.field)) throw new Error(`No column for order field ${order.field}`);
+  const sortColumn = Prisma.raw(`m."${order.field}"`);
   const direction = Prisma.raw(order.direction === 'desc' ? 'DESC' : 'ASC');
   const after = page.after
     ? Prisma.sql`WHERE (${sortColumn}, m.id) ${Prisma.raw(order.direction === 'desc' ? '<' : '>')} (${
@@ -64,7 +64,7 @@ export async function carsByCostCenter(
 
   const rows = await prisma.$queryRaw<Row[]>`
     WITH matching AS (
-      SELECT c.id, c.brand, c.model, c.version, c.cost_center_id, c.created_at, c.updated_at, c.revision
+      SELECT ${carColumns('c')}
       FROM car c JOIN cost_center_replica r ON r.id = c.cost_center_id
       WHERE ${Prisma.join(conditions, ' AND ')}
     )
@@ -75,11 +75,11 @@ export async function carsByCostCenter(
       ORDER BY ${sortColumn} ${direction}, m.id ${direction}
       LIMIT ${page.first + 1}
     ) page ON TRUE
-    ORDER BY ${Prisma.raw(`page.${column}`)} ${direction}, page.id ${direction}`;
+    ORDER BY ${Prisma.raw(`page."${order.field}"`)} ${direction}, page.id ${direction}`;
 
   const totalCount = rows[0]?.total ?? 0;
   const cars: Car[] = rows
     .filter((row): row is Row & { id: string } => row.id !== null)
-    .map(carFromRow);
+    .map(({ total, ...car }) => car);
   return toConnection(cars, page, order, totalCount);
 }

@@ -1,6 +1,6 @@
 import { byIdLoader, childPageLoader, historyLoader, type PageRequest } from '@car-check/common';
 import type { Car } from './__generated__/prisma/client';
-import { carFromRow, type CarRow } from './carRow';
+import { carColumns } from './carRow';
 import { BY_CREATION } from './order';
 import type { PrismaClient } from './prisma';
 
@@ -27,8 +27,8 @@ export function createLoaders(prisma: PrismaClient) {
 async function firstRowsPerCostCenter(prisma: PrismaClient, ids: string[], page: PageRequest): Promise<Car[]> {
   const afterAt = page.after ? new Date(page.after.key) : null;
   const afterId = page.after?.id ?? null;
-  const rows = await prisma.$queryRaw<CarRow[]>`
-    SELECT id, brand, model, version, cost_center_id, created_at, updated_at, revision
+  return prisma.$queryRaw<Car[]>`
+    SELECT ${carColumns('ranked')}
     FROM (
       SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.cost_center_id ORDER BY c.created_at, c.id) AS position
       FROM car c
@@ -36,6 +36,5 @@ async function firstRowsPerCostCenter(prisma: PrismaClient, ids: string[], page:
         AND (${afterAt}::timestamptz IS NULL OR (c.created_at, c.id) > (${afterAt}::timestamptz, ${afterId}::uuid))
     ) ranked
     WHERE position <= ${page.first + 1}
-    ORDER BY created_at, id`;
-  return rows.map(carFromRow);
+    ORDER BY ranked.created_at, ranked.id`;
 }

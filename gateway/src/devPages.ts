@@ -11,6 +11,14 @@ export const DEV_PAGES = {
 } as const;
 
 /**
+ * Whether the gateway serves the pages above: never in production, even with LANDING_PAGE=true
+ * (these are development pages), and only with the landing page they go with.
+ */
+export function servesDevPages(config: { production: boolean; landingPage: boolean }): boolean {
+  return !config.production && config.landingPage;
+}
+
+/**
  * Serves the web package's built pages (web/dist/<folder>) under their paths,
  * development only, like the landing page. Until a page is built, its path
  * answers 404 with the command that builds it (npm start builds both on first start).

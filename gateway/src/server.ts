@@ -1,7 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -37,7 +36,7 @@ import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
-import { mountDevPages, servesDevPages } from './devPages';
+import { mountDevPages, sandboxLandingPage, servesDevPages } from './devPages';
 import { Admission } from './pipeline/admission';
 import { Documents, type ServedSchema } from './pipeline/documents';
 import { handleGraphQL } from './pipeline/handleGraphQL';
@@ -180,9 +179,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       requestLogPlugin<GatewayContext>(log, metrics),
       tracingPlugin<GatewayContext>(),
       graphqlOverHttpPlugin<GatewayContext>(),
-      config.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      config.landingPage ? sandboxLandingPage(config) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();

@@ -20,11 +20,24 @@ export const REQUEST_MESSAGE = 'request';
 type LogRecord = Record<string, unknown>;
 
 /** The request record's fields that its pretty line says in words, or leaves to JSON logs (the trace ids). */
-const SUMMARIZED = ['method', 'operationName', 'status', 'outcome', 'errors', 'durationMs', 'requestId', 'subgraphs', 'traceId', 'spanId'];
+const SUMMARIZED = [
+  'method',
+  'operationName',
+  'status',
+  'outcome',
+  'errors',
+  'durationMs',
+  'requestId',
+  'subgraphs',
+  'traceId',
+  'spanId',
+];
 
 function subgraphCallsText(calls: unknown): string {
   if (!Array.isArray(calls) || calls.length === 0) return '';
-  const each = calls.map((call: LogRecord) => `${String(call.subgraph)} ${String(call.durationMs)} ms ${String(call.outcome)}`);
+  const each = calls.map(
+    (call: LogRecord) => `${String(call.subgraph)} ${String(call.durationMs)} ms ${String(call.outcome)}`,
+  );
   return ` (${each.join(', ')})`;
 }
 
@@ -44,7 +57,7 @@ export function requestSummary(record: LogRecord): string {
   return `${REQUEST_MESSAGE} ${parts.join(' ')}${subgraphCallsText(record.subgraphs)}`;
 }
 
-/** A request record with its summary as the message and only the fields the summary does not say (null ones dropped). */
+/** A request record with its summary as the message and only what the summary leaves out (null ones dropped). */
 function reshapeRequest(record: LogRecord): LogRecord {
   const rest = Object.entries(record).filter(([key, value]) => !SUMMARIZED.includes(key) && value !== null);
   return { ...Object.fromEntries(rest), msg: requestSummary(record) };
@@ -56,7 +69,9 @@ function reshapeRequest(record: LogRecord): LogRecord {
  * lines keep their order with the supervisor's. pino-pretty is a development dependency,
  * loaded only when pretty logs are asked for.
  */
-export function prettyDestination(sink: DestinationStream = pino.destination({ dest: 1, sync: true })): DestinationStream {
+export function prettyDestination(
+  sink: DestinationStream = pino.destination({ dest: 1, sync: true }),
+): DestinationStream {
   const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
   const pretty = prettyFactory(PRETTY_OPTIONS);
   return {

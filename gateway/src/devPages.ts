@@ -37,10 +37,11 @@ export function mountDevPages(app: Express, webDist: string): void {
 }
 
 /** Added to the page Apollo shows when Sandbox cannot load from its CDN (offline, or the CDN blocked). */
+const EXPLORER_URL = `${DEV_PAGES.explorer.path}/`;
 const OFFLINE_EXPLORER_NOTE =
-  `<p>The graph's own explorer works with no network: <a href="${DEV_PAGES.explorer.path}/">${DEV_PAGES.explorer.path}/</a>.</p>`;
+  `<p>The explorer bundled here works offline: <a href="${EXPLORER_URL}">${EXPLORER_URL}</a></p>`;
 
-/** The landing page's HTML with the note inside its offline fallback (`<div class="fallback">`), before that div ends. */
+/** The landing page's HTML with the note at the end of its offline fallback (`<div class="fallback">`). */
 export function withOfflineExplorerNote(html: string): string {
   const fallback = html.indexOf('class="fallback"');
   const end = fallback === -1 ? -1 : html.indexOf('</div>', fallback);
@@ -49,7 +50,8 @@ export function withOfflineExplorerNote(html: string): string {
 
 async function landingPageWithNote(page: LandingPage): Promise<LandingPage> {
   const { html } = page;
-  return { html: typeof html === 'string' ? withOfflineExplorerNote(html) : async () => withOfflineExplorerNote(await html()) };
+  if (typeof html === 'string') return { html: withOfflineExplorerNote(html) };
+  return { html: async () => withOfflineExplorerNote(await html()) };
 }
 
 /**

@@ -43,7 +43,8 @@ export function signInExample(gatewayUrl: string, username: string, password: st
     'let r={};try{r=JSON.parse(require("fs").readFileSync(0,"utf8"))}catch{}const t=r.data?.login?.token;' +
     'if(t){console.log(t)}else{const e=r.errors?.[0];' +
     'console.error(e?e.message+" ("+e.extensions?.code+")":"no GraphQL answer from the gateway");process.exit(1)}';
-  const query = '{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }';
+  const query =
+    '{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }';
   return [
     `TOKEN=$(curl -s ${gatewayUrl} -H 'content-type: application/json' \\`,
     `  -d '{"query":"${login}"}' \\`,
@@ -58,7 +59,8 @@ export const shellVariable = (name: string) => `'"$${name}"'`;
 
 /** Who to sign in as, and the lines that say where such a user comes from. */
 function tryIt(facts: BannerFacts, gatewayUrl: string, seedPasswordSet: boolean): string[] {
-  const example = (username: string, password: string) => signInExample(gatewayUrl, username, password).map((line) => `    ${line}`);
+  const example = (username: string, password: string) =>
+    signInExample(gatewayUrl, username, password).map((line) => `    ${line}`);
   if (facts.production) {
     return [
       '  Production mode: no demo users. The first administrator comes from',
@@ -69,7 +71,8 @@ function tryIt(facts: BannerFacts, gatewayUrl: string, seedPasswordSet: boolean)
   }
   // A password of the operator's own (SEED_PASSWORD) is not printed: the example reads it from the shell.
   const password = seedPasswordSet ? shellVariable('SEED_PASSWORD') : 'dev-password';
-  const users = `demo users admin, manager, viewer; password: ${seedPasswordSet ? 'your SEED_PASSWORD' : 'dev-password (SEED_PASSWORD unset)'}`;
+  const passwordText = seedPasswordSet ? 'your SEED_PASSWORD' : 'dev-password (SEED_PASSWORD unset)';
+  const users = `demo users admin, manager, viewer; password: ${passwordText}`;
   if (facts.demoUsers) return [`  Try (${users}):`, ...example('admin', password)];
   return [
     '  No demo users are created in a PostgreSQL database: `npm run db:seed` loads them',
@@ -108,10 +111,13 @@ export function renderBanner(input: BannerInput): string {
   if (facts.devPages) {
     lines.push(
       `    Explorer that works offline (GraphiQL): ${gatewayBase}/explorer/`,
-      `    Fleet console (web app):                ${gatewayBase}/console/   (npm run dev:web: the same with hot reload)`,
+      `    Fleet console (web app):                ${gatewayBase}/console/` +
+        '   (npm run dev:web: the same with hot reload)',
     );
     if (input.buildingPages) {
-      lines.push('    (the explorer and the console are being built now: a "web:" line below says when they are ready)');
+      lines.push(
+        '    (the explorer and the console are being built now: a "web:" line below says when they are ready)',
+      );
     }
   }
   lines.push(...input.subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${s.url}`), '');

@@ -166,7 +166,7 @@ describe('npm start supervises the graph', () => {
     }
   });
 
-  it("prints a sign-in example that, with a mistyped password, says the gateway's error in one line and exits non-zero", async () => {
+  it("prints a sign-in example: with a mistyped password, the gateway's error in one line, exit 1", async () => {
     const lines = output.split('\n');
     const first = lines.findIndex((line) => line.trimStart().startsWith('TOKEN=$('));
     const last = lines.findIndex((line, i) => i > first && !line.trimEnd().endsWith('\\'));
@@ -174,13 +174,18 @@ describe('npm start supervises the graph', () => {
     const example = lines.slice(first, last + 1).map((line) => line.trim()).join('\n');
     expect(example).toContain('dev-password');
     // As a person runs it in a terminal (stdin not a pipe: bash would read ~/.bashrc then).
-    const shell = spawn('bash', ['-c', example.replace('dev-password', 'dev-pasword')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const mistyped = example.replace('dev-password', 'dev-pasword');
+    const shell = spawn('bash', ['-c', mistyped], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     shell.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     shell.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => shell.on('close', resolve));
-    expect({ code, stderr, stdout }).toEqual({ code: 1, stderr: 'Invalid username or password. (UNAUTHENTICATED)\n', stdout: '' });
+    expect({ code, stderr, stdout }).toEqual({
+      code: 1,
+      stderr: 'Invalid username or password. (UNAUTHENTICATED)\n',
+      stdout: '',
+    });
   });
 
   it("logs a peer's event feed that is not up yet without a stack: one line saying it retries", () => {

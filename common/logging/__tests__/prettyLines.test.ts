@@ -12,7 +12,10 @@ class Terminal {
   }
   lines(): string[] {
     // eslint-disable-next-line no-control-regex -- pino-pretty's colours are escape sequences
-    return this.text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').filter((line) => line !== '');
+    return this.text
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .filter((line) => line !== '');
   }
 }
 
@@ -27,13 +30,21 @@ describe('pretty logs (LOG_PRETTY=true, what npm start shows)', () => {
   it('write one line per request: method, operation, status, outcome, duration and request id', async () => {
     const terminal = new Terminal();
     const log = prettyLogger(terminal);
-    const server = new ApolloServer({ typeDefs, resolvers, plugins: [requestLogPlugin(log, new ServiceMetrics('car'))] });
+    const server = new ApolloServer({
+      typeDefs,
+      resolvers,
+      plugins: [requestLogPlugin(log, new ServiceMetrics('car'))],
+    });
     await server.start();
     const REQUESTS = 72;
     try {
       for (let i = 0; i < REQUESTS; i += 1) {
         await server.executeOperation(
-          { query: 'query Cars { cars }', operationName: 'Cars', http: { method: 'POST', headers: new HeaderMap(), search: '', body: {} } },
+          {
+            query: 'query Cars { cars }',
+            operationName: 'Cars',
+            http: { method: 'POST', headers: new HeaderMap(), search: '', body: {} },
+          },
           { contextValue: { requestId: `req-${i}`, caller: { ...ANONYMOUS, userId: 'u-1' } } },
         );
       }
@@ -43,7 +54,9 @@ describe('pretty logs (LOG_PRETTY=true, what npm start shows)', () => {
     const lines = terminal.lines();
     expect(lines).toHaveLength(REQUESTS);
     lines.forEach((line, i) => {
-      expect(line).toMatch(new RegExp(`INFO \\(car\\): request POST Cars 200 OK \\d+ ms, request req-${i} \\{"userId":"u-1"\\}$`));
+      expect(line).toMatch(
+        new RegExp(`INFO \\(car\\): request POST Cars 200 OK \\d+ ms, request req-${i} \\{"userId":"u-1"\\}$`),
+      );
     });
   });
 
@@ -68,7 +81,9 @@ describe('pretty logs (LOG_PRETTY=true, what npm start shows)', () => {
       'request',
     );
     expect(terminal.lines()).toEqual([
-      expect.stringMatching(/ request POST \(anonymous\) 200 FORBIDDEN 31 ms, request req-g \(car 12 ms OK, user 7 ms FORBIDDEN\)$/),
+      expect.stringMatching(
+        / request POST \(anonymous\) 200 FORBIDDEN 31 ms, request req-g \(car 12 ms OK, user 7 ms FORBIDDEN\)$/,
+      ),
     ]);
   });
 
@@ -76,7 +91,11 @@ describe('pretty logs (LOG_PRETTY=true, what npm start shows)', () => {
     const terminal = new Terminal();
     const log = prettyLogger(terminal);
     log.warn({ subgraph: 'car', requestId: 'req-w', timeoutMs: 500 }, 'subgraph deadline exceeded');
-    expect(terminal.lines()).toEqual([expect.stringMatching(/WARN \(car\): subgraph deadline exceeded \{"subgraph":"car","requestId":"req-w","timeoutMs":500\}$/)]);
+    expect(terminal.lines()).toEqual([
+      expect.stringMatching(
+        /WARN \(car\): subgraph deadline exceeded \{"subgraph":"car","requestId":"req-w","timeoutMs":500\}$/,
+      ),
+    ]);
 
     log.error({ err: new Error('disk on fire') }, 'cannot read the event feed');
     const errorLines = terminal.lines().slice(1);

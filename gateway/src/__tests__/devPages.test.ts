@@ -18,7 +18,9 @@ describe('the development pages beside Sandbox', () => {
 
   it("are named in Sandbox's offline fallback where they are served, and only there", async () => {
     const development = await landingHtml({ production: false, landingPage: true });
-    expect(development).toMatch(/<div class="fallback">[^]*cannot be loaded[^]*<a href="\/explorer\/">\/explorer\/<\/a>[^]*?<\/div>/);
+    expect(development).toMatch(
+      /<div class="fallback">[^]*cannot be loaded[^]*<a href="\/explorer\/">\/explorer\/<\/a>[^]*?<\/div>/,
+    );
     const production = await landingHtml({ production: true, landingPage: true });
     expect(production).toContain('<div class="fallback">');
     expect(production).not.toContain('/explorer/');

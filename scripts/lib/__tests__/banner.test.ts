@@ -23,7 +23,10 @@ function example(text: string): string {
   const lines = text.split('\n');
   const first = lines.findIndex((line) => line.trimStart().startsWith('TOKEN=$('));
   const last = lines.findIndex((line, i) => i > first && !line.trimEnd().endsWith('\\'));
-  return lines.slice(first, last + 1).map((line) => line.trim()).join('\n');
+  return lines
+    .slice(first, last + 1)
+    .map((line) => line.trim())
+    .join('\n');
 }
 
 /** A gateway as far as the example sees it: login answers as the user subgraph does, and a query needs the token. */
@@ -41,7 +44,10 @@ class StubGateway {
         if (query.includes('login(')) {
           const answer = query.includes('password: "dev-password"')
             ? { data: { login: { token: 'token-1' } } }
-            : { errors: [{ message: 'Invalid username or password.', extensions: { code: 'UNAUTHENTICATED' } }], data: null };
+            : {
+                errors: [{ message: 'Invalid username or password.', extensions: { code: 'UNAUTHENTICATED' } }],
+                data: null,
+              };
           return res.end(JSON.stringify(answer));
         }
         if (req.headers.authorization === 'Bearer token-1') this.queriesWithToken += 1;
@@ -58,8 +64,14 @@ class StubGateway {
 }
 
 /** Runs a script in bash, as a terminal would (stdin not a socket, which would make bash read ~/.bashrc). */
-function runInShell(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-c', script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runInShell(
+  script: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-c', script], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -75,7 +87,7 @@ describe("the banner's sign-in example, run in a shell", () => {
   });
   afterAll(() => gateway.stop());
 
-  it('with a mistyped password prints the GraphQL error and its code on one line, exits non-zero, and queries nothing', async () => {
+  it('with a mistyped password prints the error and its code in one line, exits 1, queries nothing', async () => {
     const before = gateway.queriesWithToken;
     const script = example(banner(DEVELOPMENT, base)).replace('dev-password', 'dev-pasword');
     const run = await runInShell(script);
@@ -99,7 +111,9 @@ describe("the banner's sign-in example, run in a shell", () => {
     const text = banner(DEVELOPMENT, base, true);
     expect(text).not.toContain('dev-password');
     expect((await runInShell(example(text), { SEED_PASSWORD: 'dev-password' })).code).toBe(0);
-    expect((await runInShell(example(text), { SEED_PASSWORD: 'something-else' })).stderr).toBe('Invalid username or password. (UNAUTHENTICATED)\n');
+    expect((await runInShell(example(text), { SEED_PASSWORD: 'something-else' })).stderr).toBe(
+      'Invalid username or password. (UNAUTHENTICATED)\n',
+    );
   });
 
   it('with no gateway there says so in one line', async () => {
@@ -128,7 +142,8 @@ describe('the banner says only what its mode serves', () => {
 
   it('in production: no Sandbox, explorer, console or demo password; the bootstrap command instead', () => {
     const text = banner({ production: true, sandbox: false, devPages: false, demoUsers: false });
-    for (const claim of ['Sandbox', '/explorer/', '/console/', 'dev-password', 'demo users admin']) expect(text).not.toContain(claim);
+    for (const claim of ['Sandbox', '/explorer/', '/console/', 'dev-password', 'demo users admin'])
+      expect(text).not.toContain(claim);
     expect(text).toContain('Gateway:');
     expect(text).toContain('npm run db:bootstrap-admin');
   });

@@ -23,12 +23,14 @@ import { userSubgraph } from './server';
 const COMMAND = 'db:bootstrap-admin';
 export const BOOTSTRAP_USAGE =
   'Usage: ADMIN_PASSWORD=<at least 12 characters> npm run db:bootstrap-admin -- --username NAME --email ADDRESS\n' +
-  '  It reads the user subgraph\'s configuration: its database (USER_DATABASE_URL, DATABASE_URL or the embedded one)\n' +
-  '  and, with NODE_ENV=production, GATEWAY_SIGNING_SECRET (the graph\'s, at least 32 characters).';
+  "  It reads the user subgraph's configuration: its database (USER_DATABASE_URL, DATABASE_URL or the embedded one)\n" +
+  "  and, with NODE_ENV=production, GATEWAY_SIGNING_SECRET (the graph's, at least 32 characters).";
 const EXIT_USAGE = 2;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { username: { type: 'string' }, email: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { username: { type: 'string' }, email: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
     console.log(BOOTSTRAP_USAGE);
     return 0;

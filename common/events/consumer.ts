@@ -403,7 +403,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
           if (error instanceof FeedUnavailable) {
             this.options.log.warn(
               { consumer: this.name, owner: this.options.owner, reason: error.message },
-              `cannot read the event feed yet (${error.message}); retrying with backoff until it answers`,
+              'cannot read the event feed yet; retrying with backoff until it answers',
             );
           } else {
             this.options.log.warn(

@@ -21,7 +21,7 @@ import { createPrisma } from './prisma';
 import { userSubgraph } from './server';
 
 const COMMAND = 'db:bootstrap-admin';
-export const BOOTSTRAP_USAGE =
+const BOOTSTRAP_USAGE =
   'Usage: ADMIN_PASSWORD=<at least 12 characters> npm run db:bootstrap-admin -- --username NAME --email ADDRESS\n' +
   "  It reads the user subgraph's configuration: its database (USER_DATABASE_URL, DATABASE_URL or the embedded one)\n" +
   "  and, with NODE_ENV=production, GATEWAY_SIGNING_SECRET (the graph's, at least 32 characters).";

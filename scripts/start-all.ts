@@ -34,6 +34,8 @@ import {
   watchProcesses,
 } from '@car-check/common';
 import { loadGatewayConfig } from '../gateway/src/config';
+import { servesDevPages } from '../gateway/src/devPages';
+import { renderBanner, seedsDemoUsers } from './lib/banner';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';
 import { launcherPids } from './lib/launchers';
@@ -209,13 +211,14 @@ async function main(): Promise<void> {
   startedAfter.set('gateway', sinceStart());
   supervisor.start('gateway');
   const gatewayBase = baseUrl(gatewayConfig.host, gatewayConfig.port);
-  const gatewayUrl = `${gatewayBase}/graphql`;
   await waitUntilReady('gateway', `${gatewayBase}/health`);
   if (supervisor.isStopping) return;
   graphUp = true;
   const upAfter = sinceStart();
-  // The web pages are built once the graph answers (see webPages.ts), not alongside starting it.
-  const buildingPages = webPagesMissing();
+  // The web pages are built once the graph answers (see webPages.ts), not alongside starting it,
+  // and only where the gateway serves them.
+  const pagesServed = servesDevPages(gatewayConfig);
+  const buildingPages = pagesServed && webPagesMissing();
   if (options.watch) {
     watchSubgraphSdl({
       schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaFile])),
@@ -225,30 +228,24 @@ async function main(): Promise<void> {
     });
   }
 
-  console.log(`
-  The car-check graph is up (${formatDuration(upAfter)} after npm start).
-    Time to ready: ${startupSummary(subgraphs.map((s) => s.name))}
-    (each subgraph logs its steps as it goes: creating, opening and migrating its database, seeding, serving).
-
-    Gateway (Apollo Sandbox in a browser): ${gatewayUrl}
-    Explorer that works offline (GraphiQL): ${gatewayBase}/explorer/
-    Fleet console (web app):                ${gatewayBase}/console/   (npm run dev:web: the same with hot reload)
-${buildingPages ? '    (the explorer and the console are being built now: a "web:" line below says when they are ready)\n' : ''}${subgraphs.map((s) => `    ${s.name.padEnd(12)} subgraph: ${baseUrl(s.config.host, s.config.port)}/graphql`).join('\n')}
-
-  Try (demo users admin, manager, viewer; password: SEED_PASSWORD, default dev-password):
-    TOKEN=$(curl -s ${gatewayUrl} -H 'content-type: application/json' \\
-      -d '{"query":"mutation { login(username: \\"admin\\", password: \\"dev-password\\") { token } }"}' \\
-      | node -pe 'JSON.parse(require("fs").readFileSync(0)).data.login.token')
-    curl -s ${gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
-      -d '{"query":"{ cars(first: 3) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }"}'
-
-${
-    options.watch
-      ? '  Watching: a service restarts when its code changes; a changed schema.graphql restarts its\n  subgraph and recomposes supergraph.graphql.\n'
-      : ''
-  }  A service that crashes is restarted; the others keep serving.
-  Ctrl-C stops the gateway (finishing requests in flight), then the subgraphs.
-`);
+  const userSubgraph = subgraphs.find((s) => s.name === 'user');
+  console.log(
+    renderBanner({
+      facts: {
+        production: gatewayConfig.production,
+        sandbox: gatewayConfig.landingPage,
+        devPages: pagesServed,
+        demoUsers: userSubgraph !== undefined && seedsDemoUsers(userSubgraph.config),
+      },
+      gatewayBase,
+      upAfter: formatDuration(upAfter),
+      timeToReady: startupSummary(subgraphs.map((s) => s.name)),
+      subgraphs: subgraphs.map((s) => ({ name: s.name, url: `${baseUrl(s.config.host, s.config.port)}/graphql` })),
+      buildingPages,
+      watching: options.watch === true,
+      seedPasswordSet: Boolean(env.SEED_PASSWORD?.trim()),
+    }),
+  );
   if (buildingPages) {
     console.error('web: building the console and the explorer (first start only) ...');
     const outcome = await buildWebPages();

@@ -398,11 +398,19 @@ export class FeedConsumer<TX extends ConsumerSql> {
         wait = this.backoff(this.failures);
         if (this.outageSince === null) {
           this.outageSince = Date.now();
-          // Once per outage, not once per poll.
-          this.options.log.warn(
-            { consumer: this.name, owner: this.options.owner, err: error },
-            'cannot read the event feed; retrying with backoff (the read model is falling behind)',
-          );
+          // Once per outage, not once per poll. An owner that is not up yet (every first start) or
+          // down is expected: its reason in one line. Only an unexpected error deserves its stack.
+          if (error instanceof FeedUnavailable) {
+            this.options.log.warn(
+              { consumer: this.name, owner: this.options.owner, reason: error.message },
+              'cannot read the event feed yet; retrying with backoff until it answers',
+            );
+          } else {
+            this.options.log.warn(
+              { consumer: this.name, owner: this.options.owner, err: error },
+              'cannot read the event feed; retrying with backoff (the read model is falling behind)',
+            );
+          }
         }
       }
       if (this.running && wait > 0) await this.sleep(wait);

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { traceLogFields } from '../tracing/context';
+import { prettyDestination } from './prettyLines';
 
 export type { Logger };
 
@@ -7,9 +8,9 @@ export interface LoggerOptions {
   /** The service name stamped on every line, e.g. `gateway` or `car`. */
   service: string;
   level: string;
-  /** Human-readable lines for a developer's terminal instead of JSON. */
+  /** Human-readable lines for a developer's terminal instead of JSON: one line a record (see prettyLines.ts). */
   pretty: boolean;
-  /** Where JSON lines go (default stdout); tests capture them here. */
+  /** Where lines go (default stdout); tests capture them here. */
   destination?: pino.DestinationStream;
 }
 
@@ -38,15 +39,7 @@ export function createLogger({ service, level, pretty, destination }: LoggerOpti
       ],
       censor: '[redacted]',
     },
-    transport:
-      pretty && !destination
-        ? {
-            target: 'pino-pretty',
-            // `service` is the name in parentheses already; a step's `progress` fields (common/db/progress.ts)
-            // say in JSON what its message says in words: one line per step, read as progress.
-            options: { colorize: true, ignore: 'pid,hostname,service,progress', translateTime: 'SYS:HH:MM:ss.l' },
-          }
-        : undefined,
   };
+  if (pretty) return pino(options, prettyDestination(destination));
   return destination ? pino(options, destination) : pino(options);
 }

@@ -20,7 +20,7 @@ interface ObservedContext {
 
 /**
  * One structured log line and one metrics sample per GraphQL request: the
- * operation, how long it took, its outcome (OK or the code of its first error),
+ * HTTP method and status, the operation, how long it took, its outcome (OK or the code of its first error),
  * the request id, the trace id and the user; at the gateway also each subgraph
  * call's timing.
  * Nothing from the request body or headers is logged.
@@ -41,7 +41,10 @@ export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metri
           metrics.observeRequest(operation, outcome, seconds, known);
           log.info(
             {
+              method: request.http?.method,
               operationName: operation ?? null,
+              // Apollo sets a status only when it is not 200.
+              status: response.http.status ?? 200,
               durationMs: Math.round(seconds * 1000),
               outcome,
               errors: errors?.length ?? 0,

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { ApolloServerPlugin, LandingPage } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type Express } from 'express';
 
 /** Pages the gateway serves beside /graphql outside production, built by the web package. */
@@ -9,6 +11,14 @@ export const DEV_PAGES = {
   /** The fleet console (web/), talking to this gateway's /graphql on the same origin. */
   console: { path: '/console', folder: 'console', build: 'npm run build:console -w web' },
 } as const;
+
+/**
+ * Whether the gateway serves the pages above: never in production, even with LANDING_PAGE=true
+ * (these are development pages), and only with the landing page they go with.
+ */
+export function servesDevPages(config: { production: boolean; landingPage: boolean }): boolean {
+  return !config.production && config.landingPage;
+}
 
 /**
  * Serves the web package's built pages (web/dist/<folder>) under their paths,
@@ -24,4 +34,40 @@ export function mountDevPages(app: Express, webDist: string): void {
       res.status(404).type('text/plain').send(`Not built yet: run \`${page.build}\` (npm start builds it on first start), then reload.\n`);
     });
   }
+}
+
+/** Added to the page Apollo shows when Sandbox cannot load from its CDN (offline, or the CDN blocked). */
+const EXPLORER_URL = `${DEV_PAGES.explorer.path}/`;
+const OFFLINE_EXPLORER_NOTE =
+  `<p>The explorer bundled here works offline: <a href="${EXPLORER_URL}">${EXPLORER_URL}</a></p>`;
+
+/** The landing page's HTML with the note at the end of its offline fallback (`<div class="fallback">`). */
+export function withOfflineExplorerNote(html: string): string {
+  const fallback = html.indexOf('class="fallback"');
+  const end = fallback === -1 ? -1 : html.indexOf('</div>', fallback);
+  return end === -1 ? html : `${html.slice(0, end)}  ${OFFLINE_EXPLORER_NOTE}\n${html.slice(end)}`;
+}
+
+async function landingPageWithNote(page: LandingPage): Promise<LandingPage> {
+  const { html } = page;
+  if (typeof html === 'string') return { html: withOfflineExplorerNote(html) };
+  return { html: async () => withOfflineExplorerNote(await html()) };
+}
+
+/**
+ * Apollo Sandbox on GET /graphql (loaded from Apollo's CDN). Where the offline explorer is
+ * served too, the page Sandbox leaves when it cannot load points to it.
+ */
+export function sandboxLandingPage(config: { production: boolean; landingPage: boolean }): ApolloServerPlugin {
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false });
+  if (!servesDevPages(config)) return sandbox;
+  return {
+    ...sandbox,
+    async serverWillStart(service) {
+      const listener = await sandbox.serverWillStart?.(service);
+      const render = listener?.renderLandingPage;
+      if (!listener || !render) return listener;
+      return { ...listener, renderLandingPage: async () => landingPageWithNote(await render.call(listener)) };
+    },
+  };
 }

@@ -1,7 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -37,7 +36,7 @@ import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource } from './dataSource';
-import { mountDevPages } from './devPages';
+import { mountDevPages, sandboxLandingPage, servesDevPages } from './devPages';
 import { Admission } from './pipeline/admission';
 import { Documents, type ServedSchema } from './pipeline/documents';
 import { handleGraphQL } from './pipeline/handleGraphQL';
@@ -180,9 +179,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       requestLogPlugin<GatewayContext>(log, metrics),
       tracingPlugin<GatewayContext>(),
       graphqlOverHttpPlugin<GatewayContext>(),
-      config.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      config.landingPage ? sandboxLandingPage(config) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -223,8 +220,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));
-  // Never in production, even with LANDING_PAGE=true: these are development pages.
-  if (!config.production && config.landingPage) mountDevPages(app, config.webDist);
+  if (servesDevPages(config)) mountDevPages(app, config.webDist);
   app.all(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,5 +73,21 @@ describe('demo data', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  }, SLOW);
+
+  it('npm run db:seed refuses a bad configuration in one line naming the variable, no stack, exit 78', () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'development',
+      DATABASE_URL: 'not-a-url',
+    };
+    const ROOT = path.resolve(__dirname, '..', '..');
+    const run = spawnSync('npm', ['run', '--silent', 'db:seed'], { cwd: ROOT, env, encoding: 'utf8', timeout: SLOW });
+    const oneLine = /^db:seed failed after .+: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or /;
+    expect({ code: run.status, lines: run.stderr.trim().split('\n') }).toEqual({
+      code: 78,
+      lines: [expect.stringMatching(oneLine)],
+    });
   }, SLOW);
 });

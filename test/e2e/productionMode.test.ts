@@ -28,6 +28,14 @@ describe.each([
     expect(html.includes('embeddable-sandbox') || html.includes('EmbeddedSandbox')).toBe(open);
   });
 
+  if (open) {
+    it("points Sandbox's offline page (Sandbox loads from Apollo's CDN) to the bundled /explorer/", async () => {
+      const html = await (await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } })).text();
+      const fallback = html.slice(html.indexOf('<div class="fallback">'));
+      expect(fallback.slice(0, fallback.indexOf('</div>'))).toContain('<a href="/explorer/">/explorer/</a>');
+    });
+  }
+
   it(`${open ? 'answers' : 'refuses'} introspection`, async () => {
     const response = await postGraphQL(`${server.url}/graphql`, { query: '{ __schema { queryType { name } } }' });
     if (open) expect(response.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

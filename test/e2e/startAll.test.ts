@@ -166,6 +166,37 @@ describe('npm start supervises the graph', () => {
     }
   });
 
+  it("prints a sign-in example: with a mistyped password, the gateway's error in one line, exit 1", async () => {
+    const lines = output.split('\n');
+    const first = lines.findIndex((line) => line.trimStart().startsWith('TOKEN=$('));
+    const last = lines.findIndex((line, i) => i > first && !line.trimEnd().endsWith('\\'));
+    expect(first).toBeGreaterThan(-1);
+    const example = lines.slice(first, last + 1).map((line) => line.trim()).join('\n');
+    expect(example).toContain('dev-password');
+    // As a person runs it in a terminal (stdin not a pipe: bash would read ~/.bashrc then).
+    const mistyped = example.replace('dev-password', 'dev-pasword');
+    const shell = spawn('bash', ['-c', mistyped], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    shell.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    shell.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => shell.on('close', resolve));
+    expect({ code, stderr, stdout }).toEqual({
+      code: 1,
+      stderr: 'Invalid username or password. (UNAUTHENTICATED)\n',
+      stdout: '',
+    });
+  });
+
+  it("logs a peer's event feed that is not up yet without a stack: one line saying it retries", () => {
+    expect(output).not.toContain('FeedUnavailable');
+    const feedLines = output.split('\n').filter((line) => line.includes('cannot read the event feed'));
+    for (const line of feedLines) {
+      expect(line).toContain('retrying with backoff');
+      expect(line).not.toContain('"err"');
+    }
+  });
+
   it('reports the first start as it goes: each subgraph its steps with their durations, the banner a total and each service', () => {
     const progress = output
       .split('\n')

@@ -274,8 +274,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     const requests = feed().feedRequests.length;
     // Several failed polls (backoff capped at 200 ms here) ...
     await waitFor(() => feed().feedRequests.length >= requests + 5, CONVERGED, 'polls of the feed while it is down');
-    // ... one warning.
+    // ... one warning: an owner that is down is expected, so its reason in one line, no stack.
     expect(warnings().length).toBe(before + 1);
+    expect(warnings().at(-1)).toMatchObject({ reason: expect.stringMatching(/^the cost-center feed /) });
+    expect(warnings().at(-1)).not.toHaveProperty('err');
     expect(consumer().status().connected).toBe(false);
     const ready = await fetch(`${car.subgraph.url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(200);

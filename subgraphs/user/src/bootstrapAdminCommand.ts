@@ -6,28 +6,53 @@
  * one configured for the user subgraph: USER_DATABASE_URL, DATABASE_URL or the
  * embedded one), migrating it first. The password comes from ADMIN_PASSWORD,
  * never from the command line (it would stay in the shell's history), and
- * has no default. Refused once an active administrator exists.
+ * has no default. Refused once an active administrator exists. It reads the user
+ * subgraph's whole configuration, so in production GATEWAY_SIGNING_SECRET too.
+ *
+ * Every failure is one line on stderr, no stack: the exit code says which kind
+ * (2 usage, 78 configuration, 65 migration history, 1 anything else).
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, describeTarget, openDatabase } from '@car-check/common';
+import { applyMigrations, describeError, describeTarget, exitCodeFor, openDatabase } from '@car-check/common';
 import { bootstrapAdmin, BootstrapRefused } from './bootstrap';
+import { invalidBootstrapInput } from './bootstrapInputProblems';
 import { loadConfig } from './config';
 import { createPrisma } from './prisma';
 import { userSubgraph } from './server';
 
+const COMMAND = 'db:bootstrap-admin';
+const BOOTSTRAP_USAGE =
+  'Usage: ADMIN_PASSWORD=<at least 12 characters> npm run db:bootstrap-admin -- --username NAME --email ADDRESS\n' +
+  "  It reads the user subgraph's configuration: its database (USER_DATABASE_URL, DATABASE_URL or the embedded one)\n" +
+  "  and, with NODE_ENV=production, GATEWAY_SIGNING_SECRET (the graph's, at least 32 characters).";
+const EXIT_USAGE = 2;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { username: { type: 'string' }, email: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { username: { type: 'string' }, email: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(BOOTSTRAP_USAGE);
+    return 0;
+  }
   const password = process.env.ADMIN_PASSWORD;
   if (!values.username || !values.email || !password) {
-    console.error('Usage: ADMIN_PASSWORD=<at least 12 characters> npm run db:bootstrap-admin -- --username NAME --email ADDRESS');
-    return 2;
+    console.error(BOOTSTRAP_USAGE);
+    return EXIT_USAGE;
+  }
+  const input = { username: values.username, email: values.email, password };
+  // Checked before the database is opened: a typo costs no connection, and reads as one line.
+  const invalid = invalidBootstrapInput(input);
+  if (invalid) {
+    console.error(`${COMMAND}: ${invalid}`);
+    return 1;
   }
   const config = loadConfig();
   const database = await openDatabase(config.database);
   const prisma = createPrisma(database.adapter);
   try {
     await applyMigrations(database.runner, userSubgraph.migrationsDir);
-    const { id } = await bootstrapAdmin(prisma, { username: values.username, email: values.email, password });
+    const { id } = await bootstrapAdmin(prisma, input);
     console.log(`Created administrator ${values.username} (${id}) in ${describeTarget(config.database)}.`);
     return 0;
   } catch (error) {
@@ -45,7 +70,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`db:bootstrap-admin failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    console.error(`${COMMAND} failed: ${describeError(error)}`);
+    process.exit(exitCodeFor(error));
   },
 );

@@ -95,7 +95,7 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
   const { service } = context;
 
   for (const diagnostic of validate(text)) {
-    problem(`line ${diagnostic.range.start.line + 1}`, `dockerfile-utils: ${diagnostic.message}`);
+    problem(`line ${diagnostic.range.start.line + 1}`, `dockerfile-utils: ${typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value}`);
   }
 
   const { globalArgs, stages } = parseDockerfile(text);

@@ -28,13 +28,11 @@ function workspaces() {
   });
 }
 
-/** The files tsconfig.json maps package names to: a library's public entry points (what the type check resolves). */
-function entryFiles() {
+/** tsconfig.json's `paths`: the package names (and subpaths) and the public entry files they stand for. */
+function publicPaths() {
   const { config, error } = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-  return Object.values(config.compilerOptions?.paths ?? {})
-    .flat()
-    .map((file) => path.resolve(ROOT, file));
+  return config.compilerOptions?.paths ?? {};
 }
 
 const all = workspaces();
@@ -42,7 +40,12 @@ const subgraphs = all.filter((ws) => ws.dir.startsWith('subgraphs/'));
 const gateway = all.filter((ws) => ws.dir === 'gateway');
 /** Libraries: every workspace that is not a service or the web app (common today; packages/* after the split). */
 const libraries = all.filter((ws) => ws.dir !== 'gateway' && ws.dir !== 'web' && !ws.dir.startsWith('subgraphs/'));
-const entries = entryFiles();
+const paths = publicPaths();
+const entries = Object.values(paths)
+  .flat()
+  .map((file) => path.resolve(ROOT, file));
+/** Subpaths a package publishes (`@car-check/common/demo`); any other `@car-check/<name>/...` reaches inside. */
+const publicSubpaths = Object.keys(paths).filter((name) => name.split('/').length > 2);
 /** Shared test support: the package once it is one, the repository's test/support folder until then. */
 const testSupportDirs = [libraries.find((ws) => ws.name === TEST_SUPPORT)?.dir ?? 'test/support'];
 
@@ -105,6 +108,23 @@ const block = (name, files, zones, ignores = []) => ({
  * matches, so each block lists every zone that applies to its files.
  */
 export const boundaryBlocks = [
+  {
+    // By name too: a subpath that does not resolve (not exported, not built) escapes the resolved-path zones.
+    name: 'car-check/boundaries/package-subpaths',
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@car-check/*/**', ...publicSubpaths.map((name) => `!${name}`)],
+              message: 'Import a workspace package by its name (or a subpath tsconfig.json publishes).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   block('everywhere', ['**/*.{ts,tsx,mts,cts,js,mjs,cjs}'], internalsZones(null)),
   ...gateway.flatMap((own) => [
     block('gateway-tests', within(own.dir), [...internalsZones(null), ...gatewayZones]),

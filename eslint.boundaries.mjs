@@ -70,11 +70,19 @@ const productZones = [
   { target: './**', from: 'test', message: 'Product code never imports test code.' },
   ...testSupportDirs
     .filter((dir) => !dir.startsWith('test/'))
-    .map((dir) => ({ target: './**', from: dir, message: `Only tests, scripts and benchmarks import ${TEST_SUPPORT}.` })),
+    .map((dir) => ({
+      target: './**',
+      from: dir,
+      message: `Only tests, scripts and benchmarks import ${TEST_SUPPORT}.`,
+    })),
 ];
 
 const gatewayZones = [
-  ...subgraphs.map((subgraph) => ({ target: './**', from: subgraph.dir, message: 'The gateway never imports a subgraph.' })),
+  ...subgraphs.map((subgraph) => ({
+    target: './**',
+    from: subgraph.dir,
+    message: 'The gateway never imports a subgraph.',
+  })),
   ...libraries
     .filter((library) => !GATEWAY_LIBRARIES.has(library.name) && library.name !== TEST_SUPPORT)
     .map((library) => ({
@@ -132,7 +140,12 @@ export const boundaryBlocks = [
   ]),
   ...subgraphs.flatMap((own) => [
     block(`${own.dir}-tests`, within(own.dir), [...internalsZones(null), ...otherSubgraphZones(own)]),
-    block(`${own.dir}`, within(own.dir), [...internalsZones(null), ...otherSubgraphZones(own), ...productZones], TEST_FILES),
+    block(
+      `${own.dir}`,
+      within(own.dir),
+      [...internalsZones(null), ...otherSubgraphZones(own), ...productZones],
+      TEST_FILES,
+    ),
   ]),
   ...libraries.flatMap((own) => [
     // Test support starts the services it tests, so only the other libraries are kept off them.

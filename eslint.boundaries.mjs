@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
-const ROOT = path.dirname(new URL(import.meta.url).pathname);
+const ROOT = import.meta.dirname;
 
 /** The library packages the gateway may use: the service kit (and `common` until it is split). */
 const GATEWAY_LIBRARIES = new Set(['@car-check/service-kit', '@car-check/common']);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 // Relative, not the package name: the codegen CLI's loader does not read tsconfig paths.
+// eslint-disable-next-line import-x/no-restricted-paths -- that loader cannot resolve the package's name
 import { subgraphRegistry } from './common/config/registry';
 
 /**

@@ -277,13 +277,19 @@ async function serverPssKb(setup: PostgresSetup): Promise<number> {
   }
 }
 
-async function postGraphQL(url: string, query: string, headers: Record<string, string> = {}): Promise<{ data?: any; errors?: unknown[] }> {
+/** What this script reads of an answer: whether it has data, and the login mutation's token. */
+interface GraphQLAnswer {
+  data?: { login?: { token?: string } };
+  errors?: unknown[];
+}
+
+async function postGraphQL(url: string, query: string, headers: Record<string, string> = {}): Promise<GraphQLAnswer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query }),
   });
-  return (await response.json()) as { data?: any; errors?: unknown[] };
+  return (await response.json()) as GraphQLAnswer;
 }
 
 interface Options {
@@ -373,7 +379,7 @@ async function measure(backend: Backend, options: Options): Promise<RunResult> {
   })();
   const gateway = `${url('gateway')}/graphql`;
   const login = await postGraphQL(gateway, 'mutation { login(username: "admin", password: "dev-password") { token } }');
-  const token = login.data?.login?.token as string | undefined;
+  const token = login.data?.login?.token;
   if (!token) throw new Error(`could not sign in as admin: ${JSON.stringify(login.errors)}`);
   const auth = { authorization: `Bearer ${token}` };
   let sent = 0;

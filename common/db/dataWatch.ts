@@ -58,6 +58,7 @@ export class DataFolderWatch {
   async check(): Promise<void> {
     if (this.lost) throw this.lost;
     const now = await identityOf(this.dataDir);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- TS keeps the narrowing to null across the await
     if (this.lost) throw this.lost;
     if (now === this.identity) return;
     this.lost = dataLostError(this.dataDir, now === null ? 'was deleted' : 'was replaced');

@@ -8,6 +8,7 @@ import { DATA_LOST_SQLSTATE } from '../db/dataWatch';
  * adapter's error kind and PostgreSQL's SQLSTATE; all three are understood.
  * Anything unrecognised is returned untouched and ends up masked as INTERNAL.
  */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names what it usually returns
 export function mapDatabaseError(error: unknown, entity: string): GraphError | unknown {
   const facts = databaseFacts(error);
   if (facts.prismaCode === 'P2002' || facts.kind === 'UniqueConstraintViolation' || facts.sqlState === '23505') {

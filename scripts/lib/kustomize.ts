@@ -247,7 +247,7 @@ function strategicMerge(base: unknown, patch: unknown, file: string, where: stri
     if (value === null) {
       delete merged[key];
     } else if (Array.isArray(value) && Array.isArray(base[key]) && (key in MERGE_KEYS || key === 'ports')) {
-      const mergeKey = MERGE_KEYS[key] ?? portsMergeKey([...value, ...(base[key] as unknown[])]);
+      const mergeKey = MERGE_KEYS[key] ?? portsMergeKey([...(value as unknown[]), ...(base[key] as unknown[])]);
       merged[key] = mergeList(base[key] as unknown[], value, mergeKey, file, `${where}.${key}`);
     } else {
       merged[key] = strategicMerge(base[key], value, file, `${where}.${key}`);

@@ -321,7 +321,7 @@ function withUnrefTimers(glue: typeof EngineGlue): Record<string, unknown> {
     imports[name] = (...args: unknown[]): unknown => {
       const timer: unknown = Reflect.apply(value, undefined, args);
       if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') {
-        timer.unref();
+        (timer as { unref(): unknown }).unref();
       }
       return timer;
     };

@@ -46,7 +46,7 @@ describe(`the cost of a request is measured on its variables as execution coerce
   const get = (params: Record<string, string>, headers: Record<string, string>) =>
     sendRaw(base(), {
       method: 'GET',
-      path: `/graphql?${new URLSearchParams(params)}`,
+      path: `/graphql?${new URLSearchParams(params).toString()}`,
       headers: { 'apollo-require-preflight': 'true', ...headers },
       localAddress: freshClientAddress(),
     });

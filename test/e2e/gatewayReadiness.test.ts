@@ -4,7 +4,7 @@ import { buildGateway } from '../../gateway/src/server';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { TEST_ENV } from '../support/secrets';
-import { silentLogger, subgraphUnderTest, type SubgraphName } from '../support/subgraphs';
+import { silentLogger } from '../support/subgraphs';
 import { waitFor } from '../support/waitFor';
 import { managementGet } from '../support/management';
 

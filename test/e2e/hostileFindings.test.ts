@@ -45,7 +45,12 @@ describe(`hostile requests that once got through (${backend})`, () => {
   const post = (body: unknown, headers: Record<string, string> = {}, localAddress = freshClientAddress()) =>
     sendRaw(base(), { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers }, localAddress });
   const get = (params: Record<string, string>, headers: Record<string, string> = { 'apollo-require-preflight': 'true' }) =>
-    sendRaw(base(), { method: 'GET', path: `/graphql?${new URLSearchParams(params)}`, headers, localAddress: freshClientAddress() });
+    sendRaw(base(), {
+      method: 'GET',
+      path: `/graphql?${new URLSearchParams(params).toString()}`,
+      headers,
+      localAddress: freshClientAddress(),
+    });
   const errorsOf = (response: RawResponse) => (response.json as ErrorBody).errors ?? [];
   const expectRefused = (response: RawResponse, status: number, code: string, message?: RegExp) => {
     expect({ status: response.status, code: errorsOf(response)[0]?.extensions.code }).toEqual({ status, code });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 // Relative, not the package name: jest's globalSetup (test/support/preflight.ts) loads this without moduleNameMapper.
+// eslint-disable-next-line import-x/no-restricted-paths -- that loader cannot resolve the package's name
 import { postgresUrl, readEnv } from '../../common/config/env';
 
 /**

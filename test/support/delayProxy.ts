@@ -40,6 +40,7 @@ export class DelayProxy {
           this.pending -= 1;
           if (!finished) this.aborted += 1;
         });
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the body catches its own errors (502)
         const timer = setTimeout(async () => {
           if (res.destroyed) return;
           try {

@@ -95,7 +95,9 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
   const { service } = context;
 
   for (const diagnostic of validate(text)) {
-    problem(`line ${diagnostic.range.start.line + 1}`, `dockerfile-utils: ${diagnostic.message}`);
+    // The language server's type allows rich text (MarkupContent) too; interpolating that would print [object Object].
+    const message = typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value;
+    problem(`line ${diagnostic.range.start.line + 1}`, `dockerfile-utils: ${message}`);
   }
 
   const { globalArgs, stages } = parseDockerfile(text);

@@ -18,6 +18,7 @@ type ModelClass = new (data: never) => Validatable;
  * at run time keeps a real dynamic import. (Under jest that needs
  * --experimental-vm-modules, which `npm test` passes.)
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the constant source above, not data
 const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 /** The kinds the manifests use, and the module and class of each; any other kind is a problem until added here. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import {
   buildSchema,
@@ -29,6 +28,7 @@ import {
   type StatusCode,
 } from '@car-check/common';
 import type { GatewayContext } from '../context';
+import { sha256Hex } from '../sha256';
 
 interface Denied {
   code: StatusCode;
@@ -67,7 +67,7 @@ export function authorizingExecutor(
       source,
       operation: filteredOperation,
       // Plans are cached by hash: the filtered operation must not reuse the full one's plan.
-      queryHash: createHash('sha256').update(source).digest('hex'),
+      queryHash: sha256Hex(source),
     } as GatewayGraphQLRequestContext);
 
     // A non-null field failed at the root: there is no data to shape, only the denials

@@ -36,7 +36,7 @@ import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
-import { SubgraphDataSource } from './dataSource';
+import { SubgraphDataSource } from './subgraphClient/dataSource';
 import { mountDevPages } from './devPages';
 import { Admission } from './pipeline/admission';
 import { Documents, type ServedSchema } from './pipeline/documents';

@@ -1,8 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import { parse } from 'graphql';
@@ -31,48 +28,21 @@ import {
   tracingPlugin,
   withDegradable,
 } from '@car-check/common';
-import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
-import { SubgraphDataSource } from './subgraphClient/dataSource';
 import { mountDevPages } from './devPages';
-import { Admission } from './pipeline/admission';
-import { Documents, type ServedSchema } from './pipeline/documents';
+import { layeredGateway, type SchemaState } from './execution/executor';
+import { EXECUTOR_LAYERS } from './execution/layers';
 import { handleGraphQL } from './pipeline/handleGraphQL';
-import { parseByteSize } from './pipeline/intake';
-import { InflightQueries } from './pipeline/inflight';
-import { OperationTexts } from './pipeline/operationText';
+import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
 import { notDeployed } from './supergraph/deployedCheck';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
+import { SubgraphDataSource } from './subgraphClient/dataSource';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
-// Operation text kept parsed; the syntax trees take some 20-50 times more memory.
-const DOCUMENT_CACHE_BYTES = 4 * 1024 * 1024;
-
-/** What the gateway derives from each supergraph it loads: the API schema, its costs and its authorization rules. */
-interface SchemaState extends ServedSchema {
-  requirements: Requirements;
-}
-
-/**
- * Apollo Gateway with the supergraph's authorization directives enforced
- * before planning (see authorizeOperation.ts).
- */
-function authorizingGateway(gateway: ApolloGateway, state: () => SchemaState | undefined): GatewayInterface {
-  return {
-    async load(options) {
-      const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
-      if (!state()) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
-      const executor = authorizingExecutor(loaded.executor as never, () => state()!);
-      return { schema: loaded.schema, executor } as unknown as Awaited<ReturnType<GatewayInterface['load']>>;
-    },
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback as never),
-    stop: () => gateway.stop(),
-  };
-}
 
 export interface Gateway {
   app: Express;
@@ -134,9 +104,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const version = buildVersion();
   // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
   let stopReadiness = () => undefined as void;
-  const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: SchemaState | undefined;
+  const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const supergraph = parse(coreSupergraphSdl);
     state = {
@@ -144,16 +114,44 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       costModel: readCostModel(supergraph, config.queryLimits.defaultListSize),
       requirements: readRequirements(supergraph),
     };
-    documents.schemaChanged();
+    for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
   });
 
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway: authorizingGateway(gateway, () => state),
-    // Parsing, limits and validation happen once, in the request path (pipeline/): Apollo
+  const verifier = new TokenVerifier({
+    jwksUrl: config.jwksUrl,
+    tokenStatusUrl: config.tokenStatusUrl,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+    statusCacheMs: config.tokenStatusCacheMs,
+    signingSecret,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    log,
+  });
+  // Set right below: no request reaches a stage before Apollo has started.
+  let apollo: ApolloServer<GatewayContext> | undefined;
+  const stages = STAGES.create(config, {
+    log,
+    metrics,
+    redis,
+    verifier,
+    served: () => state,
+    onSchemaChange: (listener) => schemaListeners.push(listener),
+    apollo: () => {
+      if (!apollo) throw new Error('a stage asked for Apollo Server before it started');
+      return apollo;
+    },
+  });
+  const contributions = stages.flatMap((stage) => (stage.apollo ? [stage.apollo] : []));
+  const documentStores = contributions.flatMap((contribution) => (contribution.documentStore ? [contribution.documentStore] : []));
+  if (documentStores.length > 1) throw new Error('two stages give Apollo Server a document store; it takes one');
+
+  apollo = new ApolloServer<GatewayContext>({
+    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => state),
+    // Parsing, limits and validation happen once, in the request path (stages/documents.ts): Apollo
     // finds each admitted document already validated in this store.
-    documentStore: documents,
+    documentStore: documentStores[0],
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     // Persisted queries are resolved in the request path too, so that they cross the same limits.
     persistedQueries: false,
@@ -180,23 +178,11 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       requestLogPlugin<GatewayContext>(log, metrics),
       tracingPlugin<GatewayContext>(),
       graphqlOverHttpPlugin<GatewayContext>(),
-      config.landingPage
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      // The stages' own (the landing page's).
+      ...contributions.flatMap((contribution) => contribution.plugins ?? []),
     ],
   });
   await apollo.start();
-
-  const verifier = new TokenVerifier({
-    jwksUrl: config.jwksUrl,
-    tokenStatusUrl: config.tokenStatusUrl,
-    issuer: config.tokenIssuer,
-    audience: config.tokenAudience,
-    statusCacheMs: config.tokenStatusCacheMs,
-    signingSecret,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    log,
-  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -228,20 +214,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.all(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
-    handleGraphQL({
-      apollo,
-      admission: Admission.create(config.rateLimitPerMinute, redis, config.rateLimitInstances),
-      verifier,
-      texts: new OperationTexts(config.persistedQueriesBytes, config.trustedDocuments),
-      inflight: config.deduplicateQueries ? new InflightQueries() : null,
-      documents,
-      served: () => state,
-      intake: { bodyLimitBytes: parseByteSize(config.bodyLimit), maxNesting: config.queryLimits.maxNesting },
-      requestTimeoutMs: config.requestTimeoutMs,
-      landingPage: config.landingPage,
-      log,
-      metrics,
-    }),
+    handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
   );
   notFoundHandler(app);
   return { app, apollo, gateway };

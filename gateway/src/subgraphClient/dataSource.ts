@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
 import type { Logger, ServiceMetrics, StatusCode } from '@car-check/common';
-import type { GatewayContext } from '../context';
+import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
 import { subgraphClient, type SubgraphClient } from './client';
 import type { ClientLayer, Sent } from './fetch';
@@ -79,11 +79,6 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         return failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
     }
   }
-}
-
-/** The gateway's request context, as handleGraphQL builds it (absent from health checks and schema loads). */
-export function isGatewayContext(value: unknown): value is GatewayContext {
-  return typeof value === 'object' && value !== null && 'requestId' in value && 'caller' in value;
 }
 
 /** Errors on every field the failed fetch was to resolve. */

@@ -1,0 +1,37 @@
+import { HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Request } from 'express';
+import { optionalFlag } from '@car-check/common';
+import { defineStage } from '../stage';
+
+/** Apollo Sandbox on a browser's GET /graphql (LANDING_PAGE; off in production unless asked for). */
+export const landingPage = defineStage({
+  name: 'landingPage',
+  env: { LANDING_PAGE: optionalFlag() },
+  configure: (env, { production }) => ({ landingPage: env.LANDING_PAGE ?? !production }),
+  create: (config, { apollo }) => ({
+    apollo: {
+      plugins: [
+        config.landingPage
+          ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+          : ApolloServerPluginLandingPageDisabled(),
+      ],
+    },
+    handle: async (request, next) => {
+      if (!config.landingPage || !wantsLandingPage(request.http.req, request.http.url)) return next();
+      const response = await apollo().executeHTTPGraphQLRequest({
+        // Apollo Server renders its landing page for a GET that prefers HTML, before any context is needed.
+        httpGraphQLRequest: { method: 'GET', headers: new HeaderMap([['accept', 'text/html']]), search: '', body: undefined },
+        context: async () => {
+          throw new Error('the landing page needs no context');
+        },
+      });
+      return { kind: 'apollo', response };
+    },
+  }),
+});
+
+function wantsLandingPage(req: Request, url: URL): boolean {
+  return req.method === 'GET' && !url.searchParams.has('query') && !url.searchParams.has('extensions') && (req.headers.accept ?? '').includes('text/html');
+}

@@ -4,14 +4,24 @@ import { ANONYMOUS, createLogger, SIGNATURE_HEADER } from '@car-check/common';
 import { GATEWAY_ENV, loadGatewayConfig } from '../config';
 import type { GatewayContext } from '../context';
 import { Refusal } from '../pipeline/refusal';
-import { type Answer, defineStage, type GatewayRequest, runStages, StageList, type StageServices } from '../pipeline/stage';
+import {
+  type Answer,
+  defineStage,
+  type GatewayRequest,
+  runStages,
+  StageList,
+  type StageServices,
+} from '../pipeline/stage';
 import { STAGES } from '../pipeline/stages';
 import { subgraphClient } from '../subgraphClient/client';
 import type { ClientLayer, Send, SubgraphFetch } from '../subgraphClient/fetch';
 import { CLIENT_LAYERS } from '../subgraphClient/layers';
 
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
-const ANSWER: Answer = { kind: 'shared', answer: { status: 200, headers: [], body: '{"data":{}}', bytes: Buffer.from('{"data":{}}'), outcome: 'OK' } };
+const ANSWER: Answer = {
+  kind: 'shared',
+  answer: { status: 200, headers: [], body: '{"data":{}}', bytes: Buffer.from('{"data":{}}'), outcome: 'OK' },
+};
 
 /** A request as handleGraphQL hands it to the first stage (only what these stages read). */
 const request = (): GatewayRequest => ({
@@ -51,7 +61,10 @@ describe('the request path is a list of stages', () => {
 
   it('runs an added stage in its place, with the configuration it declares', async () => {
     const seen: string[] = [];
-    const list = StageList.empty().add(recording('first', seen)).add(businessHours).add(recording('last', seen, true));
+    const list = StageList.empty()
+      .add(recording('first', seen))
+      .add(businessHours)
+      .add(recording('last', seen, true));
     const config = list.readConfig({ CLOSED_HOURS: '3' }, { production: false });
     expect(config.closedHours).toBe(3);
     expect(Object.keys(list.env)).toEqual(['CLOSED_HOURS']);
@@ -62,8 +75,13 @@ describe('the request path is a list of stages', () => {
 
   it('stops at the first stage that refuses', async () => {
     const seen: string[] = [];
-    const list = StageList.empty().add(recording('first', seen)).add(businessHours).add(recording('last', seen, true));
-    const handlers = list.create(list.readConfig({ CLOSED_HOURS: '24' }, { production: false }), services).map((stage) => stage.handle);
+    const list = StageList.empty()
+      .add(recording('first', seen))
+      .add(businessHours)
+      .add(recording('last', seen, true));
+    const handlers = list
+      .create(list.readConfig({ CLOSED_HOURS: '24' }, { production: false }), services)
+      .map((stage) => stage.handle);
     await expect(runStages(handlers, request())).rejects.toMatchObject({ status: 503, code: 'UNAVAILABLE' });
     expect(seen).toEqual(['first']);
   });
@@ -89,25 +107,69 @@ describe('the request path is a list of stages', () => {
     ]);
     expect(Object.keys(GATEWAY_ENV).sort()).toEqual(
       [
-        'GATEWAY_PORT', 'HOST', 'NODE_ENV', 'LOG_LEVEL', 'LOG_PRETTY', 'SUPERGRAPH_PATH', 'SUPERGRAPH_URL', 'SUPERGRAPH_POLL_MS',
-        'SUBGRAPH_TIMEOUT_MS', 'INTROSPECTION', 'LANDING_PAGE', 'BODY_LIMIT', 'JWKS_URL', 'TOKEN_STATUS_URL', 'JWT_ISSUER',
-        'JWT_AUDIENCE', 'TOKEN_STATUS_CACHE_MS', 'CORS_ORIGINS', 'TRUSTED_DOCUMENTS', 'TRUSTED_DOCUMENTS_ONLY', 'WEB_DIST',
-        'MAX_QUERY_DEPTH', 'MAX_QUERY_ALIASES', 'MAX_QUERY_FIELDS', 'MAX_QUERY_COST', 'MAX_QUERY_TOKENS', 'MAX_NESTING',
-        'DEFAULT_LIST_SIZE', 'REQUEST_TIMEOUT_MS', 'PERSISTED_QUERIES_BYTES', 'REDIS_URL', 'DEDUPLICATE_QUERIES', 'WORKERS',
-        'RATE_LIMIT_PER_MINUTE', 'RATE_LIMIT_INSTANCES', 'SHUTDOWN_GRACE_MS', 'READY_REQUIRES_SUBGRAPHS',
+        'GATEWAY_PORT',
+        'HOST',
+        'NODE_ENV',
+        'LOG_LEVEL',
+        'LOG_PRETTY',
+        'SUPERGRAPH_PATH',
+        'SUPERGRAPH_URL',
+        'SUPERGRAPH_POLL_MS',
+        'SUBGRAPH_TIMEOUT_MS',
+        'INTROSPECTION',
+        'LANDING_PAGE',
+        'BODY_LIMIT',
+        'JWKS_URL',
+        'TOKEN_STATUS_URL',
+        'JWT_ISSUER',
+        'JWT_AUDIENCE',
+        'TOKEN_STATUS_CACHE_MS',
+        'CORS_ORIGINS',
+        'TRUSTED_DOCUMENTS',
+        'TRUSTED_DOCUMENTS_ONLY',
+        'WEB_DIST',
+        'MAX_QUERY_DEPTH',
+        'MAX_QUERY_ALIASES',
+        'MAX_QUERY_FIELDS',
+        'MAX_QUERY_COST',
+        'MAX_QUERY_TOKENS',
+        'MAX_NESTING',
+        'DEFAULT_LIST_SIZE',
+        'REQUEST_TIMEOUT_MS',
+        'PERSISTED_QUERIES_BYTES',
+        'REDIS_URL',
+        'DEDUPLICATE_QUERIES',
+        'WORKERS',
+        'RATE_LIMIT_PER_MINUTE',
+        'RATE_LIMIT_INSTANCES',
+        'SHUTDOWN_GRACE_MS',
+        'READY_REQUIRES_SUBGRAPHS',
       ].sort(),
     );
   });
 
   it('reads each stage’s variables into the gateway’s configuration, and every problem in one message', () => {
     const config = loadGatewayConfig({ RATE_LIMIT_PER_MINUTE: '7', MAX_QUERY_DEPTH: '3', REQUEST_TIMEOUT_MS: '900' });
-    expect(config).toMatchObject({ rateLimitPerMinute: 7, queryLimits: { maxDepth: 3 }, requestTimeoutMs: 900, deduplicateQueries: true });
-    expect(() => loadGatewayConfig({ RATE_LIMIT_PER_MINUTE: 'lots', WORKERS: '0' })).toThrow(/WORKERS[^]*RATE_LIMIT_PER_MINUTE|RATE_LIMIT_PER_MINUTE[^]*WORKERS/);
+    expect(config).toMatchObject({
+      rateLimitPerMinute: 7,
+      queryLimits: { maxDepth: 3 },
+      requestTimeoutMs: 900,
+      deduplicateQueries: true,
+    });
+    expect(() => loadGatewayConfig({ RATE_LIMIT_PER_MINUTE: 'lots', WORKERS: '0' })).toThrow(
+      /WORKERS[^]*RATE_LIMIT_PER_MINUTE|RATE_LIMIT_PER_MINUTE[^]*WORKERS/,
+    );
   });
 });
 
 describe('the subgraph client is a plain call wrapped by layers', () => {
-  const target = { name: 'car', url: new URL('http://subgraph.test/graphql'), timeoutMs: 5_000, log, signingSecret: Buffer.alloc(32, 1) };
+  const target = {
+    name: 'car',
+    url: new URL('http://subgraph.test/graphql'),
+    timeoutMs: 5_000,
+    log,
+    signingSecret: Buffer.alloc(32, 1),
+  };
   const context: GatewayContext = {
     requestId: 'r1',
     caller: ANONYMOUS,
@@ -116,7 +178,13 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
     idempotencyKey: null,
     subgraphCalls: [],
   };
-  const fetch = (): SubgraphFetch => ({ body: '{"query":"{ ok }"}', mutation: false, context: { ...context, subgraphCalls: [] }, deadlineAt: Infinity, headers: {} });
+  const fetch = (): SubgraphFetch => ({
+    body: '{"query":"{ ok }"}',
+    mutation: false,
+    context: { ...context, subgraphCalls: [] },
+    deadlineAt: Infinity,
+    headers: {},
+  });
 
   /** A transport that records what reached it, and answers. */
   function transport(seen: string[]) {
@@ -164,7 +232,10 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
   it('lets a layer answer without calling the subgraph (an entity cache, say)', async () => {
     const seen: string[] = [];
     const { transport: http } = transport(seen);
-    const cache: ClientLayer = { name: 'cache', wrap: () => async () => ({ kind: 'answered', status: 200, graphql: { data: { cached: true } } }) };
+    const cache: ClientLayer = {
+      name: 'cache',
+      wrap: () => async () => ({ kind: 'answered', status: 200, graphql: { data: { cached: true } } }),
+    };
     const client = subgraphClient(target, [around('outer', seen), cache], http);
     expect(await client.send(fetch())).toMatchObject({ graphql: { data: { cached: true } } });
     expect(seen).toEqual(['outer in', 'outer out']);

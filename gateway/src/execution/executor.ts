@@ -32,17 +32,25 @@ export interface ExecutorLayer {
  * the list outermost. Refuses to serve before a supergraph (and so its
  * authorization rules) has loaded.
  */
-export function layeredGateway(gateway: ApolloGateway, layers: readonly ExecutorLayer[], state: () => SchemaState | undefined): ServerGateway {
+export function layeredGateway(
+  gateway: ApolloGateway,
+  layers: readonly ExecutorLayer[],
+  state: () => SchemaState | undefined,
+): ServerGateway {
   const loadedState = (): SchemaState => {
     const current = state();
-    if (!current) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
+    if (!current)
+      throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
     return current;
   };
   return {
     async load(options) {
       const loaded = await gateway.load(options);
       loadedState();
-      const executor = layers.reduceRight<Executor>((next, layer) => layer.wrap(next, loadedState), (request) => loaded.executor(request));
+      const executor = layers.reduceRight<Executor>(
+        (next, layer) => layer.wrap(next, loadedState),
+        (request) => loaded.executor(request),
+      );
       return { executor };
     },
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),

@@ -1,6 +1,13 @@
 import type { Request, Response } from 'express';
 import { trace } from '@opentelemetry/api';
-import { inRequestTrace, type Logger, requestTraceContext, requestTraceId, type ServiceMetrics, setSpanOutcome } from '@car-check/common';
+import {
+  inRequestTrace,
+  type Logger,
+  requestTraceContext,
+  requestTraceId,
+  type ServiceMetrics,
+  setSpanOutcome,
+} from '@car-check/common';
 import { bearerToken } from './authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
@@ -36,11 +43,18 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
   } catch (error) {
     const refusal = error instanceof Refusal ? error : internalRefusal();
     if (refusal === error) {
-      path.log.info({ requestId, traceId, status: refusal.status, code: refusal.code, reason: refusal.message }, 'refused');
+      path.log.info(
+        { requestId, traceId, status: refusal.status, code: refusal.code, reason: refusal.message },
+        'refused',
+      );
     } else {
       path.log.error({ requestId, traceId, err: error }, 'unexpected error in the request path');
     }
-    path.metrics.observeRequest(undefined, refusal.options.protocolCode ?? refusal.code, (performance.now() - request.started) / 1000);
+    path.metrics.observeRequest(
+      undefined,
+      refusal.options.protocolCode ?? refusal.code,
+      (performance.now() - request.started) / 1000,
+    );
     if (request.span) setSpanOutcome(request.span, refusal.options.protocolCode ?? refusal.code);
     writeRefusal(res, refusal, requestId, traceId);
   }

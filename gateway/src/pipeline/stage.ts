@@ -3,7 +3,14 @@ import type { Context, Span } from '@opentelemetry/api';
 import type { Request, Response } from 'express';
 import type { OperationDefinitionNode } from 'graphql';
 import type { z } from 'zod';
-import { type CallerIdentity, type Logger, readEnv, type ResponseMediaType, type ServiceMetrics, type SharedRedis } from '@car-check/common';
+import {
+  type CallerIdentity,
+  type Logger,
+  readEnv,
+  type ResponseMediaType,
+  type ServiceMetrics,
+  type SharedRedis,
+} from '@car-check/common';
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import type { GatewayContext } from '../context';
 import type { ServedSchema } from './documents';
@@ -136,7 +143,10 @@ export class StageList<Config extends object> {
   /** This list with `stage` after the others. */
   add<Own extends object>(stage: Stage<Own>): StageList<Config & Own> {
     if (this.stages.some((placed) => placed.name === stage.name)) throw new Error(`two stages are named ${stage.name}`);
-    return new StageList<Config & Own>([...this.stages, stage], (env, shared) => ({ ...this.read(env, shared), ...stage.readConfig(env, shared) }));
+    return new StageList<Config & Own>([...this.stages, stage], (env, shared) => ({
+      ...this.read(env, shared),
+      ...stage.readConfig(env, shared),
+    }));
   }
 
   /** Every stage's variables (a variable two stages share is the same schema). */
@@ -157,7 +167,8 @@ export class StageList<Config extends object> {
 export function runStages(handlers: readonly StageHandler[], request: GatewayRequest): Promise<Answer> {
   const dispatch = (index: number): Promise<Answer> => {
     const handler = handlers[index];
-    if (!handler) return Promise.reject(new Error('the request path ended without an answer: its last stage must answer'));
+    if (!handler)
+      return Promise.reject(new Error('the request path ended without an answer: its last stage must answer'));
     return handler(request, () => dispatch(index + 1));
   };
   return dispatch(0);
@@ -165,6 +176,7 @@ export function runStages(handlers: readonly StageHandler[], request: GatewayReq
 
 /** What an earlier stage established; its absence is a stage list out of order. */
 export function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`the request path has no ${what} yet: a stage needs one that comes later in stages.ts`);
+  if (value === undefined)
+    throw new Error(`the request path has no ${what} yet: a stage needs one that comes later in stages.ts`);
   return value;
 }

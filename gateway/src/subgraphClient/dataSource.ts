@@ -38,7 +38,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const { name, timeoutMs, log, signingSecret, metrics, deduplicate } = options;
-    this.client = subgraphClient({ name, url: new URL(options.url), timeoutMs, log, signingSecret, metrics, deduplicate }, options.layers);
+    this.client = subgraphClient(
+      { name, url: new URL(options.url), timeoutMs, log, signingSecret, metrics, deduplicate },
+      options.layers,
+    );
   }
 
   async process(request: FetchRequest): Promise<GatewayGraphQLResponse> {
@@ -66,7 +69,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const ids = { subgraph: name, requestId: context?.requestId, traceId: context?.traceId };
     switch (sent.kind) {
       case 'answered':
-        if (sent.graphql) return { data: sent.graphql.data ?? undefined, errors: sent.graphql.errors, extensions: sent.graphql.extensions };
+        if (sent.graphql)
+          return {
+            data: sent.graphql.data ?? undefined,
+            errors: sent.graphql.errors,
+            extensions: sent.graphql.extensions,
+          };
         log.warn({ ...ids, status: sent.status }, 'subgraph answered without GraphQL');
         return failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
       case 'cancelled':

@@ -20,10 +20,13 @@ export function httpCall(subgraph: SubgraphTarget): HttpCall {
     const { context } = fetch;
     const abort = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, Math.max(0, fetch.deadlineAt - Date.now()));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort.abort();
+      },
+      Math.max(0, fetch.deadlineAt - Date.now()),
+    );
     const cancelWith = fetch.signal;
     const onCancel = () => abort.abort();
     cancelWith?.addEventListener('abort', onCancel, { once: true });

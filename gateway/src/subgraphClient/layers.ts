@@ -12,7 +12,7 @@ import { span } from './layers/span';
  * behaviour is one file in layers/ and one line here (docs/gateway-seams.md).
  */
 export const CLIENT_LAYERS: readonly ClientLayer[] = [
-  metrics, // counts and records every fetch, retries included
+  metrics, // counts and records each fetch once, a retry inside its duration
   span, // one CLIENT span per fetch; its traceparent goes to the subgraph
   deadline, // the subgraph's or the request's deadline, whichever comes first
   retry, // a query whose connection dropped, once

@@ -10,9 +10,15 @@ export const authenticate = defineStage({
   name: 'authenticate',
   env: {},
   configure: () => ({}),
-  create: (_config, { verifier, log }) => async (request, next) => {
-    const { requestId, traceId, traceContext } = request;
-    request.caller = await verifyCaller(request.token, request.address, verifier, log, { requestId, traceId, traceContext });
-    return next();
-  },
+  create:
+    (_config, { verifier, log }) =>
+    async (request, next) => {
+      const { requestId, traceId, traceContext } = request;
+      request.caller = await verifyCaller(request.token, request.address, verifier, log, {
+        requestId,
+        traceId,
+        traceContext,
+      });
+      return next();
+    },
 });

@@ -16,26 +16,31 @@ export const deadline = defineStage({
     /** A request's deadline at the gateway: past it, its subgraph calls are aborted. */
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   }),
-  create: (config, { log }) => async (request, next) => {
-    const { requestId, clientRequestId, traceId, traceContext: requestTrace } = request;
-    const deadlineAt = Date.now() + config.requestTimeoutMs;
-    // Bound to the request's trace: it runs from the socket's `close` event, outside the request's async context.
-    const onHangUp = traceContext.bind(requestTrace ?? traceContext.active(), () =>
-      log.info({ requestId, clientRequestId, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus }, 'client disconnected; subgraph calls aborted'),
-    );
-    request.context = {
-      requestId,
-      clientRequestId,
-      traceId,
-      traceContext: requestTrace,
-      caller: need(request.caller, 'caller'),
-      deadline: deadlineAt,
-      signal: requestSignal(request.http.res, config.requestTimeoutMs, onHangUp),
-      idempotencyKey: need(request.idempotencyKey, 'idempotency key'),
-      subgraphCalls: [],
-    };
-    return next();
-  },
+  create:
+    (config, { log }) =>
+    async (request, next) => {
+      const { requestId, clientRequestId, traceId, traceContext: requestTrace } = request;
+      const deadlineAt = Date.now() + config.requestTimeoutMs;
+      // Bound to the request's trace: it runs from the socket's `close` event, outside the request's async context.
+      const onHangUp = traceContext.bind(requestTrace ?? traceContext.active(), () =>
+        log.info(
+          { requestId, clientRequestId, traceId, code: 'CANCELLED', grpcStatus: STATUS.CANCELLED.grpcStatus },
+          'client disconnected; subgraph calls aborted',
+        ),
+      );
+      request.context = {
+        requestId,
+        clientRequestId,
+        traceId,
+        traceContext: requestTrace,
+        caller: need(request.caller, 'caller'),
+        deadline: deadlineAt,
+        signal: requestSignal(request.http.res, config.requestTimeoutMs, onHangUp),
+        idempotencyKey: need(request.idempotencyKey, 'idempotency key'),
+        subgraphCalls: [],
+      };
+      return next();
+    },
 });
 
 /**

@@ -21,7 +21,11 @@ export const documents = defineStage({
     introspection: env.INTROSPECTION ?? !production,
   }),
   create: (config, { served, onSchemaChange }) => {
-    const store = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
+    const store = new Documents({
+      limits: config.queryLimits,
+      introspection: config.introspection,
+      cacheBytes: DOCUMENT_CACHE_BYTES,
+    });
     onSchemaChange(() => store.schemaChanged());
     return {
       apollo: { documentStore: store },
@@ -30,7 +34,13 @@ export const documents = defineStage({
         const text = need(request.text, 'operation text');
         const schema = served();
         if (!schema) {
-          throw new Refusal(503, 'UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.', {}, { headers: { 'retry-after': '1' } });
+          throw new Refusal(
+            503,
+            'UNAVAILABLE',
+            'The gateway has not loaded its supergraph yet; retry shortly.',
+            {},
+            { headers: { 'retry-after': '1' } },
+          );
         }
         request.operation = store.admit(text, params.operationName, params.method, params.variables, schema);
         request.onAdmitted?.();

@@ -9,23 +9,28 @@ export const execute = defineStage({
   name: 'execute',
   env: {},
   configure: () => ({}),
-  create: (_config, { apollo }) => async (request) => {
-    const params = need(request.params, 'GraphQL request');
-    const context = need(request.context, 'context');
-    const response = await apollo().executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: 'POST',
-        // The media type already chosen: Apollo's graphqlOverHttpPlugin sets the status and content type from it.
-        headers: new HeaderMap([['content-type', 'application/json'], ['accept', need(request.mediaType, 'media type')]]),
-        search: '',
-        body: {
-          query: need(request.text, 'operation text').query,
-          variables: params.variables,
-          ...(params.operationName !== undefined ? { operationName: params.operationName } : {}),
+  create:
+    (_config, { apollo }) =>
+    async (request) => {
+      const params = need(request.params, 'GraphQL request');
+      const context = need(request.context, 'context');
+      const response = await apollo().executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: 'POST',
+          // The media type already chosen: Apollo's graphqlOverHttpPlugin sets the status and content type from it.
+          headers: new HeaderMap([
+            ['content-type', 'application/json'],
+            ['accept', need(request.mediaType, 'media type')],
+          ]),
+          search: '',
+          body: {
+            query: need(request.text, 'operation text').query,
+            variables: params.variables,
+            ...(params.operationName !== undefined ? { operationName: params.operationName } : {}),
+          },
         },
-      },
-      context: async () => context,
-    });
-    return { kind: 'apollo', response };
-  },
+        context: async () => context,
+      });
+      return { kind: 'apollo', response };
+    },
 });

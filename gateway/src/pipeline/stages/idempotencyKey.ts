@@ -4,7 +4,10 @@ import { defineStage } from '../stage';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,255}$/;
 
-/** The client's Idempotency-Key, passed (signed) with each mutation to its subgraph: 8 to 255 printable ASCII characters. */
+/**
+ * The client's Idempotency-Key (8 to 255 printable ASCII characters),
+ * passed (signed) with each mutation to its subgraph.
+ */
 export const idempotencyKey = defineStage({
   name: 'idempotencyKey',
   env: {},

@@ -10,7 +10,10 @@ import { defineStage } from '../stage';
 export const intake = defineStage({
   name: 'intake',
   env: {
-    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+      .default('1mb'),
     MAX_NESTING: QUERY_LIMITS_ENV.MAX_NESTING,
   },
   configure: (env) => ({

@@ -22,7 +22,12 @@ export const landingPage = defineStage({
       if (!config.landingPage || !wantsLandingPage(request.http.req, request.http.url)) return next();
       const response = await apollo().executeHTTPGraphQLRequest({
         // Apollo Server renders its landing page for a GET that prefers HTML, before any context is needed.
-        httpGraphQLRequest: { method: 'GET', headers: new HeaderMap([['accept', 'text/html']]), search: '', body: undefined },
+        httpGraphQLRequest: {
+          method: 'GET',
+          headers: new HeaderMap([['accept', 'text/html']]),
+          search: '',
+          body: undefined,
+        },
         context: async () => {
           throw new Error('the landing page needs no context');
         },
@@ -33,5 +38,10 @@ export const landingPage = defineStage({
 });
 
 function wantsLandingPage(req: Request, url: URL): boolean {
-  return req.method === 'GET' && !url.searchParams.has('query') && !url.searchParams.has('extensions') && (req.headers.accept ?? '').includes('text/html');
+  return (
+    req.method === 'GET' &&
+    !url.searchParams.has('query') &&
+    !url.searchParams.has('extensions') &&
+    (req.headers.accept ?? '').includes('text/html')
+  );
 }

@@ -37,7 +37,10 @@ export const operationText = defineStage({
 
 function trustedDocumentsFrom(file: string | undefined, only: boolean): TrustedDocuments | undefined {
   if (!file) {
-    if (only) throw new ConfigError('Invalid configuration:\n  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept');
+    if (only)
+      throw new ConfigError(
+        'Invalid configuration:\n  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept',
+      );
     return undefined;
   }
   try {

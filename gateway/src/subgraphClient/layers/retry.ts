@@ -29,7 +29,10 @@ export const retry: ClientLayer = {
         retry: (error: unknown) => {
           if (!(error instanceof Unreachable) || Date.now() >= fetch.deadlineAt) return false;
           const { context } = fetch;
-          subgraph.log.info({ subgraph: subgraph.name, requestId: context?.requestId, traceId: context?.traceId }, 'retrying a query after a connection failure');
+          subgraph.log.info(
+            { subgraph: subgraph.name, requestId: context?.requestId, traceId: context?.traceId },
+            'retrying a query after a connection failure',
+          );
           fetch.span?.addEvent('retry after a connection failure');
           return true;
         },

@@ -13,13 +13,18 @@ export const signature: ClientLayer = {
     const path = `${subgraph.url.pathname}${subgraph.url.search}`;
     return async (fetch) => {
       const { context } = fetch;
-      const signed = await signRequest(context?.caller ?? ANONYMOUS, { method: 'POST', url: path, body: fetch.body }, subgraph.signingSecret, {
-        audience: subgraph.name,
-        requestId: context?.requestId,
-        clientRequestId: context?.clientRequestId,
-        deadline: fetch.deadlineAt,
-        ...(context?.idempotencyKey && fetch.mutation ? { idempotencyKey: context.idempotencyKey } : {}),
-      });
+      const signed = await signRequest(
+        context?.caller ?? ANONYMOUS,
+        { method: 'POST', url: path, body: fetch.body },
+        subgraph.signingSecret,
+        {
+          audience: subgraph.name,
+          requestId: context?.requestId,
+          clientRequestId: context?.clientRequestId,
+          deadline: fetch.deadlineAt,
+          ...(context?.idempotencyKey && fetch.mutation ? { idempotencyKey: context.idempotencyKey } : {}),
+        },
+      );
       Object.assign(fetch.headers, signed);
       return next(fetch);
     };

@@ -41,7 +41,8 @@ export const span: ClientLayer = {
     Object.assign(fetch.headers, traceHeaders(trace.setSpan(parent, fetchSpan)));
     try {
       const sent = await next(fetch);
-      if (sent.kind === 'answered' && fetchSpan.isRecording()) fetchSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, sent.status);
+      if (sent.kind === 'answered' && fetchSpan.isRecording())
+        fetchSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, sent.status);
       setSpanOutcome(fetchSpan, outcomeOf(sent));
       return sent;
     } finally {

@@ -81,6 +81,8 @@ export interface ApolloContribution {
 }
 
 export interface BuiltStage {
+  /** The stage's name: another entry point (a subscription transport) can put its own handler in its place. */
+  readonly name: string;
   handle: StageHandler;
   apollo?: ApolloContribution;
 }
@@ -106,7 +108,7 @@ export function defineStage<Env extends z.ZodRawShape, Config extends object>(sp
   name: string;
   env: Env;
   configure: (values: z.infer<z.ZodObject<Env>>, shared: SharedSettings) => Config;
-  create: (config: Config, services: StageServices) => BuiltStage | StageHandler;
+  create: (config: Config, services: StageServices) => Omit<BuiltStage, 'name'> | StageHandler;
 }): Stage<Config> {
   return {
     name: spec.name,
@@ -114,7 +116,7 @@ export function defineStage<Env extends z.ZodRawShape, Config extends object>(sp
     readConfig: (env, shared) => spec.configure(readEnv(spec.env, env), shared),
     create: (config, services) => {
       const built = spec.create(config, services);
-      return typeof built === 'function' ? { handle: built } : built;
+      return typeof built === 'function' ? { name: spec.name, handle: built } : { name: spec.name, ...built };
     },
   };
 }

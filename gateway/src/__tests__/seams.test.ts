@@ -1,8 +1,13 @@
+import type { ApolloGateway } from '@apollo/gateway';
 import type { Request, Response } from 'express';
+import { buildSchema, parse } from 'graphql';
 import { z } from 'zod';
 import { ANONYMOUS, createLogger, SIGNATURE_HEADER } from '@car-check/common';
 import { GATEWAY_ENV, loadGatewayConfig } from '../config';
 import type { GatewayContext } from '../context';
+import { type ExecutionRequest, type ExecutorLayer, layeredGateway } from '../execution/executor';
+import { EXECUTOR_LAYERS } from '../execution/layers';
+import { readCostModel } from '../limits/costModel';
 import { Refusal } from '../pipeline/refusal';
 import {
   type Answer,
@@ -239,5 +244,48 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
     const client = subgraphClient(target, [around('outer', seen), cache], http);
     expect(await client.send(fetch())).toMatchObject({ graphql: { data: { cached: true } } });
     expect(seen).toEqual(['outer in', 'outer out']);
+  });
+});
+
+describe('the executor is wrapped by layers', () => {
+  const state = {
+    schema: buildSchema('type Query { ok: Boolean }'),
+    costModel: readCostModel(parse('type Query { ok: Boolean }'), 10),
+    requirements: new Map(),
+  };
+
+  /** Apollo Gateway as far as the executor seam uses it: an executor that records that it ran. */
+  const gatewayRecording = (seen: string[]) =>
+    ({
+      load: async () => ({
+        schema: state.schema,
+        executor: async () => {
+          seen.push('apollo gateway');
+          return { data: { ok: true } };
+        },
+      }),
+      onSchemaLoadOrUpdate: () => () => undefined,
+      stop: async () => undefined,
+    }) as unknown as ApolloGateway;
+
+  const layer = (name: string, seen: string[]): ExecutorLayer => ({
+    name,
+    wrap: (next, schemaState) => async (request) => {
+      seen.push(`${name} (${schemaState().schema === state.schema ? 'current schema' : 'other schema'})`);
+      return next(request);
+    },
+  });
+
+  it('runs each layer, outermost first, around Apollo Gateway’s executor', async () => {
+    const seen: string[] = [];
+    const served = layeredGateway(gatewayRecording(seen), [layer('outer', seen), layer('inner', seen)], () => state);
+    const { executor } = await served.load({ apollo: {} });
+    expect(await executor!({} as ExecutionRequest)).toEqual({ data: { ok: true } });
+    expect(seen).toEqual(['outer (current schema)', 'inner (current schema)', 'apollo gateway']);
+  });
+
+  it('refuses to serve before a supergraph, and its authorization rules, has loaded', async () => {
+    const served = layeredGateway(gatewayRecording([]), EXECUTOR_LAYERS, () => undefined);
+    await expect(served.load({ apollo: {} })).rejects.toThrow(/refusing to serve without its authorization rules/);
   });
 });

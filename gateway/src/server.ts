@@ -20,7 +20,6 @@ import {
   redisDependency,
   REQUEST_ID_HEADER,
   requestLogPlugin,
-  type Requirements,
   resolveSigningSecret,
   ServiceMetrics,
   startTracing,
@@ -51,9 +50,10 @@ export interface Gateway {
 }
 
 /**
- * Builds the gateway: authentication, then Apollo Gateway executing query
- * plans over the composed supergraph, served by Apollo Server on Express.
- * Does not listen.
+ * Builds the gateway: the request path's stages (pipeline/stages.ts) in front
+ * of Apollo Server, which runs Apollo Gateway's query plans over the composed
+ * supergraph through the executor layers (execution/layers.ts) and the
+ * subgraph client (subgraphClient/layers.ts). Does not listen.
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
   // Once per process (OTEL_* variables); Apollo Gateway's spans (gateway.request, plan, execute, fetch) go through it too.

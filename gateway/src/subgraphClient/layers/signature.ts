@@ -24,7 +24,9 @@ export const signature: ClientLayer = {
           deadline: fetch.deadlineAt,
           ...(context?.idempotencyKey && fetch.mutation ? { idempotencyKey: context.idempotencyKey } : {}),
         },
-      );
+      ).catch(() => null);
+      // The client never throws: a call it cannot sign is one that could not be made.
+      if (!signed) return { kind: 'unreachable' };
       Object.assign(fetch.headers, signed);
       return next(fetch);
     };

@@ -130,7 +130,8 @@ interface Placed<Config> {
 
 /**
  * The ordered stages of the request path, and their configuration: the
- * intersection of every stage's, read from the environment in one pass.
+ * intersection of every stage's (config.ts first checks every variable at
+ * once, so that one message names every problem).
  */
 export class StageList<Config extends object> {
   private constructor(

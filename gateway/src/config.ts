@@ -24,6 +24,7 @@ import {
 } from '@car-check/common';
 import { timeout } from './configSchemas';
 import { type StageConfig, STAGES } from './pipeline/stages';
+import { CLIENT_LAYERS, type LayerConfig } from './subgraphClient/layers';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
 // frontends on any port (a Vite dev server, the web console's preview).
@@ -76,10 +77,13 @@ export interface BaseConfig {
   readyRequiresSubgraphs: boolean;
 }
 
-/** The gateway's configuration: its own, and that of every stage of its request path. */
-export type GatewayConfig = BaseConfig & StageConfig;
+/** The gateway's configuration: its own, every stage's of its request path, and every subgraph client layer's. */
+export type GatewayConfig = BaseConfig & StageConfig & LayerConfig;
 
-/** The variables of the gateway itself; each stage declares its own (pipeline/stages/). */
+/**
+ * The variables of the gateway itself; each stage (pipeline/stages/) and
+ * subgraph client layer (subgraphClient/layers/) declares its own.
+ */
 const BASE_ENV = {
   GATEWAY_PORT: port(4000),
   HOST: z.string().default('127.0.0.1'),
@@ -104,8 +108,8 @@ const BASE_ENV = {
   READY_REQUIRES_SUBGRAPHS: flag(false),
 };
 
-/** Every variable the gateway reads by name (per-subgraph and signing variables aside), for the configuration reference. */
-export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env };
+/** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
+export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env, ...CLIENT_LAYERS.env };
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   // Every variable at once, so that one message names every problem.
@@ -156,7 +160,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     managementToken: managementTokenFromEnv(env),
   };
-  return { ...base, ...STAGES.readConfig(env, { production }) };
+  return { ...base, ...STAGES.readConfig(env, { production }), ...CLIENT_LAYERS.readConfig(env, { production }) };
 }
 
 /** The supergraph file, checked at start when it is the source: a missing one says how to make it. */

@@ -14,13 +14,14 @@ import {
   defineStage,
   type GatewayRequest,
   runStages,
-  StageList,
+  emptyStageList,
   type StageServices,
 } from '../pipeline/stage';
 import { STAGES } from '../pipeline/stages';
 import { subgraphClient } from '../subgraphClient/client';
-import type { ClientLayer, Send, SubgraphFetch } from '../subgraphClient/fetch';
-import { CLIENT_LAYERS } from '../subgraphClient/layers';
+import { type ClientLayer, defineLayer, type Send, type SubgraphFetch } from '../subgraphClient/fetch';
+import { ConfiguredList } from '../configuredList';
+import { defaultClientLayers } from '../subgraphClient/layers';
 
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
 const ANSWER: Answer = {
@@ -66,7 +67,7 @@ describe('the request path is a list of stages', () => {
 
   it('runs an added stage in its place, with the configuration it declares', async () => {
     const seen: string[] = [];
-    const list = StageList.empty()
+    const list = emptyStageList()
       .add(recording('first', seen))
       .add(businessHours)
       .add(recording('last', seen, true));
@@ -80,7 +81,7 @@ describe('the request path is a list of stages', () => {
 
   it('stops at the first stage that refuses', async () => {
     const seen: string[] = [];
-    const list = StageList.empty()
+    const list = emptyStageList()
       .add(recording('first', seen))
       .add(businessHours)
       .add(recording('last', seen, true));
@@ -92,13 +93,13 @@ describe('the request path is a list of stages', () => {
   });
 
   it('refuses a stage’s invalid variable by name, and a second stage of the same name', () => {
-    const list = StageList.empty().add(businessHours);
+    const list = emptyStageList().add(businessHours);
     expect(() => list.readConfig({ CLOSED_HOURS: '25' }, { production: false })).toThrow(/CLOSED_HOURS/);
-    expect(() => list.add(businessHours)).toThrow(/two stages are named businessHours/);
+    expect(() => list.add(businessHours)).toThrow(/two entries are named businessHours/);
   });
 
   it('keeps the gateway’s stages in order, each variable under its name', () => {
-    expect(STAGES.stages.map((stage) => stage.name)).toEqual([
+    expect(STAGES.entries.map((stage) => stage.name)).toEqual([
       'admission',
       'landingPage',
       'intake',
@@ -224,7 +225,8 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
         return around('probe', seen).wrap(next, target)(call);
       },
     };
-    const layers = [...CLIENT_LAYERS.slice(0, -1), probe, ...CLIENT_LAYERS.slice(-1)];
+    const gateways = defaultClientLayers();
+    const layers = [...gateways.slice(0, -1), probe, ...gateways.slice(-1)];
     const client = subgraphClient(target, layers, http);
     const call = fetch();
     expect(await client.send(call)).toEqual({ kind: 'answered', status: 200, graphql: { data: { ok: true } } });
@@ -232,6 +234,24 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
     expect(deadlineSeen).toBeLessThanOrEqual(Date.now() + target.timeoutMs);
     expect(sent[0]!.headers).toHaveProperty(SIGNATURE_HEADER);
     expect(call.context?.subgraphCalls.map((c) => c.outcome)).toEqual(['OK']);
+  });
+
+  it('gives an added layer the configuration it declares', async () => {
+    const { sent, transport: http } = transport([]);
+    const tagged = defineLayer({
+      name: 'tagged',
+      env: { SUBGRAPH_TAG: z.string().default('none') },
+      configure: (env) => ({ subgraphTag: env.SUBGRAPH_TAG }),
+      wrap: (next, _subgraph, config) => async (call) => {
+        call.headers['x-subgraph-tag'] = config.subgraphTag;
+        return next(call);
+      },
+    });
+    const list = ConfiguredList.empty<ClientLayer, void>().add(tagged);
+    expect(Object.keys(list.env)).toEqual(['SUBGRAPH_TAG']);
+    const layers = list.create(list.readConfig({ SUBGRAPH_TAG: 'blue' }, { production: false }));
+    await subgraphClient(target, layers, http).send(fetch());
+    expect(sent[0]!.headers['x-subgraph-tag']).toBe('blue');
   });
 
   it('lets a layer answer without calling the subgraph (an entity cache, say)', async () => {

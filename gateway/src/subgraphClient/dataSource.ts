@@ -18,7 +18,7 @@ export interface SubgraphDataSourceOptions {
   metrics?: ServiceMetrics;
   /** Share identical query fetches in flight (outbound deduplication). */
   deduplicate?: boolean;
-  /** The client's layers, when not the gateway's own list (client/layers.ts). */
+  /** The client's layers, bound to the gateway's configuration (layers.ts); their defaults if not given. */
   layers?: readonly ClientLayer[];
 }
 

@@ -39,7 +39,8 @@ function trustedDocumentsFrom(file: string | undefined, only: boolean): TrustedD
   if (!file) {
     if (only)
       throw new ConfigError(
-        'Invalid configuration:\n  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept',
+        'Invalid configuration:\n' +
+          '  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept',
       );
     return undefined;
   }

@@ -1,11 +1,13 @@
-import { type ClientLayer, outcomeOf } from '../fetch';
+import { defineLayer, outcomeOf } from '../fetch';
 
 /**
  * Counts every fetch in the subgraph's metrics, and records it on the request
  * it serves (its log line lists each subgraph call with its duration and outcome).
  */
-export const metrics: ClientLayer = {
+export const metrics = defineLayer({
   name: 'metrics',
+  env: {},
+  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     const started = performance.now();
     const sent = await next(fetch);
@@ -15,4 +17,4 @@ export const metrics: ClientLayer = {
     fetch.context?.subgraphCalls?.push({ subgraph: subgraph.name, durationMs: Math.round(durationMs), outcome });
     return sent;
   },
-};
+});

@@ -1,5 +1,5 @@
 import { backOff } from 'exponential-backoff';
-import type { ClientLayer, Sent } from '../fetch';
+import { defineLayer, type Sent } from '../fetch';
 
 /** Thrown inside the retry loop only: the connection failed before any answer. */
 class Unreachable extends Error {
@@ -13,8 +13,10 @@ class Unreachable extends Error {
  * retried once, at once, while the deadline allows; only for queries: a
  * mutation may have been applied. Any other outcome is the answer.
  */
-export const retry: ClientLayer = {
+export const retry = defineLayer({
   name: 'retry',
+  env: {},
+  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     if (fetch.mutation) return next(fetch);
     const attempt = async () => {
@@ -42,4 +44,4 @@ export const retry: ClientLayer = {
       throw error;
     }
   },
-};
+});

@@ -1,5 +1,5 @@
 import { ANONYMOUS, signRequest } from '@car-check/common';
-import type { ClientLayer } from '../fetch';
+import { defineLayer } from '../fetch';
 
 /**
  * Signs each call (every attempt afresh): the identity is the one the gateway
@@ -7,8 +7,10 @@ import type { ClientLayer } from '../fetch';
  * ids, its deadline (so the subgraph stops working when nobody waits any more)
  * and, for a mutation, the client's Idempotency-Key.
  */
-export const signature: ClientLayer = {
+export const signature = defineLayer({
   name: 'signature',
+  env: {},
+  configure: () => ({}),
   wrap: (next, subgraph) => {
     const path = `${subgraph.url.pathname}${subgraph.url.search}`;
     return async (fetch) => {
@@ -31,4 +33,4 @@ export const signature: ClientLayer = {
       return next(fetch);
     };
   },
-};
+});

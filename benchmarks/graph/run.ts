@@ -30,7 +30,7 @@ import { BenchGraph, SEED_PASSWORD, type ServiceName } from './graph';
 import { graphqlCheck, runLoad, type LoadResult, type OutgoingRequest } from './load';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
-/** What the gateway's data source sends to a subgraph besides the signature (gateway/src/dataSource.ts). */
+/** What the gateway's subgraph client sends to a subgraph besides the signature (gateway/src/subgraphClient/http.ts). */
 const SUBGRAPH_ACCEPT = 'application/graphql-response+json, application/json';
 /** The gateway's default per-subgraph deadline (SUBGRAPH_TIMEOUT_MS), signed into each call. */
 const SUBGRAPH_TIMEOUT_MS = 5_000;

@@ -11,7 +11,6 @@ import {
   logLevel,
   managementTokenFromEnv,
   nodeEnv,
-  optionalFlag,
   port,
   readEnv,
   redisUrl,
@@ -23,8 +22,9 @@ import {
   subgraphUrlVariable,
   TOKEN_STATUS_PATH,
 } from '@car-check/common';
-import type { QueryLimits } from './limits/checkLimits';
-import { loadTrustedDocuments, type TrustedDocuments } from './pipeline/trustedDocuments';
+import { timeout } from './configSchemas';
+import { type StageConfig, STAGES } from './pipeline/stages';
+import { CLIENT_LAYERS, type LayerConfig } from './subgraphClient/layers';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
 // frontends on any port (a Vite dev server, the web console's preview).
@@ -34,10 +34,8 @@ const DEVELOPMENT_ORIGINS: (string | RegExp)[] = [
   /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/,
 ];
 
-const timeout = () => z.coerce.number().int().min(1).max(600_000);
-const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-
-export interface GatewayConfig {
+/** What the gateway as a whole is configured with; each stage of the request path adds its own (StageConfig). */
+export interface BaseConfig {
   host: string;
   port: number;
   production: boolean;
@@ -52,10 +50,6 @@ export interface GatewayConfig {
   subgraphUrls: Partial<Record<string, string>>;
   /** Per-subgraph deadlines in ms (SUBGRAPH_TIMEOUT_MS, overridden by e.g. CAR_SUBGRAPH_TIMEOUT_MS). */
   subgraphTimeoutsMs: Record<string, number>;
-  introspection: boolean;
-  /** Apollo Sandbox on GET /graphql. */
-  landingPage: boolean;
-  bodyLimit: string;
   /** Where the user service publishes its token-signing keys, and answers token status. */
   jwksUrl: string;
   tokenStatusUrl: string;
@@ -65,25 +59,10 @@ export interface GatewayConfig {
   signing: SigningConfig;
   /** Browser origins allowed to call the gateway (CORS). */
   corsOrigins: (string | RegExp)[];
-  /** The trusted-documents manifest (operations by id), if any. */
-  trustedDocuments?: TrustedDocuments;
   /** The web package's build: the offline explorer and the console, served at /explorer and /console outside production. */
   webDist: string;
-  queryLimits: QueryLimits;
-  /** A request's deadline at the gateway: past it, its subgraph calls are aborted. */
-  requestTimeoutMs: number;
-  /** Bytes of automatic persisted query text kept (least recently used first out). */
-  persistedQueriesBytes: number;
-  rateLimitPerMinute: number;
-  /**
-   * How many gateway instances share the limit through Redis: while Redis is
-   * unreachable each instance counts alone, to `rateLimitPerMinute / rateLimitInstances`.
-   */
-  rateLimitInstances: number;
   /** Gateway processes serving the same port (node:cluster); 1 = this process alone. */
   workers: number;
-  /** Identical queries in flight at once, from callers with the same identity and scopes, share one execution. */
-  deduplicateQueries: boolean;
   /** Redis shared by every gateway instance, for the rate limit; unset: this process's memory. */
   redisUrl?: string;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
@@ -98,51 +77,44 @@ export interface GatewayConfig {
   readyRequiresSubgraphs: boolean;
 }
 
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const raw = readEnv(
-    {
-      GATEWAY_PORT: port(4000),
-      HOST: z.string().default('127.0.0.1'),
-      NODE_ENV: nodeEnv(),
-      LOG_LEVEL: logLevel(),
-      LOG_PRETTY: flag(false),
-      SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
-      SUPERGRAPH_URL: httpUrl().optional(),
-      SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
-      SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
+/** The gateway's configuration: its own, every stage's of its request path, and every subgraph client layer's. */
+export type GatewayConfig = BaseConfig & StageConfig & LayerConfig;
 
-      INTROSPECTION: optionalFlag(),
-      LANDING_PAGE: optionalFlag(),
-      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
-      JWKS_URL: httpUrl().optional(),
-      TOKEN_STATUS_URL: httpUrl().optional(),
-      JWT_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
-      JWT_AUDIENCE: z.string().min(1).default(DEFAULT_TOKEN_AUDIENCE),
-      // Bounds how long a revoked token keeps working: well under the promised 5 s.
-      TOKEN_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(4_000).default(2_000),
-      CORS_ORIGINS: z.string().optional(),
-      TRUSTED_DOCUMENTS: z.string().min(1).optional(),
-      TRUSTED_DOCUMENTS_ONLY: flag(false),
-      WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
-      MAX_QUERY_DEPTH: limit(15),
-      MAX_QUERY_ALIASES: limit(50),
-      MAX_QUERY_FIELDS: limit(1_000),
-      MAX_QUERY_COST: limit(10_000),
-      MAX_QUERY_TOKENS: limit(10_000),
-      MAX_NESTING: limit(64),
-      DEFAULT_LIST_SIZE: limit(20),
-      REQUEST_TIMEOUT_MS: timeout().default(15_000),
-      PERSISTED_QUERIES_BYTES: limit(16 * 1024 * 1024),
-      REDIS_URL: redisUrl().optional(),
-      DEDUPLICATE_QUERIES: flag(true),
-      WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-      RATE_LIMIT_PER_MINUTE: limit(1_200),
-      RATE_LIMIT_INSTANCES: z.coerce.number().int().min(1).max(1_000).default(1),
-      SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-      READY_REQUIRES_SUBGRAPHS: flag(false),
-    },
-    env,
-  );
+/**
+ * The variables of the gateway itself; each stage (pipeline/stages/) and
+ * subgraph client layer (subgraphClient/layers/) declares its own.
+ */
+const BASE_ENV = {
+  GATEWAY_PORT: port(4000),
+  HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: nodeEnv(),
+  LOG_LEVEL: logLevel(),
+  LOG_PRETTY: flag(false),
+  SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
+  SUPERGRAPH_URL: httpUrl().optional(),
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
+  SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
+  JWKS_URL: httpUrl().optional(),
+  TOKEN_STATUS_URL: httpUrl().optional(),
+  JWT_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
+  JWT_AUDIENCE: z.string().min(1).default(DEFAULT_TOKEN_AUDIENCE),
+  // Bounds how long a revoked token keeps working: well under the promised 5 s.
+  TOKEN_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(4_000).default(2_000),
+  CORS_ORIGINS: z.string().optional(),
+  WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
+  REDIS_URL: redisUrl().optional(),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  READY_REQUIRES_SUBGRAPHS: flag(false),
+};
+
+/** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
+export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env, ...CLIENT_LAYERS.env };
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  // Every variable at once, so that one message names every problem.
+  readEnv(GATEWAY_ENV, env);
+  const raw = readEnv(BASE_ENV, env);
   const production = raw.NODE_ENV === 'production';
   // The user service's keys and token status live beside its GraphQL endpoint unless configured.
   // Per-subgraph overrides, named after each subgraph of supergraph.yaml.
@@ -160,7 +132,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     Object.fromEntries(names.map((name) => [name, overrides[variable(name)] as T | undefined]));
   const subgraphUrls = perSubgraph<string>(subgraphUrlVariable);
   const userService = new URL(subgraphUrls.user ?? routingUrlOf('user'));
-  return {
+  const base: BaseConfig = {
     host: raw.HOST,
     port: raw.GATEWAY_PORT,
     production,
@@ -173,10 +145,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     subgraphTimeoutsMs: Object.fromEntries(
       Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [name, ms ?? raw.SUBGRAPH_TIMEOUT_MS]),
     ),
-    // Off in production unless explicitly enabled.
-    introspection: raw.INTROSPECTION ?? !production,
-    landingPage: raw.LANDING_PAGE ?? !production,
-    bodyLimit: raw.BODY_LIMIT,
     jwksUrl: raw.JWKS_URL ?? new URL(JWKS_PATH, userService).toString(),
     tokenStatusUrl: raw.TOKEN_STATUS_URL ?? new URL(TOKEN_STATUS_PATH, userService).toString(),
     tokenIssuer: raw.JWT_ISSUER,
@@ -185,40 +153,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     signing: signingConfigFromEnv(env, production),
     // In production CORS_ORIGINS is the exact list; in development it adds to the defaults.
     corsOrigins: [...(production ? [] : DEVELOPMENT_ORIGINS), ...(raw.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)],
-    trustedDocuments: trustedDocumentsFrom(raw.TRUSTED_DOCUMENTS, raw.TRUSTED_DOCUMENTS_ONLY),
     webDist: path.resolve(raw.WEB_DIST),
-    queryLimits: {
-      maxDepth: raw.MAX_QUERY_DEPTH,
-      maxAliases: raw.MAX_QUERY_ALIASES,
-      maxFields: raw.MAX_QUERY_FIELDS,
-      maxCost: raw.MAX_QUERY_COST,
-      maxTokens: raw.MAX_QUERY_TOKENS,
-      maxNesting: raw.MAX_NESTING,
-      defaultListSize: raw.DEFAULT_LIST_SIZE,
-    },
-    requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
-    persistedQueriesBytes: raw.PERSISTED_QUERIES_BYTES,
     redisUrl: raw.REDIS_URL,
-    deduplicateQueries: raw.DEDUPLICATE_QUERIES,
     workers: raw.WORKERS,
-    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
-    rateLimitInstances: raw.RATE_LIMIT_INSTANCES,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     managementToken: managementTokenFromEnv(env),
   };
-}
-
-function trustedDocumentsFrom(file: string | undefined, only: boolean): TrustedDocuments | undefined {
-  if (!file) {
-    if (only) throw new ConfigError('Invalid configuration:\n  TRUSTED_DOCUMENTS_ONLY: needs TRUSTED_DOCUMENTS, the manifest of the operations to accept');
-    return undefined;
-  }
-  try {
-    return loadTrustedDocuments(path.resolve(file), only);
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  ${error instanceof Error ? error.message : String(error)}`);
-  }
+  return { ...base, ...STAGES.readConfig(env, { production }), ...CLIENT_LAYERS.readConfig(env, { production }) };
 }
 
 /** The supergraph file, checked at start when it is the source: a missing one says how to make it. */

@@ -22,3 +22,8 @@ export interface GatewayContext {
   /** Each subgraph call made for this request, for its log line. */
   subgraphCalls: SubgraphCall[];
 }
+
+/** The request path's context (health checks and schema loads carry none). */
+export function isGatewayContext(value: unknown): value is GatewayContext {
+  return typeof value === 'object' && value !== null && 'requestId' in value && 'caller' in value;
+}

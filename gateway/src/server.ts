@@ -1,7 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import { parse } from 'graphql';
@@ -22,7 +20,6 @@ import {
   redisDependency,
   REQUEST_ID_HEADER,
   requestLogPlugin,
-  type Requirements,
   resolveSigningSecret,
   ServiceMetrics,
   startTracing,
@@ -30,48 +27,22 @@ import {
   tracingPlugin,
   withDegradable,
 } from '@car-check/common';
-import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
-import { SubgraphDataSource } from './dataSource';
-import { mountDevPages, sandboxLandingPage, servesDevPages } from './devPages';
-import { Admission } from './pipeline/admission';
-import { Documents, type ServedSchema } from './pipeline/documents';
+import { mountDevPages, servesDevPages } from './devPages';
+import { layeredGateway, type SchemaState } from './execution/executor';
+import { EXECUTOR_LAYERS } from './execution/layers';
 import { handleGraphQL } from './pipeline/handleGraphQL';
-import { parseByteSize } from './pipeline/intake';
-import { InflightQueries } from './pipeline/inflight';
-import { OperationTexts } from './pipeline/operationText';
+import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
 import { notDeployed } from './supergraph/deployedCheck';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
+import { SubgraphDataSource } from './subgraphClient/dataSource';
+import { CLIENT_LAYERS } from './subgraphClient/layers';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
-// Operation text kept parsed; the syntax trees take some 20-50 times more memory.
-const DOCUMENT_CACHE_BYTES = 4 * 1024 * 1024;
-
-/** What the gateway derives from each supergraph it loads: the API schema, its costs and its authorization rules. */
-interface SchemaState extends ServedSchema {
-  requirements: Requirements;
-}
-
-/**
- * Apollo Gateway with the supergraph's authorization directives enforced
- * before planning (see authorizeOperation.ts).
- */
-function authorizingGateway(gateway: ApolloGateway, state: () => SchemaState | undefined): GatewayInterface {
-  return {
-    async load(options) {
-      const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
-      if (!state()) throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
-      const executor = authorizingExecutor(loaded.executor as never, () => state()!);
-      return { schema: loaded.schema, executor } as unknown as Awaited<ReturnType<GatewayInterface['load']>>;
-    },
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback as never),
-    stop: () => gateway.stop(),
-  };
-}
 
 export interface Gateway {
   app: Express;
@@ -80,9 +51,10 @@ export interface Gateway {
 }
 
 /**
- * Builds the gateway: authentication, then Apollo Gateway executing query
- * plans over the composed supergraph, served by Apollo Server on Express.
- * Does not listen.
+ * Builds the gateway: the request path's stages (pipeline/stages.ts) in front
+ * of Apollo Server, which runs Apollo Gateway's query plans over the composed
+ * supergraph through the executor layers (execution/layers.ts) and the
+ * subgraph client (subgraphClient/layers.ts). Does not listen.
  */
 export async function buildGateway(config: GatewayConfig, log: Logger): Promise<Gateway> {
   // Once per process (OTEL_* variables); Apollo Gateway's spans (gateway.request, plan, execute, fetch) go through it too.
@@ -92,6 +64,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
+  const clientLayers = CLIENT_LAYERS.create(config);
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
   // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -123,6 +96,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           signingSecret,
           metrics,
           deduplicate: config.deduplicateQueries,
+          layers: clientLayers,
         });
         dataSources.set(key, source);
       }
@@ -133,9 +107,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const version = buildVersion();
   // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
   let stopReadiness = () => undefined as void;
-  const documents = new Documents({ limits: config.queryLimits, introspection: config.introspection, cacheBytes: DOCUMENT_CACHE_BYTES });
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let state: SchemaState | undefined;
+  const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const supergraph = parse(coreSupergraphSdl);
     state = {
@@ -143,16 +117,44 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       costModel: readCostModel(supergraph, config.queryLimits.defaultListSize),
       requirements: readRequirements(supergraph),
     };
-    documents.schemaChanged();
+    for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
   });
 
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway: authorizingGateway(gateway, () => state),
-    // Parsing, limits and validation happen once, in the request path (pipeline/): Apollo
+  const verifier = new TokenVerifier({
+    jwksUrl: config.jwksUrl,
+    tokenStatusUrl: config.tokenStatusUrl,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+    statusCacheMs: config.tokenStatusCacheMs,
+    signingSecret,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    log,
+  });
+  // Set right below: no request reaches a stage before Apollo has started.
+  let apollo: ApolloServer<GatewayContext> | undefined;
+  const stages = STAGES.create(config, {
+    log,
+    metrics,
+    redis,
+    verifier,
+    served: () => state,
+    onSchemaChange: (listener) => schemaListeners.push(listener),
+    apollo: () => {
+      if (!apollo) throw new Error('a stage asked for Apollo Server before it started');
+      return apollo;
+    },
+  });
+  const contributions = stages.flatMap((stage) => (stage.apollo ? [stage.apollo] : []));
+  const documentStores = contributions.flatMap((contribution) => (contribution.documentStore ? [contribution.documentStore] : []));
+  if (documentStores.length > 1) throw new Error('two stages give Apollo Server a document store; it takes one');
+
+  apollo = new ApolloServer<GatewayContext>({
+    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => state),
+    // Parsing, limits and validation happen once, in the request path (stages/documents.ts): Apollo
     // finds each admitted document already validated in this store.
-    documentStore: documents,
+    documentStore: documentStores[0],
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     // Persisted queries are resolved in the request path too, so that they cross the same limits.
     persistedQueries: false,
@@ -179,21 +181,11 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       requestLogPlugin<GatewayContext>(log, metrics),
       tracingPlugin<GatewayContext>(),
       graphqlOverHttpPlugin<GatewayContext>(),
-      config.landingPage ? sandboxLandingPage(config) : ApolloServerPluginLandingPageDisabled(),
+      // The stages' own (the landing page's).
+      ...contributions.flatMap((contribution) => contribution.plugins ?? []),
     ],
   });
   await apollo.start();
-
-  const verifier = new TokenVerifier({
-    jwksUrl: config.jwksUrl,
-    tokenStatusUrl: config.tokenStatusUrl,
-    issuer: config.tokenIssuer,
-    audience: config.tokenAudience,
-    statusCacheMs: config.tokenStatusCacheMs,
-    signingSecret,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    log,
-  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -224,20 +216,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.all(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
-    handleGraphQL({
-      apollo,
-      admission: Admission.create(config.rateLimitPerMinute, redis, config.rateLimitInstances),
-      verifier,
-      texts: new OperationTexts(config.persistedQueriesBytes, config.trustedDocuments),
-      inflight: config.deduplicateQueries ? new InflightQueries() : null,
-      documents,
-      served: () => state,
-      intake: { bodyLimitBytes: parseByteSize(config.bodyLimit), maxNesting: config.queryLimits.maxNesting },
-      requestTimeoutMs: config.requestTimeoutMs,
-      landingPage: config.landingPage,
-      log,
-      metrics,
-    }),
+    handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
   );
   notFoundHandler(app);
   return { app, apollo, gateway };

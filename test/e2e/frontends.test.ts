@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { listen, type RunningServer } from '@car-check/common';
 import { loadGatewayConfig } from '../../gateway/src/config';
-import { sha256Hex } from '../../gateway/src/pipeline/operationText';
+import { sha256Hex } from '../../gateway/src/sha256';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

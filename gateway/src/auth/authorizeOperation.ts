@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import {
   buildSchema,
   execute,
@@ -28,7 +26,8 @@ import {
   type Requirements,
   type StatusCode,
 } from '@car-check/common';
-import type { GatewayContext } from '../context';
+import { type Executor, type ExecutorLayer, hasCaller } from '../execution/executor';
+import { sha256Hex } from '../sha256';
 
 interface Denied {
   code: StatusCode;
@@ -37,20 +36,25 @@ interface Denied {
 }
 
 /**
- * Wraps the gateway's executor so the supergraph's `@authenticated` and
- * `@requiresScopes` are enforced before planning: fields the caller may not
- * read are removed from the operation (so no subgraph is asked for them), the
- * rest is planned and executed as usual, and the removed fields come back as
- * null with UNAUTHENTICATED or PERMISSION_DENIED on their own paths.
+ * The executor layer that enforces the supergraph's `@authenticated` and
+ * `@requiresScopes` before planning: fields the caller may not read are
+ * removed from the operation (so no subgraph is asked for them), the rest is
+ * planned and executed as usual, and the removed fields come back as null
+ * with UNAUTHENTICATED or PERMISSION_DENIED on their own paths.
  */
+export const authorization: ExecutorLayer = {
+  name: 'authorization',
+  wrap: (next, state) => authorizingExecutor(next, state),
+};
+
 export function authorizingExecutor(
-  executor: GatewayExecutor,
+  executor: Executor,
   state: () => { schema: GraphQLSchema; requirements: Requirements },
-): GatewayExecutor {
+): Executor {
   return async (requestContext) => {
     const { schema, requirements } = state();
-    const context = requestContext.context as unknown as GatewayContext;
-    const document = requestContext.document;
+    const { context, document } = requestContext;
+    if (!hasCaller(context)) throw new Error('an operation reached the executor without the request path’s context');
     // The operation node from this very document: denials are keyed by its field nodes.
     const operation = getOperationAST(document, requestContext.request.operationName) ?? requestContext.operation;
     const denied = findDenied(schema, document, operation, requirements, context.caller);
@@ -67,8 +71,8 @@ export function authorizingExecutor(
       source,
       operation: filteredOperation,
       // Plans are cached by hash: the filtered operation must not reuse the full one's plan.
-      queryHash: createHash('sha256').update(source).digest('hex'),
-    } as GatewayGraphQLRequestContext);
+      queryHash: sha256Hex(source),
+    });
 
     // A non-null field failed at the root: there is no data to shape, only the denials
     // of root fields to report beside the errors that nulled it.

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { limit } from '../configSchemas';
 import { tooLarge } from '../pipeline/refusal';
 import type { Measurement } from './measure';
 
@@ -12,6 +14,29 @@ export interface QueryLimits {
   maxNesting: number;
   /** Length assumed for a list field that states no size (see the cost model). */
   defaultListSize: number;
+}
+
+/** The variables of the query limits (the documents stage owns them; intake reads MAX_NESTING too). */
+export const QUERY_LIMITS_ENV = {
+  MAX_QUERY_DEPTH: limit(15),
+  MAX_QUERY_ALIASES: limit(50),
+  MAX_QUERY_FIELDS: limit(1_000),
+  MAX_QUERY_COST: limit(10_000),
+  MAX_QUERY_TOKENS: limit(10_000),
+  MAX_NESTING: limit(64),
+  DEFAULT_LIST_SIZE: limit(20),
+};
+
+export function queryLimitsOf(env: z.infer<z.ZodObject<typeof QUERY_LIMITS_ENV>>): QueryLimits {
+  return {
+    maxDepth: env.MAX_QUERY_DEPTH,
+    maxAliases: env.MAX_QUERY_ALIASES,
+    maxFields: env.MAX_QUERY_FIELDS,
+    maxCost: env.MAX_QUERY_COST,
+    maxTokens: env.MAX_QUERY_TOKENS,
+    maxNesting: env.MAX_NESTING,
+    defaultListSize: env.DEFAULT_LIST_SIZE,
+  };
 }
 
 const CHECKS: [keyof Measurement & keyof typeof LABELS, keyof QueryLimits][] = [

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { GraphQLParams } from './intake';
 import { invalidRequest, Refusal, unprocessable } from './refusal';
 import type { TrustedDocuments } from './trustedDocuments';
+import { sha256Hex } from '../sha256';
 
 /** The text of the operation to run, and its sha256 (the key of every cache after this stage). */
 export interface OperationText {
@@ -13,8 +13,6 @@ export interface OperationText {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Finds the operation's text, whatever the transport: the `query` of a POST

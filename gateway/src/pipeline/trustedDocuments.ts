@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { sha256Hex } from './operationText';
+import { sha256Hex } from '../sha256';
 
 /**
  * A trusted-documents manifest: the operations a team's clients may send, by id

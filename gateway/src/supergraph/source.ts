@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import type { Logger } from '@car-check/common';
 import { supergraphForGateway } from '../auth/securityFeatures';
+import { sha256Hex } from '../sha256';
 import type { NotDeployed } from './deployedCheck';
 
 export interface SupergraphSourceOptions {
@@ -25,8 +25,6 @@ export interface SupergraphSourceOptions {
 
 // Asking every subgraph for its SDL is cheap, but not worth doing every poll while nothing changes.
 const RECHECK_PENDING_MS = 2_000;
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** What the gateway serves right now, for `/ready`. */
 export interface LoadedSupergraph {
@@ -54,7 +52,7 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
 
   return async ({ update }) => {
     const initial = await read();
-    loaded.hash = sha256(initial);
+    loaded.hash = sha256Hex(initial);
     loaded.loadedAt = new Date();
     let refused: string | null = null;
     let lastCheck = 0;
@@ -65,7 +63,7 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
       polling = true;
       try {
         const next = await read();
-        const hash = sha256(next);
+        const hash = sha256Hex(next);
         if (hash === loaded.hash && loaded.pending) {
           // The waiting supergraph was withdrawn: nothing is pending any more.
           loaded.pending = null;

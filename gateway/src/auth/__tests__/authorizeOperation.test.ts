@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { getOperationAST, parse } from 'graphql';
 import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/common';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
+import type { ExecutionRequest, Executor } from '../../execution/executor';
 import { authorizingExecutor } from '../authorizeOperation';
 
 const supergraph = readFileSync(path.resolve(__dirname, '../../../../supergraph.graphql'), 'utf8');
@@ -18,9 +18,9 @@ async function run(
   errors?: { message: string; path: string[]; extensions: Record<string, unknown> }[],
 ) {
   const planned: string[] = [];
-  const executor: GatewayExecutor = async (context) => {
+  const executor: Executor = async (context) => {
     planned.push(context.source);
-    return { data: answer(context.source), errors } as Awaited<ReturnType<GatewayExecutor>>;
+    return { data: answer(context.source), errors } as Awaited<ReturnType<Executor>>;
   };
   const document = parse(query);
   const result = await authorizingExecutor(executor, () => ({ schema, requirements }))({
@@ -30,7 +30,7 @@ async function run(
     queryHash: 'hash',
     request: { query, variables: {} },
     context: { caller },
-  } as unknown as GatewayGraphQLRequestContext);
+  } as unknown as ExecutionRequest);
   return { planned, result };
 }
 

@@ -6,7 +6,8 @@ import { readCostModel } from '../../limits/costModel';
 import { Documents, selectOperation } from '../documents';
 import { acceptedMediaType, readGraphQLRequest, parseByteSize } from '../intake';
 import { graphqlNesting, jsonNesting } from '../nesting';
-import { OperationTexts, sha256Hex } from '../operationText';
+import { OperationTexts } from '../operationText';
+import { sha256Hex } from '../../sha256';
 import { Refusal } from '../refusal';
 
 const LIMITS = { bodyLimitBytes: 1024, maxNesting: 8 };

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OperationTexts, sha256Hex } from '../operationText';
+import { OperationTexts } from '../operationText';
+import { sha256Hex } from '../../sha256';
 import { Refusal } from '../refusal';
 import { loadTrustedDocuments } from '../trustedDocuments';
 

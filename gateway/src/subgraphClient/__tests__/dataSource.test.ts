@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ANONYMOUS, createLogger, verifySignedRequest } from '@car-check/common';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../../context';
 import { SubgraphDataSource } from '../dataSource';
-import { fieldErrorsForFailedFetch } from '../fieldErrors';
+import { fieldErrorsForFailedFetch } from '../../fieldErrors';
 
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
 

@@ -12,7 +12,7 @@ import {
   useInMemoryTracing,
   verifySignedRequest,
 } from '@car-check/common';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../../context';
 import { SubgraphDataSource } from '../dataSource';
 
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });

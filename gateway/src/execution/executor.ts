@@ -1,0 +1,64 @@
+import type { ApolloGateway } from '@apollo/gateway';
+import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import type { Requirements } from '@car-check/common';
+import type { GatewayContext } from '../context';
+import type { ServedSchema } from '../pipeline/documents';
+
+/**
+ * The gateway as Apollo Server sees it, and its executor, in Apollo Server's
+ * own types (its @apollo/server-gateway-interface), so that wrapping Apollo
+ * Gateway needs no cast.
+ */
+export type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+export type Executor = NonNullable<Awaited<ReturnType<ServerGateway['load']>>['executor']>;
+export type ExecutionRequest = Parameters<Executor>[0];
+
+/** What the gateway derives from each supergraph it loads: the API schema, its costs and its authorization rules. */
+export interface SchemaState extends ServedSchema {
+  requirements: Requirements;
+}
+
+/**
+ * One behaviour around the executor (planning and executing a query plan):
+ * authorization today; the place for @defer, subscriptions and merged fetches.
+ */
+export interface ExecutorLayer {
+  readonly name: string;
+  wrap(next: Executor, state: () => SchemaState): Executor;
+}
+
+/**
+ * Apollo Gateway with the executor layers around its executor, the first of
+ * the list outermost. Refuses to serve before a supergraph (and so its
+ * authorization rules) has loaded.
+ */
+export function layeredGateway(
+  gateway: ApolloGateway,
+  layers: readonly ExecutorLayer[],
+  state: () => SchemaState | undefined,
+): ServerGateway {
+  const loadedState = (): SchemaState => {
+    const current = state();
+    if (!current)
+      throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
+    return current;
+  };
+  return {
+    async load(options) {
+      const loaded = await gateway.load(options);
+      loadedState();
+      const executor = layers.reduceRight<Executor>(
+        (next, layer) => layer.wrap(next, loadedState),
+        (request) => loaded.executor(request),
+      );
+      return { executor };
+    },
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+  };
+}
+
+/** A request context that names its caller (the request path's always does). */
+export function hasCaller(value: unknown): value is Pick<GatewayContext, 'caller'> {
+  return typeof value === 'object' && value !== null && 'caller' in value;
+}

@@ -1,0 +1,71 @@
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import { flag, TRACE_ATTRIBUTES } from '@car-check/common';
+import { InflightQueries } from '../inflight';
+import { type Answer, defineStage, need } from '../stage';
+
+/**
+ * Inbound deduplication (DEDUPLICATE_QUERIES, see inflight.ts): a query
+ * identical to one in flight, from a caller with the same identity and
+ * scopes, waits for that one's answer instead of running again.
+ */
+export const inflight = defineStage({
+  name: 'inflight',
+  env: { DEDUPLICATE_QUERIES: flag(true) },
+  configure: (env) => ({
+    /**
+     * Identical queries in flight at once, from callers with the same identity
+     * and scopes, share one execution (inbound here, outbound in the subgraph client).
+     */
+    deduplicateQueries: env.DEDUPLICATE_QUERIES,
+  }),
+  create: (config, { log, metrics }) => {
+    if (!config.deduplicateQueries) return (_request, next) => next();
+    const queries = new InflightQueries();
+    return async (request, next) => {
+      const operation = need(request.operation, 'operation');
+      if (operation.operation !== 'query') return next();
+      const params = need(request.params, 'GraphQL request');
+      const caller = need(request.caller, 'caller');
+      const key = InflightQueries.keyOf(
+        need(request.text, 'operation text').hash,
+        params.operationName,
+        params.variables,
+        caller,
+        request.mediaType,
+      );
+      const shared = await queries.run(key, () => apolloResponseOf(next()));
+      if (shared.leader) return { kind: 'apollo', response: shared.response };
+      // Not shareable (streamed): this request runs on its own.
+      if (!shared.answer) return next();
+      // This request's trace has no fetches of its own: they are in the trace of the request it waited for.
+      if (request.span?.isRecording()) request.span.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
+      const { requestId, traceId, started } = request;
+      metrics.observeRequest(
+        operation.name?.value,
+        shared.answer.outcome,
+        (performance.now() - started) / 1000,
+        caller.userId !== null,
+      );
+      log.info(
+        {
+          operationName: operation.name?.value ?? null,
+          durationMs: Math.round(performance.now() - started),
+          outcome: shared.answer.outcome,
+          requestId,
+          traceId,
+          userId: caller.userId,
+          deduplicated: true,
+        },
+        'request',
+      );
+      return { kind: 'shared', answer: shared.answer };
+    };
+  },
+});
+
+async function apolloResponseOf(answer: Promise<Answer>): Promise<HTTPGraphQLResponse> {
+  const answered = await answer;
+  if (answered.kind !== 'apollo')
+    throw new Error('inbound deduplication shares Apollo answers only: it must come right before execute in stages.ts');
+  return answered.response;
+}

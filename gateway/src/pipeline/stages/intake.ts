@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { QUERY_LIMITS_ENV } from '../../limits/checkLimits';
+import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../intake';
+import { defineStage } from '../stage';
+
+/**
+ * Reads the GraphQL request from HTTP (see intake.ts: methods, content types,
+ * body size and nesting, GET's CSRF check) and the media type to answer in.
+ */
+export const intake = defineStage({
+  name: 'intake',
+  env: {
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+      .default('1mb'),
+    MAX_NESTING: QUERY_LIMITS_ENV.MAX_NESTING,
+  },
+  configure: (env) => ({
+    bodyLimit: env.BODY_LIMIT,
+    intakeLimits: { bodyLimitBytes: parseByteSize(env.BODY_LIMIT), maxNesting: env.MAX_NESTING },
+  }),
+  create: (config) => async (request, next) => {
+    request.params = await readGraphQLRequest(request.http.req, request.http.url, config.intakeLimits);
+    request.mediaType = acceptedMediaType(request.http.req);
+    return next();
+  },
+});

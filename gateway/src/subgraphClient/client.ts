@@ -1,0 +1,18 @@
+import type { ClientLayer, Send, SubgraphTarget } from './fetch';
+import { httpCall } from './http';
+import { defaultClientLayers } from './layers';
+
+export interface SubgraphClient {
+  send: Send;
+  close(): Promise<void>;
+}
+
+/** The plain HTTP call to one subgraph, wrapped by each layer, the first of the list outermost. */
+export function subgraphClient(
+  subgraph: SubgraphTarget,
+  layers: readonly ClientLayer[] = defaultClientLayers(),
+  transport = httpCall(subgraph),
+): SubgraphClient {
+  const send = layers.reduceRight<Send>((next, layer) => layer.wrap(next, subgraph), transport.send);
+  return { send, close: () => transport.close() };
+}

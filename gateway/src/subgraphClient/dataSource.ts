@@ -1,0 +1,104 @@
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { Kind } from 'graphql';
+import type { Logger, ServiceMetrics, StatusCode } from '@car-check/common';
+import { type GatewayContext, isGatewayContext } from '../context';
+import { fieldErrorsForFailedFetch } from '../fieldErrors';
+import { subgraphClient, type SubgraphClient } from './client';
+import type { ClientLayer, Sent } from './fetch';
+
+export interface SubgraphDataSourceOptions {
+  name: string;
+  url: string;
+  /** The subgraph's deadline: past it, its fields fail with DEADLINE_EXCEEDED. */
+  timeoutMs: number;
+  log: Logger;
+  /** Signs the caller's identity for the subgraph (shared with every subgraph). */
+  signingSecret: Buffer;
+  metrics?: ServiceMetrics;
+  /** Share identical query fetches in flight (outbound deduplication). */
+  deduplicate?: boolean;
+  /** The client's layers, bound to the gateway's configuration (layers.ts); their defaults if not given. */
+  layers?: readonly ClientLayer[];
+}
+
+type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
+
+/**
+ * Apollo Gateway's data source for one subgraph: a thin adapter from Apollo's
+ * fetch to the subgraph client (client.ts, its layers in layers.ts). Unlike
+ * Apollo's RemoteGraphQLDataSource it never throws: a subgraph that is down,
+ * too slow, or answers with something that is not GraphQL yields per-field
+ * errors (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED) that the gateway places on
+ * the fields that needed it, while the rest of the response is served.
+ * Upstream bodies are logged, never forwarded.
+ */
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly client: SubgraphClient;
+
+  constructor(private readonly options: SubgraphDataSourceOptions) {
+    const { name, timeoutMs, log, signingSecret, metrics, deduplicate } = options;
+    this.client = subgraphClient(
+      { name, url: new URL(options.url), timeoutMs, log, signingSecret, metrics, deduplicate },
+      options.layers,
+    );
+  }
+
+  async process(request: FetchRequest): Promise<GatewayGraphQLResponse> {
+    const { query, variables, operationName } = request.request;
+    const sent = await this.client.send({
+      body: JSON.stringify({ query: query ?? '', variables, operationName }),
+      operationName,
+      mutation: isMutation(request),
+      // Health checks and schema loads carry no request context.
+      context: isGatewayContext(request.context) ? request.context : undefined,
+      deadlineAt: Number.POSITIVE_INFINITY,
+      headers: {},
+    });
+    return this.response(request, sent);
+  }
+
+  /** Closes the keep-alive connections (the gateway is stopping). */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private response(request: FetchRequest, sent: Sent): GatewayGraphQLResponse {
+    const { name, timeoutMs, log } = this.options;
+    const context = isGatewayContext(request.context) ? request.context : undefined;
+    const ids = { subgraph: name, requestId: context?.requestId, traceId: context?.traceId };
+    switch (sent.kind) {
+      case 'answered':
+        if (sent.graphql)
+          return {
+            data: sent.graphql.data ?? undefined,
+            errors: sent.graphql.errors,
+            extensions: sent.graphql.extensions,
+          };
+        log.warn({ ...ids, status: sent.status }, 'subgraph answered without GraphQL');
+        return failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+      case 'cancelled':
+        return failed(request, 'CANCELLED', 'The client cancelled the request.');
+      case 'timed-out':
+        log.warn({ ...ids, timeoutMs }, 'subgraph deadline exceeded');
+        return failed(request, 'DEADLINE_EXCEEDED', `The ${name} service did not answer within ${timeoutMs} ms.`);
+      case 'unreachable':
+        log.warn(ids, 'subgraph unreachable');
+        return failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+    }
+  }
+}
+
+/** Errors on every field the failed fetch was to resolve. */
+function failed(request: FetchRequest, code: StatusCode, message: string): GatewayGraphQLResponse {
+  const operation = 'document' in request && request.document ? request.document : (request.request.query ?? '');
+  return { errors: fieldErrorsForFailedFetch(operation, request.request.variables, code, message) };
+}
+
+function isMutation(request: FetchRequest): boolean {
+  if ('document' in request && request.document) {
+    return request.document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation');
+  }
+  // The planner writes each fetch as one operation that starts with its type.
+  return /^\s*mutation\b/.test(request.request.query ?? '');
+}

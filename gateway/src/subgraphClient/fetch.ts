@@ -1,0 +1,98 @@
+import type { Span } from '@opentelemetry/api';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { z } from 'zod';
+import type { Logger, ServiceMetrics } from '@car-check/common';
+import { type ConfigSpec, type Configured, configReader } from '../configuredList';
+import type { GatewayContext } from '../context';
+
+/** One subgraph the client calls, and what its layers need to know about it. */
+export interface SubgraphTarget {
+  name: string;
+  url: URL;
+  /** The subgraph's deadline: past it, its fields fail with DEADLINE_EXCEEDED. */
+  timeoutMs: number;
+  log: Logger;
+  /** Signs the caller's identity for the subgraph (shared with every subgraph). */
+  signingSecret: Buffer;
+  metrics?: ServiceMetrics;
+  /** Share identical query fetches in flight (outbound deduplication). */
+  deduplicate?: boolean;
+}
+
+/**
+ * One fetch to a subgraph as it travels down the layers: each layer may read
+ * it and fill in what it owns (the deadline, the span, headers) before
+ * handing it to the next one.
+ */
+export interface SubgraphFetch {
+  /** The JSON body sent: query, variables and operation name. */
+  readonly body: string;
+  readonly operationName?: string;
+  /** Never retried nor shared: it may have been applied. */
+  readonly mutation: boolean;
+  /** The gateway request it serves; undefined for health checks and schema loads. */
+  readonly context?: GatewayContext;
+  /** When to stop waiting (ms since the epoch): set by the deadline layer. */
+  deadlineAt: number;
+  /** Aborts the call: the request's own signal, or a shared call's (deduplication). */
+  signal?: AbortSignal;
+  /** The fetch's span while one is recording (span layer). */
+  span?: Span;
+  /** Headers the layers add (trace context, signature); nothing the client sent is forwarded. */
+  headers: Record<string, string>;
+}
+
+/** The response body when it is GraphQL. */
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: GatewayGraphQLResponse['errors'];
+  extensions?: Record<string, unknown>;
+}
+
+/** How one call to a subgraph ended: the client never throws. */
+export type Sent =
+  | { kind: 'answered'; status: number; graphql: GraphQLBody | null }
+  | { kind: 'timed-out' }
+  | { kind: 'cancelled' }
+  | { kind: 'unreachable' };
+
+export type Send = (fetch: SubgraphFetch) => Promise<Sent>;
+
+/**
+ * One behaviour of the subgraph client (deadline, retry, ...), wrapped around
+ * the next layer down to the plain HTTP call. Built once per subgraph.
+ */
+export interface ClientLayer {
+  readonly name: string;
+  wrap(next: Send, subgraph: SubgraphTarget): Send;
+}
+
+/** A client layer as layers.ts lists it: with the variables it owns, bound to its configuration by the gateway. */
+export type LayerEntry<Config extends object> = Configured<Config, ClientLayer, void>;
+
+/** A client layer in one file: its name, its variables and their configuration, and how it wraps the next layer. */
+export function defineLayer<Env extends z.ZodRawShape, Config extends object>(
+  spec: ConfigSpec<Env, Config> & { wrap: (next: Send, subgraph: SubgraphTarget, config: Config) => Send },
+): LayerEntry<Config> {
+  return {
+    name: spec.name,
+    env: spec.env,
+    readConfig: configReader(spec),
+    create: (config) => ({ name: spec.name, wrap: (next, subgraph) => spec.wrap(next, subgraph, config) }),
+  };
+}
+
+/** The code a call ended with: `OK`, the first GraphQL error's code, or why it got no GraphQL answer. */
+export function outcomeOf(sent: Sent): string {
+  switch (sent.kind) {
+    case 'answered':
+      if (!sent.graphql) return 'UNAVAILABLE';
+      return sent.graphql.errors?.length ? String(sent.graphql.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
+    case 'timed-out':
+      return 'DEADLINE_EXCEEDED';
+    case 'cancelled':
+      return 'CANCELLED';
+    case 'unreachable':
+      return 'UNAVAILABLE';
+  }
+}

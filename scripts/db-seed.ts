@@ -7,7 +7,15 @@
  * database, migrations, what was seeded), and the total at the end.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrationsWithProgress, describeError, describeTarget, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '@car-check/common';
+import { describeError } from '@car-check/service-kit';
+import {
+  applyMigrationsWithProgress,
+  describeTarget,
+  formatDuration,
+  logProgress,
+  msSince,
+  openDatabaseWithProgress,
+} from '@car-check/subgraph-kit';
 import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
 

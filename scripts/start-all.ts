@@ -21,18 +21,17 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  checkPostgresReachable,
   ConfigError,
   ensurePortFree,
   EXIT_CONFIG,
-  formatDuration,
   HOPELESS_EXIT_CODES,
   subgraphNames,
   subgraphPortVariable,
   subgraphUrlVariable,
   SUPERVISOR_PID_VARIABLE,
   watchProcesses,
-} from '@car-check/common';
+} from '@car-check/service-kit';
+import { checkPostgresReachable, formatDuration } from '@car-check/subgraph-kit';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { Supervisor } from './lib/supervisor';
 import { watchSubgraphSdl } from './lib/devWatch';

@@ -22,7 +22,7 @@ import {
   subgraphTimeoutVariable,
   subgraphUrlVariable,
   TOKEN_STATUS_PATH,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { QueryLimits } from './limits/checkLimits';
 import { loadTrustedDocuments, type TrustedDocuments } from './pipeline/trustedDocuments';
 

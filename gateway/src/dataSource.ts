@@ -17,7 +17,7 @@ import {
   TRACE_ATTRIBUTES,
   traceHeaders,
   tracerFor,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { GatewayContext } from './context';
 import { fieldErrorsForFailedFetch } from './fieldErrors';
 

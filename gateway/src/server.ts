@@ -30,7 +30,7 @@ import {
   traceHttpRequests,
   tracingPlugin,
   withDegradable,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import { authorizingExecutor } from './auth/authorizeOperation';
 import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';

@@ -1,4 +1,4 @@
-import { STATUS, STATUS_NAMES } from '@car-check/common';
+import { STATUS, STATUS_NAMES } from '@car-check/service-kit';
 
 /** docs/errors.md, rendered from the error catalog so the two cannot drift. */
 export function renderErrorDocs(): string {

@@ -1,4 +1,4 @@
-import { EVENT_CATALOG, EVENT_PAGE_DEFAULT, EVENT_PAGE_MAX, EVENTS_PATH, eventSource } from '@car-check/common';
+import { EVENT_CATALOG, EVENT_PAGE_DEFAULT, EVENT_PAGE_MAX, EVENTS_PATH, eventSource } from '@car-check/events';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 

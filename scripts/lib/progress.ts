@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, type Logger } from '@car-check/common';
+import { createLogger, type Logger } from '@car-check/service-kit';
 
 /**
  * Progress for the commands a person waits on (`npm start`, `npm run db:migrate`,

@@ -20,7 +20,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { readRequirements, type Requirement } from '@car-check/common';
+import { readRequirements, type Requirement } from '@car-check/service-kit';
 import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
 
 export interface SchemaChange {

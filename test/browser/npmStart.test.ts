@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { prepareEmbeddedTemplate } from '../../common/db/embedded';
+import { prepareEmbeddedTemplate } from '@car-check/subgraph-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { waitFor } from '../support/waitFor';

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { applyMigrations, bootSubgraph, openDatabase, type SubgraphConfig } from '@car-check/common';
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { applyMigrations, bootSubgraph, openDatabase, type SubgraphConfig } from '@car-check/subgraph-kit';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { carSubgraph } from '../../subgraphs/car/src/server';
 import { BACKENDS } from '../support/config';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { subgraphRegistry } from '@car-check/common';
+import { subgraphRegistry } from '@car-check/service-kit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -27,7 +27,7 @@ import {
   graphError,
   type Requirements,
   type StatusCode,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 
 interface Denied {

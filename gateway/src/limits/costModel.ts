@@ -1,5 +1,5 @@
 import { Kind, type DirectiveNode, type DocumentNode, type ValueNode } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '@car-check/common';
+import { DEFAULT_PAGE_SIZE } from '@car-check/service-kit';
 
 /** `@listSize` on a field: where its list's length comes from (Federation 2.9 demand control). */
 export interface ListSize {

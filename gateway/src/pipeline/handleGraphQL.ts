@@ -1,7 +1,16 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Request, Response } from 'express';
 import { context as traceContext, trace } from '@opentelemetry/api';
-import { inRequestTrace, type Logger, requestTraceContext, requestTraceId, type ServiceMetrics, setSpanOutcome, STATUS, TRACE_ATTRIBUTES } from '@car-check/common';
+import {
+  inRequestTrace,
+  type Logger,
+  requestTraceContext,
+  requestTraceId,
+  type ServiceMetrics,
+  setSpanOutcome,
+  STATUS,
+  TRACE_ATTRIBUTES,
+} from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import type { GatewayContext } from '../context';
 import type { Admission } from './admission';

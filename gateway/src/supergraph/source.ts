@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import type { Logger } from '@car-check/common';
+import type { Logger } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
 import type { NotDeployed } from './deployedCheck';
 

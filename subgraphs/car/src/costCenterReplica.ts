@@ -1,3 +1,4 @@
+import { type Logger, type ServiceMetrics } from '@car-check/service-kit';
 import {
   AmqpConsumer,
   amqpSettingsFromEnv,
@@ -7,15 +8,12 @@ import {
   eventVerifierFromEnv,
   FeedConsumer,
   feedUrlOf,
-  isId,
-  type Logger,
   redriveDeadLetters,
   type RedriveReport,
   replayFeed,
   type ReplayReport,
-  type ServiceMetrics,
-  type SubgraphConfig,
-} from '@car-check/common';
+} from '@car-check/events';
+import { isId, type SubgraphConfig } from '@car-check/subgraph-kit';
 import type { PrismaClient } from './prisma';
 
 /**

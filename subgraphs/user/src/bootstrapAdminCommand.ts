@@ -9,7 +9,7 @@
  * has no default. Refused once an active administrator exists.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, describeTarget, openDatabase } from '@car-check/common';
+import { applyMigrations, describeTarget, openDatabase } from '@car-check/subgraph-kit';
 import { bootstrapAdmin, BootstrapRefused } from './bootstrap';
 import { loadConfig } from './config';
 import { createPrisma } from './prisma';

@@ -1,4 +1,5 @@
-import { bootSubgraph, onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/common';
+import { onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/service-kit';
+import { bootSubgraph } from '@car-check/subgraph-kit';
 import { loadConfig } from './config';
 import { userSubgraph } from './server';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { getOperationAST, parse } from 'graphql';
-import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/service-kit';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
 import { authorizingExecutor } from '../authorizeOperation';
 

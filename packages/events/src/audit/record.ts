@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '../auth/identity';
+import type { CallerIdentity } from '@car-check/service-kit';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'LOGIN' | 'LOGOUT' | 'REVOKE_TOKENS';
 

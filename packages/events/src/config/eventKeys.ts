@@ -1,9 +1,13 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { developmentEventKey, EventSigner, EventVerifier, publicKeyOf } from '../events/signature';
-import { ConfigError, readEnv } from './env';
-import { subgraphRegistration } from './registry';
-import { subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable } from './routing';
+import {
+  ConfigError,
+  readEnv,
+  subgraphRegistration,
+  subgraphEventsPrivateKeyVariable,
+  subgraphEventsPublicKeyVariable,
+} from '@car-check/service-kit';
 
 /**
  * The keys of authenticated events (common/events/signature.ts), per subgraph:

@@ -1,7 +1,6 @@
 import type { Express, Request } from 'express';
-import type { Logger } from '../logging/logger';
-import { requireGatewaySignature, type SignatureCheck } from '../server/gatewaySignature';
-import { errorBody } from '../server/graphqlHttp';
+import type { Logger } from '@car-check/service-kit';
+import { requireGatewaySignature, type SignatureCheck, errorBody } from '@car-check/service-kit';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import type { EventSigner } from './signature';

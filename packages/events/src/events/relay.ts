@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { z } from 'zod';
-import { readEnv } from '../config/env';
-import type { Logger } from '../logging/logger';
+import { readEnv } from '@car-check/service-kit';
+import type { Logger } from '@car-check/service-kit';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import { onOutboxWritten } from './outboxSignal';

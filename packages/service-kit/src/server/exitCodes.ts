@@ -1,5 +1,4 @@
 import { ConfigError } from '../config/env';
-import { MigrationHistoryError } from '../db/migrate';
 
 /**
  * How a service's process tells its supervisor (`npm start`, an orchestrator) why it
@@ -23,9 +22,22 @@ export const HOPELESS_EXIT_CODES: Readonly<Record<number, string>> = {
   [EXIT_MIGRATION_HISTORY]: 'a migration history that does not match the code',
 };
 
+/**
+ * A failure that knows its own hopeless exit code. The migration runner lives in
+ * @car-check/subgraph-kit, which builds on this package: its errors carry the code
+ * instead of this module importing the database layer.
+ */
+export interface HopelessFailure {
+  readonly exitCode: number;
+}
+
+function isHopelessFailure(error: unknown): error is HopelessFailure {
+  return error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number';
+}
+
 /** The exit code a start-up failure ends its process with. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT_CONFIG;
-  if (error instanceof MigrationHistoryError) return EXIT_MIGRATION_HISTORY;
+  if (isHopelessFailure(error) && error.exitCode in HOPELESS_EXIT_CODES) return error.exitCode;
   return EXIT_FAILURE;
 }

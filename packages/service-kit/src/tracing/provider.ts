@@ -1,4 +1,15 @@
-import { type Attributes, type Context, INVALID_SPAN_CONTEXT, type Link, type Span as ApiSpan, type SpanKind, trace, TraceFlags, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  type Link,
+  type Span as ApiSpan,
+  type SpanKind,
+  trace,
+  TraceFlags,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -19,7 +30,6 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { PrismaInstrumentation } from '@prisma/instrumentation';
 import { buildVersion } from '../server/buildInfo';
 import { type SamplerName, type TracingSettings, tracingSettingsFromEnv } from './settings';
 
@@ -90,7 +100,29 @@ interface Recorder {
   provider: NodeTracerProvider;
   sampler: SwitchableSampler;
   processor: SwitchableProcessor;
-  prisma: PrismaInstrumentation | null;
+  /** The instrumentations registered with recordWhileTracing, created the first time something records. */
+  instrumentations: Map<string, RecordedInstrumentation>;
+}
+
+/**
+ * A library's instrumentation that records only while the process does (a subgraph's
+ * Prisma spans). The library that needs it registers it, so this package, which the
+ * gateway ships, never loads a database client's instrumentation.
+ */
+export interface RecordedInstrumentation {
+  setTracerProvider(provider: TracerProvider): void;
+  enable(): void;
+  disable(): void;
+}
+
+/** Instrumentations to switch on with recording, by name, created lazily. */
+const instrumentationFactories = new Map<string, () => RecordedInstrumentation>();
+
+/** Registers an instrumentation that records whenever the process does (again, a no-op). */
+export function recordWhileTracing(name: string, create: () => RecordedInstrumentation): void {
+  if (instrumentationFactories.has(name)) return;
+  instrumentationFactories.set(name, create);
+  if (recorder?.processor.delegate) enableInstrumentations(recorder);
 }
 
 /** The process's tracing: settings read by the first startTracing; null before. */
@@ -151,7 +183,7 @@ function recorderFor(name: string): Recorder {
     spanLimits: { attributeValueLengthLimit: 4096, attributeCountLimit: 64, eventCountLimit: 32, linkCountLimit: 32 },
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  recorder = { provider, sampler, processor, prisma: null };
+  recorder = { provider, sampler, processor, instrumentations: new Map() };
   return recorder;
 }
 
@@ -202,7 +234,7 @@ export async function stopTracing(): Promise<void> {
   const processor = recorder.processor.delegate;
   recorder.sampler.delegate = new AlwaysOffSampler();
   recorder.processor.delegate = null;
-  recorder.prisma?.disable();
+  for (const instrumentation of recorder.instrumentations.values()) instrumentation.disable();
   await processor?.shutdown().catch(() => undefined);
 }
 
@@ -219,9 +251,19 @@ export async function shutdownTracing(): Promise<void> {
 function record(tracing: Recorder, processor: SpanProcessor, sampler: Sampler): void {
   tracing.processor.delegate = processor;
   tracing.sampler.delegate = sampler;
-  tracing.prisma ??= prismaInstrumentation();
-  tracing.prisma.setTracerProvider(tracing.provider);
-  tracing.prisma.enable();
+  enableInstrumentations(tracing);
+}
+
+function enableInstrumentations(tracing: Recorder): void {
+  for (const [name, create] of instrumentationFactories) {
+    let instrumentation = tracing.instrumentations.get(name);
+    if (!instrumentation) {
+      instrumentation = create();
+      tracing.instrumentations.set(name, instrumentation);
+    }
+    instrumentation.setTracerProvider(tracing.provider);
+    instrumentation.enable();
+  }
 }
 
 function status(): TracingStatus {
@@ -250,21 +292,8 @@ export function samplerFor(name: SamplerName, ratio: number): Sampler {
   }
 }
 
-/**
- * Prisma's spans (`prisma:client:operation`, `prisma:client:db_query` with the
- * SQL text, transactions), loaded only once something records. Prisma 7
- * looks its tracing helper up on every query, so clients created before this
- * are traced too, driver adapters included; no preview feature is needed.
- */
-function prismaInstrumentation(): PrismaInstrumentation {
-  // Loaded lazily: nothing of it runs in a process that records nothing.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { PrismaInstrumentation: Instrumentation } = require('@prisma/instrumentation') as typeof import('@prisma/instrumentation');
-  return new Instrumentation({ enabled: false, ignoreSpanTypes: ['prisma:client:serialize'] });
-}
-
 function otlpExporter(url: string): SpanExporter {
-  // Loaded lazily, like Prisma's: only a process that exports needs it. Headers
+  // Loaded lazily, like the instrumentations: only a process that exports needs it. Headers
   // (OTEL_EXPORTER_OTLP_HEADERS), timeout and compression come from the SDK's own variables.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');

@@ -1,6 +1,6 @@
 import { childPageLoader } from '../graphql/loaders';
 import type { SortOrder } from '../graphql/pagination';
-import type { FieldChange } from './record';
+import type { FieldChange } from '@car-check/events';
 
 /** An audit record as the graph returns it (newest first). */
 export interface AuditEventRow {

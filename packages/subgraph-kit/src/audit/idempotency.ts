@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CallerIdentity } from '../auth/identity';
-import { graphError } from '../errors';
-import { actorOf } from './record';
+import type { CallerIdentity } from '@car-check/service-kit';
+import { graphError } from '@car-check/service-kit';
+import { actorOf } from '@car-check/events';
 
 /** Any Prisma transaction: every subgraph has the same `idempotency_key` table. */
 export interface IdempotencyStore {

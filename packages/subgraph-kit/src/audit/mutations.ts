@@ -1,11 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { CallerIdentity } from '../auth/identity';
+import type { CallerIdentity } from '@car-check/service-kit';
 import { optimisticUpdate } from '../db/optimisticUpdate';
-import { notFound } from '../errors';
-import { outboxWritten } from '../events/outboxSignal';
+import { notFound } from '@car-check/service-kit';
+import { outboxWritten, diffChanges, recordAudit, type AuditWriter, type DiffOptions } from '@car-check/events';
 import { withDatabaseErrors } from '../errors/database';
 import { remember, replayed, type Idempotency } from './idempotency';
-import { diffChanges, recordAudit, type AuditWriter, type DiffOptions } from './record';
 
 /** Runs `work` in one database transaction (a subgraph's `prisma.$transaction`). */
 export type InTransaction<TX> = <R>(work: (tx: TX) => Promise<R>) => Promise<R>;

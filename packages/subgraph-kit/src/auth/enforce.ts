@@ -1,7 +1,6 @@
 import { defaultFieldResolver, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
-import { graphError } from '../errors';
-import type { CallerIdentity } from './identity';
-import { denial, denialMessage, readRequirements } from './requirements';
+import { graphError, denial, denialMessage, readRequirements } from '@car-check/service-kit';
+import type { CallerIdentity } from '@car-check/service-kit';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 

@@ -1,12 +1,22 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
-import { amqpSettingsFromEnv } from '../events/relay';
-import { flag, httpUrl, logLevel, nodeEnv, port, readEnv, redisUrl } from './env';
-import { subgraphRegistration } from './registry';
-import { routingUrlOf, subgraphUrlVariable } from './routing';
-import { signingConfigFromEnv, type SigningConfig } from './signing';
-import { managementTokenFromEnv } from '../server/management';
+import { amqpSettingsFromEnv } from '@car-check/events';
+import {
+  flag,
+  httpUrl,
+  logLevel,
+  nodeEnv,
+  port,
+  readEnv,
+  redisUrl,
+  subgraphRegistration,
+  routingUrlOf,
+  subgraphUrlVariable,
+  signingConfigFromEnv,
+  type SigningConfig,
+  managementTokenFromEnv,
+} from '@car-check/service-kit';
 
 /** Settings every subgraph process has. */
 export interface SubgraphConfig {

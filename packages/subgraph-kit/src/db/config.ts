@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { postgresUrl, readEnv } from '../config/env';
+import { postgresUrl, readEnv } from '@car-check/service-kit';
 import type { DatabaseTarget } from './connect';
 import { DEFAULT_EMBEDDED_SETTINGS } from './embedded';
 

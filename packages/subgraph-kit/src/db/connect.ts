@@ -6,8 +6,9 @@ import { lockDataFolder } from './dataLock';
 import { DataFolderWatch } from './dataWatch';
 import { openPGlite, type CreateProgress, type EmbeddedSettings } from './embedded';
 import { guardedCommits, guardedPGlite } from './guardedPGlite';
-import { ConfigError } from '../config/env';
+import { ConfigError } from '@car-check/service-kit';
 import { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './sql';
+import { traceDatabaseQueries } from './tracing';
 
 /** Where a subgraph keeps its data. */
 export type DatabaseTarget =
@@ -62,6 +63,7 @@ export async function openDatabase(
   onError: ConnectionErrorHandler = () => {},
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
+  traceDatabaseQueries();
   return target.kind === 'embedded' ? openEmbedded(target, options) : openPostgres(target, onError);
 }
 

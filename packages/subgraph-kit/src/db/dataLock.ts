@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isAlive } from '../os/processes';
+import { isAlive } from '@car-check/service-kit';
 
 /**
  * One process at a time on an embedded data folder. PGlite is PostgreSQL in

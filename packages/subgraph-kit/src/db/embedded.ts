@@ -5,7 +5,7 @@ import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { isAlive } from '../os/processes';
+import { isAlive } from '@car-check/service-kit';
 
 /**
  * The embedded database (PGlite: PostgreSQL compiled to WebAssembly, in the

@@ -1,3 +1,4 @@
+import { EXIT_MIGRATION_HISTORY, type HopelessFailure } from '@car-check/service-kit';
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,8 +20,10 @@ export class MigrationError extends Error {
  * missing, one edited after it was applied, one that never finished): no retry can
  * fix it, a person must (see common/server/exitCodes.ts).
  */
-export class MigrationHistoryError extends MigrationError {
+export class MigrationHistoryError extends MigrationError implements HopelessFailure {
   override readonly name = 'MigrationHistoryError';
+  /** Restarting only repeats it: a person must resolve the history. */
+  readonly exitCode = EXIT_MIGRATION_HISTORY;
 }
 
 export interface MigrationResult {

@@ -1,4 +1,4 @@
-import { graphError, notFound } from '../errors';
+import { graphError, notFound } from '@car-check/service-kit';
 
 export interface OptimisticUpdate<T> {
   entity: string;

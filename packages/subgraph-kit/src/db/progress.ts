@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/logger';
+import type { Logger } from '@car-check/service-kit';
 import { describeTarget, openDatabase, type ConnectionErrorHandler, type Database, type DatabaseTarget } from './connect';
 import { applyMigrations, type MigrationProgress, type MigrationResult } from './migrate';
 

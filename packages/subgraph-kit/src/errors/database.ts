@@ -1,5 +1,4 @@
-import { graphError, type GraphError } from './catalog';
-import { alreadyExists } from './index';
+import { graphError, type GraphError, alreadyExists } from '@car-check/service-kit';
 import { DATA_LOST_SQLSTATE } from '../db/dataWatch';
 
 /**

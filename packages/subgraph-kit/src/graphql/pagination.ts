@@ -1,10 +1,9 @@
-import { invalidArgument, outOfRange } from '../errors';
+import { DEFAULT_PAGE_SIZE, invalidArgument, outOfRange } from '@car-check/service-kit';
 import { textProblem } from '../server/textInput';
 import { isId } from './validate';
 
 /** Largest page a client may ask for; bigger requests are OUT_OF_RANGE, not silently cut. */
 export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
 
 export type SortDirection = 'asc' | 'desc';
 

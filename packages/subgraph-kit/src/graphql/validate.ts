@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '@car-check/service-kit';
 
 /**
  * Validates a resolver argument against a zod schema, turning the first problem

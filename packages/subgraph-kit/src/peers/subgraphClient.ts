@@ -1,8 +1,5 @@
-import { graphError } from '../errors';
-import type { Logger } from '../logging/logger';
-import { ANONYMOUS, signRequest } from '../auth/identity';
-import { REQUEST_ID_HEADER } from '../server/requestId';
-import { traceHeaders } from '../tracing/context';
+import { graphError, ANONYMOUS, signRequest, REQUEST_ID_HEADER, traceHeaders } from '@car-check/service-kit';
+import type { Logger } from '@car-check/service-kit';
 
 export interface PeerResponse<Data> {
   data?: Data | null;

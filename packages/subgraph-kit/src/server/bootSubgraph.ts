@@ -1,13 +1,19 @@
 import { readMigrations, type MigrationResult } from '../db/migrate';
-import { ServiceMetrics } from '../metrics/metrics';
+import {
+  ServiceMetrics,
+  subgraphPortVariable,
+  createLogger,
+  type Logger,
+  ensurePortFree,
+  listen,
+  type RunningServer,
+  describeManagementAccess,
+  managementAccess,
+} from '@car-check/service-kit';
 import type { Database } from '../db/connect';
 import { applyMigrationsWithProgress, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '../db/progress';
-import { subgraphPortVariable } from '../config/routing';
 import type { SubgraphConfig } from '../config/service';
-import { createLogger, type Logger } from '../logging/logger';
-import { ensurePortFree, listen, type RunningServer } from './http';
-import { describeManagementAccess, managementAccess } from './management';
-import type { DependencyState } from './health';
+import type { DependencyState } from '@car-check/service-kit';
 import type { SubgraphApp } from './subgraph';
 
 /** The part of a generated PrismaClient the boot sequence needs. */

@@ -5,21 +5,30 @@ import type { Express } from 'express';
 import { parse, type GraphQLSchema } from 'graphql';
 import { enforceRequirements } from '../auth/enforce';
 import type { SubgraphConfig } from '../config/service';
-import { eventSignerFromEnv } from '../config/eventKeys';
-import { resolveSigningSecret } from '../config/signing';
+import {
+  eventSignerFromEnv,
+  mountEventFeed,
+  type EventFeedReader,
+  amqpSettingsFromEnv,
+  EventRelay,
+  type RelaySql,
+} from '@car-check/events';
+import {
+  resolveSigningSecret,
+  FailoverNonceStore,
+  MemoryNonceStore,
+  closeRedis,
+  connectRedis,
+  redisDependency,
+  type SharedRedis,
+  schemaHashOf,
+  managementAccess,
+} from '@car-check/service-kit';
 import type { Database } from '../db/connect';
-import { mountEventFeed, type EventFeedReader } from '../events/feed';
-import { amqpSettingsFromEnv, EventRelay, type RelaySql } from '../events/relay';
-import type { Logger } from '../logging/logger';
-import type { ServiceMetrics } from '../metrics/metrics';
+import type { Logger, ServiceMetrics, SignatureCheck } from '@car-check/service-kit';
 import { SubgraphClient } from '../peers/subgraphClient';
-import { FailoverNonceStore, MemoryNonceStore } from '../state/nonceStore';
-import { closeRedis, connectRedis, redisDependency, type SharedRedis } from '../state/redis';
-import type { SignatureCheck } from './gatewaySignature';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
-import { schemaHashOf } from './buildInfo';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
-import { managementAccess } from './management';
 
 // The event relay of each running subgraph (broker mode), by its Prisma client: for tests and tools.
 const relays = new WeakMap<object, EventRelay>();

@@ -1,8 +1,7 @@
-import { logLevel, readEnv } from '../config/env';
+import { logLevel, readEnv, createLogger } from '@car-check/service-kit';
 import type { SubgraphConfigSpec } from '../config/service';
 import { databaseTargetFromEnv } from '../db/config';
 import { applyMigrationsWithProgress, openDatabaseWithProgress } from '../db/progress';
-import { createLogger } from '../logging/logger';
 
 /**
  * Applies a subgraph's committed migrations to its configured database and

@@ -3,22 +3,35 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Logger } from '../logging/logger';
-import type { ServiceMetrics } from '../metrics/metrics';
+import type { Logger, ServiceMetrics, CallerIdentity, ManagementAccess } from '@car-check/service-kit';
 import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
 import { textInputPlugin } from './textInput';
-import { errorReportingPlugin } from './errorReportingPlugin';
-import { requestLogPlugin } from './requestLogPlugin';
-import { formatError } from './formatError';
-import type { CallerIdentity } from '../auth/identity';
-import { keepRawBody, requireGatewaySignature, type SignatureCheck } from './gatewaySignature';
-import { bodyErrorHandler, graphqlOverHttpPlugin, guardGraphQLRequest, notFoundHandler } from './graphqlHttp';
-import { buildVersion } from './buildInfo';
-import { mountHealth, requireAllUp, withDegradable, type DependencyState, type ReadinessCheck } from './health';
-import { assignRequestId } from './requestId';
-import type { ManagementAccess } from './management';
-import { activateRequestTrace, requestTraceId, traceHttpRequests, traceRootFields, tracingPlugin } from './tracing';
-import { flushTracing, startTracing } from '../tracing/provider';
+import {
+  errorReportingPlugin,
+  requestLogPlugin,
+  formatError,
+  keepRawBody,
+  requireGatewaySignature,
+  type SignatureCheck,
+  bodyErrorHandler,
+  graphqlOverHttpPlugin,
+  guardGraphQLRequest,
+  notFoundHandler,
+  buildVersion,
+  mountHealth,
+  requireAllUp,
+  withDegradable,
+  type DependencyState,
+  type ReadinessCheck,
+  assignRequestId,
+  activateRequestTrace,
+  requestTraceId,
+  traceHttpRequests,
+  traceRootFields,
+  tracingPlugin,
+  flushTracing,
+  startTracing,
+} from '@car-check/service-kit';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {

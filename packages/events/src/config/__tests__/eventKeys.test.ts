@@ -1,8 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { developmentEventKey, EventSigner, publicKeyOf } from '../../events/signature';
 import { eventSignerFromEnv, eventSigningKeyFromEnv, eventVerifierFromEnv, eventVerifyingKeysFromEnv } from '../eventKeys';
-import { ConfigError } from '../env';
-import { subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable } from '../routing';
+import { ConfigError, subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable } from '@car-check/service-kit';
 
 const secret = Buffer.from('a development signing secret of 32+ characters');
 const oneLine = (pem: string) => pem.trim().replace(/\n/g, '\\n');

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import { createLogger } from '../../logging/logger';
+import { createLogger } from '@car-check/service-kit';
 import type { AuditEventRecord } from '../cloudEvent';
 import { outboxWritten } from '../outboxSignal';
 import { EventRelay, type RelaySql } from '../relay';

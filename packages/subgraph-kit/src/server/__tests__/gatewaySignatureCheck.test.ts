@@ -1,13 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { ANONYMOUS, type CallerIdentity, signRequest, type SigningOptions } from '../../auth/identity';
-import { fetchFeedPage } from '../../events/consumer';
-import { developmentEventKey, EventVerifier, publicKeyOf } from '../../events/signature';
+import {
+  ANONYMOUS,
+  type CallerIdentity,
+  signRequest,
+  type SigningOptions,
+  MemoryNonceStore,
+  keepRawBody,
+  requireGatewaySignature,
+  assignRequestId,
+} from '@car-check/service-kit';
+import { fetchFeedPage, developmentEventKey, EventVerifier, publicKeyOf } from '@car-check/events';
 import { SubgraphClient } from '../../peers/subgraphClient';
-import { MemoryNonceStore } from '../../state/nonceStore';
-import { keepRawBody, requireGatewaySignature } from '../gatewaySignature';
-import { assignRequestId } from '../requestId';
 import { LogCapture } from '../../../test/support/logCapture';
 import { sendRaw } from '../../../test/support/rawHttp';
 

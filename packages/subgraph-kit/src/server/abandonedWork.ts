@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Response } from 'express';
-import { graphError } from '../errors';
+import { graphError } from '@car-check/service-kit';
 
 /**
  * A signal that fires when nobody wants the answer any more: the caller's

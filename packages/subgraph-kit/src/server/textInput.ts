@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit } from 'graphql';
-import { STATUS } from '../errors';
+import { STATUS } from '@car-check/service-kit';
 
 // C0 controls (NUL included) and DEL: no text field of this graph holds them, and
 // databases refuse some of them (PostgreSQL rejects NUL) with an error that would be INTERNAL.

@@ -3,7 +3,7 @@ import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '../../../
 import { BACKENDS } from '../../../test/support/config';
 import { postGraphQL } from '../../../test/support/graphql';
 import { signedPost } from '../../../test/support/signing';
-import { graphError } from '../../errors';
+import { graphError } from '@car-check/service-kit';
 import { abandonedWorkPlugin } from '../abandonedWork';
 
 describe('abandonedWorkPlugin', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderEventDocs } from '../../../scripts/lib/eventDocs';
+import { renderEventDocs } from '../../../../../scripts/lib/eventDocs';
 import { EVENT_CATALOG, eventDefinitionOf, eventsOfSubgraph } from '../catalog';
 import { formatSequence, toCloudEvent, type AuditEventRecord } from '../cloudEvent';
 
@@ -41,7 +41,7 @@ describe('the event catalog', () => {
   });
 
   it('matches the committed docs/events.md (run `npm run docs:events` after changing it)', () => {
-    const committed = readFileSync(path.resolve(__dirname, '../../../docs/events.md'), 'utf8');
+    const committed = readFileSync(path.resolve(__dirname, '../../../../../docs/events.md'), 'utf8');
     expect(committed).toBe(renderEventDocs());
   });
 });

@@ -1,5 +1,5 @@
-import { authConfigFromEnv, seedPasswordFromEnv } from '../../../subgraphs/user/src/auth/config';
-import { loadGatewayConfig } from '../../../gateway/src/config';
+import { authConfigFromEnv, seedPasswordFromEnv } from '../../../../../subgraphs/user/src/auth/config';
+import { loadGatewayConfig } from '../../../../../gateway/src/config';
 import { ConfigError } from '../env';
 import { signingConfigFromEnv } from '../signing';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
-import { renderErrorDocs } from '../../../scripts/lib/errorDocs';
+import { renderErrorDocs } from '../../../../../scripts/lib/errorDocs';
 import { graphError, MASKED_CODES, STATUS, STATUS_NAMES, statusCodeOf, type StatusCode } from '../index';
 
 describe('the error catalog', () => {
@@ -36,7 +36,7 @@ describe('the error catalog', () => {
   });
 
   it('matches the committed docs/errors.md (run `npm run docs:errors` after changing it)', () => {
-    const committed = readFileSync(path.resolve(__dirname, '../../../docs/errors.md'), 'utf8');
+    const committed = readFileSync(path.resolve(__dirname, '../../../../../docs/errors.md'), 'utf8');
     expect(committed).toBe(renderErrorDocs());
   });
 });

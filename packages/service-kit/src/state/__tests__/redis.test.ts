@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { LogCapture } from '../../../test/support/logCapture';
-import { TcpRelay } from '../../../test/support/tcpRelay';
-import { waitFor } from '../../../test/support/waitFor';
+import { LogCapture } from '../../../../../test/support/logCapture';
+import { TcpRelay } from '../../../../../test/support/tcpRelay';
+import { waitFor } from '../../../../../test/support/waitFor';
 import { FailoverNonceStore } from '../nonceStore';
 import { connectRedis, redisDependency, type SharedRedis } from '../redis';
 

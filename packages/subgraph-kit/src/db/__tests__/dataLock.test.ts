@@ -3,14 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../../../test/support/waitFor';
+import { waitFor } from '../../../../../test/support/waitFor';
 import { DataFolderLockedError, lockDataFolder, lockFileOf, processStartTime } from '../dataLock';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 
 /** Another process holding the lock of `dataDir` through lockDataFolder, until it is killed. */
 async function holderProcess(dataDir: string): Promise<ChildProcess> {
-  const script = `require('./common/db/dataLock').lockDataFolder(${JSON.stringify(dataDir)}).then(() => { console.log('locked'); setInterval(() => {}, 60000); })`;
+  const script = `require('./packages/subgraph-kit/src/db/dataLock').lockDataFolder(${JSON.stringify(dataDir)}).then(() => { console.log('locked'); setInterval(() => {}, 60000); })`;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KustomizeError, renderKustomization, type RenderedObject } from '../kustomize';
 import { checkCompose } from './composeRules';
-import { checkDockerfile, checkDockerignore, contextSources, readDockerignore } from './dockerfileRules';
+import { checkDockerfile, checkDockerignore, contextSources, DOCKERFILE, dockerfileFor, readDockerignore } from './dockerfileRules';
 import { readGraphServices, type GraphService } from './graphServices';
 import { loadKubernetesSchemas, type SchemaValidator } from './kubernetesSchemas';
 import { checkNoSecretValues, checkRenderedOverlay } from './manifestRules';
@@ -74,13 +74,15 @@ function kindCounts(rendered: RenderedObject[]): string {
 function checkDocker(root: string, services: GraphService[], result: CheckResult): void {
   const workspaces = readWorkspaces(root);
   const copied = new Map<string, string[]>();
+  if (!existsSync(path.join(root, DOCKERFILE))) {
+    result.problems.push({ file: DOCKERFILE, object: 'file', message: 'missing: no service has an image' });
+    return;
+  }
+  const template = readFileSync(path.join(root, DOCKERFILE), 'utf8');
   for (const service of services) {
-    const file = `${service.dir}/Dockerfile`;
-    if (!existsSync(path.join(root, file))) {
-      result.problems.push({ file, object: 'file', message: `missing: the ${service.role} ${service.name} has no image` });
-      continue;
-    }
-    const text = readFileSync(path.join(root, file), 'utf8');
+    // Each service's image is the one Dockerfile with that service's build arguments.
+    const file = `${DOCKERFILE} (${service.name})`;
+    const text = dockerfileFor(template, service);
     result.problems.push(...checkDockerfile(file, text, { root, service, workspaces }));
     const sources = contextSources(text);
     for (const source of sources.filter((candidate) => !/[*?[]/.test(candidate))) {

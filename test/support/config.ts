@@ -1,6 +1,6 @@
 import { z } from 'zod';
 // Relative, not the package name: jest's globalSetup (test/support/preflight.ts) loads this without moduleNameMapper.
-import { postgresUrl, readEnv } from '@car-check/service-kit';
+import { postgresUrl, readEnv } from '../../packages/service-kit/src/config/env';
 
 /**
  * Where the tests find PostgreSQL and which backends they run on. The defaults

@@ -100,5 +100,5 @@ export {
 } from './server/defineSubgraph';
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
-export { subgraphPackage, type SubgraphPackage } from './server/subgraphPackage';
+export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';
 export { prepareEmbeddedTemplate } from './db/embedded';

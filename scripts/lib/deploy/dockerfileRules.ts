@@ -75,7 +75,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 }
 
 /** The runtime files each kind of service reads next to its dist, beyond node_modules. */
-function runtimeFiles(service: GraphService): string[] {
+export function runtimeFiles(service: GraphService): string[] {
   const shared = ['supergraph.yaml', 'deploy/docker/healthcheck.cjs'];
   return service.role === 'gateway'
     ? ['supergraph.graphql', ...shared]

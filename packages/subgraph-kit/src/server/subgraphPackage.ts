@@ -1,5 +1,6 @@
+import { onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/service-kit';
 import type { SubgraphConfig, SubgraphConfigSpec } from '../config/service';
-import type { PrismaLike } from './bootSubgraph';
+import { bootSubgraph, type PrismaLike } from './bootSubgraph';
 import type { DefinedSubgraph } from './defineSubgraph';
 
 /**
@@ -35,4 +36,19 @@ export function subgraphPackage<P extends PrismaLike>(
       return module;
     },
   };
+}
+
+/**
+ * A subgraph's process (`node dist/index.js`, `npm start`): its whole start, so that each
+ * subgraph's src/index.ts is one call. Configuration first: a mistake exits 78 (no restart
+ * fixes it) before its code is loaded or its database touched. Then it stops when its
+ * supervisor is gone, opens and migrates its database, serves, and drains on SIGTERM/SIGINT.
+ */
+export function startSubgraph(subgraph: SubgraphPackage): void {
+  runMain(`${subgraph.spec.name} subgraph`, async () => {
+    const config = subgraph.loadConfig();
+    stopWhenSupervisorGone();
+    const service = await bootSubgraph(subgraph.module, config, undefined, { fromProcessStart: true });
+    onShutdownSignal(service.stop);
+  });
 }

@@ -7,7 +7,7 @@ export function renderErrorDocs(): string {
     const retry = name === 'OK' ? '—' : status.retryable ? 'yes' : 'no';
     return `| ${status.grpcStatus} | \`${name}\` | ${status.meaning} | ${status.usedFor} | ${retry} |`;
   });
-  return `<!-- Generated from common/errors/catalog.ts by \`npm run docs:errors\`. Do not edit. -->
+  return `<!-- Generated from packages/service-kit/src/errors/catalog.ts by \`npm run docs:errors\`. Do not edit. -->
 # Error codes
 
 Every error in a response of this graph carries \`extensions.code\` (the gRPC status name)

@@ -8,7 +8,7 @@ export function renderEventDocs(): string {
     (event) =>
       `| \`${event.type}\` | \`${event.subgraph}\` (\`${eventSource(event.subgraph)}\`) | \`${event.entity}\` \`${event.action}\` | ${cell(event.subject)} | ${cell(event.description)} |`,
   );
-  return `<!-- Generated from common/events/catalog.ts by \`npm run docs:events\`. Do not edit. -->
+  return `<!-- Generated from packages/events/src/events/catalog.ts by \`npm run docs:events\`. Do not edit. -->
 # Domain events
 
 A domain event says that an entity was created, changed or deleted. Every event is the
@@ -62,7 +62,7 @@ event in the JSON format:
   \`data.requestId\` and \`data.traceId\` find the request in the logs and traces.
 - \`signer\` and \`signature\` (extensions) authenticate the event: the owning subgraph signs it
   with its Ed25519 key as it leaves (feed or broker): \`signature\` is base64url Ed25519 over the
-  JSON of every other attribute with keys sorted at every level (\`common/events/signature.ts\`).
+  JSON of every other attribute with keys sorted at every level (\`packages/events/src/events/signature.ts\`).
   A consumer applies only an event that verifies against the owner's public key
   (\`<OWNER>_EVENTS_PUBLIC_KEY\`), signed by the owner, with the owner's source.
 

@@ -24,7 +24,7 @@ export interface CostModel {
   sizedFieldNames: ReadonlySet<string>;
   /** Length assumed for a list that states none. */
   defaultListSize: number;
-  /** Length of a page whose slicing argument is null or left out: what the subgraphs then serve (common/graphql/pagination.ts). */
+  /** Length of a page whose slicing argument is null or left out: what the subgraphs then serve (packages/subgraph-kit/src/graphql/pagination.ts). */
   defaultPageSize: number;
 }
 

@@ -19,7 +19,7 @@ import type { PrismaClient } from './prisma';
 /**
  * The car subgraph's read model of cost centers: `cost_center_replica`, fed by
  * the cost-center subgraph's `cost-center.*` events through its feed (embedded
- * delivery, common/events/consumer.ts). It lets `cars(filter:)` filter by a
+ * delivery, packages/events/src/events/consumer.ts). It lets `cars(filter:)` filter by a
  * cost center's code, society name or manager in one SQL statement, without
  * asking the cost-center subgraph at read time. Eventually consistent.
  *

@@ -36,7 +36,7 @@ export function actorOf(caller: CallerIdentity): string | null {
   return caller.userId ?? (caller.service ? `service:${caller.service}` : null);
 }
 
-/** The actions that are domain events too (see common/events/catalog.ts); account activity is audit only. */
+/** The actions that are domain events too (see packages/events/src/events/catalog.ts); account activity is audit only. */
 export const EVENT_ACTIONS: readonly AuditAction[] = ['CREATE', 'UPDATE', 'DELETE'];
 
 /**
@@ -44,7 +44,7 @@ export const EVENT_ACTIONS: readonly AuditAction[] = ['CREATE', 'UPDATE', 'DELET
  * that the change and its record are committed, or rolled back, together.
  *
  * A CREATE, UPDATE or DELETE row is also a domain event in the subgraph's
- * feed (common/events/feed.ts), whose cursor is `sequence`. A sequence is
+ * feed (packages/events/src/events/feed.ts), whose cursor is `sequence`. A sequence is
  * drawn at insert, not at commit: two writers could commit in the other
  * order, and a reader that has seen the larger number would never see the
  * smaller. So an event row is inserted under a transaction-scoped advisory

@@ -10,7 +10,7 @@ import {
 } from '@car-check/service-kit';
 
 /**
- * The keys of authenticated events (common/events/signature.ts), per subgraph:
+ * The keys of authenticated events (packages/events/src/events/signature.ts), per subgraph:
  * `<SUBGRAPH>_EVENTS_PRIVATE_KEY` in the owner (it signs its own events) and
  * `<OWNER>_EVENTS_PUBLIC_KEY` in each consumer of the owner's events, PEM
  * (a value on one line may write its line breaks as `\n`). A public key value

@@ -33,7 +33,7 @@ export interface EventPage {
  * for a sequence cursor: transaction ids are assigned in another order than
  * sequence values. Nor would a time-based safety window, for a transaction
  * slower than the window. Instead the writer makes sequence order commit
- * order: recordAudit (common/audit/record.ts) inserts an event row under a
+ * order: recordAudit (packages/events/src/audit/record.ts) inserts an event row under a
  * transaction-scoped advisory lock held until its transaction ends, so of two
  * event rows the one with the smaller sequence is always committed (and
  * visible to any later snapshot) before the other is even numbered. Whatever

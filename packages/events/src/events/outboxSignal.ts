@@ -6,7 +6,7 @@
  */
 const listeners = new Set<() => void>();
 
-/** Called after a write's transaction commits (common/audit/mutations.ts). */
+/** Called after a write's transaction commits (packages/subgraph-kit/src/audit/mutations.ts). */
 export function outboxWritten(): void {
   for (const listener of listeners) listener();
 }

@@ -42,7 +42,7 @@ export function createLogger({ service, level, pretty, destination }: LoggerOpti
       pretty && !destination
         ? {
             target: 'pino-pretty',
-            // `service` is the name in parentheses already; a step's `progress` fields (common/db/progress.ts)
+            // `service` is the name in parentheses already; a step's `progress` fields (packages/subgraph-kit/src/db/progress.ts)
             // say in JSON what its message says in words: one line per step, read as progress.
             options: { colorize: true, ignore: 'pid,hostname,service,progress', translateTime: 'SYS:HH:MM:ss.l' },
           }

@@ -17,7 +17,7 @@ export const DATA_LOST_SQLSTATE = '58P01';
 
 /**
  * The refusal, shaped as PGlite's own database errors are, so the Prisma adapter reports
- * its SQLSTATE like any other (common/errors/database.ts maps it to DATA_LOSS).
+ * its SQLSTATE like any other (packages/subgraph-kit/src/errors/database.ts maps it to DATA_LOSS).
  */
 export function dataLostError(dataDir: string, why: string): messages.DatabaseError {
   const error = new messages.DatabaseError(

@@ -18,7 +18,7 @@ export class MigrationError extends Error {
 /**
  * The database's history does not match the committed migrations (one recorded but
  * missing, one edited after it was applied, one that never finished): no retry can
- * fix it, a person must (see common/server/exitCodes.ts).
+ * fix it, a person must (see packages/service-kit/src/server/exitCodes.ts).
  */
 export class MigrationHistoryError extends MigrationError implements HopelessFailure {
   override readonly name = 'MigrationHistoryError';

@@ -23,7 +23,7 @@ export function mapDatabaseError(error: unknown, entity: string): GraphError | u
   ) {
     return graphError('ABORTED', `The ${entity} changed concurrently; re-read it and retry.`, { entity });
   }
-  // The embedded database's data folder is gone under the service (common/db/dataWatch.ts), or a data file
+  // The embedded database's data folder is gone under the service (packages/subgraph-kit/src/db/dataWatch.ts), or a data file
   // PostgreSQL needs is: a retry cannot help, and writes must not be taken as kept.
   if (facts.sqlState === DATA_LOST_SQLSTATE) {
     return graphError('DATA_LOSS', 'The service lost its data folder; nothing was written. An operator must restore it and restart the service.');

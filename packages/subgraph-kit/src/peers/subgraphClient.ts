@@ -43,7 +43,7 @@ export class SubgraphClient {
         headers: {
           'content-type': 'application/json',
           [REQUEST_ID_HEADER]: requestId,
-          // The request's trace goes on into the peer (when spans are recorded; see common/tracing).
+          // The request's trace goes on into the peer (when spans are recorded; see packages/service-kit/src/tracing).
           ...traceHeaders(),
           ...signature,
         },

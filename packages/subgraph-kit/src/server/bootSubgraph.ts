@@ -61,7 +61,7 @@ export interface BootOptions {
  * embedded database, and starts serving. Shared by `npm start` and the tests.
  *
  * Each step is logged as it starts and when it is done, with its duration (see
- * common/db/progress.ts), and the ready line sums them up: on a first start
+ * packages/subgraph-kit/src/db/progress.ts), and the ready line sums them up: on a first start
  * (creating, migrating and seeding an embedded database) a person sees where
  * the seconds go.
  */

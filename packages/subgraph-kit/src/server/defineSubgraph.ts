@@ -104,8 +104,8 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
  * Turns a subgraph's parts (SDL file, resolvers, Prisma client, context) into
  * the module the boot sequence and the tests run. The SDL's `@authenticated`
  * and `@requiresScopes` are enforced here, for every subgraph alike, and
- * every subgraph serves its domain events at `GET /events` (common/events/feed.ts) and, when
- * AMQP_URL is set, runs a relay publishing them to the broker (common/events/relay.ts). Building
+ * every subgraph serves its domain events at `GET /events` (packages/events/src/events/feed.ts) and, when
+ * AMQP_URL is set, runs a relay publishing them to the broker (packages/events/src/events/relay.ts). Building
  * is separate from listening: nothing here opens a port or a database.
  */
 export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S = undefined>(

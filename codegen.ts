@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 // Relative, not the package name: the codegen CLI's loader does not read tsconfig paths.
-import { subgraphRegistry } from '@car-check/service-kit';
+import { subgraphRegistry } from './packages/service-kit/src/config/registry';
 
 /**
  * Resolver types for each subgraph supergraph.yaml lists, generated from its SDL

@@ -1,7 +1,7 @@
 /**
  * Every offline check of the deployment artifacts, for `npm run check:deploy` and the
  * tests: the kustomize overlays (rendered, schema-validated, project rules), the
- * base (no secret values), the Dockerfiles and .dockerignore, and docker-compose.yml.
+ * base (no secret values), the one Dockerfile for each service and .dockerignore, and docker-compose.yml.
  * Nothing here needs Docker, a cluster or the network.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -8,7 +8,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KustomizeError, renderKustomization, type RenderedObject } from '../kustomize';
 import { checkCompose } from './composeRules';
-import { checkDockerfile, checkDockerignore, contextSources, DOCKERFILE, dockerfileFor, readDockerignore, runtimeFiles } from './dockerfileRules';
+import {
+  checkDockerfile,
+  checkDockerignore,
+  contextSources,
+  DOCKERFILE,
+  dockerfileFor,
+  readDockerignore,
+  runtimeFiles,
+} from './dockerfileRules';
 import { readGraphServices, type GraphService } from './graphServices';
 import { loadKubernetesSchemas, type SchemaValidator } from './kubernetesSchemas';
 import { checkNoSecretValues, checkRenderedOverlay } from './manifestRules';
@@ -87,7 +95,8 @@ function checkDocker(root: string, services: GraphService[], result: CheckResult
     const sources = contextSources(text);
     // The build copies folders whole; what the service reads at run time must be in them.
     for (const needed of runtimeFiles(service)) {
-      if (!existsSync(path.join(root, needed))) result.problems.push({ file, object: 'COPY', message: `copies ${needed}, which does not exist` });
+      if (existsSync(path.join(root, needed))) continue;
+      result.problems.push({ file, object: 'COPY', message: `copies ${needed}, which does not exist` });
     }
     for (const source of sources.filter((candidate) => !/[*?[]/.test(candidate))) {
       if (!existsSync(path.join(root, source))) result.problems.push({ file, object: 'COPY', message: `copies ${source}, which does not exist` });

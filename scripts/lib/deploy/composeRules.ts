@@ -145,7 +145,8 @@ function checkImageArgs(definition: Json, service: GraphService, problem: (messa
   }
   const given = isRecord(definition.build.args) ? definition.build.args : {};
   for (const [name, value] of Object.entries(imageArgs(service))) {
-    if (String(given[name] ?? '') !== value) problem(`build arg ${name} must be "${value}", not "${String(given[name] ?? '')}"`);
+    const actual = String(given[name] ?? '');
+    if (actual !== value) problem(`build arg ${name} must be "${value}", not "${actual}"`);
   }
 }
 

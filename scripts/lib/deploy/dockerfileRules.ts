@@ -99,10 +99,8 @@ export function dockerfileFor(text: string, service: GraphService): string {
   const args = imageArgs(service);
   const values: Record<string, string> = { ...args };
   for (const [name, value] of Object.entries(args)) values[`IMAGE_${name}`] = value;
-  return text.replace(/\$\{([A-Z_]+)\}|\$([A-Z_]+)\b/g, (whole, braced: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare ?? '';
-    return values[name] ?? whole;
-  });
+  const variable = /\$\{([A-Z_]+)\}|\$([A-Z_]+)\b/g;
+  return text.replace(variable, (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole);
 }
 
 export interface DockerfileContext {
@@ -152,7 +150,7 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
 
   const allRuns = stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.args));
   const names = (run: string) =>
-    [service.packageName, service.dir].some((workspace) => run.includes(`--workspace=${workspace}`) || run.includes(`-w ${workspace}`));
+    [service.packageName, service.dir].some((name) => run.includes(`--workspace=${name}`) || run.includes(`-w ${name}`));
   if (!allRuns.some((run) => /\bnpm run build\b/.test(run) && names(run))) problem('Dockerfile', `never runs npm run build --workspace=${service.packageName}`);
   if (!allRuns.some((run) => /\bnpm ci\b/.test(run) && run.includes('--omit=dev') && names(run))) {
     problem('Dockerfile', `never installs production dependencies only (npm ci --omit=dev --workspace=${service.packageName})`);

@@ -6,7 +6,7 @@
  * what the image's node_modules holds. Used by test/tools/gatewayImage.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDockerfile } from './dockerfileRules';
@@ -37,12 +37,16 @@ export function installLikeStage(root: string, text: string, stageName: string, 
   }
   if (!command) throw new Error(`${stageName} runs no npm ci`);
   const cache = mkdtempSync(path.join(os.tmpdir(), 'image-install-cache-'));
-  execFileSync('/bin/sh', ['-c', command], {
-    cwd: dir,
-    env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: timeoutMs,
-  });
+  try {
+    execFileSync('/bin/sh', ['-c', command], {
+      cwd: dir,
+      env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
   return { dir, command };
 }
 

@@ -14,8 +14,10 @@ module.exports = function jestConfig(rootDir) {
     testPathIgnorePatterns: ['/node_modules/', '/scratch/', '/dist/'],
     modulePathIgnorePatterns: ['<rootDir>/dist/', '/dist/'],
     moduleNameMapper: {
-      '^@car-check/common$': path.join(__dirname, 'common', 'index.ts'),
-      '^@car-check/common/demo$': path.join(__dirname, 'common', 'demo.ts'),
+      '^@car-check/service-kit$': path.join(__dirname, 'packages', 'service-kit', 'src', 'index.ts'),
+      '^@car-check/events$': path.join(__dirname, 'packages', 'events', 'src', 'index.ts'),
+      '^@car-check/subgraph-kit$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'index.ts'),
+      '^@car-check/subgraph-kit/demo$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'demo.ts'),
     },
     transform: {
       // Type checking is `npm run typecheck`; with isolatedModules in tsconfig.json ts-jest only transpiles.

@@ -9,7 +9,7 @@
  * delaying proxy in front of the car subgraph, and prints p50/p95 per scenario.
  */
 import { parseArgs } from 'node:util';
-import { seedUsers } from '@car-check/common/demo';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { postGraphQL } from '../test/support/graphql';
 import { DelayProxy } from '../test/support/delayProxy';
 import { ProcessGraph } from './lib/processGraph';

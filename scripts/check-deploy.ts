@@ -3,7 +3,7 @@
  *
  * Checks the deployment artifacts offline (no Docker, no cluster): renders the
  * kustomize overlays and validates them against the Kubernetes schemas and the
- * project's rules, lints the Dockerfiles and .dockerignore, and checks
+ * project's rules, lints the one Dockerfile (once per service) and .dockerignore, and checks
  * docker-compose.yml. Prints what it checked, then one line per problem
  * (`file: object: problem`); exits 1 when there is any. `--print <overlay>` prints
  * that overlay's rendered YAML instead, as the checks see it.

@@ -7,7 +7,14 @@
  * embedded database, opening it, each migration), and the total at the end.
  */
 import { parseArgs } from 'node:util';
-import { applyMigrationsWithProgress, describeError, describeTarget, formatDuration, msSince, openDatabaseWithProgress } from '@car-check/common';
+import { describeError } from '@car-check/service-kit';
+import {
+  applyMigrationsWithProgress,
+  describeTarget,
+  formatDuration,
+  msSince,
+  openDatabaseWithProgress,
+} from '@car-check/subgraph-kit';
 import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
 

@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeError, describeTarget, migrationStatus, openDatabase, type MigrationState } from '@car-check/common';
+import { describeError } from '@car-check/service-kit';
+import { describeTarget, migrationStatus, openDatabase, type MigrationState } from '@car-check/subgraph-kit';
 import { selectSubgraphs } from './lib/subgraphs';
 
 const MARK: Record<MigrationState['state'], string> = {

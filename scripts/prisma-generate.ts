@@ -7,7 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatDuration, msSince, subgraphNames, subgraphRegistration } from '@car-check/common';
+import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
+import { formatDuration, msSince } from '@car-check/subgraph-kit';
 import { commandStartedAt } from './lib/progress';
 
 const STARTED_AT = commandStartedAt();

@@ -5,7 +5,7 @@
  * for a demo user (development only). Prints the JSON answer.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@car-check/common';
+import { ConfigError } from '@car-check/service-kit';
 import { sendSignedQuery } from './lib/signedQuery';
 
 const USAGE = "Usage: npm run query:subgraph -- --subgraph <car|cost-center|user> [--as <user|anonymous>] [--scopes a,b] [--variables '<json>'] '<query>'";

@@ -10,7 +10,7 @@
  * the others keep serving; after 5 crashes within a minute it is given up on,
  * alone (the whole graph stops if that happens before it was up, or to the
  * gateway). A service that exits with a code no restart fixes (78: its
- * configuration; 65: its migration history, see common/server/exitCodes.ts) stops
+ * configuration; 65: its migration history, see packages/service-kit/src/server/exitCodes.ts) stops
  * the whole graph at once, with that code. Ctrl-C / SIGTERM drains in order: the
  * gateway first (it finishes the requests in flight, which still need the
  * subgraphs), then the subgraphs; so does the death of npm or of the shell and
@@ -21,18 +21,17 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  checkPostgresReachable,
   ConfigError,
   ensurePortFree,
   EXIT_CONFIG,
-  formatDuration,
   HOPELESS_EXIT_CODES,
   subgraphNames,
   subgraphPortVariable,
   subgraphUrlVariable,
   SUPERVISOR_PID_VARIABLE,
   watchProcesses,
-} from '@car-check/common';
+} from '@car-check/service-kit';
+import { checkPostgresReachable, formatDuration } from '@car-check/subgraph-kit';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { servesDevPages } from '../gateway/src/devPages';
 import { renderBanner, seedsDemoUsers } from './lib/banner';

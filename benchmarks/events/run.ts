@@ -33,7 +33,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from 'amqplib';
 import pg from 'pg';
-import { seedUsers } from '@car-check/common/demo';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BenchGraph, SEED_PASSWORD } from '../graph/graph';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');

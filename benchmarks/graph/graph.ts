@@ -16,8 +16,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { quoteIdent } from '@car-check/common';
-import { subgraphNames } from '@car-check/common';
+import { quoteIdent } from '@car-check/subgraph-kit';
+import { subgraphNames } from '@car-check/service-kit';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { entryOf, freePort, portVariableOf, serviceNames, subgraphUrlEnv, type ServiceName } from '../lib/processGraph';
 

@@ -23,9 +23,9 @@ import {
   TOKEN_STATUS_AUDIENCE,
   TOKEN_STATUS_PATH,
   type TokenStatus,
-} from '@car-check/common';
-import { seedCars } from '@car-check/common/demo';
-import { subgraphNames } from '@car-check/common';
+  subgraphNames,
+} from '@car-check/service-kit';
+import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph, SEED_PASSWORD, type ServiceName } from './graph';
 import { graphqlCheck, runLoad, type LoadResult, type OutgoingRequest } from './load';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/common';
+import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/service-kit';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..', '..');

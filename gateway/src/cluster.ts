@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
-import type { Logger } from '@car-check/common';
+import type { Logger } from '@car-check/service-kit';
 import type { GatewayConfig } from './config';
 
 // A worker that keeps crashing is not restarted forever.

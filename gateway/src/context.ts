@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { CallerIdentity, SubgraphCall } from '@car-check/common';
+import type { CallerIdentity, SubgraphCall } from '@car-check/service-kit';
 
 /** What the gateway knows about the request it serves. */
 export interface GatewayContext {

@@ -6,7 +6,7 @@ import {
   type GraphQLFormattedError,
   type SelectionSetNode,
 } from 'graphql';
-import { graphError, type StatusCode } from '@car-check/common';
+import { graphError, type StatusCode } from '@car-check/service-kit';
 
 /**
  * When a subgraph call fails as a whole (down, too slow, cancelled), the

@@ -1,5 +1,13 @@
 import cluster from 'node:cluster';
-import { createLogger, ensurePortFree, listen, onShutdownSignal, runMain, shutdownTracing, stopWhenSupervisorGone } from '@car-check/common';
+import {
+  createLogger,
+  ensurePortFree,
+  listen,
+  onShutdownSignal,
+  runMain,
+  shutdownTracing,
+  stopWhenSupervisorGone,
+} from '@car-check/service-kit';
 import { runPrimary } from './cluster';
 import { loadGatewayConfig } from './config';
 import { buildGateway } from './server';

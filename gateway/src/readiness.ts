@@ -1,4 +1,4 @@
-import { type DependencyState, type ReadinessReport, routingUrlOf } from '@car-check/common';
+import { type DependencyState, type ReadinessReport, routingUrlOf } from '@car-check/service-kit';
 import type { GatewayConfig } from './config';
 import type { LoadedSupergraph } from './supergraph/source';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger, type Logger } from '@car-check/common';
+import { createLogger, type Logger } from '@car-check/service-kit';
 
 /**
  * Progress for the commands a person waits on (`npm start`, `npm run db:migrate`,
@@ -43,7 +43,7 @@ export function commandStartedAt(): number {
  * A logger that writes each line as `<prefix>: <message>` on stdout at once (warnings
  * and errors on stderr), in order with the command's own console lines: for the
  * database commands, which run the same steps as a subgraph's start
- * (common/db/progress.ts) but talk to a person, not to a log collector.
+ * (packages/subgraph-kit/src/db/progress.ts) but talk to a person, not to a log collector.
  */
 export function lineLogger(prefix: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return createLogger({

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { applyMigrations, createLogger, describeError, describeTarget, openDatabase, resolveSigningSecret, type DefinedSubgraph, type PrismaLike } from '@car-check/common';
+import { createLogger, describeError, resolveSigningSecret } from '@car-check/service-kit';
+import {
+  applyMigrations,
+  describeTarget,
+  openDatabase,
+  type DefinedSubgraph,
+  type PrismaLike,
+} from '@car-check/subgraph-kit';
 import { loadSubgraph } from './subgraphs';
 
 type ReadModelTask = 'rebuildReadModels' | 'redriveDeadLetters';

@@ -10,7 +10,7 @@
  *
  * Each subgraph keeps its own schema and history in `prisma/<subgraph>/`.
  */
-import { subgraphNames, subgraphRegistration } from '@car-check/common';
+import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';

@@ -14,8 +14,8 @@ import {
   signingConfigFromEnv,
   subgraphNames,
   subgraphUrlVariable,
-} from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
+} from '@car-check/service-kit';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 
 export interface SignedQuery {
   subgraph: string;

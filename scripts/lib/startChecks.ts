@@ -1,4 +1,4 @@
-import { ConfigError } from '@car-check/common';
+import { ConfigError } from '@car-check/service-kit';
 
 /** Where one service of the graph is configured to listen, and the variable that says so. */
 export interface ConfiguredPort {

@@ -1,4 +1,5 @@
-import { subgraphNames, subgraphRegistration, type SubgraphPackage, type SubgraphRegistration } from '@car-check/common';
+import { subgraphNames, subgraphRegistration, type SubgraphRegistration } from '@car-check/service-kit';
+import { type SubgraphPackage } from '@car-check/subgraph-kit';
 
 /** A subgraph as the repository's tools see it: where supergraph.yaml routes it, and its package's definition. */
 export interface LoadedSubgraph extends SubgraphPackage {

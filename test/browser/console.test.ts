@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf, postGraphQL } from '../support/graphql';
 import { TEST_SEED_PASSWORD } from '../support/secrets';

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bootSubgraph, type SubgraphConfig } from '@car-check/common';
-import { seedCars } from '@car-check/common/demo';
+import { bootSubgraph, type SubgraphConfig } from '@car-check/subgraph-kit';
+import { seedCars } from '@car-check/subgraph-kit/demo';
 import { carSubgraph } from '../../subgraphs/car/src/server';
 import { LogCapture } from '../support/logCapture';
 import { testSubgraphConfig } from '../support/subgraphs';

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bootSubgraph, migrateSubgraph, type BootedSubgraph, type DatabaseTarget, type PrismaLike } from '@car-check/common';
+import {
+  bootSubgraph,
+  migrateSubgraph,
+  type BootedSubgraph,
+  type DatabaseTarget,
+  type PrismaLike,
+} from '@car-check/subgraph-kit';
 import { BACKENDS } from '../support/config';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';

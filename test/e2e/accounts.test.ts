@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
-import { bootSubgraph, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, type PrismaLike } from '@car-check/common';
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@car-check/service-kit';
+import { bootSubgraph, type PrismaLike } from '@car-check/subgraph-kit';
 import { bootstrapAdmin, BootstrapRefused } from '../../subgraphs/user/src/bootstrap';
 import { verifyPassword } from '../../subgraphs/user/src/auth/password';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';

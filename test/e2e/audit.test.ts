@@ -1,4 +1,4 @@
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

@@ -1,7 +1,13 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
-import { ANONYMOUS, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, SCOPES, SIGNATURE_HEADER } from '@car-check/common';
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import {
+  ANONYMOUS,
+  DEFAULT_TOKEN_AUDIENCE,
+  DEFAULT_TOKEN_ISSUER,
+  SCOPES,
+  SIGNATURE_HEADER,
+} from '@car-check/service-kit';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../support/config';
 import { DelayProxy } from '../support/delayProxy';
 import { startGraph, type TestGraph } from '../support/graph';

@@ -1,4 +1,4 @@
-import { seedCostCenters } from '@car-check/common/demo';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
 import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { developmentEventKey, EventSigner, eventRelayOf, formatSequence, type CloudEvent } from '@car-check/common';
+import { developmentEventKey, EventSigner, formatSequence, type CloudEvent } from '@car-check/events';
+import { eventRelayOf } from '@car-check/subgraph-kit';
 import { connect, type ChannelModel } from 'amqplib';
 import { COST_CENTER_REPLICA } from '../../subgraphs/car/src/costCenterReplica';
 import type { CarServices } from '../../subgraphs/car/src/server';

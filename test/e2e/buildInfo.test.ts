@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { schemaHashOf } from '@car-check/common';
+import { schemaHashOf } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { managementGet } from '../support/management';

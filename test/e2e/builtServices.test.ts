@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/common';
+import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { BACKENDS } from '../support/config';

@@ -1,5 +1,5 @@
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
-import { encodeCursor, MAX_CURSOR_LENGTH } from '@car-check/common';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
+import { encodeCursor, MAX_CURSOR_LENGTH } from '@car-check/subgraph-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, type CloudEvent, developmentEventKey, EventVerifier, publicKeyOf, recordAudit } from '@car-check/common';
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { ANONYMOUS } from '@car-check/service-kit';
+import { type CloudEvent, developmentEventKey, EventVerifier, publicKeyOf, recordAudit } from '@car-check/events';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
 import { BACKENDS } from '../support/config';

@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listen, type RunningServer } from '@car-check/common';
+import { listen, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { sha256Hex } from '../../gateway/src/sha256';
 import { buildGateway, type Gateway } from '../../gateway/src/server';

@@ -1,4 +1,4 @@
-import { listen, subgraphUrlVariable, type RunningServer } from '@car-check/common';
+import { listen, subgraphUrlVariable, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import { BACKENDS } from '../support/config';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { subgraphUrlVariable } from '@car-check/common';
+import { subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

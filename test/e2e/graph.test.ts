@@ -1,4 +1,4 @@
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { dataOf } from '../support/graphql';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { signRequest } from '@car-check/common';
+import { signRequest } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { sendRaw, type RawRequest, type RawResponse } from '../support/rawHttp';

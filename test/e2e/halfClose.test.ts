@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { seedCostCenters } from '@car-check/common/demo';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

@@ -59,7 +59,7 @@ describe(`the gateway under ${COUNT} generated hostile requests (seed ${SEED}, $
     600_000,
   );
 
-  // INTERNAL (and UNKNOWN) mean "an invariant broke: a bug" (common/errors/catalog.ts): no
+  // INTERNAL (and UNKNOWN) mean "an invariant broke: a bug" (packages/service-kit/src/errors/catalog.ts): no
   // request, however hostile, should cause one. Kept apart from the wire contract above.
   it('causes no INTERNAL or UNKNOWN error', () => {
     expect(summary).toBeDefined();

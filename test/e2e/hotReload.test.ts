@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { listen, type RunningServer } from '@car-check/common';
+import { listen, type RunningServer } from '@car-check/service-kit';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

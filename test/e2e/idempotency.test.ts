@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedCostCenters } from '@car-check/common/demo';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { BACKENDS } from '../support/config';
 import { DelayProxy } from '../support/delayProxy';

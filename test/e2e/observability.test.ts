@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { READINESS_POLL_MS } from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
+import { READINESS_POLL_MS } from '@car-check/service-kit';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';

@@ -1,4 +1,4 @@
-import { listen, type RunningServer } from '@car-check/common';
+import { listen, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
 import { postGraphQL } from '../support/graphql';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type CloudEvent, developmentEventKey, EventSigner } from '@car-check/common';
+import { type CloudEvent, developmentEventKey, EventSigner } from '@car-check/events';
 import { COST_CENTER_REPLICA, rebuildCostCenterReplica } from '../../subgraphs/car/src/costCenterReplica';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { CarServices } from '../../subgraphs/car/src/server';

@@ -1,4 +1,4 @@
-import { ANONYMOUS } from '@car-check/common';
+import { ANONYMOUS } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { postGraphQL } from '../support/graphql';

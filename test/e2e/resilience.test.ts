@@ -1,4 +1,4 @@
-import { seedCars, seedUsers } from '@car-check/common/demo';
+import { seedCars, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../support/config';
 import { DelayProxy } from '../support/delayProxy';
 import { startGraph, type TestGraph } from '../support/graph';

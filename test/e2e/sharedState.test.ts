@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS } from '@car-check/common';
+import { ANONYMOUS } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { postGraphQL } from '../support/graphql';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import { seedCostCenters } from '@car-check/common/demo';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';

@@ -1,4 +1,4 @@
-import { tracingStatus } from '@car-check/common';
+import { tracingStatus } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';

@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { stopTracing, useInMemoryTracing } from '@car-check/common';
+import { stopTracing, useInMemoryTracing } from '@car-check/service-kit';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';
 import { LogCapture } from '../support/logCapture';

@@ -1,4 +1,4 @@
-import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
 import { BACKENDS } from '../support/config';
@@ -11,11 +11,11 @@ import { startSubgraphUnderTest, type SubgraphUnderTest } from '../support/subgr
  * field must be refused with INVALID_ARGUMENT naming it, and nothing written,
  * rather than silently dropped.
  */
-jest.mock('../../common/server/defineSubgraph', () => {
+jest.mock('../../packages/subgraph-kit/src/server/defineSubgraph', () => {
   const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
   const os = jest.requireActual<typeof import('node:os')>('node:os');
   const nodePath = jest.requireActual<typeof import('node:path')>('node:path');
-  const actual = jest.requireActual<typeof import('../../common/server/defineSubgraph')>('../../common/server/defineSubgraph');
+  const actual = jest.requireActual<typeof import('../../packages/subgraph-kit/src/server/defineSubgraph')>('../../packages/subgraph-kit/src/server/defineSubgraph');
   // Input fields each SDL gains, without a key in the subgraph's zod schemas.
   const extraFields: Record<string, Record<string, string>> = {
     car: { CreateCarInput: 'color: String', UpdateCarInput: 'color: String', CarFilter: 'color: String' },

@@ -1,4 +1,4 @@
-import { seedUsers } from '@car-check/common/demo';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import type { TestGraph } from './graph';

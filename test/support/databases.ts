@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type DatabaseTarget, quoteIdent } from '@car-check/common';
+import { type DatabaseTarget, quoteIdent } from '@car-check/subgraph-kit';
 import { testConfig, type Backend } from './config';
 
 export interface TestDatabases {

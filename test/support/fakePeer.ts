@@ -1,5 +1,6 @@
 import express from 'express';
-import { type CloudEvent, developmentEventKey, EventSigner, listen, type RunningServer } from '@car-check/common';
+import { listen, type RunningServer } from '@car-check/service-kit';
+import { type CloudEvent, developmentEventKey, EventSigner } from '@car-check/events';
 import { TEST_SIGNING_SECRET } from './secrets';
 
 type Representation = { __typename: string; id: string };

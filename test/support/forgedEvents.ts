@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatSequence, type CloudEvent } from '@car-check/common';
+import { formatSequence, type CloudEvent } from '@car-check/events';
 
 /** The highest sequence an event can claim: a forgery there would push a cursor past every real event. */
 export const MAX_SEQUENCE = 9223372036854775807n;

@@ -1,4 +1,4 @@
-import { listen, subgraphNames, subgraphUrlVariable, type Logger } from '@car-check/common';
+import { listen, subgraphNames, subgraphUrlVariable, type Logger } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import type { Backend } from './config';

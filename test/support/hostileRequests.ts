@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, PROTOCOL_CODES, STATUS } from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
+import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, PROTOCOL_CODES, STATUS } from '@car-check/service-kit';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { sendRaw, type RawRequest, type RawResponse } from './rawHttp';
 
 /**

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@car-check/common';
+import { createLogger, type Logger } from '@car-check/service-kit';
 
 /** A logger whose JSON lines are kept in memory, for tests that check what was logged. */
 export class LogCapture {

@@ -2,7 +2,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable, subgraphNames } from '@car-check/common';
+import {
+  subgraphEventsPrivateKeyVariable,
+  subgraphEventsPublicKeyVariable,
+  subgraphNames,
+} from '@car-check/service-kit';
 
 /** Secrets and keys made fresh for one test run; nothing is read from or written to the repo. */
 /** GATEWAY_SIGNING_SECRET as configured, and the bytes the services use. */

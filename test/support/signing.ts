@@ -1,4 +1,4 @@
-import { type CallerIdentity, signRequest, type SigningOptions } from '@car-check/common';
+import { type CallerIdentity, signRequest, type SigningOptions } from '@car-check/service-kit';
 import { TEST_SIGNING_SECRET } from './secrets';
 
 /** The signature header for a JSON POST of `body` to `url`, as the gateway would sign it (with the test secret by default). */

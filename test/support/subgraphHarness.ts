@@ -1,5 +1,5 @@
-import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES } from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
+import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES } from '@car-check/service-kit';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import type { Backend } from './config';
 import { createTestDatabases } from './databases';
 import { FakePeer } from './fakePeer';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/common';
+import { subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import type { TestGraph } from './graph';

@@ -1,13 +1,12 @@
+import { createLogger, type Logger } from '@car-check/service-kit';
 import {
   type BootedSubgraph,
   bootSubgraph,
-  createLogger,
   type DatabaseTarget,
   type DefinedSubgraph,
-  type Logger,
   type PrismaLike,
   type SubgraphConfig,
-} from '@car-check/common';
+} from '@car-check/subgraph-kit';
 import { loadSubgraph } from '../../scripts/lib/subgraphs';
 import { TEST_ENV, TEST_MANAGEMENT_TOKEN, TEST_SIGNING_SECRET } from './secrets';
 import { StatementCounter } from './statementCounter';

@@ -8,7 +8,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { checkDeploy, KustomizeError, renderKustomization } from '../../scripts/check-deploy';
 import { readWorkspaces, REPO_ROOT } from '../../scripts/lib/deploy/checkDeploy';
 import { parseCompose, checkCompose } from '../../scripts/lib/deploy/composeRules';
-import { checkDockerfile, checkDockerignore, isDockerIgnored, readDockerignore } from '../../scripts/lib/deploy/dockerfileRules';
+import { checkDockerfile, checkDockerignore, DOCKERFILE, dockerfileFor, isDockerIgnored, readDockerignore } from '../../scripts/lib/deploy/dockerfileRules';
 import { readGraphServices, type GraphService } from '../../scripts/lib/deploy/graphServices';
 import { loadKubernetesSchemas, type SchemaValidator } from '../../scripts/lib/deploy/kubernetesSchemas';
 import { checkRenderedOverlay } from '../../scripts/lib/deploy/manifestRules';
@@ -51,9 +51,9 @@ function copyOfDeploymentInputs(): string {
   const root = temporaryDir();
   const entries = ['package.json', 'package-lock.json', 'supergraph.yaml', 'supergraph.graphql', '.dockerignore', 'docker-compose.yml', 'deploy', 'prisma'];
   entries.push(...readWorkspaces(REPO_ROOT).map((workspace) => `${workspace}/package.json`));
-  entries.push('gateway/src/config.ts', 'gateway/Dockerfile');
+  entries.push('gateway/src/config.ts');
   for (const service of services.filter((candidate) => candidate.role === 'subgraph')) {
-    for (const file of ['src/config.ts', 'Dockerfile', 'schema.graphql']) entries.push(`${service.dir}/${file}`);
+    for (const file of ['src/config.ts', 'schema.graphql']) entries.push(`${service.dir}/${file}`);
   }
   for (const entry of entries) cpSync(path.join(REPO_ROOT, entry), path.join(root, entry), { recursive: true });
   return root;
@@ -64,7 +64,8 @@ describe('the repository\'s deployment artifacts', () => {
     const { checked, problems } = await checkDeploy(REPO_ROOT);
     expect(lines(problems)).toEqual([]);
     const summary = checked.join('\n');
-    for (const expected of ['overlay dev', 'overlay prod', 'kustomize base', 'gateway/Dockerfile', 'subgraphs/car/Dockerfile', 'subgraphs/cost-center/Dockerfile', 'subgraphs/user/Dockerfile', '.dockerignore', 'docker-compose.yml']) {
+    const images = services.map((service) => `${DOCKERFILE} (${service.name})`);
+    for (const expected of ['overlay dev', 'overlay prod', 'kustomize base', ...images, '.dockerignore', 'docker-compose.yml']) {
       expect(summary).toContain(expected);
     }
   });
@@ -215,26 +216,42 @@ describe('the Kubernetes rules', () => {
 });
 
 describe('the Dockerfile rules', () => {
-  const carDockerfile = readFileSync(path.join(REPO_ROOT, 'subgraphs/car/Dockerfile'), 'utf8');
+  const template = readFileSync(path.join(REPO_ROOT, DOCKERFILE), 'utf8');
   const car = () => services.find((service) => service.name === 'car') as GraphService;
-  const check = (text: string, workspaces = ['common', 'gateway', 'subgraphs/car', 'subgraphs/cost-center', 'subgraphs/user']) =>
-    lines(checkDockerfile('subgraphs/car/Dockerfile', text, { root: REPO_ROOT, service: car(), workspaces })).join('\n');
+  /** The one Dockerfile as the car's image build reads it (its build arguments written in). */
+  let carDockerfile: string;
+  beforeAll(() => {
+    carDockerfile = dockerfileFor(template, car());
+  });
+  const workspaces = ['packages/service-kit', 'packages/events', 'packages/subgraph-kit', 'gateway', 'subgraphs/car', 'subgraphs/cost-center', 'subgraphs/user'];
+  const check = (text: string, known = workspaces) =>
+    lines(checkDockerfile(`${DOCKERFILE} (car)`, text, { root: REPO_ROOT, service: car(), workspaces: known })).join('\n');
 
-  it('accept the car Dockerfile as it is', () => {
-    expect(check(carDockerfile)).toBe('');
+  it('accept the Dockerfile as it is, for every service', () => {
+    for (const service of services) {
+      const text = dockerfileFor(template, service);
+      expect(lines(checkDockerfile(DOCKERFILE, text, { root: REPO_ROOT, service, workspaces })).join('\n')).toBe('');
+    }
+  });
+
+  it('write in the service\'s build arguments', () => {
+    expect(carDockerfile).toContain('EXPOSE 4001');
+    expect(carDockerfile).toContain('npm run build --workspace=subgraphs/car');
+    expect(dockerfileFor(template, services.find((service) => service.role === 'gateway') as GraphService)).toContain('EXPOSE 4000');
   });
 
   it.each<[string, (text: string) => string, string]>([
-    ['a runtime without USER', (text) => text.replace('USER node\n', ''), 'subgraphs/car/Dockerfile: stage runtime (runtime): has no USER'],
+    ['a runtime without USER', (text) => text.replace('USER node\n', ''), 'deploy/docker/Dockerfile (car): stage runtime (runtime): has no USER'],
     ['USER root', (text) => text.replace('USER node', 'USER root'), 'runs as root'],
     ['no HEALTHCHECK', (text) => text.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, ''), 'has no HEALTHCHECK'],
     ['a single stage', (text) => text.slice(text.indexOf('FROM ${NODE_IMAGE} AS runtime')).replace(/COPY --from=[^\n]*\n/g, ''), 'must be multi-stage'],
     ['an untagged base image', (text) => text.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node'), 'has no tag (implicitly latest)'],
     ['a latest base image', (text) => text.replace('ARG NODE_IMAGE=node:20-bookworm-slim', 'ARG NODE_IMAGE=node:latest'), 'uses the latest tag'],
-    ['a shell-form CMD', (text) => text.replace('CMD ["node", "subgraphs/car/dist/index.js"]', 'CMD node subgraphs/car/dist/index.js'), 'CMD must use the exec form'],
+    ['a shell-form CMD', (text) => text.replace(/^CMD \[.*$/m, 'CMD node subgraphs/car/dist/index.js'), 'CMD must use the exec form'],
+    ['a shell that does not exec node', (text) => text.replace('exec node', 'node'), 'not ["node", "subgraphs/car/dist/index.js"]'],
     ['another service\'s CMD', (text) => text.replace('subgraphs/car/dist/index.js', 'subgraphs/user/dist/index.js'), 'not ["node", "subgraphs/car/dist/index.js"]'],
     ['the wrong port', (text) => text.replace('EXPOSE 4001', 'EXPOSE 4003'), 'does not EXPOSE 4001'],
-    ['migrations left out', (text) => text.replace(/COPY prisma\/car[^\n]*\n/, ''), 'does not copy prisma/car/migrations'],
+    ['migrations left out', (text) => text.replace(/COPY prisma\/ prisma\/\n/, ''), 'does not copy prisma/car/migrations'],
     ['dev dependencies in the runtime', (text) => text.replace('npm ci --omit=dev ', 'npm ci '), 'never installs production dependencies only'],
     ['a workspace manifest left out', (text) => text.replace(/COPY gateway\/package.json gateway\/\n/g, ''), 'runs npm ci without copying gateway/package.json'],
     ['a syntax error (dockerfile-utils)', (text) => text.replace('WORKDIR /app', 'WORKDIRR /app'), 'dockerfile-utils: Unknown instruction: WORKDIRR'],
@@ -248,11 +265,11 @@ describe('the Dockerfile rules', () => {
     const root = copyOfDeploymentInputs();
     rmSync(path.join(root, 'subgraphs/user/schema.graphql'));
     const { problems } = await checkDeploy(root);
-    expect(lines(problems)).toContain('subgraphs/user/Dockerfile: COPY: copies subgraphs/user/schema.graphql, which does not exist');
+    expect(lines(problems)).toContain('deploy/docker/Dockerfile (user): COPY: copies subgraphs/user/schema.graphql, which does not exist');
   });
 
   it('ask for a workspace the Dockerfile does not know yet', () => {
-    expect(check(carDockerfile, ['common', 'gateway', 'subgraphs/car', 'subgraphs/cost-center', 'subgraphs/user', 'subgraphs/fuel'])).toContain(
+    expect(check(carDockerfile, [...workspaces, 'subgraphs/fuel'])).toContain(
       'runs npm ci without copying subgraphs/fuel/package.json',
     );
   });
@@ -271,8 +288,8 @@ describe('.dockerignore', () => {
 
   it('must not hide what a Dockerfile copies, and must hide secrets', () => {
     const patterns = [...(readDockerignore(REPO_ROOT) ?? []), 'deploy/docker'];
-    const problems = lines(checkDockerignore(patterns, new Map([['gateway/Dockerfile', ['deploy/docker/healthcheck.cjs']]])));
-    expect(problems).toEqual(['.dockerignore: patterns: exclude deploy/docker/healthcheck.cjs, which gateway/Dockerfile copies']);
+    const problems = lines(checkDockerignore(patterns, new Map([[DOCKERFILE, ['deploy/docker/healthcheck.cjs']]])));
+    expect(problems).toEqual(['.dockerignore: patterns: exclude deploy/docker/healthcheck.cjs, which deploy/docker/Dockerfile copies']);
     expect(lines(checkDockerignore(['**/node_modules'], new Map())).join('\n')).toContain('do not exclude env files with secrets');
   });
 });
@@ -298,6 +315,8 @@ describe('the docker-compose.yml rules', () => {
     ['a subgraph that migrates on start', (c) => delete c.services.car.environment.MIGRATE_ON_START, 'service car: must set MIGRATE_ON_START: "false"'],
     ['a secret written in the file', (c) => (c.services.gateway.environment.GATEWAY_SIGNING_SECRET = 'a-secret-written-into-the-compose-file'), 'service gateway: GATEWAY_SIGNING_SECRET is written in the file'],
     ['a Dockerfile that does not exist', (c) => (c.services.gateway.build.dockerfile = 'gateway/Dockerfile.old'), 'Dockerfile gateway/Dockerfile.old does not exist'],
+    ['another Dockerfile than the one', (c) => (c.services.gateway.build.dockerfile = 'docker-compose.yml'), 'service gateway: must be built from deploy/docker/Dockerfile'],
+    ['a service built with another\'s arguments', (c) => (c.services.car.build.args.PORT = '4002'), 'service car: build arg PORT must be "4001", not "4002"'],
     ['an undeclared volume', (c) => delete c.volumes['postgres-data'], 'uses volume "postgres-data", not declared'],
     ['an image on latest', (c) => (c.services.redis.image = 'redis:latest'), 'image "redis:latest" uses the latest tag'],
   ])('name %s', (_, change, expected) => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { subgraphRegistry } from '@car-check/common';
+import { subgraphRegistry } from '@car-check/service-kit';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -17,8 +17,16 @@ interface PackageJson {
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
 const root = readJson(path.join(ROOT, 'package.json'));
-const common = readJson(path.join(ROOT, 'common', 'package.json'));
 const SERVICE_PACKAGES = ['gateway', ...subgraphRegistry().map((entry) => path.relative(ROOT, entry.packageDir))];
+/** The libraries the services build on, each with the only other libraries it may import (acyclic). */
+const LIBRARIES: Record<string, string[]> = {
+  'service-kit': [],
+  events: ['@car-check/service-kit'],
+  'subgraph-kit': ['@car-check/service-kit', '@car-check/events'],
+};
+/** The library entry points other packages may import: each package's root, and the demo fleet. */
+const ENTRY_POINTS = [...Object.keys(LIBRARIES).map((name) => `@car-check/${name}`), '@car-check/subgraph-kit/demo'];
+const libraryDir = (name: string) => path.join('packages', name);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -29,10 +37,24 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+const isTest = (file: string) => file.includes(`${path.sep}__tests__${path.sep}`) || file.endsWith('.test.ts');
+
+/** The packages a file imports (`@scope/name`, `name`), node built-ins left out. */
+function importedPackages(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/(?:from |require\(|import\()'([^'.][^']*)'/g)].map((m) => m[1] as string);
+  return specifiers
+    .filter((specifier) => !specifier.startsWith('node:'))
+    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+}
+
 describe('the workspaces', () => {
-  it('are the shared package, the gateway, the web app and every subgraph supergraph.yaml lists (one registry)', () => {
+  it('are the libraries under packages/, the gateway, the web app and every subgraph supergraph.yaml lists (one registry)', () => {
     const declared = root.workspaces ?? [];
-    expect(declared).toEqual(['common', 'gateway', 'subgraphs/*', 'web']);
+    expect(declared).toEqual(['packages/*', 'gateway', 'subgraphs/*', 'web']);
+    for (const name of Object.keys(LIBRARIES)) {
+      expect(readJson(path.join(ROOT, libraryDir(name), 'package.json')).name).toBe(`@car-check/${name}`);
+    }
     const onDisk = readdirSync(path.join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}`);
     expect(onDisk.sort()).toEqual(SERVICE_PACKAGES.filter((dir) => dir !== 'gateway').sort());
   });
@@ -48,17 +70,63 @@ describe('the workspaces', () => {
       // Exact versions only: what was tested is what is deployed.
       expect([name, version]).toEqual([name, expect.stringMatching(/^\d+\.\d+\.\d+(-[\w.]+)?$/)]);
     }
-    expect(pkg.dependencies?.['@car-check/common']).toBe(common.version);
+    for (const name of Object.keys(LIBRARIES)) {
+      const wanted = pkg.dependencies?.[`@car-check/${name}`];
+      if (wanted !== undefined) expect(wanted).toBe(readJson(path.join(ROOT, libraryDir(name), 'package.json')).version);
+    }
   });
 
-  it.each(SERVICE_PACKAGES)('%s imports the shared package only through its public entry points', (dir) => {
-    const offenders = sourceFiles(path.join(ROOT, dir)).flatMap((file) => {
-      const text = readFileSync(file, 'utf8');
-      const deep = [...text.matchAll(/from '((?:\.\.\/)+common\/[^']*|@car-check\/common\/(?!demo')[^']*)'/g)].map((m) => m[1]);
-      return deep.map((specifier) => `${path.relative(ROOT, file)}: ${specifier}`);
-    });
+  it('the gateway builds on the service kit only: no database, broker or event code', () => {
+    const pkg = readJson(path.join(ROOT, 'gateway', 'package.json'));
+    const libraries = Object.keys(pkg.dependencies ?? {}).filter((name) => name.startsWith('@car-check/'));
+    expect(libraries).toEqual(['@car-check/service-kit']);
+    const imported = new Set(sourceFiles(path.join(ROOT, 'gateway', 'src')).flatMap(importedPackages));
+    expect([...imported].filter((name) => name.startsWith('@car-check/'))).toEqual(['@car-check/service-kit']);
+  });
+
+  it.each(Object.entries(LIBRARIES))('the %s library imports only the libraries below it and declares, pinned, what it imports', (name, allowed) => {
+    const dir = path.join(ROOT, libraryDir(name));
+    const pkg = readJson(path.join(dir, 'package.json'));
+    expect(pkg.private).toBe(true);
+    expect(pkg.scripts?.build).toBe('tsc -b tsconfig.build.json');
+    const imported = new Set(sourceFiles(path.join(dir, 'src')).filter((file) => !isTest(file)).flatMap(importedPackages));
+    const libraries = [...imported].filter((dependency) => dependency.startsWith('@car-check/'));
+    expect(libraries.filter((library) => !allowed.includes(library))).toEqual([]);
+    // Declared is what its code imports (so an image installs nothing it doesn't run), pinned exactly.
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([...imported].sort());
+    for (const [dependency, version] of Object.entries(pkg.dependencies ?? {})) {
+      expect([dependency, version]).toEqual([dependency, expect.stringMatching(/^\d+\.\d+\.\d+(-[\w.]+)?$/)]);
+    }
+  });
+
+  it.each(Object.keys(LIBRARIES))('the %s library names every export it offers: no export * anywhere', (name) => {
+    const offenders = sourceFiles(path.join(ROOT, libraryDir(name), 'src'))
+      .filter((file) => /^\s*export \*/m.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(ROOT, file));
     expect(offenders).toEqual([]);
   });
+
+  it.each([...SERVICE_PACKAGES, ...Object.keys(LIBRARIES).map(libraryDir)])(
+    '%s imports the libraries only through their public entry points',
+    (dir) => {
+      const offenders = sourceFiles(path.join(ROOT, dir)).flatMap((file) => {
+        const text = readFileSync(file, 'utf8');
+        const specifiers = [...text.matchAll(/from '([^']*)'/g)].map((m) => m[1] as string);
+        const deep = specifiers.filter((specifier) => {
+          if (specifier.startsWith('@car-check/')) {
+            const library = specifier.split('/').slice(0, 2).join('/');
+            return library in { ...Object.fromEntries(ENTRY_POINTS.map((entry) => [entry, true])) } && !ENTRY_POINTS.includes(specifier);
+          }
+          if (!specifier.startsWith('.')) return false;
+          // A relative path into another library's folder, or into the common/ folder that is gone.
+          const target = path.relative(ROOT, path.resolve(path.dirname(file), specifier)).split(path.sep);
+          return target[0] === 'common' || (target[0] === 'packages' && path.join(target[0], target[1] ?? '') !== dir);
+        });
+        return deep.map((specifier) => `${path.relative(ROOT, file)}: ${specifier}`);
+      });
+      expect(offenders).toEqual([]);
+    },
+  );
 
   it.each(subgraphRegistry().map((entry) => [entry.name, entry] as const))(
     'loading the %s subgraph loads no code of another subgraph (its tests run alone)',

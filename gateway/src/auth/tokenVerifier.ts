@@ -14,7 +14,7 @@ import {
   TRACE_ATTRIBUTES,
   traceHeaders,
   tracerFor,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 
 export interface TokenVerifierOptions {
   jwksUrl: string;

@@ -1,5 +1,5 @@
 import { Kind, type DirectiveNode, type DocumentNode, type ValueNode } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '@car-check/common';
+import { DEFAULT_PAGE_SIZE } from '@car-check/service-kit';
 
 /** `@listSize` on a field: where its list's length comes from (Federation 2.9 demand control). */
 export interface ListSize {
@@ -24,7 +24,7 @@ export interface CostModel {
   sizedFieldNames: ReadonlySet<string>;
   /** Length assumed for a list that states none. */
   defaultListSize: number;
-  /** Length of a page whose slicing argument is null or left out: what the subgraphs then serve (common/graphql/pagination.ts). */
+  /** Length of a page whose slicing argument is null or left out: what the subgraphs then serve (packages/subgraph-kit/src/graphql/pagination.ts). */
   defaultPageSize: number;
 }
 

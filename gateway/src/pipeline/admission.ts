@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { SharedRedis } from '@car-check/common';
+import type { SharedRedis } from '@car-check/service-kit';
 import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Refusal } from './refusal';
 

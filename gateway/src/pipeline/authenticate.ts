@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import { ANONYMOUS, type CallerIdentity, type Logger } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, type Logger } from '@car-check/service-kit';
 import { TokenRejected, TokenStatusUnavailable, type TokenVerifier } from '../auth/tokenVerifier';
 import { Refusal } from './refusal';
 

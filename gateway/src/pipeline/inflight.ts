@@ -1,5 +1,5 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { callerKey, type CallerIdentity } from '@car-check/common';
+import { callerKey, type CallerIdentity } from '@car-check/service-kit';
 
 /** An answer several callers can be given: its status, headers and complete body. */
 export interface SharedAnswer {

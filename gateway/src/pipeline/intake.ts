@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { MEDIA_TYPES, negotiateResponseType, type ResponseMediaType } from '@car-check/common';
+import { MEDIA_TYPES, negotiateResponseType, type ResponseMediaType } from '@car-check/service-kit';
 import { jsonNesting } from './nesting';
 import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
 

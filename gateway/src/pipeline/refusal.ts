@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError, SourceLocation } from 'graphql';
-import { STATUS, type StatusCode } from '@car-check/common';
+import { STATUS, type StatusCode } from '@car-check/service-kit';
 
 export interface RefusalOptions {
   /** Where in the document the problem is (syntax and validation errors). */

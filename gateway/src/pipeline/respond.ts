@@ -1,6 +1,6 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
-import { MEDIA_TYPES, responseContentType, STATUS } from '@car-check/common';
+import { MEDIA_TYPES, responseContentType, STATUS } from '@car-check/service-kit';
 import type { SharedAnswer } from './inflight';
 import { Refusal } from './refusal';
 

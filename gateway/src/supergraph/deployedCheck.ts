@@ -1,6 +1,6 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { Kind, parse } from 'graphql';
-import { ANONYMOUS, signRequest } from '@car-check/common';
+import { ANONYMOUS, signRequest } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
 
 /** Why a new supergraph cannot be served yet; null when every subgraph can serve it. */

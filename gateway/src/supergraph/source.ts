@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import type { Logger } from '@car-check/common';
+import type { Logger } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
 import { sha256Hex } from '../sha256';
 import type { NotDeployed } from './deployedCheck';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '@car-check/common';
+import { ConfigError } from '@car-check/service-kit';
 import { launcherPids } from '../launchers';
 import { refuseSharedPorts } from '../startChecks';
 import { waitForHealthy, WrongServiceError } from '../waitForHealthy';

@@ -1,14 +1,22 @@
 /**
  * Every offline check of the deployment artifacts, for `npm run check:deploy` and the
  * tests: the kustomize overlays (rendered, schema-validated, project rules), the
- * base (no secret values), the Dockerfiles and .dockerignore, and docker-compose.yml.
+ * base (no secret values), the one Dockerfile for each service and .dockerignore, and docker-compose.yml.
  * Nothing here needs Docker, a cluster or the network.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { KustomizeError, renderKustomization, type RenderedObject } from '../kustomize';
 import { checkCompose } from './composeRules';
-import { checkDockerfile, checkDockerignore, contextSources, readDockerignore } from './dockerfileRules';
+import {
+  checkDockerfile,
+  checkDockerignore,
+  contextSources,
+  DOCKERFILE,
+  dockerfileFor,
+  readDockerignore,
+  runtimeFiles,
+} from './dockerfileRules';
 import { readGraphServices, type GraphService } from './graphServices';
 import { loadKubernetesSchemas, type SchemaValidator } from './kubernetesSchemas';
 import { checkNoSecretValues, checkRenderedOverlay } from './manifestRules';
@@ -74,15 +82,22 @@ function kindCounts(rendered: RenderedObject[]): string {
 function checkDocker(root: string, services: GraphService[], result: CheckResult): void {
   const workspaces = readWorkspaces(root);
   const copied = new Map<string, string[]>();
+  if (!existsSync(path.join(root, DOCKERFILE))) {
+    result.problems.push({ file: DOCKERFILE, object: 'file', message: 'missing: no service has an image' });
+    return;
+  }
+  const template = readFileSync(path.join(root, DOCKERFILE), 'utf8');
   for (const service of services) {
-    const file = `${service.dir}/Dockerfile`;
-    if (!existsSync(path.join(root, file))) {
-      result.problems.push({ file, object: 'file', message: `missing: the ${service.role} ${service.name} has no image` });
-      continue;
-    }
-    const text = readFileSync(path.join(root, file), 'utf8');
+    // Each service's image is the one Dockerfile with that service's build arguments.
+    const file = `${DOCKERFILE} (${service.name})`;
+    const text = dockerfileFor(template, service);
     result.problems.push(...checkDockerfile(file, text, { root, service, workspaces }));
     const sources = contextSources(text);
+    // The build copies folders whole; what the service reads at run time must be in them.
+    for (const needed of runtimeFiles(service)) {
+      if (existsSync(path.join(root, needed))) continue;
+      result.problems.push({ file, object: 'COPY', message: `copies ${needed}, which does not exist` });
+    }
     for (const source of sources.filter((candidate) => !/[*?[]/.test(candidate))) {
       if (!existsSync(path.join(root, source))) result.problems.push({ file, object: 'COPY', message: `copies ${source}, which does not exist` });
     }

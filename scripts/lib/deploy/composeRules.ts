@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { isRecord } from '../kustomize';
+import { DOCKERFILE, imageArgs } from './dockerfileRules';
 import type { GraphService } from './graphServices';
 import { problemsIn, SECRET_VARIABLE, type Problem } from './problems';
 
@@ -115,6 +116,7 @@ function checkGraphServices(all: Json, services: GraphService[], problem: (objec
       continue;
     }
     if (!hasHealthcheck(definition)) problem(where, 'has no healthcheck');
+    checkImageArgs(definition, service, (message) => problem(where, message));
     if (service.role === 'gateway') continue;
     const env = new Map(environment(definition.environment));
     if (env.get('MIGRATE_ON_START') !== 'false') problem(where, 'must set MIGRATE_ON_START: "false" (its migration service migrates)');
@@ -131,6 +133,20 @@ function checkGraphServices(all: Json, services: GraphService[], problem: (objec
     const command = Array.isArray(migrationService.command) ? migrationService.command.map(String) : [String(migrationService.command ?? '')];
     if (!command.some((part) => part.includes(`${service.dir}/dist/migrate.js`))) problem(`service ${migration}`, `does not run ${service.dir}/dist/migrate.js`);
     if (migrationService.image !== definition.image) problem(`service ${migration}`, `image differs from ${service.name}'s: migrations must come from the same build`);
+  }
+}
+
+/** A graph service built from the one Dockerfile passes the build arguments that select it. */
+function checkImageArgs(definition: Json, service: GraphService, problem: (message: string) => void): void {
+  if (!isRecord(definition.build)) return;
+  if (path.normalize(String(definition.build.dockerfile ?? 'Dockerfile')) !== path.normalize(DOCKERFILE)) {
+    problem(`must be built from ${DOCKERFILE}`);
+    return;
+  }
+  const given = isRecord(definition.build.args) ? definition.build.args : {};
+  for (const [name, value] of Object.entries(imageArgs(service))) {
+    const actual = String(given[name] ?? '');
+    if (actual !== value) problem(`build arg ${name} must be "${value}", not "${actual}"`);
   }
 }
 

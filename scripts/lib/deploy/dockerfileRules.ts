@@ -75,11 +75,32 @@ export function parseDockerfile(text: string): ParsedDockerfile {
 }
 
 /** The runtime files each kind of service reads next to its dist, beyond node_modules. */
-function runtimeFiles(service: GraphService): string[] {
+export function runtimeFiles(service: GraphService): string[] {
   const shared = ['supergraph.yaml', 'deploy/docker/healthcheck.cjs'];
   return service.role === 'gateway'
     ? ['supergraph.graphql', ...shared]
     : [`${service.dir}/schema.graphql`, `prisma/${service.name}/migrations`, ...shared];
+}
+
+/** The one Dockerfile every service's image is built from, with the service's build arguments. */
+export const DOCKERFILE = 'deploy/docker/Dockerfile';
+
+/** The build arguments that make DOCKERFILE build `service` (docker-compose.yml passes them). */
+export function imageArgs(service: GraphService): Record<string, string> {
+  return { SERVICE_DIR: service.dir, PORT_VARIABLE: service.portVariable, PORT: String(service.port) };
+}
+
+/**
+ * The Dockerfile as Docker reads it for `service`: its build arguments, and the IMAGE_*
+ * variables the runtime stage sets from them, written in. The rules then check that
+ * instance as if it were the service's own Dockerfile.
+ */
+export function dockerfileFor(text: string, service: GraphService): string {
+  const args = imageArgs(service);
+  const values: Record<string, string> = { ...args };
+  for (const [name, value] of Object.entries(args)) values[`IMAGE_${name}`] = value;
+  const variable = /\$\{([A-Z_]+)\}|\$([A-Z_]+)\b/g;
+  return text.replace(variable, (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole);
 }
 
 export interface DockerfileContext {
@@ -130,17 +151,20 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
   }
 
   const allRuns = stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.args));
-  const names = (run: string) => run.includes(`--workspace=${service.packageName}`) || run.includes(`-w ${service.packageName}`);
+  const names = (run: string) =>
+    [service.packageName, service.dir].some((name) => run.includes(`--workspace=${name}`) || run.includes(`-w ${name}`));
   if (!allRuns.some((run) => /\bnpm run build\b/.test(run) && names(run))) problem('Dockerfile', `never runs npm run build --workspace=${service.packageName}`);
   if (!allRuns.some((run) => /\bnpm ci\b/.test(run) && run.includes('--omit=dev') && names(run))) {
     problem('Dockerfile', `never installs production dependencies only (npm ci --omit=dev --workspace=${service.packageName})`);
   }
 
-  checkRuntimeStage(final, service, problem);
+  checkRuntimeStage(stages, service, problem);
   return problems;
 }
 
-function checkRuntimeStage(final: DockerStage, service: GraphService, problem: (object: string, message: string) => void): void {
+function checkRuntimeStage(stages: DockerStage[], service: GraphService, problem: (object: string, message: string) => void): void {
+  const final = stages[stages.length - 1];
+  if (!final) return;
   const where = `stage ${final.name ?? 'final'} (runtime)`;
   const last = (keyword: string) => final.instructions.filter((instruction) => instruction.keyword === keyword).pop();
 
@@ -159,16 +183,30 @@ function checkRuntimeStage(final: DockerStage, service: GraphService, problem: (
 
   const cmd = last('CMD');
   const command = cmd ? execForm(cmd.args) : undefined;
+  const main = `${service.dir}/dist/index.js`;
   if (!cmd) problem(where, 'has no CMD');
   else if (!command) problem(where, 'CMD must use the exec form (["node", ...]) so node receives SIGTERM and drains');
-  else if (command[0] !== 'node' || command[1] !== `${service.dir}/dist/index.js`) {
-    problem(where, `CMD runs ${JSON.stringify(command)}, not ["node", "${service.dir}/dist/index.js"]`);
+  else if (!runsNode(command, main)) {
+    problem(where, `CMD runs ${JSON.stringify(command)}, not ["node", "${main}"] (or a shell that execs it)`);
   }
 
-  const copied = copySources(final);
+  // Run-time files reach the runtime stage from the context, directly or through an earlier stage.
+  const copied = stages.flatMap(copySources);
   for (const file of runtimeFiles(service)) {
-    if (!copied.some((source) => source === file || source === `${file}/`)) problem(where, `does not copy ${file}, which the service reads at run time`);
+    const covered = copied.some((source) => {
+      const bare = source.replace(/\/$/, '');
+      return bare === file || file.startsWith(`${bare}/`) || (bare === '.' && !file.includes('/'));
+    });
+    if (!covered) problem(where, `does not copy ${file}, which the service reads at run time`);
   }
+}
+
+/** ["node", main], or a shell that `exec`s node on main (so node still becomes PID 1). */
+function runsNode(command: string[], main: string): boolean {
+  if (command[0] === 'node') return command[1] === main && command.length === 2;
+  const [shell, flag, script] = command;
+  if (!shell || !['/bin/sh', 'sh'].includes(shell) || flag !== '-c' || command.length !== 3 || !script) return false;
+  return new RegExp(`^exec node "?${main.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"?$`).test(script.trim());
 }
 
 /** The context paths a stage's COPY instructions take (not those copied from other stages). */
@@ -196,7 +234,7 @@ function execForm(args: string): string[] | undefined {
 
 /** Paths that must never reach a build context, and one that stands for each. */
 const MUST_IGNORE: Array<[what: string, probe: string]> = [
-  ['node_modules', 'common/node_modules/x'],
+  ['node_modules', 'packages/service-kit/node_modules/x'],
   ['.git', '.git/config'],
   ['local databases and keys (.data)', '.data/keys/jwt-signing-key.pem'],
   ['env files with secrets', 'deploy/compose.env'],

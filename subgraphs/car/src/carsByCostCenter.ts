@@ -1,4 +1,4 @@
-import { type Connection, escapeLike, type PageRequest, type SortOrder, toConnection } from '@car-check/common';
+import { type Connection, escapeLike, type PageRequest, type SortOrder, toConnection } from '@car-check/subgraph-kit';
 import { type Car, Prisma } from './__generated__/prisma/client';
 import { carColumns } from './carRow';
 import type { PrismaClient } from './prisma';

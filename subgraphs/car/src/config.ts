@@ -1,4 +1,5 @@
-import { consumerSettingsFromEnv, subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
+import { consumerSettingsFromEnv } from '@car-check/events';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/subgraph-kit';
 
 export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   name: 'car',

@@ -1,3 +1,4 @@
+import { type Logger, type ServiceMetrics } from '@car-check/service-kit';
 import {
   AmqpConsumer,
   amqpSettingsFromEnv,
@@ -7,21 +8,18 @@ import {
   eventVerifierFromEnv,
   FeedConsumer,
   feedUrlOf,
-  isId,
-  type Logger,
   redriveDeadLetters,
   type RedriveReport,
   replayFeed,
   type ReplayReport,
-  type ServiceMetrics,
-  type SubgraphConfig,
-} from '@car-check/common';
+} from '@car-check/events';
+import { isId, type SubgraphConfig } from '@car-check/subgraph-kit';
 import type { PrismaClient } from './prisma';
 
 /**
  * The car subgraph's read model of cost centers: `cost_center_replica`, fed by
  * the cost-center subgraph's `cost-center.*` events through its feed (embedded
- * delivery, common/events/consumer.ts). It lets `cars(filter:)` filter by a
+ * delivery, packages/events/src/events/consumer.ts). It lets `cars(filter:)` filter by a
  * cost center's code, society name or manager in one SQL statement, without
  * asking the cost-center subgraph at read time. Eventually consistent.
  *

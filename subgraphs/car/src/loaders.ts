@@ -1,4 +1,4 @@
-import { byIdLoader, childPageLoader, historyLoader, type PageRequest } from '@car-check/common';
+import { byIdLoader, childPageLoader, historyLoader, type PageRequest } from '@car-check/subgraph-kit';
 import type { Car } from './__generated__/prisma/client';
 import { carColumns } from './carRow';
 import { BY_CREATION } from './order';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { migrateSubgraph, runMain, subgraphPackageFiles } from '@car-check/common';
+import { runMain, subgraphPackageFiles } from '@car-check/service-kit';
+import { migrateSubgraph } from '@car-check/subgraph-kit';
 import { CAR_SUBGRAPH } from './config';
 
 // `npm run migrate -w subgraphs/car` (node dist/migrate.js): the migration job of a deployment.

@@ -1,5 +1,6 @@
-import { formatDuration, logProgress, msSince, type Logger } from '@car-check/common';
-import { seedCars } from '@car-check/common/demo';
+import { type Logger } from '@car-check/service-kit';
+import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { seedCars } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, orderBy, text } from '@car-check/common';
+import { expectedRevision, idSchema, orderBy, text } from '@car-check/subgraph-kit';
 
 const version = text(60).nullable().optional();
 

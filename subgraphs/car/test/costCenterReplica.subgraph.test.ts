@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type CloudEvent, developmentEventKey, EventSigner, type EventType, formatSequence, verifySignedRequest } from '@car-check/common';
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { verifySignedRequest } from '@car-check/service-kit';
+import { type CloudEvent, developmentEventKey, EventSigner, type EventType, formatSequence } from '@car-check/events';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf } from '../../../test/support/graphql';
 import { LogCapture } from '../../../test/support/logCapture';

@@ -1,4 +1,4 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/subgraph-kit';
 
 export const COST_CENTER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'cost-center',

@@ -1,4 +1,4 @@
-import type { Peers, RequestInfo } from '@car-check/common';
+import type { Peers, RequestInfo } from '@car-check/subgraph-kit';
 import { createLoaders, type Loaders } from './loaders';
 import { crossServiceChecks, type CrossServiceChecks } from './peers';
 import type { PrismaClient } from './prisma';

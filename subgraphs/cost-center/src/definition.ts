@@ -1,4 +1,4 @@
-import { subgraphPackage } from '@car-check/common';
+import { subgraphPackage } from '@car-check/subgraph-kit';
 import { COST_CENTER_SUBGRAPH, loadConfig } from './config';
 
 /** How the repository's tools (npm start, the test harness, db scripts) run this subgraph; see package.json "subgraph". */

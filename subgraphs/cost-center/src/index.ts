@@ -1,11 +1,5 @@
-import { bootSubgraph, onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/common';
-import { loadConfig } from './config';
-import { costCenterSubgraph } from './server';
+import { startSubgraph } from '@car-check/subgraph-kit';
+import { definition } from './definition';
 
-runMain('cost-center subgraph', async () => {
-  // Configuration first: a mistake exits 78 (no restart fixes it) before the database is touched.
-  const config = loadConfig();
-  stopWhenSupervisorGone();
-  const service = await bootSubgraph(costCenterSubgraph, config, undefined, { fromProcessStart: true });
-  onShutdownSignal(service.stop);
-});
+// `node dist/index.js`: configuration, database, migrations, serving and shutdown, all in startSubgraph.
+startSubgraph(definition);

@@ -1,4 +1,4 @@
-import { byIdLoader, byUniqueKeyLoader, groupLoader, historyLoader } from '@car-check/common';
+import { byIdLoader, byUniqueKeyLoader, groupLoader, historyLoader } from '@car-check/subgraph-kit';
 import type { CostCenter } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
 

@@ -1,4 +1,5 @@
-import { graphError, type Peers, resolveEntity } from '@car-check/common';
+import { graphError } from '@car-check/service-kit';
+import { type Peers, resolveEntity } from '@car-check/subgraph-kit';
 
 function peer(peers: Peers, name: string) {
   const client = peers[name];

@@ -1,4 +1,4 @@
-import type { Database } from '@car-check/common';
+import type { Database } from '@car-check/subgraph-kit';
 import { PrismaClient } from './__generated__/prisma/client';
 
 export type { PrismaClient };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, diffChanges, formatDuration, type Logger, logProgress, msSince, recordAudit } from '@car-check/common';
-import { seedCostCenters } from '@car-check/common/demo';
+import { ANONYMOUS, type Logger } from '@car-check/service-kit';
+import { diffChanges, recordAudit } from '@car-check/events';
+import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
 
 /**

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { defineSubgraph, subgraphPackageFiles } from '@car-check/common';
+import { subgraphPackageFiles } from '@car-check/service-kit';
+import { defineSubgraph } from '@car-check/subgraph-kit';
 import { createContext } from './context';
 import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';

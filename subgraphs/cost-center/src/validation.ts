@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, orderBy, text } from '@car-check/common';
+import { expectedRevision, idSchema, orderBy, text } from '@car-check/subgraph-kit';
 
 // Codes are business keys printed on invoices: upper-case letters, digits, dashes.
 const code = text(32).regex(/^[A-Z0-9][A-Z0-9-]*$/, { error: 'must be upper-case letters, digits and dashes' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';

@@ -1,4 +1,4 @@
-import { seedCostCenters, seedUsers } from '@car-check/common/demo';
+import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ANONYMOUS, diffChanges, recordAudit } from '@car-check/common';
+import { ANONYMOUS } from '@car-check/service-kit';
+import { diffChanges, recordAudit } from '@car-check/events';
 import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';
 

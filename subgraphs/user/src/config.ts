@@ -1,4 +1,4 @@
-import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/common';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/subgraph-kit';
 import { authConfigFromEnv } from './auth/config';
 
 export const USER_SUBGRAPH: SubgraphConfigSpec = {

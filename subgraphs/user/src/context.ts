@@ -1,4 +1,4 @@
-import type { RequestInfo } from '@car-check/common';
+import type { RequestInfo } from '@car-check/subgraph-kit';
 import type { LoginThrottle } from './auth/throttle';
 import type { TokenService } from './auth/tokens';
 import { createLoaders, type Loaders } from './loaders';

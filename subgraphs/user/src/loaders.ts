@@ -1,4 +1,4 @@
-import { byIdLoader, historyLoader } from '@car-check/common';
+import { byIdLoader, historyLoader } from '@car-check/subgraph-kit';
 import type { User } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
 

@@ -1,4 +1,4 @@
-import { sortOrderFrom, type SortOrder } from '@car-check/common';
+import { sortOrderFrom, type SortOrder } from '@car-check/subgraph-kit';
 import type { UserOrderBy } from './__generated__/resolvers-types';
 
 type UserSortField = 'createdAt' | 'username';

@@ -1,5 +1,6 @@
-import { formatDuration, logProgress, msSince, type Logger } from '@car-check/common';
-import { seedUsers } from '@car-check/common/demo';
+import { type Logger } from '@car-check/service-kit';
+import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { seedPasswordFromEnv } from './auth/config';
 import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';

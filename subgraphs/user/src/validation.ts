@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, orderBy, text } from '@car-check/common';
+import { expectedRevision, orderBy, text } from '@car-check/subgraph-kit';
 
 const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
   error: 'must be lower-case letters, digits, dots, dashes or underscores',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { seedUsers } from '@car-check/common/demo';
+import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '../../../test/support/config';
 import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';

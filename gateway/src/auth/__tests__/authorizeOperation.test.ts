@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getOperationAST, parse } from 'graphql';
-import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/service-kit';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
 import type { ExecutionRequest, Executor } from '../../execution/executor';
 import { authorizingExecutor } from '../authorizeOperation';

@@ -1,5 +1,5 @@
 import { buildSchema, getOperationAST, parse, type FieldNode, type GraphQLField } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from '@car-check/common';
+import { DEFAULT_PAGE_SIZE } from '@car-check/service-kit';
 import { readCostModel } from '../costModel';
 import { coerceVariables, listLength, slicedByVariable } from '../pageSize';
 

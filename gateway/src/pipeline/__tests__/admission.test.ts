@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connectRedis, type SharedRedis } from '@car-check/common';
+import { connectRedis, type SharedRedis } from '@car-check/service-kit';
 import { LogCapture } from '../../../../test/support/logCapture';
 import { TcpRelay } from '../../../../test/support/tcpRelay';
 import { waitFor } from '../../../../test/support/waitFor';

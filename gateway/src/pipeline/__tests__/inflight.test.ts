@@ -1,5 +1,5 @@
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
-import { ANONYMOUS, type CallerIdentity } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
 import { InflightQueries } from '../inflight';
 
 const viewer: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };

@@ -1,4 +1,5 @@
-import { entityRef, found, isId, NEWEST_FIRST, parsePage } from '@car-check/common';
+import { found } from '@car-check/service-kit';
+import { entityRef, isId, NEWEST_FIRST, parsePage } from '@car-check/subgraph-kit';
 import type { CarResolvers } from '../__generated__/resolvers-types';
 
 export const Car: CarResolvers = {

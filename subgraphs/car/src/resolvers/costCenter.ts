@@ -1,4 +1,4 @@
-import { parsePage } from '@car-check/common';
+import { parsePage } from '@car-check/subgraph-kit';
 import type { CostCenterResolvers } from '../__generated__/resolvers-types';
 import { BY_CREATION } from '../order';
 

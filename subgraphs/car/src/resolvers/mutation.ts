@@ -7,7 +7,7 @@ import {
   idempotencyOf,
   parseId,
   validate,
-} from '@car-check/common';
+} from '@car-check/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { createCarInput, updateCarInput } from '../validation';

@@ -1,4 +1,5 @@
-import { containsText, equalsText, fetchPage, found, parseId, parsePage, validate } from '@car-check/common';
+import { found } from '@car-check/service-kit';
+import { containsText, equalsText, fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { carsByCostCenter, filtersByCostCenter } from '../carsByCostCenter';

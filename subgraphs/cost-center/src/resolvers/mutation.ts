@@ -1,14 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { notFound } from '@car-check/service-kit';
 import {
   auditedCreate,
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
   idempotencyOf,
-  notFound,
   parseId,
   validate,
-} from '@car-check/common';
+} from '@car-check/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
 import { createCostCenterInput, updateCostCenterInput } from '../validation';

@@ -1,4 +1,5 @@
-import { containsText, fetchPage, found, invalidArgument, parseId, parsePage, validate } from '@car-check/common';
+import { found, invalidArgument } from '@car-check/service-kit';
+import { containsText, fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { costCenterOrder } from '../order';

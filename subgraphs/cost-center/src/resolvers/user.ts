@@ -1,4 +1,4 @@
-import { isId } from '@car-check/common';
+import { isId } from '@car-check/subgraph-kit';
 import type { UserResolvers } from '../__generated__/resolvers-types';
 
 export const User: UserResolvers = {

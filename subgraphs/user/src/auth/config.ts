@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, nodeEnv, readEnv } from '@car-check/common';
+import { ConfigError, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, nodeEnv, readEnv } from '@car-check/service-kit';
 
 export interface AuthConfig {
   issuer: string;

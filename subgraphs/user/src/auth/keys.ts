@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
-import { developmentFile, TOKEN_ALGORITHM } from '@car-check/common';
+import { developmentFile, TOKEN_ALGORITHM } from '@car-check/service-kit';
 import type { AuthConfig } from './config';
 
 export interface SigningKeys {

@@ -8,7 +8,7 @@ import {
   requireGatewaySignature,
   type SignatureCheck,
   TOKEN_STATUS_PATH,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { TokenService } from './tokens';
 
 const statusRequest = z.object({ tokenId: z.uuid(), userId: z.uuid() });

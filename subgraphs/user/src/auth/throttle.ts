@@ -1,4 +1,4 @@
-import { graphError } from '@car-check/common';
+import { graphError } from '@car-check/service-kit';
 import type { AuthConfig } from './config';
 import { MemoryThrottleStore, type DelayRule, type Tally, type ThrottleStore } from './throttleStore';
 

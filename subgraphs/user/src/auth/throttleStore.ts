@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SharedRedis } from '@car-check/common';
+import type { SharedRedis } from '@car-check/service-kit';
 
 /** How failures in one scope (a username, an address, or both) slow further attempts. */
 export interface DelayRule {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { scopesForGroups, TOKEN_ALGORITHM, type TokenStatus } from '@car-check/common';
+import { scopesForGroups, TOKEN_ALGORITHM, type TokenStatus } from '@car-check/service-kit';
 import type { PrismaClient } from '../prisma';
 import type { AuthConfig } from './config';
 import type { SigningKeys } from './keys';

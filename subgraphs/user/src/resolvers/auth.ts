@@ -1,4 +1,6 @@
-import { auditedUpdate, graphError, parseId, recordAudit, validate } from '@car-check/common';
+import { graphError } from '@car-check/service-kit';
+import { recordAudit } from '@car-check/events';
+import { auditedUpdate, parseId, validate } from '@car-check/subgraph-kit';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types';
 import { decoyHash, verifyPassword } from '../auth/password';
 import { loginInput } from '../validation';

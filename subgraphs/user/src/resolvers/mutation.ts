@@ -1,14 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { graphError } from '@car-check/service-kit';
 import {
   auditedCreate,
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
-  graphError,
   idempotencyOf,
   parseId,
   validate,
-} from '@car-check/common';
+} from '@car-check/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { hashPassword, verifyPassword } from '../auth/password';
 import type { Context } from '../context';

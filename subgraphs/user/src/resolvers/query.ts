@@ -1,4 +1,5 @@
-import { fetchPage, found, parseId, parsePage, validate } from '@car-check/common';
+import { found } from '@car-check/service-kit';
+import { fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { userOrder } from '../order';

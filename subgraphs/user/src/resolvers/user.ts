@@ -1,4 +1,5 @@
-import { found, graphError, isId, NEWEST_FIRST, parsePage } from '@car-check/common';
+import { found, graphError } from '@car-check/service-kit';
+import { isId, NEWEST_FIRST, parsePage } from '@car-check/subgraph-kit';
 import type { UserResolvers } from '../__generated__/resolvers-types';
 
 export const User: UserResolvers = {

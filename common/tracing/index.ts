@@ -1,4 +1,0 @@
-export * from './context';
-export * from './provider';
-export * from './settings';
-export * from './spans';

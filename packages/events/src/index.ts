@@ -1,0 +1,104 @@
+/**
+ * @car-check/events: the graph's change events: their catalog and CloudEvent shape, their
+ * signatures and keys, the outbox relay to AMQP, the signed feed, and the consumers that read it.
+ * It opens no database itself: whoever runs a relay or a consumer hands it its storage.
+ * This file is the package's public surface, name by name.
+ */
+export {
+  actorOf,
+  recordAudit,
+  diffChanges,
+  type AuditAction,
+  type FieldChange,
+  type AuditWriter,
+  type AuditEntry,
+  EVENT_ACTIONS,
+  type DiffOptions,
+} from './audit/record';
+export {
+  eventSigningKeyFromEnv,
+  eventVerifyingKeysFromEnv,
+  eventSignerFromEnv,
+  eventVerifierFromEnv,
+  type EventKeySource,
+} from './config/eventKeys';
+export { type AmqpConsumerOptions, AmqpConsumer } from './events/amqpConsumer';
+export {
+  eventDefinitionOf,
+  eventsOfSubgraph,
+  type EventType,
+  type EventAction,
+  type EventDefinition,
+  EVENT_CATALOG,
+} from './events/catalog';
+export {
+  toCloudEvent,
+  type AuditEventRecord,
+  type EventChange,
+  type EventData,
+  type CloudEvent,
+  eventSource,
+  formatSequence,
+} from './events/cloudEvent';
+export {
+  consumerSettingsFromEnv,
+  readCursor,
+  saveCursor,
+  tryLock,
+  writeDeadLetter,
+  sequenceOf,
+  untraced,
+  fetchFeedPage,
+  replayFeed,
+  redriveDeadLetters,
+  type ConsumerSql,
+  type ConsumerTransaction,
+  type EventHandler,
+  type ConsumerSettings,
+  DEFAULT_CONSUMER_SETTINGS,
+  feedUrlOf,
+  type FeedSource,
+  type FeedConsumerOptions,
+  type ConsumerStatus,
+  FeedUnavailable,
+  HandlerFailed,
+  FeedConsumer,
+  type ReplayOptions,
+  type ReplayReport,
+  type RedriveOptions,
+  type RedriveReport,
+} from './events/consumer';
+export {
+  readEventPage,
+  mountEventFeed,
+  EVENTS_PATH,
+  EVENT_PAGE_DEFAULT,
+  EVENT_PAGE_MAX,
+  type EventFeedReader,
+  type EventPage,
+  type EventFeedOptions,
+} from './events/feed';
+export {
+  amqpSettingsFromEnv,
+  readUnpublished,
+  closeAmqpConnection,
+  DEFAULT_EVENTS_EXCHANGE,
+  type AmqpSettings,
+  redactAmqpUrl,
+  type RelaySql,
+  type EventRelayOptions,
+  type RelayStatus,
+  EventRelay,
+} from './events/relay';
+export {
+  canonicalJson,
+  signedBytes,
+  developmentEventKey,
+  type RejectionReason,
+  type EventRejection,
+  type SignedCloudEvent,
+  EventSigner,
+  EventVerifier,
+  publicKeyOf,
+} from './events/signature';
+export { outboxWritten } from './events/outboxSignal';

@@ -1,0 +1,104 @@
+/**
+ * @car-check/subgraph-kit: what a subgraph builds on beyond the service kit: its database
+ * and migrations, audit records and idempotent mutations, paging, loaders, validation, calls
+ * to peer subgraphs, and its start. The demo fleet is the separate entry `./demo`.
+ * This file is the package's public surface, name by name.
+ */
+export { historyLoader, type AuditEventRow, NEWEST_FIRST, type AuditReader } from './audit/history';
+export {
+  idempotencyOf,
+  auditedCreate,
+  auditedUpdate,
+  auditedDelete,
+  type InTransaction,
+  type AuditedWrite,
+} from './audit/mutations';
+export { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
+export {
+  describeTarget,
+  openDatabase,
+  checkPostgresReachable,
+  unreachable,
+  type DatabaseTarget,
+  type Database,
+  type ConnectionErrorHandler,
+  type CreateProgress,
+  type OpenDatabaseOptions,
+} from './db/connect';
+export {
+  readMigrations,
+  applyMigrations,
+  migrationStatus,
+  MigrationError,
+  MigrationHistoryError,
+  type MigrationResult,
+  type MigrationProgress,
+  type ApplyMigrationsOptions,
+  type MigrationState,
+} from './db/migrate';
+export {
+  formatDuration,
+  logProgress,
+  openDatabaseWithProgress,
+  applyMigrationsWithProgress,
+  type ProgressStep,
+  type ProgressFields,
+  msSince,
+  type DatabaseTimings,
+} from './db/progress';
+export { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './db/sql';
+export { entityRef, type EntityRef } from './graphql/entityRef';
+export {
+  byIdLoader,
+  byUniqueKeyLoader,
+  groupLoader,
+  childPageLoader,
+  type ChildPageKey,
+  type ChildPageSource,
+} from './graphql/loaders';
+export {
+  encodeCursor,
+  decodeCursor,
+  parsePage,
+  afterCursorWhere,
+  orderByClause,
+  cursorOf,
+  toConnection,
+  sortOrderFrom,
+  escapeLike,
+  containsText,
+  equalsText,
+  fetchPage,
+  MAX_PAGE_SIZE,
+  type SortDirection,
+  type SortOrder,
+  type Cursor,
+  type PageRequest,
+  type Edge,
+  type Connection,
+  MAX_CURSOR_LENGTH,
+  type PageSource,
+} from './graphql/pagination';
+export { validate, parseId, isId, idSchema, text, expectedRevision, orderBy } from './graphql/validate';
+export { resolveEntity, type PeerResponse, SubgraphClient } from './peers/subgraphClient';
+export {
+  bootSubgraph,
+  type PrismaLike,
+  type SubgraphModule,
+  type BootedSubgraph,
+  type BootOptions,
+} from './server/bootSubgraph';
+export {
+  defineSubgraph,
+  eventRelayOf,
+  type Peers,
+  type SetupDeps,
+  type SubgraphSetup,
+  type RebuildDeps,
+  type SubgraphDefinition,
+  type DefinedSubgraph,
+} from './server/defineSubgraph';
+export { migrateSubgraph } from './server/migrateSubgraph';
+export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
+export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';
+export { prepareEmbeddedTemplate } from './db/embedded';

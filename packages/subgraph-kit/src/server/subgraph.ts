@@ -1,0 +1,168 @@
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger, ServiceMetrics, CallerIdentity, ManagementAccess } from '@car-check/service-kit';
+import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
+import { textInputPlugin } from './textInput';
+import {
+  errorReportingPlugin,
+  requestLogPlugin,
+  formatError,
+  keepRawBody,
+  requireGatewaySignature,
+  type SignatureCheck,
+  bodyErrorHandler,
+  graphqlOverHttpPlugin,
+  guardGraphQLRequest,
+  notFoundHandler,
+  buildVersion,
+  mountHealth,
+  requireAllUp,
+  withDegradable,
+  type DependencyState,
+  type ReadinessCheck,
+  assignRequestId,
+  activateRequestTrace,
+  requestTraceId,
+  traceHttpRequests,
+  traceRootFields,
+  tracingPlugin,
+  flushTracing,
+  startTracing,
+} from '@car-check/service-kit';
+
+/** What every subgraph knows about the request it serves. */
+export interface RequestInfo {
+  /** This request's id, made by the gateway (or this service): unique. */
+  requestId: string;
+  /** The request id the client chose (x-request-id), if any: for logs and audit records, never unique. */
+  clientRequestId?: string;
+  /** The request's trace id (the gateway's trace, continued); undefined only when tracing is disabled. */
+  traceId?: string;
+  /** Who the gateway says the caller is (verified signature). */
+  caller: CallerIdentity;
+  /** Aborted when the caller's deadline passes or it hangs up: work for this request should stop. */
+  signal: AbortSignal;
+  /** The client's Idempotency-Key for the mutations of this request, and how long it is remembered. */
+  idempotency: { key: string; ttlSeconds: number } | null;
+}
+
+export interface SubgraphAppOptions<Ctx extends RequestInfo> {
+  name: string;
+  schema: GraphQLSchema;
+  log: Logger;
+  /** Builds the per-request context (fresh DataLoaders for every request). */
+  context: (request: RequestInfo) => Ctx;
+  ready: ReadinessCheck;
+  /** Dependencies shown in `/ready` that never make the subgraph unready (Redis: its state falls back). */
+  degradable?: () => Record<string, DependencyState>;
+  introspection: boolean;
+  bodyLimit: string;
+  /** Only requests the gateway (or a peer) signed for this service, once, are served. */
+  signatures: SignatureCheck;
+  /** sha256 of the SDL this subgraph serves (in `/health` and a metric). */
+  schemaHash: string;
+  /** How long an Idempotency-Key and its first result are kept. */
+  idempotencyTtlSeconds: number;
+  /** Releases what the service holds besides its database (Redis), when Apollo stops. */
+  onStop?: () => Promise<void>;
+  /** Extra HTTP routes of this subgraph (mounted before /graphql). */
+  routes?: (app: Express) => void;
+  metrics: ServiceMetrics;
+  /** Who may read `/ready`'s details and `/metrics` (the management token). */
+  management?: ManagementAccess;
+  /** Extra facts for `/ready`'s body (never readiness itself). */
+  readyDetails?: () => Record<string, unknown>;
+  /** The long-lived parts the subgraph's set-up built (handed back to whoever booted it). */
+  services?: unknown;
+}
+
+export interface SubgraphApp {
+  app: Express;
+  apollo: ApolloServer<BaseContext>;
+  /** The long-lived parts the subgraph's set-up built (e.g. its event consumers). */
+  services?: unknown;
+}
+
+/**
+ * The HTTP side shared by all subgraphs: `/graphql` served by Apollo Server,
+ * `/health` and `/ready`, JSON errors for everything else. The caller decides
+ * where (and whether) to listen, so tests can use port 0.
+ */
+export async function createSubgraphApp<Ctx extends RequestInfo>(
+  options: SubgraphAppOptions<Ctx>,
+): Promise<SubgraphApp> {
+  // Once per process; the first service started names the process's resource.
+  startTracing({ serviceName: options.name });
+  traceRootFields(options.schema, options.name);
+  // Set once /ready is mounted; its background checks stop with Apollo.
+  let stopReadiness = () => undefined as void;
+  const apollo = new ApolloServer<Ctx>({
+    schema: options.schema,
+    introspection: options.introspection,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (onShutdownSignal): close HTTP first, then Apollo, then the database.
+    stopOnTerminationSignals: false,
+    // Subgraphs are reached through the gateway, where Sandbox lives.
+    // No Apollo Studio here: no federated traces to compute.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      abandonedWorkPlugin<Ctx>(),
+      textInputPlugin() as ApolloServerPlugin<Ctx>,
+      errorReportingPlugin<Ctx>(options.log),
+      requestLogPlugin<Ctx>(options.log, options.metrics),
+      tracingPlugin<Ctx>(),
+      graphqlOverHttpPlugin<Ctx>(),
+      {
+        async serverWillStart() {
+          return {
+            serverWillStop: async () => {
+              stopReadiness();
+              await options.onStop?.();
+              // Spans still buffered for the exporter go out before the service is gone.
+              await flushTracing();
+            },
+          };
+        },
+      },
+    ],
+    logger: options.log,
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(assignRequestId);
+  const build = { version: buildVersion(), schemaHash: options.schemaHash };
+  options.metrics.setBuildInfo(build.version, build.schemaHash);
+  stopReadiness = mountHealth(app, options.name, withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))), options.readyDetails, () => build, options.management);
+  options.metrics.mount(app, options.management);
+  // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
+  app.use(traceHttpRequests(options.name));
+  options.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit, verify: keepRawBody }),
+    activateRequestTrace,
+    requireGatewaySignature(options.signatures, options.log),
+    guardGraphQLRequest,
+    expressMiddleware(apollo, {
+      context: async ({ res }) =>
+        options.context({
+          requestId: res.locals.requestId as string,
+          clientRequestId: res.locals.clientRequestId as string | undefined,
+          traceId: requestTraceId(res),
+          caller: res.locals.caller as CallerIdentity,
+          signal: abandonmentSignal(res, res.locals.deadline as number | null),
+          idempotency: res.locals.idempotencyKey ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds } : null,
+        }),
+    }),
+  );
+  app.use(bodyErrorHandler);
+  notFoundHandler(app);
+  return { app, apollo: apollo as unknown as ApolloServer<BaseContext>, services: options.services };
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 // Relative, not the package name: the codegen CLI's loader does not read tsconfig paths.
 // eslint-disable-next-line import-x/no-restricted-paths -- that loader cannot resolve the package's name
-import { subgraphRegistry } from './common/config/registry';
+import { subgraphRegistry } from './packages/service-kit/src/config/registry';
 
 /**
  * Resolver types for each subgraph supergraph.yaml lists, generated from its SDL

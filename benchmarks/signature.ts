@@ -9,7 +9,7 @@
  * wall-clock mean, of signing alone and of signing plus verifying.
  */
 import { parseArgs } from 'node:util';
-import { ANONYMOUS, type CallerIdentity, signRequest, verifySignedRequest } from '@car-check/common';
+import { ANONYMOUS, type CallerIdentity, signRequest, verifySignedRequest } from '@car-check/service-kit';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '20000' } } });
 const iterations = Number(values.iterations);

@@ -8,16 +8,15 @@
  * line, no stack, and its exit code says which kind (78 configuration, 65 migration history, else 1).
  */
 import { parseArgs } from 'node:util';
+import { describeError, exitCodeFor } from '@car-check/service-kit';
 import {
   applyMigrationsWithProgress,
-  describeError,
   describeTarget,
-  exitCodeFor,
   formatDuration,
   logProgress,
   msSince,
   openDatabaseWithProgress,
-} from '@car-check/common';
+} from '@car-check/subgraph-kit';
 import { commandStartedAt, lineLogger } from './lib/progress';
 import { selectSubgraphs } from './lib/subgraphs';
 

@@ -21,7 +21,7 @@ import {
   subgraphTimeoutVariable,
   subgraphUrlVariable,
   TOKEN_STATUS_PATH,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import { timeout } from './configSchemas';
 import { type StageConfig, STAGES } from './pipeline/stages';
 import { CLIENT_LAYERS, type LayerConfig } from './subgraphClient/layers';

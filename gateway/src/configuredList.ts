@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { readEnv } from '@car-check/common';
+import { readEnv } from '@car-check/service-kit';
 
 /** What any entry's configuration may depend on besides its own variables. */
 export interface SharedSettings {

@@ -26,7 +26,7 @@ import {
   traceHttpRequests,
   tracingPlugin,
   withDegradable,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import { TokenVerifier } from './auth/tokenVerifier';
 import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';

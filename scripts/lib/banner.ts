@@ -24,7 +24,7 @@ export interface SeedingConfig {
 
 /**
  * Whether a subgraph's database holds the demo data without anyone running `npm run db:seed`:
- * the condition under which common/server/bootSubgraph.ts seeds a new database (embedded,
+ * the condition under which packages/subgraph-kit/src/server/bootSubgraph.ts seeds a new database (embedded,
  * SEED_ON_EMPTY, outside production). On PostgreSQL only `db:seed` loads it, which the banner cannot see.
  */
 export function seedsDemoUsers(config: SeedingConfig): boolean {

@@ -10,13 +10,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  eventSigningKeyFromEnv,
-  eventVerifyingKeysFromEnv,
-  observeConfigShapes,
   subgraphNames,
   supervisorPidFromEnv,
   tracingSettingsFromEnv,
-} from '@car-check/common';
+  observeConfigShapes,
+} from '@car-check/service-kit';
+import { eventSigningKeyFromEnv, eventVerifyingKeysFromEnv } from '@car-check/events';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { seedPasswordFromEnv } from '../../subgraphs/user/src/auth/config';
 import { CONFIG_DESCRIPTIONS, NOT_IN_SCHEMAS } from './configDescriptions';

@@ -1,5 +1,5 @@
 import { handWrittenPart } from './handWritten';
-import { STATUS, STATUS_NAMES } from '@car-check/common';
+import { STATUS, STATUS_NAMES } from '@car-check/service-kit';
 
 /** docs/errors.md, rendered from the error catalog so the two cannot drift. */
 export function renderErrorDocs(): string {
@@ -8,7 +8,7 @@ export function renderErrorDocs(): string {
     const retry = name === 'OK' ? '—' : status.retryable ? 'yes' : 'no';
     return `| ${status.grpcStatus} | \`${name}\` | ${status.meaning} | ${status.usedFor} | ${retry} |`;
   });
-  return `<!-- Generated from common/errors/catalog.ts by \`npm run docs:errors\`. Do not edit above the hand-written marker. -->
+  return `<!-- Generated from packages/service-kit/src/errors/catalog.ts by \`npm run docs:errors\`. Do not edit above the hand-written marker. -->
 # Error codes
 
 Every error in a response of this graph carries \`extensions.code\` (the gRPC status name)

@@ -1,5 +1,5 @@
 import { handWrittenPart } from './handWritten';
-import { EVENT_CATALOG, EVENT_PAGE_DEFAULT, EVENT_PAGE_MAX, EVENTS_PATH, eventSource } from '@car-check/common';
+import { EVENT_CATALOG, EVENT_PAGE_DEFAULT, EVENT_PAGE_MAX, EVENTS_PATH, eventSource } from '@car-check/events';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -9,7 +9,7 @@ export function renderEventDocs(): string {
     (event) =>
       `| \`${event.type}\` | \`${event.subgraph}\` (\`${eventSource(event.subgraph)}\`) | \`${event.entity}\` \`${event.action}\` | ${cell(event.subject)} | ${cell(event.description)} |`,
   );
-  return `<!-- Generated from common/events/catalog.ts by \`npm run docs:events\`. Do not edit above the hand-written marker. -->
+  return `<!-- Generated from packages/events/src/events/catalog.ts by \`npm run docs:events\`. Do not edit above the hand-written marker. -->
 # Domain events
 
 A domain event says that an entity was created, changed or deleted. Every event is the
@@ -63,7 +63,7 @@ event in the JSON format:
   \`data.requestId\` and \`data.traceId\` find the request in the logs and traces.
 - \`signer\` and \`signature\` (extensions) authenticate the event: the owning subgraph signs it
   with its Ed25519 key as it leaves (feed or broker): \`signature\` is base64url Ed25519 over the
-  JSON of every other attribute with keys sorted at every level (\`common/events/signature.ts\`).
+  JSON of every other attribute with keys sorted at every level (\`packages/events/src/events/signature.ts\`).
   A consumer applies only an event that verifies against the owner's public key
   (\`<OWNER>_EVENTS_PUBLIC_KEY\`), signed by the owner, with the owner's source.
 

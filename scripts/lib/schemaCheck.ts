@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ChangeType, CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { parse } from 'graphql';
-import { readRequirements, type Requirement } from '@car-check/common';
+import { readRequirements, type Requirement } from '@car-check/service-kit';
 import { brokenOperations, clientOperationFiles, type BrokenOperation } from './clientOperations';
 import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
 import { apiSchemaOf, publishedSupergraph, type PublishedSupergraph } from './publishedSupergraph';

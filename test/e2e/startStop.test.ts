@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { EXIT_MIGRATION_HISTORY } from '@car-check/common';
+import { EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { waitFor } from '../support/waitFor';
 

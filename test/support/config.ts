@@ -1,7 +1,7 @@
 import { z } from 'zod';
 // Relative, not the package name: jest's globalSetup (test/support/preflight.ts) loads this without moduleNameMapper.
 // eslint-disable-next-line import-x/no-restricted-paths -- that loader cannot resolve the package's name
-import { postgresUrl, readEnv } from '../../common/config/env';
+import { postgresUrl, readEnv } from '../../packages/service-kit/src/config/env';
 
 /**
  * Where the tests find PostgreSQL and which backends they run on. The defaults

@@ -105,7 +105,7 @@ const TOP_LEVEL = new Set(
 );
 
 /**
- * Repository paths written as code, e.g. `common/db/migrate.ts`: a folder and a file with an extension,
+ * Repository paths written as code, e.g. `packages/subgraph-kit/src/db/migrate.ts`: a folder and a file with an extension,
  * no placeholder (`<name>`, `*`) and no URL, so that a moved file cannot leave a document behind.
  */
 function namedPaths(markdown: string): string[] {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '@car-check/common';
+import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
 import { testConfig } from '../support/config';

@@ -2,7 +2,7 @@ import type { ApolloGateway } from '@apollo/gateway';
 import type { Request, Response } from 'express';
 import { buildSchema, parse } from 'graphql';
 import { z } from 'zod';
-import { ANONYMOUS, createLogger, SIGNATURE_HEADER } from '@car-check/common';
+import { ANONYMOUS, createLogger, SIGNATURE_HEADER } from '@car-check/service-kit';
 import { GATEWAY_ENV, loadGatewayConfig } from '../config';
 import type { GatewayContext } from '../context';
 import { type ExecutionRequest, type ExecutorLayer, layeredGateway } from '../execution/executor';

@@ -25,7 +25,7 @@ import {
   graphError,
   type Requirements,
   type StatusCode,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import { type Executor, type ExecutorLayer, hasCaller } from '../execution/executor';
 import { sha256Hex } from '../sha256';
 

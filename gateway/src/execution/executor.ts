@@ -1,6 +1,6 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import type { Requirements } from '@car-check/common';
+import type { Requirements } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 import type { ServedSchema } from '../pipeline/documents';
 

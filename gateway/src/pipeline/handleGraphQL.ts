@@ -7,7 +7,7 @@ import {
   requestTraceId,
   type ServiceMetrics,
   setSpanOutcome,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import { bearerToken } from './authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';

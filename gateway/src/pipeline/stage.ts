@@ -9,7 +9,7 @@ import {
   type ResponseMediaType,
   type ServiceMetrics,
   type SharedRedis,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import { type ConfigSpec, type Configured, ConfiguredList, configReader } from '../configuredList';
 import type { GatewayContext } from '../context';

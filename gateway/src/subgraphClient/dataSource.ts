@@ -1,7 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
-import type { Logger, ServiceMetrics, StatusCode } from '@car-check/common';
+import type { Logger, ServiceMetrics, StatusCode } from '@car-check/service-kit';
 import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
 import { subgraphClient, type SubgraphClient } from './client';

@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { z } from 'zod';
-import type { Logger, ServiceMetrics } from '@car-check/common';
+import type { Logger, ServiceMetrics } from '@car-check/service-kit';
 import { type ConfigSpec, type Configured, configReader } from '../configuredList';
 import type { GatewayContext } from '../context';
 

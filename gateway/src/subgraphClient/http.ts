@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { REQUEST_ID_HEADER } from '@car-check/common';
+import { REQUEST_ID_HEADER } from '@car-check/service-kit';
 import type { GraphQLBody, Send, SubgraphTarget } from './fetch';
 
 export interface HttpCall {

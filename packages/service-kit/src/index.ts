@@ -46,6 +46,8 @@ export {
   nodeEnv,
   logLevel,
   redisUrl,
+  observeConfigShapes,
+  type ConfigShapeObserver,
 } from './config/env';
 export {
   supergraphConfigPath,

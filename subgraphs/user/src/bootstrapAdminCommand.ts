@@ -13,7 +13,8 @@
  * (2 usage, 78 configuration, 65 migration history, 1 anything else).
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, describeError, describeTarget, exitCodeFor, openDatabase } from '@car-check/common';
+import { describeError, exitCodeFor } from '@car-check/service-kit';
+import { applyMigrations, describeTarget, openDatabase } from '@car-check/subgraph-kit';
 import { bootstrapAdmin, BootstrapRefused } from './bootstrap';
 import { invalidBootstrapInput } from './bootstrapInputProblems';
 import { loadConfig } from './config';

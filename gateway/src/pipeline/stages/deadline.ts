@@ -1,6 +1,6 @@
 import { context as traceContext } from '@opentelemetry/api';
 import type { Response } from 'express';
-import { STATUS } from '@car-check/common';
+import { STATUS } from '@car-check/service-kit';
 import { timeout } from '../../configSchemas';
 import { defineStage, need } from '../stage';
 

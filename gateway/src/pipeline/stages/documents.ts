@@ -1,4 +1,4 @@
-import { optionalFlag } from '@car-check/common';
+import { optionalFlag } from '@car-check/service-kit';
 import { QUERY_LIMITS_ENV, queryLimitsOf } from '../../limits/checkLimits';
 import { Documents } from '../documents';
 import { Refusal } from '../refusal';

@@ -1,5 +1,5 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { flag, TRACE_ATTRIBUTES } from '@car-check/common';
+import { flag, TRACE_ATTRIBUTES } from '@car-check/service-kit';
 import { InflightQueries } from '../inflight';
 import { type Answer, defineStage, need } from '../stage';
 

@@ -1,7 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
-import { optionalFlag } from '@car-check/common';
+import { optionalFlag } from '@car-check/service-kit';
 import { sandboxLandingPage } from '../../devPages';
 import { defineStage } from '../stage';
 

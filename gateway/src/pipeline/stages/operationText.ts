@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, flag } from '@car-check/common';
+import { ConfigError, flag } from '@car-check/service-kit';
 import { limit } from '../../configSchemas';
 import { OperationTexts } from '../operationText';
 import { defineStage, need } from '../stage';

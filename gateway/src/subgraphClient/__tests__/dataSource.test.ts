@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ANONYMOUS, createLogger, verifySignedRequest } from '@car-check/common';
+import { ANONYMOUS, createLogger, verifySignedRequest } from '@car-check/service-kit';
 import type { GatewayContext } from '../../context';
 import { SubgraphDataSource } from '../dataSource';
 import { fieldErrorsForFailedFetch } from '../../fieldErrors';

@@ -11,7 +11,7 @@ import {
   tracerFor,
   useInMemoryTracing,
   verifySignedRequest,
-} from '@car-check/common';
+} from '@car-check/service-kit';
 import type { GatewayContext } from '../../context';
 import { SubgraphDataSource } from '../dataSource';
 

@@ -1,5 +1,5 @@
 import type { SpanContext } from '@opentelemetry/api';
-import { callerKey, TRACE_ATTRIBUTES } from '@car-check/common';
+import { callerKey, TRACE_ATTRIBUTES } from '@car-check/service-kit';
 import type { GatewayContext } from '../../context';
 import { defineLayer, type Sent } from '../fetch';
 

@@ -1,4 +1,4 @@
-import { ANONYMOUS, signRequest } from '@car-check/common';
+import { ANONYMOUS, signRequest } from '@car-check/service-kit';
 import { defineLayer } from '../fetch';
 
 /**

@@ -6,7 +6,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { parentForCall, setSpanOutcome, TRACE_ATTRIBUTES, traceHeaders, tracerFor } from '@car-check/common';
+import { parentForCall, setSpanOutcome, TRACE_ATTRIBUTES, traceHeaders, tracerFor } from '@car-check/service-kit';
 import { defineLayer, outcomeOf } from '../fetch';
 
 const tracer = tracerFor('gateway');

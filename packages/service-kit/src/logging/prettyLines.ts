@@ -5,7 +5,7 @@ import type { PrettyOptions } from 'pino-pretty';
  * pino-pretty's settings for a developer's terminal. singleLine: a record's fields follow
  * its message on the same line (only an error's stack takes more lines, which is what it is
  * for); `service` is the name in parentheses already; a step's `progress` fields
- * (common/db/progress.ts) say in JSON what its message says in words.
+ * (packages/subgraph-kit/src/db/progress.ts) say in JSON what its message says in words.
  */
 const PRETTY_OPTIONS: PrettyOptions = {
   colorize: true,
@@ -14,7 +14,7 @@ const PRETTY_OPTIONS: PrettyOptions = {
   translateTime: 'SYS:HH:MM:ss.l',
 };
 
-/** The message of the per-request record (common/server/requestLogPlugin.ts). */
+/** The message of the per-request record (packages/service-kit/src/server/requestLogPlugin.ts). */
 export const REQUEST_MESSAGE = 'request';
 
 type LogRecord = Record<string, unknown>;

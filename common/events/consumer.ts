@@ -1,9 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
+import { retryUntilStopped } from '../async/retry';
 import { ANONYMOUS, signRequest } from '../auth/identity';
 import { readEnv } from '../config/env';
+import { sha256Base64Url } from '../crypto/hash';
 import type { Logger } from '../logging/logger';
 import { REQUEST_ID_HEADER } from '../server/requestId';
 import type { CloudEvent } from './cloudEvent';
@@ -312,7 +314,6 @@ export class FeedConsumer<TX extends ConsumerSql> {
   protected position: bigint | null = null;
   protected connected = false;
   protected outageSince: number | null = null;
-  protected failures = 0;
   protected lastAppliedEventTime: string | null = null;
   /** `time` of the oldest event fetched but not applied yet; null when caught up. */
   protected pendingSince: number | null = null;
@@ -382,31 +383,43 @@ export class FeedConsumer<TX extends ConsumerSql> {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let wait = this.settings.pollMs;
-      try {
-        const outcome = await this.poll();
-        if (this.outageSince !== null) {
-          this.options.log.info({ consumer: this.name, owner: this.options.owner, outageMs: Date.now() - this.outageSince }, 'event feed reachable again');
-        }
-        this.outageSince = null;
-        this.failures = 0;
-        wait = this.pauseAfter(outcome);
-      } catch (error) {
-        if (!this.running) break;
-        this.connected = false;
-        this.failures += 1;
-        wait = this.backoff(this.failures);
-        if (this.outageSince === null) {
-          this.outageSince = Date.now();
-          // Once per outage, not once per poll.
-          this.options.log.warn(
+      const polled = await retryUntilStopped(() => this.poll(), {
+        firstDelayMs: this.settings.pollMs,
+        maxDelayMs: this.settings.maxBackoffMs,
+        signal: this.abort.signal,
+        onFailure: (error) => {
+          this.connected = false;
+          this.noteOutage(
             { consumer: this.name, owner: this.options.owner, err: error },
             'cannot read the event feed; retrying with backoff (the read model is falling behind)',
           );
-        }
+        },
+      });
+      if (!polled) break;
+      if (this.outageSince !== null) {
+        this.options.log.info({ consumer: this.name, owner: this.options.owner, outageMs: Date.now() - this.outageSince }, 'event feed reachable again');
       }
+      this.outageSince = null;
+      const wait = this.pauseAfter(polled.value);
       if (this.running && wait > 0) await this.sleep(wait);
     }
+  }
+
+  /** Logs the start of an outage: once per outage, not once per attempt. */
+  protected noteOutage(fields: Record<string, unknown>, message: string): void {
+    if (this.outageSince !== null) return;
+    this.outageSince = Date.now();
+    this.options.log.warn(fields, message);
+  }
+
+  /** Retries an operation on the database while it cannot be reached; null when stopped first. */
+  protected retryDatabase<T>(operation: () => Promise<T>, onFailure?: (error: unknown, failures: number) => void): Promise<{ value: T } | null> {
+    return retryUntilStopped(operation, {
+      firstDelayMs: this.settings.pollMs,
+      maxDelayMs: this.settings.maxBackoffMs,
+      signal: this.abort.signal,
+      onFailure,
+    });
   }
 
   /** How long to wait after a poll: none when the page was full, a backoff after a failed event, else the poll interval. */
@@ -416,6 +429,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.settings.pollMs;
   }
 
+  /** The wait before the next attempt at an event that failed `failures` times (kept across polls, so not a retry loop). */
   protected backoff(failures: number): number {
     return Math.min(this.settings.maxBackoffMs, this.settings.pollMs * 2 ** Math.min(failures - 1, 20));
   }
@@ -495,7 +509,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
    */
   protected async reject(event: unknown, rejection: EventRejection): Promise<void> {
     const record = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : { raw: event }) as CloudEvent;
-    const digest = createHash('sha256').update(canonicalJson(record)).digest('base64url');
+    const digest = sha256Base64Url(canonicalJson(record));
     if (this.refused.has(digest)) return;
     await this.options.transaction(async (tx) => {
       await writeDeadLetter(tx, this.name, record, 0n, `${rejection.reason}: ${rejection.detail}`, 1);

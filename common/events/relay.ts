@@ -4,6 +4,7 @@ import { readEnv } from '../config/env';
 import type { Logger } from '../logging/logger';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
+import { retryUntilStopped } from '../async/retry';
 import { onOutboxWritten } from './outboxSignal';
 import type { EventSigner } from './signature';
 
@@ -131,8 +132,8 @@ export class EventRelay {
   /** A write committed in this process since the relay last looked (see outboxSignal.ts). */
   private nudged = false;
   private unsubscribe: (() => void) | null = null;
-  /** Ends the idle wait between polls (never a backoff after a failure: a broker that is down is not hammered). */
-  private idleWake: (() => void) | null = null;
+  /** Ends the backoff between connection attempts at once, on stop(). */
+  private stopping = new AbortController();
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -140,9 +141,10 @@ export class EventRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.unsubscribe = onOutboxWritten(() => {
       this.nudged = true;
-      this.idleWake?.();
+      this.wake?.();
     });
     this.loop = this.run();
   }
@@ -154,6 +156,7 @@ export class EventRelay {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.wake?.();
+    this.stopping.abort();
     await this.loop;
   }
 
@@ -171,32 +174,52 @@ export class EventRelay {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
+    // After a working connection drops, the first reconnection waits too: a broker that is down is not hammered.
+    let reconnecting = false;
     while (this.running) {
+      const opened = await retryUntilStopped(() => this.openOrClose(), {
+        firstDelayMs: this.options.settings.relayPollMs,
+        maxDelayMs: this.options.maxBackoffMs ?? 30_000,
+        signal: this.stopping.signal,
+        delayFirstAttempt: reconnecting,
+        onFailure: (error) => this.noteOutage(error),
+      });
+      if (!opened) break;
+      if (this.outageSince !== null) {
+        this.options.log.info({ subgraph: this.options.subgraph, outageMs: Date.now() - this.outageSince }, 'event relay: broker reachable again');
+        this.outageSince = null;
+      }
       try {
-        const channel = await this.open();
-        if (this.outageSince !== null) {
-          this.options.log.info({ subgraph: this.options.subgraph, outageMs: Date.now() - this.outageSince }, 'event relay: broker reachable again');
-          this.outageSince = null;
-        }
-        failures = 0;
         while (this.running) {
           this.nudged = false;
-          const count = await this.publishBatch(channel);
+          const count = await this.publishBatch(opened.value);
           // Idle: wait for the next poll, or for a write of this process to commit (then look at once).
-          if (count < this.options.settings.relayBatch && this.running && !this.nudged) await this.sleep(this.options.settings.relayPollMs, true);
+          if (count < this.options.settings.relayBatch && this.running && !this.nudged) await this.idle(this.options.settings.relayPollMs);
         }
       } catch (error) {
-        if (this.outageSince === null) {
-          this.outageSince = Date.now();
-          this.options.log.warn({ subgraph: this.options.subgraph, err: error }, 'event relay: cannot publish events; retrying with backoff');
-        }
-        failures += 1;
+        this.noteOutage(error);
+        reconnecting = true;
       }
       await this.close();
-      if (this.running && failures > 0) {
-        await this.sleep(Math.min(this.options.maxBackoffMs ?? 30_000, this.options.settings.relayPollMs * 2 ** Math.min(failures - 1, 20)));
-      }
+    }
+    // A connection opened while stopping.
+    await this.close();
+  }
+
+  /** Logs the start of an outage, once per outage. */
+  private noteOutage(error: unknown): void {
+    if (this.outageSince !== null) return;
+    this.outageSince = Date.now();
+    this.options.log.warn({ subgraph: this.options.subgraph, err: error }, 'event relay: cannot publish events; retrying with backoff');
+  }
+
+  /** Opens a channel; a half-open connection is closed before the next attempt. */
+  private async openOrClose(): Promise<ConfirmChannel> {
+    try {
+      return await this.open();
+    } catch (error) {
+      await this.close();
+      throw error;
     }
   }
 
@@ -266,8 +289,11 @@ export class EventRelay {
     return rows.length;
   }
 
-  /** Waits `ms`, or until stop(); an idle wait (between polls) also ends when a write of this process commits. */
-  private sleep(ms: number, idle = false): Promise<void> {
+  /**
+   * The wait between polls: `ms`, or until stop(), or until a write of this process commits.
+   * (The backoff after a failure never ends early for a write: a broker that is down is not hammered.)
+   */
+  private idle(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -275,10 +301,8 @@ export class EventRelay {
         resolve();
       }
       this.wake = done;
-      if (idle) this.idleWake = done;
     }).then(() => {
       this.wake = null;
-      this.idleWake = null;
     });
   }
 }

@@ -7,7 +7,8 @@ export const sha256Hex = (data: string | Uint8Array): string => createHash('sha2
 export const sha256Base64 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('base64');
 
 /** The SHA-256 digest as URL-safe base64 without padding, e.g. for an identifier. */
-export const sha256Base64Url = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('base64url');
+export const sha256Base64Url = (data: string | Uint8Array): string =>
+  createHash('sha256').update(data).digest('base64url');
 
 /** The raw SHA-256 digest, e.g. to compare two secrets in constant time. */
 export const sha256Bytes = (data: string | Uint8Array): Buffer => createHash('sha256').update(data).digest();

@@ -78,7 +78,8 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
       });
       if (!attached) break;
       if (this.outageSince !== null) {
-        this.options.log.info({ consumer: this.name, queue, outageMs: Date.now() - this.outageSince }, 'event queue reachable again');
+        const outageMs = Date.now() - this.outageSince;
+        this.options.log.info({ consumer: this.name, queue, outageMs }, 'event queue reachable again');
         this.outageSince = null;
       }
       // Until the connection drops or stop() is called.
@@ -216,7 +217,8 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
         (error) => {
           if (warned) return;
           warned = true;
-          this.options.log.warn({ consumer: this.name, eventId: event.id, err: error }, 'cannot apply an event from the queue; retrying');
+          const fields = { consumer: this.name, eventId: event.id, err: error };
+          this.options.log.warn(fields, 'cannot apply an event from the queue; retrying');
         },
       );
       if (!applied) break;

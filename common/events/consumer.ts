@@ -397,7 +397,9 @@ export class FeedConsumer<TX extends ConsumerSql> {
       });
       if (!polled) break;
       if (this.outageSince !== null) {
-        this.options.log.info({ consumer: this.name, owner: this.options.owner, outageMs: Date.now() - this.outageSince }, 'event feed reachable again');
+        const outageMs = Date.now() - this.outageSince;
+        const { owner } = this.options;
+        this.options.log.info({ consumer: this.name, owner, outageMs }, 'event feed reachable again');
       }
       this.outageSince = null;
       const wait = this.pauseAfter(polled.value);
@@ -413,7 +415,10 @@ export class FeedConsumer<TX extends ConsumerSql> {
   }
 
   /** Retries an operation on the database while it cannot be reached; null when stopped first. */
-  protected retryDatabase<T>(operation: () => Promise<T>, onFailure?: (error: unknown, failures: number) => void): Promise<{ value: T } | null> {
+  protected retryDatabase<T>(
+    operation: () => Promise<T>,
+    onFailure?: (error: unknown, failures: number) => void,
+  ): Promise<{ value: T } | null> {
     return retryUntilStopped(operation, {
       firstDelayMs: this.settings.pollMs,
       maxDelayMs: this.settings.maxBackoffMs,
@@ -429,7 +434,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.settings.pollMs;
   }
 
-  /** The wait before the next attempt at an event that failed `failures` times (kept across polls, so not a retry loop). */
+  /** The wait before the next attempt at an event that failed `failures` times (counted across polls). */
   protected backoff(failures: number): number {
     return Math.min(this.settings.maxBackoffMs, this.settings.pollMs * 2 ** Math.min(failures - 1, 20));
   }

@@ -186,7 +186,8 @@ export class EventRelay {
       });
       if (!opened) break;
       if (this.outageSince !== null) {
-        this.options.log.info({ subgraph: this.options.subgraph, outageMs: Date.now() - this.outageSince }, 'event relay: broker reachable again');
+        const outageMs = Date.now() - this.outageSince;
+        this.options.log.info({ subgraph: this.options.subgraph, outageMs }, 'event relay: broker reachable again');
         this.outageSince = null;
       }
       try {
@@ -194,7 +195,8 @@ export class EventRelay {
           this.nudged = false;
           const count = await this.publishBatch(opened.value);
           // Idle: wait for the next poll, or for a write of this process to commit (then look at once).
-          if (count < this.options.settings.relayBatch && this.running && !this.nudged) await this.idle(this.options.settings.relayPollMs);
+          const idle = count < this.options.settings.relayBatch && this.running && !this.nudged;
+          if (idle) await this.idle(this.options.settings.relayPollMs);
         }
       } catch (error) {
         this.noteOutage(error);
@@ -210,7 +212,8 @@ export class EventRelay {
   private noteOutage(error: unknown): void {
     if (this.outageSince !== null) return;
     this.outageSince = Date.now();
-    this.options.log.warn({ subgraph: this.options.subgraph, err: error }, 'event relay: cannot publish events; retrying with backoff');
+    const fields = { subgraph: this.options.subgraph, err: error };
+    this.options.log.warn(fields, 'event relay: cannot publish events; retrying with backoff');
   }
 
   /** Opens a channel; a half-open connection is closed before the next attempt. */

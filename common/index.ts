@@ -17,6 +17,7 @@ export * from './config/routing';
 export * from './config/service';
 export * from './config/signing';
 export * from './config/eventKeys';
+export { sha256Base64, sha256Base64Url, sha256Bytes, sha256Hex } from './crypto/hash';
 export * from './db/connect';
 export * from './db/migrate';
 export * from './db/progress';

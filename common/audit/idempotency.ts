@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { CallerIdentity } from '../auth/identity';
+import { sha256Hex } from '../crypto/hash';
 import { graphError } from '../errors';
 import { actorOf } from './record';
 
@@ -23,7 +23,7 @@ export interface Idempotency {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function requestHash(request: unknown): string {
-  return createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+  return sha256Hex(JSON.stringify(request ?? null));
 }
 
 /**

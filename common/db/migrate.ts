@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256Hex } from '../crypto/hash';
 import type { SqlRunner } from './sql';
 
 /**
@@ -79,7 +80,7 @@ export async function readMigrations(dir: string): Promise<{ name: string; sql: 
   return Promise.all(
     folders.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return { name, sql, checksum: sha256Hex(sql) };
     }),
   );
 }

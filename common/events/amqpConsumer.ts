@@ -41,30 +41,18 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     super(amqpOptions);
   }
 
-  override start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.abort = new AbortController();
-    this.position = null;
-    this.metrics?.consumers.add(this as unknown as FeedConsumer<ConsumerSql>);
-    this.loop = otelContext.with(untraced(), () => this.runAmqp());
-  }
-
-  override async stop(): Promise<void> {
-    if (!this.running) return this.loop ?? undefined;
-    this.running = false;
-    this.abort.abort();
-    this.wake?.();
+  override stop(): Promise<void> {
+    // Ends the wait for the connection to drop; the loop sees it stopped (stop() clears `running` before it resumes).
     this.closed?.();
-    await this.loop;
-    this.connected = false;
+    return super.stop();
   }
 
   override status(): ConsumerStatus & { broker: string; queue: string } {
     return { ...super.status(), broker: redactAmqpUrl(this.amqpOptions.amqp.url), queue: this.amqpOptions.amqp.queue };
   }
 
-  private async runAmqp(): Promise<void> {
+  /** Reads the queue until stopped, reconnecting with backoff (instead of polling the feed). */
+  protected override async run(): Promise<void> {
     const { queue } = this.amqpOptions.amqp;
     // After a working connection drops, the first reconnection waits too: a broker that is down is not hammered.
     let reconnecting = false;

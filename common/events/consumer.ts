@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
+import { Pause } from '../async/pause';
 import { retryUntilStopped } from '../async/retry';
 import { ANONYMOUS, signRequest } from '../auth/identity';
 import { readEnv } from '../config/env';
@@ -309,7 +310,8 @@ export class FeedConsumer<TX extends ConsumerSql> {
   protected running = false;
   protected loop: Promise<void> | null = null;
   protected abort = new AbortController();
-  protected wake: (() => void) | null = null;
+  /** The wait between polls (and retries of an event), which stop() ends. */
+  protected readonly pause = new Pause();
   /** The cursor as last read or written; null until read from the database. */
   protected position: bigint | null = null;
   protected connected = false;
@@ -358,7 +360,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     if (!this.running) return this.loop ?? undefined;
     this.running = false;
     this.abort.abort();
-    this.wake?.();
+    this.pause.end();
     await this.loop;
     this.connected = false;
   }
@@ -381,7 +383,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     };
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
       const polled = await retryUntilStopped(() => this.poll(), {
         firstDelayMs: this.settings.pollMs,
@@ -440,17 +442,9 @@ export class FeedConsumer<TX extends ConsumerSql> {
   }
 
   protected sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = null;
-    });
+    return this.pause.for(ms);
   }
+
 
   /** Reads one page of the owner's feed after the in-memory position and applies its events. */
   protected async poll(): Promise<PollOutcome> {

@@ -4,6 +4,7 @@ import { readEnv } from '../config/env';
 import type { Logger } from '../logging/logger';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
+import { Pause } from '../async/pause';
 import { retryUntilStopped } from '../async/retry';
 import { onOutboxWritten } from './outboxSignal';
 import type { EventSigner } from './signature';
@@ -122,7 +123,11 @@ export async function readUnpublished(db: RelaySql, subgraph: string, limit: num
 export class EventRelay {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /**
+   * The wait between polls, which stop() or a write of this process ends. (The backoff after a
+   * failure never ends early for a write: a broker that is down is not hammered.)
+   */
+  private readonly idle = new Pause();
   private connection: ChannelModel | null = null;
   private connected = false;
   private published = 0;
@@ -144,7 +149,7 @@ export class EventRelay {
     this.stopping = new AbortController();
     this.unsubscribe = onOutboxWritten(() => {
       this.nudged = true;
-      this.wake?.();
+      this.idle.end();
     });
     this.loop = this.run();
   }
@@ -155,7 +160,7 @@ export class EventRelay {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    this.wake?.();
+    this.idle.end();
     this.stopping.abort();
     await this.loop;
   }
@@ -195,8 +200,8 @@ export class EventRelay {
           this.nudged = false;
           const count = await this.publishBatch(opened.value);
           // Idle: wait for the next poll, or for a write of this process to commit (then look at once).
-          const idle = count < this.options.settings.relayBatch && this.running && !this.nudged;
-          if (idle) await this.idle(this.options.settings.relayPollMs);
+          const caughtUp = count < this.options.settings.relayBatch && this.running && !this.nudged;
+          if (caughtUp) await this.idle.for(this.options.settings.relayPollMs);
         }
       } catch (error) {
         this.noteOutage(error);
@@ -290,23 +295,6 @@ export class EventRelay {
     this.published += rows.length;
     this.lastPublishedSequence = BigInt(rows.at(-1)!.sequence).toString();
     return rows.length;
-  }
-
-  /**
-   * The wait between polls: `ms`, or until stop(), or until a write of this process commits.
-   * (The backoff after a failure never ends early for a write: a broker that is down is not hammered.)
-   */
-  private idle(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = null;
-    });
   }
 }
 

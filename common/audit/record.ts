@@ -1,4 +1,5 @@
-import type { CallerIdentity } from '../auth/identity';
+import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, type CallerIdentity } from '../auth/identity';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'LOGIN' | 'LOGOUT' | 'REVOKE_TOKENS';
 
@@ -81,6 +82,26 @@ const BOOKKEEPING = new Set(['id', 'createdAt', 'updatedAt', 'revision']);
 export interface DiffOptions {
   /** Fields never recorded at all (e.g. a password hash). */
   secret?: string[];
+}
+
+/**
+ * Records a row a command created outside any request (`tool`: the seed, the admin
+ * bootstrap): its CREATE with the given fields, by no user, under a request id of its own.
+ */
+export function recordCreatedByTool(
+  tx: AuditWriter,
+  tool: string,
+  created: { entity: string; id: string; revision: number; fields: Record<string, unknown> },
+): Promise<void> {
+  return recordAudit(tx, {
+    entity: created.entity,
+    entityId: created.id,
+    action: 'CREATE',
+    revision: created.revision,
+    caller: { ...ANONYMOUS, service: tool },
+    requestId: `${tool}-${randomUUID()}`,
+    changes: diffChanges(null, created.fields),
+  });
 }
 
 /** The fields that differ between two versions of a row (either may be null: create or delete). */

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, diffChanges, formatDuration, type Logger, logProgress, msSince, recordAudit } from '@car-check/common';
+import { formatDuration, type Logger, logProgress, msSince, recordCreatedByTool } from '@car-check/common';
 import { seedCostCenters } from '@car-check/common/demo';
 import type { PrismaClient } from './prisma';
 
@@ -17,15 +16,7 @@ export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
     for (const center of seedCostCenters) {
       if (known.has(center.id)) continue;
       const row = await tx.costCenter.create({ data: center });
-      await recordAudit(tx, {
-        entity: 'CostCenter',
-        entityId: row.id,
-        action: 'CREATE',
-        revision: row.revision,
-        caller: { ...ANONYMOUS, service: 'seed' },
-        requestId: `seed-${randomUUID()}`,
-        changes: diffChanges(null, row),
-      });
+      await recordCreatedByTool(tx, 'seed', { entity: 'CostCenter', id: row.id, revision: row.revision, fields: row });
       count += 1;
     }
     return count;

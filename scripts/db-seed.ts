@@ -6,18 +6,13 @@
  * It says what it does as it goes, a line per step with its duration (opening the
  * database, migrations, what was seeded), and the total at the end.
  */
-import { parseArgs } from 'node:util';
-import { applyMigrationsWithProgress, describeError, describeTarget, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '@car-check/common';
-import { commandStartedAt, lineLogger } from './lib/progress';
-import { selectSubgraphs } from './lib/subgraphs';
+import { applyMigrationsWithProgress, describeTarget, logProgress, openDatabaseWithProgress } from '@car-check/common';
+import { runPerSubgraph } from './lib/perSubgraphCommand';
+import { lineLogger } from './lib/progress';
 
-const STARTED_AT = commandStartedAt();
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { subgraph: { type: 'string' } } });
-  const took: string[] = [];
-  for (const [name, subgraph] of selectSubgraphs(values.subgraph)) {
-    const startedAt = performance.now();
+runPerSubgraph(
+  'db:seed',
+  async (name, subgraph) => {
     const config = subgraph.loadConfig();
     const log = lineLogger(name, config.logLevel);
     const { module } = subgraph;
@@ -31,14 +26,7 @@ async function main(): Promise<void> {
       await prisma.$disconnect();
       await database.close();
     }
-    const ms = msSince(startedAt);
-    took.push(`${name} ${formatDuration(ms)}`);
-    console.log(`${name}: seeded in ${formatDuration(ms)} (${describeTarget(config.database)})`);
-  }
-  console.log(`db:seed: ${took.length === 1 ? 'one database' : `${took.length} databases`} seeded, ${formatDuration(msSince(STARTED_AT))} in all (${took.join(', ')})`);
-}
-
-main().catch((error: unknown) => {
-  console.error(`db:seed failed after ${formatDuration(msSince(STARTED_AT))}: ${describeError(error)}`);
-  process.exit(1);
-});
+    return { did: 'seeded', target: describeTarget(config.database) };
+  },
+  (count) => `${count === 1 ? 'one database' : `${count} databases`} seeded`,
+);

@@ -62,21 +62,17 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
         maxDelayMs: this.settings.maxBackoffMs,
         signal: this.abort.signal,
         delayFirstAttempt: reconnecting,
-        onFailure: (error) => this.noteQueueOutage(error),
+        onFailure: (error) => this.queueOutageBegan(error),
       });
       if (!attached) break;
-      if (this.outageSince !== null) {
-        const outageMs = Date.now() - this.outageSince;
-        this.options.log.info({ consumer: this.name, queue, outageMs }, 'event queue reachable again');
-        this.outageSince = null;
-      }
+      this.outage.ended({ consumer: this.name, queue }, 'event queue reachable again');
       // Until the connection drops or stop() is called.
       await new Promise<void>((resolve) => {
         this.closed = resolve;
         if (!this.running || !this.connection) resolve();
       });
       if (this.running) {
-        this.noteQueueOutage(new Error('the broker connection closed'));
+        this.queueOutageBegan(new Error('the broker connection closed'));
         reconnecting = true;
       }
       await this.detach();
@@ -85,8 +81,8 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     await this.detach();
   }
 
-  private noteQueueOutage(error: unknown): void {
-    this.noteOutage(
+  private queueOutageBegan(error: unknown): void {
+    this.outage.began(
       { consumer: this.name, queue: this.amqpOptions.amqp.queue, err: error },
       'cannot read the event queue; retrying with backoff (the read model is falling behind)',
     );

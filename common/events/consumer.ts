@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger';
 import { REQUEST_ID_HEADER } from '../server/requestId';
 import type { CloudEvent } from './cloudEvent';
 import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
+import { Outage } from './outage';
 import { canonicalJson, type EventRejection, type EventVerifier } from './signature';
 
 /**
@@ -315,7 +316,8 @@ export class FeedConsumer<TX extends ConsumerSql> {
   /** The cursor as last read or written; null until read from the database. */
   protected position: bigint | null = null;
   protected connected = false;
-  protected outageSince: number | null = null;
+  /** Of the owner's feed (or of the broker, in the AMQP mode). */
+  protected readonly outage: Outage;
   protected lastAppliedEventTime: string | null = null;
   /** `time` of the oldest event fetched but not applied yet; null when caught up. */
   protected pendingSince: number | null = null;
@@ -342,6 +344,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     this.name = options.name;
     this.settings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.settings };
     this.metrics = options.registry ? consumerMetrics(options.registry) : null;
+    this.outage = new Outage(options.log);
   }
 
   /** Starts polling in the background (again, after stop()). */
@@ -391,29 +394,17 @@ export class FeedConsumer<TX extends ConsumerSql> {
         signal: this.abort.signal,
         onFailure: (error) => {
           this.connected = false;
-          this.noteOutage(
+          this.outage.began(
             { consumer: this.name, owner: this.options.owner, err: error },
             'cannot read the event feed; retrying with backoff (the read model is falling behind)',
           );
         },
       });
       if (!polled) break;
-      if (this.outageSince !== null) {
-        const outageMs = Date.now() - this.outageSince;
-        const { owner } = this.options;
-        this.options.log.info({ consumer: this.name, owner, outageMs }, 'event feed reachable again');
-      }
-      this.outageSince = null;
+      this.outage.ended({ consumer: this.name, owner: this.options.owner }, 'event feed reachable again');
       const wait = this.pauseAfter(polled.value);
       if (this.running && wait > 0) await this.sleep(wait);
     }
-  }
-
-  /** Logs the start of an outage: once per outage, not once per attempt. */
-  protected noteOutage(fields: Record<string, unknown>, message: string): void {
-    if (this.outageSince !== null) return;
-    this.outageSince = Date.now();
-    this.options.log.warn(fields, message);
   }
 
   /** Retries an operation on the database while it cannot be reached; null when stopped first. */

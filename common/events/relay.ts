@@ -6,6 +6,7 @@ import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import { Pause } from '../async/pause';
 import { retryUntilStopped } from '../async/retry';
+import { Outage } from './outage';
 import { onOutboxWritten } from './outboxSignal';
 import type { EventSigner } from './signature';
 
@@ -132,7 +133,7 @@ export class EventRelay {
   private connected = false;
   private published = 0;
   private lastPublishedSequence: string | null = null;
-  private outageSince: number | null = null;
+  private readonly outage: Outage;
   private readonly unroutable = new Map<string, number>();
   /** A write committed in this process since the relay last looked (see outboxSignal.ts). */
   private nudged = false;
@@ -140,7 +141,9 @@ export class EventRelay {
   /** Ends the backoff between connection attempts at once, on stop(). */
   private stopping = new AbortController();
 
-  constructor(private readonly options: EventRelayOptions) {}
+  constructor(private readonly options: EventRelayOptions) {
+    this.outage = new Outage(options.log);
+  }
 
   /** Starts publishing in the background (again, after stop()). */
   start(): void {
@@ -187,14 +190,10 @@ export class EventRelay {
         maxDelayMs: this.options.maxBackoffMs ?? 30_000,
         signal: this.stopping.signal,
         delayFirstAttempt: reconnecting,
-        onFailure: (error) => this.noteOutage(error),
+        onFailure: (error) => this.outageBegan(error),
       });
       if (!opened) break;
-      if (this.outageSince !== null) {
-        const outageMs = Date.now() - this.outageSince;
-        this.options.log.info({ subgraph: this.options.subgraph, outageMs }, 'event relay: broker reachable again');
-        this.outageSince = null;
-      }
+      this.outage.ended({ subgraph: this.options.subgraph }, 'event relay: broker reachable again');
       try {
         while (this.running) {
           this.nudged = false;
@@ -204,7 +203,7 @@ export class EventRelay {
           if (caughtUp) await this.idle.for(this.options.settings.relayPollMs);
         }
       } catch (error) {
-        this.noteOutage(error);
+        this.outageBegan(error);
         reconnecting = true;
       }
       await this.close();
@@ -213,12 +212,9 @@ export class EventRelay {
     await this.close();
   }
 
-  /** Logs the start of an outage, once per outage. */
-  private noteOutage(error: unknown): void {
-    if (this.outageSince !== null) return;
-    this.outageSince = Date.now();
+  private outageBegan(error: unknown): void {
     const fields = { subgraph: this.options.subgraph, err: error };
-    this.options.log.warn(fields, 'event relay: cannot publish events; retrying with backoff');
+    this.outage.began(fields, 'event relay: cannot publish events; retrying with backoff');
   }
 
   /** Opens a channel; a half-open connection is closed before the next attempt. */

@@ -6,8 +6,8 @@ export interface RetryUntilStoppedOptions {
   /** The longest wait between two attempts. */
   maxDelayMs: number;
   /**
-   * Ends the retries: at once in the middle of a wait, after the attempt in hand otherwise.
-   * The result is then `null`.
+   * Ends the retries: at once in the middle of a wait (the result is then `null`), after the
+   * attempt in hand otherwise (its result, or `null` when it failed).
    */
   signal: AbortSignal;
   /**
@@ -31,10 +31,11 @@ class RetryStopped extends Error {
  * backoff, no jitter, capped), for as long as it takes: until it succeeds, fails
  * finally, or `signal` is aborted. The schedule is exponential-backoff's; this adds
  * what a long-running loop needs: no attempt limit, and a stop that waits for the
- * attempt in hand (so that the caller can clean up after it) but not for the current
- * delay to end (the library's timer then runs out without another attempt).
+ * attempt in hand (and keeps what it did: the caller acts on it or cleans up after it)
+ * but not for the current delay to end (the library's timer then runs out without
+ * another attempt).
  *
- * @returns the attempt's result, wrapped, or `null` when stopped first.
+ * @returns the result of the attempt that succeeded, wrapped, or `null` when stopped first.
  */
 export async function retryUntilStopped<T>(
   attempt: () => Promise<T>,
@@ -47,13 +48,14 @@ export async function retryUntilStopped<T>(
     onAbort = () => resolve(null);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-  let inHand: Promise<unknown> = Promise.resolve();
+  /** The outcome of the last attempt: its result, or null when it failed. */
+  let inHand: Promise<{ value: T } | null> = Promise.resolve(null);
   const retried = backOff(
     async () => {
       if (signal.aborted) throw new RetryStopped();
-      const attempted = attempt();
-      inHand = attempted.catch(() => undefined);
-      return { value: await attempted };
+      const attempted = attempt().then((value) => ({ value }));
+      inHand = attempted.catch(() => null);
+      return attempted;
     },
     {
       startingDelay: options.firstDelayMs,
@@ -74,8 +76,7 @@ export async function retryUntilStopped<T>(
   });
   try {
     const outcome = await Promise.race([retried, stopped]);
-    if (outcome === null) await inHand;
-    return outcome;
+    return outcome ?? (await inHand);
   } finally {
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }

@@ -88,6 +88,19 @@ describe('retryUntilStopped', () => {
     expect(finished).toBe(true);
   });
 
+  it('keeps the result of an attempt that succeeds while stopping', async () => {
+    const controller = new AbortController();
+    const result = retryUntilStopped(
+      async () => {
+        controller.abort();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return 'applied';
+      },
+      { firstDelayMs: 10, maxDelayMs: 10, signal: controller.signal },
+    );
+    await expect(result).resolves.toEqual({ value: 'applied' });
+  });
+
   it('ends at a final failure and throws it', async () => {
     const final = new Error('no retry fixes this');
     const calls: number[] = [];

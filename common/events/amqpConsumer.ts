@@ -1,7 +1,6 @@
-import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf, untraced } from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf } from './consumer';
 import { retryUntilStopped } from '../async/retry';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 import type { EventRejection } from './signature';

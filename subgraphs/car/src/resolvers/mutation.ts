@@ -4,6 +4,7 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
+  type InTransaction,
   auditedWriteOf,
   parseId,
   validate,
@@ -18,8 +19,10 @@ type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
  * Every car write is one transaction with its audit record, and with the client's
  * Idempotency-Key when it sent one (a retry then returns the first result).
  */
-const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> =>
-  auditedWriteOf({ entity: 'Car', transaction: (work) => context.prisma.$transaction(work), context, info, args });
+const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'Car', transaction, context, info, args });
+};
 
 export const Mutation: MutationResolvers = {
   createCar: async (_parent, { input }, context, info) => {

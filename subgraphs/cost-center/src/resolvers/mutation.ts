@@ -4,6 +4,7 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
+  type InTransaction,
   auditedWriteOf,
   notFound,
   parseId,
@@ -19,8 +20,10 @@ type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
  * Every cost-center write is one transaction with its audit record, and with the client's
  * Idempotency-Key when it sent one (a retry then returns the first result).
  */
-const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> =>
-  auditedWriteOf({ entity: 'CostCenter', transaction: (work) => context.prisma.$transaction(work), context, info, args });
+const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'CostCenter', transaction, context, info, args });
+};
 
 export const Mutation: MutationResolvers = {
   createCostCenter: async (_parent, { input }, context, info) => {

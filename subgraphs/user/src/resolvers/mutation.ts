@@ -4,6 +4,7 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
+  type InTransaction,
   graphError,
   auditedWriteOf,
   parseId,
@@ -23,15 +24,10 @@ const PASSWORD_CHANGED = { field: 'password', from: '"[redacted]"', to: '"[redac
  * Every user write is one transaction with its audit record (password hashes are never
  * recorded), and with the client's Idempotency-Key when it sent one.
  */
-export const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> =>
-  auditedWriteOf({
-    entity: 'User',
-    transaction: (work) => context.prisma.$transaction(work),
-    context,
-    info,
-    args,
-    diff: { secret: ['passwordHash'] },
-  });
+export const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'User', transaction, context, info, args, diff: { secret: ['passwordHash'] } });
+};
 
 /**
  * A user changing their own password proves they know the current one, so a

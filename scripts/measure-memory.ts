@@ -43,6 +43,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
 const SERVICES = ['gateway', 'car', 'cost-center', 'user'] as const;
@@ -198,19 +199,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode})`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await delay(200);
+/** Waits for a child's health URL; fails at once when the child exits first. */
+async function waitForHealthyChild(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const exited = new AbortController();
+  const onExit = () => exited.abort(new Error(`${url}: the process exited (${child.exitCode ?? child.signalCode})`));
+  if (child.exitCode !== null || child.signalCode !== null) onExit();
+  else child.once('exit', onExit);
+  try {
+    await waitForHealthy(url, timeoutMs, { signal: exited.signal });
+  } finally {
+    child.off('exit', onExit);
   }
-  throw new Error(`${url} was not healthy within ${timeoutMs} ms`);
 }
 
 function run(command: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -336,7 +335,7 @@ async function startGraph(backend: Backend, options: Options) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service])], { cwd: ROOT, env, stdio: 'inherit' });
     children.add(child);
     processes.set(service, child);
-    await waitForHealthy(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS);
+    await waitForHealthyChild(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS);
   };
   if (backend === 'embedded-restart') {
     // A first start creates and seeds the databases; it is not measured.

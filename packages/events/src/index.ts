@@ -14,6 +14,7 @@ export {
   type AuditEntry,
   EVENT_ACTIONS,
   type DiffOptions,
+  recordCreatedByTool,
 } from './audit/record';
 export {
   eventSigningKeyFromEnv,

@@ -4,6 +4,7 @@
  * catalog, shared Redis state and process exit helpers. No database or broker client.
  * This file is the package's public surface, name by name.
  */
+export { sha256Base64, sha256Base64Url, sha256Bytes, sha256Hex } from './crypto/hash';
 export {
   callerKey,
   contentDigest,

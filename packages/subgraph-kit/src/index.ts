@@ -12,6 +12,8 @@ export {
   auditedDelete,
   type InTransaction,
   type AuditedWrite,
+  auditedWriteOf,
+  type WriteRequestContext,
 } from './audit/mutations';
 export { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
 export {

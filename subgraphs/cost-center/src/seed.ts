@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { ANONYMOUS, type Logger } from '@car-check/service-kit';
-import { diffChanges, recordAudit } from '@car-check/events';
+import { type Logger } from '@car-check/service-kit';
+import { recordCreatedByTool } from '@car-check/events';
 import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
@@ -19,15 +18,7 @@ export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
     for (const center of seedCostCenters) {
       if (known.has(center.id)) continue;
       const row = await tx.costCenter.create({ data: center });
-      await recordAudit(tx, {
-        entity: 'CostCenter',
-        entityId: row.id,
-        action: 'CREATE',
-        revision: row.revision,
-        caller: { ...ANONYMOUS, service: 'seed' },
-        requestId: `seed-${randomUUID()}`,
-        changes: diffChanges(null, row),
-      });
+      await recordCreatedByTool(tx, 'seed', { entity: 'CostCenter', id: row.id, revision: row.revision, fields: row });
       count += 1;
     }
     return count;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ANONYMOUS } from '@car-check/service-kit';
-import { diffChanges, recordAudit } from '@car-check/events';
+import { recordCreatedByTool } from '@car-check/events';
 import { hashPassword } from './auth/password';
 import type { PrismaClient } from './prisma';
 
@@ -29,15 +28,8 @@ export async function bootstrapAdmin(prisma: PrismaClient, input: z.infer<typeof
     const admins = await tx.user.count({ where: { isActive: true, groups: { has: 'admin' } } });
     if (admins > 0) throw new BootstrapRefused('This database already has an active administrator; create further accounts through the graph.');
     const user = await tx.user.create({ data: { id: randomUUID(), username, email, groups: ['admin'], passwordHash } });
-    await recordAudit(tx, {
-      entity: 'User',
-      entityId: user.id,
-      action: 'CREATE',
-      revision: user.revision,
-      caller: { ...ANONYMOUS, service: 'bootstrap' },
-      requestId: `bootstrap-${randomUUID()}`,
-      changes: diffChanges(null, { username, email, groups: ['admin'], isActive: true }),
-    });
+    const fields = { username, email, groups: ['admin'], isActive: true };
+    await recordCreatedByTool(tx, 'bootstrap', { entity: 'User', id: user.id, revision: user.revision, fields });
     return { id: user.id };
   });
 }

@@ -1,4 +1,5 @@
-import type { CallerIdentity } from '@car-check/service-kit';
+import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'LOGIN' | 'LOGOUT' | 'REVOKE_TOKENS';
 
@@ -96,4 +97,24 @@ export function diffChanges(
     .filter((field) => !BOOKKEEPING.has(field) && !secret.has(field))
     .map((field) => ({ field, from: json(before?.[field]), to: json(after?.[field]) }))
     .filter((change) => change.from !== change.to);
+}
+
+/**
+ * Records a row a command created outside any request (`tool`: the seed, the admin
+ * bootstrap): its CREATE with the given fields, by no user, under a request id of its own.
+ */
+export function recordCreatedByTool(
+  tx: AuditWriter,
+  tool: string,
+  created: { entity: string; id: string; revision: number; fields: Record<string, unknown> },
+): Promise<void> {
+  return recordAudit(tx, {
+    entity: created.entity,
+    entityId: created.id,
+    action: 'CREATE',
+    revision: created.revision,
+    caller: { ...ANONYMOUS, service: tool },
+    requestId: `${tool}-${randomUUID()}`,
+    changes: diffChanges(null, created.fields),
+  });
 }

@@ -1,7 +1,7 @@
-import { context as otelContext } from '@opentelemetry/api';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf, untraced } from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf } from './consumer';
+import { retryUntilStopped } from '../async/retry';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 import type { EventRejection } from './signature';
 
@@ -40,63 +40,71 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     super(amqpOptions);
   }
 
-  override start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.position = null;
-    this.metrics?.consumers.add(this as unknown as FeedConsumer<ConsumerSql>);
-    this.loop = otelContext.with(untraced(), () => this.runAmqp());
-  }
-
-  override async stop(): Promise<void> {
-    if (!this.running) return this.loop ?? undefined;
-    this.running = false;
-    this.wake?.();
+  override stop(): Promise<void> {
+    // Ends the wait for the connection to drop; the loop sees it stopped (stop() clears `running` before it resumes).
     this.closed?.();
-    await this.loop;
-    this.connected = false;
+    return super.stop();
   }
 
   override status(): ConsumerStatus & { broker: string; queue: string } {
     return { ...super.status(), broker: redactAmqpUrl(this.amqpOptions.amqp.url), queue: this.amqpOptions.amqp.queue };
   }
 
-  private async runAmqp(): Promise<void> {
+  /** Reads the queue until stopped, reconnecting with backoff (instead of polling the feed). */
+  protected override async run(): Promise<void> {
+    const { queue } = this.amqpOptions.amqp;
+    // After a working connection drops, the first reconnection waits too: a broker that is down is not hammered.
+    let reconnecting = false;
     while (this.running) {
-      try {
-        await this.attach();
-        if (this.outageSince !== null) {
-          this.options.log.info({ consumer: this.name, queue: this.amqpOptions.amqp.queue, outageMs: Date.now() - this.outageSince }, 'event queue reachable again');
-          this.outageSince = null;
-        }
-        this.failures = 0;
-        // Until the connection drops or stop() is called.
-        await new Promise<void>((resolve) => {
-          this.closed = resolve;
-          if (!this.running || !this.connection) resolve();
-        });
-        if (this.running) throw new Error('the broker connection closed');
-      } catch (error) {
-        if (!this.running) break;
-        this.failures += 1;
-        if (this.outageSince === null) {
-          this.outageSince = Date.now();
-          this.options.log.warn(
-            { consumer: this.name, queue: this.amqpOptions.amqp.queue, err: error },
-            'cannot read the event queue; retrying with backoff (the read model is falling behind)',
-          );
-        }
-      } finally {
-        this.connected = false;
-        this.closed = null;
-        // Let the message in hand finish (or give up) before its channel goes.
-        await this.chain;
-        const connection = this.connection;
-        this.connection = null;
-        await closeAmqpConnection(connection);
+      const attached = await retryUntilStopped(() => this.attachOrDetach(), {
+        firstDelayMs: this.settings.pollMs,
+        maxDelayMs: this.settings.maxBackoffMs,
+        signal: this.abort.signal,
+        delayFirstAttempt: reconnecting,
+        onFailure: (error) => this.queueOutageBegan(error),
+      });
+      if (!attached) break;
+      this.outage.ended({ consumer: this.name, queue }, 'event queue reachable again');
+      // Until the connection drops or stop() is called.
+      await new Promise<void>((resolve) => {
+        this.closed = resolve;
+        if (!this.running || !this.connection) resolve();
+      });
+      if (this.running) {
+        this.queueOutageBegan(new Error('the broker connection closed'));
+        reconnecting = true;
       }
-      if (this.running) await this.sleep(this.backoff(this.failures));
+      await this.detach();
     }
+    // A connection attached while stopping.
+    await this.detach();
+  }
+
+  private queueOutageBegan(error: unknown): void {
+    this.outage.began(
+      { consumer: this.name, queue: this.amqpOptions.amqp.queue, err: error },
+      'cannot read the event queue; retrying with backoff (the read model is falling behind)',
+    );
+  }
+
+  /** Attaches to the queue; a half-made connection is closed before the next attempt. */
+  private async attachOrDetach(): Promise<void> {
+    try {
+      await this.attach();
+    } catch (error) {
+      await this.detach();
+      throw error;
+    }
+  }
+
+  /** Lets the message in hand finish (or give up) before its channel goes, then closes the connection. */
+  private async detach(): Promise<void> {
+    this.connected = false;
+    this.closed = null;
+    await this.chain;
+    const connection = this.connection;
+    this.connection = null;
+    await closeAmqpConnection(connection);
   }
 
   private async attach(): Promise<void> {
@@ -181,45 +189,42 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
       return;
     }
     const sequence = sequenceOf(event) ?? 0n;
-    let dbFailures = 0;
+    let warned = false;
     while (this.running) {
-      try {
-        this.pendingSince = Date.parse(event.time) || Date.now();
-        const outcome = await this.applyOne(event, sequence);
-        if (outcome === 'busy') {
-          await this.sleep(this.settings.pollMs);
-          continue;
-        }
-        if (outcome === 'retry') {
-          await this.sleep(this.backoff(Math.max(...this.attempts.values(), 1)));
-          continue;
-        }
-        this.pendingSince = null;
-        this.caughtUpAt = Date.now();
-        this.ack(channel, message);
-        return;
-      } catch (error) {
-        // The database cannot be reached: not the event's fault, no attempt counted.
-        dbFailures += 1;
-        if (dbFailures === 1) this.options.log.warn({ consumer: this.name, eventId: event.id, err: error }, 'cannot apply an event from the queue; retrying');
-        await this.sleep(this.backoff(dbFailures));
+      const applied = await this.retryDatabase(
+        () => {
+          this.pendingSince = Date.parse(event.time) || Date.now();
+          return this.applyOne(event, sequence);
+        },
+        // The database cannot be reached: not the event's fault, no attempt counted. Said once per message.
+        (error) => {
+          if (warned) return;
+          warned = true;
+          const fields = { consumer: this.name, eventId: event.id, err: error };
+          this.options.log.warn(fields, 'cannot apply an event from the queue; retrying');
+        },
+      );
+      if (!applied) break;
+      if (applied.value === 'busy') {
+        await this.sleep(this.settings.pollMs);
+        continue;
       }
+      if (applied.value === 'retry') {
+        await this.sleep(this.backoff(Math.max(...this.attempts.values(), 1)));
+        continue;
+      }
+      this.pendingSince = null;
+      this.caughtUpAt = Date.now();
+      this.ack(channel, message);
+      return;
     }
     // Stopped with the message in hand: not acked, the broker delivers it again.
   }
 
   /** Dead-letters a message its owner did not sign, at once (see reject); false when stopped first (not acked: delivered again). */
   private async rejectNow(event: unknown, rejection: EventRejection): Promise<boolean> {
-    for (let failures = 1; this.running; failures++) {
-      try {
-        await this.reject(event, rejection);
-        return true;
-      } catch {
-        // Database outage: try again.
-      }
-      await this.sleep(this.backoff(failures));
-    }
-    return false;
+    // Database outage: try again.
+    return (await this.retryDatabase(() => this.reject(event, rejection))) !== null;
   }
 
   private ack(channel: Channel, message: ConsumeMessage): void {

@@ -1,11 +1,14 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { ANONYMOUS, signRequest, readEnv, REQUEST_ID_HEADER } from '@car-check/service-kit';
+import { Pause } from '../async/pause';
+import { retryUntilStopped } from '../async/retry';
+import { ANONYMOUS, signRequest, readEnv, sha256Base64Url, REQUEST_ID_HEADER } from '@car-check/service-kit';
 import type { Logger } from '@car-check/service-kit';
 import type { CloudEvent } from './cloudEvent';
 import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
+import { Outage } from './outage';
 import { canonicalJson, type EventRejection, type EventVerifier } from './signature';
 
 /**
@@ -305,12 +308,13 @@ export class FeedConsumer<TX extends ConsumerSql> {
   protected running = false;
   protected loop: Promise<void> | null = null;
   protected abort = new AbortController();
-  protected wake: (() => void) | null = null;
+  /** The wait between polls (and retries of an event), which stop() ends. */
+  protected readonly pause = new Pause();
   /** The cursor as last read or written; null until read from the database. */
   protected position: bigint | null = null;
   protected connected = false;
-  protected outageSince: number | null = null;
-  protected failures = 0;
+  /** Of the owner's feed (or of the broker, in the AMQP mode). */
+  protected readonly outage: Outage;
   protected lastAppliedEventTime: string | null = null;
   /** `time` of the oldest event fetched but not applied yet; null when caught up. */
   protected pendingSince: number | null = null;
@@ -337,6 +341,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     this.name = options.name;
     this.settings = { ...DEFAULT_CONSUMER_SETTINGS, ...options.settings };
     this.metrics = options.registry ? consumerMetrics(options.registry) : null;
+    this.outage = new Outage(options.log);
   }
 
   /** Starts polling in the background (again, after stop()). */
@@ -355,7 +360,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     if (!this.running) return this.loop ?? undefined;
     this.running = false;
     this.abort.abort();
-    this.wake?.();
+    this.pause.end();
     await this.loop;
     this.connected = false;
   }
@@ -378,41 +383,47 @@ export class FeedConsumer<TX extends ConsumerSql> {
     };
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (this.running) {
-      let wait = this.settings.pollMs;
-      try {
-        const outcome = await this.poll();
-        if (this.outageSince !== null) {
-          this.options.log.info({ consumer: this.name, owner: this.options.owner, outageMs: Date.now() - this.outageSince }, 'event feed reachable again');
-        }
-        this.outageSince = null;
-        this.failures = 0;
-        wait = this.pauseAfter(outcome);
-      } catch (error) {
-        if (!this.running) break;
-        this.connected = false;
-        this.failures += 1;
-        wait = this.backoff(this.failures);
-        if (this.outageSince === null) {
-          this.outageSince = Date.now();
+      const polled = await retryUntilStopped(() => this.poll(), {
+        firstDelayMs: this.settings.pollMs,
+        maxDelayMs: this.settings.maxBackoffMs,
+        signal: this.abort.signal,
+        onFailure: (error) => {
+          this.connected = false;
           // Once per outage, not once per poll. An owner that is not up yet (every first start) or
           // down is expected: its reason in one line. Only an unexpected error deserves its stack.
           if (error instanceof FeedUnavailable) {
-            this.options.log.warn(
+            this.outage.began(
               { consumer: this.name, owner: this.options.owner, reason: error.message },
               'cannot read the event feed yet; retrying with backoff until it answers',
             );
           } else {
-            this.options.log.warn(
+            this.outage.began(
               { consumer: this.name, owner: this.options.owner, err: error },
               'cannot read the event feed; retrying with backoff (the read model is falling behind)',
             );
           }
-        }
-      }
+        },
+      });
+      if (!polled) break;
+      this.outage.ended({ consumer: this.name, owner: this.options.owner }, 'event feed reachable again');
+      const wait = this.pauseAfter(polled.value);
       if (this.running && wait > 0) await this.sleep(wait);
     }
+  }
+
+  /** Retries an operation on the database while it cannot be reached; null when stopped first. */
+  protected retryDatabase<T>(
+    operation: () => Promise<T>,
+    onFailure?: (error: unknown, failures: number) => void,
+  ): Promise<{ value: T } | null> {
+    return retryUntilStopped(operation, {
+      firstDelayMs: this.settings.pollMs,
+      maxDelayMs: this.settings.maxBackoffMs,
+      signal: this.abort.signal,
+      onFailure,
+    });
   }
 
   /** How long to wait after a poll: none when the page was full, a backoff after a failed event, else the poll interval. */
@@ -422,22 +433,15 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.settings.pollMs;
   }
 
+  /** The wait before the next attempt at an event that failed `failures` times (counted across polls). */
   protected backoff(failures: number): number {
     return Math.min(this.settings.maxBackoffMs, this.settings.pollMs * 2 ** Math.min(failures - 1, 20));
   }
 
   protected sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).then(() => {
-      this.wake = null;
-    });
+    return this.pause.for(ms);
   }
+
 
   /** Reads one page of the owner's feed after the in-memory position and applies its events. */
   protected async poll(): Promise<PollOutcome> {
@@ -501,7 +505,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
    */
   protected async reject(event: unknown, rejection: EventRejection): Promise<void> {
     const record = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : { raw: event }) as CloudEvent;
-    const digest = createHash('sha256').update(canonicalJson(record)).digest('base64url');
+    const digest = sha256Base64Url(canonicalJson(record));
     if (this.refused.has(digest)) return;
     await this.options.transaction(async (tx) => {
       await writeDeadLetter(tx, this.name, record, 0n, `${rejection.reason}: ${rejection.detail}`, 1);

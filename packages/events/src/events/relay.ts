@@ -4,6 +4,9 @@ import { readEnv } from '@car-check/service-kit';
 import type { Logger } from '@car-check/service-kit';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
+import { Pause } from '../async/pause';
+import { retryUntilStopped } from '../async/retry';
+import { Outage } from './outage';
 import { onOutboxWritten } from './outboxSignal';
 import type { EventSigner } from './signature';
 
@@ -121,28 +124,35 @@ export async function readUnpublished(db: RelaySql, subgraph: string, limit: num
 export class EventRelay {
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /**
+   * The wait between polls, which stop() or a write of this process ends. (The backoff after a
+   * failure never ends early for a write: a broker that is down is not hammered.)
+   */
+  private readonly idle = new Pause();
   private connection: ChannelModel | null = null;
   private connected = false;
   private published = 0;
   private lastPublishedSequence: string | null = null;
-  private outageSince: number | null = null;
+  private readonly outage: Outage;
   private readonly unroutable = new Map<string, number>();
   /** A write committed in this process since the relay last looked (see outboxSignal.ts). */
   private nudged = false;
   private unsubscribe: (() => void) | null = null;
-  /** Ends the idle wait between polls (never a backoff after a failure: a broker that is down is not hammered). */
-  private idleWake: (() => void) | null = null;
+  /** Ends the backoff between connection attempts at once, on stop(). */
+  private stopping = new AbortController();
 
-  constructor(private readonly options: EventRelayOptions) {}
+  constructor(private readonly options: EventRelayOptions) {
+    this.outage = new Outage(options.log);
+  }
 
   /** Starts publishing in the background (again, after stop()). */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.unsubscribe = onOutboxWritten(() => {
       this.nudged = true;
-      this.idleWake?.();
+      this.idle.end();
     });
     this.loop = this.run();
   }
@@ -153,7 +163,8 @@ export class EventRelay {
     this.running = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    this.wake?.();
+    this.idle.end();
+    this.stopping.abort();
     await this.loop;
   }
 
@@ -171,32 +182,48 @@ export class EventRelay {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
+    // After a working connection drops, the first reconnection waits too: a broker that is down is not hammered.
+    let reconnecting = false;
     while (this.running) {
+      const opened = await retryUntilStopped(() => this.openOrClose(), {
+        firstDelayMs: this.options.settings.relayPollMs,
+        maxDelayMs: this.options.maxBackoffMs ?? 30_000,
+        signal: this.stopping.signal,
+        delayFirstAttempt: reconnecting,
+        onFailure: (error) => this.outageBegan(error),
+      });
+      if (!opened) break;
+      this.outage.ended({ subgraph: this.options.subgraph }, 'event relay: broker reachable again');
       try {
-        const channel = await this.open();
-        if (this.outageSince !== null) {
-          this.options.log.info({ subgraph: this.options.subgraph, outageMs: Date.now() - this.outageSince }, 'event relay: broker reachable again');
-          this.outageSince = null;
-        }
-        failures = 0;
         while (this.running) {
           this.nudged = false;
-          const count = await this.publishBatch(channel);
+          const count = await this.publishBatch(opened.value);
           // Idle: wait for the next poll, or for a write of this process to commit (then look at once).
-          if (count < this.options.settings.relayBatch && this.running && !this.nudged) await this.sleep(this.options.settings.relayPollMs, true);
+          const caughtUp = count < this.options.settings.relayBatch && this.running && !this.nudged;
+          if (caughtUp) await this.idle.for(this.options.settings.relayPollMs);
         }
       } catch (error) {
-        if (this.outageSince === null) {
-          this.outageSince = Date.now();
-          this.options.log.warn({ subgraph: this.options.subgraph, err: error }, 'event relay: cannot publish events; retrying with backoff');
-        }
-        failures += 1;
+        this.outageBegan(error);
+        reconnecting = true;
       }
       await this.close();
-      if (this.running && failures > 0) {
-        await this.sleep(Math.min(this.options.maxBackoffMs ?? 30_000, this.options.settings.relayPollMs * 2 ** Math.min(failures - 1, 20)));
-      }
+    }
+    // A connection opened while stopping.
+    await this.close();
+  }
+
+  private outageBegan(error: unknown): void {
+    const fields = { subgraph: this.options.subgraph, err: error };
+    this.outage.began(fields, 'event relay: cannot publish events; retrying with backoff');
+  }
+
+  /** Opens a channel; a half-open connection is closed before the next attempt. */
+  private async openOrClose(): Promise<ConfirmChannel> {
+    try {
+      return await this.open();
+    } catch (error) {
+      await this.close();
+      throw error;
     }
   }
 
@@ -264,22 +291,6 @@ export class EventRelay {
     this.published += rows.length;
     this.lastPublishedSequence = BigInt(rows.at(-1)!.sequence).toString();
     return rows.length;
-  }
-
-  /** Waits `ms`, or until stop(); an idle wait (between polls) also ends when a write of this process commits. */
-  private sleep(ms: number, idle = false): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-      if (idle) this.idleWake = done;
-    }).then(() => {
-      this.wake = null;
-      this.idleWake = null;
-    });
   }
 }
 

@@ -1,5 +1,6 @@
-import { createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { errors as jose, jwtVerify, SignJWT } from 'jose';
+import { sha256Base64 } from '../crypto/hash';
 
 /**
  * Who a request is for, as the gateway established it. Subgraphs trust it
@@ -70,7 +71,7 @@ interface RequestClaims {
 
 /** `sha-256=:<base64>:`, the RFC 9530 Content-Digest of these bytes. */
 export function contentDigest(body: string | Buffer): string {
-  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
+  return `sha-256=:${sha256Base64(body)}:`;
 }
 
 // Imported once per secret: the gateway signs every subgraph fetch, a subgraph verifies every request.

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sha256Hex } from '../crypto/hash';
 
 /** What a running service is: the build it runs, and the schema it serves. */
 export interface BuildInfo {
@@ -44,4 +44,4 @@ function findPackageJson(from: string): PackageJson | undefined {
   }
 }
 
-export const schemaHashOf = (sdl: string) => createHash('sha256').update(sdl).digest('hex');
+export const schemaHashOf = (sdl: string) => sha256Hex(sdl);

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { readEnv } from '../config/env';
+import { sha256Bytes } from '../crypto/hash';
 
 /**
  * Who may read a service's operational details (`/ready`'s dependencies,
@@ -22,16 +23,15 @@ export function managementTokenFromEnv(env: NodeJS.ProcessEnv): string | undefin
 }
 
 // Compared as digests: equal lengths for timingSafeEqual, and no timing hint of the token's length.
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export function managementAccess(token: string | undefined): ManagementAccess {
-  const expected = token ? digest(token) : null;
+  const expected = token ? sha256Bytes(token) : null;
   return {
     configured: expected !== null,
     allows(headers) {
       if (!expected) return false;
       const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
-      return match !== null && timingSafeEqual(digest(match[1]!), expected);
+      return match !== null && timingSafeEqual(sha256Bytes(match[1]!), expected);
     },
   };
 }

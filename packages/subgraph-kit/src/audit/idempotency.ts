@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { CallerIdentity } from '@car-check/service-kit';
-import { graphError } from '@car-check/service-kit';
+import { graphError, sha256Hex } from '@car-check/service-kit';
 import { actorOf } from '@car-check/events';
 
 /** Any Prisma transaction: every subgraph has the same `idempotency_key` table. */
@@ -23,7 +22,7 @@ export interface Idempotency {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function requestHash(request: unknown): string {
-  return createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+  return sha256Hex(JSON.stringify(request ?? null));
 }
 
 /**

@@ -38,6 +38,40 @@ export function idempotencyOf(
   return { key, ttlSeconds, scope: `${info.fieldName}:${String(info.path.key)}`, request, caller: context.caller };
 }
 
+/** What a mutation's request context says about the request, for its audit record and idempotency. */
+export interface WriteRequestContext {
+  caller: CallerIdentity;
+  requestId: string;
+  clientRequestId?: string;
+  traceId?: string;
+  idempotency: { key: string; ttlSeconds: number } | null;
+}
+
+/**
+ * The audited write of one mutation resolver: its entity, the subgraph's transaction, and
+ * the request (`args` as the resolver got them, for the Idempotency-Key's check).
+ */
+export function auditedWriteOf<TX extends AuditWriter>(write: {
+  entity: string;
+  transaction: InTransaction<TX>;
+  context: WriteRequestContext;
+  info: Pick<GraphQLResolveInfo, 'fieldName' | 'path'>;
+  args: unknown;
+  diff?: DiffOptions;
+}): AuditedWrite<TX> {
+  const { entity, transaction, context, info, args, diff } = write;
+  return {
+    entity,
+    transaction,
+    caller: context.caller,
+    requestId: context.requestId,
+    clientRequestId: context.clientRequestId,
+    traceId: context.traceId,
+    ...(diff ? { diff } : {}),
+    idempotency: idempotencyOf(context, info, args),
+  };
+}
+
 /** Another request with the same Idempotency-Key committed first. */
 class KeyTaken extends Error {}
 

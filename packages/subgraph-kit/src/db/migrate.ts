@@ -1,5 +1,5 @@
-import { EXIT_MIGRATION_HISTORY, type HopelessFailure } from '@car-check/service-kit';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { EXIT_MIGRATION_HISTORY, type HopelessFailure, sha256Hex } from '@car-check/service-kit';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SqlRunner } from './sql';
@@ -82,7 +82,7 @@ export async function readMigrations(dir: string): Promise<{ name: string; sql: 
   return Promise.all(
     folders.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return { name, sql, checksum: sha256Hex(sql) };
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@car-check/service-kit';
 
 /**
  * The demo fleet, shared by the three subgraphs' seeds. Ids are derived from
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
  * still line up, and seeding twice changes nothing.
  */
 export function seedId(name: string): string {
-  const hex = createHash('sha256').update(`car-check-seed:${name}`).digest('hex');
+  const hex = sha256Hex(`car-check-seed:${name}`);
   // Shape it as an RFC 4122 name-based UUID (version 5 bits, variant 10).
   const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -4,7 +4,8 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
-  idempotencyOf,
+  type InTransaction,
+  auditedWriteOf,
   parseId,
   validate,
 } from '@car-check/subgraph-kit';
@@ -18,15 +19,10 @@ type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
  * Every car write is one transaction with its audit record, and with the client's
  * Idempotency-Key when it sent one (a retry then returns the first result).
  */
-const write = (context: Context, info: GraphQLResolveInfo, request: unknown): AuditedWrite<Tx> => ({
-  entity: 'Car',
-  transaction: (work) => context.prisma.$transaction(work),
-  caller: context.caller,
-  requestId: context.requestId,
-  clientRequestId: context.clientRequestId,
-  traceId: context.traceId,
-  idempotency: idempotencyOf(context, info, request),
-});
+const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'Car', transaction, context, info, args });
+};
 
 export const Mutation: MutationResolvers = {
   createCar: async (_parent, { input }, context, info) => {

@@ -5,7 +5,8 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
-  idempotencyOf,
+  type InTransaction,
+  auditedWriteOf,
   parseId,
   validate,
 } from '@car-check/subgraph-kit';
@@ -19,15 +20,10 @@ type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
  * Every cost-center write is one transaction with its audit record, and with the client's
  * Idempotency-Key when it sent one (a retry then returns the first result).
  */
-const write = (context: Context, info: GraphQLResolveInfo, request: unknown): AuditedWrite<Tx> => ({
-  entity: 'CostCenter',
-  transaction: (work) => context.prisma.$transaction(work),
-  caller: context.caller,
-  requestId: context.requestId,
-  clientRequestId: context.clientRequestId,
-  traceId: context.traceId,
-  idempotency: idempotencyOf(context, info, request),
-});
+const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'CostCenter', transaction, context, info, args });
+};
 
 export const Mutation: MutationResolvers = {
   createCostCenter: async (_parent, { input }, context, info) => {

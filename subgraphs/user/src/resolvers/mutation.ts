@@ -5,7 +5,8 @@ import {
   auditedDelete,
   auditedUpdate,
   type AuditedWrite,
-  idempotencyOf,
+  type InTransaction,
+  auditedWriteOf,
   parseId,
   validate,
 } from '@car-check/subgraph-kit';
@@ -23,16 +24,10 @@ const PASSWORD_CHANGED = { field: 'password', from: '"[redacted]"', to: '"[redac
  * Every user write is one transaction with its audit record (password hashes are never
  * recorded), and with the client's Idempotency-Key when it sent one.
  */
-export const write = (context: Context, info: GraphQLResolveInfo, request: unknown): AuditedWrite<Tx> => ({
-  entity: 'User',
-  transaction: (work) => context.prisma.$transaction(work),
-  caller: context.caller,
-  requestId: context.requestId,
-  clientRequestId: context.clientRequestId,
-  traceId: context.traceId,
-  diff: { secret: ['passwordHash'] },
-  idempotency: idempotencyOf(context, info, request),
-});
+export const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
+  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
+  return auditedWriteOf({ entity: 'User', transaction, context, info, args, diff: { secret: ['passwordHash'] } });
+};
 
 /**
  * A user changing their own password proves they know the current one, so a

@@ -17,7 +17,7 @@ import { loadGatewayConfig } from '../gateway/src/config';
 import { measureOperation } from '../gateway/src/limits/measure';
 import { Documents } from '../gateway/src/pipeline/documents';
 import { graphqlNesting } from '../gateway/src/pipeline/nesting';
-import { sha256Hex } from '../gateway/src/sha256';
+import { sha256Hex } from '@car-check/service-kit';
 import { Refusal } from '../gateway/src/pipeline/refusal';
 import { servedSchemaOf } from '../gateway/src/supergraph/servedSchema';
 

@@ -1,9 +1,8 @@
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listen, type RunningServer } from '@car-check/service-kit';
+import { listen, type RunningServer, sha256Hex } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
-import { sha256Hex } from '../../gateway/src/sha256';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
 import { BACKENDS } from '../support/config';
 import { startGraph, type TestGraph } from '../support/graph';

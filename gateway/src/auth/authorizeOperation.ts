@@ -25,9 +25,9 @@ import {
   graphError,
   type Requirements,
   type StatusCode,
+  sha256Hex,
 } from '@car-check/service-kit';
 import { type Executor, type ExecutorLayer, hasCaller } from '../execution/executor';
-import { sha256Hex } from '../sha256';
 
 interface Denied {
   code: StatusCode;

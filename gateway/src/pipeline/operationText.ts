@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { GraphQLParams } from './intake';
 import { invalidRequest, Refusal, unprocessable } from './refusal';
 import type { TrustedDocuments } from './trustedDocuments';
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '@car-check/service-kit';
 
 /** The text of the operation to run, and its sha256 (the key of every cache after this stage). */
 export interface OperationText {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { sha256Hex } from '../sha256';
+import { sha256Hex } from '@car-check/service-kit';
 
 /**
  * A trusted-documents manifest: the operations a team's clients may send, by id

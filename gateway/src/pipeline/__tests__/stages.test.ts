@@ -7,7 +7,7 @@ import { Documents, selectOperation } from '../documents';
 import { acceptedMediaType, readGraphQLRequest, parseByteSize } from '../intake';
 import { graphqlNesting, jsonNesting } from '../nesting';
 import { OperationTexts } from '../operationText';
-import { sha256Hex } from '../../sha256';
+import { sha256Hex } from '@car-check/service-kit';
 import { Refusal } from '../refusal';
 
 const LIMITS = { bodyLimitBytes: 1024, maxNesting: 8 };

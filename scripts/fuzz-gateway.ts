@@ -16,10 +16,10 @@
  * (default pglite; postgres uses TEST_DATABASE_URL), FUZZ_CONCURRENCY (default 4),
  * FUZZ_DEADLINE_MS (default 30 minutes: past it the run is abandoned, exit 2).
  */
-import type { Backend } from '../test/support/config';
-import { startGraph, type TestGraph } from '../test/support/graph';
-import { apqRegistrationRequests, formatViolations, hostileRequests, runHostileRequests } from '../test/support/hostileRequests';
-import { sendRaw } from '../test/support/rawHttp';
+import type { Backend } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { apqRegistrationRequests, formatViolations, hostileRequests, runHostileRequests } from '@car-check/test-support/hostileRequests';
+import { sendRaw } from '@car-check/test-support/rawHttp';
 
 const DEFAULT_COUNT = 20_000;
 const DEFAULT_SEED = 20261130;

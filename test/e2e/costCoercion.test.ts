@@ -7,9 +7,9 @@ import { measureOperation } from '../../gateway/src/limits/measure';
 import { coerceVariables, listLength } from '../../gateway/src/limits/pageSize';
 import { servedSchemaOf } from '../../gateway/src/supergraph/servedSchema';
 import type { ServedSchema } from '../../gateway/src/pipeline/documents';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { freshClientAddress, sendRaw, type RawResponse } from '../support/rawHttp';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

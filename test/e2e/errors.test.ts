@@ -3,9 +3,9 @@ import { seedCars, seedCostCenters, seedUsers } from '@car-check/common/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath, postGraphQL, type GraphQLResponse } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath, postGraphQL, type GraphQLResponse } from '@car-check/test-support/graphql';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 

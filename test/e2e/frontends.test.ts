@@ -5,11 +5,11 @@ import { listen, type RunningServer } from '@car-check/common';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { sha256Hex } from '../../gateway/src/pipeline/operationText';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL } from '../support/graphql';
-import { TEST_SEED_PASSWORD, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
-import { silentLogger } from '../support/subgraphs';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { TEST_SEED_PASSWORD, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { silentLogger } from '@car-check/test-support/subgraphs';
 
 const MANIFEST = path.resolve(__dirname, '..', '..', 'web', 'persisted-documents.json');
 

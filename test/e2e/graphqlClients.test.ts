@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 
 /**
  * The clients this project ships, against the real gateway, with the statuses

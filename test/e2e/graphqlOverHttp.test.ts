@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { signRequest } from '@car-check/common';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { sendRaw, type RawRequest, type RawResponse } from '../support/rawHttp';
-import { TEST_SIGNING_SECRET } from '../support/secrets';
-import { ADMIN } from '../support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { sendRaw, type RawRequest, type RawResponse } from '@car-check/test-support/rawHttp';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { ADMIN } from '@car-check/test-support/subgraphHarness';
 
 /**
  * The GraphQL-over-HTTP draft's media types and status table, over real HTTP,

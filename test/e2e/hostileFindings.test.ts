@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { freshClientAddress, sendRaw, type RawResponse } from '../support/rawHttp';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

@@ -5,11 +5,11 @@ import path from 'node:path';
 import express from 'express';
 import { listen, type RunningServer } from '@car-check/common';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

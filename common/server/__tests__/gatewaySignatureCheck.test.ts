@@ -8,8 +8,8 @@ import { SubgraphClient } from '../../peers/subgraphClient';
 import { MemoryNonceStore } from '../../state/nonceStore';
 import { keepRawBody, requireGatewaySignature } from '../gatewaySignature';
 import { assignRequestId } from '../requestId';
-import { LogCapture } from '../../../test/support/logCapture';
-import { sendRaw } from '../../../test/support/rawHttp';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { sendRaw } from '@car-check/test-support/rawHttp';
 
 // The check alone, in this process, in front of a handler that echoes what it admitted.
 const secret = Buffer.from('s'.repeat(64));

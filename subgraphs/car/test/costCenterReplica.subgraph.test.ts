@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, developmentEventKey, EventSigner, type EventType, formatSequence, verifySignedRequest } from '@car-check/common';
 import { seedCostCenters, seedUsers } from '@car-check/common/demo';
-import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
-import { LogCapture } from '../../../test/support/logCapture';
-import { TEST_SIGNING_SECRET } from '../../../test/support/secrets';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
-import { waitFor } from '../../../test/support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { dataOf } from '@car-check/test-support/graphql';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { COST_CENTER_REPLICA, redriveCostCenterReplica } from '../src/costCenterReplica';
 import type { PrismaClient } from '../src/prisma';
 import type { CarServices } from '../src/server';
-import { MANAGEMENT_HEADERS } from '../../../test/support/management';
-import { forgedRename } from '../../../test/support/forgedEvents';
+import { MANAGEMENT_HEADERS } from '@car-check/test-support/management';
+import { forgedRename } from '@car-check/test-support/forgedEvents';
 
 const MAX_ATTEMPTS = 3;
 const CONVERGED = 30_000;

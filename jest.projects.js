@@ -1,0 +1,97 @@
+/**
+ * The test tiers (jest projects) and the backing services each one needs. One table, read by
+ * the root jest.config.js (which suites each project runs) and by the preflight
+ * (packages/test-support/preflight.ts: which services to check before a run), so the two
+ * cannot disagree.
+ *
+ * - unit: in-process, no PostgreSQL, PGlite, Redis, RabbitMQ, Chromium or booted graph;
+ *   `npm run test:unit` runs it with no service at all, in under a minute.
+ * - subgraph: in-process against real backends: a subgraph or a database on PostgreSQL/PGlite,
+ *   or a client of Redis or RabbitMQ.
+ * - e2e: boots the graph (in process or as child processes) or a command of scripts/.
+ * - browser: drives Chromium against a running graph.
+ */
+
+/** In-process suites outside test/ that use a backend, and which ones. */
+const IN_PROCESS_WITH_BACKENDS = {
+  'common/db/__tests__/dataWatch.test.ts': ['database'],
+  'common/db/__tests__/embedded.test.ts': ['database'],
+  'common/db/__tests__/migrate.test.ts': ['database'],
+  'common/db/__tests__/status.test.ts': ['database'],
+  'common/errors/__tests__/database.test.ts': ['database'],
+  'common/server/__tests__/abandonedWork.test.ts': ['database'],
+  'common/server/__tests__/gatewaySignature.test.ts': ['database'],
+  'common/events/__tests__/relay.test.ts': ['rabbitmq'],
+  'common/state/__tests__/redis.test.ts': ['redis'],
+  'gateway/src/pipeline/__tests__/admission.test.ts': ['redis'],
+  'subgraphs/user/src/auth/__tests__/throttle.test.ts': ['redis'],
+};
+
+/** test/ suites that need no service: they read the repository's files or transpile its code. */
+const UNIT_UNDER_TEST_DIR = [
+  'test/schema/inputValidation.test.ts',
+  'test/tools/committed.test.ts',
+  'test/tools/check.test.ts',
+  'test/tools/workspaces.test.ts',
+  'test/migrations/drift.test.ts',
+];
+
+/** e2e suites that need more than the databases. */
+const E2E_BACKENDS = {
+  'test/e2e/broker.test.ts': ['database', 'rabbitmq'],
+  'test/e2e/sharedState.test.ts': ['database', 'redis'],
+  'test/e2e/redisOutage.test.ts': ['database', 'redis'],
+};
+
+const inProcess = Object.keys(IN_PROCESS_WITH_BACKENDS);
+
+/**
+ * @typedef {'database' | 'redis' | 'rabbitmq' | 'chromium'} Service
+ *   'database' is PostgreSQL when TEST_BACKENDS includes it (PGlite needs no server).
+ * @typedef {object} TestProject
+ * @property {string} name the project's displayName (`--selectProjects <name>`)
+ * @property {string[]} testMatch its suites (`<rootDir>` is the repository)
+ * @property {Service[]} services what its suites need...
+ * @property {Record<string, Service[]>} [servicesOf] ...unless a suite (path from the repository) is listed here
+ * @type {TestProject[]}
+ */
+const testProjects = [
+  {
+    name: 'unit',
+    testMatch: [
+      '<rootDir>/{common,gateway,scripts,web}/**/*.test.ts',
+      '<rootDir>/subgraphs/*/src/**/*.test.ts',
+      ...UNIT_UNDER_TEST_DIR.map((file) => `<rootDir>/${file}`),
+      // Jest puts the repository in place of <rootDir> only at the start of a glob, not after a "!".
+      ...inProcess.map((file) => `!**/${file}`),
+    ],
+    services: [],
+  },
+  {
+    name: 'subgraph',
+    testMatch: [
+      '<rootDir>/subgraphs/*/test/**/*.test.ts',
+      '<rootDir>/test/schema/unknownInputFields.test.ts',
+      '<rootDir>/test/tools/querySubgraph.test.ts',
+      ...inProcess.map((file) => `<rootDir>/${file}`),
+    ],
+    services: ['database'],
+    servicesOf: IN_PROCESS_WITH_BACKENDS,
+  },
+  {
+    name: 'e2e',
+    testMatch: [
+      '<rootDir>/test/{e2e,db}/**/*.test.ts',
+      '<rootDir>/test/tools/{deploy,startConfig}.test.ts',
+    ],
+    services: ['database'],
+    servicesOf: E2E_BACKENDS,
+  },
+  {
+    name: 'browser',
+    testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+    services: ['database', 'chromium'],
+  },
+];
+
+module.exports = { testProjects };

@@ -27,20 +27,17 @@ const IN_PROCESS_WITH_BACKENDS = {
   'subgraphs/user/src/auth/__tests__/throttle.test.ts': ['redis'],
 };
 
-/** test/ suites that need no service: they read the repository's files or transpile its code. */
-const UNIT_UNDER_TEST_DIR = [
-  'test/schema/inputValidation.test.ts',
-  'test/tools/committed.test.ts',
-  'test/tools/check.test.ts',
-  'test/tools/workspaces.test.ts',
-  'test/migrations/drift.test.ts',
-];
+/** test/ suites that need no service and run in seconds: they read the repository's files. */
+const UNIT_UNDER_TEST_DIR = ['test/schema/inputValidation.test.ts', 'test/tools/committed.test.ts'];
 
-/** e2e suites that need more than the databases. */
+/** e2e suites that need other services than the databases alone. */
 const E2E_BACKENDS = {
   'test/e2e/broker.test.ts': ['database', 'rabbitmq'],
   'test/e2e/sharedState.test.ts': ['database', 'redis'],
   'test/e2e/redisOutage.test.ts': ['database', 'redis'],
+  'test/tools/check.test.ts': [],
+  'test/tools/deploy.test.ts': [],
+  'test/tools/workspaces.test.ts': [],
 };
 
 const inProcess = Object.keys(IN_PROCESS_WITH_BACKENDS);
@@ -72,17 +69,21 @@ const testProjects = [
     testMatch: [
       '<rootDir>/subgraphs/*/test/**/*.test.ts',
       '<rootDir>/test/schema/unknownInputFields.test.ts',
+      // Prisma's schema engine (WebAssembly) diffing migrations: a database in process, minutes on a loaded machine.
+      '<rootDir>/test/migrations/**/*.test.ts',
       '<rootDir>/test/tools/querySubgraph.test.ts',
       ...inProcess.map((file) => `<rootDir>/${file}`),
     ],
     services: ['database'],
-    servicesOf: IN_PROCESS_WITH_BACKENDS,
+    // The migration drift test runs Prisma's engine in process: no server.
+    servicesOf: { ...IN_PROCESS_WITH_BACKENDS, 'test/migrations/drift.test.ts': [] },
   },
   {
     name: 'e2e',
     testMatch: [
       '<rootDir>/test/{e2e,db}/**/*.test.ts',
-      '<rootDir>/test/tools/{deploy,startConfig}.test.ts',
+      // These start commands of scripts/ (and node processes with tsx) rather than call code in process.
+      '<rootDir>/test/tools/{check,deploy,startConfig,workspaces}.test.ts',
     ],
     services: ['database'],
     servicesOf: E2E_BACKENDS,

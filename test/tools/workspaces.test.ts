@@ -30,9 +30,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('the workspaces', () => {
-  it('are the shared package, the gateway, the web app and every subgraph supergraph.yaml lists (one registry)', () => {
+  it('are the shared package, the gateway, the web app, the test support and every subgraph supergraph.yaml lists (one registry)', () => {
     const declared = root.workspaces ?? [];
-    expect(declared).toEqual(['common', 'gateway', 'subgraphs/*', 'web']);
+    expect(declared).toEqual(['common', 'gateway', 'subgraphs/*', 'web', 'packages/test-support']);
     const onDisk = readdirSync(path.join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}`);
     expect(onDisk.sort()).toEqual(SERVICE_PACKAGES.filter((dir) => dir !== 'gateway').sort());
   });

@@ -74,7 +74,7 @@ describe('clients and the GraphQL-over-HTTP statuses', () => {
 
   it("Apollo Client's persisted-query link registers a query after a 404 PERSISTED_QUERY_NOT_FOUND", async () => {
     const query = gql(`query Unique${Date.now()} { me { username } }`);
-    const client = apolloClient([new PersistedQueryLink({ sha256 })]);
+    const client = apolloClient([new PersistedQueryLink({ sha256: sha256Hex })]);
     const result = await client.query({ query, fetchPolicy: 'no-cache' });
     expect(statuses).toEqual([404, 200]);
     expect(result.data).toEqual({ me: { __typename: 'User', username: 'admin' } });

@@ -1,5 +1,3 @@
-import os from 'node:os';
-import path from 'node:path';
 import { z } from 'zod';
 // Relative, not the package name: jest's globalSetup (preflight.ts) loads this without moduleNameMapper.
 import { postgresUrl, readEnv } from '../../common/config/env';
@@ -28,11 +26,3 @@ export const testConfig = readEnv({
 export type Backend = 'pglite' | 'postgres';
 
 export const BACKENDS: Backend[] = testConfig.TEST_BACKENDS;
-
-/**
- * Where the tests' embedded databases live. An in-memory PGlite runs initdb every time (~6 CPU-seconds,
- * three per booted graph: the largest single cost of the suite); a data folder here is a copy of the
- * initdb template this folder keeps (common/db/embedded.ts), made once per machine and copied in well
- * under a second. The preflight makes the template before any test runs.
- */
-export const EMBEDDED_TEST_PARENT = path.join(os.tmpdir(), 'car-check-test-pglite');

@@ -1,12 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '@jest/types';
 import { globsToMatcher } from 'jest-util';
-// Relative, not the package names: jest's globalSetup loads these without moduleNameMapper.
-import { prepareEmbeddedTemplate } from '../../common/db/embedded';
-import { isAlive } from '../../common/os/processes';
-import { EMBEDDED_TEST_PARENT, testConfig } from './config';
+// Relative, not the package name: jest's globalSetup loads this without moduleNameMapper.
 import { unavailable, type Service } from './services';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -32,10 +28,7 @@ export default async function preflight(globalConfig: Config.GlobalConfig, proje
     for (const service of suite.services) needed.add(service);
   }
   const problems = await unavailable(needed);
-  if (problems.length === 0) {
-    if (needed.has('database') && testConfig.TEST_BACKENDS.includes('pglite')) await prepareEmbeddedDatabases();
-    return;
-  }
+  if (problems.length === 0) return;
   // Printed and exited rather than thrown: jest would add its own stack trace to a thrown error.
   process.stderr.write(
     `\nThe selected tests need ${problems.length === 1 ? 'a service that is' : 'services that are'} not there:\n` +
@@ -43,18 +36,6 @@ export default async function preflight(globalConfig: Config.GlobalConfig, proje
       `  Or run only the tests that need no service: npm run test:unit\n\n`,
   );
   process.exit(1);
-}
-
-/**
- * Makes the initdb template the tests' embedded databases are copied from (databases.ts) once, here,
- * rather than in whichever suite comes first while the others wait; and removes the folders of runs
- * that ended without dropping them (their process is gone).
- */
-async function prepareEmbeddedDatabases(): Promise<void> {
-  await prepareEmbeddedTemplate(EMBEDDED_TEST_PARENT);
-  const folders = await readdir(EMBEDDED_TEST_PARENT);
-  const abandoned = folders.filter((name) => /^\d+-/.test(name) && !isAlive(Number.parseInt(name, 10)));
-  await Promise.all(abandoned.map((name) => rm(path.join(EMBEDDED_TEST_PARENT, name), { recursive: true, force: true })));
 }
 
 interface Suite {

@@ -2,7 +2,7 @@
  * `npx tsx scripts/fuzz-gateway.ts [count] [seed]`: starts the whole graph in
  * this process (three subgraphs on in-memory PGlite, seeded, and the gateway,
  * as the end-to-end tests do), sends `count` (default 20,000) generated hostile
- * requests to the gateway (test/support/hostileRequests.ts: malformed JSON,
+ * requests to the gateway (packages/test-support/hostileRequests.ts: malformed JSON,
  * wrong transports, oversized and pathological documents, forged tokens,
  * explicit nulls and coerced variables over POST, GET and APQ, ...),
  * and checks every answer against the wire contract: no 5xx but a 503 with

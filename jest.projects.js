@@ -28,7 +28,11 @@ const IN_PROCESS_WITH_BACKENDS = {
 };
 
 /** test/ suites that need no service and run in seconds: they read the repository's files. */
-const UNIT_UNDER_TEST_DIR = ['test/schema/inputValidation.test.ts', 'test/tools/committed.test.ts'];
+const UNIT_UNDER_TEST_DIR = [
+  'test/schema/inputValidation.test.ts',
+  'test/tools/committed.test.ts',
+  'test/tools/projects.test.ts',
+];
 
 /** e2e suites that need other services than the databases alone. */
 const E2E_BACKENDS = {

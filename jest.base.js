@@ -18,13 +18,14 @@ module.exports = function jestConfig(rootDir) {
       '^@car-check/events$': path.join(__dirname, 'packages', 'events', 'src', 'index.ts'),
       '^@car-check/subgraph-kit$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'index.ts'),
       '^@car-check/subgraph-kit/demo$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'demo.ts'),
+      '^@car-check/test-support/(\\w+)$': path.join(__dirname, 'packages', 'test-support', '$1.ts'),
     },
     transform: {
       // Type checking is `npm run typecheck`; with isolatedModules in tsconfig.json ts-jest only transpiles.
       '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: path.join(__dirname, 'tsconfig.json') }],
     },
-    // Checks once, before any test, that the backends the tests will use are reachable.
-    globalSetup: path.join(__dirname, 'test', 'support', 'preflight.ts'),
+    // Checks once, before any test, that the services the selected suites need are reachable (jest.projects.js).
+    globalSetup: path.join(__dirname, 'packages', 'test-support', 'preflight.ts'),
     // Servers and databases start for real in these tests, which takes seconds on 2 cores.
     testTimeout: 60_000,
     // Suites each start their own databases and servers; two at a time fits 2 cores.

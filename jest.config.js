@@ -1,2 +1,13 @@
-/** The whole repository's tests: every package's own, and the graph's end-to-end tests under test/. */
-module.exports = require('./jest.base.js')(__dirname);
+const { testProjects } = require('./jest.projects.js');
+
+/**
+ * The whole repository's tests as four projects (jest.projects.js says which suite is in which
+ * and why): `npm test` runs them all, `npm run test:unit` (and :subgraph, :e2e, :browser) one.
+ */
+const { maxWorkers, ...shared } = require('./jest.base.js')(__dirname);
+
+module.exports = {
+  maxWorkers,
+  testTimeout: shared.testTimeout,
+  projects: testProjects.map((project) => ({ ...shared, displayName: project.name, testMatch: project.testMatch })),
+};

@@ -10,8 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
-import { postGraphQL } from '../test/support/graphql';
-import { DelayProxy } from '../test/support/delayProxy';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { ProcessGraph } from './lib/processGraph';
 
 const DEADLINE_MS = 500;

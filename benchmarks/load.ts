@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { seedCars, seedCostCenters } from '@car-check/subgraph-kit/demo';
-import { postGraphQL, type GraphQLResponse } from '../test/support/graphql';
+import { postGraphQL, type GraphQLResponse } from '@car-check/test-support/graphql';
 import { ProcessGraph, type ServiceName } from './lib/processGraph';
 
 const QUERIES = [

@@ -2,7 +2,7 @@
  * `npx tsx scripts/fuzz-gateway.ts [count] [seed]`: starts the whole graph in
  * this process (three subgraphs on in-memory PGlite, seeded, and the gateway,
  * as the end-to-end tests do), sends `count` (default 20,000) generated hostile
- * requests to the gateway (test/support/hostileRequests.ts: malformed JSON,
+ * requests to the gateway (packages/test-support/hostileRequests.ts: malformed JSON,
  * wrong transports, oversized and pathological documents, forged tokens,
  * explicit nulls and coerced variables over POST, GET and APQ, ...),
  * and checks every answer against the wire contract: no 5xx but a 503 with
@@ -16,10 +16,10 @@
  * (default pglite; postgres uses TEST_DATABASE_URL), FUZZ_CONCURRENCY (default 4),
  * FUZZ_DEADLINE_MS (default 30 minutes: past it the run is abandoned, exit 2).
  */
-import type { Backend } from '../test/support/config';
-import { startGraph, type TestGraph } from '../test/support/graph';
-import { apqRegistrationRequests, formatViolations, hostileRequests, runHostileRequests } from '../test/support/hostileRequests';
-import { sendRaw } from '../test/support/rawHttp';
+import type { Backend } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { apqRegistrationRequests, formatViolations, hostileRequests, runHostileRequests } from '@car-check/test-support/hostileRequests';
+import { sendRaw } from '@car-check/test-support/rawHttp';
 
 const DEFAULT_COUNT = 20_000;
 const DEFAULT_SEED = 20261130;

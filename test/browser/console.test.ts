@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, postGraphQL } from '../support/graphql';
-import { TEST_SEED_PASSWORD } from '../support/secrets';
-import { waitFor } from '../support/waitFor';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
+import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { buildWebPages } from '../../scripts/lib/webPages';
 import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, SwitchableLink, WEB_DIR } from './harness';
 
@@ -60,7 +60,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   beforeAll(async () => {
     // (Chromium may still be being installed when the tests start: give it a moment.)
-    await waitFor(() => existsSync(CHROMIUM), 120_000, `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    await waitFor(() => existsSync(CHROMIUM), 120_000, `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
     await build(path.join(buildDir, 'dist'));

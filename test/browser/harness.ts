@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { testConfig } from '@car-check/test-support/config';
 
 /**
  * What the browser tests need around the web app: a switchable link, Chromium without internet.
@@ -10,7 +11,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const WEB_DIR = path.join(REPO_ROOT, 'web');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = testConfig.TEST_CHROMIUM_PATH;
 
 /**
  * A TCP link the gateway reaches a subgraph through, which can be cut and

@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { prepareEmbeddedTemplate } from '@car-check/subgraph-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { waitFor } from '../support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT } from './harness';
 
 const MINUTE = 60_000;
@@ -44,7 +44,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
     });
 
   beforeAll(async () => {
-    await waitFor(() => existsSync(CHROMIUM), 2 * MINUTE, `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    await waitFor(() => existsSync(CHROMIUM), 2 * MINUTE, `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`);
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-npm-start-'));
     for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
     origin = `http://127.0.0.1:${ports.gateway}`;

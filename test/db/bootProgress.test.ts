@@ -4,8 +4,8 @@ import path from 'node:path';
 import { bootSubgraph, type SubgraphConfig } from '@car-check/subgraph-kit';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { carSubgraph } from '../../subgraphs/car/src/server';
-import { LogCapture } from '../support/logCapture';
-import { testSubgraphConfig } from '../support/subgraphs';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { testSubgraphConfig } from '@car-check/test-support/subgraphs';
 
 /** Creating an embedded database, migrating and seeding it take seconds each; on a loaded 2-core machine, many more. */
 const SLOW = 180_000;

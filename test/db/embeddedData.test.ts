@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { postGraphQL } from '../support/graphql';
-import { TEST_ENV } from '../support/secrets';
-import { signedPost } from '../support/signing';
-import { ADMIN } from '../support/subgraphHarness';
-import { waitFor } from '../support/waitFor';
-import { MANAGEMENT_HEADERS } from '../support/management';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { TEST_ENV } from '@car-check/test-support/secrets';
+import { signedPost } from '@car-check/test-support/signing';
+import { ADMIN } from '@car-check/test-support/subgraphHarness';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { MANAGEMENT_HEADERS } from '@car-check/test-support/management';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;

@@ -8,11 +8,11 @@ import {
   type DatabaseTarget,
   type PrismaLike,
 } from '@car-check/subgraph-kit';
-import { BACKENDS } from '../support/config';
-import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
-import { managementGet } from '../support/management';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
+import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '@car-check/test-support/subgraphs';
+import { managementGet } from '@car-check/test-support/management';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 /**
  * A deployment runs each subgraph's migration job before its pods, which start

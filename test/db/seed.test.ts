@@ -6,10 +6,10 @@ import { applyMigrations, bootSubgraph, openDatabase, type SubgraphConfig } from
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import { carSubgraph } from '../../subgraphs/car/src/server';
-import { BACKENDS } from '../support/config';
-import { createTestDatabases } from '../support/databases';
-import { TEST_ENV } from '../support/secrets';
-import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
+import { BACKENDS } from '@car-check/test-support/config';
+import { createTestDatabases } from '@car-check/test-support/databases';
+import { TEST_ENV } from '@car-check/test-support/secrets';
+import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '@car-check/test-support/subgraphs';
 
 /**
  * Migrating and seeding three databases, or creating an embedded one, takes seconds each; on a

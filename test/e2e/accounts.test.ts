@@ -5,12 +5,12 @@ import { bootSubgraph, type PrismaLike } from '@car-check/subgraph-kit';
 import { bootstrapAdmin, BootstrapRefused } from '../../subgraphs/user/src/bootstrap';
 import { verifyPassword } from '../../subgraphs/user/src/auth/password';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
-import { BACKENDS } from '../support/config';
-import { createTestDatabases } from '../support/databases';
-import { startGraph, type TestGraph } from '../support/graph';
-import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
-import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '../support/subgraphs';
+import { BACKENDS } from '@car-check/test-support/config';
+import { createTestDatabases } from '@car-check/test-support/databases';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
+import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
+import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '@car-check/test-support/subgraphs';
 
 interface Answer {
   data?: { login?: { token: string } | null } | null;

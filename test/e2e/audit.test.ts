@@ -1,8 +1,8 @@
 import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath } from '@car-check/test-support/graphql';
 
 interface Event {
   action: string;

@@ -8,14 +8,14 @@ import {
   SIGNATURE_HEADER,
 } from '@car-check/service-kit';
 import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../support/config';
-import { DelayProxy } from '../support/delayProxy';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath, postGraphQL } from '../support/graphql';
-import { LogCapture } from '../support/logCapture';
-import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '../support/secrets';
-import { signedPost } from '../support/signing';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath, postGraphQL } from '@car-check/test-support/graphql';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { TEST_JWT_PRIVATE_KEY, TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
+import { signedPost } from '@car-check/test-support/signing';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 // Authentication is about HTTP and tokens, not the database: one backend is enough.
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';

@@ -1,9 +1,9 @@
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';
-import { dataOf } from '../support/graphql';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type GraphSubgraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf } from '@car-check/test-support/graphql';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 const DEEP_QUERY = `query($first: Int) {
   cars(first: $first) {

@@ -6,7 +6,7 @@ import { COST_CENTER_REPLICA } from '../../subgraphs/car/src/costCenterReplica';
 import type { CarServices } from '../../subgraphs/car/src/server';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
-import { BACKENDS } from '../support/config';
+import { BACKENDS, testConfig } from '@car-check/test-support/config';
 import {
   activeManagers as managers,
   CONVERGED,
@@ -17,17 +17,20 @@ import {
   runCostCenterChanges,
   updateCostCenter as updateCostCenterIn,
   waitReplicaConverged,
-} from '../support/costCenterReplica';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf } from '../support/graphql';
-import { TEST_SIGNING_SECRET } from '../support/secrets';
-import { startSubgraphProcess } from '../support/subgraphProcess';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
-import { forgedRename, MAX_SEQUENCE } from '../support/forgedEvents';
+} from '@car-check/test-support/costCenterReplica';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf } from '@car-check/test-support/graphql';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { startSubgraphProcess } from '@car-check/test-support/subgraphProcess';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
+import { forgedRename, MAX_SEQUENCE } from '@car-check/test-support/forgedEvents';
+import { requireServices } from '@car-check/test-support/services';
 
 /** RabbitMQ, as on the development machine and in CI. */
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP_URL = testConfig.TEST_AMQP_URL;
+// Without RabbitMQ, every test here stops with "RabbitMQ unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('rabbitmq'));
 const MAX_ATTEMPTS = 3;
 /** The highest sequence a cursor can hold (a PostgreSQL bigint). */
 /** How each subgraph signs its events in tests (development keys, derived from the tests' signing secret). */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { schemaHashOf } from '@car-check/service-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { managementGet } from '../support/management';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { managementGet } from '@car-check/test-support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const ROOT = path.resolve(__dirname, '..', '..');

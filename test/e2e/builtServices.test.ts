@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { BACKENDS } from '../support/config';
-import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { postGraphQL } from '../support/graphql';
-import { waitFor } from '../support/waitFor';
-import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
+import { BACKENDS } from '@car-check/test-support/config';
+import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { TEST_EVENT_KEYS_ENV, TEST_JWT_PRIVATE_KEY, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');

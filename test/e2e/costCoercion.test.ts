@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { getNamedType, getOperationAST, Kind, parse, type GraphQLObjectType, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -7,12 +6,12 @@ import { measureOperation } from '../../gateway/src/limits/measure';
 import { coerceVariables, listLength } from '../../gateway/src/limits/pageSize';
 import { servedSchemaOf } from '../../gateway/src/supergraph/servedSchema';
 import type { ServedSchema } from '../../gateway/src/pipeline/documents';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { freshClientAddress, sendRaw, type RawResponse } from '../support/rawHttp';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 interface Answer {
   data?: unknown;
@@ -75,7 +74,7 @@ describe(`the cost of a request is measured on its variables as execution coerce
     });
 
     it('as an automatic persisted query, sent with its text and then by hash, over POST and GET', async () => {
-      const extensions = { persistedQuery: { version: 1, sha256Hash: sha256(ALIASED) } };
+      const extensions = { persistedQuery: { version: 1, sha256Hash: sha256Hex(ALIASED) } };
       expectTooCostly(await post({ query: ALIASED, variables: { n: null }, extensions }, viewer));
       // Registered with a harmless page size: empty pages, priced and served.
       const registered = await post({ query: ALIASED, variables: { n: 0 }, extensions }, viewer);

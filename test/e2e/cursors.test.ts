@@ -1,8 +1,8 @@
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { encodeCursor, MAX_CURSOR_LENGTH } from '@car-check/subgraph-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf } from '@car-check/test-support/graphql';
 
 const UUID = '00000000-0000-4000-8000-000000000000';
 const DATE = '2026-01-01T00:00:00.000Z';

@@ -1,7 +1,7 @@
-import { BACKENDS } from '../support/config';
-import { DelayProxy } from '../support/delayProxy';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL, type GraphQLResponse } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL, type GraphQLResponse } from '@car-check/test-support/graphql';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

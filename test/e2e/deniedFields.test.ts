@@ -1,8 +1,8 @@
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { errorCodesByPath, type GraphQLResponse } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { errorCodesByPath, type GraphQLResponse } from '@car-check/test-support/graphql';
 
 const user = (name: string) => seedUsers.find((u) => u.username === name)!;
 

@@ -3,9 +3,10 @@ import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/de
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as CostCenterPrisma } from '../../subgraphs/cost-center/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath, postGraphQL, type GraphQLResponse } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath, postGraphQL, type GraphQLResponse } from '@car-check/test-support/graphql';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -223,8 +224,7 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
 
   it('automatic persisted queries keep Apollo’s PERSISTED_QUERY_NOT_FOUND code, with grpcStatus 5', async () => {
     const query = '{ users(first: 1) { totalCount } }';
-    const { createHash } = await import('node:crypto');
-    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const sha256Hash = sha256Hex(query);
     const extensions = { persistedQuery: { version: 1, sha256Hash } };
     const auth = { authorization: `Bearer ${await graph.login('admin')}` };
     const miss = await postGraphQL(graph.gatewayUrl, JSON.stringify({ extensions }), auth);

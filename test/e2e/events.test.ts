@@ -4,11 +4,11 @@ import { type CloudEvent, developmentEventKey, EventVerifier, publicKeyOf, recor
 import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type GraphSubgraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath, type GraphQLResponse } from '../support/graphql';
-import { TEST_SIGNING_SECRET } from '../support/secrets';
-import { signedGet } from '../support/signing';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type GraphSubgraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath, type GraphQLResponse } from '@car-check/test-support/graphql';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { signedGet } from '@car-check/test-support/signing';
 
 interface FeedPage {
   events: CloudEvent[];

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { listen, type RunningServer, sha256Hex } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL } from '../support/graphql';
-import { TEST_SEED_PASSWORD, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
-import { silentLogger } from '../support/subgraphs';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { TEST_SEED_PASSWORD, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { silentLogger } from '@car-check/test-support/subgraphs';
 
 const MANIFEST = path.resolve(__dirname, '..', '..', 'web', 'persisted-documents.json');
 

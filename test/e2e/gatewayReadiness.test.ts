@@ -1,12 +1,12 @@
 import { listen, subgraphUrlVariable, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { TEST_ENV } from '../support/secrets';
-import { silentLogger } from '../support/subgraphs';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { TEST_ENV } from '@car-check/test-support/secrets';
+import { silentLogger, subgraphUnderTest, type SubgraphName } from '@car-check/test-support/subgraphs';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

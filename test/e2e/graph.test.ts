@@ -1,7 +1,7 @@
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf } from '@car-check/test-support/graphql';
 
 interface CarNode {
   id: string;

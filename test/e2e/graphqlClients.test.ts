@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 /**
  * The clients this project ships, against the real gateway, with the statuses
@@ -73,9 +73,8 @@ describe('clients and the GraphQL-over-HTTP statuses', () => {
   });
 
   it("Apollo Client's persisted-query link registers a query after a 404 PERSISTED_QUERY_NOT_FOUND", async () => {
-    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
     const query = gql(`query Unique${Date.now()} { me { username } }`);
-    const client = apolloClient([new PersistedQueryLink({ sha256 })]);
+    const client = apolloClient([new PersistedQueryLink({ sha256: sha256Hex })]);
     const result = await client.query({ query, fetchPolicy: 'no-cache' });
     expect(statuses).toEqual([404, 200]);
     expect(result.data).toEqual({ me: { __typename: 'User', username: 'admin' } });

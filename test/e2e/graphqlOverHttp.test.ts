@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { signRequest } from '@car-check/service-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { sendRaw, type RawRequest, type RawResponse } from '../support/rawHttp';
-import { TEST_SIGNING_SECRET } from '../support/secrets';
-import { ADMIN } from '../support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { sendRaw, type RawRequest, type RawResponse } from '@car-check/test-support/rawHttp';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { ADMIN } from '@car-check/test-support/subgraphHarness';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 /**
  * The GraphQL-over-HTTP draft's media types and status table, over real HTTP,
@@ -32,7 +32,6 @@ function answer(response: RawResponse): Answer {
   };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('GraphQL over HTTP: media types and status codes', () => {
   let graph: TestGraph;
@@ -161,7 +160,7 @@ describe('GraphQL over HTTP: media types and status codes', () => {
   });
 
   describe('persisted queries', () => {
-    const extensions = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256(query) } });
+    const extensions = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } });
 
     it('an unknown hash is 404 with PERSISTED_QUERY_NOT_FOUND, over POST and GET', async () => {
       const query = `{ __typename car(id: "${UNKNOWN}") { id } } # ${Math.random()}`;

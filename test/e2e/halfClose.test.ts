@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { freshClientAddress, sendRaw, type RawResponse } from '../support/rawHttp';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -12,7 +12,6 @@ interface ErrorBody {
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** A chain of fragments, each spreading the previous one twice: 2^levels fields in ~30 bytes a level. */
 function fragmentChain(levels: number): string {
@@ -112,7 +111,7 @@ describe(`hostile requests that once got through (${backend})`, () => {
 
     it('a persisted query registered with small variables is measured again with large ones', async () => {
       const viewer = { authorization: `Bearer ${await graph.login('viewer')}` };
-      const persistedQuery = { version: 1, sha256Hash: sha256(DISGUISED_COST) };
+      const persistedQuery = { version: 1, sha256Hash: sha256Hex(DISGUISED_COST) };
       const registered = await post({ query: DISGUISED_COST, variables: { n: 1 }, extensions: { persistedQuery } }, viewer);
       expect(registered.status).toBe(200);
       const byHash = await post({ variables: { n: 100 }, extensions: { persistedQuery } }, viewer);
@@ -123,7 +122,7 @@ describe(`hostile requests that once got through (${backend})`, () => {
 
     it('a document refused by a limit is never stored as a persisted query', async () => {
       const query = fragmentChain(30);
-      const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+      const persistedQuery = { version: 1, sha256Hash: sha256Hex(query) };
       expectRefused(await post({ query, extensions: { persistedQuery } }), 422, 'RESOURCE_EXHAUSTED');
       const again = await post({ extensions: { persistedQuery } });
       expect(errorsOf(again)[0]?.extensions).toMatchObject({ code: 'PERSISTED_QUERY_NOT_FOUND', grpcStatus: 5 });
@@ -158,8 +157,8 @@ describe(`hostile requests that once got through (${backend})`, () => {
       ['a document with no operation', { query: 'fragment F on Query { __typename }' }, 422, 'INVALID_ARGUMENT'],
       ['a subscription', { query: 'subscription { carChanged { id } }' }, 422, 'UNIMPLEMENTED'],
       ['a fragment cycle', { query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }' }, 422, 'INVALID_ARGUMENT'],
-      ['an unsupported persisted-query version', { extensions: { persistedQuery: { version: 2, sha256Hash: sha256('{ __typename }') } } }, 400, 'INVALID_ARGUMENT'],
-      ['a persisted-query hash that does not match', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ me { id } }') } } }, 400, 'INVALID_ARGUMENT'],
+      ['an unsupported persisted-query version', { extensions: { persistedQuery: { version: 2, sha256Hash: sha256Hex('{ __typename }') } } }, 400, 'INVALID_ARGUMENT'],
+      ['a persisted-query hash that does not match', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ me { id } }') } } }, 400, 'INVALID_ARGUMENT'],
       ['a malformed persisted-query hash', { extensions: { persistedQuery: { version: 1, sha256Hash: 'not-a-hash' } } }, 400, 'INVALID_ARGUMENT'],
     ])('%s', async (_what, body, status, code) => {
       expectRefused(await post(body), status, code);

@@ -1,5 +1,5 @@
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import {
   apqRegistrationRequests,
   coercedVariablesRequests,
@@ -7,8 +7,8 @@ import {
   hostileRequests,
   runHostileRequests,
   type RunSummary,
-} from '../support/hostileRequests';
-import { sendRaw } from '../support/rawHttp';
+} from '@car-check/test-support/hostileRequests';
+import { sendRaw } from '@car-check/test-support/rawHttp';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

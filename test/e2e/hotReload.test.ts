@@ -1,18 +1,17 @@
-import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { listen, type RunningServer } from '@car-check/service-kit';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
+import { sha256Hex } from '@car-check/test-support/sha256';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The current supergraph, recomposed without `Car.version` (as a car team might ship). */
 async function supergraphWithoutCarVersion(): Promise<string> {
@@ -67,7 +66,7 @@ describe(`hot reload of the supergraph (${backend})`, () => {
 
   it('swaps in a new supergraph under load without failing a request, and refuses an invalid one', async () => {
     const original = await readFile(supergraphPath, 'utf8');
-    expect(await readyHash()).toBe(sha256(original));
+    expect(await readyHash()).toBe(sha256Hex(original));
     const versionQuery = '{ cars(first: 1) { edges { node { version } } } }';
     expect((await graph.query(versionQuery)).errors).toBeUndefined();
 
@@ -82,14 +81,14 @@ describe(`hot reload of the supergraph (${backend})`, () => {
 
     const next = await supergraphWithoutCarVersion();
     await publish(next);
-    await waitFor(async () => (await readyHash()) === sha256(next), 15_000, 'the new supergraph to be loaded');
+    await waitFor(async () => (await readyHash()) === sha256Hex(next), 15_000, 'the new supergraph to be loaded');
     const afterSwap = await graph.query(versionQuery);
     expect(afterSwap.status).toBe(422);
     expect(afterSwap.errors?.[0]?.message).toMatch(/Cannot query field "version" on type "Car"/);
 
     await publish('this is not a supergraph {');
     await waitFor(() => log.text().includes('refused a new supergraph'), 15_000, 'the invalid supergraph to be refused');
-    expect(await readyHash()).toBe(sha256(next));
+    expect(await readyHash()).toBe(sha256Hex(next));
 
     running = false;
     await Promise.all(load);
@@ -128,8 +127,8 @@ describe(`hot reload from a URL (${backend})`, () => {
     served = await supergraphWithCarColor();
     await waitFor(async () => (await readyBody()).supergraph.pending !== null, 10_000, 'the new supergraph to be reported as pending');
     const body = await readyBody();
-    expect(body.supergraph.hash).toBe(sha256(before));
-    expect(body.supergraph.pending).toMatchObject({ hash: sha256(served), notDeployed: { car: ['Car.color'] } });
+    expect(body.supergraph.hash).toBe(sha256Hex(before));
+    expect(body.supergraph.pending).toMatchObject({ hash: sha256Hex(served), notDeployed: { car: ['Car.color'] } });
     const metrics = await (await managementGet(graph.gatewayUrl, '/metrics')).text();
     expect(metrics).toMatch(/gateway_supergraph_pending(\{[^}]*\})? 1/);
     // Queries keep being served by the current supergraph meanwhile.
@@ -141,9 +140,9 @@ describe(`hot reload from a URL (${backend})`, () => {
 
   it('polls the URL and loads a new supergraph from it', async () => {
     const ready = async () => ((await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { supergraph: { hash: string } }).supergraph.hash;
-    expect(await ready()).toBe(sha256(served));
+    expect(await ready()).toBe(sha256Hex(served));
     served = await supergraphWithoutCarVersion();
-    await waitFor(async () => (await ready()) === sha256(served), 15_000, 'the supergraph from the URL to be loaded');
+    await waitFor(async () => (await ready()) === sha256Hex(served), 15_000, 'the supergraph from the URL to be loaded');
     expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(422);
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { DelayProxy } from '../support/delayProxy';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL } from '../support/graphql';
+import { BACKENDS } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL } from '@car-check/test-support/graphql';
 
 interface CarAnswer {
   createCar?: { id: string; revision: number } | null;

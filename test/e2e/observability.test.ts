@@ -2,11 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { READINESS_POLL_MS } from '@car-check/service-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { MANAGEMENT_HEADERS, managementGet } from '../support/management';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { MANAGEMENT_HEADERS, managementGet } from '@car-check/test-support/management';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

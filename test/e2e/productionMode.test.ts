@@ -1,9 +1,9 @@
 import { listen, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway, type Gateway } from '../../gateway/src/server';
-import { postGraphQL } from '../support/graphql';
-import { TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
-import { silentLogger } from '../support/subgraphs';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { silentLogger } from '@car-check/test-support/subgraphs';
 
 describe.each([
   ['development', { NODE_ENV: 'development' }, true],

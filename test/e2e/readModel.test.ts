@@ -5,7 +5,7 @@ import { type CloudEvent, developmentEventKey, EventSigner } from '@car-check/ev
 import { COST_CENTER_REPLICA, rebuildCostCenterReplica } from '../../subgraphs/car/src/costCenterReplica';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { CarServices } from '../../subgraphs/car/src/server';
-import { BACKENDS } from '../support/config';
+import { BACKENDS } from '@car-check/test-support/config';
 import {
   activeManagers as managers,
   CONVERGED,
@@ -16,16 +16,16 @@ import {
   runCostCenterChanges,
   updateCostCenter as updateCostCenterIn,
   waitReplicaConverged,
-} from '../support/costCenterReplica';
-import { startGraph, type TestGraph } from '../support/graph';
-import { startFeedProxy } from '../support/feedProxy';
-import { dataOf } from '../support/graphql';
-import { TEST_SIGNING_SECRET, TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
-import { startSubgraphProcess } from '../support/subgraphProcess';
-import { silentLogger } from '../support/subgraphs';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
-import { forgedRename, MAX_SEQUENCE } from '../support/forgedEvents';
+} from '@car-check/test-support/costCenterReplica';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { startFeedProxy } from '@car-check/test-support/feedProxy';
+import { dataOf } from '@car-check/test-support/graphql';
+import { TEST_SIGNING_SECRET, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { startSubgraphProcess } from '@car-check/test-support/subgraphProcess';
+import { silentLogger } from '@car-check/test-support/subgraphs';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
+import { forgedRename, MAX_SEQUENCE } from '@car-check/test-support/forgedEvents';
 
 interface CarNode {
   id: string;

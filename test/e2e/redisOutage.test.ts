@@ -1,17 +1,20 @@
 import { ANONYMOUS } from '@car-check/service-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL } from '../support/graphql';
-import { LogCapture } from '../support/logCapture';
-import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { TEST_SEED_PASSWORD } from '../support/secrets';
-import { signedPost } from '../support/signing';
-import { TcpRelay } from '../support/tcpRelay';
-import { waitFor } from '../support/waitFor';
-import { managementGet } from '../support/management';
+import { BACKENDS, testConfig } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
+import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
+import { signedPost } from '@car-check/test-support/signing';
+import { TcpRelay } from '@car-check/test-support/tcpRelay';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { managementGet } from '@car-check/test-support/management';
+import { requireServices } from '@car-check/test-support/services';
 
 // The Redis every machine of this project runs; the tests reach it only through a relay of their own.
-const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const REDIS = new URL(testConfig.TEST_REDIS_URL);
+// Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('redis'));
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const LIMIT = 20;
 const INSTANCES = 2;

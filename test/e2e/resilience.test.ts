@@ -1,10 +1,10 @@
 import { seedCars, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../support/config';
-import { DelayProxy } from '../support/delayProxy';
-import { startGraph, type TestGraph } from '../support/graph';
-import { dataOf, errorCodesByPath } from '../support/graphql';
-import { LogCapture } from '../support/logCapture';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf, errorCodesByPath } from '@car-check/test-support/graphql';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 // These tests are about the network between gateway and subgraphs, not the database: one backend is enough.
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';

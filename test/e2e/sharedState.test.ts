@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS } from '@car-check/service-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { postGraphQL } from '../support/graphql';
-import { freshClientAddress, sendRaw } from '../support/rawHttp';
-import { signedPost } from '../support/signing';
-import type { TestSubgraph } from '../support/subgraphs';
+import { BACKENDS, testConfig } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
+import { signedPost } from '@car-check/test-support/signing';
+import type { TestSubgraph } from '@car-check/test-support/subgraphs';
+import { requireServices } from '@car-check/test-support/services';
 
 // A Redis server runs on this address on every machine of this project and in CI.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testConfig.TEST_REDIS_URL;
+// Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('redis'));
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
 interface Answer {

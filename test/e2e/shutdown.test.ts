@@ -6,11 +6,11 @@ import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '../support/config';
-import { DelayProxy } from '../support/delayProxy';
-import { startGraph, type TestGraph } from '../support/graph';
-import { TEST_ENV } from '../support/secrets';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { TEST_ENV } from '@car-check/test-support/secrets';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 const ROOT = path.resolve(__dirname, '..', '..');

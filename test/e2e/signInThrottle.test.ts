@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { freshClientAddress, sendRaw } from '../support/rawHttp';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 // LOGIN_MAX_FAILURES_PER_USER is 3 in tests; LOGIN_MAX_FAILURES_PER_CLIENT and LOGIN_FIRST_DELAY_SECONDS keep their defaults.

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { postGraphQL } from '../support/graphql';
-import { waitFor } from '../support/waitFor';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;

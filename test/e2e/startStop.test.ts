@@ -6,8 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
-import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { waitFor } from '../support/waitFor';
+import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;

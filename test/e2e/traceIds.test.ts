@@ -1,8 +1,8 @@
 import { tracingStatus } from '@car-check/service-kit';
-import { BACKENDS } from '../support/config';
-import { startGraph, type TestGraph } from '../support/graph';
-import { LogCapture } from '../support/logCapture';
-import { waitFor } from '../support/waitFor';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 // One backend is enough: trace ids do not depend on the database.
 const backend = BACKENDS.includes('pglite') ? 'pglite' : BACKENDS[0]!;

@@ -1,8 +1,8 @@
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
 import type { PrismaClient as UserPrisma } from '../../subgraphs/user/src/prisma';
-import { BACKENDS } from '../support/config';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 
 /**
  * What happens when a subgraph's SDL gains an input field its zod schema does

@@ -1,7 +1,7 @@
 import { sendSignedQuery } from '../../scripts/lib/signedQuery';
-import { BACKENDS } from '../support/config';
-import { TEST_ENV } from '../support/secrets';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { TEST_ENV } from '@car-check/test-support/secrets';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
-import { createTestDatabases, type TestDatabases } from '../support/databases';
-import { TEST_SIGNING_SECRET_TEXT } from '../support/secrets';
-import { testConfig } from '../support/config';
+import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
+import { TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { testConfig } from '@car-check/test-support/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

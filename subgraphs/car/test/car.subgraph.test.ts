@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { seedCars, seedCostCenters } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../../../test/support/config';
-import { dataOf, errorCodesByPath } from '../../../test/support/graphql';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { dataOf, errorCodesByPath } from '@car-check/test-support/graphql';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
 interface CarData {

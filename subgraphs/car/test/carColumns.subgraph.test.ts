@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isLeafType, buildASTSchema, getNamedType, isObjectType, parse } from 'graphql';
-import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { dataOf } from '@car-check/test-support/graphql';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
 /**

@@ -1,7 +1,7 @@
 import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '../../../test/support/config';
-import { dataOf } from '../../../test/support/graphql';
-import { startSubgraphUnderTest, type SubgraphUnderTest } from '../../../test/support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { dataOf } from '@car-check/test-support/graphql';
+import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
 
 // Society names with LIKE's metacharacters, beside the seeded cost centers.

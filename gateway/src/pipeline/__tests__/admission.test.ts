@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { connectRedis, type SharedRedis } from '@car-check/service-kit';
-import { LogCapture } from '../../../../test/support/logCapture';
-import { TcpRelay } from '../../../../test/support/tcpRelay';
-import { waitFor } from '../../../../test/support/waitFor';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { TcpRelay } from '@car-check/test-support/tcpRelay';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { Admission } from '../admission';
 import { Refusal } from '../refusal';
+import { testConfig } from '@car-check/test-support/config';
+import { requireServices } from '@car-check/test-support/services';
 
 // The Redis every machine of this project runs, reached only through a relay this test cuts.
-const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const REDIS = new URL(testConfig.TEST_REDIS_URL);
+// Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('redis'));
 
 /** How many of `count` requests from one fresh client `admissions` (taken in turn) let through. */
 async function admitted(admissions: Admission[], count: number): Promise<number> {

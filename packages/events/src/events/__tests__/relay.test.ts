@@ -5,9 +5,13 @@ import type { AuditEventRecord } from '../cloudEvent';
 import { outboxWritten } from '../outboxSignal';
 import { EventRelay, type RelaySql } from '../relay';
 import { EventSigner } from '../signature';
+import { testConfig } from '@car-check/test-support/config';
+import { requireServices } from '@car-check/test-support/services';
 
 /** RabbitMQ, as on the development machine and in CI. */
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP_URL = testConfig.TEST_AMQP_URL;
+// Without RabbitMQ, every test here stops with "RabbitMQ unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('rabbitmq'));
 /** Far longer than the test waits: anything published came from the nudge, not from a poll. */
 const POLL_MS = 120_000;
 

@@ -1,9 +1,9 @@
 import { ANONYMOUS } from '../../auth/identity';
-import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '../../../../../test/support/subgraphHarness';
-import { BACKENDS } from '../../../../../test/support/config';
-import { postGraphQL } from '../../../../../test/support/graphql';
-import { sendRaw } from '../../../../../test/support/rawHttp';
-import { signedPost } from '../../../../../test/support/signing';
+import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { sendRaw } from '@car-check/test-support/rawHttp';
+import { signedPost } from '@car-check/test-support/signing';
 
 const codeOf = (json: unknown) => (json as { errors?: { extensions?: { code?: unknown } }[] } | undefined)?.errors?.[0]?.extensions?.code;
 

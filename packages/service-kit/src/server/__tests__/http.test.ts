@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import express, { type Express } from 'express';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { mountHealth } from '../health';
 import { listen, type RunningServer } from '../http';
 

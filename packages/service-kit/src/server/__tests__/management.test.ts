@@ -1,5 +1,5 @@
 import express from 'express';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { ServiceMetrics } from '../../metrics/metrics';
 import { mountHealth, pollReadiness, type Readiness } from '../health';
 import { listen } from '../http';

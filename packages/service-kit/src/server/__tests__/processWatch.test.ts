@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { ConfigError } from '../../config/env';
 import { isAlive } from '../../os/processes';
 import { supervisorPidFromEnv, watchProcesses } from '../processWatch';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 describe('watching another process', () => {
   it('calls back once, with its pid, when one of the watched processes is gone', async () => {

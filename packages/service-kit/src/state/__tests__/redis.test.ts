@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { LogCapture } from '../../../../../test/support/logCapture';
-import { TcpRelay } from '../../../../../test/support/tcpRelay';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { TcpRelay } from '@car-check/test-support/tcpRelay';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { FailoverNonceStore } from '../nonceStore';
 import { connectRedis, redisDependency, type SharedRedis } from '../redis';
+import { testConfig } from '@car-check/test-support/config';
+import { requireServices } from '@car-check/test-support/services';
 
 // The Redis every machine of this project runs, reached only through a relay these tests cut.
-const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const REDIS = new URL(testConfig.TEST_REDIS_URL);
+// Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('redis'));
 
 describe('state shared through a Redis that goes away', () => {
   const relay = new TcpRelay(REDIS.hostname, Number(REDIS.port || 6379));

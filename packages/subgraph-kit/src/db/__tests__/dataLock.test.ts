@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { DataFolderLockedError, lockDataFolder, lockFileOf, processStartTime } from '../dataLock';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');

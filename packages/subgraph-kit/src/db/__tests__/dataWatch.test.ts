@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../../../../../test/support/waitFor';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { DataFolderLockedError } from '../dataLock';
 import { DATA_LOST_SQLSTATE, DataFolderWatch } from '../dataWatch';
 import { openDatabase, type Database } from '../connect';

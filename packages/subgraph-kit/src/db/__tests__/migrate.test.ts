@@ -1,10 +1,10 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BACKENDS } from '../../../../../test/support/config';
-import { createTestDatabases, type TestDatabases } from '../../../../../test/support/databases';
+import { BACKENDS } from '@car-check/test-support/config';
+import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { openDatabase, type Database } from '../connect';
-import { LogCapture } from '../../../../../test/support/logCapture';
+import { LogCapture } from '@car-check/test-support/logCapture';
 import { applyMigrations, MigrationError, type MigrationProgress } from '../migrate';
 import { applyMigrationsWithProgress } from '../progress';
 

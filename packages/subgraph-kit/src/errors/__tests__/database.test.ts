@@ -2,7 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { PrismaClient } from '../../../../../subgraphs/car/src/__generated__/prisma/client';
-import { BACKENDS, testConfig } from '../../../../../test/support/config';
+import { BACKENDS, testConfig } from '@car-check/test-support/config';
 import { mapDatabaseError } from '../database';
 
 const codeOf = (error: unknown) => (error instanceof GraphQLError ? error.extensions.code : 'passed through');

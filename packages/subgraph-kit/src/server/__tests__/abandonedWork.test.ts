@@ -1,8 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '../../../../../test/support/subgraphHarness';
-import { BACKENDS } from '../../../../../test/support/config';
-import { postGraphQL } from '../../../../../test/support/graphql';
-import { signedPost } from '../../../../../test/support/signing';
+import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
+import { BACKENDS } from '@car-check/test-support/config';
+import { postGraphQL } from '@car-check/test-support/graphql';
+import { signedPost } from '@car-check/test-support/signing';
 import { graphError } from '@car-check/service-kit';
 import { abandonedWorkPlugin } from '../abandonedWork';
 

@@ -13,8 +13,8 @@ import {
 } from '@car-check/service-kit';
 import { fetchFeedPage, developmentEventKey, EventVerifier, publicKeyOf } from '@car-check/events';
 import { SubgraphClient } from '../../peers/subgraphClient';
-import { LogCapture } from '../../../../../test/support/logCapture';
-import { sendRaw } from '../../../../../test/support/rawHttp';
+import { LogCapture } from '@car-check/test-support/logCapture';
+import { sendRaw } from '@car-check/test-support/rawHttp';
 
 // The check alone, in this process, in front of a handler that echoes what it admitted.
 const secret = Buffer.from('s'.repeat(64));

@@ -3,8 +3,12 @@ import { Redis } from 'ioredis';
 import type { AuthConfig } from '../config';
 import { LoginThrottle, type LoginAttempt } from '../throttle';
 import { MemoryThrottleStore, RedisThrottleStore, waitFor, type ThrottleStore } from '../throttleStore';
+import { testConfig } from '@car-check/test-support/config';
+import { requireServices } from '@car-check/test-support/services';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = testConfig.TEST_REDIS_URL;
+// Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
+beforeAll(() => requireServices('redis'));
 
 const config: AuthConfig = {
   issuer: 'test',

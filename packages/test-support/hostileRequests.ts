@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, PROTOCOL_CODES, STATUS } from '@car-check/service-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { sendRaw, type RawRequest, type RawResponse } from './rawHttp';
+import { sha256Hex } from './sha256';
 
 /**
  * Hostile HTTP requests for the gateway, as fast-check arbitraries: what a
@@ -66,7 +66,6 @@ const ADMIN_ID = seedUsers.find((user) => user.username === 'admin')?.id ?? UNKN
 // ---------------------------------------------------------------------------
 // Building blocks
 
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 const J = (value: unknown) => JSON.stringify(value);
 

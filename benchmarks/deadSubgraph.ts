@@ -26,7 +26,13 @@ interface Stats {
   count: number;
 }
 
-async function measure(url: string, query: string, requests: number, concurrency: number, headers: Record<string, string>): Promise<Stats> {
+async function measure(
+  url: string,
+  query: string,
+  requests: number,
+  concurrency: number,
+  headers: Record<string, string>,
+): Promise<Stats> {
   const latencies: number[] = [];
   let errors = 0;
   let started = 0;
@@ -46,7 +52,8 @@ async function measure(url: string, query: string, requests: number, concurrency
 }
 
 const ms = (value: number) => value.toFixed(1).padStart(8);
-const row = (label: string, s: Stats) => `${label.padEnd(52)} ${String(s.count).padStart(6)} ${ms(s.p50)} ${ms(s.p95)} ${ms(s.max)} ${String(s.errors).padStart(7)}`;
+const row = (label: string, s: Stats) =>
+  `${label.padEnd(52)} ${String(s.count).padStart(6)} ${ms(s.p50)} ${ms(s.p95)} ${ms(s.max)} ${String(s.errors).padStart(7)}`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { requests: { type: 'string', default: '400' } } });
@@ -87,10 +94,14 @@ async function main(): Promise<void> {
     lines.push(row('healthy query, while car is down', besideDead));
 
     console.log(`\nGateway latency in ms, four processes, ${concurrency} concurrent healthy clients\n`);
-    console.log(`${'scenario'.padEnd(52)} ${'n'.padStart(6)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'errors'.padStart(7)}`);
+    console.log(
+      `${'scenario'.padEnd(52)} ${'n'.padStart(6)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'errors'.padStart(7)}`,
+    );
     for (const line of lines) console.log(line);
     const bound = DEADLINE_MS + 100;
-    console.log(`\nslowest answer for a subgraph past its deadline: ${slow.max.toFixed(1)} ms (deadline + 100 ms = ${bound} ms): ${slow.max <= bound ? 'within' : 'OVER'}`);
+    console.log(
+      `\nslowest answer for a subgraph past its deadline: ${slow.max.toFixed(1)} ms (deadline + 100 ms = ${bound} ms): ${slow.max <= bound ? 'within' : 'OVER'}`,
+    );
   } finally {
     await graph.stop();
     await proxy?.stop();

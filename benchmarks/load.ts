@@ -84,10 +84,24 @@ async function main(): Promise<void> {
       let response: GraphQLResponse<Record<string, unknown>>;
       if (i % 4 === 3) {
         const car = seedCars[(id * 7 + i) % seedCars.length]!;
-        response = await postGraphQL(gateway, { query: `mutation($id: ID!, $v: String) { updateCar(id: $id, input: { version: $v }) { id } }`, variables: { id: car.id, v: `load ${requestId}` } }, headers);
+        response = await postGraphQL(
+          gateway,
+          {
+            query: `mutation($id: ID!, $v: String) { updateCar(id: $id, input: { version: $v }) { id } }`,
+            variables: { id: car.id, v: `load ${requestId}` },
+          },
+          headers,
+        );
         if (response.data?.updateCar) acks.push({ carId: car.id, requestId });
       } else if (i % 10 === 5) {
-        response = await postGraphQL(gateway, { query: `mutation($cc: ID!) { createCar(input: { brand: "Load", model: "${requestId}", costCenterId: $cc }) { id } }`, variables: { cc: seedCostCenters[i % seedCostCenters.length]!.id } }, headers);
+        response = await postGraphQL(
+          gateway,
+          {
+            query: `mutation($cc: ID!) { createCar(input: { brand: "Load", model: "${requestId}", costCenterId: $cc }) { id } }`,
+            variables: { cc: seedCostCenters[i % seedCostCenters.length]!.id },
+          },
+          headers,
+        );
         const created = response.data?.createCar as { id: string } | undefined;
         if (created) acks.push({ carId: created.id, requestId });
       } else {
@@ -123,7 +137,10 @@ async function main(): Promise<void> {
     for (const ack of acks) {
       const history = await postGraphQL<{ car: { history: { edges: { node: { requestId: string } }[] } } }>(
         gateway,
-        { query: `query($id: ID!) { car(id: $id) { history(first: 100) { edges { node { requestId } } } } }`, variables: { id: ack.carId } },
+        {
+          query: `query($id: ID!) { car(id: $id) { history(first: 100) { edges { node { requestId } } } } }`,
+          variables: { id: ack.carId },
+        },
         auth,
       );
       if (!history.data?.car.history.edges.some((edge) => edge.node.requestId === ack.requestId)) missing.push(ack);
@@ -133,12 +150,20 @@ async function main(): Promise<void> {
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
     console.log(`\nLoad: ${seconds} s, ${concurrency} clients, car subgraph stopped for 3 s and started again\n`);
     console.log(`requests served          ${served} (${(served / seconds).toFixed(0)}/s)`);
-    console.log(`latency ms               p50 ${at(0.5)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${latencies.at(-1) ?? 0}`);
-    console.log(`errors by code           ${codes.size ? [...codes].map(([code, n]) => `${code}=${n}`).join('  ') : 'none'}`);
+    console.log(
+      `latency ms               p50 ${at(0.5)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${latencies.at(-1) ?? 0}`,
+    );
+    console.log(
+      `errors by code           ${codes.size ? [...codes].map(([code, n]) => `${code}=${n}`).join('  ') : 'none'}`,
+    );
     console.log(`gateway /ready recovered ${recoveryMs} ms after the car subgraph was back (must be <= 5000)`);
     console.log(`acknowledged mutations   ${acks.length}, missing from the audit trail: ${missing.length}`);
-    console.log(`peak memory (VmHWM)      ${[...peaks].map(([name, kb]) => `${name} ${(kb / 1024).toFixed(0)} MiB`).join('  ')}`);
-    console.log(`violations               ${violations.length ? `${violations.length}, e.g. ${violations.slice(0, 3).join('; ')}` : 'none'}`);
+    console.log(
+      `peak memory (VmHWM)      ${[...peaks].map(([name, kb]) => `${name} ${(kb / 1024).toFixed(0)} MiB`).join('  ')}`,
+    );
+    console.log(
+      `violations               ${violations.length ? `${violations.length}, e.g. ${violations.slice(0, 3).join('; ')}` : 'none'}`,
+    );
     const ok = violations.length === 0 && missing.length === 0 && recoveryMs <= 5_000;
     console.log(`\n${ok ? 'PASS' : 'FAIL'}`);
     process.exitCode = ok ? 0 : 1;

@@ -25,10 +25,13 @@ const SIZES_KB = [1, 4, 16, 64, 256, 1000];
 
 /** Each family grows its document to about `bytes`. */
 const FAMILIES: Record<string, (bytes: number) => string> = {
-  'alias bomb': (bytes) => `{ ${Array.from({ length: Math.ceil(bytes / 16) }, (_, i) => `a${i}: __typename`).join(' ')} }`,
+  'alias bomb': (bytes) =>
+    `{ ${Array.from({ length: Math.ceil(bytes / 16) }, (_, i) => `a${i}: __typename`).join(' ')} }`,
   // 60 levels (under the fragment nesting limit), each spreading the previous one twice, with growing bodies.
   'fragment chain (x2 per level)': (bytes) => {
-    const fields = Array.from({ length: Math.max(1, Math.floor(bytes / 60 / 20)) }, (_, i) => `f${i}: __typename`).join(' ');
+    const fields = Array.from({ length: Math.max(1, Math.floor(bytes / 60 / 20)) }, (_, i) => `f${i}: __typename`).join(
+      ' ',
+    );
     let query = `query { ...F60 } fragment F0 on Query { me { id } }`;
     for (let i = 1; i <= 60; i++) query += ` fragment F${i} on Query { ...F${i - 1} ...F${i - 1} ${fields} }`;
     return query;
@@ -60,8 +63,15 @@ function timeMs(work: () => void, minMs = 200): number {
   return (performance.now() - started) / runs;
 }
 
-console.log(`bench:limits on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('family                            size KB   scan µs/KB  parse µs/KB  measure µs/KB   measured fields   admitted in ms (default limits)');
+console.log(
+  `bench:limits on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  'family                            size KB   scan µs/KB  parse µs/KB  measure µs/KB   measured fields   admitted in ms (default limits)',
+);
 for (const [family, make] of Object.entries(FAMILIES)) {
   for (const kb of SIZES_KB) {
     const query = make(kb * 1024);
@@ -91,4 +101,9 @@ for (const [family, make] of Object.entries(FAMILIES)) {
     );
   }
 }
-console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

@@ -23,7 +23,10 @@ const caller: CallerIdentity = {
   clientIp: '127.0.0.1',
 };
 const query = `query Op__car__0($representations: [_Any!]!) { _entities(representations: $representations) { ... on CostCenter { cars(first: 20) { totalCount edges { node { id brand model licensePlate revision } } } } } }`;
-const body = JSON.stringify({ query, variables: { representations: [{ __typename: 'CostCenter', id: '6f1c2f4e-0000-4000-8000-000000000002' }] } });
+const body = JSON.stringify({
+  query,
+  variables: { representations: [{ __typename: 'CostCenter', id: '6f1c2f4e-0000-4000-8000-000000000002' }] },
+});
 
 interface Cost {
   cpuUs: number;
@@ -40,11 +43,18 @@ async function costOf(count: number, step: (i: number) => Promise<unknown>): Pro
 }
 
 async function measure(method: 'POST' | 'GET', target: string, payload: string, count: number) {
-  const sign = (i: number) => signRequest(caller, { method, url: target, body: payload }, secret, { audience: 'car', requestId: `r-${i}`, deadline: Date.now() + 5_000 });
+  const sign = (i: number) =>
+    signRequest(caller, { method, url: target, body: payload }, secret, {
+      audience: 'car',
+      requestId: `r-${i}`,
+      deadline: Date.now() + 5_000,
+    });
   const received = { method, target, body: Buffer.from(payload) };
   return {
     sign: await costOf(count, sign),
-    signAndVerify: await costOf(count, async (i) => verifySignedRequest(await sign(i), received, secret, { audience: 'car', maxAgeMs: 30_000 })),
+    signAndVerify: await costOf(count, async (i) =>
+      verifySignedRequest(await sign(i), received, secret, { audience: 'car', maxAgeMs: 30_000 }),
+    ),
   };
 }
 
@@ -55,7 +65,8 @@ async function main() {
     ['GET /events, no body', await measure('GET', '/events?after=120&limit=100', '', iterations)],
   ] as const;
   const fmt = (cost: Cost) => `${cost.cpuUs.toFixed(1)} µs CPU (${cost.wallUs.toFixed(1)} µs wall)`;
-  for (const [name, result] of cases) console.log(`${name}: sign ${fmt(result.sign)}; sign + verify ${fmt(result.signAndVerify)}`);
+  for (const [name, result] of cases)
+    console.log(`${name}: sign ${fmt(result.sign)}; sign + verify ${fmt(result.signAndVerify)}`);
 }
 
 void main();

@@ -30,7 +30,9 @@ async function main(): Promise<number> {
     return 1;
   }
   if (current !== outcome.supergraphSdl) await writeFile(values.output, outcome.supergraphSdl);
-  console.log(`Composed ${path.relative(REPO_ROOT, values.output)}${current === outcome.supergraphSdl ? ' (unchanged)' : ''}.`);
+  console.log(
+    `Composed ${path.relative(REPO_ROOT, values.output)}${current === outcome.supergraphSdl ? ' (unchanged)' : ''}.`,
+  );
   return 0;
 }
 

@@ -26,7 +26,9 @@ async function main(): Promise<number> {
     const { database: target } = loadConfig();
     // Opening an embedded database that does not exist would create it: say so instead.
     if (target.kind === 'embedded' && !target.dataDir.startsWith('memory://') && !existsSync(target.dataDir)) {
-      console.log(`${name}: no database yet at ${target.dataDir} (created, migrated and seeded on the first npm start)`);
+      console.log(
+        `${name}: no database yet at ${target.dataDir} (created, migrated and seeded on the first npm start)`,
+      );
       continue;
     }
     const database = await openDatabase(target);
@@ -34,9 +36,13 @@ async function main(): Promise<number> {
       const states = await migrationStatus(database.runner, module.migrationsDir);
       const pending = states.filter((state) => state.state !== 'applied');
       behind ||= pending.length > 0;
-      console.log(`${name}: ${describeTarget(target)}: ${states.length - pending.length} of ${states.length} applied${pending.length ? '' : ', up to date'}`);
+      console.log(
+        `${name}: ${describeTarget(target)}: ${states.length - pending.length} of ${states.length} applied${pending.length ? '' : ', up to date'}`,
+      );
       for (const state of states) {
-        console.log(`  ${MARK[state.state].padEnd(9)} ${state.name}${state.appliedAt ? `  (${state.appliedAt.toISOString()})` : ''}`);
+        console.log(
+          `  ${MARK[state.state].padEnd(9)} ${state.name}${state.appliedAt ? `  (${state.appliedAt.toISOString()})` : ''}`,
+        );
       }
     } finally {
       await database.close();

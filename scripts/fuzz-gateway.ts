@@ -18,7 +18,12 @@
  */
 import type { Backend } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
-import { apqRegistrationRequests, formatViolations, hostileRequests, runHostileRequests } from '@car-check/test-support/hostileRequests';
+import {
+  apqRegistrationRequests,
+  formatViolations,
+  hostileRequests,
+  runHostileRequests,
+} from '@car-check/test-support/hostileRequests';
 import { sendRaw } from '@car-check/test-support/rawHttp';
 
 const DEFAULT_COUNT = 20_000;
@@ -27,7 +32,8 @@ const DEFAULT_SEED = 20261130;
 function positiveInteger(text: string | undefined, fallback: number, what: string): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${what} must be a non-negative integer, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -53,10 +59,13 @@ async function main(): Promise<number> {
     for (const request of apqRegistrationRequests()) {
       const response = await sendRaw(graph.gatewayUrl, request);
       // 294: registered, with a denied field (anonymous) beside the data.
-      if (response.status !== 200 && response.status !== 294) throw new Error(`registering a persisted query failed: HTTP ${response.status} ${response.text.slice(0, 200)}`);
+      if (response.status !== 200 && response.status !== 294)
+        throw new Error(`registering a persisted query failed: HTTP ${response.status} ${response.text.slice(0, 200)}`);
     }
 
-    console.log(`gateway at ${graph.gatewayUrl}; sending ${count} hostile requests (seed ${seed}, ${concurrency} at a time)`);
+    console.log(
+      `gateway at ${graph.gatewayUrl}; sending ${count} hostile requests (seed ${seed}, ${concurrency} at a time)`,
+    );
     const started = performance.now();
     const summary = await runHostileRequests(graph.gatewayUrl, hostileRequests(count, seed, { tokens }), {
       concurrency,
@@ -72,7 +81,10 @@ async function main(): Promise<number> {
     // The gateway must still serve normally afterwards.
     const after = await graph.anonymous('{ __typename }');
     const health = await sendRaw(graph.gatewayUrl, { method: 'GET', path: '/health' });
-    const stillServing = after.status === 200 && (after.data as { __typename?: string } | undefined)?.__typename === 'Query' && health.status === 200;
+    const stillServing =
+      after.status === 200 &&
+      (after.data as { __typename?: string } | undefined)?.__typename === 'Query' &&
+      health.status === 200;
 
     const table = (counts: Record<string, number>) =>
       Object.entries(counts)
@@ -86,14 +98,29 @@ async function main(): Promise<number> {
     console.log(`  by HTTP status:\n${table(summary.byStatus)}`);
     console.log(`  by error code:\n${table(summary.byCode)}`);
     console.log(`  slowest: ${summary.slowest.map((s) => `${s.ms} ms [${s.family}] ${s.description}`).join('; ')}`);
-    if (unavailable.length > 0) console.log(`\n${unavailable.length} answers were 503 with Retry-After (allowed):\n${formatViolations(unavailable, 10)}`);
-    if (internal.length > 0) console.log(`\n${internal.length} answers carried INTERNAL/UNKNOWN errors (a bug, by the catalog):\n${formatViolations(internal, 50)}`);
-    console.log(`\n${summary.violations.length} violations${summary.violations.length ? ` (first 50):\n${formatViolations(summary.violations, 50)}` : '.'}`);
-    if (!stillServing) console.log(`\nthe gateway no longer serves normally: { __typename } → HTTP ${after.status}, /health → HTTP ${health.status}`);
+    if (unavailable.length > 0)
+      console.log(
+        `\n${unavailable.length} answers were 503 with Retry-After (allowed):\n${formatViolations(unavailable, 10)}`,
+      );
+    if (internal.length > 0)
+      console.log(
+        `\n${internal.length} answers carried INTERNAL/UNKNOWN errors (a bug, by the catalog):\n${formatViolations(internal, 50)}`,
+      );
+    console.log(
+      `\n${summary.violations.length} violations${summary.violations.length ? ` (first 50):\n${formatViolations(summary.violations, 50)}` : '.'}`,
+    );
+    if (!stillServing)
+      console.log(
+        `\nthe gateway no longer serves normally: { __typename } → HTTP ${after.status}, /health → HTTP ${health.status}`,
+      );
 
     return summary.violations.length === 0 && internal.length === 0 && stillServing ? 0 : 1;
   } finally {
-    await graph?.stop().catch((error: unknown) => console.error(`stopping the graph failed: ${error instanceof Error ? error.message : String(error)}`));
+    await graph
+      ?.stop()
+      .catch((error: unknown) =>
+        console.error(`stopping the graph failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
   }
 }
 

@@ -122,7 +122,8 @@ async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 
 async function cleanUp(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child)));
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => console.error(`clean-up: ${String(error)}`));
+  for (const cleanup of cleanups.splice(0).reverse())
+    await cleanup().catch((error) => console.error(`clean-up: ${String(error)}`));
 }
 
 process.on('exit', () => killAll('SIGKILL'));
@@ -267,7 +268,9 @@ async function serverPssKb(setup: PostgresSetup): Promise<number> {
   const admin = new pg.Client({ connectionString: setup.admin });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [setup.databases]);
+    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [
+      setup.databases,
+    ]);
     return rows.reduce((sum, row) => sum + pssKb(row.pid), 0);
   } catch {
     return 0; // another host, or no permission to read /proc: not reported
@@ -320,7 +323,8 @@ async function startGraph(backend: Backend, options: Options) {
     ...Object.fromEntries(SERVICES.map((service) => [`${PREFIX[service]}_PORT`, String(ports[service])])),
   };
   // Whatever the calling shell has must not redirect the run.
-  for (const name of ['DATABASE_URL', 'CAR_DATABASE_URL', 'COST_CENTER_DATABASE_URL', 'USER_DATABASE_URL', 'REDIS_URL']) delete env[name];
+  for (const name of ['DATABASE_URL', 'CAR_DATABASE_URL', 'COST_CENTER_DATABASE_URL', 'USER_DATABASE_URL', 'REDIS_URL'])
+    delete env[name];
 
   let setup: PostgresSetup | null = null;
   if (backend === 'postgres') {
@@ -332,7 +336,11 @@ async function startGraph(backend: Backend, options: Options) {
 
   const processes = new Map<Service, ChildProcess>();
   const start = async (service: Service) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service])], { cwd: ROOT, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service])], {
+      cwd: ROOT,
+      env,
+      stdio: 'inherit',
+    });
     children.add(child);
     processes.set(service, child);
     await waitForHealthyChild(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS);
@@ -347,7 +355,9 @@ async function startGraph(backend: Backend, options: Options) {
   const startedAt = Date.now();
   await Promise.all(SUBGRAPHS.map((service) => start(service)));
   await start('gateway');
-  console.error(`[${backend}] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`);
+  console.error(
+    `[${backend}] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`,
+  );
   return { processes, url, setup };
 }
 
@@ -411,7 +421,13 @@ async function measure(backend: Backend, options: Options): Promise<RunResult> {
       const now = after.get(service)!;
       return [
         service,
-        { idleKb: idle.get(service)!, peakKb: Math.max(peaks.get(service)!, now.rss), afterKb: now.rss, hwmKb: now.hwm, processes: now.processes },
+        {
+          idleKb: idle.get(service)!,
+          peakKb: Math.max(peaks.get(service)!, now.rss),
+          afterKb: now.rss,
+          hwmKb: now.hwm,
+          processes: now.processes,
+        },
       ];
     }),
   ) as Record<Service, Figures>;
@@ -439,11 +455,17 @@ function table(results: RunResult[]): string {
       const f = result.services[service];
       total = { idle: total.idle + f.idleKb, peak: total.peak + f.peakKb, hwm: total.hwm + f.hwmKb };
       const note = f.processes > 1 ? ` (${f.processes} processes)` : '';
-      lines.push(`| ${result.backend} | ${service}${note} | ${mib(f.idleKb)} | ${mib(f.peakKb)} | ${mib(f.afterKb)} | ${mib(f.hwmKb)} |`);
+      lines.push(
+        `| ${result.backend} | ${service}${note} | ${mib(f.idleKb)} | ${mib(f.peakKb)} | ${mib(f.afterKb)} | ${mib(f.hwmKb)} |`,
+      );
     }
-    lines.push(`| ${result.backend} | **all four** | **${mib(total.idle)}** | ${mib(total.peak)} (sum of peaks) | | ${mib(total.hwm)} |`);
+    lines.push(
+      `| ${result.backend} | **all four** | **${mib(total.idle)}** | ${mib(total.peak)} (sum of peaks) | | ${mib(total.hwm)} |`,
+    );
     if (result.serverPss) {
-      lines.push(`| ${result.backend} | PostgreSQL server backends (PSS, not in the sum) | ${mib(result.serverPss.idleKb)} | ${mib(result.serverPss.peakKb)} | | |`);
+      lines.push(
+        `| ${result.backend} | PostgreSQL server backends (PSS, not in the sum) | ${mib(result.serverPss.idleKb)} | ${mib(result.serverPss.peakKb)} | | |`,
+      );
     }
   }
   const notes = results.map(
@@ -476,15 +498,21 @@ async function main(): Promise<void> {
     },
   });
   const postgresUrl =
-    process.env.MEASURE_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+    process.env.MEASURE_DATABASE_URL ??
+    process.env.TEST_DATABASE_URL ??
+    'postgresql://postgres@127.0.0.1:5432/postgres';
   let backends: Backend[];
   if (values.backend) {
     backends = values.backend.split(',').map((b) => b.trim()) as Backend[];
-    for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (one of ${BACKENDS.join(', ')})`);
+    for (const b of backends)
+      if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (one of ${BACKENDS.join(', ')})`);
   } else {
     backends = ['embedded', 'embedded-restart'];
     if (await postgresReachable(postgresUrl)) backends.push('postgres');
-    else console.error(`PostgreSQL at ${new URL(postgresUrl).host} does not answer: measuring the embedded databases only`);
+    else
+      console.error(
+        `PostgreSQL at ${new URL(postgresUrl).host} does not answer: measuring the embedded databases only`,
+      );
   }
   const options = {
     requests: Number(values.requests),
@@ -492,7 +520,12 @@ async function main(): Promise<void> {
     idleSeconds: Number(values['idle-seconds']),
     postgresUrl,
   };
-  console.error(`load average before: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} (${os.cpus().length} CPUs)`);
+  console.error(
+    `load average before: ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')} (${os.cpus().length} CPUs)`,
+  );
   const results: RunResult[] = [];
   for (const backend of backends) results.push(await measure(backend, options));
   console.log(table(results));

@@ -29,4 +29,6 @@ for (const [index, name] of names.entries()) {
   took.push(`${name} ${formatDuration(ms)}`);
   console.log(`generate:prisma: ${name} done in ${formatDuration(ms)}`);
 }
-console.log(`generate:prisma: ${names.length} client${names.length === 1 ? '' : 's'} generated, ${formatDuration(msSince(STARTED_AT))} in all (${took.join(', ')})`);
+console.log(
+  `generate:prisma: ${names.length} client${names.length === 1 ? '' : 's'} generated, ${formatDuration(msSince(STARTED_AT))} in all (${took.join(', ')})`,
+);

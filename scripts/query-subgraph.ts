@@ -8,12 +8,18 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@car-check/service-kit';
 import { sendSignedQuery } from './lib/signedQuery';
 
-const USAGE = "Usage: npm run query:subgraph -- --subgraph <car|cost-center|user> [--as <user|anonymous>] [--scopes a,b] [--variables '<json>'] '<query>'";
+const USAGE =
+  "Usage: npm run query:subgraph -- --subgraph <car|cost-center|user> [--as <user|anonymous>] [--scopes a,b] [--variables '<json>'] '<query>'";
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { subgraph: { type: 'string' }, as: { type: 'string', default: 'admin' }, scopes: { type: 'string' }, variables: { type: 'string' } },
+    options: {
+      subgraph: { type: 'string' },
+      as: { type: 'string', default: 'admin' },
+      scopes: { type: 'string' },
+      variables: { type: 'string' },
+    },
   });
   const query = positionals.join(' ').trim();
   if (!values.subgraph || !query) {
@@ -30,7 +36,10 @@ async function main(): Promise<number> {
   const answer = await sendSignedQuery({
     subgraph: values.subgraph,
     as: values.as!,
-    scopes: values.scopes?.split(',').map((scope) => scope.trim()).filter(Boolean),
+    scopes: values.scopes
+      ?.split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean),
     query,
     variables,
   });
@@ -41,7 +50,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `query:subgraph failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      error instanceof ConfigError
+        ? error.message
+        : `query:subgraph failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   },
 );

@@ -80,7 +80,12 @@ function configured<T>(load: () => T): T {
 const subgraphs = configured(() =>
   subgraphNames().map((name) => {
     const { registration, loadConfig } = loadSubgraph(name);
-    return { name, entry: path.join(registration.packageDir, 'src', 'index.ts'), schemaFile: registration.schemaFile, config: loadConfig(env) };
+    return {
+      name,
+      entry: path.join(registration.packageDir, 'src', 'index.ts'),
+      schemaFile: registration.schemaFile,
+      config: loadConfig(env),
+    };
   }),
 );
 const gatewayConfig = configured(() => loadGatewayConfig(env));
@@ -111,12 +116,15 @@ async function waitUntilReady(name: string, healthUrl: string): Promise<void> {
   await waitForHealthy(healthUrl, STARTUP_TIMEOUT_MS, { service: name, signal: starting.signal });
   readyAfter.set(name, sinceStart());
   const took = readyAfter.get(name)! - (startedAfter.get(name) ?? 0);
-  console.error(`supervisor: ${name} is ready, ${formatDuration(took)} after it was started (${formatDuration(sinceStart())} after npm start)`);
+  console.error(
+    `supervisor: ${name} is ready, ${formatDuration(took)} after it was started (${formatDuration(sinceStart())} after npm start)`,
+  );
 }
 
 /** Each service's time from its start to its first answer, for the banner. */
 function startupSummary(names: string[]): string {
-  const took = (name: string) => `${name} ${formatDuration((readyAfter.get(name) ?? NaN) - (startedAfter.get(name) ?? 0))}`;
+  const took = (name: string) =>
+    `${name} ${formatDuration((readyAfter.get(name) ?? NaN) - (startedAfter.get(name) ?? 0))}`;
   return `npm and the supervisor ${formatDuration(startedAfter.get(names[0]!) ?? 0)}; the subgraphs, in parallel: ${names.map(took).join(', ')}; then ${took('gateway')}`;
 }
 
@@ -130,14 +138,18 @@ for (const subgraph of subgraphs) {
 
 const supervisor = new Supervisor({
   spawn: (name) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...(options.watch ? ['--watch'] : []), path.resolve(ROOT, entries[name]!)], {
-      cwd: ROOT,
-      env: graphEnv,
-      stdio: 'inherit',
-      // Its own process group: Ctrl-C in a terminal reaches only this supervisor,
-      // which then stops the services in order (gateway first).
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', ...(options.watch ? ['--watch'] : []), path.resolve(ROOT, entries[name]!)],
+      {
+        cwd: ROOT,
+        env: graphEnv,
+        stdio: 'inherit',
+        // Its own process group: Ctrl-C in a terminal reaches only this supervisor,
+        // which then stops the services in order (gateway first).
+        detached: true,
+      },
+    );
     child.on('error', (error) => console.error(`supervisor: ${name}: ${error.message}`));
     return child;
   },
@@ -191,7 +203,8 @@ async function main(): Promise<void> {
   // running, or a database URL that leads nowhere, is one clear line.
   try {
     await ensurePortFree(gatewayConfig.host, gatewayConfig.port, 'GATEWAY_PORT');
-    for (const subgraph of subgraphs) await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
+    for (const subgraph of subgraphs)
+      await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
     const checked = new Set<string>();
     for (const { config } of subgraphs) {
       if (config.database.kind !== 'postgres' || checked.has(config.database.url)) continue;

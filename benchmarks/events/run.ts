@@ -86,8 +86,10 @@ function quantiles(samples: number[]): Quantiles {
 
 const loadAverage = () => os.loadavg().map((value) => Number(value.toFixed(2)));
 const fmt = (value: number) => value.toFixed(1).padStart(8);
-const row = (label: string, q: Quantiles) => `  ${label.padEnd(44)} ${String(q.count).padStart(6)} ${fmt(q.p50)} ${fmt(q.p90)} ${fmt(q.p99)} ${fmt(q.max)} ${fmt(q.mean)}`;
-const header = (unit: string) => `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
+const row = (label: string, q: Quantiles) =>
+  `  ${label.padEnd(44)} ${String(q.count).padStart(6)} ${fmt(q.p50)} ${fmt(q.p90)} ${fmt(q.p99)} ${fmt(q.max)} ${fmt(q.mean)}`;
+const header = (unit: string) =>
+  `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A GraphQL client of the gateway, signed in as the seeded admin. */
@@ -96,7 +98,9 @@ class Client {
   constructor(private readonly url: string) {}
 
   async login(): Promise<void> {
-    const data = await this.send<{ login: { token: string } }>(`mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }`);
+    const data = await this.send<{ login: { token: string } }>(
+      `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }`,
+    );
     this.token = data.login.token;
   }
 
@@ -107,14 +111,22 @@ class Client {
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout(30_000),
     });
-    const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (body.errors?.length || !body.data) throw new Error(`GraphQL: HTTP ${response.status} ${JSON.stringify(body.errors ?? body)}`);
+    const body = (await response.json()) as {
+      data?: T;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    if (body.errors?.length || !body.data)
+      throw new Error(`GraphQL: HTTP ${response.status} ${JSON.stringify(body.errors ?? body)}`);
     return body.data;
   }
 }
 
 /** Runs `work` over `items`, `concurrency` at a time. */
-async function pool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -149,14 +161,24 @@ async function createCostCenters(client: Client, db: pg.Client, run: string): Pr
     },
   );
   await waitUntil('the replica to hold every new cost center', async () => {
-    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM car.cost_center_replica WHERE id = ANY($1::uuid[])', [ids]);
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM car.cost_center_replica WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
     return rows[0]!.n === ids.length;
   });
   return ids;
 }
 
 /** A steady stream of updates (open loop), each to its own cost center; returns each one's lag and latency. */
-async function measureLag(client: Client, db: pg.Client, run: string, centers: string[], rate: number, updates: number): Promise<{ lag: number[]; write: number[] }> {
+async function measureLag(
+  client: Client,
+  db: pg.Client,
+  run: string,
+  centers: string[],
+  rate: number,
+  updates: number,
+): Promise<{ lag: number[]; write: number[] }> {
   const targets = centers.slice(0, updates);
   const write: number[] = [];
   const started = performance.now();
@@ -166,12 +188,18 @@ async function measureLag(client: Client, db: pg.Client, run: string, centers: s
       await sleep(Math.max(0, due - performance.now()));
       const begin = performance.now();
       // A new code (the society stays, for the query phase): one cost-center.updated event.
-      await client.send(`mutation($id: ID!, $code: String!) { updateCostCenter(id: $id, input: { code: $code }) { id } }`, { id, code: `${run}-R${i}` });
+      await client.send(
+        `mutation($id: ID!, $code: String!) { updateCostCenter(id: $id, input: { code: $code }) { id } }`,
+        { id, code: `${run}-R${i}` },
+      );
       write.push(performance.now() - begin);
     }),
   );
   await waitUntil('the replica to apply every update', async () => {
-    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM car.cost_center_replica WHERE id = ANY($1::uuid[]) AND revision >= 2', [targets]);
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM car.cost_center_replica WHERE id = ANY($1::uuid[]) AND revision >= 2',
+      [targets],
+    );
     return rows[0]!.n === targets.length;
   });
   const { rows } = await db.query<{ lag_ms: number }>(
@@ -181,7 +209,8 @@ async function measureLag(client: Client, db: pg.Client, run: string, centers: s
       WHERE r.id = ANY($1::uuid[]) AND r.revision = 2`,
     [targets],
   );
-  if (rows.length !== targets.length) throw new Error(`expected ${targets.length} applied updates at revision 2, found ${rows.length}`);
+  if (rows.length !== targets.length)
+    throw new Error(`expected ${targets.length} applied updates at revision 2, found ${rows.length}`);
   return { lag: rows.map((each) => Number(each.lag_ms)), write };
 }
 
@@ -203,7 +232,10 @@ const COMPOSITION = `query($society: String!, $first: Int!) {
 }`;
 
 async function readModel(client: Client, society: string): Promise<CarsPage> {
-  const { cars } = await client.send<{ cars: { totalCount: number; edges: { node: { id: string } }[] } }>(READ_MODEL, { society, first: PAGE });
+  const { cars } = await client.send<{ cars: { totalCount: number; edges: { node: { id: string } }[] } }>(READ_MODEL, {
+    society,
+    first: PAGE,
+  });
   return { totalCount: cars.totalCount, ids: cars.edges.map((edge) => edge.node.id) };
 }
 
@@ -211,19 +243,37 @@ async function readModel(client: Client, society: string): Promise<CarsPage> {
 async function composition(client: Client, society: string): Promise<CarsPage> {
   const { costCenters } = await client.send<{
     costCenters: {
-      edges: { node: { id: string; societyName: string; cars: { totalCount: number; edges: { node: { id: string; createdAt: string } }[] } } }[];
+      edges: {
+        node: {
+          id: string;
+          societyName: string;
+          cars: { totalCount: number; edges: { node: { id: string; createdAt: string } }[] };
+        };
+      }[];
       pageInfo: { hasNextPage: boolean };
     };
   }>(COMPOSITION, { society, first: PAGE });
-  if (costCenters.pageInfo.hasNextPage) throw new Error('a society has over 100 cost centers: the composition would need more pages');
+  if (costCenters.pageInfo.hasNextPage)
+    throw new Error('a society has over 100 cost centers: the composition would need more pages');
   // The owner's filter is a substring match: keep the exact society only.
-  const exact = costCenters.edges.map((edge) => edge.node).filter((node) => node.societyName.toLowerCase() === society.toLowerCase());
+  const exact = costCenters.edges
+    .map((edge) => edge.node)
+    .filter((node) => node.societyName.toLowerCase() === society.toLowerCase());
   const cars = exact.flatMap((node) => node.cars.edges.map((edge) => edge.node));
   cars.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  return { totalCount: exact.reduce((sum, node) => sum + node.cars.totalCount, 0), ids: cars.slice(0, PAGE).map((car) => car.id) };
+  return {
+    totalCount: exact.reduce((sum, node) => sum + node.cars.totalCount, 0),
+    ids: cars.slice(0, PAGE).map((car) => car.id),
+  };
 }
 
-async function measureQueries(client: Client, db: pg.Client, centers: string[], carCount: number, queries: number): Promise<QueryResult> {
+async function measureQueries(
+  client: Client,
+  db: pg.Client,
+  centers: string[],
+  carCount: number,
+  queries: number,
+): Promise<QueryResult> {
   // Cars straight into the car schema (10k mutations would take minutes), each with its own creation time.
   await db.query(
     `INSERT INTO car.car (id, brand, model, cost_center_id, created_at, updated_at, revision)
@@ -244,16 +294,23 @@ async function measureQueries(client: Client, db: pg.Client, centers: string[], 
     return result;
   };
   // Warm-up: plans and connections, unrecorded.
-  for (const society of SOCIETIES.slice(0, 5)) await Promise.all([readModel(client, society), composition(client, society)]);
+  for (const society of SOCIETIES.slice(0, 5))
+    await Promise.all([readModel(client, society), composition(client, society)]);
   const loadAverageBefore = loadAverage();
   for (let i = 0; i < queries; i++) {
     const society = SOCIETIES[i % SOCIETIES.length]!;
     const first = i % 2 === 0;
-    const a = first ? await timed(() => readModel(client, society), readModelMs) : await timed(() => composition(client, society), compositionMs);
-    const b = first ? await timed(() => composition(client, society), compositionMs) : await timed(() => readModel(client, society), readModelMs);
+    const a = first
+      ? await timed(() => readModel(client, society), readModelMs)
+      : await timed(() => composition(client, society), compositionMs);
+    const b = first
+      ? await timed(() => composition(client, society), compositionMs)
+      : await timed(() => readModel(client, society), readModelMs);
     const [fromReplica, composed] = first ? [a, b] : [b, a];
     if (fromReplica.totalCount !== composed.totalCount || fromReplica.ids.join() !== composed.ids.join()) {
-      throw new Error(`the read model and the composition disagree for ${society}: ${JSON.stringify({ fromReplica, composed })}`);
+      throw new Error(
+        `the read model and the composition disagree for ${society}: ${JSON.stringify({ fromReplica, composed })}`,
+      );
     }
     counts.push(fromReplica.totalCount);
   }
@@ -282,7 +339,14 @@ async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<vo
 
 async function runMode(
   mode: Mode,
-  options: { postgresAdminUrl: string; rate: number; updates: number; cars: number; queries: number; log: (line: string) => void },
+  options: {
+    postgresAdminUrl: string;
+    rate: number;
+    updates: number;
+    cars: number;
+    queries: number;
+    log: (line: string) => void;
+  },
 ): Promise<{ lag: ModeResult; query: QueryResult | null }> {
   const run = randomUUID().slice(0, 8).toUpperCase();
   const exchange = `car-check.events.bench-${run}`;
@@ -356,15 +420,26 @@ async function main(): Promise<void> {
   const cars = Number(values.cars);
   const queries = Number(values.queries);
   if (!(rate > 0 && rate <= 200)) throw new Error('--rate must be in (0, 200]');
-  if (!(Number.isInteger(updates) && updates >= 10 && updates <= CENTERS)) throw new Error(`--updates must be an integer in [10, ${CENTERS}] (one per cost center)`);
-  if (!(Number.isInteger(cars) && cars >= 1000 && cars <= 1_000_000)) throw new Error('--cars must be an integer in [1000, 1000000]');
-  if (!(Number.isInteger(queries) && queries >= 10 && queries <= 10_000)) throw new Error('--queries must be an integer in [10, 10000]');
-  const postgresAdminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  if (!(Number.isInteger(updates) && updates >= 10 && updates <= CENTERS))
+    throw new Error(`--updates must be an integer in [10, ${CENTERS}] (one per cost center)`);
+  if (!(Number.isInteger(cars) && cars >= 1000 && cars <= 1_000_000))
+    throw new Error('--cars must be an integer in [1000, 1000000]');
+  if (!(Number.isInteger(queries) && queries >= 10 && queries <= 10_000))
+    throw new Error('--queries must be an integer in [10, 10000]');
+  const postgresAdminUrl =
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   const began = performance.now();
   // Progress lines carry the time since the start; the results table is printed as it is.
-  const log = (line: string) => console.log(line === '' || line.startsWith(' ') ? line : `[${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  const log = (line: string) =>
+    console.log(
+      line === '' || line.startsWith(' ')
+        ? line
+        : `[${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}`,
+    );
   const startedAt = new Date();
-  log(`bench:events on PostgreSQL (${new URL(postgresAdminUrl).host}) and RabbitMQ (${new URL(AMQP_URL).host}); ${os.cpus().length} cores, load average ${loadAverage().join(' ')}`);
+  log(
+    `bench:events on PostgreSQL (${new URL(postgresAdminUrl).host}) and RabbitMQ (${new URL(AMQP_URL).host}); ${os.cpus().length} cores, load average ${loadAverage().join(' ')}`,
+  );
 
   const results: { lag: ModeResult[]; query: QueryResult | null } = { lag: [], query: null };
   for (const mode of ['feed', 'amqp'] as const) {
@@ -377,22 +452,34 @@ async function main(): Promise<void> {
   log(`Lag from a cost-center write to the car replica, ${updates} updates at ${rate}/s through the gateway (ms):`);
   log(header('ms'));
   for (const each of results.lag) {
-    log(row(`${each.mode === 'feed' ? 'embedded feed (EVENTS_POLL_MS 500)' : 'RabbitMQ (relay poll 200 ms)'}: lag`, each.lagMs));
+    log(
+      row(
+        `${each.mode === 'feed' ? 'embedded feed (EVENTS_POLL_MS 500)' : 'RabbitMQ (relay poll 200 ms)'}: lag`,
+        each.lagMs,
+      ),
+    );
     log(row(`${each.mode === 'feed' ? 'embedded feed' : 'RabbitMQ'}: the update mutation itself`, each.writeMs));
     log(`  ${''.padEnd(44)} load average ${each.loadAverageBefore.join(' ')} -> ${each.loadAverageAfter.join(' ')}`);
   }
   const q = results.query!;
   log('');
-  log(`First page (${PAGE}) and totalCount of a society's cars, ${q.cars} cars, ${q.costCenters} cost centers, ${q.societies} societies (${q.carsPerSociety.min}-${q.carsPerSociety.max} cars each), ${q.queries} queries each, interleaved (ms):`);
+  log(
+    `First page (${PAGE}) and totalCount of a society's cars, ${q.cars} cars, ${q.costCenters} cost centers, ${q.societies} societies (${q.carsPerSociety.min}-${q.carsPerSociety.max} cars each), ${q.queries} queries each, interleaved (ms):`,
+  );
   log(header('ms'));
   log(row('cars(filter: { societyName }) (read model)', q.readModelMs));
   log(row('API composition (cost centers + their cars)', q.compositionMs));
   log(`  ${''.padEnd(44)} load average ${q.loadAverageBefore.join(' ')} -> ${q.loadAverageAfter.join(' ')}`);
-  log(`  read model: ${(q.compositionMs.p50 / q.readModelMs.p50).toFixed(1)}x faster at p50, ${(q.compositionMs.p99 / q.readModelMs.p99).toFixed(1)}x at p99`);
+  log(
+    `  read model: ${(q.compositionMs.p50 / q.readModelMs.p50).toFixed(1)}x faster at p50, ${(q.compositionMs.p99 / q.readModelMs.p99).toFixed(1)}x at p99`,
+  );
 
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, 'latest-events.json');
-  await writeFile(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), cores: os.cpus().length, ...results }, null, 2)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ startedAt: startedAt.toISOString(), cores: os.cpus().length, ...results }, null, 2)}\n`,
+  );
   log(`results: ${path.relative(process.cwd(), file)}; ${((performance.now() - began) / 1000).toFixed(0)} s in all`);
 }
 

@@ -46,7 +46,9 @@ function checkComposition(): void {
   const composed = print(parse(result.supergraphSdl));
   const committed = print(parse(SUPERGRAPH_TEMPLATE));
   if (composed === committed) {
-    console.log('composition: our subgraph SDLs compose to the committed supergraph.graphql (same document after print(parse()))');
+    console.log(
+      'composition: our subgraph SDLs compose to the committed supergraph.graphql (same document after print(parse()))',
+    );
   } else {
     const at = firstDifference(Buffer.from(composed), Buffer.from(committed));
     failures.push(`composed supergraph differs from supergraph.graphql at offset ${at}`);
@@ -61,7 +63,8 @@ function describeDifference(actual: Buffer, expected: Buffer): string {
 }
 
 async function main(): Promise<void> {
-  if (EXPECTED.length !== EXPECTED_BYTES) failures.push(`expected.json is ${EXPECTED.length} bytes, not ${EXPECTED_BYTES}`);
+  if (EXPECTED.length !== EXPECTED_BYTES)
+    failures.push(`expected.json is ${EXPECTED.length} bytes, not ${EXPECTED_BYTES}`);
   checkComposition();
 
   const subgraphs = await startAllSubgraphs();
@@ -104,9 +107,7 @@ async function main(): Promise<void> {
     }
 
     const total = totalSubgraphCalls();
-    console.log(
-      `subgraph calls per request: ${total} (${SUBGRAPH_NAMES.map((n) => `${n} ${calls[n]}`).join(', ')})`,
-    );
+    console.log(`subgraph calls per request: ${total} (${SUBGRAPH_NAMES.map((n) => `${n} ${calls[n]}`).join(', ')})`);
   } finally {
     await server?.stop();
     await subgraphs.close();

@@ -18,7 +18,18 @@
  * - Exits 1 if any gateway answered anything wrong or could not start.
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,7 +203,8 @@ async function stopProcess(proc: Proc): Promise<void> {
     while (Date.now() < hard && treeOf(proc).length > 0) await delay(50);
   }
   const left = treeOf(proc);
-  if (left.length > 0) console.error(`warning: ${proc.name}: processes ${left.map((s) => s.pid).join(', ')} survived SIGKILL`);
+  if (left.length > 0)
+    console.error(`warning: ${proc.name}: processes ${left.map((s) => s.pid).join(', ')} survived SIGKILL`);
   live.delete(proc);
 }
 
@@ -238,18 +250,24 @@ function logTail(proc: Proc, lines = 20): string {
 function ensurePeersInstalled(): void {
   if (existsSync(path.join(PEERS, 'node_modules'))) return;
   const argv = ['ci', '--prefix', 'benchmarks/peers', '--no-audit', '--no-fund'];
-  console.log(`peers not installed yet: running \`npm ${argv.join(' ')}\` (once; benchmarks/peers/node_modules is git-ignored)`);
+  console.log(
+    `peers not installed yet: running \`npm ${argv.join(' ')}\` (once; benchmarks/peers/node_modules is git-ignored)`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = spawnSync(npm, argv, { cwd: ROOT, stdio: 'inherit', timeout: 10 * 60_000 });
   if (result.status !== 0) {
     rmSync(path.join(PEERS, 'node_modules'), { recursive: true, force: true });
-    throw new Error(`npm ci in benchmarks/peers failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
+    throw new Error(
+      `npm ci in benchmarks/peers failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`,
+    );
   }
 }
 
 function versionOf(dir: string, pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'unknown';
   }
@@ -270,7 +288,8 @@ interface GatewaySpec {
 /** A small environment for the peers, so nothing from the caller's shell (PORT, HOST, CONFIG_PATH, JIT...) changes their configuration. */
 function peerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[key] !== undefined) base[key] = process.env[key];
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
+    if (process.env[key] !== undefined) base[key] = process.env[key];
   return { ...base, ...extra };
 }
 
@@ -299,7 +318,16 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
       startProcess(
         id,
         process.execPath,
-        [HIVE_BIN, 'supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1', ...(jit ? ['--jit'] : [])],
+        [
+          HIVE_BIN,
+          'supergraph',
+          supergraphPath,
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          ...(jit ? ['--jit'] : []),
+        ],
         { cwd: path.join(PEERS, folder), env: peerEnv({ NODE_ENV: 'production', FORK: String(FORK) }), logPath },
       ),
   });
@@ -309,9 +337,12 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
       label: 'this project',
       path: '/graphql',
       describe:
-        'node --import tsx gateway/src/index.ts with the caller\'s environment plus ' +
+        "node --import tsx gateway/src/index.ts with the caller's environment plus " +
         Object.entries(oursEnvOverrides(0))
-          .map(([k, v]) => `${k}=${k === 'GATEWAY_PORT' ? '<port>' : k === 'SUPERGRAPH_PATH' ? '<supergraph>' : k === 'DATA_DIR' ? '<tmp>' : v}`)
+          .map(
+            ([k, v]) =>
+              `${k}=${k === 'GATEWAY_PORT' ? '<port>' : k === 'SUPERGRAPH_PATH' ? '<supergraph>' : k === 'DATA_DIR' ? '<tmp>' : v}`,
+          )
           .join(' ') +
         '',
       start: (port, logPath) =>
@@ -329,7 +360,13 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
       start: (port, logPath) =>
         startProcess('apollo', process.execPath, ['--import', 'tsx', 'benchmarks/gateways/apolloStock.ts'], {
           cwd: ROOT,
-          env: peerEnv({ NODE_ENV: 'production', FORK: String(FORK), PORT: String(port), HOST: '127.0.0.1', SUPERGRAPH_PATH: supergraphPath }),
+          env: peerEnv({
+            NODE_ENV: 'production',
+            FORK: String(FORK),
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            SUPERGRAPH_PATH: supergraphPath,
+          }),
           logPath,
         }),
     },
@@ -393,7 +430,9 @@ async function checkAnswers(url: string, workloads: Workload[]): Promise<void> {
   for (const workload of workloads) {
     const res = await post(url, workload.body, 30_000);
     if (res.status !== 200 || !isCorrect(res.body, workload.expected)) {
-      throw new Error(`wrong answer to the ${workload.id} query: ${describeMismatch(res.status, res.body, workload.expected)}`);
+      throw new Error(
+        `wrong answer to the ${workload.id} query: ${describeMismatch(res.status, res.body, workload.expected)}`,
+      );
     }
   }
 }
@@ -524,7 +563,11 @@ class TreeSampler {
     const seconds = (performance.now() - this.startedAt) / 1000;
     let ticks = 0;
     for (const [pid, value] of this.last) ticks += value - (this.baseline.get(pid) ?? 0);
-    return { cpuPercent: (ticks / CLK_TCK / seconds) * 100, peakRssMb: this.peakKb / 1024, processes: this.maxProcesses };
+    return {
+      cpuPercent: (ticks / CLK_TCK / seconds) * 100,
+      peakRssMb: this.peakKb / 1024,
+      processes: this.maxProcesses,
+    };
   }
 }
 
@@ -662,15 +705,29 @@ function fmt(n: number, digits = 0): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (r: string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
 function printSummary(specs: GatewaySpec[], summary: GatewaySummary[], workload: Workload): void {
-  console.log(`\n=== ${workload.id}: ${workload.id === 'nested' ? 'the benchmark query (87,599-byte answer)' : TINY_QUERY} — medians over rounds, ${CONNECTIONS} connections, ${SECONDS} s each`);
+  console.log(
+    `\n=== ${workload.id}: ${workload.id === 'nested' ? 'the benchmark query (87,599-byte answer)' : TINY_QUERY} — medians over rounds, ${CONNECTIONS} connections, ${SECONDS} s each`,
+  );
   console.log(
     table([
-      ['gateway', 'rounds', 'RPS', 'p50 ms', 'p99 ms', 'errors', 'errors (all rounds)', 'CPU %', 'peak RSS MB', 'subgraph calls/req'],
+      [
+        'gateway',
+        'rounds',
+        'RPS',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'errors (all rounds)',
+        'CPU %',
+        'peak RSS MB',
+        'subgraph calls/req',
+      ],
       ...summary.map((s) => [
         s.label,
         String(s.rounds),
@@ -689,7 +746,10 @@ function printSummary(specs: GatewaySpec[], summary: GatewaySummary[], workload:
   console.log(
     table([
       ['', ...specs.map((s) => s.label)],
-      ...summary.map((s) => [s.label, ...specs.map((peer) => (peer.id === s.gateway ? '1' : fmt(s.rpsRatioTo[peer.id] ?? NaN, 2)))]),
+      ...summary.map((s) => [
+        s.label,
+        ...specs.map((peer) => (peer.id === s.gateway ? '1' : fmt(s.rpsRatioTo[peer.id] ?? NaN, 2))),
+      ]),
     ]),
   );
 }
@@ -697,11 +757,13 @@ function printSummary(specs: GatewaySpec[], summary: GatewaySummary[], workload:
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<number> {
-  if (!EXPECTED.every((byte) => byte < 0x80)) throw new Error('expected.json is not ASCII: string comparison would not be byte comparison');
+  if (!EXPECTED.every((byte) => byte < 0x80))
+    throw new Error('expected.json is not ASCII: string comparison would not be byte comparison');
   ensurePeersInstalled();
   const autocannon = createRequire(path.join(PEERS, 'package.json'))('autocannon') as Autocannon;
 
-  const budgetMs = 5 * 60_000 + ROUNDS * 4 * (START_TIMEOUT_MS + 2 * STOP_GRACE_MS + 2 * (WARMUP_SECONDS + SECONDS + 20) * 1000);
+  const budgetMs =
+    5 * 60_000 + ROUNDS * 4 * (START_TIMEOUT_MS + 2 * STOP_GRACE_MS + 2 * (WARMUP_SECONDS + SECONDS + 20) * 1000);
   const watchdog = setTimeout(() => {
     console.error(`\ntime budget of ${Math.round(budgetMs / 60_000)} min exceeded: stopping everything`);
     void stopAll().finally(() => process.exit(3));
@@ -723,17 +785,31 @@ async function main(): Promise<number> {
   let subgraphs: Proc | undefined;
   try {
     // The subgraphs, in their own process.
-    subgraphs = startProcess('subgraphs', process.execPath, ['--import', 'tsx', 'benchmarks/federation/subgraphs/serve.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production' },
-      logPath: path.join(tmp, 'subgraphs.log'),
-      pipeStdout: true,
-    });
-    const urls = await readFirstLine(subgraphs, 60_000).then((line) => JSON.parse(line) as Record<SubgraphName, string>);
+    subgraphs = startProcess(
+      'subgraphs',
+      process.execPath,
+      ['--import', 'tsx', 'benchmarks/federation/subgraphs/serve.ts'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'production' },
+        logPath: path.join(tmp, 'subgraphs.log'),
+        pipeStdout: true,
+      },
+    );
+    const urls = await readFirstLine(subgraphs, 60_000).then(
+      (line) => JSON.parse(line) as Record<SubgraphName, string>,
+    );
     const supergraphPath = path.join(tmp, 'supergraph.graphql');
     writeFileSync(supergraphPath, supergraphWithUrls(urls));
-    const counters = (Object.entries(urls) as [SubgraphName, string][]).map(([name, url]) => ({ name, base: new URL(url).origin }));
-    console.log(`subgraphs: ${Object.entries(urls).map(([n, u]) => `${n}=${u}`).join(' ')}`);
+    const counters = (Object.entries(urls) as [SubgraphName, string][]).map(([name, url]) => ({
+      name,
+      base: new URL(url).origin,
+    }));
+    console.log(
+      `subgraphs: ${Object.entries(urls)
+        .map(([n, u]) => `${n}=${u}`)
+        .join(' ')}`,
+    );
 
     specs = gatewaySpecs(supergraphPath, tmp);
     const spec = (id: string) => specs.find((s) => s.id === id)!;
@@ -748,10 +824,12 @@ async function main(): Promise<number> {
       await waitAnswering(probe, probeUrl);
       await checkAnswers(probeUrl, [nested]);
       const tiny = await post(probeUrl, TINY_BODY);
-      if (tiny.status !== 200) throw new Error(`stock Apollo answered the tiny query with HTTP ${tiny.status}: ${tiny.body}`);
+      if (tiny.status !== 200)
+        throw new Error(`stock Apollo answered the tiny query with HTTP ${tiny.status}: ${tiny.body}`);
       tinyExpected = tiny.body.endsWith('\n') ? tiny.body.slice(0, -1) : tiny.body;
       const parsed = JSON.parse(tinyExpected) as { data?: { topProducts?: { upc: string }[] }; errors?: unknown };
-      if (parsed.errors || parsed.data?.topProducts?.length !== 1) throw new Error(`unexpected tiny answer from stock Apollo: ${tinyExpected}`);
+      if (parsed.errors || parsed.data?.topProducts?.length !== 1)
+        throw new Error(`unexpected tiny answer from stock Apollo: ${tinyExpected}`);
       workloads = [nested, { id: 'tiny', body: TINY_BODY, expected: tinyExpected }];
       console.log(`tiny workload: expected body (from stock Apollo, trailing "\\n" removed) = ${tinyExpected}`);
     } finally {
@@ -779,14 +857,23 @@ async function main(): Promise<number> {
           }
           (readyMs[gw.id] ??= []).push(ready);
           for (const workload of workloads) {
-            const m = await measure(autocannon, proc, url, workload, counters, { round: round + 1, slot, gateway: gw.id });
+            const m = await measure(autocannon, proc, url, workload, counters, {
+              round: round + 1,
+              slot,
+              gateway: gw.id,
+            });
             measurements.push(m);
             console.log(
               `  ${gw.label.padEnd(30)} ${workload.id.padEnd(6)} loadavg ${m.loadavg.map((n) => n.toFixed(2)).join(' ')} | ` +
                 `${fmt(m.rps, 1)} rps, p50 ${m.latencyMs.p50} ms, p99 ${m.latencyMs.p99} ms, errors ${m.errors}, ` +
                 `CPU ${fmt(m.cpuPercent)}% (${m.processes} proc), RSS ${fmt(m.peakRssMb)} MB, ${fmt(m.subgraphCallsPerRequest, 2)} subgraph calls/req`,
             );
-            if (m.firstMismatch && !measurements.some((o) => o !== m && o.gateway === m.gateway && o.workload === m.workload && o.firstMismatch)) {
+            if (
+              m.firstMismatch &&
+              !measurements.some(
+                (o) => o !== m && o.gateway === m.gateway && o.workload === m.workload && o.firstMismatch,
+              )
+            ) {
               console.log(`    first wrong response from ${gw.label} (${workload.id}): ${m.firstMismatch}`);
             }
           }
@@ -816,8 +903,21 @@ async function main(): Promise<number> {
     benchmark: 'gateway',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, rounds: ROUNDS, connections: CONNECTIONS, fork: FORK, requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS },
-    machine: { node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model, totalMemMb: Math.round(os.totalmem() / 2 ** 20) },
+    settings: {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      rounds: ROUNDS,
+      connections: CONNECTIONS,
+      fork: FORK,
+      requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS,
+    },
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      cpus: os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model,
+      totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+    },
     commit: gitCommit(),
     versions: {
       '@apollo/gateway': versionOf(ROOT, '@apollo/gateway'),
@@ -827,8 +927,19 @@ async function main(): Promise<number> {
       autocannon: versionOf(PEERS, 'autocannon'),
       graphql: versionOf(ROOT, 'graphql'),
     },
-    gateways: specs.map((s) => ({ id: s.id, label: s.label, path: s.path, started: s.describe, readyMs: readyMs[s.id] ?? [] })),
-    workloads: workloads.map((w) => ({ id: w.id, requestBody: w.body, expectedBytes: Buffer.byteLength(w.expected), accepted: 'expected, or expected + "\\n"' })),
+    gateways: specs.map((s) => ({
+      id: s.id,
+      label: s.label,
+      path: s.path,
+      started: s.describe,
+      readyMs: readyMs[s.id] ?? [],
+    })),
+    workloads: workloads.map((w) => ({
+      id: w.id,
+      requestBody: w.body,
+      expectedBytes: Buffer.byteLength(w.expected),
+      accepted: 'expected, or expected + "\\n"',
+    })),
     summary: summaries,
     measurements,
     failures,
@@ -850,7 +961,11 @@ async function main(): Promise<number> {
 
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
@@ -861,7 +976,10 @@ async function readFirstLine(proc: Proc, timeoutMs: number): Promise<string> {
   if (!stdout) throw new Error(`${proc.name}: no stdout`);
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => done(new Error(`${proc.name} printed nothing within ${timeoutMs / 1000} s; log tail:\n${logTail(proc)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`${proc.name} printed nothing within ${timeoutMs / 1000} s; log tail:\n${logTail(proc)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const newline = buffered.indexOf('\n');

@@ -61,7 +61,10 @@ export class BenchGraph {
     this.secret = Buffer.from(this.secretText);
     if (options.postgresAdminUrl) {
       const host = new URL(options.postgresAdminUrl).hostname;
-      if (!LOOPBACK.has(host)) throw new Error(`refusing a PostgreSQL server that is not on this machine (${host}): the benchmark only talks to 127.0.0.1`);
+      if (!LOOPBACK.has(host))
+        throw new Error(
+          `refusing a PostgreSQL server that is not on this machine (${host}): the benchmark only talks to 127.0.0.1`,
+        );
     }
   }
 
@@ -93,7 +96,9 @@ export class BenchGraph {
 
   private baseEnv(): NodeJS.ProcessEnv {
     const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT'];
-    const env: NodeJS.ProcessEnv = Object.fromEntries(keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]]));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]]),
+    );
     return {
       ...env,
       NODE_ENV: 'development',
@@ -115,15 +120,26 @@ export class BenchGraph {
 
   private async startService(name: ServiceName): Promise<void> {
     if (this.stopRequested) throw new Error('stopped before start-up finished');
-    const env = { ...this.baseEnv(), ...(name === 'gateway' ? this.options.gatewayEnv : {}), [portVariableOf(name)]: String(this.ports[name]) };
+    const env = {
+      ...this.baseEnv(),
+      ...(name === 'gateway' ? this.options.gatewayEnv : {}),
+      [portVariableOf(name)]: String(this.ports[name]),
+    };
     // Its own process group: a terminal's Ctrl-C reaches only this process, which stops the graph in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
     this.children.set(name, child);
     child.once('exit', (code, signal) => {
       if (!this.stopRequested) this.options.onUnexpectedExit?.(name, signal ?? `code ${code}`);
     });
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited during start-up (${signal ?? `code ${code}`})`))),
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited during start-up (${signal ?? `code ${code}`})`)),
+      ),
     );
     exited.catch(() => undefined);
     // /ready: a subgraph has its database migrated (and seeded), the gateway has its supergraph.
@@ -179,7 +195,9 @@ export class BenchGraph {
       const { name, adminUrl } = this.database;
       try {
         await this.creating?.catch(() => undefined);
-        await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+        await withClient(adminUrl, (client) =>
+          client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`),
+        );
         this.options.log(`dropped database ${name}`);
       } catch (error) {
         this.options.log(`could not drop database ${name}: ${error instanceof Error ? error.message : String(error)}`);

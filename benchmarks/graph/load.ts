@@ -105,7 +105,11 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.url);
   if (url.protocol !== 'http:') throw new Error(`only http is supported: ${options.url}`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections, maxFreeSockets: options.connections });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: options.connections,
+    maxFreeSockets: options.connections,
+  });
   const histogram = new Histogram();
   const errorKinds: Record<string, number> = {};
   const samples: string[] = [];
@@ -207,7 +211,8 @@ export function graphqlCheck(shape: (data: unknown) => string | null): Check {
     } catch {
       return `HTTP ${status} not JSON`;
     }
-    if (Array.isArray(json.errors) && json.errors.length > 0) return `GraphQL ${String(json.errors[0]?.extensions?.code ?? 'error')}`;
+    if (Array.isArray(json.errors) && json.errors.length > 0)
+      return `GraphQL ${String(json.errors[0]?.extensions?.code ?? 'error')}`;
     if (status !== 200) return `HTTP ${status}`;
     const wrong = shape(json.data);
     return wrong === null ? null : 'shape';

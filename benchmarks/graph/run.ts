@@ -47,10 +47,14 @@ interface Operation {
   /** The subgraph that serves it alone, or null when it needs several (no direct measurement). */
   direct: ServiceName | null;
   /** A fresh plan per run: what each request sends, and what its answer must look like. */
-  plan(target: Target): { variables(connection: number, seq: number): Record<string, unknown>; shape(data: unknown, variables: Record<string, unknown>, connection: number): string | null };
+  plan(target: Target): {
+    variables(connection: number, seq: number): Record<string, unknown>;
+    shape(data: unknown, variables: Record<string, unknown>, connection: number): string | null;
+  };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
 const OPERATIONS: Operation[] = [
@@ -65,7 +69,8 @@ const OPERATIONS: Operation[] = [
         const car = isObject(data) ? data.car : undefined;
         if (!isObject(car)) return 'no car';
         if (car.id !== variables.id) return `car ${String(car.id)} instead of ${String(variables.id)}`;
-        if (!isString(car.brand) || !isString(car.model) || !(car.version === null || isString(car.version))) return 'car fields';
+        if (!isString(car.brand) || !isString(car.model) || !(car.version === null || isString(car.version)))
+          return 'car fields';
         return Number.isInteger(car.revision) && (car.revision as number) >= 1 ? null : 'revision';
       },
     }),
@@ -73,13 +78,15 @@ const OPERATIONS: Operation[] = [
   {
     key: 'three-subgraph',
     title: 'three-subgraph query: 20 cars with cost center and manager',
-    query: '{ cars(first: 20) { edges { node { brand model costCenter { code societyName manager { username email } } } } } }',
+    query:
+      '{ cars(first: 20) { edges { node { brand model costCenter { code societyName manager { username email } } } } } }',
     direct: null,
     plan: () => ({
       variables: () => ({}),
       shape: (data) => {
         const edges = isObject(data) && isObject(data.cars) ? data.cars.edges : undefined;
-        if (!Array.isArray(edges) || edges.length !== 20) return `expected 20 edges, got ${Array.isArray(edges) ? edges.length : 'none'}`;
+        if (!Array.isArray(edges) || edges.length !== 20)
+          return `expected 20 edges, got ${Array.isArray(edges) ? edges.length : 'none'}`;
         for (const edge of edges as unknown[]) {
           const node = isObject(edge) ? edge.node : undefined;
           if (!isObject(node) || !isString(node.brand) || !isString(node.model)) return 'car fields';
@@ -103,7 +110,10 @@ const OPERATIONS: Operation[] = [
       const lastRevision = new Map<number, number>();
       const run = randomUUID().slice(0, 8);
       return {
-        variables: (connection, seq) => ({ id: seedCars[connection % seedCars.length]!.id, v: `bench ${target} ${run} ${seq}` }),
+        variables: (connection, seq) => ({
+          id: seedCars[connection % seedCars.length]!.id,
+          v: `bench ${target} ${run} ${seq}`,
+        }),
         shape: (data, variables, connection) => {
           const car = isObject(data) ? data.updateCar : undefined;
           if (!isObject(car) || car.id !== variables.id) return 'no updated car';
@@ -159,7 +169,11 @@ function processTicks(pid: number | undefined): number | undefined {
 }
 
 function sampleCpu(graph: BenchGraph): CpuSample {
-  return { ticks: Object.fromEntries(SERVICES.map((name) => [name, processTicks(graph.pid(name))])), client: process.cpuUsage(), at: performance.now() };
+  return {
+    ticks: Object.fromEntries(SERVICES.map((name) => [name, processTicks(graph.pid(name))])),
+    client: process.cpuUsage(),
+    at: performance.now(),
+  };
 }
 
 function cpuSince(graph: BenchGraph, before: CpuSample): Record<string, number> {
@@ -179,7 +193,10 @@ function cpuSince(graph: BenchGraph, before: CpuSample): Record<string, number> 
 /** The gateway's calls to each subgraph so far (its /metrics), to see how many requests shared an answer. */
 async function subgraphFetches(gatewayBase: string, managementToken: string): Promise<Record<string, number> | null> {
   try {
-    const response = await fetch(`${gatewayBase}/metrics`, { headers: { authorization: `Bearer ${managementToken}` }, signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${gatewayBase}/metrics`, {
+      headers: { authorization: `Bearer ${managementToken}` },
+      signal: AbortSignal.timeout(5_000),
+    });
     if (!response.ok) return null;
     const counts: Record<string, number> = {};
     for (const line of (await response.text()).split('\n')) {
@@ -199,17 +216,30 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
-const fmt = (value: number | null | undefined, digits = 2) => (value === undefined || value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
+const fmt = (value: number | null | undefined, digits = 2) =>
+  value === undefined || value === null || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
 const load = (values: number[]) => values.map((v) => v.toFixed(2)).join('/');
 
 function decodeJwt(token: string): { sub: string; jti: string } {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; jti?: unknown };
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    sub?: unknown;
+    jti?: unknown;
+  };
   if (!isString(payload.sub) || !isString(payload.jti)) throw new Error('the access token has no sub or jti');
   return { sub: payload.sub, jti: payload.jti };
 }
 
-async function postJson(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(10_000) });
+async function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: response.status, json: await response.json().catch(() => null) };
 }
 
@@ -229,11 +259,15 @@ async function main(): Promise<void> {
   const high = Number(values.connections);
   const warmup = values.warmup === undefined ? Math.min(2, seconds) : Number(values.warmup);
   if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be in (0, 600]');
-  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error('--rounds must be an integer in [1, 20]');
-  if (!(Number.isInteger(high) && high >= 2 && high <= 500)) throw new Error('--connections must be an integer in [2, 500]');
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20))
+    throw new Error('--rounds must be an integer in [1, 20]');
+  if (!(Number.isInteger(high) && high >= 2 && high <= 500))
+    throw new Error('--connections must be an integer in [2, 500]');
   if (!(warmup >= 0 && warmup <= 60)) throw new Error('--warmup must be in [0, 60]');
   const postgresAdminUrl = values.postgres
-    ? (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres')
+    ? (process.env.BENCH_DATABASE_URL ??
+      process.env.TEST_DATABASE_URL ??
+      'postgresql://postgres@127.0.0.1:5432/postgres')
     : undefined;
 
   const levels = [1, high];
@@ -245,7 +279,12 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   const log = (line: string) => console.log(line);
   const dedup = !values['no-dedup'];
-  const graph = new BenchGraph({ postgresAdminUrl, log, gatewayEnv: dedup ? {} : { DEDUPLICATE_QUERIES: 'false' }, onUnexpectedExit: (service, how) => abort(`the ${service} service exited on its own (${how})`, 1) });
+  const graph = new BenchGraph({
+    postgresAdminUrl,
+    log,
+    gatewayEnv: dedup ? {} : { DEDUPLICATE_QUERIES: 'false' },
+    onUnexpectedExit: (service, how) => abort(`the ${service} service exited on its own (${how})`, 1),
+  });
   let cleaned: Promise<void> | null = null;
   const cleanup = () => (cleaned ??= graph.stop());
   const abort = (why: string, code: number) => {
@@ -257,7 +296,8 @@ async function main(): Promise<void> {
     force.unref();
     void cleanup().finally(() => process.exit(code));
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => abort(`${signal} received`, 130));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => abort(`${signal} received`, 130));
   const budget = setTimeout(() => abort(`time budget of ${Math.round(budgetMs / 1000)} s exceeded`, 1), budgetMs);
   budget.unref();
 
@@ -268,11 +308,17 @@ async function main(): Promise<void> {
         `gateway deduplication of identical in-flight queries ${dedup ? 'on (its default)' : 'off (--no-dedup)'}; starting the graph...`,
     );
     await graph.start();
-    log(`graph up on ${graph.backend}: gateway ${graph.url('gateway')}, car ${graph.url('car')}, cost-center ${graph.url('cost-center')}, user ${graph.url('user')}`);
+    log(
+      `graph up on ${graph.backend}: gateway ${graph.url('gateway')}, car ${graph.url('car')}, cost-center ${graph.url('cost-center')}, user ${graph.url('user')}`,
+    );
 
     // Sign in through the gateway, as a client would.
     const gatewayUrl = `${graph.url('gateway')}/graphql`;
-    const login = await postJson(gatewayUrl, JSON.stringify({ query: `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }` }), {});
+    const login = await postJson(
+      gatewayUrl,
+      JSON.stringify({ query: `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }` }),
+      {},
+    );
     const token = (login.json as { data?: { login?: { token?: string } } } | null)?.data?.login?.token;
     if (!token) throw new Error(`login failed: HTTP ${login.status} ${JSON.stringify(login.json)}`);
 
@@ -285,17 +331,37 @@ async function main(): Promise<void> {
     const status = await postJson(
       statusUrl,
       statusBody,
-      await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url: statusUrl, body: statusBody }, graph.secret, { audience: TOKEN_STATUS_AUDIENCE }),
+      await signRequest(
+        { ...ANONYMOUS, service: 'gateway' },
+        { method: 'POST', url: statusUrl, body: statusBody },
+        graph.secret,
+        { audience: TOKEN_STATUS_AUDIENCE },
+      ),
     );
     const tokenStatus = status.json as TokenStatus | null;
-    if (status.status !== 200 || !tokenStatus?.active) throw new Error(`token status: HTTP ${status.status} ${JSON.stringify(status.json)}`);
-    const caller: CallerIdentity = { ...ANONYMOUS, userId: sub, tokenId: jti, scopes: tokenStatus.scopes, clientIp: '127.0.0.1' };
+    if (status.status !== 200 || !tokenStatus?.active)
+      throw new Error(`token status: HTTP ${status.status} ${JSON.stringify(status.json)}`);
+    const caller: CallerIdentity = {
+      ...ANONYMOUS,
+      userId: sub,
+      tokenId: jti,
+      scopes: tokenStatus.scopes,
+      clientIp: '127.0.0.1',
+    };
     log(`signed in as admin (user ${sub}); direct calls signed with scopes ${caller.scopes.join(' ')}`);
 
-    const requestFor = async (op: Operation, target: Target, url: string, variables: Record<string, unknown>): Promise<OutgoingRequest> => {
+    const requestFor = async (
+      op: Operation,
+      target: Target,
+      url: string,
+      variables: Record<string, unknown>,
+    ): Promise<OutgoingRequest> => {
       const body = JSON.stringify({ query: op.query, variables });
       if (target === 'gateway') {
-        return { headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body };
+        return {
+          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
+          body,
+        };
       }
       // Signed afresh for every request, as the gateway does: each signature is single-use.
       const requestId = randomUUID();
@@ -304,17 +370,27 @@ async function main(): Promise<void> {
           'content-type': 'application/json',
           accept: SUBGRAPH_ACCEPT,
           'x-request-id': requestId,
-          ...(await signRequest(caller, { method: 'POST', url, body }, graph.secret, { audience: op.direct!, requestId, deadline: Date.now() + SUBGRAPH_TIMEOUT_MS })),
+          ...(await signRequest(caller, { method: 'POST', url, body }, graph.secret, {
+            audience: op.direct!,
+            requestId,
+            deadline: Date.now() + SUBGRAPH_TIMEOUT_MS,
+          })),
         },
         body,
       };
     };
 
-    const measure = async (op: Operation, target: Target, connections: number, durationMs: number): Promise<LoadResult> => {
+    const measure = async (
+      op: Operation,
+      target: Target,
+      connections: number,
+      durationMs: number,
+    ): Promise<LoadResult> => {
       const plan = op.plan(target);
       const sent = new Map<number, Record<string, unknown>>();
       const url = target === 'gateway' ? gatewayUrl : `${graph.url(op.direct!)}/graphql`;
-      const shapeCheck = (connection: number) => graphqlCheck((data) => plan.shape(data, sent.get(connection) ?? {}, connection));
+      const shapeCheck = (connection: number) =>
+        graphqlCheck((data) => plan.shape(data, sent.get(connection) ?? {}, connection));
       const checks = Array.from({ length: connections }, (_, connection) => shapeCheck(connection));
       return runLoad({
         url,
@@ -338,8 +414,13 @@ async function main(): Promise<void> {
           if (stop.signal.aborted) return;
           const result = await measure(op, target, Math.min(8, high), warmup * 1000);
           if (stop.signal.aborted) return;
-          log(`warm-up ${op.key.padEnd(14)} ${target.padEnd(7)} ${result.ok} ok, ${result.errors} errors${result.errors ? ` (${result.samples[0]})` : ''}`);
-          if (result.ok === 0) throw new Error(`warm-up of ${op.key} via ${target} had no successful response: ${result.samples.join(' | ')}`);
+          log(
+            `warm-up ${op.key.padEnd(14)} ${target.padEnd(7)} ${result.ok} ok, ${result.errors} errors${result.errors ? ` (${result.samples[0]})` : ''}`,
+          );
+          if (result.ok === 0)
+            throw new Error(
+              `warm-up of ${op.key} via ${target} had no successful response: ${result.samples.join(' | ')}`,
+            );
         }
       }
     }
@@ -351,20 +432,30 @@ async function main(): Promise<void> {
       for (const op of OPERATIONS) {
         for (const connections of levels) {
           // Alternate which target goes first, from pair to pair and from round to round.
-          const targets: Target[] = !op.direct ? ['gateway'] : (round + pair++) % 2 === 1 ? ['gateway', 'direct'] : ['direct', 'gateway'];
+          const targets: Target[] = !op.direct
+            ? ['gateway']
+            : (round + pair++) % 2 === 1
+              ? ['gateway', 'direct']
+              : ['direct', 'gateway'];
           for (const target of targets) {
             if (stop.signal.aborted) return;
             await delay(300);
             const loadAverageBefore = os.loadavg();
-            const fetchesBefore = target === 'gateway' ? await subgraphFetches(graph.url('gateway'), graph.managementToken) : null;
+            const fetchesBefore =
+              target === 'gateway' ? await subgraphFetches(graph.url('gateway'), graph.managementToken) : null;
             const cpu = sampleCpu(graph);
             const begun = new Date().toISOString();
             const result = await measure(op, target, connections, seconds * 1000);
             if (stop.signal.aborted) return; // cut short: not a measurement
             const cpuPercent = cpuSince(graph, cpu);
-            const fetchesAfter = fetchesBefore ? await subgraphFetches(graph.url('gateway'), graph.managementToken) : null;
+            const fetchesAfter = fetchesBefore
+              ? await subgraphFetches(graph.url('gateway'), graph.managementToken)
+              : null;
             const answered = result.ok + result.errors;
-            const fetches = fetchesBefore && fetchesAfter ? Object.entries(fetchesAfter).reduce((n, [name, count]) => n + count - (fetchesBefore[name] ?? 0), 0) : null;
+            const fetches =
+              fetchesBefore && fetchesAfter
+                ? Object.entries(fetchesAfter).reduce((n, [name, count]) => n + count - (fetchesBefore[name] ?? 0), 0)
+                : null;
             const measurement: Measurement = {
               round,
               operation: op.key,
@@ -379,12 +470,16 @@ async function main(): Promise<void> {
             };
             measurements.push(measurement);
             const l = result.latencyMs;
-            const cpuText = Object.entries(measurement.cpuPercent).map(([name, p]) => `${name} ${p}%`).join(' ');
+            const cpuText = Object.entries(measurement.cpuPercent)
+              .map(([name, p]) => `${name} ${p}%`)
+              .join(' ');
             log(
               `  ${op.key.padEnd(14)} ${target.padEnd(7)} c=${String(connections).padEnd(3)} ` +
                 `${fmt(result.rps, 0).padStart(6)} rps  p50 ${fmt(l.p50)}  p99 ${fmt(l.p99)}  mean ${fmt(l.mean)} ms  ` +
                 `errors ${result.errors}  load ${load(measurement.loadAverageAfter)}  cpu ${cpuText}` +
-                (measurement.subgraphFetchesPerRequest !== undefined ? `  subgraph calls/request ${fmt(measurement.subgraphFetchesPerRequest)}` : '') +
+                (measurement.subgraphFetchesPerRequest !== undefined
+                  ? `  subgraph calls/request ${fmt(measurement.subgraphFetchesPerRequest)}`
+                  : '') +
                 (result.errors ? `\n    first error: ${result.samples[0]}` : ''),
             );
           }
@@ -398,9 +493,11 @@ async function main(): Promise<void> {
     for (const op of OPERATIONS) {
       const ofOp = measurements.filter((m) => m.operation === op.key);
       totalErrors += ofOp.reduce((n, m) => n + m.result.errors, 0);
-      const pick = (target: Target, connections: number) => ofOp.filter((m) => m.target === target && m.connections === connections);
+      const pick = (target: Target, connections: number) =>
+        ofOp.filter((m) => m.target === target && m.connections === connections);
       const row = (label: string, target: Target, round?: number) => {
-        const at = (connections: number) => pick(target, connections).filter((m) => round === undefined || m.round === round);
+        const at = (connections: number) =>
+          pick(target, connections).filter((m) => round === undefined || m.round === round);
         const low = at(1);
         const hi = at(high);
         if (!op.direct && target === 'direct') {
@@ -408,18 +505,28 @@ async function main(): Promise<void> {
         }
         const m = (list: Measurement[], f: (x: Measurement) => number) => median(list.map(f));
         const errors = (list: Measurement[]) => list.reduce((n, x) => n + x.result.errors, 0);
-        const loads = (list: Measurement[]) => (round === undefined ? '' : list.map((x) => load(x.loadAverageAfter)).join(' '));
+        const loads = (list: Measurement[]) =>
+          round === undefined ? '' : list.map((x) => load(x.loadAverageAfter)).join(' ');
         return (
           `${label.padEnd(16)} ${fmt(m(low, (x) => x.result.latencyMs.p50)).padStart(8)} ${fmt(m(low, (x) => x.result.latencyMs.p99)).padStart(8)} ` +
           `${fmt(m(low, (x) => x.result.latencyMs.mean)).padStart(8)} ${String(errors(low)).padStart(6)} ${loads(low).padStart(15)} | ` +
-          `${fmt(m(hi, (x) => x.result.rps), 0).padStart(7)} ${fmt(m(hi, (x) => x.result.latencyMs.p50)).padStart(8)} ${fmt(m(hi, (x) => x.result.latencyMs.p99)).padStart(8)} ` +
+          `${fmt(
+            m(hi, (x) => x.result.rps),
+            0,
+          ).padStart(
+            7,
+          )} ${fmt(m(hi, (x) => x.result.latencyMs.p50)).padStart(8)} ${fmt(m(hi, (x) => x.result.latencyMs.p99)).padStart(8)} ` +
           `${String(errors(hi)).padStart(6)} ${loads(hi).padStart(15)}`
         );
       };
-      log(`\n${op.title}${op.direct ? ` (direct: ${op.direct} subgraph)` : ' (direct: n/a, it needs three subgraphs)'}`);
+      log(
+        `\n${op.title}${op.direct ? ` (direct: ${op.direct} subgraph)` : ' (direct: n/a, it needs three subgraphs)'}`,
+      );
       log(`  ${op.query}`);
       log(`${''.padEnd(16)} ${'1 connection, ms'.padEnd(49)} | ${high} connections`);
-      log(`${'round target'.padEnd(16)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'mean'.padStart(8)} ${'errors'.padStart(6)} ${'load 1/5/15m'.padStart(15)} | ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)} ${'load 1/5/15m'.padStart(15)}`);
+      log(
+        `${'round target'.padEnd(16)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'mean'.padStart(8)} ${'errors'.padStart(6)} ${'load 1/5/15m'.padStart(15)} | ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)} ${'load 1/5/15m'.padStart(15)}`,
+      );
       for (let round = 1; round <= rounds; round++) {
         for (const target of ['gateway', 'direct'] as Target[]) log(row(`${round}     ${target}`, target, round));
       }
@@ -440,7 +547,9 @@ async function main(): Promise<void> {
             rps: median(hi.map((x) => x.result.rps)),
             p50Ms: median(hi.map((x) => x.result.latencyMs.p50)),
             p99Ms: median(hi.map((x) => x.result.latencyMs.p99)),
-            ...(target === 'gateway' ? { subgraphCallsPerRequest: median(hi.map((x) => x.subgraphFetchesPerRequest ?? Number.NaN)) } : {}),
+            ...(target === 'gateway'
+              ? { subgraphCallsPerRequest: median(hi.map((x) => x.subgraphFetchesPerRequest ?? Number.NaN)) }
+              : {}),
           },
           errors: [...low, ...hi].reduce((n, x) => n + x.result.errors, 0),
         };
@@ -451,15 +560,30 @@ async function main(): Promise<void> {
       const rpsRatio = gateway && direct ? gateway.manyConnections.rps / direct.manyConnections.rps : null;
       const perRequest = gateway?.manyConnections.subgraphCallsPerRequest;
       if (dedup && op.key !== 'mutation' && perRequest !== undefined) {
-        log(`gateway subgraph calls per request at ${high} connections: ${fmt(perRequest)} (identical queries in flight share one execution; mutations never)`);
+        log(
+          `gateway subgraph calls per request at ${high} connections: ${fmt(perRequest)} (identical queries in flight share one execution; mutations never)`,
+        );
       }
       if (ratio === null) {
         log('gateway p50 / direct p50 at 1 connection: n/a (no direct measurement)');
       } else {
-        const verdict = op.key === 'one-subgraph' ? ` (target <= ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})` : '';
-        log(`gateway p50 / direct p50 at 1 connection: ${fmt(ratio)}x${verdict}; gateway rps / direct rps at ${high} connections: ${fmt(rpsRatio)}`);
+        const verdict =
+          op.key === 'one-subgraph'
+            ? ` (target <= ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'})`
+            : '';
+        log(
+          `gateway p50 / direct p50 at 1 connection: ${fmt(ratio)}x${verdict}; gateway rps / direct rps at ${high} connections: ${fmt(rpsRatio)}`,
+        );
       }
-      summary[op.key] = { query: op.query, directSubgraph: op.direct ?? 'n/a', gateway, direct: direct ?? 'n/a', ratioP50OneConnection: ratio, ratioRpsManyConnections: rpsRatio, ...(op.key === 'one-subgraph' ? { targetRatio: TARGET_RATIO } : {}) };
+      summary[op.key] = {
+        query: op.query,
+        directSubgraph: op.direct ?? 'n/a',
+        gateway,
+        direct: direct ?? 'n/a',
+        ratioP50OneConnection: ratio,
+        ratioRpsManyConnections: rpsRatio,
+        ...(op.key === 'one-subgraph' ? { targetRatio: TARGET_RATIO } : {}),
+      };
     }
 
     const finishedAt = new Date();
@@ -467,7 +591,14 @@ async function main(): Promise<void> {
       benchmark: 'bench:graph',
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
-      options: { seconds, rounds, connections: [1, high], warmupSeconds: warmup, backend: values.postgres ? 'postgresql' : 'pglite', gatewayDeduplication: dedup },
+      options: {
+        seconds,
+        rounds,
+        connections: [1, high],
+        warmupSeconds: warmup,
+        backend: values.postgres ? 'postgresql' : 'pglite',
+        gatewayDeduplication: dedup,
+      },
       environment: {
         node: process.version,
         platform: `${os.platform()} ${os.release()}`,
@@ -486,7 +617,9 @@ async function main(): Promise<void> {
     await writeFile(file, text);
     await writeFile(path.join(RESULTS_DIR, 'latest-graph.json'), text);
     log(`\nerrors in all measured runs: ${totalErrors}`);
-    log(`results: ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest-graph.json'))}`);
+    log(
+      `results: ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest-graph.json'))}`,
+    );
     if (totalErrors > 0) process.exitCode = 1;
   } finally {
     clearTimeout(budget);

@@ -15,7 +15,9 @@ const http = require('node:http');
 const [portVariable, defaultPort, path = '/health'] = process.argv.slice(2);
 const port = Number(process.env[portVariable ?? ''] || defaultPort);
 if (!Number.isInteger(port) || port <= 0) {
-  console.error(`healthcheck: no usable port (${portVariable}=${process.env[portVariable ?? '']}, default ${defaultPort})`);
+  console.error(
+    `healthcheck: no usable port (${portVariable}=${process.env[portVariable ?? '']}, default ${defaultPort})`,
+  );
   process.exit(1);
 }
 

@@ -143,7 +143,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
     subgraphUrls,
     subgraphTimeoutsMs: Object.fromEntries(
-      Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [name, ms ?? raw.SUBGRAPH_TIMEOUT_MS]),
+      Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [
+        name,
+        ms ?? raw.SUBGRAPH_TIMEOUT_MS,
+      ]),
     ),
     jwksUrl: raw.JWKS_URL ?? new URL(JWKS_PATH, userService).toString(),
     tokenStatusUrl: raw.TOKEN_STATUS_URL ?? new URL(TOKEN_STATUS_PATH, userService).toString(),
@@ -152,7 +155,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     tokenStatusCacheMs: raw.TOKEN_STATUS_CACHE_MS,
     signing: signingConfigFromEnv(env, production),
     // In production CORS_ORIGINS is the exact list; in development it adds to the defaults.
-    corsOrigins: [...(production ? [] : DEVELOPMENT_ORIGINS), ...(raw.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)],
+    corsOrigins: [
+      ...(production ? [] : DEVELOPMENT_ORIGINS),
+      ...(raw.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ],
     webDist: path.resolve(raw.WEB_DIST),
     redisUrl: raw.REDIS_URL,
     workers: raw.WORKERS,

@@ -31,15 +31,17 @@ export function mountDevPages(app: Express, webDist: string): void {
     app.use(page.path, express.static(folder, { index: 'index.html', maxAge: 0, redirect: true }));
     app.get(page.path, (_req, res) => {
       if (existsSync(path.join(folder, 'index.html'))) return res.redirect(`${page.path}/`);
-      res.status(404).type('text/plain').send(`Not built yet: run \`${page.build}\` (npm start builds it on first start), then reload.\n`);
+      res
+        .status(404)
+        .type('text/plain')
+        .send(`Not built yet: run \`${page.build}\` (npm start builds it on first start), then reload.\n`);
     });
   }
 }
 
 /** Added to the page Apollo shows when Sandbox cannot load from its CDN (offline, or the CDN blocked). */
 const EXPLORER_URL = `${DEV_PAGES.explorer.path}/`;
-const OFFLINE_EXPLORER_NOTE =
-  `<p>The explorer bundled here works offline: <a href="${EXPLORER_URL}">${EXPLORER_URL}</a></p>`;
+const OFFLINE_EXPLORER_NOTE = `<p>The explorer bundled here works offline: <a href="${EXPLORER_URL}">${EXPLORER_URL}</a></p>`;
 
 /** The landing page's HTML with the note at the end of its offline fallback (`<div class="fallback">`). */
 export function withOfflineExplorerNote(html: string): string {

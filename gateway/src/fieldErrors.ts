@@ -43,7 +43,9 @@ export function fieldErrorsForFailedFetch(
     // that failed, not on the entity that owns it.
     representations.forEach((representation: unknown, index) => {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
-      const fields = key.selectionSet ? responseKeys(key.selectionSet, fragments, typeof typename === 'string' ? typename : undefined) : [];
+      const fields = key.selectionSet
+        ? responseKeys(key.selectionSet, fragments, typeof typename === 'string' ? typename : undefined)
+        : [];
       if (fields.length === 0) errors.push(toFormatted(code, message, [key.responseKey, index]));
       for (const field of fields) errors.push(toFormatted(code, message, [key.responseKey, index, field.responseKey]));
     });

@@ -76,7 +76,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         pollMs: config.supergraphPollMs,
         log,
         // A new supergraph is only taken once the running subgraphs can serve it (safe rollout).
-        checkDeployed: (sdl) => notDeployed(sdl, { signingSecret, subgraphUrls: config.subgraphUrls, timeoutMs: DEFAULT_TIMEOUT_MS }),
+        checkDeployed: (sdl) =>
+          notDeployed(sdl, { signingSecret, subgraphUrls: config.subgraphUrls, timeoutMs: DEFAULT_TIMEOUT_MS }),
         onPending: (pending) => metrics.setSupergraphPending(pending),
       },
       loaded,
@@ -147,7 +148,9 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     },
   });
   const contributions = stages.flatMap((stage) => (stage.apollo ? [stage.apollo] : []));
-  const documentStores = contributions.flatMap((contribution) => (contribution.documentStore ? [contribution.documentStore] : []));
+  const documentStores = contributions.flatMap((contribution) =>
+    contribution.documentStore ? [contribution.documentStore] : [],
+  );
   if (documentStores.length > 1) throw new Error('two stages give Apollo Server a document store; it takes one');
 
   apollo = new ApolloServer<GatewayContext>({
@@ -202,7 +205,13 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       supergraph: {
         hash: loaded.hash,
         loadedAt: loaded.loadedAt?.toISOString() ?? null,
-        pending: loaded.pending ? { hash: loaded.pending.hash, since: loaded.pending.since.toISOString(), notDeployed: loaded.pending.subgraphs } : null,
+        pending: loaded.pending
+          ? {
+              hash: loaded.pending.hash,
+              since: loaded.pending.since.toISOString(),
+              notDeployed: loaded.pending.subgraphs,
+            }
+          : null,
       },
     }),
     () => ({ version, schemaHash: loaded.hash }),

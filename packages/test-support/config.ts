@@ -10,7 +10,10 @@ import { postgresUrl, readEnv } from '../service-kit/src/config/env';
  */
 export const testConfig = readEnv({
   TEST_DATABASE_URL: postgresUrl().default('postgresql://postgres@127.0.0.1:5432/postgres'),
-  TEST_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  TEST_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
   TEST_AMQP_URL: z
     .string()
     .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')

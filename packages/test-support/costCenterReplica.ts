@@ -33,8 +33,15 @@ export async function ownerCostCenters(graph: TestGraph): Promise<OwnerCostCente
   const all: OwnerCostCenter[] = [];
   let after: string | null = null;
   for (;;) {
-    const { costCenters }: { costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
-      await graph.query(`query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`, { after }),
+    const {
+      costCenters,
+    }: {
+      costCenters: { edges: { node: OwnerCostCenter }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    } = dataOf(
+      await graph.query(
+        `query($after: String) { costCenters(first: 100, after: $after) { edges { node { id code societyName revision manager { id } } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      ),
     );
     all.push(...costCenters.edges.map((edge) => edge.node));
     if (!costCenters.pageInfo.hasNextPage) return all.sort((a, b) => a.id.localeCompare(b.id));
@@ -45,7 +52,13 @@ export async function ownerCostCenters(graph: TestGraph): Promise<OwnerCostCente
 /** The live replica rows, as the owner would describe them. */
 export async function replicaCostCenters(graph: TestGraph): Promise<OwnerCostCenter[]> {
   const rows = await carPrisma(graph).costCenterReplica.findMany({ where: { deleted: false }, orderBy: { id: 'asc' } });
-  return rows.map((row) => ({ id: row.id, code: row.code, societyName: row.societyName, revision: row.revision, manager: row.managerId ? { id: row.managerId } : null }));
+  return rows.map((row) => ({
+    id: row.id,
+    code: row.code,
+    societyName: row.societyName,
+    revision: row.revision,
+    manager: row.managerId ? { id: row.managerId } : null,
+  }));
 }
 
 export const replicaConverged = async (graph: TestGraph): Promise<boolean> =>
@@ -54,7 +67,12 @@ export const replicaConverged = async (graph: TestGraph): Promise<boolean> =>
 export const waitReplicaConverged = (graph: TestGraph): Promise<void> =>
   waitFor(() => replicaConverged(graph), CONVERGED, 'the replica to equal the owner’s cost centers');
 
-export const createCostCenter = async (graph: TestGraph, code: string, societyName: string, managerId: string): Promise<string> =>
+export const createCostCenter = async (
+  graph: TestGraph,
+  code: string,
+  societyName: string,
+  managerId: string,
+): Promise<string> =>
   dataOf(
     await graph.query<{ createCostCenter: { id: string } }>(
       `mutation($code: String!, $name: String!, $m: ID!) { createCostCenter(input: { code: $code, societyName: $name, managerId: $m }) { id } }`,
@@ -62,7 +80,12 @@ export const createCostCenter = async (graph: TestGraph, code: string, societyNa
     ),
   ).createCostCenter.id;
 export const updateCostCenter = async (graph: TestGraph, id: string, input: Record<string, string>): Promise<unknown> =>
-  dataOf(await graph.query(`mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`, { id, input }));
+  dataOf(
+    await graph.query(
+      `mutation($id: ID!, $input: UpdateCostCenterInput!) { updateCostCenter(id: $id, input: $input) { id } }`,
+      { id, input },
+    ),
+  );
 export const deleteCostCenter = async (graph: TestGraph, id: string): Promise<unknown> =>
   dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id }));
 
@@ -88,14 +111,25 @@ export async function runCostCenterChanges(
   const centers: string[] = [];
   for (let i = 0; i < 20; i++) {
     await options.before?.(i);
-    centers.push(await createCostCenter(graph, `${prefix}-${i}`, `${prefix} ${i}`, activeManagers[i % activeManagers.length]!));
+    centers.push(
+      await createCostCenter(graph, `${prefix}-${i}`, `${prefix} ${i}`, activeManagers[i % activeManagers.length]!),
+    );
   }
   const deleted = new Set<string>();
   const updates: (() => Promise<unknown>)[] = [];
   for (let i = 20; i < total - 10; i++) {
     const center = centers[i % centers.length]!;
-    if (i % 3 === 0) updates.push(() => updateCostCenter(graph, center, { managerId: activeManagers[(i + 1) % activeManagers.length]! }));
-    else updates.push(() => updateCostCenter(graph, center, { code: `${prefix}-${i % centers.length}-${i}`, societyName: `${prefix} ${i}` }));
+    if (i % 3 === 0)
+      updates.push(() =>
+        updateCostCenter(graph, center, { managerId: activeManagers[(i + 1) % activeManagers.length]! }),
+      );
+    else
+      updates.push(() =>
+        updateCostCenter(graph, center, {
+          code: `${prefix}-${i % centers.length}-${i}`,
+          societyName: `${prefix} ${i}`,
+        }),
+      );
   }
   const deletions = centers.slice(0, 10).map((center) => async () => {
     await deleteCostCenter(graph, center);
@@ -132,14 +166,27 @@ export async function expectReplicaMatchesStream(graph: TestGraph, { centers, de
   await waitReplicaConverged(graph);
   const rows = await carPrisma(graph).costCenterReplica.findMany({ where: { id: { in: centers } } });
   expect(rows).toHaveLength(centers.length);
-  expect(rows.filter((row) => row.deleted).map((row) => row.id).sort()).toEqual([...deleted].sort());
+  expect(
+    rows
+      .filter((row) => row.deleted)
+      .map((row) => row.id)
+      .sort(),
+  ).toEqual([...deleted].sort());
   const owner = new Map((await ownerCostCenters(graph)).map((center) => [center.id, center.revision]));
-  for (const row of rows.filter((each) => !each.deleted)) expect([row.id, row.revision]).toEqual([row.id, owner.get(row.id)]);
-  const deletions = await ownerPrisma(graph).auditEvent.findMany({ where: { entityId: { in: [...deleted] }, action: 'DELETE' } });
+  for (const row of rows.filter((each) => !each.deleted))
+    expect([row.id, row.revision]).toEqual([row.id, owner.get(row.id)]);
+  const deletions = await ownerPrisma(graph).auditEvent.findMany({
+    where: { entityId: { in: [...deleted] }, action: 'DELETE' },
+  });
   for (const tombstone of rows.filter((each) => each.deleted)) {
-    expect([tombstone.id, tombstone.revision]).toEqual([tombstone.id, deletions.find((event) => event.entityId === tombstone.id)?.revision]);
+    expect([tombstone.id, tombstone.revision]).toEqual([
+      tombstone.id,
+      deletions.find((event) => event.entityId === tombstone.id)?.revision,
+    ]);
   }
   // None of the stream's events was dead-lettered (whatever other tests left there).
-  const letters = await carPrisma(graph).$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM event_dead_letter WHERE event->>'subject' = ANY(${centers}::text[])`;
+  const letters = await carPrisma(graph).$queryRaw<
+    { n: number }[]
+  >`SELECT count(*)::int AS n FROM event_dead_letter WHERE event->>'subject' = ANY(${centers}::text[])`;
   expect(letters[0]?.n).toBe(0);
 }

@@ -47,7 +47,9 @@ export class DelayProxy {
             const upstream = await fetch(this.target, {
               method: 'POST',
               headers: Object.fromEntries(
-                Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+                Object.entries(req.headers).filter(
+                  ([name]) => !['host', 'content-length', 'connection'].includes(name),
+                ),
               ) as Record<string, string>,
               body: Buffer.concat(chunks),
             });
@@ -58,7 +60,9 @@ export class DelayProxy {
               req.socket.destroy();
               return;
             }
-            res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+            res.writeHead(upstream.status, {
+              'content-type': upstream.headers.get('content-type') ?? 'application/json',
+            });
             res.end(body);
           } catch {
             finished = true;
@@ -77,7 +81,9 @@ export class DelayProxy {
     fetch(new URL(req.url ?? '/', this.target)).then(
       async (upstream) => {
         const body = Buffer.from(await upstream.arrayBuffer());
-        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(body);
+        res
+          .writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' })
+          .end(body);
       },
       () => res.writeHead(502).end(),
     );

@@ -19,7 +19,8 @@ export class FakePeer {
   /** The feed `GET /events` serves (in sequence order, as the test pushes them). */
   readonly events: CloudEvent[] = [];
   /** Feed requests received, with their headers (to check how they were signed). */
-  readonly feedRequests: { after: string; limit: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  readonly feedRequests: { after: string; limit: string; headers: Record<string, string | string[] | undefined> }[] =
+    [];
   /** While set, the feed answers 503 (the owner is down). */
   feedDown = false;
   /** Ids of events served exactly as pushed, unsigned or signed by the test (forgeries). */
@@ -47,7 +48,11 @@ export class FakePeer {
       const found = representations.map((rep, index) => {
         const entity = this.entities.get(`${rep.__typename}:${rep.id}`);
         if (!entity) {
-          errors.push({ message: 'not found', path: ['_entities', index], extensions: { code: 'NOT_FOUND', grpcStatus: 5 } });
+          errors.push({
+            message: 'not found',
+            path: ['_entities', index],
+            extensions: { code: 'NOT_FOUND', grpcStatus: 5 },
+          });
         }
         return entity ?? null;
       });

@@ -22,7 +22,9 @@ export async function startFeedProxy(
         try {
           const upstream = await fetch(`${origin}${req.url ?? '/'}`, {
             method: req.method,
-            headers: Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>,
+            headers: Object.fromEntries(
+              Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+            ) as Record<string, string>,
             body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks),
           });
           let body = Buffer.from(await upstream.arrayBuffer());
@@ -30,9 +32,16 @@ export async function startFeedProxy(
           if (url.pathname === '/events' && upstream.status === 200) {
             feedRequests += 1;
             const page = JSON.parse(body.toString('utf8')) as { events: unknown[]; next: number };
-            body = Buffer.from(JSON.stringify({ ...page, events: [...page.events, ...inject(BigInt(url.searchParams.get('after') ?? '0'))] }));
+            body = Buffer.from(
+              JSON.stringify({
+                ...page,
+                events: [...page.events, ...inject(BigInt(url.searchParams.get('after') ?? '0'))],
+              }),
+            );
           }
-          res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+          res.writeHead(upstream.status, {
+            'content-type': upstream.headers.get('content-type') ?? 'application/json',
+          });
           res.end(body);
         } catch {
           res.writeHead(502).end();

@@ -19,6 +19,12 @@ export function forgedRename(subject: string, fromCode: string): CloudEvent {
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
     sequence: formatSequence(MAX_SEQUENCE),
-    data: { revision: 1_000_000, changes: [{ field: 'code', from: fromCode, to: 'FORGED' }], actorId: null, requestId: 'forged', traceId: null },
+    data: {
+      revision: 1_000_000,
+      changes: [{ field: 'code', from: fromCode, to: 'FORGED' }],
+      actorId: null,
+      requestId: 'forged',
+      traceId: null,
+    },
   };
 }

@@ -116,11 +116,13 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       return response.data.login.token;
     };
     const tokens = new Map<string, Promise<string>>();
-    const as = (username: string): Query => async (query, variables, headers = {}) => {
-      if (!tokens.has(username)) tokens.set(username, login(username));
-      const token = await tokens.get(username)!;
-      return postGraphQL(gatewayUrl, { query, variables }, { authorization: `Bearer ${token}`, ...headers });
-    };
+    const as =
+      (username: string): Query =>
+      async (query, variables, headers = {}) => {
+        if (!tokens.has(username)) tokens.set(username, login(username));
+        const token = await tokens.get(username)!;
+        return postGraphQL(gatewayUrl, { query, variables }, { authorization: `Bearer ${token}`, ...headers });
+      };
 
     return {
       gatewayUrl,

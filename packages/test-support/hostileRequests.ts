@@ -83,7 +83,11 @@ function body(operation: Operation): string {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-function post(payload: string | Buffer, headers: Record<string, string> = {}, extra: Partial<RawRequest> = {}): RawRequest {
+function post(
+  payload: string | Buffer,
+  headers: Record<string, string> = {},
+  extra: Partial<RawRequest> = {},
+): RawRequest {
   return { method: 'POST', path: '/graphql', headers: { ...JSON_HEADERS, ...headers }, body: payload, ...extra };
 }
 
@@ -98,7 +102,10 @@ function getPath(params: [string, string][]): string {
   return `/graphql?${params.map(([name, value]) => `${pct(name)}=${pct(value)}`).join('&')}`;
 }
 
-function get(params: [string, string][], headers: Record<string, string> = { 'apollo-require-preflight': 'true' }): RawRequest {
+function get(
+  params: [string, string][],
+  headers: Record<string, string> = { 'apollo-require-preflight': 'true' },
+): RawRequest {
   return { method: 'GET', path: getPath(params), headers };
 }
 
@@ -166,11 +173,18 @@ const VALID_OPERATIONS: Operation[] = [
       '{ costCenters(first: 2, orderBy: { field: CODE, direction: DESC }) { edges { node { code societyName manager { username } cars(first: 2) { totalCount } } } } }',
   },
   { query: '{ users(first: 5, filter: { isActive: true }) { totalCount edges { node { username groups } } } }' },
-  { query: 'query Cars($n: Int, $after: String) { cars(first: $n, after: $after) { totalCount edges { node { id } } } }', variables: { n: 2 } },
+  {
+    query:
+      'query Cars($n: Int, $after: String) { cars(first: $n, after: $after) { totalCount edges { node { id } } } }',
+    variables: { n: 2 },
+  },
   { query: `{ car(id: "${UNKNOWN_ID}") { id brand } }` },
   { query: '{ __schema { queryType { name } } }' },
   { query: '{ __type(name: "Car") { name fields { name } } }' },
-  { query: 'query Search($f: CarFilter) { cars(first: 5, filter: $f) { totalCount } }', variables: { f: { search: 'a' } } },
+  {
+    query: 'query Search($f: CarFilter) { cars(first: 5, filter: $f) { totalCount } }',
+    variables: { f: { search: 'a' } },
+  },
 ];
 
 /**
@@ -216,13 +230,19 @@ function validFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       n: fc.integer({ min: 0, max: 100 }),
     })
     .map(({ operation, token, transport, n }) => {
-      const op = operation.variables && 'n' in (operation.variables as object) ? { ...operation, variables: { n } } : operation;
+      const op =
+        operation.variables && 'n' in (operation.variables as object) ? { ...operation, variables: { n } } : operation;
       const who = token ? 'signed in' : 'anonymous';
       if (transport === 'get') {
         const params: [string, string][] = [['query', op.query]];
         if (op.variables) params.push(['variables', J(op.variables)]);
         if (typeof op.operationName === 'string') params.push(['operationName', op.operationName]);
-        return hr('valid', `GET ${op.query.slice(0, 40)} (${who})`, get(params, { 'apollo-require-preflight': 'true', ...auth(token) }), [200, 294]);
+        return hr(
+          'valid',
+          `GET ${op.query.slice(0, 40)} (${who})`,
+          get(params, { 'apollo-require-preflight': 'true', ...auth(token) }),
+          [200, 294],
+        );
       }
       return hr('valid', `POST ${op.query.slice(0, 40)} (${who})`, post(body(op), auth(token)), [200, 294]);
     });
@@ -234,9 +254,9 @@ const tokenOption = (tokens: string[]): fc.Arbitrary<string | undefined> =>
 function malformedJsonFamily(): fc.Arbitrary<HostileRequest> {
   const base = fc.constantFrom(...VALID_OPERATIONS).map((op) => body(op));
   const truncated = base.chain((text) =>
-    fc.integer({ min: 0, max: text.length - 1 }).map((at) =>
-      hr('malformedJson', `truncated at ${at}/${text.length}`, post(text.slice(0, at)), [400]),
-    ),
+    fc
+      .integer({ min: 0, max: text.length - 1 })
+      .map((at) => hr('malformedJson', `truncated at ${at}/${text.length}`, post(text.slice(0, at)), [400])),
   );
   const BAD_UTF8: [string, number[]][] = [
     ['0xff', [0xff]],
@@ -251,7 +271,10 @@ function malformedJsonFamily(): fc.Arbitrary<HostileRequest> {
     ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
   ];
   const invalidUtf8 = fc
-    .record({ bad: fc.constantFrom(...BAD_UTF8), where: fc.constantFrom('in the query string', 'between tokens', 'at the end', 'at the start') })
+    .record({
+      bad: fc.constantFrom(...BAD_UTF8),
+      where: fc.constantFrom('in the query string', 'between tokens', 'at the end', 'at the start'),
+    })
     .map(({ bad: [name, bytes], where }) => {
       const bad = Buffer.from(bytes);
       const q = Buffer.from('{"query":"{ __typename ');
@@ -266,24 +289,36 @@ function malformedJsonFamily(): fc.Arbitrary<HostileRequest> {
               : [bad, Buffer.from('{"query":"{ __typename }"}')];
       return hr('malformedJson', `invalid UTF-8 (${name}) ${where}`, post(Buffer.concat(parts)), [400]);
     });
-  const nul = fc.constantFrom(
-    ['raw NUL inside the JSON string', '{"query":"{ __typename }\u0000"}'],
-    ['raw NUL between JSON tokens', '{"query":\u0000"{ __typename }"}'],
-    ['escaped NUL in the query', '{"query":"{ __typename \\u0000 }"}'],
-    ['escaped NUL in a GraphQL string', '{"query":"{ car(id: \\"\\u0000\\") { id } }"}'],
-    ['NUL after the body', '{"query":"{ __typename }"}\u0000'],
-    ['only NULs', '\u0000\u0000\u0000\u0000'],
-  ).map(([what, text]) => hr('malformedJson', what, post(text)));
-  const bom = fc.constantFrom(
-    ['leading BOM', '\ufeff{"query":"{ __typename }"}'],
-    ['two BOMs', '\ufeff\ufeff{"query":"{ __typename }"}'],
-    ['BOM inside the body', '{"query":\ufeff"{ __typename }"}'],
-    ['BOM in the query', '{"query":"\ufeff{ __typename }"}'],
-  ).map(([what, text]) => hr('malformedJson', what, post(text)));
+  const nul = fc
+    .constantFrom(
+      ['raw NUL inside the JSON string', '{"query":"{ __typename }\u0000"}'],
+      ['raw NUL between JSON tokens', '{"query":\u0000"{ __typename }"}'],
+      ['escaped NUL in the query', '{"query":"{ __typename \\u0000 }"}'],
+      ['escaped NUL in a GraphQL string', '{"query":"{ car(id: \\"\\u0000\\") { id } }"}'],
+      ['NUL after the body', '{"query":"{ __typename }"}\u0000'],
+      ['only NULs', '\u0000\u0000\u0000\u0000'],
+    )
+    .map(([what, text]) => hr('malformedJson', what, post(text)));
+  const bom = fc
+    .constantFrom(
+      ['leading BOM', '\ufeff{"query":"{ __typename }"}'],
+      ['two BOMs', '\ufeff\ufeff{"query":"{ __typename }"}'],
+      ['BOM inside the body', '{"query":\ufeff"{ __typename }"}'],
+      ['BOM in the query', '{"query":"\ufeff{ __typename }"}'],
+    )
+    .map(([what, text]) => hr('malformedJson', what, post(text)));
   const deep = fc
     .record({
       depth: fc.oneof(fc.integer({ min: 10, max: 80 }), fc.integer({ min: 10, max: 3000 })),
-      shape: fc.constantFrom('array body', 'object body', 'variables array', 'variables object', 'extensions object', 'unclosed array', 'query array'),
+      shape: fc.constantFrom(
+        'array body',
+        'object body',
+        'variables array',
+        'variables object',
+        'extensions object',
+        'unclosed array',
+        'query array',
+      ),
     })
     .map(({ depth, shape }) => {
       const arrays = `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -300,40 +335,44 @@ function malformedJsonFamily(): fc.Arbitrary<HostileRequest> {
       return hr('malformedJson', `JSON nested ${depth} deep (${shape})`, post(text), [400, 422, 200]);
     });
   const garbage = fc.oneof(
-    fc.uint8Array({ maxLength: 300 }).map((bytes) => hr('malformedJson', `${bytes.length} random bytes`, post(Buffer.from(bytes)))),
+    fc
+      .uint8Array({ maxLength: 300 })
+      .map((bytes) => hr('malformedJson', `${bytes.length} random bytes`, post(Buffer.from(bytes)))),
     fc.json({ maxDepth: 3 }).map((text) => hr('malformedJson', `random JSON ${text.slice(0, 40)}`, post(text))),
     printableAscii(200).map((text) => hr('malformedJson', `random text ${text.slice(0, 40)}`, post(text))),
   );
-  const wrongShapes = fc.constantFrom(
-    ['empty body', ''],
-    ['whitespace body', '  \n\t '],
-    ['null', 'null'],
-    ['number', '42'],
-    ['string', '"{ __typename }"'],
-    ['true', 'true'],
-    ['query is a number', '{"query":5}'],
-    ['query is an array', '{"query":["{ __typename }"]}'],
-    ['query is an object', '{"query":{"kind":"Document"}}'],
-    ['query is null', '{"query":null}'],
-    ['operationName is an object', '{"query":"{ __typename }","operationName":{}}'],
-    ['operationName is a number', '{"query":"{ __typename }","operationName":1}'],
-    ['extensions is a string', '{"query":"{ __typename }","extensions":"x"}'],
-    ['extensions is an array', '{"query":"{ __typename }","extensions":[]}'],
-    ['duplicate query keys', '{"query":"{ __typename }","query":"{ me { id } }"}'],
-    ['trailing garbage', '{"query":"{ __typename }"}xyz'],
-    ['two objects', '{"query":"{ __typename }"}{"query":"{ __typename }"}'],
-    ['single quotes', "{'query':'{ __typename }'}"],
-    ['comments', '{"query":"{ __typename }" /* hi */}'],
-    ['trailing comma', '{"query":"{ __typename }",}'],
-    ['NaN', '{"query":"{ __typename }","variables":{"n":NaN}}'],
-    ['1e400', '{"query":"query($n: Int) { cars(first: $n) { totalCount } }","variables":{"n":1e400}}'],
-    ['-0', '{"query":"query($n: Int) { cars(first: $n) { totalCount } }","variables":{"n":-0}}'],
-    ['lone surrogate escape', '{"query":"{ __typename }","operationName":"\\ud800"}'],
-    ['bad escape', '{"query":"{ __typename \\x41 }"}'],
-    ['__proto__ key', '{"__proto__":{"query":"{ __typename }"},"query":"{ __typename }"}'],
-    ['constructor key', '{"constructor":{"prototype":{"query":1}},"query":"{ __typename }"}'],
-    ['unicode line separators', '{"query":"{\u2028__typename\u2029}"}'],
-  ).map(([what, text]) => hr('malformedJson', what, post(text)));
+  const wrongShapes = fc
+    .constantFrom(
+      ['empty body', ''],
+      ['whitespace body', '  \n\t '],
+      ['null', 'null'],
+      ['number', '42'],
+      ['string', '"{ __typename }"'],
+      ['true', 'true'],
+      ['query is a number', '{"query":5}'],
+      ['query is an array', '{"query":["{ __typename }"]}'],
+      ['query is an object', '{"query":{"kind":"Document"}}'],
+      ['query is null', '{"query":null}'],
+      ['operationName is an object', '{"query":"{ __typename }","operationName":{}}'],
+      ['operationName is a number', '{"query":"{ __typename }","operationName":1}'],
+      ['extensions is a string', '{"query":"{ __typename }","extensions":"x"}'],
+      ['extensions is an array', '{"query":"{ __typename }","extensions":[]}'],
+      ['duplicate query keys', '{"query":"{ __typename }","query":"{ me { id } }"}'],
+      ['trailing garbage', '{"query":"{ __typename }"}xyz'],
+      ['two objects', '{"query":"{ __typename }"}{"query":"{ __typename }"}'],
+      ['single quotes', "{'query':'{ __typename }'}"],
+      ['comments', '{"query":"{ __typename }" /* hi */}'],
+      ['trailing comma', '{"query":"{ __typename }",}'],
+      ['NaN', '{"query":"{ __typename }","variables":{"n":NaN}}'],
+      ['1e400', '{"query":"query($n: Int) { cars(first: $n) { totalCount } }","variables":{"n":1e400}}'],
+      ['-0', '{"query":"query($n: Int) { cars(first: $n) { totalCount } }","variables":{"n":-0}}'],
+      ['lone surrogate escape', '{"query":"{ __typename }","operationName":"\\ud800"}'],
+      ['bad escape', '{"query":"{ __typename \\x41 }"}'],
+      ['__proto__ key', '{"__proto__":{"query":"{ __typename }"},"query":"{ __typename }"}'],
+      ['constructor key', '{"constructor":{"prototype":{"query":1}},"query":"{ __typename }"}'],
+      ['unicode line separators', '{"query":"{\u2028__typename\u2029}"}'],
+    )
+    .map(([what, text]) => hr('malformedJson', what, post(text)));
   return fc.oneof(truncated, invalidUtf8, nul, bom, deep, garbage, wrongShapes);
 }
 
@@ -356,27 +395,58 @@ function contentTypeFamily(): fc.Arbitrary<HostileRequest> {
     '',
     ';charset=utf-8',
   ];
-  const wrongType = fc.oneof(
-    fc.constantFrom(...WRONG_TYPES),
-    printableAscii(60).filter((value) => value.split(';')[0]!.trim().toLowerCase() !== 'application/json'),
-  ).map((type) => hr('contentType', `content-type ${J(type)}`, { method: 'POST', path: '/graphql', headers: { 'content-type': type }, body: payload }, [415]));
-  const missing = fc.constant(hr('contentType', 'no content-type', { method: 'POST', path: '/graphql', headers: {}, body: payload }, [415]));
+  const wrongType = fc
+    .oneof(
+      fc.constantFrom(...WRONG_TYPES),
+      printableAscii(60).filter((value) => value.split(';')[0]!.trim().toLowerCase() !== 'application/json'),
+    )
+    .map((type) =>
+      hr(
+        'contentType',
+        `content-type ${J(type)}`,
+        { method: 'POST', path: '/graphql', headers: { 'content-type': type }, body: payload },
+        [415],
+      ),
+    );
+  const missing = fc.constant(
+    hr('contentType', 'no content-type', { method: 'POST', path: '/graphql', headers: {}, body: payload }, [415]),
+  );
   const formBody = fc.constant(
-    hr('contentType', 'form-encoded body', {
-      method: 'POST',
-      path: '/graphql',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `query=${pct('{ __typename }')}`,
-    }, [415]),
+    hr(
+      'contentType',
+      'form-encoded body',
+      {
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `query=${pct('{ __typename }')}`,
+      },
+      [415],
+    ),
   );
   const charset = fc
     .constantFrom('latin1', 'iso-8859-1', '"utf-16"', 'UTF-16LE', 'ascii', 'utf-32', 'cp1252', 'x', '')
-    .map((cs) => hr('contentType', `charset ${cs}`, post(payload, { 'content-type': `application/json; charset=${cs}` }), [415]));
+    .map((cs) =>
+      hr('contentType', `charset ${cs}`, post(payload, { 'content-type': `application/json; charset=${cs}` }), [415]),
+    );
   const utf16 = fc.constant(
-    hr('contentType', 'UTF-16LE body declared UTF-16', post(Buffer.from(payload, 'utf16le'), { 'content-type': 'application/json; charset=utf-16' }), [415]),
+    hr(
+      'contentType',
+      'UTF-16LE body declared UTF-16',
+      post(Buffer.from(payload, 'utf16le'), { 'content-type': 'application/json; charset=utf-16' }),
+      [415],
+    ),
   );
   const okVariants = fc
-    .constantFrom('APPLICATION/JSON', 'application/json;charset=UTF-8', 'application/json; charset="utf-8"', ' application/json ', 'application/json; charset=utf8', 'application/json; boundary=x', 'application/json; charset=utf-8; charset=ascii')
+    .constantFrom(
+      'APPLICATION/JSON',
+      'application/json;charset=UTF-8',
+      'application/json; charset="utf-8"',
+      ' application/json ',
+      'application/json; charset=utf8',
+      'application/json; boundary=x',
+      'application/json; charset=utf-8; charset=ascii',
+    )
     .map((type) => hr('contentType', `content-type ${J(type)}`, post(payload, { 'content-type': type })));
   const encoding = fc
     .constantFrom(
@@ -389,12 +459,21 @@ function contentTypeFamily(): fc.Arbitrary<HostileRequest> {
       ['x-random', Buffer.from(payload)],
       ['gzip', Buffer.from('not gzip at all')],
     )
-    .map(([name, bytes]) => hr('contentType', `content-encoding ${name}`, post(bytes, { 'content-encoding': name as string }), [415]));
+    .map(([name, bytes]) =>
+      hr('contentType', `content-encoding ${name}`, post(bytes, { 'content-encoding': name as string }), [415]),
+    );
   const identity = fc
     .constantFrom('identity', 'IDENTITY', ' identity ')
-    .map((name) => hr('contentType', `content-encoding ${J(name)}`, post(payload, { 'content-encoding': name }), [200]));
+    .map((name) =>
+      hr('contentType', `content-encoding ${J(name)}`, post(payload, { 'content-encoding': name }), [200]),
+    );
   const gzipBomb = fc.constant(
-    hr('contentType', 'gzip bomb (10 MB of zeros)', post(gzipSync(Buffer.alloc(10 * MIB)), { 'content-encoding': 'gzip' }), [415]),
+    hr(
+      'contentType',
+      'gzip bomb (10 MB of zeros)',
+      post(gzipSync(Buffer.alloc(10 * MIB)), { 'content-encoding': 'gzip' }),
+      [415],
+    ),
   );
   return fc.oneof(wrongType, missing, formBody, charset, utf16, okVariants, encoding, identity, gzipBomb);
 }
@@ -405,13 +484,34 @@ function methodFamily(): fc.Arbitrary<HostileRequest> {
   // would reach the server as a second, malformed request: declare its length.
   const framed = (text: string) => ({ ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
   const wrongMethod = fc
-    .record({ method: fc.constantFrom('PUT', 'DELETE', 'PATCH'), withBody: fc.boolean(), path: fc.constantFrom('/graphql', '/graphql?query=%7B__typename%7D') })
+    .record({
+      method: fc.constantFrom('PUT', 'DELETE', 'PATCH'),
+      withBody: fc.boolean(),
+      path: fc.constantFrom('/graphql', '/graphql?query=%7B__typename%7D'),
+    })
     .map(({ method, withBody, path }) =>
-      hr('method', `${method} ${path}${withBody ? ' with a body' : ''}`, { method, path, headers: withBody ? framed(payload) : JSON_HEADERS, ...(withBody ? { body: payload } : {}) }, [405]),
+      hr(
+        'method',
+        `${method} ${path}${withBody ? ' with a body' : ''}`,
+        { method, path, headers: withBody ? framed(payload) : JSON_HEADERS, ...(withBody ? { body: payload } : {}) },
+        [405],
+      ),
     );
-  const getWithBody = fc.constant(hr('method', 'GET with a JSON body', { method: 'GET', path: '/graphql', headers: framed(payload), body: payload }, [422]));
+  const getWithBody = fc.constant(
+    hr(
+      'method',
+      'GET with a JSON body',
+      { method: 'GET', path: '/graphql', headers: framed(payload), body: payload },
+      [422],
+    ),
+  );
   const postWithQueryString = fc.constant(
-    hr('method', 'POST with the query in the URL and none in the body', { method: 'POST', path: '/graphql?query=%7B__typename%7D', headers: JSON_HEADERS, body: '{}' }, [422]),
+    hr(
+      'method',
+      'POST with the query in the URL and none in the body',
+      { method: 'POST', path: '/graphql?query=%7B__typename%7D', headers: JSON_HEADERS, body: '{}' },
+      [422],
+    ),
   );
   const paths = fc
     .constantFrom('/graphql/', '/GRAPHQL', '/graphql?', '/graphql?foo=bar', '/graphql?query=', '/graphql#fragment')
@@ -431,26 +531,54 @@ function hugeDocumentFamily(limit: number, maxTokens: number, tokens: string[]):
     .map((size) => hr('hugeDocument', `body of ${size} bytes (over the limit)`, post(padded(size)), [413]));
   const atLimit = fc.integer({ min: -64, max: 64 }).map((delta) => {
     const size = limit + delta;
-    return hr('hugeDocument', `body of ${size} bytes (limit ${delta >= 0 ? '+' : ''}${delta})`, post(padded(size)), delta > 0 ? [413] : [200]);
+    return hr(
+      'hugeDocument',
+      `body of ${size} bytes (limit ${delta >= 0 ? '+' : ''}${delta})`,
+      post(padded(size)),
+      delta > 0 ? [413] : [200],
+    );
   });
-  const declaredOnly = fc.integer({ min: limit + 1, max: 50 * limit }).map((declared) =>
-    hr('hugeDocument', `content-length ${declared} declared, short body sent`, post('{"query":"{ __typename }"}', { 'content-length': String(declared) }), [413]),
-  );
-  const chunkedOver = fc.integer({ min: limit + 1, max: Math.floor(limit * 1.1) }).map((size) =>
-    hr('hugeDocument', `chunked body of ${size} bytes (no content-length)`, post(padded(size), { 'transfer-encoding': 'chunked' }), [413]),
-  );
+  const declaredOnly = fc
+    .integer({ min: limit + 1, max: 50 * limit })
+    .map((declared) =>
+      hr(
+        'hugeDocument',
+        `content-length ${declared} declared, short body sent`,
+        post('{"query":"{ __typename }"}', { 'content-length': String(declared) }),
+        [413],
+      ),
+    );
+  const chunkedOver = fc
+    .integer({ min: limit + 1, max: Math.floor(limit * 1.1) })
+    .map((size) =>
+      hr(
+        'hugeDocument',
+        `chunked body of ${size} bytes (no content-length)`,
+        post(padded(size), { 'transfer-encoding': 'chunked' }),
+        [413],
+      ),
+    );
   const hugeComment = fc.integer({ min: Math.floor(limit * 0.9), max: limit - 64 }).map((size) => {
     const text = body({ query: `#${'c'.repeat(size - 40)}\n{ __typename }` });
     return hr('hugeDocument', `${text.length}-byte document, mostly a comment`, post(text), [200]);
   });
   const hugeString = fc
-    .record({ size: fc.integer({ min: 1000, max: limit - 200 }), token: tokenOption(tokens), field: fc.constantFrom('after', 'search') })
+    .record({
+      size: fc.integer({ min: 1000, max: limit - 200 }),
+      token: tokenOption(tokens),
+      field: fc.constantFrom('after', 'search'),
+    })
     .map(({ size, token, field }) => {
       const query =
         field === 'after'
           ? `{ cars(first: 1, after: "${'A'.repeat(size)}") { totalCount } }`
           : `{ cars(first: 1, filter: { search: "${'s'.repeat(size)}" }) { totalCount } }`;
-      return hr('hugeDocument', `${size}-char string in ${field}${token ? ' (signed in)' : ''}`, post(body({ query }), auth(token)), [200, 294]);
+      return hr(
+        'hugeDocument',
+        `${size}-char string in ${field}${token ? ' (signed in)' : ''}`,
+        post(body({ query }), auth(token)),
+        [200, 294],
+      );
     });
   const hugeVariable = fc
     .record({ size: fc.integer({ min: 1000, max: limit - 200 }), token: tokenOption(tokens) })
@@ -458,12 +586,24 @@ function hugeDocumentFamily(limit: number, maxTokens: number, tokens: string[]):
       hr(
         'hugeDocument',
         `${size}-char variable${token ? ' (signed in)' : ''}`,
-        post(body({ query: 'query($s: String) { cars(first: 1, filter: { brand: $s }) { totalCount } }', variables: { s: 'b'.repeat(size) } }), auth(token)),
+        post(
+          body({
+            query: 'query($s: String) { cars(first: 1, filter: { brand: $s }) { totalCount } }',
+            variables: { s: 'b'.repeat(size) },
+          }),
+          auth(token),
+        ),
         [200, 294],
       ),
     );
   const manyTokens = fc
-    .record({ count: fc.oneof(fc.integer({ min: maxTokens - 20, max: maxTokens + 20 }), fc.integer({ min: maxTokens, max: 60_000 })), spelling: fc.constantFrom('fields', 'arguments', 'punctuators', 'aliases') })
+    .record({
+      count: fc.oneof(
+        fc.integer({ min: maxTokens - 20, max: maxTokens + 20 }),
+        fc.integer({ min: maxTokens, max: 60_000 }),
+      ),
+      spelling: fc.constantFrom('fields', 'arguments', 'punctuators', 'aliases'),
+    })
     .map(({ count, spelling }) => {
       const query =
         spelling === 'fields'
@@ -474,7 +614,12 @@ function hugeDocumentFamily(limit: number, maxTokens: number, tokens: string[]):
               ? `{ __typename ${'@skip(if: false) '.repeat(Math.ceil(count / 6))}}`
               : `{ ${Array.from({ length: Math.ceil(count / 3) }, (_, i) => `a${i}: __typename`).join(' ')} }`;
       // Over the token limit the parse stops (400); just under it, another limit or validation refuses it (422).
-      return hr('hugeDocument', `~${count} tokens (${spelling})`, post(body({ query })), count > maxTokens ? [400] : [400, 422]);
+      return hr(
+        'hugeDocument',
+        `~${count} tokens (${spelling})`,
+        post(body({ query })),
+        count > maxTokens ? [400] : [400, 422],
+      );
     });
   const manyVariables = fc.integer({ min: 1000, max: 40_000 }).map((count) => {
     const variables = Object.fromEntries(Array.from({ length: count }, (_, i) => [`v${i}`, i]));
@@ -495,7 +640,17 @@ function hugeDocumentFamily(limit: number, maxTokens: number, tokens: string[]):
 
 function deepDocumentFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   const depth = fc.oneof(fc.integer({ min: 10, max: 70 }), fc.integer({ min: 10, max: 3000 }));
-  const SHAPES = ['selections', 'real fields', 'list value', 'object value', 'inline fragments', 'unclosed', 'parentheses', 'variable type', 'directives'] as const;
+  const SHAPES = [
+    'selections',
+    'real fields',
+    'list value',
+    'object value',
+    'inline fragments',
+    'unclosed',
+    'parentheses',
+    'variable type',
+    'directives',
+  ] as const;
   const chain = (levels: number) => {
     // costCenters → edges → node → cars → edges → node → costCenter → cars → edges → node → costCenter → ...
     let open = 'costCenters(first: 1) { edges { node { ';
@@ -531,13 +686,22 @@ function deepDocumentFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
     }
   };
   return fc
-    .record({ d: depth, shape: fc.constantFrom(...SHAPES), token: tokenOption(tokens), transport: fc.constantFrom('post', 'post', 'post', 'get') })
+    .record({
+      d: depth,
+      shape: fc.constantFrom(...SHAPES),
+      token: tokenOption(tokens),
+      transport: fc.constantFrom('post', 'post', 'post', 'get'),
+    })
     .map(({ d, shape, token, transport }) => {
       const query = build(shape, d);
       const who = token ? ', signed in' : '';
       // Node answers a request line and headers over 16 KiB itself (431), before the gateway sees it.
       if (transport === 'get' && getPath([['query', query]]).length < 8000) {
-        return hr('deepDocument', `${shape} ${d} deep over GET${who}`, get([['query', query]], { 'apollo-require-preflight': 'true', ...auth(token) }));
+        return hr(
+          'deepDocument',
+          `${shape} ${d} deep over GET${who}`,
+          get([['query', query]], { 'apollo-require-preflight': 'true', ...auth(token) }),
+        );
       }
       return hr('deepDocument', `${shape} ${d} deep${who}`, post(body({ query }), auth(token)));
     });
@@ -561,34 +725,67 @@ function fragmentChainFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       }[base];
       const fragments = [`fragment F0 on ${onType} { ${leaf} }`];
       for (let i = 1; i <= levels; i++) {
-        fragments.push(`fragment F${i} on ${onType} { ${Array.from({ length: spreads }, () => `...F${i - 1}`).join(' ')} }`);
+        fragments.push(
+          `fragment F${i} on ${onType} { ${Array.from({ length: spreads }, () => `...F${i - 1}`).join(' ')} }`,
+        );
       }
-      const operation = onType === 'Query' ? `query Chain { ...F${levels} }` : `query Chain { cars(first: 2) { edges { node { ...F${levels} } } } }`;
+      const operation =
+        onType === 'Query'
+          ? `query Chain { ...F${levels} }`
+          : `query Chain { cars(first: 2) { edges { node { ...F${levels} } } } }`;
       const query = `${operation}\n${fragments.join('\n')}`;
-      return hr('fragmentChain', `${levels}-level chain ×${spreads} (${base})${token ? ', signed in' : ''}`, post(body({ query }), auth(token)), levels * Math.log2(spreads) > 10 ? [422, 400] : undefined);
+      return hr(
+        'fragmentChain',
+        `${levels}-level chain ×${spreads} (${base})${token ? ', signed in' : ''}`,
+        post(body({ query }), auth(token)),
+        levels * Math.log2(spreads) > 10 ? [422, 400] : undefined,
+      );
     });
 }
 
 function fragmentCycleFamily(): fc.Arbitrary<HostileRequest> {
   const cycle = fc
-    .record({ length: fc.integer({ min: 1, max: 50 }), reachable: fc.boolean(), extra: fc.boolean(), onCar: fc.boolean() })
+    .record({
+      length: fc.integer({ min: 1, max: 50 }),
+      reachable: fc.boolean(),
+      extra: fc.boolean(),
+      onCar: fc.boolean(),
+    })
     .map(({ length, reachable, extra, onCar }) => {
       const type = onCar ? 'Car' : 'Query';
       const fragments = Array.from(
         { length },
         (_, i) => `fragment C${i} on ${type} { ${extra ? '__typename ' : ''}...C${(i + 1) % length} }`,
       );
-      const entry = onCar ? `cars { edges { node { ${reachable ? '...C0' : 'id'} } } }` : reachable ? '...C0' : '__typename';
+      const entry = onCar
+        ? `cars { edges { node { ${reachable ? '...C0' : 'id'} } } }`
+        : reachable
+          ? '...C0'
+          : '__typename';
       const query = `query Cycle { ${entry} }\n${fragments.join('\n')}`;
-      return hr('fragmentCycle', `${length === 1 ? 'direct' : `${length}-step`} cycle on ${type}${reachable ? '' : ', unreachable'}`, post(body({ query })), [422]);
+      return hr(
+        'fragmentCycle',
+        `${length === 1 ? 'direct' : `${length}-step`} cycle on ${type}${reachable ? '' : ', unreachable'}`,
+        post(body({ query })),
+        [422],
+      );
     });
   const fixed = fc
     .constantFrom(
-      ['cycle through an inline fragment', 'query { ...A } fragment A on Query { ... on Query { ...B } } fragment B on Query { ...A }'],
-      ['cycle through a field', 'query { ...A } fragment A on Query { me { ...U } } fragment U on User { managedCostCenters { manager { ...U } } }'],
+      [
+        'cycle through an inline fragment',
+        'query { ...A } fragment A on Query { ... on Query { ...B } } fragment B on Query { ...A }',
+      ],
+      [
+        'cycle through a field',
+        'query { ...A } fragment A on Query { me { ...U } } fragment U on User { managedCostCenters { manager { ...U } } }',
+      ],
       ['self-spread twice', 'query { ...A } fragment A on Query { ...A ...A }'],
       ['unknown fragment', 'query { ...Nope }'],
-      ['duplicate fragment names', 'query { ...A } fragment A on Query { __typename } fragment A on Query { __typename }'],
+      [
+        'duplicate fragment names',
+        'query { ...A } fragment A on Query { __typename } fragment A on Query { __typename }',
+      ],
       ['fragment on an unknown type', 'query { ...A } fragment A on Nope { __typename }'],
       ['unused fragment', 'query { __typename } fragment A on Query { __typename }'],
       ['fragment on a scalar', 'query { ...A } fragment A on String { length }'],
@@ -602,7 +799,13 @@ function aliasBombFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   return fc
     .record({
       count: fc.oneof(fc.integer({ min: 40, max: 60 }), fc.integer({ min: 1, max: 20_000 })),
-      field: fc.constantFrom('__typename', 'cars(first: 100) { totalCount }', 'me { id }', 'cars { edges { node { id } } }', '__schema { types { name } }'),
+      field: fc.constantFrom(
+        '__typename',
+        'cars(first: 100) { totalCount }',
+        'me { id }',
+        'cars { edges { node { id } } }',
+        '__schema { types { name } }',
+      ),
       token: tokenOption(tokens),
       nested: fc.boolean(),
     })
@@ -611,29 +814,86 @@ function aliasBombFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
         ? `{ cars(first: 1) { edges { node { costCenter { ${Array.from({ length: count }, (_, i) => `a${i}: code`).join(' ')} } } } } }`
         : `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
       const what = nested ? 'costCenter.code' : field.split(' ')[0];
-      return hr('aliasBomb', `${count} aliases of ${what}${nested ? ' (nested)' : ''}${token ? ', signed in' : ''}`, post(body({ query }), auth(token)), count > 50 ? [422, 400] : [200, 294]);
+      return hr(
+        'aliasBomb',
+        `${count} aliases of ${what}${nested ? ' (nested)' : ''}${token ? ', signed in' : ''}`,
+        post(body({ query }), auth(token)),
+        count > 50 ? [422, 400] : [200, 294],
+      );
     });
 }
 
 function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   const FIRST = 'query Page($n: Int) { cars(first: $n) { totalCount edges { node { id } } } }';
   const weirdN = fc.oneof(
-    fc.constantFrom<unknown>(1e20, 2 ** 31, 2 ** 31 - 1, 2 ** 53, -1, -(2 ** 31), -(2 ** 53), 0, 101, 1.5, -0.5, '10', 'abc', '', null, true, [], [5], {}, { n: 1 }, 1e308, 5e-324),
+    fc.constantFrom<unknown>(
+      1e20,
+      2 ** 31,
+      2 ** 31 - 1,
+      2 ** 53,
+      -1,
+      -(2 ** 31),
+      -(2 ** 53),
+      0,
+      101,
+      1.5,
+      -0.5,
+      '10',
+      'abc',
+      '',
+      null,
+      true,
+      [],
+      [5],
+      {},
+      { n: 1 },
+      1e308,
+      5e-324,
+    ),
     fc.integer(),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
     printableAscii(20),
   );
-  const nValue = fc.record({ n: weirdN, token: tokenOption(tokens) }).map(({ n, token }) =>
-    hr('variables', `first: $n with n = ${J(n)?.slice(0, 30)}${token ? ', signed in' : ''}`, post(body({ query: FIRST, variables: { n } }), auth(token))),
-  );
+  const nValue = fc
+    .record({ n: weirdN, token: tokenOption(tokens) })
+    .map(({ n, token }) =>
+      hr(
+        'variables',
+        `first: $n with n = ${J(n)?.slice(0, 30)}${token ? ', signed in' : ''}`,
+        post(body({ query: FIRST, variables: { n } }), auth(token)),
+      ),
+    );
   const rawN = fc
     .constantFrom('1e400', '-1e400', '123456789012345678901234567890', '0.0000001', '1E2', '-0')
-    .map((raw) => hr('variables', `first: $n with n = ${raw} (raw JSON)`, post(`{"query":${J(FIRST)},"variables":{"n":${raw}}}`)));
+    .map((raw) =>
+      hr('variables', `first: $n with n = ${raw} (raw JSON)`, post(`{"query":${J(FIRST)},"variables":{"n":${raw}}}`)),
+    );
   const defaults = fc
-    .record({ value: fc.constantFrom('100000', '2147483648', '-5', '0', '"x"', 'null', '1.5', '[1]', '{ a: 1 }', '$m', '99999999999999999999'), nonNull: fc.boolean(), send: fc.boolean(), token: tokenOption(tokens) })
+    .record({
+      value: fc.constantFrom(
+        '100000',
+        '2147483648',
+        '-5',
+        '0',
+        '"x"',
+        'null',
+        '1.5',
+        '[1]',
+        '{ a: 1 }',
+        '$m',
+        '99999999999999999999',
+      ),
+      nonNull: fc.boolean(),
+      send: fc.boolean(),
+      token: tokenOption(tokens),
+    })
     .map(({ value, nonNull, send, token }) => {
       const query = `query($n: Int${nonNull ? '!' : ''} = ${value}) { cars(first: $n) { totalCount } }`;
-      return hr('variables', `default $n = ${value}${nonNull ? ' (non-null)' : ''}${send ? ', n sent' : ''}${token ? ', signed in' : ''}`, post(body({ query, ...(send ? { variables: { n: 3 } } : {}) }), auth(token)));
+      return hr(
+        'variables',
+        `default $n = ${value}${nonNull ? ' (non-null)' : ''}${send ? ', n sent' : ''}${token ? ', signed in' : ''}`,
+        post(body({ query, ...(send ? { variables: { n: 3 } } : {}) }), auth(token)),
+      );
     });
   const undeclared = fc
     .constantFrom(
@@ -652,22 +912,59 @@ function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       'query($hasOwnProperty: Int) { cars(first: $hasOwnProperty) { totalCount } }',
     )
     .chain((query) =>
-      fc.constantFrom<unknown>({ n: 5 }, {}, { n: 1e9 }, { __proto__: 5 }, JSON.parse('{"__proto__":{"n":1000000}}'), { constructor: 10_000, toString: 1e9 }).map((variables) =>
-        hr('variables', `${query.slice(0, 48)} with ${J(variables)}`, post(body({ query, variables })), [422, 200, 294]),
-      ),
+      fc
+        .constantFrom<unknown>({ n: 5 }, {}, { n: 1e9 }, { __proto__: 5 }, JSON.parse('{"__proto__":{"n":1000000}}'), {
+          constructor: 10_000,
+          toString: 1e9,
+        })
+        .map((variables) =>
+          hr(
+            'variables',
+            `${query.slice(0, 48)} with ${J(variables)}`,
+            post(body({ query, variables })),
+            [422, 200, 294],
+          ),
+        ),
     );
   const notAnObject = fc
     .constantFrom<unknown>([1, 2], 'n=5', 5, true, [], [{ n: 1 }])
     .map((variables) => hr('variables', `variables = ${J(variables)}`, post(body({ query: FIRST, variables })), [422]));
-  const variablesAsString = fc.constant(hr('variables', 'variables as a JSON string', post(body({ query: FIRST, variables: J({ n: 1 }) })), [422]));
+  const variablesAsString = fc.constant(
+    hr('variables', 'variables as a JSON string', post(body({ query: FIRST, variables: J({ n: 1 }) })), [422]),
+  );
   const deepVariables = fc.integer({ min: 5, max: 3000 }).map((depth) => {
     const filter = `${'{"brand":'.repeat(depth)}"x"${'}'.repeat(depth)}`;
-    return hr('variables', `filter variable nested ${depth} deep`, post(`{"query":"query($f: CarFilter) { cars(filter: $f) { totalCount } }","variables":{"f":${filter}}}`), [400, 422]);
+    return hr(
+      'variables',
+      `filter variable nested ${depth} deep`,
+      post(`{"query":"query($f: CarFilter) { cars(filter: $f) { totalCount } }","variables":{"f":${filter}}}`),
+      [400, 422],
+    );
   });
   const wrongInput = fc
-    .record({ f: fc.constantFrom<unknown>({ nope: 1 }, { brand: 5 }, { brand: ['a'] }, 'BRAND', { brand: null, search: {} }, { costCenterId: 'not-a-uuid' }, { search: '%' }, { search: '_' }, { search: '\\' }), token: tokenOption(tokens) })
+    .record({
+      f: fc.constantFrom<unknown>(
+        { nope: 1 },
+        { brand: 5 },
+        { brand: ['a'] },
+        'BRAND',
+        { brand: null, search: {} },
+        { costCenterId: 'not-a-uuid' },
+        { search: '%' },
+        { search: '_' },
+        { search: '\\' },
+      ),
+      token: tokenOption(tokens),
+    })
     .map(({ f, token }) =>
-      hr('variables', `filter = ${J(f)}${token ? ', signed in' : ''}`, post(body({ query: 'query($f: CarFilter) { cars(first: 3, filter: $f) { totalCount } }', variables: { f } }), auth(token))),
+      hr(
+        'variables',
+        `filter = ${J(f)}${token ? ', signed in' : ''}`,
+        post(
+          body({ query: 'query($f: CarFilter) { cars(first: 3, filter: $f) { totalCount } }', variables: { f } }),
+          auth(token),
+        ),
+      ),
     );
   const nestedPages = fc
     .record({ a: weirdN, b: weirdN, token: tokenOption(tokens) })
@@ -675,7 +972,14 @@ function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       hr(
         'variables',
         `nested pages a=${J(a)?.slice(0, 16)} b=${J(b)?.slice(0, 16)}${token ? ', signed in' : ''}`,
-        post(body({ query: 'query($a: Int, $b: Int) { costCenters(first: $a) { edges { node { cars(first: $b) { edges { node { history(first: $b) { totalCount } } } } } } } }', variables: { a, b } }), auth(token)),
+        post(
+          body({
+            query:
+              'query($a: Int, $b: Int) { costCenters(first: $a) { edges { node { cars(first: $b) { edges { node { history(first: $b) { totalCount } } } } } } } }',
+            variables: { a, b },
+          }),
+          auth(token),
+        ),
       ),
     );
   return fc.oneof(
@@ -694,7 +998,8 @@ function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
 /** How a page size reaches {@link nullPagesQuery}: the variable's declaration and what the request sends. */
 interface NullPages {
   /** `$n`'s declared type and default, or a literal argument instead of a variable. */
-  declaration: '$n: Int = 0' | '$n: Int = null' | '$n: Int' | '$n: Int = 1' | '$n: Int! = 0' | 'literal null' | 'literal 1';
+  declaration:
+    '$n: Int = 0' | '$n: Int = null' | '$n: Int' | '$n: Int = 1' | '$n: Int! = 0' | 'literal null' | 'literal 1';
   /** `n` in the request's variables; undefined leaves it out. */
   n: number | null | undefined;
 }
@@ -727,7 +1032,15 @@ function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> 
   // Pages that pass are kept small: 50 aliases of even one car each are real work for the subgraphs.
   const page = fc.oneof(fc.constant(null), fc.constant(undefined), fc.constantFrom(0, 1, 20, 100));
   const shape: fc.Arbitrary<NullPages> = fc.record({
-    declaration: fc.constantFrom<NullPages['declaration']>('$n: Int = 0', '$n: Int = null', '$n: Int', '$n: Int = 1', '$n: Int! = 0', 'literal null', 'literal 1'),
+    declaration: fc.constantFrom<NullPages['declaration']>(
+      '$n: Int = 0',
+      '$n: Int = null',
+      '$n: Int',
+      '$n: Int = 1',
+      '$n: Int! = 0',
+      'literal null',
+      'literal 1',
+    ),
     n: page,
   });
   const expected = (pages: NullPages): number[] | undefined => {
@@ -738,14 +1051,33 @@ function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> 
     .record({ pages: shape, token: tokenOption(tokens), transport: fc.constantFrom('POST', 'GET', 'APQ') })
     .map(({ pages, token, transport }) => {
       const literal = pages.declaration.startsWith('literal ');
-      const query = literal ? nullPagesQuery('', pages.declaration.slice('literal '.length)) : nullPagesQuery(pages.declaration);
+      const query = literal
+        ? nullPagesQuery('', pages.declaration.slice('literal '.length))
+        : nullPagesQuery(pages.declaration);
       const variables = pages.n === undefined ? {} : { n: pages.n };
       const what = `50 aliases, ${pages.declaration}, n ${pages.n === undefined ? 'left out' : `= ${J(pages.n)}`}${token ? ', signed in' : ''} (${transport})`;
       if (transport === 'GET') {
-        return hr('coercedVariables', what, get([['query', query], ['variables', J(variables)]], { 'apollo-require-preflight': 'true', ...auth(token) }), expected(pages));
+        return hr(
+          'coercedVariables',
+          what,
+          get(
+            [
+              ['query', query],
+              ['variables', J(variables)],
+            ],
+            { 'apollo-require-preflight': 'true', ...auth(token) },
+          ),
+          expected(pages),
+        );
       }
-      const extensions = transport === 'APQ' ? { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } } } : {};
-      return hr('coercedVariables', what, post(body({ query, variables, ...extensions }), auth(token)), expected(pages));
+      const extensions =
+        transport === 'APQ' ? { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } } } : {};
+      return hr(
+        'coercedVariables',
+        what,
+        post(body({ query, variables, ...extensions }), auth(token)),
+        expected(pages),
+      );
     });
   const byHash = fc
     .record({ n: page, token: tokenOption(tokens), transport: fc.constantFrom('APQ by hash', 'APQ by GET') })
@@ -755,7 +1087,18 @@ function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> 
       const status = expected({ declaration: '$n: Int = 0', n });
       const what = `registered 50 aliases, n ${n === undefined ? 'left out' : `= ${J(n)}`}${token ? ', signed in' : ''} (${transport})`;
       if (transport === 'APQ by GET') {
-        return hr('coercedVariables', what, get([['extensions', J(extensions)], ['variables', J(variables)]], { 'apollo-require-preflight': 'true', ...auth(token) }), status);
+        return hr(
+          'coercedVariables',
+          what,
+          get(
+            [
+              ['extensions', J(extensions)],
+              ['variables', J(variables)],
+            ],
+            { 'apollo-require-preflight': 'true', ...auth(token) },
+          ),
+          status,
+        );
       }
       return hr('coercedVariables', what, post(body({ variables, extensions } as Operation), auth(token)), status);
     });
@@ -773,10 +1116,21 @@ function coercedVariablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> 
       hr(
         'coercedVariables',
         `nulls in input objects ${J(variables)}${token ? ', signed in' : ''}`,
-        post(body({ query: 'query($f: CarFilter = { brand: "x" }, $o: CarOrderBy) { cars(first: 2, filter: $f, orderBy: $o) { totalCount } }', variables }), auth(token)),
+        post(
+          body({
+            query:
+              'query($f: CarFilter = { brand: "x" }, $o: CarOrderBy) { cars(first: 2, filter: $f, orderBy: $o) { totalCount } }',
+            variables,
+          }),
+          auth(token),
+        ),
       ),
     );
-  return fc.oneof({ arbitrary: withText, weight: 4 }, { arbitrary: byHash, weight: 2 }, { arbitrary: inputNulls, weight: 1 });
+  return fc.oneof(
+    { arbitrary: withText, weight: 4 },
+    { arbitrary: byHash, weight: 2 },
+    { arbitrary: inputNulls, weight: 1 },
+  );
 }
 
 /** `count` requests of the explicit-null family alone (see coercedVariablesFamily), the same ones for the same seed. */
@@ -791,17 +1145,47 @@ function apqFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   const wrongVersion = fc
     .constantFrom<unknown>(0, 2, '1', null, -1, 1.5, true, [1], undefined)
     .map((version) =>
-      hr('apq', `version ${J(version) ?? 'missing'}`, post(body({ query, extensions: ext({ version, sha256Hash: hash }) })), [400]),
+      hr(
+        'apq',
+        `version ${J(version) ?? 'missing'}`,
+        post(body({ query, extensions: ext({ version, sha256Hash: hash }) })),
+        [400],
+      ),
     );
   const badHash = fc
     .oneof(
-      fc.constantFrom<unknown>(hash.toUpperCase(), hash.slice(1), `${hash}0`, hash.replace(/[0-9]/g, 'g'), '', null, 42, [hash], { hash }, `${hash.slice(0, 63)}\u00e9`),
+      fc.constantFrom<unknown>(
+        hash.toUpperCase(),
+        hash.slice(1),
+        `${hash}0`,
+        hash.replace(/[0-9]/g, 'g'),
+        '',
+        null,
+        42,
+        [hash],
+        { hash },
+        `${hash.slice(0, 63)}\u00e9`,
+      ),
       printableAscii(80),
     )
-    .map((sha256Hash) => hr('apq', `bad hash ${J(sha256Hash)?.slice(0, 30)}`, post(body({ query, extensions: ext({ version: 1, sha256Hash }) })), [400]));
+    .map((sha256Hash) =>
+      hr(
+        'apq',
+        `bad hash ${J(sha256Hash)?.slice(0, 30)}`,
+        post(body({ query, extensions: ext({ version: 1, sha256Hash }) })),
+        [400],
+      ),
+    );
   const mismatch = fc
     .constantFrom(...VALID_OPERATIONS.map((op) => op.query))
-    .map((other) => hr('apq', `hash of another query (${other.slice(0, 30)})`, post(body({ query: `${other} `, extensions: ext({ version: 1, sha256Hash: sha256Hex(other) }) })), [400]));
+    .map((other) =>
+      hr(
+        'apq',
+        `hash of another query (${other.slice(0, 30)})`,
+        post(body({ query: `${other} `, extensions: ext({ version: 1, sha256Hash: sha256Hex(other) }) })),
+        [400],
+      ),
+    );
   const unknown = fc
     .record({ bytes: fc.uint8Array({ minLength: 32, maxLength: 32 }), transport: fc.constantFrom('post', 'get') })
     .map(({ bytes, transport }) => {
@@ -822,7 +1206,10 @@ function apqFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       const extensions = ext({ version: 1, sha256Hash: sha256Hex(registeredQuery) });
       const what = `registered hash only, n = ${J(n)}${operationName !== undefined ? `, operationName ${J(operationName)}` : ''}${token ? ', signed in' : ''}`;
       if (transport === 'get') {
-        const params: [string, string][] = [['extensions', J(extensions)], ['variables', J({ n })]];
+        const params: [string, string][] = [
+          ['extensions', J(extensions)],
+          ['variables', J({ n })],
+        ];
         if (typeof operationName === 'string') params.push(['operationName', operationName]);
         return hr('apq', `${what} (GET)`, get(params, { 'apollo-require-preflight': 'true', ...auth(token) }));
       }
@@ -830,12 +1217,21 @@ function apqFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
     });
   const notAnObject = fc
     .constantFrom<unknown>('x', 5, [], null, true, [{ version: 1, sha256Hash: hash }])
-    .map((persistedQuery) => hr('apq', `persistedQuery = ${J(persistedQuery)}`, post(body({ query, extensions: ext(persistedQuery) })), [400]));
+    .map((persistedQuery) =>
+      hr('apq', `persistedQuery = ${J(persistedQuery)}`, post(body({ query, extensions: ext(persistedQuery) })), [400]),
+    );
   const fresh = fc
     .record({ name: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,15}$/), good: fc.boolean() })
     .map(({ name, good }) => {
-      const text = good ? `query ${name} { __typename }` : `query ${name} { ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
-      return hr('apq', good ? 'registers a new small query' : 'tries to register a query over the limits', post(body({ query: text, extensions: ext({ version: 1, sha256Hash: sha256Hex(text) }) })), good ? [200] : [422]);
+      const text = good
+        ? `query ${name} { __typename }`
+        : `query ${name} { ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+      return hr(
+        'apq',
+        good ? 'registers a new small query' : 'tries to register a query over the limits',
+        post(body({ query: text, extensions: ext({ version: 1, sha256Hash: sha256Hex(text) }) })),
+        good ? [200] : [422],
+      );
     });
   return fc.oneof(wrongVersion, badHash, mismatch, unknown, registered, notAnObject, fresh);
 }
@@ -864,34 +1260,137 @@ function getFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       'query A { __typename } mutation B { logout }',
     )
     .chain((text) =>
-      fc.record({ token: tokenOption(tokens), name: fc.constantFrom<string | undefined>(undefined, 'B', 'A') }).map(({ token, name }) => {
-        const params: [string, string][] = [['query', text]];
-        if (name) params.push(['operationName', name]);
-        return hr('get', `mutation over GET: ${text.slice(0, 30)}${name ? ` (${name})` : ''}`, get(params, { ...preflight, ...auth(token) }));
-      }),
+      fc
+        .record({ token: tokenOption(tokens), name: fc.constantFrom<string | undefined>(undefined, 'B', 'A') })
+        .map(({ token, name }) => {
+          const params: [string, string][] = [['query', text]];
+          if (name) params.push(['operationName', name]);
+          return hr(
+            'get',
+            `mutation over GET: ${text.slice(0, 30)}${name ? ` (${name})` : ''}`,
+            get(params, { ...preflight, ...auth(token) }),
+          );
+        }),
     );
   const duplicates = fc
     .constantFrom<[string, [string, string][]]>(
-      ['two queries', [['query', q], ['query', '{ me { id } }']]],
-      ['two variables', [['query', q], ['variables', '{}'], ['variables', '{"n":1}']]],
-      ['two operationNames', [['query', q], ['operationName', 'A'], ['operationName', 'B']]],
-      ['two extensions', [['query', q], ['extensions', '{}'], ['extensions', '{}']]],
+      [
+        'two queries',
+        [
+          ['query', q],
+          ['query', '{ me { id } }'],
+        ],
+      ],
+      [
+        'two variables',
+        [
+          ['query', q],
+          ['variables', '{}'],
+          ['variables', '{"n":1}'],
+        ],
+      ],
+      [
+        'two operationNames',
+        [
+          ['query', q],
+          ['operationName', 'A'],
+          ['operationName', 'B'],
+        ],
+      ],
+      [
+        'two extensions',
+        [
+          ['query', q],
+          ['extensions', '{}'],
+          ['extensions', '{}'],
+        ],
+      ],
     )
     .map(([what, params]) => hr('get', `GET with ${what}`, get(params), [422]));
   const badParams = fc
     .constantFrom<[string, [string, string][], number[] | undefined]>(
-      ['variables not JSON', [['query', q], ['variables', '{']], [400]],
-      ['variables an array', [['query', q], ['variables', '[1]']], [422]],
-      ['variables a string', [['query', q], ['variables', '"x"']], [422]],
-      ['variables null', [['query', q], ['variables', 'null']], [200]],
-      ['variables empty', [['query', q], ['variables', '']], [200]],
-      ['extensions not JSON', [['query', q], ['extensions', 'nope']], [400]],
-      ['extensions an array', [['query', q], ['extensions', '[]']], [422]],
+      [
+        'variables not JSON',
+        [
+          ['query', q],
+          ['variables', '{'],
+        ],
+        [400],
+      ],
+      [
+        'variables an array',
+        [
+          ['query', q],
+          ['variables', '[1]'],
+        ],
+        [422],
+      ],
+      [
+        'variables a string',
+        [
+          ['query', q],
+          ['variables', '"x"'],
+        ],
+        [422],
+      ],
+      [
+        'variables null',
+        [
+          ['query', q],
+          ['variables', 'null'],
+        ],
+        [200],
+      ],
+      [
+        'variables empty',
+        [
+          ['query', q],
+          ['variables', ''],
+        ],
+        [200],
+      ],
+      [
+        'extensions not JSON',
+        [
+          ['query', q],
+          ['extensions', 'nope'],
+        ],
+        [400],
+      ],
+      [
+        'extensions an array',
+        [
+          ['query', q],
+          ['extensions', '[]'],
+        ],
+        [422],
+      ],
       ['no query', [['operationName', 'A']], [422]],
       ['empty query', [['query', '']], [422]],
-      ['deep variables', [['query', q], ['variables', `${'{"a":'.repeat(200)}1${'}'.repeat(200)}`]], [400]],
-      ['variables with a lone surrogate', [['query', 'query($s: String) { cars(filter: { brand: $s }) { totalCount } }'], ['variables', '{"s":"\\ud800"}']], [200, 294]],
-      ['unknown parameter', [['query', q], ['foo', 'bar']], [200]],
+      [
+        'deep variables',
+        [
+          ['query', q],
+          ['variables', `${'{"a":'.repeat(200)}1${'}'.repeat(200)}`],
+        ],
+        [400],
+      ],
+      [
+        'variables with a lone surrogate',
+        [
+          ['query', 'query($s: String) { cars(filter: { brand: $s }) { totalCount } }'],
+          ['variables', '{"s":"\\ud800"}'],
+        ],
+        [200, 294],
+      ],
+      [
+        'unknown parameter',
+        [
+          ['query', q],
+          ['foo', 'bar'],
+        ],
+        [200],
+      ],
     )
     .map(([what, params, expect]) => hr('get', `GET with ${what}`, get(params), expect));
   const rawPaths = fc
@@ -919,10 +1418,22 @@ function getFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
 function batchFamily(): fc.Arbitrary<HostileRequest> {
   const single = body({ query: '{ __typename }' });
   return fc.oneof(
-    fc.integer({ min: 0, max: 200 }).map((count) => hr('batch', `batch of ${count}`, post(`[${Array.from({ length: count }, () => single).join(',')}]`), [422])),
-    fc.constantFrom('[1,2]', '[[]]', '[null]', '[[{"query":"{ __typename }"}]]', '[{}]', '["{ __typename }"]', '[{"query":"mutation { logout }"}]').map((text) =>
-      hr('batch', `batch ${text}`, post(text), [422]),
-    ),
+    fc
+      .integer({ min: 0, max: 200 })
+      .map((count) =>
+        hr('batch', `batch of ${count}`, post(`[${Array.from({ length: count }, () => single).join(',')}]`), [422]),
+      ),
+    fc
+      .constantFrom(
+        '[1,2]',
+        '[[]]',
+        '[null]',
+        '[[{"query":"{ __typename }"}]]',
+        '[{}]',
+        '["{ __typename }"]',
+        '[{"query":"mutation { logout }"}]',
+      )
+      .map((text) => hr('batch', `batch ${text}`, post(text), [422])),
   );
 }
 
@@ -952,7 +1463,15 @@ function authorizationFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   );
   const now = 1_790_000_000;
   const jwtPayloads = fc.constantFrom<unknown>(
-    { sub: ADMIN_ID, jti: 'forged', iat: now, exp: now + 3600, iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, scope: 'admin' },
+    {
+      sub: ADMIN_ID,
+      jti: 'forged',
+      iat: now,
+      exp: now + 3600,
+      iss: DEFAULT_TOKEN_ISSUER,
+      aud: DEFAULT_TOKEN_AUDIENCE,
+      scope: 'admin',
+    },
     { sub: ADMIN_ID, jti: 'x', iat: 0, exp: 1, iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE },
     { sub: ADMIN_ID },
     { sub: '', jti: '', iat: 'now', exp: 'later' },
@@ -968,23 +1487,61 @@ function authorizationFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
     fc.constantFrom('', 'AAAA', '====', 'not base64 at all', '!!!', '.'),
   );
   const jwtLike = fc
-    .record({ header: jwtHeaders, payload: jwtPayloads, signature: segment, encodeHeader: fc.constantFrom('json', 'json', 'raw') })
+    .record({
+      header: jwtHeaders,
+      payload: jwtPayloads,
+      signature: segment,
+      encodeHeader: fc.constantFrom('json', 'json', 'raw'),
+    })
     .map(({ header, payload, signature, encodeHeader }) => {
       const h = encodeHeader === 'json' ? b64url(J(header) ?? '') : b64url(String(header));
       const token = `${h}.${b64url(J(payload) ?? '')}.${signature}`;
-      const alg = header && typeof header === 'object' && 'alg' in header ? String((header as { alg: unknown }).alg) : J(header);
-      return hr('authorization', `forged JWT alg ${alg}, payload ${J(payload)?.slice(0, 24)}`, post(query, { authorization: `Bearer ${token}` }), [401]);
+      const alg =
+        header && typeof header === 'object' && 'alg' in header ? String((header as { alg: unknown }).alg) : J(header);
+      return hr(
+        'authorization',
+        `forged JWT alg ${alg}, payload ${J(payload)?.slice(0, 24)}`,
+        post(query, { authorization: `Bearer ${token}` }),
+        [401],
+      );
     });
   const randomSegments = fc
     .array(segment, { minLength: 1, maxLength: 6 })
-    .map((parts) => hr('authorization', `Bearer with ${parts.length} random segments`, post(query, { authorization: headerSafe(`Bearer ${parts.join('.')}`) }), [401]));
+    .map((parts) =>
+      hr(
+        'authorization',
+        `Bearer with ${parts.length} random segments`,
+        post(query, { authorization: headerSafe(`Bearer ${parts.join('.')}`) }),
+        [401],
+      ),
+    );
   const randomHeader = fc
     .oneof(
       printableAscii(120),
-      fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 40 }).map((s) => `Bearer ${s}`),
-      fc.constantFrom('Bearer', 'Bearer ', 'Bearer  ', 'bearer', 'Basic dXNlcjpwYXNz', 'Digest username="admin"', 'Bearer null', 'Bearer undefined', 'Bearer [object Object]', 'Token abc', 'Bearer a b', 'Bearer a,Bearer b', `Bearer ${'a'.repeat(4097)}`, `Bearer ${'a.'.repeat(2000)}a`, ''),
+      fc
+        .string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 40 })
+        .map((s) => `Bearer ${s}`),
+      fc.constantFrom(
+        'Bearer',
+        'Bearer ',
+        'Bearer  ',
+        'bearer',
+        'Basic dXNlcjpwYXNz',
+        'Digest username="admin"',
+        'Bearer null',
+        'Bearer undefined',
+        'Bearer [object Object]',
+        'Token abc',
+        'Bearer a b',
+        'Bearer a,Bearer b',
+        `Bearer ${'a'.repeat(4097)}`,
+        `Bearer ${'a.'.repeat(2000)}a`,
+        '',
+      ),
     )
-    .map((value) => hr('authorization', `authorization ${J(value).slice(0, 40)}`, post(query, { authorization: headerSafe(value) })));
+    .map((value) =>
+      hr('authorization', `authorization ${J(value).slice(0, 40)}`, post(query, { authorization: headerSafe(value) })),
+    );
   const tampered =
     tokens.length === 0
       ? []
@@ -992,7 +1549,18 @@ function authorizationFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
           fc
             .record({
               token: fc.constantFrom(...tokens),
-              how: fc.constantFrom('flip last char', 'drop signature', 'swap payload', 'lower-case scheme', 'no scheme', 'double space', 'trailing space', 'alg none', 'two tokens', 'prefix'),
+              how: fc.constantFrom(
+                'flip last char',
+                'drop signature',
+                'swap payload',
+                'lower-case scheme',
+                'no scheme',
+                'double space',
+                'trailing space',
+                'alg none',
+                'two tokens',
+                'prefix',
+              ),
             })
             .map(({ token, how }) => {
               const [h = '', p = '', s = ''] = token.split('.');
@@ -1010,7 +1578,9 @@ function authorizationFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
                 prefix: `Bearer x${token}`,
               }[how];
               // A trailing space is trimmed by HTTP itself; 'flip last char' may still verify when only padding bits change.
-              const uncertain = ['trailing space', 'lower-case scheme', 'double space', 'flip last char'].includes(how) || (how === 'swap payload' && other === token);
+              const uncertain =
+                ['trailing space', 'lower-case scheme', 'double space', 'flip last char'].includes(how) ||
+                (how === 'swap payload' && other === token);
               const expect = uncertain ? undefined : [401];
               return hr('authorization', `seeded token, ${how}`, post(query, { authorization: value }), expect);
             }),
@@ -1024,24 +1594,58 @@ function headersFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
     .oneof(
       fc.integer({ min: 120, max: 8000 }).map((n) => 'r'.repeat(n)),
       printableAscii(200, 1),
-      fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 40 }),
+      fc.string({
+        unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+        minLength: 1,
+        maxLength: 40,
+      }),
       fc.constantFrom(' ', 'a b', '\t', 'id\twith\ttabs', '<script>', '{"json":1}', '../../x'),
     )
-    .map((id) => hr('headers', `x-request-id of ${id.length} chars ${J(id.slice(0, 16))}`, post(payload, { 'x-request-id': id }), [200]));
+    .map((id) =>
+      hr(
+        'headers',
+        `x-request-id of ${id.length} chars ${J(id.slice(0, 16))}`,
+        post(payload, { 'x-request-id': id }),
+        [200],
+      ),
+    );
   const accept = fc
     .record({
-      accept: fc.constantFrom('text/html', 'application/xml', 'application/graphql-response+json', 'multipart/mixed; deferSpec=20220824', 'multipart/mixed', '*/*', 'text/event-stream', '', 'application/json;q=0', 'garbage;;;', 'application/graphql-response+json;q=0, application/json;q=0'),
+      accept: fc.constantFrom(
+        'text/html',
+        'application/xml',
+        'application/graphql-response+json',
+        'multipart/mixed; deferSpec=20220824',
+        'multipart/mixed',
+        '*/*',
+        'text/event-stream',
+        '',
+        'application/json;q=0',
+        'garbage;;;',
+        'application/graphql-response+json;q=0, application/json;q=0',
+      ),
       token: tokenOption(tokens),
       deferred: fc.boolean(),
     })
     .map(({ accept: value, token, deferred }) => {
-      const query = deferred ? '{ cars(first: 1) { totalCount ... @defer { edges { node { id } } } } }' : '{ cars(first: 1) { totalCount } }';
-      return hr('headers', `accept ${J(value)}${deferred ? ' with @defer' : ''}${token ? ', signed in' : ''}`, post(body({ query }), { accept: value, ...auth(token) }));
+      const query = deferred
+        ? '{ cars(first: 1) { totalCount ... @defer { edges { node { id } } } } }'
+        : '{ cars(first: 1) { totalCount } }';
+      return hr(
+        'headers',
+        `accept ${J(value)}${deferred ? ' with @defer' : ''}${token ? ', signed in' : ''}`,
+        post(body({ query }), { accept: value, ...auth(token) }),
+      );
     });
   const many = fc
     .record({ count: fc.integer({ min: 10, max: 100 }), value: printableAscii(40) })
     .map(({ count, value }) =>
-      hr('headers', `${count} extra headers`, post(payload, Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-extra-${i}`, value]))), [200]),
+      hr(
+        'headers',
+        `${count} extra headers`,
+        post(payload, Object.fromEntries(Array.from({ length: count }, (_, i) => [`x-extra-${i}`, value]))),
+        [200],
+      ),
     );
   const odd = fc
     .constantFrom<[string, Record<string, string>]>(
@@ -1055,7 +1659,10 @@ function headersFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       ['connection: close', { connection: 'close' }],
       ['upgrade: websocket', { connection: 'upgrade', upgrade: 'websocket' }],
       ['x-http-method-override', { 'x-http-method-override': 'DELETE' }],
-      ['apollographql-client-name', { 'apollographql-client-name': 'evil', 'apollographql-client-version': '0.0.0-\u00ff' }],
+      [
+        'apollographql-client-name',
+        { 'apollographql-client-name': 'evil', 'apollographql-client-version': '0.0.0-\u00ff' },
+      ],
       ['range', { range: 'bytes=0-1' }],
       ['if-none-match', { 'if-none-match': '*' }],
       ['content-type with huge parameter', { 'content-type': `application/json; x=${'y'.repeat(6000)}` }],
@@ -1068,11 +1675,38 @@ function headersFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
 function operationsFamily(): fc.Arbitrary<HostileRequest> {
   const two = 'query A { __typename } query B { me { id } }';
   const select = fc
-    .constantFrom<unknown>(undefined, 'A', 'B', 'C', '', ' A', 'a', null, 5, {}, ['A'], 'A'.repeat(5000), '__proto__', 'constructor')
+    .constantFrom<unknown>(
+      undefined,
+      'A',
+      'B',
+      'C',
+      '',
+      ' A',
+      'a',
+      null,
+      5,
+      {},
+      ['A'],
+      'A'.repeat(5000),
+      '__proto__',
+      'constructor',
+    )
     .chain((operationName) =>
-      fc.constantFrom(two, '{ __typename } query A { __typename }', 'query A { __typename } query A { me { id } }', 'query A { __typename } mutation A { logout }', 'query A { __typename } subscription B { __typename }').map((query) =>
-        hr('operations', `${query.slice(0, 30)} with operationName ${J(operationName)?.slice(0, 20) ?? 'missing'}`, post(body({ query, operationName }))),
-      ),
+      fc
+        .constantFrom(
+          two,
+          '{ __typename } query A { __typename }',
+          'query A { __typename } query A { me { id } }',
+          'query A { __typename } mutation A { logout }',
+          'query A { __typename } subscription B { __typename }',
+        )
+        .map((query) =>
+          hr(
+            'operations',
+            `${query.slice(0, 30)} with operationName ${J(operationName)?.slice(0, 20) ?? 'missing'}`,
+            post(body({ query, operationName })),
+          ),
+        ),
     );
   const noOperation = fc
     .constantFrom(
@@ -1112,7 +1746,11 @@ function operationsFamily(): fc.Arbitrary<HostileRequest> {
     .map((query) => hr('operations', `document ${J(query).slice(0, 40)}`, post(body({ query })), [400, 422, 200, 294]));
   const many = fc.integer({ min: 2, max: 2000 }).map((count) => {
     const query = Array.from({ length: count }, (_, i) => `query Op${i} { __typename }`).join(' ');
-    return hr('operations', `${count} operations, last one named`, post(body({ query, operationName: `Op${count - 1}` })));
+    return hr(
+      'operations',
+      `${count} operations, last one named`,
+      post(body({ query, operationName: `Op${count - 1}` })),
+    );
   });
   const random = fc
     .oneof(printableAscii(200), fc.string({ unit: 'grapheme', maxLength: 80 }))
@@ -1123,10 +1761,19 @@ function operationsFamily(): fc.Arbitrary<HostileRequest> {
 function subscriptionFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   return fc
     .record({
-      query: fc.constantFrom('subscription { __typename }', 'subscription S { cars { totalCount } }', 'subscription { me { id } }', 'subscription S { __typename } query Q { __typename }'),
+      query: fc.constantFrom(
+        'subscription { __typename }',
+        'subscription S { cars { totalCount } }',
+        'subscription { me { id } }',
+        'subscription S { __typename } query Q { __typename }',
+      ),
       operationName: fc.constantFrom<string | undefined>(undefined, 'S', 'Q'),
       transport: fc.constantFrom('post', 'get'),
-      accept: fc.constantFrom<string | undefined>(undefined, 'multipart/mixed; subscriptionSpec=1.0', 'text/event-stream'),
+      accept: fc.constantFrom<string | undefined>(
+        undefined,
+        'multipart/mixed; subscriptionSpec=1.0',
+        'text/event-stream',
+      ),
       token: tokenOption(tokens),
     })
     .map(({ query, operationName, transport, accept, token }) => {
@@ -1143,7 +1790,11 @@ function subscriptionFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
 
 function unicodeFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
   const inString = fc
-    .record({ s: nastyString, token: tokenOption(tokens), where: fc.constantFrom('search', 'brand', 'car id', 'cost center code', 'after') })
+    .record({
+      s: nastyString,
+      token: tokenOption(tokens),
+      where: fc.constantFrom('search', 'brand', 'car id', 'cost center code', 'after'),
+    })
     .map(({ s, token, where }) => {
       const literal = J(s);
       const query = {
@@ -1153,15 +1804,42 @@ function unicodeFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
         'cost center code': `{ costCenter(code: ${literal}) { id } }`,
         after: `{ users(first: 2, after: ${literal}) { totalCount } }`,
       }[where];
-      return hr('unicode', `${where} literal ${literal.slice(0, 24)}${token ? ', signed in' : ''}`, post(body({ query }), auth(token)));
+      return hr(
+        'unicode',
+        `${where} literal ${literal.slice(0, 24)}${token ? ', signed in' : ''}`,
+        post(body({ query }), auth(token)),
+      );
     });
   const inVariable = fc
     .record({ s: nastyString, token: tokenOption(tokens) })
     .map(({ s, token }) =>
-      hr('unicode', `search variable ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`, post(body({ query: 'query($s: String) { cars(first: 2, filter: { search: $s }) { totalCount } users(first: 1, filter: { group: $s }) { totalCount } }', variables: { s } }), auth(token))),
+      hr(
+        'unicode',
+        `search variable ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`,
+        post(
+          body({
+            query:
+              'query($s: String) { cars(first: 2, filter: { search: $s }) { totalCount } users(first: 1, filter: { group: $s }) { totalCount } }',
+            variables: { s },
+          }),
+          auth(token),
+        ),
+      ),
     );
   const inNames = fc
-    .record({ s: nastyString, where: fc.constantFrom('field', 'alias', 'operation name', 'operationName param', 'variable name', 'fragment name', 'enum value', 'raw in string') })
+    .record({
+      s: nastyString,
+      where: fc.constantFrom(
+        'field',
+        'alias',
+        'operation name',
+        'operationName param',
+        'variable name',
+        'fragment name',
+        'enum value',
+        'raw in string',
+      ),
+    })
     .map(({ s, where }) => {
       const op: Operation = {
         field: { query: `{ ${s} }` },
@@ -1190,13 +1868,16 @@ function unicodeFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
       '{ car(id: "\u00e9") { id } }',
     )
     .map((query) => hr('unicode', `escape ${query.slice(10, 30)}`, post(body({ query }))));
-  const rawBytes = fc
-    .record({ s: nastyString, token: tokenOption(tokens) })
-    .map(({ s, token }) => {
-      // The text sent as-is in UTF-8, not \u-escaped by JSON.stringify (lone surrogates become U+FFFD).
-      const text = `{"query":"{ cars(first: 1, filter: { search: \\"${s.replace(/["\\]/g, '').replace(/[\u0000-\u001f]/g, ' ')}\\" }) { totalCount } }"}`;
-      return hr('unicode', `raw UTF-8 ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`, post(Buffer.from(text, 'utf8'), auth(token)), [200, 294]);
-    });
+  const rawBytes = fc.record({ s: nastyString, token: tokenOption(tokens) }).map(({ s, token }) => {
+    // The text sent as-is in UTF-8, not \u-escaped by JSON.stringify (lone surrogates become U+FFFD).
+    const text = `{"query":"{ cars(first: 1, filter: { search: \\"${s.replace(/["\\]/g, '').replace(/[\u0000-\u001f]/g, ' ')}\\" }) { totalCount } }"}`;
+    return hr(
+      'unicode',
+      `raw UTF-8 ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`,
+      post(Buffer.from(text, 'utf8'), auth(token)),
+      [200, 294],
+    );
+  });
   return fc.oneof(inString, inVariable, inNames, escapes, rawBytes);
 }
 
@@ -1217,26 +1898,72 @@ function mutationFamily(tokenList: string[], tokens: Record<string, string>): fc
   ];
   const signedIn = fc
     .record({ mutation: fc.constantFrom(...failing), token: tokenOption(tokenList) })
-    .map(({ mutation, token }) => hr('mutation', `${mutation.slice(11, 50)}${token ? ', signed in' : ''}`, post(body({ query: mutation }), auth(token))));
-  const dangerous = fc
-    .constantFrom('mutation { logout }', `mutation { deactivateUser(id: "${ADMIN_ID}") { id } }`, `mutation { revokeUserTokens(userId: "${ADMIN_ID}") }`)
-    .chain((mutation) =>
-      // `logout` succeeds for anyone signed in (it revokes the token used), so it is only sent anonymously.
-      fc.constantFrom<string | undefined>(undefined, mutation.includes('logout') ? undefined : tokens.viewer).map((token) =>
-        // Anonymous, or as a viewer who may not: both must fail without touching anyone's tokens.
-        hr('mutation', `${mutation.slice(11, 40)}${token ? ' as viewer' : ' anonymous'}`, post(body({ query: mutation }), auth(token))),
+    .map(({ mutation, token }) =>
+      hr(
+        'mutation',
+        `${mutation.slice(11, 50)}${token ? ', signed in' : ''}`,
+        post(body({ query: mutation }), auth(token)),
       ),
     );
+  const dangerous = fc
+    .constantFrom(
+      'mutation { logout }',
+      `mutation { deactivateUser(id: "${ADMIN_ID}") { id } }`,
+      `mutation { revokeUserTokens(userId: "${ADMIN_ID}") }`,
+    )
+    .chain((mutation) =>
+      // `logout` succeeds for anyone signed in (it revokes the token used), so it is only sent anonymously.
+      fc
+        .constantFrom<string | undefined>(undefined, mutation.includes('logout') ? undefined : tokens.viewer)
+        .map((token) =>
+          // Anonymous, or as a viewer who may not: both must fail without touching anyone's tokens.
+          hr(
+            'mutation',
+            `${mutation.slice(11, 40)}${token ? ' as viewer' : ' anonymous'}`,
+            post(body({ query: mutation }), auth(token)),
+          ),
+        ),
+    );
   const login = fc
-    .record({ username: fc.oneof(nastyString, printableAscii(40)), password: fc.oneof(nastyString, printableAscii(80)) })
+    .record({
+      username: fc.oneof(nastyString, printableAscii(40)),
+      password: fc.oneof(nastyString, printableAscii(80)),
+    })
     .filter(({ username }) => !seedUsers.some((user) => user.username === username.trim().toLowerCase()))
     .map(({ username, password }) =>
-      hr('mutation', `login as ${J(username).slice(0, 20)}`, post(body({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: username, p: password } }))),
+      hr(
+        'mutation',
+        `login as ${J(username).slice(0, 20)}`,
+        post(
+          body({
+            query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+            variables: { u: username, p: password },
+          }),
+        ),
+      ),
     );
   const inputs = fc
-    .record({ input: fc.constantFrom<unknown>({}, { brand: 1 }, { brand: 'a'.repeat(100_000), model: 'm', costCenterId: UNKNOWN_ID }, null, [], 'x', { __proto__: { brand: 'x' } }), token: tokenOption(tokenList) })
+    .record({
+      input: fc.constantFrom<unknown>(
+        {},
+        { brand: 1 },
+        { brand: 'a'.repeat(100_000), model: 'm', costCenterId: UNKNOWN_ID },
+        null,
+        [],
+        'x',
+        { __proto__: { brand: 'x' } },
+      ),
+      token: tokenOption(tokenList),
+    })
     .map(({ input, token }) =>
-      hr('mutation', `createCar input ${J(input)?.slice(0, 24)}${token ? ', signed in' : ''}`, post(body({ query: 'mutation($i: CreateCarInput!) { createCar(input: $i) { id } }', variables: { i: input } }), auth(token))),
+      hr(
+        'mutation',
+        `createCar input ${J(input)?.slice(0, 24)}${token ? ', signed in' : ''}`,
+        post(
+          body({ query: 'mutation($i: CreateCarInput!) { createCar(input: $i) { id } }', variables: { i: input } }),
+          auth(token),
+        ),
+      ),
     );
   return fc.oneof(signedIn, dangerous, login, inputs);
 }
@@ -1281,7 +2008,12 @@ export function hostileRequestArbitrary(options: HostileOptions = {}): fc.Arbitr
  * chunks (each with a seed derived from `seed`), so that a long run never holds
  * more than a chunk of megabyte bodies at once.
  */
-export function* hostileRequests(count: number, seed: number, options: HostileOptions = {}, chunkSize = 100): Generator<HostileRequest> {
+export function* hostileRequests(
+  count: number,
+  seed: number,
+  options: HostileOptions = {},
+  chunkSize = 100,
+): Generator<HostileRequest> {
   const arbitrary = hostileRequestArbitrary(options);
   for (let chunk = 0, sent = 0; sent < count; chunk++) {
     const size = Math.min(chunkSize, count - sent);
@@ -1319,9 +2051,12 @@ export function judgeResponse(hostile: HostileRequest, outcome: RawResponse | Er
   if (hostile.expectStatus && !hostile.expectStatus.includes(status) && !retryLater) {
     problems.push(`HTTP ${status}, expected ${hostile.expectStatus.join(' or ')}`);
   }
-  if (STACK_FRAME.test(text)) problems.push(`stack frame or server path in the body: ${J(text.match(STACK_FRAME)?.[0])}`);
+  if (STACK_FRAME.test(text))
+    problems.push(`stack frame or server path in the body: ${J(text.match(STACK_FRAME)?.[0])}`);
   if (json === undefined || json === null || typeof json !== 'object' || Array.isArray(json)) {
-    problems.push(`body is not a JSON object (content-type ${headers['content-type'] ?? 'none'}): ${J(text.slice(0, 120))}`);
+    problems.push(
+      `body is not a JSON object (content-type ${headers['content-type'] ?? 'none'}): ${J(text.slice(0, 120))}`,
+    );
     return problems;
   }
   const result = json as { data?: unknown; errors?: unknown };
@@ -1331,16 +2066,23 @@ export function judgeResponse(hostile: HostileRequest, outcome: RawResponse | Er
   if (status !== 200 && !hasErrors) problems.push(`HTTP ${status} without errors`);
   const headerId = headers['x-request-id'];
   for (const error of Array.isArray(result.errors) ? result.errors : []) {
-    const e = error as { message?: unknown; extensions?: { code?: unknown; grpcStatus?: unknown; requestId?: unknown } };
+    const e = error as {
+      message?: unknown;
+      extensions?: { code?: unknown; grpcStatus?: unknown; requestId?: unknown };
+    };
     const where = `error ${J(typeof e?.message === 'string' ? e.message.slice(0, 60) : e?.message)}`;
     if (typeof e?.message !== 'string') problems.push(`${where}: message is not a string`);
     const code = e?.extensions?.code;
     const number = expectedNumber(code);
     if (number === undefined) problems.push(`${where}: code ${J(code)} is not in the catalog`);
-    else if (e.extensions?.grpcStatus !== number) problems.push(`${where}: grpcStatus ${J(e.extensions?.grpcStatus)} for ${String(code)} (expected ${number})`);
+    else if (e.extensions?.grpcStatus !== number)
+      problems.push(`${where}: grpcStatus ${J(e.extensions?.grpcStatus)} for ${String(code)} (expected ${number})`);
     const requestId = e?.extensions?.requestId;
     if (typeof requestId !== 'string' || requestId.length === 0) problems.push(`${where}: no requestId`);
-    else if (typeof headerId === 'string' && requestId !== headerId) problems.push(`${where}: requestId ${J(requestId.slice(0, 40))} differs from x-request-id ${J(headerId.slice(0, 40))}`);
+    else if (typeof headerId === 'string' && requestId !== headerId)
+      problems.push(
+        `${where}: requestId ${J(requestId.slice(0, 40))} differs from x-request-id ${J(headerId.slice(0, 40))}`,
+      );
   }
   return problems;
 }
@@ -1348,7 +2090,11 @@ export function judgeResponse(hostile: HostileRequest, outcome: RawResponse | Er
 /** The request in a line or two: enough to reproduce it. */
 export function describeRequest(request: RawRequest): string {
   const bodyText =
-    request.body === undefined ? '' : Buffer.isBuffer(request.body) ? `<${request.body.length} bytes> ${J(request.body.subarray(0, 160).toString('latin1'))}` : `<${Buffer.byteLength(request.body)} bytes> ${J(request.body.slice(0, 160))}`;
+    request.body === undefined
+      ? ''
+      : Buffer.isBuffer(request.body)
+        ? `<${request.body.length} bytes> ${J(request.body.subarray(0, 160).toString('latin1'))}`
+        : `<${Buffer.byteLength(request.body)} bytes> ${J(request.body.slice(0, 160))}`;
   const headers = Object.entries(request.headers ?? {})
     .map(([name, value]) => `${name}: ${value.length > 60 ? `${value.slice(0, 60)}…(${value.length})` : value}`)
     .join('; ');
@@ -1387,9 +2133,22 @@ export interface RunOptions {
 }
 
 /** Sends every request (a few at a time) and judges every answer, collecting rather than stopping at violations. */
-export async function runHostileRequests(baseUrl: string, requests: Iterable<HostileRequest>, options: RunOptions = {}): Promise<RunSummary> {
+export async function runHostileRequests(
+  baseUrl: string,
+  requests: Iterable<HostileRequest>,
+  options: RunOptions = {},
+): Promise<RunSummary> {
   const { concurrency = 4, timeoutMs = 20_000, onProgress } = options;
-  const summary: RunSummary = { sent: 0, elapsedMs: 0, byFamily: {}, byStatus: {}, byCode: {}, violations: [], notable: [], slowest: [] };
+  const summary: RunSummary = {
+    sent: 0,
+    elapsedMs: 0,
+    byFamily: {},
+    byStatus: {},
+    byCode: {},
+    violations: [],
+    notable: [],
+    slowest: [],
+  };
   const bump = (counts: Record<string, number>, key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
   };
@@ -1424,9 +2183,15 @@ export async function runHostileRequests(baseUrl: string, requests: Iterable<Hos
         const errors = (outcome.json as { errors?: { extensions?: { code?: unknown } }[] } | undefined)?.errors;
         const codes = Array.isArray(errors) ? errors.map((error) => String(error?.extensions?.code)) : [];
         for (const code of new Set(codes)) bump(summary.byCode, code);
-        if (codes.includes('INTERNAL') || codes.includes('UNKNOWN')) summary.notable.push(record(['INTERNAL/UNKNOWN error in the answer']));
-        else if (outcome.status === 503) summary.notable.push(record([`HTTP 503, retry-after ${String(outcome.headers['retry-after'])}`]));
-        summary.slowest.push({ ms: Math.round(outcome.elapsedMs), family: hostile.family, description: hostile.description });
+        if (codes.includes('INTERNAL') || codes.includes('UNKNOWN'))
+          summary.notable.push(record(['INTERNAL/UNKNOWN error in the answer']));
+        else if (outcome.status === 503)
+          summary.notable.push(record([`HTTP 503, retry-after ${String(outcome.headers['retry-after'])}`]));
+        summary.slowest.push({
+          ms: Math.round(outcome.elapsedMs),
+          family: hostile.family,
+          description: hostile.description,
+        });
         summary.slowest.sort((a, b) => b.ms - a.ms).splice(5);
       }
       const problems = judgeResponse(hostile, outcome);
@@ -1443,6 +2208,9 @@ export async function runHostileRequests(baseUrl: string, requests: Iterable<Hos
 export function formatViolations(violations: Violation[], max = 20): string {
   return violations
     .slice(0, max)
-    .map((v) => `#${v.index} [${v.family}] ${v.description}\n  problems: ${v.problems.join('; ')}\n  request: ${v.request}${v.answer ? `\n  answer: ${v.answer}` : ''}`)
+    .map(
+      (v) =>
+        `#${v.index} [${v.family}] ${v.description}\n  problems: ${v.problems.join('; ')}\n  request: ${v.request}${v.answer ? `\n  answer: ${v.answer}` : ''}`,
+    )
     .join('\n');
 }

@@ -22,7 +22,10 @@ const { testProjects } = require(path.join(REPO_ROOT, 'jest.projects.js')) as { 
  * (jest.projects.js) and stop at once with one message naming each one missing and how to fix
  * it, instead of failing test by test with ECONNREFUSED. The unit project needs none.
  */
-export default async function preflight(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
+export default async function preflight(
+  globalConfig: Config.GlobalConfig,
+  projectConfig: Config.ProjectConfig,
+): Promise<void> {
   const needed = new Set<Service>();
   for (const suite of selectedSuites(globalConfig, projectConfig)) {
     for (const service of suite.services) needed.add(service);
@@ -51,7 +54,10 @@ function selectedSuites(globalConfig: Config.GlobalConfig, projectConfig: Config
   const ignored = projectConfig.testPathIgnorePatterns.map((pattern) => new RegExp(pattern));
   const projects = testProjects
     .filter((project) => chosen(project.name))
-    .map((project) => ({ project, matches: globsToMatcher(project.testMatch.map((glob) => glob.replace('<rootDir>', REPO_ROOT))) }));
+    .map((project) => ({
+      project,
+      matches: globsToMatcher(project.testMatch.map((glob) => glob.replace('<rootDir>', REPO_ROOT))),
+    }));
   const suites: Suite[] = [];
   for (const file of testFiles(projectConfig.rootDir)) {
     if (ignored.some((pattern) => pattern.test(file)) || (filtered && !filtered.isMatch(file))) continue;
@@ -79,7 +85,8 @@ function flagValues(flag: string): string[] {
     const arg = args[index] ?? '';
     if (arg.startsWith(`${flag}=`)) values.push(...arg.slice(flag.length + 1).split(','));
     if (arg !== flag) continue;
-    for (let next = index + 1; next < args.length && !(args[next] ?? '-').startsWith('-'); next += 1) values.push(args[next] ?? '');
+    for (let next = index + 1; next < args.length && !(args[next] ?? '-').startsWith('-'); next += 1)
+      values.push(args[next] ?? '');
   }
   return values.filter((value) => value.length > 0);
 }

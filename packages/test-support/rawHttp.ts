@@ -57,7 +57,13 @@ export function sendRaw(baseUrl: string, request: RawRequest = {}): Promise<RawR
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, elapsedMs: performance.now() - started });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json,
+            elapsedMs: performance.now() - started,
+          });
         });
         res.on('error', reject);
       },

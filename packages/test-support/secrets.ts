@@ -13,7 +13,9 @@ import {
 export const TEST_SIGNING_SECRET_TEXT = randomBytes(32).toString('hex');
 export const TEST_SIGNING_SECRET = Buffer.from(TEST_SIGNING_SECRET_TEXT);
 
-export const TEST_JWT_PRIVATE_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+export const TEST_JWT_PRIVATE_KEY = generateKeyPairSync('ed25519')
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 export const TEST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'car-check-test-'));
 

@@ -49,7 +49,11 @@ export async function startSubgraphUnderTest(
       peers,
       query: async (query, variables, caller = ADMIN) => {
         const body = JSON.stringify({ query, variables });
-        return postGraphQL(subgraph.graphqlUrl, body, await signedPost(caller, subgraph.graphqlUrl, body, { audience: name }));
+        return postGraphQL(
+          subgraph.graphqlUrl,
+          body,
+          await signedPost(caller, subgraph.graphqlUrl, body, { audience: name }),
+        );
       },
       async stop() {
         await subgraph.stop();

@@ -23,28 +23,39 @@ export interface SubgraphProcess {
  * on the same PostgreSQL database and schema (an in-memory PGlite cannot be
  * shared between processes), from its entry point, seeing the graph's peers.
  */
-export async function startSubgraphProcess(graph: TestGraph, name: SubgraphName, env: NodeJS.ProcessEnv = {}): Promise<SubgraphProcess> {
+export async function startSubgraphProcess(
+  graph: TestGraph,
+  name: SubgraphName,
+  env: NodeJS.ProcessEnv = {},
+): Promise<SubgraphProcess> {
   const { config } = graph.subgraphs[name as keyof TestGraph['subgraphs']];
   if (config.database.kind !== 'postgres') throw new Error('a subgraph process needs the PostgreSQL backend');
   const { spec, registration } = subgraphUnderTest(name);
   const port = await freePort();
   const peers = Object.fromEntries(
-    subgraphNames().map((peer) => [subgraphUrlVariable(peer), graph.subgraphs[peer as keyof TestGraph['subgraphs']].graphqlUrl]),
+    subgraphNames().map((peer) => [
+      subgraphUrlVariable(peer),
+      graph.subgraphs[peer as keyof TestGraph['subgraphs']].graphqlUrl,
+    ]),
   );
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(registration.packageDir, 'src', 'index.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      ...TEST_ENV,
-      LOG_LEVEL: 'error',
-      ...peers,
-      [`${spec.envPrefix}_DATABASE_URL`]: config.database.url,
-      [`${spec.envPrefix}_DATABASE_SCHEMA`]: config.database.schema,
-      [subgraphPortVariable(name)]: String(port),
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(registration.packageDir, 'src', 'index.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        ...TEST_ENV,
+        LOG_LEVEL: 'error',
+        ...peers,
+        [`${spec.envPrefix}_DATABASE_URL`]: config.database.url,
+        [`${spec.envPrefix}_DATABASE_SCHEMA`]: config.database.schema,
+        [subgraphPortVariable(name)]: String(port),
+        ...env,
+      },
     },
-  });
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([

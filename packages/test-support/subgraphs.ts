@@ -17,7 +17,6 @@ export type SubgraphName = string;
 /** One subgraph's package, loaded by name: a subgraph's own tests load nothing of the others. */
 export const subgraphUnderTest = loadSubgraph;
 
-
 export const silentLogger = (service: string): Logger => createLogger({ service, level: 'silent', pretty: false });
 
 export interface TestSubgraph extends BootedSubgraph<PrismaLike> {
@@ -39,7 +38,11 @@ export interface StartSubgraphOptions {
 }
 
 /** The configuration a subgraph gets in tests: a free port, silent logs, no automatic seeding. */
-export function testSubgraphConfig(name: SubgraphName, database: DatabaseTarget, options: StartSubgraphOptions = {}): SubgraphConfig {
+export function testSubgraphConfig(
+  name: SubgraphName,
+  database: DatabaseTarget,
+  options: StartSubgraphOptions = {},
+): SubgraphConfig {
   return {
     name: loadSubgraph(name).spec.name,
     host: '127.0.0.1',

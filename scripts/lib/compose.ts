@@ -9,10 +9,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 const supergraphConfigSchema = z.object({
   federation_version: z.string(),
-  subgraphs: z.record(
-    z.string(),
-    z.object({ routing_url: z.url(), schema: z.object({ file: z.string() }) }),
-  ),
+  subgraphs: z.record(z.string(), z.object({ routing_url: z.url(), schema: z.object({ file: z.string() }) })),
 });
 
 export type SupergraphConfig = z.infer<typeof supergraphConfigSchema>;
@@ -26,7 +23,9 @@ export interface SubgraphSource {
 }
 
 /** Reads a rover-style `supergraph.yaml` and the SDL files it names. */
-export async function readSupergraphConfig(configPath = path.join(REPO_ROOT, 'supergraph.yaml')): Promise<SubgraphSource[]> {
+export async function readSupergraphConfig(
+  configPath = path.join(REPO_ROOT, 'supergraph.yaml'),
+): Promise<SubgraphSource[]> {
   const config = supergraphConfigSchema.parse(parseYaml(await readFile(configPath, 'utf8')));
   const base = path.dirname(configPath);
   return Promise.all(
@@ -46,8 +45,7 @@ export async function readSupergraphConfig(configPath = path.join(REPO_ROOT, 'su
 }
 
 export type CompositionOutcome =
-  | { ok: true; supergraphSdl: string; hints: string[] }
-  | { ok: false; errors: string[]; hints: string[] };
+  { ok: true; supergraphSdl: string; hints: string[] } | { ok: false; errors: string[]; hints: string[] };
 
 /** Composes subgraph SDLs into a supergraph with Apollo's composition library (no rover, no network). */
 export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
@@ -58,7 +56,10 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
       return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(new Source(subgraph.sdl, subgraph.file)) }];
     } catch (error) {
       // file:line:column, as editors and terminals link it.
-      const at = error instanceof GraphQLError && error.locations?.[0] ? `:${error.locations[0].line}:${error.locations[0].column}` : '';
+      const at =
+        error instanceof GraphQLError && error.locations?.[0]
+          ? `:${error.locations[0].line}:${error.locations[0].column}`
+          : '';
       parseErrors.push(`[${subgraph.name}] ${subgraph.file}${at}: ${(error as Error).message}`);
       return [];
     }

@@ -185,7 +185,13 @@ export function renderConfigReference(services: ServiceConfig[] = collectService
     for (const variable of variables) {
       const defaultValue = variable.defaultValue === undefined ? '' : `\`${cell(variable.defaultValue)}\``;
       const required = variable.required ? 'yes' : 'no';
-      const cells = [`\`${variable.name}\``, cell(variable.type), defaultValue, required, cell(variable.description ?? '')];
+      const cells = [
+        `\`${variable.name}\``,
+        cell(variable.type),
+        defaultValue,
+        required,
+        cell(variable.description ?? ''),
+      ];
       lines.push(`| ${cells.join(' | ')} |`);
     }
     lines.push('');

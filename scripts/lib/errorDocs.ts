@@ -8,7 +8,8 @@ export function renderErrorDocs(): string {
     const retry = name === 'OK' ? '—' : status.retryable ? 'yes' : 'no';
     return `| ${status.grpcStatus} | \`${name}\` | ${status.meaning} | ${status.usedFor} | ${retry} |`;
   });
-  return `<!-- Generated from packages/service-kit/src/errors/catalog.ts by \`npm run docs:errors\`. Do not edit above the hand-written marker. -->
+  return (
+    `<!-- Generated from packages/service-kit/src/errors/catalog.ts by \`npm run docs:errors\`. Do not edit above the hand-written marker. -->
 # Error codes
 
 Every error in a response of this graph carries \`extensions.code\` (the gRPC status name)
@@ -33,5 +34,6 @@ that cannot be determined or variables that cannot be coerced HTTP 422, a body o
 limit HTTP 413. Errors during execution come with \`data\` holding everything that succeeded,
 HTTP 294 (200 to a client that accepts only \`application/json\`); see
 [graphql-over-http.md](graphql-over-http.md).
-` + handWrittenPart('errors.md');
+` + handWrittenPart('errors.md')
+  );
 }

@@ -9,7 +9,8 @@ export function renderEventDocs(): string {
     (event) =>
       `| \`${event.type}\` | \`${event.subgraph}\` (\`${eventSource(event.subgraph)}\`) | \`${event.entity}\` \`${event.action}\` | ${cell(event.subject)} | ${cell(event.description)} |`,
   );
-  return `<!-- Generated from packages/events/src/events/catalog.ts by \`npm run docs:events\`. Do not edit above the hand-written marker. -->
+  return (
+    `<!-- Generated from packages/events/src/events/catalog.ts by \`npm run docs:events\`. Do not edit above the hand-written marker. -->
 # Domain events
 
 A domain event says that an entity was created, changed or deleted. Every event is the
@@ -80,5 +81,6 @@ Delivery is at least once (a reader that loses its cursor reads events again). P
 events come in revision order; across a subgraph, in commit order: event records are
 numbered under a lock held until their transaction commits, so a reader never skips a
 record that commits late. Numbers left by rolled-back writes are simply missing.
-` + handWrittenPart('events.md');
+` + handWrittenPart('events.md')
+  );
 }

@@ -84,7 +84,10 @@ function readKustomization(file: string): Record<string, unknown> & { namespace?
   const spec = parseSingleDocument(file);
   for (const key of Object.keys(spec)) {
     if (!(SUPPORTED_KEYS as readonly string[]).includes(key)) {
-      throw new KustomizeError(file, `unsupported kustomization key "${key}" (supported: ${SUPPORTED_KEYS.join(', ')})`);
+      throw new KustomizeError(
+        file,
+        `unsupported kustomization key "${key}" (supported: ${SUPPORTED_KEYS.join(', ')})`,
+      );
     }
   }
   if (spec.apiVersion !== 'kustomize.config.k8s.io/v1beta1' || spec.kind !== 'Kustomization') {
@@ -141,14 +144,22 @@ function loadResource(dir: string, file: string, entry: unknown, stack: string[]
 function requireWithin(dir: string, target: string, file: string, what: string): void {
   const relative = path.relative(dir, target);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new KustomizeError(file, `${what} file "${relative}" is outside the kustomization's directory (kustomize refuses it)`);
+    throw new KustomizeError(
+      file,
+      `${what} file "${relative}" is outside the kustomization's directory (kustomize refuses it)`,
+    );
   }
 }
 
 function asKubernetesObject(document: unknown, file: string): KubernetesObject {
   if (!isRecord(document)) throw new KustomizeError(file, 'a document is not a mapping');
   const metadata = document.metadata;
-  if (typeof document.apiVersion !== 'string' || typeof document.kind !== 'string' || !isRecord(metadata) || typeof metadata.name !== 'string') {
+  if (
+    typeof document.apiVersion !== 'string' ||
+    typeof document.kind !== 'string' ||
+    !isRecord(metadata) ||
+    typeof metadata.name !== 'string'
+  ) {
     throw new KustomizeError(file, 'every object needs apiVersion, kind and metadata.name');
   }
   return document as KubernetesObject;
@@ -176,17 +187,25 @@ function generate(spec: Record<string, unknown>, file: string): RenderedObject[]
   // to them; this renderer does not, so it insists on fixed names.
   const options = spec.generatorOptions;
   if (!isRecord(options) || options.disableNameSuffixHash !== true || Object.keys(options).length !== 1) {
-    throw new KustomizeError(file, 'generators need generatorOptions: { disableNameSuffixHash: true } and nothing else (name hashing is not supported)');
+    throw new KustomizeError(
+      file,
+      'generators need generatorOptions: { disableNameSuffixHash: true } and nothing else (name hashing is not supported)',
+    );
   }
   const generated = (entry: unknown, kind: 'ConfigMap' | 'Secret'): RenderedObject => {
     if (!isRecord(entry)) throw new KustomizeError(file, `a ${kind} generator entry must be a mapping`);
     const unsupported = Object.keys(entry).filter((key) => !GENERATOR_KEYS.includes(key));
-    if (unsupported.length > 0) throw new KustomizeError(file, `unsupported ${kind} generator key "${unsupported[0]}" (supported: ${GENERATOR_KEYS.join(', ')})`);
+    if (unsupported.length > 0)
+      throw new KustomizeError(
+        file,
+        `unsupported ${kind} generator key "${unsupported[0]}" (supported: ${GENERATOR_KEYS.join(', ')})`,
+      );
     if (typeof entry.name !== 'string') throw new KustomizeError(file, `a ${kind} generator needs a name`);
     const data: Record<string, string> = {};
     for (const literal of list(entry, 'literals', file)) {
       const at = typeof literal === 'string' ? literal.indexOf('=') : -1;
-      if (typeof literal !== 'string' || at <= 0) throw new KustomizeError(file, `${kind} ${entry.name}: literal must be KEY=VALUE`);
+      if (typeof literal !== 'string' || at <= 0)
+        throw new KustomizeError(file, `${kind} ${entry.name}: literal must be KEY=VALUE`);
       const value = literal.slice(at + 1);
       data[literal.slice(0, at)] = kind === 'Secret' ? Buffer.from(value).toString('base64') : value;
     }
@@ -194,7 +213,10 @@ function generate(spec: Record<string, unknown>, file: string): RenderedObject[]
     if (kind === 'Secret') object.type = 'Opaque';
     return { object, source: file };
   };
-  return [...configMaps.map((entry) => generated(entry, 'ConfigMap')), ...secrets.map((entry) => generated(entry, 'Secret'))];
+  return [
+    ...configMaps.map((entry) => generated(entry, 'ConfigMap')),
+    ...secrets.map((entry) => generated(entry, 'Secret')),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -202,7 +224,10 @@ function generate(spec: Record<string, unknown>, file: string): RenderedObject[]
 
 function applyPatchFile(objects: RenderedObject[], dir: string, file: string, entry: unknown): void {
   if (!isRecord(entry) || typeof entry.path !== 'string' || Object.keys(entry).length !== 1) {
-    throw new KustomizeError(file, 'each patch must be { path: <file> } (inline patches, targets and JSON 6902 are not supported)');
+    throw new KustomizeError(
+      file,
+      'each patch must be { path: <file> } (inline patches, targets and JSON 6902 are not supported)',
+    );
   }
   const patchFile = path.resolve(dir, entry.path);
   if (!existsSync(patchFile)) throw new KustomizeError(file, `patch "${entry.path}" does not exist`);
@@ -217,7 +242,10 @@ function applyPatchFile(objects: RenderedObject[], dir: string, file: string, en
         (patch.metadata.namespace === undefined || object.metadata.namespace === patch.metadata.namespace),
     );
     if (targets.length !== 1) {
-      throw new KustomizeError(patchFile, `patch for ${objectId(patch)} matches ${targets.length} objects (must match exactly one)`);
+      throw new KustomizeError(
+        patchFile,
+        `patch for ${objectId(patch)} matches ${targets.length} objects (must match exactly one)`,
+      );
     }
     const [target] = targets as [RenderedObject];
     target.object = strategicMerge(target.object, patch, patchFile, objectId(patch)) as KubernetesObject;
@@ -237,7 +265,8 @@ const MERGE_KEYS: Record<string, string> = {
   imagePullSecrets: 'name',
 };
 /** `ports` merges on containerPort in a container and on port in a Service. */
-const portsMergeKey = (items: unknown[]) => (items.some((item) => isRecord(item) && 'containerPort' in item) ? 'containerPort' : 'port');
+const portsMergeKey = (items: unknown[]) =>
+  items.some((item) => isRecord(item) && 'containerPort' in item) ? 'containerPort' : 'port';
 
 function strategicMerge(base: unknown, patch: unknown, file: string, where: string): unknown {
   if (!isRecord(patch) || !isRecord(base)) return patch;
@@ -259,7 +288,8 @@ function strategicMerge(base: unknown, patch: unknown, file: string, where: stri
 function mergeList(base: unknown[], patch: unknown[], mergeKey: string, file: string, where: string): unknown[] {
   const result = [...base];
   for (const item of patch) {
-    if (!isRecord(item) || item[mergeKey] === undefined) throw new KustomizeError(file, `${where}: every item needs its merge key "${mergeKey}"`);
+    if (!isRecord(item) || item[mergeKey] === undefined)
+      throw new KustomizeError(file, `${where}: every item needs its merge key "${mergeKey}"`);
     const at = result.findIndex((existing) => isRecord(existing) && existing[mergeKey] === item[mergeKey]);
     if (at === -1) result.push(item);
     else result[at] = strategicMerge(result[at], item, file, `${where}[${String(item[mergeKey])}]`);
@@ -309,15 +339,20 @@ const POD_TEMPLATE_PATHS: Record<string, string[][]> = {
   StatefulSet: [['spec', 'template']],
   DaemonSet: [['spec', 'template']],
   Job: [['spec', 'template']],
-  CronJob: [['spec', 'jobTemplate'], ['spec', 'jobTemplate', 'spec', 'template']],
+  CronJob: [
+    ['spec', 'jobTemplate'],
+    ['spec', 'jobTemplate', 'spec', 'template'],
+  ],
 };
 
 function addLabels(objects: RenderedObject[], entry: unknown, file: string): void {
   if (!isRecord(entry) || !isRecord(entry.pairs)) throw new KustomizeError(file, 'each labels entry needs "pairs"');
   const unsupported = Object.keys(entry).filter((key) => !LABEL_KEYS.includes(key));
-  if (unsupported.length > 0) throw new KustomizeError(file, `unsupported labels key "${unsupported[0]}" (supported: ${LABEL_KEYS.join(', ')})`);
+  if (unsupported.length > 0)
+    throw new KustomizeError(file, `unsupported labels key "${unsupported[0]}" (supported: ${LABEL_KEYS.join(', ')})`);
   // Selectors are immutable on Deployments and Jobs: labels that reach them are not supported.
-  if (entry.includeSelectors === true) throw new KustomizeError(file, 'labels with includeSelectors: true are not supported');
+  if (entry.includeSelectors === true)
+    throw new KustomizeError(file, 'labels with includeSelectors: true are not supported');
   const pairs = Object.fromEntries(Object.entries(entry.pairs).map(([key, value]) => [key, String(value)]));
   for (const rendered of objects) {
     const object = rendered.object;
@@ -327,7 +362,10 @@ function addLabels(objects: RenderedObject[], entry: unknown, file: string): voi
       const template = at(object, templatePath);
       if (!isRecord(template)) continue;
       const metadata = isRecord(template.metadata) ? template.metadata : {};
-      template.metadata = { ...metadata, labels: { ...(metadata.labels as Record<string, string> | undefined), ...pairs } };
+      template.metadata = {
+        ...metadata,
+        labels: { ...(metadata.labels as Record<string, string> | undefined), ...pairs },
+      };
     }
   }
 }
@@ -335,9 +373,11 @@ function addLabels(objects: RenderedObject[], entry: unknown, file: string): voi
 const IMAGE_KEYS = ['name', 'newName', 'newTag', 'digest'];
 
 function setImage(objects: RenderedObject[], entry: unknown, file: string): void {
-  if (!isRecord(entry) || typeof entry.name !== 'string') throw new KustomizeError(file, 'each images entry needs a name');
+  if (!isRecord(entry) || typeof entry.name !== 'string')
+    throw new KustomizeError(file, 'each images entry needs a name');
   const unsupported = Object.keys(entry).filter((key) => !IMAGE_KEYS.includes(key));
-  if (unsupported.length > 0) throw new KustomizeError(file, `unsupported images key "${unsupported[0]}" (supported: ${IMAGE_KEYS.join(', ')})`);
+  if (unsupported.length > 0)
+    throw new KustomizeError(file, `unsupported images key "${unsupported[0]}" (supported: ${IMAGE_KEYS.join(', ')})`);
   const { name, newName, newTag, digest } = entry as Record<string, string | undefined>;
   const replace = (image: string): string => {
     const parsed = parseImage(image);
@@ -346,9 +386,10 @@ function setImage(objects: RenderedObject[], entry: unknown, file: string): void
     const finalDigest = digest ?? (newTag !== undefined ? undefined : parsed.digest);
     return `${newName ?? parsed.name}${tag ? `:${tag}` : ''}${finalDigest ? `@${finalDigest}` : ''}`;
   };
-  for (const { object } of objects) visitContainers(object, (container) => {
-    if (typeof container.image === 'string') container.image = replace(container.image);
-  });
+  for (const { object } of objects)
+    visitContainers(object, (container) => {
+      if (typeof container.image === 'string') container.image = replace(container.image);
+    });
 }
 
 /** Splits `registry:5000/name:tag@sha256:...` into name, tag and digest. */
@@ -356,7 +397,11 @@ export function parseImage(image: string): { name: string; tag?: string; digest?
   const [reference = '', digest] = image.split('@', 2);
   const colon = reference.lastIndexOf(':');
   const hasTag = colon > reference.lastIndexOf('/');
-  return { name: hasTag ? reference.slice(0, colon) : reference, tag: hasTag ? reference.slice(colon + 1) : undefined, digest };
+  return {
+    name: hasTag ? reference.slice(0, colon) : reference,
+    tag: hasTag ? reference.slice(colon + 1) : undefined,
+    digest,
+  };
 }
 
 /** Calls `visit` for every container and init container anywhere in the object. */

@@ -16,7 +16,7 @@ export function launcherPids(env: NodeJS.ProcessEnv = process.env, procRoot = '/
   if (env.npm_lifecycle_event === undefined) return [parent];
   const chain: number[] = [];
   // A bound, should /proc describe a loop (it cannot, but a bug here must not hang the start).
-  for (let pid = parent; pid > 1 && chain.length < 8; ) {
+  for (let pid = parent; pid > 1 && chain.length < 8;) {
     chain.push(pid);
     const environ = readProc(procRoot, pid, 'environ');
     const ppid = parentOf(readProc(procRoot, pid, 'stat'));

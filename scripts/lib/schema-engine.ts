@@ -17,10 +17,7 @@ import vm from 'node:vm';
 
 import type * as PGliteModule from '@electric-sql/pglite';
 import type * as AdapterUtils from '@prisma/driver-adapter-utils';
-import type {
-  SqlDriverAdapter,
-  SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type * as EngineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type {
   MigrationList,
@@ -75,7 +72,6 @@ export interface SchemaEngineHandle {
   /** Frees the engine and closes every PGlite instance it opened. */
   close(): Promise<void>;
 }
-
 
 /** Prisma's own defaults: no table or enum is managed outside the schema. */
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };

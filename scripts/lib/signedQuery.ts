@@ -36,11 +36,14 @@ export interface SignedQuery {
  */
 export async function sendSignedQuery(request: SignedQuery, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const { NODE_ENV } = readEnv({ NODE_ENV: nodeEnv() }, env);
-  if (NODE_ENV === 'production') throw new ConfigError('query:subgraph is a development tool: it is refused with NODE_ENV=production.');
+  if (NODE_ENV === 'production')
+    throw new ConfigError('query:subgraph is a development tool: it is refused with NODE_ENV=production.');
   if (!subgraphNames().includes(request.subgraph)) {
     throw new ConfigError(`Unknown subgraph "${request.subgraph}"; expected one of ${subgraphNames().join(', ')}.`);
   }
-  const url = readEnv({ [subgraphUrlVariable(request.subgraph)]: z.url().optional() }, env)[subgraphUrlVariable(request.subgraph)] as string | undefined;
+  const url = readEnv({ [subgraphUrlVariable(request.subgraph)]: z.url().optional() }, env)[
+    subgraphUrlVariable(request.subgraph)
+  ] as string | undefined;
   const secret = await resolveSigningSecret(signingConfigFromEnv(env, false).source);
   const caller = callerFor(request.as, request.scopes);
   const body = JSON.stringify({ query: request.query, variables: request.variables ?? {} });
@@ -51,7 +54,11 @@ export async function sendSignedQuery(request: SignedQuery, env: NodeJS.ProcessE
     headers: {
       'content-type': 'application/json',
       'x-request-id': requestId,
-      ...(await signRequest(caller, { method: 'POST', url: target, body }, secret, { audience: request.subgraph, requestId, deadline: Date.now() + 30_000 })),
+      ...(await signRequest(caller, { method: 'POST', url: target, body }, secret, {
+        audience: request.subgraph,
+        requestId,
+        deadline: Date.now() + 30_000,
+      })),
     },
     body,
     signal: AbortSignal.timeout(30_000),
@@ -61,9 +68,13 @@ export async function sendSignedQuery(request: SignedQuery, env: NodeJS.ProcessE
 
 function callerFor(as: string, scopes: string[] | undefined): CallerIdentity {
   const unknownScopes = (scopes ?? []).filter((scope) => !(SCOPES as readonly string[]).includes(scope));
-  if (unknownScopes.length) throw new ConfigError(`Unknown scope(s) ${unknownScopes.join(', ')}; expected some of ${SCOPES.join(', ')}.`);
+  if (unknownScopes.length)
+    throw new ConfigError(`Unknown scope(s) ${unknownScopes.join(', ')}; expected some of ${SCOPES.join(', ')}.`);
   if (as === 'anonymous') return { ...ANONYMOUS, scopes: scopes ?? [] };
   const user = seedUsers.find((candidate) => candidate.username === as);
-  if (!user) throw new ConfigError(`Unknown demo user "${as}"; expected anonymous or one of ${seedUsers.map((u) => u.username).join(', ')}.`);
+  if (!user)
+    throw new ConfigError(
+      `Unknown demo user "${as}"; expected anonymous or one of ${seedUsers.map((u) => u.username).join(', ')}.`,
+    );
   return { ...ANONYMOUS, userId: user.id, scopes: scopes ?? scopesForGroups(user.groups) };
 }

@@ -17,7 +17,9 @@ export function refuseSharedPorts(ports: ConfiguredPort[]): void {
     if (port === 0) continue;
     const first = seen.get(port);
     if (first !== undefined) {
-      throw new ConfigError(`Invalid configuration:\n  ${first} and ${variable}: both are ${port}; give each service a port of its own`);
+      throw new ConfigError(
+        `Invalid configuration:\n  ${first} and ${variable}: both are ${port}; give each service a port of its own`,
+      );
     }
     seen.set(port, variable);
   }

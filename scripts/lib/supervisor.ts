@@ -169,7 +169,9 @@ export class Supervisor {
       child = this.options.spawn(service.name);
     } catch (error) {
       // Treated like a process that exited at once.
-      this.options.log(`supervisor: could not start ${service.name}: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log(
+        `supervisor: could not start ${service.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       service.child = undefined;
       service.exited = Promise.resolve();
       this.onExit(service, null, null);
@@ -197,7 +199,9 @@ export class Supervisor {
       // Restarting would only print the same error again: whoever runs the graph must act.
       service.state = 'given-up';
       service.child = undefined;
-      this.options.log(`supervisor: ${service.name} exited (${how}: ${meaning}, which no restart fixes); not restarting it`);
+      this.options.log(
+        `supervisor: ${service.name} exited (${how}: ${meaning}, which no restart fixes); not restarting it`,
+      );
       this.options.onHopeless?.(service.name, code, meaning);
       this.checkAllGivenUp();
       return;

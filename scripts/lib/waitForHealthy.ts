@@ -25,7 +25,11 @@ class NotHealthyYet extends Error {}
  * fails after `timeoutMs`. Used instead of fixed sleeps wherever one service waits for another.
  * The polling is exponential-backoff's, at a constant interval (`timeMultiple: 1`).
  */
-export async function waitForHealthy(url: string, timeoutMs: number, options: WaitForHealthyOptions | number = {}): Promise<void> {
+export async function waitForHealthy(
+  url: string,
+  timeoutMs: number,
+  options: WaitForHealthyOptions | number = {},
+): Promise<void> {
   const { intervalMs = 200, service, signal } = typeof options === 'number' ? { intervalMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   signal?.throwIfAborted();

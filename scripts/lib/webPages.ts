@@ -55,7 +55,11 @@ export async function buildWebPages(webDist: string = webDistFromEnv(), env: Nod
 function runBuild(folder: string, outDir: string, env: NodeJS.ProcessEnv, output: string[]): Promise<number | null> {
   return new Promise<number | null>((resolve) => {
     const args = ['run', `build:${folder}`, '-w', 'web', '--', '--outDir', outDir, '--emptyOutDir'];
-    const child = spawn('npm', args, { cwd: path.dirname(WEB), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', args, {
+      cwd: path.dirname(WEB),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     // Should npm start exit meanwhile (SIGTERM), the build does not go on alone.

@@ -28,7 +28,9 @@ const WAIT = 45_000;
 // docs/frontends.md's screenshots are refreshed on request (UPDATE_SCREENSHOTS=true npm test -- test/browser);
 // otherwise they go to a temporary folder, so a test run leaves the working tree as it was.
 const SCREENSHOTS =
-  process.env.UPDATE_SCREENSHOTS === 'true' ? path.join(REPO_ROOT, 'docs', 'screenshots') : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));
+  process.env.UPDATE_SCREENSHOTS === 'true'
+    ? path.join(REPO_ROOT, 'docs', 'screenshots')
+    : mkdtempSync(path.join(os.tmpdir(), 'console-screenshots-'));
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function managerOf(car: (typeof seedCars)[number]) {
@@ -60,7 +62,11 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   beforeAll(async () => {
     // (Chromium may still be being installed when the tests start: give it a moment.)
-    await waitFor(() => existsSync(CHROMIUM), 120_000, `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`);
+    await waitFor(
+      () => existsSync(CHROMIUM),
+      120_000,
+      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
+    );
     mkdirSync(SCREENSHOTS, { recursive: true });
     buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
     await build(path.join(buildDir, 'dist'));
@@ -91,7 +97,12 @@ describe('the fleet console in Chromium (pglite)', () => {
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
-      if (failingResponsesExpected && /^Failed to load resource/.test(message.text()) && failingResponsesExpected.test(message.location().url)) return;
+      if (
+        failingResponsesExpected &&
+        /^Failed to load resource/.test(message.text()) &&
+        failingResponsesExpected.test(message.location().url)
+      )
+        return;
       pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
     });
     return page;
@@ -120,7 +131,10 @@ describe('the fleet console in Chromium (pglite)', () => {
   }
 
   async function carRows(page: Page, count: number) {
-    await page.getByTestId('car-row').nth(count - 1).waitFor({ timeout: WAIT });
+    await page
+      .getByTestId('car-row')
+      .nth(count - 1)
+      .waitFor({ timeout: WAIT });
     return page.getByTestId('car-row');
   }
 
@@ -138,9 +152,15 @@ describe('the fleet console in Chromium (pglite)', () => {
     const firstPage = seedCars.slice(0, 20);
     expect(await carIds(page)).toEqual(firstPage.map((car) => car.id));
     expect(await rows.locator('td:first-child').allInnerTexts()).toEqual(firstPage.map((car) => car.brand));
-    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).center.code));
-    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.username));
-    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.email));
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(
+      firstPage.map((car) => managerOf(car).center.code),
+    );
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(
+      firstPage.map((car) => managerOf(car).manager.username),
+    );
+    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(
+      firstPage.map((car) => managerOf(car).manager.email),
+    );
     await expect(page.getByTestId('issue-summary').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'car-list.png'), fullPage: true });
 
@@ -149,24 +169,38 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByTestId('page-number').getByText('page 2').waitFor({ timeout: WAIT });
     await page.locator(`[data-testid="car-row"][data-car-id="${seedCars[20]!.id}"]`).waitFor({ timeout: WAIT });
     expect(await carIds(page)).toEqual(seedCars.slice(20, 40).map((car) => car.id));
-    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(seedCars.slice(20, 40).map((car) => managerOf(car).center.code));
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(
+      seedCars.slice(20, 40).map((car) => managerOf(car).center.code),
+    );
     await expect(page.getByRole('button', { name: 'Next →' }).isDisabled()).resolves.toBe(true);
     await page.getByRole('button', { name: '← Previous' }).click();
     await page.getByTestId('page-number').getByText('page 1').waitFor({ timeout: WAIT });
     await page.locator(`[data-testid="car-row"][data-car-id="${seedCars[0]!.id}"]`).waitFor({ timeout: WAIT });
 
     // Filtered by free text, then sorted by brand, descending.
-    const clio = dataOf(await graph.query<{ cars: { totalCount: number } }>('{ cars(filter: { search: "clio" }) { totalCount } }')).cars.totalCount;
+    const clio = dataOf(
+      await graph.query<{ cars: { totalCount: number } }>('{ cars(filter: { search: "clio" }) { totalCount } }'),
+    ).cars.totalCount;
     await page.getByLabel('Search').fill('clio');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByTestId('car-count').getByText(`${clio} cars`).waitFor({ timeout: WAIT });
-    expect(await page.getByTestId('car-row').locator('td:nth-child(2)').allInnerTexts()).toEqual(Array(clio).fill('Clio'));
+    expect(await page.getByTestId('car-row').locator('td:nth-child(2)').allInnerTexts()).toEqual(
+      Array(clio).fill('Clio'),
+    );
     await page.getByLabel('Search').fill('');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByLabel('Sort by').selectOption('BRAND');
     await page.getByLabel('Order').selectOption('DESC');
-    const top = dataOf(await graph.query<{ cars: { edges: { node: { brand: string } }[] } }>('{ cars(first: 1, orderBy: { field: BRAND, direction: DESC }) { edges { node { brand } } } }'));
-    await page.getByTestId('car-row').first().getByText(top.cars.edges[0]!.node.brand, { exact: true }).waitFor({ timeout: WAIT });
+    const top = dataOf(
+      await graph.query<{ cars: { edges: { node: { brand: string } }[] } }>(
+        '{ cars(first: 1, orderBy: { field: BRAND, direction: DESC }) { edges { node { brand } } } }',
+      ),
+    );
+    await page
+      .getByTestId('car-row')
+      .first()
+      .getByText(top.cars.edges[0]!.node.brand, { exact: true })
+      .waitFor({ timeout: WAIT });
     await page.getByTestId('car-count').getByText('40 cars').waitFor({ timeout: WAIT });
   });
 
@@ -175,8 +209,12 @@ describe('the fleet console in Chromium (pglite)', () => {
     await carRows(page, 20);
     const firstPage = seedCars.slice(0, 20);
     // Whoever may read a cost center sees its manager; the manager's email needs user:read.
-    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(firstPage.map((car) => managerOf(car).manager.username));
-    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(Array(20).fill('hidden: you lack permission'));
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(
+      firstPage.map((car) => managerOf(car).manager.username),
+    );
+    expect(await page.getByTestId('manager-email').allInnerTexts()).toEqual(
+      Array(20).fill('hidden: you lack permission'),
+    );
     const summary = page.getByTestId('issue-summary');
     await summary.getByText('PERMISSION_DENIED').waitFor({ timeout: WAIT });
     const requestIds = await summary.getByTestId('request-id').allInnerTexts();
@@ -188,7 +226,11 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByTestId('car-row').first().getByRole('link').first().click();
     await page.getByTestId('car-brand').getByText(seedCars[0]!.brand).waitFor({ timeout: WAIT });
     await page.getByRole('heading', { name: 'History' }).waitFor({ timeout: WAIT });
-    await page.locator('[data-testid="field-issue"][data-code="PERMISSION_DENIED"]').getByText('hidden: you lack permission').first().waitFor({ timeout: WAIT });
+    await page
+      .locator('[data-testid="field-issue"][data-code="PERMISSION_DENIED"]')
+      .getByText('hidden: you lack permission')
+      .first()
+      .waitFor({ timeout: WAIT });
   });
 
   it('refuses a save over a change made behind the page’s back (ABORTED), then reloads and saves', async () => {
@@ -201,7 +243,10 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByLabel('Version').fill('Page edit');
     // Someone else changes the car through the API meanwhile.
     const behind = dataOf(
-      await graph.query<{ updateCar: { revision: number } }>('mutation($id: ID!) { updateCar(id: $id, input: { model: "API edit" }) { revision } }', { id: car.id }),
+      await graph.query<{ updateCar: { revision: number } }>(
+        'mutation($id: ID!) { updateCar(id: $id, input: { model: "API edit" }) { revision } }',
+        { id: car.id },
+      ),
     );
     expect(behind.updateCar.revision).toBe(2);
 
@@ -212,14 +257,20 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'car-conflict.png'), fullPage: true });
 
     await conflict.getByRole('button', { name: 'Reload' }).click();
-    await page.getByTestId('outcome').getByText(/Reloaded revision 2\. Changed meanwhile: Model is now “API edit”\./).waitFor({ timeout: WAIT });
+    await page
+      .getByTestId('outcome')
+      .getByText(/Reloaded revision 2\. Changed meanwhile: Model is now “API edit”\./)
+      .waitFor({ timeout: WAIT });
     await expect(page.getByLabel('Version').inputValue()).resolves.toBe('Page edit');
     await expect(page.getByLabel('Model').inputValue()).resolves.toBe('API edit');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('outcome').getByText('Saved (revision 3).').waitFor({ timeout: WAIT });
 
     const stored = dataOf(
-      await graph.query<{ car: { model: string; version: string; revision: number } }>('query($id: ID!) { car(id: $id) { model version revision } }', { id: car.id }),
+      await graph.query<{ car: { model: string; version: string; revision: number } }>(
+        'query($id: ID!) { car(id: $id) { model version revision } }',
+        { id: car.id },
+      ),
     );
     expect(stored.car).toEqual({ model: 'API edit', version: 'Page edit', revision: 3 });
   });
@@ -229,14 +280,22 @@ describe('the fleet console in Chromium (pglite)', () => {
     const persistedDist = path.join(buildDir, 'persisted');
     await build(persistedDist, { VITE_PERSISTED_ONLY: 'true' });
     const gatewayUrl = await graph.startGateway({}, { WEB_DIST: persistedDist });
-    const manifest = JSON.parse(readFileSync(path.join(WEB_DIR, 'persisted-documents.json'), 'utf8')) as Record<string, string>;
+    const manifest = JSON.parse(readFileSync(path.join(WEB_DIR, 'persisted-documents.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     // Today's gateway learns documents as automatic persisted queries: register the manifest's, by their ids.
     // (Sent without variables, they do nothing: the required ones are missing, and the caller is anonymous.)
     const persisted = (body: Record<string, unknown>) => postGraphQL(gatewayUrl, JSON.stringify(body));
     for (const [id, document] of Object.entries(manifest)) {
       await persisted({ query: document, extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
       const byId = await persisted({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } });
-      expect({ id, codes: (byId.errors ?? []).map((error) => error.extensions?.code).filter((code) => code === 'PERSISTED_QUERY_NOT_FOUND') }).toEqual({ id, codes: [] });
+      expect({
+        id,
+        codes: (byId.errors ?? [])
+          .map((error) => error.extensions?.code)
+          .filter((code) => code === 'PERSISTED_QUERY_NOT_FOUND'),
+      }).toEqual({ id, codes: [] });
     }
 
     const page = await newPage();
@@ -249,12 +308,18 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await carRows(page, 20);
-    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(seedCars.slice(0, 20).map((car) => managerOf(car).manager.username));
+    expect(await page.getByTestId('manager').allInnerTexts()).toEqual(
+      seedCars.slice(0, 20).map((car) => managerOf(car).manager.username),
+    );
     await page.getByText('operations sent by persisted document id only').waitFor({ timeout: WAIT });
 
     expect(bodies.length).toBeGreaterThanOrEqual(2);
     for (const body of bodies) {
-      const sent = JSON.parse(body) as { query?: string; operationName?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } };
+      const sent = JSON.parse(body) as {
+        query?: string;
+        operationName?: string;
+        extensions?: { persistedQuery?: { sha256Hash?: string } };
+      };
       expect(sent.query).toBeUndefined();
       expect(Object.keys(manifest)).toContain(sent.extensions?.persistedQuery?.sha256Hash);
     }
@@ -263,10 +328,17 @@ describe('the fleet console in Chromium (pglite)', () => {
   it('bundles the explorer: GraphiQL with a headers editor, querying the same origin with no network beyond it', async () => {
     // Nothing in the build points a browser elsewhere: no remote stylesheet, font, script or import.
     const explorerDir = path.join(buildDir, 'dist', 'explorer');
-    const files = readdirSync(explorerDir, { recursive: true, encoding: 'utf8' }).filter((file) => /\.(html|css)$/.test(file));
+    const files = readdirSync(explorerDir, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      /\.(html|css)$/.test(file),
+    );
     for (const file of files) {
       const text = readFileSync(path.join(explorerDir, file), 'utf8');
-      expect({ file, remote: text.match(/url\(\s*['"]?(https?:)?\/\/[^)]*\)|@import\s+(url\()?['"]?(https?:)?\/\/|(src|href)=["'](https?:)?\/\//g) }).toEqual({ file, remote: null });
+      expect({
+        file,
+        remote: text.match(
+          /url\(\s*['"]?(https?:)?\/\/[^)]*\)|@import\s+(url\()?['"]?(https?:)?\/\/|(src|href)=["'](https?:)?\/\//g,
+        ),
+      }).toEqual({ file, remote: null });
     }
 
     const token = await graph.login('admin');
@@ -277,7 +349,13 @@ describe('the fleet console in Chromium (pglite)', () => {
     // The headers editor (open by default): paste the bearer token, as a user would.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     const headerValue = `{"Authorization": "Bearer ${token}"}`;
-    await page.evaluate((text) => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText(text), headerValue);
+    await page.evaluate(
+      (text) =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }
+        ).navigator.clipboard.writeText(text),
+      headerValue,
+    );
     const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
     await headers.locator('.monaco-editor .view-lines').waitFor({ timeout: WAIT });
     await waitFor(
@@ -301,16 +379,30 @@ describe('the fleet console in Chromium (pglite)', () => {
       .waitFor({ timeout: WAIT })
       .catch(async (error: unknown) => {
         await page.screenshot({ path: path.join(SCREENSHOTS, 'debug-explorer.png') });
-        throw new Error(`${String(error)}\nresponse: ${await page.locator('.graphiql-response').innerText()}\nheaders: ${await headers.innerText()}`);
+        throw new Error(
+          `${String(error)}\nresponse: ${await page.locator('.graphiql-response').innerText()}\nheaders: ${await headers.innerText()}`,
+        );
       });
-    const first = dataOf(await graph.query<{ cars: { edges: { node: { brand: string; model: string } }[] } }>('{ cars(first: 1, orderBy: { field: BRAND, direction: ASC }) { edges { node { brand model } } } }'));
-    await page.locator('.graphiql-response').getByText(`"model": "${first.cars.edges[0]!.node.model}"`).first().waitFor({ timeout: WAIT });
+    const first = dataOf(
+      await graph.query<{ cars: { edges: { node: { brand: string; model: string } }[] } }>(
+        '{ cars(first: 1, orderBy: { field: BRAND, direction: ASC }) { edges { node { brand model } } } }',
+      ),
+    );
+    await page
+      .locator('.graphiql-response')
+      .getByText(`"model": "${first.cars.edges[0]!.node.model}"`)
+      .first()
+      .waitFor({ timeout: WAIT });
     await expect(page.locator('.graphiql-response').getByText('"errors"').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer.png') });
 
     // The schema came from the gateway's introspection: the docs explorer lists the root types.
     await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
-    await page.locator('.graphiql-doc-explorer').getByText('Mutation', { exact: true }).first().waitFor({ timeout: WAIT });
+    await page
+      .locator('.graphiql-doc-explorer')
+      .getByText('Mutation', { exact: true })
+      .first()
+      .waitFor({ timeout: WAIT });
   });
 
   it('creates a car, shows it on its cost center’s page, and deletes it', async () => {
@@ -320,7 +412,10 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByLabel('Brand').fill('Fiat');
     await page.getByLabel('Model').fill('500e');
     await page.getByLabel('Version').fill('La Prima');
-    await page.getByLabel('Cost center').locator(`option[value="${center.id}"]`).waitFor({ state: 'attached', timeout: WAIT });
+    await page
+      .getByLabel('Cost center')
+      .locator(`option[value="${center.id}"]`)
+      .waitFor({ state: 'attached', timeout: WAIT });
     await page.getByLabel('Cost center').selectOption(center.id);
     await page.getByRole('button', { name: 'Create car' }).click();
     await page.getByTestId('outcome').getByText('Created (revision 1).').waitFor({ timeout: WAIT });
@@ -344,7 +439,11 @@ describe('the fleet console in Chromium (pglite)', () => {
   it('renders the list with managers "temporarily unavailable" while the user subgraph is down, each error with its request id', async () => {
     const page = await signIn('admin');
     await carRows(page, 20);
-    await page.getByTestId('manager').first().getByText(managerOf(seedCars[0]!).manager.username).waitFor({ timeout: WAIT });
+    await page
+      .getByTestId('manager')
+      .first()
+      .getByText(managerOf(seedCars[0]!).manager.username)
+      .waitFor({ timeout: WAIT });
 
     await userLink.down();
     await page.reload();
@@ -352,7 +451,9 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByTestId('manager').nth(19).getByText('temporarily unavailable').waitFor({ timeout: WAIT });
     expect(await page.getByTestId('manager').allInnerTexts()).toEqual(Array(20).fill('temporarily unavailable'));
     // Everything the other subgraphs answered is there.
-    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(seedCars.slice(0, 20).map((car) => managerOf(car).center.code));
+    expect(await page.getByTestId('cost-center').allInnerTexts()).toEqual(
+      seedCars.slice(0, 20).map((car) => managerOf(car).center.code),
+    );
     const summary = page.getByTestId('issue-summary');
     await summary.getByText('UNAVAILABLE').first().waitFor({ timeout: WAIT });
     await summary.getByText('user service', { exact: false }).first().waitFor({ timeout: WAIT });
@@ -361,7 +462,11 @@ describe('the fleet console in Chromium (pglite)', () => {
 
     await userLink.up();
     await page.reload();
-    await page.getByTestId('manager').first().getByText(managerOf(seedCars[0]!).manager.username).waitFor({ timeout: WAIT });
+    await page
+      .getByTestId('manager')
+      .first()
+      .getByText(managerOf(seedCars[0]!).manager.username)
+      .waitFor({ timeout: WAIT });
 
     // The whole user service down: the gateway cannot check the token (HTTP 503) once its cached
     // status is due; the page says so, with the request id, and keeps the session. The browser logs

@@ -89,7 +89,8 @@ export async function offlineContext(browser: Browser, blocked: string[]): Promi
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, serviceWorkers: 'block' });
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname)) return route.continue();
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTS.has(url.hostname))
+      return route.continue();
     if (url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
     blocked.push(route.request().url());
     return route.abort('internetdisconnected');

@@ -44,13 +44,20 @@ describe('a fresh npm start serves a working console and explorer', () => {
     });
 
   beforeAll(async () => {
-    await waitFor(() => existsSync(CHROMIUM), 2 * MINUTE, `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`);
+    await waitFor(
+      () => existsSync(CHROMIUM),
+      2 * MINUTE,
+      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
+    );
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-npm-start-'));
     for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
     origin = `http://127.0.0.1:${ports.gateway}`;
     // A developer's shell, minus anything that points the graph or the build elsewhere.
     env = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/(^VITE_|_SUBGRAPH_URL|DATABASE_URL|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_|^WEB_DIST$)/.test(name)),
+      Object.entries(process.env).filter(
+        ([name]) =>
+          !/(^VITE_|_SUBGRAPH_URL|DATABASE_URL|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_|^WEB_DIST$)/.test(name),
+      ),
     );
     Object.assign(env, {
       NODE_ENV: 'development',
@@ -86,7 +93,10 @@ describe('a fresh npm start serves a working console and explorer', () => {
     if (supervisor?.pid && supervisor.exitCode === null && supervisor.signalCode === null) {
       // npm, the supervisor and its services: SIGTERM drains them; whatever is left after that is killed.
       process.kill(-supervisor.pid, 'SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), MINUTE).unref())]);
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), MINUTE).unref()),
+      ]);
       if (!stopped) process.kill(-supervisor.pid, 'SIGKILL');
     }
     for (const match of output.matchAll(/^supervisor: started \S+ \(pid (\d+)\)$/gm)) {
@@ -103,7 +113,8 @@ describe('a fresh npm start serves a working console and explorer', () => {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
+      if (message.type() === 'error')
+        pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
     });
     await page.goto(url);
     return page;
@@ -115,7 +126,9 @@ describe('a fresh npm start serves a working console and explorer', () => {
       .getByLabel('Username')
       .waitFor({ timeout: WAIT })
       .catch(async (error: unknown) => {
-        throw new Error(`${String(error)}\nPage errors: ${JSON.stringify(pageErrors)}\nThe page shows:\n${await page.locator('body').innerText()}`);
+        throw new Error(
+          `${String(error)}\nPage errors: ${JSON.stringify(pageErrors)}\nThe page shows:\n${await page.locator('body').innerText()}`,
+        );
       });
     await page.getByLabel('Username').fill('admin');
     // npm start's demo password (SEED_PASSWORD's default, as its banner says).
@@ -124,7 +137,9 @@ describe('a fresh npm start serves a working console and explorer', () => {
     await page.getByTestId('username').getByText('admin', { exact: true }).waitFor({ timeout: WAIT });
     await page.getByTestId('car-row').first().waitFor({ timeout: WAIT });
     await page.getByText(`Gateway ${origin}/graphql`).waitFor({ timeout: WAIT });
-    await expect(page.getByRole('link', { name: 'API explorer' }).getAttribute('href')).resolves.toBe(`${origin}/explorer/`);
+    await expect(page.getByRole('link', { name: 'API explorer' }).getAttribute('href')).resolves.toBe(
+      `${origin}/explorer/`,
+    );
   });
 
   it('renders the explorer at /explorer/', async () => {
@@ -134,7 +149,12 @@ describe('a fresh npm start serves a working console and explorer', () => {
   });
 
   it('refuses db:status on the running graph’s embedded databases, naming the folder and the holder', () => {
-    const status = spawnSync('npm', ['run', '--silent', 'db:status', '--', '--subgraph', 'car'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 2 * MINUTE });
+    const status = spawnSync('npm', ['run', '--silent', 'db:status', '--', '--subgraph', 'car'], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 2 * MINUTE,
+    });
     const folder = path.join(env.DATA_DIR!, 'car');
     expect({ code: status.status, stdout: status.stdout }).toEqual({ code: 2, stdout: '' });
     const lines = status.stderr.trim().split('\n');

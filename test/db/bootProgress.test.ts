@@ -37,67 +37,89 @@ describe('a subgraph start reports its steps as they happen', () => {
   let config: SubgraphConfig;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'boot-progress-'));
-    config = { ...testSubgraphConfig('car', { kind: 'embedded', dataDir: path.join(dataDir, 'car') }), seedOnEmpty: true };
+    config = {
+      ...testSubgraphConfig('car', { kind: 'embedded', dataDir: path.join(dataDir, 'car') }),
+      seedOnEmpty: true,
+    };
   });
   afterAll(async () => {
     await rm(dataDir, { recursive: true, force: true });
   }, SLOW);
 
-  it('on a first start: creating the embedded database, each migration n of m, seeding, serving, each with its duration', async () => {
-    const logs = new LogCapture('car');
-    const subgraph = await bootSubgraph(carSubgraph, config, logs.log);
-    await subgraph.stop();
+  it(
+    'on a first start: creating the embedded database, each migration n of m, seeding, serving, each with its duration',
+    async () => {
+      const logs = new LogCapture('car');
+      const subgraph = await bootSubgraph(carSubgraph, config, logs.log);
+      await subgraph.stop();
 
-    const lines = progressOf(logs);
-    const migrations = lines.filter((line) => line.step === 'migration');
-    expect(migrations.length).toBeGreaterThan(0);
-    expect(lines.map((line) => `${line.step} ${line.phase}`)).toEqual([
-      'database start',
-      'create-database start',
-      'create-database done',
-      'database done',
-      ...migrations.map(() => 'migration start'),
-      'migrations done',
-      'seed start',
-      'seed done',
-      'ready done',
-    ]);
-    // n of m, in order.
-    expect(migrations.map((line) => [line.index, line.total])).toEqual(migrations.map((_, i) => [i + 1, migrations.length]));
-    expect(migrations[0]!.msg).toMatch(new RegExp(`^applying migration 1 of ${migrations.length}: \\d+_init$`));
+      const lines = progressOf(logs);
+      const migrations = lines.filter((line) => line.step === 'migration');
+      expect(migrations.length).toBeGreaterThan(0);
+      expect(lines.map((line) => `${line.step} ${line.phase}`)).toEqual([
+        'database start',
+        'create-database start',
+        'create-database done',
+        'database done',
+        ...migrations.map(() => 'migration start'),
+        'migrations done',
+        'seed start',
+        'seed done',
+        'ready done',
+      ]);
+      // n of m, in order.
+      expect(migrations.map((line) => [line.index, line.total])).toEqual(
+        migrations.map((_, i) => [i + 1, migrations.length]),
+      );
+      expect(migrations[0]!.msg).toMatch(new RegExp(`^applying migration 1 of ${migrations.length}: \\d+_init$`));
 
-    // Every step that ends says how long it took, in its fields and in words.
-    const done = lines.filter((line) => line.phase === 'done');
-    for (const line of done) {
-      expect([line.step, typeof line.durationMs, line.durationMs! >= 0]).toEqual([line.step, 'number', true]);
-      // (formatDuration: `850 ms`, `2.4 s`, or past a minute on a loaded machine, `1 min 37 s`.)
-      expect([line.step, line.msg]).toEqual([line.step, expect.stringMatching(/ in (\d+ min )?\d+(\.\d)? m?s\b/)]);
-    }
-    const message = (step: string) => done.find((line) => line.step === step)!.msg;
-    expect(message('create-database')).toMatch(/^created the embedded database in /);
-    expect(message('database')).toMatch(/^opened the database in /);
-    expect(message('migrations')).toMatch(new RegExp(`^applied ${migrations.length} migrations in `));
-    expect(message('seed')).toMatch(new RegExp(`^seeded ${seedCars.length} demo cars in `));
-    expect(message('ready')).toMatch(
-      new RegExp(`^car subgraph ready at ${subgraph.url}/graphql in .+ \\(.*creating the database .+, opening it .+, migrations .+, seeding .+, server .+\\)$`),
-    );
-    // In JSON, the ready line has each step's duration too, and a total at least their sum (one after the other).
-    const ready = done.find((line) => line.step === 'ready')!;
-    const n = expect.any(Number);
-    expect(ready.steps).toEqual(expect.objectContaining({ createDatabase: n, database: n, migrations: n, seed: n, server: n }));
-    // (Each figure is rounded to the millisecond: a millisecond a step of slack.)
-    const steps = Object.values(ready.steps ?? {});
-    expect(ready.durationMs).toBeGreaterThanOrEqual(steps.reduce((total, ms) => total + ms, 0) - steps.length);
-  }, SLOW);
+      // Every step that ends says how long it took, in its fields and in words.
+      const done = lines.filter((line) => line.phase === 'done');
+      for (const line of done) {
+        expect([line.step, typeof line.durationMs, line.durationMs! >= 0]).toEqual([line.step, 'number', true]);
+        // (formatDuration: `850 ms`, `2.4 s`, or past a minute on a loaded machine, `1 min 37 s`.)
+        expect([line.step, line.msg]).toEqual([line.step, expect.stringMatching(/ in (\d+ min )?\d+(\.\d)? m?s\b/)]);
+      }
+      const message = (step: string) => done.find((line) => line.step === step)!.msg;
+      expect(message('create-database')).toMatch(/^created the embedded database in /);
+      expect(message('database')).toMatch(/^opened the database in /);
+      expect(message('migrations')).toMatch(new RegExp(`^applied ${migrations.length} migrations in `));
+      expect(message('seed')).toMatch(new RegExp(`^seeded ${seedCars.length} demo cars in `));
+      expect(message('ready')).toMatch(
+        new RegExp(
+          `^car subgraph ready at ${subgraph.url}/graphql in .+ \\(.*creating the database .+, opening it .+, migrations .+, seeding .+, server .+\\)$`,
+        ),
+      );
+      // In JSON, the ready line has each step's duration too, and a total at least their sum (one after the other).
+      const ready = done.find((line) => line.step === 'ready')!;
+      const n = expect.any(Number);
+      expect(ready.steps).toEqual(
+        expect.objectContaining({ createDatabase: n, database: n, migrations: n, seed: n, server: n }),
+      );
+      // (Each figure is rounded to the millisecond: a millisecond a step of slack.)
+      const steps = Object.values(ready.steps ?? {});
+      expect(ready.durationMs).toBeGreaterThanOrEqual(steps.reduce((total, ms) => total + ms, 0) - steps.length);
+    },
+    SLOW,
+  );
 
-  it('on a later start: opening the existing database, nothing to migrate or seed', async () => {
-    const logs = new LogCapture('car');
-    const subgraph = await bootSubgraph(carSubgraph, config, logs.log);
-    await subgraph.stop();
+  it(
+    'on a later start: opening the existing database, nothing to migrate or seed',
+    async () => {
+      const logs = new LogCapture('car');
+      const subgraph = await bootSubgraph(carSubgraph, config, logs.log);
+      await subgraph.stop();
 
-    const lines = progressOf(logs);
-    expect(lines.map((line) => `${line.step} ${line.phase}`)).toEqual(['database start', 'database done', 'migrations done', 'ready done']);
-    expect(lines[2]!.msg).toMatch(/^migrations already up to date/);
-    expect(lines[3]!.msg).not.toMatch(/creating|seeding/);
-  }, SLOW);
+      const lines = progressOf(logs);
+      expect(lines.map((line) => `${line.step} ${line.phase}`)).toEqual([
+        'database start',
+        'database done',
+        'migrations done',
+        'ready done',
+      ]);
+      expect(lines[2]!.msg).toMatch(/^migrations already up to date/);
+      expect(lines[3]!.msg).not.toMatch(/creating|seeding/);
+    },
+    SLOW,
+  );
 });

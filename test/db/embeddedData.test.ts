@@ -33,8 +33,15 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
   let output = '';
 
   const createUser = async (username: string) => {
-    const body = JSON.stringify({ query: CREATE, variables: { input: { username, email: `${username}@car-check.test` } } });
-    return postGraphQL<{ createUser: { id: string; username: string } | null }>(`${url}/graphql`, body, await signedPost(ADMIN, `${url}/graphql`, body, { audience: 'user' }));
+    const body = JSON.stringify({
+      query: CREATE,
+      variables: { input: { username, email: `${username}@car-check.test` } },
+    });
+    return postGraphQL<{ createUser: { id: string; username: string } | null }>(
+      `${url}/graphql`,
+      body,
+      await signedPost(ADMIN, `${url}/graphql`, body, { audience: 'user' }),
+    );
   };
   const logLines = () =>
     output
@@ -46,10 +53,21 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-embedded-data-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = { ...process.env, ...TEST_ENV, DATA_DIR: dataDir, USER_PORT: String(port), LOG_PRETTY: 'false', LOG_LEVEL: 'info' };
+    env = {
+      ...process.env,
+      ...TEST_ENV,
+      DATA_DIR: dataDir,
+      USER_PORT: String(port),
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: 'info',
+    };
     delete env.DATABASE_URL;
     delete env.USER_DATABASE_URL;
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', 'user', 'src', 'index.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', 'user', 'src', 'index.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     exited = new Promise((resolve) => child.once('exit', resolve));
@@ -70,7 +88,12 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
   });
 
   it('is held: db:status against it is refused with one line naming the folder and the subgraph’s pid', () => {
-    const status = spawnSync('npm', ['run', '--silent', 'db:status', '--', '--subgraph', 'user'], { cwd: ROOT, env, encoding: 'utf8', timeout: 2 * MINUTE });
+    const status = spawnSync('npm', ['run', '--silent', 'db:status', '--', '--subgraph', 'user'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 2 * MINUTE,
+    });
     expect({ code: status.status, stdout: status.stdout, stderr: status.stderr.trim() }).toEqual({
       code: 2,
       stdout: '',
@@ -80,17 +103,33 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
 
   it('is held: a second user subgraph, db:migrate and db:seed on the same DATA_DIR are refused alike, each with one line', async () => {
     const refusal = `the embedded database at ${path.join(dataDir, 'user')} is in use by process ${child.pid} (a running npm start or subgraph)`;
-    const second = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', 'user', 'src', 'index.ts')], {
-      cwd: ROOT,
-      env: { ...env, USER_PORT: String(await freePort()) },
-      encoding: 'utf8',
-      timeout: 2 * MINUTE,
+    const second = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'subgraphs', 'user', 'src', 'index.ts')],
+      {
+        cwd: ROOT,
+        env: { ...env, USER_PORT: String(await freePort()) },
+        encoding: 'utf8',
+        timeout: 2 * MINUTE,
+      },
+    );
+    expect({ code: second.status, last: second.stderr.trim().split('\n').pop() }).toEqual({
+      code: 1,
+      last: expect.stringContaining(`user subgraph failed to start: ${refusal}`),
     });
-    expect({ code: second.status, last: second.stderr.trim().split('\n').pop() }).toEqual({ code: 1, last: expect.stringContaining(`user subgraph failed to start: ${refusal}`) });
     for (const command of ['db:migrate', 'db:seed']) {
-      const run = spawnSync('npm', ['run', '--silent', command, '--', '--subgraph', 'user'], { cwd: ROOT, env, encoding: 'utf8', timeout: 2 * MINUTE });
+      const run = spawnSync('npm', ['run', '--silent', command, '--', '--subgraph', 'user'], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 2 * MINUTE,
+      });
       const failure = run.stderr.split('\n').filter((line) => line.includes(`${command} failed`));
-      expect({ command, code: run.status, failure }).toEqual({ command, code: 1, failure: [expect.stringContaining(refusal)] });
+      expect({ command, code: run.status, failure }).toEqual({
+        command,
+        code: 1,
+        failure: [expect.stringContaining(refusal)],
+      });
     }
     // The holder serves on, unharmed.
     expect((await fetch(`${url}/ready`)).status).toBe(200);
@@ -113,7 +152,11 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not ready', dependencies: { database: 'down' } });
     // pino's numeric levels: 50 is error.
-    await waitFor(() => logLines().some((line) => line.level === 50 && line.msg.startsWith('data lost:')), 30_000, 'the error-level log line');
+    await waitFor(
+      () => logLines().some((line) => line.level === 50 && line.msg.startsWith('data lost:')),
+      30_000,
+      'the error-level log line',
+    );
     // Still refused later: the loss is not forgotten.
     const again = await createUser('lost_again');
     expect((again.errors ?? []).map((error) => error.extensions?.code)).toEqual(['DATA_LOSS']);

@@ -50,26 +50,35 @@ describe.each(BACKENDS)('a subgraph started with MIGRATE_ON_START=false (%s)', (
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, SLOW);
 
-  const boot = () => bootSubgraph(module, { ...testSubgraphConfig('car', target), migrateOnStart: false }, silentLogger('car'));
+  const boot = () =>
+    bootSubgraph(module, { ...testSubgraphConfig('car', target), migrateOnStart: false }, silentLogger('car'));
 
-  it('leaves an unmigrated database alone and is unready until the migration job has run', async () => {
-    subgraph = await boot();
-    const before = await managementGet(subgraph.url, '/ready');
-    expect(before.status).toBe(503);
-    expect(((await before.json()) as { dependencies: Record<string, string> }).dependencies.migrations).toBe('down');
-    // An embedded database has one user at a time: the pod waits for the job there.
-    if (backend === 'pglite') {
-      await subgraph.stop();
-      subgraph = undefined;
-    }
+  it(
+    'leaves an unmigrated database alone and is unready until the migration job has run',
+    async () => {
+      subgraph = await boot();
+      const before = await managementGet(subgraph.url, '/ready');
+      expect(before.status).toBe(503);
+      expect(((await before.json()) as { dependencies: Record<string, string> }).dependencies.migrations).toBe('down');
+      // An embedded database has one user at a time: the pod waits for the job there.
+      if (backend === 'pglite') {
+        await subgraph.stop();
+        subgraph = undefined;
+      }
 
-    expect((await migrateSubgraph(spec, module.migrationsDir, jobEnv)).length).toBeGreaterThan(0);
-    // Run again, the job finds nothing to do.
-    if (backend === 'postgres') expect(await migrateSubgraph(spec, module.migrationsDir, jobEnv)).toEqual([]);
+      expect((await migrateSubgraph(spec, module.migrationsDir, jobEnv)).length).toBeGreaterThan(0);
+      // Run again, the job finds nothing to do.
+      if (backend === 'postgres') expect(await migrateSubgraph(spec, module.migrationsDir, jobEnv)).toEqual([]);
 
-    subgraph ??= await boot();
-    // Readiness is checked in the background: the running subgraph sees the migrations at its next check.
-    const running = subgraph;
-    await waitFor(async () => (await fetch(`${running.url}/ready`)).status === 200, 30_000, 'the subgraph to be ready');
-  }, SLOW);
+      subgraph ??= await boot();
+      // Readiness is checked in the background: the running subgraph sees the migrations at its next check.
+      const running = subgraph;
+      await waitFor(
+        async () => (await fetch(`${running.url}/ready`)).status === 200,
+        30_000,
+        'the subgraph to be ready',
+      );
+    },
+    SLOW,
+  );
 });

@@ -32,62 +32,74 @@ describe('demo data', () => {
     for (const center of seedCostCenters) expect(seedUsers.map((u) => u.id)).toContain(center.managerId);
   });
 
-  it.each(BACKENDS)('seeds idempotently (%s)', async (backend) => {
-    const databases = await createTestDatabases(backend);
-    try {
-      for (const { name, table, expected } of SEEDED) {
-        const { module, spec } = subgraphUnderTest(name);
-        const database = await openDatabase(databases.target(spec.defaultSchema));
-        const prisma = module.createPrisma(database.adapter);
-        const rows = async () =>
-          (await database.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]!.n;
-        try {
-          await applyMigrations(database.runner, module.migrationsDir);
-          await module.seed(prisma as never, silentLogger(name), TEST_ENV);
-          expect(await rows()).toBe(expected);
-          await module.seed(prisma as never, silentLogger(name), TEST_ENV);
-          expect(await rows()).toBe(expected);
-        } finally {
-          await prisma.$disconnect();
-          await database.close();
+  it.each(BACKENDS)(
+    'seeds idempotently (%s)',
+    async (backend) => {
+      const databases = await createTestDatabases(backend);
+      try {
+        for (const { name, table, expected } of SEEDED) {
+          const { module, spec } = subgraphUnderTest(name);
+          const database = await openDatabase(databases.target(spec.defaultSchema));
+          const prisma = module.createPrisma(database.adapter);
+          const rows = async () =>
+            (await database.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]!.n;
+          try {
+            await applyMigrations(database.runner, module.migrationsDir);
+            await module.seed(prisma as never, silentLogger(name), TEST_ENV);
+            expect(await rows()).toBe(expected);
+            await module.seed(prisma as never, silentLogger(name), TEST_ENV);
+            expect(await rows()).toBe(expected);
+          } finally {
+            await prisma.$disconnect();
+            await database.close();
+          }
         }
+      } finally {
+        await databases.drop();
       }
-    } finally {
-      await databases.drop();
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 
-  it('is loaded on the first start of an empty embedded database, and only then', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-seed-'));
-    const config: SubgraphConfig = { ...testSubgraphConfig('car', { kind: 'embedded', dataDir }), seedOnEmpty: true };
-    try {
-      const first = await bootSubgraph(carSubgraph, config, silentLogger('car'));
-      const prisma = first.prisma as CarPrisma;
-      expect(await prisma.car.count()).toBe(seedCars.length);
-      await prisma.car.delete({ where: { id: seedCars[0]!.id } });
-      await first.stop();
+  it(
+    'is loaded on the first start of an empty embedded database, and only then',
+    async () => {
+      const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-seed-'));
+      const config: SubgraphConfig = { ...testSubgraphConfig('car', { kind: 'embedded', dataDir }), seedOnEmpty: true };
+      try {
+        const first = await bootSubgraph(carSubgraph, config, silentLogger('car'));
+        const prisma = first.prisma as CarPrisma;
+        expect(await prisma.car.count()).toBe(seedCars.length);
+        await prisma.car.delete({ where: { id: seedCars[0]!.id } });
+        await first.stop();
 
-      const second = await bootSubgraph(carSubgraph, config, silentLogger('car'));
-      expect(await (second.prisma as CarPrisma).car.count()).toBe(seedCars.length - 1);
-      await second.stop();
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }, SLOW);
+        const second = await bootSubgraph(carSubgraph, config, silentLogger('car'));
+        expect(await (second.prisma as CarPrisma).car.count()).toBe(seedCars.length - 1);
+        await second.stop();
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    SLOW,
+  );
 
-  it('npm run db:seed refuses a bad configuration in one line naming the variable, no stack, exit 78', () => {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'development',
-      DATABASE_URL: 'not-a-url',
-    };
-    const ROOT = path.resolve(__dirname, '..', '..');
-    const run = spawnSync('npm', ['run', '--silent', 'db:seed'], { cwd: ROOT, env, encoding: 'utf8', timeout: SLOW });
-    const oneLine = /^db:seed failed after .+: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or /;
-    expect({ code: run.status, lines: run.stderr.trim().split('\n') }).toEqual({
-      code: 78,
-      lines: [expect.stringMatching(oneLine)],
-    });
-  }, SLOW);
+  it(
+    'npm run db:seed refuses a bad configuration in one line naming the variable, no stack, exit 78',
+    () => {
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'development',
+        DATABASE_URL: 'not-a-url',
+      };
+      const ROOT = path.resolve(__dirname, '..', '..');
+      const run = spawnSync('npm', ['run', '--silent', 'db:seed'], { cwd: ROOT, env, encoding: 'utf8', timeout: SLOW });
+      const oneLine = /^db:seed failed after .+: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or /;
+      expect({ code: run.status, lines: run.stderr.trim().split('\n') }).toEqual({
+        code: 78,
+        lines: [expect.stringMatching(oneLine)],
+      });
+    },
+    SLOW,
+  );
 });

@@ -30,7 +30,10 @@ describe.each(BACKENDS)('accounts cannot be taken over (%s)', (backend) => {
   const base = () => graph.gatewayUrl.replace(/\/graphql$/, '');
   const login = (username: string, password: string, address: string) =>
     sendRaw(base(), {
-      body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: username, p: password } }),
+      body: JSON.stringify({
+        query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+        variables: { u: username, p: password },
+      }),
       headers: { 'content-type': 'application/json' },
       localAddress: address,
     });
@@ -76,7 +79,10 @@ describe.each(BACKENDS)('accounts cannot be taken over (%s)', (backend) => {
         .setExpirationTime(now + 600)
         .sign(key);
       const response = await graph.anonymous('{ me { id } }', undefined, { authorization: `Bearer ${token}` });
-      expect({ status: response.status, code: response.errors?.[0]?.extensions?.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+      expect({ status: response.status, code: response.errors?.[0]?.extensions?.code }).toEqual({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
   });
 
@@ -115,15 +121,29 @@ describe('a fresh production database', () => {
     try {
       const prisma = booted.prisma as PrismaLike as UserPrisma;
       expect(await prisma.user.count()).toBe(0);
-      await bootstrapAdmin(prisma, { username: 'first-admin', email: 'first@example.com', password: 'a-long-chosen-password' });
+      await bootstrapAdmin(prisma, {
+        username: 'first-admin',
+        email: 'first@example.com',
+        password: 'a-long-chosen-password',
+      });
       const admin = await prisma.user.findUniqueOrThrow({ where: { username: 'first-admin' } });
       expect(admin.groups).toEqual(['admin']);
       expect(await verifyPassword('a-long-chosen-password', admin.passwordHash!)).toBe(true);
-      expect(await prisma.auditEvent.count({ where: { entityId: admin.id, action: 'CREATE', actorId: 'service:bootstrap' } })).toBe(1);
-      await expect(bootstrapAdmin(prisma, { username: 'second-admin', email: 'second@example.com', password: 'another-long-password' })).rejects.toThrow(
-        BootstrapRefused,
-      );
-      await expect(bootstrapAdmin(prisma, { username: 'x', email: 'x@example.com', password: 'short' })).rejects.toThrow();
+      expect(
+        await prisma.auditEvent.count({
+          where: { entityId: admin.id, action: 'CREATE', actorId: 'service:bootstrap' },
+        }),
+      ).toBe(1);
+      await expect(
+        bootstrapAdmin(prisma, {
+          username: 'second-admin',
+          email: 'second@example.com',
+          password: 'another-long-password',
+        }),
+      ).rejects.toThrow(BootstrapRefused);
+      await expect(
+        bootstrapAdmin(prisma, { username: 'x', email: 'x@example.com', password: 'short' }),
+      ).rejects.toThrow();
     } finally {
       await booted.stop();
       await databases.drop();

@@ -71,14 +71,24 @@ describe(`authentication and authorization (${backend})`, () => {
         `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { username } } }`,
         { u: 'manager', p: TEST_SEED_PASSWORD },
       );
-      const { login } = dataOf(response as never) as { login: { token: string; expiresAt: string; user: { username: string } } };
+      const { login } = dataOf(response as never) as {
+        login: { token: string; expiresAt: string; user: { username: string } };
+      };
       expect(login.user.username).toBe('manager');
       const expiresIn = Date.parse(login.expiresAt) - Date.now();
       expect(expiresIn).toBeGreaterThan(59 * 60_000);
       expect(expiresIn).toBeLessThanOrEqual(60 * 60_000);
-      const [header, payload] = login.token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      const [header, payload] = login.token
+        .split('.')
+        .slice(0, 2)
+        .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
       expect(header).toMatchObject({ alg: 'EdDSA', typ: 'JWT', kid: expect.any(String) });
-      expect(payload).toMatchObject({ sub: user('manager').id, iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, jti: expect.any(String) });
+      expect(payload).toMatchObject({
+        sub: user('manager').id,
+        iss: DEFAULT_TOKEN_ISSUER,
+        aud: DEFAULT_TOKEN_AUDIENCE,
+        jti: expect.any(String),
+      });
       expect(payload.scope).toBeUndefined();
 
       const me = await graph.anonymous('{ me { username email groups } }', undefined, withToken(login.token));
@@ -88,33 +98,62 @@ describe(`authentication and authorization (${backend})`, () => {
     it('answers a wrong username and a wrong password identically', async () => {
       const attempt = (u: string, p: string) =>
         graph.anonymous('mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u, p });
-      const [unknownUser, wrongPassword] = await Promise.all([attempt('nobody-here', 'whatever-pass'), attempt('lea.dubois', 'wrong-password')]);
+      const [unknownUser, wrongPassword] = await Promise.all([
+        attempt('nobody-here', 'whatever-pass'),
+        attempt('lea.dubois', 'wrong-password'),
+      ]);
       // Each request has its own request id and trace id; nothing else may differ.
       const { requestId, traceId } = unknownUser.errors![0]!.extensions!;
-      expect(unknownUser.errors).toEqual(wrongPassword.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId, traceId } })));
-      expect(unknownUser.errors?.[0]).toMatchObject({ path: ['login'], extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16 } });
+      expect(unknownUser.errors).toEqual(
+        wrongPassword.errors?.map((e) => ({ ...e, extensions: { ...e.extensions, requestId, traceId } })),
+      );
+      expect(unknownUser.errors?.[0]).toMatchObject({
+        path: ['login'],
+        extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16 },
+      });
     });
 
     it('slows and then refuses repeated failures for one username with RESOURCE_EXHAUSTED', async () => {
       const attempt = (p: string) =>
         graph.anonymous('mutation($p: String!) { login(username: "hugo.bernard", password: $p) { token } }', { p });
       // LOGIN_MAX_FAILURES_PER_USER is 3 in tests.
-      for (let i = 0; i < 3; i++) expect((await attempt(`guess-${i}`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      for (let i = 0; i < 3; i++)
+        expect((await attempt(`guess-${i}`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       const locked = await attempt(TEST_SEED_PASSWORD);
-      expect(locked.errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8, retryAfterSeconds: expect.any(Number) });
+      expect(locked.errors?.[0]?.extensions).toMatchObject({
+        code: 'RESOURCE_EXHAUSTED',
+        grpcStatus: 8,
+        retryAfterSeconds: expect.any(Number),
+      });
       expect(locked.data).toBeNull();
     });
   });
 
   describe('the gateway refuses bad tokens with 401 before calling any subgraph', () => {
     it.each([
-      ['an expired token', () => forgeToken(TEST_JWT_PRIVATE_KEY, { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })],
-      ['a token signed with another key', () => forgeToken(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())],
-      ['an alg:none token', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: user('admin').id, jti: randomUUID(), iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, exp: 9999999999, iat: 1 })}.`],
+      [
+        'an expired token',
+        () =>
+          forgeToken(TEST_JWT_PRIVATE_KEY, {
+            iat: Math.floor(Date.now() / 1000) - 7200,
+            exp: Math.floor(Date.now() / 1000) - 3600,
+          }),
+      ],
+      [
+        'a token signed with another key',
+        () => forgeToken(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      ],
+      [
+        'an alg:none token',
+        async () =>
+          `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: user('admin').id, jti: randomUUID(), iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, exp: 9999999999, iat: 1 })}.`,
+      ],
       [
         'an HS256 token keyed with the public key (algorithm confusion)',
         async () => {
-          const publicPem = createPublicKey(createPrivateKey(TEST_JWT_PRIVATE_KEY)).export({ type: 'spki', format: 'pem' }).toString();
+          const publicPem = createPublicKey(createPrivateKey(TEST_JWT_PRIVATE_KEY))
+            .export({ type: 'spki', format: 'pem' })
+            .toString();
           const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: user('admin').id, jti: randomUUID(), iss: DEFAULT_TOKEN_ISSUER, aud: DEFAULT_TOKEN_AUDIENCE, exp: 9999999999, iat: 1 })}`;
           return `${head}.${createHmac('sha256', publicPem).update(head).digest('base64url')}`;
         },
@@ -136,7 +175,15 @@ describe(`authentication and authorization (${backend})`, () => {
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(response.data).toBeUndefined();
       expect(response.errors).toEqual([
-        { message: expect.any(String), extensions: { code: 'UNAUTHENTICATED', grpcStatus: 16, requestId: response.headers.get('x-request-id'), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
+        {
+          message: expect.any(String),
+          extensions: {
+            code: 'UNAUTHENTICATED',
+            grpcStatus: 16,
+            requestId: response.headers.get('x-request-id'),
+            traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          },
+        },
       ]);
       expect(carProxy.requests).toBe(before);
     });
@@ -148,7 +195,8 @@ describe(`authentication and authorization (${backend})`, () => {
   });
 
   describe('revocation reaches every service within 5 seconds', () => {
-    const isRefused = async (token: string) => (await graph.anonymous('{ me { id } }', undefined, withToken(token))).status === 401;
+    const isRefused = async (token: string) =>
+      (await graph.anonymous('{ me { id } }', undefined, withToken(token))).status === 401;
 
     it('logout revokes the token it was sent with, and only that one', async () => {
       const [first, second] = [await graph.login('claire.martin'), await graph.login('claire.martin')];
@@ -162,7 +210,9 @@ describe(`authentication and authorization (${backend})`, () => {
     it('deactivating a user stops all their tokens and their logins', async () => {
       const token = await graph.login('lea.dubois');
       expect(await isRefused(token)).toBe(false);
-      const deactivated = await graph.query(`mutation($id: ID!) { deactivateUser(id: $id) { isActive } }`, { id: user('lea.dubois').id });
+      const deactivated = await graph.query(`mutation($id: ID!) { deactivateUser(id: $id) { isActive } }`, {
+        id: user('lea.dubois').id,
+      });
       expect(deactivated.data).toEqual({ deactivateUser: { isActive: false } });
       await waitFor(() => isRefused(token), 5_000, "the deactivated user's token to be refused");
       await expect(graph.login('lea.dubois')).rejects.toThrow(/login as lea.dubois failed/);
@@ -170,10 +220,14 @@ describe(`authentication and authorization (${backend})`, () => {
 
     it('revokeUserTokens (admin) revokes every token of a user; a viewer may not', async () => {
       const token = await graph.login('manager');
-      const denied = await graph.as('viewer')(`mutation($id: ID!) { revokeUserTokens(userId: $id) }`, { id: user('manager').id });
+      const denied = await graph.as('viewer')(`mutation($id: ID!) { revokeUserTokens(userId: $id) }`, {
+        id: user('manager').id,
+      });
       expect(errorCodesByPath(denied)).toEqual([[['revokeUserTokens'], 'PERMISSION_DENIED']]);
       expect(await isRefused(token)).toBe(false);
-      const revoked = await graph.query(`mutation($id: ID!) { revokeUserTokens(userId: $id) }`, { id: user('manager').id });
+      const revoked = await graph.query(`mutation($id: ID!) { revokeUserTokens(userId: $id) }`, {
+        id: user('manager').id,
+      });
       expect((revoked.data as { revokeUserTokens: number }).revokeUserTokens).toBeGreaterThanOrEqual(1);
       await waitFor(() => isRefused(token), 5_000, 'the revoked token to be refused');
     });
@@ -184,14 +238,23 @@ describe(`authentication and authorization (${backend})`, () => {
           `mutation { createUser(input: { username: "pat.rotate", email: "pat@fleet.example", groups: ["viewer"], password: "first-password-1" }) { id } }`,
         ),
       ).createUser;
-      const [mine, elsewhere] = [await graph.login('pat.rotate', 'first-password-1'), await graph.login('pat.rotate', 'first-password-1')];
+      const [mine, elsewhere] = [
+        await graph.login('pat.rotate', 'first-password-1'),
+        await graph.login('pat.rotate', 'first-password-1'),
+      ];
       const changePassword = (input: string) =>
-        graph.anonymous(`mutation($id: ID!) { updateUser(id: $id, input: ${input}) { id } }`, { id: created.id }, withToken(mine));
+        graph.anonymous(
+          `mutation($id: ID!) { updateUser(id: $id, input: ${input}) { id } }`,
+          { id: created.id },
+          withToken(mine),
+        );
       // A stolen token alone cannot take the account over: the current password is needed.
-      expect(errorCodesByPath(await changePassword('{ password: "stolen-password-9" }'))).toEqual([[['updateUser'], 'INVALID_ARGUMENT']]);
-      expect(errorCodesByPath(await changePassword('{ password: "stolen-password-9", currentPassword: "a-wrong-guess" }'))).toEqual([
-        [['updateUser'], 'UNAUTHENTICATED'],
+      expect(errorCodesByPath(await changePassword('{ password: "stolen-password-9" }'))).toEqual([
+        [['updateUser'], 'INVALID_ARGUMENT'],
       ]);
+      expect(
+        errorCodesByPath(await changePassword('{ password: "stolen-password-9", currentPassword: "a-wrong-guess" }')),
+      ).toEqual([[['updateUser'], 'UNAUTHENTICATED']]);
       expect(await isRefused(elsewhere)).toBe(false);
       const change = await changePassword('{ password: "second-password-2", currentPassword: "first-password-1" }');
       expect(change.errors).toBeUndefined();
@@ -206,7 +269,10 @@ describe(`authentication and authorization (${backend})`, () => {
       );
       expect(errorCodesByPath(escalate)).toEqual([[['updateUser'], 'PERMISSION_DENIED']]);
       // An administrator resets it without knowing it.
-      const reset = await graph.query(`mutation($id: ID!) { updateUser(id: $id, input: { password: "reset-by-admin-3" }) { id } }`, { id: created.id });
+      const reset = await graph.query(
+        `mutation($id: ID!) { updateUser(id: $id, input: { password: "reset-by-admin-3" }) { id } }`,
+        { id: created.id },
+      );
       expect(reset.errors).toBeUndefined();
       expect(await graph.login('pat.rotate', 'reset-by-admin-3')).toEqual(expect.any(String));
     });
@@ -241,10 +307,15 @@ describe(`authentication and authorization (${backend})`, () => {
     it("a viewer reading another user's email gets PERMISSION_DENIED on email only; the rest of the user is returned", async () => {
       const center = seedCostCenters[0]!;
       const manager = seedUsers.find((u) => u.id === center.managerId)!;
-      const response = await graph.as('viewer')(`query($code: String) { costCenter(code: $code) { code manager { username email } } }`, {
-        code: center.code,
+      const response = await graph.as('viewer')(
+        `query($code: String) { costCenter(code: $code) { code manager { username email } } }`,
+        {
+          code: center.code,
+        },
+      );
+      expect(response.data).toEqual({
+        costCenter: { code: center.code, manager: { username: manager.username, email: null } },
       });
-      expect(response.data).toEqual({ costCenter: { code: center.code, manager: { username: manager.username, email: null } } });
       expect(errorCodesByPath(response)).toEqual([[['costCenter', 'manager', 'email'], 'PERMISSION_DENIED']]);
       const own = await graph.as('viewer')('{ me { email } }');
       expect(own.data).toEqual({ me: { email: user('viewer').email } });
@@ -253,7 +324,9 @@ describe(`authentication and authorization (${backend})`, () => {
     it('a fleet manager reads users and writes cars but not cost centers', async () => {
       const manager = graph.as('manager');
       expect((await manager('{ users(first: 1) { totalCount edges { node { email } } } }')).errors).toBeUndefined();
-      const write = await manager(`mutation { updateCostCenter(id: "${seedCostCenters[0]!.id}", input: { societyName: "X" }) { id } }`);
+      const write = await manager(
+        `mutation { updateCostCenter(id: "${seedCostCenters[0]!.id}", input: { societyName: "X" }) { id } }`,
+      );
       expect(errorCodesByPath(write)).toEqual([[['updateCostCenter'], 'PERMISSION_DENIED']]);
     });
   });
@@ -266,19 +339,30 @@ describe(`authentication and authorization (${backend})`, () => {
     // Some rows sign (a promise), one sends nothing (a plain object): the test awaits either.
     it.each<[string, () => object | Promise<object>]>([
       ['no signature', () => ({})],
-      ['a signature made with another secret', () => signedPost(admin, carUrl(), body, { audience: 'car' }, Buffer.from('x'.repeat(64)))],
+      [
+        'a signature made with another secret',
+        () => signedPost(admin, carUrl(), body, { audience: 'car' }, Buffer.from('x'.repeat(64))),
+      ],
       [
         'a signature for another body (tampered request)',
         () => signedPost(admin, carUrl(), JSON.stringify({ query: '{ __typename }' }), { audience: 'car' }),
       ],
       ['a signature made for another subgraph', () => signedPost(admin, carUrl(), body, { audience: 'user' })],
-      ['a replayed signature, past its window', () => signedPost(admin, carUrl(), body, { audience: 'car', now: Date.now() - 60_000 })],
-      ['a signature for another path', () => signedPost(admin, new URL('/graphql/other', carUrl()).href, body, { audience: 'car' })],
+      [
+        'a replayed signature, past its window',
+        () => signedPost(admin, carUrl(), body, { audience: 'car', now: Date.now() - 60_000 }),
+      ],
+      [
+        'a signature for another path',
+        () => signedPost(admin, new URL('/graphql/other', carUrl()).href, body, { audience: 'car' }),
+      ],
       [
         'an identity edited after signing',
         async () => {
           // The anonymous caller's signature, with the admin put into its claims afterwards.
-          const [header, payload, signature] = (await signedPost({ ...ANONYMOUS }, carUrl(), body, { audience: 'car' }))[SIGNATURE_HEADER]!.split('.');
+          const [header, payload, signature] = (
+            await signedPost({ ...ANONYMOUS }, carUrl(), body, { audience: 'car' })
+          )[SIGNATURE_HEADER]!.split('.');
           const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
           return { [SIGNATURE_HEADER]: `${header}.${b64({ ...claims, caller: admin })}.${signature}` };
         },
@@ -295,7 +379,11 @@ describe(`authentication and authorization (${backend})`, () => {
       expect(ok.data).toEqual({ cars: { totalCount: expect.any(Number) } });
       const viewerBody = JSON.stringify({ query: `mutation { deleteCar(id: "${randomUUID()}") }` });
       const viewer = { ...ANONYMOUS, userId: user('viewer').id, scopes: ['car:read', 'cost-center:read'] };
-      const denied = await postGraphQL(carUrl(), viewerBody, await signedPost(viewer, carUrl(), viewerBody, { audience: 'car' }));
+      const denied = await postGraphQL(
+        carUrl(),
+        viewerBody,
+        await signedPost(viewer, carUrl(), viewerBody, { audience: 'car' }),
+      );
       expect(denied.errors?.[0]?.extensions?.code).toBe('PERMISSION_DENIED');
     });
 
@@ -312,7 +400,11 @@ describe(`authentication and authorization (${backend})`, () => {
         expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
       }
       const countBody = JSON.stringify({ query: '{ cars(filter: { brand: "Replay" }) { totalCount } }' });
-      const count = await postGraphQL(carUrl(), countBody, await signedPost(admin, carUrl(), countBody, { audience: 'car' }));
+      const count = await postGraphQL(
+        carUrl(),
+        countBody,
+        await signedPost(admin, carUrl(), countBody, { audience: 'car' }),
+      );
       expect(count.data).toEqual({ cars: { totalCount: 1 } });
     });
 
@@ -322,7 +414,13 @@ describe(`authentication and authorization (${backend})`, () => {
     });
 
     it('identity headers sent by a client are ignored by the gateway', async () => {
-      const spoofed = await signedPost(admin, carUrl(), JSON.stringify({ query: CARS }), { audience: 'car' }, Buffer.from('guessed-secret-'.repeat(4)));
+      const spoofed = await signedPost(
+        admin,
+        carUrl(),
+        JSON.stringify({ query: CARS }),
+        { audience: 'car' },
+        Buffer.from('guessed-secret-'.repeat(4)),
+      );
       const response = await graph.anonymous(CARS, undefined, spoofed);
       expect(response.data).toEqual({ cars: null });
       expect(errorCodesByPath(response)).toEqual([[['cars'], 'UNAUTHENTICATED']]);
@@ -333,7 +431,11 @@ describe(`authentication and authorization (${backend})`, () => {
     const preflight = (origin: string) =>
       fetch(graph.gatewayUrl, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
     const allowed = await preflight('https://studio.apollographql.com');
     expect(allowed.status).toBe(204);

@@ -28,7 +28,11 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     // Sign in before counting: the login's own statements are not the query's.
     await graph.query('{ me { id } }');
     // Nor are those of the car subgraph's replica applying the seeded cost centers' events (idle, it runs none).
-    await waitFor(async () => (await prisma.costCenterReplica.count()) === seedCostCenters.length, 60_000, 'the cost-center replica');
+    await waitFor(
+      async () => (await prisma.costCenterReplica.count()) === seedCostCenters.length,
+      60_000,
+      'the cost-center replica',
+    );
   }, 120_000);
   afterAll(async () => {
     await graph?.stop();
@@ -44,7 +48,9 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     // Not part of the query, and coming and going on their own clock: the gateway's token-status
     // checks (cached) and the car subgraph's polls of the cost-center event feed (audit_event).
     const ofQuery = (name: GraphSubgraph) =>
-      graph.subgraphs[name].statements.statements.filter((sql) => !sql.includes('auth_token') && !sql.includes('audit_event')).length;
+      graph.subgraphs[name].statements.statements.filter(
+        (sql) => !sql.includes('auth_token') && !sql.includes('audit_event'),
+      ).length;
     return { car: ofQuery('car'), 'cost-center': ofQuery('cost-center'), user: ofQuery('user') };
   }
 

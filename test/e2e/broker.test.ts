@@ -106,19 +106,28 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
   const replica = () => replicaCostCenters(graph);
   const waitConverged = () => waitReplicaConverged(graph);
   /** The environment of a subgraph process that joins this run's broker set-up. */
-  const brokerEnv = { AMQP_URL, EVENTS_EXCHANGE: exchange, EVENTS_QUEUE: queue, EVENTS_RELAY_POLL_MS: '50', EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS) };
+  const brokerEnv = {
+    AMQP_URL,
+    EVENTS_EXCHANGE: exchange,
+    EVENTS_QUEUE: queue,
+    EVENTS_RELAY_POLL_MS: '50',
+    EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+  };
 
   async function cars(filter: Filter): Promise<CarNode[]> {
     const nodes: CarNode[] = [];
     let after: string | null = null;
     for (;;) {
-      const { cars: page }: { cars: { edges: { node: CarNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
-        await graph.query(
-          `query($filter: CarFilter, $after: String) { cars(first: 100, after: $after, filter: $filter, orderBy: { field: CREATED_AT, direction: ASC }) {
+      const {
+        cars: page,
+      }: { cars: { edges: { node: CarNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+        dataOf(
+          await graph.query(
+            `query($filter: CarFilter, $after: String) { cars(first: 100, after: $after, filter: $filter, orderBy: { field: CREATED_AT, direction: ASC }) {
             pageInfo { hasNextPage endCursor } edges { node { id costCenter { id code societyName manager { id } } } } } }`,
-          { filter, after },
-        ),
-      );
+            { filter, after },
+          ),
+        );
       nodes.push(...page.edges.map((edge) => edge.node));
       if (!page.pageInfo.hasNextPage) return nodes;
       after = page.pageInfo.endCursor;
@@ -137,11 +146,17 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       .map((node) => node.id);
   }
 
-  const createCostCenter = (code: string, societyName: string, managerId: string) => createCostCenterIn(graph, code, societyName, managerId);
+  const createCostCenter = (code: string, societyName: string, managerId: string) =>
+    createCostCenterIn(graph, code, societyName, managerId);
   const updateCostCenter = (id: string, input: Record<string, string>) => updateCostCenterIn(graph, id, input);
   const deleteCostCenter = (id: string) => deleteCostCenterIn(graph, id);
   const createCar = async (model: string, costCenterId: string) =>
-    dataOf(await graph.query(`mutation($m: String!, $cc: ID!) { createCar(input: { brand: "Peugeot", model: $m, costCenterId: $cc }) { id } }`, { m: model, cc: costCenterId }));
+    dataOf(
+      await graph.query(
+        `mutation($m: String!, $cc: ID!) { createCar(input: { brand: "Peugeot", model: $m, costCenterId: $cc }) { id } }`,
+        { m: model, cc: costCenterId },
+      ),
+    );
   const unpublished = () => ownerPrisma().auditEvent.count({ where: { publishedAt: null, entity: 'CostCenter' } });
 
   it('carries cost-center changes made through the gateway to the car replica through RabbitMQ', async () => {
@@ -177,23 +192,44 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
 
     // Every event row is marked published once the broker confirmed it.
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
-    const carReady = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, Record<string, unknown>> };
-    expect(carReady.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true, queue, deadLetters: lettersBefore });
+    const carReady = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+      consumers: Record<string, Record<string, unknown>>;
+    };
+    expect(carReady.consumers[COST_CENTER_REPLICA]).toMatchObject({
+      mode: 'amqp',
+      running: true,
+      connected: true,
+      queue,
+      deadLetters: lettersBefore,
+    });
     expect(JSON.stringify(carReady)).not.toContain('guest:guest');
-    const ownerReady = (await (await managementGet(graph.subgraphs['cost-center'].url, '/ready')).json()) as { relay: Record<string, unknown> };
+    const ownerReady = (await (await managementGet(graph.subgraphs['cost-center'].url, '/ready')).json()) as {
+      relay: Record<string, unknown>;
+    };
     expect(ownerReady.relay).toMatchObject({ mode: 'amqp', running: true, connected: true, exchange, unroutable: {} });
     // Car events have no queue bound in this run: the broker returns them, and the car relay says so.
-    await waitFor(async () => {
-      const carRelay = ((await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { relay: { unroutable: Record<string, number> } }).relay;
-      return (carRelay.unroutable['car.created'] ?? 0) >= 3;
-    }, CONVERGED, 'the car relay to report its unroutable car.created events');
+    await waitFor(
+      async () => {
+        const carRelay = (
+          (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+            relay: { unroutable: Record<string, number> };
+          }
+        ).relay;
+        return (carRelay.unroutable['car.created'] ?? 0) >= 3;
+      },
+      CONVERGED,
+      'the car relay to report its unroutable car.created events',
+    );
   }, 180_000);
 
   it('publishes every row at least once and loses nothing when the relay stops in the middle of 500 changes', async () => {
     await waitConverged();
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
     const publishedBefore = relay().status().published;
-    const before = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
+    const before = await ownerPrisma().auditEvent.aggregate({
+      _max: { sequence: true },
+      where: { entity: 'CostCenter' },
+    });
     const stream = await runCostCenterChanges(graph, 'BR-RELAY', {
       before: async (index) => {
         if (index === 125) await relay().stop();
@@ -209,14 +245,21 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     });
     await waitFor(async () => (await unpublished()) === 0, CONVERGED, 'every event row to be published');
     await expectReplicaMatchesStream(graph, stream);
-    const last = await ownerPrisma().auditEvent.aggregate({ _max: { sequence: true }, where: { entity: 'CostCenter' } });
+    const last = await ownerPrisma().auditEvent.aggregate({
+      _max: { sequence: true },
+      where: { entity: 'CostCenter' },
+    });
     // Every change that changed something is an event (a manager set to the one it had is none).
-    const written = await ownerPrisma().auditEvent.count({ where: { entity: 'CostCenter', sequence: { gt: before._max.sequence ?? 0n } } });
+    const written = await ownerPrisma().auditEvent.count({
+      where: { entity: 'CostCenter', sequence: { gt: before._max.sequence ?? 0n } },
+    });
     expect(written).toBeGreaterThan(300);
     // Every row published at least once; the 30 "unmarked" ones again after the restart.
     expect(relay().status().published - publishedBefore).toBeGreaterThanOrEqual(written + 30);
     await waitFor(
-      async () => (await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position === last._max.sequence,
+      async () =>
+        (await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position ===
+        last._max.sequence,
       CONVERGED,
       'the cursor to record the last sequence',
     );
@@ -228,7 +271,9 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       before: async (index) => {
         if (index === 125) {
           // The socket dies under it, as in a crash of the broker's side or of the network: unacknowledged messages are redelivered.
-          const { connection } = consumer() as unknown as { connection: ChannelModel & { connection: { stream: { destroy(error: Error): void } } } };
+          const { connection } = consumer() as unknown as {
+            connection: ChannelModel & { connection: { stream: { destroy(error: Error): void } } };
+          };
           connection.connection.stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
         }
         if (index === 250) await consumer().stop();
@@ -236,7 +281,9 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       },
     });
     await expectReplicaMatchesStream(graph, stream);
-    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, Record<string, unknown>> };
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+      consumers: Record<string, Record<string, unknown>>;
+    };
     expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ mode: 'amqp', running: true, connected: true });
   }, 300_000);
 
@@ -296,10 +343,17 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     consumer().start();
     await waitConverged();
     expect((await replica()).length).toBe(before.length + 1);
-    expect((await replica()).find((row) => row.id === early)).toMatchObject({ societyName: 'Before the queue, renamed', revision: 2 });
+    expect((await replica()).find((row) => row.id === early)).toMatchObject({
+      societyName: 'Before the queue, renamed',
+      revision: 2,
+    });
     // And from the queue from then on.
     const late = await createCostCenter('BR-AFTER-QUEUE', 'After the queue', managers[2]!);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id: late } })) !== null, CONVERGED, 'an event through the queue');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id: late } })) !== null,
+      CONVERGED,
+      'an event through the queue',
+    );
     // Nothing dead-lettered on the way (other tests' letters aside).
     expect(await carPrisma().eventDeadLetter.count()).toBe(lettersBefore);
   }, 180_000);
@@ -307,9 +361,14 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
   it('applies only what its owner signed: a forged message published straight to the exchange is dead-lettered and moves neither revision nor cursor', async () => {
     await waitConverged();
     const id = await createCostCenter('BR-TARGET', 'Broker target', managers[1]!);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the target in the replica');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null,
+      CONVERGED,
+      'the target in the replica',
+    );
     const lettersBefore = await carPrisma().eventDeadLetter.count();
-    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } }))
+      .position;
     // As in the incident: a rename at a revision no real update reaches, and the highest sequence there is.
     const forged = (): CloudEvent => forgedRename(id, 'BR-TARGET');
     const unsigned = forged();
@@ -320,33 +379,53 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     const misSourced = signerOf('car').sign(forged());
     const messages = [unsigned, tampered, misSourced];
     await withChannel(async (channel) => {
-      for (const message of messages) channel.publish(exchange, message.type, Buffer.from(JSON.stringify(message)), { persistent: true, messageId: message.id });
+      for (const message of messages)
+        channel.publish(exchange, message.type, Buffer.from(JSON.stringify(message)), {
+          persistent: true,
+          messageId: message.id,
+        });
       await channel.waitForConfirms();
     });
     const ids = messages.map((message) => message.id);
-    const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } }, orderBy: { failedAt: 'asc' } });
+    const letters = () =>
+      carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } }, orderBy: { failedAt: 'asc' } });
     // Dead-lettered, or (the defect) applied: whichever comes first.
     await waitFor(
-      async () => (await letters()).length === ids.length || (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
+      async () =>
+        (await letters()).length === ids.length ||
+        (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
       CONVERGED,
       'the forged messages to be dead-lettered',
     );
-    expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ code: 'BR-TARGET', revision: 1 });
+    expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      code: 'BR-TARGET',
+      revision: 1,
+    });
     const byId = new Map((await letters()).map((letter) => [letter.eventId, letter]));
     expect(byId.get(unsigned.id)).toMatchObject({ consumer: COST_CENTER_REPLICA, sequence: 0n });
     expect(byId.get(unsigned.id)?.error).toMatch(/^unsigned: /);
     expect(byId.get(tampered.id)?.error).toMatch(/^bad signature: /);
     expect(byId.get(misSourced.id)?.error).toMatch(/^wrong source: signed by "car"/);
     expect(byId.get(misSourced.id)).toMatchObject({ sequence: 0n });
-    const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } }))
+      .position;
     expect(cursor).toBeGreaterThanOrEqual(cursorBefore);
     expect(cursor).toBeLessThan(MAX_SEQUENCE);
     // Counted like every dead letter.
-    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
-    expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: lettersBefore + ids.length, connected: true });
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+      consumers: Record<string, { deadLetters: number; connected: boolean }>;
+    };
+    expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({
+      deadLetters: lettersBefore + ids.length,
+      connected: true,
+    });
     // The owner's real updates still apply, at their own revisions.
     await updateCostCenter(id, { code: 'BR-TARGET-2' });
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'BR-TARGET-2', CONVERGED, 'the real update');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'BR-TARGET-2',
+      CONVERGED,
+      'the real update',
+    );
     expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ revision: 2 });
   }, 180_000);
 
@@ -363,23 +442,46 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
       time: new Date().toISOString(),
       datacontenttype: 'application/json',
       sequence: formatSequence(1),
-      data: { revision: 2, changes: [{ field: 'code', from: 'X', to: 'Y' }], actorId: null, requestId: 'poison', traceId: null },
+      data: {
+        revision: 2,
+        changes: [{ field: 'code', from: 'X', to: 'Y' }],
+        actorId: null,
+        requestId: 'poison',
+        traceId: null,
+      },
     });
     await withChannel(async (channel) => {
       channel.publish(exchange, poison.type, Buffer.from(JSON.stringify(poison)), { persistent: true });
-      channel.publish(exchange, 'cost-center.updated', Buffer.from('not json'), { persistent: true, messageId: 'not-json' });
+      channel.publish(exchange, 'cost-center.updated', Buffer.from('not json'), {
+        persistent: true,
+        messageId: 'not-json',
+      });
       await channel.waitForConfirms();
     });
-    await waitFor(async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: poison.id } })) === 1, CONVERGED, 'the poison event to be dead-lettered');
+    await waitFor(
+      async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: poison.id } })) === 1,
+      CONVERGED,
+      'the poison event to be dead-lettered',
+    );
     const letter = await carPrisma().eventDeadLetter.findFirstOrThrow({ where: { eventId: poison.id } });
     expect(letter).toMatchObject({ consumer: COST_CENTER_REPLICA, attempts: MAX_ATTEMPTS });
     expect(letter.error).toMatch(/not in the replica/);
-    await waitFor(async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: 'not-json' } })) === 1, CONVERGED, 'the message that is no JSON');
+    await waitFor(
+      async () => (await carPrisma().eventDeadLetter.count({ where: { eventId: 'not-json' } })) === 1,
+      CONVERGED,
+      'the message that is no JSON',
+    );
 
     const id = await createCostCenter('BR-AFTER-POISON', 'After poison', managers[1]!);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null,
+      CONVERGED,
+      'the next event',
+    );
     await waitConverged();
-    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
+    const ready = (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+      consumers: Record<string, { deadLetters: number; connected: boolean }>;
+    };
     expect(ready.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: lettersBefore + 2, connected: true });
   }, 180_000);
 });

@@ -20,7 +20,12 @@ describe(`every service says which build and schema it runs (${backend})`, () =>
   it('a subgraph: its version and the sha256 of its SDL, in /health and /metrics', async () => {
     const expected = schemaHashOf(await readFile(path.join(ROOT, 'subgraphs/car/schema.graphql'), 'utf8'));
     const health = (await (await managementGet(graph.subgraphs.car.url, '/health')).json()) as Record<string, unknown>;
-    expect(health).toEqual({ service: 'car', status: 'ok', version: expect.stringMatching(/\S/), schemaHash: expected });
+    expect(health).toEqual({
+      service: 'car',
+      status: 'ok',
+      version: expect.stringMatching(/\S/),
+      schemaHash: expected,
+    });
     const metrics = await (await managementGet(graph.subgraphs.car.url, '/metrics')).text();
     expect(metrics).toContain(`service_build_info{version="${String(health.version)}",schema_hash="${expected}"`);
   });

@@ -45,7 +45,8 @@ describe(`every service started from its build with node, production settings ($
   let gatewayUrl = '';
 
   const entry = (pkg: string, file: string) => path.join(ROOT, pkg, 'dist', file);
-  const packageOf = (name: string) => (name === 'gateway' ? 'gateway' : path.relative(ROOT, subgraphRegistration(name).packageDir));
+  const packageOf = (name: string) =>
+    name === 'gateway' ? 'gateway' : path.relative(ROOT, subgraphRegistration(name).packageDir);
 
   function start(name: string, extra: NodeJS.ProcessEnv = {}): void {
     const child = spawn(process.execPath, [entry(packageOf(name), 'index.js')], {
@@ -163,12 +164,19 @@ describe(`every service started from its build with node, production settings ($
     );
     expect(cars.errors).toBeUndefined();
     expect(cars.data).toEqual({
-      cars: { totalCount: 1, edges: [{ node: { model: 'Zoe', costCenter: { code: 'BUILT-1', manager: { username: 'root' } } } }] },
+      cars: {
+        totalCount: 1,
+        edges: [{ node: { model: 'Zoe', costCenter: { code: 'BUILT-1', manager: { username: 'root' } } } }],
+      },
     });
     // The car subgraph's replica applied the cost center's event, signed and verified with the configured keys.
     await waitFor(
       async () => {
-        const filtered = await postGraphQL(gatewayUrl, { query: '{ cars(first: 5, filter: { costCenterCode: "BUILT-1" }) { totalCount } }' }, headers);
+        const filtered = await postGraphQL(
+          gatewayUrl,
+          { query: '{ cars(first: 5, filter: { costCenterCode: "BUILT-1" }) { totalCount } }' },
+          headers,
+        );
         return (filtered.data as { cars?: { totalCount: number } } | undefined)?.cars?.totalCount === 1;
       },
       120_000,

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
-import { getNamedType, getOperationAST, Kind, parse, type GraphQLObjectType, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  getNamedType,
+  getOperationAST,
+  Kind,
+  parse,
+  type GraphQLObjectType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { measureOperation } from '../../gateway/src/limits/measure';
 import { coerceVariables, listLength } from '../../gateway/src/limits/pageSize';
@@ -23,7 +31,8 @@ interface Answer {
 // it is really worth 50 × (1 + 20 × (3 + 1 + 20 × 2)) = 44,050.
 const ALIASED = `query Fleet($n: Int = 0) { ${Array.from(
   { length: 50 },
-  (_, i) => `a${i}: cars(first: $n) { edges { node { id brand costCenter { code cars(first: $n) { edges { node { id } } } } } } }`,
+  (_, i) =>
+    `a${i}: cars(first: $n) { edges { node { id brand costCenter { code cars(first: $n) { edges { node { id } } } } } } }`,
 ).join(' ')} }`;
 
 describe(`the cost of a request is measured on its variables as execution coerces them (${backend})`, () => {
@@ -41,7 +50,11 @@ describe(`the cost of a request is measured on its variables as execution coerce
 
   const base = () => graph.gatewayUrl.replace(/\/graphql$/, '');
   const post = (body: unknown, headers: Record<string, string>) =>
-    sendRaw(base(), { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, localAddress: freshClientAddress() });
+    sendRaw(base(), {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+      localAddress: freshClientAddress(),
+    });
   const get = (params: Record<string, string>, headers: Record<string, string>) =>
     sendRaw(base(), {
       method: 'GET',
@@ -51,7 +64,11 @@ describe(`the cost of a request is measured on its variables as execution coerce
     });
   const expectTooCostly = (response: RawResponse) => {
     const answer = response.json as Answer;
-    expect({ status: response.status, code: answer.errors?.[0]?.extensions.code, served: answer.data !== undefined }).toEqual({
+    expect({
+      status: response.status,
+      code: answer.errors?.[0]?.extensions.code,
+      served: answer.data !== undefined,
+    }).toEqual({
       status: 422,
       code: 'RESOURCE_EXHAUSTED',
       served: false,
@@ -81,7 +98,9 @@ describe(`the cost of a request is measured on its variables as execution coerce
       expect(registered.status).toBe(200);
       expect((registered.json as Answer).errors).toBeUndefined();
       expectTooCostly(await post({ variables: { n: null }, extensions }, viewer));
-      expectTooCostly(await get({ variables: JSON.stringify({ n: null }), extensions: JSON.stringify(extensions) }, viewer));
+      expectTooCostly(
+        await get({ variables: JSON.stringify({ n: null }), extensions: JSON.stringify(extensions) }, viewer),
+      );
     });
 
     it('and with the variable left out, its default of 0 is what runs: empty pages, served', async () => {
@@ -193,10 +212,20 @@ interface Observed {
 }
 
 /** Walks the response along the operation (inline selections only, as generated), with the measure's own page sizes. */
-function observe(served: ServedSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>, data: unknown): Observed {
+function observe(
+  served: ServedSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  data: unknown,
+): Observed {
   const coerced = coerceVariables(served.schema, operation, variables);
   const observed: Observed = { cost: 0, pages: [] };
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLObjectType, value: Record<string, unknown>, path: string) => {
+  const walk = (
+    selectionSet: SelectionSetNode,
+    type: GraphQLObjectType,
+    value: Record<string, unknown>,
+    path: string,
+  ) => {
     for (const selection of selectionSet.selections) {
       if (selection.kind !== Kind.FIELD || !selection.selectionSet) continue;
       const key = selection.alias?.value ?? selection.name.value;
@@ -206,7 +235,11 @@ function observe(served: ServedSchema, operation: OperationDefinitionNode, varia
       const child = value[key];
       if (listSize?.sizedFields.length && child) {
         const edges = (child as { edges: unknown[] }).edges;
-        observed.pages.push({ path: `${path}.${key}`, estimated: listLength(served.costModel, field, selection, listSize, coerced), returned: edges.length });
+        observed.pages.push({
+          path: `${path}.${key}`,
+          estimated: listLength(served.costModel, field, selection, listSize, coerced),
+          returned: edges.length,
+        });
       }
       for (const element of Array.isArray(child) ? child : child ? [child] : []) {
         observed.cost += 1;

@@ -9,7 +9,13 @@ const DATE = '2026-01-01T00:00:00.000Z';
 
 /** Every paged field of the graph, with the sort column its cursors carry. */
 const CONNECTIONS: { name: string; field: string; type: 'date' | 'string'; query: string; path: string[] }[] = [
-  { name: 'Query.cars', field: 'createdAt', type: 'date', query: 'query($after: String) { cars(first: 2, after: $after) { totalCount } }', path: ['cars'] },
+  {
+    name: 'Query.cars',
+    field: 'createdAt',
+    type: 'date',
+    query: 'query($after: String) { cars(first: 2, after: $after) { totalCount } }',
+    path: ['cars'],
+  },
   {
     name: 'Query.cars by brand',
     field: 'brand',
@@ -21,10 +27,17 @@ const CONNECTIONS: { name: string; field: string; type: 'date' | 'string'; query
     name: 'Query.costCenters by society name',
     field: 'societyName',
     type: 'string',
-    query: 'query($after: String) { costCenters(first: 2, after: $after, orderBy: { field: SOCIETY_NAME }) { totalCount } }',
+    query:
+      'query($after: String) { costCenters(first: 2, after: $after, orderBy: { field: SOCIETY_NAME }) { totalCount } }',
     path: ['costCenters'],
   },
-  { name: 'Query.users', field: 'createdAt', type: 'date', query: 'query($after: String) { users(first: 2, after: $after) { totalCount } }', path: ['users'] },
+  {
+    name: 'Query.users',
+    field: 'createdAt',
+    type: 'date',
+    query: 'query($after: String) { users(first: 2, after: $after) { totalCount } }',
+    path: ['users'],
+  },
   {
     name: 'Query.users by username',
     field: 'username',
@@ -71,7 +84,14 @@ function malformedCursors(field: string, type: 'date' | 'string'): [string, stri
   const cursors: [string, string][] = [
     ['a non-UUID id', encodeCursor({ field, key, id: 'not-a-uuid' })],
     ['an id with SQL in it', encodeCursor({ field, key, id: "' OR 1=1 --" })],
-    ['a 60 KB cursor', encodeCursor({ field, key: type === 'date' ? DATE : 'Z'.repeat(45_000), id: UUID + 'f'.repeat(type === 'date' ? 45_000 : 0) })],
+    [
+      'a 60 KB cursor',
+      encodeCursor({
+        field,
+        key: type === 'date' ? DATE : 'Z'.repeat(45_000),
+        id: UUID + 'f'.repeat(type === 'date' ? 45_000 : 0),
+      }),
+    ],
     ['garbage around a valid cursor', `!!${valid}@@`],
     ['a valid cursor with padding', `${valid}==`],
     ['base64 of random bytes', Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x22, 0x5b]).toString('base64url')],
@@ -100,39 +120,48 @@ function malformedCursors(field: string, type: 'date' | 'string'): [string, stri
   return cursors;
 }
 
-describe.each(BACKENDS)('malformed cursors are INVALID_ARGUMENT, never INTERNAL, through the gateway (%s)', (backend) => {
-  let graph: TestGraph;
+describe.each(BACKENDS)(
+  'malformed cursors are INVALID_ARGUMENT, never INTERNAL, through the gateway (%s)',
+  (backend) => {
+    let graph: TestGraph;
 
-  beforeAll(async () => {
-    graph = await startGraph(backend, { seed: true });
-  });
-  afterAll(async () => {
-    await graph?.stop();
-  });
-
-  describe.each(CONNECTIONS)('$name', ({ field, type, query, path }) => {
-    it('accepts the cursors it hands out, and a well-formed one it did not', async () => {
-      const valid = encodeCursor({ field, key: type === 'date' ? DATE : 'Renault', id: UUID });
-      dataOf(await graph.query(query, { after: valid }));
+    beforeAll(async () => {
+      graph = await startGraph(backend, { seed: true });
+    });
+    afterAll(async () => {
+      await graph?.stop();
     });
 
-    if (type === 'string') {
-      it(`accepts a cursor of at most ${MAX_CURSOR_LENGTH} characters and refuses a longer one`, async () => {
-        const cursorWithKey = (length: number) => encodeCursor({ field, key: 'Z'.repeat(length), id: UUID });
-        let length = 1;
-        while (cursorWithKey(length + 1).length <= MAX_CURSOR_LENGTH) length += 1;
-        expect(cursorWithKey(length).length).toBeGreaterThan(MAX_CURSOR_LENGTH - 4);
-        dataOf(await graph.query(query, { after: cursorWithKey(length) }));
-        const tooLong = await graph.query(query, { after: cursorWithKey(length + 1) });
-        expect(tooLong.errors?.[0]).toMatchObject({ path, extensions: { code: 'INVALID_ARGUMENT', argument: 'after' } });
+    describe.each(CONNECTIONS)('$name', ({ field, type, query, path }) => {
+      it('accepts the cursors it hands out, and a well-formed one it did not', async () => {
+        const valid = encodeCursor({ field, key: type === 'date' ? DATE : 'Renault', id: UUID });
+        dataOf(await graph.query(query, { after: valid }));
       });
-    }
 
-    it.each(malformedCursors(field, type))('%s', async (_what, after) => {
-      const response = await graph.query(query, { after });
-      expect(response.status).toBe(294);
-      expect(response.errors).toHaveLength(1);
-      expect(response.errors![0]).toMatchObject({ path, extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, argument: 'after' } });
+      if (type === 'string') {
+        it(`accepts a cursor of at most ${MAX_CURSOR_LENGTH} characters and refuses a longer one`, async () => {
+          const cursorWithKey = (length: number) => encodeCursor({ field, key: 'Z'.repeat(length), id: UUID });
+          let length = 1;
+          while (cursorWithKey(length + 1).length <= MAX_CURSOR_LENGTH) length += 1;
+          expect(cursorWithKey(length).length).toBeGreaterThan(MAX_CURSOR_LENGTH - 4);
+          dataOf(await graph.query(query, { after: cursorWithKey(length) }));
+          const tooLong = await graph.query(query, { after: cursorWithKey(length + 1) });
+          expect(tooLong.errors?.[0]).toMatchObject({
+            path,
+            extensions: { code: 'INVALID_ARGUMENT', argument: 'after' },
+          });
+        });
+      }
+
+      it.each(malformedCursors(field, type))('%s', async (_what, after) => {
+        const response = await graph.query(query, { after });
+        expect(response.status).toBe(294);
+        expect(response.errors).toHaveLength(1);
+        expect(response.errors![0]).toMatchObject({
+          path,
+          extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, argument: 'after' },
+        });
+      });
     });
-  });
-});
+  },
+);

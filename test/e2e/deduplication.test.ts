@@ -34,11 +34,14 @@ describe(`identical queries in flight share one execution (${backend})`, () => {
     await userProxy?.stop();
   });
 
-  const ask = (name: string, query: string) => postGraphQL(graph.gatewayUrl, { query }, { authorization: `Bearer ${tokens[name]}` });
+  const ask = (name: string, query: string) =>
+    postGraphQL(graph.gatewayUrl, { query }, { authorization: `Bearer ${tokens[name]}` });
 
   it('ten identical requests cost the subgraph one call', async () => {
     const before = userProxy.requests;
-    const answers = await Promise.all(Array.from({ length: 10 }, () => ask('admin', '{ users(first: 2) { totalCount } }')));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => ask('admin', '{ users(first: 2) { totalCount } }')),
+    );
     expect(answers.every((answer) => answer.errors === undefined && answer.data?.users)).toBe(true);
     expect(new Set(answers.map((answer) => answer.headers.get('x-request-id'))).size).toBe(10);
     expect(userProxy.requests - before).toBe(1);
@@ -59,9 +62,9 @@ describe(`identical queries in flight share one execution (${backend})`, () => {
       if (name !== 'viewer') expect(users).toEqual({ totalCount: expect.any(Number) });
       else {
         expect(users).toBeNull();
-        expect(answer.errors?.map((error) => [error.path, error.extensions?.code, error.extensions?.requestId])).toEqual([
-          [['users'], 'PERMISSION_DENIED', answer.headers.get('x-request-id')],
-        ]);
+        expect(
+          answer.errors?.map((error) => [error.path, error.extensions?.code, error.extensions?.requestId]),
+        ).toEqual([[['users'], 'PERMISSION_DENIED', answer.headers.get('x-request-id')]]);
       }
     }
   });

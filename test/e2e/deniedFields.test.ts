@@ -11,7 +11,7 @@ const user = (name: string) => seedUsers.find((u) => u.username === name)!;
  * with its error; its parent and siblings are still returned. Such fields are
  * nullable in the SDL so that GraphQL's null propagation stops at them.
  */
-describe.each(BACKENDS)("a denied or failed field does not take its parent down (%s)", (backend) => {
+describe.each(BACKENDS)('a denied or failed field does not take its parent down (%s)', (backend) => {
   let graph: TestGraph;
 
   beforeAll(async () => {
@@ -23,7 +23,9 @@ describe.each(BACKENDS)("a denied or failed field does not take its parent down 
 
   it("a viewer reading a car's history gets the car, with history null and PERMISSION_DENIED on it", async () => {
     const car = seedCars[0]!;
-    const response = await graph.as('viewer')(`query($id: ID!) { car(id: $id) { brand history { totalCount } } }`, { id: car.id });
+    const response = await graph.as('viewer')(`query($id: ID!) { car(id: $id) { brand history { totalCount } } }`, {
+      id: car.id,
+    });
     expect(response.status).toBe(294);
     expect(response.data).toEqual({ car: { brand: car.brand, history: null } });
     expect(response.errors).toHaveLength(1);
@@ -35,20 +37,28 @@ describe.each(BACKENDS)("a denied or failed field does not take its parent down 
 
   it('the same for the history of a cost center and of a user', async () => {
     const center = seedCostCenters[0]!;
-    const centerResponse = await graph.as('viewer')(`query($code: String) { costCenter(code: $code) { code history { totalCount } } }`, {
-      code: center.code,
-    });
+    const centerResponse = await graph.as('viewer')(
+      `query($code: String) { costCenter(code: $code) { code history { totalCount } } }`,
+      {
+        code: center.code,
+      },
+    );
     expect(centerResponse.data).toEqual({ costCenter: { code: center.code, history: null } });
     expect(errorCodesByPath(centerResponse)).toEqual([[['costCenter', 'history'], 'PERMISSION_DENIED']]);
 
     const viewer = user('viewer');
-    const userResponse = await graph.as('manager')(`query($id: ID!) { user(id: $id) { username history { totalCount } } }`, { id: viewer.id });
+    const userResponse = await graph.as('manager')(
+      `query($id: ID!) { user(id: $id) { username history { totalCount } } }`,
+      { id: viewer.id },
+    );
     expect(userResponse.data).toEqual({ user: { username: viewer.username, history: null } });
     expect(errorCodesByPath(userResponse)).toEqual([[['user', 'history'], 'PERMISSION_DENIED']]);
   });
 
   it('a denied list at the root leaves the other root fields', async () => {
-    const response = await graph.as('viewer')(`{ cars(first: 1) { totalCount } costCenters(first: 1) { totalCount } users { totalCount } }`);
+    const response = await graph.as('viewer')(
+      `{ cars(first: 1) { totalCount } costCenters(first: 1) { totalCount } users { totalCount } }`,
+    );
     expect(response.data).toEqual({
       cars: { totalCount: seedCars.length },
       costCenters: { totalCount: seedCostCenters.length },
@@ -85,9 +95,12 @@ describe.each(BACKENDS)("a denied or failed field does not take its parent down 
       const center = seedCostCenters[1]!;
       await graph.stopSubgraph('car');
       try {
-        const response = await graph.query(`query($code: String) { costCenter(code: $code) { code cars(first: 1) { totalCount } } }`, {
-          code: center.code,
-        });
+        const response = await graph.query(
+          `query($code: String) { costCenter(code: $code) { code cars(first: 1) { totalCount } } }`,
+          {
+            code: center.code,
+          },
+        );
         expect(response.data).toEqual({ costCenter: { code: center.code, cars: null } });
         expectOneUnavailable(response, 'car', ['costCenter', 'cars']);
       } finally {

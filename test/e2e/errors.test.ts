@@ -58,13 +58,18 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
       ['updateUser', `mutation { updateUser(id: "${UNKNOWN}", input: { isActive: false }) { id } }`],
       ['deleteUser', `mutation { deleteUser(id: "${UNKNOWN}") }`],
     ])('%s of an unknown id', async (field, mutation) => {
-      expect(onlyError(await graph.query(mutation))).toMatchObject({ path: [field], extensions: { code: 'NOT_FOUND', grpcStatus: 5 } });
+      expect(onlyError(await graph.query(mutation))).toMatchObject({
+        path: [field],
+        extensions: { code: 'NOT_FOUND', grpcStatus: 5 },
+      });
     });
 
     it('a reference to an entity that no longer exists is null with the error on the referencing field; the list keeps its other items', async () => {
       // A cost center removed behind the graph's back (e.g. restored from an older backup).
       const orphan = await cars.car.create({ data: { brand: 'Orphan', model: 'One', costCenterId: randomUUID() } });
-      const response = await graph.query<{ cars: { edges: { node: { id: string; costCenter: { code: string } | null } }[] } }>(
+      const response = await graph.query<{
+        cars: { edges: { node: { id: string; costCenter: { code: string } | null } }[] };
+      }>(
         `{ cars(first: 100, orderBy: { field: BRAND, direction: ASC }) { edges { node { id costCenter { code } } } } }`,
       );
       const edges = response.data!.cars.edges;
@@ -93,14 +98,27 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
     });
 
     it.each([
-      ['an empty brand', `mutation { createCar(input: { brand: " ", model: "Zoe", costCenterId: "${seedCostCenters[0]!.id}" }) { id } }`, ['createCar'], 'input.brand'],
-      ['a bad email', `mutation { createUser(input: { username: "new.one", email: "nope" }) { id } }`, ['createUser'], 'input.email'],
+      [
+        'an empty brand',
+        `mutation { createCar(input: { brand: " ", model: "Zoe", costCenterId: "${seedCostCenters[0]!.id}" }) { id } }`,
+        ['createCar'],
+        'input.brand',
+      ],
+      [
+        'a bad email',
+        `mutation { createUser(input: { username: "new.one", email: "nope" }) { id } }`,
+        ['createUser'],
+        'input.email',
+      ],
       ['a negative first', '{ car: cars(first: -1) { totalCount } }', ['car'], undefined],
       ['a malformed cursor', '{ cars(after: "garbage") { totalCount } }', ['cars'], undefined],
     ])('%s is an error on its field, with HTTP 294 (partial success)', async (_what, query, path, field) => {
       const response = await graph.query(query);
       expect(response.status).toBe(294);
-      expect(onlyError(response)).toMatchObject({ path, extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, ...(field ? { field } : {}) } });
+      expect(onlyError(response)).toMatchObject({
+        path,
+        extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, ...(field ? { field } : {}) },
+      });
     });
   });
 
@@ -113,12 +131,24 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
 
   describe('ALREADY_EXISTS (6)', () => {
     it.each([
-      ['a cost center code', `mutation { createCostCenter(input: { code: "${seedCostCenters[0]!.code}", societyName: "Dup", managerId: "${seedUsers[0]!.id}" }) { id } }`],
-      ['a username', `mutation { createUser(input: { username: "${seedUsers[0]!.username}", email: "fresh@fleet.example" }) { id } }`],
-      ['an email', `mutation { createUser(input: { username: "fresh.name", email: "${seedUsers[0]!.email}" }) { id } }`],
+      [
+        'a cost center code',
+        `mutation { createCostCenter(input: { code: "${seedCostCenters[0]!.code}", societyName: "Dup", managerId: "${seedUsers[0]!.id}" }) { id } }`,
+      ],
+      [
+        'a username',
+        `mutation { createUser(input: { username: "${seedUsers[0]!.username}", email: "fresh@fleet.example" }) { id } }`,
+      ],
+      [
+        'an email',
+        `mutation { createUser(input: { username: "fresh.name", email: "${seedUsers[0]!.email}" }) { id } }`,
+      ],
     ])('a second entity with %s, and nothing written', async (_what, mutation) => {
       const before = [await costCenters.costCenter.count(), await users.user.count()];
-      expect(onlyError(await graph.query(mutation)).extensions).toMatchObject({ code: 'ALREADY_EXISTS', grpcStatus: 6 });
+      expect(onlyError(await graph.query(mutation)).extensions).toMatchObject({
+        code: 'ALREADY_EXISTS',
+        grpcStatus: 6,
+      });
       expect([await costCenters.costCenter.count(), await users.user.count()]).toEqual(before);
     });
   });
@@ -127,7 +157,10 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
     it('deleting a cost center that still has cars', async () => {
       const center = seedCostCenters[0]!;
       const response = await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: center.id });
-      expect(onlyError(response)).toMatchObject({ path: ['deleteCostCenter'], extensions: { code: 'FAILED_PRECONDITION', grpcStatus: 9, serviceName: 'cost-center' } });
+      expect(onlyError(response)).toMatchObject({
+        path: ['deleteCostCenter'],
+        extensions: { code: 'FAILED_PRECONDITION', grpcStatus: 9, serviceName: 'cost-center' },
+      });
       expect(await costCenters.costCenter.findUnique({ where: { id: center.id } })).not.toBeNull();
     });
 
@@ -138,17 +171,29 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
           { m: seedUsers[0]!.id },
         ),
       ).createCostCenter;
-      expect(dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: created.id }))).toEqual({ deleteCostCenter: created.id });
+      expect(dataOf(await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: created.id }))).toEqual(
+        { deleteCostCenter: created.id },
+      );
     });
 
     it('creating or moving a car to a cost center that does not exist', async () => {
       const before = await cars.car.count();
-      const create = await graph.query(`mutation { createCar(input: { brand: "Kia", model: "EV6", costCenterId: "${UNKNOWN}" }) { id } }`);
-      expect(onlyError(create).extensions).toMatchObject({ code: 'FAILED_PRECONDITION', field: 'input.costCenterId', serviceName: 'car' });
-      const move = await graph.query(`mutation { updateCar(id: "${seedCars[0]!.id}", input: { costCenterId: "${UNKNOWN}" }) { id } }`);
+      const create = await graph.query(
+        `mutation { createCar(input: { brand: "Kia", model: "EV6", costCenterId: "${UNKNOWN}" }) { id } }`,
+      );
+      expect(onlyError(create).extensions).toMatchObject({
+        code: 'FAILED_PRECONDITION',
+        field: 'input.costCenterId',
+        serviceName: 'car',
+      });
+      const move = await graph.query(
+        `mutation { updateCar(id: "${seedCars[0]!.id}", input: { costCenterId: "${UNKNOWN}" }) { id } }`,
+      );
       expect(onlyError(move).extensions?.code).toBe('FAILED_PRECONDITION');
       expect(await cars.car.count()).toBe(before);
-      expect((await cars.car.findUniqueOrThrow({ where: { id: seedCars[0]!.id } })).costCenterId).toBe(seedCars[0]!.costCenterId);
+      expect((await cars.car.findUniqueOrThrow({ where: { id: seedCars[0]!.id } })).costCenterId).toBe(
+        seedCars[0]!.costCenterId,
+      );
     });
   });
 
@@ -167,7 +212,12 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
     const losers = responses.filter((response) => response.errors?.length);
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(19);
-    for (const loser of losers) expect(onlyError(loser).extensions).toMatchObject({ code: 'ABORTED', grpcStatus: 10, currentRevision: revision + 1 });
+    for (const loser of losers)
+      expect(onlyError(loser).extensions).toMatchObject({
+        code: 'ABORTED',
+        grpcStatus: 10,
+        currentRevision: revision + 1,
+      });
     const winner = winners[0]!.data!.updateCar;
     expect(winner.revision).toBe(revision + 1);
     const row = await cars.car.findUniqueOrThrow({ where: { id: target.id } });
@@ -181,16 +231,26 @@ describe.each(BACKENDS)('per-field errors with gRPC codes, through the gateway (
   it('INTERNAL (13): an unexpected failure is masked, carries the request id, and the rest of the response is served', async () => {
     await cars.$executeRawUnsafe('ALTER TABLE "car" RENAME TO "car_moved_away"');
     try {
-      const response = await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`, undefined, {
-        'x-request-id': 'trace-me-123',
-      });
+      const response = await graph.query(
+        `{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`,
+        undefined,
+        {
+          'x-request-id': 'trace-me-123',
+        },
+      );
       expect(response.status).toBe(294);
       expect(response.data).toEqual({ car: null, user: { username: seedUsers[0]!.username } });
       const error = onlyError(response);
       expect(error).toEqual({
         message: 'Internal error. Quote the request id when reporting it.',
         path: ['car'],
-        extensions: { code: 'INTERNAL', grpcStatus: 13, serviceName: 'car', requestId: response.headers.get('x-request-id'), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        extensions: {
+          code: 'INTERNAL',
+          grpcStatus: 13,
+          serviceName: 'car',
+          requestId: response.headers.get('x-request-id'),
+          traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
       });
       expect(JSON.stringify(response.errors)).not.toMatch(/car_moved_away|relation|SELECT|prisma|\.ts|at /i);
     } finally {

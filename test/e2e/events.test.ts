@@ -21,7 +21,10 @@ interface FeedResponse {
 
 const admin = seedUsers.find((user) => user.username === 'admin')!;
 const TRACE_ID = 'a3ce929d0e0e47364bf92f3577b34da6';
-const traced = (requestId: string) => ({ 'x-request-id': requestId, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+const traced = (requestId: string) => ({
+  'x-request-id': requestId,
+  traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe.each(BACKENDS)('the event feed (%s)', (backend) => {
@@ -35,8 +38,17 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
 
   /** A feed request signed for `audience` (by default the subgraph itself), as a service would sign it. */
   const signedHeaders = (audience: string, query: string, secret = TEST_SIGNING_SECRET) =>
-    signedGet({ ...ANONYMOUS, service: 'events-test' }, `/events${query}`, { audience, requestId: `feed-${randomUUID()}` }, secret);
-  const get = async (subgraph: GraphSubgraph, query: string, headers?: Record<string, string>): Promise<FeedResponse> => {
+    signedGet(
+      { ...ANONYMOUS, service: 'events-test' },
+      `/events${query}`,
+      { audience, requestId: `feed-${randomUUID()}` },
+      secret,
+    );
+  const get = async (
+    subgraph: GraphSubgraph,
+    query: string,
+    headers?: Record<string, string>,
+  ): Promise<FeedResponse> => {
     const response = await fetch(`${graph.subgraphs[subgraph].url}/events${query}`, {
       headers: headers ?? (await signedHeaders(subgraph, query)),
       signal: AbortSignal.timeout(30_000),
@@ -81,9 +93,18 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       ),
     );
     const id = createCar.id;
-    sent(await graph.query(`mutation($id: ID!) { updateCar(id: $id, input: { model: "Q4 e-tron", version: "45", expectedRevision: 1 }) { id } }`, { id }, traced('events-car-update')));
+    sent(
+      await graph.query(
+        `mutation($id: ID!) { updateCar(id: $id, input: { model: "Q4 e-tron", version: "45", expectedRevision: 1 }) { id } }`,
+        { id },
+        traced('events-car-update'),
+      ),
+    );
     // A stale revision is refused: no change, no event.
-    const stale = await graph.query(`mutation($id: ID!) { updateCar(id: $id, input: { model: "Stale", expectedRevision: 1 }) { id } }`, { id });
+    const stale = await graph.query(
+      `mutation($id: ID!) { updateCar(id: $id, input: { model: "Stale", expectedRevision: 1 }) { id } }`,
+      { id },
+    );
     expect(errorCodesByPath(stale)).toEqual([[['updateCar'], 'ABORTED']]);
     sent(await graph.query(`mutation($id: ID!) { deleteCar(id: $id) }`, { id }, traced('events-car-delete')));
 
@@ -98,7 +119,12 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
 
     const [created, updated, deleted] = mine;
     for (const event of mine) {
-      expect(event).toMatchObject({ specversion: '1.0', source: '/subgraphs/car', subject: id, datacontenttype: 'application/json' });
+      expect(event).toMatchObject({
+        specversion: '1.0',
+        source: '/subgraphs/car',
+        subject: id,
+        datacontenttype: 'application/json',
+      });
       expect(event.id).toMatch(UUID);
       expect(event.sequence).toMatch(/^\d{19}$/);
       expect(Number.isNaN(Date.parse(event.time))).toBe(false);
@@ -118,7 +144,10 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
     expect(deleted!.data.changes).toEqual(expect.arrayContaining([{ field: 'model', from: 'Q4 e-tron', to: null }]));
 
     // The event ids are the audit records' ids.
-    const rows = await (graph.subgraphs.car.prisma as CarPrisma).auditEvent.findMany({ where: { entityId: id }, orderBy: { sequence: 'asc' } });
+    const rows = await (graph.subgraphs.car.prisma as CarPrisma).auditEvent.findMany({
+      where: { entityId: id },
+      orderBy: { sequence: 'asc' },
+    });
     expect(rows.map((row) => row.id)).toEqual(mine.map((event) => event.id));
     expect(rows.map((row) => [row.revision, row.traceId, row.publishedAt])).toEqual([
       [1, TRACE_ID, null],
@@ -137,10 +166,21 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       ),
     );
     const id = createCostCenter.id;
-    dataOf(await graph.query(`mutation($id: ID!, $m: ID!) { updateCostCenter(id: $id, input: { managerId: $m, expectedRevision: 1 }) { id } }`, { id, m: manager.id }));
-    const stale = await graph.query(`mutation($id: ID!) { updateCostCenter(id: $id, input: { societyName: "Stale", expectedRevision: 1 }) { id } }`, { id });
+    dataOf(
+      await graph.query(
+        `mutation($id: ID!, $m: ID!) { updateCostCenter(id: $id, input: { managerId: $m, expectedRevision: 1 }) { id } }`,
+        { id, m: manager.id },
+      ),
+    );
+    const stale = await graph.query(
+      `mutation($id: ID!) { updateCostCenter(id: $id, input: { societyName: "Stale", expectedRevision: 1 }) { id } }`,
+      { id },
+    );
     expect(errorCodesByPath(stale)).toEqual([[['updateCostCenter'], 'ABORTED']]);
-    const invalid = await graph.query(`mutation($id: ID!) { updateCostCenter(id: $id, input: { code: "not valid" }) { id } }`, { id });
+    const invalid = await graph.query(
+      `mutation($id: ID!) { updateCostCenter(id: $id, input: { code: "not valid" }) { id } }`,
+      { id },
+    );
     expect(errorCodesByPath(invalid)).toEqual([[['updateCostCenter'], 'INVALID_ARGUMENT']]);
     // Still has cars: refused, no event.
     const busy = await graph.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: seedCostCenters[0]!.id });
@@ -162,7 +202,12 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
 
   it('pages with after and limit, each event exactly once, in sequence order', async () => {
     for (const model of ['P1', 'P2', 'P3', 'P4', 'P5']) {
-      dataOf(await graph.query(`mutation($cc: ID!, $m: String!) { createCar(input: { brand: "Paging", model: $m, costCenterId: $cc }) { id } }`, { cc: seedCostCenters[1]!.id, m: model }));
+      dataOf(
+        await graph.query(
+          `mutation($cc: ID!, $m: String!) { createCar(input: { brand: "Paging", model: $m, costCenterId: $cc }) { id } }`,
+          { cc: seedCostCenters[1]!.id, m: model },
+        ),
+      );
     }
     const all = await readAll('car');
     expect(all.events.length).toBeGreaterThanOrEqual(5);
@@ -179,23 +224,36 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
     expect(await page('car', all.next)).toEqual({ events: [], next: all.next });
     // From the middle: exactly the rest.
     const middle = Number(all.events[1]!.sequence);
-    expect((await readAll('car', middle)).events.map((event) => event.id)).toEqual(all.events.slice(2).map((event) => event.id));
+    expect((await readAll('car', middle)).events.map((event) => event.id)).toEqual(
+      all.events.slice(2).map((event) => event.id),
+    );
   });
 
   it('signs every event it serves with its own key: each verifies with its public key, and with no other subgraph’s', async () => {
-    dataOf(await graph.query(`mutation($cc: ID!) { createCar(input: { brand: "Signed", model: "S1", costCenterId: $cc }) { id } }`, { cc: seedCostCenters[0]!.id }));
-    const verifierOf = (subgraph: string) => new EventVerifier(subgraph, [publicKeyOf(developmentEventKey(TEST_SIGNING_SECRET, subgraph))]);
+    dataOf(
+      await graph.query(
+        `mutation($cc: ID!) { createCar(input: { brand: "Signed", model: "S1", costCenterId: $cc }) { id } }`,
+        { cc: seedCostCenters[0]!.id },
+      ),
+    );
+    const verifierOf = (subgraph: string) =>
+      new EventVerifier(subgraph, [publicKeyOf(developmentEventKey(TEST_SIGNING_SECRET, subgraph))]);
     for (const subgraph of ['car', 'cost-center'] as const) {
       const { events } = await readAll(subgraph);
       expect(events.length).toBeGreaterThan(0);
-      expect([subgraph, events.map((event) => verifierOf(subgraph).check(event))]).toEqual([subgraph, events.map(() => null)]);
+      expect([subgraph, events.map((event) => verifierOf(subgraph).check(event))]).toEqual([
+        subgraph,
+        events.map(() => null),
+      ]);
       expect(events.every((event) => (event as CloudEvent & { signer?: string }).signer === subgraph)).toBe(true);
     }
     // A car event is no cost-center event, even with the car's valid signature.
     const [carEvent] = (await readAll('car')).events;
     expect(verifierOf('cost-center').check(carEvent)).toMatchObject({ reason: 'wrong source' });
     // Under a key that is not the car's: a bad signature.
-    const otherKey = new EventVerifier('car', [publicKeyOf(developmentEventKey(Buffer.from('not the signing secret of these tests'), 'car'))]);
+    const otherKey = new EventVerifier('car', [
+      publicKeyOf(developmentEventKey(Buffer.from('not the signing secret of these tests'), 'car')),
+    ]);
     expect(otherKey.check(carEvent)).toMatchObject({ reason: 'bad signature' });
   });
 
@@ -249,12 +307,19 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       ),
     );
     const id = createUser.id;
-    const firstHash = (await (graph.subgraphs.user.prisma as UserPrisma).user.findUnique({ where: { id } }))!.passwordHash!;
+    const firstHash = (await (graph.subgraphs.user.prisma as UserPrisma).user.findUnique({ where: { id } }))!
+      .passwordHash!;
     // Signing in and out is audited, never an event.
     const token = await graph.login(username, first);
     expect(token).toBeTruthy();
-    dataOf(await graph.query(`mutation($id: ID!, $p: String!) { updateUser(id: $id, input: { password: $p, groups: ["viewer", "fleet-manager"] }) { id } }`, { id, p: second }));
-    const secondHash = (await (graph.subgraphs.user.prisma as UserPrisma).user.findUnique({ where: { id } }))!.passwordHash!;
+    dataOf(
+      await graph.query(
+        `mutation($id: ID!, $p: String!) { updateUser(id: $id, input: { password: $p, groups: ["viewer", "fleet-manager"] }) { id } }`,
+        { id, p: second },
+      ),
+    );
+    const secondHash = (await (graph.subgraphs.user.prisma as UserPrisma).user.findUnique({ where: { id } }))!
+      .passwordHash!;
     dataOf(await graph.query(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id }));
     dataOf(await graph.query(`mutation($id: ID!) { revokeUserTokens(userId: $id) }`, { id }));
 
@@ -273,7 +338,8 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
     );
     expect(events[2]!.data.changes).toEqual([{ field: 'isActive', from: true, to: false }]);
     const text = JSON.stringify(events);
-    for (const secret of [first, second, firstHash, secondHash, token, 'passwordHash']) expect(text).not.toContain(secret);
+    for (const secret of [first, second, firstHash, secondHash, token, 'passwordHash'])
+      expect(text).not.toContain(secret);
     // The account activity is in the audit trail, with a trace id, and no revision.
     const activity = await (graph.subgraphs.user.prisma as UserPrisma).auditEvent.findMany({
       where: { entityId: id, action: { in: ['LOGIN', 'REVOKE_TOKENS'] } },
@@ -309,9 +375,11 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       await written;
       // The second writer starts while the first is open, and commits only after it.
       let secondDone = false;
-      const second = prisma.$transaction(async (tx) => recordAudit(tx, entry('commit-order-second')), options).then(() => {
-        secondDone = true;
-      });
+      const second = prisma
+        .$transaction(async (tx) => recordAudit(tx, entry('commit-order-second')), options)
+        .then(() => {
+          secondDone = true;
+        });
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       // Neither is visible while the first is open (the second waits for the first to end).
       expect(secondDone).toBe(false);

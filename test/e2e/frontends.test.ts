@@ -32,7 +32,11 @@ async function bareGateway(env: NodeJS.ProcessEnv): Promise<{ url: string; stop(
 async function preflight(url: string, origin: string): Promise<string | null> {
   const response = await fetch(`${url}/graphql`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,authorization',
+    },
   });
   return response.headers.get('access-control-allow-origin');
 }
@@ -54,14 +58,20 @@ describe('CORS for frontends', () => {
   it('in development allows local frontends on any port and Sandbox, and nothing else', async () => {
     const url = await start({ NODE_ENV: 'development' });
     for (const origin of [...LOCAL, SANDBOX]) expect([origin, await preflight(url, origin)]).toEqual([origin, origin]);
-    for (const origin of ['https://evil.example', 'http://localhost.evil.example', 'http://127.0.0.1.evil.example:80', APP]) {
+    for (const origin of [
+      'https://evil.example',
+      'http://localhost.evil.example',
+      'http://127.0.0.1.evil.example:80',
+      APP,
+    ]) {
       expect([origin, await preflight(url, origin)]).toEqual([origin, null]);
     }
   });
 
   it('in development CORS_ORIGINS adds to those defaults', async () => {
     const url = await start({ NODE_ENV: 'development', CORS_ORIGINS: APP });
-    for (const origin of [...LOCAL, SANDBOX, APP]) expect([origin, await preflight(url, origin)]).toEqual([origin, origin]);
+    for (const origin of [...LOCAL, SANDBOX, APP])
+      expect([origin, await preflight(url, origin)]).toEqual([origin, origin]);
   });
 
   it('in production CORS_ORIGINS is the exact list', async () => {
@@ -108,14 +118,20 @@ describe.each(BACKENDS)('a production gateway with the web app as its trusted do
   let graph: TestGraph;
   let manifest: Record<string, string>;
   const idOf = (name: string) => {
-    const entry = Object.entries(manifest).find(([, document]) => new RegExp(`(query|mutation) ${name}\\b`).test(document));
+    const entry = Object.entries(manifest).find(([, document]) =>
+      new RegExp(`(query|mutation) ${name}\\b`).test(document),
+    );
     if (!entry) throw new Error(`no ${name} in the manifest`);
     return entry[0];
   };
   const byId = (name: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) =>
     postGraphQL(
       graph.gatewayUrl,
-      { operationName: name, variables, extensions: { persistedQuery: { version: 1, sha256Hash: idOf(name) } } } as never,
+      {
+        operationName: name,
+        variables,
+        extensions: { persistedQuery: { version: 1, sha256Hash: idOf(name) } },
+      } as never,
       headers,
     );
 
@@ -139,14 +155,21 @@ describe.each(BACKENDS)('a production gateway with the web app as its trusted do
 
     const cars = await byId('FleetCars', { first: 2 }, auth);
     expect(cars.errors).toBeUndefined();
-    const page = (cars.data as { cars: { totalCount: number; edges: { node: { costCenter: { manager: { username: string } } } }[] } }).cars;
+    const page = (
+      cars.data as {
+        cars: { totalCount: number; edges: { node: { costCenter: { manager: { username: string } } } }[] };
+      }
+    ).cars;
     expect(page.totalCount).toBeGreaterThan(2);
     expect(page.edges).toHaveLength(2);
     expect(page.edges[0]!.node.costCenter.manager.username).toEqual(expect.any(String));
 
     const adHoc = await postGraphQL(graph.gatewayUrl, { query: '{ cars(first: 1) { totalCount } }' }, auth);
     expect(adHoc.status).toBe(403);
-    expect(adHoc.errors?.[0]?.extensions).toMatchObject({ code: 'PERMISSION_DENIED', reason: 'PERSISTED_QUERY_NOT_IN_LIST' });
+    expect(adHoc.errors?.[0]?.extensions).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      reason: 'PERSISTED_QUERY_NOT_IN_LIST',
+    });
     expect(adHoc.data).toBeUndefined();
   });
 });

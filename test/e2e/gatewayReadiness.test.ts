@@ -77,7 +77,9 @@ describe(`gateway /ready (${backend})`, () => {
   it('the strict mode is read from READY_REQUIRES_SUBGRAPHS, off by default', () => {
     expect(loadGatewayConfig(TEST_ENV).readyRequiresSubgraphs).toBe(false);
     expect(loadGatewayConfig({ ...TEST_ENV, READY_REQUIRES_SUBGRAPHS: 'true' }).readyRequiresSubgraphs).toBe(true);
-    expect(() => loadGatewayConfig({ ...TEST_ENV, READY_REQUIRES_SUBGRAPHS: 'maybe' })).toThrow(/READY_REQUIRES_SUBGRAPHS/);
+    expect(() => loadGatewayConfig({ ...TEST_ENV, READY_REQUIRES_SUBGRAPHS: 'maybe' })).toThrow(
+      /READY_REQUIRES_SUBGRAPHS/,
+    );
   });
 
   it('both modes answer 200 when every subgraph is ready', async () => {
@@ -91,8 +93,14 @@ describe(`gateway /ready (${backend})`, () => {
     await graph.stopSubgraph('car');
     try {
       const down = { ...allUp, car: 'down' };
-      expect(await lenient(down)).toMatchObject({ status: 200, body: { service: 'gateway', status: 'ready', dependencies: down } });
-      expect(await strictReady(down)).toMatchObject({ status: 503, body: { service: 'gateway', status: 'not ready', dependencies: down } });
+      expect(await lenient(down)).toMatchObject({
+        status: 200,
+        body: { service: 'gateway', status: 'ready', dependencies: down },
+      });
+      expect(await strictReady(down)).toMatchObject({
+        status: 503,
+        body: { service: 'gateway', status: 'not ready', dependencies: down },
+      });
 
       // What the 200 promises: the gateway serves, only car's fields fail.
       expect((await graph.query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });

@@ -22,14 +22,30 @@ describe(`a gateway with two workers (${backend})`, () => {
     graph = await startGraph(backend, { seed: true });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, GATEWAY_PORT: String(port), WORKERS: '2', RATE_LIMIT_PER_MINUTE: '10', LOG_LEVEL: 'info' };
-    for (const [name, subgraph] of Object.entries(graph.subgraphs)) env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...TEST_ENV,
+      GATEWAY_PORT: String(port),
+      WORKERS: '2',
+      RATE_LIMIT_PER_MINUTE: '10',
+      LOG_LEVEL: 'info',
+    };
+    for (const [name, subgraph] of Object.entries(graph.subgraphs))
+      env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
     env.JWKS_URL = new URL('/.well-known/jwks.json', graph.subgraphs.user.graphqlUrl).toString();
     env.TOKEN_STATUS_URL = new URL('/internal/token-status', graph.subgraphs.user.graphqlUrl).toString();
-    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/index.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/index.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     gateway.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     gateway.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    await waitFor(async () => (await fetch(`${base}/health`).catch(() => null))?.ok === true, 60_000, 'the gateway to answer');
+    await waitFor(
+      async () => (await fetch(`${base}/health`).catch(() => null))?.ok === true,
+      60_000,
+      'the gateway to answer',
+    );
   }, 120_000);
   afterAll(async () => {
     if (gateway && gateway.exitCode === null) gateway.kill('SIGKILL');
@@ -38,7 +54,10 @@ describe(`a gateway with two workers (${backend})`, () => {
 
   it('serves from two worker processes', async () => {
     await waitFor(() => output.join('').split('gateway ready').length - 1 >= 2, 60_000, 'both workers to listen');
-    const answer = await sendRaw(base, { body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json' } });
+    const answer = await sendRaw(base, {
+      body: JSON.stringify({ query: '{ __typename }' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(answer.json).toEqual({ data: { __typename: 'Query' } });
   });
 
@@ -47,7 +66,15 @@ describe(`a gateway with two workers (${backend})`, () => {
     const statuses: number[] = [];
     // A new connection each time, so the kernel spreads the requests over both workers.
     for (let i = 0; i < 12; i++) {
-      statuses.push((await sendRaw(base, { body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json' }, localAddress: address })).status);
+      statuses.push(
+        (
+          await sendRaw(base, {
+            body: JSON.stringify({ query: '{ __typename }' }),
+            headers: { 'content-type': 'application/json' },
+            localAddress: address,
+          })
+        ).status,
+      );
     }
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.slice(10)).toEqual([429, 429]);

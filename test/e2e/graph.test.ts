@@ -68,7 +68,10 @@ describe.each(BACKENDS)('the federated graph through the gateway (%s)', (backend
     expect(costCenter.cars.edges).toHaveLength(3);
     expect(costCenter.cars.pageInfo.hasNextPage).toBe(true);
     expect(costCenter.cars.edges.every(({ node }) => ownCars.some((car) => car.id === node.id))).toBe(true);
-    const managed = seedCostCenters.filter((c) => c.managerId === center.managerId).map((c) => c.code).sort();
+    const managed = seedCostCenters
+      .filter((c) => c.managerId === center.managerId)
+      .map((c) => c.code)
+      .sort();
     expect(costCenter.manager.managedCostCenters.map((c) => c.code)).toEqual(managed);
   });
 
@@ -198,7 +201,15 @@ describe.each(BACKENDS)('the federated graph through the gateway (%s)', (backend
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({
       errors: [
-        { message: expect.any(String), extensions: { code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: notJson.headers.get('x-request-id'), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) } },
+        {
+          message: expect.any(String),
+          extensions: {
+            code: 'INVALID_ARGUMENT',
+            grpcStatus: 3,
+            requestId: notJson.headers.get('x-request-id'),
+            traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          },
+        },
       ],
     });
   });

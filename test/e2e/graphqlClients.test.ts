@@ -54,13 +54,18 @@ describe('clients and the GraphQL-over-HTTP statuses', () => {
     expect(statuses).toEqual([294]);
     expect(result.data).toEqual({ car: null, me: { __typename: 'User', username: 'admin' } });
     expect(CombinedGraphQLErrors.is(result.error)).toBe(true);
-    expect((result.error as CombinedGraphQLErrors).errors).toMatchObject([{ path: ['car'], extensions: { code: 'NOT_FOUND', serviceName: 'car' } }]);
+    expect((result.error as CombinedGraphQLErrors).errors).toMatchObject([
+      { path: ['car'], extensions: { code: 'NOT_FOUND', serviceName: 'car' } },
+    ]);
   });
 
   it('with the default errorPolicy it is a GraphQL error, not a network error', async () => {
     const failure = await apolloClient()
       .query({ query: gql(PARTIAL), fetchPolicy: 'no-cache' })
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(statuses).toEqual([294]);
     expect(CombinedGraphQLErrors.is(failure)).toBe(true);
   });
@@ -69,7 +74,9 @@ describe('clients and the GraphQL-over-HTTP statuses', () => {
     const result = await apolloClient().query({ query: gql('{ nope }'), errorPolicy: 'all', fetchPolicy: 'no-cache' });
     expect(statuses).toEqual([422]);
     expect(CombinedGraphQLErrors.is(result.error)).toBe(true);
-    expect((result.error as CombinedGraphQLErrors).errors).toMatchObject([{ extensions: { code: 'INVALID_ARGUMENT' } }]);
+    expect((result.error as CombinedGraphQLErrors).errors).toMatchObject([
+      { extensions: { code: 'INVALID_ARGUMENT' } },
+    ]);
   });
 
   it("Apollo Client's persisted-query link registers a query after a 404 PERSISTED_QUERY_NOT_FOUND", async () => {
@@ -85,24 +92,30 @@ describe('clients and the GraphQL-over-HTTP statuses', () => {
   it.each([
     ['with incremental delivery (its default)', true],
     ['without incremental delivery', false],
-  ])("the explorer's GraphiQL fetcher, %s, shows a partial success's data and errors", async (_what, enableIncrementalDelivery) => {
-    const fetcher = createGraphiQLFetcher({
-      url: graph.gatewayUrl,
-      headers: { authorization: `Bearer ${token}` },
-      enableIncrementalDelivery,
-      fetch: async (input, init) => {
-        const response = await fetch(input, init);
-        statuses.push(response.status);
-        return response;
-      },
-    });
-    let result = await fetcher({ query: PARTIAL, operationName: null });
-    if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
-      const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      result = (await iterator.next()).value as typeof result;
-    }
-    expect(result).toMatchObject({ data: { car: null, me: { username: 'admin' } }, errors: [{ extensions: { code: 'NOT_FOUND' } }] });
-    // GraphiQL asks for application/graphql-response+json first, or (incremental) for application/json only: 294 or 200.
-    expect(statuses).toEqual([enableIncrementalDelivery ? 200 : 294]);
-  });
+  ])(
+    "the explorer's GraphiQL fetcher, %s, shows a partial success's data and errors",
+    async (_what, enableIncrementalDelivery) => {
+      const fetcher = createGraphiQLFetcher({
+        url: graph.gatewayUrl,
+        headers: { authorization: `Bearer ${token}` },
+        enableIncrementalDelivery,
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          statuses.push(response.status);
+          return response;
+        },
+      });
+      let result = await fetcher({ query: PARTIAL, operationName: null });
+      if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
+        const iterator = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        result = (await iterator.next()).value as typeof result;
+      }
+      expect(result).toMatchObject({
+        data: { car: null, me: { username: 'admin' } },
+        errors: [{ extensions: { code: 'NOT_FOUND' } }],
+      });
+      // GraphiQL asks for application/graphql-response+json first, or (incremental) for application/json only: 294 or 200.
+      expect(statuses).toEqual([enableIncrementalDelivery ? 200 : 294]);
+    },
+  );
 });

@@ -32,17 +32,23 @@ function answer(response: RawResponse): Answer {
   };
 }
 
-
 describe('GraphQL over HTTP: media types and status codes', () => {
   let graph: TestGraph;
   let token: string;
 
   const send = async (request: RawRequest) => answer(await sendRaw(graph.gatewayUrl, request));
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    send({ headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    send({
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const signedIn = () => ({ authorization: `Bearer ${token}` });
   const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
-    send({ method: 'GET', path: `/graphql?${new URLSearchParams(params).toString()}`, headers: { 'apollo-require-preflight': 'true', ...headers } });
+    send({
+      method: 'GET',
+      path: `/graphql?${new URLSearchParams(params).toString()}`,
+      headers: { 'apollo-require-preflight': 'true', ...headers },
+    });
 
   beforeAll(async () => {
     graph = await startGraph(BACKENDS[0]!, { seed: true });
@@ -68,7 +74,11 @@ describe('GraphQL over HTTP: media types and status codes', () => {
 
     it('refuses an Accept that allows neither GraphQL type with 406, before running anything', async () => {
       const response = await post({ query: '{ __typename }' }, { accept: 'text/html' });
-      expect(response).toMatchObject({ status: 406, contentType: GRAPHQL_RESPONSE, body: { errors: [{ extensions: { code: 'INVALID_ARGUMENT' } }] } });
+      expect(response).toMatchObject({
+        status: 406,
+        contentType: GRAPHQL_RESPONSE,
+        body: { errors: [{ extensions: { code: 'INVALID_ARGUMENT' } }] },
+      });
       expect(response.body.data).toBeUndefined();
     });
 
@@ -88,16 +98,31 @@ describe('GraphQL over HTTP: media types and status codes', () => {
       ['an unknown field (validation)', 422, { query: '{ nope }' }],
       ['several operations and no operationName', 422, { query: 'query A { __typename } query B { __typename }' }],
       ['an unknown operationName', 422, { query: 'query A { __typename }', operationName: 'B' }],
-      ['a query over the depth limit (a server validation rule)', 422, { query: `{ ${'cars { edges { node { costCenter { '.repeat(4)}id${' } } } }'.repeat(4)} }` }],
+      [
+        'a query over the depth limit (a server validation rule)',
+        422,
+        { query: `{ ${'cars { edges { node { costCenter { '.repeat(4)}id${' } } } }'.repeat(4)} }` },
+      ],
     ])('%s is %d, with no data', async (_what, status, body) => {
       const response = await post(body, signedIn());
-      expect(response).toMatchObject({ status, contentType: GRAPHQL_RESPONSE, body: { errors: [{ extensions: { code: expect.any(String), requestId: expect.any(String) } }] } });
+      expect(response).toMatchObject({
+        status,
+        contentType: GRAPHQL_RESPONSE,
+        body: { errors: [{ extensions: { code: expect.any(String), requestId: expect.any(String) } }] },
+      });
       expect(response.body.data).toBeUndefined();
     });
 
     it('a variable that cannot be coerced is 422', async () => {
-      const response = await post({ query: 'query($id: ID!) { car(id: $id) { id } }', variables: { id: { not: 'an id' } } }, signedIn());
-      expect(response).toMatchObject({ status: 422, contentType: GRAPHQL_RESPONSE, body: { errors: [{ extensions: { code: 'INVALID_ARGUMENT' } }] } });
+      const response = await post(
+        { query: 'query($id: ID!) { car(id: $id) { id } }', variables: { id: { not: 'an id' } } },
+        signedIn(),
+      );
+      expect(response).toMatchObject({
+        status: 422,
+        contentType: GRAPHQL_RESPONSE,
+        body: { errors: [{ extensions: { code: 'INVALID_ARGUMENT' } }] },
+      });
       expect(response.body.data).toBeUndefined();
     });
 
@@ -107,7 +132,11 @@ describe('GraphQL over HTTP: media types and status codes', () => {
     });
 
     it('another method is 405 with Allow: GET, POST', async () => {
-      const response = await send({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      const response = await send({
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
       expect(response).toMatchObject({ status: 405, allow: 'GET, POST', contentType: GRAPHQL_RESPONSE });
     });
 
@@ -122,10 +151,20 @@ describe('GraphQL over HTTP: media types and status codes', () => {
     });
 
     it('a URI too long for the server is 414, headers too large 431', async () => {
-      const longUri = await send({ method: 'GET', path: `/graphql?query=${'%20'.repeat(8000)}%7B__typename%7D`, headers: { 'apollo-require-preflight': 'true' } });
-      expect(longUri).toMatchObject({ status: 414, body: { errors: [{ extensions: { code: 'RESOURCE_EXHAUSTED' } }] } });
+      const longUri = await send({
+        method: 'GET',
+        path: `/graphql?query=${'%20'.repeat(8000)}%7B__typename%7D`,
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(longUri).toMatchObject({
+        status: 414,
+        body: { errors: [{ extensions: { code: 'RESOURCE_EXHAUSTED' } }] },
+      });
       const largeHeaders = await post({ query: '{ __typename }' }, { 'x-large': 'a'.repeat(20_000) });
-      expect(largeHeaders).toMatchObject({ status: 431, body: { errors: [{ extensions: { code: 'RESOURCE_EXHAUSTED' } }] } });
+      expect(largeHeaders).toMatchObject({
+        status: 431,
+        body: { errors: [{ extensions: { code: 'RESOURCE_EXHAUSTED' } }] },
+      });
     });
   });
 
@@ -137,24 +176,40 @@ describe('GraphQL over HTTP: media types and status codes', () => {
       expect(response).toMatchObject({
         status: 294,
         contentType: GRAPHQL_RESPONSE,
-        body: { data: { car: null, me: { username: 'admin' } }, errors: [{ path: ['car'], extensions: { code: 'NOT_FOUND', serviceName: 'car' } }] },
+        body: {
+          data: { car: null, me: { username: 'admin' } },
+          errors: [{ path: ['car'], extensions: { code: 'NOT_FOUND', serviceName: 'car' } }],
+        },
       });
     });
 
     it('a partial success is 200 in application/json for a legacy client (294 only with application/graphql-response+json)', async () => {
       const response = await post(partial, { ...signedIn(), accept: 'application/json' });
-      expect(response).toMatchObject({ status: 200, contentType: JSON_TYPE, body: { data: { car: null }, errors: [{ extensions: { code: 'NOT_FOUND' } }] } });
+      expect(response).toMatchObject({
+        status: 200,
+        contentType: JSON_TYPE,
+        body: { data: { car: null }, errors: [{ extensions: { code: 'NOT_FOUND' } }] },
+      });
     });
 
     it('a field the caller may not read is a partial success too (294)', async () => {
       const response = await post({ query: '{ __typename cars(first: 1) { totalCount } }' });
-      expect(response).toMatchObject({ status: 294, body: { data: { __typename: 'Query', cars: null }, errors: [expect.anything()] } });
+      expect(response).toMatchObject({
+        status: 294,
+        body: { data: { __typename: 'Query', cars: null }, errors: [expect.anything()] },
+      });
     });
 
     it('the same rules hold over GET', async () => {
       expect(await get({ query: '{ __typename }' })).toMatchObject({ status: 200, contentType: GRAPHQL_RESPONSE });
-      expect(await get({ query: partial.query }, { ...signedIn(), accept: 'application/json' })).toMatchObject({ status: 200, contentType: JSON_TYPE });
-      expect(await get({ query: partial.query }, signedIn())).toMatchObject({ status: 294, contentType: GRAPHQL_RESPONSE });
+      expect(await get({ query: partial.query }, { ...signedIn(), accept: 'application/json' })).toMatchObject({
+        status: 200,
+        contentType: JSON_TYPE,
+      });
+      expect(await get({ query: partial.query }, signedIn())).toMatchObject({
+        status: 294,
+        contentType: GRAPHQL_RESPONSE,
+      });
       expect(await get({ query: '{ nope }' })).toMatchObject({ status: 422, contentType: GRAPHQL_RESPONSE });
     });
   });
@@ -165,16 +220,28 @@ describe('GraphQL over HTTP: media types and status codes', () => {
     it('an unknown hash is 404 with PERSISTED_QUERY_NOT_FOUND, over POST and GET', async () => {
       const query = `{ __typename car(id: "${UNKNOWN}") { id } } # ${Math.random()}`;
       const viaPost = await post({ extensions: extensions(query) });
-      expect(viaPost).toMatchObject({ status: 404, contentType: GRAPHQL_RESPONSE, body: { errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] } });
+      expect(viaPost).toMatchObject({
+        status: 404,
+        contentType: GRAPHQL_RESPONSE,
+        body: { errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] },
+      });
       const viaGet = await get({ extensions: JSON.stringify(extensions(query)) });
-      expect(viaGet).toMatchObject({ status: 404, body: { errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] } });
+      expect(viaGet).toMatchObject({
+        status: 404,
+        body: { errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] },
+      });
     });
 
     it('a registered query sent by hash follows the same rules (294 for a partial success, 422 when invalid)', async () => {
       const query = `{ car(id: "${UNKNOWN}") { id } me { username } } # ${Math.random()}`;
       expect(await post({ query, extensions: extensions(query) }, signedIn())).toMatchObject({ status: 294 });
-      expect(await post({ extensions: extensions(query) }, signedIn())).toMatchObject({ status: 294, body: { data: { car: null } } });
-      expect(await get({ extensions: JSON.stringify(extensions(query)) }, { ...signedIn(), accept: 'application/json' })).toMatchObject({ status: 200, contentType: JSON_TYPE });
+      expect(await post({ extensions: extensions(query) }, signedIn())).toMatchObject({
+        status: 294,
+        body: { data: { car: null } },
+      });
+      expect(
+        await get({ extensions: JSON.stringify(extensions(query)) }, { ...signedIn(), accept: 'application/json' }),
+      ).toMatchObject({ status: 200, contentType: JSON_TYPE });
       const invalid = `{ nope } # ${Math.random()}`;
       expect(await post({ query: invalid, extensions: extensions(invalid) })).toMatchObject({ status: 422 });
     });
@@ -187,7 +254,12 @@ describe('GraphQL over HTTP: media types and status codes', () => {
         method,
         headers: {
           'content-type': 'application/json',
-          ...(await signRequest(ADMIN, { method, url: new URL('/graphql', car.url).toString(), body }, TEST_SIGNING_SECRET, { audience: 'car' })),
+          ...(await signRequest(
+            ADMIN,
+            { method, url: new URL('/graphql', car.url).toString(), body },
+            TEST_SIGNING_SECRET,
+            { audience: 'car' },
+          )),
           ...headers,
         },
         body,
@@ -196,19 +268,38 @@ describe('GraphQL over HTTP: media types and status codes', () => {
     };
 
     it('follows the same table', async () => {
-      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }' }))).toMatchObject({ status: 200, contentType: GRAPHQL_RESPONSE });
-      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }' }), { accept: 'application/json' })).toMatchObject({ status: 200, contentType: JSON_TYPE });
+      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }' }))).toMatchObject({
+        status: 200,
+        contentType: GRAPHQL_RESPONSE,
+      });
+      expect(
+        await toSubgraph(JSON.stringify({ query: '{ __typename }' }), { accept: 'application/json' }),
+      ).toMatchObject({ status: 200, contentType: JSON_TYPE });
       expect(await toSubgraph(JSON.stringify({ query: `{ car(id: "${UNKNOWN}") { id } }` }))).toMatchObject({
         status: 294,
         body: { data: { car: null }, errors: [{ extensions: { code: 'NOT_FOUND' } }] },
       });
-      expect(await toSubgraph(JSON.stringify({ query: '{' }))).toMatchObject({ status: 400, contentType: GRAPHQL_RESPONSE });
-      expect(await toSubgraph(JSON.stringify({ query: '{ nope }' }))).toMatchObject({ status: 422, contentType: GRAPHQL_RESPONSE });
-      expect(await toSubgraph(JSON.stringify({ query: 'query A { __typename } query B { __typename }' }))).toMatchObject({ status: 422 });
-      expect(await toSubgraph(JSON.stringify({ query: 'query($id: ID!) { car(id: $id) { id } }', variables: { id: {} } }))).toMatchObject({ status: 422 });
+      expect(await toSubgraph(JSON.stringify({ query: '{' }))).toMatchObject({
+        status: 400,
+        contentType: GRAPHQL_RESPONSE,
+      });
+      expect(await toSubgraph(JSON.stringify({ query: '{ nope }' }))).toMatchObject({
+        status: 422,
+        contentType: GRAPHQL_RESPONSE,
+      });
+      expect(
+        await toSubgraph(JSON.stringify({ query: 'query A { __typename } query B { __typename }' })),
+      ).toMatchObject({ status: 422 });
+      expect(
+        await toSubgraph(JSON.stringify({ query: 'query($id: ID!) { car(id: $id) { id } }', variables: { id: {} } })),
+      ).toMatchObject({ status: 422 });
       expect(await toSubgraph(JSON.stringify([{ query: '{ __typename }' }]))).toMatchObject({ status: 422 });
-      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }', variables: [7] }))).toMatchObject({ status: 422 });
-      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }' }), { accept: 'text/html' })).toMatchObject({ status: 406 });
+      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }', variables: [7] }))).toMatchObject({
+        status: 422,
+      });
+      expect(await toSubgraph(JSON.stringify({ query: '{ __typename }' }), { accept: 'text/html' })).toMatchObject({
+        status: 406,
+      });
     });
   });
 });

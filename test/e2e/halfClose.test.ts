@@ -46,7 +46,9 @@ describe(`a client that half-closes its connection after its request (${backend}
     // A slow answer may be preceded by interim `102 Processing` answers (how the server checks the client is still there).
     const final = raw.replace(/^(HTTP\/1\.1 1\d\d [^\r]*\r\n\r\n)*/, '');
     expect(final).toMatch(/^HTTP\/1\.1 200 /);
-    const answer = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4)) as { data: { createCar: { id: string; model: string } } };
+    const answer = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4)) as {
+      data: { createCar: { id: string; model: string } };
+    };
     expect(answer.data.createCar.model).toBe(model);
     const rows = await (graph.subgraphs.car.prisma as CarPrisma).car.findMany({ where: { model } });
     expect(rows.map((row) => row.id)).toEqual([answer.data.createCar.id]);

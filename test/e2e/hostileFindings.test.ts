@@ -34,7 +34,11 @@ describe(`hostile requests that once got through (${backend})`, () => {
   const logs = new LogCapture('gateway');
 
   beforeAll(async () => {
-    graph = await startGraph(backend, { seed: true, gatewayLog: logs.log, gatewayEnv: { RATE_LIMIT_PER_MINUTE: '40' } });
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayLog: logs.log,
+      gatewayEnv: { RATE_LIMIT_PER_MINUTE: '40' },
+    });
   });
   afterAll(async () => {
     await graph?.stop();
@@ -42,8 +46,15 @@ describe(`hostile requests that once got through (${backend})`, () => {
 
   const base = () => graph.gatewayUrl.replace(/\/graphql$/, '');
   const post = (body: unknown, headers: Record<string, string> = {}, localAddress = freshClientAddress()) =>
-    sendRaw(base(), { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers }, localAddress });
-  const get = (params: Record<string, string>, headers: Record<string, string> = { 'apollo-require-preflight': 'true' }) =>
+    sendRaw(base(), {
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { ...JSON_HEADERS, ...headers },
+      localAddress,
+    });
+  const get = (
+    params: Record<string, string>,
+    headers: Record<string, string> = { 'apollo-require-preflight': 'true' },
+  ) =>
     sendRaw(base(), {
       method: 'GET',
       path: `/graphql?${new URLSearchParams(params).toString()}`,
@@ -90,9 +101,14 @@ describe(`hostile requests that once got through (${backend})`, () => {
 
     it('the same query with small pages is served', async () => {
       const viewer = await graph.login('viewer');
-      const response = await post({ query: DISGUISED_COST, variables: { n: 2 } }, { authorization: `Bearer ${viewer}` });
+      const response = await post(
+        { query: DISGUISED_COST, variables: { n: 2 } },
+        { authorization: `Bearer ${viewer}` },
+      );
       expect(response.status).toBe(200);
-      expect((response.json as { data: { costCenters: { edges: unknown[] } } }).data.costCenters.edges.length).toBeGreaterThan(0);
+      expect(
+        (response.json as { data: { costCenters: { edges: unknown[] } } }).data.costCenters.edges.length,
+      ).toBeGreaterThan(0);
     });
   });
 
@@ -112,11 +128,17 @@ describe(`hostile requests that once got through (${backend})`, () => {
     it('a persisted query registered with small variables is measured again with large ones', async () => {
       const viewer = { authorization: `Bearer ${await graph.login('viewer')}` };
       const persistedQuery = { version: 1, sha256Hash: sha256Hex(DISGUISED_COST) };
-      const registered = await post({ query: DISGUISED_COST, variables: { n: 1 }, extensions: { persistedQuery } }, viewer);
+      const registered = await post(
+        { query: DISGUISED_COST, variables: { n: 1 }, extensions: { persistedQuery } },
+        viewer,
+      );
       expect(registered.status).toBe(200);
       const byHash = await post({ variables: { n: 100 }, extensions: { persistedQuery } }, viewer);
       expectRefused(byHash, 422, 'RESOURCE_EXHAUSTED', /Estimated query cost/);
-      const byHashOverGet = await get({ variables: JSON.stringify({ n: 100 }), extensions: JSON.stringify({ persistedQuery }) });
+      const byHashOverGet = await get({
+        variables: JSON.stringify({ n: 100 }),
+        extensions: JSON.stringify({ persistedQuery }),
+      });
       expectRefused(byHashOverGet, 422, 'RESOURCE_EXHAUSTED', /Estimated query cost/);
     });
 
@@ -144,7 +166,8 @@ describe(`hostile requests that once got through (${backend})`, () => {
       const address = freshClientAddress();
       const forged = `Bearer ${Buffer.from('{"alg":"EdDSA"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2lnbmF0dXJl`;
       const statuses: number[] = [];
-      for (let i = 0; i < 45; i++) statuses.push((await post({ query: '{ __typename }' }, { authorization: forged }, address)).status);
+      for (let i = 0; i < 45; i++)
+        statuses.push((await post({ query: '{ __typename }' }, { authorization: forged }, address)).status);
       expect(statuses.slice(0, 40).every((status) => status === 401)).toBe(true);
       expect(statuses.slice(40).every((status) => status === 429)).toBe(true);
     });
@@ -152,14 +175,47 @@ describe(`hostile requests that once got through (${backend})`, () => {
 
   describe('5. a client’s mistake is a 4xx with a code, never a 500', () => {
     it.each([
-      ['several operations and no name', { query: 'query A { __typename } query B { __typename }' }, 422, 'INVALID_ARGUMENT'],
-      ['an unknown operation name', { query: 'query A { __typename }', operationName: 'Nope' }, 422, 'INVALID_ARGUMENT'],
+      [
+        'several operations and no name',
+        { query: 'query A { __typename } query B { __typename }' },
+        422,
+        'INVALID_ARGUMENT',
+      ],
+      [
+        'an unknown operation name',
+        { query: 'query A { __typename }', operationName: 'Nope' },
+        422,
+        'INVALID_ARGUMENT',
+      ],
       ['a document with no operation', { query: 'fragment F on Query { __typename }' }, 422, 'INVALID_ARGUMENT'],
       ['a subscription', { query: 'subscription { carChanged { id } }' }, 422, 'UNIMPLEMENTED'],
-      ['a fragment cycle', { query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }' }, 422, 'INVALID_ARGUMENT'],
-      ['an unsupported persisted-query version', { extensions: { persistedQuery: { version: 2, sha256Hash: sha256Hex('{ __typename }') } } }, 400, 'INVALID_ARGUMENT'],
-      ['a persisted-query hash that does not match', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ me { id } }') } } }, 400, 'INVALID_ARGUMENT'],
-      ['a malformed persisted-query hash', { extensions: { persistedQuery: { version: 1, sha256Hash: 'not-a-hash' } } }, 400, 'INVALID_ARGUMENT'],
+      [
+        'a fragment cycle',
+        { query: '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }' },
+        422,
+        'INVALID_ARGUMENT',
+      ],
+      [
+        'an unsupported persisted-query version',
+        { extensions: { persistedQuery: { version: 2, sha256Hash: sha256Hex('{ __typename }') } } },
+        400,
+        'INVALID_ARGUMENT',
+      ],
+      [
+        'a persisted-query hash that does not match',
+        {
+          query: '{ __typename }',
+          extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ me { id } }') } },
+        },
+        400,
+        'INVALID_ARGUMENT',
+      ],
+      [
+        'a malformed persisted-query hash',
+        { extensions: { persistedQuery: { version: 1, sha256Hash: 'not-a-hash' } } },
+        400,
+        'INVALID_ARGUMENT',
+      ],
     ])('%s', async (_what, body, status, code) => {
       expectRefused(await post(body), status, code);
     });
@@ -198,14 +254,20 @@ describe(`hostile requests that once got through (${backend})`, () => {
     it('a response type the gateway cannot produce', async () => {
       const response = await post({ query: '{ __typename }' }, { accept: 'text/csv' });
       expect(response.status).toBe(406);
-      expect(errorsOf(response)[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', requestId: response.headers['x-request-id'] });
+      expect(errorsOf(response)[0]?.extensions).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        requestId: response.headers['x-request-id'],
+      });
     });
   });
 
   describe('found by the generated hostile requests (hostileRequests.test.ts)', () => {
     it('a denied root field beside a failed non-null one keeps its PERMISSION_DENIED, with no INTERNAL', async () => {
       const viewer = await graph.login('viewer');
-      const response = await post({ query: '{ cars(first: -1) { totalCount } users { totalCount } }' }, { authorization: `Bearer ${viewer}` });
+      const response = await post(
+        { query: '{ cars(first: -1) { totalCount } users { totalCount } }' },
+        { authorization: `Bearer ${viewer}` },
+      );
       const codes = errorsOf(response).map((e) => e.extensions.code);
       expect(codes).toContain('PERMISSION_DENIED');
       expect(codes).not.toContain('INTERNAL');
@@ -222,16 +284,26 @@ describe(`hostile requests that once got through (${backend})`, () => {
     });
 
     it('a request line too large for node’s parser gets a coded JSON answer with a request id', async () => {
-      const response = await sendRaw(base(), { method: 'GET', path: `/graphql?query=${'x'.repeat(20_000)}`, headers: { 'apollo-require-preflight': '1' } });
+      const response = await sendRaw(base(), {
+        method: 'GET',
+        path: `/graphql?query=${'x'.repeat(20_000)}`,
+        headers: { 'apollo-require-preflight': '1' },
+      });
       // The URI is what is too long: 414 (431 is for the headers, see graphqlOverHttp.test.ts).
       expect(response.status).toBe(414);
-      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({ code: 'RESOURCE_EXHAUSTED', requestId: expect.any(String) });
+      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({
+        code: 'RESOURCE_EXHAUSTED',
+        requestId: expect.any(String),
+      });
     });
 
     it('an unknown path answers 404 with a request id', async () => {
       const response = await sendRaw(base(), { path: '/graphql;x=1', body: '{}', headers: JSON_HEADERS });
       expect(response.status).toBe(404);
-      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', requestId: response.headers['x-request-id'] });
+      expect((response.json as ErrorBody).errors?.[0]?.extensions).toMatchObject({
+        code: 'NOT_FOUND',
+        requestId: response.headers['x-request-id'],
+      });
     });
 
     it('the bearer scheme is matched without regard to case', async () => {

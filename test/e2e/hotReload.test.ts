@@ -74,7 +74,9 @@ describe(`hot reload of the supergraph (${backend})`, () => {
     const outcomes: { ok: boolean; detail: string }[] = [];
     const load = Array.from({ length: 4 }, async () => {
       while (running) {
-        const response = await graph.query('{ cars(first: 2) { totalCount edges { node { brand costCenter { code } } } } }');
+        const response = await graph.query(
+          '{ cars(first: 2) { totalCount edges { node { brand costCenter { code } } } } }',
+        );
         outcomes.push({ ok: response.status === 200 && !response.errors, detail: JSON.stringify(response.errors) });
       }
     });
@@ -87,7 +89,11 @@ describe(`hot reload of the supergraph (${backend})`, () => {
     expect(afterSwap.errors?.[0]?.message).toMatch(/Cannot query field "version" on type "Car"/);
 
     await publish('this is not a supergraph {');
-    await waitFor(() => log.text().includes('refused a new supergraph'), 15_000, 'the invalid supergraph to be refused');
+    await waitFor(
+      () => log.text().includes('refused a new supergraph'),
+      15_000,
+      'the invalid supergraph to be refused',
+    );
     expect(await readyHash()).toBe(sha256Hex(next));
 
     running = false;
@@ -125,7 +131,11 @@ describe(`hot reload from a URL (${backend})`, () => {
     const before = served;
     // The car team published `Car.color` before deploying the subgraph that serves it.
     served = await supergraphWithCarColor();
-    await waitFor(async () => (await readyBody()).supergraph.pending !== null, 10_000, 'the new supergraph to be reported as pending');
+    await waitFor(
+      async () => (await readyBody()).supergraph.pending !== null,
+      10_000,
+      'the new supergraph to be reported as pending',
+    );
     const body = await readyBody();
     expect(body.supergraph.hash).toBe(sha256Hex(before));
     expect(body.supergraph.pending).toMatchObject({ hash: sha256Hex(served), notDeployed: { car: ['Car.color'] } });
@@ -135,15 +145,24 @@ describe(`hot reload from a URL (${backend})`, () => {
     expect((await graph.query('{ cars(first: 1) { totalCount } }')).errors).toBeUndefined();
     // Withdrawn: nothing is pending any more.
     served = before;
-    await waitFor(async () => (await readyBody()).supergraph.pending === null, 10_000, 'the pending supergraph to be withdrawn');
+    await waitFor(
+      async () => (await readyBody()).supergraph.pending === null,
+      10_000,
+      'the pending supergraph to be withdrawn',
+    );
   });
 
   it('polls the URL and loads a new supergraph from it', async () => {
-    const ready = async () => ((await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { supergraph: { hash: string } }).supergraph.hash;
+    const ready = async () =>
+      ((await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { supergraph: { hash: string } }).supergraph
+        .hash;
     expect(await ready()).toBe(sha256Hex(served));
     served = await supergraphWithoutCarVersion();
-    await waitFor(async () => (await ready()) === sha256Hex(served), 15_000, 'the supergraph from the URL to be loaded');
+    await waitFor(
+      async () => (await ready()) === sha256Hex(served),
+      15_000,
+      'the supergraph from the URL to be loaded',
+    );
     expect((await graph.query('{ cars(first: 1) { edges { node { version } } } }')).status).toBe(422);
   });
 });
-

@@ -37,9 +37,17 @@ describe.each(BACKENDS)('retries never duplicate a write (%s)', (backend) => {
   });
 
   const send = (query: string, variables: Record<string, unknown>, key?: string) =>
-    postGraphQL<CarAnswer>(graph.gatewayUrl, { query, variables }, { authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) });
+    postGraphQL<CarAnswer>(
+      graph.gatewayUrl,
+      { query, variables },
+      { authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
+    );
   const prisma = () => graph.subgraphs.car.prisma as CarPrisma;
-  const newCar = () => ({ brand: 'Idem', model: `M-${randomUUID().slice(0, 8)}`, costCenterId: seedCostCenters[0]!.id });
+  const newCar = () => ({
+    brand: 'Idem',
+    model: `M-${randomUUID().slice(0, 8)}`,
+    costCenterId: seedCostCenters[0]!.id,
+  });
 
   it('a create whose answer was lost after it committed is not made twice by the retry', async () => {
     const key = randomUUID();
@@ -60,7 +68,11 @@ describe.each(BACKENDS)('retries never duplicate a write (%s)', (backend) => {
   it('the same key sent twice at once makes one car, and both answers name it', async () => {
     const key = randomUUID();
     const input = newCar();
-    const answers = await Promise.all([send(CREATE, { input }, key), send(CREATE, { input }, key), send(CREATE, { input }, key)]);
+    const answers = await Promise.all([
+      send(CREATE, { input }, key),
+      send(CREATE, { input }, key),
+      send(CREATE, { input }, key),
+    ]);
     const ids = new Set(answers.map((answer) => answer.data?.createCar?.id));
     expect(answers.map((answer) => answer.errors)).toEqual([undefined, undefined, undefined]);
     expect(ids.size).toBe(1);
@@ -104,19 +116,26 @@ describe.each(BACKENDS)('retries never duplicate a write (%s)', (backend) => {
     const key = randomUUID();
     const input = newCar();
     await send(CREATE, { input }, key);
-    await prisma().$executeRawUnsafe(`UPDATE idempotency_key SET expires_at = now() - interval '1 second' WHERE key = '${key}'`);
+    await prisma().$executeRawUnsafe(
+      `UPDATE idempotency_key SET expires_at = now() - interval '1 second' WHERE key = '${key}'`,
+    );
     await send(CREATE, { input }, key);
     expect(await prisma().car.count({ where: { model: input.model } })).toBe(2);
   });
 
   it('a malformed key is refused before anything runs', async () => {
     const response = await send(CREATE, { input: newCar() }, 'short');
-    expect({ status: response.status, code: response.errors?.[0]?.extensions?.code }).toEqual({ status: 400, code: 'INVALID_ARGUMENT' });
+    expect({ status: response.status, code: response.errors?.[0]?.extensions?.code }).toEqual({
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('an update that changes nothing keeps its revision and writes no audit record', async () => {
     const created = (await send(CREATE, { input: newCar() })).data!.createCar!;
-    const same = await send('mutation($id: ID!) { updateCar(id: $id, input: { brand: "Idem" }) { revision } }', { id: created.id });
+    const same = await send('mutation($id: ID!) { updateCar(id: $id, input: { brand: "Idem" }) { revision } }', {
+      id: created.id,
+    });
     expect(same.data).toEqual({ updateCar: { revision: 1 } });
     expect(await prisma().auditEvent.count({ where: { entityId: created.id } })).toBe(1);
   });

@@ -45,10 +45,30 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
 
   it.each([
     // Limits that stop the parse are 400; those measured on a parsed document are validation rules, 422.
-    ['a 10,000-alias query', 400, `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /more than 10000 tokens/],
-    ['a 300-alias query', 422, `{ ${Array.from({ length: 300 }, (_, i) => `a${i}: __typename`).join(' ')} }`, /aliases 300 exceeds the limit of 50/],
-    ['a 500-deep query', 400, `{ ${'cars { edges { node { costCenter { '.repeat(125)} id ${'} } } }'.repeat(125)} }`, /nests deeper than 64/],
-    ['an 18-deep query', 422, `{ me { ${'managedCostCenters { manager { '.repeat(8)} id ${'} } '.repeat(8)} } }`, /depth 18 exceeds the limit of 15/],
+    [
+      'a 10,000-alias query',
+      400,
+      `{ ${Array.from({ length: 10_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`,
+      /more than 10000 tokens/,
+    ],
+    [
+      'a 300-alias query',
+      422,
+      `{ ${Array.from({ length: 300 }, (_, i) => `a${i}: __typename`).join(' ')} }`,
+      /aliases 300 exceeds the limit of 50/,
+    ],
+    [
+      'a 500-deep query',
+      400,
+      `{ ${'cars { edges { node { costCenter { '.repeat(125)} id ${'} } } }'.repeat(125)} }`,
+      /nests deeper than 64/,
+    ],
+    [
+      'an 18-deep query',
+      422,
+      `{ me { ${'managedCostCenters { manager { '.repeat(8)} id ${'} } '.repeat(8)} } }`,
+      /depth 18 exceeds the limit of 15/,
+    ],
     [
       'a query whose nested pages multiply',
       422,
@@ -57,14 +77,22 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
     ],
   ])('%s is refused with RESOURCE_EXHAUSTED, HTTP %d', async (_what, status, query, message) => {
     const token = await graph.login('admin');
-    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query }), status, { authorization: `Bearer ${token}` });
+    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query }), status, {
+      authorization: `Bearer ${token}`,
+    });
     expect(response.errors).toEqual([
-      { message: expect.stringMatching(message), extensions: expect.objectContaining({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 }) },
+      {
+        message: expect.stringMatching(message),
+        extensions: expect.objectContaining({ code: 'RESOURCE_EXHAUSTED', grpcStatus: 8 }),
+      },
     ]);
   });
 
   it('a body over the size limit is refused with HTTP 413', async () => {
-    const response = await refusedBeforeAnySubgraph(JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(1_100_000) }), 413);
+    const response = await refusedBeforeAnySubgraph(
+      JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(1_100_000) }),
+      413,
+    );
     expect(response.errors?.[0]?.extensions).toEqual({
       code: 'RESOURCE_EXHAUSTED',
       grpcStatus: 8,
@@ -76,8 +104,15 @@ describe(`limits against abusive or malformed requests (${backend})`, () => {
 
   it('batched requests are off, with a well-formed error', async () => {
     // JSON, but not a GraphQL request: 422.
-    const response = await refusedBeforeAnySubgraph(JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]), 422);
-    expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3, requestId: expect.any(String) });
+    const response = await refusedBeforeAnySubgraph(
+      JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+      422,
+    );
+    expect(response.errors?.[0]?.extensions).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      grpcStatus: 3,
+      requestId: expect.any(String),
+    });
   });
 
   it('rate-limits each client, answering 429 with Retry-After', async () => {

@@ -37,7 +37,12 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
       expect([name, health.status, JSON.parse(health.text)]).toEqual([
         name,
         200,
-        { service: name, status: 'ok', version: expect.any(String), schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        {
+          service: name,
+          status: 'ok',
+          version: expect.any(String),
+          schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
       ]);
       const ready = await get(url, '/ready');
       expect(ready.status).toBe(200);
@@ -47,10 +52,17 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     expect(subgraphReady.dependencies).toEqual({ database: 'up', migrations: 'up' });
     // Each subgraph's /ready is checked in the background with a 1 s deadline, which a loaded machine can miss now and then.
     let gatewayReady: { dependencies: Record<string, string>; supergraph: { hash: string } } | undefined;
-    await waitFor(async () => {
-      gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
-      return JSON.stringify(gatewayReady!.dependencies) === JSON.stringify({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' });
-    }, 30_000, 'every subgraph to be up on the gateway\'s /ready');
+    await waitFor(
+      async () => {
+        gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
+        return (
+          JSON.stringify(gatewayReady!.dependencies) ===
+          JSON.stringify({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' })
+        );
+      },
+      30_000,
+      "every subgraph to be up on the gateway's /ready",
+    );
     expect(gatewayReady!.supergraph.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -58,13 +70,23 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     for (const [name, url] of Object.entries(services())) {
       for (const path of ['/health', '/ready']) {
         const response = await fetch(new URL(path, url));
-        expect([name, path, (await response.json()) as unknown]).toEqual([name, path, { service: name, status: path === '/health' ? 'ok' : 'ready' }]);
+        expect([name, path, (await response.json()) as unknown]).toEqual([
+          name,
+          path,
+          { service: name, status: path === '/health' ? 'ok' : 'ready' },
+        ]);
       }
-      const strangers: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-management-token-but-long-enough' }, { authorization: MANAGEMENT_HEADERS.authorization!.replace('Bearer ', 'Basic ') }];
+      const strangers: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer not-the-management-token-but-long-enough' },
+        { authorization: MANAGEMENT_HEADERS.authorization!.replace('Bearer ', 'Basic ') },
+      ];
       for (const headers of strangers) {
         const metrics = await fetch(new URL('/metrics', url), { headers });
         expect([name, metrics.status, metrics.headers.get('www-authenticate')]).toEqual([name, 401, 'Bearer']);
-        expect(((await metrics.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+        expect(
+          ((await metrics.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+        ).toBe('UNAUTHENTICATED');
         const ready = (await (await fetch(new URL('/ready', url), { headers })).json()) as Record<string, unknown>;
         expect(Object.keys(ready).sort()).toEqual(['service', 'status']);
       }
@@ -85,7 +107,9 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
       await waitFor(() => checks > 0, 30_000, 'the first background check');
       const before = checks;
       const started = performance.now();
-      const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(new URL('/ready', gateway)).then((response) => response.status)));
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, () => fetch(new URL('/ready', gateway)).then((response) => response.status)),
+      );
       const elapsedMs = performance.now() - started;
       expect(new Set(answers)).toEqual(new Set([200]));
       // One check a second at most (plus the one under way), however many calls.
@@ -106,15 +130,19 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
     expect(metrics).toMatch(/graphql_requests_total\{[^}]*operation="AfterTheFlood"[^}]*outcome="OK"[^}]*\} 1/);
   });
 
-  it("the gateway reports a subgraph that is not ready on /ready, stays ready, and serves the others", async () => {
+  it('the gateway reports a subgraph that is not ready on /ready, stays ready, and serves the others', async () => {
     await graph.stopSubgraph('cost-center');
     try {
       // Checked in the background: the gateway sees the subgraph down at its next check.
       let ready = await get(services().gateway, '/ready');
-      await waitFor(async () => {
-        ready = await get(services().gateway, '/ready');
-        return JSON.parse(ready.text).dependencies['cost-center'] === 'down';
-      }, 30_000, 'the gateway to see cost-center down');
+      await waitFor(
+        async () => {
+          ready = await get(services().gateway, '/ready');
+          return JSON.parse(ready.text).dependencies['cost-center'] === 'down';
+        },
+        30_000,
+        'the gateway to see cost-center down',
+      );
       // Ready while it has a supergraph (docs/observability.md, "Health"); READY_REQUIRES_SUBGRAPHS=true would make this 503.
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.text).dependencies).toMatchObject({ 'cost-center': 'down', car: 'up', user: 'up' });
@@ -126,17 +154,23 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
   });
 
   it("answers with the server's own request id, passes it to every subgraph call, and keeps a valid client x-request-id apart", async () => {
-    const ok = await graph.query('{ me { username managedCostCenters { code } } }', undefined, { 'x-request-id': 'client-req-42' });
+    const ok = await graph.query('{ me { username managedCostCenters { code } } }', undefined, {
+      'x-request-id': 'client-req-42',
+    });
     const requestId = ok.headers.get('x-request-id')!;
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const entries = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
+    const entries = logs.subgraphs
+      .entries()
+      .filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(new Set(entries.map((entry) => entry.service))).toEqual(new Set(['user', 'cost-center']));
     expect(entries.every((entry) => entry.clientRequestId === 'client-req-42')).toBe(true);
     const again = await graph.query('{ me { username } }', undefined, { 'x-request-id': 'client-req-42' });
     expect(again.headers.get('x-request-id')).not.toBe(requestId);
 
     for (const bad of ['x'.repeat(129), 'has space', 'tab\tin']) {
-      const response = await graph.query(`{ user(id: "00000000-0000-4000-8000-000000000000") { id } }`, undefined, { 'x-request-id': bad });
+      const response = await graph.query(`{ user(id: "00000000-0000-4000-8000-000000000000") { id } }`, undefined, {
+        'x-request-id': bad,
+      });
       const sent = response.headers.get('x-request-id');
       expect(sent).not.toBe(bad);
       expect(sent).toMatch(/^[0-9a-f-]{36}$/);
@@ -147,9 +181,15 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
   });
 
   it('logs one structured line per request per service, with timings and outcome', async () => {
-    const response = await graph.query('query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }', undefined, { 'x-request-id': 'log-line-1' });
+    const response = await graph.query(
+      'query MyCars { cars(first: 2) { totalCount edges { node { costCenter { code } } } } }',
+      undefined,
+      { 'x-request-id': 'log-line-1' },
+    );
     const requestId = response.headers.get('x-request-id')!;
-    const gatewayLines = logs.gateway.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
+    const gatewayLines = logs.gateway
+      .entries()
+      .filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(gatewayLines).toHaveLength(1);
     expect(gatewayLines[0]).toMatchObject({
       service: 'gateway',
@@ -163,7 +203,9 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
         expect.objectContaining({ subgraph: 'cost-center', outcome: 'OK' }),
       ]),
     });
-    const subgraphLines = logs.subgraphs.entries().filter((entry) => entry.requestId === requestId && entry.msg === 'request');
+    const subgraphLines = logs.subgraphs
+      .entries()
+      .filter((entry) => entry.requestId === requestId && entry.msg === 'request');
     expect(subgraphLines.map((entry) => entry.service).sort()).toEqual(['car', 'cost-center']);
   });
 

@@ -68,7 +68,15 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     let after: string | null = null;
     let total: number | null = null;
     for (;;) {
-      const { cars }: { cars: { totalCount: number; edges: { node: CarNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = dataOf(
+      const {
+        cars,
+      }: {
+        cars: {
+          totalCount: number;
+          edges: { node: CarNode }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      } = dataOf(
         await graph.query(
           `query($filter: CarFilter, $orderBy: CarOrderBy, $first: Int, $after: String) {
             cars(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
@@ -101,11 +109,17 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     );
   }
 
-  const createCostCenter = (code: string, societyName: string, managerId: string) => createCostCenterIn(graph, code, societyName, managerId);
+  const createCostCenter = (code: string, societyName: string, managerId: string) =>
+    createCostCenterIn(graph, code, societyName, managerId);
   const updateCostCenter = (id: string, input: Record<string, string>) => updateCostCenterIn(graph, id, input);
   const deleteCostCenter = (id: string) => deleteCostCenterIn(graph, id);
   const createCar = async (brand: string, model: string, costCenterId: string) =>
-    dataOf(await graph.query(`mutation($b: String!, $m: String!, $cc: ID!) { createCar(input: { brand: $b, model: $m, costCenterId: $cc }) { id } }`, { b: brand, m: model, cc: costCenterId }));
+    dataOf(
+      await graph.query(
+        `mutation($b: String!, $m: String!, $cc: ID!) { createCar(input: { brand: $b, model: $m, costCenterId: $cc }) { id } }`,
+        { b: brand, m: model, cc: costCenterId },
+      ),
+    );
 
   it('has the seeded cost centers once it has read the feed', async () => {
     await waitConverged();
@@ -157,7 +171,9 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     }
     // Not vacuous: the filters do select something, and not everything.
     expect((await filtered({ costCenterCode: 'RM-NORTH-2' }, orders[0]!)).length).toBe(3);
-    expect((await filtered({ managerId: m2 }, orders[0]!)).map((node) => node.costCenter?.id).sort()).toEqual([south, south].sort());
+    expect((await filtered({ managerId: m2 }, orders[0]!)).map((node) => node.costCenter?.id).sort()).toEqual(
+      [south, south].sort(),
+    );
     expect(await filtered({ costCenterCode: 'RM-NORTH' }, orders[0]!)).toEqual([]);
   });
 
@@ -165,10 +181,16 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     // A tombstone of its own among the rows, whatever ran before.
     const gone = await createCostCenter('RM-REBUILD-GONE', 'Rebuild gone', managers[1]!);
     await deleteCostCenter(gone);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id: gone } }))?.deleted === true, CONVERGED, 'the tombstone');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id: gone } }))?.deleted === true,
+      CONVERGED,
+      'the tombstone',
+    );
     await waitConverged();
     const snapshot = async () =>
-      (await carPrisma().costCenterReplica.findMany({ orderBy: { id: 'asc' } })).map(({ appliedAt: _appliedAt, ...row }) => row);
+      (await carPrisma().costCenterReplica.findMany({ orderBy: { id: 'asc' } })).map(
+        ({ appliedAt: _appliedAt, ...row }) => row,
+      );
     const incremental = await snapshot();
     const cursor = await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } });
     expect(incremental.some((row) => row.deleted)).toBe(true);
@@ -182,42 +204,67 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     expect(report.deadLetters).toBe(0);
     expect(report.applied).toBeGreaterThanOrEqual(incremental.length);
     expect(await snapshot()).toEqual(incremental);
-    expect((await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position).toBe(cursor?.position);
+    expect((await carPrisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position).toBe(
+      cursor?.position,
+    );
     // The running consumer carries on from the rebuilt cursor.
     const id = await createCostCenter('RM-AFTER-REBUILD', 'After rebuild', managers[1]!);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null,
+      CONVERGED,
+      'the next event',
+    );
   });
 
   it('applies only what its owner signed: a forged event in the feed is dead-lettered once, moves neither revision nor cursor, and shows as lag', async () => {
     await waitConverged();
     const id = await createCostCenter('RM-TARGET', 'Feed target', managers[1]!);
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the target in the replica');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null,
+      CONVERGED,
+      'the target in the replica',
+    );
     const lettersBefore = await carPrisma().eventDeadLetter.count();
-    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+    const cursorBefore = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } }))
+      .position;
     // As in the incident: a rename at a revision no real update reaches, at the highest sequence there is.
     const forged = (): CloudEvent => forgedRename(id, 'RM-TARGET');
-    const signerOf = (subgraph: string) => new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
+    const signerOf = (subgraph: string) =>
+      new EventSigner(subgraph, developmentEventKey(TEST_SIGNING_SECRET, subgraph));
     const signed = signerOf('cost-center').sign(forged());
     // Unsigned; signed by the owner, then changed on the way; signed by the car subgraph, claiming to be the cost-center subgraph's.
-    const injected: unknown[] = [forged(), { ...signed, data: { ...signed.data, revision: 2_000_000 } }, signerOf('car').sign(forged())];
+    const injected: unknown[] = [
+      forged(),
+      { ...signed, data: { ...signed.data, revision: 2_000_000 } },
+      signerOf('car').sign(forged()),
+    ];
     const ids = injected.map((event) => (event as CloudEvent).id);
     // The car subgraph reaches the cost-center subgraph (its feed too) through a man in the middle who adds them to every page.
-    const proxy = await startFeedProxy(graph.subgraphs['cost-center'].graphqlUrl, (after) => (after < MAX_SEQUENCE ? injected : []));
+    const proxy = await startFeedProxy(graph.subgraphs['cost-center'].graphqlUrl, (after) =>
+      after < MAX_SEQUENCE ? injected : [],
+    );
     const config = graph.subgraphs.car.config;
     const peers = config.peers;
     config.peers = { ...peers, 'cost-center': proxy.graphqlUrl };
     const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
     const status = async () =>
-      ((await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as { consumers: Record<string, { deadLetters: number; lagSeconds: number | null }> }).consumers[
-        COST_CENTER_REPLICA
-      ]!;
+      (
+        (await (await managementGet(graph.subgraphs.car.url, '/ready')).json()) as {
+          consumers: Record<string, { deadLetters: number; lagSeconds: number | null }>;
+        }
+      ).consumers[COST_CENTER_REPLICA]!;
     try {
       await waitFor(
-        async () => (await letters()).length === ids.length || (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
+        async () =>
+          (await letters()).length === ids.length ||
+          (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'FORGED',
         CONVERGED,
         'the forged events to be dead-lettered',
       );
-      expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ code: 'RM-TARGET', revision: 1 });
+      expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        code: 'RM-TARGET',
+        revision: 1,
+      });
       const errors = new Map((await letters()).map((letter) => [letter.eventId, letter.error]));
       expect([...ids.map((eventId) => errors.get(eventId))]).toEqual([
         expect.stringMatching(/^unsigned: /),
@@ -230,7 +277,8 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
       await waitFor(async () => ((await status()).lagSeconds ?? 0) > 0, CONVERGED, 'the lag to show');
       expect(await letters()).toHaveLength(ids.length);
       expect((await status()).deadLetters).toBe(lettersBefore + ids.length);
-      const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } })).position;
+      const cursor = (await carPrisma().eventCursor.findUniqueOrThrow({ where: { consumer: COST_CENTER_REPLICA } }))
+        .position;
       expect(cursor).toBeGreaterThanOrEqual(cursorBefore);
       expect(cursor).toBeLessThan(MAX_SEQUENCE);
     } finally {
@@ -239,7 +287,11 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     }
     // The owner's real updates still apply, at their own revisions.
     await updateCostCenter(id, { code: 'RM-TARGET-2' });
-    await waitFor(async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'RM-TARGET-2', CONVERGED, 'the real update');
+    await waitFor(
+      async () => (await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).code === 'RM-TARGET-2',
+      CONVERGED,
+      'the real update',
+    );
     expect(await carPrisma().costCenterReplica.findUniqueOrThrow({ where: { id } })).toMatchObject({ revision: 2 });
     await waitFor(async () => (await status()).lagSeconds === 0, CONVERGED, 'the lag to clear');
   }, 180_000);
@@ -252,30 +304,53 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
       const letters = await carPrisma().eventDeadLetter.count({ where: { consumer: COST_CENTER_REPLICA } });
       const database = graph.subgraphs.car.config.database;
       if (database.kind !== 'postgres') throw new Error('expected PostgreSQL');
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/events-rebuild.ts', '--subgraph', 'car'], {
-        cwd: path.resolve(__dirname, '..', '..'),
-        env: {
-          PATH: process.env.PATH,
-          CAR_DATABASE_URL: database.url,
-          CAR_DATABASE_SCHEMA: database.schema,
-          COST_CENTER_SUBGRAPH_URL: graph.subgraphs['cost-center'].graphqlUrl,
-          GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
-          MIGRATE_ON_START: 'false',
-          LOG_LEVEL: 'silent',
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/events-rebuild.ts', '--subgraph', 'car'],
+        {
+          cwd: path.resolve(__dirname, '..', '..'),
+          env: {
+            PATH: process.env.PATH,
+            CAR_DATABASE_URL: database.url,
+            CAR_DATABASE_SCHEMA: database.schema,
+            COST_CENTER_SUBGRAPH_URL: graph.subgraphs['cost-center'].graphqlUrl,
+            GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+            MIGRATE_ON_START: 'false',
+            LOG_LEVEL: 'silent',
+          },
+          timeout: 120_000,
         },
-        timeout: 120_000,
-      });
+      );
       expect(stdout).toMatch(/car: read models rebuilt .*"cost-center-replica":\{"applied":\d+,"deadLetters":0/);
       // Its sibling, with no dead letter to apply again.
-      const redrive = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/events-redrive.ts', '--subgraph', 'car'], {
-        cwd: path.resolve(__dirname, '..', '..'),
-        env: { PATH: process.env.PATH, CAR_DATABASE_URL: database.url, CAR_DATABASE_SCHEMA: database.schema, GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, MIGRATE_ON_START: 'false', LOG_LEVEL: 'silent' },
-        timeout: 120_000,
-      });
-      expect(redrive.stdout).toMatch(new RegExp(`car: dead letters applied again .*\\{"cost-center-replica":\\{"redriven":0,"failing":${letters}\\}\\}`));
+      const redrive = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/events-redrive.ts', '--subgraph', 'car'],
+        {
+          cwd: path.resolve(__dirname, '..', '..'),
+          env: {
+            PATH: process.env.PATH,
+            CAR_DATABASE_URL: database.url,
+            CAR_DATABASE_SCHEMA: database.schema,
+            GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+            MIGRATE_ON_START: 'false',
+            LOG_LEVEL: 'silent',
+          },
+          timeout: 120_000,
+        },
+      );
+      expect(redrive.stdout).toMatch(
+        new RegExp(
+          `car: dead letters applied again .*\\{"cost-center-replica":\\{"redriven":0,"failing":${letters}\\}\\}`,
+        ),
+      );
       expect(await replica()).toEqual(before);
       const id = await createCostCenter('RM-AFTER-CLI', 'After the command', managers[2]!);
-      await waitFor(async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null, CONVERGED, 'the next event');
+      await waitFor(
+        async () => (await carPrisma().costCenterReplica.findUnique({ where: { id } })) !== null,
+        CONVERGED,
+        'the next event',
+      );
       await waitConverged();
     }, 180_000);
   }
@@ -290,19 +365,32 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
         if (index === 125) await consumer().stop();
         if (index === 250) {
           const response = await managementGet(graph.subgraphs.car.url, '/ready');
-          readyWhileStopped = { status: response.status, body: (await response.json()) as { consumers: Record<string, { running: boolean }> } };
+          readyWhileStopped = {
+            status: response.status,
+            body: (await response.json()) as { consumers: Record<string, { running: boolean }> },
+          };
         }
         if (index === 375) consumer().start();
       },
     });
     expect(stream.deleted.size).toBe(10);
     // A stopped (or lagging) consumer does not make the subgraph unready.
-    expect(readyWhileStopped).toMatchObject({ status: 200, body: { consumers: { [COST_CENTER_REPLICA]: { running: false } } } });
+    expect(readyWhileStopped).toMatchObject({
+      status: 200,
+      body: { consumers: { [COST_CENTER_REPLICA]: { running: false } } },
+    });
     await expectReplicaMatchesStream(graph, stream);
     const ready = await managementGet(graph.subgraphs.car.url, '/ready');
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { consumers: Record<string, { running: boolean; connected: boolean; lagSeconds: number; deadLetters: number }> };
-    expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ running: true, connected: true, lagSeconds: 0, deadLetters: lettersBefore });
+    const body = (await ready.json()) as {
+      consumers: Record<string, { running: boolean; connected: boolean; lagSeconds: number; deadLetters: number }>;
+    };
+    expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({
+      running: true,
+      connected: true,
+      lagSeconds: 0,
+      deadLetters: lettersBefore,
+    });
   }, 300_000);
 
   if (backend === 'postgres') {

@@ -42,11 +42,16 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       // A partial success (data and errors): 294 (GraphQL over HTTP).
       expect(response.status).toBe(294);
       expect(response.data?.user).toEqual({ username: seedUsers[0]!.username });
-      expect(response.data?.cars.edges.map((edge) => edge.node.brand)).toEqual(seedCars.slice(0, 3).map((car) => car.brand));
+      expect(response.data?.cars.edges.map((edge) => edge.node.brand)).toEqual(
+        seedCars.slice(0, 3).map((car) => car.brand),
+      );
       expect(response.data?.cars.edges.every((edge) => edge.node.costCenter === null)).toBe(true);
       // The error sits on the field the dead subgraph owed (`code`); its null reaches the nullable `costCenter`.
-      expect(errorCodesByPath(response)).toEqual([0, 1, 2].map((i) => [['cars', 'edges', i, 'node', 'costCenter', 'code'], 'UNAVAILABLE']));
-      for (const error of response.errors!) expect(error.extensions).toMatchObject({ grpcStatus: 14, serviceName: 'cost-center' });
+      expect(errorCodesByPath(response)).toEqual(
+        [0, 1, 2].map((i) => [['cars', 'edges', i, 'node', 'costCenter', 'code'], 'UNAVAILABLE']),
+      );
+      for (const error of response.errors!)
+        expect(error.extensions).toMatchObject({ grpcStatus: 14, serviceName: 'cost-center' });
 
       await graph.restartSubgraph('cost-center');
       const recovered = await graph.query(`{ costCenters { totalCount } }`);
@@ -64,7 +69,9 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
     });
 
     it('the gateway starts, serves the other subgraphs, and recovers by itself', async () => {
-      const down = await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`);
+      const down = await graph.query(
+        `{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`,
+      );
       expect(down.data).toEqual({ car: null, user: { username: seedUsers[0]!.username } });
       expect(errorCodesByPath(down)).toEqual([[['car'], 'UNAVAILABLE']]);
 
@@ -92,7 +99,9 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
     it('answers at the deadline with the slow subgraph’s fields null, and the rest served', async () => {
       proxies[0]!.delayMs = 3_000;
       const started = Date.now();
-      const response = await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`);
+      const response = await graph.query(
+        `{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`,
+      );
       // Well before the slow subgraph could have answered: the gateway did not wait for it.
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(response.data).toEqual({ car: null, user: { username: seedUsers[0]!.username } });
@@ -102,7 +111,9 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
 
     it('serves the subgraph normally when it is within its deadline', async () => {
       proxies[0]!.delayMs = 0;
-      expect(dataOf(await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } }`))).toEqual({ car: { id: seedCars[0]!.id } });
+      expect(dataOf(await graph.query(`{ car(id: "${seedCars[0]!.id}") { id } }`))).toEqual({
+        car: { id: seedCars[0]!.id },
+      });
     });
   });
 
@@ -129,7 +140,11 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       const token = await graph.login('admin');
       const request = fetch(graph.gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'cancel-me-1', authorization: `Bearer ${token}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'cancel-me-1',
+          authorization: `Bearer ${token}`,
+        },
         body: JSON.stringify({ query: '{ cars { totalCount } }' }),
         signal: client.signal,
       });
@@ -139,7 +154,8 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
 
       await waitFor(() => proxy.aborted === 1, 15_000, 'the gateway to abort its subgraph call');
       await waitFor(
-        () => gatewayLog.entries().some((entry) => entry.code === 'CANCELLED' && entry.clientRequestId === 'cancel-me-1'),
+        () =>
+          gatewayLog.entries().some((entry) => entry.code === 'CANCELLED' && entry.clientRequestId === 'cancel-me-1'),
         15_000,
         'the CANCELLED log line',
       );
@@ -169,7 +185,9 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
       const mutation = await graph.query(`mutation { deleteCar(id: "${seedCars[2]!.id}") }`);
       expect(errorCodesByPath(mutation)).toEqual([[['deleteCar'], 'UNAVAILABLE']]);
       expect(proxy.requests).toBe(before);
-      expect((await graph.query(`{ car(id: "${seedCars[2]!.id}") { id } }`)).data).toEqual({ car: { id: seedCars[2]!.id } });
+      expect((await graph.query(`{ car(id: "${seedCars[2]!.id}") { id } }`)).data).toEqual({
+        car: { id: seedCars[2]!.id },
+      });
     });
   });
 });

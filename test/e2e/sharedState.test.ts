@@ -30,7 +30,11 @@ describe(`state shared through Redis by several instances (${backend})`, () => {
 
   beforeAll(async () => {
     const shared = { REDIS_URL };
-    graph = await startGraph(backend, { seed: true, gatewayEnv: { ...shared, RATE_LIMIT_PER_MINUTE: '12' }, subgraphEnv: shared });
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayEnv: { ...shared, RATE_LIMIT_PER_MINUTE: '12' },
+      subgraphEnv: shared,
+    });
     secondUser = await graph.startInstance('user');
     secondGateway = await graph.startGateway({ user: secondUser.graphqlUrl }, { RATE_LIMIT_PER_MINUTE: '12' });
   });
@@ -40,12 +44,17 @@ describe(`state shared through Redis by several instances (${backend})`, () => {
 
   const gateways = () => [graph.gatewayUrl, secondGateway];
   const send = (gatewayUrl: string, body: unknown, address: string) =>
-    sendRaw(new URL(gatewayUrl).origin, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, localAddress: address });
+    sendRaw(new URL(gatewayUrl).origin, {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+      localAddress: address,
+    });
 
   it('one client’s rate limit is counted across both gateways', async () => {
     const address = freshClientAddress();
     const statuses: number[] = [];
-    for (let i = 0; i < 14; i++) statuses.push((await send(gateways()[i % 2]!, { query: '{ __typename }' }, address)).status);
+    for (let i = 0; i < 14; i++)
+      statuses.push((await send(gateways()[i % 2]!, { query: '{ __typename }' }, address)).status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(12);
     expect(statuses.slice(12)).toEqual([429, 429]);
   });
@@ -55,16 +64,23 @@ describe(`state shared through Redis by several instances (${backend})`, () => {
     const admin = await graph.login('admin');
     const created = await postGraphQL(
       graph.gatewayUrl,
-      { query: 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', variables: { input: { username, email: `${username}@example.com`, password: 'shared-right-password' } } },
+      {
+        query: 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+        variables: { input: { username, email: `${username}@example.com`, password: 'shared-right-password' } },
+      },
       { authorization: `Bearer ${admin}` },
     );
     expect(created.errors).toBeUndefined();
     const guesses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        send(gateways()[i % 2]!, {
-          query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
-          variables: { u: username, p: `wrong-${i}` },
-        }, freshClientAddress()),
+        send(
+          gateways()[i % 2]!,
+          {
+            query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+            variables: { u: username, p: `wrong-${i}` },
+          },
+          freshClientAddress(),
+        ),
       ),
     );
     const codes = guesses.map((guess) => (guess.json as Answer).errors?.[0]?.extensions.code);

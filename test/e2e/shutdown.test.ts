@@ -28,12 +28,23 @@ interface Answer {
 /** POST over a keep-alive connection, as a browser or a pooled client sends it. */
 function post(url: string, body: unknown, headers: Record<string, string>, agent: http.Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as Answer['body'], at: performance.now() }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(text) as Answer['body'],
+            at: performance.now(),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -90,7 +101,10 @@ describe(`graceful shutdown (${backend})`, () => {
     const writes = models.map((model) =>
       post(
         `${gatewayUrl}/graphql`,
-        { query: 'mutation($input: CreateCarInput!) { createCar(input: $input) { id } }', variables: { input: { brand: 'Drain', model, costCenterId: seedCostCenters[0]!.id } } },
+        {
+          query: 'mutation($input: CreateCarInput!) { createCar(input: $input) { id } }',
+          variables: { input: { brand: 'Drain', model, costCenterId: seedCostCenters[0]!.id } },
+        },
         { ...auth, 'idempotency-key': randomUUID() },
         agent,
       ),
@@ -102,7 +116,12 @@ describe(`graceful shutdown (${backend})`, () => {
     let refused: Answer | undefined;
     await waitFor(
       async () => {
-        refused = await post(`${gatewayUrl}/graphql`, { query: '{ __typename }' }, {}, new http.Agent({ keepAlive: false }));
+        refused = await post(
+          `${gatewayUrl}/graphql`,
+          { query: '{ __typename }' },
+          {},
+          new http.Agent({ keepAlive: false }),
+        );
         return refused.status === 503;
       },
       10_000,

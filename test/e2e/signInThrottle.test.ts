@@ -28,7 +28,10 @@ describe(`sign-in throttling (${backend})`, () => {
 
   beforeAll(async () => {
     // Sign-ins hash passwords: on a busy host they may take longer than the default 5 s.
-    graph = await startGraph(backend, { seed: true, gatewayEnv: { SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '30000' } });
+    graph = await startGraph(backend, {
+      seed: true,
+      gatewayEnv: { SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '30000' },
+    });
   });
   afterAll(async () => {
     await graph?.stop();
@@ -36,12 +39,18 @@ describe(`sign-in throttling (${backend})`, () => {
 
   const login = async (username: string, password: string, address: string) => {
     const response = await sendRaw(new URL(graph.gatewayUrl).origin, {
-      body: JSON.stringify({ query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', variables: { u: username, p: password } }),
+      body: JSON.stringify({
+        query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
+        variables: { u: username, p: password },
+      }),
       headers: { 'content-type': 'application/json' },
       localAddress: address,
     });
     const answer = response.json as Answer;
-    return { code: answer.errors?.[0]?.extensions.code ?? (answer.data?.login?.token ? 'OK' : 'NONE'), retryAfterSeconds: answer.errors?.[0]?.extensions.retryAfterSeconds };
+    return {
+      code: answer.errors?.[0]?.extensions.code ?? (answer.data?.login?.token ? 'OK' : 'NONE'),
+      retryAfterSeconds: answer.errors?.[0]?.extensions.retryAfterSeconds,
+    };
   };
 
   async function newUser(password: string): Promise<string> {
@@ -53,45 +62,63 @@ describe(`sign-in throttling (${backend})`, () => {
     return username;
   }
 
-  it('guesses from many addresses are slowed as one, yet never keep the owner out of an address they signed in from', async () => {
-    const password = 'owner-right-password';
-    const owner = await newUser(password);
-    const home = freshClientAddress();
-    expect((await login(owner, password, home)).code).toBe('OK');
+  it(
+    'guesses from many addresses are slowed as one, yet never keep the owner out of an address they signed in from',
+    async () => {
+      const password = 'owner-right-password';
+      const owner = await newUser(password);
+      const home = freshClientAddress();
+      expect((await login(owner, password, home)).code).toBe('OK');
 
-    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => login(owner, `wrong-${i}`, freshClientAddress())));
-    const codes = guesses.map((guess) => guess.code);
-    expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(FREE_FAILURES);
-    expect(codes.filter((code) => code === 'RESOURCE_EXHAUSTED').length).toBeGreaterThanOrEqual(12 - FREE_FAILURES);
-    // Even the right password waits, from an address the owner never used: the attacker could be anywhere.
-    const elsewhere = await login(owner, password, freshClientAddress());
-    expect(elsewhere.code).toBe('RESOURCE_EXHAUSTED');
-    expect(elsewhere.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      const guesses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => login(owner, `wrong-${i}`, freshClientAddress())),
+      );
+      const codes = guesses.map((guess) => guess.code);
+      expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(FREE_FAILURES);
+      expect(codes.filter((code) => code === 'RESOURCE_EXHAUSTED').length).toBeGreaterThanOrEqual(12 - FREE_FAILURES);
+      // Even the right password waits, from an address the owner never used: the attacker could be anywhere.
+      const elsewhere = await login(owner, password, freshClientAddress());
+      expect(elsewhere.code).toBe('RESOURCE_EXHAUSTED');
+      expect(elsewhere.retryAfterSeconds).toBeGreaterThanOrEqual(1);
 
-    expect((await login(owner, password, home)).code).toBe('OK');
-  }, SLOW_TEST_MS);
+      expect((await login(owner, password, home)).code).toBe('OK');
+    },
+    SLOW_TEST_MS,
+  );
 
-  it('guesses at many usernames from one address do not keep that address’s users out', async () => {
-    const password = 'office-right-password';
-    const [regular, newcomer] = [await newUser(password), await newUser(password)];
-    const office = freshClientAddress();
-    expect((await login(regular, password, office)).code).toBe('OK');
+  it(
+    'guesses at many usernames from one address do not keep that address’s users out',
+    async () => {
+      const password = 'office-right-password';
+      const [regular, newcomer] = [await newUser(password), await newUser(password)];
+      const office = freshClientAddress();
+      expect((await login(regular, password, office)).code).toBe('OK');
 
-    // More failures from the address than the old per-address lockout allowed (20), one per username.
-    for (let i = 0; i < 21; i++) expect((await login(`sprayed-${randomUUID().slice(0, 8)}`, 'Winter2026!', office)).code).toBe('UNAUTHENTICATED');
+      // More failures from the address than the old per-address lockout allowed (20), one per username.
+      for (let i = 0; i < 21; i++)
+        expect((await login(`sprayed-${randomUUID().slice(0, 8)}`, 'Winter2026!', office)).code).toBe(
+          'UNAUTHENTICATED',
+        );
 
-    expect((await login(regular, password, office)).code).toBe('OK');
-    expect((await login(newcomer, password, office)).code).toBe('OK');
-  }, SLOW_TEST_MS);
+      expect((await login(regular, password, office)).code).toBe('OK');
+      expect((await login(newcomer, password, office)).code).toBe('OK');
+    },
+    SLOW_TEST_MS,
+  );
 
-  it('failures at one account from one address make its next attempt wait, starting with the first delay', async () => {
-    const password = 'pair-right-password';
-    const username = await newUser(password);
-    const address = freshClientAddress();
-    for (let i = 0; i < FREE_FAILURES; i++) expect((await login(username, `wrong-${i}`, address)).code).toBe('UNAUTHENTICATED');
-    const waiting = await login(username, password, address);
-    expect(waiting.code).toBe('RESOURCE_EXHAUSTED');
-    expect(waiting.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    expect(waiting.retryAfterSeconds).toBeLessThanOrEqual(FIRST_DELAY_SECONDS);
-  }, SLOW_TEST_MS);
+  it(
+    'failures at one account from one address make its next attempt wait, starting with the first delay',
+    async () => {
+      const password = 'pair-right-password';
+      const username = await newUser(password);
+      const address = freshClientAddress();
+      for (let i = 0; i < FREE_FAILURES; i++)
+        expect((await login(username, `wrong-${i}`, address)).code).toBe('UNAUTHENTICATED');
+      const waiting = await login(username, password, address);
+      expect(waiting.code).toBe('RESOURCE_EXHAUSTED');
+      expect(waiting.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(waiting.retryAfterSeconds).toBeLessThanOrEqual(FIRST_DELAY_SECONDS);
+    },
+    SLOW_TEST_MS,
+  );
 });

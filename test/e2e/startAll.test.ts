@@ -78,7 +78,9 @@ describe('npm start supervises the graph', () => {
   let token: string;
 
   const startedPids = (name: string) =>
-    [...output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))].map((match) => Number(match[1]));
+    [...output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))].map((match) =>
+      Number(match[1]),
+    );
   const tail = () => output.split('\n').slice(-40).join('\n');
   /** waitFor, with what npm start printed up to the failure in its message. */
   const waitForGraph = (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) =>
@@ -87,7 +89,8 @@ describe('npm start supervises the graph', () => {
     });
   const waitForOutput = (pattern: RegExp, timeoutMs: number) =>
     waitForGraph(() => pattern.test(output), timeoutMs, `${pattern} in the output of npm start`);
-  const query = (text: string) => postGraphQL(`${gatewayUrl}/graphql`, { query: text }, { authorization: `Bearer ${token}` });
+  const query = (text: string) =>
+    postGraphQL(`${gatewayUrl}/graphql`, { query: text }, { authorization: `Bearer ${token}` });
   const LOGIN = 'mutation { login(username: "admin", password: "dev-password") { token } }';
 
   beforeAll(async () => {
@@ -100,7 +103,8 @@ describe('npm start supervises the graph', () => {
     // What a developer's shell would have, minus anything that points the graph elsewhere.
     const env: NodeJS.ProcessEnv = Object.fromEntries(
       Object.entries(process.env).filter(
-        ([name]) => !/(_SUBGRAPH_URL|DATABASE_URL|_SUBGRAPH_TIMEOUT_MS|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_)/.test(name),
+        ([name]) =>
+          !/(_SUBGRAPH_URL|DATABASE_URL|_SUBGRAPH_TIMEOUT_MS|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_)/.test(name),
       ),
     );
     Object.assign(env, {
@@ -159,7 +163,11 @@ describe('npm start supervises the graph', () => {
     expect(output).toContain(`${gatewayUrl}/console/`);
     for (const page of ['explorer', 'console']) {
       const response = await fetch(`${gatewayUrl}/${page}/`);
-      expect([page, response.status, response.headers.get('content-type')]).toEqual([page, 200, expect.stringMatching(/text\/html/)]);
+      expect([page, response.status, response.headers.get('content-type')]).toEqual([
+        page,
+        200,
+        expect.stringMatching(/text\/html/),
+      ]);
       // Everything the page loads comes from the gateway itself: it works with no network.
       const html = await response.text();
       expect([page, html.match(/(src|href)="https?:\/\/[^"]*"/g)]).toEqual([page, null]);
@@ -171,7 +179,10 @@ describe('npm start supervises the graph', () => {
     const first = lines.findIndex((line) => line.trimStart().startsWith('TOKEN=$('));
     const last = lines.findIndex((line, i) => i > first && !line.trimEnd().endsWith('\\'));
     expect(first).toBeGreaterThan(-1);
-    const example = lines.slice(first, last + 1).map((line) => line.trim()).join('\n');
+    const example = lines
+      .slice(first, last + 1)
+      .map((line) => line.trim())
+      .join('\n');
     expect(example).toContain('dev-password');
     // As a person runs it in a terminal (stdin not a pipe: bash would read ~/.bashrc then).
     const mistyped = example.replace('dev-password', 'dev-pasword');
@@ -203,79 +214,106 @@ describe('npm start supervises the graph', () => {
       .filter((line) => line.startsWith('{'))
       .flatMap((line) => {
         try {
-          return [JSON.parse(line) as { service: string; msg: string; progress?: { step: string; phase: string; durationMs?: number; ranInitdb?: boolean; total?: number } }];
+          return [
+            JSON.parse(line) as {
+              service: string;
+              msg: string;
+              progress?: { step: string; phase: string; durationMs?: number; ranInitdb?: boolean; total?: number };
+            },
+          ];
         } catch {
           return []; // a long line of another process's cut into (one pipe for all four)
         }
       })
       .filter((entry) => entry.progress);
     for (const name of ['car', 'cost-center', 'user']) {
-      const done = (step: string) => progress.find((entry) => entry.service === name && entry.progress!.step === step && entry.progress!.phase === 'done');
+      const done = (step: string) =>
+        progress.find(
+          (entry) => entry.service === name && entry.progress!.step === step && entry.progress!.phase === 'done',
+        );
       // A fresh DATA_DIR: each database is created, migrated and seeded; each step says how long it took.
       for (const step of ['code', 'create-database', 'database', 'migrations', 'seed', 'ready']) {
         expect([name, step, typeof done(step)?.progress!.durationMs]).toEqual([name, step, 'number']);
       }
       expect([name, done('migrations')!.progress!.total]).toEqual([name, expect.any(Number)]);
       expect(done('migrations')!.progress!.total).toBeGreaterThan(0);
-      expect(done('ready')!.msg).toMatch(new RegExp(`^${name} subgraph ready at http://127\\.0\\.0\\.1:${ports[name as keyof typeof ports]}/graphql in `));
+      expect(done('ready')!.msg).toMatch(
+        new RegExp(
+          `^${name} subgraph ready at http://127\\.0\\.0\\.1:${ports[name as keyof typeof ports]}/graphql in `,
+        ),
+      );
       expect(output).toMatch(new RegExp(`^supervisor: ${name} is ready, ${DURATION} after it was started`, 'm'));
     }
     // The three databases beside each other: initdb ran once, the other two are copies of its template.
-    expect(progress.filter((entry) => entry.progress!.step === 'create-database' && entry.progress!.ranInitdb === true)).toHaveLength(1);
+    expect(
+      progress.filter((entry) => entry.progress!.step === 'create-database' && entry.progress!.ranInitdb === true),
+    ).toHaveLength(1);
 
     expect(output).toMatch(new RegExp(`The car-check graph is up \\(${DURATION} after npm start\\)`));
-    expect(output).toMatch(/Time to ready: npm and the supervisor .+; the subgraphs, in parallel: car .+, cost-center .+, user .+; then gateway \d/);
+    expect(output).toMatch(
+      /Time to ready: npm and the supervisor .+; the subgraphs, in parallel: car .+, cost-center .+, user .+; then gateway \d/,
+    );
   });
 
-  it('restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it', async () => {
-    expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
-    const [carPid] = startedPids('car');
-    expect(carPid).toEqual(expect.any(Number));
+  it(
+    'restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it',
+    async () => {
+      expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
+      const [carPid] = startedPids('car');
+      expect(carPid).toEqual(expect.any(Number));
 
-    process.kill(carPid!, 'SIGKILL');
-    await waitForOutput(/^supervisor: car exited \(signal SIGKILL\); restart 1 in 250 ms$/m, 10_000);
+      process.kill(carPid!, 'SIGKILL');
+      await waitForOutput(/^supervisor: car exited \(signal SIGKILL\); restart 1 in 250 ms$/m, 10_000);
 
-    // The car subgraph is down (restarting): the rest of the graph answers.
-    expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
-    expect((await query('{ costCenters(first: 1) { totalCount } }')).data).toEqual({ costCenters: { totalCount: 5 } });
+      // The car subgraph is down (restarting): the rest of the graph answers.
+      expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
+      expect((await query('{ costCenters(first: 1) { totalCount } }')).data).toEqual({
+        costCenters: { totalCount: 5 },
+      });
 
-    // It comes back (same port, same database), and car queries work again.
-    await waitForGraph(() => startedPids('car').length === 2, 10_000, 'car to be started again');
-    expect(startedPids('car')[1]).not.toBe(carPid);
-    await waitForGraph(
-      async () => (await query('{ cars(first: 1) { totalCount } }').catch(() => undefined))?.data?.cars != null,
-      2 * MINUTE,
-      'car queries to work again',
-    );
-    expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
-    expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
+      // It comes back (same port, same database), and car queries work again.
+      await waitForGraph(() => startedPids('car').length === 2, 10_000, 'car to be started again');
+      expect(startedPids('car')[1]).not.toBe(carPid);
+      await waitForGraph(
+        async () => (await query('{ cars(first: 1) { totalCount } }').catch(() => undefined))?.data?.cars != null,
+        2 * MINUTE,
+        'car queries to work again',
+      );
+      expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
+      expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
 
-    // Nothing else was restarted, and the graph did not stop.
-    expect(['gateway', 'cost-center', 'user'].map((name) => startedPids(name).length)).toEqual([1, 1, 1]);
-    expect(supervisor.exitCode).toBeNull();
-  }, 5 * MINUTE);
+      // Nothing else was restarted, and the graph did not stop.
+      expect(['gateway', 'cost-center', 'user'].map((name) => startedPids(name).length)).toEqual([1, 1, 1]);
+      expect(supervisor.exitCode).toBeNull();
+    },
+    5 * MINUTE,
+  );
 
-  it('on SIGTERM drains the gateway first: a request in flight is answered, then everything exits 0', async () => {
-    // The login will wait 2 s between the gateway and the user subgraph.
-    link.delayMs = 2_000;
-    const inFlight = postGraphQL<{ login: { token: string } }>(`${gatewayUrl}/graphql`, { query: LOGIN });
-    await waitForGraph(() => link.pending > 0, 30_000, 'the login to be on its way to the user subgraph');
-    supervisor.kill('SIGTERM');
+  it(
+    'on SIGTERM drains the gateway first: a request in flight is answered, then everything exits 0',
+    async () => {
+      // The login will wait 2 s between the gateway and the user subgraph.
+      link.delayMs = 2_000;
+      const inFlight = postGraphQL<{ login: { token: string } }>(`${gatewayUrl}/graphql`, { query: LOGIN });
+      await waitForGraph(() => link.pending > 0, 30_000, 'the login to be on its way to the user subgraph');
+      supervisor.kill('SIGTERM');
 
-    const answer = await inFlight;
-    expect(answer.errors).toBeUndefined();
-    expect(answer.data?.login.token).toEqual(expect.any(String));
-    expect(await exited).toBe(0);
+      const answer = await inFlight;
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.login.token).toEqual(expect.any(String));
+      expect(await exited).toBe(0);
 
-    // The order, as the supervisor tells it: the subgraphs are signalled only after the gateway exited.
-    const lines = output.split('\n');
-    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
-    const gatewayExited = at(/^supervisor: gateway exited/);
-    expect(at(/^supervisor: stopping gateway/)).toBeGreaterThanOrEqual(0);
-    expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
-    for (const name of ['car', 'cost-center', 'user']) {
-      expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
-      expect([name, at(new RegExp(`^supervisor: ${name} exited \\(code 0\\)$`)) >= 0]).toEqual([name, true]);
-    }
-  }, 2 * MINUTE);
+      // The order, as the supervisor tells it: the subgraphs are signalled only after the gateway exited.
+      const lines = output.split('\n');
+      const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+      const gatewayExited = at(/^supervisor: gateway exited/);
+      expect(at(/^supervisor: stopping gateway/)).toBeGreaterThanOrEqual(0);
+      expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
+      for (const name of ['car', 'cost-center', 'user']) {
+        expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
+        expect([name, at(new RegExp(`^supervisor: ${name} exited \\(code 0\\)$`)) >= 0]).toEqual([name, true]);
+      }
+    },
+    2 * MINUTE,
+  );
 });

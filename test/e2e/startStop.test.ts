@@ -13,7 +13,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;
 const SERVICES = ['gateway', 'car', 'cost-center', 'user'] as const;
 type Service = (typeof SERVICES)[number];
-const PORT_VARIABLES: Record<Service, string> = { gateway: 'GATEWAY_PORT', car: 'CAR_PORT', 'cost-center': 'COST_CENTER_PORT', user: 'USER_PORT' };
+const PORT_VARIABLES: Record<Service, string> = {
+  gateway: 'GATEWAY_PORT',
+  car: 'CAR_PORT',
+  'cost-center': 'COST_CENTER_PORT',
+  user: 'USER_PORT',
+};
 
 /** Whether a process runs (a zombie waiting to be reaped does not). */
 async function running(pid: number): Promise<boolean> {
@@ -70,7 +75,12 @@ class NpmStart {
     for (const name of SERVICES) this.ports[name] = await freePort();
     this.dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-start-stop-'));
     const env: NodeJS.ProcessEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/(_SUBGRAPH_URL|DATABASE_URL|DATABASE_SCHEMA|_SUBGRAPH_TIMEOUT_MS|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_|^SUPERVISOR_PID$)/.test(name)),
+      Object.entries(process.env).filter(
+        ([name]) =>
+          !/(_SUBGRAPH_URL|DATABASE_URL|DATABASE_SCHEMA|_SUBGRAPH_TIMEOUT_MS|^JWKS_URL|^TOKEN_STATUS_URL|^SUPERGRAPH_|^SUPERVISOR_PID$)/.test(
+            name,
+          ),
+      ),
     );
     Object.assign(env, {
       NODE_ENV: 'development',
@@ -88,7 +98,9 @@ class NpmStart {
   }
 
   startedPids(name: Service): number[] {
-    return [...this.output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))].map((match) => Number(match[1]));
+    return [...this.output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))].map((match) =>
+      Number(match[1]),
+    );
   }
 
   /** waitFor, with npm start's last lines in the message of a failure. */
@@ -153,71 +165,107 @@ describe('npm start never leaves the graph behind', () => {
     return graph;
   }
 
-  it('SIGTERM to npm’s own process (not its group): the gateway stops, then the subgraphs, and nothing is left', async () => {
-    const graph = await startGraph('sigterm_npm');
-    expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
+  it(
+    'SIGTERM to npm’s own process (not its group): the gateway stops, then the subgraphs, and nothing is left',
+    async () => {
+      const graph = await startGraph('sigterm_npm');
+      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
 
-    process.kill(graph.npm.pid!, 'SIGTERM');
-    await graph.waitFor(() => graph.allGone(), 2 * MINUTE, 'every process of the graph to exit and every port to close');
+      process.kill(graph.npm.pid!, 'SIGTERM');
+      await graph.waitFor(
+        () => graph.allGone(),
+        2 * MINUTE,
+        'every process of the graph to exit and every port to close',
+      );
 
-    const lines = graph.output.split('\n');
-    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
-    const gatewayExited = at(/^supervisor: gateway exited/);
-    expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
-    for (const name of ['car', 'cost-center', 'user']) {
-      expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
-    }
-  }, 8 * MINUTE);
+      const lines = graph.output.split('\n');
+      const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+      const gatewayExited = at(/^supervisor: gateway exited/);
+      expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
+      for (const name of ['car', 'cost-center', 'user']) {
+        expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
+      }
+    },
+    8 * MINUTE,
+  );
 
-  it('SIGKILL to npm: the supervisor notices, and stops the graph', async () => {
-    const graph = await startGraph('sigkill_npm');
-    process.kill(graph.npm.pid!, 'SIGKILL');
-    await graph.waitFor(() => graph.allGone(), 2 * MINUTE, 'every process of the graph to exit and every port to close');
-    expect(graph.output).toMatch(/^supervisor: stopping gateway/m);
-  }, 8 * MINUTE);
+  it(
+    'SIGKILL to npm: the supervisor notices, and stops the graph',
+    async () => {
+      const graph = await startGraph('sigkill_npm');
+      process.kill(graph.npm.pid!, 'SIGKILL');
+      await graph.waitFor(
+        () => graph.allGone(),
+        2 * MINUTE,
+        'every process of the graph to exit and every port to close',
+      );
+      expect(graph.output).toMatch(/^supervisor: stopping gateway/m);
+    },
+    8 * MINUTE,
+  );
 
-  it('SIGKILL of the supervisor: every service notices and stops on its own', async () => {
-    const graph = await startGraph('sigkill_supervisor');
-    const supervisorPid = await parentOf(graph.startedPids('car')[0]!);
-    expect(await Promise.all(SERVICES.map(async (name) => parentOf(graph.startedPids(name)[0]!)))).toEqual(SERVICES.map(() => supervisorPid));
+  it(
+    'SIGKILL of the supervisor: every service notices and stops on its own',
+    async () => {
+      const graph = await startGraph('sigkill_supervisor');
+      const supervisorPid = await parentOf(graph.startedPids('car')[0]!);
+      expect(await Promise.all(SERVICES.map(async (name) => parentOf(graph.startedPids(name)[0]!)))).toEqual(
+        SERVICES.map(() => supervisorPid),
+      );
 
-    process.kill(supervisorPid, 'SIGKILL');
-    await graph.waitFor(() => graph.allGone(), 2 * MINUTE, 'every service to exit and every port to close');
-    expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
-  }, 8 * MINUTE);
+      process.kill(supervisorPid, 'SIGKILL');
+      await graph.waitFor(() => graph.allGone(), 2 * MINUTE, 'every service to exit and every port to close');
+      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
+    },
+    8 * MINUTE,
+  );
 
-  it('a migration recorded in the database but missing from the code: its one line, no restart, the whole graph stopped with a non-zero exit', async () => {
-    const client = new pg.Client({ connectionString: databaseUrl() });
-    await client.connect();
-    try {
-      // What a branch switch leaves: the car schema has a migration this checkout does not know.
-      await client.query('CREATE SCHEMA "missing_migration_car"');
-      await client.query(`CREATE TABLE "missing_migration_car"."_prisma_migrations" (
+  it(
+    'a migration recorded in the database but missing from the code: its one line, no restart, the whole graph stopped with a non-zero exit',
+    async () => {
+      const client = new pg.Client({ connectionString: databaseUrl() });
+      await client.connect();
+      try {
+        // What a branch switch leaves: the car schema has a migration this checkout does not know.
+        await client.query('CREATE SCHEMA "missing_migration_car"');
+        await client.query(`CREATE TABLE "missing_migration_car"."_prisma_migrations" (
         id VARCHAR(36) PRIMARY KEY, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL,
         logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`);
-      await client.query(
-        `INSERT INTO "missing_migration_car"."_prisma_migrations" (id, checksum, migration_name, finished_at) VALUES ('1', 'x', '29990101000000_from_another_branch', now())`,
+        await client.query(
+          `INSERT INTO "missing_migration_car"."_prisma_migrations" (id, checksum, migration_name, finished_at) VALUES ('1', 'x', '29990101000000_from_another_branch', now())`,
+        );
+      } finally {
+        await client.end();
+      }
+      const graph = new NpmStart();
+      graphs.push(graph);
+      await graph.start(databaseUrl(), {
+        CAR_DATABASE_SCHEMA: 'missing_migration_car',
+        COST_CENTER_DATABASE_SCHEMA: 'missing_migration_cost_center',
+        USER_DATABASE_SCHEMA: 'missing_migration_users',
+      });
+      await graph.waitFor(
+        () => graph.npm.exitCode !== null || graph.npm.signalCode !== null,
+        4 * MINUTE,
+        'npm start to exit',
       );
-    } finally {
-      await client.end();
-    }
-    const graph = new NpmStart();
-    graphs.push(graph);
-    await graph.start(databaseUrl(), {
-      CAR_DATABASE_SCHEMA: 'missing_migration_car',
-      COST_CENTER_DATABASE_SCHEMA: 'missing_migration_cost_center',
-      USER_DATABASE_SCHEMA: 'missing_migration_users',
-    });
-    await graph.waitFor(() => graph.npm.exitCode !== null || graph.npm.signalCode !== null, 4 * MINUTE, 'npm start to exit');
-    const code = await graph.exited;
+      const code = await graph.exited;
 
-    expect(code).not.toBe(0);
-    expect(code).not.toBeNull();
-    const failures = graph.output.split('\n').filter((line) => line.startsWith('car subgraph failed to start'));
-    expect(failures).toEqual([expect.stringMatching(/^car subgraph failed to start: Migration 29990101000000_from_another_branch is applied but missing from /)]);
-    expect(graph.output).toContain(`supervisor: car exited (code ${EXIT_MIGRATION_HISTORY}: a migration history that does not match the code, which no restart fixes); not restarting it`);
-    expect(graph.startedPids('car')).toHaveLength(1);
-    expect(graph.output).not.toMatch(/is up|GIVING UP/);
-    await graph.waitFor(() => graph.allGone(), MINUTE, 'every process of the graph to exit and every port to close');
-  }, 6 * MINUTE);
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      const failures = graph.output.split('\n').filter((line) => line.startsWith('car subgraph failed to start'));
+      expect(failures).toEqual([
+        expect.stringMatching(
+          /^car subgraph failed to start: Migration 29990101000000_from_another_branch is applied but missing from /,
+        ),
+      ]);
+      expect(graph.output).toContain(
+        `supervisor: car exited (code ${EXIT_MIGRATION_HISTORY}: a migration history that does not match the code, which no restart fixes); not restarting it`,
+      );
+      expect(graph.startedPids('car')).toHaveLength(1);
+      expect(graph.output).not.toMatch(/is up|GIVING UP/);
+      await graph.waitFor(() => graph.allGone(), MINUTE, 'every process of the graph to exit and every port to close');
+    },
+    6 * MINUTE,
+  );
 });

@@ -27,8 +27,13 @@ describe(`trace ids without recording (${backend})`, () => {
   });
 
   const requestLines = async (requestId: string, services: string[]) => {
-    const lines = () => [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === requestId);
-    await waitFor(() => services.every((service) => lines().some((entry) => entry.service === service && entry.msg === 'request')), 30_000, `${requestId}'s log lines`);
+    const lines = () =>
+      [...logs.gateway.entries(), ...logs.subgraphs.entries()].filter((entry) => entry.requestId === requestId);
+    await waitFor(
+      () => services.every((service) => lines().some((entry) => entry.service === service && entry.msg === 'request')),
+      30_000,
+      `${requestId}'s log lines`,
+    );
     return lines();
   };
 
@@ -44,7 +49,9 @@ describe(`trace ids without recording (${backend})`, () => {
       { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'ids-1' },
     );
     const requestId = response.headers.get('x-request-id')!;
-    expect(response.errors?.map((error) => error.extensions)).toEqual([expect.objectContaining({ code: 'NOT_FOUND', requestId, traceId })]);
+    expect(response.errors?.map((error) => error.extensions)).toEqual([
+      expect.objectContaining({ code: 'NOT_FOUND', requestId, traceId }),
+    ]);
     const lines = await requestLines(requestId, ['gateway', 'car', 'cost-center', 'user']);
     expect(lines.filter((entry) => entry.traceId !== traceId)).toEqual([]);
   });
@@ -54,7 +61,10 @@ describe(`trace ids without recording (${backend})`, () => {
       ['ids-2', {}],
       ['ids-3', { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }],
     ] as const) {
-      const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, { ...headers, 'x-request-id': clientRequestId });
+      const response = await graph.query(`{ car(id: "${UNKNOWN}") { id } }`, undefined, {
+        ...headers,
+        'x-request-id': clientRequestId,
+      });
       const traceId = response.errors?.[0]?.extensions?.traceId;
       expect(traceId).toMatch(TRACE_ID);
       expect(traceId).not.toBe('0'.repeat(32));

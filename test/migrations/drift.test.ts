@@ -23,7 +23,10 @@ const PROBE_FIELD = '  driftProbe String? @map("drift_probe")';
  * A scratch copy of the car subgraph (schema and migrations) in a temp folder; with
  * `withProbe`, its schema has {@link PROBE_FIELD} as the first field of `model Car`.
  */
-async function copyCarSubgraph(root: string, withProbe: boolean): Promise<{ schemaPath: string; migrationsDir: string }> {
+async function copyCarSubgraph(
+  root: string,
+  withProbe: boolean,
+): Promise<{ schemaPath: string; migrationsDir: string }> {
   const source = subgraphPaths('car');
   const schemaPath = path.join(root, 'schema.prisma');
   const migrationsDir = path.join(root, 'migrations');
@@ -79,7 +82,9 @@ describe('createMigration', () => {
     const folder = path.basename(path.dirname(created ?? ''));
     expect(folder).toMatch(/^\d{14}_add_drift_probe$/);
     expect(await readdir(paths.migrationsDir)).toEqual([...before, folder].sort());
-    expect(await readFile(created ?? '', 'utf8')).toMatch(/^-- AlterTable\nALTER TABLE "car" ADD COLUMN\s+"drift_probe" TEXT;\n$/);
+    expect(await readFile(created ?? '', 'utf8')).toMatch(
+      /^-- AlterTable\nALTER TABLE "car" ADD COLUMN\s+"drift_probe" TEXT;\n$/,
+    );
     await expect(diffMigrationsToSchema('car', { engine, ...paths })).resolves.toBe('');
   });
 

@@ -20,9 +20,13 @@ function sdlInputTypes(subgraph: string): Map<string, string[]> {
   const document = parse(readFileSync(path.join(ROOT, 'subgraphs', subgraph, 'schema.graphql'), 'utf8'));
   const inputs = new Map<string, string[]>();
   for (const definition of document.definitions) {
-    if (definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INPUT_OBJECT_TYPE_EXTENSION) continue;
+    if (definition.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION && definition.kind !== Kind.INPUT_OBJECT_TYPE_EXTENSION)
+      continue;
     const node = definition as InputObjectTypeDefinitionNode;
-    inputs.set(node.name.value, [...(inputs.get(node.name.value) ?? []), ...(node.fields ?? []).map((field) => field.name.value)]);
+    inputs.set(node.name.value, [
+      ...(inputs.get(node.name.value) ?? []),
+      ...(node.fields ?? []).map((field) => field.name.value),
+    ]);
   }
   return inputs;
 }
@@ -45,32 +49,40 @@ function objectOf(schema: z.ZodType): ObjectDef | null {
   return null;
 }
 
-describe.each(Object.entries(SUBGRAPHS))('the %s subgraph validates every input field of its SDL', (subgraph, schemas) => {
-  const inputs = sdlInputTypes(subgraph);
+describe.each(Object.entries(SUBGRAPHS))(
+  'the %s subgraph validates every input field of its SDL',
+  (subgraph, schemas) => {
+    const inputs = sdlInputTypes(subgraph);
 
-  it('has input types to check', () => {
-    expect(inputs.size).toBeGreaterThan(0);
-  });
+    it('has input types to check', () => {
+      expect(inputs.size).toBeGreaterThan(0);
+    });
 
-  it('has a zod schema for every SDL input type, and none for a type the SDL does not have', () => {
-    const missing = [...inputs.keys()].filter((name) => !(name in schemas));
-    const extra = Object.keys(schemas).filter((name) => !inputs.has(name));
-    expect({ missing, extra }).toEqual({ missing: [], extra: [] });
-  });
+    it('has a zod schema for every SDL input type, and none for a type the SDL does not have', () => {
+      const missing = [...inputs.keys()].filter((name) => !(name in schemas));
+      const extra = Object.keys(schemas).filter((name) => !inputs.has(name));
+      expect({ missing, extra }).toEqual({ missing: [], extra: [] });
+    });
 
-  it.each([...inputs])('%s: every SDL field is a key of its zod schema, and the schema is strict', (name, sdlFields) => {
-    const schema = schemas[name];
-    if (!schema) throw new Error(`${subgraph}: input ${name} has no zod schema in INPUT_SCHEMAS`);
-    const object = objectOf(schema);
-    if (!object) throw new Error(`${subgraph}: the schema of input ${name} is not a zod object`);
-    const keys = Object.keys(object.shape);
-    const notHandled = sdlFields.filter((field) => !keys.includes(field)).map((field) => `${name}.${field}`);
-    const notInSdl = keys.filter((key) => !sdlFields.includes(key)).map((key) => `${name}.${key}`);
-    expect({ notHandled, notInSdl }).toEqual({ notHandled: [], notInSdl: [] });
+    it.each([...inputs])(
+      '%s: every SDL field is a key of its zod schema, and the schema is strict',
+      (name, sdlFields) => {
+        const schema = schemas[name];
+        if (!schema) throw new Error(`${subgraph}: input ${name} has no zod schema in INPUT_SCHEMAS`);
+        const object = objectOf(schema);
+        if (!object) throw new Error(`${subgraph}: the schema of input ${name} is not a zod object`);
+        const keys = Object.keys(object.shape);
+        const notHandled = sdlFields.filter((field) => !keys.includes(field)).map((field) => `${name}.${field}`);
+        const notInSdl = keys.filter((key) => !sdlFields.includes(key)).map((key) => `${name}.${key}`);
+        expect({ notHandled, notInSdl }).toEqual({ notHandled: [], notInSdl: [] });
 
-    // Strict: a key the schema does not know is an error, not silently stripped.
-    const unknown = (schema as z.ZodType).safeParse({ notAField: true });
-    expect(unknown.success).toBe(false);
-    expect(unknown.error?.issues).toContainEqual(expect.objectContaining({ code: 'unrecognized_keys', keys: ['notAField'] }));
-  });
-});
+        // Strict: a key the schema does not know is an error, not silently stripped.
+        const unknown = (schema as z.ZodType).safeParse({ notAField: true });
+        expect(unknown.success).toBe(false);
+        expect(unknown.error?.issues).toContainEqual(
+          expect.objectContaining({ code: 'unrecognized_keys', keys: ['notAField'] }),
+        );
+      },
+    );
+  },
+);

@@ -15,7 +15,9 @@ jest.mock('../../packages/subgraph-kit/src/server/defineSubgraph', () => {
   const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
   const os = jest.requireActual<typeof import('node:os')>('node:os');
   const nodePath = jest.requireActual<typeof import('node:path')>('node:path');
-  const actual = jest.requireActual<typeof import('../../packages/subgraph-kit/src/server/defineSubgraph')>('../../packages/subgraph-kit/src/server/defineSubgraph');
+  const actual = jest.requireActual<typeof import('../../packages/subgraph-kit/src/server/defineSubgraph')>(
+    '../../packages/subgraph-kit/src/server/defineSubgraph',
+  );
   // Input fields each SDL gains, without a key in the subgraph's zod schemas.
   const extraFields: Record<string, Record<string, string>> = {
     car: { CreateCarInput: 'color: String', UpdateCarInput: 'color: String', CarFilter: 'color: String' },
@@ -40,7 +42,10 @@ jest.mock('../../packages/subgraph-kit/src/server/defineSubgraph', () => {
   };
 });
 
-function expectRefused(response: { errors?: { extensions?: Record<string, unknown> }[]; data?: unknown }, field: string) {
+function expectRefused(
+  response: { errors?: { extensions?: Record<string, unknown> }[]; data?: unknown },
+  field: string,
+) {
   expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3, field });
 }
 
@@ -69,10 +74,13 @@ describe.each(BACKENDS)('an SDL input field the zod schema does not know is refu
       const prisma = car.subgraph.prisma as CarPrisma;
       const target = seedCars[0]!;
       const before = await prisma.car.findUniqueOrThrow({ where: { id: target.id } });
-      const response = await car.query(`mutation($id: ID!, $input: UpdateCarInput!) { updateCar(id: $id, input: $input) { revision } }`, {
-        id: target.id,
-        input: { color: 'red' },
-      });
+      const response = await car.query(
+        `mutation($id: ID!, $input: UpdateCarInput!) { updateCar(id: $id, input: $input) { revision } }`,
+        {
+          id: target.id,
+          input: { color: 'red' },
+        },
+      );
       expectRefused(response, 'input.color');
       expect(await prisma.car.findUniqueOrThrow({ where: { id: target.id } })).toEqual(before);
     });
@@ -86,7 +94,10 @@ describe.each(BACKENDS)('an SDL input field the zod schema does not know is refu
   it('cost-center: costCenters filtered by the unknown field is refused', async () => {
     const service = await startSubgraphUnderTest('cost-center', backend, { seed: true });
     try {
-      expectRefused(await service.query(`{ costCenters(filter: { region: "south" }) { totalCount } }`), 'filter.region');
+      expectRefused(
+        await service.query(`{ costCenters(filter: { region: "south" }) { totalCount } }`),
+        'filter.region',
+      );
     } finally {
       await service.stop();
     }
@@ -96,7 +107,9 @@ describe.each(BACKENDS)('an SDL input field the zod schema does not know is refu
     const service = await startSubgraphUnderTest('user', backend, { seed: true });
     try {
       const prisma = service.subgraph.prisma as UserPrisma;
-      const response = await service.query(`mutation { createUser(input: { username: "nick.name", email: "nick@fleet.example", nickname: "Nick" }) { id } }`);
+      const response = await service.query(
+        `mutation { createUser(input: { username: "nick.name", email: "nick@fleet.example", nickname: "Nick" }) { id } }`,
+      );
       expectRefused(response, 'input.nickname');
       expect(await prisma.user.count()).toBe(seedUsers.length);
       expectRefused(await service.query(`{ users(filter: { nickname: "Nick" }) { totalCount } }`), 'filter.nickname');

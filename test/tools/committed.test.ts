@@ -15,9 +15,13 @@ describe('committed artifacts are current', () => {
   it('every operation shown in the README and docs/frontends.md is in the persisted-operations list', async () => {
     const files = ['README.md', 'docs/frontends.md'];
     const shownIn = await Promise.all(files.map((file) => readFile(path.join(REPO_ROOT, file), 'utf8')));
-    const blocks = shownIn.flatMap((text) => [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!));
+    const blocks = shownIn.flatMap((text) =>
+      [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]!),
+    );
     const shown = blocks.flatMap((block) => operationsOf(block));
-    const listed = new Map(operationsOf(await readFile(DEFAULT_OPERATIONS_FILE, 'utf8')).map((op) => [op.name?.value, print(op)]));
+    const listed = new Map(
+      operationsOf(await readFile(DEFAULT_OPERATIONS_FILE, 'utf8')).map((op) => [op.name?.value, print(op)]),
+    );
     expect(shown.length).toBeGreaterThan(5);
     for (const operation of shown) {
       expect(operation.name?.value).toBeDefined();

@@ -2,7 +2,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DOCKERFILE, dockerfileFor } from '../../scripts/lib/deploy/dockerfileRules';
 import { readGraphServices } from '../../scripts/lib/deploy/graphServices';
-import { installedPackages, installLikeStage, type ProductionInstall } from '../../scripts/lib/deploy/productionInstall';
+import {
+  installedPackages,
+  installLikeStage,
+  type ProductionInstall,
+} from '../../scripts/lib/deploy/productionInstall';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Database and broker clients, and the libraries built on them: none belongs in the gateway's image. */
@@ -42,7 +46,9 @@ describe("the gateway image's installed dependency tree", () => {
   });
 
   it('has no database or broker client', () => {
-    const found = [...installed].filter((name) => FORBIDDEN.includes(name) || FORBIDDEN_SCOPES.some((scope) => name.startsWith(scope)));
+    const found = [...installed].filter(
+      (name) => FORBIDDEN.includes(name) || FORBIDDEN_SCOPES.some((scope) => name.startsWith(scope)),
+    );
     expect(found.sort()).toEqual([]);
   });
 

@@ -15,7 +15,8 @@ const { testProjects } = require(path.join(ROOT, 'jest.projects.js')) as { testP
 function testFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'dist', 'scratch', '.git'].includes(entry.name) ? [] : testFiles(full);
+    if (entry.isDirectory())
+      return ['node_modules', 'dist', 'scratch', '.git'].includes(entry.name) ? [] : testFiles(full);
     return entry.name.endsWith('.test.ts') ? [full] : [];
   });
 }
@@ -28,7 +29,10 @@ describe('the jest projects (jest.projects.js)', () => {
 
   it('put every test suite of the repository in exactly one project, so npm test runs each once', () => {
     const misplaced = testFiles(ROOT)
-      .map((file) => ({ file: path.relative(ROOT, file), projects: matchers.filter(({ matches }) => matches(file)).map(({ name }) => name) }))
+      .map((file) => ({
+        file: path.relative(ROOT, file),
+        projects: matchers.filter(({ matches }) => matches(file)).map(({ name }) => name),
+      }))
       .filter(({ projects }) => projects.length !== 1);
     expect(misplaced).toEqual([]);
   });

@@ -42,21 +42,32 @@ function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number | nu
 
 describe('npm start with a configuration mistake', () => {
   it.each([
-    ['a malformed DATABASE_URL', { DATABASE_URL: 'notaurl' }, /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/],
+    [
+      'a malformed DATABASE_URL',
+      { DATABASE_URL: 'notaurl' },
+      /^npm start: invalid configuration: DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
     ['an impossible port', { GATEWAY_PORT: '99999' }, /^npm start: invalid configuration: GATEWAY_PORT: /],
     // Read by the subgraphs' set-up only once their databases are migrated, so checked up front.
-    ['a malformed AMQP_URL', { AMQP_URL: 'http://127.0.0.1:5672' }, /^npm start: invalid configuration: AMQP_URL: must be an amqp:\/\/ or amqps:\/\/ URL$/],
+    [
+      'a malformed AMQP_URL',
+      { AMQP_URL: 'http://127.0.0.1:5672' },
+      /^npm start: invalid configuration: AMQP_URL: must be an amqp:\/\/ or amqps:\/\/ URL$/,
+    ],
     [
       'a missing supergraph file',
       { SUPERGRAPH_PATH: '/nonexistent/supergraph.graphql' },
       /^npm start: invalid configuration: SUPERGRAPH_PATH: \/nonexistent\/supergraph\.graphql does not exist; run `npm run compose`/,
     ],
-  ])('%s: stops before starting anything, with one line naming the variable and no stack trace', async (_what, env, line) => {
-    const { code, stdout, stderr } = await startAll(env);
-    expect(code).toBe(EXIT_CONFIG);
-    expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
-  });
+  ])(
+    '%s: stops before starting anything, with one line naming the variable and no stack trace',
+    async (_what, env, line) => {
+      const { code, stdout, stderr } = await startAll(env);
+      expect(code).toBe(EXIT_CONFIG);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+    },
+  );
 
   /** Free ports for the four services, whatever else runs on this machine. */
   const freePorts = async () => ({
@@ -82,24 +93,52 @@ describe('npm start with a configuration mistake', () => {
       { CAR_DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/car' },
       /^npm start: invalid configuration: CAR_DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/car \(ECONNREFUSED/,
     ],
-    ['production without its signing secret', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^npm start: invalid configuration: GATEWAY_SIGNING_SECRET: required in production/],
+    [
+      'production without its signing secret',
+      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' },
+      /^npm start: invalid configuration: GATEWAY_SIGNING_SECRET: required in production/,
+    ],
     [
       'production without the user subgraph’s token signing key',
       { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, JWT_PRIVATE_KEY: '' },
       /^npm start: invalid configuration: JWT_PRIVATE_KEY: required in production/,
     ],
   ])('%s: one line naming the variable, before any service starts', async (_what, env, line) => {
-    const { code, stdout, stderr } = await startAll({ ...(await freePorts()), DATA_DIR: '/nonexistent/must-not-be-created', ...env });
+    const { code, stdout, stderr } = await startAll({
+      ...(await freePorts()),
+      DATA_DIR: '/nonexistent/must-not-be-created',
+      ...env,
+    });
     expect(code).toBe(EXIT_CONFIG);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
 
   it.each([
-    ['the car subgraph', 'subgraphs/car/src/index.ts', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' }, /^car subgraph failed to start: invalid configuration: DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/x \(ECONNREFUSED/],
-    ['the user subgraph', 'subgraphs/user/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^user subgraph failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
-    ['the gateway', 'gateway/src/index.ts', { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' }, /^gateway failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /],
-    ['the car subgraph’s migration job', 'subgraphs/car/src/migrate.ts', { DATABASE_URL: 'notaurl' }, /^.*failed to start: invalid configuration: DATABASE_URL: must be a postgres/],
+    [
+      'the car subgraph',
+      'subgraphs/car/src/index.ts',
+      { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' },
+      /^car subgraph failed to start: invalid configuration: DATABASE_URL: cannot connect to PostgreSQL 127\.0\.0\.1:1\/x \(ECONNREFUSED/,
+    ],
+    [
+      'the user subgraph',
+      'subgraphs/user/src/index.ts',
+      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' },
+      /^user subgraph failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /,
+    ],
+    [
+      'the gateway',
+      'gateway/src/index.ts',
+      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' },
+      /^gateway failed to start: invalid configuration: .*GATEWAY_SIGNING_SECRET: /,
+    ],
+    [
+      'the car subgraph’s migration job',
+      'subgraphs/car/src/migrate.ts',
+      { DATABASE_URL: 'notaurl' },
+      /^.*failed to start: invalid configuration: DATABASE_URL: must be a postgres/,
+    ],
     [
       'the car subgraph in production without its event signing key',
       'subgraphs/car/src/index.ts',
@@ -109,14 +148,23 @@ describe('npm start with a configuration mistake', () => {
     [
       'the car subgraph in production without the public key of the events it consumes',
       'subgraphs/car/src/index.ts',
-      { ...productionCar, CAR_EVENTS_PRIVATE_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), COST_CENTER_EVENTS_PUBLIC_KEY: '' },
+      {
+        ...productionCar,
+        CAR_EVENTS_PRIVATE_KEY: generateKeyPairSync('ed25519')
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+        COST_CENTER_EVENTS_PUBLIC_KEY: '',
+      },
       /^car subgraph failed to start: invalid configuration: COST_CENTER_EVENTS_PUBLIC_KEY: required in production/,
     ],
-  ])('%s on its own: a configuration mistake is one line on stderr naming the variable, and exit 78', async (_what, entry, env, line) => {
-    const { code, stderr } = await run(entry, { ...(await freePorts()), LOG_LEVEL: 'error', ...env });
-    expect(code).toBe(EXIT_CONFIG);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
-  });
+  ])(
+    '%s on its own: a configuration mistake is one line on stderr naming the variable, and exit 78',
+    async (_what, entry, env, line) => {
+      const { code, stderr } = await run(entry, { ...(await freePorts()), LOG_LEVEL: 'error', ...env });
+      expect(code).toBe(EXIT_CONFIG);
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+    },
+  );
 
   it('an occupied port: one line naming its variable, before any database is opened', async () => {
     const taken = net.createServer();
@@ -124,8 +172,16 @@ describe('npm start with a configuration mistake', () => {
     const { port } = taken.address() as net.AddressInfo;
     try {
       // The other ports free, whatever else runs on this machine (a graph on 4000-4003, say).
-      const others = { GATEWAY_PORT: String(await freePort()), CAR_PORT: String(await freePort()), USER_PORT: String(await freePort()) };
-      const { code, stdout, stderr } = await startAll({ ...others, COST_CENTER_PORT: String(port), DATA_DIR: '/nonexistent/must-not-be-created' });
+      const others = {
+        GATEWAY_PORT: String(await freePort()),
+        CAR_PORT: String(await freePort()),
+        USER_PORT: String(await freePort()),
+      };
+      const { code, stdout, stderr } = await startAll({
+        ...others,
+        COST_CENTER_PORT: String(port),
+        DATA_DIR: '/nonexistent/must-not-be-created',
+      });
       expect(code).toBe(EXIT_CONFIG);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toEqual([
@@ -138,7 +194,11 @@ describe('npm start with a configuration mistake', () => {
 
   it('two services on one port (CAR_PORT equal to GATEWAY_PORT): refused before start, one line naming both variables', async () => {
     const ports = await freePorts();
-    const { code, stdout, stderr } = await startAll({ ...ports, CAR_PORT: ports.GATEWAY_PORT, DATA_DIR: '/nonexistent/must-not-be-created' });
+    const { code, stdout, stderr } = await startAll({
+      ...ports,
+      CAR_PORT: ports.GATEWAY_PORT,
+      DATA_DIR: '/nonexistent/must-not-be-created',
+    });
     expect(code).toBe(EXIT_CONFIG);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([
@@ -183,9 +243,15 @@ describe('a subgraph started on its own, on a new PostgreSQL database', () => {
       LOG_LEVEL: 'error',
     });
     expect(code).toBe(EXIT_CONFIG);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^user subgraph failed to start: invalid configuration: JWT_PRIVATE_KEY: required in production/)]);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^user subgraph failed to start: invalid configuration: JWT_PRIVATE_KEY: required in production/,
+      ),
+    ]);
     // Not even the history table: the database was never touched.
-    expect(await query(`SELECT to_regclass('users."_prisma_migrations"')::text AS history`)).toEqual([{ history: null }]);
+    expect(await query(`SELECT to_regclass('users."_prisma_migrations"')::text AS history`)).toEqual([
+      { history: null },
+    ]);
   });
 
   it('a migration recorded in the database but missing from the code: one line, exit 65 (a restart cannot fix it)', async () => {
@@ -193,7 +259,9 @@ describe('a subgraph started on its own, on a new PostgreSQL database', () => {
     await query(`CREATE TABLE "cost_center_history"."_prisma_migrations" (
       id VARCHAR(36) PRIMARY KEY, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL,
       logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`);
-    await query(`INSERT INTO "cost_center_history"."_prisma_migrations" (id, checksum, migration_name, finished_at) VALUES ('1', 'x', '29990101000000_from_another_branch', now())`);
+    await query(
+      `INSERT INTO "cost_center_history"."_prisma_migrations" (id, checksum, migration_name, finished_at) VALUES ('1', 'x', '29990101000000_from_another_branch', now())`,
+    );
     const { code, stderr } = await run('subgraphs/cost-center/src/index.ts', {
       COST_CENTER_PORT: String(await freePort()),
       DATABASE_URL: databaseUrl(),
@@ -202,7 +270,9 @@ describe('a subgraph started on its own, on a new PostgreSQL database', () => {
     });
     expect(code).toBe(EXIT_MIGRATION_HISTORY);
     expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^cost-center subgraph failed to start: Migration 29990101000000_from_another_branch is applied but missing from /),
+      expect.stringMatching(
+        /^cost-center subgraph failed to start: Migration 29990101000000_from_another_branch is applied but missing from /,
+      ),
     ]);
   });
 });

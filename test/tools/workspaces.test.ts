@@ -45,7 +45,12 @@ function importedPackages(file: string): string[] {
   const specifiers = [...text.matchAll(/(?:from |require\(|import\()'([^'.][^']*)'/g)].map((m) => m[1] as string);
   return specifiers
     .filter((specifier) => !specifier.startsWith('node:'))
-    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    .map((specifier) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
 }
 
 describe('the workspaces', () => {
@@ -72,7 +77,8 @@ describe('the workspaces', () => {
     }
     for (const name of Object.keys(LIBRARIES)) {
       const wanted = pkg.dependencies?.[`@car-check/${name}`];
-      if (wanted !== undefined) expect(wanted).toBe(readJson(path.join(ROOT, libraryDir(name), 'package.json')).version);
+      if (wanted !== undefined)
+        expect(wanted).toBe(readJson(path.join(ROOT, libraryDir(name), 'package.json')).version);
     }
   });
 
@@ -84,20 +90,27 @@ describe('the workspaces', () => {
     expect([...imported].filter((name) => name.startsWith('@car-check/'))).toEqual(['@car-check/service-kit']);
   });
 
-  it.each(Object.entries(LIBRARIES))('the %s library imports only the libraries below it and declares, pinned, what it imports', (name, allowed) => {
-    const dir = path.join(ROOT, libraryDir(name));
-    const pkg = readJson(path.join(dir, 'package.json'));
-    expect(pkg.private).toBe(true);
-    expect(pkg.scripts?.build).toBe('tsc -b tsconfig.build.json');
-    const imported = new Set(sourceFiles(path.join(dir, 'src')).filter((file) => !isTest(file)).flatMap(importedPackages));
-    const libraries = [...imported].filter((dependency) => dependency.startsWith('@car-check/'));
-    expect(libraries.filter((library) => !allowed.includes(library))).toEqual([]);
-    // Declared is what its code imports (so an image installs nothing it doesn't run), pinned exactly.
-    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([...imported].sort());
-    for (const [dependency, version] of Object.entries(pkg.dependencies ?? {})) {
-      expect([dependency, version]).toEqual([dependency, expect.stringMatching(/^\d+\.\d+\.\d+(-[\w.]+)?$/)]);
-    }
-  });
+  it.each(Object.entries(LIBRARIES))(
+    'the %s library imports only the libraries below it and declares, pinned, what it imports',
+    (name, allowed) => {
+      const dir = path.join(ROOT, libraryDir(name));
+      const pkg = readJson(path.join(dir, 'package.json'));
+      expect(pkg.private).toBe(true);
+      expect(pkg.scripts?.build).toBe('tsc -b tsconfig.build.json');
+      const imported = new Set(
+        sourceFiles(path.join(dir, 'src'))
+          .filter((file) => !isTest(file))
+          .flatMap(importedPackages),
+      );
+      const libraries = [...imported].filter((dependency) => dependency.startsWith('@car-check/'));
+      expect(libraries.filter((library) => !allowed.includes(library))).toEqual([]);
+      // Declared is what its code imports (so an image installs nothing it doesn't run), pinned exactly.
+      expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([...imported].sort());
+      for (const [dependency, version] of Object.entries(pkg.dependencies ?? {})) {
+        expect([dependency, version]).toEqual([dependency, expect.stringMatching(/^\d+\.\d+\.\d+(-[\w.]+)?$/)]);
+      }
+    },
+  );
 
   it.each(Object.keys(LIBRARIES))('the %s library names every export it offers: no export * anywhere', (name) => {
     const offenders = sourceFiles(path.join(ROOT, libraryDir(name), 'src'))
@@ -115,7 +128,10 @@ describe('the workspaces', () => {
         const deep = specifiers.filter((specifier) => {
           if (specifier.startsWith('@car-check/')) {
             const library = specifier.split('/').slice(0, 2).join('/');
-            return library in { ...Object.fromEntries(ENTRY_POINTS.map((entry) => [entry, true])) } && !ENTRY_POINTS.includes(specifier);
+            return (
+              library in { ...Object.fromEntries(ENTRY_POINTS.map((entry) => [entry, true])) } &&
+              !ENTRY_POINTS.includes(specifier)
+            );
           }
           if (!specifier.startsWith('.')) return false;
           // A relative path into another library's folder, or into the common/ folder that is gone.
@@ -136,7 +152,11 @@ describe('the workspaces', () => {
         .map((other) => other.packageDir + path.sep);
       const script = `require(${JSON.stringify(entry.definitionFile)}); console.log(JSON.stringify(Object.keys(require.cache)));`;
       const loaded = JSON.parse(
-        execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }),
+        execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 120_000,
+        }),
       ) as string[];
       expect(loaded.some((file) => file.startsWith(entry.packageDir))).toBe(true);
       expect(loaded.filter((file) => others.some((dir) => file.startsWith(dir)))).toEqual([]);

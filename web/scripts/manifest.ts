@@ -49,4 +49,6 @@ writeFileSync(
   ].join('\n'),
 );
 rmSync(presetOutput);
-console.log(`wrote ${path.relative(process.cwd(), manifestPath)} (${ids.length} operations) and ${path.relative(process.cwd(), idsPath)}`);
+console.log(
+  `wrote ${path.relative(process.cwd(), manifestPath)} (${ids.length} operations) and ${path.relative(process.cwd(), idsPath)}`,
+);

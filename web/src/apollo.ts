@@ -60,7 +60,10 @@ const persistedOnly = new PersistedQueryLink({
   generateHash: (document) => {
     const name = operationName(document);
     const id = name ? persistedOperationIds[name] : undefined;
-    if (!id) throw new Error(`Operation ${name ?? '(anonymous)'} is not in the persisted documents manifest; run npm run generate -w web.`);
+    if (!id)
+      throw new Error(
+        `Operation ${name ?? '(anonymous)'} is not in the persisted documents manifest; run npm run generate -w web.`,
+      );
     return id;
   },
   retry: () => false,

@@ -19,7 +19,10 @@ export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?', 2);
   return {
-    segments: path.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment)),
+    segments: path
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => decodeURIComponent(segment)),
     query: new URLSearchParams(search),
   };
 }
@@ -35,7 +38,16 @@ export function navigate(path: string, query?: Record<string, string | undefined
   window.location.hash = href(path, query);
 }
 
-export function Link({ to, query, children, ...rest }: { to: string; query?: Record<string, string | undefined>; children: ReactNode } & AnchorHTMLAttributes<HTMLAnchorElement>) {
+export function Link({
+  to,
+  query,
+  children,
+  ...rest
+}: {
+  to: string;
+  query?: Record<string, string | undefined>;
+  children: ReactNode;
+} & AnchorHTMLAttributes<HTMLAnchorElement>) {
   return (
     <a href={href(to, query)} {...rest}>
       {children}

@@ -52,7 +52,10 @@ function publish(next: State): void {
   if (next.session) {
     const left = Date.parse(next.session.expiresAt) - Date.now();
     // setTimeout holds at most ~24.8 days; tokens live an hour.
-    expiryTimer = setTimeout(() => endSession('Your session expired; sign in again.'), Math.min(Math.max(left, 0), 2 ** 31 - 1));
+    expiryTimer = setTimeout(
+      () => endSession('Your session expired; sign in again.'),
+      Math.min(Math.max(left, 0), 2 ** 31 - 1),
+    );
   }
   for (const listener of listeners) listener();
 }

@@ -165,7 +165,11 @@ export async function startSubgraph(name: SubgraphName, port = 0, host = '127.0.
 /** Starts all four subgraphs; `ports` defaults to free ports. */
 export async function startAllSubgraphs(
   ports: Partial<Record<SubgraphName, number>> = {},
-): Promise<{ subgraphs: Record<SubgraphName, RunningSubgraph>; urls: Record<SubgraphName, string>; close(): Promise<void> }> {
+): Promise<{
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  urls: Record<SubgraphName, string>;
+  close(): Promise<void>;
+}> {
   const started = await Promise.all(SUBGRAPH_NAMES.map((name) => startSubgraph(name, ports[name] ?? 0)));
   const subgraphs = Object.fromEntries(started.map((s) => [s.name, s])) as Record<SubgraphName, RunningSubgraph>;
   const urls = Object.fromEntries(started.map((s) => [s.name, s.url])) as Record<SubgraphName, string>;

@@ -63,7 +63,8 @@ export function authorizingExecutor(
     const filtered = withoutFields(document, denied);
     const source = print(filtered);
     const filteredOperation = filtered.definitions.find(
-      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operation.name?.value,
+      (d): d is OperationDefinitionNode =>
+        d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operation.name?.value,
     )!;
     const result = await executor({
       ...requestContext,
@@ -142,7 +143,10 @@ function findDenied(
         if (code) denied.set(selection, { code, coordinate, message: denialMessage(code, coordinate, requirement) });
         else if (selection.selectionSet) walk(selection.selectionSet, getNamedType(field.type));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType);
+        walk(
+          selection.selectionSet,
+          selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType,
+        );
       } else if (!walked.has(selection.name.value)) {
         // Denials are keyed by field node, the same wherever a fragment is spread: walk each once.
         walked.add(selection.name.value);
@@ -156,7 +160,11 @@ function findDenied(
 }
 
 /** The errors of the denied fields selected directly at the root (through fragments too). */
-function rootDenials(document: DocumentNode, operation: OperationDefinitionNode, denied: Map<FieldNode, Denied>): GraphQLError[] {
+function rootDenials(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  denied: Map<FieldNode, Denied>,
+): GraphQLError[] {
   const fragments = new Map(
     document.definitions
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)

@@ -68,7 +68,10 @@ export class TokenVerifier {
   private readonly pending = new Map<string, Promise<TokenStatus>>();
 
   constructor(private readonly options: TokenVerifierOptions) {
-    this.keys = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: options.timeoutMs, cooldownDuration: 5_000 });
+    this.keys = createRemoteJWKSet(new URL(options.jwksUrl), {
+      timeoutDuration: options.timeoutMs,
+      cooldownDuration: 5_000,
+    });
   }
 
   /** The user of a token already verified and still in good standing, without any work; else null. */
@@ -107,14 +110,19 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'jti', 'exp', 'iat'],
       });
       // The user service issues UUIDs; a signed token naming anything else is not one of its tokens.
-      if (!UUID.test(payload.sub!) || !UUID.test(payload.jti!)) throw new TokenRejected('token subject or id is not a UUID');
+      if (!UUID.test(payload.sub!) || !UUID.test(payload.jti!))
+        throw new TokenRejected('token subject or id is not a UUID');
       return { userId: payload.sub!, tokenId: payload.jti!, expiresAt: payload.exp! * 1000 };
     } catch (error) {
       if (error instanceof TokenRejected) throw error;
       // jose reports every problem with the token itself as a JOSEError; anything
       // else (a network failure fetching the keys) says nothing about the token.
       const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || !(error instanceof joseErrors.JOSEError)) {
+      if (
+        error instanceof joseErrors.JWKSTimeout ||
+        error instanceof joseErrors.JWKSInvalid ||
+        !(error instanceof joseErrors.JOSEError)
+      ) {
         throw new TokenStatusUnavailable(`cannot fetch signing keys: ${message}`);
       }
       throw new TokenRejected(message);
@@ -163,15 +171,22 @@ export class TokenVerifier {
         headers: {
           'content-type': 'application/json',
           ...tracing,
-          ...(await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url: this.options.tokenStatusUrl, body }, this.options.signingSecret, {
-            audience: TOKEN_STATUS_AUDIENCE,
-          })),
+          ...(await signRequest(
+            { ...ANONYMOUS, service: 'gateway' },
+            { method: 'POST', url: this.options.tokenStatusUrl, body },
+            this.options.signingSecret,
+            {
+              audience: TOKEN_STATUS_AUDIENCE,
+            },
+          )),
         },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      throw new TokenStatusUnavailable(`token status unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new TokenStatusUnavailable(
+        `token status unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     // A 400 says the question itself was malformed: the token is no good, the service is fine.
     if (response.status === 400) throw new TokenRejected(`token status answered HTTP ${response.status}`);

@@ -46,7 +46,12 @@ const CHECKS: [keyof Measurement & keyof typeof LABELS, keyof QueryLimits][] = [
   ['cost', 'maxCost'],
 ];
 
-const LABELS = { depth: 'Query depth', aliases: 'Number of aliases', fields: 'Number of fields', cost: 'Estimated query cost' };
+const LABELS = {
+  depth: 'Query depth',
+  aliases: 'Number of aliases',
+  fields: 'Number of fields',
+  cost: 'Estimated query cost',
+};
 
 /** Refuses (RESOURCE_EXHAUSTED, HTTP 400) the first measure over its limit. */
 export function checkLimits(measurement: Measurement, limits: QueryLimits): void {

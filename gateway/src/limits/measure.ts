@@ -85,7 +85,8 @@ export function measureOperation(
 
   const measureSet = (selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined): Open => {
     const open: Open = { depth: 0, aliases: 0, fields: 0, cost: 0, sized: null };
-    const parentFields = parentType && (isObjectType(parentType) || isInterfaceType(parentType)) ? parentType.getFields() : undefined;
+    const parentFields =
+      parentType && (isObjectType(parentType) || isInterfaceType(parentType)) ? parentType.getFields() : undefined;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
@@ -106,7 +107,8 @@ export function measureOperation(
 
         // Introspection is priced by depth and width alone, as Apollo Router does.
         const introspection = namedType?.name.startsWith('__') ?? false;
-        const element = (introspection ? 0 : weight(field, coordinate, namedType, parentType === mutationType)) + child.cost;
+        const element =
+          (introspection ? 0 : weight(field, coordinate, namedType, parentType === mutationType)) + child.cost;
         const isList = !!field && !introspection && isListType(getNullableType(field.type));
         const ownSize = isList ? lengthOf(field, selection, listSize) : 1;
         const unsized = times(ownSize, element);
@@ -118,7 +120,9 @@ export function measureOperation(
           open.cost += unsized;
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) ?? undefined : parentType;
+        const type = selection.typeCondition
+          ? (schema.getType(selection.typeCondition.name.value) ?? undefined)
+          : parentType;
         merge(open, measureSet(selection.selectionSet, type));
       } else {
         merge(open, measureFragment(selection.name.value));
@@ -135,7 +139,9 @@ export function measureOperation(
     if (!fragment) return { depth: 0, aliases: 0, fields: 0, cost: 0, sized: null };
     if (visiting.has(name)) throw invalidRequest(`Cannot spread fragment "${name}" within itself.`, { fragment: name });
     if (visiting.size >= maxFragmentNesting) {
-      throw tooLarge(`Fragments spread fragments more than ${maxFragmentNesting} levels deep.`, { limit: maxFragmentNesting });
+      throw tooLarge(`Fragments spread fragments more than ${maxFragmentNesting} levels deep.`, {
+        limit: maxFragmentNesting,
+      });
     }
     visiting.add(name);
     const measured = measureSet(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined);

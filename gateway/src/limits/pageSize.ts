@@ -45,9 +45,15 @@ function slicingArguments(field: GraphQLField<unknown, unknown>, listSize: ListS
 }
 
 /** Whether a slicing argument of this field is given by a variable (the measure then depends on the request's variables). */
-export function slicedByVariable(field: GraphQLField<unknown, unknown>, node: FieldNode, listSize: ListSize | undefined): boolean {
+export function slicedByVariable(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  listSize: ListSize | undefined,
+): boolean {
   const names = new Set(slicingArguments(field, listSize).map((argument) => argument.name));
-  return node.arguments?.some((argument) => names.has(argument.name.value) && argument.value.kind === Kind.VARIABLE) ?? false;
+  return (
+    node.arguments?.some((argument) => names.has(argument.name.value) && argument.value.kind === Kind.VARIABLE) ?? false
+  );
 }
 
 /**

@@ -1,6 +1,12 @@
 import cluster from 'node:cluster';
 import type { SharedRedis } from '@car-check/service-kit';
-import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterCluster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { Refusal } from './refusal';
 
 /** What admission needs of a limiter: one point, or a RateLimiterRes rejection when none is left. */
@@ -28,14 +34,21 @@ export class Admission {
     const options = { duration: 60, keyPrefix: 'graphql' };
     const local = (points: number) =>
       // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
-      cluster.isWorker ? new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 }) : new RateLimiterMemory({ ...options, points });
+      cluster.isWorker
+        ? new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 })
+        : new RateLimiterMemory({ ...options, points });
     if (!redis) return new Admission(local(requestsPerMinute));
     const shared = new RateLimiterRedis({ ...options, points: requestsPerMinute, storeClient: redis.client });
     const share = Math.max(1, Math.floor(requestsPerMinute / instances));
     const fallback = local(share);
     return new Admission({
       consume: (key) =>
-        redis.orFallback('rate_limit', () => shared.consume(key), () => fallback.consume(key), (refusal) => refusal instanceof RateLimiterRes),
+        redis.orFallback(
+          'rate_limit',
+          () => shared.consume(key),
+          () => fallback.consume(key),
+          (refusal) => refusal instanceof RateLimiterRes,
+        ),
     });
   }
 
@@ -46,9 +59,15 @@ export class Admission {
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new Refusal(429, 'RESOURCE_EXHAUSTED', `Too many requests; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }, {
-        headers: { 'retry-after': String(retryAfter) },
-      });
+      throw new Refusal(
+        429,
+        'RESOURCE_EXHAUSTED',
+        `Too many requests; retry in ${retryAfter} s.`,
+        { retryAfterSeconds: retryAfter },
+        {
+          headers: { 'retry-after': String(retryAfter) },
+        },
+      );
     }
   }
 }

@@ -32,12 +32,24 @@ export async function authenticate(
   } catch (error) {
     if (error instanceof TokenStatusUnavailable) {
       log.warn({ reason: error.message, requestId, traceId }, 'cannot check a token right now');
-      throw new Refusal(503, 'UNAVAILABLE', 'Cannot verify credentials right now; retry later.', {}, { headers: { 'retry-after': '1' } });
+      throw new Refusal(
+        503,
+        'UNAVAILABLE',
+        'Cannot verify credentials right now; retry later.',
+        {},
+        { headers: { 'retry-after': '1' } },
+      );
     }
     if (!(error instanceof TokenRejected)) throw error;
     log.info({ reason: error.message, requestId, traceId }, 'refused a bearer token');
-    throw new Refusal(401, 'UNAUTHENTICATED', 'The access token is invalid, expired or revoked.', {}, {
-      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-    });
+    throw new Refusal(
+      401,
+      'UNAUTHENTICATED',
+      'The access token is invalid, expired or revoked.',
+      {},
+      {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      },
+    );
   }
 }

@@ -55,7 +55,11 @@ export class Documents {
   private readonly rules: readonly ValidationRule[];
 
   constructor(private readonly options: DocumentOptions) {
-    this.parsed = new LRUCache({ max: 10_000, maxSize: options.cacheBytes, sizeCalculation: (entry) => entry.document.loc?.end ?? 1 });
+    this.parsed = new LRUCache({
+      max: 10_000,
+      maxSize: options.cacheBytes,
+      sizeCalculation: (entry) => entry.document.loc?.end ?? 1,
+    });
     this.rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   }
 
@@ -121,7 +125,14 @@ export class Documents {
     const key = operation.name?.value ?? '';
     const known = entry.validatedFor === served.schema ? entry.measurements.get(key) : undefined;
     if (known) return known;
-    const measured = measureOperation(served.schema, served.costModel, entry.document, operation, variables, this.options.limits.maxNesting);
+    const measured = measureOperation(
+      served.schema,
+      served.costModel,
+      entry.document,
+      operation,
+      variables,
+      this.options.limits.maxNesting,
+    );
     if (!measured.usesVariables && entry.validatedFor === served.schema) entry.measurements.set(key, measured);
     return measured;
   }
@@ -154,8 +165,14 @@ export class Documents {
  * an unknown or missing name among several, subscriptions (not served), and
  * anything but a query over GET.
  */
-export function selectOperation(document: DocumentNode, operationName: string | undefined, method: 'GET' | 'POST'): OperationDefinitionNode {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+export function selectOperation(
+  document: DocumentNode,
+  operationName: string | undefined,
+  method: 'GET' | 'POST',
+): OperationDefinitionNode {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   let operation: OperationDefinitionNode | undefined;
   if (operationName !== undefined) {
     operation = operations.find((o) => o.name?.value === operationName);
@@ -164,7 +181,9 @@ export function selectOperation(document: DocumentNode, operationName: string | 
     operation = operations[0];
   } else {
     throw unprocessable(
-      operations.length === 0 ? 'The document contains no operation.' : 'The document has several operations: name one with `operationName`.',
+      operations.length === 0
+        ? 'The document contains no operation.'
+        : 'The document has several operations: name one with `operationName`.',
     );
   }
   if (operation!.operation === 'subscription') {

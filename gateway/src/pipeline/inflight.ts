@@ -24,7 +24,13 @@ export class InflightQueries {
   private readonly running = new Map<string, Promise<SharedAnswer | null>>();
 
   /** The key of a query, or null when it must run on its own. */
-  static keyOf(hash: string, operationName: string | undefined, variables: Record<string, unknown>, caller: CallerIdentity, accept: string | undefined): string {
+  static keyOf(
+    hash: string,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    caller: CallerIdentity,
+    accept: string | undefined,
+  ): string {
     return `${hash}|${operationName ?? ''}|${accept ?? ''}|${callerKey(caller)}|${JSON.stringify(variables)}`;
   }
 
@@ -34,7 +40,10 @@ export class InflightQueries {
    * ran it. An answer that cannot be shared (streamed) is null for followers,
    * who then run on their own.
    */
-  async run(key: string, execute: () => Promise<HTTPGraphQLResponse>): Promise<{ leader: true; response: HTTPGraphQLResponse } | { leader: false; answer: SharedAnswer | null }> {
+  async run(
+    key: string,
+    execute: () => Promise<HTTPGraphQLResponse>,
+  ): Promise<{ leader: true; response: HTTPGraphQLResponse } | { leader: false; answer: SharedAnswer | null }> {
     const running = this.running.get(key);
     if (running) return { leader: false, answer: await running };
     let settle!: (answer: SharedAnswer | null) => void;

@@ -40,7 +40,11 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
   checkContentType(req.headers['content-type']);
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
-    throw new Refusal(415, 'INVALID_ARGUMENT', `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed.`);
+    throw new Refusal(
+      415,
+      'INVALID_ARGUMENT',
+      `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed.`,
+    );
   }
   const text = await readBody(req, limits.bodyLimitBytes);
   const body = parseJson(text, 'The request body', limits.maxNesting);
@@ -63,7 +67,11 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
 export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
   const mediaType = negotiateResponseType(req.headers.accept);
   if (mediaType === null) {
-    throw new Refusal(406, 'INVALID_ARGUMENT', `The \`accept\` header must allow ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`);
+    throw new Refusal(
+      406,
+      'INVALID_ARGUMENT',
+      `The \`accept\` header must allow ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`,
+    );
   }
   return mediaType;
 }
@@ -73,9 +81,16 @@ function checkContentType(header: string | undefined): void {
   if (essence !== 'application/json') {
     throw new Refusal(415, 'INVALID_ARGUMENT', 'Send GraphQL requests as `content-type: application/json`.');
   }
-  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = parameters
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new Refusal(415, 'INVALID_ARGUMENT', `Charset "${charset.slice(0, 40)}" is not supported; GraphQL requests are UTF-8.`);
+    throw new Refusal(
+      415,
+      'INVALID_ARGUMENT',
+      `Charset "${charset.slice(0, 40)}" is not supported; GraphQL requests are UTF-8.`,
+    );
   }
 }
 
@@ -98,14 +113,29 @@ function fromSearchParams(params: URLSearchParams, limits: IntakeLimits): GraphQ
   };
   const json = (name: string): Record<string, unknown> => {
     const value = once(name);
-    return value === undefined ? {} : optionalRecord(parseJson(value, `The \`${name}\` parameter`, limits.maxNesting), name);
+    return value === undefined
+      ? {}
+      : optionalRecord(parseJson(value, `The \`${name}\` parameter`, limits.maxNesting), name);
   };
-  return { method: 'GET', query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions') };
+  return {
+    method: 'GET',
+    query: once('query'),
+    operationName: once('operationName'),
+    variables: json('variables'),
+    extensions: json('extensions'),
+  };
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  const over = () => new Refusal(413, 'RESOURCE_EXHAUSTED', `The request body is larger than ${limit} bytes.`, { limit }, { headers: { connection: 'close' } });
+  const over = () =>
+    new Refusal(
+      413,
+      'RESOURCE_EXHAUSTED',
+      `The request body is larger than ${limit} bytes.`,
+      { limit },
+      { headers: { connection: 'close' } },
+    );
   if (declared > limit) throw over();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -123,7 +153,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function parseJson(text: string, what: string, maxNesting: number): unknown {
-  if (jsonNesting(text) > maxNesting) throw tooLarge(`${what} nests deeper than ${maxNesting} levels.`, { limit: maxNesting });
+  if (jsonNesting(text) > maxNesting)
+    throw tooLarge(`${what} nests deeper than ${maxNesting} levels.`, { limit: maxNesting });
   try {
     return JSON.parse(text);
   } catch {

@@ -46,7 +46,10 @@ export class OperationTexts {
       return { query: params.query, hash: sha256Hex(params.query), registers: false };
     }
     const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
-    if (version !== 1) throw invalidRequest('Unsupported persisted query version; version 1 is supported.', { persistedQueryVersion: version ?? null });
+    if (version !== 1)
+      throw invalidRequest('Unsupported persisted query version; version 1 is supported.', {
+        persistedQueryVersion: version ?? null,
+      });
     if (typeof sha256Hash !== 'string' || !SHA256.test(sha256Hash)) {
       throw invalidRequest('`persistedQuery.sha256Hash` must be 64 lower-case hex digits.');
     }
@@ -57,10 +60,18 @@ export class OperationTexts {
       const query = this.persisted.get(sha256Hash);
       // Apollo's code, which Apollo Client's persisted-query link looks for in the body whatever the
       // status; 404 as the persisted operations RFC has a failed lookup (no `data`, so not a 2xx).
-      if (query === undefined) throw new Refusal(404, 'NOT_FOUND', 'PersistedQueryNotFound', {}, { protocolCode: 'PERSISTED_QUERY_NOT_FOUND' });
+      if (query === undefined)
+        throw new Refusal(
+          404,
+          'NOT_FOUND',
+          'PersistedQueryNotFound',
+          {},
+          { protocolCode: 'PERSISTED_QUERY_NOT_FOUND' },
+        );
       return { query, hash: sha256Hash, registers: false };
     }
-    if (sha256Hex(params.query) !== sha256Hash) throw invalidRequest('The persisted query hash does not match the query.');
+    if (sha256Hex(params.query) !== sha256Hash)
+      throw invalidRequest('The persisted query hash does not match the query.');
     // A manifest's document needs no registering; in `only` mode nothing else may be registered.
     return { query: params.query, hash: sha256Hash, registers: this.trusted?.get(sha256Hash) === undefined };
   }

@@ -52,7 +52,10 @@ export class Refusal extends Error {
       ...(this.options.locations ? { locations: this.options.locations } : {}),
       extensions: extensions(this.details),
     };
-    const more = (this.options.more ?? []).map((error) => ({ ...error, extensions: extensions(error.extensions ?? {}) }));
+    const more = (this.options.more ?? []).map((error) => ({
+      ...error,
+      extensions: extensions(error.extensions ?? {}),
+    }));
     return { errors: [first, ...more] };
   }
 }
@@ -72,6 +75,8 @@ export const unprocessable = (message: string, details?: Record<string, unknown>
   new Refusal(422, 'INVALID_ARGUMENT', message, details, options);
 
 /** 405, with the methods `/graphql` allows (RFC 9110 requires `Allow` on a 405). */
-export const methodNotAllowed = (message: string) => new Refusal(405, 'INVALID_ARGUMENT', message, {}, { headers: { allow: 'GET, POST' } });
+export const methodNotAllowed = (message: string) =>
+  new Refusal(405, 'INVALID_ARGUMENT', message, {}, { headers: { allow: 'GET, POST' } });
 
-export const tooLarge = (message: string, details?: Record<string, unknown>) => new Refusal(400, 'RESOURCE_EXHAUSTED', message, details);
+export const tooLarge = (message: string, details?: Record<string, unknown>) =>
+  new Refusal(400, 'RESOURCE_EXHAUSTED', message, details);

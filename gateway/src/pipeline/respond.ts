@@ -24,7 +24,12 @@ export function writeRefusal(res: ServerResponse, refusal: Refusal, requestId: s
  * before (an `accept` header it cannot satisfy) are stamped here, so no error
  * leaves the gateway without them.
  */
-export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse, requestId: string, traceId?: string): Promise<void> {
+export async function writeApolloResponse(
+  res: ServerResponse,
+  response: HTTPGraphQLResponse,
+  requestId: string,
+  traceId?: string,
+): Promise<void> {
   const status = response.status ?? 200;
   res.statusCode = status;
   for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -52,7 +57,10 @@ function withRequestId(body: string, requestId: string, traceId: string | undefi
   if (!Array.isArray(parsed.errors)) return body;
   const fallback = { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus };
   const ids = traceId ? { requestId, traceId } : { requestId };
-  parsed.errors = parsed.errors.map((error) => ({ ...error, extensions: { ...fallback, ...error.extensions, ...ids } }));
+  parsed.errors = parsed.errors.map((error) => ({
+    ...error,
+    extensions: { ...fallback, ...error.extensions, ...ids },
+  }));
   return `${JSON.stringify(parsed)}${body.endsWith('\n') ? '\n' : ''}`;
 }
 
@@ -60,7 +68,12 @@ function withRequestId(body: string, requestId: string, traceId: string | undefi
  * Writes an answer shared with an identical request (inbound deduplication):
  * the same bytes, except that any error carries this request's own ids.
  */
-export function writeSharedAnswer(res: ServerResponse, answer: SharedAnswer, requestId: string, traceId?: string): void {
+export function writeSharedAnswer(
+  res: ServerResponse,
+  answer: SharedAnswer,
+  requestId: string,
+  traceId?: string,
+): void {
   res.statusCode = answer.status;
   for (const [name, value] of answer.headers) res.setHeader(name, value);
   res.end(answer.outcome === 'OK' ? answer.bytes : withRequestId(answer.body, requestId, traceId));

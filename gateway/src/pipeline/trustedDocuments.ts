@@ -24,7 +24,9 @@ export function loadTrustedDocuments(file: string, only: boolean): TrustedDocume
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`TRUSTED_DOCUMENTS: cannot read ${file} as JSON (${error instanceof Error ? error.message : String(error)}).`);
+    throw new Error(
+      `TRUSTED_DOCUMENTS: cannot read ${file} as JSON (${error instanceof Error ? error.message : String(error)}).`,
+    );
   }
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw new Error(`TRUSTED_DOCUMENTS: ${file} must be a JSON object of sha256 → document.`);

@@ -33,7 +33,9 @@ export async function notDeployed(supergraphSdl: string, options: DeployedCheckO
       const expected = coordinatesOfSubgraph(subgraph.schema);
       let live: Set<string>;
       try {
-        live = coordinatesOfSdl(await serviceSdl(subgraph.name, options.subgraphUrls[subgraph.name] ?? subgraph.url, options));
+        live = coordinatesOfSdl(
+          await serviceSdl(subgraph.name, options.subgraphUrls[subgraph.name] ?? subgraph.url, options),
+        );
       } catch (error) {
         missing[subgraph.name] = [`cannot read its schema: ${error instanceof Error ? error.message : String(error)}`];
         return;
@@ -51,7 +53,12 @@ async function serviceSdl(name: string, url: string, options: DeployedCheckOptio
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(await signRequest({ ...ANONYMOUS, service: 'gateway' }, { method: 'POST', url, body }, options.signingSecret, { audience: name })),
+      ...(await signRequest(
+        { ...ANONYMOUS, service: 'gateway' },
+        { method: 'POST', url, body },
+        options.signingSecret,
+        { audience: name },
+      )),
     },
     body,
     signal: AbortSignal.timeout(options.timeoutMs),
@@ -71,7 +78,8 @@ function coordinatesOfSubgraph(schema: Schema): Set<string> {
   for (const type of schema.types()) {
     if (!own(type.name)) continue;
     if ('fields' in type && typeof type.fields === 'function') {
-      for (const field of (type.fields as () => { name: string }[])()) if (own(field.name)) coordinates.add(`${type.name}.${field.name}`);
+      for (const field of (type.fields as () => { name: string }[])())
+        if (own(field.name)) coordinates.add(`${type.name}.${field.name}`);
     }
     if (type.kind === 'EnumType') for (const value of type.values) coordinates.add(`${type.name}.${value.name}`);
   }
@@ -84,8 +92,12 @@ function coordinatesOfSdl(sdl: string): Set<string> {
   for (const definition of parse(sdl).definitions) {
     if (!('name' in definition) || !definition.name) continue;
     const type = definition.name.value;
-    if ('fields' in definition && definition.fields) for (const field of definition.fields) coordinates.add(`${type}.${field.name.value}`);
-    if ((definition.kind === Kind.ENUM_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_EXTENSION) && definition.values) {
+    if ('fields' in definition && definition.fields)
+      for (const field of definition.fields) coordinates.add(`${type}.${field.name.value}`);
+    if (
+      (definition.kind === Kind.ENUM_TYPE_DEFINITION || definition.kind === Kind.ENUM_TYPE_EXTENSION) &&
+      definition.values
+    ) {
       for (const value of definition.values) coordinates.add(`${type}.${value.name.value}`);
     }
   }

@@ -76,7 +76,10 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
         const waiting = await options.checkDeployed?.(next).catch(() => null);
         if (waiting) {
           if (loaded.pending?.hash !== hash) {
-            options.log.warn({ source: where, hash, notDeployed: waiting.subgraphs }, 'a new supergraph waits for its subgraphs to be deployed; still serving the current one');
+            options.log.warn(
+              { source: where, hash, notDeployed: waiting.subgraphs },
+              'a new supergraph waits for its subgraphs to be deployed; still serving the current one',
+            );
             loaded.pending = { hash, since: new Date(), subgraphs: waiting.subgraphs };
             options.onPending?.(true);
           } else {
@@ -96,10 +99,16 @@ export function supergraphSource(options: SupergraphSourceOptions, loaded: Loade
           refused = null;
         } catch (error) {
           refused = hash;
-          options.log.error({ source: where, hash, err: error }, 'refused a new supergraph; still serving the previous one');
+          options.log.error(
+            { source: where, hash, err: error },
+            'refused a new supergraph; still serving the previous one',
+          );
         }
       } catch (error) {
-        options.log.warn({ source: where, err: error }, 'could not read the supergraph source; still serving the current one');
+        options.log.warn(
+          { source: where, err: error },
+          'could not read the supergraph source; still serving the current one',
+        );
       } finally {
         polling = false;
       }

@@ -66,7 +66,9 @@ describe('waitForHealthy', () => {
 
   it('an answer that names no service is not the one expected either', async () => {
     answer = { status: 200, body: { status: 'ok' } };
-    await expect(waitForHealthy(url, 30_000, { service: 'user' })).rejects.toThrow(/answered as something that names no service, not as user/);
+    await expect(waitForHealthy(url, 30_000, { service: 'user' })).rejects.toThrow(
+      /answered as something that names no service, not as user/,
+    );
   });
 
   it('stops waiting when aborted', async () => {
@@ -81,11 +83,16 @@ describe('waitForHealthy', () => {
 describe('launcherPids', () => {
   let procRoot: string;
   /** A fake /proc: each pid's parent and whether npm's variable is in its environment. */
-  async function fakeProc(processes: Record<number, { ppid: number; underNpm: boolean; command?: string }>): Promise<void> {
+  async function fakeProc(
+    processes: Record<number, { ppid: number; underNpm: boolean; command?: string }>,
+  ): Promise<void> {
     for (const [pid, { ppid, underNpm, command = 'node' }] of Object.entries(processes)) {
       await mkdir(path.join(procRoot, pid), { recursive: true });
       await writeFile(path.join(procRoot, pid, 'stat'), `${pid} (${command}) S ${ppid} ${pid} ${pid} 0 -1`);
-      await writeFile(path.join(procRoot, pid, 'environ'), `PATH=/bin\0${underNpm ? 'npm_lifecycle_event=start\0' : ''}HOME=/root\0`);
+      await writeFile(
+        path.join(procRoot, pid, 'environ'),
+        `PATH=/bin\0${underNpm ? 'npm_lifecycle_event=start\0' : ''}HOME=/root\0`,
+      );
     }
   }
 

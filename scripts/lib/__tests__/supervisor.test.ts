@@ -34,7 +34,10 @@ class FakeChild extends EventEmitter implements SupervisedChild {
 const SUBGRAPHS = ['car', 'cost-center', 'user'];
 
 function harness(
-  options: { onTerm?: Record<string, number | 'hang'>; stopGraceMs?: number } & Pick<SupervisorOptions, 'hopelessExitCodes' | 'onHopeless' | 'onGivenUp'> = {},
+  options: { onTerm?: Record<string, number | 'hang'>; stopGraceMs?: number } & Pick<
+    SupervisorOptions,
+    'hopelessExitCodes' | 'onHopeless' | 'onGivenUp'
+  > = {},
 ) {
   const spawned: FakeChild[] = [];
   const lines: string[] = [];
@@ -219,7 +222,10 @@ describe('Supervisor', () => {
     supervisor.start('b');
     const crashFiveTimes = async (name: string) => {
       for (let crash = 0; crash < 5; crash += 1) {
-        children.filter((child) => child.name === name).at(-1)!.exit(1, null);
+        children
+          .filter((child) => child.name === name)
+          .at(-1)!
+          .exit(1, null);
         await jest.advanceTimersByTimeAsync(5_000);
       }
     };
@@ -231,7 +237,10 @@ describe('Supervisor', () => {
     // b's SIGKILL counted as its first crash; four more and nothing is left.
     await jest.advanceTimersByTimeAsync(1_000);
     for (let crash = 0; crash < 4; crash += 1) {
-      children.filter((child) => child.name === 'b').at(-1)!.exit(1, null);
+      children
+        .filter((child) => child.name === 'b')
+        .at(-1)!
+        .exit(1, null);
       await jest.advanceTimersByTimeAsync(5_000);
     }
     expect([supervisor.state('b'), allGivenUp]).toEqual(['given-up', 1]);

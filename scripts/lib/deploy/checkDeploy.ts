@@ -35,10 +35,16 @@ export async function checkDeploy(root: string = REPO_ROOT): Promise<CheckResult
   try {
     services = readGraphServices(root);
   } catch (error) {
-    result.problems.push({ file: 'supergraph.yaml', object: 'graph', message: `cannot read the graph's services: ${(error as Error).message}` });
+    result.problems.push({
+      file: 'supergraph.yaml',
+      object: 'graph',
+      message: `cannot read the graph's services: ${(error as Error).message}`,
+    });
     return result;
   }
-  result.checked.push(`graph: ${services.map((service) => `${service.name}:${service.port}`).join(', ')} (callers derived from subgraphs/*/src/config.ts peers)`);
+  result.checked.push(
+    `graph: ${services.map((service) => `${service.name}:${service.port}`).join(', ')} (callers derived from subgraphs/*/src/config.ts peers)`,
+  );
 
   await checkKubernetes(root, services, result);
   checkDocker(root, services, result);
@@ -56,7 +62,9 @@ async function checkKubernetes(root: string, services: GraphService[], result: C
   for (const [overlay, { allowSecretValues }] of Object.entries(OVERLAYS)) {
     const rendered = render(root, path.join(KUSTOMIZE_DIR, 'overlays', overlay), result);
     if (!rendered) continue;
-    result.problems.push(...checkRenderedOverlay(rendered, { root, overlay, services, allowSecretValues, validateSchema }));
+    result.problems.push(
+      ...checkRenderedOverlay(rendered, { root, overlay, services, allowSecretValues, validateSchema }),
+    );
     result.checked.push(
       `kustomize overlay ${overlay}: ${rendered.length} objects (${kindCounts(rendered)}) rendered, validated against the Kubernetes schemas and the project's rules`,
     );
@@ -99,7 +107,8 @@ function checkDocker(root: string, services: GraphService[], result: CheckResult
       result.problems.push({ file, object: 'COPY', message: `copies ${needed}, which does not exist` });
     }
     for (const source of sources.filter((candidate) => !/[*?[]/.test(candidate))) {
-      if (!existsSync(path.join(root, source))) result.problems.push({ file, object: 'COPY', message: `copies ${source}, which does not exist` });
+      if (!existsSync(path.join(root, source)))
+        result.problems.push({ file, object: 'COPY', message: `copies ${source}, which does not exist` });
     }
     copied.set(file, sources);
     result.checked.push(`Dockerfile ${file}: dockerfile-utils diagnostics and the project's rules`);
@@ -115,7 +124,9 @@ function checkComposeFile(root: string, services: GraphService[], result: CheckR
     return;
   }
   result.problems.push(...checkCompose(COMPOSE_FILE, readFileSync(file, 'utf8'), root, services));
-  result.checked.push(`${COMPOSE_FILE}: references, depends_on conditions, migrations before subgraphs, no written secrets`);
+  result.checked.push(
+    `${COMPOSE_FILE}: references, depends_on conditions, migrations before subgraphs, no written secrets`,
+  );
 }
 
 /** The workspace package directories of the root package.json (`dir` and `dir/*` patterns). */
@@ -126,7 +137,8 @@ export function readWorkspaces(root: string): string[] {
     const clean = pattern.replace(/^\.\//, '').replace(/\/$/, '');
     if (!clean.endsWith('/*')) return [clean];
     const parent = clean.slice(0, -2);
-    if (parent.includes('*')) throw new Error(`package.json: workspace pattern "${pattern}" is not supported by the deployment checks`);
+    if (parent.includes('*'))
+      throw new Error(`package.json: workspace pattern "${pattern}" is not supported by the deployment checks`);
     return readdirSync(path.join(root, parent), { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && existsSync(path.join(root, parent, entry.name, 'package.json')))
       .map((entry) => `${parent}/${entry.name}`);

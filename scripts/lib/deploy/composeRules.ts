@@ -53,8 +53,10 @@ export function checkCompose(file: string, text: string, root: string, services:
     }
     const service: Json = raw;
     if (!service.image && !service.build) problem(where, 'has neither image nor build');
-    if (typeof service.image === 'string' && !service.build && !/[:@][^/]+$/.test(service.image)) problem(where, `image "${service.image}" has no tag`);
-    if (typeof service.image === 'string' && /:latest$/.test(service.image)) problem(where, `image "${service.image}" uses the latest tag`);
+    if (typeof service.image === 'string' && !service.build && !/[:@][^/]+$/.test(service.image))
+      problem(where, `image "${service.image}" has no tag`);
+    if (typeof service.image === 'string' && /:latest$/.test(service.image))
+      problem(where, `image "${service.image}" uses the latest tag`);
 
     if (isRecord(service.build)) {
       const context = path.resolve(root, String(service.build.context ?? '.'));
@@ -70,9 +72,17 @@ export function checkCompose(file: string, text: string, root: string, services:
         continue;
       }
       if (!CONDITIONS.includes(condition)) problem(where, `depends on ${target} with unknown condition "${condition}"`);
-      if (condition === 'service_healthy' && !hasHealthcheck(dependency)) problem(where, `waits for ${target} to be healthy, but ${target} has no healthcheck`);
-      if (condition === 'service_completed_successfully' && dependency.restart !== undefined && dependency.restart !== 'no') {
-        problem(where, `waits for ${target} to complete, but ${target} restarts (restart: ${String(dependency.restart)})`);
+      if (condition === 'service_healthy' && !hasHealthcheck(dependency))
+        problem(where, `waits for ${target} to be healthy, but ${target} has no healthcheck`);
+      if (
+        condition === 'service_completed_successfully' &&
+        dependency.restart !== undefined &&
+        dependency.restart !== 'no'
+      ) {
+        problem(
+          where,
+          `waits for ${target} to complete, but ${target} restarts (restart: ${String(dependency.restart)})`,
+        );
       }
     }
 
@@ -107,7 +117,11 @@ export function checkCompose(file: string, text: string, root: string, services:
 }
 
 /** The graph's own services: present, migrated before they start, and not migrating themselves. */
-function checkGraphServices(all: Json, services: GraphService[], problem: (object: string, message: string) => void): void {
+function checkGraphServices(
+  all: Json,
+  services: GraphService[],
+  problem: (object: string, message: string) => void,
+): void {
   for (const service of services) {
     const definition = all[service.name];
     const where = `service ${service.name}`;
@@ -119,8 +133,10 @@ function checkGraphServices(all: Json, services: GraphService[], problem: (objec
     checkImageArgs(definition, service, (message) => problem(where, message));
     if (service.role === 'gateway') continue;
     const env = new Map(environment(definition.environment));
-    if (env.get('MIGRATE_ON_START') !== 'false') problem(where, 'must set MIGRATE_ON_START: "false" (its migration service migrates)');
-    if (service.databaseVariable && !env.has(service.databaseVariable)) problem(where, `does not set ${service.databaseVariable}`);
+    if (env.get('MIGRATE_ON_START') !== 'false')
+      problem(where, 'must set MIGRATE_ON_START: "false" (its migration service migrates)');
+    if (service.databaseVariable && !env.has(service.databaseVariable))
+      problem(where, `does not set ${service.databaseVariable}`);
     const migration = `${service.name}-migrate`;
     const migrationService = all[migration];
     if (!isRecord(migrationService)) {
@@ -130,9 +146,13 @@ function checkGraphServices(all: Json, services: GraphService[], problem: (objec
     if (new Map(dependencies(definition.depends_on)).get(migration) !== 'service_completed_successfully') {
       problem(where, `must depend on ${migration} with condition service_completed_successfully`);
     }
-    const command = Array.isArray(migrationService.command) ? migrationService.command.map(String) : [String(migrationService.command ?? '')];
-    if (!command.some((part) => part.includes(`${service.dir}/dist/migrate.js`))) problem(`service ${migration}`, `does not run ${service.dir}/dist/migrate.js`);
-    if (migrationService.image !== definition.image) problem(`service ${migration}`, `image differs from ${service.name}'s: migrations must come from the same build`);
+    const command = Array.isArray(migrationService.command)
+      ? migrationService.command.map(String)
+      : [String(migrationService.command ?? '')];
+    if (!command.some((part) => part.includes(`${service.dir}/dist/migrate.js`)))
+      problem(`service ${migration}`, `does not run ${service.dir}/dist/migrate.js`);
+    if (migrationService.image !== definition.image)
+      problem(`service ${migration}`, `image differs from ${service.name}'s: migrations must come from the same build`);
   }
 }
 
@@ -154,7 +174,10 @@ function checkImageArgs(definition: Json, service: GraphService, problem: (messa
 function dependencies(dependsOn: unknown): Array<[string, string]> {
   if (Array.isArray(dependsOn)) return dependsOn.map((target) => [String(target), 'service_started']);
   if (!isRecord(dependsOn)) return [];
-  return Object.entries(dependsOn).map(([target, options]) => [target, String(isRecord(options) ? (options.condition ?? 'service_started') : 'service_started')]);
+  return Object.entries(dependsOn).map(([target, options]) => [
+    target,
+    String(isRecord(options) ? (options.condition ?? 'service_started') : 'service_started'),
+  ]);
 }
 
 /** environment as [name, value] pairs, from either the mapping or the list form. */
@@ -166,7 +189,10 @@ function environment(env: unknown): Array<[string, string | undefined]> {
     });
   }
   if (!isRecord(env)) return [];
-  return Object.entries(env).map(([name, value]) => [name, value === null || value === undefined ? undefined : String(value)]);
+  return Object.entries(env).map(([name, value]) => [
+    name,
+    value === null || value === undefined ? undefined : String(value),
+  ]);
 }
 
 function hasHealthcheck(service: Json): boolean {
@@ -175,5 +201,8 @@ function hasHealthcheck(service: Json): boolean {
 }
 
 function isDisabledHealthcheck(healthcheck: unknown): boolean {
-  return isRecord(healthcheck) && (healthcheck.disable === true || (Array.isArray(healthcheck.test) && healthcheck.test[0] === 'NONE'));
+  return (
+    isRecord(healthcheck) &&
+    (healthcheck.disable === true || (Array.isArray(healthcheck.test) && healthcheck.test[0] === 'NONE'))
+  );
 }

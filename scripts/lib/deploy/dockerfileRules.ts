@@ -61,7 +61,12 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     if (instruction.keyword === 'FROM') {
       const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
       const asAt = words.findIndex((word) => word.toUpperCase() === 'AS');
-      stages.push({ from: words[0] ?? '', name: asAt > 0 ? words[asAt + 1] : undefined, line: instruction.line, instructions: [] });
+      stages.push({
+        from: words[0] ?? '',
+        name: asAt > 0 ? words[asAt + 1] : undefined,
+        line: instruction.line,
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (instruction.keyword === 'ARG') {
         const [name = '', value = ''] = instruction.args.split('=', 2);
@@ -100,7 +105,10 @@ export function dockerfileFor(text: string, service: GraphService): string {
   const values: Record<string, string> = { ...args };
   for (const [name, value] of Object.entries(args)) values[`IMAGE_${name}`] = value;
   const variable = /\$\{([A-Z_]+)\}|\$([A-Z_]+)\b/g;
-  return text.replace(variable, (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole);
+  return text.replace(
+    variable,
+    (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole,
+  );
 }
 
 export interface DockerfileContext {
@@ -127,17 +135,23 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
     problem('Dockerfile', 'has no FROM');
     return problems;
   }
-  if (stages.length < 2) problem('Dockerfile', 'must be multi-stage: build with dev dependencies, run with production ones only');
+  if (stages.length < 2)
+    problem('Dockerfile', 'must be multi-stage: build with dev dependencies, run with production ones only');
 
   const stageNames = new Set<string>();
   for (const stage of stages) {
     const where = `stage ${stage.name ?? stages.indexOf(stage)} (line ${stage.line})`;
     if (!stageNames.has(stage.from)) {
-      const image = stage.from.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => globalArgs.get(name) ?? `\${${name}}`);
+      const image = stage.from.replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
+        (_, name: string) => globalArgs.get(name) ?? `\${${name}}`,
+      );
       if (image.includes('$')) problem(where, `base image "${stage.from}" uses an ARG without a default`);
-      else if (!/@sha256:/.test(image) && !/:[^/]+$/.test(image)) problem(where, `base image "${image}" has no tag (implicitly latest)`);
+      else if (!/@sha256:/.test(image) && !/:[^/]+$/.test(image))
+        problem(where, `base image "${image}" has no tag (implicitly latest)`);
       else if (/:latest(@|$)/.test(image)) problem(where, `base image "${image}" uses the latest tag`);
-      else if (stage === final && !/(slim|alpine|distroless)/.test(image)) problem(where, `runtime image "${image}" is not a slim one`);
+      else if (stage === final && !/(slim|alpine|distroless)/.test(image))
+        problem(where, `runtime image "${image}" is not a slim one`);
     }
     if (stage.name) stageNames.add(stage.name);
 
@@ -145,24 +159,40 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
     if (runs.some((run) => /\bnpm ci\b/.test(run.args))) {
       const copied = copySources(stage);
       for (const workspace of context.workspaces) {
-        if (!copied.includes(`${workspace}/package.json`)) problem(where, `runs npm ci without copying ${workspace}/package.json (npm ci needs every workspace's manifest)`);
+        if (!copied.includes(`${workspace}/package.json`))
+          problem(
+            where,
+            `runs npm ci without copying ${workspace}/package.json (npm ci needs every workspace's manifest)`,
+          );
       }
     }
   }
 
-  const allRuns = stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.args));
+  const allRuns = stages.flatMap((stage) =>
+    stage.instructions.filter((instruction) => instruction.keyword === 'RUN').map((run) => run.args),
+  );
   const names = (run: string) =>
-    [service.packageName, service.dir].some((name) => run.includes(`--workspace=${name}`) || run.includes(`-w ${name}`));
-  if (!allRuns.some((run) => /\bnpm run build\b/.test(run) && names(run))) problem('Dockerfile', `never runs npm run build --workspace=${service.packageName}`);
+    [service.packageName, service.dir].some(
+      (name) => run.includes(`--workspace=${name}`) || run.includes(`-w ${name}`),
+    );
+  if (!allRuns.some((run) => /\bnpm run build\b/.test(run) && names(run)))
+    problem('Dockerfile', `never runs npm run build --workspace=${service.packageName}`);
   if (!allRuns.some((run) => /\bnpm ci\b/.test(run) && run.includes('--omit=dev') && names(run))) {
-    problem('Dockerfile', `never installs production dependencies only (npm ci --omit=dev --workspace=${service.packageName})`);
+    problem(
+      'Dockerfile',
+      `never installs production dependencies only (npm ci --omit=dev --workspace=${service.packageName})`,
+    );
   }
 
   checkRuntimeStage(stages, service, problem);
   return problems;
 }
 
-function checkRuntimeStage(stages: DockerStage[], service: GraphService, problem: (object: string, message: string) => void): void {
+function checkRuntimeStage(
+  stages: DockerStage[],
+  service: GraphService,
+  problem: (object: string, message: string) => void,
+): void {
   const final = stages[stages.length - 1];
   if (!final) return;
   const where = `stage ${final.name ?? 'final'} (runtime)`;
@@ -178,8 +208,11 @@ function checkRuntimeStage(stages: DockerStage[], service: GraphService, problem
     problem(where, `HEALTHCHECK does not ask the service's port (${service.portVariable}, default ${service.port})`);
   }
 
-  const exposed = final.instructions.filter((instruction) => instruction.keyword === 'EXPOSE').flatMap((expose) => expose.args.split(/\s+/));
-  if (!exposed.some((port) => port.split('/')[0] === String(service.port))) problem(where, `does not EXPOSE ${service.port}`);
+  const exposed = final.instructions
+    .filter((instruction) => instruction.keyword === 'EXPOSE')
+    .flatMap((expose) => expose.args.split(/\s+/));
+  if (!exposed.some((port) => port.split('/')[0] === String(service.port)))
+    problem(where, `does not EXPOSE ${service.port}`);
 
   const cmd = last('CMD');
   const command = cmd ? execForm(cmd.args) : undefined;
@@ -256,7 +289,17 @@ export function isDockerIgnored(patterns: string[], file: string): boolean {
     const regex = new RegExp(
       `^${pattern
         .split(/(\*\*\/?|\*|\?)/)
-        .map((piece) => (piece === '**/' ? '(?:.*/)?' : piece === '**' ? '.*' : piece === '*' ? '[^/]*' : piece === '?' ? '[^/]' : piece.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .map((piece) =>
+          piece === '**/'
+            ? '(?:.*/)?'
+            : piece === '**'
+              ? '.*'
+              : piece === '*'
+                ? '[^/]*'
+                : piece === '?'
+                  ? '[^/]'
+                  : piece.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('')}$`,
     );
     if (candidates.some((candidate) => regex.test(candidate))) ignored = !negated;
@@ -274,17 +317,22 @@ export function readDockerignore(root: string): string[] | undefined {
 }
 
 /** `.dockerignore` keeps out what must stay out, and nothing a Dockerfile copies. */
-export function checkDockerignore(patterns: string[] | undefined, copiedByDockerfiles: Map<string, string[]>): Problem[] {
+export function checkDockerignore(
+  patterns: string[] | undefined,
+  copiedByDockerfiles: Map<string, string[]>,
+): Problem[] {
   const { problems, problem } = problemsIn('.dockerignore');
   if (!patterns) {
     problem('file', 'missing: the whole checkout (node_modules, .data keys, env files) would be sent as build context');
     return problems;
   }
-  for (const [what, probe] of MUST_IGNORE) if (!isDockerIgnored(patterns, probe)) problem('patterns', `do not exclude ${what} (e.g. ${probe})`);
+  for (const [what, probe] of MUST_IGNORE)
+    if (!isDockerIgnored(patterns, probe)) problem('patterns', `do not exclude ${what} (e.g. ${probe})`);
   for (const [dockerfile, sources] of copiedByDockerfiles) {
     for (const source of sources) {
       const literal = source.replace(/\*.*$/, '').replace(/\/$/, '');
-      if (literal && isDockerIgnored(patterns, literal)) problem('patterns', `exclude ${source}, which ${dockerfile} copies`);
+      if (literal && isDockerIgnored(patterns, literal))
+        problem('patterns', `exclude ${source}, which ${dockerfile} copies`);
     }
   }
   return problems;

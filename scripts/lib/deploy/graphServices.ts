@@ -31,7 +31,9 @@ export const GATEWAY = 'gateway';
 /** The gateway and every subgraph of supergraph.yaml, read from the repository at `root`. */
 export function readGraphServices(root: string): GraphService[] {
   const supergraphFile = path.join(root, 'supergraph.yaml');
-  const config = parse(readFileSync(supergraphFile, 'utf8')) as { subgraphs?: Record<string, { routing_url?: string }> };
+  const config = parse(readFileSync(supergraphFile, 'utf8')) as {
+    subgraphs?: Record<string, { routing_url?: string }>;
+  };
   const subgraphs = Object.entries(config.subgraphs ?? {});
   if (subgraphs.length === 0) throw new Error(`${supergraphFile}: no subgraphs`);
 
@@ -52,7 +54,8 @@ export function readGraphServices(root: string): GraphService[] {
     ...subgraphs.map(([name, { routing_url: url }]): GraphService => {
       const dir = `subgraphs/${name}`;
       const port = url ? Number(new URL(url).port) : NaN;
-      if (!Number.isInteger(port) || port <= 0) throw new Error(`${supergraphFile}: subgraph ${name} has no routing_url with a port`);
+      if (!Number.isInteger(port) || port <= 0)
+        throw new Error(`${supergraphFile}: subgraph ${name} has no routing_url with a port`);
       const configFile = path.join(root, dir, 'src', 'config.ts');
       const prefix = matchOne(configFile, /envPrefix:\s*'([A-Z_]+)'/, 'envPrefix');
       const peers = matchOne(configFile, /peers:\s*\[([^\]]*)\]/, 'peers');
@@ -72,7 +75,10 @@ export function readGraphServices(root: string): GraphService[] {
 
 /** Who opens connections to `name`: the services whose `calls` include it. */
 export function callersOf(services: GraphService[], name: string): string[] {
-  return services.filter((service) => service.calls.includes(name)).map((service) => service.name).sort();
+  return services
+    .filter((service) => service.calls.includes(name))
+    .map((service) => service.name)
+    .sort();
 }
 
 function packageNameOf(root: string, dir: string): string {

@@ -19,12 +19,17 @@ type ModelClass = new (data: never) => Validatable;
  * --experimental-vm-modules, which `npm test` passes.)
  */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the constant source above, not data
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+const importModule = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
 
 /** The kinds the manifests use, and the module and class of each; any other kind is a problem until added here. */
 const MODELS: Record<string, [module: string, className: string]> = {
   'apps/v1 Deployment': ['kubernetes-models/apps/v1/Deployment', 'Deployment'],
-  'autoscaling/v2 HorizontalPodAutoscaler': ['kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler', 'HorizontalPodAutoscaler'],
+  'autoscaling/v2 HorizontalPodAutoscaler': [
+    'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    'HorizontalPodAutoscaler',
+  ],
   'batch/v1 Job': ['kubernetes-models/batch/v1/Job', 'Job'],
   'networking.k8s.io/v1 NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy'],
   'policy/v1 PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'PodDisruptionBudget'],
@@ -48,12 +53,16 @@ export async function loadKubernetesSchemas(): Promise<SchemaValidator> {
   const classes = new Map<string, ModelClass>();
   for (const [key, [module, className]] of Object.entries(MODELS)) {
     const model = (await importModule(module))[className];
-    if (typeof model !== 'function') throw new Error(`${module} has no ${className} (kubernetes-models changed its layout?)`);
+    if (typeof model !== 'function')
+      throw new Error(`${module} has no ${className} (kubernetes-models changed its layout?)`);
     classes.set(key, model as ModelClass);
   }
   return (object) => {
     const Model = classes.get(`${object.apiVersion} ${object.kind}`);
-    if (!Model) return [`no schema known for apiVersion ${object.apiVersion}, kind ${object.kind} (add it to scripts/lib/deploy/kubernetesSchemas.ts)`];
+    if (!Model)
+      return [
+        `no schema known for apiVersion ${object.apiVersion}, kind ${object.kind} (add it to scripts/lib/deploy/kubernetesSchemas.ts)`,
+      ];
     try {
       new Model(object as never).validate();
       return [];

@@ -30,7 +30,16 @@ export interface OverlayRules {
  * within the rendered overlay.
  */
 export const PROVISIONED_OUTSIDE_THE_REPO = {
-  Secret: ['graph-signing', 'management', 'user-jwt', 'events-signing', 'redis', 'car-database', 'cost-center-database', 'user-database'],
+  Secret: [
+    'graph-signing',
+    'management',
+    'user-jwt',
+    'events-signing',
+    'redis',
+    'car-database',
+    'cost-center-database',
+    'user-database',
+  ],
   ConfigMap: ['supergraph'],
 } as const;
 
@@ -56,7 +65,8 @@ export function checkRenderedOverlay(rendered: RenderedObject[], rules: OverlayR
 
   for (const object of objects) {
     for (const message of rules.validateSchema(object)) report(object, message);
-    if (!object.metadata.namespace && object.kind !== 'Namespace') report(object, 'has no namespace (the overlay must set one)');
+    if (!object.metadata.namespace && object.kind !== 'Namespace')
+      report(object, 'has no namespace (the overlay must set one)');
     if (!rules.allowSecretValues && holdsSecretValues(object)) report(object, SECRET_VALUES_MESSAGE);
     const pod = podSpecOf(object);
     if (pod) checkPod(object, pod, objects, report);
@@ -83,7 +93,11 @@ function holdsSecretValues(object: KubernetesObject): boolean {
 export function checkNoSecretValues(rendered: RenderedObject[], root: string, label: string): Problem[] {
   return rendered
     .filter(({ object }) => holdsSecretValues(object))
-    .map(({ object, source }) => ({ file: path.relative(root, source), object: `${objectId(object)} (${label})`, message: SECRET_VALUES_MESSAGE }));
+    .map(({ object, source }) => ({
+      file: path.relative(root, source),
+      object: `${objectId(object)} (${label})`,
+      message: SECRET_VALUES_MESSAGE,
+    }));
 }
 
 // ---------------------------------------------------------------------------
@@ -93,7 +107,8 @@ function checkPod(object: KubernetesObject, pod: Json, objects: KubernetesObject
   const security = record(pod.securityContext);
   if (security.runAsNonRoot !== true) report(object, 'pod securityContext.runAsNonRoot must be true');
   if (security.runAsUser === 0) report(object, 'pod runs as user 0 (root)');
-  if (pod.automountServiceAccountToken !== false) report(object, 'automountServiceAccountToken must be false (the services never call the Kubernetes API)');
+  if (pod.automountServiceAccountToken !== false)
+    report(object, 'automountServiceAccountToken must be false (the services never call the Kubernetes API)');
 
   for (const container of [...list(pod.initContainers), ...list(pod.containers)].map(record)) {
     const name = `container "${String(container.name)}"`;
@@ -101,32 +116,48 @@ function checkPod(object: KubernetesObject, pod: Json, objects: KubernetesObject
 
     const image = typeof container.image === 'string' ? parseImage(container.image) : undefined;
     if (!image) report(object, `${name} has no image`);
-    else if (!image.digest && (!image.tag || image.tag === 'latest')) report(object, `${name} image "${String(container.image)}" must name a tag other than latest, or a digest`);
+    else if (!image.digest && (!image.tag || image.tag === 'latest'))
+      report(object, `${name} image "${String(container.image)}" must name a tag other than latest, or a digest`);
 
     const resources = record(container.resources);
-    for (const [kind, resource] of [['requests', 'cpu'], ['requests', 'memory'], ['limits', 'memory']] as const) {
-      if (record(resources[kind])[resource] === undefined) report(object, `${name} has no resources.${kind}.${resource}`);
+    for (const [kind, resource] of [
+      ['requests', 'cpu'],
+      ['requests', 'memory'],
+      ['limits', 'memory'],
+    ] as const) {
+      if (record(resources[kind])[resource] === undefined)
+        report(object, `${name} has no resources.${kind}.${resource}`);
     }
 
     const containerSecurity = record(container.securityContext);
-    if (containerSecurity.runAsNonRoot === false || containerSecurity.runAsUser === 0) report(object, `${name} overrides the pod to run as root`);
-    if (containerSecurity.allowPrivilegeEscalation !== false) report(object, `${name} securityContext.allowPrivilegeEscalation must be false`);
-    if (containerSecurity.readOnlyRootFilesystem !== true) report(object, `${name} securityContext.readOnlyRootFilesystem must be true`);
-    if (!list(record(containerSecurity.capabilities).drop).includes('ALL')) report(object, `${name} must drop ALL capabilities`);
+    if (containerSecurity.runAsNonRoot === false || containerSecurity.runAsUser === 0)
+      report(object, `${name} overrides the pod to run as root`);
+    if (containerSecurity.allowPrivilegeEscalation !== false)
+      report(object, `${name} securityContext.allowPrivilegeEscalation must be false`);
+    if (containerSecurity.readOnlyRootFilesystem !== true)
+      report(object, `${name} securityContext.readOnlyRootFilesystem must be true`);
+    if (!list(record(containerSecurity.capabilities).drop).includes('ALL'))
+      report(object, `${name} must drop ALL capabilities`);
     if (containerSecurity.privileged === true) report(object, `${name} must not be privileged`);
 
     for (const variable of list(container.env).map(record)) {
       const variableName = String(variable.name);
       if (SECRET_VARIABLE.test(variableName) && !isRecord(record(variable.valueFrom).secretKeyRef)) {
-        report(object, `${name} env ${variableName} is a secret: take it from a Secret (valueFrom.secretKeyRef), never a literal`);
+        report(
+          object,
+          `${name} env ${variableName} is a secret: take it from a Secret (valueFrom.secretKeyRef), never a literal`,
+        );
       }
       const secretRef = record(record(variable.valueFrom).secretKeyRef);
-      if (secretRef.name !== undefined) checkReference(object, 'Secret', String(secretRef.name), objects, report, String(secretRef.key));
+      if (secretRef.name !== undefined)
+        checkReference(object, 'Secret', String(secretRef.name), objects, report, String(secretRef.key));
       const configRef = record(record(variable.valueFrom).configMapKeyRef);
-      if (configRef.name !== undefined) checkReference(object, 'ConfigMap', String(configRef.name), objects, report, String(configRef.key));
+      if (configRef.name !== undefined)
+        checkReference(object, 'ConfigMap', String(configRef.name), objects, report, String(configRef.key));
     }
     for (const source of list(container.envFrom).map(record)) {
-      if (isRecord(source.configMapRef)) checkReference(object, 'ConfigMap', String(source.configMapRef.name), objects, report);
+      if (isRecord(source.configMapRef))
+        checkReference(object, 'ConfigMap', String(source.configMapRef.name), objects, report);
       if (isRecord(source.secretRef)) checkReference(object, 'Secret', String(source.secretRef.name), objects, report);
     }
   }
@@ -147,7 +178,10 @@ function checkReference(
   const target = objects.find((object) => object.kind === kind && object.metadata.name === name);
   if (!target) {
     if (!(PROVISIONED_OUTSIDE_THE_REPO[kind] as readonly string[]).includes(name)) {
-      report(from, `references ${kind} "${name}", which is neither in the overlay nor provisioned outside the repository (PROVISIONED_OUTSIDE_THE_REPO)`);
+      report(
+        from,
+        `references ${kind} "${name}", which is neither in the overlay nor provisioned outside the repository (PROVISIONED_OUTSIDE_THE_REPO)`,
+      );
     }
     return;
   }
@@ -162,12 +196,16 @@ function checkReference(
 function checkDeployment(deployment: KubernetesObject, report: Report): void {
   const spec = record(deployment.spec);
   const templateLabels = labelsOf(record(record(spec.template).metadata));
-  if (!selects(record(spec.selector), templateLabels)) report(deployment, 'selector does not match its own pod template labels');
+  if (!selects(record(spec.selector), templateLabels))
+    report(deployment, 'selector does not match its own pod template labels');
 
   for (const container of list(record(record(spec.template).spec).containers).map(record)) {
     const name = `container "${String(container.name)}"`;
     const ports = list(container.ports).map(record);
-    for (const [probe, expectedPath] of [['readinessProbe', '/ready'], ['livenessProbe', '/health']] as const) {
+    for (const [probe, expectedPath] of [
+      ['readinessProbe', '/ready'],
+      ['livenessProbe', '/health'],
+    ] as const) {
       const httpGet = record(record(container[probe]).httpGet);
       if (!isRecord(container[probe])) {
         report(deployment, `${name} has no ${probe}`);
@@ -183,7 +221,8 @@ function checkDeployment(deployment: KubernetesObject, report: Report): void {
 }
 
 function checkService(service: GraphService, objects: KubernetesObject[], report: Report): void {
-  const find = (kind: string, name: string) => objects.find((object) => object.kind === kind && object.metadata.name === name);
+  const find = (kind: string, name: string) =>
+    objects.find((object) => object.kind === kind && object.metadata.name === name);
   const deployment = find('Deployment', service.name);
   if (!deployment) {
     report(`Deployment/${service.name}`, `missing: the ${service.role} ${service.name} is not deployed`);
@@ -193,35 +232,57 @@ function checkService(service: GraphService, objects: KubernetesObject[], report
   const podLabels = labelsOf(record(podTemplate.metadata));
   const containers = list(record(podTemplate.spec).containers).map(record);
   const main = containers.find((container) => container.name === service.name) ?? containers[0] ?? {};
-  const env = new Map(list(main.env).map(record).map((variable) => [String(variable.name), variable]));
+  const env = new Map(
+    list(main.env)
+      .map(record)
+      .map((variable) => [String(variable.name), variable]),
+  );
 
-  if (!list(main.ports).map(record).some((port) => port.containerPort === service.port)) {
-    report(deployment, `container does not expose the ${service.name} port ${service.port} (from supergraph.yaml / its config)`);
+  if (
+    !list(main.ports)
+      .map(record)
+      .some((port) => port.containerPort === service.port)
+  ) {
+    report(
+      deployment,
+      `container does not expose the ${service.name} port ${service.port} (from supergraph.yaml / its config)`,
+    );
   }
 
   const kubernetesService = find('Service', service.name);
   if (!kubernetesService) report(`Service/${service.name}`, `missing: nothing routes to the ${service.name} pods`);
   else {
-    if (!selects({ matchLabels: record(record(kubernetesService.spec).selector) }, podLabels)) report(kubernetesService, `selector does not match the ${service.name} pods`);
-    if (!list(record(kubernetesService.spec).ports).map(record).some((port) => port.port === service.port)) {
+    if (!selects({ matchLabels: record(record(kubernetesService.spec).selector) }, podLabels))
+      report(kubernetesService, `selector does not match the ${service.name} pods`);
+    if (
+      !list(record(kubernetesService.spec).ports)
+        .map(record)
+        .some((port) => port.port === service.port)
+    ) {
       report(kubernetesService, `does not serve port ${service.port}, the port the graph's URLs use`);
     }
   }
 
-  const budgets = objects.filter((object) => object.kind === 'PodDisruptionBudget' && selects(record(record(object.spec).selector), podLabels));
+  const budgets = objects.filter(
+    (object) => object.kind === 'PodDisruptionBudget' && selects(record(record(object.spec).selector), podLabels),
+  );
   if (budgets.length === 0) report(deployment, 'no PodDisruptionBudget selects its pods');
 
   if (service.role === 'gateway') {
     const autoscaler = objects.find(
-      (object) => object.kind === 'HorizontalPodAutoscaler' && record(record(object.spec).scaleTargetRef).name === service.name,
+      (object) =>
+        object.kind === 'HorizontalPodAutoscaler' && record(record(object.spec).scaleTargetRef).name === service.name,
     );
     if (!autoscaler) report(deployment, 'no HorizontalPodAutoscaler scales the gateway');
-    else if (record(deployment.spec).replicas !== undefined) report(deployment, 'sets replicas although its HorizontalPodAutoscaler owns the count');
+    else if (record(deployment.spec).replicas !== undefined)
+      report(deployment, 'sets replicas although its HorizontalPodAutoscaler owns the count');
     return;
   }
 
-  if (env.get('MIGRATE_ON_START')?.value !== 'false') report(deployment, 'must set MIGRATE_ON_START="false": its migration Job applies migrations');
-  if (service.databaseVariable && !env.has(service.databaseVariable)) report(deployment, `does not set ${service.databaseVariable}`);
+  if (env.get('MIGRATE_ON_START')?.value !== 'false')
+    report(deployment, 'must set MIGRATE_ON_START="false": its migration Job applies migrations');
+  if (service.databaseVariable && !env.has(service.databaseVariable))
+    report(deployment, `does not set ${service.databaseVariable}`);
 
   const job = find('Job', `${service.name}-migrate`);
   if (!job) {
@@ -229,26 +290,38 @@ function checkService(service: GraphService, objects: KubernetesObject[], report
     return;
   }
   const jobContainers = list(record(record(record(job.spec).template).spec).containers).map(record);
-  const command = jobContainers.flatMap((container) => [...list(container.command), ...list(container.args)]).map(String);
-  if (!command.some((part) => part === `${service.dir}/dist/migrate.js`)) report(job, `does not run ${service.dir}/dist/migrate.js`);
+  const command = jobContainers
+    .flatMap((container) => [...list(container.command), ...list(container.args)])
+    .map(String);
+  if (!command.some((part) => part === `${service.dir}/dist/migrate.js`))
+    report(job, `does not run ${service.dir}/dist/migrate.js`);
   if (!jobContainers.some((container) => container.image === main.image)) {
-    report(job, `image differs from Deployment/${service.name}'s (${String(main.image)}): migrations must come from the build being deployed`);
+    report(
+      job,
+      `image differs from Deployment/${service.name}'s (${String(main.image)}): migrations must come from the build being deployed`,
+    );
   }
   const [annotation, value] = MIGRATION_ORDER_ANNOTATION;
-  if (job.metadata.annotations?.[annotation] !== value) report(job, `needs annotation ${annotation}: ${value} so it runs before the Deployment`);
+  if (job.metadata.annotations?.[annotation] !== value)
+    report(job, `needs annotation ${annotation}: ${value} so it runs before the Deployment`);
 }
 
 /** Services, PodDisruptionBudgets and autoscalers must each point at a Deployment of the overlay. */
 function checkSelectorsMatch(objects: KubernetesObject[], report: Report): void {
   const deployments = objects.filter((object) => object.kind === 'Deployment');
-  const podLabels = deployments.map((deployment) => labelsOf(record(record(record(deployment.spec).template).metadata)));
+  const podLabels = deployments.map((deployment) =>
+    labelsOf(record(record(record(deployment.spec).template).metadata)),
+  );
   for (const object of objects) {
     const spec = record(object.spec);
-    if (object.kind === 'Service' && !podLabels.some((labels) => selects({ matchLabels: record(spec.selector) }, labels))) {
-      report(object, 'selects no Deployment\'s pods');
+    if (
+      object.kind === 'Service' &&
+      !podLabels.some((labels) => selects({ matchLabels: record(spec.selector) }, labels))
+    ) {
+      report(object, "selects no Deployment's pods");
     }
     if (object.kind === 'PodDisruptionBudget' && !podLabels.some((labels) => selects(record(spec.selector), labels))) {
-      report(object, 'selects no Deployment\'s pods');
+      report(object, "selects no Deployment's pods");
     }
     if (object.kind === 'HorizontalPodAutoscaler') {
       const target = record(spec.scaleTargetRef);
@@ -276,25 +349,42 @@ function checkNetworkPolicies(objects: KubernetesObject[], services: GraphServic
   const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
   const defaultDeny = policies.some((policy) => {
     const spec = record(policy.spec);
-    return Object.keys(record(spec.podSelector)).length === 0 && list(spec.policyTypes).includes('Ingress') && list(spec.ingress).length === 0;
+    return (
+      Object.keys(record(spec.podSelector)).length === 0 &&
+      list(spec.policyTypes).includes('Ingress') &&
+      list(spec.ingress).length === 0
+    );
   });
-  if (!defaultDeny) report('NetworkPolicy/*', 'no default-deny ingress policy (podSelector: {}, policyTypes: [Ingress], no rules)');
+  if (!defaultDeny)
+    report('NetworkPolicy/*', 'no default-deny ingress policy (podSelector: {}, policyTypes: [Ingress], no rules)');
 
   for (const service of services) {
     const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === service.name);
     if (!deployment) continue;
     const admitted = admittedTo(policies, labelsOf(record(record(record(deployment.spec).template).metadata)));
     if (!admitted.allPorts && !admitted.ports.has(service.port) && !admitted.ports.has('http')) {
-      report(deployment, `no NetworkPolicy admits traffic to port ${service.port}: the default deny makes it unreachable`);
+      report(
+        deployment,
+        `no NetworkPolicy admits traffic to port ${service.port}: the default deny makes it unreachable`,
+      );
     }
     if (service.role !== 'subgraph') continue;
-    if (admitted.outside) report(deployment, 'a NetworkPolicy admits traffic from outside the graph; only its callers may reach a subgraph');
+    if (admitted.outside)
+      report(
+        deployment,
+        'a NetworkPolicy admits traffic from outside the graph; only its callers may reach a subgraph',
+      );
     const expected = callersOf(services, service.name);
     for (const caller of expected) {
-      if (!admitted.names.has(caller)) report(deployment, `NetworkPolicies do not admit ${caller}, which calls ${service.name}`);
+      if (!admitted.names.has(caller))
+        report(deployment, `NetworkPolicies do not admit ${caller}, which calls ${service.name}`);
     }
     for (const name of admitted.names) {
-      if (!expected.includes(name)) report(deployment, `NetworkPolicies admit ${name}, which never calls ${service.name} (callers: ${expected.join(', ')})`);
+      if (!expected.includes(name))
+        report(
+          deployment,
+          `NetworkPolicies admit ${name}, which never calls ${service.name} (callers: ${expected.join(', ')})`,
+        );
     }
   }
 }
@@ -329,7 +419,9 @@ function admittedTo(policies: KubernetesObject[], podLabels: Labels): Admitted {
 function namesSelectedBy(selector: Json): string[] | undefined {
   const matchLabels = record(selector.matchLabels);
   if (typeof matchLabels[NAME] === 'string') return [matchLabels[NAME]];
-  const expression = list(selector.matchExpressions).map(record).find((candidate) => candidate.key === NAME && candidate.operator === 'In');
+  const expression = list(selector.matchExpressions)
+    .map(record)
+    .find((candidate) => candidate.key === NAME && candidate.operator === 'In');
   return expression ? list(expression.values).map(String) : undefined;
 }
 

@@ -26,12 +26,14 @@ export function installLikeStage(root: string, text: string, stageName: string, 
   let command: string | undefined;
   for (const instruction of stage.instructions) {
     if (instruction.keyword === 'COPY') {
-      if (/--from=/.test(instruction.args)) throw new Error(`${stageName} copies from another stage; only context copies are replayed`);
+      if (/--from=/.test(instruction.args))
+        throw new Error(`${stageName} copies from another stage; only context copies are replayed`);
       const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
       const destination = words[words.length - 1] ?? '';
       for (const source of words.slice(0, -1)) copyInto(root, source, dir, destination);
     } else if (instruction.keyword === 'RUN') {
-      if (!/\bnpm ci\b/.test(instruction.args)) throw new Error(`${stageName} runs something other than npm ci: ${instruction.args}`);
+      if (!/\bnpm ci\b/.test(instruction.args))
+        throw new Error(`${stageName} runs something other than npm ci: ${instruction.args}`);
       command = instruction.args;
     }
   }
@@ -59,7 +61,10 @@ function copyInto(root: string, source: string, dir: string, destination: string
     mkdirSync(target, { recursive: true });
     cpSync(from, target, { recursive: true });
   } else {
-    const into = destination.endsWith('/') || destination === '.' || destination === './' ? path.join(target, path.basename(source)) : target;
+    const into =
+      destination.endsWith('/') || destination === '.' || destination === './'
+        ? path.join(target, path.basename(source))
+        : target;
     mkdirSync(path.dirname(into), { recursive: true });
     cpSync(from, into);
   }
@@ -72,7 +77,9 @@ export function installedPackages(dir: string): Set<string> {
     if (!existsSync(modules)) return;
     for (const entry of readdirSync(modules)) {
       if (entry.startsWith('.')) continue;
-      const names = entry.startsWith('@') ? readdirSync(path.join(modules, entry)).map((name) => `${entry}/${name}`) : [entry];
+      const names = entry.startsWith('@')
+        ? readdirSync(path.join(modules, entry)).map((name) => `${entry}/${name}`)
+        : [entry];
       for (const name of names) {
         found.add(name);
         visit(path.join(modules, name, 'node_modules'));

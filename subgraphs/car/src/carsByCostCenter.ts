@@ -58,7 +58,9 @@ export async function carsByCostCenter(
   const direction = Prisma.raw(order.direction === 'desc' ? 'DESC' : 'ASC');
   const after = page.after
     ? Prisma.sql`WHERE (${sortColumn}, m.id) ${Prisma.raw(order.direction === 'desc' ? '<' : '>')} (${
-        order.type === 'date' ? Prisma.sql`${new Date(page.after.key)}::timestamptz` : Prisma.sql`${page.after.key}::text`
+        order.type === 'date'
+          ? Prisma.sql`${new Date(page.after.key)}::timestamptz`
+          : Prisma.sql`${page.after.key}::text`
       }, ${page.after.id}::uuid)`
     : Prisma.empty;
 

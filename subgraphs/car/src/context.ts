@@ -10,6 +10,9 @@ export interface Context extends RequestInfo {
   costCenters: CostCenterDirectory;
 }
 
-export function createContext({ prisma, peers }: { prisma: PrismaClient; peers: Peers }, request: RequestInfo): Context {
+export function createContext(
+  { prisma, peers }: { prisma: PrismaClient; peers: Peers },
+  request: RequestInfo,
+): Context {
   return { ...request, prisma, loaders: createLoaders(prisma), costCenters: costCenterDirectory(peers) };
 }

@@ -55,11 +55,13 @@ function fieldsOf(event: CloudEvent, side: 'from' | 'to'): Fields {
     switch (change?.field) {
       case 'code':
       case 'societyName':
-        if (typeof value !== 'string' || value.length === 0) throw new Error(`${change.field} must be a non-empty string, not ${JSON.stringify(value)}`);
+        if (typeof value !== 'string' || value.length === 0)
+          throw new Error(`${change.field} must be a non-empty string, not ${JSON.stringify(value)}`);
         fields[change.field] = value;
         break;
       case 'managerId':
-        if (value !== null && !isId(value)) throw new Error(`managerId must be an id or null, not ${JSON.stringify(value)}`);
+        if (value !== null && !isId(value))
+          throw new Error(`managerId must be an id or null, not ${JSON.stringify(value)}`);
         fields.managerId = value;
         break;
       default:
@@ -73,7 +75,8 @@ function fieldsOf(event: CloudEvent, side: 'from' | 'to'): Fields {
 function revisionOf(event: CloudEvent): number {
   const revision: unknown = event.data?.revision;
   if (revision === null || revision === undefined) return 0;
-  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1) throw new Error(`bad revision ${JSON.stringify(revision)}`);
+  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1)
+    throw new Error(`bad revision ${JSON.stringify(revision)}`);
   return revision;
 }
 
@@ -91,13 +94,16 @@ export async function applyCostCenterEvent(tx: ConsumerSql, event: CloudEvent): 
   const id = event.subject;
   if (!isId(id)) throw new Error(`bad subject ${JSON.stringify(id)}`);
   const revision = revisionOf(event);
-  const [row] = await tx.$queryRaw<ReplicaRow[]>`SELECT revision, deleted FROM cost_center_replica WHERE id = ${id}::uuid FOR UPDATE`;
+  const [row] = await tx.$queryRaw<
+    ReplicaRow[]
+  >`SELECT revision, deleted FROM cost_center_replica WHERE id = ${id}::uuid FOR UPDATE`;
 
   switch (event.type) {
     case 'cost-center.created': {
       if (!isNewer(row, revision)) return;
       const fields = fieldsOf(event, 'to');
-      if (fields.code === undefined || fields.societyName === undefined) throw new Error('a created event must set code and societyName');
+      if (fields.code === undefined || fields.societyName === undefined)
+        throw new Error('a created event must set code and societyName');
       await tx.$executeRaw`
         INSERT INTO cost_center_replica (id, code, society_name, manager_id, revision, deleted, applied_at)
         VALUES (${id}::uuid, ${fields.code}, ${fields.societyName}, ${fields.managerId ?? null}::uuid, ${revision}::int, false, now())
@@ -108,7 +114,8 @@ export async function applyCostCenterEvent(tx: ConsumerSql, event: CloudEvent): 
     case 'cost-center.updated': {
       if (!row) throw new Error(`cost center ${id} is not in the replica: its created event was never applied`);
       if (!isNewer(row, revision)) return;
-      if (row.deleted) throw new Error(`cost center ${id} was deleted at revision ${row.revision}, yet updated at ${revision}`);
+      if (row.deleted)
+        throw new Error(`cost center ${id} was deleted at revision ${row.revision}, yet updated at ${revision}`);
       const fields = fieldsOf(event, 'to');
       const has = (field: keyof Fields) => fields[field] !== undefined;
       await tx.$executeRaw`
@@ -173,7 +180,9 @@ export const COST_CENTER_REPLICA_QUEUE = 'car-check.car.cost-center-replica';
  * it polls the cost-center feed, or, when AMQP_URL is set, reads a durable queue bound to
  * `cost-center.*` on the events exchange (the same handler, retries and dead letters).
  */
-export function costCenterReplicaConsumer(deps: ReplicaDeps & { registry?: ServiceMetrics['registry'] }): FeedConsumer<ConsumerSql> {
+export function costCenterReplicaConsumer(
+  deps: ReplicaDeps & { registry?: ServiceMetrics['registry'] },
+): FeedConsumer<ConsumerSql> {
   const settings = consumerSettingsFromEnv(deps.config.env);
   const amqp = amqpSettingsFromEnv(deps.config.env);
   const options = {
@@ -188,7 +197,10 @@ export function costCenterReplicaConsumer(deps: ReplicaDeps & { registry?: Servi
     timeoutMs: settings.timeoutMs,
   };
   if (amqp) {
-    return new AmqpConsumer<ConsumerSql>({ ...options, amqp: { ...amqp, queue: amqp.queue ?? COST_CENTER_REPLICA_QUEUE, bindings: [`${OWNER}.*`] } });
+    return new AmqpConsumer<ConsumerSql>({
+      ...options,
+      amqp: { ...amqp, queue: amqp.queue ?? COST_CENTER_REPLICA_QUEUE, bindings: [`${OWNER}.*`] },
+    });
   }
   return new FeedConsumer<ConsumerSql>(options);
 }
@@ -211,7 +223,9 @@ export async function rebuildCostCenterReplica(deps: ReplicaDeps): Promise<Repla
 }
 
 /** Applies the replica's dead letters again, once their cause is fixed (see redriveDeadLetters); only those the cost-center subgraph signed. */
-export async function redriveCostCenterReplica(deps: Pick<ReplicaDeps, 'prisma' | 'config' | 'signingSecret'>): Promise<RedriveReport> {
+export async function redriveCostCenterReplica(
+  deps: Pick<ReplicaDeps, 'prisma' | 'config' | 'signingSecret'>,
+): Promise<RedriveReport> {
   return redriveDeadLetters<ConsumerSql>({
     name: COST_CENTER_REPLICA,
     db: deps.prisma,

@@ -15,7 +15,11 @@ export function createLoaders(prisma: PrismaClient) {
       order: BY_CREATION,
       rows: (ids, page) => firstRowsPerCostCenter(prisma, ids, page),
       counts: async (ids) => {
-        const groups = await prisma.car.groupBy({ by: ['costCenterId'], where: { costCenterId: { in: ids } }, _count: { _all: true } });
+        const groups = await prisma.car.groupBy({
+          by: ['costCenterId'],
+          where: { costCenterId: { in: ids } },
+          _count: { _all: true },
+        });
         return new Map(groups.map((group) => [group.costCenterId!, group._count._all]));
       },
       parentOf: (car) => car.costCenterId,

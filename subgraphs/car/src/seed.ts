@@ -13,7 +13,14 @@ export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   // One creation time per car, a millisecond apart in the fleet's order: one statement would
   // give them all the same, and lists ordered by creation (the default) would fall back to ids.
   const base = Date.now() - seedCars.length;
-  await prisma.car.createMany({ data: seedCars.map((car, index) => ({ ...car, createdAt: new Date(base + index) })), skipDuplicates: true });
+  await prisma.car.createMany({
+    data: seedCars.map((car, index) => ({ ...car, createdAt: new Date(base + index) })),
+    skipDuplicates: true,
+  });
   const durationMs = msSince(startedAt);
-  logProgress(log, { step: 'seed', phase: 'done', durationMs, cars: seedCars.length }, `seeded ${seedCars.length} demo cars in ${formatDuration(durationMs)}`);
+  logProgress(
+    log,
+    { step: 'seed', phase: 'done', durationMs, cars: seedCars.length },
+    `seeded ${seedCars.length} demo cars in ${formatDuration(durationMs)}`,
+  );
 }

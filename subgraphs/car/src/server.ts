@@ -2,7 +2,12 @@ import path from 'node:path';
 import { subgraphPackageFiles } from '@car-check/service-kit';
 import { defineSubgraph } from '@car-check/subgraph-kit';
 import { createContext } from './context';
-import { COST_CENTER_REPLICA, costCenterReplicaConsumer, rebuildCostCenterReplica, redriveCostCenterReplica } from './costCenterReplica';
+import {
+  COST_CENTER_REPLICA,
+  costCenterReplicaConsumer,
+  rebuildCostCenterReplica,
+  redriveCostCenterReplica,
+} from './costCenterReplica';
 import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
@@ -21,7 +26,13 @@ export const carSubgraph = defineSubgraph({
   // The replica of the cost centers (for `cars(filter: { costCenterCode, societyName, managerId })`),
   // kept up to date from the cost-center subgraph's event feed while the subgraph runs.
   setup: async ({ prisma, log, config, signingSecret, metrics }) => {
-    const costCenterReplica = costCenterReplicaConsumer({ prisma, log, config, signingSecret, registry: metrics.registry });
+    const costCenterReplica = costCenterReplicaConsumer({
+      prisma,
+      log,
+      config,
+      signingSecret,
+      registry: metrics.registry,
+    });
     costCenterReplica.start();
     return {
       services: { costCenterReplica },

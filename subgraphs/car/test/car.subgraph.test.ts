@@ -30,13 +30,24 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
   it('creates, reads, updates and deletes a car', async () => {
     const costCenterId = seedCostCenters[0]!.id;
     const created = dataOf(
-      await car.query<{ createCar: CarData }>(`mutation($input: CreateCarInput!) { createCar(input: $input) { ${CAR_FIELDS} } }`, {
-        input: { brand: '  Renault ', model: 'Zoe', costCenterId },
-      }),
+      await car.query<{ createCar: CarData }>(
+        `mutation($input: CreateCarInput!) { createCar(input: $input) { ${CAR_FIELDS} } }`,
+        {
+          input: { brand: '  Renault ', model: 'Zoe', costCenterId },
+        },
+      ),
     ).createCar;
-    expect(created).toMatchObject({ brand: 'Renault', model: 'Zoe', version: null, revision: 1, costCenter: { id: costCenterId } });
+    expect(created).toMatchObject({
+      brand: 'Renault',
+      model: 'Zoe',
+      version: null,
+      revision: 1,
+      costCenter: { id: costCenterId },
+    });
 
-    const read = dataOf(await car.query<{ car: CarData }>(`query($id: ID!) { car(id: $id) { ${CAR_FIELDS} } }`, { id: created.id }));
+    const read = dataOf(
+      await car.query<{ car: CarData }>(`query($id: ID!) { car(id: $id) { ${CAR_FIELDS} } }`, { id: created.id }),
+    );
     expect(read.car).toEqual(created);
 
     const moved = seedCostCenters[1]!.id;
@@ -48,23 +59,27 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
     ).updateCar;
     expect(updated).toEqual({ ...created, version: 'R135', revision: 2, costCenter: { id: moved } });
 
-    const deleted = dataOf(await car.query<{ deleteCar: string }>(`mutation($id: ID!) { deleteCar(id: $id) }`, { id: created.id }));
+    const deleted = dataOf(
+      await car.query<{ deleteCar: string }>(`mutation($id: ID!) { deleteCar(id: $id) }`, { id: created.id }),
+    );
     expect(deleted.deleteCar).toBe(created.id);
-    const after = await car.query<{ car: CarData | null }>(`query($id: ID!) { car(id: $id) { id } }`, { id: created.id });
+    const after = await car.query<{ car: CarData | null }>(`query($id: ID!) { car(id: $id) { id } }`, {
+      id: created.id,
+    });
     expect(after.data?.car).toBeNull();
   });
 
   it('resolves Car references by @key(id) through _entities, NOT_FOUND for unknown ones', async () => {
     const known = seedCars[3]!;
     const response = await car.query<{ _entities: (Pick<CarData, 'id' | 'brand'> | null)[] }>(
-        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id brand } } }`,
-        {
-          representations: [
-            { __typename: 'Car', id: known.id },
-            { __typename: 'Car', id: randomUUID() },
-            { __typename: 'Car', id: 'not-an-id' },
-          ],
-        },
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id brand } } }`,
+      {
+        representations: [
+          { __typename: 'Car', id: known.id },
+          { __typename: 'Car', id: randomUUID() },
+          { __typename: 'Car', id: 'not-an-id' },
+        ],
+      },
     );
     expect(response.data?._entities).toEqual([{ id: known.id, brand: known.brand }, null, null]);
     expect(errorCodesByPath(response)).toEqual([
@@ -91,7 +106,9 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
   ])('rejects an invalid %s without writing', async (field, input) => {
     const prisma = car.subgraph.prisma as PrismaClient;
     const before = await prisma.car.count();
-    const response = await car.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, { input });
+    const response = await car.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, {
+      input,
+    });
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', grpcStatus: 3, field });
     expect(await prisma.car.count()).toBe(before);
   });
@@ -111,20 +128,29 @@ describe.each(BACKENDS)('car subgraph on its own (%s)', (backend) => {
     const create = await car.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, {
       input: { brand: 'Renault', model: 'Zoe', costCenterId: unknown },
     });
-    expect(create.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', grpcStatus: 9, field: 'input.costCenterId' });
-    const move = await car.query(`mutation($id: ID!, $to: ID!) { updateCar(id: $id, input: { costCenterId: $to }) { id } }`, {
-      id: seedCars[0]!.id,
-      to: unknown,
+    expect(create.errors?.[0]?.extensions).toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      grpcStatus: 9,
+      field: 'input.costCenterId',
     });
+    const move = await car.query(
+      `mutation($id: ID!, $to: ID!) { updateCar(id: $id, input: { costCenterId: $to }) { id } }`,
+      {
+        id: seedCars[0]!.id,
+        to: unknown,
+      },
+    );
     expect(move.errors?.[0]?.extensions?.code).toBe('FAILED_PRECONDITION');
     expect(await prisma.car.count()).toBe(before);
-    expect((await prisma.car.findUnique({ where: { id: seedCars[0]!.id } }))?.costCenterId).toBe(seedCars[0]!.costCenterId);
+    expect((await prisma.car.findUnique({ where: { id: seedCars[0]!.id } }))?.costCenterId).toBe(
+      seedCars[0]!.costCenterId,
+    );
   });
 
   it('refuses an update whose expectedRevision is stale with ABORTED, writing nothing', async () => {
     const prisma = car.subgraph.prisma as PrismaClient;
     const target = seedCars[5]!;
-    const { revision } = (await prisma.car.findUniqueOrThrow({ where: { id: target.id } }));
+    const { revision } = await prisma.car.findUniqueOrThrow({ where: { id: target.id } });
     const update = `mutation($id: ID!, $input: UpdateCarInput!) { updateCar(id: $id, input: $input) { model revision } }`;
     const ok = dataOf(
       await car.query<{ updateCar: { model: string; revision: number } }>(update, {

@@ -31,7 +31,12 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
   const feed = () => car.peers['cost-center']!;
 
   /** Appends an event to the fake feed, as the cost-center subgraph would serve it. */
-  const publish = (type: EventType, subject: string, revision: number | null, changes: { field: string; from: unknown; to: unknown }[]): CloudEvent => {
+  const publish = (
+    type: EventType,
+    subject: string,
+    revision: number | null,
+    changes: { field: string; from: unknown; to: unknown }[],
+  ): CloudEvent => {
     sequence += 1;
     const event: CloudEvent = {
       specversion: '1.0',
@@ -54,8 +59,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
       { field: 'societyName', from: null, to: societyName },
     ]);
   const row = (id: string) => prisma().costCenterReplica.findUnique({ where: { id } });
-  const cursor = async () => (await prisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position ?? 0n;
-  const caughtUp = () => waitFor(async () => (await cursor()) === BigInt(sequence), CONVERGED, `the replica to reach sequence ${sequence}`);
+  const cursor = async () =>
+    (await prisma().eventCursor.findUnique({ where: { consumer: COST_CENTER_REPLICA } }))?.position ?? 0n;
+  const caughtUp = () =>
+    waitFor(async () => (await cursor()) === BigInt(sequence), CONVERGED, `the replica to reach sequence ${sequence}`);
 
   beforeAll(async () => {
     logs = new LogCapture('car');
@@ -74,10 +81,15 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     const { headers, after, limit } = feed().feedRequests.at(-1)!;
     // A GET of this very page, with no body.
     const received = { method: 'GET', target: `/events?after=${after}&limit=${limit}`, body: '' };
-    const signed = await verifySignedRequest(headers, received, TEST_SIGNING_SECRET, { audience: 'cost-center', maxAgeMs: 60_000 });
+    const signed = await verifySignedRequest(headers, received, TEST_SIGNING_SECRET, {
+      audience: 'cost-center',
+      maxAgeMs: 60_000,
+    });
     expect(signed.caller).toMatchObject({ service: 'car', userId: null, scopes: [] });
     // A signature for the car subgraph itself would not do.
-    await expect(verifySignedRequest(headers, received, TEST_SIGNING_SECRET, { audience: 'car', maxAgeMs: 60_000 })).rejects.toThrow('another service');
+    await expect(
+      verifySignedRequest(headers, received, TEST_SIGNING_SECRET, { audience: 'car', maxAgeMs: 60_000 }),
+    ).rejects.toThrow('another service');
   });
 
   it('applies by revision: redeliveries and stale updates are ignored, a deletion is a tombstone', async () => {
@@ -96,17 +108,34 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     publish('cost-center.updated', b, 2, [{ field: 'code', from: 'RM-B', to: 'RM-ZOMBIE' }]);
     await caughtUp();
 
-    expect(await row(a)).toMatchObject({ code: 'RM-A', societyName: 'Replica A2', managerId: manager, revision: 2, deleted: false });
+    expect(await row(a)).toMatchObject({
+      code: 'RM-A',
+      societyName: 'Replica A2',
+      managerId: manager,
+      revision: 2,
+      deleted: false,
+    });
     expect(await row(b)).toMatchObject({ code: 'RM-B', revision: 2, deleted: true });
     expect(await prisma().eventDeadLetter.count()).toBe(lettersBefore);
-    expect(consumer().status()).toMatchObject({ owner: 'cost-center', running: true, connected: true, lagSeconds: 0, deadLetters: reportedBefore });
+    expect(consumer().status()).toMatchObject({
+      owner: 'cost-center',
+      running: true,
+      connected: true,
+      lagSeconds: 0,
+      deadLetters: reportedBefore,
+    });
   });
 
   it('answers the new filters from the replica, matching text literally', async () => {
     const id = randomUUID();
     created(id, 'RM-PCT', '50% Off_Ltd', seedUsers[2]!.id);
     await caughtUp();
-    await prisma().car.createMany({ data: [{ brand: 'Fiat', model: 'Panda', costCenterId: id }, { brand: 'Fiat', model: '500', costCenterId: id }] });
+    await prisma().car.createMany({
+      data: [
+        { brand: 'Fiat', model: 'Panda', costCenterId: id },
+        { brand: 'Fiat', model: '500', costCenterId: id },
+      ],
+    });
     const models = async (filter: Record<string, string>) =>
       dataOf(
         await car.query<{ cars: { totalCount: number; edges: { node: { model: string } }[] } }>(
@@ -114,7 +143,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
           { filter },
         ),
       ).cars;
-    expect(await models({ societyName: '50% off_ltd' })).toEqual({ totalCount: 2, edges: [{ node: { model: '500' } }, { node: { model: 'Panda' } }] });
+    expect(await models({ societyName: '50% off_ltd' })).toEqual({
+      totalCount: 2,
+      edges: [{ node: { model: '500' } }, { node: { model: 'Panda' } }],
+    });
     expect((await models({ societyName: '50_ Off%Ltd' })).totalCount).toBe(0);
     expect((await models({ costCenterCode: 'rm-pct', search: 'pan' })).edges).toEqual([{ node: { model: 'Panda' } }]);
     expect((await models({ managerId: seedUsers[2]!.id })).totalCount).toBe(2);
@@ -127,7 +159,11 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     // What earlier tests left, so that the counts below are this test's own.
     const lettersBefore = await prisma().eventDeadLetter.count();
     const reportedBefore = consumer().status().deadLetters;
-    const countedBefore = Number(/^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} (\d+)$/m.exec(await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text())?.[1] ?? 0);
+    const countedBefore = Number(
+      /^events_dead_letters_total\{consumer="cost-center-replica",service="car"\} (\d+)$/m.exec(
+        await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text(),
+      )?.[1] ?? 0,
+    );
     const poison = created(bad, 42, 'Malformed code', null);
     created(good, 'RM-GOOD', 'Applied after', null);
     await caughtUp();
@@ -135,7 +171,13 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(await prisma().eventDeadLetter.count()).toBe(lettersBefore + 1);
     const letters = await prisma().eventDeadLetter.findMany({ where: { eventId: poison.id } });
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ consumer: COST_CENTER_REPLICA, eventId: poison.id, source: '/subgraphs/cost-center', attempts: MAX_ATTEMPTS, event: poison });
+    expect(letters[0]).toMatchObject({
+      consumer: COST_CENTER_REPLICA,
+      eventId: poison.id,
+      source: '/subgraphs/cost-center',
+      attempts: MAX_ATTEMPTS,
+      event: poison,
+    });
     expect(letters[0]!.sequence).toBe(BigInt(poison.sequence));
     expect(letters[0]!.error).toMatch(/code must be a non-empty string/);
     expect(await row(bad)).toBeNull();
@@ -155,7 +197,12 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     const body = (await ready.json()) as { consumers: Record<string, { deadLetters: number; connected: boolean }> };
     expect(body.consumers[COST_CENTER_REPLICA]).toMatchObject({ deadLetters: reportedBefore + 1, connected: true });
     const metrics = await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text();
-    expect(metrics).toMatch(new RegExp(`^events_dead_letters_total\\{consumer="cost-center-replica",service="car"\\} ${countedBefore + 1}$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(
+        `^events_dead_letters_total\\{consumer="cost-center-replica",service="car"\\} ${countedBefore + 1}$`,
+        'm',
+      ),
+    );
     expect(metrics).toMatch(/^events_consumer_connected\{consumer="cost-center-replica",service="car"\} 1$/m);
     expect(metrics).toMatch(/^events_consumer_lag_seconds\{consumer="cost-center-replica",service="car"\} 0$/m);
   });
@@ -165,8 +212,13 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     created(id, 'RM-SIGNED', 'Signed', null);
     await caughtUp();
     const metric = async (name: string, labels: string) =>
-      Number(new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text())?.[1] ?? 0);
-    const rejected = (reason: string) => metric('events_rejected_total', `consumer="cost-center-replica",reason="${reason}",service="car"`);
+      Number(
+        new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(
+          await (await fetch(`${car.subgraph.url}/metrics`, { headers: MANAGEMENT_HEADERS })).text(),
+        )?.[1] ?? 0,
+      );
+    const rejected = (reason: string) =>
+      metric('events_rejected_total', `consumer="cost-center-replica",reason="${reason}",service="car"`);
     const before = {
       letters: consumer().status().deadLetters,
       counted: await metric('events_dead_letters_total', 'consumer="cost-center-replica",service="car"'),
@@ -177,7 +229,9 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     };
     // At the highest sequence there is, with a revision no real update reaches (as in the incident).
     const forged = (): CloudEvent => forgedRename(id, 'RM-SIGNED');
-    const signedByOwner = new EventSigner('cost-center', developmentEventKey(TEST_SIGNING_SECRET, 'cost-center')).sign(forged());
+    const signedByOwner = new EventSigner('cost-center', developmentEventKey(TEST_SIGNING_SECRET, 'cost-center')).sign(
+      forged(),
+    );
     const forgeries: CloudEvent[] = [
       forged(),
       { ...signedByOwner, data: { ...signedByOwner.data, revision: 2_000_000 } },
@@ -190,7 +244,11 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     }
     const letters = () => prisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
     try {
-      await waitFor(async () => (await letters()).length === ids.length, CONVERGED, 'the forgeries to be dead-lettered');
+      await waitFor(
+        async () => (await letters()).length === ids.length,
+        CONVERGED,
+        'the forgeries to be dead-lettered',
+      );
       // Served on every poll (after the cursor), refused every time, dead-lettered once.
       const polls = feed().feedRequests.length;
       await waitFor(() => feed().feedRequests.length >= polls + 3, CONVERGED, 'more polls');
@@ -200,7 +258,8 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
         expect.stringMatching(/^bad signature: /),
         expect.stringMatching(/^wrong source: signed by "car"/),
       ]);
-      for (const letter of found.values()) expect(letter).toMatchObject({ consumer: COST_CENTER_REPLICA, sequence: 0n, attempts: 1 });
+      for (const letter of found.values())
+        expect(letter).toMatchObject({ consumer: COST_CENTER_REPLICA, sequence: 0n, attempts: 1 });
       expect(await row(id)).toMatchObject({ code: 'RM-SIGNED', revision: 1 });
       expect(await cursor()).toBe(before.cursor);
       const logged = logs.entries().filter((entry) => ids.includes(String(entry.eventId)));
@@ -212,7 +271,9 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
       // Counted as dead letters, and by reason; the consumer is behind for as long as the feed serves them.
       expect(consumer().status()).toMatchObject({ deadLetters: before.letters + 3 });
       expect(consumer().status().lagSeconds).toBeGreaterThan(0);
-      expect(await metric('events_dead_letters_total', 'consumer="cost-center-replica",service="car"')).toBe(before.counted + 3);
+      expect(await metric('events_dead_letters_total', 'consumer="cost-center-replica",service="car"')).toBe(
+        before.counted + 3,
+      );
       expect([await rejected('unsigned'), await rejected('bad signature'), await rejected('wrong source')]).toEqual([
         before.unsigned + 1,
         before.badSignature + 1,
@@ -225,7 +286,11 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
       expect(await row(id)).toMatchObject({ code: 'RM-SIGNED-2', revision: 2 });
 
       // Re-driving does not apply a forgery either.
-      await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
+      await redriveCostCenterReplica({
+        prisma: prisma(),
+        config: car.subgraph.config,
+        signingSecret: TEST_SIGNING_SECRET,
+      });
       const again = new Map((await letters()).map((letter) => [letter.eventId, letter]));
       expect(ids.map((eventId) => [again.get(eventId)?.attempts, again.get(eventId)?.error.split(':')[0]])).toEqual([
         [2, 'unsigned'],
@@ -236,7 +301,11 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     } finally {
       feed().events.splice(0, feed().events.length, ...feed().events.filter((event) => !ids.includes(event.id)));
     }
-    await waitFor(() => consumer().status().lagSeconds === 0, CONVERGED, 'the lag to clear once the feed serves no forgery');
+    await waitFor(
+      () => consumer().status().lagSeconds === 0,
+      CONVERGED,
+      'the lag to clear once the feed serves no forgery',
+    );
   });
 
   it('re-drives dead letters once their cause is fixed: applied and removed, or kept with one more attempt', async () => {
@@ -246,7 +315,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     const poison = created(malformed, 42, 'Malformed again', null);
     await caughtUp();
     const letter = (eventId: string) => prisma().eventDeadLetter.findFirst({ where: { eventId } });
-    expect(await letter(update.id)).toMatchObject({ attempts: MAX_ATTEMPTS, error: expect.stringMatching(/not in the replica/) });
+    expect(await letter(update.id)).toMatchObject({
+      attempts: MAX_ATTEMPTS,
+      error: expect.stringMatching(/not in the replica/),
+    });
     expect(await letter(poison.id)).toMatchObject({ attempts: MAX_ATTEMPTS });
 
     // The cause is fixed: the creation arrives.
@@ -254,22 +326,34 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     await caughtUp();
     expect(await row(early)).toMatchObject({ code: 'RD-1', revision: 1 });
 
-    const report = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
+    const report = await redriveCostCenterReplica({
+      prisma: prisma(),
+      config: car.subgraph.config,
+      signingSecret: TEST_SIGNING_SECRET,
+    });
     expect(report.redriven).toBeGreaterThanOrEqual(1);
     expect(report.failing).toBeGreaterThanOrEqual(1);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
     expect(await letter(update.id)).toBeNull();
-    expect(await letter(poison.id)).toMatchObject({ attempts: MAX_ATTEMPTS + 1, error: expect.stringMatching(/code must be a non-empty string/) });
+    expect(await letter(poison.id)).toMatchObject({
+      attempts: MAX_ATTEMPTS + 1,
+      error: expect.stringMatching(/code must be a non-empty string/),
+    });
     expect(await row(malformed)).toBeNull();
 
     // Again: nothing left to apply for the first, the second still refused; the replica unchanged.
-    const again = await redriveCostCenterReplica({ prisma: prisma(), config: car.subgraph.config, signingSecret: TEST_SIGNING_SECRET });
+    const again = await redriveCostCenterReplica({
+      prisma: prisma(),
+      config: car.subgraph.config,
+      signingSecret: TEST_SIGNING_SECRET,
+    });
     expect(again.redriven).toBe(0);
     expect(await row(early)).toMatchObject({ code: 'RD-2', revision: 2 });
   });
 
   it('backs off while the owner is down, warns once per outage, stays ready, and catches up', async () => {
-    const warnings = () => logs.entries().filter((entry) => entry.msg?.toString().startsWith('cannot read the event feed'));
+    const warnings = () =>
+      logs.entries().filter((entry) => entry.msg?.toString().startsWith('cannot read the event feed'));
     const before = warnings().length;
     feed().feedDown = true;
     const requests = feed().feedRequests.length;
@@ -282,7 +366,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(consumer().status().connected).toBe(false);
     const ready = await fetch(`${car.subgraph.url}/ready`, { headers: MANAGEMENT_HEADERS });
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { consumers: Record<string, { connected: boolean }> }).consumers[COST_CENTER_REPLICA]!.connected).toBe(false);
+    expect(
+      ((await ready.json()) as { consumers: Record<string, { connected: boolean }> }).consumers[COST_CENTER_REPLICA]!
+        .connected,
+    ).toBe(false);
 
     const id = randomUUID();
     created(id, 'RM-LATE', 'After the outage', null);
@@ -291,7 +378,9 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     expect(await row(id)).toMatchObject({ code: 'RM-LATE' });
     expect(consumer().status().connected).toBe(true);
     expect(warnings().length).toBe(before + 1);
-    expect(logs.entries().filter((entry) => entry.msg === 'event feed reachable again').length).toBeGreaterThanOrEqual(1);
+    expect(logs.entries().filter((entry) => entry.msg === 'event feed reachable again').length).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it('stops with the subgraph, and resumes from its saved cursor when started again', async () => {

@@ -28,7 +28,9 @@ describe.each(BACKENDS)('car filters match user text literally (%s)', (backend) 
 
   async function matches(filter: Record<string, string>): Promise<string[]> {
     const { cars } = dataOf(
-      await car.query<{ cars: { totalCount: number; edges: { node: { brand: string; model: string } }[] } }>(BRANDS, { filter }),
+      await car.query<{ cars: { totalCount: number; edges: { node: { brand: string; model: string } }[] } }>(BRANDS, {
+        filter,
+      }),
     );
     expect(cars.edges).toHaveLength(cars.totalCount);
     return cars.edges.map(({ node }) => `${node.brand} ${node.model}`).sort();

@@ -10,6 +10,9 @@ export interface Context extends RequestInfo {
   checks: CrossServiceChecks;
 }
 
-export function createContext({ prisma, peers }: { prisma: PrismaClient; peers: Peers }, request: RequestInfo): Context {
+export function createContext(
+  { prisma, peers }: { prisma: PrismaClient; peers: Peers },
+  request: RequestInfo,
+): Context {
   return { ...request, prisma, loaders: createLoaders(prisma), checks: crossServiceChecks(peers) };
 }

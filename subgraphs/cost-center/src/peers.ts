@@ -27,10 +27,14 @@ export function crossServiceChecks(peers: Peers) {
       );
       const count = center?.cars.totalCount ?? 0;
       if (count > 0) {
-        throw graphError('FAILED_PRECONDITION', `Cost center ${costCenterId} still has ${count} car(s); move or delete them first.`, {
-          costCenterId,
-          cars: count,
-        });
+        throw graphError(
+          'FAILED_PRECONDITION',
+          `Cost center ${costCenterId} still has ${count} car(s); move or delete them first.`,
+          {
+            costCenterId,
+            cars: count,
+          },
+        );
       }
     },
 

@@ -12,7 +12,10 @@ import type { PrismaClient } from './prisma';
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   const startedAt = performance.now();
   const created = await prisma.$transaction(async (tx) => {
-    const existing = await tx.costCenter.findMany({ where: { id: { in: seedCostCenters.map((center) => center.id) } }, select: { id: true } });
+    const existing = await tx.costCenter.findMany({
+      where: { id: { in: seedCostCenters.map((center) => center.id) } },
+      select: { id: true },
+    });
     const known = new Set(existing.map((row) => row.id));
     let count = 0;
     for (const center of seedCostCenters) {

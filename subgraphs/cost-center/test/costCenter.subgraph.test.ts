@@ -41,9 +41,16 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     ).createCostCenter;
     expect(created).toMatchObject({ code: 'CC-NTE-100', revision: 1, manager: { id: managerId } });
 
-    const byId = dataOf(await service.query<{ costCenter: CostCenterData }>(`query($id: ID) { costCenter(id: $id) { ${FIELDS} } }`, { id: created.id }));
+    const byId = dataOf(
+      await service.query<{ costCenter: CostCenterData }>(`query($id: ID) { costCenter(id: $id) { ${FIELDS} } }`, {
+        id: created.id,
+      }),
+    );
     const byCode = dataOf(
-      await service.query<{ costCenter: CostCenterData }>(`query($code: String) { costCenter(code: $code) { ${FIELDS} } }`, { code: 'CC-NTE-100' }),
+      await service.query<{ costCenter: CostCenterData }>(
+        `query($code: String) { costCenter(code: $code) { ${FIELDS} } }`,
+        { code: 'CC-NTE-100' },
+      ),
     );
     expect(byId.costCenter).toEqual(created);
     expect(byCode.costCenter).toEqual(created);
@@ -56,20 +63,24 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     ).updateCostCenter;
     expect(updated).toEqual({ ...created, societyName: 'Acme Nantes Sud', revision: 2 });
 
-    const deleted = dataOf(await service.query<{ deleteCostCenter: string }>(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id: created.id }));
+    const deleted = dataOf(
+      await service.query<{ deleteCostCenter: string }>(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, {
+        id: created.id,
+      }),
+    );
     expect(deleted.deleteCostCenter).toBe(created.id);
   });
 
   it('resolves CostCenter references by either @key, NOT_FOUND for unknown ones', async () => {
     const [first, second] = seedCostCenters;
     const response = await service.query<{ _entities: ({ id: string; code: string } | null)[] }>(ENTITIES, {
-        representations: [
-          { __typename: 'CostCenter', id: first!.id },
-          { __typename: 'CostCenter', code: second!.code },
-          { __typename: 'CostCenter', id: randomUUID() },
-          { __typename: 'CostCenter', code: 'CC-NOPE-999' },
-        ],
-      });
+      representations: [
+        { __typename: 'CostCenter', id: first!.id },
+        { __typename: 'CostCenter', code: second!.code },
+        { __typename: 'CostCenter', id: randomUUID() },
+        { __typename: 'CostCenter', code: 'CC-NOPE-999' },
+      ],
+    });
     expect(errorCodesByPath(response)).toEqual([
       [['_entities', 2], 'NOT_FOUND'],
       [['_entities', 3], 'NOT_FOUND'],
@@ -87,10 +98,18 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     const response = dataOf(
       await service.query<{ _entities: { managedCostCenters: { code: string }[] }[] }>(
         `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { managedCostCenters { code } } } }`,
-        { representations: [{ __typename: 'User', id: manager.id }, { __typename: 'User', id: randomUUID() }] },
+        {
+          representations: [
+            { __typename: 'User', id: manager.id },
+            { __typename: 'User', id: randomUUID() },
+          ],
+        },
       ),
     );
-    const expected = seedCostCenters.filter((c) => c.managerId === manager.id).map((c) => c.code).sort();
+    const expected = seedCostCenters
+      .filter((c) => c.managerId === manager.id)
+      .map((c) => c.code)
+      .sort();
     expect(response._entities.map((user) => user.managedCostCenters.map((c) => c.code))).toEqual([expected, []]);
   });
 
@@ -110,7 +129,10 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
     ['input.societyName', { code: 'CC-OK-1', societyName: ' ', managerId: seedUsers[0]!.id }],
     ['input.managerId', { code: 'CC-OK-2', societyName: 'Acme', managerId: '42' }],
   ])('rejects an invalid %s', async (field, input) => {
-    const response = await service.query(`mutation($input: CreateCostCenterInput!) { createCostCenter(input: $input) { id } }`, { input });
+    const response = await service.query(
+      `mutation($input: CreateCostCenterInput!) { createCostCenter(input: $input) { id } }`,
+      { input },
+    );
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', field });
   });
 
@@ -133,9 +155,12 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
   });
 
   it('refuses a manager the user subgraph does not know (FAILED_PRECONDITION)', async () => {
-    const response = await service.query(`mutation($input: CreateCostCenterInput!) { createCostCenter(input: $input) { id } }`, {
-      input: { code: 'CC-GHOST-1', societyName: 'Ghost', managerId: randomUUID() },
-    });
+    const response = await service.query(
+      `mutation($input: CreateCostCenterInput!) { createCostCenter(input: $input) { id } }`,
+      {
+        input: { code: 'CC-GHOST-1', societyName: 'Ghost', managerId: randomUUID() },
+      },
+    );
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'FAILED_PRECONDITION', field: 'input.managerId' });
     const prisma = service.subgraph.prisma as PrismaClient;
     expect(await prisma.costCenter.findUnique({ where: { code: 'CC-GHOST-1' } })).toBeNull();
@@ -143,7 +168,10 @@ describe.each(BACKENDS)('cost-center subgraph on its own (%s)', (backend) => {
 
   it('reports an update or delete of an unknown cost center as NOT_FOUND', async () => {
     const id = randomUUID();
-    const update = await service.query(`mutation($id: ID!) { updateCostCenter(id: $id, input: { societyName: "X" }) { id } }`, { id });
+    const update = await service.query(
+      `mutation($id: ID!) { updateCostCenter(id: $id, input: { societyName: "X" }) { id } }`,
+      { id },
+    );
     const remove = await service.query(`mutation($id: ID!) { deleteCostCenter(id: $id) }`, { id });
     expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(remove.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');

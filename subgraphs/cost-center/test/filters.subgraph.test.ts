@@ -49,6 +49,8 @@ describe.each(BACKENDS)('cost-center filters match user text literally (%s)', (b
   });
 
   it('plain text stays a case-insensitive substring', async () => {
-    expect(await matches('LYON')).toEqual(seedCostCenters.filter((c) => c.societyName.includes('Lyon')).map((c) => c.societyName));
+    expect(await matches('LYON')).toEqual(
+      seedCostCenters.filter((c) => c.societyName.includes('Lyon')).map((c) => c.societyName),
+    );
   });
 });

@@ -21,12 +21,18 @@ export class BootstrapRefused extends Error {
  * administrator. The creation is audited like any other, as the `bootstrap`
  * service.
  */
-export async function bootstrapAdmin(prisma: PrismaClient, input: z.infer<typeof bootstrapInput>): Promise<{ id: string }> {
+export async function bootstrapAdmin(
+  prisma: PrismaClient,
+  input: z.infer<typeof bootstrapInput>,
+): Promise<{ id: string }> {
   const { username, email, password } = bootstrapInput.parse(input);
   const passwordHash = await hashPassword(password);
   return prisma.$transaction(async (tx) => {
     const admins = await tx.user.count({ where: { isActive: true, groups: { has: 'admin' } } });
-    if (admins > 0) throw new BootstrapRefused('This database already has an active administrator; create further accounts through the graph.');
+    if (admins > 0)
+      throw new BootstrapRefused(
+        'This database already has an active administrator; create further accounts through the graph.',
+      );
     const user = await tx.user.create({ data: { id: randomUUID(), username, email, groups: ['admin'], passwordHash } });
     const fields = { username, email, groups: ['admin'], isActive: true };
     await recordCreatedByTool(tx, 'bootstrap', { entity: 'User', id: user.id, revision: user.revision, fields });

@@ -16,6 +16,9 @@ export interface Context extends RequestInfo, UserServices {
   loaders: Loaders;
 }
 
-export function createContext({ prisma, services }: { prisma: PrismaClient; services: UserServices }, request: RequestInfo): Context {
+export function createContext(
+  { prisma, services }: { prisma: PrismaClient; services: UserServices },
+  request: RequestInfo,
+): Context {
   return { ...request, ...services, prisma, loaders: createLoaders(prisma) };
 }

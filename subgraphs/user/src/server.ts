@@ -26,7 +26,10 @@ export const userSubgraph = defineSubgraph({
   setup: async ({ prisma, log, config, signatures, redis }) => {
     const auth = authConfigFromEnv(config.env);
     const tokens = new TokenService(prisma, await loadSigningKeys(auth), auth);
-    const services: UserServices = { tokens, throttle: new LoginThrottle(auth, redis ? new FailoverThrottleStore(redis) : new MemoryThrottleStore()) };
+    const services: UserServices = {
+      tokens,
+      throttle: new LoginThrottle(auth, redis ? new FailoverThrottleStore(redis) : new MemoryThrottleStore()),
+    };
     return { services, routes: authRoutes(tokens, signatures, log) };
   },
 });

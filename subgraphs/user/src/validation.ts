@@ -4,7 +4,12 @@ import { expectedRevision, orderBy, text } from '@car-check/subgraph-kit';
 const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
   error: 'must be lower-case letters, digits, dots, dashes or underscores',
 });
-const email = z.string().trim().toLowerCase().max(254).pipe(z.email({ error: 'must be a valid email address' }));
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ error: 'must be a valid email address' }));
 const group = text(64).regex(/^[a-z][a-z0-9-]*$/, { error: 'must be a lower-case group name' });
 const groups = z
   .array(group)

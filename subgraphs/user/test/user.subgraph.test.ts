@@ -33,9 +33,17 @@ describe.each(BACKENDS)('user subgraph on its own (%s)', (backend) => {
         input: { username: 'jane.doe', email: 'Jane.Doe@Fleet.example', groups: ['viewer', 'viewer'] },
       }),
     ).createUser;
-    expect(created).toMatchObject({ username: 'jane.doe', email: 'jane.doe@fleet.example', groups: ['viewer'], isActive: true, revision: 1 });
+    expect(created).toMatchObject({
+      username: 'jane.doe',
+      email: 'jane.doe@fleet.example',
+      groups: ['viewer'],
+      isActive: true,
+      revision: 1,
+    });
 
-    const read = dataOf(await service.query<{ user: UserData }>(`query($id: ID!) { user(id: $id) { ${FIELDS} } }`, { id: created.id }));
+    const read = dataOf(
+      await service.query<{ user: UserData }>(`query($id: ID!) { user(id: $id) { ${FIELDS} } }`, { id: created.id }),
+    );
     expect(read.user).toEqual(created);
 
     const updated = dataOf(
@@ -46,15 +54,22 @@ describe.each(BACKENDS)('user subgraph on its own (%s)', (backend) => {
     ).updateUser;
     expect(updated).toEqual({ ...created, isActive: false, groups: ['fleet-manager'], revision: 2 });
 
-    const deleted = dataOf(await service.query<{ deleteUser: string }>(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: created.id }));
+    const deleted = dataOf(
+      await service.query<{ deleteUser: string }>(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: created.id }),
+    );
     expect(deleted.deleteUser).toBe(created.id);
   });
 
   it('resolves User references by @key(id) through _entities, NOT_FOUND for unknown ones', async () => {
     const known = seedUsers[2]!;
     const response = await service.query<{ _entities: ({ username: string } | null)[] }>(
-        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { username } } }`,
-        { representations: [{ __typename: 'User', id: known.id }, { __typename: 'User', id: randomUUID() }] },
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { username } } }`,
+      {
+        representations: [
+          { __typename: 'User', id: known.id },
+          { __typename: 'User', id: randomUUID() },
+        ],
+      },
     );
     expect(response.data?._entities).toEqual([{ username: known.username }, null]);
     expect(errorCodesByPath(response)).toEqual([[['_entities', 1], 'NOT_FOUND']]);

@@ -12,7 +12,12 @@ export interface CarValues {
 }
 
 export const CAR_FIELDS: (keyof CarValues)[] = ['brand', 'model', 'version', 'costCenterId'];
-export const FIELD_LABELS: Record<keyof CarValues, string> = { brand: 'Brand', model: 'Model', version: 'Version', costCenterId: 'Cost center' };
+export const FIELD_LABELS: Record<keyof CarValues, string> = {
+  brand: 'Brand',
+  model: 'Model',
+  version: 'Version',
+  costCenterId: 'Cost center',
+};
 
 export function CarForm({
   values,
@@ -39,7 +44,13 @@ export function CarForm({
   const text = (field: 'brand' | 'model' | 'version', required: boolean) => (
     <label>
       {FIELD_LABELS[field]}
-      <input name={field} value={values[field]} maxLength={60} required={required} onChange={(e) => onChange({ ...values, [field]: e.target.value })} />
+      <input
+        name={field}
+        value={values[field]}
+        maxLength={60}
+        required={required}
+        onChange={(e) => onChange({ ...values, [field]: e.target.value })}
+      />
     </label>
   );
   return (
@@ -49,7 +60,12 @@ export function CarForm({
       {text('version', false)}
       <label>
         Cost center
-        <select name="costCenterId" value={values.costCenterId} required onChange={(e) => onChange({ ...values, costCenterId: e.target.value })}>
+        <select
+          name="costCenterId"
+          value={values.costCenterId}
+          required
+          onChange={(e) => onChange({ ...values, costCenterId: e.target.value })}
+        >
           <option value="" disabled>
             {options.loading ? 'loading…' : 'choose…'}
           </option>

@@ -13,11 +13,21 @@ export function RequestId({ id }: { id: string | undefined }) {
 
 /** What a null field shows in its place: "hidden: you lack permission", "temporarily unavailable", ... */
 export function FieldIssue({ issue }: { issue: Issue }) {
-  const details = [issue.code, issue.serviceName && `from ${issue.serviceName}`, issue.message, issue.requestId && `request id ${issue.requestId}`]
+  const details = [
+    issue.code,
+    issue.serviceName && `from ${issue.serviceName}`,
+    issue.message,
+    issue.requestId && `request id ${issue.requestId}`,
+  ]
     .filter(Boolean)
     .join(' · ');
   return (
-    <span className={`field-issue kind-${kindOf(issue)}`} data-testid="field-issue" data-code={issue.code} title={details}>
+    <span
+      className={`field-issue kind-${kindOf(issue)}`}
+      data-testid="field-issue"
+      data-code={issue.code}
+      title={details}
+    >
       {fieldLabel(issue)}
     </span>
   );
@@ -55,13 +65,18 @@ export function IssueSummary({ issues, title }: { issues: ReadonlyArray<Issue>; 
   const fieldLevel = issues.every((issue) => issue.path !== undefined);
   const heading = title ?? (fieldLevel ? 'Some fields could not be shown' : 'The request failed');
   return (
-    <div className={`issue-summary ${fieldLevel ? 'partial' : 'failed'}`} role={fieldLevel ? 'status' : 'alert'} data-testid="issue-summary">
+    <div
+      className={`issue-summary ${fieldLevel ? 'partial' : 'failed'}`}
+      role={fieldLevel ? 'status' : 'alert'}
+      data-testid="issue-summary"
+    >
       <strong>{heading}</strong>
       <ul>
         {groups.map((group) => (
           <li key={`${group.code}|${group.serviceName ?? ''}|${group.message}`} data-code={group.code}>
             <span className={`code kind-${kindOf(group)}`}>{group.code}</span>
-            {group.serviceName ? <span className="service"> ({group.serviceName} service)</span> : null}: {group.message}
+            {group.serviceName ? <span className="service"> ({group.serviceName} service)</span> : null}:{' '}
+            {group.message}
             {group.count > 1 ? <span className="count"> ({group.count} fields)</span> : null}
             {group.requestIds.map((id) => (
               <span key={id}>

@@ -24,7 +24,15 @@ export function usePager(resetKey: string): PagerState {
   };
 }
 
-export function Pager({ pager, hasNextPage, endCursor }: { pager: PagerState; hasNextPage: boolean; endCursor: string | null | undefined }) {
+export function Pager({
+  pager,
+  hasNextPage,
+  endCursor,
+}: {
+  pager: PagerState;
+  hasNextPage: boolean;
+  endCursor: string | null | undefined;
+}) {
   return (
     <nav className="pager" aria-label="Pages">
       <button type="button" onClick={pager.previous} disabled={pager.page === 1}>

@@ -43,10 +43,18 @@ export function issuesFromError(error: unknown): Issue[] {
     const headerId = error.response?.headers.get('x-request-id') ?? sentId;
     const errors = errorsInBody(error.bodyText);
     if (errors?.length) return issuesFromErrors(errors, headerId);
-    return [{ code: error.statusCode >= 500 ? 'UNAVAILABLE' : 'UNKNOWN', message: `The gateway answered HTTP ${error.statusCode}.`, requestId: headerId }];
+    return [
+      {
+        code: error.statusCode >= 500 ? 'UNAVAILABLE' : 'UNKNOWN',
+        message: `The gateway answered HTTP ${error.statusCode}.`,
+        requestId: headerId,
+      },
+    ];
   }
   if (ServerParseError.is(error)) {
-    return [{ code: 'UNKNOWN', message: 'The gateway answered with something that is not GraphQL.', requestId: sentId }];
+    return [
+      { code: 'UNKNOWN', message: 'The gateway answered with something that is not GraphQL.', requestId: sentId },
+    ];
   }
   const message = error instanceof Error ? error.message : String(error);
   return [{ code: 'NETWORK', message: `The gateway could not be reached (${message}).`, requestId: sentId }];

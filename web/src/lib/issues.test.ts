@@ -31,11 +31,21 @@ describe('issues: GraphQL errors mapped to the fields they concern', () => {
   });
 
   it('finds the error for a null field on its path or beneath it, and nothing for the fields that rendered', () => {
-    expect(issueAt(issues, ['cars', 'edges', 0, 'node', 'costCenter', 'manager', 'email'])?.code).toBe('PERMISSION_DENIED');
+    expect(issueAt(issues, ['cars', 'edges', 0, 'node', 'costCenter', 'manager', 'email'])?.code).toBe(
+      'PERMISSION_DENIED',
+    );
     expect(issueAt(issues, ['cars', 'edges', 1, 'node', 'costCenter'])?.code).toBe('UNAVAILABLE');
     expect(issueAt(issues, ['cars', 'edges', 2, 'node', 'costCenter'])).toBeUndefined();
     // Another row's error is not this row's: paths compare segment by segment (1 is not 10).
-    expect(issueAt(issuesFromErrors([{ ...down, path: ['cars', 'edges', 10, 'node', 'costCenter'] }]), ['cars', 'edges', 1, 'node', 'costCenter'])).toBeUndefined();
+    expect(
+      issueAt(issuesFromErrors([{ ...down, path: ['cars', 'edges', 10, 'node', 'costCenter'] }]), [
+        'cars',
+        'edges',
+        1,
+        'node',
+        'costCenter',
+      ]),
+    ).toBeUndefined();
   });
 
   it('labels a field by what its error means to the reader', () => {
@@ -47,7 +57,11 @@ describe('issues: GraphQL errors mapped to the fields they concern', () => {
   });
 
   it('groups a response’s errors for its summary, counting fields and keeping request ids', () => {
-    const many = issuesFromErrors([down, { ...down, path: ['cars', 'edges', 2, 'node', 'costCenter', 'code'] }, denied]);
+    const many = issuesFromErrors([
+      down,
+      { ...down, path: ['cars', 'edges', 2, 'node', 'costCenter', 'code'] },
+      denied,
+    ]);
     expect(groupIssues(many)).toEqual([
       { code: 'UNAVAILABLE', serviceName: 'cost-center', message: down.message, count: 2, requestIds: [REQUEST] },
       { code: 'PERMISSION_DENIED', serviceName: 'user', message: denied.message, count: 1, requestIds: [REQUEST] },
@@ -55,10 +69,17 @@ describe('issues: GraphQL errors mapped to the fields they concern', () => {
   });
 
   it('tells request-level errors from field errors, and falls back to the id the request was sent with', () => {
-    const refused = issuesFromErrors([{ message: 'Cannot verify credentials right now; retry later.', extensions: { code: 'UNAVAILABLE' } }], 'sent-id');
+    const refused = issuesFromErrors(
+      [{ message: 'Cannot verify credentials right now; retry later.', extensions: { code: 'UNAVAILABLE' } }],
+      'sent-id',
+    );
     expect(requestIssues([...issues, ...refused])).toEqual(refused);
     expect(refused[0]?.requestId).toBe('sent-id');
     expect(issuesFromErrors([{ message: 'odd' }])[0]?.code).toBe('UNKNOWN');
-    expect(issuesFromErrors([{ message: 'stale', extensions: { code: 'ABORTED', currentRevision: 3, requestId: REQUEST } }])[0]?.currentRevision).toBe(3);
+    expect(
+      issuesFromErrors([
+        { message: 'stale', extensions: { code: 'ABORTED', currentRevision: 3, requestId: REQUEST } },
+      ])[0]?.currentRevision,
+    ).toBe(3);
   });
 });

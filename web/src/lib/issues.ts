@@ -33,7 +33,8 @@ export interface Issue {
   retryAfterSeconds?: number;
 }
 
-export type IssueKind = 'forbidden' | 'unavailable' | 'not-found' | 'conflict' | 'signed-out' | 'invalid' | 'limited' | 'other';
+export type IssueKind =
+  'forbidden' | 'unavailable' | 'not-found' | 'conflict' | 'signed-out' | 'invalid' | 'limited' | 'other';
 
 const KINDS: Record<string, IssueKind> = {
   PERMISSION_DENIED: 'forbidden',
@@ -76,7 +77,8 @@ export function fieldLabel(issue: Issue): string {
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const integer = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) ? value : undefined);
+const integer = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isInteger(value) ? value : undefined;
 
 /** One issue per error of a response. `fallbackRequestId`: the id the request was sent with. */
 export function issuesFromErrors(errors: ReadonlyArray<WireError> | undefined, fallbackRequestId?: string): Issue[] {

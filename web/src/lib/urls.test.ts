@@ -20,6 +20,8 @@ describe('consoleUrls', () => {
   });
 
   it('resolves a relative endpoint against the page’s base, not the site root', () => {
-    expect(consoleUrls('api/graphql', 'http://127.0.0.1:4000/console/').graphql).toBe('http://127.0.0.1:4000/console/api/graphql');
+    expect(consoleUrls('api/graphql', 'http://127.0.0.1:4000/console/').graphql).toBe(
+      'http://127.0.0.1:4000/console/api/graphql',
+    );
   });
 });

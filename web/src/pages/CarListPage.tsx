@@ -1,6 +1,12 @@
 import { useQuery } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
-import { CostCenterOptionsDocument, FleetCarsDocument, type CarOrderField, type CarFilter, type OrderDirection } from '../__generated__/graphql';
+import {
+  CostCenterOptionsDocument,
+  FleetCarsDocument,
+  type CarOrderField,
+  type CarFilter,
+  type OrderDirection,
+} from '../__generated__/graphql';
 import { Field, IssueSummary } from '../components/Issues';
 import { Pager, usePager } from '../components/Pager';
 import { issuesFromError } from '../lib/apolloIssues';
@@ -63,11 +69,21 @@ export function CarListPage({ route }: { route: Route }) {
       <form className="filters" onSubmit={applyText} aria-label="Filter cars">
         <label>
           Search
-          <input name="search" placeholder="brand or model" value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} />
+          <input
+            name="search"
+            placeholder="brand or model"
+            value={draft.search}
+            onChange={(e) => setDraft({ ...draft, search: e.target.value })}
+          />
         </label>
         <label>
           Brand
-          <input name="brand" placeholder="exact, e.g. Renault" value={draft.brand} onChange={(e) => setDraft({ ...draft, brand: e.target.value })} />
+          <input
+            name="brand"
+            placeholder="exact, e.g. Renault"
+            value={draft.brand}
+            onChange={(e) => setDraft({ ...draft, brand: e.target.value })}
+          />
         </label>
         <button type="submit">Apply</button>
         <label>
@@ -164,7 +180,11 @@ export function CarListPage({ route }: { route: Route }) {
                             {(center) => (
                               <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
                                 {(manager) => (
-                                  <Field value={manager.email} path={[...at, 'costCenter', 'manager', 'email']} issues={issues}>
+                                  <Field
+                                    value={manager.email}
+                                    path={[...at, 'costCenter', 'manager', 'email']}
+                                    issues={issues}
+                                  >
                                     {(email) => <a href={`mailto:${email}`}>{email}</a>}
                                   </Field>
                                 )}

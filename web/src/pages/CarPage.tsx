@@ -1,6 +1,12 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
-import { CarDetailsDocument, EditCarDocument, RemoveCarDocument, type CarDetailsQuery, type UpdateCarInput } from '../__generated__/graphql';
+import {
+  CarDetailsDocument,
+  EditCarDocument,
+  RemoveCarDocument,
+  type CarDetailsQuery,
+  type UpdateCarInput,
+} from '../__generated__/graphql';
 import { newRequestId } from '../apollo';
 import { CAR_FIELDS, CarForm, FIELD_LABELS, type CarValues } from '../components/CarForm';
 import { Field, IssueSummary, RequestId } from '../components/Issues';
@@ -34,11 +40,17 @@ function changedFields(from: CarValues, to: CarValues): (keyof CarValues)[] {
 /** One car: its fields, where they come from, its audit trail; edit (optimistic concurrency) and delete. */
 export function CarPage({ id, route }: { id: string; route: Route }) {
   const client = useApolloClient();
-  const { data, error, loading, refetch } = useQuery(CarDetailsDocument, { variables: { id }, errorPolicy: 'all', fetchPolicy: 'cache-and-network' });
+  const { data, error, loading, refetch } = useQuery(CarDetailsDocument, {
+    variables: { id },
+    errorPolicy: 'all',
+    fetchPolicy: 'cache-and-network',
+  });
   const [editCar, editing$] = useMutation(EditCarDocument, { errorPolicy: 'all' });
   const [removeCar, removing$] = useMutation(RemoveCarDocument, { errorPolicy: 'all' });
   const [editing, setEditing] = useState<Editing | null>(null);
-  const [outcome, setOutcome] = useState<Outcome | null>(route.query.get('saved') ? { kind: 'saved', message: route.query.get('saved')! } : null);
+  const [outcome, setOutcome] = useState<Outcome | null>(
+    route.query.get('saved') ? { kind: 'saved', message: route.query.get('saved')! } : null,
+  );
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleteIssues, setDeleteIssues] = useState<Issue[]>([]);
 
@@ -69,7 +81,10 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
       if (field === 'version') input.version = value || null;
       else input[field] = value;
     }
-    const result = await editCar({ variables: { id, input }, context: { headers: { 'idempotency-key': newRequestId() } } }).catch((thrown: unknown) => ({
+    const result = await editCar({
+      variables: { id, input },
+      context: { headers: { 'idempotency-key': newRequestId() } },
+    }).catch((thrown: unknown) => ({
       data: undefined,
       error: thrown,
     }));
@@ -97,18 +112,28 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
     const draft = { ...latest };
     for (const field of mine) draft[field] = editing.draft[field];
     setEditing({ base: latest, baseRevision: fresh.revision, draft });
-    const theirsText = theirs.map((field) => `${FIELD_LABELS[field]} is now “${field === 'costCenterId' ? fresh.costCenter?.code ?? latest[field] : latest[field]}”`).join(', ');
+    const theirsText = theirs
+      .map(
+        (field) =>
+          `${FIELD_LABELS[field]} is now “${field === 'costCenterId' ? (fresh.costCenter?.code ?? latest[field]) : latest[field]}”`,
+      )
+      .join(', ');
     setOutcome({
       kind: 'reloaded',
       message:
         `Reloaded revision ${fresh.revision}.` +
         (theirsText ? ` Changed meanwhile: ${theirsText}.` : '') +
-        (mine.length ? ` Your edits (${mine.map((f) => FIELD_LABELS[f]).join(', ')}) are kept; save to apply them.` : ''),
+        (mine.length
+          ? ` Your edits (${mine.map((f) => FIELD_LABELS[f]).join(', ')}) are kept; save to apply them.`
+          : ''),
     });
   }
 
   async function remove() {
-    const result = await removeCar({ variables: { id }, context: { headers: { 'idempotency-key': newRequestId() } } }).catch((thrown: unknown) => ({
+    const result = await removeCar({
+      variables: { id },
+      context: { headers: { 'idempotency-key': newRequestId() } },
+    }).catch((thrown: unknown) => ({
       data: undefined,
       error: thrown,
     }));
@@ -129,7 +154,11 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
       </header>
       <IssueSummary issues={issues} />
       {!data && loading ? <p className="loading">Loading…</p> : null}
-      {data && !car ? <Field value={car} path={['car']} issues={issues} empty={<p>This car does not exist (any more).</p>}>{() => null}</Field> : null}
+      {data && !car ? (
+        <Field value={car} path={['car']} issues={issues} empty={<p>This car does not exist (any more).</p>}>
+          {() => null}
+        </Field>
+      ) : null}
       {car ? (
         <>
           <dl className="details">
@@ -144,7 +173,8 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
               <Field value={car.costCenter} path={['car', 'costCenter']} issues={issues}>
                 {(center) => (
                   <>
-                    <Link to={`/cost-centers/${encodeURIComponent(center.code)}`}>{center.code}</Link> {center.societyName}
+                    <Link to={`/cost-centers/${encodeURIComponent(center.code)}`}>{center.code}</Link>{' '}
+                    {center.societyName}
                   </>
                 )}
               </Field>
@@ -194,7 +224,13 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
           ) : null}
 
           {editing ? (
-            <CarForm values={editing.draft} onChange={(draft) => setEditing({ ...editing, draft })} onSubmit={save} submitLabel="Save" busy={editing$.loading}>
+            <CarForm
+              values={editing.draft}
+              onChange={(draft) => setEditing({ ...editing, draft })}
+              onSubmit={save}
+              submitLabel="Save"
+              busy={editing$.loading}
+            >
               <button type="button" className="secondary" onClick={() => (setEditing(null), setOutcome(null))}>
                 Cancel
               </button>
@@ -231,7 +267,8 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
                 <ol className="history">
                   {history.edges.map(({ node: event }) => (
                     <li key={event.id}>
-                      <strong>{event.action}</strong> {new Date(event.at).toLocaleString()} by {event.actorId ?? 'anonymous'}
+                      <strong>{event.action}</strong> {new Date(event.at).toLocaleString()} by{' '}
+                      {event.actorId ?? 'anonymous'}
                       <ul>
                         {event.changes.map((change) => (
                           <li key={change.field}>

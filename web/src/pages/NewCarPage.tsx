@@ -13,7 +13,14 @@ export function NewCarPage() {
 
   async function save() {
     const result = await addCar({
-      variables: { input: { brand: values.brand.trim(), model: values.model.trim(), version: values.version.trim() || null, costCenterId: values.costCenterId } },
+      variables: {
+        input: {
+          brand: values.brand.trim(),
+          model: values.model.trim(),
+          version: values.version.trim() || null,
+          costCenterId: values.costCenterId,
+        },
+      },
       // A retry of this very request (same key, same input) cannot create a second car.
       context: { headers: { 'idempotency-key': newRequestId() } },
     }).catch(() => null);

@@ -16,7 +16,11 @@ export function SignInPage({ endedBecause }: { endedBecause: string | null }) {
     const login = result?.data?.login;
     if (login) {
       setPassword('');
-      startSession({ token: login.token, expiresAt: login.expiresAt, user: { id: login.user.id, username: login.user.username, groups: [...login.user.groups] } });
+      startSession({
+        token: login.token,
+        expiresAt: login.expiresAt,
+        user: { id: login.user.id, username: login.user.username, groups: [...login.user.groups] },
+      });
     }
   }
 
@@ -33,11 +37,25 @@ export function SignInPage({ endedBecause }: { endedBecause: string | null }) {
       <form onSubmit={submit} aria-label="Sign in">
         <label>
           Username
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+            autoFocus
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         <button type="submit" disabled={loading}>
           {loading ? 'Signing in…' : 'Sign in'}

@@ -38,13 +38,19 @@ const viewerWithoutCostCenters: CallerIdentity = { ...ANONYMOUS, userId: 'u1', s
 
 describe('authorizingExecutor', () => {
   it('plans without the denied field and puts its error on its path', async () => {
-    const { planned, result } = await run('{ car(id: "1") { id brand costCenter { code } } }', viewerWithoutCostCenters, () => ({
-      car: { id: '1', brand: 'Kia' },
-    }));
+    const { planned, result } = await run(
+      '{ car(id: "1") { id brand costCenter { code } } }',
+      viewerWithoutCostCenters,
+      () => ({
+        car: { id: '1', brand: 'Kia' },
+      }),
+    );
     expect(planned).toHaveLength(1);
     expect(planned[0]).not.toContain('costCenter');
     expect(result.data).toEqual({ car: { id: '1', brand: 'Kia', costCenter: null } });
-    expect(result.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['car', 'costCenter'], 'PERMISSION_DENIED']]);
+    expect(result.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['car', 'costCenter'], 'PERMISSION_DENIED'],
+    ]);
   });
 
   it('finds a denied field inside fragments, spread at several places', async () => {
@@ -70,8 +76,17 @@ describe('authorizingExecutor', () => {
   });
 
   it('reports root denials beside the error that nulled the whole response (found by the hostile-request test)', async () => {
-    const subgraphError = { message: 'first must be positive', path: ['cars'], extensions: { code: 'INVALID_ARGUMENT' } };
-    const { result } = await run('{ cars(first: -1) { totalCount } users { totalCount } }', viewerWithoutCostCenters, () => null, [subgraphError]);
+    const subgraphError = {
+      message: 'first must be positive',
+      path: ['cars'],
+      extensions: { code: 'INVALID_ARGUMENT' },
+    };
+    const { result } = await run(
+      '{ cars(first: -1) { totalCount } users { totalCount } }',
+      viewerWithoutCostCenters,
+      () => null,
+      [subgraphError],
+    );
     expect(result.data).toBeNull();
     expect(result.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
       [['cars'], 'INVALID_ARGUMENT'],

@@ -51,7 +51,11 @@ describe('measureOperation', () => {
     const inline = measure('{ page(first: 30) { total edges { node { id } } } }');
     expect(inline.cost).toBe(1 + 30 * 2);
     expect(measure('{ page(first: 30) { ...P } } fragment P on Page { total edges { node { id } } }')).toEqual(inline);
-    expect(measure('{ page(first: 30) { ... on Page { ...E } } } fragment E on Page { total edges { ...N } } fragment N on Edge { node { id } }')).toEqual(inline);
+    expect(
+      measure(
+        '{ page(first: 30) { ... on Page { ...E } } } fragment E on Page { total edges { ...N } } fragment N on Edge { node { id } }',
+      ),
+    ).toEqual(inline);
   });
 
   it('takes a page size from the request, then the variable’s default, then the schema', () => {
@@ -90,17 +94,25 @@ describe('measureOperation', () => {
   });
 
   it('refuses a fragment cycle instead of following it', () => {
-    expect(() => measure('{ ...A } fragment A on Query { node { id } ...B } fragment B on Query { ...A }')).toThrow(Refusal);
+    expect(() => measure('{ ...A } fragment A on Query { node { id } ...B } fragment B on Query { ...A }')).toThrow(
+      Refusal,
+    );
   });
 
   it('gives the same measure for every spelling of the same query (property)', () => {
-    fc.assert(fc.property(queryTree(), (tree) => {
-      const spellings = spell(tree);
-      const inline = measure(spellings.inline);
-      expect(measure(spellings.fragments)).toEqual({ ...inline, usesVariables: false });
-      expect(measure(spellings.variables.query, spellings.variables.values)).toEqual({ ...inline, usesVariables: spellings.usesSizes });
-      expect(measure(spellings.defaults)).toEqual({ ...inline, usesVariables: spellings.usesSizes });
-    }), { seed: 9, numRuns: 300 });
+    fc.assert(
+      fc.property(queryTree(), (tree) => {
+        const spellings = spell(tree);
+        const inline = measure(spellings.inline);
+        expect(measure(spellings.fragments)).toEqual({ ...inline, usesVariables: false });
+        expect(measure(spellings.variables.query, spellings.variables.values)).toEqual({
+          ...inline,
+          usesVariables: spellings.usesSizes,
+        });
+        expect(measure(spellings.defaults)).toEqual({ ...inline, usesVariables: spellings.usesSizes });
+      }),
+      { seed: 9, numRuns: 300 },
+    );
   });
 
   it('lets every operation in the project’s supergraph through introspection at the default limits', () => {
@@ -195,8 +207,10 @@ function spell(tree: Field[]) {
   fragments = '';
   count = 0;
   const body = render(tree, 'Query', 'variables');
-  const declared = (withDefaults: boolean) => sizes.map((size, i) => `$v${i}: Int${withDefaults ? ` = ${size}` : ''}`).join(', ');
-  const operation = (withDefaults: boolean) => `query${sizes.length ? `(${declared(withDefaults)})` : ''} { ${body} }${fragments}`;
+  const declared = (withDefaults: boolean) =>
+    sizes.map((size, i) => `$v${i}: Int${withDefaults ? ` = ${size}` : ''}`).join(', ');
+  const operation = (withDefaults: boolean) =>
+    `query${sizes.length ? `(${declared(withDefaults)})` : ''} { ${body} }${fragments}`;
   return {
     inline,
     fragments: withFragments,

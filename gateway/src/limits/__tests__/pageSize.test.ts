@@ -20,11 +20,18 @@ function lengthOf(query: string, variables: Record<string, unknown> = {}) {
   const operation = getOperationAST(parse(query))!;
   const node = operation.selectionSet.selections[0] as FieldNode;
   const field = schema.getQueryType()!.getFields()[node.name.value] as GraphQLField<unknown, unknown>;
-  return listLength(model, field, node, model.listSizes.get(`Query.${node.name.value}`), coerceVariables(schema, operation, variables));
+  return listLength(
+    model,
+    field,
+    node,
+    model.listSizes.get(`Query.${node.name.value}`),
+    coerceVariables(schema, operation, variables),
+  );
 }
 
 describe('coerceVariables', () => {
-  const coerce = (query: string, variables: Record<string, unknown>) => coerceVariables(schema, getOperationAST(parse(query))!, variables);
+  const coerce = (query: string, variables: Record<string, unknown>) =>
+    coerceVariables(schema, getOperationAST(parse(query))!, variables);
 
   it('coerces as execution does: explicit null kept, omitted variables defaulted, a single value made a list', () => {
     expect(coerce('query($n: Int = 5) { plain }', { n: null })).toEqual({ n: null });
@@ -79,7 +86,9 @@ describe('slicedByVariable', () => {
   it('says whether a slicing argument is a variable', () => {
     const field = schema.getQueryType()!.getFields().page as GraphQLField<unknown, unknown>;
     const nodeOf = (query: string) => getOperationAST(parse(query))!.selectionSet.selections[0] as FieldNode;
-    expect(slicedByVariable(field, nodeOf('query($n: Int) { page(first: $n) }'), model.listSizes.get('Query.page'))).toBe(true);
+    expect(
+      slicedByVariable(field, nodeOf('query($n: Int) { page(first: $n) }'), model.listSizes.get('Query.page')),
+    ).toBe(true);
     expect(slicedByVariable(field, nodeOf('{ page(first: 3) }'), model.listSizes.get('Query.page'))).toBe(false);
   });
 });

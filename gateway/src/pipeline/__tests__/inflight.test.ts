@@ -3,11 +3,16 @@ import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
 import { InflightQueries } from '../inflight';
 
 const viewer: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
-const answer = (body: string): HTTPGraphQLResponse => ({ status: 200, headers: new HeaderMap([['content-type', 'application/json']]), body: { kind: 'complete', string: body } });
+const answer = (body: string): HTTPGraphQLResponse => ({
+  status: 200,
+  headers: new HeaderMap([['content-type', 'application/json']]),
+  body: { kind: 'complete', string: body },
+});
 
 describe('InflightQueries', () => {
   it('keys a query by document, operation, variables, accepted type, and who asks with which scopes', () => {
-    const key = (caller: CallerIdentity, variables: Record<string, unknown> = {}, operation?: string) => InflightQueries.keyOf('h', operation, variables, caller, undefined);
+    const key = (caller: CallerIdentity, variables: Record<string, unknown> = {}, operation?: string) =>
+      InflightQueries.keyOf('h', operation, variables, caller, undefined);
     const base = key(viewer);
     expect(key({ ...viewer, scopes: ['car:read'] })).toBe(base);
     expect(key({ ...viewer, tokenId: 'another token', clientIp: '10.0.0.9' })).toBe(base);
@@ -34,7 +39,10 @@ describe('InflightQueries', () => {
     const results = await all;
     expect(runs).toBe(1);
     expect(results.filter((r) => r.leader)).toHaveLength(1);
-    expect(results.filter((r) => !r.leader).map((r) => (r.leader ? null : r.answer?.body))).toEqual(['{"data":{"n":1}}', '{"data":{"n":1}}']);
+    expect(results.filter((r) => !r.leader).map((r) => (r.leader ? null : r.answer?.body))).toEqual([
+      '{"data":{"n":1}}',
+      '{"data":{"n":1}}',
+    ]);
     expect(inflight.size).toBe(0);
     const later = inflight.run('k', async () => answer('{"data":{"n":2}}'));
     release?.();
@@ -49,7 +57,9 @@ describe('InflightQueries', () => {
     fail(new Error('boom'));
     await expect(leader).rejects.toThrow('boom');
     expect(await follower).toEqual({ leader: false, answer: null });
-    const errored = inflight.run('e', async () => answer('{"errors":[{"message":"x","extensions":{"code":"UNAVAILABLE"}}]}'));
+    const errored = inflight.run('e', async () =>
+      answer('{"errors":[{"message":"x","extensions":{"code":"UNAVAILABLE"}}]}'),
+    );
     const errorFollower = inflight.run('e', async () => answer('{}'));
     await errored;
     expect(await errorFollower).toMatchObject({ leader: false, answer: { outcome: 'UNAVAILABLE' } });

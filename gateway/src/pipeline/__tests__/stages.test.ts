@@ -33,7 +33,11 @@ const json = { 'content-type': 'application/json' };
 
 describe('intake', () => {
   it('reads a POST body and a GET query string into the same shape', async () => {
-    const post = await readGraphQLRequest(request('POST', json, '{"query":"{ a }","variables":{"n":1},"operationName":"A"}'), url(), LIMITS);
+    const post = await readGraphQLRequest(
+      request('POST', json, '{"query":"{ a }","variables":{"n":1},"operationName":"A"}'),
+      url(),
+      LIMITS,
+    );
     const get = await readGraphQLRequest(
       request('GET', { 'apollo-require-preflight': '1' }),
       url(`?query=${encodeURIComponent('{ a }')}&variables=${encodeURIComponent('{"n":1}')}&operationName=A`),
@@ -46,17 +50,37 @@ describe('intake', () => {
   it.each([
     ['another method', request('PUT', json, '{}'), 405, 'INVALID_ARGUMENT'],
     ['another content type', request('POST', { 'content-type': 'text/plain' }, '{}'), 415, 'INVALID_ARGUMENT'],
-    ['another charset', request('POST', { 'content-type': 'application/json; charset=latin1' }, '{}'), 415, 'INVALID_ARGUMENT'],
+    [
+      'another charset',
+      request('POST', { 'content-type': 'application/json; charset=latin1' }, '{}'),
+      415,
+      'INVALID_ARGUMENT',
+    ],
     ['a compressed body', request('POST', { ...json, 'content-encoding': 'br' }, '{}'), 415, 'INVALID_ARGUMENT'],
-    ['a declared length over the limit', request('POST', { ...json, 'content-length': '5000' }, '{}'), 413, 'RESOURCE_EXHAUSTED'],
+    [
+      'a declared length over the limit',
+      request('POST', { ...json, 'content-length': '5000' }, '{}'),
+      413,
+      'RESOURCE_EXHAUSTED',
+    ],
     ['a body over the limit', request('POST', json, `{"query":"${'x'.repeat(2000)}"}`), 413, 'RESOURCE_EXHAUSTED'],
     ['bytes that are not UTF-8', request('POST', json, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, 'INVALID_ARGUMENT'],
     ['JSON that does not parse', request('POST', json, '{"query":'), 400, 'INVALID_ARGUMENT'],
-    ['JSON nested too deeply', request('POST', json, `{"variables":${'['.repeat(20)}${']'.repeat(20)}}`), 400, 'RESOURCE_EXHAUSTED'],
+    [
+      'JSON nested too deeply',
+      request('POST', json, `{"variables":${'['.repeat(20)}${']'.repeat(20)}}`),
+      400,
+      'RESOURCE_EXHAUSTED',
+    ],
     // JSON, but not a well-formed GraphQL-over-HTTP request: 422.
     ['a batch', request('POST', json, '[{"query":"{ a }"}]'), 422, 'INVALID_ARGUMENT'],
     ['a body that is not an object', request('POST', json, '"{ a }"'), 422, 'INVALID_ARGUMENT'],
-    ['variables that are not an object', request('POST', json, '{"query":"{ a }","variables":"{}"}'), 422, 'INVALID_ARGUMENT'],
+    [
+      'variables that are not an object',
+      request('POST', json, '{"query":"{ a }","variables":"{}"}'),
+      422,
+      'INVALID_ARGUMENT',
+    ],
     ['a query that is not a string', request('POST', json, '{"query":{"kind":"Document"}}'), 422, 'INVALID_ARGUMENT'],
     ['a GET a browser could send cross-site', request('GET', {}), 400, 'INVALID_ARGUMENT'],
   ])('refuses %s', async (_what, incoming, status, code) => {
@@ -65,18 +89,27 @@ describe('intake', () => {
   });
 
   it('refuses a GET parameter given twice', async () => {
-    const refusal = await refusalOf(readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=a&query=b'), LIMITS));
+    const refusal = await refusalOf(
+      readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=a&query=b'), LIMITS),
+    );
     expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 422, code: 'INVALID_ARGUMENT' });
   });
 
   it('takes an empty GET parameter for an absent one', async () => {
-    const params = await readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=%7B%20a%20%7D&variables=&operationName=&extensions='), LIMITS);
+    const params = await readGraphQLRequest(
+      request('GET', { 'apollo-require-preflight': '1' }),
+      url('?query=%7B%20a%20%7D&variables=&operationName=&extensions='),
+      LIMITS,
+    );
     expect(params).toEqual({ method: 'GET', query: '{ a }', variables: {}, extensions: {} });
   });
 
   it('answers another method with the methods it allows', async () => {
     const refusal = await refusalOf(readGraphQLRequest(request('DELETE', json), url(), LIMITS));
-    expect({ status: refusal.status, headers: refusal.headers }).toEqual({ status: 405, headers: { allow: 'GET, POST' } });
+    expect({ status: refusal.status, headers: refusal.headers }).toEqual({
+      status: 405,
+      headers: { allow: 'GET, POST' },
+    });
   });
 
   it.each([
@@ -108,7 +141,12 @@ describe('nesting', () => {
 
 describe('operation text', () => {
   const texts = new OperationTexts(1024 * 1024);
-  const params = (query: string | undefined, extensions: Record<string, unknown> = {}) => ({ method: 'POST' as const, query, variables: {}, extensions });
+  const params = (query: string | undefined, extensions: Record<string, unknown> = {}) => ({
+    method: 'POST' as const,
+    query,
+    variables: {},
+    extensions,
+  });
 
   it('hashes a plain query', () => {
     expect(texts.resolve(params('{ a }'))).toEqual({ query: '{ a }', hash: sha256Hex('{ a }'), registers: false });
@@ -130,7 +168,11 @@ describe('operation text', () => {
     ['an empty request', 422, params(undefined)],
     ['another version', 400, params(undefined, { persistedQuery: { version: 2, sha256Hash: sha256Hex('x') } })],
     ['a malformed hash', 400, params(undefined, { persistedQuery: { version: 1, sha256Hash: 'abc' } })],
-    ['a hash of another text', 400, params('{ a }', { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ b }') } })],
+    [
+      'a hash of another text',
+      400,
+      params('{ a }', { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ b }') } }),
+    ],
   ])('refuses %s with INVALID_ARGUMENT, HTTP %d', async (_what, status, given) => {
     const refusal = await refusalOf(() => texts.resolve(given));
     expect({ status: refusal.status, code: refusal.code }).toEqual({ status, code: 'INVALID_ARGUMENT' });
@@ -140,7 +182,15 @@ describe('operation text', () => {
 describe('documents', () => {
   const schema = buildSchema('type Query { a: Int b(first: Int): [T] } type T { x: Int }');
   const served = { schema, costModel: readCostModel(parse('type Query { a: Int }'), 10) };
-  const limits = { maxDepth: 5, maxAliases: 2, maxFields: 10, maxCost: 100, maxTokens: 50, maxNesting: 6, defaultListSize: 10 };
+  const limits = {
+    maxDepth: 5,
+    maxAliases: 2,
+    maxFields: 10,
+    maxCost: 100,
+    maxTokens: 50,
+    maxNesting: 6,
+    defaultListSize: 10,
+  };
   const text = (query: string) => ({ query, hash: sha256Hex(query), registers: false });
 
   it('admits a valid document and hands Apollo only what it validated', async () => {

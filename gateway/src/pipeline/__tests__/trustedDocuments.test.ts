@@ -8,7 +8,12 @@ import { loadTrustedDocuments } from '../trustedDocuments';
 
 const TRUSTED = 'query Trusted { a }';
 const OTHER = 'query Other { b }';
-const params = (query: string | undefined, extensions: Record<string, unknown> = {}) => ({ method: 'POST' as const, query, variables: {}, extensions });
+const params = (query: string | undefined, extensions: Record<string, unknown> = {}) => ({
+  method: 'POST' as const,
+  query,
+  variables: {},
+  extensions,
+});
 const byId = (text: string) => params(undefined, { persistedQuery: { version: 1, sha256Hash: sha256Hex(text) } });
 
 function refusalOf(run: () => unknown): Refusal {
@@ -34,7 +39,9 @@ describe('trusted documents', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('refuses a manifest whose ids are not the sha256 of their documents, or that is not JSON', () => {
-    expect(() => loadTrustedDocuments(manifest({ [sha256Hex(OTHER)]: TRUSTED }), true)).toThrow(/is not the sha256 of its document/);
+    expect(() => loadTrustedDocuments(manifest({ [sha256Hex(OTHER)]: TRUSTED }), true)).toThrow(
+      /is not the sha256 of its document/,
+    );
     expect(() => loadTrustedDocuments(manifest('{ nope'), true)).toThrow(/TRUSTED_DOCUMENTS: cannot read .* as JSON/);
     expect(() => loadTrustedDocuments(manifest([TRUSTED]), true)).toThrow(/must be a JSON object/);
   });
@@ -56,16 +63,23 @@ describe('trusted documents', () => {
     it.each([
       ['ad-hoc text', params(OTHER)],
       ['an unknown id', byId(OTHER)],
-      ['an APQ registration of another text', params(OTHER, { persistedQuery: { version: 1, sha256Hash: sha256Hex(OTHER) } })],
+      [
+        'an APQ registration of another text',
+        params(OTHER, { persistedQuery: { version: 1, sha256Hash: sha256Hex(OTHER) } }),
+      ],
     ])('refuses %s with PERMISSION_DENIED (403)', (_what, given) => {
       const refusal = refusalOf(() => texts.resolve(given));
       expect([refusal.status, refusal.code]).toEqual([403, 'PERMISSION_DENIED']);
-      expect(refusal.body('r').errors[0]!.extensions).toMatchObject({ reason: 'PERSISTED_QUERY_NOT_IN_LIST', code: 'PERMISSION_DENIED' });
+      expect(refusal.body('r').errors[0]!.extensions).toMatchObject({
+        reason: 'PERSISTED_QUERY_NOT_IN_LIST',
+        code: 'PERMISSION_DENIED',
+      });
     });
   });
 
   describe('without TRUSTED_DOCUMENTS_ONLY (development)', () => {
-    const texts = () => new OperationTexts(1024 * 1024, loadTrustedDocuments(manifest({ [sha256Hex(TRUSTED)]: TRUSTED }), false));
+    const texts = () =>
+      new OperationTexts(1024 * 1024, loadTrustedDocuments(manifest({ [sha256Hex(TRUSTED)]: TRUSTED }), false));
 
     it('serves manifest ids and still accepts anything else, APQ included', () => {
       const dev = texts();

@@ -13,9 +13,7 @@ export const landingPage = defineStage({
   configure: (env, { production }) => ({ landingPage: env.LANDING_PAGE ?? !production, production }),
   create: (config, { apollo }) => ({
     apollo: {
-      plugins: [
-        config.landingPage ? sandboxLandingPage(config) : ApolloServerPluginLandingPageDisabled(),
-      ],
+      plugins: [config.landingPage ? sandboxLandingPage(config) : ApolloServerPluginLandingPageDisabled()],
     },
     handle: async (request, next) => {
       if (!config.landingPage || !wantsLandingPage(request.http.req, request.http.url)) return next();

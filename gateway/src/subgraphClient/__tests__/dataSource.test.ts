@@ -68,7 +68,10 @@ describe('SubgraphDataSource', () => {
     await source(subgraph.url).process(fetchOf('query { ok }', context({ deadline })));
     await subgraph.stop();
     const sent = { method: 'POST', target: '/graphql', body: subgraph.bodies[0]! };
-    const signed = await verifySignedRequest(subgraph.headers[0]!, sent, Buffer.alloc(32, 1), { audience: 'car', maxAgeMs: 30_000 });
+    const signed = await verifySignedRequest(subgraph.headers[0]!, sent, Buffer.alloc(32, 1), {
+      audience: 'car',
+      maxAgeMs: 30_000,
+    });
     expect(signed.deadline).toBe(deadline);
   });
 
@@ -119,8 +122,17 @@ describe('outbound deduplication', () => {
 
   it('shares an identical query fetch in flight between callers with the same identity, never across identities or for mutations', async () => {
     const subgraph = await slowSubgraph(100);
-    const dedup = new SubgraphDataSource({ name: 'car', url: subgraph.url, timeoutMs: 5_000, log, signingSecret: Buffer.alloc(32, 1), deduplicate: true });
-    const same = await Promise.all([1, 2, 3].map(() => dedup.process(fetchOf('query { ok }', context({ caller: viewer })))));
+    const dedup = new SubgraphDataSource({
+      name: 'car',
+      url: subgraph.url,
+      timeoutMs: 5_000,
+      log,
+      signingSecret: Buffer.alloc(32, 1),
+      deduplicate: true,
+    });
+    const same = await Promise.all(
+      [1, 2, 3].map(() => dedup.process(fetchOf('query { ok }', context({ caller: viewer })))),
+    );
     expect(same).toEqual([{ data: { ok: true } }, { data: { ok: true } }, { data: { ok: true } }]);
     expect(subgraph.received()).toBe(1);
     await Promise.all([
@@ -138,7 +150,14 @@ describe('outbound deduplication', () => {
   it('a caller that hangs up stops waiting, and the others still get the answer', async () => {
     // The answer comes long after the caller leaves, however loaded the machine.
     const subgraph = await slowSubgraph(1_000);
-    const dedup = new SubgraphDataSource({ name: 'car', url: subgraph.url, timeoutMs: 5_000, log, signingSecret: Buffer.alloc(32, 1), deduplicate: true });
+    const dedup = new SubgraphDataSource({
+      name: 'car',
+      url: subgraph.url,
+      timeoutMs: 5_000,
+      log,
+      signingSecret: Buffer.alloc(32, 1),
+      deduplicate: true,
+    });
     const leaving = new AbortController();
     const first = dedup.process(fetchOf('query { ok }', context({ caller: viewer, signal: leaving.signal })));
     const second = dedup.process(fetchOf('query { ok }', context({ caller: viewer })));
@@ -158,7 +177,8 @@ describe('fieldErrorsForFailedFetch', () => {
   });
 
   it('puts one error on each entity of a failed entity fetch', () => {
-    const query = 'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id } } }';
+    const query =
+      'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Car { id } } }';
     const representations = [{ __typename: 'Car' }, { __typename: 'Car' }];
     const errors = fieldErrorsForFailedFetch(query, { representations }, 'DEADLINE_EXCEEDED', 'slow');
     expect(errors.map((e) => [e.path, e.extensions?.code])).toEqual([

@@ -54,7 +54,10 @@ function requestContext(traceparent?: string, caller = ANONYMOUS): GatewayContex
 }
 
 const fetchOf = (query: string, ctx: GatewayContext) =>
-  ({ request: { query, operationName: 'Op__car__0' }, context: ctx }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+  ({
+    request: { query, operationName: 'Op__car__0' },
+    context: ctx,
+  }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
 
 const traceparentOf = (traceId: string, spanId: string, flags: '00' | '01') => `00-${traceId}-${spanId}-${flags}`;
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -70,7 +73,12 @@ describe('subgraph fetches continue the request’s trace', () => {
     const [sent] = car.received;
     const requestSpan = trace.getSpanContext(ctx.traceContext!)!;
     expect(sent!.headers.traceparent).toBe(traceparentOf(TRACE, requestSpan.spanId, '00'));
-    const signed = await verifySignedRequest(sent!.headers, { method: 'POST', target: '/graphql', body: sent!.body }, SECRET, { audience: 'car', maxAgeMs: 30_000 });
+    const signed = await verifySignedRequest(
+      sent!.headers,
+      { method: 'POST', target: '/graphql', body: sent!.body },
+      SECRET,
+      { audience: 'car', maxAgeMs: 30_000 },
+    );
     expect(signed.requestId).toBe('r1');
     await source.close();
     await car.stop();
@@ -83,13 +91,21 @@ describe('subgraph fetches continue the request’s trace', () => {
     const ctx = requestContext(traceparentOf(TRACE, '00f067aa0ba902b7', '01'));
     // Apollo Gateway's gateway.fetch is the active span when a data source is called.
     const gatewayFetch = trace.getTracer('apollo/gateway-js').startSpan('gateway.fetch', {}, ctx.traceContext);
-    await traceContext.with(trace.setSpan(ctx.traceContext!, gatewayFetch), () => source.process(fetchOf('query { ok }', ctx)));
+    await traceContext.with(trace.setSpan(ctx.traceContext!, gatewayFetch), () =>
+      source.process(fetchOf('query { ok }', ctx)),
+    );
     gatewayFetch.end();
     const [fetch] = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
     expect(fetch).toMatchObject({
       name: 'subgraph car',
       parentSpanContext: { spanId: gatewayFetch.spanContext().spanId },
-      attributes: { 'car_check.subgraph': 'car', 'car_check.outcome': 'OK', 'http.response.status_code': 200, 'graphql.operation.name': 'Op__car__0', 'graphql.operation.type': 'query' },
+      attributes: {
+        'car_check.subgraph': 'car',
+        'car_check.outcome': 'OK',
+        'http.response.status_code': 200,
+        'graphql.operation.name': 'Op__car__0',
+        'graphql.operation.type': 'query',
+      },
     });
     expect(car.received[0]!.headers.traceparent).toBe(traceparentOf(TRACE, fetch!.spanContext().spanId, '01'));
     await source.close();
@@ -99,14 +115,25 @@ describe('subgraph fetches continue the request’s trace', () => {
   it('a deduplicated fetch carries the first caller’s traceparent; the others’ spans are marked and linked to it', async () => {
     const exporter = useInMemoryTracing();
     const car = await subgraph(100);
-    const source = new SubgraphDataSource({ name: 'car', url: car.url, timeoutMs: 5_000, log, signingSecret: SECRET, deduplicate: true });
+    const source = new SubgraphDataSource({
+      name: 'car',
+      url: car.url,
+      timeoutMs: 5_000,
+      log,
+      signingSecret: SECRET,
+      deduplicate: true,
+    });
     const viewer = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
     const contexts = [requestContext(undefined, viewer), requestContext(undefined, viewer)];
-    await Promise.all(contexts.map((ctx) => traceContext.with(ctx.traceContext!, () => source.process(fetchOf('query { ok }', ctx)))));
+    await Promise.all(
+      contexts.map((ctx) => traceContext.with(ctx.traceContext!, () => source.process(fetchOf('query { ok }', ctx)))),
+    );
     expect(car.received).toHaveLength(1);
     const fetches = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
     const [first, second] = contexts.map((ctx) => fetches.find((span) => span.spanContext().traceId === ctx.traceId)!);
-    expect(car.received[0]!.headers.traceparent).toBe(traceparentOf(first!.spanContext().traceId, first!.spanContext().spanId, '01'));
+    expect(car.received[0]!.headers.traceparent).toBe(
+      traceparentOf(first!.spanContext().traceId, first!.spanContext().spanId, '01'),
+    );
     expect(first!.attributes['car_check.deduplicated']).toBeUndefined();
     expect(second!.attributes['car_check.deduplicated']).toBe(true);
     expect(second!.links.map((link) => link.context.spanId)).toEqual([first!.spanContext().spanId]);
@@ -117,7 +144,12 @@ describe('subgraph fetches continue the request’s trace', () => {
   it('health checks and schema loads (no request) carry no traceparent', async () => {
     const car = await subgraph();
     const source = new SubgraphDataSource({ name: 'car', url: car.url, timeoutMs: 5_000, log, signingSecret: SECRET });
-    await traceContext.with(ROOT_CONTEXT, () => source.process({ request: { query: '{ _service { sdl } }' }, context: {} } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>));
+    await traceContext.with(ROOT_CONTEXT, () =>
+      source.process({
+        request: { query: '{ _service { sdl } }' },
+        context: {},
+      } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>),
+    );
     expect(car.received[0]!.headers.traceparent).toBeUndefined();
     await source.close();
     await car.stop();

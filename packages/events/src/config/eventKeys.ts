@@ -42,11 +42,22 @@ function parsePublicKeys(value: string): KeyObject[] | null {
   }
 }
 
-function readKey<K>(variable: string, parse: (value: string) => K | null, what: string, env: NodeJS.ProcessEnv, production: boolean): EventKeySource<K> {
-  const raw = readEnv({ [variable]: z.string().refine((value) => parse(value) !== null, { error: `must be ${what}` }).optional() }, env) as Record<
-    string,
-    string | undefined
-  >;
+function readKey<K>(
+  variable: string,
+  parse: (value: string) => K | null,
+  what: string,
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+): EventKeySource<K> {
+  const raw = readEnv(
+    {
+      [variable]: z
+        .string()
+        .refine((value) => parse(value) !== null, { error: `must be ${what}` })
+        .optional(),
+    },
+    env,
+  ) as Record<string, string | undefined>;
   const value = raw[variable];
   if (value !== undefined) return { kind: 'configured', keys: parse(value)! };
   if (production) throw new ConfigError(`Invalid configuration:\n  ${variable}: required in production (${what})`);
@@ -54,25 +65,61 @@ function readKey<K>(variable: string, parse: (value: string) => K | null, what: 
 }
 
 /** The key a subgraph signs its own events with (`<SUBGRAPH>_EVENTS_PRIVATE_KEY`). */
-export function eventSigningKeyFromEnv(subgraph: string, env: NodeJS.ProcessEnv, production: boolean): EventKeySource<KeyObject> {
+export function eventSigningKeyFromEnv(
+  subgraph: string,
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+): EventKeySource<KeyObject> {
   subgraphRegistration(subgraph);
-  return readKey(subgraphEventsPrivateKeyVariable(subgraph), parsePrivateKey, 'a PEM-encoded Ed25519 private key', env, production);
+  return readKey(
+    subgraphEventsPrivateKeyVariable(subgraph),
+    parsePrivateKey,
+    'a PEM-encoded Ed25519 private key',
+    env,
+    production,
+  );
 }
 
 /** The keys that verify an owner's events (`<OWNER>_EVENTS_PUBLIC_KEY`). */
-export function eventVerifyingKeysFromEnv(owner: string, env: NodeJS.ProcessEnv, production: boolean): EventKeySource<KeyObject[]> {
+export function eventVerifyingKeysFromEnv(
+  owner: string,
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+): EventKeySource<KeyObject[]> {
   subgraphRegistration(owner);
-  return readKey(subgraphEventsPublicKeyVariable(owner), parsePublicKeys, 'one or more PEM-encoded Ed25519 public keys', env, production);
+  return readKey(
+    subgraphEventsPublicKeyVariable(owner),
+    parsePublicKeys,
+    'one or more PEM-encoded Ed25519 public keys',
+    env,
+    production,
+  );
 }
 
 /** The signer of a subgraph's events; `signingSecret` derives the development key. */
-export function eventSignerFromEnv(subgraph: string, env: NodeJS.ProcessEnv, production: boolean, signingSecret: Buffer): EventSigner {
+export function eventSignerFromEnv(
+  subgraph: string,
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+  signingSecret: Buffer,
+): EventSigner {
   const source = eventSigningKeyFromEnv(subgraph, env, production);
-  return new EventSigner(subgraph, source.kind === 'configured' ? source.keys : developmentEventKey(signingSecret, subgraph));
+  return new EventSigner(
+    subgraph,
+    source.kind === 'configured' ? source.keys : developmentEventKey(signingSecret, subgraph),
+  );
 }
 
 /** The verifier of an owner's events; `signingSecret` derives the development key. */
-export function eventVerifierFromEnv(owner: string, env: NodeJS.ProcessEnv, production: boolean, signingSecret: Buffer): EventVerifier {
+export function eventVerifierFromEnv(
+  owner: string,
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+  signingSecret: Buffer,
+): EventVerifier {
   const source = eventVerifyingKeysFromEnv(owner, env, production);
-  return new EventVerifier(owner, source.kind === 'configured' ? source.keys : [publicKeyOf(developmentEventKey(signingSecret, owner))]);
+  return new EventVerifier(
+    owner,
+    source.kind === 'configured' ? source.keys : [publicKeyOf(developmentEventKey(signingSecret, owner))],
+  );
 }

@@ -1,6 +1,13 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, readCursor, sequenceOf } from './consumer';
+import {
+  type ConsumerSql,
+  type ConsumerStatus,
+  FeedConsumer,
+  type FeedConsumerOptions,
+  readCursor,
+  sequenceOf,
+} from './consumer';
 import { retryUntilStopped } from '../async/retry';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 import type { EventRejection } from './signature';
@@ -111,7 +118,9 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
     const { amqp } = this.amqpOptions;
     if (this.position === null) this.position = await readCursor(this.options.db, this.name);
     if (this.deadLetters === null) {
-      const rows = await this.options.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
+      const rows = await this.options.db.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
       this.deadLetters = rows[0]?.n ?? 0;
     }
     const connection = await connect(amqp.url);
@@ -177,7 +186,10 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
       if (typeof event !== 'object' || event === null) throw new Error('not a JSON object');
     } catch (error) {
       // Not JSON: no handler can ever take it, and no owner signed it.
-      const raw = { id: String(message.properties.messageId ?? ''), raw: message.content.toString('utf8').slice(0, 10_000) };
+      const raw = {
+        id: String(message.properties.messageId ?? ''),
+        raw: message.content.toString('utf8').slice(0, 10_000),
+      };
       const detail = `not a JSON object (${error instanceof Error ? error.message : String(error)})`;
       if (await this.rejectNow(raw, { reason: 'unsigned', detail })) this.ack(channel, message);
       return;

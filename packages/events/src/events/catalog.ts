@@ -50,7 +50,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'Car',
     action: 'UPDATE',
     subject: 'The car’s id.',
-    description: '`updateCar` changed at least one field (an update to the values it already had is no event). `changes` has only the fields that changed, with old and new values.',
+    description:
+      '`updateCar` changed at least one field (an update to the values it already had is no event). `changes` has only the fields that changed, with old and new values.',
   },
   {
     type: 'car.deleted',
@@ -58,7 +59,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'Car',
     action: 'DELETE',
     subject: 'The deleted car’s id.',
-    description: '`deleteCar` committed. `changes` has every field the car held (`to` is null); `revision` is one past its last.',
+    description:
+      '`deleteCar` committed. `changes` has every field the car held (`to` is null); `revision` is one past its last.',
   },
   {
     type: 'cost-center.created',
@@ -66,7 +68,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'CostCenter',
     action: 'CREATE',
     subject: 'The new cost center’s id.',
-    description: '`createCostCenter` committed (or the demo seed created it, as `service:seed`). `changes` has every field the cost center was created with (`from` is null).',
+    description:
+      '`createCostCenter` committed (or the demo seed created it, as `service:seed`). `changes` has every field the cost center was created with (`from` is null).',
   },
   {
     type: 'cost-center.updated',
@@ -74,7 +77,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'CostCenter',
     action: 'UPDATE',
     subject: 'The cost center’s id.',
-    description: '`updateCostCenter` changed at least one field (e.g. its manager). `changes` has only the fields that changed, with old and new values.',
+    description:
+      '`updateCostCenter` changed at least one field (e.g. its manager). `changes` has only the fields that changed, with old and new values.',
   },
   {
     type: 'cost-center.deleted',
@@ -82,7 +86,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'CostCenter',
     action: 'DELETE',
     subject: 'The deleted cost center’s id.',
-    description: '`deleteCostCenter` committed (it had no cars). `changes` has every field it held (`to` is null); `revision` is one past its last.',
+    description:
+      '`deleteCostCenter` committed (it had no cars). `changes` has every field it held (`to` is null); `revision` is one past its last.',
   },
   {
     type: 'user.created',
@@ -90,7 +95,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'User',
     action: 'CREATE',
     subject: 'The new user’s id.',
-    description: '`createUser` (or `npm run db:bootstrap-admin`) committed. `changes` has the user’s fields (username, email, groups, ...); the password, and its hash, never appear.',
+    description:
+      '`createUser` (or `npm run db:bootstrap-admin`) committed. `changes` has the user’s fields (username, email, groups, ...); the password, and its hash, never appear.',
   },
   {
     type: 'user.updated',
@@ -98,7 +104,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'User',
     action: 'UPDATE',
     subject: 'The user’s id.',
-    description: '`updateUser` or `deactivateUser` changed the user: deactivation is `isActive` from `true` to `false`, group changes are `groups`, a new password is `password: "[redacted]"` (never the hash). Sign-ins, sign-outs and token revocations are not events.',
+    description:
+      '`updateUser` or `deactivateUser` changed the user: deactivation is `isActive` from `true` to `false`, group changes are `groups`, a new password is `password: "[redacted]"` (never the hash). Sign-ins, sign-outs and token revocations are not events.',
   },
   {
     type: 'user.deleted',
@@ -106,7 +113,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'User',
     action: 'DELETE',
     subject: 'The deleted user’s id.',
-    description: '`deleteUser` committed. `changes` has every field the user held but the password hash (`to` is null); `revision` is one past its last.',
+    description:
+      '`deleteUser` committed. `changes` has every field the user held but the password hash (`to` is null); `revision` is one past its last.',
   },
 ];
 

@@ -63,7 +63,8 @@ const NEVER_PUBLISHED = new Set(['passwordHash', 'token', 'tokenHash', 'secret']
 export const eventSource = (subgraph: string): string => `/subgraphs/${subgraph}`;
 
 /** A sequence as the extension carries it: 19 digits, zero-padded (a PostgreSQL bigint has at most 19). */
-export const formatSequence = (sequence: bigint | number | string): string => BigInt(sequence).toString().padStart(19, '0');
+export const formatSequence = (sequence: bigint | number | string): string =>
+  BigInt(sequence).toString().padStart(19, '0');
 
 /**
  * The CloudEvent an audit record is, or null when it is none (account

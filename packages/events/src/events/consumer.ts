@@ -50,7 +50,10 @@ export interface ConsumerSql {
 }
 
 /** Runs `work` in one database transaction (e.g. `(work, o) => prisma.$transaction(work, { timeout: o?.timeoutMs })`). */
-export type ConsumerTransaction<TX extends ConsumerSql> = <R>(work: (tx: TX) => Promise<R>, options?: { timeoutMs?: number }) => Promise<R>;
+export type ConsumerTransaction<TX extends ConsumerSql> = <R>(
+  work: (tx: TX) => Promise<R>,
+  options?: { timeoutMs?: number },
+) => Promise<R>;
 
 /** Applies one event inside the transaction that also saves the cursor. Throw to refuse it (retried, then dead-lettered). */
 export type EventHandler<TX extends ConsumerSql> = (tx: TX, event: CloudEvent) => Promise<void>;
@@ -68,7 +71,13 @@ export interface ConsumerSettings {
   timeoutMs: number;
 }
 
-export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = { pollMs: 500, maxAttempts: 5, pageSize: 100, maxBackoffMs: 30_000, timeoutMs: 10_000 };
+export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = {
+  pollMs: 500,
+  maxAttempts: 5,
+  pageSize: 100,
+  maxBackoffMs: 30_000,
+  timeoutMs: 10_000,
+};
 
 /** The consumer settings from the environment (EVENTS_POLL_MS, EVENTS_MAX_ATTEMPTS, ...). */
 export function consumerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
@@ -77,7 +86,12 @@ export function consumerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): C
       EVENTS_POLL_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.pollMs),
       EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_CONSUMER_SETTINGS.maxAttempts),
       EVENTS_PAGE_SIZE: z.coerce.number().int().min(1).max(EVENT_PAGE_MAX).default(DEFAULT_CONSUMER_SETTINGS.pageSize),
-      EVENTS_MAX_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(DEFAULT_CONSUMER_SETTINGS.maxBackoffMs),
+      EVENTS_MAX_BACKOFF_MS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(3_600_000)
+        .default(DEFAULT_CONSUMER_SETTINGS.maxBackoffMs),
       EVENTS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.timeoutMs),
     },
     env,
@@ -156,7 +170,9 @@ const SEQUENCE = /^\d{1,19}$/;
 
 /** Reads the cursor a consumer saved; 0 when it has none. */
 export async function readCursor(db: ConsumerSql, consumer: string): Promise<bigint> {
-  const rows = await db.$queryRaw<{ position: string }[]>`SELECT position::text AS position FROM event_cursor WHERE consumer = ${consumer}`;
+  const rows = await db.$queryRaw<
+    { position: string }[]
+  >`SELECT position::text AS position FROM event_cursor WHERE consumer = ${consumer}`;
   return rows[0] ? BigInt(rows[0].position) : 0n;
 }
 
@@ -167,7 +183,9 @@ export async function saveCursor(tx: ConsumerSql, consumer: string, position: bi
 }
 
 export async function tryLock(tx: ConsumerSql, consumer: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer})) AS locked`;
+  const rows = await tx.$queryRaw<
+    { locked: boolean }[]
+  >`SELECT pg_try_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer})) AS locked`;
   return rows[0]?.locked === true;
 }
 
@@ -175,7 +193,14 @@ async function lock(tx: ConsumerSql, consumer: string): Promise<void> {
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer}))::text AS locked`;
 }
 
-export async function writeDeadLetter(tx: ConsumerSql, consumer: string, event: CloudEvent, sequence: bigint, error: string, attempts: number): Promise<void> {
+export async function writeDeadLetter(
+  tx: ConsumerSql,
+  consumer: string,
+  event: CloudEvent,
+  sequence: bigint,
+  error: string,
+  attempts: number,
+): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO event_dead_letter (id, consumer, event_id, source, sequence, event, error, attempts, failed_at)
     VALUES (gen_random_uuid(), ${consumer}, ${String(event.id ?? '')}, ${String(event.source ?? '')}, ${sequence.toString()}::bigint,
@@ -233,13 +258,18 @@ export async function fetchFeedPage(
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
   } catch (error) {
-    throw new FeedUnavailable(`the ${source.owner} feed cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+    throw new FeedUnavailable(
+      `the ${source.owner} feed cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const body = (await response.json().catch(() => null)) as { events?: unknown; next?: unknown } | null;
   if (response.status !== 200 || !body || !Array.isArray(body.events)) {
     throw new FeedUnavailable(`the ${source.owner} feed answered HTTP ${response.status} without events`);
   }
-  const next = typeof body.next === 'number' || (typeof body.next === 'string' && SEQUENCE.test(body.next)) ? BigInt(body.next) : after;
+  const next =
+    typeof body.next === 'number' || (typeof body.next === 'string' && SEQUENCE.test(body.next))
+      ? BigInt(body.next)
+      : after;
   return { events: body.events as CloudEvent[], next };
 }
 
@@ -276,12 +306,27 @@ function consumerMetrics(registry: Registry): ConsumerMetrics {
     });
   metrics = {
     consumers,
-    connected: gauge('events_consumer_connected', 'Event consumers: 1 when the last poll reached the owner’s feed.', (s) => (s.connected ? 1 : 0)),
-    lag: gauge('events_consumer_lag_seconds', 'Event consumers: how far behind the owner’s feed (0 when caught up).', (s) => s.lagSeconds),
-    lastApplied: gauge('events_consumer_last_applied_timestamp_seconds', 'Event consumers: when the last event applied was made (Unix time).', (s) =>
-      s.lastAppliedEventTime ? Date.parse(s.lastAppliedEventTime) / 1000 : null,
+    connected: gauge(
+      'events_consumer_connected',
+      'Event consumers: 1 when the last poll reached the owner’s feed.',
+      (s) => (s.connected ? 1 : 0),
     ),
-    applied: new Counter({ name: 'events_applied_total', help: 'Events applied by each consumer.', labelNames: ['consumer'], registers: [registry] }),
+    lag: gauge(
+      'events_consumer_lag_seconds',
+      'Event consumers: how far behind the owner’s feed (0 when caught up).',
+      (s) => s.lagSeconds,
+    ),
+    lastApplied: gauge(
+      'events_consumer_last_applied_timestamp_seconds',
+      'Event consumers: when the last event applied was made (Unix time).',
+      (s) => (s.lastAppliedEventTime ? Date.parse(s.lastAppliedEventTime) / 1000 : null),
+    ),
+    applied: new Counter({
+      name: 'events_applied_total',
+      help: 'Events applied by each consumer.',
+      labelNames: ['consumer'],
+      registers: [registry],
+    }),
     deadLetters: new Counter({
       name: 'events_dead_letters_total',
       help: 'Events a consumer could not apply after its attempts, written to event_dead_letter.',
@@ -442,14 +487,15 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.pause.for(ms);
   }
 
-
   /** Reads one page of the owner's feed after the in-memory position and applies its events. */
   protected async poll(): Promise<PollOutcome> {
     if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
     // Idle polls touch no database: the cursor is kept in memory once read.
     if (this.position === null) this.position = await readCursor(this.options.db, this.name);
     if (this.deadLetters === null) {
-      const rows = await this.options.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
+      const rows = await this.options.db.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
       this.deadLetters = rows[0]?.n ?? 0;
     }
     const page = await fetchFeedPage(this.options, this.position, this.settings.pageSize, this.abort.signal);
@@ -486,7 +532,8 @@ export class FeedConsumer<TX extends ConsumerSql> {
     for (const [index, event] of events.entries()) {
       if (!this.running) return 'idle';
       const sequence = sequenceOf(event);
-      if (sequence === null) throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
+      if (sequence === null)
+        throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
       if (sequence <= this.position) continue;
       this.pendingSince = Date.parse(event.time) || Date.now();
       const outcome = await this.applyOne(event, sequence);
@@ -504,7 +551,9 @@ export class FeedConsumer<TX extends ConsumerSql> {
    * database cannot be reached.
    */
   protected async reject(event: unknown, rejection: EventRejection): Promise<void> {
-    const record = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : { raw: event }) as CloudEvent;
+    const record = (
+      typeof event === 'object' && event !== null && !Array.isArray(event) ? event : { raw: event }
+    ) as CloudEvent;
     const digest = sha256Base64Url(canonicalJson(record));
     if (this.refused.has(digest)) return;
     await this.options.transaction(async (tx) => {
@@ -517,13 +566,23 @@ export class FeedConsumer<TX extends ConsumerSql> {
     this.metrics?.deadLetters.inc({ consumer: this.name });
     this.metrics?.rejected.inc({ consumer: this.name, reason: rejection.reason });
     this.options.log.error(
-      { consumer: this.name, owner: this.options.owner, eventId: String(record.id), type: String(record.type), reason: rejection.reason, detail: rejection.detail },
+      {
+        consumer: this.name,
+        owner: this.options.owner,
+        eventId: String(record.id),
+        type: String(record.type),
+        reason: rejection.reason,
+        detail: rejection.detail,
+      },
       'refused an event its owner did not sign: written to event_dead_letter, no cursor or revision moved',
     );
   }
 
   /** Applies one event with its cursor; on the last failed attempt, dead-letters it with its cursor instead. */
-  protected async applyOne(event: CloudEvent, sequence: bigint): Promise<'applied' | 'skipped' | 'busy' | 'retry' | 'dead'> {
+  protected async applyOne(
+    event: CloudEvent,
+    sequence: bigint,
+  ): Promise<'applied' | 'skipped' | 'busy' | 'retry' | 'dead'> {
     const { name } = this;
     let result: 'applied' | 'skipped' | 'busy';
     try {
@@ -560,7 +619,15 @@ export class FeedConsumer<TX extends ConsumerSql> {
 
   protected async failed(event: CloudEvent, sequence: bigint, error: HandlerFailed): Promise<'retry' | 'dead'> {
     const attempts = (this.attempts.get(event.id) ?? 0) + 1;
-    const context = { consumer: this.name, owner: this.options.owner, eventId: event.id, type: event.type, subject: event.subject, sequence: event.sequence, attempts };
+    const context = {
+      consumer: this.name,
+      owner: this.options.owner,
+      eventId: event.id,
+      type: event.type,
+      subject: event.subject,
+      sequence: event.sequence,
+      attempts,
+    };
     if (attempts < this.settings.maxAttempts) {
       this.attempts.clear();
       this.attempts.set(event.id, attempts);
@@ -582,7 +649,10 @@ export class FeedConsumer<TX extends ConsumerSql> {
     this.position = this.position !== null && this.position > sequence ? this.position : sequence;
     this.deadLetters = (this.deadLetters ?? 0) + 1;
     this.metrics?.deadLetters.inc({ consumer: this.name });
-    this.options.log.error({ ...context, err: error.cause }, 'gave up on an event: written to event_dead_letter, moving on');
+    this.options.log.error(
+      { ...context, err: error.cause },
+      'gave up on an event: written to event_dead_letter, moving on',
+    );
     return 'dead';
   }
 }
@@ -642,7 +712,8 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
             continue;
           }
           const sequence = claimed;
-          if (sequence === null) throw new FeedUnavailable(`the ${options.owner} feed sent an event without a sequence`);
+          if (sequence === null)
+            throw new FeedUnavailable(`the ${options.owner} feed sent an event without a sequence`);
           if (sequence <= position) continue;
           await tx.$executeRaw`SAVEPOINT replay_event`;
           try {
@@ -651,7 +722,14 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
             applied += 1;
           } catch (error) {
             await tx.$executeRaw`ROLLBACK TO SAVEPOINT replay_event`;
-            await writeDeadLetter(tx, options.name, event, sequence, error instanceof Error ? error.message : String(error), 1);
+            await writeDeadLetter(
+              tx,
+              options.name,
+              event,
+              sequence,
+              error instanceof Error ? error.message : String(error),
+              1,
+            );
             deadLetters += 1;
           }
           position = sequence;

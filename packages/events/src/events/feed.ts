@@ -41,7 +41,12 @@ export interface EventPage {
  * skips a row. Rolled-back writes leave gaps in the numbering that are never
  * filled: skip them. On PGlite (one connection) writes are serial anyway.
  */
-export async function readEventPage(db: EventFeedReader, subgraph: string, after: bigint, limit: number): Promise<EventPage> {
+export async function readEventPage(
+  db: EventFeedReader,
+  subgraph: string,
+  after: bigint,
+  limit: number,
+): Promise<EventPage> {
   const definitions = eventsOfSubgraph(subgraph);
   const entities = [...new Set(definitions.map((event) => event.entity))];
   const actions = [...new Set(definitions.map((event) => event.action))];
@@ -87,7 +92,10 @@ function parseLimit(value: unknown): Parsed<number> {
   if (value === undefined) return { ok: true, value: EVENT_PAGE_DEFAULT };
   const limit = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(limit >= 1 && limit <= EVENT_PAGE_MAX)) {
-    return { ok: false, message: `\`limit\` must be a whole number from 1 to ${EVENT_PAGE_MAX} (default ${EVENT_PAGE_DEFAULT}).` };
+    return {
+      ok: false,
+      message: `\`limit\` must be a whole number from 1 to ${EVENT_PAGE_MAX} (default ${EVENT_PAGE_DEFAULT}).`,
+    };
   }
   return { ok: true, value: limit };
 }
@@ -114,10 +122,25 @@ export function mountEventFeed(app: Express, options: EventFeedOptions): void {
     if (!limit.ok) return refuse('limit', limit.message);
     try {
       const page = await readEventPage(options.db, options.subgraph, after.value, limit.value);
-      res.set('cache-control', 'no-store').json({ ...page, events: page.events.map((event) => options.signer.sign(event)) });
+      res
+        .set('cache-control', 'no-store')
+        .json({ ...page, events: page.events.map((event) => options.signer.sign(event)) });
     } catch (error) {
-      options.log.error({ err: error, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'cannot read the event feed');
-      res.status(503).json(errorBody('UNAVAILABLE', 'Cannot read events right now; retry later.', {}, res.locals.requestId, res.locals.traceId));
+      options.log.error(
+        { err: error, requestId: res.locals.requestId, traceId: res.locals.traceId },
+        'cannot read the event feed',
+      );
+      res
+        .status(503)
+        .json(
+          errorBody(
+            'UNAVAILABLE',
+            'Cannot read events right now; retry later.',
+            {},
+            res.locals.requestId,
+            res.locals.traceId,
+          ),
+        );
     }
   });
 }

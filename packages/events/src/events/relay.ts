@@ -46,7 +46,10 @@ export interface AmqpSettings {
 export function amqpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AmqpSettings | null {
   const raw = readEnv(
     {
-      AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+      AMQP_URL: z
+        .string()
+        .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+        .optional(),
       EVENTS_EXCHANGE: z.string().min(1).max(255).default(DEFAULT_EVENTS_EXCHANGE),
       EVENTS_QUEUE: z.string().min(1).max(255).optional(),
       EVENTS_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
@@ -287,7 +290,8 @@ export class EventRelay {
     // Rejects when the broker refuses (nacks) any of them: nothing is marked, all are published again.
     await channel.waitForConfirms();
     const ids = rows.map((row) => row.id);
-    await this.options.db.$executeRaw`UPDATE audit_event SET published_at = now() WHERE id = ANY(${ids}::uuid[]) AND published_at IS NULL`;
+    await this.options.db
+      .$executeRaw`UPDATE audit_event SET published_at = now() WHERE id = ANY(${ids}::uuid[]) AND published_at IS NULL`;
     this.published += rows.length;
     this.lastPublishedSequence = BigInt(rows.at(-1)!.sequence).toString();
     return rows.length;
@@ -304,7 +308,14 @@ export async function closeAmqpConnection(connection: ChannelModel | null): Prom
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS);
   });
-  const outcome = await Promise.race([connection.close().then(() => 'closed' as const, () => 'closed' as const), timedOut]);
+  const outcome = await Promise.race([
+    connection.close().then(
+      () => 'closed' as const,
+      () => 'closed' as const,
+    ),
+    timedOut,
+  ]);
   clearTimeout(timer);
-  if (outcome === 'timeout') (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  if (outcome === 'timeout')
+    (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

@@ -30,7 +30,8 @@ export type SignedCloudEvent = CloudEvent & { signer: string; signature: string 
 
 /** JSON with object keys sorted at every level: the same bytes whatever order a parser kept. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, item]) => item !== undefined)
@@ -52,7 +53,8 @@ export class EventSigner {
     readonly subgraph: string,
     private readonly key: KeyObject,
   ) {
-    if (key.asymmetricKeyType !== 'ed25519' || key.type !== 'private') throw new Error(`the event signing key of ${subgraph} must be an Ed25519 private key`);
+    if (key.asymmetricKeyType !== 'ed25519' || key.type !== 'private')
+      throw new Error(`the event signing key of ${subgraph} must be an Ed25519 private key`);
   }
 
   sign(event: CloudEvent): SignedCloudEvent {
@@ -78,27 +80,38 @@ export class EventVerifier {
   ) {
     if (keys.length === 0) throw new Error(`no public key to verify the events of ${owner}`);
     for (const key of keys) {
-      if (key.asymmetricKeyType !== 'ed25519' || key.type !== 'public') throw new Error(`the event keys of ${owner} must be Ed25519 public keys`);
+      if (key.asymmetricKeyType !== 'ed25519' || key.type !== 'public')
+        throw new Error(`the event keys of ${owner} must be Ed25519 public keys`);
     }
   }
 
   /** null when the event is the owner's and intact; otherwise why it is refused. */
   check(event: unknown): EventRejection | null {
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) return { reason: 'unsigned', detail: 'not a signed CloudEvent object' };
+    if (typeof event !== 'object' || event === null || Array.isArray(event))
+      return { reason: 'unsigned', detail: 'not a signed CloudEvent object' };
     const { signature, signer, source, type } = event as Record<string, unknown>;
-    if (typeof signature !== 'string' || signature.length === 0) return { reason: 'unsigned', detail: 'the event has no signature' };
-    if (signer !== this.owner) return { reason: 'wrong source', detail: `signed by ${JSON.stringify(signer)}, not by ${this.owner}` };
-    if (source !== eventSource(this.owner)) return { reason: 'wrong source', detail: `source ${JSON.stringify(source)} is not ${eventSource(this.owner)}` };
+    if (typeof signature !== 'string' || signature.length === 0)
+      return { reason: 'unsigned', detail: 'the event has no signature' };
+    if (signer !== this.owner)
+      return { reason: 'wrong source', detail: `signed by ${JSON.stringify(signer)}, not by ${this.owner}` };
+    if (source !== eventSource(this.owner))
+      return { reason: 'wrong source', detail: `source ${JSON.stringify(source)} is not ${eventSource(this.owner)}` };
     // A type the catalog does not know yet (an owner newer than this consumer) is left to the handler.
     const definition = EVENT_CATALOG.find((entry) => entry.type === type);
     if (definition && definition.subgraph !== this.owner) {
-      return { reason: 'wrong source', detail: `${definition.type} events belong to ${definition.subgraph}, not to ${this.owner}` };
+      return {
+        reason: 'wrong source',
+        detail: `${definition.type} events belong to ${definition.subgraph}, not to ${this.owner}`,
+      };
     }
     if (!BASE64URL.test(signature)) return { reason: 'bad signature', detail: 'the signature is not base64url' };
     const bytes = signedBytes(event);
     const raw = Buffer.from(signature, 'base64url');
     if (this.keys.some((key) => verify(null, bytes, key, raw))) return null;
-    return { reason: 'bad signature', detail: `the signature does not verify with the public key${this.keys.length === 1 ? '' : 's'} of ${this.owner}` };
+    return {
+      reason: 'bad signature',
+      detail: `the signature does not verify with the public key${this.keys.length === 1 ? '' : 's'} of ${this.owner}`,
+    };
   }
 }
 

@@ -120,13 +120,24 @@ export interface SigningOptions {
  * The header that carries `identity` for this one request (method, path and
  * query, body) to one service, once.
  */
-export async function signRequest(identity: CallerIdentity, request: RequestToSign, secret: Buffer, options: SigningOptions): Promise<Record<string, string>> {
+export async function signRequest(
+  identity: CallerIdentity,
+  request: RequestToSign,
+  secret: Buffer,
+  options: SigningOptions,
+): Promise<Record<string, string>> {
   const issuedAt = Math.floor((options.now ?? Date.now()) / 1000);
   const claims: Omit<RequestClaims, 'aud' | 'iat' | 'exp' | 'jti'> = {
     htm: request.method.toUpperCase(),
     htu: requestTarget(request.url),
     digest: contentDigest(request.body),
-    caller: { userId: identity.userId, scopes: identity.scopes, tokenId: identity.tokenId, service: identity.service, clientIp: identity.clientIp },
+    caller: {
+      userId: identity.userId,
+      scopes: identity.scopes,
+      tokenId: identity.tokenId,
+      service: identity.service,
+      clientIp: identity.clientIp,
+    },
     ...(options.requestId !== undefined ? { rid: options.requestId } : {}),
     ...(options.clientRequestId !== undefined ? { crid: options.clientRequestId } : {}),
     ...(options.deadline !== undefined && Number.isFinite(options.deadline) ? { dl: options.deadline } : {}),
@@ -180,7 +191,8 @@ export interface VerifyOptions {
 /** Why jose refused a token, in words for the log (never for the caller). */
 function refusal(error: unknown): IdentityError {
   if (error instanceof jose.JWTExpired) return new IdentityError('expired gateway signature');
-  if (error instanceof jose.JWTClaimValidationFailed && error.claim === 'aud') return new IdentityError('signature for another service');
+  if (error instanceof jose.JWTClaimValidationFailed && error.claim === 'aud')
+    return new IdentityError('signature for another service');
   if (error instanceof jose.JWSSignatureVerificationFailed) return new IdentityError('invalid gateway signature');
   return new IdentityError(`malformed gateway signature${error instanceof jose.JOSEError ? ` (${error.code})` : ''}`);
 }
@@ -225,7 +237,8 @@ export async function verifySignedRequest(
   if (claims.htm !== request.method.toUpperCase()) throw new IdentityError('signature for another method');
   if (claims.htu !== request.target) throw new IdentityError('signature for another path or query');
   if (claims.digest !== contentDigest(request.body)) throw new IdentityError('signature for another body');
-  const signed: Partial<CallerIdentity> = typeof claims.caller === 'object' && claims.caller !== null ? claims.caller : {};
+  const signed: Partial<CallerIdentity> =
+    typeof claims.caller === 'object' && claims.caller !== null ? claims.caller : {};
   const caller: CallerIdentity = {
     userId: text(signed.userId),
     scopes: Array.isArray(signed.scopes) ? signed.scopes.filter((s): s is string => typeof s === 'string') : [],

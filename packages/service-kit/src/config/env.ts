@@ -69,8 +69,7 @@ export function readEnv<S extends z.ZodRawShape>(
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
 /** An absolute http(s) URL. */
-export const httpUrl = () =>
-  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** A PostgreSQL connection URL. */
 export const postgresUrl = () =>
@@ -89,8 +88,7 @@ export const optionalFlag = () => booleanText().optional();
 
 export const nodeEnv = () => z.enum(['development', 'production', 'test']).default('development');
 
-export const logLevel = () =>
-  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const logLevel = () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** A `redis://` or `rediss://` URL. */
 export const redisUrl = () =>

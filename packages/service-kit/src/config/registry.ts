@@ -116,6 +116,7 @@ export function subgraphNames(configPath?: string): string[] {
 export function subgraphRegistration(name: string, configPath?: string): SubgraphRegistration {
   const registry = subgraphRegistry(configPath);
   const entry = registry.find((candidate) => candidate.name === name);
-  if (!entry) throw new Error(`Unknown subgraph "${name}"; supergraph.yaml lists ${registry.map((e) => e.name).join(', ')}.`);
+  if (!entry)
+    throw new Error(`Unknown subgraph "${name}"; supergraph.yaml lists ${registry.map((e) => e.name).join(', ')}.`);
   return entry;
 }

@@ -29,10 +29,15 @@ export function signingConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean
     env,
   );
   if (raw.GATEWAY_SIGNING_SECRET) {
-    return { source: { kind: 'configured', secret: Buffer.from(raw.GATEWAY_SIGNING_SECRET) }, maxAgeMs: raw.IDENTITY_MAX_AGE_MS };
+    return {
+      source: { kind: 'configured', secret: Buffer.from(raw.GATEWAY_SIGNING_SECRET) },
+      maxAgeMs: raw.IDENTITY_MAX_AGE_MS,
+    };
   }
   if (production) {
-    throw new ConfigError('Invalid configuration:\n  GATEWAY_SIGNING_SECRET: required in production (at least 32 characters)');
+    throw new ConfigError(
+      'Invalid configuration:\n  GATEWAY_SIGNING_SECRET: required in production (at least 32 characters)',
+    );
   }
   return { source: { kind: 'development', dataDir: path.resolve(raw.DATA_DIR) }, maxAgeMs: raw.IDENTITY_MAX_AGE_MS };
 }

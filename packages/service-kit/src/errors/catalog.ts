@@ -57,7 +57,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'A requested entity does not exist.',
     usedFor:
-      '`car`, `costCenter` or `user` asked for an unknown id or code (the field is null); updating or deleting an unknown id; a reference to an entity that no longer exists. Also `PERSISTED_QUERY_NOT_FOUND` (HTTP 404), which keeps Apollo\'s code so automatic persisted queries work.',
+      "`car`, `costCenter` or `user` asked for an unknown id or code (the field is null); updating or deleting an unknown id; a reference to an entity that no longer exists. Also `PERSISTED_QUERY_NOT_FOUND` (HTTP 404), which keeps Apollo's code so automatic persisted queries work.",
   },
   ALREADY_EXISTS: {
     grpcStatus: 6,
@@ -70,7 +70,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The caller is known but not allowed to do this.',
     usedFor:
-      'A signed-in caller lacks the scope a field needs (e.g. a viewer calling `createCar`, or reading another user\'s `email`); the field is null, the rest is returned.',
+      "A signed-in caller lacks the scope a field needs (e.g. a viewer calling `createCar`, or reading another user's `email`); the field is null, the rest is returned.",
   },
   RESOURCE_EXHAUSTED: {
     grpcStatus: 8,
@@ -104,7 +104,7 @@ export const STATUS = {
     retryable: false,
     meaning: 'The operation is not implemented or not enabled.',
     usedFor:
-      'A `subscription` operation (HTTP 422: the graph serves queries and mutations); a feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo\'s code with this number.',
+      "A `subscription` operation (HTTP 422: the graph serves queries and mutations); a feature that is switched off on this server; `PERSISTED_QUERY_NOT_SUPPORTED` keeps Apollo's code with this number.",
   },
   INTERNAL: {
     grpcStatus: 13,

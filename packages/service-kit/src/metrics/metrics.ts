@@ -106,8 +106,13 @@ export class ServiceMetrics {
   mount(app: Express, management?: ManagementAccess): void {
     app.get('/metrics', async (req, res) => {
       if (!management?.allows(req.headers)) {
-        const why = management?.configured ? 'Metrics need Authorization: Bearer <MANAGEMENT_TOKEN>.' : 'Metrics are not served: MANAGEMENT_TOKEN is not set on this service.';
-        res.status(401).set('www-authenticate', 'Bearer').json(errorBody('UNAUTHENTICATED', why, {}, res.locals.requestId));
+        const why = management?.configured
+          ? 'Metrics need Authorization: Bearer <MANAGEMENT_TOKEN>.'
+          : 'Metrics are not served: MANAGEMENT_TOKEN is not set on this service.';
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer')
+          .json(errorBody('UNAUTHENTICATED', why, {}, res.locals.requestId));
         return;
       }
       res.set('content-type', this.registry.contentType).send(await this.registry.metrics());

@@ -10,7 +10,9 @@ import { codeForError } from './formatError';
  * error with the request id and the trace id, so a client's report leads
  * straight to the log line and the trace.
  */
-export function errorReportingPlugin<Ctx extends { requestId: string; traceId?: string }>(log: Logger): ApolloServerPlugin<Ctx> {
+export function errorReportingPlugin<Ctx extends { requestId: string; traceId?: string }>(
+  log: Logger,
+): ApolloServerPlugin<Ctx> {
   return {
     async requestDidStart() {
       return {
@@ -20,7 +22,13 @@ export function errorReportingPlugin<Ctx extends { requestId: string; traceId?: 
             if (!MASKED_CODES.has(codeForError(error, error))) continue;
             const original = unwrapResolverError(error);
             log.error(
-              { err: original, path: error.path, requestId: contextValue.requestId, ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}), operationName },
+              {
+                err: original,
+                path: error.path,
+                requestId: contextValue.requestId,
+                ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}),
+                operationName,
+              },
               'unexpected error',
             );
           }

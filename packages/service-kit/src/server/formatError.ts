@@ -23,7 +23,8 @@ export function codeForError(formatted: GraphQLFormattedError, error: unknown): 
   const fromCatalog = original instanceof GraphQLError ? statusCodeOf(original) : undefined;
   const sent = formatted.extensions?.code;
   if (fromCatalog) return fromCatalog;
-  if (typeof sent === 'string') return statusCodeOf(formatted) ?? PROTOCOL_CODES[sent] ?? APOLLO_CODES[sent] ?? 'INTERNAL';
+  if (typeof sent === 'string')
+    return statusCodeOf(formatted) ?? PROTOCOL_CODES[sent] ?? APOLLO_CODES[sent] ?? 'INTERNAL';
   return 'INTERNAL';
 }
 

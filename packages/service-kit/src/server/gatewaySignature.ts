@@ -35,8 +35,28 @@ export interface SignatureCheck {
 export function requireGatewaySignature(check: SignatureCheck, log: Logger): RequestHandler {
   return async (req: RawBodyRequest, res, next) => {
     const refuse = (reason: string) => {
-      log.warn({ reason, method: req.method, path: req.path, ip: req.ip, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'refused a request without a valid gateway signature');
-      res.status(401).json(errorBody('UNAUTHENTICATED', 'This service only answers requests signed by the gateway.', {}, res.locals.requestId, res.locals.traceId));
+      log.warn(
+        {
+          reason,
+          method: req.method,
+          path: req.path,
+          ip: req.ip,
+          requestId: res.locals.requestId,
+          traceId: res.locals.traceId,
+        },
+        'refused a request without a valid gateway signature',
+      );
+      res
+        .status(401)
+        .json(
+          errorBody(
+            'UNAUTHENTICATED',
+            'This service only answers requests signed by the gateway.',
+            {},
+            res.locals.requestId,
+            res.locals.traceId,
+          ),
+        );
     };
     try {
       // What arrived, not what a later handler will read: the method, the path and query as sent, the body bytes.
@@ -44,7 +64,8 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
       const signed = await verifySignedRequest(req.headers, received, check.secret, check);
       // The request id header is the signed one or absent: a forwarder cannot relabel a request in the logs.
       const idHeader = req.headers[REQUEST_ID_HEADER];
-      if (idHeader !== undefined && idHeader !== signed.requestId) return refuse('request id not covered by the signature');
+      if (idHeader !== undefined && idHeader !== signed.requestId)
+        return refuse('request id not covered by the signature');
       if (!(await check.nonces.claim(signed.nonce, signed.validUntil))) return refuse('replayed signature');
       if (signed.requestId !== null) {
         res.locals.requestId = signed.requestId;
@@ -54,7 +75,17 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
       res.locals.clientRequestId = signed.clientRequestId ?? undefined;
       if (signed.deadline !== null && signed.deadline <= Date.now()) {
         // The gateway has already answered without us: do no work for nobody.
-        res.status(504).json(errorBody('DEADLINE_EXCEEDED', 'The caller’s deadline had passed when the request arrived.', {}, res.locals.requestId, res.locals.traceId));
+        res
+          .status(504)
+          .json(
+            errorBody(
+              'DEADLINE_EXCEEDED',
+              'The caller’s deadline had passed when the request arrived.',
+              {},
+              res.locals.requestId,
+              res.locals.traceId,
+            ),
+          );
         return;
       }
       res.locals.caller = signed.caller;
@@ -63,8 +94,21 @@ export function requireGatewaySignature(check: SignatureCheck, log: Logger): Req
       next();
     } catch (error) {
       if (error instanceof IdentityError) return refuse(error.message);
-      log.warn({ err: error, path: req.path, requestId: res.locals.requestId, traceId: res.locals.traceId }, 'cannot check a signature right now');
-      res.status(503).json(errorBody('UNAVAILABLE', 'Cannot check the request’s signature right now; retry later.', {}, res.locals.requestId, res.locals.traceId));
+      log.warn(
+        { err: error, path: req.path, requestId: res.locals.requestId, traceId: res.locals.traceId },
+        'cannot check a signature right now',
+      );
+      res
+        .status(503)
+        .json(
+          errorBody(
+            'UNAVAILABLE',
+            'Cannot check the request’s signature right now; retry later.',
+            {},
+            res.locals.requestId,
+            res.locals.traceId,
+          ),
+        );
     }
   };
 }

@@ -7,10 +7,18 @@ import { STATUS, type StatusCode } from '../errors';
  * with the request id when one was assigned (see assignRequestId) and the
  * trace id when the request is traced (see traceHttpRequests).
  */
-export function errorBody(code: StatusCode, message: string, details: Record<string, unknown> = {}, requestId?: unknown, traceId?: unknown) {
+export function errorBody(
+  code: StatusCode,
+  message: string,
+  details: Record<string, unknown> = {},
+  requestId?: unknown,
+  traceId?: unknown,
+) {
   const id = typeof requestId === 'string' ? { requestId } : {};
   const trace = typeof traceId === 'string' ? { traceId } : {};
-  return { errors: [{ message, extensions: { ...details, code, grpcStatus: STATUS[code].grpcStatus, ...id, ...trace } }] };
+  return {
+    errors: [{ message, extensions: { ...details, code, grpcStatus: STATUS[code].grpcStatus, ...id, ...trace } }],
+  };
 }
 
 /**
@@ -29,7 +37,17 @@ export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res,
   } else if (type === 'entity.parse.failed') {
     res.status(400).json(errorBody('INVALID_ARGUMENT', 'The request body is not valid JSON.', {}, requestId, traceId));
   } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    res.status(415).json(errorBody('INVALID_ARGUMENT', 'The request body’s encoding or charset is not supported.', {}, requestId, traceId));
+    res
+      .status(415)
+      .json(
+        errorBody(
+          'INVALID_ARGUMENT',
+          'The request body’s encoding or charset is not supported.',
+          {},
+          requestId,
+          traceId,
+        ),
+      );
   } else if (typeof status === 'number' && status >= 400 && status < 500) {
     // Any other refusal of the body parser is the client's mistake, not ours.
     res.status(status).json(errorBody('INVALID_ARGUMENT', 'The request body cannot be read.', {}, requestId, traceId));
@@ -41,7 +59,17 @@ export const bodyErrorHandler: ErrorRequestHandler = (error: unknown, _req, res,
 /** Answers unknown paths with a JSON 404 rather than Express's HTML page. */
 export function notFoundHandler(app: Express): void {
   app.use((_req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', 'No such endpoint; GraphQL is served at /graphql.', {}, res.locals.requestId, res.locals.traceId));
+    res
+      .status(404)
+      .json(
+        errorBody(
+          'NOT_FOUND',
+          'No such endpoint; GraphQL is served at /graphql.',
+          {},
+          res.locals.requestId,
+          res.locals.traceId,
+        ),
+      );
   });
 }
 
@@ -75,7 +103,10 @@ export function negotiateResponseType(accept: string | undefined | null): Respon
   const quality = (type: ResponseMediaType): number => {
     // The most specific range that matches decides (RFC 9110 §12.5.1).
     const [major] = type.split('/');
-    const match = ranges.find((r) => r.type === type) ?? ranges.find((r) => r.type === `${major}/*`) ?? ranges.find((r) => r.type === '*/*');
+    const match =
+      ranges.find((r) => r.type === type) ??
+      ranges.find((r) => r.type === `${major}/*`) ??
+      ranges.find((r) => r.type === '*/*');
     return match?.q ?? 0;
   };
   const preferred = quality(MEDIA_TYPES.graphqlResponse);
@@ -108,7 +139,8 @@ export function statusOfExecutedResult(hasErrors: boolean, mediaType: ResponseMe
  * tell a GraphQL error from an intermediary's).
  */
 export function responseContentType(status: number, mediaType: ResponseMediaType): string {
-  const type = mediaType === MEDIA_TYPES.json && status >= 200 && status < 300 ? MEDIA_TYPES.json : MEDIA_TYPES.graphqlResponse;
+  const type =
+    mediaType === MEDIA_TYPES.json && status >= 200 && status < 300 ? MEDIA_TYPES.json : MEDIA_TYPES.graphqlResponse;
   return `${type}; charset=utf-8`;
 }
 
@@ -152,9 +184,13 @@ export function graphqlOverHttpPlugin<Ctx extends BaseContext>(): ApolloServerPl
           const status =
             result.data !== undefined
               ? statusOfExecutedResult((result.errors?.length ?? 0) > 0, mediaType)
-              : statusOfRequestError((errors ?? []).map((error) => error.extensions?.code), response.http.status);
+              : statusOfRequestError(
+                  (errors ?? []).map((error) => error.extensions?.code),
+                  response.http.status,
+                );
           response.http.status = status;
-          if (response.body.kind === 'single') response.http.headers.set('content-type', responseContentType(status, mediaType));
+          if (response.body.kind === 'single')
+            response.http.headers.set('content-type', responseContentType(status, mediaType));
         },
       };
     },
@@ -173,7 +209,8 @@ export const guardGraphQLRequest: RequestHandler = (req, res, next) => {
     res.status(status).set({ ...headers, 'content-type': responseContentType(status, MEDIA_TYPES.graphqlResponse) });
     res.send(JSON.stringify(errorBody('INVALID_ARGUMENT', message, {}, res.locals.requestId, res.locals.traceId)));
   };
-  if (req.method !== 'GET' && req.method !== 'POST') return refuse(405, 'GraphQL is served over GET and POST only.', { allow: 'GET, POST' });
+  if (req.method !== 'GET' && req.method !== 'POST')
+    return refuse(405, 'GraphQL is served over GET and POST only.', { allow: 'GET, POST' });
   if (negotiateResponseType(req.headers.accept) === null) {
     return refuse(406, `Accept ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`);
   }
@@ -190,7 +227,9 @@ export function requestShapeProblem(body: unknown): string | undefined {
   if (!isObject(body)) return 'The request body must be a JSON object with a `query`; batches are not supported.';
   const fields = body as Record<string, unknown>;
   const optional = (name: string, ok: (value: unknown) => boolean, what: string) =>
-    fields[name] === undefined || fields[name] === null || ok(fields[name]) ? undefined : `\`${name}\` must be ${what}.`;
+    fields[name] === undefined || fields[name] === null || ok(fields[name])
+      ? undefined
+      : `\`${name}\` must be ${what}.`;
   return (
     optional('query', (v) => typeof v === 'string', 'a string') ??
     optional('operationName', (v) => typeof v === 'string', 'a string') ??

@@ -34,7 +34,10 @@ export function requireAllUp(check: ReadinessCheck): ReadinessReport {
  * out to every subgraph, or query the database). Until the first check is in,
  * callers wait for it.
  */
-export function pollReadiness(report: ReadinessReport, intervalMs = READINESS_POLL_MS): { current(): Promise<Readiness>; stop(): void } {
+export function pollReadiness(
+  report: ReadinessReport,
+  intervalMs = READINESS_POLL_MS,
+): { current(): Promise<Readiness>; stop(): void } {
   let last: Promise<Readiness> = report();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -102,7 +105,10 @@ export function mountHealth(
  * whose state falls back to the instance's own): reported in `/ready`'s
  * body, never making the service unready.
  */
-export function withDegradable(report: ReadinessReport, degradable: () => Record<string, DependencyState>): ReadinessReport {
+export function withDegradable(
+  report: ReadinessReport,
+  degradable: () => Record<string, DependencyState>,
+): ReadinessReport {
   return async () => {
     const { ready, dependencies } = await report();
     return { ready, dependencies: { ...dependencies, ...degradable() } };

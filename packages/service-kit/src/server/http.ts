@@ -40,7 +40,9 @@ export async function ensurePortFree(host: string, port: number, variable: strin
     probe.listen(port, host, () => probe.close(() => resolve(null)));
   });
   if (error?.code === 'EADDRINUSE') {
-    throw new ConfigError(`Invalid configuration:\n  ${variable}: port ${port} on ${host} is already in use (is the graph already running?); stop what uses it or set ${variable} to another port`);
+    throw new ConfigError(
+      `Invalid configuration:\n  ${variable}: port ${port} on ${host} is already in use (is the graph already running?); stop what uses it or set ${variable} to another port`,
+    );
   }
   if (error) throw error;
 }
@@ -180,7 +182,9 @@ function isProbe(url: string | undefined): boolean {
 
 function refuseWhileDraining(req: http.IncomingMessage, res: http.ServerResponse): void {
   const requestId = randomUUID();
-  const body = JSON.stringify(errorBody('UNAVAILABLE', 'This instance is shutting down; retry (another instance answers).', {}, requestId));
+  const body = JSON.stringify(
+    errorBody('UNAVAILABLE', 'This instance is shutting down; retry (another instance answers).', {}, requestId),
+  );
   res.writeHead(503, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -225,12 +229,17 @@ interface HttpParseError extends NodeJS.ErrnoException {
  * header value longer than one network read is the one case this takes for a
  * long URI.)
  */
-export function malformedHttpAnswer(error: HttpParseError): [number, string, 'RESOURCE_EXHAUSTED' | 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED', string] {
+export function malformedHttpAnswer(
+  error: HttpParseError,
+): [number, string, 'RESOURCE_EXHAUSTED' | 'INVALID_ARGUMENT' | 'DEADLINE_EXCEEDED', string] {
   // node's requestTimeout: the request did not arrive in time.
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'DEADLINE_EXCEEDED', 'The request did not arrive in time.'];
-  if (error.code !== 'HPE_HEADER_OVERFLOW') return [400, 'Bad Request', 'INVALID_ARGUMENT', 'The request is not well-formed HTTP.'];
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return [408, 'Request Timeout', 'DEADLINE_EXCEEDED', 'The request did not arrive in time.'];
+  if (error.code !== 'HPE_HEADER_OVERFLOW')
+    return [400, 'Bad Request', 'INVALID_ARGUMENT', 'The request is not well-formed HTTP.'];
   const read = error.rawPacket?.subarray(0, error.bytesParsed ?? error.rawPacket.length);
-  if (read && !read.includes(0x0a)) return [414, 'URI Too Long', 'RESOURCE_EXHAUSTED', 'The request URI is too long; send the operation with POST.'];
+  if (read && !read.includes(0x0a))
+    return [414, 'URI Too Long', 'RESOURCE_EXHAUSTED', 'The request URI is too long; send the operation with POST.'];
   return [431, 'Request Header Fields Too Large', 'RESOURCE_EXHAUSTED', 'The request headers are too large.'];
 }
 

@@ -19,7 +19,8 @@ export interface ManagementAccess {
 
 /** MANAGEMENT_TOKEN, read once with the service's configuration. */
 export function managementTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  return readEnv({ MANAGEMENT_TOKEN: z.string().min(32, { error: 'must be at least 32 characters' }).optional() }, env).MANAGEMENT_TOKEN;
+  return readEnv({ MANAGEMENT_TOKEN: z.string().min(32, { error: 'must be at least 32 characters' }).optional() }, env)
+    .MANAGEMENT_TOKEN;
 }
 
 // Compared as digests: equal lengths for timingSafeEqual, and no timing hint of the token's length.

@@ -15,14 +15,17 @@ export const SUPERVISOR_PID_VARIABLE = 'SUPERVISOR_PID';
 /** How often a watched process is looked at: the longest a child outlives its parent. */
 export const WATCH_INTERVAL_MS = 500;
 
-
 /**
  * Calls `onGone` once, with its pid, when one of `pids` no longer runs. A dead parent
  * that is not reaped yet (a zombie) still "exists": when `pids` holds this process's
  * parent, being adopted by another process counts as its death too. The timer does not
  * keep this process alive. Returns a function that stops watching.
  */
-export function watchProcesses(pids: number[], onGone: (pid: number) => void, intervalMs = WATCH_INTERVAL_MS): () => void {
+export function watchProcesses(
+  pids: number[],
+  onGone: (pid: number) => void,
+  intervalMs = WATCH_INTERVAL_MS,
+): () => void {
   const parent = process.ppid;
   const timer = setInterval(() => {
     const gone = pids.find((pid) => !isAlive(pid) || (pid === parent && process.ppid !== parent));
@@ -36,9 +39,9 @@ export function watchProcesses(pids: number[], onGone: (pid: number) => void, in
 
 /** The supervisor's pid when `npm start` started this process, else undefined. */
 export function supervisorPidFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return readEnv({ [SUPERVISOR_PID_VARIABLE]: z.coerce.number().int().positive().optional() }, env)[SUPERVISOR_PID_VARIABLE] as
-    | number
-    | undefined;
+  return readEnv({ [SUPERVISOR_PID_VARIABLE]: z.coerce.number().int().positive().optional() }, env)[
+    SUPERVISOR_PID_VARIABLE
+  ] as number | undefined;
 }
 
 /**

@@ -25,7 +25,10 @@ interface ObservedContext {
  * call's timing.
  * Nothing from the request body or headers is logged.
  */
-export function requestLogPlugin<Ctx extends ObservedContext>(log: Logger, metrics: ServiceMetrics): ApolloServerPlugin<Ctx> {
+export function requestLogPlugin<Ctx extends ObservedContext>(
+  log: Logger,
+  metrics: ServiceMetrics,
+): ApolloServerPlugin<Ctx> {
   return {
     async requestDidStart({ request }) {
       const started = process.hrtime.bigint();

@@ -1,6 +1,11 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { type Context, context, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH } from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 import type { RequestHandler, Response } from 'express';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { extractTraceContext, traceIdOf } from '../tracing/context';
@@ -33,7 +38,12 @@ export function traceHttpRequests(service: string): RequestHandler {
   return (req, res, next) => {
     const parent = extractTraceContext(req.headers);
     const graphql = req.path === GRAPHQL_PATH;
-    const span = startRequestSpan(tracer, graphql ? `${req.method} ${GRAPHQL_PATH}` : req.method, SpanKind.SERVER, parent);
+    const span = startRequestSpan(
+      tracer,
+      graphql ? `${req.method} ${GRAPHQL_PATH}` : req.method,
+      SpanKind.SERVER,
+      parent,
+    );
     const ctx = trace.setSpan(parent, span);
     const locals = res.locals as TracedLocals;
     locals.traceContext = ctx;
@@ -143,7 +153,8 @@ export function traceRootFields(schema: GraphQLSchema, service: string): void {
         return tracer.startActiveSpan(name, { kind: SpanKind.INTERNAL }, (span) => {
           span.setAttribute(TRACE_ATTRIBUTES.service, service);
           span.setAttribute(TRACE_ATTRIBUTES.fieldName, field.name);
-          if (field.name === '_entities' && Array.isArray(args.representations)) describeEntities(span, args.representations);
+          if (field.name === '_entities' && Array.isArray(args.representations))
+            describeEntities(span, args.representations);
           let result: unknown;
           try {
             result = resolve(source, args, ctx, info);

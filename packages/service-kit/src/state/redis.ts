@@ -39,7 +39,10 @@ export class SharedRedis {
     const lost = (reason: string) => {
       if (this.outage || this.closing) return;
       this.outage = true;
-      log.warn({ reason }, 'Redis unreachable; shared state falls back to this instance (nonces, rate limit, sign-in throttle)');
+      log.warn(
+        { reason },
+        'Redis unreachable; shared state falls back to this instance (nonces, rate limit, sign-in throttle)',
+      );
     };
     this.client.on('error', (error: Error) => lost(error.message));
     this.client.on('close', () => lost('connection closed'));
@@ -86,7 +89,12 @@ export class SharedRedis {
    * the command fails (counted as a fallback). `isAnswer` tells an answer that
    * travels as a rejection (a rate limiter's refusal) from a failure.
    */
-  async orFallback<T>(state: SharedStateKind, shared: () => Promise<T>, local: () => Promise<T>, isAnswer: (error: unknown) => boolean = () => false): Promise<T> {
+  async orFallback<T>(
+    state: SharedStateKind,
+    shared: () => Promise<T>,
+    local: () => Promise<T>,
+    isAnswer: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
     if (!this.up) {
       this.fellBack(state);
       return local();

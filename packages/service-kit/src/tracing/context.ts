@@ -1,4 +1,14 @@
-import { context, type Context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, type Span, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  context,
+  type Context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type Span,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -28,7 +38,8 @@ export function extractTraceContext(headers: Headers, parent: Context = ROOT_CON
   if (headers[TRACEPARENT_HEADER] === undefined) return parent;
   const tracestate = headers[TRACESTATE_HEADER];
   const carrier: Headers =
-    tracestate === undefined || (typeof tracestate === 'string' ? tracestate : tracestate.join(',')).length <= MAX_TRACESTATE_HEADER
+    tracestate === undefined ||
+    (typeof tracestate === 'string' ? tracestate : tracestate.join(',')).length <= MAX_TRACESTATE_HEADER
       ? headers
       : { [TRACEPARENT_HEADER]: headers[TRACEPARENT_HEADER] };
   const extracted = propagator.extract(parent, carrier, defaultTextMapGetter);

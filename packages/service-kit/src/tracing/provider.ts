@@ -63,7 +63,14 @@ export interface TracingStatus {
 class SwitchableSampler implements Sampler {
   delegate: Sampler = new AlwaysOffSampler();
 
-  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     return this.delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 
@@ -158,7 +165,11 @@ export function startTracing(options: StartTracingOptions): TracingStatus {
     settings = tracingSettingsFromEnv(options.env);
     serviceName = settings.serviceName ?? options.serviceName;
     if (settings.tracesUrl && !settings.disabled) {
-      record(recorderFor(serviceName), new BatchSpanProcessor(otlpExporter(settings.tracesUrl)), samplerFor(settings.sampler, settings.samplerRatio));
+      record(
+        recorderFor(serviceName),
+        new BatchSpanProcessor(otlpExporter(settings.tracesUrl)),
+        samplerFor(settings.sampler, settings.samplerRatio),
+      );
     }
   }
   if (options.exporter) {
@@ -296,7 +307,8 @@ function otlpExporter(url: string): SpanExporter {
   // Loaded lazily, like the instrumentations: only a process that exports needs it. Headers
   // (OTEL_EXPORTER_OTLP_HEADERS), timeout and compression come from the SDK's own variables.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url });
 }
 

@@ -41,15 +41,23 @@ export function tracingSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Tr
       OTEL_SDK_DISABLED: flag(false),
       OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl().optional(),
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl().optional(),
-      OTEL_SERVICE_NAME: z.string().max(255).regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be printable ASCII').optional(),
-      OTEL_TRACES_SAMPLER: z.enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` }).default('parentbased_always_on'),
+      OTEL_SERVICE_NAME: z
+        .string()
+        .max(255)
+        .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'must be printable ASCII')
+        .optional(),
+      OTEL_TRACES_SAMPLER: z
+        .enum(SAMPLERS, { error: `must be one of ${SAMPLERS.join(', ')}` })
+        .default('parentbased_always_on'),
       OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
     },
     env,
   );
   return {
     disabled: read.OTEL_SDK_DISABLED,
-    tracesUrl: read.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (read.OTEL_EXPORTER_OTLP_ENDPOINT ? tracesUrlOf(read.OTEL_EXPORTER_OTLP_ENDPOINT) : null),
+    tracesUrl:
+      read.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (read.OTEL_EXPORTER_OTLP_ENDPOINT ? tracesUrlOf(read.OTEL_EXPORTER_OTLP_ENDPOINT) : null),
     serviceName: read.OTEL_SERVICE_NAME ?? null,
     sampler: read.OTEL_TRACES_SAMPLER,
     samplerRatio: read.OTEL_TRACES_SAMPLER_ARG ?? 1,

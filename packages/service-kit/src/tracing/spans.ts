@@ -22,7 +22,13 @@ export const TRACE_ATTRIBUTES = {
 } as const;
 
 /** Outcomes that are the service's fault, not the caller's: their spans are marked as errors. */
-const SERVER_FAULTS: ReadonlySet<string> = new Set(['INTERNAL', 'UNKNOWN', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'DATA_LOSS']);
+const SERVER_FAULTS: ReadonlySet<string> = new Set([
+  'INTERNAL',
+  'UNKNOWN',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'DATA_LOSS',
+]);
 
 const tracers = new Map<string, Tracer>();
 

@@ -39,12 +39,20 @@ export async function replayed<T>(tx: IdempotencyStore, idempotency: Idempotency
   const row = rows[0];
   if (!row) return null;
   if (row.request_hash !== requestHash(idempotency.request)) {
-    throw graphError('INVALID_ARGUMENT', 'This Idempotency-Key was already used for a different request; use a new key for a new write.', {
-      idempotencyKey: idempotency.key,
-    });
+    throw graphError(
+      'INVALID_ARGUMENT',
+      'This Idempotency-Key was already used for a different request; use a new key for a new write.',
+      {
+        idempotencyKey: idempotency.key,
+      },
+    );
   }
   // Dates went into JSON as ISO strings; the result goes back as it was first returned.
-  return { result: JSON.parse(JSON.stringify(row.result), (_k, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v)) as T };
+  return {
+    result: JSON.parse(JSON.stringify(row.result), (_k, v: unknown) =>
+      typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v,
+    ) as T,
+  };
 }
 
 /**

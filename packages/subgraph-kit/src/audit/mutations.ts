@@ -88,7 +88,10 @@ function once<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX)
   });
 }
 
-function inOneTransaction<TX extends AuditWriter, R>(write: AuditedWrite<TX>, work: (tx: TX) => Promise<R>): Promise<R> {
+function inOneTransaction<TX extends AuditWriter, R>(
+  write: AuditedWrite<TX>,
+  work: (tx: TX) => Promise<R>,
+): Promise<R> {
   const idempotency = write.idempotency;
   if (!idempotency) return write.transaction(work);
   const attempt = () =>
@@ -108,7 +111,10 @@ function inOneTransaction<TX extends AuditWriter, R>(write: AuditedWrite<TX>, wo
 type Row = { id: string } & Record<string, unknown>;
 
 /** Creates a row and its CREATE audit record in one transaction. */
-export function auditedCreate<TX extends AuditWriter, T extends Row & { revision?: number }>(write: AuditedWrite<TX>, create: (tx: TX) => Promise<T>): Promise<T> {
+export function auditedCreate<TX extends AuditWriter, T extends Row & { revision?: number }>(
+  write: AuditedWrite<TX>,
+  create: (tx: TX) => Promise<T>,
+): Promise<T> {
   return withDatabaseErrors(write.entity, () =>
     once(write, async (tx) => {
       const row = await create(tx);
@@ -155,7 +161,13 @@ export function auditedUpdate<TX extends AuditWriter, T extends Row & { revision
       // A change to nothing is no change: no new revision, no audit record.
       if (!changed) return after;
       const changes = [...diffChanges(before, after, write.diff), ...(update.extraChanges ?? [])];
-      await recordAudit(tx, { ...auditOf(write), entityId: update.id, action: 'UPDATE', revision: after.revision, changes });
+      await recordAudit(tx, {
+        ...auditOf(write),
+        entityId: update.id,
+        action: 'UPDATE',
+        revision: after.revision,
+        changes,
+      });
       await update.after?.(tx, after);
       return after;
     }),
@@ -194,9 +206,17 @@ function withoutFields(result: unknown, fields: string[]): unknown {
 
 /** Whether every field the update sets already has that value. */
 function holdsAll(row: Record<string, unknown>, sets: Record<string, unknown>): boolean {
-  return Object.entries(sets).every(([field, value]) => value === undefined || JSON.stringify(row[field]) === JSON.stringify(value));
+  return Object.entries(sets).every(
+    ([field, value]) => value === undefined || JSON.stringify(row[field]) === JSON.stringify(value),
+  );
 }
 
 function auditOf(write: AuditedWrite<AuditWriter>) {
-  return { entity: write.entity, caller: write.caller, requestId: write.requestId, clientRequestId: write.clientRequestId ?? null, traceId: write.traceId ?? null };
+  return {
+    entity: write.entity,
+    caller: write.caller,
+    requestId: write.requestId,
+    clientRequestId: write.clientRequestId ?? null,
+    traceId: write.traceId ?? null,
+  };
 }

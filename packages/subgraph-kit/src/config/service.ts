@@ -69,11 +69,19 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       LOG_PRETTY: flag(false),
       SEED_ON_EMPTY: flag(true),
       MIGRATE_ON_START: flag(true),
-      BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+      BODY_LIMIT: z
+        .string()
+        .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+        .default('1mb'),
       PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
       SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
       REDIS_URL: redisUrl().optional(),
-      IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(24 * 3600),
+      IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 24 * 3600)
+        .default(24 * 3600),
       ...Object.fromEntries(spec.peers.map((peer) => [subgraphUrlVariable(peer), httpUrl().optional()])),
     },
     env,

@@ -67,20 +67,30 @@ export async function openDatabase(
   return target.kind === 'embedded' ? openEmbedded(target, options) : openPostgres(target, onError);
 }
 
-async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }>, options: OpenDatabaseOptions): Promise<Database> {
+async function openEmbedded(
+  target: Extract<DatabaseTarget, { kind: 'embedded' }>,
+  options: OpenDatabaseOptions,
+): Promise<Database> {
   if (target.dataDir.startsWith('memory://')) {
     const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
-    return embeddedDatabase(target, db, async () => undefined, async () => db.close());
+    return embeddedDatabase(
+      target,
+      db,
+      async () => undefined,
+      async () => db.close(),
+    );
   }
   // One process at a time on a data folder (dataLock.ts); whoever holds it notices the folder's loss (dataWatch.ts).
   const lock = await lockDataFolder(target.dataDir);
   try {
     // Memory-tuned, and a new cluster is created out of process: see embedded.ts.
     const db = await openPGlite(target.dataDir, target.settings, options.onCreate);
-    const watch = await DataFolderWatch.start(target.dataDir, (error) => options.onDataLost?.(error)).catch(async (error: unknown) => {
-      await db.close();
-      throw error;
-    });
+    const watch = await DataFolderWatch.start(target.dataDir, (error) => options.onDataLost?.(error)).catch(
+      async (error: unknown) => {
+        await db.close();
+        throw error;
+      },
+    );
     const check = () => watch.check();
     return embeddedDatabase(target, guardedPGlite(db, check), check, async () => {
       watch.stop();
@@ -96,7 +106,12 @@ async function openEmbedded(target: Extract<DatabaseTarget, { kind: 'embedded' }
   }
 }
 
-function embeddedDatabase(target: DatabaseTarget, db: PGlite, check: () => Promise<void>, close: () => Promise<void>): Database {
+function embeddedDatabase(
+  target: DatabaseTarget,
+  db: PGlite,
+  check: () => Promise<void>,
+  close: () => Promise<void>,
+): Database {
   return {
     target,
     adapter: guardedCommits(new PrismaPGlite(db), check),

@@ -97,7 +97,8 @@ async function readHolder(file: string): Promise<number | 'stale' | 'released' |
   const [pidText = '', startedText = ''] = content.split('\n');
   const pid = Number(pidText);
   // Being written right now, or a crash between creating and writing it: stale once it is a while old.
-  if (pidText === '' || !Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 10_000 ? 'stale' : 'writing';
+  if (pidText === '' || !Number.isInteger(pid) || pid <= 0)
+    return Date.now() - info.mtimeMs > 10_000 ? 'stale' : 'writing';
   // Our own pid, yet not held by us: a previous life of this pid (a restarted container).
   if (pid === process.pid) return 'stale';
   if (!isAlive(pid)) return 'stale';
@@ -106,7 +107,6 @@ async function readHolder(file: string): Promise<number | 'stale' | 'released' |
   if (startedText !== '' && started !== null && started !== startedText) return 'stale';
   return pid;
 }
-
 
 /** When a process started (clock ticks since boot, /proc/<pid>/stat's 22nd field), where /proc tells; else null. */
 export function processStartTime(pid: number): string | null {

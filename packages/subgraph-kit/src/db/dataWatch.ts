@@ -44,7 +44,11 @@ export class DataFolderWatch {
   ) {}
 
   /** Starts watching a folder that holds a cluster; `onLost` hears of its loss once. */
-  static async start(dataDir: string, onLost: (error: Error) => void, intervalMs = DATA_WATCH_INTERVAL_MS): Promise<DataFolderWatch> {
+  static async start(
+    dataDir: string,
+    onLost: (error: Error) => void,
+    intervalMs = DATA_WATCH_INTERVAL_MS,
+  ): Promise<DataFolderWatch> {
     const identity = await identityOf(dataDir);
     if (!identity) throw new Error(`no embedded database at ${dataDir} (no PG_VERSION there)`);
     const watch = new DataFolderWatch(dataDir, identity, onLost);

@@ -137,7 +137,8 @@ async function createCluster(dataDir: string, state: 'absent' | 'empty', startPa
     if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return null;
     throw error;
   });
-  const fill = (target: string) => (made ? cp(made.template, target, { recursive: true }) : runInitdb(target, startParams));
+  const fill = (target: string) =>
+    made ? cp(made.template, target, { recursive: true }) : runInitdb(target, startParams);
   const ranInitdb = made ? made.ranInitdb : true;
   if (state === 'empty') {
     await fill(dataDir);
@@ -168,7 +169,10 @@ function pgliteVersion(): string {
  * Makes the initdb template in `parent` (a DATA_DIR) if it is not there yet, as the first
  * database created there would: a folder prepared so, databases created in it are copies.
  */
-export async function prepareEmbeddedTemplate(parent: string, settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS): Promise<void> {
+export async function prepareEmbeddedTemplate(
+  parent: string,
+  settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS,
+): Promise<void> {
   await mkdir(parent, { recursive: true });
   await ensureTemplate(parent, embeddedStartParams(settings));
 }
@@ -182,7 +186,10 @@ const TEMPLATE_WAIT_MS = 150_000;
  * inside); the others poll until the template exists, or take over the lock of
  * a process that is gone.
  */
-async function ensureTemplate(parent: string, startParams: string[]): Promise<{ template: string; ranInitdb: boolean }> {
+async function ensureTemplate(
+  parent: string,
+  startParams: string[],
+): Promise<{ template: string; ranInitdb: boolean }> {
   const template = path.join(parent, `.initdb-template-pglite-${pgliteVersion()}`);
   const lock = `${template}.lock`;
   const deadline = Date.now() + TEMPLATE_WAIT_MS;
@@ -218,7 +225,8 @@ async function ensureTemplate(parent: string, startParams: string[]): Promise<{ 
       await rm(lock, { force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${lock} (another process creating the embedded database template)`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${lock} (another process creating the embedded database template)`);
     await delay(200);
   }
 }
@@ -243,7 +251,6 @@ async function removeStaleStaging(dataDir: string): Promise<void> {
     await rm(path.join(parent, entry), { recursive: true, force: true });
   }
 }
-
 
 // Plain CommonJS for `node -e`: needs neither tsx nor the project's sources.
 const INITDB_SCRIPT = `
@@ -288,7 +295,12 @@ function runInitdb(dataDir: string, startParams: string[]): Promise<void> {
     child.once('exit', (code, signal) => {
       done();
       if (code === 0) resolve();
-      else reject(new Error(`initdb for the embedded database at ${dataDir} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
+      else
+        reject(
+          new Error(
+            `initdb for the embedded database at ${dataDir} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`,
+          ),
+        );
     });
   });
 }

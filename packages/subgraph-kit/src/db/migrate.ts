@@ -115,9 +115,14 @@ export async function applyMigrations(
     }
     for (const row of done.values()) {
       const local = migrations.find((m) => m.name === row.migration_name);
-      if (!local) throw new MigrationHistoryError(`Migration ${row.migration_name} is applied but missing from ${migrationsDir}.`);
+      if (!local)
+        throw new MigrationHistoryError(
+          `Migration ${row.migration_name} is applied but missing from ${migrationsDir}.`,
+        );
       if (local.checksum !== row.checksum) {
-        throw new MigrationHistoryError(`Migration ${row.migration_name} was edited after it was applied (checksum differs).`);
+        throw new MigrationHistoryError(
+          `Migration ${row.migration_name} was edited after it was applied (checksum differs).`,
+        );
       }
     }
 
@@ -167,21 +172,33 @@ export interface MigrationState {
  */
 export async function migrationStatus(runner: SqlRunner, migrationsDir: string): Promise<MigrationState[]> {
   const migrations = await readMigrations(migrationsDir);
-  const exists = await runner.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+  const exists = await runner.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
   const rows = exists[0]?.present
-    ? await runner.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at')
+    ? await runner.query<AppliedRow>(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
+      )
     : [];
   const applied = new Map(rows.filter((row) => !row.rolled_back_at).map((row) => [row.migration_name, row]));
   const states: MigrationState[] = migrations.map((migration) => {
     const row = applied.get(migration.name);
     if (!row) return { name: migration.name, state: 'pending', appliedAt: null };
     if (!row.finished_at) return { name: migration.name, state: 'failed', appliedAt: null };
-    return { name: migration.name, state: row.checksum === migration.checksum ? 'applied' : 'edited', appliedAt: new Date(row.finished_at) };
+    return {
+      name: migration.name,
+      state: row.checksum === migration.checksum ? 'applied' : 'edited',
+      appliedAt: new Date(row.finished_at),
+    };
   });
   const known = new Set(migrations.map((migration) => migration.name));
   for (const row of applied.values()) {
     if (!known.has(row.migration_name)) {
-      states.push({ name: row.migration_name, state: 'unknown', appliedAt: row.finished_at ? new Date(row.finished_at) : null });
+      states.push({
+        name: row.migration_name,
+        state: 'unknown',
+        appliedAt: row.finished_at ? new Date(row.finished_at) : null,
+      });
     }
   }
   return states;

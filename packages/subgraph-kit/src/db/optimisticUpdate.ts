@@ -41,9 +41,17 @@ export async function optimisticUpdate<T extends { revision: number }>(
       throw graphError(
         'ABORTED',
         `${update.entity} ${update.id} is at revision ${current.revision}, not ${update.expectedRevision}: re-read it and retry.`,
-        { entity: update.entity, id: update.id, expectedRevision: update.expectedRevision, currentRevision: current.revision },
+        {
+          entity: update.entity,
+          id: update.id,
+          expectedRevision: update.expectedRevision,
+          currentRevision: current.revision,
+        },
       );
     }
   }
-  throw graphError('ABORTED', `${update.entity} ${update.id} kept changing concurrently; retry.`, { entity: update.entity, id: update.id });
+  throw graphError('ABORTED', `${update.entity} ${update.id} kept changing concurrently; retry.`, {
+    entity: update.entity,
+    id: update.id,
+  });
 }

@@ -1,5 +1,11 @@
 import type { Logger } from '@car-check/service-kit';
-import { describeTarget, openDatabase, type ConnectionErrorHandler, type Database, type DatabaseTarget } from './connect';
+import {
+  describeTarget,
+  openDatabase,
+  type ConnectionErrorHandler,
+  type Database,
+  type DatabaseTarget,
+} from './connect';
 import { applyMigrations, type MigrationProgress, type MigrationResult } from './migrate';
 
 /**
@@ -15,7 +21,8 @@ import { applyMigrations, type MigrationProgress, type MigrationResult } from '.
  */
 
 /** The steps a subgraph's start goes through, in order. */
-export type ProgressStep = 'code' | 'database' | 'create-database' | 'migrations' | 'migration' | 'seed' | 'server' | 'ready';
+export type ProgressStep =
+  'code' | 'database' | 'create-database' | 'migrations' | 'migration' | 'seed' | 'server' | 'ready';
 
 export interface ProgressFields {
   step: ProgressStep;
@@ -60,11 +67,19 @@ export async function openDatabaseWithProgress(
 ): Promise<{ database: Database; timings: DatabaseTimings }> {
   const startedAt = performance.now();
   let createMs: number | undefined;
-  logProgress(log, { step: 'database', phase: 'start', database: describeTarget(target) }, `opening database: ${describeTarget(target)}`);
+  logProgress(
+    log,
+    { step: 'database', phase: 'start', database: describeTarget(target) },
+    `opening database: ${describeTarget(target)}`,
+  );
   const database = await openDatabase(target, onError, {
     onCreate: (event) => {
       if (event.phase === 'start') {
-        logProgress(log, { step: 'create-database', phase: 'start' }, 'creating the embedded database (none there yet)');
+        logProgress(
+          log,
+          { step: 'create-database', phase: 'start' },
+          'creating the embedded database (none there yet)',
+        );
       } else {
         createMs = event.durationMs;
         const how = event.ranInitdb ? 'ran initdb' : 'copied the template initdb made';
@@ -79,7 +94,11 @@ export async function openDatabaseWithProgress(
     onDataLost: (error) => log.error({ err: error, database: describeTarget(target) }, `data lost: ${error.message}`),
   });
   const openMs = msSince(startedAt) - (createMs ?? 0);
-  logProgress(log, { step: 'database', phase: 'done', durationMs: openMs, created: createMs !== undefined }, `opened the database in ${formatDuration(openMs)}`);
+  logProgress(
+    log,
+    { step: 'database', phase: 'done', durationMs: openMs, created: createMs !== undefined },
+    `opened the database in ${formatDuration(openMs)}`,
+  );
   return { database, timings: createMs === undefined ? { openMs } : { createMs, openMs } };
 }
 
@@ -94,11 +113,20 @@ export async function applyMigrationsWithProgress(
 ): Promise<MigrationResult & { durationMs: number }> {
   const startedAt = performance.now();
   const onProgress = (event: MigrationProgress) => {
-    const progress = { step: 'migration' as const, phase: event.phase, index: event.index, total: event.total, migration: event.name };
+    const progress = {
+      step: 'migration' as const,
+      phase: event.phase,
+      index: event.index,
+      total: event.total,
+      migration: event.name,
+    };
     if (event.phase === 'start') {
       logProgress(log, progress, `applying migration ${event.index} of ${event.total}: ${event.name}`);
     } else {
-      log.debug({ progress: { ...progress, durationMs: event.durationMs } }, `applied migration ${event.index} of ${event.total} in ${formatDuration(event.durationMs ?? 0)}: ${event.name}`);
+      log.debug(
+        { progress: { ...progress, durationMs: event.durationMs } },
+        `applied migration ${event.index} of ${event.total} in ${formatDuration(event.durationMs ?? 0)}: ${event.name}`,
+      );
     }
   };
   const result = await applyMigrations(database.runner, migrationsDir, { onProgress });

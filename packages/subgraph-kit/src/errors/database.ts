@@ -27,7 +27,10 @@ export function mapDatabaseError(error: unknown, entity: string): GraphError | u
   // The embedded database's data folder is gone under the service (packages/subgraph-kit/src/db/dataWatch.ts), or a data file
   // PostgreSQL needs is: a retry cannot help, and writes must not be taken as kept.
   if (facts.sqlState === DATA_LOST_SQLSTATE) {
-    return graphError('DATA_LOSS', 'The service lost its data folder; nothing was written. An operator must restore it and restart the service.');
+    return graphError(
+      'DATA_LOSS',
+      'The service lost its data folder; nothing was written. An operator must restore it and restart the service.',
+    );
   }
   if (isUnavailable(facts)) {
     return graphError('UNAVAILABLE', 'The database is unavailable; retry later.');
@@ -36,7 +39,13 @@ export function mapDatabaseError(error: unknown, entity: string): GraphError | u
 }
 
 // Connection-level trouble: the request may well succeed if retried.
-const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
 const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 // SQLSTATE: 08xxx connection exceptions, 53300 too many connections, 57P01-57P03 server shutting down or starting.
 const UNAVAILABLE_SQLSTATE = /^(08...|53300|57P0[123])$/;
@@ -64,7 +73,9 @@ function databaseFacts(error: unknown): DatabaseFacts {
   const record = (error ?? {}) as { code?: unknown; meta?: Record<string, unknown>; message?: unknown };
   const cause = (record.meta?.driverAdapterError as { cause?: Record<string, unknown> } | undefined)?.cause ?? {};
   const code = typeof record.code === 'string' ? record.code : undefined;
-  const sqlState = [cause.originalCode, cause.code, code].find((value): value is string => typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value));
+  const sqlState = [cause.originalCode, cause.code, code].find(
+    (value): value is string => typeof value === 'string' && /^[0-9A-Z]{5}$/.test(value),
+  );
   return {
     prismaCode: code?.startsWith('P') ? code : undefined,
     kind: typeof cause.kind === 'string' ? cause.kind : undefined,

@@ -67,7 +67,9 @@ export interface ChildPageSource<V extends { id: string }> {
  * shape share one windowed query and one grouped count, so a list of N parents
  * costs two statements, not 2N.
  */
-export function childPageLoader<V extends { id: string }>(source: ChildPageSource<V>): DataLoader<ChildPageKey, Connection<V>, string> {
+export function childPageLoader<V extends { id: string }>(
+  source: ChildPageSource<V>,
+): DataLoader<ChildPageKey, Connection<V>, string> {
   return new DataLoader(
     async (keys) => {
       const shapes = new Map<string, ChildPageKey[]>();

@@ -58,7 +58,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const ISO_DATE = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const malformed = (why: string) =>
-  invalidArgument(`The \`after\` cursor is malformed (${why}); pass back a cursor the graph returned.`, { argument: 'after' });
+  invalidArgument(`The \`after\` cursor is malformed (${why}); pass back a cursor the graph returned.`, {
+    argument: 'after',
+  });
 
 /**
  * The position a client's `after` cursor names, or INVALID_ARGUMENT. Every part
@@ -86,7 +88,8 @@ export function decodeCursor(value: string, order: SortOrder): Cursor {
   }
   if (!isId(id)) throw malformed('bad id');
   if (order.type === 'date') {
-    if (!ISO_DATE.test(key) || Number.isNaN(Date.parse(key)) || new Date(key).toISOString() !== key) throw malformed('bad date');
+    if (!ISO_DATE.test(key) || Number.isNaN(Date.parse(key)) || new Date(key).toISOString() !== key)
+      throw malformed('bad date');
   } else if (textProblem(key)) {
     throw malformed('bad sort value');
   }
@@ -94,10 +97,7 @@ export function decodeCursor(value: string, order: SortOrder): Cursor {
 }
 
 /** Validates `first`/`after` before anything touches the database. */
-export function parsePage(
-  args: { first?: number | null; after?: string | null },
-  order: SortOrder,
-): PageRequest {
+export function parsePage(args: { first?: number | null; after?: string | null }, order: SortOrder): PageRequest {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (first < 0) throw invalidArgument('`first` must not be negative.', { argument: 'first' });
   if (first > MAX_PAGE_SIZE) {

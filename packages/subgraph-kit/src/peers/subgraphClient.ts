@@ -60,7 +60,9 @@ export class SubgraphClient {
     const answer = (await response.json().catch(() => null)) as PeerResponse<Data> | null;
     if (!answer || (answer.data === undefined && !answer.errors)) {
       this.log.warn({ peer: this.name, requestId, status: response.status }, 'peer subgraph answered without GraphQL');
-      throw graphError('UNAVAILABLE', `The ${this.name} service gave no usable answer; retry later.`, { peer: this.name });
+      throw graphError('UNAVAILABLE', `The ${this.name} service gave no usable answer; retry later.`, {
+        peer: this.name,
+      });
     }
     return answer;
   }
@@ -91,7 +93,11 @@ export async function resolveEntity<T>(
   if (entity) return entity;
   const notFound = body.errors?.every((error) => error.extensions?.code === 'NOT_FOUND') ?? false;
   if (notFound && body.errors?.length) return null;
-  throw graphError('UNAVAILABLE', `The ${client.name} service could not resolve ${reference.__typename} ${reference.id}.`, {
-    peer: client.name,
-  });
+  throw graphError(
+    'UNAVAILABLE',
+    `The ${client.name} service could not resolve ${reference.__typename} ${reference.id}.`,
+    {
+      peer: client.name,
+    },
+  );
 }

@@ -10,12 +10,14 @@ import { graphError } from '@car-check/service-kit';
 export function abandonmentSignal(res: Response, deadline: number | null, now = Date.now()): AbortSignal {
   const controller = new AbortController();
   const onClose = () => {
-    if (!res.writableFinished) controller.abort(graphError('CANCELLED', 'The caller went away before the answer was ready.'));
+    if (!res.writableFinished)
+      controller.abort(graphError('CANCELLED', 'The caller went away before the answer was ready.'));
   };
   res.once('close', onClose);
   if (deadline !== null) {
     const timer = setTimeout(
-      () => controller.abort(graphError('DEADLINE_EXCEEDED', 'The caller’s deadline passed before the answer was ready.')),
+      () =>
+        controller.abort(graphError('DEADLINE_EXCEEDED', 'The caller’s deadline passed before the answer was ready.')),
       Math.max(0, deadline - now),
     );
     timer.unref();

@@ -11,7 +11,13 @@ import {
   managementAccess,
 } from '@car-check/service-kit';
 import type { Database } from '../db/connect';
-import { applyMigrationsWithProgress, formatDuration, logProgress, msSince, openDatabaseWithProgress } from '../db/progress';
+import {
+  applyMigrationsWithProgress,
+  formatDuration,
+  logProgress,
+  msSince,
+  openDatabaseWithProgress,
+} from '../db/progress';
 import type { SubgraphConfig } from '../config/service';
 import type { DependencyState } from '@car-check/service-kit';
 import type { SubgraphApp } from './subgraph';
@@ -83,7 +89,11 @@ export async function bootSubgraph<P extends PrismaLike>(
   if (options.fromProcessStart) {
     const codeMs = msSince(0);
     took('code', 'code', codeMs);
-    logProgress(log, { step: 'code', phase: 'done', durationMs: codeMs }, `starting: code loaded in ${formatDuration(codeMs)}`);
+    logProgress(
+      log,
+      { step: 'code', phase: 'done', durationMs: codeMs },
+      `starting: code loaded in ${formatDuration(codeMs)}`,
+    );
   }
   await ensurePortFree(config.host, config.port, subgraphPortVariable(config.name));
   const { database, timings } = await openDatabaseWithProgress(config.database, log, (error) =>
@@ -122,7 +132,9 @@ export async function bootSubgraph<P extends PrismaLike>(
       }
       // Ready means serving the schema this code expects: every committed migration applied.
       const applied = await database.runner
-        .query<{ name: string }>('SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+        .query<{ name: string }>(
+          'SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        )
         .then((rows) => new Set(rows.map((row) => row.name)))
         .catch(() => new Set<string>());
       return { database: 'up', migrations: expected.every((name) => applied.has(name)) ? 'up' : 'down' };

@@ -139,7 +139,15 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         : { services: undefined as S };
       // Broker delivery mode: publish this subgraph's events (the audit rows are the outbox).
       const amqp = amqpSettingsFromEnv(config.env);
-      const relay = amqp ? new EventRelay({ subgraph: config.name, db: prisma as unknown as RelaySql, settings: amqp, signer: eventSigner, log }) : null;
+      const relay = amqp
+        ? new EventRelay({
+            subgraph: config.name,
+            db: prisma as unknown as RelaySql,
+            settings: amqp,
+            signer: eventSigner,
+            log,
+          })
+        : null;
       if (relay) {
         relays.set(prisma, relay);
         relay.start();

@@ -1,6 +1,9 @@
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger, ServiceMetrics, CallerIdentity, ManagementAccess } from '@car-check/service-kit';
@@ -139,7 +142,14 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   app.use(assignRequestId);
   const build = { version: buildVersion(), schemaHash: options.schemaHash };
   options.metrics.setBuildInfo(build.version, build.schemaHash);
-  stopReadiness = mountHealth(app, options.name, withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))), options.readyDetails, () => build, options.management);
+  stopReadiness = mountHealth(
+    app,
+    options.name,
+    withDegradable(requireAllUp(options.ready), options.degradable ?? (() => ({}))),
+    options.readyDetails,
+    () => build,
+    options.management,
+  );
   options.metrics.mount(app, options.management);
   // Every request but health checks and metrics scrapes is a span, continuing the caller's trace.
   app.use(traceHttpRequests(options.name));
@@ -158,7 +168,9 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
           traceId: requestTraceId(res),
           caller: res.locals.caller as CallerIdentity,
           signal: abandonmentSignal(res, res.locals.deadline as number | null),
-          idempotency: res.locals.idempotencyKey ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds } : null,
+          idempotency: res.locals.idempotencyKey
+            ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds }
+            : null,
         }),
     }),
   );

@@ -23,14 +23,22 @@ export function textProblem(value: string): string | null {
 export function textInputPlugin(): ApolloServerPlugin {
   const refuse = (where: string, problem: string) =>
     new GraphQLError(`Text input ${where} ${problem}.`, {
-      extensions: { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus, field: where, http: { status: 400 } },
+      extensions: {
+        code: 'INVALID_ARGUMENT',
+        grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus,
+        field: where,
+        http: { status: 400 },
+      },
     });
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
           // Variables: walked without recursion (their nesting is bounded at the gateway, but not trusted here).
-          const pending: [string, unknown][] = Object.entries(request.variables ?? {}).map(([name, value]) => [`$${name}`, value]);
+          const pending: [string, unknown][] = Object.entries(request.variables ?? {}).map(([name, value]) => [
+            `$${name}`,
+            value,
+          ]);
           while (pending.length > 0) {
             const [where, value] = pending.pop()!;
             if (typeof value === 'string') {

@@ -21,10 +21,7 @@ export const Query: QueryResolvers = {
       ...(filter?.costCenterId ? { costCenterId: filter.costCenterId } : {}),
       ...(filter?.search
         ? {
-            OR: [
-              { brand: containsText(filter.search) },
-              { model: containsText(filter.search) },
-            ],
+            OR: [{ brand: containsText(filter.search) }, { model: containsText(filter.search) }],
           }
         : {}),
     };

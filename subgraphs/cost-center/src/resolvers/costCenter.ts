@@ -17,5 +17,6 @@ export const CostCenter: CostCenterResolvers = {
   // Only the key is stored here; the user subgraph resolves the rest.
   manager: (costCenter) => entityRef(costCenter.managerId),
 
-  history: (center, args, { loaders }) => loaders.history.load({ parentId: center.id, page: parsePage(args, NEWEST_FIRST) }),
+  history: (center, args, { loaders }) =>
+    loaders.history.load({ parentId: center.id, page: parsePage(args, NEWEST_FIRST) }),
 };

@@ -42,7 +42,8 @@ export const Mutation: MutationResolvers = {
       sets: changes,
       read: (tx) => tx.costCenter.findUnique({ where: { id } }),
       updateWhere: async (tx, revision) =>
-        (await tx.costCenter.updateMany({ where: { id, revision }, data: { ...changes, revision: { increment: 1 } } })).count,
+        (await tx.costCenter.updateMany({ where: { id, revision }, data: { ...changes, revision: { increment: 1 } } }))
+          .count,
     });
   },
 

@@ -5,6 +5,5 @@ export const User: UserResolvers = {
   // Any id is a valid reference here: a user who manages nothing manages an empty list.
   __resolveReference: (reference) => ({ id: reference.id }),
 
-  managedCostCenters: (user, _args, { loaders }) =>
-    isId(user.id) ? loaders.costCentersByManager.load(user.id) : [],
+  managedCostCenters: (user, _args, { loaders }) => (isId(user.id) ? loaders.costCentersByManager.load(user.id) : []),
 };

@@ -44,7 +44,9 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthCon
     env,
   );
   if (raw.NODE_ENV === 'production' && !raw.JWT_PRIVATE_KEY) {
-    throw new ConfigError('Invalid configuration:\n  JWT_PRIVATE_KEY: required in production (PEM-encoded Ed25519 private key)');
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_PRIVATE_KEY: required in production (PEM-encoded Ed25519 private key)',
+    );
   }
   return {
     issuer: raw.JWT_ISSUER,

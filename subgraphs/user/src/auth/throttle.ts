@@ -47,7 +47,11 @@ export class LoginThrottle {
     private readonly store: ThrottleStore = new MemoryThrottleStore(),
     private readonly clock: () => number = Date.now,
   ) {
-    const delays = { firstDelayMs: config.firstDelaySeconds * 1_000, maxDelayMs: config.lockoutSeconds * 1_000, memoryMs: config.lockoutSeconds * 1_000 };
+    const delays = {
+      firstDelayMs: config.firstDelaySeconds * 1_000,
+      maxDelayMs: config.lockoutSeconds * 1_000,
+      memoryMs: config.lockoutSeconds * 1_000,
+    };
     this.perUser = { free: config.maxFailuresPerUser, ...delays };
     this.perClient = { free: config.maxFailuresPerClient, ...delays };
     this.knownForMs = config.knownAddressDays * 86_400_000;
@@ -58,15 +62,22 @@ export class LoginThrottle {
     const known = keyOf('known', username, client);
     const scopes: Scope[] = [{ key: keyOf('pair', username, client), rule: this.perUser }];
     if (!(await this.store.knows(known))) {
-      scopes.push({ key: keyOf('user', username), rule: this.perUser }, { key: keyOf('client', client), rule: this.perClient });
+      scopes.push(
+        { key: keyOf('user', username), rule: this.perUser },
+        { key: keyOf('client', client), rule: this.perClient },
+      );
     }
     const now = this.clock();
     const tallies = await Promise.all(scopes.map((scope) => this.store.take(scope.key, scope.rule, now)));
     const refused = tallies.filter((tally) => !tally.granted);
     if (refused.length > 0) {
       // A refused attempt is not made: it costs none of the scopes that granted it.
-      await Promise.all(scopes.filter((_scope, i) => tallies[i]!.granted).map((scope) => this.store.giveBack(scope.key, scope.rule)));
-      throw graphError('RESOURCE_EXHAUSTED', 'Too many failed sign-ins; try again later.', { retryAfterSeconds: retryAfterSeconds(refused) });
+      await Promise.all(
+        scopes.filter((_scope, i) => tallies[i]!.granted).map((scope) => this.store.giveBack(scope.key, scope.rule)),
+      );
+      throw graphError('RESOURCE_EXHAUSTED', 'Too many failed sign-ins; try again later.', {
+        retryAfterSeconds: retryAfterSeconds(refused),
+      });
     }
     const [pair, ...others] = scopes;
     return {
@@ -88,4 +99,5 @@ export class LoginThrottle {
 // Usernames and addresses are joined unambiguously (a username may contain any separator).
 const keyOf = (kind: string, ...parts: string[]) => `${kind}:${JSON.stringify(parts)}`;
 
-const retryAfterSeconds = (refused: Tally[]) => Math.max(1, ...refused.map((tally) => Math.ceil(tally.retryAfterMs / 1_000)));
+const retryAfterSeconds = (refused: Tally[]) =>
+  Math.max(1, ...refused.map((tally) => Math.ceil(tally.retryAfterMs / 1_000)));

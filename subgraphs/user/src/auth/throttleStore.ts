@@ -157,7 +157,12 @@ export class RedisThrottleStore implements ThrottleStore {
   ) {}
 
   async take(key: string, rule: DelayRule, now: number): Promise<Tally> {
-    const [granted, failures, retryAfterMs] = (await this.redis.eval(TAKE, 1, this.prefix + key, ...ruleArgs(rule, now))) as [number, number, number];
+    const [granted, failures, retryAfterMs] = (await this.redis.eval(
+      TAKE,
+      1,
+      this.prefix + key,
+      ...ruleArgs(rule, now),
+    )) as [number, number, number];
     return { granted: granted === 1, failures, retryAfterMs };
   }
 
@@ -224,6 +229,10 @@ export class FailoverThrottleStore implements ThrottleStore {
   }
 
   private either<T>(run: (store: ThrottleStore) => Promise<T>): Promise<T> {
-    return this.redis.orFallback('sign_in_throttle', () => run(this.shared), () => run(this.memory));
+    return this.redis.orFallback(
+      'sign_in_throttle',
+      () => run(this.shared),
+      () => run(this.memory),
+    );
   }
 }

@@ -27,7 +27,11 @@ export class TokenService {
     return this.keys.publicJwk;
   }
 
-  async issue(userId: string, now = new Date(), client: Pick<PrismaClient, 'token'> = this.prisma): Promise<IssuedToken> {
+  async issue(
+    userId: string,
+    now = new Date(),
+    client: Pick<PrismaClient, 'token'> = this.prisma,
+  ): Promise<IssuedToken> {
     const tokenId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.tokenTtlSeconds * 1000);
     await client.token.create({ data: { id: tokenId, userId, issuedAt: now, expiresAt } });
@@ -53,7 +57,11 @@ export class TokenService {
   }
 
   /** Revokes every live token of a user (optionally sparing one); returns how many. */
-  async revokeAll(userId: string, except?: string | null, client: Pick<PrismaClient, 'token'> = this.prisma): Promise<number> {
+  async revokeAll(
+    userId: string,
+    except?: string | null,
+    client: Pick<PrismaClient, 'token'> = this.prisma,
+  ): Promise<number> {
     const { count } = await client.token.updateMany({
       where: { userId, revokedAt: null, expiresAt: { gt: new Date() }, ...(except ? { id: { not: except } } : {}) },
       data: { revokedAt: new Date() },

@@ -29,7 +29,16 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     // The token row and its LOGIN record commit together, or neither does.
     const issued = await prisma.$transaction(async (tx) => {
       const token = await tokens.issue(user.id, new Date(), tx);
-      await recordAudit(tx, { entity: 'User', entityId: user.id, action: 'LOGIN', caller: { ...caller, userId: user.id }, requestId, clientRequestId, traceId, changes: [] });
+      await recordAudit(tx, {
+        entity: 'User',
+        entityId: user.id,
+        action: 'LOGIN',
+        caller: { ...caller, userId: user.id },
+        requestId,
+        clientRequestId,
+        traceId,
+        changes: [],
+      });
       return token;
     });
     return { token: issued.token, expiresAt: issued.expiresAt, user };
@@ -41,7 +50,17 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     // The revocation and its LOGOUT record commit together, or neither does.
     return prisma.$transaction(async (tx) => {
       const revoked = await tokens.revoke(tokenId, userId, tx);
-      if (revoked) await recordAudit(tx, { entity: 'User', entityId: userId, action: 'LOGOUT', caller, requestId, clientRequestId, traceId, changes: [] });
+      if (revoked)
+        await recordAudit(tx, {
+          entity: 'User',
+          entityId: userId,
+          action: 'LOGOUT',
+          caller,
+          requestId,
+          clientRequestId,
+          traceId,
+          changes: [],
+        });
       return revoked;
     });
   },
@@ -51,7 +70,16 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
     return prisma.$transaction(async (tx) => {
       const count = await tokens.revokeAll(userId, null, tx);
       const changes = [{ field: 'revokedTokens', from: null, to: String(count) }];
-      await recordAudit(tx, { entity: 'User', entityId: userId, action: 'REVOKE_TOKENS', caller, requestId, clientRequestId, traceId, changes });
+      await recordAudit(tx, {
+        entity: 'User',
+        entityId: userId,
+        action: 'REVOKE_TOKENS',
+        caller,
+        requestId,
+        clientRequestId,
+        traceId,
+        changes,
+      });
       return count;
     });
   },
@@ -64,7 +92,8 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
       sets: { isActive: false },
       read: (tx) => tx.user.findUnique({ where: { id } }),
       updateWhere: async (tx, revision) =>
-        (await tx.user.updateMany({ where: { id, revision }, data: { isActive: false, revision: { increment: 1 } } })).count,
+        (await tx.user.updateMany({ where: { id, revision }, data: { isActive: false, revision: { increment: 1 } } }))
+          .count,
       after: async (tx) => {
         await context.tokens.revokeAll(id, null, tx);
       },

@@ -36,9 +36,13 @@ export const write = (context: Context, info: GraphQLResolveInfo, args: unknown)
  */
 async function proveCurrentPassword(context: Context, id: string, currentPassword: string | undefined): Promise<void> {
   if (currentPassword === undefined) {
-    throw graphError('INVALID_ARGUMENT', 'Changing your own password needs your current password (`currentPassword`).', {
-      field: 'input.currentPassword',
-    });
+    throw graphError(
+      'INVALID_ARGUMENT',
+      'Changing your own password needs your current password (`currentPassword`).',
+      {
+        field: 'input.currentPassword',
+      },
+    );
   }
   const user = await context.prisma.user.findUnique({ where: { id } });
   const attempt = await context.throttle.reserve(user?.username ?? id, context.caller.clientIp ?? 'unknown');
@@ -50,7 +54,9 @@ async function proveCurrentPassword(context: Context, id: string, currentPasswor
 }
 
 /** Passwords never reach the idempotency table, not even hashed: only whether one was given. */
-function withoutSecrets<A extends { input: { password?: string | null; currentPassword?: string | null } }>(args: A): A {
+function withoutSecrets<A extends { input: { password?: string | null; currentPassword?: string | null } }>(
+  args: A,
+): A {
   const { password, currentPassword: _current, ...input } = args.input;
   return { ...args, input: { ...input, ...(password ? { password: '[given]' } : {}) } };
 }
@@ -59,7 +65,9 @@ export const Mutation: MutationResolvers = {
   createUser: async (_parent, { input }, context, info) => {
     const { password, ...data } = validate(createUserInput, input, 'input');
     const passwordHash = password ? await hashPassword(password) : null;
-    return auditedCreate(write(context, info, withoutSecrets({ input })), (tx) => tx.user.create({ data: { ...data, passwordHash } }));
+    return auditedCreate(write(context, info, withoutSecrets({ input })), (tx) =>
+      tx.user.create({ data: { ...data, passwordHash } }),
+    );
   },
 
   updateUser: async (_parent, args, context, info) => {
@@ -67,12 +75,17 @@ export const Mutation: MutationResolvers = {
     const id = parseId(args.id);
     const { expectedRevision, password, currentPassword, ...changes } = validate(updateUserInput, args.input, 'input');
     if (currentPassword !== undefined && password === undefined) {
-      throw graphError('INVALID_ARGUMENT', '`currentPassword` goes with a new `password`.', { field: 'input.currentPassword' });
+      throw graphError('INVALID_ARGUMENT', '`currentPassword` goes with a new `password`.', {
+        field: 'input.currentPassword',
+      });
     }
     if (password !== undefined && caller.userId === id) await proveCurrentPassword(context, id, currentPassword);
     const ownPasswordOnly = caller.userId === id && Object.keys(changes).length === 0;
     if (!caller.scopes.includes('user:write') && !ownPasswordOnly) {
-      throw graphError('PERMISSION_DENIED', 'updateUser needs the user:write scope, except to change your own password.');
+      throw graphError(
+        'PERMISSION_DENIED',
+        'updateUser needs the user:write scope, except to change your own password.',
+      );
     }
     const passwordHash = password ? await hashPassword(password) : undefined;
     return auditedUpdate(write(context, info, withoutSecrets(args)), {

@@ -7,7 +7,8 @@ export const User: UserResolvers = {
   __resolveReference: (reference, { loaders }) =>
     found('User', reference.id, isId(reference.id) ? loaders.userById.load(reference.id) : Promise.resolve(null)),
 
-  history: (user, args, { loaders }) => loaders.history.load({ parentId: user.id, page: parsePage(args, NEWEST_FIRST) }),
+  history: (user, args, { loaders }) =>
+    loaders.history.load({ parentId: user.id, page: parsePage(args, NEWEST_FIRST) }),
 
   // A rule that depends on the data, so the SDL can only say @authenticated:
   // your own email, or anyone's with user:read.

@@ -1,6 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { developmentEventKey, EventSigner, publicKeyOf } from '../../events/signature';
-import { eventSignerFromEnv, eventSigningKeyFromEnv, eventVerifierFromEnv, eventVerifyingKeysFromEnv } from '../eventKeys';
+import {
+  eventSignerFromEnv,
+  eventSigningKeyFromEnv,
+  eventVerifierFromEnv,
+  eventVerifyingKeysFromEnv,
+} from '../eventKeys';
 import { ConfigError, subgraphEventsPrivateKeyVariable, subgraphEventsPublicKeyVariable } from '@car-check/service-kit';
 
 const secret = Buffer.from('a development signing secret of 32+ characters');
@@ -35,14 +40,24 @@ describe('event keys from the environment', () => {
   it('production refuses to start without them, naming the variable', () => {
     expect(() => eventSigningKeyFromEnv('car', {}, true)).toThrow(ConfigError);
     expect(() => eventSigningKeyFromEnv('car', {}, true)).toThrow(/CAR_EVENTS_PRIVATE_KEY: required in production/);
-    expect(() => eventVerifyingKeysFromEnv('cost-center', {}, true)).toThrow(/COST_CENTER_EVENTS_PUBLIC_KEY: required in production/);
+    expect(() => eventVerifyingKeysFromEnv('cost-center', {}, true)).toThrow(
+      /COST_CENTER_EVENTS_PUBLIC_KEY: required in production/,
+    );
   });
 
   it('refuses a value that is not an Ed25519 key, naming the variable', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(() => eventSigningKeyFromEnv('car', { CAR_EVENTS_PRIVATE_KEY: 'not a key' }, false)).toThrow(/CAR_EVENTS_PRIVATE_KEY: must be a PEM-encoded Ed25519 private key/);
-    expect(() => eventSigningKeyFromEnv('car', { CAR_EVENTS_PRIVATE_KEY: rsa }, false)).toThrow(/CAR_EVENTS_PRIVATE_KEY/);
-    expect(() => eventVerifyingKeysFromEnv('car', { CAR_EVENTS_PUBLIC_KEY: pair().privatePem }, false)).toThrow(/CAR_EVENTS_PUBLIC_KEY/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(() => eventSigningKeyFromEnv('car', { CAR_EVENTS_PRIVATE_KEY: 'not a key' }, false)).toThrow(
+      /CAR_EVENTS_PRIVATE_KEY: must be a PEM-encoded Ed25519 private key/,
+    );
+    expect(() => eventSigningKeyFromEnv('car', { CAR_EVENTS_PRIVATE_KEY: rsa }, false)).toThrow(
+      /CAR_EVENTS_PRIVATE_KEY/,
+    );
+    expect(() => eventVerifyingKeysFromEnv('car', { CAR_EVENTS_PUBLIC_KEY: pair().privatePem }, false)).toThrow(
+      /CAR_EVENTS_PUBLIC_KEY/,
+    );
   });
 
   it('uses configured keys (PEM on one line with \\n too), several public keys while one is rotated', () => {
@@ -56,13 +71,19 @@ describe('event keys from the environment', () => {
     expect(verifier.check(signer.sign(event))).toBeNull();
     expect(verifier.check(new EventSigner('cost-center', next.privateKey).sign(event))).toBeNull();
     // Not the development key.
-    expect(verifier.check(new EventSigner('cost-center', developmentEventKey(secret, 'cost-center')).sign(event))).toMatchObject({ reason: 'bad signature' });
+    expect(
+      verifier.check(new EventSigner('cost-center', developmentEventKey(secret, 'cost-center')).sign(event)),
+    ).toMatchObject({ reason: 'bad signature' });
   });
 
   it('in development, with nothing set, derives every subgraph’s key pair from the signing secret', () => {
     const signer = eventSignerFromEnv('cost-center', {}, false, secret);
     expect(eventVerifierFromEnv('cost-center', {}, false, secret).check(signer.sign(event))).toBeNull();
-    expect(eventVerifierFromEnv('cost-center', {}, false, Buffer.from('another secret, also 32+ characters')).check(signer.sign(event))).toMatchObject({
+    expect(
+      eventVerifierFromEnv('cost-center', {}, false, Buffer.from('another secret, also 32+ characters')).check(
+        signer.sign(event),
+      ),
+    ).toMatchObject({
       reason: 'bad signature',
     });
     expect(publicKeyOf(developmentEventKey(secret, 'car')).asymmetricKeyType).toBe('ed25519');

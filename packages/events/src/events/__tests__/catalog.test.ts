@@ -22,15 +22,25 @@ const record = (overrides: Partial<AuditEventRecord> = {}): AuditEventRecord => 
 describe('the event catalog', () => {
   it('has created, updated and deleted for each entity of each subgraph, and nothing else', () => {
     expect(EVENT_CATALOG.map((event) => event.type)).toEqual([
-      'car.created', 'car.updated', 'car.deleted',
-      'cost-center.created', 'cost-center.updated', 'cost-center.deleted',
-      'user.created', 'user.updated', 'user.deleted',
+      'car.created',
+      'car.updated',
+      'car.deleted',
+      'cost-center.created',
+      'cost-center.updated',
+      'cost-center.deleted',
+      'user.created',
+      'user.updated',
+      'user.deleted',
     ]);
     for (const event of EVENT_CATALOG) {
       expect(event.type.startsWith(`${event.subgraph}.`)).toBe(true);
       expect(event.description.length).toBeGreaterThan(20);
     }
-    expect(eventsOfSubgraph('cost-center').map((event) => event.entity)).toEqual(['CostCenter', 'CostCenter', 'CostCenter']);
+    expect(eventsOfSubgraph('cost-center').map((event) => event.entity)).toEqual([
+      'CostCenter',
+      'CostCenter',
+      'CostCenter',
+    ]);
   });
 
   it('never makes account activity an event', () => {
@@ -75,13 +85,15 @@ describe('an audit record as a CloudEvent', () => {
   });
 
   it('never carries a secret field, even if a record held one', () => {
-    const event = toCloudEvent(record({
-      entity: 'User',
-      changes: [
-        { field: 'passwordHash', from: '"$scrypt$old"', to: '"$scrypt$new"' },
-        { field: 'password', from: '"[redacted]"', to: '"[redacted]"' },
-      ],
-    }));
+    const event = toCloudEvent(
+      record({
+        entity: 'User',
+        changes: [
+          { field: 'passwordHash', from: '"$scrypt$old"', to: '"$scrypt$new"' },
+          { field: 'password', from: '"[redacted]"', to: '"[redacted]"' },
+        ],
+      }),
+    );
     expect(event?.data.changes).toEqual([{ field: 'password', from: '[redacted]', to: '[redacted]' }]);
     expect(JSON.stringify(event)).not.toContain('scrypt');
   });

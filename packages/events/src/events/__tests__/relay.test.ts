@@ -80,7 +80,8 @@ describe('the event relay', () => {
       outbox.write();
       outboxWritten();
       const until = Date.now() + 30_000;
-      while (relay.status().published < 1 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (relay.status().published < 1 && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       expect(relay.status().published).toBe(1);
       expect(outbox.published.size).toBe(1);
     } finally {

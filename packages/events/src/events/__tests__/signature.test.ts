@@ -16,7 +16,13 @@ const event = (overrides: Partial<CloudEvent> = {}): CloudEvent => ({
   time: '2026-12-05T10:00:00.000Z',
   datacontenttype: 'application/json',
   sequence: formatSequence(42),
-  data: { revision: 3, changes: [{ field: 'code', from: 'CC-A', to: { nested: [1, 'b'] } }], actorId: null, requestId: 'r-1', traceId: null },
+  data: {
+    revision: 3,
+    changes: [{ field: 'code', from: 'CC-A', to: { nested: [1, 'b'] } }],
+    actorId: null,
+    requestId: 'r-1',
+    traceId: null,
+  },
   ...overrides,
 });
 
@@ -31,17 +37,25 @@ describe('authenticated events', () => {
 
   it('refuses an event with no signature as unsigned', () => {
     expect(verifier.check(event())).toMatchObject({ reason: 'unsigned' });
-    expect(verifier.check({ ...signerOf('cost-center').sign(event()), signature: '' })).toMatchObject({ reason: 'unsigned' });
+    expect(verifier.check({ ...signerOf('cost-center').sign(event()), signature: '' })).toMatchObject({
+      reason: 'unsigned',
+    });
     expect(verifier.check('not an object')).toMatchObject({ reason: 'unsigned' });
     expect(verifier.check(null)).toMatchObject({ reason: 'unsigned' });
   });
 
   it('refuses any change after signing, and a signature by another key, as a bad signature', () => {
     const signed = signerOf('cost-center').sign(event());
-    expect(verifier.check({ ...signed, data: { ...signed.data, revision: 1_000_000 } })).toMatchObject({ reason: 'bad signature' });
-    expect(verifier.check({ ...signed, sequence: formatSequence(9223372036854775807n) })).toMatchObject({ reason: 'bad signature' });
+    expect(verifier.check({ ...signed, data: { ...signed.data, revision: 1_000_000 } })).toMatchObject({
+      reason: 'bad signature',
+    });
+    expect(verifier.check({ ...signed, sequence: formatSequence(9223372036854775807n) })).toMatchObject({
+      reason: 'bad signature',
+    });
     expect(verifier.check({ ...signed, extra: 'added' })).toMatchObject({ reason: 'bad signature' });
-    expect(verifier.check({ ...signed, signature: `${signed.signature.slice(0, -2)}AA` })).toMatchObject({ reason: 'bad signature' });
+    expect(verifier.check({ ...signed, signature: `${signed.signature.slice(0, -2)}AA` })).toMatchObject({
+      reason: 'bad signature',
+    });
     expect(verifier.check({ ...signed, signature: 'not base64url!' })).toMatchObject({ reason: 'bad signature' });
     const impostor = new EventSigner('cost-center', generateKeyPairSync('ed25519').privateKey).sign(event());
     expect(verifier.check(impostor)).toMatchObject({ reason: 'bad signature' });
@@ -49,10 +63,17 @@ describe('authenticated events', () => {
 
   it('refuses what another subgraph signed, or what claims another source or another owner’s type, as the wrong source', () => {
     // Signed by car with its own (valid) key, claiming to be cost-center's.
-    expect(verifier.check(signerOf('car').sign(event()))).toMatchObject({ reason: 'wrong source', detail: expect.stringContaining('"car"') });
+    expect(verifier.check(signerOf('car').sign(event()))).toMatchObject({
+      reason: 'wrong source',
+      detail: expect.stringContaining('"car"'),
+    });
     // The owner's key, but not its source, or not its entity.
-    expect(verifier.check(signerOf('cost-center').sign(event({ source: '/subgraphs/car' })))).toMatchObject({ reason: 'wrong source' });
-    expect(verifier.check(signerOf('cost-center').sign(event({ type: 'car.updated' })))).toMatchObject({ reason: 'wrong source' });
+    expect(verifier.check(signerOf('cost-center').sign(event({ source: '/subgraphs/car' })))).toMatchObject({
+      reason: 'wrong source',
+    });
+    expect(verifier.check(signerOf('cost-center').sign(event({ type: 'car.updated' })))).toMatchObject({
+      reason: 'wrong source',
+    });
   });
 
   it('accepts every key listed while a key is rotated', () => {
@@ -66,11 +87,15 @@ describe('authenticated events', () => {
     const pem = (key: ReturnType<typeof keyOf>) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(pem(developmentEventKey(Buffer.from(secret), 'car'))).toBe(pem(keyOf('car')));
     expect(pem(keyOf('car'))).not.toBe(pem(keyOf('cost-center')));
-    expect(pem(developmentEventKey(Buffer.from('another secret, also 32+ characters long'), 'car'))).not.toBe(pem(keyOf('car')));
+    expect(pem(developmentEventKey(Buffer.from('another secret, also 32+ characters long'), 'car'))).not.toBe(
+      pem(keyOf('car')),
+    );
     expect(keyOf('car').asymmetricKeyType).toBe('ed25519');
   });
 
   it('canonical JSON sorts keys at every level and keeps arrays in order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null }, u: undefined })).toBe(
+      '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+    );
   });
 });

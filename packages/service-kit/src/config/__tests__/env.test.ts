@@ -5,7 +5,11 @@ describe('readEnv', () => {
   const shape = { APP_PORT: port(4000), DATABASE_URL: postgresUrl().optional(), LOG_PRETTY: flag(false) };
 
   it('applies defaults and treats empty values as unset', () => {
-    expect(readEnv(shape, { APP_PORT: '', LOG_PRETTY: ' ' })).toEqual({ APP_PORT: 4000, DATABASE_URL: undefined, LOG_PRETTY: false });
+    expect(readEnv(shape, { APP_PORT: '', LOG_PRETTY: ' ' })).toEqual({
+      APP_PORT: 4000,
+      DATABASE_URL: undefined,
+      LOG_PRETTY: false,
+    });
     expect(readEnv(shape, { APP_PORT: '0', LOG_PRETTY: 'yes' })).toMatchObject({ APP_PORT: 0, LOG_PRETTY: true });
   });
 

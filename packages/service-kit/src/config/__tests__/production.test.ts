@@ -8,7 +8,9 @@ describe('production refuses to start without its secrets', () => {
 
   it('GATEWAY_SIGNING_SECRET is required (and long enough)', () => {
     expect(() => signingConfigFromEnv(production, true)).toThrow(/GATEWAY_SIGNING_SECRET/);
-    expect(() => signingConfigFromEnv({ ...production, GATEWAY_SIGNING_SECRET: 'short' }, true)).toThrow(/GATEWAY_SIGNING_SECRET/);
+    expect(() => signingConfigFromEnv({ ...production, GATEWAY_SIGNING_SECRET: 'short' }, true)).toThrow(
+      /GATEWAY_SIGNING_SECRET/,
+    );
     expect(() => loadGatewayConfig(production)).toThrow(ConfigError);
     expect(signingConfigFromEnv({}, false).source.kind).toBe('development');
   });

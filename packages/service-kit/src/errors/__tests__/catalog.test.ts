@@ -8,9 +8,23 @@ describe('the error catalog', () => {
   it('has all 17 gRPC codes with their numbers, in order', () => {
     expect(STATUS_NAMES.map((name) => STATUS[name].grpcStatus)).toEqual([...Array(17).keys()]);
     expect(STATUS_NAMES).toEqual([
-      'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-      'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-      'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+      'OK',
+      'CANCELLED',
+      'UNKNOWN',
+      'INVALID_ARGUMENT',
+      'DEADLINE_EXCEEDED',
+      'NOT_FOUND',
+      'ALREADY_EXISTS',
+      'PERMISSION_DENIED',
+      'RESOURCE_EXHAUSTED',
+      'FAILED_PRECONDITION',
+      'ABORTED',
+      'OUT_OF_RANGE',
+      'UNIMPLEMENTED',
+      'INTERNAL',
+      'UNAVAILABLE',
+      'DATA_LOSS',
+      'UNAUTHENTICATED',
     ]);
   });
 

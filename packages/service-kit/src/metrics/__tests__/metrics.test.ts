@@ -1,7 +1,11 @@
 import { ServiceMetrics } from '../metrics';
 
 const operationsIn = async (metrics: ServiceMetrics) =>
-  new Set([...(await metrics.registry.metrics()).matchAll(/graphql_requests_total\{[^}]*operation="([^"]+)"/g)].map((match) => match[1]));
+  new Set(
+    [...(await metrics.registry.metrics()).matchAll(/graphql_requests_total\{[^}]*operation="([^"]+)"/g)].map(
+      (match) => match[1],
+    ),
+  );
 
 describe('ServiceMetrics operation labels', () => {
   it("never gives an anonymous caller's unknown operation name a label slot", async () => {

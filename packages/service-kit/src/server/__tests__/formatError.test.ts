@@ -27,17 +27,30 @@ describe('formatError', () => {
 
   it('masks unexpected errors: no message, stack or cause reaches the client', () => {
     const cause = new Error('relation "car" does not exist at /srv/app/query.ts:12');
-    const error = new GraphQLError(cause.message, { originalError: cause, path: ['cars'], extensions: { stacktrace: ['at x'] } });
-    expect(format(error)).toEqual({ message: MASKED_MESSAGE, path: ['cars'], extensions: { code: 'INTERNAL', grpcStatus: 13 } });
+    const error = new GraphQLError(cause.message, {
+      originalError: cause,
+      path: ['cars'],
+      extensions: { stacktrace: ['at x'] },
+    });
+    expect(format(error)).toEqual({
+      message: MASKED_MESSAGE,
+      path: ['cars'],
+      extensions: { code: 'INTERNAL', grpcStatus: 13 },
+    });
   });
 
   it('reports a thrown non-error value as UNKNOWN, masked', () => {
-    const error = new GraphQLError('Unexpected error value: "boom"', { originalError: new Error('Unexpected error value: "boom"') });
+    const error = new GraphQLError('Unexpected error value: "boom"', {
+      originalError: new Error('Unexpected error value: "boom"'),
+    });
     expect(format(error)).toEqual({ message: MASKED_MESSAGE, extensions: { code: 'UNKNOWN', grpcStatus: 2 } });
   });
 
   it('masks INTERNAL errors relayed from a subgraph but keeps the service name', () => {
     const error = new GraphQLError('secret detail', { extensions: { code: 'INTERNAL', serviceName: 'car' } });
-    expect(format(error)).toEqual({ message: MASKED_MESSAGE, extensions: { code: 'INTERNAL', grpcStatus: 13, serviceName: 'car' } });
+    expect(format(error)).toEqual({
+      message: MASKED_MESSAGE,
+      extensions: { code: 'INTERNAL', grpcStatus: 13, serviceName: 'car' },
+    });
   });
 });

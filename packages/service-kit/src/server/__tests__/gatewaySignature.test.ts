@@ -5,7 +5,8 @@ import { postGraphQL } from '@car-check/test-support/graphql';
 import { sendRaw } from '@car-check/test-support/rawHttp';
 import { signedPost } from '@car-check/test-support/signing';
 
-const codeOf = (json: unknown) => (json as { errors?: { extensions?: { code?: unknown } }[] } | undefined)?.errors?.[0]?.extensions?.code;
+const codeOf = (json: unknown) =>
+  (json as { errors?: { extensions?: { code?: unknown } }[] } | undefined)?.errors?.[0]?.extensions?.code;
 
 const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
 
@@ -46,7 +47,12 @@ describe(`a subgraph admits each signed request once, for itself (${backend})`, 
       method: 'GET',
       path: `${graphql.pathname}?query=${encodeURIComponent('{ cars(first: 2) { edges { node { id } } } }')}`,
       // An explicit length: Node sends a GET's body only when framed.
-      headers: { ...captured, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'apollo-require-preflight': 'true' },
+      headers: {
+        ...captured,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'apollo-require-preflight': 'true',
+      },
       body,
     });
     expect({ status: replayed.status, code: codeOf(replayed.json) }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });

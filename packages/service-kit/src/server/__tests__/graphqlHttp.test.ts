@@ -86,7 +86,11 @@ describe('statuses and content types', () => {
 
 describe('malformedHttpAnswer', () => {
   const overflow = (packet: string, bytesParsed: number) =>
-    Object.assign(new Error('Parse Error: Header overflow'), { code: 'HPE_HEADER_OVERFLOW', rawPacket: Buffer.from(packet), bytesParsed });
+    Object.assign(new Error('Parse Error: Header overflow'), {
+      code: 'HPE_HEADER_OVERFLOW',
+      rawPacket: Buffer.from(packet),
+      bytesParsed,
+    });
 
   it('is 414 when the limit is reached in the request line, 431 in the headers, 408 when too slow, 400 otherwise', () => {
     expect(malformedHttpAnswer(overflow(`GET /graphql?query=${'a'.repeat(100)}`, 90))[0]).toBe(414);
@@ -125,7 +129,10 @@ describe('graphqlOverHttpPlugin, in Apollo Server', () => {
   const run = async (body: Record<string, unknown>, accept?: string) => {
     const headers = new HeaderMap([['content-type', 'application/json']]);
     if (accept !== undefined) headers.set('accept', accept);
-    const response = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: 'POST', headers, search: '', body }, context: async () => ({}) });
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: 'POST', headers, search: '', body },
+      context: async () => ({}),
+    });
     return { status: response.status, contentType: response.headers.get('content-type') };
   };
   const GRAPHQL_RESPONSE = 'application/graphql-response+json; charset=utf-8';
@@ -134,12 +141,24 @@ describe('graphqlOverHttpPlugin, in Apollo Server', () => {
     ['data, no errors', { query: '{ ok }' }, undefined, 200, GRAPHQL_RESPONSE],
     ['data, no errors, legacy client', { query: '{ ok }' }, 'application/json', 200, 'application/json; charset=utf-8'],
     ['data and errors', { query: '{ ok fails }' }, undefined, 294, GRAPHQL_RESPONSE],
-    ['data and errors, legacy client', { query: '{ ok fails }' }, 'application/json', 200, 'application/json; charset=utf-8'],
+    [
+      'data and errors, legacy client',
+      { query: '{ ok fails }' },
+      'application/json',
+      200,
+      'application/json; charset=utf-8',
+    ],
     ['data null and errors (execution failed entirely)', { query: '{ required }' }, undefined, 294, GRAPHQL_RESPONSE],
     ['a syntax error', { query: '{' }, undefined, 400, GRAPHQL_RESPONSE],
     ['a validation error', { query: '{ nope }' }, undefined, 422, GRAPHQL_RESPONSE],
     ['a validation error, legacy client', { query: '{ nope }' }, 'application/json', 422, GRAPHQL_RESPONSE],
-    ['a variable that cannot be coerced', { query: 'query($i: Int!) { n(i: $i) }', variables: { i: 'x' } }, undefined, 422, GRAPHQL_RESPONSE],
+    [
+      'a variable that cannot be coerced',
+      { query: 'query($i: Int!) { n(i: $i) }', variables: { i: 'x' } },
+      undefined,
+      422,
+      GRAPHQL_RESPONSE,
+    ],
     ['an ambiguous operation', { query: 'query A { ok } query B { ok }' }, undefined, 422, GRAPHQL_RESPONSE],
     ['an unknown operation name', { query: 'query A { ok }', operationName: 'B' }, undefined, 422, GRAPHQL_RESPONSE],
   ])('%s', async (_what, body, accept, status, contentType) => {

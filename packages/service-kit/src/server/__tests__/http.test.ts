@@ -65,7 +65,9 @@ describe('listen: drain on close', () => {
     expect(refused.headers.connection).toBe('close');
     expect(refused.headers['x-request-id']).toEqual(expect.any(String));
     expect(JSON.parse(refused.body)).toEqual({
-      errors: [{ message: expect.any(String), extensions: expect.objectContaining({ code: 'UNAVAILABLE', grpcStatus: 14 }) }],
+      errors: [
+        { message: expect.any(String), extensions: expect.objectContaining({ code: 'UNAVAILABLE', grpcStatus: 14 }) },
+      ],
     });
     // Probes still reach the app: alive, not ready.
     const ready = await request(running.url, '/ready', new http.Agent({ keepAlive: false }), 'GET');
@@ -122,7 +124,11 @@ describe('listen: half-closed connections', () => {
       const socket = net.connect(Number(port), '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
       socket.write('POST /slow HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n\r\n{}');
-      await waitFor(() => running.server.listenerCount('request') > 0 && socket.bytesWritten > 0, 5_000, 'the request to be sent');
+      await waitFor(
+        () => running.server.listenerCount('request') > 0 && socket.bytesWritten > 0,
+        5_000,
+        'the request to be sent',
+      );
       // Gone, not half-closed: the server learns it when it next writes (its interim 102 Processing).
       socket.destroy();
       await waitFor(() => closedUnanswered, 30_000, 'the server to notice the client is gone');
@@ -137,10 +143,12 @@ describe('listen: half-closed connections', () => {
     app.post('/write', (req, res) => {
       req.resume();
       // The work takes a while: the client's FIN arrives before the answer is ready.
-      req.on('end', () => setTimeout(() => {
-        committed += 1;
-        res.json({ committed });
-      }, 50));
+      req.on('end', () =>
+        setTimeout(() => {
+          committed += 1;
+          res.json({ committed });
+        }, 50),
+      );
     });
     const running = await listen(app, '127.0.0.1', 0);
     try {
@@ -154,7 +162,9 @@ describe('listen: half-closed connections', () => {
         socket.on('error', reject);
       });
       const body = '{}';
-      socket.end(`POST /write HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      socket.end(
+        `POST /write HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      );
       await ended;
       expect(committed).toBe(1);
       // The answer, after the interim `102 Processing` that checks the client is still there.

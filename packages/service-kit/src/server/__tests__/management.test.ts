@@ -44,8 +44,18 @@ describe('management access', () => {
         expect(JSON.parse((await service.get('/ready', wrong)).text)).toEqual({ service: 'test', status: 'ready' });
       }
       const auth = `Bearer ${TOKEN}`;
-      expect(JSON.parse((await service.get('/ready', auth)).text)).toEqual({ service: 'test', status: 'ready', dependencies: { database: 'up' }, pending: 'unreleased' });
-      expect(JSON.parse((await service.get('/health', auth)).text)).toEqual({ service: 'test', status: 'ok', version: '1.2.3', schemaHash: 'abc' });
+      expect(JSON.parse((await service.get('/ready', auth)).text)).toEqual({
+        service: 'test',
+        status: 'ready',
+        dependencies: { database: 'up' },
+        pending: 'unreleased',
+      });
+      expect(JSON.parse((await service.get('/health', auth)).text)).toEqual({
+        service: 'test',
+        status: 'ok',
+        version: '1.2.3',
+        schemaHash: 'abc',
+      });
       const metrics = await service.get('/metrics', auth);
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('process_cpu_user_seconds_total');
@@ -67,7 +77,9 @@ describe('management access', () => {
   it('reads MANAGEMENT_TOKEN once through the configuration, naming it when too short', () => {
     expect(managementTokenFromEnv({ MANAGEMENT_TOKEN: TOKEN })).toBe(TOKEN);
     expect(managementTokenFromEnv({})).toBeUndefined();
-    expect(() => managementTokenFromEnv({ MANAGEMENT_TOKEN: 'short' })).toThrow(/MANAGEMENT_TOKEN: must be at least 32 characters/);
+    expect(() => managementTokenFromEnv({ MANAGEMENT_TOKEN: 'short' })).toThrow(
+      /MANAGEMENT_TOKEN: must be at least 32 characters/,
+    );
   });
 });
 

@@ -58,7 +58,12 @@ describe('traceHttpRequests', () => {
       kind: SpanKind.SERVER,
       parentSpanContext: { traceId: TRACE, spanId: PARENT, isRemote: true },
       // The span carries the server's own request id (the one it answered with), never the client's.
-      attributes: { 'service.name': 'car', 'http.route': '/graphql', 'http.response.status_code': 200, 'car_check.request_id': response.headers.get('x-request-id') },
+      attributes: {
+        'service.name': 'car',
+        'http.route': '/graphql',
+        'http.response.status_code': 200,
+        'car_check.request_id': response.headers.get('x-request-id'),
+      },
     });
     expect(response.headers.get('x-request-id')).not.toBe('req-1');
   });
@@ -70,21 +75,28 @@ describe('traceHttpRequests', () => {
     await fetch(`${server.url}/no/such/path`, { headers: { traceparent } });
     await fetch(`${server.url}/boom`);
     const recorded = await settled(3);
-    expect(recorded.map((span) => [span.name, span.attributes['http.response.status_code'], span.status.code])).toEqual([
-      ['GET /internal/things/:id', 200, SpanStatusCode.UNSET],
-      ['GET', 404, SpanStatusCode.UNSET],
-      ['GET /boom', 500, SpanStatusCode.ERROR],
-    ]);
+    expect(recorded.map((span) => [span.name, span.attributes['http.response.status_code'], span.status.code])).toEqual(
+      [
+        ['GET /internal/things/:id', 200, SpanStatusCode.UNSET],
+        ['GET', 404, SpanStatusCode.UNSET],
+        ['GET /boom', 500, SpanStatusCode.ERROR],
+      ],
+    );
   });
 
   it('puts the trace id in error bodies', async () => {
     const response = await fetch(`${server.url}/nowhere`, { headers: { traceparent } });
-    expect(((await response.json()) as { errors: { extensions: object }[] }).errors[0]!.extensions).toMatchObject({ code: 'NOT_FOUND', traceId: TRACE });
+    expect(((await response.json()) as { errors: { extensions: object }[] }).errors[0]!.extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      traceId: TRACE,
+    });
   });
 });
 
 describe('traceRootFields', () => {
-  const schema = buildSchema('scalar _Any type Query { car(id: ID!): String, fails: String, _entities(representations: [_Any!]!): [String] } type Mutation { deleteCar: Boolean }');
+  const schema = buildSchema(
+    'scalar _Any type Query { car(id: ID!): String, fails: String, _entities(representations: [_Any!]!): [String] } type Mutation { deleteCar: Boolean }',
+  );
   const fields = schema.getQueryType()!.getFields();
   fields.car!.resolve = async (_source, args: { id: string }) => {
     // A span started inside the resolver (a Prisma query) is its child.
@@ -94,7 +106,8 @@ describe('traceRootFields', () => {
   fields.fails!.resolve = () => {
     throw graphError('NOT_FOUND', 'no such car');
   };
-  fields._entities!.resolve = (_source, args: { representations: unknown[] }) => args.representations.map(() => 'entity');
+  fields._entities!.resolve = (_source, args: { representations: unknown[] }) =>
+    args.representations.map(() => 'entity');
   traceRootFields(schema, 'car');
   // Wrapping is once per schema, however many servers serve it.
   traceRootFields(schema, 'car');
@@ -119,16 +132,25 @@ describe('traceRootFields', () => {
       expect(car.attributes).toMatchObject({ 'service.name': 'car', 'graphql.field.name': 'car' });
     }
     const prisma = byName('prisma:client:operation');
-    expect(prisma.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(byName('Query.car').map((s) => s.spanContext().spanId).sort());
+    expect(prisma.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(
+      byName('Query.car')
+        .map((s) => s.spanContext().spanId)
+        .sort(),
+    );
     // A client error is an outcome, not a failure of the service.
     expect(byName('Query.fails')[0]?.attributes['car_check.outcome']).toBe('NOT_FOUND');
     expect(byName('Query.fails')[0]?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('names the entity types asked of _entities', async () => {
-    await request('{ _entities(representations: [{ __typename: "Car", id: "1" }, { __typename: "Car", id: "2" }, { __typename: "CostCenter", id: "3" }]) }');
+    await request(
+      '{ _entities(representations: [{ __typename: "Car", id: "1" }, { __typename: "Car", id: "2" }, { __typename: "CostCenter", id: "3" }]) }',
+    );
     const [entities] = exporter.getFinishedSpans().filter((s) => s.name === 'Query._entities');
-    expect(entities?.attributes).toMatchObject({ 'car_check.entity.count': 3, 'car_check.entity.types': ['Car', 'CostCenter'] });
+    expect(entities?.attributes).toMatchObject({
+      'car_check.entity.count': 3,
+      'car_check.entity.types': ['Car', 'CostCenter'],
+    });
   });
 
   it('costs nothing under a request that is not recorded', async () => {

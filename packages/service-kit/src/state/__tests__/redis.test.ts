@@ -77,8 +77,21 @@ describe('state shared through a Redis that goes away', () => {
     class Refused extends Error {}
     const failing = () => Promise.reject(new Error('boom'));
     expect(await redis.orFallback('rate_limit', failing, async () => 'local')).toBe('local');
-    await expect(redis.orFallback('rate_limit', () => Promise.reject(new Refused()), async () => 'local', (error) => error instanceof Refused)).rejects.toBeInstanceOf(Refused);
-    expect(await redis.orFallback('rate_limit', async () => 'shared', async () => 'local')).toBe('shared');
+    await expect(
+      redis.orFallback(
+        'rate_limit',
+        () => Promise.reject(new Refused()),
+        async () => 'local',
+        (error) => error instanceof Refused,
+      ),
+    ).rejects.toBeInstanceOf(Refused);
+    expect(
+      await redis.orFallback(
+        'rate_limit',
+        async () => 'shared',
+        async () => 'local',
+      ),
+    ).toBe('shared');
   });
 
   it('logs nothing when closed on purpose', async () => {

@@ -5,7 +5,12 @@ import { tracerFor } from '../spans';
 
 describe('a process with OTEL_SDK_DISABLED=true', () => {
   it('has no trace ids at all: nothing to log, stamp or pass on', () => {
-    expect(startTracing({ serviceName: 'gateway', env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' } })).toEqual({
+    expect(
+      startTracing({
+        serviceName: 'gateway',
+        env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' },
+      }),
+    ).toEqual({
       enabled: false,
       recording: false,
       serviceName: 'gateway',

@@ -4,7 +4,14 @@ import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from '../../logging/logger';
 import { ConfigError } from '../../config/env';
 import { currentTraceId, extractTraceContext, traceHeaders, traceLogFields } from '../context';
-import { samplerFor, startRequestSpan, startTracing, stopTracing, tracingStatus, useInMemoryTracing } from '../provider';
+import {
+  samplerFor,
+  startRequestSpan,
+  startTracing,
+  stopTracing,
+  tracingStatus,
+  useInMemoryTracing,
+} from '../provider';
 import { tracingSettingsFromEnv } from '../settings';
 import { tracerFor } from '../spans';
 
@@ -12,7 +19,8 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 
 describe('traceparent from a caller', () => {
-  const remote = (headers: Record<string, string | string[] | undefined>) => trace.getSpanContext(extractTraceContext(headers));
+  const remote = (headers: Record<string, string | string[] | undefined>) =>
+    trace.getSpanContext(extractTraceContext(headers));
 
   it('continues a well-formed traceparent, with its tracestate and sampling decision', () => {
     expect(remote({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'vendor=abc,other=x' })).toMatchObject({
@@ -21,7 +29,9 @@ describe('traceparent from a caller', () => {
       traceFlags: TraceFlags.SAMPLED,
       isRemote: true,
     });
-    expect(remote({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'vendor=abc,other=x' })?.traceState?.get('vendor')).toBe('abc');
+    expect(
+      remote({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'vendor=abc,other=x' })?.traceState?.get('vendor'),
+    ).toBe('abc');
     expect(remote({ traceparent: `00-${TRACE}-${PARENT}-00` })?.traceFlags).toBe(TraceFlags.NONE);
     // A later version may add fields; only version 00's layout is strict.
     expect(remote({ traceparent: `01-${TRACE}-${PARENT}-01-more` })?.traceId).toBe(TRACE);
@@ -49,7 +59,9 @@ describe('traceparent from a caller', () => {
   });
 
   it('takes the first of several traceparent headers, and drops an oversized tracestate', () => {
-    expect(remote({ traceparent: [`00-${TRACE}-${PARENT}-01`, `00-${'1'.repeat(32)}-${PARENT}-01`] })?.traceId).toBe(TRACE);
+    expect(remote({ traceparent: [`00-${TRACE}-${PARENT}-01`, `00-${'1'.repeat(32)}-${PARENT}-01`] })?.traceId).toBe(
+      TRACE,
+    );
     const huge = remote({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: `a=${'b'.repeat(5000)}` });
     expect(huge?.traceId).toBe(TRACE);
     expect(huge?.traceState).toBeUndefined();
@@ -64,21 +76,45 @@ describe('traceparent from a caller', () => {
 
 describe('tracing settings', () => {
   it('records nothing unless an OTLP endpoint is set', () => {
-    expect(tracingSettingsFromEnv({})).toEqual({ disabled: false, tracesUrl: null, serviceName: null, sampler: 'parentbased_always_on', samplerRatio: 1 });
+    expect(tracingSettingsFromEnv({})).toEqual({
+      disabled: false,
+      tracesUrl: null,
+      serviceName: null,
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+    });
   });
 
   it('sends spans to <endpoint>/v1/traces, or to the traces endpoint when it is given', () => {
-    expect(tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracesUrl).toBe('http://collector:4318/v1/traces');
-    expect(tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/base/' }).tracesUrl).toBe('http://collector:4318/base/v1/traces');
+    expect(tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracesUrl).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/base/' }).tracesUrl).toBe(
+      'http://collector:4318/base/v1/traces',
+    );
     expect(
-      tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp' }).tracesUrl,
+      tracingSettingsFromEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp',
+      }).tracesUrl,
     ).toBe('https://traces.example/otlp');
   });
 
   it('reads the sampler, its ratio, the service name and the off switch', () => {
     expect(
-      tracingSettingsFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_SERVICE_NAME: 'car-eu', OTEL_SDK_DISABLED: 'true' }),
-    ).toEqual({ disabled: true, tracesUrl: null, serviceName: 'car-eu', sampler: 'parentbased_traceidratio', samplerRatio: 0.25 });
+      tracingSettingsFromEnv({
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_SERVICE_NAME: 'car-eu',
+        OTEL_SDK_DISABLED: 'true',
+      }),
+    ).toEqual({
+      disabled: true,
+      tracesUrl: null,
+      serviceName: 'car-eu',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+    });
   });
 
   it.each([
@@ -120,7 +156,9 @@ describe('a process that records nothing (no OTLP endpoint), then records for a 
     expect(fresh.isRecording()).toBe(false);
     expect(fresh.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(fresh.spanContext().traceId).not.toBe('0'.repeat(32));
-    expect(startRequestSpan(tracer(), 'POST /graphql', SpanKind.SERVER, ROOT_CONTEXT).spanContext().traceId).not.toBe(fresh.spanContext().traceId);
+    expect(startRequestSpan(tracer(), 'POST /graphql', SpanKind.SERVER, ROOT_CONTEXT).spanContext().traceId).not.toBe(
+      fresh.spanContext().traceId,
+    );
 
     const continued = startRequestSpan(tracer(), 'POST /graphql', SpanKind.SERVER, continuing());
     expect(continued.isRecording()).toBe(false);
@@ -144,7 +182,9 @@ describe('a process that records nothing (no OTLP endpoint), then records for a 
     span.end();
     startRequestSpan(tracer(), 'not sampled', SpanKind.SERVER, continuing('00')).end();
     tracer().startSpan('a new trace').end();
-    expect(exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId === TRACE, s.parentSpanContext?.spanId])).toEqual([
+    expect(
+      exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId === TRACE, s.parentSpanContext?.spanId]),
+    ).toEqual([
       ['recorded', true, PARENT],
       ['a new trace', false, undefined],
     ]);
@@ -154,7 +194,13 @@ describe('a process that records nothing (no OTLP endpoint), then records for a 
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+        lines.push(
+          ...chunk
+            .toString('utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Record<string, unknown>),
+        );
         done();
       },
     });

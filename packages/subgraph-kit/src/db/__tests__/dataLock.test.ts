@@ -11,10 +11,17 @@ const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 /** Another process holding the lock of `dataDir` through lockDataFolder, until it is killed. */
 async function holderProcess(dataDir: string): Promise<ChildProcess> {
   const script = `require('./packages/subgraph-kit/src/db/dataLock').lockDataFolder(${JSON.stringify(dataDir)}).then(() => { console.log('locked'); setInterval(() => {}, 60000); })`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(() => output.includes('locked') || child.exitCode !== null, 60_000, 'the other process to take the lock');
+  await waitFor(
+    () => output.includes('locked') || child.exitCode !== null,
+    60_000,
+    'the other process to take the lock',
+  );
   if (child.exitCode !== null) throw new Error(`the lock holder exited with ${child.exitCode}`);
   return child;
 }
@@ -75,7 +82,11 @@ describe('the embedded data folder lock', () => {
     // A live process that never took the lock: its start time differs from the one recorded.
     const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      await waitFor(() => processStartTime(other.pid!) !== null, 30_000, 'the other process to start (its /proc entry)');
+      await waitFor(
+        () => processStartTime(other.pid!) !== null,
+        30_000,
+        'the other process to start (its /proc entry)',
+      );
       await writeFile(lockFileOf(dataDir), `${other.pid}\n1\n`);
       await (await lockDataFolder(dataDir)).release();
       await writeFile(lockFileOf(dataDir), `${process.pid}\n${processStartTime(process.pid) ?? ''}\n`);

@@ -54,74 +54,104 @@ describe('embedded database on disk', () => {
     await rm(base, { recursive: true, force: true });
   }, SLOW);
 
-  it('is created on first open (out of process, renamed into place), tuned, and reopened with its data', async () => {
-    const dataDir = path.join(base, 'nested', 'car');
-    // A staging folder a killed first start left behind: no process has pid 2^22 + 1
-    // (above Linux's pid_max). Another database's is not this one's to remove.
-    await mkdir(`${dataDir}.initdb-4194305-deadbeef`, { recursive: true });
-    await mkdir(path.join(base, 'nested', 'user.initdb-4194305-deadbeef'));
-    const first = await openDatabase({ kind: 'embedded', dataDir });
-    try {
-      expect(await first.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([{ value: '16MB' }]);
-      await first.runner.exec('CREATE TABLE kept (id INTEGER PRIMARY KEY); INSERT INTO kept VALUES (7);');
-    } finally {
-      await first.close();
-    }
-    // No staging folder of its own left beside it; the template that initdb made, for the next database created there.
-    expect((await readdir(path.join(base, 'nested'))).sort()).toEqual([
-      expect.stringMatching(/^\.initdb-template-pglite-\d+\.\d+\.\d+$/),
-      'car',
-      'user.initdb-4194305-deadbeef',
-    ]);
-    expect(await readdir(dataDir)).toContain('PG_VERSION');
-
-    const second = await openDatabase({ kind: 'embedded', dataDir, settings: { sharedBuffers: '32MB' } });
-    try {
-      expect(await second.runner.query('SELECT id FROM kept')).toEqual([{ id: 7 }]);
-      expect(await second.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([{ value: '32MB' }]);
-    } finally {
-      await second.close();
-    }
-  }, SLOW);
-
-  it('fills an existing empty directory in place (e.g. a mount point)', async () => {
-    const mount = path.join(base, 'mount');
-    await mkdir(mount);
-    const db = await openPGlite(mount);
-    try {
-      expect(await setting(db, 'shared_buffers')).toBe('16MB');
-    } finally {
-      await db.close();
-    }
-    expect(await readdir(mount)).toContain('PG_VERSION');
-  }, SLOW);
-
-  it('runs initdb once for several databases created at once beside each other, and says so', async () => {
-    const names = ['car', 'cost-center', 'user'];
-    const events: Record<string, CreateProgress[]> = Object.fromEntries(names.map((name) => [name, []]));
-    const databases = await Promise.all(
-      names.map((name) => openDatabase({ kind: 'embedded', dataDir: path.join(base, name) }, undefined, { onCreate: (event) => events[name]!.push(event) })),
-    );
-    try {
-      // Each is its own database: what one stores, the others do not see.
-      await databases[0]!.runner.exec('CREATE TABLE only_here (id INTEGER)');
-      for (const database of databases.slice(1)) {
-        expect(await database.runner.query(`SELECT to_regclass('only_here')::text AS found`)).toEqual([{ found: null }]);
+  it(
+    'is created on first open (out of process, renamed into place), tuned, and reopened with its data',
+    async () => {
+      const dataDir = path.join(base, 'nested', 'car');
+      // A staging folder a killed first start left behind: no process has pid 2^22 + 1
+      // (above Linux's pid_max). Another database's is not this one's to remove.
+      await mkdir(`${dataDir}.initdb-4194305-deadbeef`, { recursive: true });
+      await mkdir(path.join(base, 'nested', 'user.initdb-4194305-deadbeef'));
+      const first = await openDatabase({ kind: 'embedded', dataDir });
+      try {
+        expect(await first.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([
+          { value: '16MB' },
+        ]);
+        await first.runner.exec('CREATE TABLE kept (id INTEGER PRIMARY KEY); INSERT INTO kept VALUES (7);');
+      } finally {
+        await first.close();
       }
-    } finally {
-      await Promise.all(databases.map((database) => database.close()));
-    }
-    for (const name of names) {
-      expect([name, events[name]!.map((event) => event.phase)]).toEqual([name, ['start', 'done']]);
-      expect(events[name]![1]).toEqual({ phase: 'done', durationMs: expect.any(Number), ranInitdb: expect.any(Boolean) });
-    }
-    expect(names.filter((name) => (events[name]![1] as { ranInitdb: boolean }).ranInitdb)).toHaveLength(1);
-    expect((await readdir(base)).filter((entry) => entry.includes('.lock') || /\.initdb-\d+-/.test(entry))).toEqual([]);
+      // No staging folder of its own left beside it; the template that initdb made, for the next database created there.
+      expect((await readdir(path.join(base, 'nested'))).sort()).toEqual([
+        expect.stringMatching(/^\.initdb-template-pglite-\d+\.\d+\.\d+$/),
+        'car',
+        'user.initdb-4194305-deadbeef',
+      ]);
+      expect(await readdir(dataDir)).toContain('PG_VERSION');
 
-    // Opening an existing database creates nothing, and reports nothing.
-    const reopened: CreateProgress[] = [];
-    const again = await openDatabase({ kind: 'embedded', dataDir: path.join(base, 'car') }, undefined, { onCreate: (event) => reopened.push(event) });
-    await again.close();
-    expect(reopened).toEqual([]);
-  }, SLOW);
+      const second = await openDatabase({ kind: 'embedded', dataDir, settings: { sharedBuffers: '32MB' } });
+      try {
+        expect(await second.runner.query('SELECT id FROM kept')).toEqual([{ id: 7 }]);
+        expect(await second.runner.query('SELECT current_setting($1) AS value', ['shared_buffers'])).toEqual([
+          { value: '32MB' },
+        ]);
+      } finally {
+        await second.close();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'fills an existing empty directory in place (e.g. a mount point)',
+    async () => {
+      const mount = path.join(base, 'mount');
+      await mkdir(mount);
+      const db = await openPGlite(mount);
+      try {
+        expect(await setting(db, 'shared_buffers')).toBe('16MB');
+      } finally {
+        await db.close();
+      }
+      expect(await readdir(mount)).toContain('PG_VERSION');
+    },
+    SLOW,
+  );
+
+  it(
+    'runs initdb once for several databases created at once beside each other, and says so',
+    async () => {
+      const names = ['car', 'cost-center', 'user'];
+      const events: Record<string, CreateProgress[]> = Object.fromEntries(names.map((name) => [name, []]));
+      const databases = await Promise.all(
+        names.map((name) =>
+          openDatabase({ kind: 'embedded', dataDir: path.join(base, name) }, undefined, {
+            onCreate: (event) => events[name]!.push(event),
+          }),
+        ),
+      );
+      try {
+        // Each is its own database: what one stores, the others do not see.
+        await databases[0]!.runner.exec('CREATE TABLE only_here (id INTEGER)');
+        for (const database of databases.slice(1)) {
+          expect(await database.runner.query(`SELECT to_regclass('only_here')::text AS found`)).toEqual([
+            { found: null },
+          ]);
+        }
+      } finally {
+        await Promise.all(databases.map((database) => database.close()));
+      }
+      for (const name of names) {
+        expect([name, events[name]!.map((event) => event.phase)]).toEqual([name, ['start', 'done']]);
+        expect(events[name]![1]).toEqual({
+          phase: 'done',
+          durationMs: expect.any(Number),
+          ranInitdb: expect.any(Boolean),
+        });
+      }
+      expect(names.filter((name) => (events[name]![1] as { ranInitdb: boolean }).ranInitdb)).toHaveLength(1);
+      expect((await readdir(base)).filter((entry) => entry.includes('.lock') || /\.initdb-\d+-/.test(entry))).toEqual(
+        [],
+      );
+
+      // Opening an existing database creates nothing, and reports nothing.
+      const reopened: CreateProgress[] = [];
+      const again = await openDatabase({ kind: 'embedded', dataDir: path.join(base, 'car') }, undefined, {
+        onCreate: (event) => reopened.push(event),
+      });
+      await again.close();
+      expect(reopened).toEqual([]);
+    },
+    SLOW,
+  );
 });

@@ -18,7 +18,8 @@ async function migrationsDir(migrations: Record<string, string>): Promise<string
 }
 
 const tableExists = async (database: Database, table: string) =>
-  (await database.runner.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [table]))[0]?.found != null;
+  (await database.runner.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [table]))[0]?.found !=
+  null;
 
 describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
   let databases: TestDatabases;
@@ -46,7 +47,10 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
       '2_add_column': 'ALTER TABLE "thing" ADD COLUMN "size" INTEGER;',
       '1_init': 'CREATE TABLE "thing" ("id" INTEGER PRIMARY KEY);',
     });
-    expect(await applyMigrations(database.runner, migrations)).toEqual({ applied: ['1_init', '2_add_column'], wasEmpty: true });
+    expect(await applyMigrations(database.runner, migrations)).toEqual({
+      applied: ['1_init', '2_add_column'],
+      wasEmpty: true,
+    });
     expect(await applyMigrations(database.runner, migrations)).toEqual({ applied: [], wasEmpty: false });
     const history = await database.runner.query<{ migration_name: string; checksum: string }>(
       'SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name',
@@ -63,7 +67,9 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
     await expect(applyMigrations(database.runner, migrations)).rejects.toThrow(/2_broken failed/);
     expect(await tableExists(database, 'thing')).toBe(true);
     expect(await tableExists(database, 'half')).toBe(false);
-    const names = await database.runner.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations"');
+    const names = await database.runner.query<{ migration_name: string }>(
+      'SELECT migration_name FROM "_prisma_migrations"',
+    );
     expect(names.map((row) => row.migration_name)).toEqual(['1_init']);
   });
 
@@ -71,9 +77,15 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
     const migrations = await dir({ '1_init': 'CREATE TABLE "thing" ("id" INTEGER PRIMARY KEY);' });
     await applyMigrations(database.runner, migrations);
     await mkdir(path.join(migrations, '2_add_column'));
-    await writeFile(path.join(migrations, '2_add_column', 'migration.sql'), 'ALTER TABLE "thing" ADD COLUMN "size" INTEGER;');
+    await writeFile(
+      path.join(migrations, '2_add_column', 'migration.sql'),
+      'ALTER TABLE "thing" ADD COLUMN "size" INTEGER;',
+    );
     await mkdir(path.join(migrations, '3_index'));
-    await writeFile(path.join(migrations, '3_index', 'migration.sql'), 'CREATE INDEX "thing_size" ON "thing" ("size");');
+    await writeFile(
+      path.join(migrations, '3_index', 'migration.sql'),
+      'CREATE INDEX "thing_size" ON "thing" ("size");',
+    );
 
     const events: MigrationProgress[] = [];
     const result = await applyMigrations(database.runner, migrations, { onProgress: (event) => events.push(event) });
@@ -98,7 +110,9 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
       '2_broken': 'SELECT * FROM "missing_table";',
     });
     const events: MigrationProgress[] = [];
-    await expect(applyMigrations(database.runner, migrations, { onProgress: (event) => events.push(event) })).rejects.toThrow(MigrationError);
+    await expect(
+      applyMigrations(database.runner, migrations, { onProgress: (event) => events.push(event) }),
+    ).rejects.toThrow(MigrationError);
     expect(events.map((event) => `${event.phase} ${event.index}/${event.total} ${event.name}`)).toEqual([
       'start 1/2 1_init',
       'done 1/2 1_init',
@@ -123,17 +137,27 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
     expect(lines.map((entry) => entry.progress)).toEqual([
       { step: 'migration', phase: 'start', index: 1, total: 2, migration: '1_init' },
       { step: 'migration', phase: 'start', index: 2, total: 2, migration: '2_add_column' },
-      { step: 'migrations', phase: 'done', durationMs: result.durationMs, total: 2, applied: ['1_init', '2_add_column'] },
+      {
+        step: 'migrations',
+        phase: 'done',
+        durationMs: result.durationMs,
+        total: 2,
+        applied: ['1_init', '2_add_column'],
+      },
     ]);
     // Each migration's own duration, at debug level.
-    expect(logs.entries().filter((entry) => entry.level === 20).map((entry) => (entry.progress as { durationMs?: unknown }).durationMs)).toEqual([
-      expect.any(Number),
-      expect.any(Number),
-    ]);
+    expect(
+      logs
+        .entries()
+        .filter((entry) => entry.level === 20)
+        .map((entry) => (entry.progress as { durationMs?: unknown }).durationMs),
+    ).toEqual([expect.any(Number), expect.any(Number)]);
 
     const again = new LogCapture('migrate-test');
     await applyMigrationsWithProgress(database, migrations, again.log);
-    expect(again.entries().map((entry) => entry.msg)).toEqual([expect.stringMatching(/^migrations already up to date \(checked in /)]);
+    expect(again.entries().map((entry) => entry.msg)).toEqual([
+      expect.stringMatching(/^migrations already up to date \(checked in /),
+    ]);
   });
 
   it('refuses to run when an applied migration was edited', async () => {

@@ -20,15 +20,43 @@ async function mapped(failing: () => Promise<unknown>): Promise<unknown> {
 describe('mapDatabaseError', () => {
   it.each([
     ['Prisma unique violation', { code: 'P2002', meta: { target: ['code'] } }, 'ALREADY_EXISTS'],
-    ['adapter unique violation', { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation' } } } }, 'ALREADY_EXISTS'],
+    [
+      'adapter unique violation',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation' } } } },
+      'ALREADY_EXISTS',
+    ],
     ['record not found', { code: 'P2025' }, 'NOT_FOUND'],
     ['write conflict', { code: 'P2034' }, 'ABORTED'],
-    ['deadlock', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01', kind: 'postgres' } } } }, 'ABORTED'],
-    ['unreachable server', { code: 'P1001', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } }, 'UNAVAILABLE'],
-    ['closed connection', { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } }, 'UNAVAILABLE'],
-    ['too many connections', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '53300' } } } }, 'UNAVAILABLE'],
-    ['the embedded data folder gone (dataWatch)', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '58P01', kind: 'postgres' } } } }, 'DATA_LOSS'],
-    ['a syntax error', { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42601' } } } }, 'passed through'],
+    [
+      'deadlock',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01', kind: 'postgres' } } } },
+      'ABORTED',
+    ],
+    [
+      'unreachable server',
+      { code: 'P1001', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } },
+      'UNAVAILABLE',
+    ],
+    [
+      'closed connection',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } },
+      'UNAVAILABLE',
+    ],
+    [
+      'too many connections',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '53300' } } } },
+      'UNAVAILABLE',
+    ],
+    [
+      'the embedded data folder gone (dataWatch)',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '58P01', kind: 'postgres' } } } },
+      'DATA_LOSS',
+    ],
+    [
+      'a syntax error',
+      { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '42601' } } } },
+      'passed through',
+    ],
     ['a thrown string', 'boom', 'passed through'],
   ])('%s', (_what, error, expected) => {
     expect(codeOf(mapDatabaseError(error, 'Thing'))).toBe(expected);
@@ -36,7 +64,12 @@ describe('mapDatabaseError', () => {
 
   it('gives ALREADY_EXISTS the fields that collided', () => {
     const error = mapDatabaseError({ code: 'P2002', meta: { target: ['username'] } }, 'User') as GraphQLError;
-    expect(error.extensions).toMatchObject({ code: 'ALREADY_EXISTS', grpcStatus: 6, entity: 'User', fields: ['username'] });
+    expect(error.extensions).toMatchObject({
+      code: 'ALREADY_EXISTS',
+      grpcStatus: 6,
+      entity: 'User',
+      fields: ['username'],
+    });
   });
 });
 
@@ -72,13 +105,19 @@ withPostgres('mapDatabaseError on real PostgreSQL failures', () => {
   });
 
   it('a connection killed mid-query is UNAVAILABLE', async () => {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, application_name: 'doomed-query' }) });
+    const prisma = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: url, application_name: 'doomed-query' }),
+    });
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
       const sleeping = mapped(() => prisma.$queryRawUnsafe('SELECT pg_sleep(10)'));
       const killed = async () =>
-        (await admin.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'doomed-query' AND state = 'active'`)).rowCount;
+        (
+          await admin.query(
+            `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'doomed-query' AND state = 'active'`,
+          )
+        ).rowCount;
       while ((await killed()) === 0) await new Promise((resolve) => setImmediate(resolve));
       expect(await sleeping).toBe('UNAVAILABLE');
     } finally {

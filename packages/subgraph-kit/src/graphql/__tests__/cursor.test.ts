@@ -1,5 +1,13 @@
 import { GraphQLError } from 'graphql';
-import { containsText, decodeCursor, encodeCursor, equalsText, escapeLike, MAX_CURSOR_LENGTH, type SortOrder } from '../pagination';
+import {
+  containsText,
+  decodeCursor,
+  encodeCursor,
+  equalsText,
+  escapeLike,
+  MAX_CURSOR_LENGTH,
+  type SortOrder,
+} from '../pagination';
 
 const byCreation: SortOrder = { field: 'createdAt', direction: 'asc', type: 'date' };
 const byName: SortOrder = { field: 'societyName', direction: 'asc', type: 'string' };
@@ -27,12 +35,28 @@ describe('decodeCursor accepts only cursors the graph could have produced', () =
   it.each([
     ['longer than the bound', 'A'.repeat(MAX_CURSOR_LENGTH + 1), byName],
     ['a non-UUID id', encodeCursor({ field: 'createdAt', key: '2026-01-01T00:00:00.000Z', id: 'x' }), byCreation],
-    ['characters outside base64url around a valid cursor', `..${encodeCursor({ field: 'societyName', key: 'A', id: ID })}..`, byName],
+    [
+      'characters outside base64url around a valid cursor',
+      `..${encodeCursor({ field: 'societyName', key: 'A', id: ID })}..`,
+      byName,
+    ],
     ['padding', `${encodeCursor({ field: 'societyName', key: 'A', id: ID })}=`, byName],
     ['bytes that are not UTF-8', Buffer.from([0x5b, 0xff, 0x5d]).toString('base64url'), byName],
-    ['a year PostgreSQL does not have', encodeCursor({ field: 'createdAt', key: '0000-01-01T00:00:00.000Z', id: ID }), byCreation],
-    ['a date outside 0001-9999', encodeCursor({ field: 'createdAt', key: '-271821-04-20T00:00:00.000Z', id: ID }), byCreation],
-    ['a date not written by toISOString', encodeCursor({ field: 'createdAt', key: '2026-02-30T00:00:00.000Z', id: ID }), byCreation],
+    [
+      'a year PostgreSQL does not have',
+      encodeCursor({ field: 'createdAt', key: '0000-01-01T00:00:00.000Z', id: ID }),
+      byCreation,
+    ],
+    [
+      'a date outside 0001-9999',
+      encodeCursor({ field: 'createdAt', key: '-271821-04-20T00:00:00.000Z', id: ID }),
+      byCreation,
+    ],
+    [
+      'a date not written by toISOString',
+      encodeCursor({ field: 'createdAt', key: '2026-02-30T00:00:00.000Z', id: ID }),
+      byCreation,
+    ],
     ['a NUL byte in a text key', encodeCursor({ field: 'societyName', key: 'a\u0000b', id: ID }), byName],
     ['an unpaired surrogate in a text key', encodeCursor({ field: 'societyName', key: 'a\udc00b', id: ID }), byName],
   ])('refuses %s with INVALID_ARGUMENT on `after`', (_what, value, order) => {

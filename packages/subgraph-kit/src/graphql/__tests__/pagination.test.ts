@@ -1,5 +1,13 @@
 import { GraphQLError } from 'graphql';
-import { cursorOf, decodeCursor, encodeCursor, MAX_PAGE_SIZE, parsePage, toConnection, type SortOrder } from '../pagination';
+import {
+  cursorOf,
+  decodeCursor,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  parsePage,
+  toConnection,
+  type SortOrder,
+} from '../pagination';
 
 const byCreation: SortOrder = { field: 'createdAt', direction: 'asc', type: 'date' };
 const byBrand: SortOrder = { field: 'brand', direction: 'desc', type: 'string' };

@@ -25,7 +25,10 @@ describe('abandonedWorkPlugin', () => {
       },
       plugins: [abandonedWorkPlugin()],
     });
-    const response = await server.executeOperation({ query: '{ items { name } }' }, { contextValue: { signal: controller.signal } });
+    const response = await server.executeOperation(
+      { query: '{ items { name } }' },
+      { contextValue: { signal: controller.signal } },
+    );
     expect(resolved).toBe(11);
     const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
     expect(result?.errors?.[0]?.extensions?.code).toBe('DEADLINE_EXCEEDED');
@@ -46,7 +49,11 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
   it('does no work for a request whose deadline has passed', async () => {
     const body = JSON.stringify({ query: '{ cars(first: 5) { totalCount } }' });
     car.subgraph.statements.reset();
-    const expired = await postGraphQL(car.subgraph.graphqlUrl, body, await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() - 1 }));
+    const expired = await postGraphQL(
+      car.subgraph.graphqlUrl,
+      body,
+      await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() - 1 }),
+    );
     expect(expired.status).toBe(504);
     expect(expired.errors?.[0]?.extensions).toMatchObject({ code: 'DEADLINE_EXCEEDED', grpcStatus: 4 });
     expect(car.subgraph.statements.count).toBe(0);
@@ -54,7 +61,11 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
 
   it('serves a request whose deadline is ahead', async () => {
     const body = JSON.stringify({ query: '{ cars(first: 5) { totalCount } }' });
-    const response = await postGraphQL(car.subgraph.graphqlUrl, body, await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() + 10_000 }));
+    const response = await postGraphQL(
+      car.subgraph.graphqlUrl,
+      body,
+      await signedPost(ADMIN, car.subgraph.graphqlUrl, body, { audience: 'car', deadline: Date.now() + 10_000 }),
+    );
     expect(response.data).toEqual({ cars: { totalCount: expect.any(Number) } });
   });
 });

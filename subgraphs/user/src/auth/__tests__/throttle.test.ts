@@ -43,7 +43,9 @@ async function fail(throttle: LoginThrottle, username: string, client: string): 
 describe('waitFor', () => {
   it('is nothing below the free failures, then doubles from the first delay up to the longest', () => {
     const rule = { free: 3, firstDelayMs: 5_000, maxDelayMs: 60_000, memoryMs: 60_000 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 100].map((failures) => waitFor(failures, rule))).toEqual([0, 0, 5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 100].map((failures) => waitFor(failures, rule))).toEqual([
+      0, 0, 5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000,
+    ]);
   });
 });
 
@@ -54,7 +56,10 @@ describe.each<[string, () => { store: ThrottleStore; close: () => Promise<void> 
     () => {
       const redis = new Redis(REDIS_URL);
       // A prefix of this run's own: nothing shared with other tests or runs.
-      return { store: new RedisThrottleStore(redis, `test-login-${randomUUID()}:`), close: async () => void (await redis.quit()) };
+      return {
+        store: new RedisThrottleStore(redis, `test-login-${randomUUID()}:`),
+        close: async () => void (await redis.quit()),
+      };
     },
   ],
 ])('the sign-in throttle (%s)', (_name, open) => {

@@ -7,8 +7,8 @@ import ts from 'typescript';
 
 const ROOT = import.meta.dirname;
 
-/** The library packages the gateway may use: the service kit (and `common` until it is split). */
-const GATEWAY_LIBRARIES = new Set(['@car-check/service-kit', '@car-check/common']);
+/** The library packages the gateway may use: the service kit. */
+const GATEWAY_LIBRARIES = new Set(['@car-check/service-kit']);
 const TEST_SUPPORT = '@car-check/test-support';
 
 /** Test code: it may reach what product code may not (shared test support, the repository's test folder). */
@@ -41,9 +41,14 @@ const gateway = all.filter((ws) => ws.dir === 'gateway');
 /** Libraries: every workspace that is not a service or the web app (common today; packages/* after the split). */
 const libraries = all.filter((ws) => ws.dir !== 'gateway' && ws.dir !== 'web' && !ws.dir.startsWith('subgraphs/'));
 const paths = publicPaths();
-const entries = Object.values(paths)
-  .flat()
-  .map((file) => path.resolve(ROOT, file));
+/** A `dir/*` path (a package that publishes each of its modules, like test support) stands for every module there. */
+const expand = (file) =>
+  file.endsWith('/*')
+    ? readdirSync(path.resolve(ROOT, file.slice(0, -2)))
+        .filter((name) => /\.tsx?$/.test(name) && !name.endsWith('.d.ts'))
+        .map((name) => path.resolve(ROOT, file.slice(0, -2), name))
+    : [path.resolve(ROOT, file)];
+const entries = Object.values(paths).flat().flatMap(expand);
 /** Subpaths a package publishes (`@car-check/common/demo`); any other `@car-check/<name>/...` reaches inside. */
 const publicSubpaths = Object.keys(paths).filter((name) => name.split('/').length > 2);
 /** Shared test support: the package once it is one, the repository's test/support folder until then. */

@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     name: 'car-check/tests',
-    files: ['**/__tests__/**', '**/*.test.ts', '**/*.test.tsx', '**/test/**'],
+    files: ['**/__tests__/**', '**/*.test.ts', '**/*.test.tsx', '**/test/**', 'packages/test-support/**'],
     rules: {
       // Jest's asymmetric matchers (expect.any, expect.objectContaining) are typed `any`; product code keeps these.
       '@typescript-eslint/no-unsafe-assignment': 'off',

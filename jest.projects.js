@@ -30,6 +30,7 @@ const IN_PROCESS_WITH_BACKENDS = {
 /** test/ suites that need no service and run in seconds: they read the repository's files. */
 const UNIT_UNDER_TEST_DIR = [
   'test/schema/inputValidation.test.ts',
+  'test/tools/boundaries.test.ts',
   'test/tools/committed.test.ts',
   'test/tools/docs.test.ts',
   'test/tools/projects.test.ts',

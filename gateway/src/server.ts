@@ -134,6 +134,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     log,
   });
   // Set right below: no request reaches a stage before Apollo has started.
+  // eslint-disable-next-line prefer-const -- assigned once below, after the stages that read it are built
   let apollo: ApolloServer<GatewayContext> | undefined;
   const stages = STAGES.create(config, {
     log,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 // Relative, not the package name: jest's globalSetup (preflight.ts) loads this without moduleNameMapper.
+// eslint-disable-next-line import-x/no-restricted-paths -- see above
 import { postgresUrl, readEnv } from '../service-kit/src/config/env';
 
 /**

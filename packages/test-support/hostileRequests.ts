@@ -966,22 +966,20 @@ function variablesFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
         ),
       ),
     );
-  const nestedPages = fc
-    .record({ a: weirdN, b: weirdN, token: tokenOption(tokens) })
-    .map(({ a, b, token }) =>
-      hr(
-        'variables',
-        `nested pages a=${J(a)?.slice(0, 16)} b=${J(b)?.slice(0, 16)}${token ? ', signed in' : ''}`,
-        post(
-          body({
-            query:
-              'query($a: Int, $b: Int) { costCenters(first: $a) { edges { node { cars(first: $b) { edges { node { history(first: $b) { totalCount } } } } } } } }',
-            variables: { a, b },
-          }),
-          auth(token),
-        ),
+  const nestedPages = fc.record({ a: weirdN, b: weirdN, token: tokenOption(tokens) }).map(({ a, b, token }) =>
+    hr(
+      'variables',
+      `nested pages a=${J(a)?.slice(0, 16)} b=${J(b)?.slice(0, 16)}${token ? ', signed in' : ''}`,
+      post(
+        body({
+          query:
+            'query($a: Int, $b: Int) { costCenters(first: $a) { edges { node { cars(first: $b) { edges { node { history(first: $b) { totalCount } } } } } } } }',
+          variables: { a, b },
+        }),
+        auth(token),
       ),
-    );
+    ),
+  );
   return fc.oneof(
     { arbitrary: nValue, weight: 4 },
     { arbitrary: rawN, weight: 1 },
@@ -1810,22 +1808,20 @@ function unicodeFamily(tokens: string[]): fc.Arbitrary<HostileRequest> {
         post(body({ query }), auth(token)),
       );
     });
-  const inVariable = fc
-    .record({ s: nastyString, token: tokenOption(tokens) })
-    .map(({ s, token }) =>
-      hr(
-        'unicode',
-        `search variable ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`,
-        post(
-          body({
-            query:
-              'query($s: String) { cars(first: 2, filter: { search: $s }) { totalCount } users(first: 1, filter: { group: $s }) { totalCount } }',
-            variables: { s },
-          }),
-          auth(token),
-        ),
+  const inVariable = fc.record({ s: nastyString, token: tokenOption(tokens) }).map(({ s, token }) =>
+    hr(
+      'unicode',
+      `search variable ${J(s).slice(0, 24)}${token ? ', signed in' : ''}`,
+      post(
+        body({
+          query:
+            'query($s: String) { cars(first: 2, filter: { search: $s }) { totalCount } users(first: 1, filter: { group: $s }) { totalCount } }',
+          variables: { s },
+        }),
+        auth(token),
       ),
-    );
+    ),
+  );
   const inNames = fc
     .record({
       s: nastyString,

@@ -15,6 +15,7 @@ interface TestProject {
 }
 
 // The table jest.config.js builds its projects from, so the services checked are those of the suites that run.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS file outside every tsconfig
 const { testProjects } = require(path.join(REPO_ROOT, 'jest.projects.js')) as { testProjects: TestProject[] };
 
 /**

@@ -80,6 +80,8 @@ async function probe(url: string, options: ProbeOptions): Promise<void> {
 function whenAborted(signal: AbortSignal): { rejected: Promise<never>; dispose: () => void } {
   let onAbort = () => {};
   const rejected = new Promise<never>((_resolve, reject) => {
+    // The signal's own reason (an Error whenever AbortController.abort() is given none).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
   });

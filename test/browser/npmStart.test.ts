@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-// eslint-disable-next-line import-x/no-restricted-paths -- the embedded template is internal; this test prepares it
 import { prepareEmbeddedTemplate } from '@car-check/subgraph-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';

@@ -4,7 +4,7 @@ import { buildGateway } from '../../gateway/src/server';
 import { BACKENDS } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { TEST_ENV } from '@car-check/test-support/secrets';
-import { silentLogger, subgraphUnderTest, type SubgraphName } from '@car-check/test-support/subgraphs';
+import { silentLogger } from '@car-check/test-support/subgraphs';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { managementGet } from '@car-check/test-support/management';
 

@@ -10,6 +10,7 @@ interface TestProject {
 }
 
 // The CommonJS table both jest.config.js and the preflight read.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS file outside every tsconfig
 const { testProjects } = require(path.join(ROOT, 'jest.projects.js')) as { testProjects: TestProject[] };
 
 function testFiles(directory: string): string[] {

@@ -25,7 +25,6 @@ const LIBRARIES: Record<string, string[]> = {
   'subgraph-kit': ['@car-check/service-kit', '@car-check/events'],
 };
 /** The library entry points other packages may import: each package's root, and the demo fleet. */
-const ENTRY_POINTS = [...Object.keys(LIBRARIES).map((name) => `@car-check/${name}`), '@car-check/subgraph-kit/demo'];
 const libraryDir = (name: string) => path.join('packages', name);
 
 function sourceFiles(dir: string): string[] {
@@ -118,31 +117,6 @@ describe('the workspaces', () => {
       .map((file) => path.relative(ROOT, file));
     expect(offenders).toEqual([]);
   });
-
-  it.each([...SERVICE_PACKAGES, ...Object.keys(LIBRARIES).map(libraryDir)])(
-    '%s imports the libraries only through their public entry points',
-    (dir) => {
-      const offenders = sourceFiles(path.join(ROOT, dir)).flatMap((file) => {
-        const text = readFileSync(file, 'utf8');
-        const specifiers = [...text.matchAll(/from '([^']*)'/g)].map((m) => m[1] as string);
-        const deep = specifiers.filter((specifier) => {
-          if (specifier.startsWith('@car-check/')) {
-            const library = specifier.split('/').slice(0, 2).join('/');
-            return (
-              library in { ...Object.fromEntries(ENTRY_POINTS.map((entry) => [entry, true])) } &&
-              !ENTRY_POINTS.includes(specifier)
-            );
-          }
-          if (!specifier.startsWith('.')) return false;
-          // A relative path into another library's folder, or into the common/ folder that is gone.
-          const target = path.relative(ROOT, path.resolve(path.dirname(file), specifier)).split(path.sep);
-          return target[0] === 'common' || (target[0] === 'packages' && path.join(target[0], target[1] ?? '') !== dir);
-        });
-        return deep.map((specifier) => `${path.relative(ROOT, file)}: ${specifier}`);
-      });
-      expect(offenders).toEqual([]);
-    },
-  );
 
   it.each(subgraphRegistry().map((entry) => [entry.name, entry] as const))(
     'loading the %s subgraph loads no code of another subgraph (its tests run alone)',

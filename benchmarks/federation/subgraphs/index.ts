@@ -163,9 +163,7 @@ export async function startSubgraph(name: SubgraphName, port = 0, host = '127.0.
 }
 
 /** Starts all four subgraphs; `ports` defaults to free ports. */
-export async function startAllSubgraphs(
-  ports: Partial<Record<SubgraphName, number>> = {},
-): Promise<{
+export async function startAllSubgraphs(ports: Partial<Record<SubgraphName, number>> = {}): Promise<{
   subgraphs: Record<SubgraphName, RunningSubgraph>;
   urls: Record<SubgraphName, string>;
   close(): Promise<void>;

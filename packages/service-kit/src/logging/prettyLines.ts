@@ -72,6 +72,8 @@ function reshapeRequest(record: LogRecord): LogRecord {
 export function prettyDestination(
   sink: DestinationStream = pino.destination({ dest: 1, sync: true }),
 ): DestinationStream {
+  // Loaded lazily: only a developer's terminal (LOG_PRETTY=true) needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
   const pretty = prettyFactory(PRETTY_OPTIONS);
   return {

@@ -306,8 +306,8 @@ export function samplerFor(name: SamplerName, ratio: number): Sampler {
 function otlpExporter(url: string): SpanExporter {
   // Loaded lazily, like the instrumentations: only a process that exports needs it. Headers
   // (OTEL_EXPORTER_OTLP_HEADERS), timeout and compression come from the SDK's own variables.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OTLPTraceExporter } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url });
 }

@@ -9,8 +9,8 @@ import type { PrismaInstrumentation } from '@prisma/instrumentation';
  */
 function prismaInstrumentation(): PrismaInstrumentation {
   // Loaded lazily: nothing of it runs in a process that records nothing.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PrismaInstrumentation: Instrumentation } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@prisma/instrumentation') as typeof import('@prisma/instrumentation');
   return new Instrumentation({ enabled: false, ignoreSpanTypes: ['prisma:client:serialize'] });
 }

@@ -11,7 +11,7 @@ class Terminal {
     this.text += chunk;
   }
   lines(): string[] {
-    // eslint-disable-next-line no-control-regex -- pino-pretty's colours are escape sequences
+    // pino-pretty's colours are escape sequences.
     return this.text
       .replace(/\u001b\[[0-9;]*m/g, '')
       .split('\n')

@@ -74,7 +74,6 @@ export {
   type SigningConfig,
 } from './config/signing';
 export {
-  found,
   graphError,
   statusCodeOf,
   type StatusDefinition,
@@ -85,11 +84,8 @@ export {
   MASKED_CODES,
   PROTOCOL_CODES,
   type GraphError,
-  invalidArgument,
-  outOfRange,
-  notFound,
-  alreadyExists,
-} from './errors';
+} from './errors/catalog';
+export { found, invalidArgument, outOfRange, notFound, alreadyExists } from './errors/shorthands';
 export { DEFAULT_PAGE_SIZE } from './graphql/pageSize';
 export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
 export { type PoolStats, ServiceMetrics } from './metrics/metrics';
@@ -180,6 +176,8 @@ export {
   traceLogFields,
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
+} from './tracing/context';
+export {
   recordWhileTracing,
   startTracing,
   startRequestSpan,
@@ -192,15 +190,8 @@ export {
   type StartTracingOptions,
   type TracingStatus,
   type RecordedInstrumentation,
-  tracingSettingsFromEnv,
-  tracesUrlOf,
-  SAMPLERS,
-  type SamplerName,
-  type TracingSettings,
-  tracerFor,
-  setSpanOutcome,
-  setSpanError,
-  TRACE_ATTRIBUTES,
-} from './tracing';
+} from './tracing/provider';
+export { tracingSettingsFromEnv, tracesUrlOf, SAMPLERS, type SamplerName, type TracingSettings } from './tracing/settings';
+export { tracerFor, setSpanOutcome, setSpanError, TRACE_ATTRIBUTES } from './tracing/spans';
 export { isAlive } from './os/processes';
 export { type NonceStore, MemoryNonceStore, FailoverNonceStore } from './state/nonceStore';

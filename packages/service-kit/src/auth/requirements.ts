@@ -1,5 +1,5 @@
 import { Kind, type DirectiveNode, type DocumentNode, type ValueNode } from 'graphql';
-import type { StatusCode } from '../errors';
+import type { StatusCode } from '../errors/catalog';
 import type { CallerIdentity } from './identity';
 
 /**

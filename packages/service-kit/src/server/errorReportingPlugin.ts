@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { MASKED_CODES } from '../errors';
+import { MASKED_CODES } from '../errors/catalog';
 import type { Logger } from '../logging/logger';
 import { currentTraceId } from '../tracing/context';
 import { codeForError } from './formatError';

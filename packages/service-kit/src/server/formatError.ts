@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import { MASKED_CODES, PROTOCOL_CODES, STATUS, statusCodeOf, type StatusCode } from '../errors';
+import { MASKED_CODES, PROTOCOL_CODES, STATUS, statusCodeOf, type StatusCode } from '../errors/catalog';
 
 // Apollo Server's own codes and what they mean in the graph's vocabulary.
 const APOLLO_CODES: Record<string, StatusCode> = {

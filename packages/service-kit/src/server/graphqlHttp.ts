@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
-import { STATUS, type StatusCode } from '../errors';
+import { STATUS, type StatusCode } from '../errors/catalog';
 
 /**
  * A GraphQL-shaped error body for failures that happen before GraphQL runs,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError } from 'graphql';
 import { renderErrorDocs } from '../../../../../scripts/lib/errorDocs';
-import { graphError, MASKED_CODES, STATUS, STATUS_NAMES, statusCodeOf, type StatusCode } from '../index';
+import { graphError, MASKED_CODES, STATUS, STATUS_NAMES, statusCodeOf, type StatusCode } from '../catalog';
 
 describe('the error catalog', () => {
   it('has all 17 gRPC codes with their numbers, in order', () => {

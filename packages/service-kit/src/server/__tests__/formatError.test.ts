@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { graphError } from '../../errors';
+import { graphError } from '../../errors/catalog';
 import { formatError, MASKED_MESSAGE } from '../formatError';
 
 const format = (error: GraphQLError) => formatError(error.toJSON(), error);

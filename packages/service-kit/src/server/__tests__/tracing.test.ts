@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
 import { buildSchema, graphql } from 'graphql';
-import { graphError } from '../../errors';
+import { graphError } from '../../errors/catalog';
 import { stopTracing, useInMemoryTracing } from '../../tracing/provider';
 import { listen, type RunningServer } from '../http';
 import { notFoundHandler } from '../graphqlHttp';

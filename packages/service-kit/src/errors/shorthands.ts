@@ -1,18 +1,5 @@
 import { graphError, type GraphError } from './catalog';
 
-export {
-  graphError,
-  statusCodeOf,
-  type StatusDefinition,
-  STATUS,
-  type StatusName,
-  type StatusCode,
-  STATUS_NAMES,
-  MASKED_CODES,
-  PROTOCOL_CODES,
-  type GraphError,
-} from './catalog';
-
 /** Shorthands for the errors resolvers throw most; all go through the catalog. */
 export const invalidArgument = (message: string, details?: Record<string, unknown>): GraphError =>
   graphError('INVALID_ARGUMENT', message, details);

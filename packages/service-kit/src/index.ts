@@ -191,7 +191,13 @@ export {
   type TracingStatus,
   type RecordedInstrumentation,
 } from './tracing/provider';
-export { tracingSettingsFromEnv, tracesUrlOf, SAMPLERS, type SamplerName, type TracingSettings } from './tracing/settings';
+export {
+  tracingSettingsFromEnv,
+  tracesUrlOf,
+  SAMPLERS,
+  type SamplerName,
+  type TracingSettings,
+} from './tracing/settings';
 export { tracerFor, setSpanOutcome, setSpanError, TRACE_ATTRIBUTES } from './tracing/spans';
 export { isAlive } from './os/processes';
 export { type NonceStore, MemoryNonceStore, FailoverNonceStore } from './state/nonceStore';

@@ -12,13 +12,10 @@ import { createPrisma } from './prisma';
 import { resolvers } from './resolvers';
 import { seed } from './seed';
 
-// Where its SDL and migrations are, as package.json declares them (the same from src/ and from dist/).
-const files = subgraphPackageFiles(path.join(__dirname, '..'));
-
 /** The car subgraph: its SDL, resolvers and data, ready to boot or test. */
 export const carSubgraph = defineSubgraph({
-  schemaFile: files.schemaFile,
-  migrationsDir: files.migrationsDir,
+  // Its SDL and migrations, where package.json declares them (the same from src/ and from dist/).
+  ...subgraphPackageFiles(path.join(__dirname, '..')),
   resolvers,
   createPrisma,
   createContext,

@@ -1,13 +1,6 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import {
-  type ConsumerSql,
-  type ConsumerStatus,
-  FeedConsumer,
-  type FeedConsumerOptions,
-  readCursor,
-  sequenceOf,
-} from './consumer';
+import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, sequenceOf } from './consumer';
 import { retryUntilStopped } from '../async/retry';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 import type { EventRejection } from './signature';
@@ -116,13 +109,7 @@ export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
 
   private async attach(): Promise<void> {
     const { amqp } = this.amqpOptions;
-    if (this.position === null) this.position = await readCursor(this.options.db, this.name);
-    if (this.deadLetters === null) {
-      const rows = await this.options.db.$queryRaw<
-        { n: number }[]
-      >`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
-      this.deadLetters = rows[0]?.n ?? 0;
-    }
+    await this.loadState();
     const connection = await connect(amqp.url);
     this.connection = connection;
     connection.on('error', () => {

@@ -487,18 +487,26 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.pause.for(ms);
   }
 
-  /** Reads one page of the owner's feed after the in-memory position and applies its events. */
-  protected async poll(): Promise<PollOutcome> {
-    if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
-    // Idle polls touch no database: the cursor is kept in memory once read.
-    if (this.position === null) this.position = await readCursor(this.options.db, this.name);
+  /**
+   * Reads the consumer's cursor and dead-letter count once; afterwards they are kept in memory,
+   * so idle polls (and an idle queue) touch no database.
+   */
+  protected async loadState(): Promise<bigint> {
+    this.position ??= await readCursor(this.options.db, this.name);
     if (this.deadLetters === null) {
       const rows = await this.options.db.$queryRaw<
         { n: number }[]
       >`SELECT count(*)::int AS n FROM event_dead_letter WHERE consumer = ${this.name}`;
       this.deadLetters = rows[0]?.n ?? 0;
     }
-    const page = await fetchFeedPage(this.options, this.position, this.settings.pageSize, this.abort.signal);
+    return this.position;
+  }
+
+  /** Reads one page of the owner's feed after the in-memory position and applies its events. */
+  protected async poll(): Promise<PollOutcome> {
+    if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
+    const position = await this.loadState();
+    const page = await fetchFeedPage(this.options, position, this.settings.pageSize, this.abort.signal);
     this.connected = true;
     if (page.events.length === 0) {
       this.pendingSince = null;

@@ -3,6 +3,7 @@ import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-chec
 import { BACKENDS } from '@car-check/test-support/config';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { signedPost } from '@car-check/test-support/signing';
+import { waitFor } from '@car-check/test-support/waitFor';
 import { graphError } from '@car-check/service-kit';
 import { abandonedWorkPlugin } from '../abandonedWork';
 
@@ -48,6 +49,9 @@ describe(`a subgraph and the gateway's deadline (${backend})`, () => {
 
   it('does no work for a request whose deadline has passed', async () => {
     const body = JSON.stringify({ query: '{ cars(first: 5) { totalCount } }' });
+    // The car's replica consumer reads its cursor once, before its first feed request: past that,
+    // nothing but a request touches the database.
+    await waitFor(() => car.peers['cost-center']!.feedRequests.length > 0, 60_000, 'the replica consumer polling');
     car.subgraph.statements.reset();
     const expired = await postGraphQL(
       car.subgraph.graphqlUrl,

@@ -157,7 +157,7 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
 
     const runs = stage.instructions.filter((instruction) => instruction.keyword === 'RUN');
     if (runs.some((run) => /\bnpm ci\b/.test(run.args))) {
-      const copied = copySources(stage);
+      const copied = lineageOf(stages, stage).flatMap(copySources);
       for (const workspace of context.workspaces) {
         if (!copied.includes(`${workspace}/package.json`))
           problem(
@@ -243,6 +243,15 @@ function runsNode(command: string[], main: string): boolean {
 }
 
 /** The context paths a stage's COPY instructions take (not those copied from other stages). */
+/**
+ * A stage and the earlier stages it is built FROM (`FROM manifests AS build`), oldest first:
+ * what its instructions start from.
+ */
+export function lineageOf(stages: readonly DockerStage[], stage: DockerStage): DockerStage[] {
+  const parent = stages.slice(0, stages.indexOf(stage)).find((earlier) => earlier.name === stage.from);
+  return parent ? [...lineageOf(stages, parent), stage] : [stage];
+}
+
 function copySources(stage: DockerStage): string[] {
   return stage.instructions
     .filter((instruction) => instruction.keyword === 'COPY' && !/--from=/.test(instruction.args))

@@ -1,6 +1,7 @@
 /**
  * Performs a Dockerfile's production install outside Docker, exactly as its stage does it:
- * the stage's COPY instructions from the build context into an empty folder (its WORKDIR),
+ * the COPY instructions of the stage (and of the stages it is built FROM) from the build context
+ * into an empty folder (its WORKDIR),
  * then its RUN npm ci command, with a private npm cache so that the stage's own
  * `npm cache clean` touches nothing else. What that folder's node_modules then holds is
  * what the image's node_modules holds. Used by test/tools/gatewayImage.test.ts.
@@ -9,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDockerfile } from './dockerfileRules';
+import { lineageOf, parseDockerfile } from './dockerfileRules';
 
 export interface ProductionInstall {
   /** The folder standing for the stage's WORKDIR, with its node_modules. */
@@ -20,11 +21,13 @@ export interface ProductionInstall {
 
 /** Runs stage `stageName` of the Dockerfile `text` (build arguments already written in) against `root`. */
 export function installLikeStage(root: string, text: string, stageName: string, timeoutMs: number): ProductionInstall {
-  const stage = parseDockerfile(text).stages.find((candidate) => candidate.name === stageName);
+  const { stages } = parseDockerfile(text);
+  const stage = stages.find((candidate) => candidate.name === stageName);
   if (!stage) throw new Error(`the Dockerfile has no stage ${stageName}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'image-install-'));
   let command: string | undefined;
-  for (const instruction of stage.instructions) {
+  // The stages it is built FROM first (the manifests), then its own instructions.
+  for (const instruction of lineageOf(stages, stage).flatMap((step) => step.instructions)) {
     if (instruction.keyword === 'COPY') {
       if (/--from=/.test(instruction.args))
         throw new Error(`${stageName} copies from another stage; only context copies are replayed`);

@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { pageHead } from './vite.pageHead';
 
 // Where `npm start` runs the gateway; the dev and preview servers forward /graphql there.
 const proxy = { '/graphql': { target: process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000', changeOrigin: false } };
@@ -10,7 +11,7 @@ const proxy = { '/graphql': { target: process.env.GATEWAY_URL ?? 'http://127.0.0
  * `npm run build:explorer` builds the GraphiQL explorer separately (vite.explorer.config.ts).
  */
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), pageHead()],
   // Relative asset URLs: dist/ works from any path it is served at.
   base: './',
   // http://localhost:5173 (dev) and :4173 (preview): origins the gateway must allow (CORS_ORIGINS).

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { pageHead } from './vite.pageHead';
 
 const gateway = process.env.EXPLORER_GATEWAY ?? 'http://127.0.0.1:4000';
 
@@ -14,7 +15,7 @@ const gateway = process.env.EXPLORER_GATEWAY ?? 'http://127.0.0.1:4000';
 export default defineConfig({
   root: fileURLToPath(new URL('./explorer', import.meta.url)),
   base: '/explorer/',
-  plugins: [react()],
+  plugins: [react(), pageHead()],
   server: { host: '127.0.0.1', port: 5174, proxy: { '/graphql': gateway } },
   preview: { host: '127.0.0.1', port: 4174, proxy: { '/graphql': gateway } },
   // The editor workers are imported with `?worker`, which Vite resolves only outside its dependency pre-bundling.

@@ -139,12 +139,15 @@ describe('a fresh npm start serves a working console and explorer', () => {
     await expect(page.getByRole('link', { name: 'API explorer' }).getAttribute('href')).resolves.toBe(
       `${origin}/explorer/`,
     );
+    // Every page's head (web/vite.pageHead.ts): no Referer leaves with its requests or links.
+    await expect(page.locator('meta[name=referrer]').getAttribute('content')).resolves.toBe('no-referrer');
   });
 
   it('renders the explorer at /explorer/', async () => {
     const page = await open(`${origin}/explorer/`);
     await page.locator('.graphiql-container').waitFor({ timeout: WAIT });
     await page.locator('.graphiql-execute-button').waitFor({ timeout: WAIT });
+    await expect(page.locator('meta[name=referrer]').getAttribute('content')).resolves.toBe('no-referrer');
   });
 
   it('refuses db:status on the running graph’s embedded databases, naming the folder and the holder', () => {

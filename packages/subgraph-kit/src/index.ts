@@ -15,6 +15,7 @@ export {
   auditedWriteOf,
   type WriteRequestContext,
 } from './audit/mutations';
+export { auditedEntity, type EntityUpdate, type RevisionedModel, type TransactionClientOf } from './audit/entity';
 export { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
 export {
   describeTarget,

@@ -1,10 +1,10 @@
 import { graphError } from '@car-check/service-kit';
 import { recordAudit } from '@car-check/events';
-import { auditedUpdate, parseId, validate } from '@car-check/subgraph-kit';
+import { parseId, validate } from '@car-check/subgraph-kit';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types';
 import { decoyHash, verifyPassword } from '../auth/password';
 import { loginInput } from '../validation';
-import { write } from './mutation';
+import { users } from './mutation';
 
 const INVALID_LOGIN = 'Invalid username or password.';
 
@@ -86,14 +86,10 @@ export const AuthMutation: Pick<MutationResolvers, 'login' | 'logout' | 'revokeU
 
   deactivateUser: async (_parent, args, context, info) => {
     const id = parseId(args.id);
-    return auditedUpdate(write(context, info, args), {
+    return users.update(users.write(context, info, args), {
       id,
       expectedRevision: null,
       sets: { isActive: false },
-      read: (tx) => tx.user.findUnique({ where: { id } }),
-      updateWhere: async (tx, revision) =>
-        (await tx.user.updateMany({ where: { id, revision }, data: { isActive: false, revision: { increment: 1 } } }))
-          .count,
       after: async (tx) => {
         await context.tokens.revokeAll(id, null, tx);
       },

@@ -1,33 +1,23 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { graphError } from '@car-check/service-kit';
-import {
-  auditedCreate,
-  auditedDelete,
-  auditedUpdate,
-  type AuditedWrite,
-  type InTransaction,
-  auditedWriteOf,
-  parseId,
-  validate,
-} from '@car-check/subgraph-kit';
+import { auditedEntity, parseId, validate } from '@car-check/subgraph-kit';
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { hashPassword, verifyPassword } from '../auth/password';
 import type { Context } from '../context';
 import { createUserInput, updateUserInput } from '../validation';
 
-type Tx = Parameters<Parameters<Context['prisma']['$transaction']>[0]>[0];
-
 // That a password was set or changed is recorded; the hash never is.
 const PASSWORD_CHANGED = { field: 'password', from: '"[redacted]"', to: '"[redacted]"' };
 
 /**
- * Every user write is one transaction with its audit record (password hashes are never
- * recorded), and with the client's Idempotency-Key when it sent one.
+ * User writes: each one transaction with its audit record (password hashes are never
+ * recorded), its event and the client's Idempotency-Key.
  */
-export const write = (context: Context, info: GraphQLResolveInfo, args: unknown): AuditedWrite<Tx> => {
-  const transaction: InTransaction<Tx> = (work) => context.prisma.$transaction(work);
-  return auditedWriteOf({ entity: 'User', transaction, context, info, args, diff: { secret: ['passwordHash'] } });
-};
+export const users = auditedEntity({
+  entity: 'User',
+  prisma: (context: Context) => context.prisma,
+  model: (tx) => tx.user,
+  diff: { secret: ['passwordHash'] },
+});
 
 /**
  * A user changing their own password proves they know the current one, so a
@@ -65,7 +55,7 @@ export const Mutation: MutationResolvers = {
   createUser: async (_parent, { input }, context, info) => {
     const { password, ...data } = validate(createUserInput, input, 'input');
     const passwordHash = password ? await hashPassword(password) : null;
-    return auditedCreate(write(context, info, withoutSecrets({ input })), (tx) =>
+    return users.create(users.write(context, info, withoutSecrets({ input })), (tx) =>
       tx.user.create({ data: { ...data, passwordHash } }),
     );
   },
@@ -88,18 +78,11 @@ export const Mutation: MutationResolvers = {
       );
     }
     const passwordHash = password ? await hashPassword(password) : undefined;
-    return auditedUpdate(write(context, info, withoutSecrets(args)), {
+    return users.update(users.write(context, info, withoutSecrets(args)), {
       id,
       expectedRevision,
       sets: changes,
-      read: (tx) => tx.user.findUnique({ where: { id } }),
-      updateWhere: async (tx, revision) =>
-        (
-          await tx.user.updateMany({
-            where: { id, revision },
-            data: { ...changes, ...(passwordHash ? { passwordHash } : {}), revision: { increment: 1 } },
-          })
-        ).count,
+      data: { ...changes, ...(passwordHash ? { passwordHash } : {}) },
       extraChanges: passwordHash ? [PASSWORD_CHANGED] : [],
       // A new password ends every other session; deactivation ends all of them.
       after: async (tx) => {
@@ -109,12 +92,5 @@ export const Mutation: MutationResolvers = {
     });
   },
 
-  deleteUser: async (_parent, args, context, info) => {
-    const id = parseId(args.id);
-    return auditedDelete(write(context, info, args), {
-      id,
-      read: (tx) => tx.user.findUnique({ where: { id } }),
-      delete: (tx) => tx.user.delete({ where: { id } }),
-    });
-  },
+  deleteUser: (_parent, args, context, info) => users.delete(users.write(context, info, args), parseId(args.id)),
 };

@@ -45,6 +45,41 @@ describe('embedded database memory settings', () => {
   });
 });
 
+describe('in-memory databases', () => {
+  it(
+    'each start empty and apart, from one pristine cluster per process, with their own settings',
+    async () => {
+      const first = await openPGlite('memory://', { sharedBuffers: '8MB' });
+      const second = await openPGlite('memory://', { sharedBuffers: '8MB' });
+      const third = await openPGlite('memory://', { sharedBuffers: '12MB' });
+      try {
+        await first.exec('CREATE TABLE only_in_first (id int); INSERT INTO only_in_first VALUES (1);');
+        await second.exec('CREATE TABLE only_in_second (id int);');
+        const tables = async (db: typeof first) =>
+          (
+            await db.query<{ name: string }>(
+              "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+            )
+          ).rows.map((row) => row.name);
+        expect(await tables(first)).toEqual(['only_in_first']);
+        expect(await tables(second)).toEqual(['only_in_second']);
+        expect(await tables(third)).toEqual([]);
+        expect(await setting(third, 'shared_buffers')).toBe('12MB');
+        // A database opened after the others were written to starts empty too.
+        const fourth = await openPGlite('memory://', { sharedBuffers: '8MB' });
+        try {
+          expect(await tables(fourth)).toEqual([]);
+        } finally {
+          await fourth.close();
+        }
+      } finally {
+        await Promise.all([first.close(), second.close(), third.close()]);
+      }
+    },
+    SLOW,
+  );
+});
+
 describe('embedded database on disk', () => {
   let base: string;
   beforeEach(async () => {

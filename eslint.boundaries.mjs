@@ -49,7 +49,7 @@ const expand = (file) =>
         .map((name) => path.resolve(ROOT, file.slice(0, -2), name))
     : [path.resolve(ROOT, file)];
 const entries = Object.values(paths).flat().flatMap(expand);
-/** Subpaths a package publishes (`@car-check/common/demo`); any other `@car-check/<name>/...` reaches inside. */
+/** Subpaths a package publishes (`@car-check/subgraph-kit/demo`); any other `@car-check/<name>/...` reaches inside. */
 const publicSubpaths = Object.keys(paths).filter((name) => name.split('/').length > 2);
 /** Shared test support: the package once it is one, the repository's test/support folder until then. */
 const testSupportDirs = [libraries.find((ws) => ws.name === TEST_SUPPORT)?.dir ?? 'test/support'];

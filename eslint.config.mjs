@@ -113,6 +113,8 @@ export default tseslint.config(
         }),
       ],
     },
+    // One import statement per module: a second one for the same module is a leftover of moved code.
+    rules: { 'import-x/no-duplicates': ['error', { 'prefer-inline': true }] },
   },
   ...boundaryBlocks,
 );

@@ -11,8 +11,14 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { SUBGRAPHS, createMigration, isSubgraph, isValidMigrationName, subgraphPaths } from './lib/schema-engine';
-import type { Subgraph } from './lib/schema-engine';
+import {
+  SUBGRAPHS,
+  createMigration,
+  isSubgraph,
+  isValidMigrationName,
+  subgraphPaths,
+  type Subgraph,
+} from './lib/schema-engine';
 
 const USAGE = `Usage: npm run db:migration:create -- --subgraph <${SUBGRAPHS.join('|')}> --name <snake_case_name>`;
 

@@ -1,7 +1,7 @@
 /**
  * What each environment variable means, for docs/configuration-reference.md. The schemas give
  * the type, default and requiredness; a schema's own `.describe()` wins over the text here.
- * test/tools/configReference.test.ts fails when a variable has no description or an entry
+ * test/tools/docs.test.ts fails when a variable has no description or an entry
  * here names a variable no schema reads, so the two cannot drift apart.
  */
 export const CONFIG_DESCRIPTIONS: Record<string, string> = {

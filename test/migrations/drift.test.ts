@@ -13,8 +13,8 @@ import {
   diffMigrationsToSchema,
   startSchemaEngine,
   subgraphPaths,
+  type SchemaEngineHandle,
 } from '../../scripts/lib/schema-engine';
-import type { SchemaEngineHandle } from '../../scripts/lib/schema-engine';
 
 /** A column that exists in no migration: schema.prisma gets it, the history does not. */
 const PROBE_FIELD = '  driftProbe String? @map("drift_probe")';

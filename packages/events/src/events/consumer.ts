@@ -4,8 +4,14 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { Pause } from '../async/pause';
 import { retryUntilStopped } from '../async/retry';
-import { ANONYMOUS, signRequest, readEnv, sha256Base64Url, REQUEST_ID_HEADER } from '@car-check/service-kit';
-import type { Logger } from '@car-check/service-kit';
+import {
+  ANONYMOUS,
+  signRequest,
+  readEnv,
+  sha256Base64Url,
+  REQUEST_ID_HEADER,
+  type Logger,
+} from '@car-check/service-kit';
 import type { CloudEvent } from './cloudEvent';
 import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
 import { Outage } from './outage';

@@ -1,6 +1,5 @@
 import type { Express, Request } from 'express';
-import type { Logger } from '@car-check/service-kit';
-import { requireGatewaySignature, type SignatureCheck, errorBody } from '@car-check/service-kit';
+import { type Logger, type SignatureCheck, requireGatewaySignature, errorBody } from '@car-check/service-kit';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import type { EventSigner } from './signature';

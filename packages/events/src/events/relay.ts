@@ -1,7 +1,6 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { z } from 'zod';
-import { readEnv } from '@car-check/service-kit';
-import type { Logger } from '@car-check/service-kit';
+import { readEnv, type Logger } from '@car-check/service-kit';
 import { eventsOfSubgraph } from './catalog';
 import { toCloudEvent, type AuditEventRecord, type CloudEvent } from './cloudEvent';
 import { Pause } from '../async/pause';

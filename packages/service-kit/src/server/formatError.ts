@@ -1,6 +1,5 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { type GraphQLFormattedError, GraphQLError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
 import { MASKED_CODES, PROTOCOL_CODES, STATUS, statusCodeOf, type StatusCode } from '../errors/catalog';
 
 // Apollo Server's own codes and what they mean in the graph's vocabulary.

@@ -1,5 +1,4 @@
-import type { CallerIdentity } from '@car-check/service-kit';
-import { graphError, sha256Hex } from '@car-check/service-kit';
+import { type CallerIdentity, graphError, sha256Hex } from '@car-check/service-kit';
 import { actorOf } from '@car-check/events';
 
 /** Any Prisma transaction: every subgraph has the same `idempotency_key` table. */

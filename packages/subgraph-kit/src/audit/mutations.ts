@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { CallerIdentity } from '@car-check/service-kit';
+import { type CallerIdentity, notFound } from '@car-check/service-kit';
 import { optimisticUpdate } from '../db/optimisticUpdate';
-import { notFound } from '@car-check/service-kit';
 import { outboxWritten, diffChanges, recordAudit, type AuditWriter, type DiffOptions } from '@car-check/events';
 import { withDatabaseErrors } from '../errors/database';
 import { remember, replayed, type Idempotency } from './idempotency';

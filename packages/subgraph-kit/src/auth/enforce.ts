@@ -1,6 +1,5 @@
 import { defaultFieldResolver, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
-import { graphError, denial, denialMessage, readRequirements } from '@car-check/service-kit';
-import type { CallerIdentity } from '@car-check/service-kit';
+import { graphError, denial, denialMessage, readRequirements, type CallerIdentity } from '@car-check/service-kit';
 
 type ResolverMap = Record<string, Record<string, unknown>>;
 

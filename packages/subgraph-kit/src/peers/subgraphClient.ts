@@ -1,5 +1,11 @@
-import { graphError, ANONYMOUS, signRequest, REQUEST_ID_HEADER, traceHeaders } from '@car-check/service-kit';
-import type { Logger } from '@car-check/service-kit';
+import {
+  graphError,
+  ANONYMOUS,
+  signRequest,
+  REQUEST_ID_HEADER,
+  traceHeaders,
+  type Logger,
+} from '@car-check/service-kit';
 
 export interface PeerResponse<Data> {
   data?: Data | null;

@@ -3,12 +3,13 @@ import {
   ServiceMetrics,
   subgraphPortVariable,
   createLogger,
-  type Logger,
   ensurePortFree,
   listen,
-  type RunningServer,
   describeManagementAccess,
   managementAccess,
+  type DependencyState,
+  type Logger,
+  type RunningServer,
 } from '@car-check/service-kit';
 import type { Database } from '../db/connect';
 import {
@@ -19,7 +20,6 @@ import {
   openDatabaseWithProgress,
 } from '../db/progress';
 import type { SubgraphConfig } from '../config/service';
-import type { DependencyState } from '@car-check/service-kit';
 import type { SubgraphApp } from './subgraph';
 
 /** The part of a generated PrismaClient the boot sequence needs. */

@@ -20,12 +20,14 @@ import {
   closeRedis,
   connectRedis,
   redisDependency,
-  type SharedRedis,
   schemaHashOf,
   managementAccess,
+  type Logger,
+  type ServiceMetrics,
+  type SignatureCheck,
+  type SharedRedis,
 } from '@car-check/service-kit';
 import type { Database } from '../db/connect';
-import type { Logger, ServiceMetrics, SignatureCheck } from '@car-check/service-kit';
 import { SubgraphClient } from '../peers/subgraphClient';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { createSubgraphApp, type RequestInfo } from './subgraph';

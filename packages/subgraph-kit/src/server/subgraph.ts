@@ -6,16 +6,19 @@ import {
 } from '@apollo/server/plugin/disabled';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Logger, ServiceMetrics, CallerIdentity, ManagementAccess } from '@car-check/service-kit';
-import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
-import { textInputPlugin } from './textInput';
 import {
+  type Logger,
+  type ServiceMetrics,
+  type CallerIdentity,
+  type ManagementAccess,
+  type SignatureCheck,
+  type DependencyState,
+  type ReadinessCheck,
   errorReportingPlugin,
   requestLogPlugin,
   formatError,
   keepRawBody,
   requireGatewaySignature,
-  type SignatureCheck,
   bodyErrorHandler,
   graphqlOverHttpPlugin,
   guardGraphQLRequest,
@@ -24,8 +27,6 @@ import {
   mountHealth,
   requireAllUp,
   withDegradable,
-  type DependencyState,
-  type ReadinessCheck,
   assignRequestId,
   activateRequestTrace,
   requestTraceId,
@@ -35,6 +36,8 @@ import {
   flushTracing,
   startTracing,
 } from '@car-check/service-kit';
+import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
+import { textInputPlugin } from './textInput';
 
 /** What every subgraph knows about the request it serves. */
 export interface RequestInfo {

@@ -52,7 +52,7 @@ export type AuditEvent = Prisma.AuditEventModel
 /**
  * Model IdempotencyKey
  * A client's Idempotency-Key and the first result of the write it named, kept until it expires
- * (see common/audit/idempotency.ts). Written in the same transaction as the write.
+ * (see packages/subgraph-kit/src/audit/idempotency.ts). Written in the same transaction as the write.
  */
 export type IdempotencyKey = Prisma.IdempotencyKeyModel
 /**
@@ -64,7 +64,7 @@ export type IdempotencyKey = Prisma.IdempotencyKeyModel
 export type CostCenterReplica = Prisma.CostCenterReplicaModel
 /**
  * Model EventCursor
- * How far a consumer of another subgraph's event feed has read (common/events/consumer.ts), saved
+ * How far a consumer of another subgraph's event feed has read (packages/events/src/events/consumer.ts), saved
  * in the same transaction as the change each event made.
  */
 export type EventCursor = Prisma.EventCursorModel

@@ -30,6 +30,6 @@ export type AuditEvent = Prisma.AuditEventModel
 /**
  * Model IdempotencyKey
  * A client's Idempotency-Key and the first result of the write it named, kept until it expires
- * (see common/audit/idempotency.ts). Written in the same transaction as the write.
+ * (see packages/subgraph-kit/src/audit/idempotency.ts). Written in the same transaction as the write.
  */
 export type IdempotencyKey = Prisma.IdempotencyKeyModel

@@ -635,7 +635,7 @@ export type $AuditEventPayload<ExtArgs extends runtime.Types.Extensions.Internal
     changes: runtime.JsonValue
     /**
      * The event feed's cursor: strictly increasing in this subgraph, in commit order for
-     * CREATE, UPDATE and DELETE (see common/events/feed.ts).
+     * CREATE, UPDATE and DELETE (see packages/events/src/events/feed.ts).
      */
     sequence: bigint
     /**

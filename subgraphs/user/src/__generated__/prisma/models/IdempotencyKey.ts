@@ -15,7 +15,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 /**
  * Model IdempotencyKey
  * A client's Idempotency-Key and the first result of the write it named, kept until it expires
- * (see common/audit/idempotency.ts). Written in the same transaction as the write.
+ * (see packages/subgraph-kit/src/audit/idempotency.ts). Written in the same transaction as the write.
  */
 export type IdempotencyKeyModel = runtime.Types.Result.DefaultSelection<Prisma.$IdempotencyKeyPayload>
 

@@ -6,7 +6,7 @@
  * It says what it does as it goes, a line per step with its duration (creating an
  * embedded database, opening it, each migration), and the total at the end.
  */
-import { applyMigrationsWithProgress, describeTarget, openDatabaseWithProgress } from '@car-check/subgraph-kit';
+import { describeTarget, withMigratedDatabase } from '@car-check/subgraph-kit';
 import { runPerSubgraph } from './lib/perSubgraphCommand';
 import { lineLogger } from './lib/progress';
 
@@ -16,12 +16,7 @@ runPerSubgraph(
     const log = lineLogger(name);
     const { database: target } = subgraph.loadConfig();
     const { migrationsDir } = subgraph.module;
-    const { database } = await openDatabaseWithProgress(target, log);
-    try {
-      await applyMigrationsWithProgress(database, migrationsDir, log);
-    } finally {
-      await database.close();
-    }
+    await withMigratedDatabase(target, migrationsDir, log, async () => undefined);
     return { did: 'done', target: describeTarget(target) };
   },
   (count) => (count === 1 ? 'the database is' : `${count} databases are`) + ' up to date',

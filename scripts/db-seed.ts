@@ -7,12 +7,7 @@
  * database, migrations, what was seeded), and the total at the end. A failure is one
  * line, no stack, and its exit code says which kind (78 configuration, 65 migration history, else 1).
  */
-import {
-  applyMigrationsWithProgress,
-  describeTarget,
-  logProgress,
-  openDatabaseWithProgress,
-} from '@car-check/subgraph-kit';
+import { describeTarget, logProgress, withMigratedDatabase } from '@car-check/subgraph-kit';
 import { runPerSubgraph } from './lib/perSubgraphCommand';
 import { lineLogger } from './lib/progress';
 
@@ -22,16 +17,15 @@ runPerSubgraph(
     const config = subgraph.loadConfig();
     const log = lineLogger(name, config.logLevel);
     const { module } = subgraph;
-    const { database } = await openDatabaseWithProgress(config.database, log);
-    const prisma = module.createPrisma(database.adapter);
-    try {
-      await applyMigrationsWithProgress(database, module.migrationsDir, log);
-      logProgress(log, { step: 'seed', phase: 'start' }, 'seeding the demo data');
-      await module.seed(prisma, log, process.env);
-    } finally {
-      await prisma.$disconnect();
-      await database.close();
-    }
+    await withMigratedDatabase(config.database, module.migrationsDir, log, async (database) => {
+      const prisma = module.createPrisma(database.adapter);
+      try {
+        logProgress(log, { step: 'seed', phase: 'start' }, 'seeding the demo data');
+        await module.seed(prisma, log, process.env);
+      } finally {
+        await prisma.$disconnect();
+      }
+    });
     return { did: 'seeded', target: describeTarget(config.database) };
   },
   (count) => `${count === 1 ? 'one database' : `${count} databases`} seeded`,

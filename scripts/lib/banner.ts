@@ -37,7 +37,7 @@ export function seedsDemoUsers(config: SeedingConfig): boolean {
  * username or password. (UNAUTHENTICATED)`) and exit 1, so the query after `&&` does not run.
  * `password` is placed as it is inside the single-quoted JSON: a literal, or {@link shellVariable}.
  */
-export function signInExample(gatewayUrl: string, username: string, password: string): string[] {
+function signInExample(gatewayUrl: string, username: string, password: string): string[] {
   const login = `mutation { login(username: \\"${username}\\", password: \\"${password}\\") { token } }`;
   const readToken =
     'let r={};try{r=JSON.parse(require("fs").readFileSync(0,"utf8"))}catch{}const t=r.data?.login?.token;' +
@@ -55,7 +55,7 @@ export function signInExample(gatewayUrl: string, username: string, password: st
 }
 
 /** A shell variable's value inside the example's single-quoted JSON (it leaves the quotes, and comes back). */
-export const shellVariable = (name: string) => `'"$${name}"'`;
+const shellVariable = (name: string) => `'"$${name}"'`;
 
 /** Who to sign in as, and the lines that say where such a user comes from. */
 function tryIt(facts: BannerFacts, gatewayUrl: string, seedPasswordSet: boolean): string[] {

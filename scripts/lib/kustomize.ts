@@ -405,7 +405,7 @@ export function parseImage(image: string): { name: string; tag?: string; digest?
 }
 
 /** Calls `visit` for every container and init container anywhere in the object. */
-export function visitContainers(node: unknown, visit: (container: Record<string, unknown>) => void): void {
+function visitContainers(node: unknown, visit: (container: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) {
     for (const item of node) visitContainers(item, visit);
     return;

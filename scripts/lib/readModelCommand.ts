@@ -1,12 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createLogger, describeError, resolveSigningSecret } from '@car-check/service-kit';
-import {
-  applyMigrations,
-  describeTarget,
-  openDatabase,
-  type DefinedSubgraph,
-  type PrismaLike,
-} from '@car-check/subgraph-kit';
+import { createLogger, describeError, exitCodeFor, resolveSigningSecret } from '@car-check/service-kit';
+import { describeTarget, withMigratedDatabase, type DefinedSubgraph, type PrismaLike } from '@car-check/subgraph-kit';
 import { loadSubgraph } from './subgraphs';
 
 type ReadModelTask = 'rebuildReadModels' | 'redriveDeadLetters';
@@ -15,7 +9,8 @@ type ReadModelTask = 'rebuildReadModels' | 'redriveDeadLetters';
  * Runs one of a subgraph's read-model tasks against its configured database
  * (`npm run events:rebuild` / `events:redrive -- --subgraph NAME`): opens it,
  * migrates it unless MIGRATE_ON_START=false, runs the task, prints its report
- * on one line, and exits 1 with one line on failure.
+ * on one line; a failure is one line, and its exit code says which kind (78 configuration,
+ * 65 migration history, else 1), as the db: commands' do.
  */
 export function runReadModelCommand(command: string, task: ReadModelTask, done: string): void {
   const main = async () => {
@@ -28,19 +23,24 @@ export function runReadModelCommand(command: string, task: ReadModelTask, done: 
     const config = loadConfig();
     const log = createLogger({ service: name, level: config.logLevel, pretty: config.prettyLogs });
     const signingSecret = await resolveSigningSecret(config.signing.source);
-    const database = await openDatabase(config.database);
-    const prisma = module.createPrisma(database.adapter);
-    try {
-      if (config.migrateOnStart) await applyMigrations(database.runner, module.migrationsDir);
-      const report = await run.call(module, { prisma, log, config, signingSecret });
-      console.log(`${name}: ${done} (${describeTarget(config.database)}): ${JSON.stringify(report)}`);
-    } finally {
-      await prisma.$disconnect();
-      await database.close();
-    }
+    const report = await withMigratedDatabase(
+      config.database,
+      module.migrationsDir,
+      log,
+      async (database) => {
+        const prisma = module.createPrisma(database.adapter);
+        try {
+          return await run.call(module, { prisma, log, config, signingSecret });
+        } finally {
+          await prisma.$disconnect();
+        }
+      },
+      { migrate: config.migrateOnStart },
+    );
+    console.log(`${name}: ${done} (${describeTarget(config.database)}): ${JSON.stringify(report)}`);
   };
   main().catch((error: unknown) => {
     console.error(`${command} failed: ${describeError(error)}`);
-    process.exit(1);
+    process.exit(exitCodeFor(error));
   });
 }

@@ -348,7 +348,7 @@ function panicRegistry(): PanicRegistry {
 }
 
 /** An error reported by the schema engine, with Prisma's error code when it gave one (e.g. `P3006`). */
-export class SchemaEngineError extends Error {
+class SchemaEngineError extends Error {
   override readonly name = 'SchemaEngineError';
   constructor(
     message: string,

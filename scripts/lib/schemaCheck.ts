@@ -185,7 +185,7 @@ export function isBlocking(report: CheckReport, allowBreaking: boolean): boolean
  * The one conclusion, agreeing with every section above it: "no breaking changes" only when
  * neither the schema diff nor any client operation breaks.
  */
-export function verdictOf(changes: GraphChanges): string {
+function verdictOf(changes: GraphChanges): string {
   const all = `${changes.operationsChecked} client operation(s)`;
   if (breaksClients(changes)) {
     return (
@@ -203,7 +203,7 @@ export function verdictOf(changes: GraphChanges): string {
 const SAFE_NAMED = 8;
 
 /** The sections of the changes for people: what breaks, what to review, what clients' operations say. */
-export function describeChanges(changes: GraphChanges): string[] {
+function describeChanges(changes: GraphChanges): string[] {
   const lines: string[] = [];
   const section = (mark: string, title: string, list: SchemaChange[]) => {
     if (!list.length) return;

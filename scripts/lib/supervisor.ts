@@ -27,7 +27,7 @@ export interface Clock {
 }
 
 /** The real clock; looks the globals up on each call (so jest's fake timers apply too). */
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),

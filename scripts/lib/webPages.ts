@@ -9,10 +9,10 @@ import { DEV_PAGES } from '../../gateway/src/devPages';
 const WEB = path.resolve(__dirname, '..', '..', 'web');
 
 /** Where the web package builds its pages by default, and where the gateway serves them from unless WEB_DIST says otherwise. */
-export const DEFAULT_WEB_DIST = path.join(WEB, 'dist');
+const DEFAULT_WEB_DIST = path.join(WEB, 'dist');
 
 /** The folder the gateway serves the pages from: WEB_DIST, read as gateway/src/config.ts reads it. */
-export function webDistFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+function webDistFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(readEnv({ WEB_DIST: z.string().default(DEFAULT_WEB_DIST) }, env).WEB_DIST);
 }
 

@@ -44,6 +44,7 @@ export {
   logProgress,
   openDatabaseWithProgress,
   applyMigrationsWithProgress,
+  withMigratedDatabase,
   type ProgressStep,
   type ProgressFields,
   msSince,

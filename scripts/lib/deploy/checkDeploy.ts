@@ -26,8 +26,8 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 export const KUSTOMIZE_DIR = path.join('deploy', 'k8s');
 /** The overlays that must exist; only the development one may carry (placeholder) secret values. */
-export const OVERLAYS = { dev: { allowSecretValues: true }, prod: { allowSecretValues: false } } as const;
-export const COMPOSE_FILE = 'docker-compose.yml';
+const OVERLAYS = { dev: { allowSecretValues: true }, prod: { allowSecretValues: false } } as const;
+const COMPOSE_FILE = 'docker-compose.yml';
 
 export async function checkDeploy(root: string = REPO_ROOT): Promise<CheckResult> {
   const result: CheckResult = { checked: [], problems: [] };

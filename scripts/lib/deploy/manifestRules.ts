@@ -29,7 +29,7 @@ export interface OverlayRules {
  * subgraphs roll out (docs/deployment.md). A reference to anything else must resolve
  * within the rendered overlay.
  */
-export const PROVISIONED_OUTSIDE_THE_REPO = {
+const PROVISIONED_OUTSIDE_THE_REPO = {
   Secret: [
     'graph-signing',
     'management',

@@ -141,3 +141,24 @@ export async function applyMigrationsWithProgress(
   );
   return { ...result, durationMs };
 }
+
+/**
+ * Opens a subgraph's database, brings it up to date with its migrations (unless `migrate` is
+ * false), runs `work` on it and closes it, with the same progress lines as a subgraph's start:
+ * what a deployment's migration job, `db:migrate`, `db:seed` and the read-model commands do.
+ */
+export async function withMigratedDatabase<T>(
+  target: DatabaseTarget,
+  migrationsDir: string,
+  log: Logger,
+  work: (database: Database, applied: string[]) => Promise<T>,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<T> {
+  const { database } = await openDatabaseWithProgress(target, log);
+  try {
+    const applied = migrate ? (await applyMigrationsWithProgress(database, migrationsDir, log)).applied : [];
+    return await work(database, applied);
+  } finally {
+    await database.close();
+  }
+}

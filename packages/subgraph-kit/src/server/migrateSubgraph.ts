@@ -1,7 +1,7 @@
 import { logLevel, readEnv, createLogger } from '@car-check/service-kit';
 import type { SubgraphConfigSpec } from '../config/service';
 import { databaseTargetFromEnv } from '../db/config';
-import { applyMigrationsWithProgress, openDatabaseWithProgress } from '../db/progress';
+import { withMigratedDatabase } from '../db/progress';
 
 /**
  * Applies a subgraph's committed migrations to its configured database and
@@ -18,11 +18,5 @@ export async function migrateSubgraph(
   const { LOG_LEVEL } = readEnv({ LOG_LEVEL: logLevel() }, env) as { LOG_LEVEL: string };
   const log = createLogger({ service: spec.name, level: LOG_LEVEL, pretty: false });
   // The same step lines as a subgraph's start: opening the database, each migration n of m, the total.
-  const { database } = await openDatabaseWithProgress(target, log);
-  try {
-    const { applied } = await applyMigrationsWithProgress(database, migrationsDir, log);
-    return applied;
-  } finally {
-    await database.close();
-  }
+  return withMigratedDatabase(target, migrationsDir, log, async (_database, applied) => applied);
 }

@@ -65,6 +65,7 @@ function copyOfDeploymentInputs(): string {
     'docker-compose.yml',
     'deploy',
     'prisma',
+    'tsconfig.json',
   ];
   entries.push(...readWorkspaces(REPO_ROOT).map((workspace) => `${workspace}/package.json`));
   entries.push('gateway/src/config.ts');
@@ -436,6 +437,15 @@ describe('the Kubernetes rules', () => {
     expect(found.join('\n')).toContain(expected);
   });
 
+  it('reports a COPY glob that matches nothing (Docker copies nothing, silently)', async () => {
+    const root = copyOfDeploymentInputs();
+    const dockerfile = path.join(root, DOCKERFILE);
+    writeFileSync(dockerfile, readFileSync(dockerfile, 'utf8').replace('COPY tsconfig*.json', 'COPY tsconfigs*.json'));
+
+    const { problems } = await checkDeploy(root);
+    expect(lines(problems)).toContain(`${DOCKERFILE} (gateway): COPY: copies tsconfigs*.json, which does not exist`);
+  });
+
   it('reports a broken manifest file with its path, object and overlay', async () => {
     const root = copyOfDeploymentInputs();
     const car = path.join(root, 'deploy/k8s/base/car.yaml');
@@ -537,8 +547,13 @@ describe('the Dockerfile rules', () => {
     ],
     [
       'a workspace manifest left out',
-      (text) => text.replace(/COPY gateway\/package.json gateway\/\n/g, ''),
+      (text) => text.replace(' gateway/package.json ', ' '),
       'runs npm ci without copying gateway/package.json',
+    ],
+    [
+      'workspace manifests copied without their folders (a glob without --parents)',
+      (text) => text.replace('COPY --parents ', 'COPY '),
+      'runs npm ci without copying subgraphs/car/package.json',
     ],
     [
       'a syntax error (dockerfile-utils)',
@@ -560,9 +575,10 @@ describe('the Dockerfile rules', () => {
     );
   });
 
-  it('ask for a workspace the Dockerfile does not know yet', () => {
-    expect(check(carDockerfile, [...workspaces, 'subgraphs/fuel'])).toContain(
-      'runs npm ci without copying subgraphs/fuel/package.json',
+  it('take a new subgraph without a change, and ask for a workspace outside the folders they copy', () => {
+    expect(check(carDockerfile, [...workspaces, 'subgraphs/fuel'])).not.toContain('subgraphs/fuel');
+    expect(check(carDockerfile, [...workspaces, 'tools/fuel'])).toContain(
+      'runs npm ci without copying tools/fuel/package.json',
     );
   });
 });

@@ -14,6 +14,7 @@ import {
   contextSources,
   DOCKERFILE,
   dockerfileFor,
+  expandSource,
   readDockerignore,
   runtimeFiles,
 } from './dockerfileRules';
@@ -106,8 +107,9 @@ function checkDocker(root: string, services: GraphService[], result: CheckResult
       if (existsSync(path.join(root, needed))) continue;
       result.problems.push({ file, object: 'COPY', message: `copies ${needed}, which does not exist` });
     }
-    for (const source of sources.filter((candidate) => !/[*?[]/.test(candidate))) {
-      if (!existsSync(path.join(root, source)))
+    // A glob that matches nothing copies nothing, silently (COPY --parents): as much a mistake as a missing path.
+    for (const source of sources) {
+      if (expandSource(root, source).length === 0)
         result.problems.push({ file, object: 'COPY', message: `copies ${source}, which does not exist` });
     }
     copied.set(file, sources);

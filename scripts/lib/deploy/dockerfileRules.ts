@@ -6,9 +6,10 @@
  * service reads at run time copied in. `.dockerignore` must keep secrets and local
  * state out of the context without hiding anything a Dockerfile copies.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validate } from 'dockerfile-utils';
+import { minimatch } from 'minimatch';
 import type { GraphService } from './graphServices';
 import { problemsIn, type Problem } from './problems';
 
@@ -157,9 +158,9 @@ export function checkDockerfile(file: string, text: string, context: DockerfileC
 
     const runs = stage.instructions.filter((instruction) => instruction.keyword === 'RUN');
     if (runs.some((run) => /\bnpm ci\b/.test(run.args))) {
-      const copied = lineageOf(stages, stage).flatMap(copySources);
+      const copies = lineageOf(stages, stage).flatMap(copiesOf);
       for (const workspace of context.workspaces) {
-        if (!copied.includes(`${workspace}/package.json`))
+        if (!copies.some((copy) => keepsAtItsPath(copy, `${workspace}/package.json`)))
           problem(
             where,
             `runs npm ci without copying ${workspace}/package.json (npm ci needs every workspace's manifest)`,
@@ -252,13 +253,59 @@ export function lineageOf(stages: readonly DockerStage[], stage: DockerStage): D
   return parent ? [...lineageOf(stages, parent), stage] : [stage];
 }
 
-function copySources(stage: DockerStage): string[] {
+/** One COPY from the build context: its sources (paths or globs), its destination, and whether it keeps parent folders. */
+export interface ContextCopy {
+  sources: string[];
+  destination: string;
+  /** `COPY --parents`: each matched file lands at its own path under the destination. */
+  parents: boolean;
+}
+
+/** A stage's COPY instructions from the build context (not those copied from other stages). */
+export function copiesOf(stage: DockerStage): ContextCopy[] {
   return stage.instructions
     .filter((instruction) => instruction.keyword === 'COPY' && !/--from=/.test(instruction.args))
-    .flatMap((copy) => {
-      const words = copy.args.split(/\s+/).filter((word) => !word.startsWith('--'));
-      return words.slice(0, -1);
+    .map((copy) => {
+      const words = copy.args.split(/\s+/);
+      const paths = words.filter((word) => !word.startsWith('--'));
+      return {
+        sources: paths.slice(0, -1),
+        destination: paths[paths.length - 1] ?? '',
+        parents: words.includes('--parents'),
+      };
     });
+}
+
+/** Whether `copy` puts the context file `file` at the same path under its destination (as npm ci needs a manifest). */
+function keepsAtItsPath(copy: ContextCopy, file: string): boolean {
+  if (copy.parents) return copy.sources.some((source) => minimatch(file, source.replace(/^\.\//, '')));
+  return copy.sources.includes(file);
+}
+
+/**
+ * The context paths a COPY source names: itself, or for a glob (`subgraphs/*\/package.json`)
+ * every path under `root` it matches, segment by segment as Docker expands it.
+ */
+export function expandSource(root: string, source: string): string[] {
+  const segments = source.replace(/^\.\//, '').split('/');
+  let found = [''];
+  for (const segment of segments) {
+    const glob = /[*?[]/.test(segment);
+    found = found.flatMap((parent) => {
+      if (!glob) return existsSync(path.join(root, parent, segment)) ? [path.posix.join(parent, segment)] : [];
+      const dir = path.join(root, parent);
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir)
+        .filter((entry) => minimatch(entry, segment))
+        .sort()
+        .map((entry) => path.posix.join(parent, entry));
+    });
+  }
+  return found;
+}
+
+function copySources(stage: DockerStage): string[] {
+  return copiesOf(stage).flatMap((copy) => copy.sources);
 }
 
 function execForm(args: string): string[] | undefined {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { lineageOf, parseDockerfile } from './dockerfileRules';
+import { copiesOf, expandSource, lineageOf, parseDockerfile } from './dockerfileRules';
 
 export interface ProductionInstall {
   /** The folder standing for the stage's WORKDIR, with its node_modules. */
@@ -31,9 +31,17 @@ export function installLikeStage(root: string, text: string, stageName: string, 
     if (instruction.keyword === 'COPY') {
       if (/--from=/.test(instruction.args))
         throw new Error(`${stageName} copies from another stage; only context copies are replayed`);
-      const words = instruction.args.split(/\s+/).filter((word) => !word.startsWith('--'));
-      const destination = words[words.length - 1] ?? '';
-      for (const source of words.slice(0, -1)) copyInto(root, source, dir, destination);
+      const [copy] = copiesOf({ ...stage, instructions: [instruction] });
+      for (const source of copy?.sources ?? []) {
+        const files = expandSource(root, source);
+        if (files.length === 0) throw new Error(`COPY ${source}: not in the build context`);
+        for (const file of files) {
+          // --parents: the file keeps its path under the destination; else Docker's usual rules.
+          if (copy!.parents)
+            copyInto(root, file, dir, path.posix.join(copy!.destination, path.posix.dirname(file)) + '/');
+          else copyInto(root, file, dir, copy!.destination);
+        }
+      }
     } else if (instruction.keyword === 'RUN') {
       if (!/\bnpm ci\b/.test(instruction.args))
         throw new Error(`${stageName} runs something other than npm ci: ${instruction.args}`);

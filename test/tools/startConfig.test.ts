@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
+import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY, subgraphNames } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
 import { testConfig } from '@car-check/test-support/config';
@@ -25,9 +25,13 @@ function startAll(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout
 }
 
 /** Runs an entry point (a path under the repository) with `env` added, until it exits. */
-function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -207,6 +211,18 @@ describe('npm start with a configuration mistake', () => {
   });
 });
 
+describe('npm run start:service', () => {
+  it('names the services it can start when given none or another name: one line, exit 64', async () => {
+    for (const args of [[], ['fuel']]) {
+      const { code, stderr } = await run('scripts/start-service.ts', {}, args);
+      expect(code).toBe(64);
+      expect(stderr.trim().split('\n')).toEqual([
+        `usage: npm run start:service -- <${['gateway', ...subgraphNames()].join(' | ')}>${args.length ? ' (not "fuel")' : ''}`,
+      ]);
+    }
+  });
+});
+
 /** Each service checks all of its configuration before its database is touched, and says when no restart can help. */
 describe('a subgraph started on its own, on a new PostgreSQL database', () => {
   let databases: TestDatabases;
@@ -234,14 +250,19 @@ describe('a subgraph started on its own, on a new PostgreSQL database', () => {
   };
 
   it('the user subgraph in production without JWT_PRIVATE_KEY: one line, exit 78, no migration applied', async () => {
-    const { code, stderr } = await run('subgraphs/user/src/index.ts', {
-      USER_PORT: String(await freePort()),
-      NODE_ENV: 'production',
-      GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
-      JWT_PRIVATE_KEY: '',
-      DATABASE_URL: databaseUrl(),
-      LOG_LEVEL: 'error',
-    });
+    // As `npm run start:service -- user` runs it.
+    const { code, stderr } = await run(
+      'scripts/start-service.ts',
+      {
+        USER_PORT: String(await freePort()),
+        NODE_ENV: 'production',
+        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+        JWT_PRIVATE_KEY: '',
+        DATABASE_URL: databaseUrl(),
+        LOG_LEVEL: 'error',
+      },
+      ['user'],
+    );
     expect(code).toBe(EXIT_CONFIG);
     expect(stderr.trim().split('\n')).toEqual([
       expect.stringMatching(

@@ -15,16 +15,11 @@ import {
   tracingSettingsFromEnv,
   observeConfigShapes,
 } from '@car-check/service-kit';
-import { eventSigningKeyFromEnv, eventVerifyingKeysFromEnv } from '@car-check/events';
 import { loadGatewayConfig } from '../../gateway/src/config';
-import { seedPasswordFromEnv } from '../../subgraphs/user/src/auth/config';
 import { CONFIG_DESCRIPTIONS, NOT_IN_SCHEMAS } from './configDescriptions';
 import { loadSubgraph } from './subgraphs';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** The owners whose events a subgraph consumes (subgraphs/car/src/costCenterReplica.ts reads cost-center's). */
-const EVENT_OWNERS_CONSUMED: Record<string, string[]> = { car: ['cost-center'] };
 
 /** One environment variable as its schema declares it. */
 export interface ConfigVariable {
@@ -67,12 +62,9 @@ export function collectServiceConfigs(): ServiceConfig[] {
     ...subgraphNames().map((name): [string, Array<(env: NodeJS.ProcessEnv) => unknown>] => [
       name,
       [
+        // Its configuration (event keys included: the spec names the owners it consumes) and its tools'.
         (env) => loadSubgraph(name).loadConfig(env),
-        (env) => eventSigningKeyFromEnv(name, env, false),
-        ...(EVENT_OWNERS_CONSUMED[name] ?? []).map(
-          (owner) => (env: NodeJS.ProcessEnv) => eventVerifyingKeysFromEnv(owner, env, false),
-        ),
-        ...(name === 'user' ? [(env: NodeJS.ProcessEnv) => seedPasswordFromEnv(env)] : []),
+        ...loadSubgraph(name).toolConfig,
         ...common,
       ],
     ]),

@@ -20,10 +20,11 @@ export function loadSubgraph(name: string): LoadedSubgraph {
     const { definition } = require(registration.definitionFile) as { definition?: SubgraphPackage };
     if (!definition) throw new Error(`${registration.definitionFile} does not export "definition".`);
     // Not a spread: that would read `module` and load the subgraph's code now.
-    const { spec, loadConfig } = definition;
+    const { spec, loadConfig, toolConfig } = definition;
     subgraph = {
       spec,
       loadConfig,
+      toolConfig,
       registration,
       get module() {
         return definition.module;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY, subgraphNames } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
-import { TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
+import { TEST_EVENT_KEYS_ENV, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
 import { testConfig } from '@car-check/test-support/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -103,8 +103,19 @@ describe('npm start with a configuration mistake', () => {
       /^npm start: invalid configuration: GATEWAY_SIGNING_SECRET: required in production/,
     ],
     [
+      'production without a subgraph’s event signing key',
+      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT },
+      /^npm start: invalid configuration: CAR_EVENTS_PRIVATE_KEY: required in production/,
+    ],
+    [
       'production without the user subgraph’s token signing key',
-      { NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT, JWT_PRIVATE_KEY: '' },
+      // Every other key given: the token key is the one thing missing.
+      {
+        NODE_ENV: 'production',
+        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
+        ...TEST_EVENT_KEYS_ENV,
+        JWT_PRIVATE_KEY: '',
+      },
       /^npm start: invalid configuration: JWT_PRIVATE_KEY: required in production/,
     ],
   ])('%s: one line naming the variable, before any service starts', async (_what, env, line) => {

@@ -6,6 +6,7 @@ export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   envPrefix: 'CAR',
   dataFolder: 'car',
   peers: ['cost-center'],
+  consumes: ['cost-center'],
   defaultSchema: 'car',
 };
 

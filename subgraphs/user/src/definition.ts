@@ -1,4 +1,5 @@
 import { subgraphPackage } from '@car-check/subgraph-kit';
+import { seedPasswordFromEnv } from './auth/config';
 import { USER_SUBGRAPH, loadConfig } from './config';
 
 /** How the repository's tools (npm start, the test harness, db scripts) run this subgraph; see package.json "subgraph". */
@@ -8,4 +9,5 @@ export const definition = subgraphPackage(
   () => (require('./server') as typeof import('./server')).userSubgraph,
   USER_SUBGRAPH,
   loadConfig,
+  [seedPasswordFromEnv],
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
-import { amqpSettingsFromEnv } from '@car-check/events';
+import { amqpSettingsFromEnv, eventSigningKeyFromEnv, eventVerifyingKeysFromEnv } from '@car-check/events';
 import {
   flag,
   httpUrl,
@@ -55,6 +55,8 @@ export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
   name: string;
   /** Subgraphs this one calls directly (for cross-service preconditions). */
   peers: string[];
+  /** Owners whose domain events it consumes: their public keys verify what it applies. */
+  consumes?: readonly string[];
 }
 
 /** Reads one subgraph's configuration, failing fast with the variables' names. */
@@ -89,11 +91,12 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
   // Read again by its set-up, once the database is migrated: checked now, so that a
   // mistake stops the start (and `npm start`'s check) before anything is touched.
   amqpSettingsFromEnv(env);
+  const production = raw.NODE_ENV === 'production';
   return {
     name: spec.name,
     host: raw.HOST as string,
     port: raw[portVar] as number,
-    production: raw.NODE_ENV === 'production',
+    production,
     logLevel: raw.LOG_LEVEL as string,
     prettyLogs: raw.LOG_PRETTY as boolean,
     database: databaseTargetFromEnv(spec, env),
@@ -104,11 +107,20 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
       spec.peers.map((peer) => [peer, (raw[subgraphUrlVariable(peer)] as string | undefined) ?? routingUrlOf(peer)]),
     ),
     peerTimeoutMs: raw.PEER_TIMEOUT_MS as number,
-    signing: signingConfigFromEnv(env, raw.NODE_ENV === 'production'),
+    signing: signingConfigFromEnv(env, production),
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS as number,
     redisUrl: raw.REDIS_URL as string | undefined,
     idempotencyTtlSeconds: raw.IDEMPOTENCY_KEY_TTL_SECONDS as number,
     managementToken: managementTokenFromEnv(env),
     env,
   };
+}
+
+/**
+ * Checks the keys of a subgraph's events: its own signing key, and the public keys of the owners
+ * whose events it consumes (read again when its signer and consumers are set up).
+ */
+export function checkEventKeys(spec: SubgraphConfigSpec, env: NodeJS.ProcessEnv, production: boolean): void {
+  eventSigningKeyFromEnv(spec.name, env, production);
+  for (const owner of spec.consumes ?? []) eventVerifyingKeysFromEnv(owner, env, production);
 }

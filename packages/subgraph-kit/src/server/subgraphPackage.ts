@@ -1,5 +1,5 @@
 import { onShutdownSignal, runMain, stopWhenSupervisorGone } from '@car-check/service-kit';
-import type { SubgraphConfig, SubgraphConfigSpec } from '../config/service';
+import { checkEventKeys, type SubgraphConfig, type SubgraphConfigSpec } from '../config/service';
 import { bootSubgraph, type PrismaLike } from './bootSubgraph';
 import type { DefinedSubgraph } from './defineSubgraph';
 
@@ -14,6 +14,8 @@ export interface SubgraphPackage {
   module: DefinedSubgraph<PrismaLike>;
   spec: SubgraphConfigSpec;
   loadConfig(env?: NodeJS.ProcessEnv): SubgraphConfig;
+  /** Readers of the variables only its tools read (db:seed's SEED_PASSWORD), for the configuration reference. */
+  toolConfig: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown>;
 }
 
 /**
@@ -26,11 +28,18 @@ export function subgraphPackage<P extends PrismaLike>(
   load: () => DefinedSubgraph<P>,
   spec: SubgraphConfigSpec,
   loadConfig: (env?: NodeJS.ProcessEnv) => SubgraphConfig,
+  toolConfig: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [],
 ): SubgraphPackage {
   let module: DefinedSubgraph<PrismaLike> | undefined;
   return {
     spec,
-    loadConfig,
+    // Its own settings first, then its event keys: so every tool, and `npm start`'s check, refuses a missing key up front.
+    loadConfig: (env = process.env) => {
+      const config = loadConfig(env);
+      checkEventKeys(spec, env, config.production);
+      return config;
+    },
+    toolConfig,
     get module() {
       module ??= load() as unknown as DefinedSubgraph<PrismaLike>;
       return module;

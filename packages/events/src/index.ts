@@ -12,7 +12,6 @@ export {
   type FieldChange,
   type AuditWriter,
   type AuditEntry,
-  EVENT_ACTIONS,
   type DiffOptions,
   recordCreatedByTool,
 } from './audit/record';
@@ -41,36 +40,19 @@ export {
   eventSource,
   formatSequence,
 } from './events/cloudEvent';
+export { consumerSettingsFromEnv, type ConsumerSettings } from './events/consumerSettings';
+export { sequenceOf, type ConsumerSql, type ConsumerTransaction, type EventHandler } from './events/consumerStore';
+export { untraced, fetchFeedPage, feedUrlOf, type FeedSource, FeedUnavailable } from './events/feedClient';
+export { type FeedConsumerOptions, type ConsumerStatus, FeedConsumer } from './events/consumer';
 export {
-  consumerSettingsFromEnv,
-  readCursor,
-  saveCursor,
-  tryLock,
-  writeDeadLetter,
-  sequenceOf,
-  untraced,
-  fetchFeedPage,
   replayFeed,
   redriveDeadLetters,
-  type ConsumerSql,
-  type ConsumerTransaction,
-  type EventHandler,
-  type ConsumerSettings,
-  DEFAULT_CONSUMER_SETTINGS,
-  feedUrlOf,
-  type FeedSource,
-  type FeedConsumerOptions,
-  type ConsumerStatus,
-  FeedUnavailable,
-  HandlerFailed,
-  FeedConsumer,
   type ReplayOptions,
   type ReplayReport,
   type RedriveOptions,
   type RedriveReport,
-} from './events/consumer';
+} from './events/replay';
 export {
-  readEventPage,
   mountEventFeed,
   EVENTS_PATH,
   EVENT_PAGE_DEFAULT,
@@ -81,9 +63,7 @@ export {
 } from './events/feed';
 export {
   amqpSettingsFromEnv,
-  readUnpublished,
   closeAmqpConnection,
-  DEFAULT_EVENTS_EXCHANGE,
   type AmqpSettings,
   redactAmqpUrl,
   type RelaySql,
@@ -93,7 +73,6 @@ export {
 } from './events/relay';
 export {
   canonicalJson,
-  signedBytes,
   developmentEventKey,
   type RejectionReason,
   type EventRejection,

@@ -1,6 +1,7 @@
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from './cloudEvent';
-import { type ConsumerSql, type ConsumerStatus, FeedConsumer, type FeedConsumerOptions, sequenceOf } from './consumer';
+import { type ConsumerStatus, FeedConsumer, type FeedConsumerOptions } from './consumer';
+import { sequenceOf, type ConsumerSql } from './consumerStore';
 import { retryUntilStopped } from '../async/retry';
 import { closeAmqpConnection, redactAmqpUrl, type AmqpSettings } from './relay';
 import type { EventRejection } from './signature';

@@ -1,21 +1,24 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { context as otelContext, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { z } from 'zod';
+import { context as otelContext } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
 import { Pause } from '../async/pause';
 import { retryUntilStopped } from '../async/retry';
-import {
-  ANONYMOUS,
-  signRequest,
-  readEnv,
-  sha256Base64Url,
-  REQUEST_ID_HEADER,
-  type Logger,
-} from '@car-check/service-kit';
+import { sha256Base64Url, type Logger } from '@car-check/service-kit';
 import type { CloudEvent } from './cloudEvent';
-import { EVENT_PAGE_MAX, EVENTS_PATH } from './feed';
+import { consumerMetrics, type ConsumerMetrics } from './consumerMetrics';
+import { DEFAULT_CONSUMER_SETTINGS, type ConsumerSettings } from './consumerSettings';
+import {
+  readCursor,
+  saveCursor,
+  sequenceOf,
+  tryLock,
+  writeDeadLetter,
+  type ConsumerSql,
+  type ConsumerTransaction,
+  type EventHandler,
+} from './consumerStore';
+import { fetchFeedPage, FeedUnavailable, untraced, type FeedSource } from './feedClient';
 import { Outage } from './outage';
-import { canonicalJson, type EventRejection, type EventVerifier } from './signature';
+import { canonicalJson, type EventRejection } from './signature';
 
 /**
  * A consumer of another subgraph's event feed (embedded delivery: no broker).
@@ -49,83 +52,6 @@ import { canonicalJson, type EventRejection, type EventVerifier } from './signat
  * and refused again without a second dead letter), so the consumer shows lag.
  */
 
-/** Database access the consumer needs: any Prisma client or interactive transaction. */
-export interface ConsumerSql {
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-}
-
-/** Runs `work` in one database transaction (e.g. `(work, o) => prisma.$transaction(work, { timeout: o?.timeoutMs })`). */
-export type ConsumerTransaction<TX extends ConsumerSql> = <R>(
-  work: (tx: TX) => Promise<R>,
-  options?: { timeoutMs?: number },
-) => Promise<R>;
-
-/** Applies one event inside the transaction that also saves the cursor. Throw to refuse it (retried, then dead-lettered). */
-export type EventHandler<TX extends ConsumerSql> = (tx: TX, event: CloudEvent) => Promise<void>;
-
-export interface ConsumerSettings {
-  /** How often an idle consumer polls (EVENTS_POLL_MS, default 500). */
-  pollMs: number;
-  /** Attempts at one event before it is dead-lettered (EVENTS_MAX_ATTEMPTS, default 5). */
-  maxAttempts: number;
-  /** Events per feed request (EVENTS_PAGE_SIZE, default 100, at most 1000). */
-  pageSize: number;
-  /** Longest wait between polls of an owner that cannot be reached (EVENTS_MAX_BACKOFF_MS, default 30000). */
-  maxBackoffMs: number;
-  /** How long one feed request may take (EVENTS_TIMEOUT_MS, default 10000). */
-  timeoutMs: number;
-}
-
-export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = {
-  pollMs: 500,
-  maxAttempts: 5,
-  pageSize: 100,
-  maxBackoffMs: 30_000,
-  timeoutMs: 10_000,
-};
-
-/** The consumer settings from the environment (EVENTS_POLL_MS, EVENTS_MAX_ATTEMPTS, ...). */
-export function consumerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
-  const raw = readEnv(
-    {
-      EVENTS_POLL_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.pollMs),
-      EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_CONSUMER_SETTINGS.maxAttempts),
-      EVENTS_PAGE_SIZE: z.coerce.number().int().min(1).max(EVENT_PAGE_MAX).default(DEFAULT_CONSUMER_SETTINGS.pageSize),
-      EVENTS_MAX_BACKOFF_MS: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(3_600_000)
-        .default(DEFAULT_CONSUMER_SETTINGS.maxBackoffMs),
-      EVENTS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.timeoutMs),
-    },
-    env,
-  );
-  return {
-    pollMs: raw.EVENTS_POLL_MS,
-    maxAttempts: raw.EVENTS_MAX_ATTEMPTS,
-    pageSize: raw.EVENTS_PAGE_SIZE,
-    maxBackoffMs: raw.EVENTS_MAX_BACKOFF_MS,
-    timeoutMs: raw.EVENTS_TIMEOUT_MS,
-  };
-}
-
-/** Where a subgraph serves its feed, from its GraphQL URL (same origin). */
-export const feedUrlOf = (graphqlUrl: string): string => new URL(EVENTS_PATH, graphqlUrl).toString();
-
-export interface FeedSource {
-  /** The subgraph that owns the events (the signature's audience). */
-  owner: string;
-  /** Its feed's URL; read on every poll (undefined while not known yet: the consumer waits). */
-  feedUrl: () => string | undefined;
-  /** This service, signing its requests as `service:<name>` with the signing secret. */
-  signer: { service: string; secret: Buffer };
-  /** Checks that each event is the owner's (signed with its key) before it is used at all. */
-  verifier: EventVerifier;
-  timeoutMs?: number;
-}
-
 export interface FeedConsumerOptions<TX extends ConsumerSql> extends FeedSource {
   /** Names the cursor, the dead letters, log lines and the metrics' `consumer` label, e.g. `cost-center-replica`. */
   name: string;
@@ -157,197 +83,12 @@ export interface ConsumerStatus {
   deadLetters: number;
 }
 
-/** The feed answered something other than a page of events, or could not be reached. */
-export class FeedUnavailable extends Error {
-  override readonly name = 'FeedUnavailable';
-}
-
 /** The handler refused an event (the only failure that counts as an attempt). */
 export class HandlerFailed extends Error {
   override readonly name = 'HandlerFailed';
   constructor(cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
   }
-}
-
-// Advisory locks of consumers live in their own key space (two int4 keys: this class, hashtext(name)).
-const CONSUMER_LOCK_CLASS = 0x45564e54; // "EVNT"
-const SEQUENCE = /^\d{1,19}$/;
-
-/** Reads the cursor a consumer saved; 0 when it has none. */
-export async function readCursor(db: ConsumerSql, consumer: string): Promise<bigint> {
-  const rows = await db.$queryRaw<
-    { position: string }[]
-  >`SELECT position::text AS position FROM event_cursor WHERE consumer = ${consumer}`;
-  return rows[0] ? BigInt(rows[0].position) : 0n;
-}
-
-export async function saveCursor(tx: ConsumerSql, consumer: string, position: bigint): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO event_cursor (consumer, position, updated_at) VALUES (${consumer}, ${position.toString()}::bigint, now())
-    ON CONFLICT (consumer) DO UPDATE SET position = GREATEST(event_cursor.position, EXCLUDED.position), updated_at = now()`;
-}
-
-export async function tryLock(tx: ConsumerSql, consumer: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<
-    { locked: boolean }[]
-  >`SELECT pg_try_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer})) AS locked`;
-  return rows[0]?.locked === true;
-}
-
-async function lock(tx: ConsumerSql, consumer: string): Promise<void> {
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${CONSUMER_LOCK_CLASS}::int, hashtext(${consumer}))::text AS locked`;
-}
-
-export async function writeDeadLetter(
-  tx: ConsumerSql,
-  consumer: string,
-  event: CloudEvent,
-  sequence: bigint,
-  error: string,
-  attempts: number,
-): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO event_dead_letter (id, consumer, event_id, source, sequence, event, error, attempts, failed_at)
-    VALUES (gen_random_uuid(), ${consumer}, ${String(event.id ?? '')}, ${String(event.source ?? '')}, ${sequence.toString()}::bigint,
-            ${JSON.stringify(event)}::jsonb, ${error.slice(0, 4000)}, ${attempts}::int, now())`;
-}
-
-/** The sequence of an event, or null when it has none a cursor could hold. */
-export function sequenceOf(event: CloudEvent): bigint | null {
-  return typeof event?.sequence === 'string' && SEQUENCE.test(event.sequence) ? BigInt(event.sequence) : null;
-}
-
-/**
- * A context whose (remote) parent is not sampled: background polling and what
- * it applies are not traced (a trace twice a second per consumer would drown
- * the requests'), with any parent-based sampler.
- */
-export function untraced(): Context {
-  return trace.setSpanContext(otelContext.active(), {
-    traceId: randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
-    traceFlags: TraceFlags.NONE,
-    isRemote: true,
-  });
-}
-
-/** One signed page of an owner's feed, after `after`. */
-export async function fetchFeedPage(
-  source: FeedSource,
-  after: bigint,
-  limit: number,
-  signal?: AbortSignal,
-): Promise<{ events: CloudEvent[]; next: bigint }> {
-  const url = source.feedUrl();
-  if (!url) throw new FeedUnavailable(`the ${source.owner} feed's address is not known yet`);
-  const timeoutMs = source.timeoutMs ?? DEFAULT_CONSUMER_SETTINGS.timeoutMs;
-  const requestId = `events-${randomUUID()}`;
-  const identity = { ...ANONYMOUS, service: source.signer.service, scopes: [] };
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const pageUrl = `${url}?after=${after.toString()}&limit=${limit}`;
-  // A GET: the signature covers the method, this query string and the empty body.
-  const signature = await signRequest(identity, { method: 'GET', url: pageUrl, body: '' }, source.signer.secret, {
-    audience: source.owner,
-    requestId,
-    deadline: Date.now() + timeoutMs,
-  });
-  let response: Response;
-  try {
-    response = await fetch(pageUrl, {
-      headers: {
-        [REQUEST_ID_HEADER]: requestId,
-        // Not sampled: polling is not traced at the owner either.
-        traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`,
-        ...signature,
-      },
-      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-    });
-  } catch (error) {
-    throw new FeedUnavailable(
-      `the ${source.owner} feed cannot be reached: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  const body = (await response.json().catch(() => null)) as { events?: unknown; next?: unknown } | null;
-  if (response.status !== 200 || !body || !Array.isArray(body.events)) {
-    throw new FeedUnavailable(`the ${source.owner} feed answered HTTP ${response.status} without events`);
-  }
-  const next =
-    typeof body.next === 'number' || (typeof body.next === 'string' && SEQUENCE.test(body.next))
-      ? BigInt(body.next)
-      : after;
-  return { events: body.events as CloudEvent[], next };
-}
-
-interface ConsumerMetrics {
-  connected: Gauge<'consumer'>;
-  lag: Gauge<'consumer'>;
-  lastApplied: Gauge<'consumer'>;
-  applied: Counter<'consumer'>;
-  deadLetters: Counter<'consumer'>;
-  rejected: Counter<'consumer' | 'reason'>;
-  consumers: Set<FeedConsumer<ConsumerSql>>;
-}
-
-// One set of metrics per registry (per service), shared by its consumers through the `consumer` label.
-const metricsByRegistry = new WeakMap<Registry, ConsumerMetrics>();
-
-function consumerMetrics(registry: Registry): ConsumerMetrics {
-  let metrics = metricsByRegistry.get(registry);
-  if (metrics) return metrics;
-  const consumers = new Set<FeedConsumer<ConsumerSql>>();
-  const gauge = (name: string, help: string, read: (status: ConsumerStatus) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['consumer'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const consumer of consumers) {
-          const value = read(consumer.status());
-          if (value !== null) this.set({ consumer: consumer.name }, value);
-        }
-      },
-    });
-  metrics = {
-    consumers,
-    connected: gauge(
-      'events_consumer_connected',
-      'Event consumers: 1 when the last poll reached the owner’s feed.',
-      (s) => (s.connected ? 1 : 0),
-    ),
-    lag: gauge(
-      'events_consumer_lag_seconds',
-      'Event consumers: how far behind the owner’s feed (0 when caught up).',
-      (s) => s.lagSeconds,
-    ),
-    lastApplied: gauge(
-      'events_consumer_last_applied_timestamp_seconds',
-      'Event consumers: when the last event applied was made (Unix time).',
-      (s) => (s.lastAppliedEventTime ? Date.parse(s.lastAppliedEventTime) / 1000 : null),
-    ),
-    applied: new Counter({
-      name: 'events_applied_total',
-      help: 'Events applied by each consumer.',
-      labelNames: ['consumer'],
-      registers: [registry],
-    }),
-    deadLetters: new Counter({
-      name: 'events_dead_letters_total',
-      help: 'Events a consumer could not apply after its attempts, written to event_dead_letter.',
-      labelNames: ['consumer'],
-      registers: [registry],
-    }),
-    rejected: new Counter({
-      name: 'events_rejected_total',
-      help: 'Events a consumer refused because their owner did not sign them (also counted in events_dead_letters_total), by reason.',
-      labelNames: ['consumer', 'reason'],
-      registers: [registry],
-    }),
-  };
-  metricsByRegistry.set(registry, metrics);
-  return metrics;
 }
 
 type PollOutcome = 'more' | 'idle' | 'retry' | 'busy';
@@ -669,143 +410,4 @@ export class FeedConsumer<TX extends ConsumerSql> {
     );
     return 'dead';
   }
-}
-
-export interface ReplayOptions<TX extends ConsumerSql> extends FeedSource {
-  name: string;
-  transaction: ConsumerTransaction<TX>;
-  apply: EventHandler<TX>;
-  /** Empties the read model (inside the replay's transaction). */
-  reset: (tx: TX) => Promise<void>;
-  pageSize?: number;
-  /** How long the one transaction may take (default 10 minutes). */
-  timeoutMs?: number;
-}
-
-export interface ReplayReport {
-  applied: number;
-  deadLetters: number;
-  position: string;
-}
-
-/**
- * Rebuilds a read model from the owner's full feed: empties it and its cursor
- * and applies every event from the start, in ONE transaction holding the
- * consumer's advisory lock. Readers see the old read model until the new one
- * is committed whole, and a consumer running meanwhile (another process, on
- * PostgreSQL) waits (its events are skipped while the lock is held) and then
- * resumes from the rebuilt cursor. An event the handler refuses is
- * dead-lettered at once (a replay is deterministic: retrying would refuse it
- * again); it is rolled back to a savepoint, so the rest still applies. An
- * event its owner did not sign is dead-lettered with its reason and moves
- * nothing.
- */
-export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<TX>): Promise<ReplayReport> {
-  const pageSize = options.pageSize ?? EVENT_PAGE_MAX;
-  return options.transaction(
-    async (tx) => {
-      await lock(tx, options.name);
-      await options.reset(tx);
-      await tx.$executeRaw`DELETE FROM event_cursor WHERE consumer = ${options.name}`;
-      // `after` pages through the feed; `position` (the cursor saved) comes from verified events only.
-      let after = 0n;
-      let position = 0n;
-      let applied = 0;
-      let deadLetters = 0;
-      for (;;) {
-        const page = await fetchFeedPage(options, after, pageSize);
-        if (page.events.length === 0) break;
-        const before = after;
-        for (const event of page.events) {
-          const claimed = sequenceOf(event);
-          if (claimed !== null && claimed > after) after = claimed;
-          const rejection = options.verifier.check(event);
-          if (rejection) {
-            await writeDeadLetter(tx, options.name, event, 0n, `${rejection.reason}: ${rejection.detail}`, 1);
-            deadLetters += 1;
-            continue;
-          }
-          const sequence = claimed;
-          if (sequence === null)
-            throw new FeedUnavailable(`the ${options.owner} feed sent an event without a sequence`);
-          if (sequence <= position) continue;
-          await tx.$executeRaw`SAVEPOINT replay_event`;
-          try {
-            await options.apply(tx, event);
-            await tx.$executeRaw`RELEASE SAVEPOINT replay_event`;
-            applied += 1;
-          } catch (error) {
-            await tx.$executeRaw`ROLLBACK TO SAVEPOINT replay_event`;
-            await writeDeadLetter(
-              tx,
-              options.name,
-              event,
-              sequence,
-              error instanceof Error ? error.message : String(error),
-              1,
-            );
-            deadLetters += 1;
-          }
-          position = sequence;
-        }
-        if (after === before) break;
-      }
-      await saveCursor(tx, options.name, position);
-      return { applied, deadLetters, position: position.toString() };
-    },
-    { timeoutMs: options.timeoutMs ?? 600_000 },
-  );
-}
-
-export interface RedriveOptions<TX extends ConsumerSql> {
-  /** The consumer whose dead letters to apply again. */
-  name: string;
-  db: ConsumerSql;
-  transaction: ConsumerTransaction<TX>;
-  apply: EventHandler<TX>;
-  /** A dead letter is applied only if its owner signed it (a refused forgery stays refused). */
-  verifier: EventVerifier;
-}
-
-export interface RedriveReport {
-  /** Dead letters applied now, and removed. */
-  redriven: number;
-  /** Dead letters the handler still refuses: kept, with the new error and one more attempt. */
-  failing: number;
-}
-
-/**
- * Applies a consumer's dead letters again, oldest first, once their cause is fixed
- * (`npm run events:redrive`): each in its own transaction under the consumer's lock
- * (a running consumer's event in hand finishes first), removed when the handler takes
- * it, kept with its new error otherwise. Applying an old event late is safe because
- * handlers apply by revision: one a later event superseded changes nothing, and is
- * removed too. The cursor does not move: dead letters are behind it already.
- */
-export async function redriveDeadLetters<TX extends ConsumerSql>(options: RedriveOptions<TX>): Promise<RedriveReport> {
-  const letters = await options.db.$queryRaw<{ id: string; event: CloudEvent | string }[]>`
-    SELECT id::text AS id, event FROM event_dead_letter WHERE consumer = ${options.name} ORDER BY sequence, failed_at, id`;
-  const report: RedriveReport = { redriven: 0, failing: 0 };
-  for (const letter of letters) {
-    const event = (typeof letter.event === 'string' ? JSON.parse(letter.event) : letter.event) as CloudEvent;
-    const rejection = options.verifier.check(event);
-    const applied = await options.transaction(async (tx) => {
-      await lock(tx, options.name);
-      await tx.$executeRaw`SAVEPOINT redrive_event`;
-      try {
-        if (rejection) throw new Error(`${rejection.reason}: ${rejection.detail}`);
-        await options.apply(tx, event);
-      } catch (error) {
-        await tx.$executeRaw`ROLLBACK TO SAVEPOINT redrive_event`;
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, 4000);
-        await tx.$executeRaw`UPDATE event_dead_letter SET error = ${message}, attempts = attempts + 1, failed_at = now() WHERE id = ${letter.id}::uuid`;
-        return false;
-      }
-      await tx.$executeRaw`DELETE FROM event_dead_letter WHERE id = ${letter.id}::uuid`;
-      return true;
-    });
-    if (applied) report.redriven += 1;
-    else report.failing += 1;
-  }
-  return report;
 }

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { readEnv } from '@car-check/service-kit';
+import { EVENT_PAGE_MAX } from './feed';
+
+/** How a consumer polls, retries and pages (EVENTS_* variables). */
+export interface ConsumerSettings {
+  /** How often an idle consumer polls (EVENTS_POLL_MS, default 500). */
+  pollMs: number;
+  /** Attempts at one event before it is dead-lettered (EVENTS_MAX_ATTEMPTS, default 5). */
+  maxAttempts: number;
+  /** Events per feed request (EVENTS_PAGE_SIZE, default 100, at most 1000). */
+  pageSize: number;
+  /** Longest wait between polls of an owner that cannot be reached (EVENTS_MAX_BACKOFF_MS, default 30000). */
+  maxBackoffMs: number;
+  /** How long one feed request may take (EVENTS_TIMEOUT_MS, default 10000). */
+  timeoutMs: number;
+}
+
+export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = {
+  pollMs: 500,
+  maxAttempts: 5,
+  pageSize: 100,
+  maxBackoffMs: 30_000,
+  timeoutMs: 10_000,
+};
+
+/** The consumer settings from the environment (EVENTS_POLL_MS, EVENTS_MAX_ATTEMPTS, ...). */
+export function consumerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
+  const raw = readEnv(
+    {
+      EVENTS_POLL_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.pollMs),
+      EVENTS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_CONSUMER_SETTINGS.maxAttempts),
+      EVENTS_PAGE_SIZE: z.coerce.number().int().min(1).max(EVENT_PAGE_MAX).default(DEFAULT_CONSUMER_SETTINGS.pageSize),
+      EVENTS_MAX_BACKOFF_MS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(3_600_000)
+        .default(DEFAULT_CONSUMER_SETTINGS.maxBackoffMs),
+      EVENTS_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_CONSUMER_SETTINGS.timeoutMs),
+    },
+    env,
+  );
+  return {
+    pollMs: raw.EVENTS_POLL_MS,
+    maxAttempts: raw.EVENTS_MAX_ATTEMPTS,
+    pageSize: raw.EVENTS_PAGE_SIZE,
+    maxBackoffMs: raw.EVENTS_MAX_BACKOFF_MS,
+    timeoutMs: raw.EVENTS_TIMEOUT_MS,
+  };
+}

@@ -64,7 +64,7 @@ export type IdempotencyKey = Prisma.IdempotencyKeyModel
 export type CostCenterReplica = Prisma.CostCenterReplicaModel
 /**
  * Model EventCursor
- * How far a consumer of another subgraph's event feed has read (packages/events/src/events/consumer.ts), saved
+ * How far a consumer of another subgraph's event feed has read (packages/events/src/events/consumerStore.ts), saved
  * in the same transaction as the change each event made.
  */
 export type EventCursor = Prisma.EventCursorModel

@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace"
 
 /**
  * Model EventCursor
- * How far a consumer of another subgraph's event feed has read (packages/events/src/events/consumer.ts), saved
+ * How far a consumer of another subgraph's event feed has read (packages/events/src/events/consumerStore.ts), saved
  * in the same transaction as the change each event made.
  */
 export type EventCursorModel = runtime.Types.Result.DefaultSelection<Prisma.$EventCursorPayload>

@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { subgraphNames, subgraphPortVariable, subgraphUrlVariable } from '@car-check/service-kit';
+import {
+  subgraphDatabaseSchemaVariable,
+  subgraphDatabaseUrlVariable,
+  subgraphNames,
+  subgraphPortVariable,
+  subgraphUrlVariable,
+} from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import type { TestGraph } from './graph';
@@ -49,8 +55,8 @@ export async function startSubgraphProcess(
         ...TEST_ENV,
         LOG_LEVEL: 'error',
         ...peers,
-        [`${spec.envPrefix}_DATABASE_URL`]: config.database.url,
-        [`${spec.envPrefix}_DATABASE_SCHEMA`]: config.database.schema,
+        [subgraphDatabaseUrlVariable(spec.name)]: config.database.url,
+        [subgraphDatabaseSchemaVariable(spec.name)]: config.database.schema,
         [subgraphPortVariable(name)]: String(port),
         ...env,
       },

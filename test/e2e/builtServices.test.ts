@@ -3,7 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/service-kit';
+import {
+  subgraphDatabaseUrlVariable,
+  subgraphNames,
+  subgraphPortVariable,
+  subgraphRegistration,
+  subgraphUrlVariable,
+} from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { BACKENDS } from '@car-check/test-support/config';
@@ -85,7 +91,7 @@ describe(`every service started from its build with node, production settings ($
         databases.push(database);
         const target = database.target('public');
         if (target.kind !== 'postgres') throw new Error('expected a PostgreSQL target');
-        env[`${subgraphPortVariable(name).replace(/_PORT$/, '')}_DATABASE_URL`] = target.url;
+        env[subgraphDatabaseUrlVariable(name)] = target.url;
       }
       env[subgraphPortVariable(name)] = String(ports[name]);
       env[subgraphUrlVariable(name)] = `http://127.0.0.1:${ports[name]}/graphql`;

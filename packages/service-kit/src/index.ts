@@ -63,6 +63,8 @@ export {
   routingUrlOf,
   subgraphUrlVariable,
   subgraphPortVariable,
+  subgraphDatabaseUrlVariable,
+  subgraphDatabaseSchemaVariable,
   subgraphTimeoutVariable,
   subgraphEventsPrivateKeyVariable,
   subgraphEventsPublicKeyVariable,

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { subgraphDatabaseUrlVariable, subgraphPortVariable } from '@car-check/service-kit';
 
 export interface GraphService {
   /** `gateway`, or the subgraph's name in supergraph.yaml. */
@@ -57,7 +58,6 @@ export function readGraphServices(root: string): GraphService[] {
       if (!Number.isInteger(port) || port <= 0)
         throw new Error(`${supergraphFile}: subgraph ${name} has no routing_url with a port`);
       const configFile = path.join(root, dir, 'src', 'config.ts');
-      const prefix = matchOne(configFile, /envPrefix:\s*'([A-Z_]+)'/, 'envPrefix');
       const peers = matchOne(configFile, /peers:\s*\[([^\]]*)\]/, 'peers');
       return {
         name,
@@ -65,8 +65,8 @@ export function readGraphServices(root: string): GraphService[] {
         dir,
         packageName: packageNameOf(root, dir),
         port,
-        portVariable: `${prefix}_PORT`,
-        databaseVariable: `${prefix}_DATABASE_URL`,
+        portVariable: subgraphPortVariable(name),
+        databaseVariable: subgraphDatabaseUrlVariable(name),
         calls: [...peers.matchAll(/'([^']+)'/g)].map((match) => match[1] as string),
       };
     }),

@@ -3,7 +3,6 @@ import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } f
 
 export const CAR_SUBGRAPH: SubgraphConfigSpec = {
   name: 'car',
-  envPrefix: 'CAR',
   dataFolder: 'car',
   peers: ['cost-center'],
   consumes: ['cost-center'],

@@ -2,7 +2,6 @@ import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } f
 
 export const COST_CENTER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'cost-center',
-  envPrefix: 'COST_CENTER',
   dataFolder: 'cost-center',
   peers: ['car', 'user'],
   defaultSchema: 'cost_center',

@@ -3,7 +3,6 @@ import { authConfigFromEnv } from './auth/config';
 
 export const USER_SUBGRAPH: SubgraphConfigSpec = {
   name: 'user',
-  envPrefix: 'USER',
   dataFolder: 'user',
   peers: [],
   defaultSchema: 'users',

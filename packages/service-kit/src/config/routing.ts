@@ -21,6 +21,16 @@ export function subgraphPortVariable(subgraph: string): string {
   return `${variablePrefix(subgraph)}_PORT`;
 }
 
+/** Environment variable naming a subgraph's own PostgreSQL database, e.g. COST_CENTER_DATABASE_URL (wins over DATABASE_URL). */
+export function subgraphDatabaseUrlVariable(subgraph: string): string {
+  return `${variablePrefix(subgraph)}_DATABASE_URL`;
+}
+
+/** Environment variable naming a subgraph's PostgreSQL schema, e.g. COST_CENTER_DATABASE_SCHEMA. */
+export function subgraphDatabaseSchemaVariable(subgraph: string): string {
+  return `${variablePrefix(subgraph)}_DATABASE_SCHEMA`;
+}
+
 /** Environment variable overriding the gateway's deadline for one subgraph, e.g. CAR_SUBGRAPH_TIMEOUT_MS. */
 export function subgraphTimeoutVariable(subgraph: string): string {
   return `${variablePrefix(subgraph)}_SUBGRAPH_TIMEOUT_MS`;

@@ -13,6 +13,7 @@ import {
   subgraphRegistration,
   routingUrlOf,
   subgraphUrlVariable,
+  subgraphPortVariable,
   signingConfigFromEnv,
   type SigningConfig,
   managementTokenFromEnv,
@@ -51,8 +52,6 @@ export interface SubgraphConfig {
 }
 
 export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
-  /** Its name in supergraph.yaml, whose routing_url gives its default port. */
-  name: string;
   /** Subgraphs this one calls directly (for cross-service preconditions). */
   peers: string[];
   /** Owners whose domain events it consumes: their public keys verify what it applies. */
@@ -61,7 +60,7 @@ export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
 
 /** Reads one subgraph's configuration, failing fast with the variables' names. */
 export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
-  const portVar = `${spec.envPrefix}_PORT`;
+  const portVar = subgraphPortVariable(spec.name);
   const raw = readEnv(
     {
       [portVar]: port(subgraphRegistration(spec.name).port),

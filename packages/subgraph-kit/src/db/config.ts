@@ -1,12 +1,17 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { postgresUrl, readEnv } from '@car-check/service-kit';
+import {
+  postgresUrl,
+  readEnv,
+  subgraphDatabaseSchemaVariable,
+  subgraphDatabaseUrlVariable,
+} from '@car-check/service-kit';
 import type { DatabaseTarget } from './connect';
 import { DEFAULT_EMBEDDED_SETTINGS } from './embedded';
 
 export interface SubgraphDatabaseNames {
-  /** Prefix of the subgraph's own variables, e.g. `COST_CENTER` for `COST_CENTER_DATABASE_URL`. */
-  envPrefix: string;
+  /** Its name in supergraph.yaml, which names its own variables (`cost-center`: `COST_CENTER_DATABASE_URL`). */
+  name: string;
   /** Folder under DATA_DIR for the embedded database. */
   dataFolder: string;
   /** PostgreSQL schema used when no explicit one is configured. */
@@ -15,7 +20,7 @@ export interface SubgraphDatabaseNames {
 
 /**
  * Picks a subgraph's database from the environment:
- * `<PREFIX>_DATABASE_URL` (a database of its own) wins over the shared
+ * `<NAME>_DATABASE_URL` (a database of its own) wins over the shared
  * `DATABASE_URL`; with neither, an embedded PGlite under `DATA_DIR`, whose
  * buffer pool is `EMBEDDED_SHARED_BUFFERS` (16MB; see embedded.ts for why).
  */
@@ -23,8 +28,8 @@ export function databaseTargetFromEnv(
   names: SubgraphDatabaseNames,
   env: NodeJS.ProcessEnv = process.env,
 ): DatabaseTarget {
-  const own = `${names.envPrefix}_DATABASE_URL`;
-  const schemaVar = `${names.envPrefix}_DATABASE_SCHEMA`;
+  const own = subgraphDatabaseUrlVariable(names.name);
+  const schemaVar = subgraphDatabaseSchemaVariable(names.name);
   const config = readEnv(
     {
       DATABASE_URL: postgresUrl().optional(),

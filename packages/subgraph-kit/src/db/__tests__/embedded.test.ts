@@ -8,7 +8,7 @@ import { DEFAULT_EMBEDDED_SETTINGS, embeddedStartParams, openPGlite, type Create
 /** initdb and PGlite's start take seconds each; on a loaded 2-core machine, many more. */
 const SLOW = 180_000;
 
-const NAMES = { envPrefix: 'CAR', dataFolder: 'car', defaultSchema: 'car' };
+const NAMES = { name: 'car', dataFolder: 'car', defaultSchema: 'car' };
 
 const setting = async (db: { query: <T>(sql: string) => Promise<{ rows: T[] }> }, name: string) =>
   (await db.query<{ value: string }>(`SELECT current_setting('${name}') AS value`)).rows[0]!.value;

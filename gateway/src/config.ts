@@ -24,7 +24,6 @@ import {
 } from '@car-check/service-kit';
 import { timeout } from './configSchemas';
 import { type StageConfig, STAGES } from './pipeline/stages';
-import { CLIENT_LAYERS, type LayerConfig } from './subgraphClient/layers';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
 // frontends on any port (a Vite dev server, the web console's preview).
@@ -77,12 +76,11 @@ export interface BaseConfig {
   readyRequiresSubgraphs: boolean;
 }
 
-/** The gateway's configuration: its own, every stage's of its request path, and every subgraph client layer's. */
-export type GatewayConfig = BaseConfig & StageConfig & LayerConfig;
+/** The gateway's configuration: its own, and every stage's of its request path. */
+export type GatewayConfig = BaseConfig & StageConfig;
 
 /**
- * The variables of the gateway itself; each stage (pipeline/stages/) and
- * subgraph client layer (subgraphClient/layers/) declares its own.
+ * The variables of the gateway itself; each stage (pipeline/stages/) declares its own.
  */
 const BASE_ENV = {
   GATEWAY_PORT: port(4000),
@@ -109,7 +107,7 @@ const BASE_ENV = {
 };
 
 /** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
-export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env, ...CLIENT_LAYERS.env };
+export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env };
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   // Every variable at once, so that one message names every problem.
@@ -169,7 +167,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     managementToken: managementTokenFromEnv(env),
   };
-  return { ...base, ...STAGES.readConfig(env, { production }), ...CLIENT_LAYERS.readConfig(env, { production }) };
+  return { ...base, ...STAGES.readConfig(env, { production }) };
 }
 
 /** The supergraph file, checked at start when it is the source: a missing one says how to make it. */

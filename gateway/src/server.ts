@@ -40,7 +40,6 @@ import { gatewayReadiness } from './readiness';
 import { notDeployed } from './supergraph/deployedCheck';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
-import { CLIENT_LAYERS } from './subgraphClient/layers';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -64,7 +63,6 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
-  const clientLayers = CLIENT_LAYERS.create(config);
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
   // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -96,8 +94,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           log,
           signingSecret,
           metrics,
+          // The inflight stage's DEDUPLICATE_QUERIES: inbound and outbound deduplication go together.
           deduplicate: config.deduplicateQueries,
-          layers: clientLayers,
         });
         dataSources.set(key, source);
       }

@@ -5,7 +5,7 @@ import type { Logger, ServiceMetrics, StatusCode } from '@car-check/service-kit'
 import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
 import { subgraphClient, type SubgraphClient } from './client';
-import type { ClientLayer, Sent } from './fetch';
+import type { Sent } from './fetch';
 
 export interface SubgraphDataSourceOptions {
   name: string;
@@ -18,8 +18,6 @@ export interface SubgraphDataSourceOptions {
   metrics?: ServiceMetrics;
   /** Share identical query fetches in flight (outbound deduplication). */
   deduplicate?: boolean;
-  /** The client's layers, bound to the gateway's configuration (layers.ts); their defaults if not given. */
-  layers?: readonly ClientLayer[];
 }
 
 type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -38,10 +36,15 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
   constructor(private readonly options: SubgraphDataSourceOptions) {
     const { name, timeoutMs, log, signingSecret, metrics, deduplicate } = options;
-    this.client = subgraphClient(
-      { name, url: new URL(options.url), timeoutMs, log, signingSecret, metrics, deduplicate },
-      options.layers,
-    );
+    this.client = subgraphClient({
+      name,
+      url: new URL(options.url),
+      timeoutMs,
+      log,
+      signingSecret,
+      metrics,
+      deduplicate,
+    });
   }
 
   async process(request: FetchRequest): Promise<GatewayGraphQLResponse> {

@@ -1,8 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { z } from 'zod';
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
-import { type ConfigSpec, type Configured, configReader } from '../configuredList';
 import type { GatewayContext } from '../context';
 
 /** One subgraph the client calls, and what its layers need to know about it. */
@@ -15,7 +13,7 @@ export interface SubgraphTarget {
   /** Signs the caller's identity for the subgraph (shared with every subgraph). */
   signingSecret: Buffer;
   metrics?: ServiceMetrics;
-  /** Share identical query fetches in flight (outbound deduplication). */
+  /** Share identical query fetches in flight (outbound deduplication): the gateway's DEDUPLICATE_QUERIES. */
   deduplicate?: boolean;
 }
 
@@ -65,21 +63,6 @@ export type Send = (fetch: SubgraphFetch) => Promise<Sent>;
 export interface ClientLayer {
   readonly name: string;
   wrap(next: Send, subgraph: SubgraphTarget): Send;
-}
-
-/** A client layer as layers.ts lists it: with the variables it owns, bound to its configuration by the gateway. */
-export type LayerEntry<Config extends object> = Configured<Config, ClientLayer, void>;
-
-/** A client layer in one file: its name, its variables and their configuration, and how it wraps the next layer. */
-export function defineLayer<Env extends z.ZodRawShape, Config extends object>(
-  spec: ConfigSpec<Env, Config> & { wrap: (next: Send, subgraph: SubgraphTarget, config: Config) => Send },
-): LayerEntry<Config> {
-  return {
-    name: spec.name,
-    env: spec.env,
-    readConfig: configReader(spec),
-    create: (config) => ({ name: spec.name, wrap: (next, subgraph) => spec.wrap(next, subgraph, config) }),
-  };
 }
 
 /** The code a call ended with: `OK`, the first GraphQL error's code, or why it got no GraphQL answer. */

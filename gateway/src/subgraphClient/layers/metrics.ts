@@ -1,13 +1,11 @@
-import { defineLayer, outcomeOf } from '../fetch';
+import { type ClientLayer, outcomeOf } from '../fetch';
 
 /**
  * Counts every fetch in the subgraph's metrics, and records it on the request
  * it serves (its log line lists each subgraph call with its duration and outcome).
  */
-export const metrics = defineLayer({
+export const metrics: ClientLayer = {
   name: 'metrics',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     const started = performance.now();
     const sent = await next(fetch);
@@ -17,4 +15,4 @@ export const metrics = defineLayer({
     fetch.context?.subgraphCalls?.push({ subgraph: subgraph.name, durationMs: Math.round(durationMs), outcome });
     return sent;
   },
-});
+};

@@ -2,7 +2,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import { parse } from 'graphql';
 import {
   assignRequestId,
   buildVersion,
@@ -16,7 +15,6 @@ import {
   describeManagementAccess,
   mountHealth,
   notFoundHandler,
-  readRequirements,
   redisDependency,
   REQUEST_ID_HEADER,
   requestLogPlugin,
@@ -28,16 +26,16 @@ import {
   withDegradable,
 } from '@car-check/service-kit';
 import { TokenVerifier } from './auth/tokenVerifier';
-import { readCostModel } from './limits/costModel';
 import type { GatewayConfig } from './config';
 import type { GatewayContext } from './context';
 import { mountDevPages, servesDevPages } from './devPages';
-import { layeredGateway, type SchemaState } from './execution/executor';
+import { layeredGateway } from './execution/executor';
 import { EXECUTOR_LAYERS } from './execution/layers';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
 import { notDeployed } from './supergraph/deployedCheck';
+import { type ServedSchema, servedSchemaOf } from './supergraph/servedSchema';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
 
@@ -107,15 +105,11 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
   let stopReadiness = () => undefined as void;
   // Kept in step with every supergraph the gateway loads, including hot reloads.
-  let state: SchemaState | undefined;
+  let served: ServedSchema | undefined;
   const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const supergraph = parse(coreSupergraphSdl);
-    state = {
-      schema: apiSchema,
-      costModel: readCostModel(supergraph, config.queryLimits.defaultListSize),
-      requirements: readRequirements(supergraph),
-    };
+    // Apollo Gateway's API schema, built by the same rules as apiSchemaOf: not built twice.
+    served = servedSchemaOf(coreSupergraphSdl, config.queryLimits.defaultListSize, apiSchema);
     for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
@@ -139,7 +133,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     metrics,
     redis,
     verifier,
-    served: () => state,
+    served: () => served,
     onSchemaChange: (listener) => schemaListeners.push(listener),
     apollo: () => {
       if (!apollo) throw new Error('a stage asked for Apollo Server before it started');
@@ -153,7 +147,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   if (documentStores.length > 1) throw new Error('two stages give Apollo Server a document store; it takes one');
 
   apollo = new ApolloServer<GatewayContext>({
-    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => state),
+    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => served),
     // Parsing, limits and validation happen once, in the request path (stages/documents.ts): Apollo
     // finds each admitted document already validated in this store.
     documentStore: documentStores[0],

@@ -13,7 +13,7 @@ import {
 } from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import type { GatewayContext } from '../context';
-import type { ServedSchema } from './documents';
+import type { ServedSchema } from '../supergraph/servedSchema';
 import type { SharedAnswer } from './inflight';
 import type { GraphQLParams } from './intake';
 import type { OperationText } from './operationText';

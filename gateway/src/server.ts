@@ -87,7 +87,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       if (!source) {
         source = new SubgraphDataSource({
           name,
-          url: target,
+          url: new URL(target),
           timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
           log,
           signingSecret,

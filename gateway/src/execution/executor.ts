@@ -51,8 +51,3 @@ export function layeredGateway(
     stop: () => gateway.stop(),
   };
 }
-
-/** A request context that names its caller (the request path's always does). */
-export function hasCaller(value: unknown): value is Pick<GatewayContext, 'caller'> {
-  return typeof value === 'object' && value !== null && 'caller' in value;
-}

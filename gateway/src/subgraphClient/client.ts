@@ -1,11 +1,6 @@
-import type { ClientLayer, Send, SubgraphTarget } from './fetch';
+import type { ClientLayer, Send, SubgraphClient, SubgraphTarget } from './fetch';
 import { httpCall } from './http';
 import { CLIENT_LAYERS } from './layers';
-
-export interface SubgraphClient {
-  send: Send;
-  close(): Promise<void>;
-}
 
 /** The plain HTTP call to one subgraph, wrapped by each layer, the first of the list outermost. */
 export function subgraphClient(

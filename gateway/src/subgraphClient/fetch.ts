@@ -56,6 +56,13 @@ export type Sent =
 
 export type Send = (fetch: SubgraphFetch) => Promise<Sent>;
 
+/** A client of one subgraph: the plain HTTP call (http.ts), or that call wrapped by the layers (client.ts). */
+export interface SubgraphClient {
+  send: Send;
+  /** Closes the keep-alive connections (the gateway is stopping). */
+  close(): Promise<void>;
+}
+
 /**
  * One behaviour of the subgraph client (deadline, retry, ...), wrapped around
  * the next layer down to the plain HTTP call. Built once per subgraph.

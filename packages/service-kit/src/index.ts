@@ -108,6 +108,8 @@ export {
 } from './server/gatewaySignature';
 export {
   errorBody,
+  errorExtensions,
+  GRAPHQL_HTTP_REFUSALS,
   notFoundHandler,
   negotiateResponseType,
   statusOfExecutedResult,

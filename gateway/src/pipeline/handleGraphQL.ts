@@ -8,7 +8,7 @@ import {
   type ServiceMetrics,
   setSpanOutcome,
 } from '@car-check/service-kit';
-import { bearerToken } from './authenticate';
+import { bearerToken } from './stages/authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 import { type GatewayRequest, runStages, type StageHandler } from './stage';

@@ -1,7 +1,7 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
 import { errorExtensions, MEDIA_TYPES, responseContentType } from '@car-check/service-kit';
-import type { SharedAnswer } from './inflight';
+import type { SharedAnswer } from './inflightQueries';
 import { Refusal } from './refusal';
 
 /**

@@ -14,9 +14,9 @@ import {
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import type { GatewayContext } from '../context';
 import type { ServedSchema } from '../supergraph/servedSchema';
-import type { SharedAnswer } from './inflight';
-import type { GraphQLParams } from './intake';
-import type { OperationText } from './operationText';
+import type { SharedAnswer } from './inflightQueries';
+import type { GraphQLParams } from './readRequest';
+import type { OperationText } from './persistedQueries';
 
 /**
  * One request on its way through the stages. What arrived is fixed; each

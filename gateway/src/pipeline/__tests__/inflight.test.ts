@@ -1,6 +1,6 @@
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
-import { InflightQueries } from '../inflight';
+import { InflightQueries } from '../inflightQueries';
 
 const viewer: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
 const answer = (body: string): HTTPGraphQLResponse => ({

@@ -1,10 +1,10 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import { flag, TRACE_ATTRIBUTES } from '@car-check/service-kit';
-import { InflightQueries } from '../inflight';
+import { InflightQueries } from '../inflightQueries';
 import { type Answer, defineStage, need } from '../stage';
 
 /**
- * Inbound deduplication (DEDUPLICATE_QUERIES, see inflight.ts): a query
+ * Inbound deduplication (DEDUPLICATE_QUERIES, see inflightQueries.ts): a query
  * identical to one in flight, from a caller with the same identity and
  * scopes, waits for that one's answer instead of running again.
  */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { QUERY_LIMITS_ENV } from '../../limits/checkLimits';
-import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../intake';
+import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../readRequest';
 import { defineStage } from '../stage';
 
 /**
- * Reads the GraphQL request from HTTP (see intake.ts: methods, content types,
+ * Reads the GraphQL request from HTTP (see readRequest.ts: methods, content types,
  * body size and nesting, GET's CSRF check) and the media type to answer in.
  */
 export const intake = defineStage({

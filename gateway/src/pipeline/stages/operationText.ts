@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, flag } from '@car-check/service-kit';
 import { limit } from '../../configSchemas';
-import { OperationTexts } from '../operationText';
+import { OperationTexts } from '../persistedQueries';
 import { defineStage, need } from '../stage';
 import { loadTrustedDocuments, type TrustedDocuments } from '../trustedDocuments';
 

@@ -15,7 +15,7 @@ import { checkLimits, type QueryLimits } from '../limits/checkLimits';
 import type { ServedSchema } from '../supergraph/servedSchema';
 import { measureOperation, type Measurement } from '../limits/measure';
 import { graphqlNesting } from './nesting';
-import type { OperationText } from './operationText';
+import type { OperationText } from './persistedQueries';
 import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
 
 /** A parsed document, cached by the hash of its text, with what has been learnt about it. */

@@ -25,7 +25,14 @@ import { CLIENT_LAYERS } from '../subgraphClient/layers';
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
 const ANSWER: Answer = {
   kind: 'shared',
-  answer: { status: 200, headers: [], body: '{"data":{}}', bytes: Buffer.from('{"data":{}}'), outcome: 'OK' },
+  answer: {
+    status: 200,
+    headers: [],
+    body: '{"data":{}}',
+    bytes: Buffer.from('{"data":{}}'),
+    outcome: 'OK',
+    errors: 0,
+  },
 };
 
 /** A request as handleGraphQL hands it to the first stage (only what these stages read). */

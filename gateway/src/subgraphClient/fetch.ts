@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { Logger, ServiceMetrics } from '@car-check/service-kit';
+import { type Logger, outcomeOf, type ServiceMetrics } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 
 /** One subgraph the client calls, and what its layers need to know about it. */
@@ -73,11 +73,10 @@ export interface ClientLayer {
 }
 
 /** The code a call ended with: `OK`, the first GraphQL error's code, or why it got no GraphQL answer. */
-export function outcomeOf(sent: Sent): string {
+export function callOutcome(sent: Sent): string {
   switch (sent.kind) {
     case 'answered':
-      if (!sent.graphql) return 'UNAVAILABLE';
-      return sent.graphql.errors?.length ? String(sent.graphql.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
+      return sent.graphql ? outcomeOf(sent.graphql.errors) : 'UNAVAILABLE';
     case 'timed-out':
       return 'DEADLINE_EXCEEDED';
     case 'cancelled':

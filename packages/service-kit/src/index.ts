@@ -158,7 +158,13 @@ export {
   WATCH_INTERVAL_MS,
 } from './server/processWatch';
 export { clientRequestIdFrom, REQUEST_ID_HEADER, assignRequestId } from './server/requestId';
-export { requestLogPlugin, type SubgraphCall } from './server/requestLogPlugin';
+export {
+  logRequest,
+  outcomeOf,
+  requestLogPlugin,
+  type RequestRecord,
+  type SubgraphCall,
+} from './server/requestLogPlugin';
 export { connectRedis, closeRedis, redisDependency, type SharedStateKind, SharedRedis } from './state/redis';
 export {
   traceHttpRequests,

@@ -1,4 +1,4 @@
-import { type ClientLayer, outcomeOf } from '../fetch';
+import { type ClientLayer, callOutcome } from '../fetch';
 
 /**
  * Counts every fetch in the subgraph's metrics, and records it on the request
@@ -9,7 +9,7 @@ export const metrics: ClientLayer = {
   wrap: (next, subgraph) => async (fetch) => {
     const started = performance.now();
     const sent = await next(fetch);
-    const outcome = outcomeOf(sent);
+    const outcome = callOutcome(sent);
     const durationMs = performance.now() - started;
     subgraph.metrics?.observeSubgraphFetch(subgraph.name, outcome, durationMs / 1000);
     fetch.context?.subgraphCalls?.push({ subgraph: subgraph.name, durationMs: Math.round(durationMs), outcome });

@@ -7,7 +7,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { parentForCall, setSpanOutcome, TRACE_ATTRIBUTES, traceHeaders, tracerFor } from '@car-check/service-kit';
-import { type ClientLayer, outcomeOf } from '../fetch';
+import { type ClientLayer, callOutcome } from '../fetch';
 
 const tracer = tracerFor('gateway');
 
@@ -43,7 +43,7 @@ export const span: ClientLayer = {
       const sent = await next(fetch);
       if (sent.kind === 'answered' && fetchSpan.isRecording())
         fetchSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, sent.status);
-      setSpanOutcome(fetchSpan, outcomeOf(sent));
+      setSpanOutcome(fetchSpan, callOutcome(sent));
       return sent;
     } finally {
       fetchSpan.end();

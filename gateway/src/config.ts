@@ -45,10 +45,12 @@ export interface BaseConfig {
   supergraphUrl?: string;
   /** How often to look for a new supergraph (hot reload); 0 = never. */
   supergraphPollMs: number;
-  /** Per-subgraph routing URLs that replace the ones in the supergraph. */
+  /** Per-subgraph routing URLs that replace the ones in the supergraph (e.g. CAR_SUBGRAPH_URL); read with subgraphUrl. */
   subgraphUrls: Partial<Record<string, string>>;
-  /** Per-subgraph deadlines in ms (SUBGRAPH_TIMEOUT_MS, overridden by e.g. CAR_SUBGRAPH_TIMEOUT_MS). */
-  subgraphTimeoutsMs: Record<string, number>;
+  /** A subgraph's deadline in ms unless it has its own (SUBGRAPH_TIMEOUT_MS). */
+  subgraphTimeoutMs: number;
+  /** Per-subgraph deadlines in ms (e.g. CAR_SUBGRAPH_TIMEOUT_MS); read with subgraphTimeoutMs. */
+  subgraphTimeoutsMs: Partial<Record<string, number>>;
   /** Where the user service publishes its token-signing keys, and answers token status. */
   jwksUrl: string;
   tokenStatusUrl: string;
@@ -129,7 +131,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const perSubgraph = <T>(variable: (name: string) => string) =>
     Object.fromEntries(names.map((name) => [name, overrides[variable(name)] as T | undefined]));
   const subgraphUrls = perSubgraph<string>(subgraphUrlVariable);
-  const userService = new URL(subgraphUrls.user ?? routingUrlOf('user'));
+  const userService = new URL(subgraphUrl({ subgraphUrls }, 'user'));
   const base: BaseConfig = {
     host: raw.HOST,
     port: raw.GATEWAY_PORT,
@@ -140,12 +142,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphUrl: raw.SUPERGRAPH_URL,
     supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
     subgraphUrls,
-    subgraphTimeoutsMs: Object.fromEntries(
-      Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [
-        name,
-        ms ?? raw.SUBGRAPH_TIMEOUT_MS,
-      ]),
-    ),
+    subgraphTimeoutMs: raw.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeoutsMs: perSubgraph<number>(subgraphTimeoutVariable),
     jwksUrl: raw.JWKS_URL ?? new URL(JWKS_PATH, userService).toString(),
     tokenStatusUrl: raw.TOKEN_STATUS_URL ?? new URL(TOKEN_STATUS_PATH, userService).toString(),
     tokenIssuer: raw.JWT_ISSUER,
@@ -168,6 +166,26 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     managementToken: managementTokenFromEnv(env),
   };
   return { ...base, ...STAGES.readConfig(env, { production }) };
+}
+
+/**
+ * Where the gateway reaches a subgraph: its own variable (e.g. CAR_SUBGRAPH_URL)
+ * when set, else the routing URL the supergraph gives it, else supergraph.yaml's.
+ */
+export function subgraphUrl(config: Pick<BaseConfig, 'subgraphUrls'>, name: string, routingUrl?: string): string {
+  return config.subgraphUrls[name] ?? routingUrl ?? routingUrlOf(name);
+}
+
+/**
+ * A subgraph's deadline: its own variable (e.g. CAR_SUBGRAPH_TIMEOUT_MS) when
+ * set, else SUBGRAPH_TIMEOUT_MS, also for a subgraph supergraph.yaml does not
+ * list (a supergraph served from SUPERGRAPH_URL may have more).
+ */
+export function subgraphTimeoutMs(
+  config: Pick<BaseConfig, 'subgraphTimeoutMs' | 'subgraphTimeoutsMs'>,
+  name: string,
+): number {
+  return config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs;
 }
 
 /** The supergraph file, checked at start when it is the source: a missing one says how to make it. */

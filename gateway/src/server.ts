@@ -26,7 +26,7 @@ import {
   withDegradable,
 } from '@car-check/service-kit';
 import { TokenVerifier } from './auth/tokenVerifier';
-import type { GatewayConfig } from './config';
+import { type GatewayConfig, subgraphTimeoutMs, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
 import { mountDevPages, servesDevPages } from './devPages';
 import { layeredGateway } from './execution/executor';
@@ -39,7 +39,8 @@ import { type ServedSchema, servedSchemaOf } from './supergraph/servedSchema';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+/** How long the gateway waits for the user service's token status, and for a subgraph's SDL (the deployed check). */
+const SERVICE_CALL_TIMEOUT_MS = 5_000;
 
 export interface Gateway {
   app: Express;
@@ -72,8 +73,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         pollMs: config.supergraphPollMs,
         log,
         // A new supergraph is only taken once the running subgraphs can serve it (safe rollout).
-        checkDeployed: (sdl) =>
-          notDeployed(sdl, { signingSecret, subgraphUrls: config.subgraphUrls, timeoutMs: DEFAULT_TIMEOUT_MS }),
+        checkDeployed: (sdl) => notDeployed(sdl, { signingSecret, config, timeoutMs: SERVICE_CALL_TIMEOUT_MS }),
         onPending: (pending) => metrics.setSupergraphPending(pending),
       },
       loaded,
@@ -81,14 +81,14 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     logger: log,
     // One data source (and keep-alive pool) per subgraph address, reused across supergraph reloads.
     buildService: ({ name, url }) => {
-      const target = config.subgraphUrls[name] ?? url ?? '';
+      const target = subgraphUrl(config, name, url ?? '');
       const key = `${name} ${target}`;
       let source = dataSources.get(key);
       if (!source) {
         source = new SubgraphDataSource({
           name,
           url: new URL(target),
-          timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
+          timeoutMs: subgraphTimeoutMs(config, name),
           log,
           signingSecret,
           metrics,
@@ -122,7 +122,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     audience: config.tokenAudience,
     statusCacheMs: config.tokenStatusCacheMs,
     signingSecret,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
+    timeoutMs: SERVICE_CALL_TIMEOUT_MS,
     log,
   });
   // Set right below: no request reaches a stage before Apollo has started.

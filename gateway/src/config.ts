@@ -6,6 +6,7 @@ import {
   DEFAULT_TOKEN_ISSUER,
   ConfigError,
   flag,
+  host,
   httpUrl,
   JWKS_PATH,
   logLevel,
@@ -14,15 +15,16 @@ import {
   port,
   readEnv,
   redisUrl,
+  shutdownGraceMs,
   routingUrlOf,
   type SigningConfig,
   signingConfigFromEnv,
   subgraphNames,
   subgraphTimeoutVariable,
   subgraphUrlVariable,
+  timeoutMs,
   TOKEN_STATUS_PATH,
 } from '@car-check/service-kit';
-import { timeout } from './configSchemas';
 import { type StageConfig, STAGES } from './pipeline/stages';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
@@ -86,14 +88,14 @@ export type GatewayConfig = BaseConfig & StageConfig;
  */
 const BASE_ENV = {
   GATEWAY_PORT: port(4000),
-  HOST: z.string().default('127.0.0.1'),
+  HOST: host(),
   NODE_ENV: nodeEnv(),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: flag(false),
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
   SUPERGRAPH_URL: httpUrl().optional(),
   SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
-  SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
+  SUBGRAPH_TIMEOUT_MS: timeoutMs().default(5_000),
   JWKS_URL: httpUrl().optional(),
   TOKEN_STATUS_URL: httpUrl().optional(),
   JWT_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
@@ -104,7 +106,7 @@ const BASE_ENV = {
   WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
   REDIS_URL: redisUrl().optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceMs(),
   READY_REQUIRES_SUBGRAPHS: flag(false),
 };
 
@@ -123,7 +125,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     Object.fromEntries(
       names.flatMap((name) => [
         [subgraphUrlVariable(name), httpUrl().optional()],
-        [subgraphTimeoutVariable(name), timeout().optional()],
+        [subgraphTimeoutVariable(name), timeoutMs().optional()],
       ]),
     ),
     env,

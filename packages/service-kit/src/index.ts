@@ -47,6 +47,11 @@ export {
   nodeEnv,
   logLevel,
   redisUrl,
+  host,
+  shutdownGraceMs,
+  bodyLimit,
+  timeoutMs,
+  positiveCount,
   observeConfigShapes,
   type ConfigShapeObserver,
 } from './config/env';
@@ -142,7 +147,6 @@ export {
   runMain,
   onShutdownSignal,
   type RunningServer,
-  DEFAULT_SHUTDOWN_GRACE_MS,
 } from './server/http';
 export {
   managementTokenFromEnv,

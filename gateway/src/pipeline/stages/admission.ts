@@ -7,8 +7,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import type { SharedRedis } from '@car-check/service-kit';
-import { limit } from '../../configSchemas';
+import { positiveCount, type SharedRedis } from '@car-check/service-kit';
 import { Refusal } from '../refusal';
 import { defineStage } from '../stage';
 
@@ -20,7 +19,7 @@ import { defineStage } from '../stage';
 export const admission = defineStage({
   name: 'admission',
   env: {
-    RATE_LIMIT_PER_MINUTE: limit(1_200),
+    RATE_LIMIT_PER_MINUTE: positiveCount(1_200),
     RATE_LIMIT_INSTANCES: z.coerce.number().int().min(1).max(1_000).default(1),
   },
   configure: (env) => ({

@@ -8,7 +8,7 @@ import type { ServedSchema } from '../supergraph/servedSchema';
  * own types (its @apollo/server-gateway-interface), so that wrapping Apollo
  * Gateway needs no cast.
  */
-export type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
 export type Executor = NonNullable<Awaited<ReturnType<ServerGateway['load']>>['executor']>;
 export type ExecutionRequest = Parameters<Executor>[0];
 

@@ -27,7 +27,7 @@ interface ParsedDocument {
   measurements: Map<string, Measurement>;
 }
 
-export interface DocumentOptions {
+interface DocumentOptions {
   limits: QueryLimits;
   introspection: boolean;
   /** Bytes of operation text kept parsed (the ASTs take some 20-50 times more). */

@@ -13,7 +13,7 @@ import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 import { type GatewayRequest, runStages, type StageHandler } from './stage';
 
-export interface RequestPath {
+interface RequestPath {
   /** The stages' handlers, in the order of stages.ts. */
   handlers: readonly StageHandler[];
   log: Logger;

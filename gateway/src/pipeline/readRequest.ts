@@ -17,7 +17,7 @@ export interface GraphQLParams {
   extensions: Record<string, unknown>;
 }
 
-export interface IntakeLimits {
+interface IntakeLimits {
   bodyLimitBytes: number;
   maxNesting: number;
 }

@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError, SourceLocation } from 'graphql';
 import { errorExtensions, GRAPHQL_HTTP_REFUSALS, type StatusCode } from '@car-check/service-kit';
 
-export interface RefusalOptions {
+interface RefusalOptions {
   /** Where in the document the problem is (syntax and validation errors). */
   locations?: readonly SourceLocation[];
   /** Further errors of the same refusal (validation reports several). */

@@ -75,12 +75,12 @@ export interface StageServices {
 }
 
 /** What a stage adds to Apollo Server, when it acts inside Apollo's own pipeline. */
-export interface ApolloContribution {
+interface ApolloContribution {
   plugins?: ApolloServerPlugin<GatewayContext>[];
   documentStore?: DocumentStore;
 }
 
-export interface BuiltStage {
+interface BuiltStage {
   /** The stage's name: another entry point (a subscription transport) can put its own handler in its place. */
   readonly name: string;
   handle: StageHandler;
@@ -88,13 +88,14 @@ export interface BuiltStage {
 }
 
 /** What a stage's configuration may depend on besides its own variables. */
-export interface SharedSettings {
+interface SharedSettings {
   production: boolean;
 }
 
 /**
  * A stage as stages.ts lists it: the environment variables it owns, how it
  * reads them into its configuration, and how it is built from that.
+ * Exported because every stage file's declaration (npm run build) names it.
  */
 export interface Stage<Config extends object> {
   readonly name: string;

@@ -10,7 +10,7 @@ export interface NotDeployed {
   subgraphs: Record<string, string[]>;
 }
 
-export interface DeployedCheckOptions {
+interface DeployedCheckOptions {
   signingSecret: Buffer;
   /** Where each subgraph is reached (subgraphUrl). */
   config: Pick<BaseConfig, 'subgraphUrls'>;

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
-import type { Logger } from '@car-check/service-kit';
+import { type Logger, sha256Hex } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
-import { sha256Hex } from '@car-check/service-kit';
 import type { NotDeployed } from './deployedCheck';
 
-export interface SupergraphSourceOptions {
+interface SupergraphSourceOptions {
   /** A file (the committed supergraph.graphql by default) ... */
   path: string;
   /** ... or a URL serving the supergraph SDL, which wins when set. */

@@ -37,7 +37,7 @@ export interface CheckReport extends GraphChanges {
   schemaFile: string;
   /** Where the published supergraph was read (see publishedSupergraph.ts). */
   against: string;
-  /** Composition errors; when there are any, nothing else was checked. */
+  /** Composition errors, or why the gateway would refuse what composed; if any, nothing else was checked. */
   compositionErrors: string[];
 }
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { getOperationAST, parse } from 'graphql';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { measureOperation } from '../gateway/src/limits/measure';
-import { Documents } from '../gateway/src/pipeline/documents';
+import { Documents } from '../gateway/src/pipeline/documentStore';
 import { graphqlNesting } from '../gateway/src/pipeline/nesting';
 import { sha256Hex } from '@car-check/service-kit';
 import { Refusal } from '../gateway/src/pipeline/refusal';

@@ -6,6 +6,7 @@ import {
   DEFAULT_TOKEN_ISSUER,
   ConfigError,
   flag,
+  host,
   httpUrl,
   JWKS_PATH,
   logLevel,
@@ -14,17 +15,17 @@ import {
   port,
   readEnv,
   redisUrl,
+  shutdownGraceMs,
   routingUrlOf,
   type SigningConfig,
   signingConfigFromEnv,
   subgraphNames,
   subgraphTimeoutVariable,
   subgraphUrlVariable,
+  timeoutMs,
   TOKEN_STATUS_PATH,
 } from '@car-check/service-kit';
-import { timeout } from './configSchemas';
 import { type StageConfig, STAGES } from './pipeline/stages';
-import { CLIENT_LAYERS, type LayerConfig } from './subgraphClient/layers';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
 // frontends on any port (a Vite dev server, the web console's preview).
@@ -46,10 +47,12 @@ export interface BaseConfig {
   supergraphUrl?: string;
   /** How often to look for a new supergraph (hot reload); 0 = never. */
   supergraphPollMs: number;
-  /** Per-subgraph routing URLs that replace the ones in the supergraph. */
+  /** Per-subgraph routing URLs that replace the ones in the supergraph (e.g. CAR_SUBGRAPH_URL); read with subgraphUrl. */
   subgraphUrls: Partial<Record<string, string>>;
-  /** Per-subgraph deadlines in ms (SUBGRAPH_TIMEOUT_MS, overridden by e.g. CAR_SUBGRAPH_TIMEOUT_MS). */
-  subgraphTimeoutsMs: Record<string, number>;
+  /** A subgraph's deadline in ms unless it has its own (SUBGRAPH_TIMEOUT_MS). */
+  subgraphTimeoutMs: number;
+  /** Per-subgraph deadlines in ms (e.g. CAR_SUBGRAPH_TIMEOUT_MS); read with subgraphTimeoutMs. */
+  subgraphTimeoutsMs: Partial<Record<string, number>>;
   /** Where the user service publishes its token-signing keys, and answers token status. */
   jwksUrl: string;
   tokenStatusUrl: string;
@@ -77,23 +80,22 @@ export interface BaseConfig {
   readyRequiresSubgraphs: boolean;
 }
 
-/** The gateway's configuration: its own, every stage's of its request path, and every subgraph client layer's. */
-export type GatewayConfig = BaseConfig & StageConfig & LayerConfig;
+/** The gateway's configuration: its own, and every stage's of its request path. */
+export type GatewayConfig = BaseConfig & StageConfig;
 
 /**
- * The variables of the gateway itself; each stage (pipeline/stages/) and
- * subgraph client layer (subgraphClient/layers/) declares its own.
+ * The variables of the gateway itself; each stage (pipeline/stages/) declares its own.
  */
 const BASE_ENV = {
   GATEWAY_PORT: port(4000),
-  HOST: z.string().default('127.0.0.1'),
+  HOST: host(),
   NODE_ENV: nodeEnv(),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: flag(false),
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
   SUPERGRAPH_URL: httpUrl().optional(),
   SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
-  SUBGRAPH_TIMEOUT_MS: timeout().default(5_000),
+  SUBGRAPH_TIMEOUT_MS: timeoutMs().default(5_000),
   JWKS_URL: httpUrl().optional(),
   TOKEN_STATUS_URL: httpUrl().optional(),
   JWT_ISSUER: z.string().min(1).default(DEFAULT_TOKEN_ISSUER),
@@ -104,12 +106,12 @@ const BASE_ENV = {
   WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
   REDIS_URL: redisUrl().optional(),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceMs(),
   READY_REQUIRES_SUBGRAPHS: flag(false),
 };
 
 /** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
-export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env, ...CLIENT_LAYERS.env };
+export const GATEWAY_ENV: z.ZodRawShape = { ...BASE_ENV, ...STAGES.env };
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   // Every variable at once, so that one message names every problem.
@@ -123,7 +125,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     Object.fromEntries(
       names.flatMap((name) => [
         [subgraphUrlVariable(name), httpUrl().optional()],
-        [subgraphTimeoutVariable(name), timeout().optional()],
+        [subgraphTimeoutVariable(name), timeoutMs().optional()],
       ]),
     ),
     env,
@@ -131,7 +133,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const perSubgraph = <T>(variable: (name: string) => string) =>
     Object.fromEntries(names.map((name) => [name, overrides[variable(name)] as T | undefined]));
   const subgraphUrls = perSubgraph<string>(subgraphUrlVariable);
-  const userService = new URL(subgraphUrls.user ?? routingUrlOf('user'));
+  const userService = new URL(subgraphUrl({ subgraphUrls }, 'user'));
   const base: BaseConfig = {
     host: raw.HOST,
     port: raw.GATEWAY_PORT,
@@ -142,12 +144,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     supergraphUrl: raw.SUPERGRAPH_URL,
     supergraphPollMs: raw.SUPERGRAPH_POLL_MS,
     subgraphUrls,
-    subgraphTimeoutsMs: Object.fromEntries(
-      Object.entries(perSubgraph<number>(subgraphTimeoutVariable)).map(([name, ms]) => [
-        name,
-        ms ?? raw.SUBGRAPH_TIMEOUT_MS,
-      ]),
-    ),
+    subgraphTimeoutMs: raw.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeoutsMs: perSubgraph<number>(subgraphTimeoutVariable),
     jwksUrl: raw.JWKS_URL ?? new URL(JWKS_PATH, userService).toString(),
     tokenStatusUrl: raw.TOKEN_STATUS_URL ?? new URL(TOKEN_STATUS_PATH, userService).toString(),
     tokenIssuer: raw.JWT_ISSUER,
@@ -169,7 +167,27 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     managementToken: managementTokenFromEnv(env),
   };
-  return { ...base, ...STAGES.readConfig(env, { production }), ...CLIENT_LAYERS.readConfig(env, { production }) };
+  return { ...base, ...STAGES.readConfig(env, { production }) };
+}
+
+/**
+ * Where the gateway reaches a subgraph: its own variable (e.g. CAR_SUBGRAPH_URL)
+ * when set, else the routing URL the supergraph gives it, else supergraph.yaml's.
+ */
+export function subgraphUrl(config: Pick<BaseConfig, 'subgraphUrls'>, name: string, routingUrl?: string): string {
+  return config.subgraphUrls[name] ?? routingUrl ?? routingUrlOf(name);
+}
+
+/**
+ * A subgraph's deadline: its own variable (e.g. CAR_SUBGRAPH_TIMEOUT_MS) when
+ * set, else SUBGRAPH_TIMEOUT_MS, also for a subgraph supergraph.yaml does not
+ * list (a supergraph served from SUPERGRAPH_URL may have more).
+ */
+export function subgraphTimeoutMs(
+  config: Pick<BaseConfig, 'subgraphTimeoutMs' | 'subgraphTimeoutsMs'>,
+  name: string,
+): number {
+  return config.subgraphTimeoutsMs[name] ?? config.subgraphTimeoutMs;
 }
 
 /** The supergraph file, checked at start when it is the source: a missing one says how to make it. */

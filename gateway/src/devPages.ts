@@ -44,7 +44,7 @@ const EXPLORER_URL = `${DEV_PAGES.explorer.path}/`;
 const OFFLINE_EXPLORER_NOTE = `<p>The explorer bundled here works offline: <a href="${EXPLORER_URL}">${EXPLORER_URL}</a></p>`;
 
 /** The landing page's HTML with the note at the end of its offline fallback (`<div class="fallback">`). */
-export function withOfflineExplorerNote(html: string): string {
+function withOfflineExplorerNote(html: string): string {
   const fallback = html.indexOf('class="fallback"');
   const end = fallback === -1 ? -1 : html.indexOf('</div>', fallback);
   return end === -1 ? html : `${html.slice(0, end)}  ${OFFLINE_EXPLORER_NOTE}\n${html.slice(end)}`;

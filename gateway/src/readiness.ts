@@ -1,5 +1,5 @@
-import { type DependencyState, type ReadinessReport, routingUrlOf } from '@car-check/service-kit';
-import type { GatewayConfig } from './config';
+import type { DependencyState, ReadinessReport } from '@car-check/service-kit';
+import { type GatewayConfig, subgraphUrl } from './config';
 import type { LoadedSupergraph } from './supergraph/source';
 
 const CHECK_TIMEOUT_MS = 1_000;
@@ -14,8 +14,8 @@ const CHECK_TIMEOUT_MS = 1_000;
  */
 export function gatewayReadiness(config: GatewayConfig, loaded: LoadedSupergraph): ReadinessReport {
   // Resolved once: `/ready` is polled often and should not reread supergraph.yaml each time.
-  const subgraphs = Object.entries(config.subgraphUrls).map(
-    ([name, url]) => [name, new URL('/ready', url ?? routingUrlOf(name))] as const,
+  const subgraphs = Object.keys(config.subgraphUrls).map(
+    (name) => [name, new URL('/ready', subgraphUrl(config, name))] as const,
   );
   return async () => {
     const states = await Promise.all(

@@ -2,7 +2,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import { parse } from 'graphql';
 import {
   assignRequestId,
   buildVersion,
@@ -16,7 +15,6 @@ import {
   describeManagementAccess,
   mountHealth,
   notFoundHandler,
-  readRequirements,
   redisDependency,
   REQUEST_ID_HEADER,
   requestLogPlugin,
@@ -28,21 +26,21 @@ import {
   withDegradable,
 } from '@car-check/service-kit';
 import { TokenVerifier } from './auth/tokenVerifier';
-import { readCostModel } from './limits/costModel';
-import type { GatewayConfig } from './config';
+import { type GatewayConfig, subgraphTimeoutMs, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
 import { mountDevPages, servesDevPages } from './devPages';
-import { layeredGateway, type SchemaState } from './execution/executor';
+import { layeredGateway } from './execution/executor';
 import { EXECUTOR_LAYERS } from './execution/layers';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
 import { notDeployed } from './supergraph/deployedCheck';
+import { type ServedSchema, servedSchemaOf } from './supergraph/servedSchema';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
-import { CLIENT_LAYERS } from './subgraphClient/layers';
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+/** How long the gateway waits for the user service's token status, and for a subgraph's SDL (the deployed check). */
+const SERVICE_CALL_TIMEOUT_MS = 5_000;
 
 export interface Gateway {
   app: Express;
@@ -64,7 +62,6 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
-  const clientLayers = CLIENT_LAYERS.create(config);
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
   // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -76,8 +73,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         pollMs: config.supergraphPollMs,
         log,
         // A new supergraph is only taken once the running subgraphs can serve it (safe rollout).
-        checkDeployed: (sdl) =>
-          notDeployed(sdl, { signingSecret, subgraphUrls: config.subgraphUrls, timeoutMs: DEFAULT_TIMEOUT_MS }),
+        checkDeployed: (sdl) => notDeployed(sdl, { signingSecret, config, timeoutMs: SERVICE_CALL_TIMEOUT_MS }),
         onPending: (pending) => metrics.setSupergraphPending(pending),
       },
       loaded,
@@ -85,19 +81,19 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     logger: log,
     // One data source (and keep-alive pool) per subgraph address, reused across supergraph reloads.
     buildService: ({ name, url }) => {
-      const target = config.subgraphUrls[name] ?? url ?? '';
+      const target = subgraphUrl(config, name, url ?? '');
       const key = `${name} ${target}`;
       let source = dataSources.get(key);
       if (!source) {
         source = new SubgraphDataSource({
           name,
-          url: target,
-          timeoutMs: config.subgraphTimeoutsMs[name] ?? DEFAULT_TIMEOUT_MS,
+          url: new URL(target),
+          timeoutMs: subgraphTimeoutMs(config, name),
           log,
           signingSecret,
           metrics,
+          // The inflight stage's DEDUPLICATE_QUERIES: inbound and outbound deduplication go together.
           deduplicate: config.deduplicateQueries,
-          layers: clientLayers,
         });
         dataSources.set(key, source);
       }
@@ -109,15 +105,11 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // Set once /ready is mounted; its background checks of the subgraphs stop with Apollo.
   let stopReadiness = () => undefined as void;
   // Kept in step with every supergraph the gateway loads, including hot reloads.
-  let state: SchemaState | undefined;
+  let served: ServedSchema | undefined;
   const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    const supergraph = parse(coreSupergraphSdl);
-    state = {
-      schema: apiSchema,
-      costModel: readCostModel(supergraph, config.queryLimits.defaultListSize),
-      requirements: readRequirements(supergraph),
-    };
+    // Apollo Gateway's API schema, built by the same rules as apiSchemaOf: not built twice.
+    served = servedSchemaOf(coreSupergraphSdl, config.queryLimits.defaultListSize, apiSchema);
     for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
@@ -130,7 +122,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     audience: config.tokenAudience,
     statusCacheMs: config.tokenStatusCacheMs,
     signingSecret,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
+    timeoutMs: SERVICE_CALL_TIMEOUT_MS,
     log,
   });
   // Set right below: no request reaches a stage before Apollo has started.
@@ -141,7 +133,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     metrics,
     redis,
     verifier,
-    served: () => state,
+    served: () => served,
     onSchemaChange: (listener) => schemaListeners.push(listener),
     apollo: () => {
       if (!apollo) throw new Error('a stage asked for Apollo Server before it started');
@@ -155,7 +147,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   if (documentStores.length > 1) throw new Error('two stages give Apollo Server a document store; it takes one');
 
   apollo = new ApolloServer<GatewayContext>({
-    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => state),
+    gateway: layeredGateway(gateway, EXECUTOR_LAYERS, () => served),
     // Parsing, limits and validation happen once, in the request path (stages/documents.ts): Apollo
     // finds each admitted document already validated in this store.
     documentStore: documentStores[0],

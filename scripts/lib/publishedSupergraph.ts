@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Supergraph } from '@apollo/federation-internals';
 import { buildClientSchema, getIntrospectionQuery, type GraphQLSchema, type IntrospectionQuery } from 'graphql';
+import { apiSchemaOf } from '../../gateway/src/supergraph/servedSchema';
 import { REPO_ROOT } from './compose';
 
 /**
@@ -28,12 +28,6 @@ export const SUPERGRAPH_PATH = path.join(REPO_ROOT, 'supergraph.graphql');
 /** A gateway that does not answer introspection within this is not going to. */
 const INTROSPECTION_TIMEOUT_MS = 15_000;
 const run = promisify(execFile);
-
-/** The client-facing schema of a supergraph: what frontends can query. */
-export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  // Security features (@authenticated, @requiresScopes) are enforced by our gateway; accept them here.
-  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
-}
 
 /** `--against`: a gateway's URL (its served schema), a supergraph file, or by default the committed supergraph. */
 export function publishedSupergraph(against?: string): Promise<PublishedSupergraph> {

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errorCauses } from '@apollo/federation-internals';
 import { ChangeType, CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { parse } from 'graphql';
 import { readRequirements, type Requirement } from '@car-check/service-kit';
 import { brokenOperations, clientOperationFiles, type BrokenOperation } from './clientOperations';
 import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
-import { apiSchemaOf, publishedSupergraph, type PublishedSupergraph } from './publishedSupergraph';
+import { apiSchemaOf } from '../../gateway/src/supergraph/servedSchema';
+import { publishedSupergraph, type PublishedSupergraph } from './publishedSupergraph';
 
 export { DEFAULT_OPERATIONS_FILE } from './clientOperations';
 export type { BrokenOperation } from './clientOperations';
@@ -35,7 +37,7 @@ export interface CheckReport extends GraphChanges {
   schemaFile: string;
   /** Where the published supergraph was read (see publishedSupergraph.ts). */
   against: string;
-  /** Composition errors; when there are any, nothing else was checked. */
+  /** Composition errors, or why the gateway would refuse what composed; if any, nothing else was checked. */
   compositionErrors: string[];
 }
 
@@ -80,8 +82,22 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
   };
   const outcome = compose(sources);
   if (!outcome.ok) return { ...report, compositionErrors: outcome.errors };
+  const refused = gatewayRefusal(outcome.supergraphSdl);
+  if (refused) return { ...report, compositionErrors: [refused] };
   const changes = await compareWithPublished(published, outcome.supergraphSdl, options.operationFiles);
   return { ...report, ...changes, notes: [...report.notes, ...changes.notes] };
+}
+
+/** Why the gateway would refuse to serve a supergraph that composed (a security feature it does not enforce), or null. */
+function gatewayRefusal(supergraphSdl: string): string | null {
+  try {
+    apiSchemaOf(supergraphSdl);
+    return null;
+  } catch (error) {
+    if (!(error instanceof Error)) return `The gateway would refuse this supergraph: ${String(error)}`;
+    const causes = errorCauses(error)?.map((cause) => cause.message) ?? [error.message];
+    return `The gateway would refuse this supergraph: ${causes.join('; ')}`;
+  }
 }
 
 /**

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { graphql, type GraphQLSchema } from 'graphql';
 import { checkSubgraph, formatReport, isBlocking, type CheckReport } from '../../scripts/lib/schemaCheck';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
-import { apiSchemaOf, committedSupergraph } from '../../scripts/lib/publishedSupergraph';
+import { apiSchemaOf } from '../../gateway/src/supergraph/servedSchema';
+import { committedSupergraph } from '../../scripts/lib/publishedSupergraph';
 
 const CAR_SDL = path.join(REPO_ROOT, 'subgraphs', 'car', 'schema.graphql');
 const run = promisify(execFile);
@@ -130,6 +131,18 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     );
     expect(report.compositionErrors.join('\n')).toMatch(/INVALID_FIELD_SHARING.*"User\.username"/);
     expect(isBlocking(report, true)).toBe(true);
+  });
+
+  it('fails a supergraph the gateway would refuse: a security feature it does not enforce (@policy)', async () => {
+    const report = await checkCar((sdl) =>
+      sdl
+        .replace('"@listSize"]', '"@listSize", "@policy"]')
+        .replace('  brand: String!\n', '  brand: String! @policy(policies: [["fleet"]])\n'),
+    );
+    expect(report.compositionErrors).toEqual([
+      expect.stringMatching(/^The gateway would refuse this supergraph: .*policy/),
+    ]);
+    expect(isBlocking(report, false)).toBe(true);
   });
 
   it('reports a tightened authorization requirement as dangerous', async () => {

@@ -14,19 +14,25 @@ import {
   defineStage,
   type GatewayRequest,
   runStages,
-  emptyStageList,
+  StageList,
   type StageServices,
 } from '../pipeline/stage';
 import { STAGES } from '../pipeline/stages';
 import { subgraphClient } from '../subgraphClient/client';
-import { type ClientLayer, defineLayer, type Send, type SubgraphFetch } from '../subgraphClient/fetch';
-import { ConfiguredList } from '../configuredList';
-import { defaultClientLayers } from '../subgraphClient/layers';
+import type { ClientLayer, Send, SubgraphFetch } from '../subgraphClient/fetch';
+import { CLIENT_LAYERS } from '../subgraphClient/layers';
 
 const log = createLogger({ service: 'test', level: 'silent', pretty: false });
 const ANSWER: Answer = {
   kind: 'shared',
-  answer: { status: 200, headers: [], body: '{"data":{}}', bytes: Buffer.from('{"data":{}}'), outcome: 'OK' },
+  answer: {
+    status: 200,
+    headers: [],
+    body: '{"data":{}}',
+    bytes: Buffer.from('{"data":{}}'),
+    outcome: 'OK',
+    errors: 0,
+  },
 };
 
 /** A request as handleGraphQL hands it to the first stage (only what these stages read). */
@@ -67,7 +73,7 @@ describe('the request path is a list of stages', () => {
 
   it('runs an added stage in its place, with the configuration it declares', async () => {
     const seen: string[] = [];
-    const list = emptyStageList()
+    const list = StageList.empty()
       .add(recording('first', seen))
       .add(businessHours)
       .add(recording('last', seen, true));
@@ -81,7 +87,7 @@ describe('the request path is a list of stages', () => {
 
   it('stops at the first stage that refuses', async () => {
     const seen: string[] = [];
-    const list = emptyStageList()
+    const list = StageList.empty()
       .add(recording('first', seen))
       .add(businessHours)
       .add(recording('last', seen, true));
@@ -93,7 +99,7 @@ describe('the request path is a list of stages', () => {
   });
 
   it('refuses a stage’s invalid variable by name, and a second stage of the same name', () => {
-    const list = emptyStageList().add(businessHours);
+    const list = StageList.empty().add(businessHours);
     expect(() => list.readConfig({ CLOSED_HOURS: '25' }, { production: false })).toThrow(/CLOSED_HOURS/);
     expect(() => list.add(businessHours)).toThrow(/two entries are named businessHours/);
   });
@@ -225,7 +231,7 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
         return around('probe', seen).wrap(next, target)(call);
       },
     };
-    const gateways = defaultClientLayers();
+    const gateways = CLIENT_LAYERS;
     const layers = [...gateways.slice(0, -1), probe, ...gateways.slice(-1)];
     const client = subgraphClient(target, layers, http);
     const call = fetch();
@@ -236,22 +242,17 @@ describe('the subgraph client is a plain call wrapped by layers', () => {
     expect(call.context?.subgraphCalls.map((c) => c.outcome)).toEqual(['OK']);
   });
 
-  it('gives an added layer the configuration it declares', async () => {
+  it('gives a layer what it knows of its subgraph', async () => {
     const { sent, transport: http } = transport([]);
-    const tagged = defineLayer({
+    const tagged: ClientLayer = {
       name: 'tagged',
-      env: { SUBGRAPH_TAG: z.string().default('none') },
-      configure: (env) => ({ subgraphTag: env.SUBGRAPH_TAG }),
-      wrap: (next, _subgraph, config) => async (call) => {
-        call.headers['x-subgraph-tag'] = config.subgraphTag;
+      wrap: (next, subgraph) => async (call) => {
+        call.headers['x-subgraph'] = subgraph.name;
         return next(call);
       },
-    });
-    const list = ConfiguredList.empty<ClientLayer, void>().add(tagged);
-    expect(Object.keys(list.env)).toEqual(['SUBGRAPH_TAG']);
-    const layers = list.create(list.readConfig({ SUBGRAPH_TAG: 'blue' }, { production: false }));
-    await subgraphClient(target, layers, http).send(fetch());
-    expect(sent[0]!.headers['x-subgraph-tag']).toBe('blue');
+    };
+    await subgraphClient(target, [tagged], http).send(fetch());
+    expect(sent[0]!.headers['x-subgraph']).toBe('car');
   });
 
   it('lets a layer answer without calling the subgraph (an entity cache, say)', async () => {

@@ -27,7 +27,8 @@ import {
   type StatusCode,
   sha256Hex,
 } from '@car-check/service-kit';
-import { type Executor, type ExecutorLayer, hasCaller } from '../execution/executor';
+import { isGatewayContext } from '../context';
+import type { ExecutorLayer } from '../execution/executor';
 
 interface Denied {
   code: StatusCode;
@@ -44,17 +45,11 @@ interface Denied {
  */
 export const authorization: ExecutorLayer = {
   name: 'authorization',
-  wrap: (next, state) => authorizingExecutor(next, state),
-};
-
-export function authorizingExecutor(
-  executor: Executor,
-  state: () => { schema: GraphQLSchema; requirements: Requirements },
-): Executor {
-  return async (requestContext) => {
-    const { schema, requirements } = state();
+  wrap: (executor, served) => async (requestContext) => {
+    const { schema, requirements } = served();
     const { context, document } = requestContext;
-    if (!hasCaller(context)) throw new Error('an operation reached the executor without the request path’s context');
+    if (!isGatewayContext(context))
+      throw new Error('an operation reached the executor without the request path’s context');
     // The operation node from this very document: denials are keyed by its field nodes.
     const operation = getOperationAST(document, requestContext.request.operationName) ?? requestContext.operation;
     const denied = findDenied(schema, document, operation, requirements, context.caller);
@@ -98,8 +93,8 @@ export function authorizingExecutor(
       typeResolver: (value) => (value as { __typename?: string }).__typename,
     });
     return { ...result, data: shaped.data, errors: [...(result.errors ?? []), ...(shaped.errors ?? [])] };
-  };
-}
+  },
+};
 
 const copies = new WeakMap<GraphQLSchema, GraphQLSchema>();
 

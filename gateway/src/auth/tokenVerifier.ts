@@ -16,7 +16,7 @@ import {
   tracerFor,
 } from '@car-check/service-kit';
 
-export interface TokenVerifierOptions {
+interface TokenVerifierOptions {
   jwksUrl: string;
   tokenStatusUrl: string;
   issuer: string;

@@ -1,22 +1,16 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import type { Requirements } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
-import type { ServedSchema } from '../pipeline/documents';
+import type { ServedSchema } from '../supergraph/servedSchema';
 
 /**
  * The gateway as Apollo Server sees it, and its executor, in Apollo Server's
  * own types (its @apollo/server-gateway-interface), so that wrapping Apollo
  * Gateway needs no cast.
  */
-export type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
 export type Executor = NonNullable<Awaited<ReturnType<ServerGateway['load']>>['executor']>;
 export type ExecutionRequest = Parameters<Executor>[0];
-
-/** What the gateway derives from each supergraph it loads: the API schema, its costs and its authorization rules. */
-export interface SchemaState extends ServedSchema {
-  requirements: Requirements;
-}
 
 /**
  * One behaviour around the executor (planning and executing a query plan):
@@ -24,7 +18,7 @@ export interface SchemaState extends ServedSchema {
  */
 export interface ExecutorLayer {
   readonly name: string;
-  wrap(next: Executor, state: () => SchemaState): Executor;
+  wrap(next: Executor, served: () => ServedSchema): Executor;
 }
 
 /**
@@ -35,30 +29,25 @@ export interface ExecutorLayer {
 export function layeredGateway(
   gateway: ApolloGateway,
   layers: readonly ExecutorLayer[],
-  state: () => SchemaState | undefined,
+  served: () => ServedSchema | undefined,
 ): ServerGateway {
-  const loadedState = (): SchemaState => {
-    const current = state();
+  const loaded = (): ServedSchema => {
+    const current = served();
     if (!current)
       throw new Error('The gateway loaded no supergraph; refusing to serve without its authorization rules.');
     return current;
   };
   return {
     async load(options) {
-      const loaded = await gateway.load(options);
-      loadedState();
+      const apollo = await gateway.load(options);
+      loaded();
       const executor = layers.reduceRight<Executor>(
-        (next, layer) => layer.wrap(next, loadedState),
-        (request) => loaded.executor(request),
+        (next, layer) => layer.wrap(next, loaded),
+        (request) => apollo.executor(request),
       );
       return { executor };
     },
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     stop: () => gateway.stop(),
   };
-}
-
-/** A request context that names its caller (the request path's always does). */
-export function hasCaller(value: unknown): value is Pick<GatewayContext, 'caller'> {
-  return typeof value === 'object' && value !== null && 'caller' in value;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { limit } from '../configSchemas';
+import { positiveCount } from '@car-check/service-kit';
 import { tooLarge } from '../pipeline/refusal';
 import type { Measurement } from './measure';
 
@@ -18,13 +18,13 @@ export interface QueryLimits {
 
 /** The variables of the query limits (the documents stage owns them; intake reads MAX_NESTING too). */
 export const QUERY_LIMITS_ENV = {
-  MAX_QUERY_DEPTH: limit(15),
-  MAX_QUERY_ALIASES: limit(50),
-  MAX_QUERY_FIELDS: limit(1_000),
-  MAX_QUERY_COST: limit(10_000),
-  MAX_QUERY_TOKENS: limit(10_000),
-  MAX_NESTING: limit(64),
-  DEFAULT_LIST_SIZE: limit(20),
+  MAX_QUERY_DEPTH: positiveCount(15),
+  MAX_QUERY_ALIASES: positiveCount(50),
+  MAX_QUERY_FIELDS: positiveCount(1_000),
+  MAX_QUERY_COST: positiveCount(10_000),
+  MAX_QUERY_TOKENS: positiveCount(10_000),
+  MAX_NESTING: positiveCount(64),
+  DEFAULT_LIST_SIZE: positiveCount(20),
 };
 
 export function queryLimitsOf(env: z.infer<z.ZodObject<typeof QUERY_LIMITS_ENV>>): QueryLimits {

@@ -10,7 +10,7 @@ import {
 import type { CostModel, ListSize } from './costModel';
 
 /** Variables as execution will see them: coerced, with defaults applied. */
-export type CoercedVariables = Readonly<Record<string, unknown>>;
+type CoercedVariables = Readonly<Record<string, unknown>>;
 
 const DEFAULT_SLICING = ['first', 'last'];
 

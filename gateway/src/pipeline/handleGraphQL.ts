@@ -8,12 +8,12 @@ import {
   type ServiceMetrics,
   setSpanOutcome,
 } from '@car-check/service-kit';
-import { bearerToken } from './authenticate';
+import { bearerToken } from './stages/authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 import { type GatewayRequest, runStages, type StageHandler } from './stage';
 
-export interface RequestPath {
+interface RequestPath {
   /** The stages' handlers, in the order of stages.ts. */
   handlers: readonly StageHandler[];
   log: Logger;

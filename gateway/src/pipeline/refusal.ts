@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError, SourceLocation } from 'graphql';
-import { STATUS, type StatusCode } from '@car-check/service-kit';
+import { errorExtensions, GRAPHQL_HTTP_REFUSALS, type StatusCode } from '@car-check/service-kit';
 
-export interface RefusalOptions {
+interface RefusalOptions {
   /** Where in the document the problem is (syntax and validation errors). */
   locations?: readonly SourceLocation[];
   /** Further errors of the same refusal (validation reports several). */
@@ -42,10 +42,8 @@ export class Refusal extends Error {
   body(requestId: string, traceId?: string): { errors: GraphQLFormattedError[] } {
     const extensions = (details: Record<string, unknown>) => ({
       ...details,
+      ...errorExtensions(this.code, requestId, traceId),
       code: this.options.protocolCode ?? this.code,
-      grpcStatus: STATUS[this.code].grpcStatus,
-      requestId,
-      ...(traceId ? { traceId } : {}),
     });
     const first: GraphQLFormattedError = {
       message: this.message,
@@ -76,7 +74,7 @@ export const unprocessable = (message: string, details?: Record<string, unknown>
 
 /** 405, with the methods `/graphql` allows (RFC 9110 requires `Allow` on a 405). */
 export const methodNotAllowed = (message: string) =>
-  new Refusal(405, 'INVALID_ARGUMENT', message, {}, { headers: { allow: 'GET, POST' } });
+  new Refusal(405, 'INVALID_ARGUMENT', message, {}, { headers: { ...GRAPHQL_HTTP_REFUSALS.method.headers } });
 
 export const tooLarge = (message: string, details?: Record<string, unknown>) =>
   new Refusal(400, 'RESOURCE_EXHAUSTED', message, details);

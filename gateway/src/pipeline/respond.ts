@@ -1,7 +1,7 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
-import { MEDIA_TYPES, responseContentType, STATUS } from '@car-check/service-kit';
-import type { SharedAnswer } from './inflight';
+import { errorExtensions, MEDIA_TYPES, responseContentType } from '@car-check/service-kit';
+import type { SharedAnswer } from './inflightQueries';
 import { Refusal } from './refusal';
 
 /**
@@ -55,11 +55,10 @@ function withRequestId(body: string, requestId: string, traceId: string | undefi
     return body;
   }
   if (!Array.isArray(parsed.errors)) return body;
-  const fallback = { code: 'INVALID_ARGUMENT', grpcStatus: STATUS.INVALID_ARGUMENT.grpcStatus };
-  const ids = traceId ? { requestId, traceId } : { requestId };
+  const { code, grpcStatus, ...ids } = errorExtensions('INVALID_ARGUMENT', requestId, traceId);
   parsed.errors = parsed.errors.map((error) => ({
     ...error,
-    extensions: { ...fallback, ...error.extensions, ...ids },
+    extensions: { code, grpcStatus, ...error.extensions, ...ids },
   }));
   return `${JSON.stringify(parsed)}${body.endsWith('\n') ? '\n' : ''}`;
 }

@@ -6,17 +6,17 @@ import type { z } from 'zod';
 import {
   type CallerIdentity,
   type Logger,
+  readEnv,
   type ResponseMediaType,
   type ServiceMetrics,
   type SharedRedis,
 } from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
-import { type ConfigSpec, type Configured, ConfiguredList, configReader } from '../configuredList';
 import type { GatewayContext } from '../context';
-import type { ServedSchema } from './documents';
-import type { SharedAnswer } from './inflight';
-import type { GraphQLParams } from './intake';
-import type { OperationText } from './operationText';
+import type { ServedSchema } from '../supergraph/servedSchema';
+import type { SharedAnswer } from './inflightQueries';
+import type { GraphQLParams } from './readRequest';
+import type { OperationText } from './persistedQueries';
 
 /**
  * One request on its way through the stages. What arrived is fixed; each
@@ -75,44 +75,103 @@ export interface StageServices {
 }
 
 /** What a stage adds to Apollo Server, when it acts inside Apollo's own pipeline. */
-export interface ApolloContribution {
+interface ApolloContribution {
   plugins?: ApolloServerPlugin<GatewayContext>[];
   documentStore?: DocumentStore;
 }
 
-export interface BuiltStage {
+interface BuiltStage {
   /** The stage's name: another entry point (a subscription transport) can put its own handler in its place. */
   readonly name: string;
   handle: StageHandler;
   apollo?: ApolloContribution;
 }
 
-export type Stage<Config extends object> = Configured<Config, BuiltStage, StageServices>;
+/** What a stage's configuration may depend on besides its own variables. */
+interface SharedSettings {
+  production: boolean;
+}
 
-/** The ordered stages of the request path (stages.ts). */
-export type StageList<Config extends object> = ConfiguredList<Config, BuiltStage, StageServices>;
-
-/** An empty list of stages, to `add` them to in order. */
-export const emptyStageList = () => ConfiguredList.empty<BuiltStage, StageServices>();
+/**
+ * A stage as stages.ts lists it: the environment variables it owns, how it
+ * reads them into its configuration, and how it is built from that.
+ * Exported because every stage file's declaration (npm run build) names it.
+ */
+export interface Stage<Config extends object> {
+  readonly name: string;
+  /** Its environment variables (zod), composed into the gateway's (config.ts). */
+  readonly env: z.ZodRawShape;
+  readConfig(env: NodeJS.ProcessEnv, shared: SharedSettings): Config;
+  create(config: Config, services: StageServices): BuiltStage;
+}
 
 /**
  * A stage in one file: its name, the environment variables it owns, how they
  * become its configuration (which joins GatewayConfig), and its handler.
  */
-export function defineStage<Env extends z.ZodRawShape, Config extends object>(
-  spec: ConfigSpec<Env, Config> & {
-    create: (config: Config, services: StageServices) => Omit<BuiltStage, 'name'> | StageHandler;
-  },
-): Stage<Config> {
+export function defineStage<Env extends z.ZodRawShape, Config extends object>(spec: {
+  name: string;
+  env: Env;
+  configure: (values: z.infer<z.ZodObject<Env>>, shared: SharedSettings) => Config;
+  create: (config: Config, services: StageServices) => Omit<BuiltStage, 'name'> | StageHandler;
+}): Stage<Config> {
   return {
     name: spec.name,
     env: spec.env,
-    readConfig: configReader(spec),
+    // Its own variables only: config.ts has checked every variable at once before.
+    readConfig: (env, shared) => spec.configure(readEnv(spec.env, env), shared),
     create: (config, services) => {
       const built = spec.create(config, services);
       return typeof built === 'function' ? { name: spec.name, handle: built } : { name: spec.name, ...built };
     },
   };
+}
+
+/** A stage placed in a list whose whole configuration is `Config`. */
+interface Placed<Config> {
+  readonly name: string;
+  readonly env: z.ZodRawShape;
+  create(config: Config, services: StageServices): BuiltStage;
+}
+
+/**
+ * The ordered stages of the request path (stages.ts), and their configuration:
+ * the intersection of every stage's, which joins GatewayConfig (config.ts first
+ * checks every variable at once, so that one message names every problem).
+ */
+export class StageList<Config extends object> {
+  private constructor(
+    readonly entries: readonly Placed<Config>[],
+    private readonly read: (env: NodeJS.ProcessEnv, shared: SharedSettings) => Config,
+  ) {}
+
+  /** An empty list of stages, to `add` them to in order. */
+  static empty(): StageList<Record<never, never>> {
+    return new StageList<Record<never, never>>([], () => ({}));
+  }
+
+  /** This list with `stage` after the others. */
+  add<Own extends object>(stage: Stage<Own>): StageList<Config & Own> {
+    if (this.entries.some((placed) => placed.name === stage.name))
+      throw new Error(`two entries are named ${stage.name}`);
+    return new StageList<Config & Own>([...this.entries, stage], (env, shared) => ({
+      ...this.read(env, shared),
+      ...stage.readConfig(env, shared),
+    }));
+  }
+
+  /** Every stage's variables (a variable two stages share is the same schema). */
+  get env(): z.ZodRawShape {
+    return this.entries.reduce<z.ZodRawShape>((shape, stage) => ({ ...shape, ...stage.env }), {});
+  }
+
+  readConfig(env: NodeJS.ProcessEnv, shared: SharedSettings): Config {
+    return this.read(env, shared);
+  }
+
+  create(config: Config, services: StageServices): BuiltStage[] {
+    return this.entries.map((stage) => stage.create(config, services));
+  }
 }
 
 /** Runs the request through the handlers in order; the last one must answer. */

@@ -8,7 +8,7 @@ import { inflight } from './stages/inflight';
 import { intake } from './stages/intake';
 import { landingPage } from './stages/landingPage';
 import { operationText } from './stages/operationText';
-import { emptyStageList } from './stage';
+import { StageList } from './stage';
 
 /**
  * The gateway's request path, the same for every transport (POST, GET,
@@ -19,7 +19,7 @@ import { emptyStageList } from './stage';
  * file in stages/ and one line here (docs/gateway-seams.md); its variables
  * join the gateway's configuration by themselves.
  */
-export const STAGES = emptyStageList()
+export const STAGES = StageList.empty()
   .add(admission) // one point from the client's budget, before anything is read
   .add(landingPage) // Apollo Sandbox for a browser's GET
   .add(intake) // the HTTP request read as GraphQL, and the media type to answer in

@@ -1,16 +1,11 @@
-import type { ClientLayer, Send, SubgraphTarget } from './fetch';
+import type { ClientLayer, Send, SubgraphClient, SubgraphTarget } from './fetch';
 import { httpCall } from './http';
-import { defaultClientLayers } from './layers';
-
-export interface SubgraphClient {
-  send: Send;
-  close(): Promise<void>;
-}
+import { CLIENT_LAYERS } from './layers';
 
 /** The plain HTTP call to one subgraph, wrapped by each layer, the first of the list outermost. */
 export function subgraphClient(
   subgraph: SubgraphTarget,
-  layers: readonly ClientLayer[] = defaultClientLayers(),
+  layers: readonly ClientLayer[] = CLIENT_LAYERS,
   transport = httpCall(subgraph),
 ): SubgraphClient {
   const send = layers.reduceRight<Send>((next, layer) => layer.wrap(next, subgraph), transport.send);

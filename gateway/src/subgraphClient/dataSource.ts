@@ -1,26 +1,11 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
-import type { Logger, ServiceMetrics, StatusCode } from '@car-check/service-kit';
+import type { StatusCode } from '@car-check/service-kit';
 import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
-import { subgraphClient, type SubgraphClient } from './client';
-import type { ClientLayer, Sent } from './fetch';
-
-export interface SubgraphDataSourceOptions {
-  name: string;
-  url: string;
-  /** The subgraph's deadline: past it, its fields fail with DEADLINE_EXCEEDED. */
-  timeoutMs: number;
-  log: Logger;
-  /** Signs the caller's identity for the subgraph (shared with every subgraph). */
-  signingSecret: Buffer;
-  metrics?: ServiceMetrics;
-  /** Share identical query fetches in flight (outbound deduplication). */
-  deduplicate?: boolean;
-  /** The client's layers, bound to the gateway's configuration (layers.ts); their defaults if not given. */
-  layers?: readonly ClientLayer[];
-}
+import { subgraphClient } from './client';
+import type { Sent, SubgraphClient, SubgraphTarget } from './fetch';
 
 type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
 
@@ -36,12 +21,8 @@ type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly client: SubgraphClient;
 
-  constructor(private readonly options: SubgraphDataSourceOptions) {
-    const { name, timeoutMs, log, signingSecret, metrics, deduplicate } = options;
-    this.client = subgraphClient(
-      { name, url: new URL(options.url), timeoutMs, log, signingSecret, metrics, deduplicate },
-      options.layers,
-    );
+  constructor(private readonly subgraph: SubgraphTarget) {
+    this.client = subgraphClient(subgraph);
   }
 
   async process(request: FetchRequest): Promise<GatewayGraphQLResponse> {
@@ -64,7 +45,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private response(request: FetchRequest, sent: Sent): GatewayGraphQLResponse {
-    const { name, timeoutMs, log } = this.options;
+    const { name, timeoutMs, log } = this.subgraph;
     const context = isGatewayContext(request.context) ? request.context : undefined;
     const ids = { subgraph: name, requestId: context?.requestId, traceId: context?.traceId };
     switch (sent.kind) {

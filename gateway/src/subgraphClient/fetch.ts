@@ -1,8 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { z } from 'zod';
-import type { Logger, ServiceMetrics } from '@car-check/service-kit';
-import { type ConfigSpec, type Configured, configReader } from '../configuredList';
+import { type Logger, outcomeOf, type ServiceMetrics } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 
 /** One subgraph the client calls, and what its layers need to know about it. */
@@ -15,7 +13,7 @@ export interface SubgraphTarget {
   /** Signs the caller's identity for the subgraph (shared with every subgraph). */
   signingSecret: Buffer;
   metrics?: ServiceMetrics;
-  /** Share identical query fetches in flight (outbound deduplication). */
+  /** Share identical query fetches in flight (outbound deduplication): the gateway's DEDUPLICATE_QUERIES. */
   deduplicate?: boolean;
 }
 
@@ -58,6 +56,13 @@ export type Sent =
 
 export type Send = (fetch: SubgraphFetch) => Promise<Sent>;
 
+/** A client of one subgraph: the plain HTTP call (http.ts), or that call wrapped by the layers (client.ts). */
+export interface SubgraphClient {
+  send: Send;
+  /** Closes the keep-alive connections (the gateway is stopping). */
+  close(): Promise<void>;
+}
+
 /**
  * One behaviour of the subgraph client (deadline, retry, ...), wrapped around
  * the next layer down to the plain HTTP call. Built once per subgraph.
@@ -67,27 +72,11 @@ export interface ClientLayer {
   wrap(next: Send, subgraph: SubgraphTarget): Send;
 }
 
-/** A client layer as layers.ts lists it: with the variables it owns, bound to its configuration by the gateway. */
-export type LayerEntry<Config extends object> = Configured<Config, ClientLayer, void>;
-
-/** A client layer in one file: its name, its variables and their configuration, and how it wraps the next layer. */
-export function defineLayer<Env extends z.ZodRawShape, Config extends object>(
-  spec: ConfigSpec<Env, Config> & { wrap: (next: Send, subgraph: SubgraphTarget, config: Config) => Send },
-): LayerEntry<Config> {
-  return {
-    name: spec.name,
-    env: spec.env,
-    readConfig: configReader(spec),
-    create: (config) => ({ name: spec.name, wrap: (next, subgraph) => spec.wrap(next, subgraph, config) }),
-  };
-}
-
 /** The code a call ended with: `OK`, the first GraphQL error's code, or why it got no GraphQL answer. */
-export function outcomeOf(sent: Sent): string {
+export function callOutcome(sent: Sent): string {
   switch (sent.kind) {
     case 'answered':
-      if (!sent.graphql) return 'UNAVAILABLE';
-      return sent.graphql.errors?.length ? String(sent.graphql.errors[0]?.extensions?.code ?? 'INTERNAL') : 'OK';
+      return sent.graphql ? outcomeOf(sent.graphql.errors) : 'UNAVAILABLE';
     case 'timed-out':
       return 'DEADLINE_EXCEEDED';
     case 'cancelled':

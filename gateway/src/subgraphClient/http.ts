@@ -1,19 +1,13 @@
 import { Pool } from 'undici';
 import { REQUEST_ID_HEADER } from '@car-check/service-kit';
-import type { GraphQLBody, Send, SubgraphTarget } from './fetch';
-
-export interface HttpCall {
-  send: Send;
-  /** Closes the keep-alive connections (the gateway is stopping). */
-  close(): Promise<void>;
-}
+import type { GraphQLBody, Send, SubgraphClient, SubgraphTarget } from './fetch';
 
 /**
  * The plain call under every layer: one POST over the subgraph's keep-alive
  * connection pool, read as raw text (no web streams), stopped at the fetch's
  * deadline or when its signal aborts. Never throws: says how it ended.
  */
-export function httpCall(subgraph: SubgraphTarget): HttpCall {
+export function httpCall(subgraph: SubgraphTarget): SubgraphClient {
   const pool = new Pool(subgraph.url.origin, { connections: 256, keepAliveTimeout: 30_000 });
   const path = `${subgraph.url.pathname}${subgraph.url.search}`;
   const send: Send = async (fetch) => {

@@ -2,6 +2,7 @@ import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { Kind, parse } from 'graphql';
 import { ANONYMOUS, signRequest } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
+import { type BaseConfig, subgraphUrl } from '../config';
 
 /** Why a new supergraph cannot be served yet; null when every subgraph can serve it. */
 export interface NotDeployed {
@@ -9,10 +10,10 @@ export interface NotDeployed {
   subgraphs: Record<string, string[]>;
 }
 
-export interface DeployedCheckOptions {
+interface DeployedCheckOptions {
   signingSecret: Buffer;
-  /** Where each subgraph is reached, when configured instead of the supergraph's routing URL. */
-  subgraphUrls: Partial<Record<string, string>>;
+  /** Where each subgraph is reached (subgraphUrl). */
+  config: Pick<BaseConfig, 'subgraphUrls'>;
   timeoutMs: number;
 }
 
@@ -34,7 +35,7 @@ export async function notDeployed(supergraphSdl: string, options: DeployedCheckO
       let live: Set<string>;
       try {
         live = coordinatesOfSdl(
-          await serviceSdl(subgraph.name, options.subgraphUrls[subgraph.name] ?? subgraph.url, options),
+          await serviceSdl(subgraph.name, subgraphUrl(options.config, subgraph.name, subgraph.url), options),
         );
       } catch (error) {
         missing[subgraph.name] = [`cannot read its schema: ${error instanceof Error ? error.message : String(error)}`];

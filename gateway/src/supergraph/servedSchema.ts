@@ -1,16 +1,38 @@
 import { Supergraph } from '@apollo/federation-internals';
-import { parse } from 'graphql';
+import { type GraphQLSchema, parse } from 'graphql';
+import { readRequirements, type Requirements } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
-import { readCostModel } from '../limits/costModel';
-import type { ServedSchema } from '../pipeline/documents';
+import { type CostModel, readCostModel } from '../limits/costModel';
 
 /**
- * The API schema and cost model of a supergraph, as the gateway derives them
- * when it loads one; for tools and in-process tests that have no gateway.
+ * What the gateway derives from each supergraph it serves, once per load: the
+ * API schema, its costs and its authorization rules.
  */
-export function servedSchemaOf(supergraphSdl: string, defaultListSize: number): ServedSchema {
-  return {
-    schema: Supergraph.build(supergraphForGateway(supergraphSdl)).apiSchema().toGraphQLJSSchema(),
-    costModel: readCostModel(parse(supergraphSdl), defaultListSize),
-  };
+export interface ServedSchema {
+  schema: GraphQLSchema;
+  costModel: CostModel;
+  requirements: Requirements;
+}
+
+/**
+ * What clients can query in a supergraph, by the gateway's own rules: the
+ * security features it enforces itself (@authenticated, @requiresScopes) are
+ * accepted, any other makes it throw, as the gateway refuses to serve it. The
+ * gateway, `npm run check` and the web app's codegen all read it here.
+ */
+export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
+  return Supergraph.build(supergraphForGateway(supergraphSdl)).apiSchema().toGraphQLJSSchema();
+}
+
+/**
+ * The served schema of a supergraph. The gateway passes the API schema Apollo
+ * Gateway has already built from it; tools and in-process tests let it be built here.
+ */
+export function servedSchemaOf(
+  supergraphSdl: string,
+  defaultListSize: number,
+  schema: GraphQLSchema = apiSchemaOf(supergraphSdl),
+): ServedSchema {
+  const supergraph = parse(supergraphSdl);
+  return { schema, costModel: readCostModel(supergraph, defaultListSize), requirements: readRequirements(supergraph) };
 }

@@ -4,7 +4,7 @@ import { type Logger, sha256Hex } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
 import type { NotDeployed } from './deployedCheck';
 
-export interface SupergraphSourceOptions {
+interface SupergraphSourceOptions {
   /** A file (the committed supergraph.graphql by default) ... */
   path: string;
   /** ... or a URL serving the supergraph SDL, which wins when set. */

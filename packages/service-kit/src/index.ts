@@ -47,6 +47,11 @@ export {
   nodeEnv,
   logLevel,
   redisUrl,
+  host,
+  shutdownGraceMs,
+  bodyLimit,
+  timeoutMs,
+  positiveCount,
   observeConfigShapes,
   type ConfigShapeObserver,
 } from './config/env';
@@ -110,6 +115,8 @@ export {
 } from './server/gatewaySignature';
 export {
   errorBody,
+  errorExtensions,
+  GRAPHQL_HTTP_REFUSALS,
   notFoundHandler,
   negotiateResponseType,
   statusOfExecutedResult,
@@ -142,7 +149,6 @@ export {
   runMain,
   onShutdownSignal,
   type RunningServer,
-  DEFAULT_SHUTDOWN_GRACE_MS,
 } from './server/http';
 export {
   managementTokenFromEnv,
@@ -158,7 +164,13 @@ export {
   WATCH_INTERVAL_MS,
 } from './server/processWatch';
 export { clientRequestIdFrom, REQUEST_ID_HEADER, assignRequestId } from './server/requestId';
-export { requestLogPlugin, type SubgraphCall } from './server/requestLogPlugin';
+export {
+  logRequest,
+  outcomeOf,
+  requestLogPlugin,
+  type RequestRecord,
+  type SubgraphCall,
+} from './server/requestLogPlugin';
 export { connectRedis, closeRedis, redisDependency, type SharedStateKind, SharedRedis } from './state/redis';
 export {
   traceHttpRequests,

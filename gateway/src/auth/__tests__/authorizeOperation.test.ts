@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getOperationAST, parse } from 'graphql';
-import { ANONYMOUS, type CallerIdentity, readRequirements } from '@car-check/service-kit';
+import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
 import type { ExecutionRequest, Executor } from '../../execution/executor';
-import { authorizingExecutor } from '../authorizeOperation';
+import { authorization } from '../authorizeOperation';
 
 const supergraph = readFileSync(path.resolve(__dirname, '../../../../supergraph.graphql'), 'utf8');
-const { schema } = servedSchemaOf(supergraph, 20);
-const requirements = readRequirements(parse(supergraph));
+const served = servedSchemaOf(supergraph, 20);
 
 /** Runs `query` for `caller` through the authorizing executor over a stand-in for the planner. */
 async function run(
@@ -23,20 +22,23 @@ async function run(
     return { data: answer(context.source), errors } as Awaited<ReturnType<Executor>>;
   };
   const document = parse(query);
-  const result = await authorizingExecutor(executor, () => ({ schema, requirements }))({
+  const result = await authorization.wrap(
+    executor,
+    () => served,
+  )({
     document,
     source: query,
     operation: getOperationAST(document)!,
     queryHash: 'hash',
     request: { query, variables: {} },
-    context: { caller },
+    context: { requestId: 'r1', caller },
   } as unknown as ExecutionRequest);
   return { planned, result };
 }
 
 const viewerWithoutCostCenters: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
 
-describe('authorizingExecutor', () => {
+describe('the authorization executor layer', () => {
   it('plans without the denied field and puts its error on its path', async () => {
     const { planned, result } = await run(
       '{ car(id: "1") { id brand costCenter { code } } }',

@@ -3,7 +3,7 @@ import { connectRedis, type SharedRedis } from '@car-check/service-kit';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { TcpRelay } from '@car-check/test-support/tcpRelay';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { Admission } from '../admission';
+import { Admission } from '../stages/admission';
 import { Refusal } from '../refusal';
 import { testConfig } from '@car-check/test-support/config';
 import { requireServices } from '@car-check/test-support/services';

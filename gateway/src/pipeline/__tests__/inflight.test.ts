@@ -1,6 +1,6 @@
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
-import { InflightQueries } from '../inflight';
+import { InflightQueries } from '../inflightQueries';
 
 const viewer: CallerIdentity = { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] };
 const answer = (body: string): HTTPGraphQLResponse => ({
@@ -63,5 +63,23 @@ describe('InflightQueries', () => {
     const errorFollower = inflight.run('e', async () => answer('{}'));
     await errored;
     expect(await errorFollower).toMatchObject({ leader: false, answer: { outcome: 'UNAVAILABLE' } });
+  });
+
+  it('takes the outcome from the response’s own errors, never from data that looks like them', async () => {
+    const outcomeOf = async (body: string) => {
+      const inflight = new InflightQueries();
+      const leader = inflight.run('k', async () => answer(body));
+      const follower = inflight.run('k', async () => answer('{}'));
+      await leader;
+      const shared = await follower;
+      return shared.leader ? null : shared.answer && { outcome: shared.answer.outcome, errors: shared.answer.errors };
+    };
+    expect(
+      await outcomeOf(
+        '{"data":{"car":{"code":"ABC_123"}},"errors":[{"message":"x","extensions":{"code":"UNAVAILABLE"}}]}',
+      ),
+    ).toEqual({ outcome: 'UNAVAILABLE', errors: 1 });
+    expect(await outcomeOf('{"data":{"car":{"code":"ABC_123","errors":[]}}}')).toEqual({ outcome: 'OK', errors: 0 });
+    expect(await outcomeOf('{"data":null,"errors":[{"message":"x"}]}')).toEqual({ outcome: 'INTERNAL', errors: 1 });
   });
 });

@@ -3,10 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { buildSchema, parse } from 'graphql';
 import { readCostModel } from '../../limits/costModel';
-import { Documents, selectOperation } from '../documents';
-import { acceptedMediaType, readGraphQLRequest, parseByteSize } from '../intake';
+import { Documents, selectOperation } from '../documentStore';
+import { acceptedMediaType, readGraphQLRequest, parseByteSize } from '../readRequest';
 import { graphqlNesting, jsonNesting } from '../nesting';
-import { OperationTexts } from '../operationText';
+import { OperationTexts } from '../persistedQueries';
 import { sha256Hex } from '@car-check/service-kit';
 import { Refusal } from '../refusal';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OperationTexts } from '../operationText';
+import { OperationTexts } from '../persistedQueries';
 import { sha256Hex } from '@car-check/service-kit';
 import { Refusal } from '../refusal';
 import { loadTrustedDocuments } from '../trustedDocuments';

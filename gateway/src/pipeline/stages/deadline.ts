@@ -1,7 +1,6 @@
 import { context as traceContext } from '@opentelemetry/api';
 import type { Response } from 'express';
-import { STATUS } from '@car-check/service-kit';
-import { timeout } from '../../configSchemas';
+import { STATUS, timeoutMs } from '@car-check/service-kit';
 import { defineStage, need } from '../stage';
 
 /**
@@ -11,7 +10,7 @@ import { defineStage, need } from '../stage';
  */
 export const deadline = defineStage({
   name: 'deadline',
-  env: { REQUEST_TIMEOUT_MS: timeout().default(15_000) },
+  env: { REQUEST_TIMEOUT_MS: timeoutMs().default(15_000) },
   configure: (env) => ({
     /** A request's deadline at the gateway: past it, its subgraph calls are aborted. */
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

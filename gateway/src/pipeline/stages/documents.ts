@@ -1,6 +1,6 @@
 import { optionalFlag } from '@car-check/service-kit';
 import { QUERY_LIMITS_ENV, queryLimitsOf } from '../../limits/checkLimits';
-import { Documents } from '../documents';
+import { Documents } from '../documentStore';
 import { Refusal } from '../refusal';
 import { defineStage, need } from '../stage';
 
@@ -9,7 +9,7 @@ const DOCUMENT_CACHE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Parse → select → measure → validate, once per document and schema (see
- * documents.ts). Apollo Server then executes the very document admitted here:
+ * documentStore.ts). Apollo Server then executes the very document admitted here:
  * this stage is also its document store, so Apollo parses and validates nothing.
  */
 export const documents = defineStage({

@@ -1,10 +1,10 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { flag, TRACE_ATTRIBUTES } from '@car-check/service-kit';
-import { InflightQueries } from '../inflight';
+import { flag, logRequest, TRACE_ATTRIBUTES } from '@car-check/service-kit';
+import { InflightQueries } from '../inflightQueries';
 import { type Answer, defineStage, need } from '../stage';
 
 /**
- * Inbound deduplication (DEDUPLICATE_QUERIES, see inflight.ts): a query
+ * Inbound deduplication (DEDUPLICATE_QUERIES, see inflightQueries.ts): a query
  * identical to one in flight, from a caller with the same identity and
  * scopes, waits for that one's answer instead of running again.
  */
@@ -25,12 +25,11 @@ export const inflight = defineStage({
       const operation = need(request.operation, 'operation');
       if (operation.operation !== 'query') return next();
       const params = need(request.params, 'GraphQL request');
-      const caller = need(request.caller, 'caller');
       const key = InflightQueries.keyOf(
         need(request.text, 'operation text').hash,
         params.operationName,
         params.variables,
-        caller,
+        need(request.caller, 'caller'),
         request.mediaType,
       );
       const shared = await queries.run(key, () => apolloResponseOf(next()));
@@ -39,25 +38,18 @@ export const inflight = defineStage({
       if (!shared.answer) return next();
       // This request's trace has no fetches of its own: they are in the trace of the request it waited for.
       if (request.span?.isRecording()) request.span.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
-      const { requestId, traceId, started } = request;
-      metrics.observeRequest(
-        operation.name?.value,
-        shared.answer.outcome,
-        (performance.now() - started) / 1000,
-        caller.userId !== null,
-      );
-      log.info(
-        {
-          operationName: operation.name?.value ?? null,
-          durationMs: Math.round(performance.now() - started),
-          outcome: shared.answer.outcome,
-          requestId,
-          traceId,
-          userId: caller.userId,
-          deduplicated: true,
-        },
-        'request',
-      );
+      const context = need(request.context, 'context');
+      logRequest(log, metrics, {
+        method: params.method,
+        operationName: operation.name?.value,
+        status: shared.answer.status,
+        seconds: (performance.now() - request.started) / 1000,
+        outcome: shared.answer.outcome,
+        errors: shared.answer.errors,
+        // No subgraph calls of its own: they are in the log line of the request it waited for.
+        context: { ...context, subgraphCalls: undefined },
+        deduplicated: true,
+      });
       return { kind: 'shared', answer: shared.answer };
     };
   },

@@ -1,23 +1,19 @@
-import { z } from 'zod';
+import { bodyLimit } from '@car-check/service-kit';
 import { QUERY_LIMITS_ENV } from '../../limits/checkLimits';
-import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../intake';
+import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../readRequest';
 import { defineStage } from '../stage';
 
 /**
- * Reads the GraphQL request from HTTP (see intake.ts: methods, content types,
+ * Reads the GraphQL request from HTTP (see readRequest.ts: methods, content types,
  * body size and nesting, GET's CSRF check) and the media type to answer in.
  */
 export const intake = defineStage({
   name: 'intake',
   env: {
-    BODY_LIMIT: z
-      .string()
-      .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
-      .default('1mb'),
+    BODY_LIMIT: bodyLimit(),
     MAX_NESTING: QUERY_LIMITS_ENV.MAX_NESTING,
   },
   configure: (env) => ({
-    bodyLimit: env.BODY_LIMIT,
     intakeLimits: { bodyLimitBytes: parseByteSize(env.BODY_LIMIT), maxNesting: env.MAX_NESTING },
   }),
   create: (config) => async (request, next) => {

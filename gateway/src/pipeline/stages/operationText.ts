@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, flag } from '@car-check/service-kit';
-import { limit } from '../../configSchemas';
-import { OperationTexts } from '../operationText';
+import { ConfigError, flag, positiveCount } from '@car-check/service-kit';
+import { OperationTexts } from '../persistedQueries';
 import { defineStage, need } from '../stage';
 import { loadTrustedDocuments, type TrustedDocuments } from '../trustedDocuments';
 
@@ -14,7 +13,7 @@ import { loadTrustedDocuments, type TrustedDocuments } from '../trustedDocuments
 export const operationText = defineStage({
   name: 'operationText',
   env: {
-    PERSISTED_QUERIES_BYTES: limit(16 * 1024 * 1024),
+    PERSISTED_QUERIES_BYTES: positiveCount(16 * 1024 * 1024),
     TRUSTED_DOCUMENTS: z.string().min(1).optional(),
     TRUSTED_DOCUMENTS_ONLY: flag(false),
   },

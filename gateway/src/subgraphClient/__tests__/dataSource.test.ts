@@ -43,7 +43,7 @@ const fetchOf = (query: string, ctx: GatewayContext, variables?: Record<string, 
   ({ request: { query, variables }, context: ctx }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
 
 const source = (url: string, timeoutMs = 5_000) =>
-  new SubgraphDataSource({ name: 'car', url, timeoutMs, log, signingSecret: Buffer.alloc(32, 1) });
+  new SubgraphDataSource({ name: 'car', url: new URL(url), timeoutMs, log, signingSecret: Buffer.alloc(32, 1) });
 
 describe('SubgraphDataSource', () => {
   it('retries a query once when the connection drops', async () => {
@@ -113,7 +113,7 @@ describe('outbound deduplication', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+      url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`),
       received: () => received,
       stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };

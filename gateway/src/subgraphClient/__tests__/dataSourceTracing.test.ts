@@ -67,7 +67,13 @@ describe('subgraph fetches continue the request’s trace', () => {
 
   it('with nothing recording: the traceparent names the request’s trace, unsigned, and the signature still holds', async () => {
     const car = await subgraph();
-    const source = new SubgraphDataSource({ name: 'car', url: car.url, timeoutMs: 5_000, log, signingSecret: SECRET });
+    const source = new SubgraphDataSource({
+      name: 'car',
+      url: new URL(car.url),
+      timeoutMs: 5_000,
+      log,
+      signingSecret: SECRET,
+    });
     const ctx = requestContext(traceparentOf(TRACE, '00f067aa0ba902b7', '01'));
     expect(await source.process(fetchOf('query { ok }', ctx))).toEqual({ data: { ok: true } });
     const [sent] = car.received;
@@ -87,7 +93,13 @@ describe('subgraph fetches continue the request’s trace', () => {
   it('while recording: one CLIENT span per fetch, its id in the traceparent', async () => {
     const exporter = useInMemoryTracing();
     const car = await subgraph();
-    const source = new SubgraphDataSource({ name: 'car', url: car.url, timeoutMs: 5_000, log, signingSecret: SECRET });
+    const source = new SubgraphDataSource({
+      name: 'car',
+      url: new URL(car.url),
+      timeoutMs: 5_000,
+      log,
+      signingSecret: SECRET,
+    });
     const ctx = requestContext(traceparentOf(TRACE, '00f067aa0ba902b7', '01'));
     // Apollo Gateway's gateway.fetch is the active span when a data source is called.
     const gatewayFetch = trace.getTracer('apollo/gateway-js').startSpan('gateway.fetch', {}, ctx.traceContext);
@@ -117,7 +129,7 @@ describe('subgraph fetches continue the request’s trace', () => {
     const car = await subgraph(100);
     const source = new SubgraphDataSource({
       name: 'car',
-      url: car.url,
+      url: new URL(car.url),
       timeoutMs: 5_000,
       log,
       signingSecret: SECRET,
@@ -143,7 +155,13 @@ describe('subgraph fetches continue the request’s trace', () => {
 
   it('health checks and schema loads (no request) carry no traceparent', async () => {
     const car = await subgraph();
-    const source = new SubgraphDataSource({ name: 'car', url: car.url, timeoutMs: 5_000, log, signingSecret: SECRET });
+    const source = new SubgraphDataSource({
+      name: 'car',
+      url: new URL(car.url),
+      timeoutMs: 5_000,
+      log,
+      signingSecret: SECRET,
+    });
     await traceContext.with(ROOT_CONTEXT, () =>
       source.process({
         request: { query: '{ _service { sdl } }' },

@@ -1,4 +1,4 @@
-import { defineLayer } from '../fetch';
+import type { ClientLayer } from '../fetch';
 
 /**
  * This call's deadline: the subgraph's own, or the request's if that comes
@@ -6,13 +6,11 @@ import { defineLayer } from '../fetch';
  * hung up, or its deadline passed). The HTTP call stops at it, the signature
  * carries it to the subgraph.
  */
-export const deadline = defineLayer({
+export const deadline: ClientLayer = {
   name: 'deadline',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => (fetch) => {
     fetch.deadlineAt = Math.min(Date.now() + subgraph.timeoutMs, fetch.context?.deadline ?? Number.POSITIVE_INFINITY);
     fetch.signal = fetch.context?.signal;
     return next(fetch);
   },
-});
+};

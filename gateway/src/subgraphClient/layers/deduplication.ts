@@ -1,7 +1,7 @@
 import type { SpanContext } from '@opentelemetry/api';
 import { callerKey, TRACE_ATTRIBUTES } from '@car-check/service-kit';
 import type { GatewayContext } from '../../context';
-import { defineLayer, type Sent } from '../fetch';
+import type { ClientLayer, Sent } from '../fetch';
 
 /** A fetch shared by the requests waiting for it; aborted when the last of them gives up. */
 interface SharedCall {
@@ -24,10 +24,8 @@ interface SharedCall {
  * waited for it has its own fetch span, marked `car_check.deduplicated` and
  * linked to the first caller's; that is the price of sending one fetch.
  */
-export const deduplication = defineLayer({
+export const deduplication: ClientLayer = {
   name: 'deduplication',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => {
     if (!subgraph.deduplicate) return next;
     /** Query fetches in flight, by caller and body. */
@@ -49,7 +47,7 @@ export const deduplication = defineLayer({
       return untilAbandoned(call, context);
     };
   },
-});
+};
 
 /** A shared call's outcome, or this caller's own end: its client hung up, or its deadline passed. */
 function untilAbandoned(call: SharedCall, context: GatewayContext): Promise<Sent> {

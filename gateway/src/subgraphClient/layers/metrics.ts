@@ -1,20 +1,18 @@
-import { defineLayer, outcomeOf } from '../fetch';
+import { type ClientLayer, callOutcome } from '../fetch';
 
 /**
  * Counts every fetch in the subgraph's metrics, and records it on the request
  * it serves (its log line lists each subgraph call with its duration and outcome).
  */
-export const metrics = defineLayer({
+export const metrics: ClientLayer = {
   name: 'metrics',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     const started = performance.now();
     const sent = await next(fetch);
-    const outcome = outcomeOf(sent);
+    const outcome = callOutcome(sent);
     const durationMs = performance.now() - started;
     subgraph.metrics?.observeSubgraphFetch(subgraph.name, outcome, durationMs / 1000);
     fetch.context?.subgraphCalls?.push({ subgraph: subgraph.name, durationMs: Math.round(durationMs), outcome });
     return sent;
   },
-});
+};

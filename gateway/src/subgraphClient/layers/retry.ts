@@ -1,5 +1,5 @@
 import { backOff } from 'exponential-backoff';
-import { defineLayer, type Sent } from '../fetch';
+import type { ClientLayer, Sent } from '../fetch';
 
 /** Thrown inside the retry loop only: the connection failed before any answer. */
 class Unreachable extends Error {
@@ -13,10 +13,8 @@ class Unreachable extends Error {
  * retried once, at once, while the deadline allows; only for queries: a
  * mutation may have been applied. Any other outcome is the answer.
  */
-export const retry = defineLayer({
+export const retry: ClientLayer = {
   name: 'retry',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     if (fetch.mutation) return next(fetch);
     const attempt = async () => {
@@ -44,4 +42,4 @@ export const retry = defineLayer({
       throw error;
     }
   },
-});
+};

@@ -1,5 +1,5 @@
 import { ANONYMOUS, signRequest } from '@car-check/service-kit';
-import { defineLayer } from '../fetch';
+import type { ClientLayer } from '../fetch';
 
 /**
  * Signs each call (every attempt afresh): the identity is the one the gateway
@@ -7,10 +7,8 @@ import { defineLayer } from '../fetch';
  * ids, its deadline (so the subgraph stops working when nobody waits any more)
  * and, for a mutation, the client's Idempotency-Key.
  */
-export const signature = defineLayer({
+export const signature: ClientLayer = {
   name: 'signature',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => {
     const path = `${subgraph.url.pathname}${subgraph.url.search}`;
     return async (fetch) => {
@@ -33,4 +31,4 @@ export const signature = defineLayer({
       return next(fetch);
     };
   },
-});
+};

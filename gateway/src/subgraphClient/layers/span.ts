@@ -7,7 +7,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { parentForCall, setSpanOutcome, TRACE_ATTRIBUTES, traceHeaders, tracerFor } from '@car-check/service-kit';
-import { defineLayer, outcomeOf } from '../fetch';
+import { type ClientLayer, callOutcome } from '../fetch';
 
 const tracer = tracerFor('gateway');
 
@@ -17,10 +17,8 @@ const tracer = tracerFor('gateway');
  * `traceparent` the subgraph continues. Attributes only when it records.
  * Health checks and schema loads (no request) get neither span nor traceparent.
  */
-export const span = defineLayer({
+export const span: ClientLayer = {
   name: 'span',
-  env: {},
-  configure: () => ({}),
   wrap: (next, subgraph) => async (fetch) => {
     const { context } = fetch;
     if (!context) return next(fetch);
@@ -45,10 +43,10 @@ export const span = defineLayer({
       const sent = await next(fetch);
       if (sent.kind === 'answered' && fetchSpan.isRecording())
         fetchSpan.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, sent.status);
-      setSpanOutcome(fetchSpan, outcomeOf(sent));
+      setSpanOutcome(fetchSpan, callOutcome(sent));
       return sent;
     } finally {
       fetchSpan.end();
     }
   },
-});
+};

@@ -93,3 +93,25 @@ export const logLevel = () => z.enum(['fatal', 'error', 'warn', 'info', 'debug',
 /** A `redis://` or `rediss://` URL. */
 export const redisUrl = () =>
   z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' });
+
+/** The interface a service listens on (HOST). */
+export const host = () => z.string().default('127.0.0.1');
+
+/** How long shutdown waits for in-flight requests by default (SHUTDOWN_GRACE_MS). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** How long SIGTERM waits for in-flight requests before cutting them (SHUTDOWN_GRACE_MS). */
+export const shutdownGraceMs = () => z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SHUTDOWN_GRACE_MS);
+
+/** The largest request body accepted (BODY_LIMIT), written as body-parser reads it: `1mb`, `512kb`, `100b`. */
+export const bodyLimit = () =>
+  z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+    .default('1mb');
+
+/** A duration in ms, 1 ms to 10 minutes. */
+export const timeoutMs = () => z.coerce.number().int().min(1).max(600_000);
+
+/** A positive count, with its default. */
+export const positiveCount = (fallback: number) => z.coerce.number().int().min(1).default(fallback);

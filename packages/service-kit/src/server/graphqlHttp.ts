@@ -3,10 +3,20 @@ import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { STATUS, type StatusCode } from '../errors/catalog';
 
 /**
- * A GraphQL-shaped error body for failures that happen before GraphQL runs,
- * with the request id when one was assigned (see assignRequestId) and the
- * trace id when the request is traced (see traceHttpRequests).
+ * The extensions of an error a service writes itself: its code and gRPC status,
+ * the request id when one was assigned (see assignRequestId) and the trace id
+ * when the request is traced (see traceHttpRequests).
  */
+export function errorExtensions(code: StatusCode, requestId?: unknown, traceId?: unknown) {
+  return {
+    code,
+    grpcStatus: STATUS[code].grpcStatus,
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+    ...(typeof traceId === 'string' ? { traceId } : {}),
+  };
+}
+
+/** A GraphQL-shaped error body for failures that happen before GraphQL runs. */
 export function errorBody(
   code: StatusCode,
   message: string,
@@ -14,11 +24,7 @@ export function errorBody(
   requestId?: unknown,
   traceId?: unknown,
 ) {
-  const id = typeof requestId === 'string' ? { requestId } : {};
-  const trace = typeof traceId === 'string' ? { traceId } : {};
-  return {
-    errors: [{ message, extensions: { ...details, code, grpcStatus: STATUS[code].grpcStatus, ...id, ...trace } }],
-  };
+  return { errors: [{ message, extensions: { ...details, ...errorExtensions(code, requestId, traceId) } }] };
 }
 
 /**
@@ -198,8 +204,23 @@ export function graphqlOverHttpPlugin<Ctx extends BaseContext>(): ApolloServerPl
 }
 
 /**
+ * What `/graphql` refuses before any GraphQL work, in the words clients see:
+ * the gateway's request path (gateway/src/pipeline/readRequest.ts) and the
+ * subgraphs' guardGraphQLRequest both answer with these.
+ */
+export const GRAPHQL_HTTP_REFUSALS = {
+  method: { status: 405, message: 'GraphQL is served over GET and POST only.', headers: { allow: 'GET, POST' } },
+  accept: {
+    status: 406,
+    message: `The \`accept\` header must allow ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`,
+    headers: {},
+  },
+  contentType: { status: 415, message: 'Send GraphQL requests as `content-type: application/json`.', headers: {} },
+} as const;
+
+/**
  * What the subgraphs' `/graphql` checks before Apollo Server sees a request
- * (the gateway's request path does the same in gateway/src/pipeline/intake.ts):
+ * (the gateway's request path does the same in gateway/src/pipeline/readRequest.ts):
  * the method (405 with `Allow`), the response media type (406), the request's
  * content type (415) and the request's shape (422), each answered as a coded
  * GraphQL error in application/graphql-response+json.
@@ -209,22 +230,21 @@ export const guardGraphQLRequest: RequestHandler = (req, res, next) => {
     res.status(status).set({ ...headers, 'content-type': responseContentType(status, MEDIA_TYPES.graphqlResponse) });
     res.send(JSON.stringify(errorBody('INVALID_ARGUMENT', message, {}, res.locals.requestId, res.locals.traceId)));
   };
-  if (req.method !== 'GET' && req.method !== 'POST')
-    return refuse(405, 'GraphQL is served over GET and POST only.', { allow: 'GET, POST' });
-  if (negotiateResponseType(req.headers.accept) === null) {
-    return refuse(406, `Accept ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`);
-  }
+  const { method, accept, contentType } = GRAPHQL_HTTP_REFUSALS;
+  if (req.method !== 'GET' && req.method !== 'POST') return refuse(method.status, method.message, method.headers);
+  if (negotiateResponseType(req.headers.accept) === null) return refuse(accept.status, accept.message);
   if (req.method === 'GET') return next();
-  if (!req.is('application/json')) return refuse(415, 'Send GraphQL requests as `content-type: application/json`.');
+  if (!req.is('application/json')) return refuse(contentType.status, contentType.message);
   const problem = requestShapeProblem(req.body);
   if (problem) return refuse(422, problem);
   next();
 };
 
-/** Why a JSON body is not a well-formed GraphQL-over-HTTP request, if it is not. */
+/** Why a JSON body is not a well-formed GraphQL-over-HTTP request (422), if it is not. */
 export function requestShapeProblem(body: unknown): string | undefined {
   const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!isObject(body)) return 'The request body must be a JSON object with a `query`; batches are not supported.';
+  if (Array.isArray(body)) return 'Batched requests are not supported; send one operation per request.';
+  if (!isObject(body)) return 'The request body must be a JSON object with a `query`.';
   const fields = body as Record<string, unknown>;
   const optional = (name: string, ok: (value: unknown) => boolean, what: string) =>
     fields[name] === undefined || fields[name] === null || ok(fields[name])

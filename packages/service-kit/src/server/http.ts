@@ -3,7 +3,7 @@ import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
-import { ConfigError, describeError } from '../config/env';
+import { ConfigError, DEFAULT_SHUTDOWN_GRACE_MS, describeError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
 import { exitCodeFor } from './exitCodes';
 import { errorBody } from './graphqlHttp';
@@ -22,9 +22,6 @@ export interface RunningServer {
    */
   close(graceMs?: number): Promise<void>;
 }
-
-/** How long shutdown waits for in-flight requests by default. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Fails fast, before anything slow (opening a database) starts, when the port a

@@ -10,7 +10,8 @@ export interface SubgraphCall {
   outcome: string;
 }
 
-interface ObservedContext {
+/** What a request's log line says of its context. */
+export interface ObservedContext {
   requestId: string;
   clientRequestId?: string;
   traceId?: string;
@@ -18,13 +19,58 @@ interface ObservedContext {
   subgraphCalls?: SubgraphCall[];
 }
 
+/** A request's outcome: `OK` without errors, else the code of the first one (`INTERNAL` when it has none). */
+export function outcomeOf(errors: readonly { extensions?: Record<string, unknown> }[] | null | undefined): string {
+  if (!errors?.length) return 'OK';
+  const code = errors[0]?.extensions?.code;
+  return typeof code === 'string' ? code : 'INTERNAL';
+}
+
+/** What the log line and the metrics sample of one GraphQL request say. */
+export interface RequestRecord {
+  method?: string;
+  operationName?: string;
+  status: number;
+  seconds: number;
+  /** outcomeOf(its errors). */
+  outcome: string;
+  errors: number;
+  context: ObservedContext;
+  /** Answered with an identical request's answer (the gateway's inbound deduplication). */
+  deduplicated?: boolean;
+}
+
 /**
- * One structured log line and one metrics sample per GraphQL request: the
+ * One structured log line and one metrics sample for a GraphQL request: the
  * HTTP method and status, the operation, how long it took, its outcome (OK or the code of its first error),
  * the request id, the trace id and the user; at the gateway also each subgraph
- * call's timing.
- * Nothing from the request body or headers is logged.
+ * call's timing. Nothing from the request body or headers is logged.
  */
+export function logRequest(log: Logger, metrics: ServiceMetrics, record: RequestRecord): void {
+  const { context } = record;
+  // Only an authenticated caller's operation names may take a label slot (see ServiceMetrics).
+  const known = context.caller.userId !== null || context.caller.service !== null;
+  metrics.observeRequest(record.operationName, record.outcome, record.seconds, known);
+  log.info(
+    {
+      method: record.method,
+      operationName: record.operationName ?? null,
+      status: record.status,
+      durationMs: Math.round(record.seconds * 1000),
+      outcome: record.outcome,
+      errors: record.errors,
+      requestId: context.requestId,
+      ...(context.clientRequestId ? { clientRequestId: context.clientRequestId } : {}),
+      ...(context.traceId ? { traceId: context.traceId } : {}),
+      userId: context.caller.userId,
+      ...(context.subgraphCalls ? { subgraphs: context.subgraphCalls } : {}),
+      ...(record.deduplicated ? { deduplicated: true } : {}),
+    },
+    'request',
+  );
+}
+
+/** {@link logRequest} for every request Apollo Server answers. */
 export function requestLogPlugin<Ctx extends ObservedContext>(
   log: Logger,
   metrics: ServiceMetrics,
@@ -34,31 +80,17 @@ export function requestLogPlugin<Ctx extends ObservedContext>(
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ response, contextValue, operationName }) {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          const firstCode = errors?.[0]?.extensions?.code;
-          const outcome = errors?.length ? (typeof firstCode === 'string' ? firstCode : 'INTERNAL') : 'OK';
-          const operation = operationName ?? request.operationName ?? undefined;
-          // Only an authenticated caller's operation names may take a label slot (see ServiceMetrics).
-          const known = contextValue.caller.userId !== null || contextValue.caller.service !== null;
-          metrics.observeRequest(operation, outcome, seconds, known);
-          log.info(
-            {
-              method: request.http?.method,
-              operationName: operation ?? null,
-              // Apollo sets a status only when it is not 200.
-              status: response.http.status ?? 200,
-              durationMs: Math.round(seconds * 1000),
-              outcome,
-              errors: errors?.length ?? 0,
-              requestId: contextValue.requestId,
-              ...(contextValue.clientRequestId ? { clientRequestId: contextValue.clientRequestId } : {}),
-              ...(contextValue.traceId ? { traceId: contextValue.traceId } : {}),
-              userId: contextValue.caller.userId,
-              ...(contextValue.subgraphCalls ? { subgraphs: contextValue.subgraphCalls } : {}),
-            },
-            'request',
-          );
+          logRequest(log, metrics, {
+            method: request.http?.method,
+            operationName: operationName ?? request.operationName ?? undefined,
+            // Apollo sets a status only when it is not 200.
+            status: response.http.status ?? 200,
+            seconds: Number(process.hrtime.bigint() - started) / 1e9,
+            outcome: outcomeOf(errors),
+            errors: errors?.length ?? 0,
+            context: contextValue,
+          });
         },
       };
     },

@@ -71,7 +71,7 @@ describe('statuses and content types', () => {
   it.each([
     [{ query: '{ a }' }, undefined],
     [{ query: '{ a }', variables: null, operationName: null, extensions: null }, undefined],
-    [[{ query: '{ a }' }], 'batches'],
+    [[{ query: '{ a }' }], 'Batched requests are not supported'],
     ['{ a }', 'JSON object'],
     [{ query: 1 }, '`query`'],
     [{ query: '{ a }', variables: [7] }, '`variables`'],

@@ -1,5 +1,5 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import { callerKey, type CallerIdentity } from '@car-check/service-kit';
+import { callerKey, type CallerIdentity, outcomeOf } from '@car-check/service-kit';
 
 /** An answer several callers can be given: its status, headers and complete body. */
 export interface SharedAnswer {
@@ -8,8 +8,10 @@ export interface SharedAnswer {
   body: string;
   /** The body encoded once, for every follower (an 87 KB answer is not re-encoded per caller). */
   readonly bytes: Buffer;
-  /** `OK`, or the code of the first error (for the followers' log lines and metrics). */
+  /** `OK`, or the code of the first error (outcomeOf), for the followers' log lines and metrics. */
   outcome: string;
+  /** How many errors it has. */
+  errors: number;
 }
 
 /**
@@ -68,11 +70,7 @@ export class InflightQueries {
 function shareable(response: HTTPGraphQLResponse): SharedAnswer | null {
   if (response.body.kind !== 'complete') return null;
   const body = response.body.string;
-  let outcome = 'OK';
-  if (body.includes('"errors"')) {
-    const code = /"code":"([A-Z_]+)"/.exec(body)?.[1];
-    outcome = code ?? 'INTERNAL';
-  }
+  const errors = errorsOf(body);
   let bytes: Buffer | undefined;
   return {
     status: response.status ?? 200,
@@ -81,6 +79,18 @@ function shareable(response: HTTPGraphQLResponse): SharedAnswer | null {
     get bytes() {
       return (bytes ??= Buffer.from(body));
     },
-    outcome,
+    outcome: outcomeOf(errors),
+    errors: errors?.length ?? 0,
   };
+}
+
+/** The response's own `errors` (not anything in its `data` that looks like them); parsed only when there may be some. */
+function errorsOf(body: string): { extensions?: Record<string, unknown> }[] | undefined {
+  if (!body.includes('"errors"')) return undefined;
+  try {
+    const { errors } = JSON.parse(body) as { errors?: unknown };
+    return Array.isArray(errors) ? (errors as { extensions?: Record<string, unknown> }[]) : undefined;
+  } catch {
+    return [{}];
+  }
 }

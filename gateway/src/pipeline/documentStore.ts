@@ -12,17 +12,11 @@ import {
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { checkLimits, type QueryLimits } from '../limits/checkLimits';
-import type { CostModel } from '../limits/costModel';
+import type { ServedSchema } from '../supergraph/servedSchema';
 import { measureOperation, type Measurement } from '../limits/measure';
 import { graphqlNesting } from './nesting';
-import type { OperationText } from './operationText';
+import type { OperationText } from './persistedQueries';
 import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
-
-/** The schema the gateway serves right now, and what is derived from it once per load. */
-export interface ServedSchema {
-  schema: GraphQLSchema;
-  costModel: CostModel;
-}
 
 /** A parsed document, cached by the hash of its text, with what has been learnt about it. */
 interface ParsedDocument {
@@ -33,7 +27,7 @@ interface ParsedDocument {
   measurements: Map<string, Measurement>;
 }
 
-export interface DocumentOptions {
+interface DocumentOptions {
   limits: QueryLimits;
   introspection: boolean;
   /** Bytes of operation text kept parsed (the ASTs take some 20-50 times more). */
@@ -72,7 +66,7 @@ export class Documents {
     operationName: string | undefined,
     method: 'GET' | 'POST',
     variables: Record<string, unknown>,
-    served: ServedSchema,
+    served: Pick<ServedSchema, 'schema' | 'costModel'>,
   ): OperationDefinitionNode {
     const entry = this.parse(text);
     const operation = selectOperation(entry.document, operationName, method);
@@ -120,7 +114,7 @@ export class Documents {
     entry: ParsedDocument,
     operation: OperationDefinitionNode,
     variables: Record<string, unknown>,
-    served: ServedSchema,
+    served: Pick<ServedSchema, 'schema' | 'costModel'>,
   ): Measurement {
     const key = operation.name?.value ?? '';
     const known = entry.validatedFor === served.schema ? entry.measurements.get(key) : undefined;

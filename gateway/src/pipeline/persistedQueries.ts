@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { GraphQLParams } from './intake';
+import type { GraphQLParams } from './readRequest';
 import { invalidRequest, Refusal, unprocessable } from './refusal';
 import type { TrustedDocuments } from './trustedDocuments';
 import { sha256Hex } from '@car-check/service-kit';

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { MEDIA_TYPES, negotiateResponseType, type ResponseMediaType } from '@car-check/service-kit';
+import {
+  GRAPHQL_HTTP_REFUSALS,
+  negotiateResponseType,
+  requestShapeProblem,
+  type ResponseMediaType,
+} from '@car-check/service-kit';
 import { jsonNesting } from './nesting';
-import { invalidRequest, methodNotAllowed, Refusal, tooLarge, unprocessable } from './refusal';
+import { invalidRequest, Refusal, tooLarge, unprocessable } from './refusal';
 
 /** A GraphQL request as it arrived, whatever the transport: the one shape every later stage sees. */
 export interface GraphQLParams {
@@ -12,7 +17,7 @@ export interface GraphQLParams {
   extensions: Record<string, unknown>;
 }
 
-export interface IntakeLimits {
+interface IntakeLimits {
   bodyLimitBytes: number;
   maxNesting: number;
 }
@@ -36,7 +41,7 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
     refuseCrossSiteRequest(req);
     return fromSearchParams(url.searchParams, limits);
   }
-  if (req.method !== 'POST') throw methodNotAllowed('GraphQL is served over GET and POST only.');
+  if (req.method !== 'POST') throw refusal(GRAPHQL_HTTP_REFUSALS.method);
   checkContentType(req.headers['content-type']);
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
@@ -47,17 +52,31 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
     );
   }
   const text = await readBody(req, limits.bodyLimitBytes);
-  const body = parseJson(text, 'The request body', limits.maxNesting);
-  if (Array.isArray(body)) throw unprocessable('Batched requests are not supported; send one operation per request.');
-  if (!isRecord(body)) throw unprocessable('The request body must be a JSON object with a `query`.');
+  return wellFormed('POST', parseJson(text, 'The request body', limits.maxNesting));
+}
+
+/** The request's fields, once it is a well-formed GraphQL-over-HTTP request (requestShapeProblem), else 422. */
+function wellFormed(method: GraphQLParams['method'], body: unknown): GraphQLParams {
+  const problem = requestShapeProblem(body);
+  if (problem) throw unprocessable(problem);
+  const fields = body as {
+    query?: string | null;
+    operationName?: string | null;
+    variables?: Record<string, unknown> | null;
+    extensions?: Record<string, unknown> | null;
+  };
   return {
-    method: 'POST',
-    query: optionalString(body.query, 'query'),
-    operationName: optionalString(body.operationName, 'operationName'),
-    variables: optionalRecord(body.variables, 'variables'),
-    extensions: optionalRecord(body.extensions, 'extensions'),
+    method,
+    query: fields.query ?? undefined,
+    operationName: fields.operationName ?? undefined,
+    variables: fields.variables ?? {},
+    extensions: fields.extensions ?? {},
   };
 }
+
+/** A refusal the subgraphs make in the same words (GRAPHQL_HTTP_REFUSALS). */
+const refusal = ({ status, message, headers }: (typeof GRAPHQL_HTTP_REFUSALS)[keyof typeof GRAPHQL_HTTP_REFUSALS]) =>
+  new Refusal(status, 'INVALID_ARGUMENT', message, {}, { headers: { ...headers } });
 
 /**
  * The media type to answer in, from `Accept` (see negotiateResponseType):
@@ -66,21 +85,13 @@ export async function readGraphQLRequest(req: IncomingMessage, url: URL, limits:
  */
 export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
   const mediaType = negotiateResponseType(req.headers.accept);
-  if (mediaType === null) {
-    throw new Refusal(
-      406,
-      'INVALID_ARGUMENT',
-      `The \`accept\` header must allow ${MEDIA_TYPES.graphqlResponse} or ${MEDIA_TYPES.json}.`,
-    );
-  }
+  if (mediaType === null) throw refusal(GRAPHQL_HTTP_REFUSALS.accept);
   return mediaType;
 }
 
 function checkContentType(header: string | undefined): void {
   const [essence = '', ...parameters] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
-  if (essence !== 'application/json') {
-    throw new Refusal(415, 'INVALID_ARGUMENT', 'Send GraphQL requests as `content-type: application/json`.');
-  }
+  if (essence !== 'application/json') throw refusal(GRAPHQL_HTTP_REFUSALS.contentType);
   const charset = parameters
     .find((p) => p.startsWith('charset='))
     ?.slice('charset='.length)
@@ -111,19 +122,16 @@ function fromSearchParams(params: URLSearchParams, limits: IntakeLimits): GraphQ
     // The draft's GET: an empty optional parameter is the same as none.
     return values[0] === '' ? undefined : values[0];
   };
-  const json = (name: string): Record<string, unknown> => {
+  const json = (name: string): unknown => {
     const value = once(name);
-    return value === undefined
-      ? {}
-      : optionalRecord(parseJson(value, `The \`${name}\` parameter`, limits.maxNesting), name);
+    return value === undefined ? undefined : parseJson(value, `The \`${name}\` parameter`, limits.maxNesting);
   };
-  return {
-    method: 'GET',
+  return wellFormed('GET', {
     query: once('query'),
     operationName: once('operationName'),
     variables: json('variables'),
     extensions: json('extensions'),
-  };
+  });
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -160,21 +168,6 @@ function parseJson(text: string, what: string, maxNesting: number): unknown {
   } catch {
     throw invalidRequest(`${what} is not valid JSON.`);
   }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw unprocessable(`\`${name}\` must be a string.`);
-  return value;
-}
-
-function optionalRecord(value: unknown, name: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (!isRecord(value)) throw unprocessable(`\`${name}\` must be a JSON object.`);
-  return value;
 }
 
 /** `1mb`, `512kb`, `100b` in bytes. */

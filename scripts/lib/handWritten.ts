@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Below this line a generated document is written by hand, and its generator keeps it as it is. */
-const HAND_WRITTEN_MARKER =
-  '<!-- Written by hand from here on: the generator keeps everything below this line. -->';
+const HAND_WRITTEN_MARKER = '<!-- Written by hand from here on: the generator keeps everything below this line. -->';
 
 /**
  * The hand-written part of docs/<name> (from the marker to the end), to append to what the

@@ -12,8 +12,7 @@ import {
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { measureOperation } from '../../gateway/src/limits/measure';
 import { coerceVariables, listLength } from '../../gateway/src/limits/pageSize';
-import { servedSchemaOf } from '../../gateway/src/supergraph/servedSchema';
-import type { ServedSchema } from '../../gateway/src/supergraph/servedSchema';
+import { servedSchemaOf, type ServedSchema } from '../../gateway/src/supergraph/servedSchema';
 import { BACKENDS } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';

@@ -3,6 +3,9 @@ import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config'
 import type { DatabaseTarget } from '../db/connect';
 import { amqpSettingsFromEnv, eventSigningKeyFromEnv, eventVerifyingKeysFromEnv } from '@car-check/events';
 import {
+  bodyLimit,
+  host,
+  shutdownGraceMs,
   flag,
   httpUrl,
   logLevel,
@@ -64,18 +67,15 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
   const raw = readEnv(
     {
       [portVar]: port(subgraphRegistration(spec.name).port),
-      HOST: z.string().default('127.0.0.1'),
+      HOST: host(),
       NODE_ENV: nodeEnv(),
       LOG_LEVEL: logLevel(),
       LOG_PRETTY: flag(false),
       SEED_ON_EMPTY: flag(true),
       MIGRATE_ON_START: flag(true),
-      BODY_LIMIT: z
-        .string()
-        .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
-        .default('1mb'),
+      BODY_LIMIT: bodyLimit(),
       PEER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
-      SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+      SHUTDOWN_GRACE_MS: shutdownGraceMs(),
       REDIS_URL: redisUrl().optional(),
       IDEMPOTENCY_KEY_TTL_SECONDS: z.coerce
         .number()

@@ -84,7 +84,7 @@ export {
   type PageSource,
 } from './graphql/pagination';
 export { validate, parseId, isId, idSchema, text, expectedRevision, orderBy } from './graphql/validate';
-export { resolveEntity, type PeerResponse, SubgraphClient } from './peers/subgraphClient';
+export { resolveEntity, type PeerResponse, PeerClient } from './peers/peerClient';
 export {
   bootSubgraph,
   type PrismaLike,

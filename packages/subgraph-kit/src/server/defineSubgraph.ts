@@ -28,7 +28,7 @@ import {
   type SharedRedis,
 } from '@car-check/service-kit';
 import type { Database } from '../db/connect';
-import { SubgraphClient } from '../peers/subgraphClient';
+import { PeerClient } from '../peers/peerClient';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
 
@@ -39,7 +39,7 @@ const relays = new WeakMap<object, EventRelay>();
 export const eventRelayOf = (prisma: object): EventRelay | undefined => relays.get(prisma);
 
 /** Clients for the other subgraphs this one calls, by subgraph name. */
-export type Peers = Record<string, SubgraphClient>;
+export type Peers = Record<string, PeerClient>;
 
 /** What a subgraph's one-time set-up gets. */
 export interface SetupDeps<P> {
@@ -160,7 +160,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         (peers ??= Object.fromEntries(
           Object.entries(config.peers).map(([name, url]) => [
             name,
-            new SubgraphClient(name, url, config.peerTimeoutMs, log, { service: config.name, secret: signingSecret }),
+            new PeerClient(name, url, config.peerTimeoutMs, log, { service: config.name, secret: signingSecret }),
           ]),
         ));
       return createSubgraphApp({

@@ -12,7 +12,7 @@ import {
   assignRequestId,
 } from '@car-check/service-kit';
 import { fetchFeedPage, developmentEventKey, EventVerifier, publicKeyOf } from '@car-check/events';
-import { SubgraphClient } from '../../peers/subgraphClient';
+import { PeerClient } from '../../peers/peerClient';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { sendRaw } from '@car-check/test-support/rawHttp';
 
@@ -163,12 +163,12 @@ describe('requireGatewaySignature', () => {
   });
 
   it('admits what a peer subgraph and the event-feed client sign (their own method, path and query)', async () => {
-    const peer = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret });
+    const peer = new PeerClient('car', `${origin}/graphql`, 30_000, logs.log, { service: 'cost-center', secret });
     expect(await peer.request('{ ok }', {}, 'rid-peer', ['car:read'])).toMatchObject({ data: { ok: true } });
     const verifier = new EventVerifier('car', [publicKeyOf(developmentEventKey(secret, 'car'))]);
     const feed = { owner: 'car', feedUrl: () => `${origin}/events`, signer: { service: 'user', secret }, verifier };
     expect(await fetchFeedPage(feed, 5n, 10)).toEqual({ events: [], next: 7n });
-    const wrongSecret = new SubgraphClient('car', `${origin}/graphql`, 30_000, logs.log, {
+    const wrongSecret = new PeerClient('car', `${origin}/graphql`, 30_000, logs.log, {
       service: 'cost-center',
       secret: Buffer.from('w'.repeat(64)),
     });

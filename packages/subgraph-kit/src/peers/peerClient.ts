@@ -18,7 +18,7 @@ export interface PeerResponse<Data> {
  * Failures become catalog errors: a peer that cannot answer makes the write
  * fail closed with UNAVAILABLE or DEADLINE_EXCEEDED, never proceed unchecked.
  */
-export class SubgraphClient {
+export class PeerClient {
   constructor(
     readonly name: string,
     private readonly url: string,
@@ -83,7 +83,7 @@ const ENTITY_QUERY = (typename: string, selection: string) =>
  * NOT_FOUND; any other answer is the owner failing, reported as UNAVAILABLE.
  */
 export async function resolveEntity<T>(
-  client: SubgraphClient,
+  client: PeerClient,
   reference: { __typename: string; id: string },
   selection: string,
   requestId: string,

@@ -1,0 +1,77 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { Target } from './resolveTarget';
+
+/** What one attempt got: a status (any, redirects included: they are never followed) or an error. */
+export interface PostResult {
+  status: number | null;
+  /** The start of the response body, at most the limit's bytes. */
+  body: string;
+  latencyMs: number;
+  error: string | null;
+}
+
+/**
+ * POSTs a body to a checked target. The connection goes to `target.address` only (the
+ * lookup is pinned: the host is not resolved again), TLS still checks the certificate
+ * against the host name, redirects are answers like any other (not followed), the whole
+ * attempt is bounded by `timeoutMs`, and at most `bodyLimit` bytes of the answer are read.
+ */
+export function postPinned(
+  target: Target,
+  body: string,
+  headers: Record<string, string>,
+  { timeoutMs, bodyLimit }: { timeoutMs: number; bodyLimit: number },
+): Promise<PostResult> {
+  const startedAt = performance.now();
+  const pinned: LookupFunction = (_host, options, callback) => {
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
+  const client = target.url.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: Omit<PostResult, 'latencyMs'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...result, latencyMs: Math.round(performance.now() - startedAt) });
+    };
+    const request = client.request(
+      target.url,
+      {
+        method: 'POST',
+        lookup: pinned,
+        agent: false,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'car-check-webhooks/1',
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (size < bodyLimit) chunks.push(chunk.subarray(0, bodyLimit - size));
+          size += chunk.length;
+          // Enough is kept: stop reading a large answer rather than wait for all of it.
+          if (size >= bodyLimit) response.destroy();
+        });
+        const finish = () =>
+          done({ status: response.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8'), error: null });
+        response.on('end', finish);
+        response.on('close', finish);
+        response.on('error', finish);
+      },
+    );
+    const timer = setTimeout(() => {
+      request.destroy();
+      done({ status: null, body: '', error: `no answer within ${timeoutMs} ms` });
+    }, timeoutMs);
+    request.on('error', (error) => done({ status: null, body: '', error: error.message }));
+    request.end(body);
+  });
+}

@@ -55,7 +55,10 @@ export class WebhookReceiver {
   }
 
   /** Whether a request verifies with the given `whsec_` secret alone. */
-  static verifiesWith(secret: string, request: ReceivedWebhook): boolean {
+  static verifiesWith(
+    secret: string,
+    request: Pick<ReceivedWebhook, 'messageId' | 'timestamp' | 'signature' | 'body'>,
+  ): boolean {
     try {
       new Webhook(secret).verify(request.body, {
         'webhook-id': request.messageId,
@@ -79,7 +82,7 @@ export class WebhookReceiver {
       };
       const verified =
         this.secrets.some((secret) =>
-          WebhookReceiver.verifiesWith(secret, { ...headers, messageId: headers.id, body } as ReceivedWebhook),
+          WebhookReceiver.verifiesWith(secret, { ...headers, messageId: headers.id, body }),
         ) || this.publicKeys.some((key) => verifiesEd25519(key, headers, body));
       const { status, delayMs = 0 } = this.answer({ index: this.received.length, body });
       let event: ReceivedWebhook['event'];

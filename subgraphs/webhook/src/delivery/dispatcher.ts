@@ -10,6 +10,7 @@ import { RefusedUrl, resolveTarget, type Resolver } from './resolveTarget';
 import { retryDelayMs } from './schedule';
 import { type SecretBox, signingKeyOf, type SigningScheme } from './secrets';
 import { webhookHeaders, type SigningKey } from './signing';
+import { cloudEventBody } from './body';
 
 /** The `webhook-id` of a delivery: the same for every attempt and replay of one event to one endpoint. */
 export const messageIdOf = (deliveryId: string): string => `msg_${deliveryId.replace(/-/g, '')}`;
@@ -127,11 +128,14 @@ export class Dispatcher {
   private async round(): Promise<number> {
     const { prisma, clock, settings } = this.deps;
     const now = clock.now();
+    // Leases are in real time (a killed process's lease ends after WEBHOOK_LEASE_MS of it), the
+    // schedule in the delivery clock's: a test that moves the clock never ends a lease in flight.
+    const wallNow = new Date();
     const candidates = await prisma.$queryRaw<{ id: string; endpoint_id: string }[]>`
       SELECT d.id::text AS id, d.endpoint_id::text AS endpoint_id
       FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id
       WHERE d.status = 'PENDING' AND e.enabled AND d.next_attempt_at <= ${now}
-        AND (d.lease_until IS NULL OR d.lease_until < ${now})
+        AND (d.lease_until IS NULL OR d.lease_until < ${wallNow})
         AND NOT EXISTS (
           SELECT 1 FROM webhook_delivery p
           WHERE p.endpoint_id = d.endpoint_id AND p.owner = d.owner AND p.subject = d.subject
@@ -149,12 +153,12 @@ export class Dispatcher {
       ids.push(id);
     }
     if (ids.length === 0) return candidates.length;
-    const leaseUntil = new Date(now.getTime() + settings.leaseMs);
+    const leaseUntil = new Date(wallNow.getTime() + settings.leaseMs);
     // Conditional on the lease still being free: of two instances, one wins each row.
     const claimed = await prisma.$queryRaw<Claimed[]>`
       WITH won AS (
         UPDATE webhook_delivery SET lease_owner = ${this.instanceId}, lease_until = ${leaseUntil}
-        WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ${now})
+        WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' AND (lease_until IS NULL OR lease_until < ${wallNow})
         RETURNING id, endpoint_id, event_row_id, attempts)
       SELECT won.id::text AS id, won.endpoint_id::text AS endpoint_id, won.attempts, ev.event, e.url, e.signing,
         e.secret, e.previous_secret, e.previous_secret_until
@@ -200,7 +204,7 @@ export class Dispatcher {
     try {
       // Checked again at every attempt, and the connection pinned to the address checked.
       const target = await resolveTarget(delivery.url, { allowPrivate: settings.allowPrivateUrls }, resolver());
-      const body = JSON.stringify(delivery.event);
+      const body = cloudEventBody(delivery.event as Record<string, unknown>);
       const messageId = messageIdOf(delivery.id);
       const headers = webhookHeaders(this.keysOf(delivery), messageId, Math.floor(Date.now() / 1000), body);
       result = await postPinned(target, body, headers, {

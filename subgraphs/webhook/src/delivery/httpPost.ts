@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Target } from './resolveTarget';
+import type { WebhookHeaders } from './signing';
 
 /** What one attempt got: a status (any, redirects included: they are never followed) or an error. */
 export interface PostResult {
@@ -21,7 +22,7 @@ export interface PostResult {
 export function postPinned(
   target: Target,
   body: string,
-  headers: Record<string, string>,
+  headers: WebhookHeaders,
   { timeoutMs, bodyLimit }: { timeoutMs: number; bodyLimit: number },
 ): Promise<PostResult> {
   const startedAt = performance.now();

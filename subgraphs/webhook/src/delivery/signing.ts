@@ -37,12 +37,18 @@ export function signatureHeader(
 }
 
 /** The three Standard Webhooks headers of one attempt. */
+export interface WebhookHeaders {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+}
+
 export function webhookHeaders(
   keys: readonly SigningKey[],
   messageId: string,
   timestampSeconds: number,
   body: string,
-): Record<string, string> {
+): WebhookHeaders {
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(timestampSeconds),

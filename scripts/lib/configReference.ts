@@ -23,8 +23,11 @@ import { loadSubgraph } from './subgraphs';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** The owners whose events a subgraph consumes (subgraphs/car/src/costCenterReplica.ts reads cost-center's). */
-const EVENT_OWNERS_CONSUMED: Record<string, string[]> = { car: ['cost-center'] };
+/** The owners whose events a subgraph consumes (the car's replica reads cost-center's; the webhook subgraph delivers all three owners'). */
+const EVENT_OWNERS_CONSUMED: Record<string, string[]> = {
+  car: ['cost-center'],
+  webhook: ['car', 'cost-center', 'user'],
+};
 
 /** One environment variable as its schema declares it. */
 export interface ConfigVariable {

@@ -48,13 +48,49 @@ const secretsKey = z
 export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv, production: boolean): WebhookSettings {
   const raw = readEnv(
     {
-      WEBHOOK_SECRETS_KEY: secretsKey,
-      WEBHOOK_ALLOW_PRIVATE_URLS: flag(!production),
-      WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-      WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(4),
-      WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-      WEBHOOK_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
-      WEBHOOK_RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(65_536).default(1_024),
+      WEBHOOK_SECRETS_KEY: secretsKey.describe(
+        'AES-256 key (32 bytes, base64 or hex) webhook endpoint secrets are stored encrypted under; **required in production**; elsewhere derived from the signing secret',
+      ),
+      WEBHOOK_ALLOW_PRIVATE_URLS: flag(!production).describe(
+        'let webhook endpoints be http:// and loopback or private addresses (e.g. http://127.0.0.1); default on outside production, refused in production',
+      ),
+      WEBHOOK_TIMEOUT_MS: z.coerce
+        .number()
+        .int()
+        .min(100)
+        .max(60_000)
+        .default(10_000)
+        .describe('how long one webhook delivery attempt may take'),
+      WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(4)
+        .describe('webhook attempts in flight to one endpoint at once, per instance'),
+      WEBHOOK_POLL_MS: z.coerce
+        .number()
+        .int()
+        .min(10)
+        .max(60_000)
+        .default(500)
+        .describe('how often the webhook dispatcher looks for due deliveries when nothing woke it'),
+      WEBHOOK_LEASE_MS: z.coerce
+        .number()
+        .int()
+        .min(1_000)
+        .max(3_600_000)
+        .default(60_000)
+        .describe(
+          'how long an instance owns a delivery it sends; after it (a killed instance), another sends it again',
+        ),
+      WEBHOOK_RESPONSE_BODY_LIMIT: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(65_536)
+        .default(1_024)
+        .describe('bytes of an endpoint’s answer kept in the delivery log'),
     },
     env,
   );

@@ -99,6 +99,8 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     await graph?.stop();
     await withChannel(async (channel) => {
       await channel.deleteQueue(queue);
+      // The webhook subgraph's queues, one per owner (subgraphs/webhook/src/delivery/consumers.ts).
+      for (const owner of ['car', 'cost-center', 'user']) await channel.deleteQueue(`${queue}.webhook-${owner}`);
       await channel.deleteExchange(exchange);
     });
   });

@@ -27,8 +27,13 @@ export interface ConsumerDeps {
 /** The consumer of one owner's events: its cursor, dead letters and metrics label. */
 export const consumerName = (owner: string): string => `webhook-${owner}`;
 
-/** The broker queue of one owner's events in the broker mode (EVENTS_QUEUE is the car replica's only). */
-export const consumerQueue = (owner: string): string => `car-check.webhook.${owner}`;
+/**
+ * The durable queue of one owner's events in the broker mode: `car-check.webhook.<owner>`, or
+ * `<EVENTS_QUEUE>.webhook-<owner>` when EVENTS_QUEUE names a run's own queues (tests, benchmarks),
+ * so that whoever made them can delete them.
+ */
+export const consumerQueue = (owner: string, eventsQueue?: string): string =>
+  eventsQueue ? `${eventsQueue}.webhook-${owner}` : `car-check.webhook.${owner}`;
 
 function transaction(prisma: PrismaClient) {
   return <R>(work: (tx: ConsumerSql) => Promise<R>, options?: { timeoutMs?: number }): Promise<R> =>
@@ -67,7 +72,7 @@ export function eventConsumer(owner: string, deps: ConsumerDeps): FeedConsumer<C
   if (amqp) {
     return new AmqpConsumer<ConsumerSql>({
       ...options,
-      amqp: { ...amqp, queue: consumerQueue(owner), bindings: [`${owner}.*`] },
+      amqp: { ...amqp, queue: consumerQueue(owner, amqp.queue), bindings: [`${owner}.*`] },
     });
   }
   return new FeedConsumer<ConsumerSql>(options);

@@ -131,16 +131,24 @@ export class Dispatcher {
     // Leases are in real time (a killed process's lease ends after WEBHOOK_LEASE_MS of it), the
     // schedule in the delivery clock's: a test that moves the clock never ends a lease in flight.
     const wallNow = new Date();
+    // Endpoints already at their limit here are left out, and each other endpoint brings at most
+    // its limit: a backlog at one endpoint can never fill a round and starve the others.
+    const busy = [...this.inFlight].filter(([, count]) => count >= settings.concurrencyPerEndpoint).map(([id]) => id);
     const candidates = await prisma.$queryRaw<{ id: string; endpoint_id: string }[]>`
-      SELECT d.id::text AS id, d.endpoint_id::text AS endpoint_id
-      FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id
-      WHERE d.status = 'PENDING' AND e.enabled AND d.next_attempt_at <= ${now}
-        AND (d.lease_until IS NULL OR d.lease_until < ${wallNow})
-        AND NOT EXISTS (
-          SELECT 1 FROM webhook_delivery p
-          WHERE p.endpoint_id = d.endpoint_id AND p.owner = d.owner AND p.subject = d.subject
-            AND p.status = 'PENDING' AND p.sequence < d.sequence)
-      ORDER BY d.next_attempt_at, d.owner, d.sequence
+      SELECT id, endpoint_id FROM (
+        SELECT d.id::text AS id, d.endpoint_id::text AS endpoint_id, d.next_attempt_at, d.owner, d.sequence,
+          row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.owner, d.sequence) AS place
+        FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id
+        WHERE d.status = 'PENDING' AND e.enabled AND d.next_attempt_at <= ${now}
+          AND (d.lease_until IS NULL OR d.lease_until < ${wallNow})
+          AND d.endpoint_id::text <> ALL(${busy}::text[])
+          AND NOT EXISTS (
+            SELECT 1 FROM webhook_delivery p
+            WHERE p.endpoint_id = d.endpoint_id AND p.owner = d.owner AND p.subject = d.subject
+              AND p.status = 'PENDING' AND p.sequence < d.sequence)
+      ) due
+      WHERE place <= ${settings.concurrencyPerEndpoint}
+      ORDER BY next_attempt_at, owner, sequence
       LIMIT ${ROUND_SIZE}`;
     const room = new Map<string, number>();
     let globalRoom = GLOBAL_IN_FLIGHT - this.total;

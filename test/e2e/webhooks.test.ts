@@ -108,6 +108,35 @@ describe.each(BACKENDS)('webhooks through the gateway (%s)', (backend) => {
   }, 60_000);
 
   if (backend === 'postgres') {
+    it('shares the deliveries between two instances, each sent once', async () => {
+      const second = await graph.startInstance('webhook');
+      const shared = new WebhookReceiver();
+      const sharedUrl = await shared.start();
+      try {
+        const created = dataOf(
+          await graph.query<Created>(CREATE_ENDPOINT, { input: { url: sharedUrl, eventTypes: ['car.created'] } }),
+        ).createWebhookEndpoint;
+        shared.secrets = [created.secret];
+        const center = seedCostCenters[1]!;
+        for (let index = 0; index < 60; index += 1) {
+          dataOf(
+            await graph.query(`mutation($input: CreateCarInput!) { createCar(input: $input) { id } }`, {
+              input: { brand: 'Two', model: `Instances ${index}`, costCenterId: center.id },
+            }),
+          );
+        }
+        await waitFor(() => shared.delivered().length >= 60, 60_000, '60 deliveries');
+        // Give a second sender time to show itself, if there were one.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(new Set(shared.received.map((request) => request.messageId)).size).toBe(60);
+        expect(shared.received).toHaveLength(60);
+        expect(shared.received.every((request) => request.verified)).toBe(true);
+      } finally {
+        await second.stop();
+        await shared.stop();
+      }
+    }, 120_000);
+
     it('delivers every one of 500 events at least once when the webhook process is killed (SIGKILL) in the middle', async () => {
       // The in-process instance stops delivering: a process of its own does, and is killed.
       const services = graph.subgraphs.webhook.services as WebhookServices;

@@ -66,7 +66,7 @@ export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv, production: boole
         .int()
         .min(1)
         .max(100)
-        .default(4)
+        .default(16)
         .describe('webhook attempts in flight to one endpoint at once, per instance'),
       WEBHOOK_POLL_MS: z.coerce
         .number()

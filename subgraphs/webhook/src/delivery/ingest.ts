@@ -50,13 +50,14 @@ export async function storeEvent(tx: ConsumerSql, event: CloudEvent, now: Date):
       event,
     ),
   );
-  for (const endpoint of wanted) {
-    await queueDelivery(
-      tx,
-      endpoint.id,
-      { id: row.id, owner, sequence, eventId: event.id, type: event.type, subject: event.subject },
-      now,
-    );
+  if (wanted.length > 0) {
+    // One statement for all of them, whatever the number of endpoints.
+    await tx.$executeRaw`
+      INSERT INTO webhook_delivery (id, endpoint_id, event_row_id, event_id, event_type, owner, sequence, subject, status, next_attempt_at)
+      SELECT gen_random_uuid(), endpoint_id, ${row.id}::uuid, ${event.id}, ${event.type}, ${owner}, ${sequence.toString()}::bigint,
+        ${event.subject}, 'PENDING', ${now}
+      FROM unnest(${wanted.map((endpoint) => endpoint.id)}::uuid[]) AS endpoint_id
+      ON CONFLICT (endpoint_id, event_row_id) DO NOTHING`;
   }
   return wanted.length;
 }

@@ -11,6 +11,7 @@ import { retryDelayMs } from './schedule';
 import { type SecretBox, signingKeyOf, type SigningScheme } from './secrets';
 import { webhookHeaders, type SigningKey } from './signing';
 import { cloudEventBody } from './body';
+import { DeliveredBatch } from './deliveredBatch';
 
 /** The `webhook-id` of a delivery: the same for every attempt and replay of one event to one endpoint. */
 export const messageIdOf = (deliveryId: string): string => `msg_${deliveryId.replace(/-/g, '')}`;
@@ -66,8 +67,13 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private readonly sends = new Set<Promise<void>>();
+  private readonly delivered: DeliveredBatch;
+  /** Opened secrets by their sealed text: decrypted once, not at every attempt. */
+  private readonly opened = new Map<string, string>();
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.delivered = new DeliveredBatch(deps.prisma, this.instanceId, () => deps.clock.now());
+  }
 
   start(): void {
     if (this.running) return;
@@ -81,6 +87,7 @@ export class Dispatcher {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.sends]);
+    await this.delivered.flush();
   }
 
   /** Looks for due deliveries now rather than at the next poll. */
@@ -198,12 +205,23 @@ export class Dispatcher {
 
   /** The keys that sign for an endpoint now: its secret, and the one before a rotation during its grace period. */
   private keysOf(delivery: Claimed): SigningKey[] {
-    const { box, clock } = this.deps;
-    const keys = [signingKeyOf(delivery.signing, box.open(delivery.secret))];
+    const { clock } = this.deps;
+    const keys = [signingKeyOf(delivery.signing, this.open(delivery.secret))];
     if (delivery.previous_secret && delivery.previous_secret_until && delivery.previous_secret_until > clock.now()) {
-      keys.push(signingKeyOf(delivery.signing, box.open(delivery.previous_secret)));
+      keys.push(signingKeyOf(delivery.signing, this.open(delivery.previous_secret)));
     }
     return keys;
+  }
+
+  private open(sealed: string): string {
+    let secret = this.opened.get(sealed);
+    if (secret === undefined) {
+      secret = this.deps.box.open(sealed);
+      // Bounded: endpoints times two secrets each, and rotations replace entries.
+      if (this.opened.size > 10_000) this.opened.clear();
+      this.opened.set(sealed, secret);
+    }
+    return secret;
   }
 
   private async send(delivery: Claimed): Promise<void> {
@@ -238,11 +256,7 @@ export class Dispatcher {
     const common = { code: result.status, body: result.body, latency: result.latencyMs, error };
     if (ok) {
       metrics.attempts.inc({ outcome: 'delivered' });
-      await prisma.$executeRaw`
-        UPDATE webhook_delivery SET status = 'DELIVERED', attempts = ${attempts}, response_code = ${common.code}::int,
-          response_body = ${common.body}, latency_ms = ${common.latency}::int, last_error = NULL, next_attempt_at = NULL,
-          delivered_at = ${now}, lease_owner = NULL, lease_until = NULL
-        WHERE id = ${delivery.id}::uuid AND lease_owner = ${this.instanceId}`;
+      await this.delivered.add({ id: delivery.id, code: result.status!, body: result.body, latency: result.latencyMs });
       return;
     }
     const gone = result.status === 410;

@@ -4,6 +4,29 @@ import type { LookupFunction } from 'node:net';
 import type { Target } from './resolveTarget';
 import type { WebhookHeaders } from './signing';
 
+/**
+ * Kept-alive connections, one pool per endpoint host and checked address: attempts to one
+ * endpoint reuse connections (no TCP and TLS set-up per event), and a pool is only ever
+ * connected to the address it is named after.
+ */
+const agents = new Map<string, http.Agent>();
+const MAX_POOLS = 1_000;
+
+function agentFor(target: Target): http.Agent {
+  const key = `${target.url.protocol}//${target.url.host}@${target.address}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    if (agents.size >= MAX_POOLS) {
+      for (const old of agents.values()) old.destroy();
+      agents.clear();
+    }
+    const options = { keepAlive: true, maxSockets: 100, maxFreeSockets: 16, timeout: 60_000 };
+    agent = target.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 /** What one attempt got: a status (any, redirects included: they are never followed) or an error. */
 export interface PostResult {
   status: number | null;
@@ -16,7 +39,7 @@ export interface PostResult {
 /**
  * POSTs a body to a checked target. The connection goes to `target.address` only (the
  * lookup is pinned: the host is not resolved again), TLS still checks the certificate
- * against the host name, redirects are answers like any other (not followed), the whole
+ * against the host name, connections are kept alive per endpoint and address, redirects are answers like any other (not followed), the whole
  * attempt is bounded by `timeoutMs`, and at most `bodyLimit` bytes of the answer are read.
  */
 export function postPinned(
@@ -44,7 +67,7 @@ export function postPinned(
       {
         method: 'POST',
         lookup: pinned,
-        agent: false,
+        agent: agentFor(target),
         headers: {
           ...headers,
           'content-type': 'application/json',

@@ -132,7 +132,10 @@ describe.each(BACKENDS)('webhooks through the gateway (%s)', (backend) => {
         expect(shared.received).toHaveLength(60);
         expect(shared.received.every((request) => request.verified)).toBe(true);
       } finally {
-        await second.stop();
+        // The graph stops the instance; its delivery stops now, so the next test's process is the only sender.
+        const services = second.services as WebhookServices;
+        await Promise.all(services.consumers.map((consumer) => consumer.stop()));
+        await services.dispatcher.stop();
         await shared.stop();
       }
     }, 120_000);

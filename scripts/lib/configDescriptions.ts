@@ -14,6 +14,9 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   CAR_EVENTS_PRIVATE_KEY:
     'PEM (PKCS#8) Ed25519 key the car subgraph signs its events with; **required in production**; ' +
     '`\\n` may stand for line breaks',
+  CAR_EVENTS_PUBLIC_KEY:
+    "PEM (SPKI) Ed25519 key(s) that verify the car subgraph's events (read by the webhook subgraph), several while rotating; " +
+    '**required in production**',
   CAR_PORT: "the car subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
   CAR_SUBGRAPH_TIMEOUT_MS: "the gateway's deadline for calls to the car subgraph; default `SUBGRAPH_TIMEOUT_MS`",
   CAR_SUBGRAPH_URL: 'where the car subgraph is reached; default: its `routing_url` in supergraph.yaml',
@@ -119,9 +122,20 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   USER_DATABASE_URL: "a PostgreSQL database of the user subgraph's own (wins over `DATABASE_URL`)",
   USER_EVENTS_PRIVATE_KEY:
     'PEM (PKCS#8) Ed25519 key the user subgraph signs its events with; **required in production**',
+  USER_EVENTS_PUBLIC_KEY:
+    "PEM (SPKI) Ed25519 key(s) that verify the user subgraph's events (read by the webhook subgraph), several while rotating; " +
+    '**required in production**',
   USER_PORT: "the user subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
   USER_SUBGRAPH_TIMEOUT_MS: "the gateway's deadline for calls to the user subgraph; default `SUBGRAPH_TIMEOUT_MS`",
   USER_SUBGRAPH_URL: 'where the user subgraph is reached; default: its `routing_url` in supergraph.yaml',
+  WEBHOOK_DATABASE_SCHEMA: "the webhook subgraph's PostgreSQL schema",
+  WEBHOOK_DATABASE_URL: "a PostgreSQL database of the webhook subgraph's own (wins over `DATABASE_URL`)",
+  WEBHOOK_EVENTS_PRIVATE_KEY:
+    'PEM (PKCS#8) Ed25519 key the webhook subgraph signs its events with; **required in production**',
+  WEBHOOK_PORT: "the webhook subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
+  WEBHOOK_SUBGRAPH_TIMEOUT_MS:
+    "the gateway's deadline for calls to the webhook subgraph; default `SUBGRAPH_TIMEOUT_MS`",
+  WEBHOOK_SUBGRAPH_URL: 'where the webhook subgraph is reached; default: its `routing_url` in supergraph.yaml',
   WEB_DIST: "the web package's build, served at `/console/` and `/explorer/` outside production",
   WORKERS: 'gateway processes serving one port (node:cluster)',
 };

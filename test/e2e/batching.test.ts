@@ -38,7 +38,7 @@ describe.each(BACKENDS)('batching: SQL statements per request do not grow with t
     await graph?.stop();
   });
 
-  async function statementsFor(first: number): Promise<Record<GraphSubgraph, number>> {
+  async function statementsFor(first: number): Promise<Record<Exclude<GraphSubgraph, 'webhook'>, number>> {
     for (const subgraph of Object.values(graph.subgraphs)) subgraph.statements.reset();
     const data = dataOf(
       await graph.query<{ cars: { edges: { node: { costCenter: { manager: unknown } } }[] } }>(DEEP_QUERY, { first }),

@@ -26,6 +26,7 @@ import { waitFor } from '@car-check/test-support/waitFor';
 import { managementGet } from '@car-check/test-support/management';
 import { forgedRename, MAX_SEQUENCE } from '@car-check/test-support/forgedEvents';
 import { requireServices } from '@car-check/test-support/services';
+import type { WebhookServices } from '../../subgraphs/webhook/src/services';
 
 /** RabbitMQ, as on the development machine and in CI. */
 const AMQP_URL = testConfig.TEST_AMQP_URL;
@@ -99,6 +100,8 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
     await graph?.stop();
     await withChannel(async (channel) => {
       await channel.deleteQueue(queue);
+      // The webhook subgraph's queues, one per owner (subgraphs/webhook/src/delivery/consumers.ts).
+      for (const owner of ['car', 'cost-center', 'user']) await channel.deleteQueue(`${queue}.webhook-${owner}`);
       await channel.deleteExchange(exchange);
     });
   });
@@ -160,6 +163,10 @@ describe.each(BACKENDS)('the broker delivery mode (%s)', (backend) => {
   const unpublished = () => ownerPrisma().auditEvent.count({ where: { publishedAt: null, entity: 'CostCenter' } });
 
   it('carries cost-center changes made through the gateway to the car replica through RabbitMQ', async () => {
+    // The webhook subgraph binds a queue to every owner's events: without its car queue, car events have none.
+    const webhook = graph.subgraphs.webhook.services as WebhookServices;
+    await webhook.consumers.find((consumer) => consumer.name === 'webhook-car')!.stop();
+    await withChannel((channel) => channel.deleteQueue(`${queue}.webhook-car`));
     await waitConverged();
     expect((await replica()).length).toBeGreaterThanOrEqual(4);
     const [m1, m2, m3] = [managers[1]!, managers[2]!, managers[3]!];

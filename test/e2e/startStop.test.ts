@@ -5,20 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { EXIT_MIGRATION_HISTORY } from '@car-check/service-kit';
+import { EXIT_MIGRATION_HISTORY, subgraphNames, subgraphPortVariable } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;
-const SERVICES = ['gateway', 'car', 'cost-center', 'user'] as const;
-type Service = (typeof SERVICES)[number];
-const PORT_VARIABLES: Record<Service, string> = {
-  gateway: 'GATEWAY_PORT',
-  car: 'CAR_PORT',
-  'cost-center': 'COST_CENTER_PORT',
-  user: 'USER_PORT',
-};
+// Every service npm start runs: the gateway and each subgraph supergraph.yaml lists.
+const SERVICES = ['gateway', ...subgraphNames()];
+type Service = string;
+const PORT_VARIABLES: Record<Service, string> = Object.fromEntries(
+  SERVICES.map((name) => [name, name === 'gateway' ? 'GATEWAY_PORT' : subgraphPortVariable(name)]),
+);
 
 /** Whether a process runs (a zombie waiting to be reaped does not). */
 async function running(pid: number): Promise<boolean> {
@@ -115,7 +113,7 @@ class NpmStart {
     if (groupExists(this.npm.pid!)) return false;
     for (const name of SERVICES) {
       for (const pid of this.startedPids(name)) if (await running(pid)) return false;
-      if (await listening(this.ports[name])) return false;
+      if (await listening(this.ports[name]!)) return false;
     }
     return true;
   }
@@ -160,6 +158,7 @@ describe('npm start never leaves the graph behind', () => {
       CAR_DATABASE_SCHEMA: `${schemaPrefix}_car`,
       COST_CENTER_DATABASE_SCHEMA: `${schemaPrefix}_cost_center`,
       USER_DATABASE_SCHEMA: `${schemaPrefix}_users`,
+      WEBHOOK_DATABASE_SCHEMA: `${schemaPrefix}_webhook`,
     });
     await graph.waitFor(() => /The car-check graph is up/.test(graph.output), 4 * MINUTE, 'the banner');
     return graph;
@@ -169,7 +168,7 @@ describe('npm start never leaves the graph behind', () => {
     'SIGTERM to npm’s own process (not its group): the gateway stops, then the subgraphs, and nothing is left',
     async () => {
       const graph = await startGraph('sigterm_npm');
-      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
+      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual(SERVICES.map(() => 1));
 
       process.kill(graph.npm.pid!, 'SIGTERM');
       await graph.waitFor(
@@ -215,7 +214,7 @@ describe('npm start never leaves the graph behind', () => {
 
       process.kill(supervisorPid, 'SIGKILL');
       await graph.waitFor(() => graph.allGone(), 2 * MINUTE, 'every service to exit and every port to close');
-      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual([1, 1, 1, 1]);
+      expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual(SERVICES.map(() => 1));
     },
     8 * MINUTE,
   );

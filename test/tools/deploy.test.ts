@@ -97,10 +97,12 @@ describe("the repository's deployment artifacts", () => {
   it("derive who calls whom from the subgraphs' own config", () => {
     const calls = Object.fromEntries(services.map((service) => [service.name, service.calls]));
     expect(calls).toEqual({
-      gateway: ['car', 'cost-center', 'user'],
+      gateway: ['car', 'cost-center', 'user', 'webhook'],
       car: ['cost-center'],
       'cost-center': ['car', 'user'],
       user: [],
+      // It reads the three owners' event feeds.
+      webhook: ['car', 'cost-center', 'user'],
     });
   });
 });

@@ -39,6 +39,8 @@ const PROVISIONED_OUTSIDE_THE_REPO = {
     'car-database',
     'cost-center-database',
     'user-database',
+    'webhook-database',
+    'webhook-secrets',
   ],
   ConfigMap: ['supergraph'],
 } as const;

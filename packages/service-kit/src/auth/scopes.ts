@@ -7,6 +7,8 @@ export const SCOPES = [
   'user:read',
   'user:write',
   'audit:read',
+  'webhook:read',
+  'webhook:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

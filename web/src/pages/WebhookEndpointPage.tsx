@@ -212,7 +212,7 @@ function ReplayForm({ endpointId, onQueued }: { endpointId: string; onQueued: ()
           Replay by
           <select name="mode" value={mode} onChange={(e) => setMode(e.target.value as ReplayMode)}>
             <option value="time">time range</option>
-            <option value="sequence">owner sequence range</option>
+            <option value="sequence">sequence range</option>
           </select>
         </label>
         {mode === 'time' ? (

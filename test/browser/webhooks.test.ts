@@ -295,6 +295,22 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
     await expect(page.getByRole('form', { name: 'Register an endpoint' }).count()).resolves.toBe(0);
   });
 
+  it('says the webhook service is temporarily unavailable, with the request id, when it is down (and keeps the entry)', async () => {
+    await graph.stopSubgraph('webhook');
+    const page = await signIn('admin');
+    await page.getByTestId('nav-webhooks').click();
+    const summary = page.getByTestId('issue-summary');
+    await summary.getByText('UNAVAILABLE').first().waitFor({ timeout: WAIT });
+    expect(await summary.getByTestId('request-id').first().innerText()).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    await page.getByText('temporarily unavailable').first().waitFor({ timeout: WAIT });
+    // The rest of the page is there: the form, the navigation.
+    await page.getByRole('form', { name: 'Register an endpoint' }).waitFor({ timeout: WAIT });
+    await expect(page.getByTestId('nav-webhooks').count()).resolves.toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'webhooks-unavailable.png'), fullPage: true });
+  });
+
   it('needed nothing beyond this machine and raised no page error nor console error', () => {
     expect(blocked).toEqual([]);
     expect(pageErrors).toEqual([]);

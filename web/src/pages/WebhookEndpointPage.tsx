@@ -17,6 +17,7 @@ import { Pager, usePager } from '../components/Pager';
 import { SecretOnce, type ShownSecret } from '../components/SecretOnce';
 import { issuesFromError } from '../lib/apolloIssues';
 import { kindOf, type Issue } from '../lib/issues';
+import { instantOf } from '../lib/webhooks';
 import { Link, navigate } from '../router';
 import { deniedAt, EndpointState, NeedsScope, SIGNING_LABELS } from './WebhooksPage';
 
@@ -36,13 +37,6 @@ interface Outcome {
 /** What a mutation answered: its data, or its error as issues. */
 async function settle<T>(promise: Promise<{ data?: T | null; error?: unknown }>) {
   return promise.catch((thrown: unknown) => ({ data: undefined, error: thrown }));
-}
-
-/** A `datetime-local` value (the browser's time zone) as an ISO instant; undefined when empty. */
-function instant(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 function DeliveryLog({ endpointId, refreshKey }: { endpointId: string; refreshKey: number }) {
@@ -188,7 +182,7 @@ function ReplayForm({ endpointId, onQueued }: { endpointId: string; onQueued: ()
     setOutcome(null);
     const input: ReplayWebhookEventsInput =
       mode === 'time'
-        ? { endpointId, from: instant(from), to: instant(to) }
+        ? { endpointId, from: instantOf(from), to: instantOf(to) }
         : { endpointId, owner, fromSequence: fromSequence.trim(), toSequence: toSequence.trim() };
     const result = await settle(
       replay({ variables: { input }, context: { headers: { 'idempotency-key': newRequestId() } } }),

@@ -12,6 +12,7 @@ import { Pager, usePager } from '../components/Pager';
 import { SecretOnce, type ShownSecret } from '../components/SecretOnce';
 import { issuesFromError } from '../lib/apolloIssues';
 import { issueAt, kindOf, type Issue } from '../lib/issues';
+import { eventTypesOf } from '../lib/webhooks';
 import { Link } from '../router';
 
 const PAGE_SIZE = 20;
@@ -46,14 +47,6 @@ export function NeedsScope({ scope, issue }: { scope: string; issue: Issue }) {
       ) : null}
     </div>
   );
-}
-
-/** Splits `car.*, cost-center.updated` into event types. */
-export function eventTypesOf(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((type) => type.trim())
-    .filter(Boolean);
 }
 
 interface Draft {

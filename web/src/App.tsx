@@ -7,15 +7,31 @@ import { CostCenterListPage } from './pages/CostCenterListPage';
 import { CostCenterPage } from './pages/CostCenterPage';
 import { NewCarPage } from './pages/NewCarPage';
 import { SignInPage } from './pages/SignInPage';
+import { WebhookEndpointPage } from './pages/WebhookEndpointPage';
+import { useWebhookAccess, WebhooksPage } from './pages/WebhooksPage';
 import { Link, useRoute } from './router';
 import { endSession, useSessionState } from './session';
 
 export function App() {
   const { session, endedBecause } = useSessionState();
-  const route = useRoute();
   const [signOut] = useMutation(SignOutDocument, { errorPolicy: 'all' });
 
   if (!session) return <SignInPage endedBecause={endedBecause} />;
+  return <SignedIn username={session.user.username} groups={session.user.groups} signOut={signOut} />;
+}
+
+function SignedIn({
+  username,
+  groups,
+  signOut,
+}: {
+  username: string;
+  groups: string[];
+  signOut: () => Promise<unknown>;
+}) {
+  const route = useRoute();
+  // The Webhooks entry is shown to callers the graph lets read webhooks (asked once per session).
+  const webhooks = useWebhookAccess();
 
   async function leave() {
     // Revoke the token at the user service; sign out locally whatever the answer (main.tsx clears the cache).
@@ -29,6 +45,8 @@ export function App() {
   else if (section === 'cars' && id) page = <CarPage key={id} id={id} route={route} />;
   else if (section === 'cost-centers' && id) page = <CostCenterPage key={id} code={id} />;
   else if (section === 'cost-centers') page = <CostCenterListPage />;
+  else if (section === 'webhooks' && id) page = <WebhookEndpointPage key={id} id={id} />;
+  else if (section === 'webhooks') page = <WebhooksPage />;
   else page = <CarListPage route={route} />;
 
   return (
@@ -41,12 +59,17 @@ export function App() {
         <Link to="/cost-centers" className={section === 'cost-centers' ? 'active' : ''}>
           Cost centers
         </Link>
+        {webhooks === 'allowed' ? (
+          <Link to="/webhooks" className={section === 'webhooks' ? 'active' : ''} data-testid="nav-webhooks">
+            Webhooks
+          </Link>
+        ) : null}
         <a href={EXPLORER_URL} target="_blank" rel="noreferrer">
           API explorer
         </a>
         <span className="spacer" />
         <span className="who" data-testid="signed-in-as">
-          <span data-testid="username">{session.user.username}</span> <small>({session.user.groups.join(', ')})</small>
+          <span data-testid="username">{username}</span> <small>({groups.join(', ')})</small>
         </span>
         <button type="button" className="secondary" onClick={leave}>
           Sign out

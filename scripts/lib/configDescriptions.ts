@@ -1,39 +1,74 @@
+import {
+  subgraphDatabaseSchemaVariable,
+  subgraphDatabaseUrlVariable,
+  subgraphEventsPrivateKeyVariable,
+  subgraphEventsPublicKeyVariable,
+  subgraphNames,
+  subgraphPortVariable,
+  subgraphTimeoutVariable,
+  subgraphUrlVariable,
+} from '@car-check/service-kit';
+import { loadSubgraph } from './subgraphs';
+
 /**
  * What each environment variable means, for docs/configuration-reference.md. The schemas give
  * the type, default and requiredness; a schema's own `.describe()` wins over the text here.
  * test/tools/docs.test.ts fails when a variable has no description or an entry
  * here names a variable no schema reads, so the two cannot drift apart.
  */
+/**
+ * The variables every subgraph has, named after it in supergraph.yaml (`COST_CENTER_PORT`), described
+ * once for all: a new subgraph needs no entry here. Its events' public key is read by the subgraphs
+ * that consume them (their spec's `consumes`), so it is described only when one does.
+ */
+function perSubgraphDescriptions(): Record<string, string> {
+  const consumed = new Set(subgraphNames().flatMap((name) => loadSubgraph(name).spec.consumes ?? []));
+  return Object.fromEntries(
+    subgraphNames().flatMap((name): [string, string][] => [
+      [subgraphDatabaseSchemaVariable(name), `the ${name} subgraph's PostgreSQL schema`],
+      [
+        subgraphDatabaseUrlVariable(name),
+        `a PostgreSQL database of the ${name} subgraph's own (wins over \`DATABASE_URL\`)`,
+      ],
+      [
+        subgraphEventsPrivateKeyVariable(name),
+        `PEM (PKCS#8) Ed25519 key the ${name} subgraph signs its events with; **required in production**; ` +
+          '`\\n` may stand for line breaks',
+      ],
+      ...(consumed.has(name)
+        ? [
+            <[string, string]>[
+              subgraphEventsPublicKeyVariable(name),
+              `PEM (SPKI) Ed25519 key(s) that verify the ${name} subgraph's events, read by the subgraphs that ` +
+                'consume them, several while rotating; **required in production**',
+            ],
+          ]
+        : []),
+      [
+        subgraphPortVariable(name),
+        `the ${name} subgraph's HTTP port; default: the port of its \`routing_url\` in supergraph.yaml`,
+      ],
+      [
+        subgraphTimeoutVariable(name),
+        `the gateway's deadline for calls to the ${name} subgraph; default \`SUBGRAPH_TIMEOUT_MS\``,
+      ],
+      [
+        subgraphUrlVariable(name),
+        `where the ${name} subgraph is reached; default: its \`routing_url\` in supergraph.yaml`,
+      ],
+    ]),
+  );
+}
+
 export const CONFIG_DESCRIPTIONS: Record<string, string> = {
+  ...perSubgraphDescriptions(),
   AMQP_URL:
     'RabbitMQ (`amqp://` or `amqps://`): events also travel through the broker (docs/events.md); ' +
     'unset: the embedded feed only',
   BODY_LIMIT: 'largest accepted request body',
-  CAR_DATABASE_SCHEMA: "the car subgraph's PostgreSQL schema",
-  CAR_DATABASE_URL: "a PostgreSQL database of the car subgraph's own (wins over `DATABASE_URL`)",
-  CAR_EVENTS_PRIVATE_KEY:
-    'PEM (PKCS#8) Ed25519 key the car subgraph signs its events with; **required in production**; ' +
-    '`\\n` may stand for line breaks',
-  CAR_EVENTS_PUBLIC_KEY:
-    "PEM (SPKI) Ed25519 key(s) that verify the car subgraph's events (read by the webhook subgraph), several while rotating; " +
-    '**required in production**',
-  CAR_PORT: "the car subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
-  CAR_SUBGRAPH_TIMEOUT_MS: "the gateway's deadline for calls to the car subgraph; default `SUBGRAPH_TIMEOUT_MS`",
-  CAR_SUBGRAPH_URL: 'where the car subgraph is reached; default: its `routing_url` in supergraph.yaml',
   CORS_ORIGINS:
     "comma-separated browser origins allowed to call the gateway: added to Sandbox's and " +
     '`http://localhost:*`/`http://127.0.0.1:*` outside production, the exact list in production',
-  COST_CENTER_DATABASE_SCHEMA: "the cost-center subgraph's PostgreSQL schema",
-  COST_CENTER_DATABASE_URL: "a PostgreSQL database of the cost-center subgraph's own (wins over `DATABASE_URL`)",
-  COST_CENTER_EVENTS_PRIVATE_KEY:
-    'PEM (PKCS#8) Ed25519 key the cost-center subgraph signs its events with; **required in production**',
-  COST_CENTER_EVENTS_PUBLIC_KEY:
-    "PEM (SPKI) Ed25519 key(s) that verify the cost-center subgraph's events, several while rotating; " +
-    '**required in production**',
-  COST_CENTER_PORT: "the cost-center subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
-  COST_CENTER_SUBGRAPH_TIMEOUT_MS:
-    "the gateway's deadline for calls to the cost-center subgraph; default `SUBGRAPH_TIMEOUT_MS`",
-  COST_CENTER_SUBGRAPH_URL: 'where the cost-center subgraph is reached; default: its `routing_url` in supergraph.yaml',
   DATA_DIR: 'where embedded databases (one folder per subgraph) and generated development keys live',
   DATABASE_POOL_SIZE: 'PostgreSQL connections per subgraph',
   DATABASE_URL: 'PostgreSQL for every subgraph, each in its own schema; unset: embedded PGlite under `DATA_DIR`',
@@ -118,24 +153,6 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   TRUSTED_DOCUMENTS:
     'a manifest of operations by id (`{ "<sha256>": "<document>" }`, e.g. web/persisted-documents.json)',
   TRUSTED_DOCUMENTS_ONLY: "`true`: run only the manifest's operations; needs `TRUSTED_DOCUMENTS`",
-  USER_DATABASE_SCHEMA: "the user subgraph's PostgreSQL schema",
-  USER_DATABASE_URL: "a PostgreSQL database of the user subgraph's own (wins over `DATABASE_URL`)",
-  USER_EVENTS_PRIVATE_KEY:
-    'PEM (PKCS#8) Ed25519 key the user subgraph signs its events with; **required in production**',
-  USER_EVENTS_PUBLIC_KEY:
-    "PEM (SPKI) Ed25519 key(s) that verify the user subgraph's events (read by the webhook subgraph), several while rotating; " +
-    '**required in production**',
-  USER_PORT: "the user subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
-  USER_SUBGRAPH_TIMEOUT_MS: "the gateway's deadline for calls to the user subgraph; default `SUBGRAPH_TIMEOUT_MS`",
-  USER_SUBGRAPH_URL: 'where the user subgraph is reached; default: its `routing_url` in supergraph.yaml',
-  WEBHOOK_DATABASE_SCHEMA: "the webhook subgraph's PostgreSQL schema",
-  WEBHOOK_DATABASE_URL: "a PostgreSQL database of the webhook subgraph's own (wins over `DATABASE_URL`)",
-  WEBHOOK_EVENTS_PRIVATE_KEY:
-    'PEM (PKCS#8) Ed25519 key the webhook subgraph signs its events with; **required in production**',
-  WEBHOOK_PORT: "the webhook subgraph's HTTP port; default: the port of its `routing_url` in supergraph.yaml",
-  WEBHOOK_SUBGRAPH_TIMEOUT_MS:
-    "the gateway's deadline for calls to the webhook subgraph; default `SUBGRAPH_TIMEOUT_MS`",
-  WEBHOOK_SUBGRAPH_URL: 'where the webhook subgraph is reached; default: its `routing_url` in supergraph.yaml',
   WEB_DIST: "the web package's build, served at `/console/` and `/explorer/` outside production",
   WORKERS: 'gateway processes serving one port (node:cluster)',
 };

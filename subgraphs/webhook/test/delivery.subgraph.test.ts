@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventDefinitionOf } from '@car-check/events';
 import { BACKENDS } from '@car-check/test-support/config';
 import { dataOf, errorCodesByPath } from '@car-check/test-support/graphql';
 import { waitFor } from '@car-check/test-support/waitFor';
@@ -134,6 +135,15 @@ describe.each(BACKENDS)('webhook delivery (%s)', (backend) => {
     await waitFor(async () => !(await read(dead.id)).enabled, 10_000, 'the dead endpoint disabled');
     expect(await read(dead.id)).toEqual({ enabled: false, disabledReason: expect.stringContaining('every attempt') });
     expect(await read(gone.id)).toEqual({ enabled: false, disabledReason: 'the endpoint answered 410 Gone' });
+    // Each disabling is a domain event of the webhook subgraph (its feed's `webhook.updated`), with the reason.
+    const prisma = service.subgraph.prisma as PrismaClient;
+    for (const endpoint of [dead, gone]) {
+      const [disabling] = await prisma.auditEvent.findMany({
+        where: { entity: 'WebhookEndpoint', entityId: endpoint.id, action: 'UPDATE' },
+      });
+      expect(eventDefinitionOf(disabling!.entity, disabling!.action)?.type).toBe('webhook.updated');
+      expect(JSON.stringify(disabling!.changes)).toContain('disabledReason');
+    }
     expect(dead.receiver.received).toHaveLength(8);
     expect(gone.receiver.received).toHaveLength(1);
     expect((await service.deliveries(dead.id))[0]).toMatchObject({ status: 'FAILED', attempts: 8 });

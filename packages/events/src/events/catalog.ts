@@ -10,7 +10,10 @@ export type EventType =
   | 'cost-center.deleted'
   | 'user.created'
   | 'user.updated'
-  | 'user.deleted';
+  | 'user.deleted'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted';
 
 /** The audit actions that are events; account activity (LOGIN, LOGOUT, REVOKE_TOKENS) never is. */
 export type EventAction = Extract<AuditAction, 'CREATE' | 'UPDATE' | 'DELETE'>;
@@ -18,9 +21,9 @@ export type EventAction = Extract<AuditAction, 'CREATE' | 'UPDATE' | 'DELETE'>;
 export interface EventDefinition {
   type: EventType;
   /** The subgraph that owns the entity, writes the event and serves it in its feed (its name in supergraph.yaml). */
-  subgraph: 'car' | 'cost-center' | 'user';
+  subgraph: 'car' | 'cost-center' | 'user' | 'webhook';
   /** The entity, as the audit record names it. */
-  entity: 'Car' | 'CostCenter' | 'User';
+  entity: 'Car' | 'CostCenter' | 'User' | 'WebhookEndpoint';
   action: EventAction;
   /** What the CloudEvent's `subject` is. */
   subject: string;
@@ -115,6 +118,33 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     subject: 'The deleted user’s id.',
     description:
       '`deleteUser` committed. `changes` has every field the user held but the password hash (`to` is null); `revision` is one past its last.',
+  },
+  {
+    type: 'webhook.created',
+    subgraph: 'webhook',
+    entity: 'WebhookEndpoint',
+    action: 'CREATE',
+    subject: 'The new webhook endpoint’s id.',
+    description:
+      '`createWebhookEndpoint` committed. `changes` has the endpoint’s URL, event types, filters and signing; its secret never appears.',
+  },
+  {
+    type: 'webhook.updated',
+    subgraph: 'webhook',
+    entity: 'WebhookEndpoint',
+    action: 'UPDATE',
+    subject: 'The webhook endpoint’s id.',
+    description:
+      '`updateWebhookEndpoint` or `rotateWebhookSecret` changed the endpoint, or the webhook service disabled it: after a 410, or once every attempt of the retry schedule failed (`enabled` from `true` to `false`, `disabledReason` says why). Secrets never appear.',
+  },
+  {
+    type: 'webhook.deleted',
+    subgraph: 'webhook',
+    entity: 'WebhookEndpoint',
+    action: 'DELETE',
+    subject: 'The deleted webhook endpoint’s id.',
+    description:
+      '`deleteWebhookEndpoint` committed. `changes` has the fields the endpoint held (`to` is null); `revision` is one past its last.',
   },
 ];
 

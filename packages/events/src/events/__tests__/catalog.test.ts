@@ -31,6 +31,9 @@ describe('the event catalog', () => {
       'user.created',
       'user.updated',
       'user.deleted',
+      'webhook.created',
+      'webhook.updated',
+      'webhook.deleted',
     ]);
     for (const event of EVENT_CATALOG) {
       expect(event.type.startsWith(`${event.subgraph}.`)).toBe(true);

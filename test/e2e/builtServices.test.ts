@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -46,6 +47,8 @@ describe(`every service started from its build with node, production settings ($
     GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET_TEXT,
     JWT_PRIVATE_KEY: TEST_JWT_PRIVATE_KEY,
     ...TEST_EVENT_KEYS_ENV,
+    // The webhook subgraph's key for the endpoints' secrets, required in production.
+    WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64'),
     MIGRATE_ON_START: 'false',
   };
   let gatewayUrl = '';

@@ -1,4 +1,4 @@
-import { listen, subgraphUrlVariable, type RunningServer } from '@car-check/service-kit';
+import { listen, subgraphNames, subgraphUrlVariable, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import { BACKENDS } from '@car-check/test-support/config';
@@ -72,7 +72,7 @@ describe(`gateway /ready (${backend})`, () => {
   };
   const lenient = (dependencies: Record<string, string>) => settled(graph.gatewayUrl, dependencies);
   const strictReady = (dependencies: Record<string, string>) => settled(strict.server.url, dependencies);
-  const allUp = { supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' };
+  const allUp = { supergraph: 'up', ...Object.fromEntries(subgraphNames().map((name) => [name, 'up'])) };
 
   it('the strict mode is read from READY_REQUIRES_SUBGRAPHS, off by default', () => {
     expect(loadGatewayConfig(TEST_ENV).readyRequiresSubgraphs).toBe(false);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { READINESS_POLL_MS } from '@car-check/service-kit';
+import { READINESS_POLL_MS, subgraphNames } from '@car-check/service-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BACKENDS } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
@@ -57,7 +57,7 @@ describe(`operating the graph: health, request ids, logs, metrics (${backend})`,
         gatewayReady = JSON.parse((await get(services().gateway, '/ready')).text);
         return (
           JSON.stringify(gatewayReady!.dependencies) ===
-          JSON.stringify({ supergraph: 'up', car: 'up', 'cost-center': 'up', user: 'up' })
+          JSON.stringify({ supergraph: 'up', ...Object.fromEntries(subgraphNames().map((name) => [name, 'up'])) })
         );
       },
       30_000,

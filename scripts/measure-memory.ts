@@ -43,19 +43,29 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import {
+  subgraphDatabaseUrlVariable,
+  subgraphNames,
+  subgraphPortVariable,
+  subgraphRegistration,
+  subgraphUrlVariable,
+} from '@car-check/service-kit';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
-const SERVICES = ['gateway', 'car', 'cost-center', 'user'] as const;
-type Service = (typeof SERVICES)[number];
-const SUBGRAPHS = ['car', 'cost-center', 'user'] as const;
+// Every service of the graph: the gateway and each subgraph supergraph.yaml lists.
+const SUBGRAPHS = subgraphNames();
+const SERVICES = ['gateway', ...SUBGRAPHS];
+type Service = string;
 const ENTRIES: Record<Service, string> = {
   gateway: 'gateway/src/index.ts',
-  car: 'subgraphs/car/src/index.ts',
-  'cost-center': 'subgraphs/cost-center/src/index.ts',
-  user: 'subgraphs/user/src/index.ts',
+  ...Object.fromEntries(
+    SUBGRAPHS.map((name) => [
+      name,
+      path.relative(ROOT, path.join(subgraphRegistration(name).packageDir, 'src', 'index.ts')),
+    ]),
+  ),
 };
-const PREFIX: Record<Service, string> = { gateway: 'GATEWAY', car: 'CAR', 'cost-center': 'COST_CENTER', user: 'USER' };
 const STARTUP_TIMEOUT_MS = 120_000;
 
 const QUERIES = [
@@ -248,7 +258,7 @@ async function createPostgresDatabases(adminUrl: string): Promise<PostgresSetup>
   SUBGRAPHS.forEach((name, i) => {
     const url = new URL(adminUrl);
     url.pathname = `/${databases[i]}`;
-    env[`${PREFIX[name]}_DATABASE_URL`] = url.toString();
+    env[subgraphDatabaseUrlVariable(name)] = url.toString();
   });
   return { env, databases, admin: adminUrl };
 }
@@ -319,8 +329,13 @@ async function startGraph(backend: Backend, options: Options) {
     // servers (169.254.169.254): a measurement sends traffic to this machine only.
     APOLLO_TELEMETRY_DISABLED: 'true',
     METADATA_SERVER_DETECTION: 'none',
-    ...Object.fromEntries(SUBGRAPHS.map((name) => [`${PREFIX[name]}_SUBGRAPH_URL`, `${url(name)}/graphql`])),
-    ...Object.fromEntries(SERVICES.map((service) => [`${PREFIX[service]}_PORT`, String(ports[service])])),
+    ...Object.fromEntries(SUBGRAPHS.map((name) => [subgraphUrlVariable(name), `${url(name)}/graphql`])),
+    ...Object.fromEntries(
+      SERVICES.map((service) => [
+        service === 'gateway' ? 'GATEWAY_PORT' : subgraphPortVariable(service),
+        String(ports[service]),
+      ]),
+    ),
   };
   // Whatever the calling shell has must not redirect the run.
   for (const name of ['DATABASE_URL', 'CAR_DATABASE_URL', 'COST_CENTER_DATABASE_URL', 'USER_DATABASE_URL', 'REDIS_URL'])
@@ -336,7 +351,7 @@ async function startGraph(backend: Backend, options: Options) {
 
   const processes = new Map<Service, ChildProcess>();
   const start = async (service: Service) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service])], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service]!)], {
       cwd: ROOT,
       env,
       stdio: 'inherit',
@@ -452,7 +467,7 @@ function table(results: RunResult[]): string {
   for (const result of results) {
     let total = { idle: 0, peak: 0, hwm: 0 };
     for (const service of SERVICES) {
-      const f = result.services[service];
+      const f = result.services[service]!;
       total = { idle: total.idle + f.idleKb, peak: total.peak + f.peakKb, hwm: total.hwm + f.hwmKb };
       const note = f.processes > 1 ? ` (${f.processes} processes)` : '';
       lines.push(

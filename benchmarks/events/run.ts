@@ -34,7 +34,8 @@ import { parseArgs } from 'node:util';
 import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
-import { BenchGraph, SEED_PASSWORD } from '../graph/graph';
+import { BenchGraph } from '../graph/graph';
+import { AdminClient } from '../lib/adminClient';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
 const SOCIETIES = Array.from({ length: 20 }, (_, i) => `Bench Society ${String(i + 1).padStart(2, '0')}`);
@@ -92,35 +93,6 @@ const header = (unit: string) =>
   `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A GraphQL client of the gateway, signed in as the seeded admin. */
-class Client {
-  private token = '';
-  constructor(private readonly url: string) {}
-
-  async login(): Promise<void> {
-    const data = await this.send<{ login: { token: string } }>(
-      `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }`,
-    );
-    this.token = data.login.token;
-  }
-
-  async send<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const body = (await response.json()) as {
-      data?: T;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-    if (body.errors?.length || !body.data)
-      throw new Error(`GraphQL: HTTP ${response.status} ${JSON.stringify(body.errors ?? body)}`);
-    return body.data;
-  }
-}
-
 /** Runs `work` over `items`, `concurrency` at a time. */
 async function pool<T>(
   items: T[],
@@ -147,7 +119,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>): Promise<v
 }
 
 /** Creates the run's cost centers through the gateway, 30 per society, and waits until the replica has them all. */
-async function createCostCenters(client: Client, db: pg.Client, run: string): Promise<string[]> {
+async function createCostCenters(client: AdminClient, db: pg.Client, run: string): Promise<string[]> {
   const ids: string[] = new Array<string>(CENTERS);
   await pool(
     Array.from({ length: CENTERS }, (_, i) => i),
@@ -172,7 +144,7 @@ async function createCostCenters(client: Client, db: pg.Client, run: string): Pr
 
 /** A steady stream of updates (open loop), each to its own cost center; returns each one's lag and latency. */
 async function measureLag(
-  client: Client,
+  client: AdminClient,
   db: pg.Client,
   run: string,
   centers: string[],
@@ -231,7 +203,7 @@ const COMPOSITION = `query($society: String!, $first: Int!) {
   }
 }`;
 
-async function readModel(client: Client, society: string): Promise<CarsPage> {
+async function readModel(client: AdminClient, society: string): Promise<CarsPage> {
   const { cars } = await client.send<{ cars: { totalCount: number; edges: { node: { id: string } }[] } }>(READ_MODEL, {
     society,
     first: PAGE,
@@ -240,7 +212,7 @@ async function readModel(client: Client, society: string): Promise<CarsPage> {
 }
 
 /** The same answer without the replica: the gateway composes cost centers and their cars; the client filters, merges and counts. */
-async function composition(client: Client, society: string): Promise<CarsPage> {
+async function composition(client: AdminClient, society: string): Promise<CarsPage> {
   const { costCenters } = await client.send<{
     costCenters: {
       edges: {
@@ -268,7 +240,7 @@ async function composition(client: Client, society: string): Promise<CarsPage> {
 }
 
 async function measureQueries(
-  client: Client,
+  client: AdminClient,
   db: pg.Client,
   centers: string[],
   carCount: number,
@@ -370,7 +342,7 @@ async function runMode(
   let sql: pg.Client | null = null;
   try {
     await graph.start();
-    const client = new Client(`${graph.url('gateway')}/graphql`);
+    const client = new AdminClient(`${graph.url('gateway')}/graphql`);
     await client.login();
     sql = new pg.Client({ connectionString: graph.databaseUrl });
     await sql.connect();

@@ -23,7 +23,8 @@ import { parseArgs } from 'node:util';
 import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedCars } from '@car-check/subgraph-kit/demo';
-import { BenchGraph, SEED_PASSWORD } from '../graph/graph';
+import { BenchGraph } from '../graph/graph';
+import { AdminClient } from '../lib/adminClient';
 import { freePort } from '../lib/processGraph';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
@@ -93,28 +94,6 @@ class Receiver {
   }
 }
 
-class Client {
-  private token = '';
-  constructor(private readonly url: string) {}
-  async login(): Promise<void> {
-    const data = await this.send<{ login: { token: string } }>(
-      `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }`,
-    );
-    this.token = data.login.token;
-  }
-  async send<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const body = (await response.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length || !body.data) throw new Error(`GraphQL: HTTP ${response.status} ${JSON.stringify(body)}`);
-    return body.data;
-  }
-}
-
 async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<void>): Promise<void> {
   const connection = await connect(AMQP_URL);
   try {
@@ -141,7 +120,7 @@ async function runMode(
   const slow = new Receiver(SLOW_ANSWER_MS);
   try {
     await graph.start();
-    const client = new Client(`${graph.url('gateway')}/graphql`);
+    const client = new AdminClient(`${graph.url('gateway')}/graphql`);
     await client.login();
     const downUrl = `http://127.0.0.1:${await freePort()}/hook`;
     const urls = [...(await Promise.all(healthy.map((each) => each.start()))), await slow.start(), downUrl];

@@ -63,6 +63,37 @@ describe.each(BACKENDS)('webhook delivery (%s)', (backend) => {
     expect(logged!.messageId).toBe(request!.messageId);
   }, 60_000);
 
+  it('filters by cost center and by society even when an event does not name them, from the events before it', async () => {
+    const [lyon, paris] = [randomUUID(), randomUUID()];
+    const byCostCenter = await endpointFor(['car.*'], { costCenterIds: [lyon] });
+    const bySociety = await endpointFor(['car.*', 'cost-center.*'], { societyNames: ['Lyon SA'] });
+    service.publish('cost-center', 'cost-center.created', lyon, [{ field: 'societyName', from: null, to: 'Lyon SA' }]);
+    service.publish('cost-center', 'cost-center.created', paris, [
+      { field: 'societyName', from: null, to: 'Paris SA' },
+    ]);
+    // The owners' feeds are read apart: a car is matched against the society known when its event arrives.
+    await waitFor(() => bySociety.receiver.delivered().length === 1, 20_000, 'the Lyon cost center');
+    const [inLyon, inParis] = [randomUUID(), randomUUID()];
+    service.publish('car', 'car.created', inLyon, [{ field: 'costCenterId', from: null, to: lyon }]);
+    service.publish('car', 'car.created', inParis, [{ field: 'costCenterId', from: null, to: paris }]);
+    // Updates that name neither the cost center nor the society.
+    const carUpdate = service.publish('car', 'car.updated', inLyon, [{ field: 'model', from: 'Clio', to: 'Zoe' }]);
+    service.publish('car', 'car.updated', inParis, [{ field: 'model', from: 'Clio', to: 'Zoe' }]);
+    const costCenterUpdate = service.publish('cost-center', 'cost-center.updated', lyon, [
+      { field: 'code', from: 'LYO-1', to: 'LYO-2' },
+    ]);
+
+    await waitFor(() => byCostCenter.receiver.delivered().length === 2, 20_000, 'the Lyon car events');
+    await waitFor(() => bySociety.receiver.delivered().length === 4, 20_000, 'the Lyon SA events');
+    const ids = (endpoint: typeof byCostCenter) => endpoint.receiver.received.map((request) => request.event?.subject);
+    expect(ids(byCostCenter)).toEqual([inLyon, inLyon]);
+    expect(byCostCenter.receiver.received.map((request) => request.event?.id)).toContain(carUpdate.id);
+    expect(new Set(ids(bySociety))).toEqual(new Set([lyon, inLyon]));
+    expect(bySociety.receiver.received.map((request) => request.event?.id)).toEqual(
+      expect.arrayContaining([carUpdate.id, costCenterUpdate.id]),
+    );
+  }, 60_000);
+
   it('stores a redelivered event once and queues nothing the second time', async () => {
     const prisma = service.subgraph.prisma as PrismaClient;
     await endpointFor(['cost-center.*']);
@@ -212,8 +243,9 @@ describe.each(BACKENDS)('webhook delivery (%s)', (backend) => {
 
   it('replays events by owner sequence range and by time range, with their webhook-ids', async () => {
     const replayed = await endpointFor(['cost-center.updated']);
-    // Event times are the owners' (real time), whatever the delivery clock says.
-    const before = new Date(Date.now() - 60_000);
+    // Event times are the owners' (real time), whatever the delivery clock says; from now on, so that
+    // events other tests published to this service earlier are outside the replayed range.
+    const before = new Date();
     const events = [1, 2, 3].map(() => service.publish('cost-center', 'cost-center.updated', randomUUID(), []));
     await waitFor(() => replayed.receiver.delivered().length === 3, 20_000, 'three deliveries');
     const firstIds = replayed.receiver.received.map((request) => request.messageId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, type ConsumerSql, sequenceOf } from '@car-check/events';
-import { matches } from './matching';
+import { costCentersOf, filtersByCostCenter, matches, type EventContext, type Subscription } from './matching';
 
 /** The owner of an event, from its source `/subgraphs/<name>`. */
 export function ownerOf(event: CloudEvent): string {
@@ -40,16 +40,16 @@ export async function storeEvent(tx: ConsumerSql, event: CloudEvent, now: Date):
   if (!row) return 0;
   const endpoints = await tx.$queryRaw<EndpointFilterRow[]>`
     SELECT id::text AS id, event_types, cost_center_ids, society_names FROM webhook_endpoint WHERE enabled`;
-  const wanted = endpoints.filter((endpoint) =>
-    matches(
-      {
-        eventTypes: endpoint.event_types,
-        costCenterIds: endpoint.cost_center_ids,
-        societyNames: endpoint.society_names,
-      },
-      event,
-    ),
-  );
+  const subscriptions: [string, Subscription][] = endpoints.map((endpoint) => [
+    endpoint.id,
+    { eventTypes: endpoint.event_types, costCenterIds: endpoint.cost_center_ids, societyNames: endpoint.society_names },
+  ]);
+  const context = subscriptions.some(([, subscription]) => filtersByCostCenter(subscription))
+    ? await entityContext(tx, owner, event, sequence)
+    : undefined;
+  const wanted = subscriptions
+    .filter(([, subscription]) => matches(subscription, event, context))
+    .map(([id]) => ({ id }));
   if (wanted.length > 0) {
     // One statement for all of them, whatever the number of endpoints.
     await tx.$executeRaw`
@@ -96,4 +96,40 @@ export async function queueDelivery(
           ${event.sequence.toString()}::bigint, ${event.subject}, 'PENDING', ${now})
         ON CONFLICT (endpoint_id, event_row_id) DO NOTHING`;
   return changed > 0;
+}
+
+/**
+ * What the log of earlier events says about this event's entity, for the cost-center and society
+ * filters: a car update that leaves its cost center alone does not name it, nor does a cost-center
+ * update its society. The last value logged before this event stands in. (The log holds every
+ * event of the owners since their feeds began, seeded data included.)
+ */
+async function entityContext(
+  tx: ConsumerSql,
+  owner: string,
+  event: CloudEvent,
+  sequence: bigint,
+): Promise<EventContext> {
+  const lastValue = async (entityOwner: string, subject: string, field: string, before: bigint | null) => {
+    const rows = await tx.$queryRaw<{ value: string | null }[]>`
+      SELECT change->>'to' AS value
+      FROM webhook_event e, jsonb_array_elements(e.event->'data'->'changes') AS change
+      WHERE e.owner = ${entityOwner} AND e.subject = ${subject} AND change->>'field' = ${field}
+        AND (${before?.toString() ?? null}::bigint IS NULL OR e.sequence < ${before?.toString() ?? null}::bigint)
+      ORDER BY e.sequence DESC
+      LIMIT 1`;
+    return rows[0]?.value ?? null;
+  };
+  const costCenterIds: string[] = [];
+  if (owner === 'car') {
+    const known = await lastValue('car', event.subject, 'costCenterId', sequence);
+    if (known) costCenterIds.push(known);
+  }
+  const societyNames: string[] = [];
+  for (const costCenterId of new Set([...costCentersOf(event), ...costCenterIds])) {
+    // A cost center's own events come before this one in its owner's sequence, or from another owner's feed.
+    const name = await lastValue('cost-center', costCenterId, 'societyName', owner === 'cost-center' ? sequence : null);
+    if (name) societyNames.push(name);
+  }
+  return { costCenterIds, societyNames };
 }

@@ -66,12 +66,12 @@ const VERIFYING_KEYS: EventKeyKind<KeyObject[]> = {
   development: (signingSecret, owner) => [publicKeyOf(developmentEventKey(signingSecret, owner))],
 };
 
-function keySourceFromEnv<K>(
-  kind: EventKeyKind<K>,
-  subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<K> {
+/** Where a subgraph's event keys are read: its environment, and whether it runs in production (then they are required). */
+type KeyEnv = [env: NodeJS.ProcessEnv, production: boolean];
+/** The same, and the signing secret the development keys derive from. */
+type KeyEnvWithSecret = [...KeyEnv, signingSecret: Buffer];
+
+function keySourceFromEnv<K>(kind: EventKeyKind<K>, subgraph: string, ...[env, production]: KeyEnv): EventKeySource<K> {
   subgraphRegistration(subgraph);
   const variable = kind.variable(subgraph);
   const raw = readEnv(
@@ -93,40 +93,24 @@ function keySourceFromEnv<K>(
 function keysFromEnv<K>(
   kind: EventKeyKind<K>,
   subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-  signingSecret: Buffer,
+  ...[env, production, signingSecret]: KeyEnvWithSecret
 ): K {
   const source = keySourceFromEnv(kind, subgraph, env, production);
   return source.kind === 'configured' ? source.keys : kind.development(signingSecret, subgraph);
 }
 
 /** The key a subgraph signs its own events with (`<SUBGRAPH>_EVENTS_PRIVATE_KEY`). */
-export const eventSigningKeyFromEnv = (
-  subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<KeyObject> => keySourceFromEnv(SIGNING_KEY, subgraph, env, production);
+export const eventSigningKeyFromEnv = (subgraph: string, ...from: KeyEnv): EventKeySource<KeyObject> =>
+  keySourceFromEnv(SIGNING_KEY, subgraph, ...from);
 
 /** The keys that verify an owner's events (`<OWNER>_EVENTS_PUBLIC_KEY`). */
-export const eventVerifyingKeysFromEnv = (
-  owner: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<KeyObject[]> => keySourceFromEnv(VERIFYING_KEYS, owner, env, production);
+export const eventVerifyingKeysFromEnv = (owner: string, ...from: KeyEnv): EventKeySource<KeyObject[]> =>
+  keySourceFromEnv(VERIFYING_KEYS, owner, ...from);
 
 /** The signer of a subgraph's events; `signingSecret` derives the development key. */
-export const eventSignerFromEnv = (
-  subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-  signingSecret: Buffer,
-): EventSigner => new EventSigner(subgraph, keysFromEnv(SIGNING_KEY, subgraph, env, production, signingSecret));
+export const eventSignerFromEnv = (subgraph: string, ...from: KeyEnvWithSecret): EventSigner =>
+  new EventSigner(subgraph, keysFromEnv(SIGNING_KEY, subgraph, ...from));
 
 /** The verifier of an owner's events; `signingSecret` derives the development key. */
-export const eventVerifierFromEnv = (
-  owner: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-  signingSecret: Buffer,
-): EventVerifier => new EventVerifier(owner, keysFromEnv(VERIFYING_KEYS, owner, env, production, signingSecret));
+export const eventVerifierFromEnv = (owner: string, ...from: KeyEnvWithSecret): EventVerifier =>
+  new EventVerifier(owner, keysFromEnv(VERIFYING_KEYS, owner, ...from));

@@ -16,9 +16,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const registration = subgraphRegistration(name);
     const changed = await writeSubgraphSdl(registration, REPO_ROOT);
-    console.log(
-      `generate:sdl: ${path.relative(REPO_ROOT, registration.schemaFile)}${changed ? '' : ' (unchanged)'}`,
-    );
+    console.log(`generate:sdl: ${path.relative(REPO_ROOT, registration.schemaFile)}${changed ? '' : ' (unchanged)'}`);
   }
 }
 

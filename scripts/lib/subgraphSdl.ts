@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Kind, parse, Source, visit, type ASTNode, type DefinitionNode, type DocumentNode } from 'graphql';
+import { withSharedFields } from './sharedFields';
 
 /**
  * The one hand-written definition of the types every subgraph shares (see its header). In
@@ -35,10 +36,11 @@ export function generatedSubgraphSdl(own: SdlFile, shared: SdlFile): string {
 }
 
 /**
- * A subgraph's full SDL, as Federation needs it: its own file verbatim, then the shared
- * schema extensions (the Federation link), then each shared definition it uses, directly
- * or through another shared one (transitive closure over named types and directives),
- * in the shared file's order. A name both files define is an error: one definition each.
+ * A subgraph's full SDL, as Federation needs it: its own file (with the fields its types take
+ * from a shared interface, see sharedFields.ts), then the shared schema extensions (the
+ * Federation link), then each shared definition it uses, directly or through another shared
+ * one (transitive closure over named types and directives), in the shared file's order. A
+ * name both files define is an error: one definition each.
  */
 export function subgraphSdl(own: SdlFile, shared: SdlFile): string {
   const ownDocument = parse(new Source(own.sdl, own.file));
@@ -51,10 +53,13 @@ export function subgraphSdl(own: SdlFile, shared: SdlFile): string {
     }
   }
 
+  const expanded = withSharedFields(own, ownDocument, shared, sharedDocument);
+  const expandedDocument = expanded === own.sdl ? ownDocument : parse(new Source(expanded, own.file));
+
   // The schema extensions (the Federation link) go to every subgraph, with what they name.
   const extensions = sharedDocument.definitions.filter((definition) => definition.kind === Kind.SCHEMA_EXTENSION);
   const needed = new Set<string>();
-  const pending = [ownDocument, ...extensions].flatMap((node) => [...referencedNames(node)]);
+  const pending = [expandedDocument, ...extensions].flatMap((node) => [...referencedNames(node)]);
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
     const definition = sharedByName.get(name);
     if (ownNames.has(name) || needed.has(name) || !definition) continue;
@@ -65,9 +70,10 @@ export function subgraphSdl(own: SdlFile, shared: SdlFile): string {
     (definition) => definition.kind === Kind.SCHEMA_EXTENSION || needed.has(nameOf(definition)),
   );
 
-  // The team's file first and verbatim: its lines keep their numbers in errors about the whole.
+  // The team's file first, as written but for its shared fields: a line before the first
+  // @sharedFields type keeps its number in errors about the whole.
   return [
-    own.sdl.trimEnd(),
+    expanded.trimEnd(),
     '',
     `# From ${shared.file}.`,
     '',

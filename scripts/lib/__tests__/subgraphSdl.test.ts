@@ -28,6 +28,12 @@ type AuditEventConnection @shareable {
   pageInfo: PageInfo!
 }
 
+interface Stamped {
+  "When."
+  at: DateTime!
+  pages: PageInfo
+}
+
 enum Unused {
   NEVER
 }
@@ -106,6 +112,30 @@ type Query { hooks: HookConnection }
   it('keeps the team’s file first and verbatim, comments included, so its line numbers hold', () => {
     const written = '# Why the query is so small.\ntype Query {\n  a: String\n}\n';
     expect(subgraphSdl(own(written), SHARED).startsWith(written)).toBe(true);
+  });
+
+  it('appends the fields of a shared interface to a type that asks for them, and drops the mark and the interface', () => {
+    const sdl = subgraphSdl(
+      own(`type Thing @key(fields: "id") @sharedFields(from: "Stamped") {
+  id: ID!
+}
+type Query { thing: Thing }
+`),
+      SHARED,
+    );
+    expect(sdl).toContain(
+      'type Thing @key(fields: "id") {\n  id: ID!\n  "When."\n  at: DateTime!\n  pages: PageInfo\n}\n',
+    );
+    expect(definedNames(sdl)).toEqual(['DateTime', 'PageInfo', 'Query', 'Thing']);
+    expect(sdl).not.toMatch(/Stamped|sharedFields/);
+  });
+
+  it('refuses shared fields from a name that is no shared interface', () => {
+    expect(() => subgraphSdl(own('type Query @sharedFields(from: "PageInfo") { a: String }\n'), SHARED)).toThrow(
+      new Error(
+        'subgraphs/a/schema.graphql: Query asks for @sharedFields(from: "PageInfo"), which is no interface with fields in shared.graphql.',
+      ),
+    );
   });
 
   it('refuses a type defined in both files, in one line naming both', () => {

@@ -52,7 +52,8 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
   const parseErrors: string[] = [];
   const services = subgraphs.flatMap((subgraph) => {
     try {
-      // Named after its file, so errors point at the file supergraph.yaml names, `subgraphs/<name>/src/__generated__/schema.graphql:line:column`.
+      // Named after its file, so errors point at the file supergraph.yaml names
+      // (`subgraphs/<name>/src/__generated__/schema.graphql:line:column`).
       return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(new Source(subgraph.sdl, subgraph.file)) }];
     } catch (error) {
       parseErrors.push(parseErrorLine(subgraph.name, subgraph.file, error));

@@ -65,6 +65,7 @@ describe('the fleet console in Chromium (pglite)', () => {
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
     webDist = await builtWebPages();
+    // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
     graph = await startGraph('pglite', {
       seed: true,
       // The gateway serves the pages as under npm start (development: NODE_ENV is not production).

@@ -76,6 +76,7 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
       `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
+    // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
     graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: await builtWebPages() } });
     origin = new URL(graph.gatewayUrl).origin;
     consoleUrl = `${origin}/console/`;

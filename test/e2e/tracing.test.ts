@@ -1,13 +1,13 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { stopTracing, useInMemoryTracing } from '@car-check/service-kit';
-import { ONE_BACKEND } from '@car-check/test-support/config';
+import { BACKENDS } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 // One backend is enough: what is traced does not depend on the database.
-const backend = ONE_BACKEND;
+const backend = BACKENDS.includes('pglite') ? 'pglite' : BACKENDS[0]!;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';

@@ -30,12 +30,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
 import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchmarkOptions } from '../lib/options';
 import { benchPostgresAdminUrl } from '../lib/postgres';
 import { loadAverage, mean, quantiles as distribution, sleep, type Quantiles as Distribution } from '../lib/stats';
 
@@ -358,25 +358,12 @@ async function runMode(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rate: { type: 'string', default: '20' },
-      updates: { type: 'string', default: '500' },
-      cars: { type: 'string', default: '10000' },
-      queries: { type: 'string', default: '100' },
-    },
+  const { rate, updates, cars, queries } = benchmarkOptions({
+    rate: { type: 'number', default: 20, min: 0, minExcluded: true, max: 200 },
+    updates: { type: 'number', default: 500, integer: true, min: 10, max: CENTERS, why: '(one per cost center)' },
+    cars: { type: 'number', default: 10_000, integer: true, min: 1000, max: 1_000_000 },
+    queries: { type: 'number', default: 100, integer: true, min: 10, max: 10_000 },
   });
-  const rate = Number(values.rate);
-  const updates = Number(values.updates);
-  const cars = Number(values.cars);
-  const queries = Number(values.queries);
-  if (!(rate > 0 && rate <= 200)) throw new Error('--rate must be in (0, 200]');
-  if (!(Number.isInteger(updates) && updates >= 10 && updates <= CENTERS))
-    throw new Error(`--updates must be an integer in [10, ${CENTERS}] (one per cost center)`);
-  if (!(Number.isInteger(cars) && cars >= 1000 && cars <= 1_000_000))
-    throw new Error('--cars must be an integer in [1000, 1000000]');
-  if (!(Number.isInteger(queries) && queries >= 10 && queries <= 10_000))
-    throw new Error('--queries must be an integer in [10, 10000]');
   const postgresAdminUrl = benchPostgresAdminUrl();
   const began = performance.now();
   // Progress lines carry the time since the start; the results table is printed as it is.

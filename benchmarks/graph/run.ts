@@ -15,7 +15,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import {
   ANONYMOUS,
   type CallerIdentity,
@@ -27,6 +26,7 @@ import {
 } from '@car-check/service-kit';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph, SEED_PASSWORD, type ServiceName } from './graph';
+import { benchmarkOptions } from '../lib/options';
 import { benchPostgresAdminUrl } from '../lib/postgres';
 import { graphqlCheck, runLoad, type LoadResult, type OutgoingRequest } from './load';
 
@@ -245,26 +245,16 @@ async function postJson(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '10' },
-      rounds: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '50' },
-      warmup: { type: 'string' },
-      postgres: { type: 'boolean', default: false },
-      'no-dedup': { type: 'boolean', default: false },
-    },
+  const values = benchmarkOptions({
+    seconds: { type: 'number', default: 10, min: 0, minExcluded: true, max: 600 },
+    rounds: { type: 'number', default: 3, integer: true, min: 1, max: 20 },
+    connections: { type: 'number', default: 50, integer: true, min: 2, max: 500 },
+    warmup: { type: 'number', min: 0, max: 60 },
+    postgres: { type: 'boolean' },
+    'no-dedup': { type: 'boolean' },
   });
-  const seconds = Number(values.seconds);
-  const rounds = Number(values.rounds);
-  const high = Number(values.connections);
-  const warmup = values.warmup === undefined ? Math.min(2, seconds) : Number(values.warmup);
-  if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be in (0, 600]');
-  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20))
-    throw new Error('--rounds must be an integer in [1, 20]');
-  if (!(Number.isInteger(high) && high >= 2 && high <= 500))
-    throw new Error('--connections must be an integer in [2, 500]');
-  if (!(warmup >= 0 && warmup <= 60)) throw new Error('--warmup must be in [0, 60]');
+  const { seconds, rounds, connections: high } = values;
+  const warmup = values.warmup ?? Math.min(2, seconds);
   const postgresAdminUrl = values.postgres ? benchPostgresAdminUrl() : undefined;
 
   const levels = [1, high];

@@ -19,12 +19,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
 import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchmarkOptions } from '../lib/options';
 import { benchPostgresAdminUrl } from '../lib/postgres';
 import { freePort } from '../lib/processGraph';
 import { loadAverage, quantiles, sleep, type Quantiles } from '../lib/stats';
@@ -166,13 +166,11 @@ async function runMode(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      endpoints: { type: 'string', default: '20' },
-      rate: { type: 'string', default: '50' },
-      seconds: { type: 'string', default: '60' },
-      modes: { type: 'string', default: 'feed,amqp' },
-    },
+  const values = benchmarkOptions({
+    endpoints: { type: 'number', default: 20 },
+    rate: { type: 'number', default: 50 },
+    seconds: { type: 'number', default: 60 },
+    modes: { type: 'string', default: 'feed,amqp' },
   });
   const postgresAdminUrl = benchPostgresAdminUrl();
   const log = (line: string) => console.log(line);
@@ -184,9 +182,9 @@ async function main(): Promise<void> {
     results.push(
       await runMode(mode, {
         postgresAdminUrl,
-        endpoints: Number(values.endpoints),
-        rate: Number(values.rate),
-        seconds: Number(values.seconds),
+        endpoints: values.endpoints,
+        rate: values.rate,
+        seconds: values.seconds,
         log,
       }),
     );

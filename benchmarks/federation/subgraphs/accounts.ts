@@ -6,6 +6,7 @@
  */
 import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { referenceByKey } from './reference';
 
 export const typeDefs = parse(/* GraphQL */ `
   extend type Query {
@@ -46,10 +47,6 @@ export const resolvers: GraphQLResolverMap<unknown> = {
   },
   User: {
     // The Rust resolver `find_user_by_id` unwraps: an unknown id is an error there too.
-    __resolveReference: ({ id }: { id: string }) => {
-      const user = USERS.find((u) => u.id === id);
-      if (!user) throw new Error(`accounts: no User with id ${id}`);
-      return user;
-    },
+    __resolveReference: referenceByKey('accounts', 'User', USERS, 'id'),
   },
 };

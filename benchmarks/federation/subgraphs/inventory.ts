@@ -10,6 +10,7 @@
  */
 import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { referenceByKey } from './reference';
 
 export const typeDefs = parse(/* GraphQL */ `
   extend type Product @key(fields: "upc") {
@@ -44,11 +45,7 @@ export const INVENTORY: readonly InventoryProduct[] = [
 
 export const resolvers: GraphQLResolverMap<unknown> = {
   Product: {
-    __resolveReference: ({ upc }: { upc: string }) => {
-      const product = INVENTORY.find((p) => p.upc === upc);
-      if (!product) throw new Error(`inventory: no Product with upc ${upc}`);
-      return product;
-    },
+    __resolveReference: referenceByKey('inventory', 'Product', INVENTORY, 'upc'),
     // Same arithmetic as the Rust `shipping_estimate`, over the inventory record.
     shippingEstimate: (product: InventoryProduct) => {
       if (product.price !== null) {

@@ -4,6 +4,7 @@
  */
 import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { referenceByKey } from './reference';
 
 export const typeDefs = parse(/* GraphQL */ `
   type Product @key(fields: "upc") {
@@ -42,10 +43,6 @@ export const resolvers: GraphQLResolverMap<unknown> = {
     topProducts: (_: unknown, { first }: { first?: number | null }) => PRODUCTS.slice(0, Math.max(0, first ?? 5)),
   },
   Product: {
-    __resolveReference: ({ upc }: { upc: string }) => {
-      const product = PRODUCTS.find((p) => p.upc === upc);
-      if (!product) throw new Error(`products: no Product with upc ${upc}`);
-      return product;
-    },
+    __resolveReference: referenceByKey('products', 'Product', PRODUCTS, 'upc'),
   },
 };

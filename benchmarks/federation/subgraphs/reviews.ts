@@ -10,6 +10,7 @@
  */
 import { parse } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { referenceByKey } from './reference';
 
 export const typeDefs = parse(/* GraphQL */ `
   extend type Product @key(fields: "upc") {
@@ -69,11 +70,7 @@ const FIRST_TWO = REVIEWS.slice(0, 2);
 
 export const resolvers: GraphQLResolverMap<unknown> = {
   Review: {
-    __resolveReference: ({ id }: { id: string }) => {
-      const found = REVIEWS.find((r) => r.id === id);
-      if (!found) throw new Error(`reviews: no Review with id ${id}`);
-      return found;
-    },
+    __resolveReference: referenceByKey('reviews', 'Review', REVIEWS, 'id'),
     author: () => ({ id: '1', username: 'urigo', reviews: FIRST_TWO }),
   },
   User: {

@@ -83,7 +83,19 @@ export {
   MAX_CURSOR_LENGTH,
   type PageSource,
 } from './graphql/pagination';
-export { validate, parseId, isId, idSchema, text, expectedRevision, orderBy } from './graphql/validate';
+export { parseListArgs, type ListInputs } from './graphql/listArgs';
+export {
+  validate,
+  parseId,
+  isId,
+  idSchema,
+  text,
+  expectedRevision,
+  orderBy,
+  filterInput,
+  updateInput,
+  type InputSchemas,
+} from './graphql/validate';
 export { resolveEntity, type PeerResponse, PeerClient } from './peers/peerClient';
 export {
   consumerTransaction,
@@ -102,14 +114,18 @@ export {
 } from './server/bootSubgraph';
 export {
   defineSubgraph,
+  subgraphDefinition,
   eventRelayOf,
   type Peers,
   type SetupDeps,
   type SubgraphSetup,
   type RebuildDeps,
   type SubgraphDefinition,
+  type SubgraphModules,
+  type SubgraphHooks,
   type DefinedSubgraph,
 } from './server/defineSubgraph';
+export { subgraphContext, type ContextDeps, type SubgraphContext } from './server/context';
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
 export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';

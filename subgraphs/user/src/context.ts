@@ -1,4 +1,4 @@
-import type { RequestInfo } from '@car-check/subgraph-kit';
+import { subgraphContext, type ContextDeps, type RequestInfo, type SubgraphContext } from '@car-check/subgraph-kit';
 import type { LoginThrottle } from './auth/throttle';
 import type { TokenService } from './auth/tokens';
 import { createLoaders, type Loaders } from './loaders';
@@ -11,14 +11,11 @@ export interface UserServices {
 }
 
 /** Everything a user resolver may use; built afresh for every request. */
-export interface Context extends RequestInfo, UserServices {
-  prisma: PrismaClient;
-  loaders: Loaders;
-}
+export interface Context extends SubgraphContext<PrismaClient, Loaders>, UserServices {}
 
 export function createContext(
-  { prisma, services }: { prisma: PrismaClient; services: UserServices },
+  { prisma, services }: ContextDeps<PrismaClient, UserServices>,
   request: RequestInfo,
 ): Context {
-  return { ...request, ...services, prisma, loaders: createLoaders(prisma) };
+  return { ...subgraphContext(request, prisma, createLoaders), ...services };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, orderBy, text } from '@car-check/subgraph-kit';
+import { expectedRevision, filterInput, orderBy, text, type InputSchemas } from '@car-check/subgraph-kit';
 
 const username = text(64).regex(/^[a-z0-9][a-z0-9._-]*$/, {
   error: 'must be lower-case letters, digits, dots, dashes or underscores',
@@ -38,26 +38,17 @@ export const updateUserInput = z.strictObject({
   expectedRevision,
 });
 
-export const userFilter = z
-  .strictObject({
-    isActive: z.boolean().nullish(),
-    group: group.nullish(),
-  })
-  .nullish();
+export const userFilter = filterInput({ isActive: z.boolean().nullish(), group: group.nullish() });
 
 /** Login arguments are only bounded here; wrong values are simply a failed login. */
 export const loginInput = z.strictObject({ username: z.string().max(64), password: z.string().max(256) });
 
 export const userOrderBy = orderBy(['CREATED_AT', 'USERNAME']);
 
-/**
- * The schema that validates each input type of schema.graphql. Every schema is
- * strict (an unknown key is INVALID_ARGUMENT, never silently dropped), and a
- * test fails when an input field of the SDL has no key here.
- */
+/** Each input type's schema (see InputSchemas). */
 export const INPUT_SCHEMAS = {
   CreateUserInput: createUserInput,
   UpdateUserInput: updateUserInput,
   UserFilter: userFilter,
   UserOrderBy: userOrderBy,
-} satisfies Record<string, z.ZodType>;
+} satisfies InputSchemas;

@@ -1,6 +1,6 @@
 import type { ConsumerSql, FeedConsumer } from '@car-check/events';
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
-import type { SubgraphConfig } from '@car-check/subgraph-kit';
+import type { SubgraphConfig, SubgraphHooks } from '@car-check/subgraph-kit';
 import { EVENT_OWNERS, webhookSettingsFromEnv, type WebhookSettings } from './config';
 import { DeliveryClock } from './delivery/clock';
 import { eventConsumer } from './delivery/consumers';
@@ -62,3 +62,23 @@ export function webhookServices(deps: {
   );
   return { settings, policy: { allowPrivate: settings.allowPrivateUrls }, box, clock, dns, dispatcher, consumers };
 }
+
+/** Consumers of the owners' events (feed or broker) and the dispatcher that sends the deliveries, run while it serves. */
+export const deliveryHooks: SubgraphHooks<PrismaClient, WebhookServices> = {
+  setup: async ({ prisma, log, config, signingSecret, metrics }) => {
+    const services = webhookServices({ prisma, log, config, signingSecret, metrics });
+    for (const consumer of services.consumers) consumer.start();
+    services.dispatcher.start();
+    return {
+      services,
+      stop: async () => {
+        await Promise.all(services.consumers.map((consumer) => consumer.stop()));
+        await services.dispatcher.stop();
+      },
+      status: () => ({
+        consumers: Object.fromEntries(services.consumers.map((consumer) => [consumer.name, consumer.status()])),
+        dispatcher: services.dispatcher.status(),
+      }),
+    };
+  },
+};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectedRevision, idSchema, text } from '@car-check/subgraph-kit';
+import { expectedRevision, filterInput, idSchema, text, type InputSchemas } from '@car-check/subgraph-kit';
 
 /** `car.created`, `car.*`, `*`: a catalog type, an owner's wildcard, or everything. */
 const eventType = z
@@ -36,21 +36,14 @@ export const updateWebhookEndpointInput = z.strictObject({
 
 const deliveryStatus = z.enum(['PENDING', 'DELIVERED', 'FAILED']);
 
-export const webhookEndpointFilter = z
-  .strictObject({
-    enabled: z.boolean().nullish(),
-    url: text(2048).nullish(),
-  })
-  .nullish();
+export const webhookEndpointFilter = filterInput({ enabled: z.boolean().nullish(), url: text(2048).nullish() });
 
-export const webhookDeliveryFilter = z
-  .strictObject({
-    endpointId: idSchema.nullish(),
-    status: deliveryStatus.nullish(),
-    eventType: text(100).nullish(),
-    eventId: text(100).nullish(),
-  })
-  .nullish();
+export const webhookDeliveryFilter = filterInput({
+  endpointId: idSchema.nullish(),
+  status: deliveryStatus.nullish(),
+  eventType: text(100).nullish(),
+  eventId: text(100).nullish(),
+});
 
 const sequence = z.string().regex(/^\d{1,19}$/, { error: 'must be a decimal sequence number' });
 
@@ -84,14 +77,11 @@ export const graceSeconds = z
   .max(7 * 24 * 3600)
   .nullish();
 
-/**
- * The schema that validates each input type of schema.graphql (strict: an unknown key is
- * INVALID_ARGUMENT; a test fails when an input field of the SDL has no key here).
- */
+/** Each input type's schema (see InputSchemas). */
 export const INPUT_SCHEMAS = {
   CreateWebhookEndpointInput: createWebhookEndpointInput,
   UpdateWebhookEndpointInput: updateWebhookEndpointInput,
   WebhookEndpointFilter: webhookEndpointFilter,
   WebhookDeliveryFilter: webhookDeliveryFilter,
   ReplayWebhookEventsInput: replayWebhookEventsInput,
-} satisfies Record<string, z.ZodType>;
+} satisfies InputSchemas;

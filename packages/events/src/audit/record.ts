@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS, type CallerIdentity } from '@car-check/service-kit';
+import type { RawSql } from '../rawSql';
 
 export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'LOGIN' | 'LOGOUT' | 'REVOKE_TOKENS';
 
@@ -11,10 +12,7 @@ export interface FieldChange {
 }
 
 /** Any Prisma client or transaction: every subgraph has the same `audit_event` table. */
-export interface AuditWriter {
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-}
+export type AuditWriter = RawSql;
 
 export interface AuditEntry {
   entity: string;

@@ -3,12 +3,10 @@
  * (one applier per consumer name at a time) and its dead letters (`event_dead_letter`).
  */
 import type { CloudEvent } from './cloudEvent';
+import type { RawSql } from '../rawSql';
 
 /** Database access the consumer needs: any Prisma client or interactive transaction. */
-export interface ConsumerSql {
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-}
+export type ConsumerSql = RawSql;
 
 /** Runs `work` in one database transaction (e.g. `(work, o) => prisma.$transaction(work, { timeout: o?.timeoutMs })`). */
 export type ConsumerTransaction<TX extends ConsumerSql> = <R>(

@@ -8,6 +8,7 @@ import { retryUntilStopped } from '../async/retry';
 import { Outage } from './outage';
 import { onOutboxWritten } from './outboxSignal';
 import type { EventSigner } from './signature';
+import type { RawSql } from '../rawSql';
 
 /**
  * The broker delivery mode (when AMQP_URL is set): a relay in each owning
@@ -72,10 +73,7 @@ export function amqpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AmqpS
 export const redactAmqpUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 
 /** Any Prisma client: every subgraph has the same `audit_event` table. */
-export interface RelaySql {
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-}
+export type RelaySql = RawSql;
 
 export interface EventRelayOptions {
   /** This subgraph's name: whose events it publishes. */

@@ -10,6 +10,8 @@ export type PoolStats = () => { total: number; idle: number; waiting: number } |
 // authenticated callers' names take a slot (see operationLabel): anonymous ones cannot fill it.
 const MAX_OPERATION_NAMES = 200;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// Seconds, from 5 ms to 10 s: the same for a request and for the gateway's calls to a subgraph, so they compare.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * One Prometheus registry per service, served at `GET /metrics`: requests by
@@ -38,14 +40,14 @@ export class ServiceMetrics {
       name: 'graphql_request_duration_seconds',
       help: 'Time to answer a GraphQL request.',
       labelNames: ['operation'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: LATENCY_BUCKETS,
       registers: [this.registry],
     });
     this.subgraphFetch = new Histogram({
       name: 'gateway_subgraph_fetch_duration_seconds',
       help: 'Calls from the gateway to a subgraph, by outcome (OK or the gRPC code when the call failed).',
       labelNames: ['subgraph', 'outcome'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: LATENCY_BUCKETS,
       registers: [this.registry],
     });
     this.buildInfo = new Gauge({

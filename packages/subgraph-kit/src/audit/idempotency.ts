@@ -1,11 +1,8 @@
 import { type CallerIdentity, graphError, sha256Hex } from '@car-check/service-kit';
-import { actorOf } from '@car-check/events';
+import { actorOf, type RawSql } from '@car-check/events';
 
 /** Any Prisma transaction: every subgraph has the same `idempotency_key` table. */
-export interface IdempotencyStore {
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-}
+export type IdempotencyStore = RawSql;
 
 /** A write named by the client's `Idempotency-Key`. */
 export interface Idempotency {

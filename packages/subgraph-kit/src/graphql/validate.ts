@@ -52,3 +52,20 @@ export const orderBy = <const Field extends string>(fields: readonly [Field, ...
       direction: z.enum(['ASC', 'DESC']).optional(),
     })
     .nullish();
+
+/**
+ * A list's filter input: strict like every input, and the filter itself may be left out
+ * (its fields say each whether it may be null).
+ */
+export const filterInput = <Shape extends z.ZodRawShape>(shape: Shape) => z.strictObject(shape).nullish();
+
+/** An update input that may change any field of a creation, and names the revision it read. */
+export const updateInput = <Shape extends z.ZodRawShape>(create: z.ZodObject<Shape>) =>
+  create.partial().extend({ expectedRevision });
+
+/**
+ * The schema that validates each input type of a subgraph's schema.graphql, by type name. Every
+ * schema is strict (an unknown key is INVALID_ARGUMENT, never silently dropped), and a test fails
+ * when an input field of the SDL has no key here.
+ */
+export type InputSchemas = Record<string, z.ZodType>;

@@ -21,6 +21,7 @@ import {
   connectRedis,
   redisDependency,
   schemaHashOf,
+  subgraphPackageFiles,
   managementAccess,
   type Logger,
   type ServiceMetrics,
@@ -30,6 +31,7 @@ import {
 import type { Database } from '../db/connect';
 import { PeerClient } from '../peers/peerClient';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
+import type { ContextDeps } from './context';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
 
 // The event relay of each running subgraph (broker mode), by its Prisma client: for tests and tools.
@@ -79,20 +81,29 @@ export interface RebuildDeps<P> {
   signingSecret: Buffer;
 }
 
-export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S> {
-  /** Absolute path of the subgraph's SDL file. */
-  schemaFile: string;
-  /** Absolute path of its Prisma migrations folder. */
-  migrationsDir: string;
+/** The modules every subgraph has: its resolvers, Prisma client, per-request context and demo data. */
+export interface SubgraphModules<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S> {
   resolvers: object;
   createPrisma(adapter: Database['adapter']): P;
+  createContext(deps: ContextDeps<P, S>, request: RequestInfo): Ctx;
+  seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
+}
+
+/** What only some subgraphs have: work that lives as long as the process, and read models of others' data. */
+export interface SubgraphHooks<P, S> {
   setup?(deps: SetupDeps<P>): Promise<SubgraphSetup<S>>;
   /** Empties the subgraph's read models and rebuilds them from their owners' full feeds (`npm run events:rebuild`). */
   rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
   /** Applies its read models' dead letters again, once their cause is fixed (`npm run events:redrive`). */
   redriveDeadLetters?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
-  createContext(deps: { prisma: P; peers: Peers; services: S }, request: RequestInfo): Ctx;
-  seed(prisma: P, log: Logger, env: NodeJS.ProcessEnv): Promise<void>;
+}
+
+export interface SubgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S>
+  extends SubgraphModules<P, Ctx, S>, SubgraphHooks<P, S> {
+  /** Absolute path of the subgraph's SDL file. */
+  schemaFile: string;
+  /** Absolute path of its Prisma migrations folder. */
+  migrationsDir: string;
 }
 
 export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P> {
@@ -100,6 +111,18 @@ export interface DefinedSubgraph<P extends PrismaLike> extends SubgraphModule<P>
   /** Set when the subgraph keeps read models of other subgraphs' data (see SubgraphDefinition). */
   rebuildReadModels?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
   redriveDeadLetters?(deps: RebuildDeps<P>): Promise<Record<string, unknown>>;
+}
+
+/**
+ * A subgraph's definition from its package folder (whose package.json names its SDL and migrations,
+ * the same from src/ and from dist/), the modules every subgraph has and the hooks it needs, if any.
+ */
+export function subgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S = undefined>(
+  packageDir: string,
+  modules: SubgraphModules<P, Ctx, S>,
+  hooks: SubgraphHooks<P, S> = {},
+): SubgraphDefinition<P, Ctx, S> {
+  return { ...subgraphPackageFiles(packageDir), ...modules, ...hooks };
 }
 
 /**

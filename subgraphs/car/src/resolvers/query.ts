@@ -1,5 +1,5 @@
 import { found } from '@car-check/service-kit';
-import { containsText, equalsText, fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
+import { containsText, equalsText, fetchPage, parseId, parseListArgs } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { carsByCostCenter, filtersByCostCenter } from '../carsByCostCenter';
@@ -10,9 +10,7 @@ export const Query: QueryResolvers = {
   car: (_parent, { id }, { loaders }) => found('Car', id, loaders.carById.load(parseId(id))),
 
   cars: async (_parent, args, { prisma }) => {
-    const order = carOrder(validate(carOrderBy, args.orderBy, 'orderBy'));
-    const page = parsePage(args, order);
-    const filter = validate(carFilter, args.filter, 'filter');
+    const { order, page, filter } = parseListArgs(args, { orderBy: carOrderBy, order: carOrder, filter: carFilter });
     // A cost center's code, society name or manager: one statement joined to the replica of the cost centers.
     if (filter && filtersByCostCenter(filter)) return carsByCostCenter(prisma, filter, order, page);
     // User text is matched literally: `%` and `_` are not wildcards (see escapeLike).

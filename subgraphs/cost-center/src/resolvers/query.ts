@@ -1,5 +1,5 @@
 import { found, invalidArgument } from '@car-check/service-kit';
-import { containsText, fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
+import { containsText, fetchPage, parseId, parseListArgs, validate } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { costCenterOrder } from '../order';
@@ -16,9 +16,11 @@ export const Query: QueryResolvers = {
   },
 
   costCenters: async (_parent, args, { prisma }) => {
-    const order = costCenterOrder(validate(costCenterOrderBy, args.orderBy, 'orderBy'));
-    const page = parsePage(args, order);
-    const filter = validate(costCenterFilter, args.filter, 'filter');
+    const { order, page, filter } = parseListArgs(args, {
+      orderBy: costCenterOrderBy,
+      order: costCenterOrder,
+      filter: costCenterFilter,
+    });
     // User text is matched literally: `%` and `_` are not wildcards (see escapeLike).
     const where: Prisma.CostCenterWhereInput = {
       ...(filter?.societyName ? { societyName: containsText(filter.societyName) } : {}),

@@ -1,5 +1,5 @@
 import { found } from '@car-check/service-kit';
-import { fetchPage, parseId, parsePage, validate } from '@car-check/subgraph-kit';
+import { fetchPage, parseId, parseListArgs } from '@car-check/subgraph-kit';
 import type { Prisma } from '../__generated__/prisma/client';
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { userOrder } from '../order';
@@ -9,9 +9,7 @@ export const Query: QueryResolvers = {
   user: (_parent, { id }, { loaders }) => found('User', id, loaders.userById.load(parseId(id))),
 
   users: async (_parent, args, { prisma }) => {
-    const order = userOrder(validate(userOrderBy, args.orderBy, 'orderBy'));
-    const page = parsePage(args, order);
-    const filter = validate(userFilter, args.filter, 'filter');
+    const { order, page, filter } = parseListArgs(args, { orderBy: userOrderBy, order: userOrder, filter: userFilter });
     const where: Prisma.UserWhereInput = {
       ...(filter?.isActive != null ? { isActive: filter.isActive } : {}),
       ...(filter?.group ? { groups: { has: filter.group } } : {}),

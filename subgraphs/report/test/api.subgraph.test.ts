@@ -50,10 +50,10 @@ function passes(facts: Facts, filter: Filter): boolean {
     ['brand', filter.brands],
     ['model', filter.models],
   ];
-  // Ids match whatever their case (a UUID is the same in capitals).
-  return lists.every(
-    ([fact, values]) => !values?.length || values.some((value) => value.toLowerCase() === facts[fact]?.toLowerCase()),
-  );
+  // Ids match whatever their case (a UUID is the same in capitals); texts exactly.
+  const same = (fact: keyof Facts, value: string) =>
+    fact === 'costCenter' || fact === 'manager' ? value.toLowerCase() === facts[fact] : value === facts[fact];
+  return lists.every(([fact, values]) => !values?.length || values.some((value) => same(fact, value)));
 }
 
 const groupOf =

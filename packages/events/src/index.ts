@@ -42,7 +42,13 @@ export {
 } from './events/cloudEvent';
 export { consumerSettingsFromEnv, type ConsumerSettings } from './events/consumerSettings';
 export type { RawSql } from './rawSql';
-export { sequenceOf, type ConsumerSql, type ConsumerTransaction, type EventHandler } from './events/consumerStore';
+export {
+  sequenceOf,
+  revisionOf,
+  type ConsumerSql,
+  type ConsumerTransaction,
+  type EventHandler,
+} from './events/consumerStore';
 export { untraced, fetchFeedPage, feedUrlOf, type FeedSource, FeedUnavailable } from './events/feedClient';
 export { type FeedConsumerOptions, type ConsumerStatus, FeedConsumer } from './events/consumer';
 export {

@@ -143,6 +143,10 @@ export function countsByKey(groups: Iterable<[string, number]>): [string, number
   return [...groups].sort(([a], [b]) => a.localeCompare(b));
 }
 
+/** The sizes of the groups {@link groupCars} makes, as {@link countsByKey}. */
+export const groupSizes = (cars: readonly OwnedCar[], groupBy: readonly FleetDimension[], filter?: FleetFilter) =>
+  countsByKey([...groupCars(cars, groupBy, filter)].map(([key, group]) => [key, group.carIds.length]));
+
 const FLEET_REPORT = `query FleetReport($groupBy: [FleetDimension!]!, $filter: FleetFilter, $asOf: DateTime, $first: Int, $after: String) {
   fleetReport(groupBy: $groupBy, filter: $filter, asOf: $asOf) {
     asOf
@@ -215,3 +219,7 @@ export async function readFleetReport(
     after = fleetReport.groups.pageInfo.endCursor;
   }
 }
+
+/** The sizes of a report's groups, as {@link countsByKey}. */
+export const reportedSizes = (report: ReportedFleet): [string, number][] =>
+  countsByKey(report.groups.map((group) => [keyText(group.key), group.carCount]));

@@ -6,16 +6,16 @@ import {
   FLEET_DIMENSIONS,
   FLEET_KEY_FIELDS,
   groupCars,
+  groupSizes,
   keyOfCar,
   keyOfReported,
   keyText,
   readFleetReport,
   readOwnedCars,
+  reportedSizes,
   type FleetDimension,
-  type FleetFilter,
   type FleetReportArguments,
   type OwnedCar,
-  type ReportedFleet,
   type ReportedKey,
   type SendQuery,
 } from '@car-check/test-support/fleetFigures';
@@ -167,13 +167,6 @@ interface FreshnessData {
   };
 }
 
-/** Group sizes by key, from the owners' data. */
-const expectedCounts = (cars: OwnedCar[], groupBy: readonly FleetDimension[], filter?: FleetFilter) =>
-  countsByKey([...groupCars(cars, groupBy, filter)].map(([key, group]) => [key, group.carIds.length]));
-/** Group sizes by key, as a report answered. */
-const reportedCounts = (report: ReportedFleet) =>
-  countsByKey(report.groups.map((group) => [keyText(group.key), group.carCount]));
-
 const startOfUtcDay = (instant: Date) => Math.floor(instant.getTime() / DAY_MS) * DAY_MS;
 const deniedCodes = (response: GraphQLResponse<unknown>) => errorCodesByPath(response).map(([, code]) => code);
 
@@ -192,10 +185,10 @@ describe.each(BACKENDS)('fleet reports through the gateway (%s)', (backend) => {
   /** Compares one report with the groups computed from `cars`, the owners' data at the report's instant. */
   async function expectReportOf(cars: OwnedCar[], args: FleetReportArguments, pageSize = 100) {
     const report = await readFleetReport(send, args, pageSize);
-    const expected = expectedCounts(cars, args.groupBy, args.filter);
+    const expected = groupSizes(cars, args.groupBy, args.filter);
     // The arguments go into the comparison, so a failure says which report differs.
     const what = JSON.stringify(args);
-    expect([what, reportedCounts(report)]).toEqual([what, expected]);
+    expect([what, reportedSizes(report)]).toEqual([what, expected]);
     expect([what, report.totalCars, report.totalCount]).toEqual([
       what,
       expected.reduce((sum, [, count]) => sum + count, 0),
@@ -467,7 +460,7 @@ describe.each(BACKENDS)('fleet reports through the gateway (%s)', (backend) => {
       await expectReportOf(cars, { groupBy: ['BRAND'], filter: { societyNames: [`E2E North ${run}`] }, asOf: at });
     }
     // The checkpoints differ, so each answer above came from its own instant.
-    const states = checkpoints.map(({ cars }) => JSON.stringify(expectedCounts(cars, ['COST_CENTER', 'MANAGER'])));
+    const states = checkpoints.map(({ cars }) => JSON.stringify(groupSizes(cars, ['COST_CENTER', 'MANAGER'])));
     expect(new Set(states).size).toBe(checkpoints.length);
     // Before the graph existed there was no car.
     const before = await expectReportOf([], { groupBy: ['SOCIETY'], asOf: '2000-01-01T00:00:00.000Z' });
@@ -514,7 +507,7 @@ describe.each(BACKENDS)('fleet reports through the gateway (%s)', (backend) => {
           .filter(([, figure]) => figure.carCountAtEnd > 0)
           .map(([key, figure]) => [key, figure.carCountAtEnd]),
       ),
-    ).toEqual(expectedCounts(current().cars, ['COST_CENTER']));
+    ).toEqual(groupSizes(current().cars, ['COST_CENTER']));
 
     const whole = await changesBy([]);
     expect(sorted(whole)).toEqual(sorted(replayChanges(changes, [])));
@@ -572,7 +565,7 @@ describe.each(BACKENDS)('fleet reports through the gateway (%s)', (backend) => {
     const viewerSend: SendQuery = async <Data>(query: string, variables: Record<string, unknown>) =>
       dataOf(await viewer<Data>(query, variables));
     const societies = await readFleetReport(viewerSend, { groupBy: ['SOCIETY'] });
-    expect(reportedCounts(societies)).toEqual(expectedCounts(current().cars, ['SOCIETY']));
+    expect(reportedSizes(societies)).toEqual(groupSizes(current().cars, ['SOCIETY']));
 
     const REPORT = `query($groupBy: [FleetDimension!]!, $filter: FleetFilter) {
       fleetReport(groupBy: $groupBy, filter: $filter) { totalCars groups { edges { node { carCount } } } }

@@ -31,23 +31,27 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
-import { benchPostgresAdminUrl, progressLog } from '../lib/runLog';
-import { loadAverage, pool, quantiles, type Quantiles } from '../lib/samples';
+import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchPostgresAdminUrl } from '../lib/postgres';
+import { pool, progressLog } from '../lib/runLog';
+import { loadAverage, mean, quantiles as distribution, sleep, type Quantiles as Distribution } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
 const SOCIETIES = Array.from({ length: 20 }, (_, i) => `Bench Society ${String(i + 1).padStart(2, '0')}`);
 const CENTERS = 600;
 const PAGE = 20;
 const CONVERGED_MS = 180_000;
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const managers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
 
 type Mode = 'feed' | 'amqp';
+/** The shared quantiles, and the mean (this benchmark's table prints it). */
+interface Quantiles extends Distribution {
+  mean: number;
+}
 interface ModeResult {
   mode: Mode;
   rate: number;
@@ -72,12 +76,12 @@ interface QueryResult {
   loadAverageAfter: number[];
 }
 
+const quantiles = (samples: number[]): Quantiles => ({ ...distribution(samples), mean: mean(samples) });
 const fmt = (value: number) => value.toFixed(1).padStart(8);
 const row = (label: string, q: Quantiles) =>
   `  ${label.padEnd(44)} ${String(q.count).padStart(6)} ${fmt(q.p50)} ${fmt(q.p90)} ${fmt(q.p99)} ${fmt(q.max)} ${fmt(q.mean)}`;
 const header = (unit: string) =>
   `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + CONVERGED_MS;
@@ -266,16 +270,6 @@ async function measureQueries(
     loadAverageBefore,
     loadAverageAfter: loadAverage(),
   };
-}
-
-/** Declares (or deletes) the run's exchange and queue, as a deployment would before anything is published. */
-async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<void>): Promise<void> {
-  const connection = await connect(AMQP_URL);
-  try {
-    await work(await connection.createChannel());
-  } finally {
-    await connection.close();
-  }
 }
 
 async function runMode(

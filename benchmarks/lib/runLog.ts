@@ -1,11 +1,4 @@
 /**
- * The PostgreSQL server a benchmark creates its database on: BENCH_DATABASE_URL, else the tests'
- * TEST_DATABASE_URL, else this machine's default.
- */
-export const benchPostgresAdminUrl = (): string =>
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/**
  * A benchmark's console log: progress lines carry the time since `began`; lines that are empty or
  * start with a space (the results table) are printed as they are.
  */
@@ -29,4 +22,21 @@ export function integerOption(
   if (!(Number.isInteger(value) && value >= min && value <= max))
     throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
   return value;
+}
+
+/** Runs `work` over `items`, `concurrency` at a time. */
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index]!, index);
+      }
+    }),
+  );
 }

@@ -42,8 +42,9 @@ import {
 } from '@car-check/test-support/fleetFigures';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
-import { benchPostgresAdminUrl, integerOption, progressLog } from '../lib/runLog';
-import { loadAverage, pool, quantiles, type Quantiles } from '../lib/samples';
+import { benchPostgresAdminUrl } from '../lib/postgres';
+import { integerOption, pool, progressLog } from '../lib/runLog';
+import { loadAverage, quantiles, sleep, type Quantiles } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
 const SOCIETIES = Array.from({ length: 20 }, (_, i) => `Bench Society ${String(i + 1).padStart(2, '0')}`);
@@ -66,7 +67,6 @@ interface Measured {
   fasterAtP99: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (value: number, width = 9) => value.toFixed(1).padStart(width);
 
 /** Creates the cost centers through the gateway, spread over the societies and managers. */

@@ -20,17 +20,16 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
+import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchPostgresAdminUrl } from '../lib/postgres';
 import { freePort } from '../lib/processGraph';
-import { benchPostgresAdminUrl } from '../lib/runLog';
-import { loadAverage, quantiles, type Quantiles } from '../lib/samples';
+import { loadAverage, quantiles, sleep, type Quantiles } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CONVERGED_MS = 180_000;
 const SLOW_ANSWER_MS = 5_000;
 const OWNERS = ['car', 'cost-center', 'user'];
@@ -50,8 +49,6 @@ interface ModeResult {
   loadAverageBefore: number[];
   loadAverageAfter: number[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A receiver: records the first receipt time of each event id; answers after `delayMs`. */
 class Receiver {
@@ -80,15 +77,6 @@ class Receiver {
   stop(): Promise<void> {
     this.server?.closeAllConnections();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<void>): Promise<void> {
-  const connection = await connect(AMQP_URL);
-  try {
-    await work(await connection.createChannel());
-  } finally {
-    await connection.close();
   }
 }
 

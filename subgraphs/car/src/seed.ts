@@ -7,29 +7,35 @@ import type { PrismaClient } from './prisma';
 /**
  * Inserts the demo fleet's cars that are missing; running it again changes nothing.
  * One statement (INSERT ... ON CONFLICT DO NOTHING): 40 upserts took ~20 times as long,
- * on the first start's critical path. Each car it inserts is audited (as the `seed` service)
- * in the same transaction, so it is a `car.created` event too: read models fed by the car
- * events (the report subgraph's) count the demo fleet like any other car.
+ * on the first start's critical path. Each car it created is audited (as the `seed`
+ * service), so it is a `car.created` event too: the read models fed by the car events
+ * (the report subgraph's) see the demo fleet.
  */
+/**
+ * One audit row per new car: on a first start, with every service starting at once, that takes
+ * seconds on the embedded database, past an interactive transaction's default 5 s.
+ */
+const SEED_TRANSACTION = { maxWait: 60_000, timeout: 120_000 };
+
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   const startedAt = performance.now();
   // One creation time per car, a millisecond apart in the fleet's order: one statement would
   // give them all the same, and lists ordered by creation (the default) would fall back to ids.
   const base = Date.now() - seedCars.length;
   const created = await prisma.$transaction(async (tx) => {
-    // Only the rows this statement inserted come back: a car already there is not created again.
-    const inserted = await tx.car.createManyAndReturn({
+    const rows = await tx.car.createManyAndReturn({
       data: seedCars.map((car, index) => ({ ...car, createdAt: new Date(base + index) })),
       skipDuplicates: true,
     });
-    for (const car of inserted)
-      await recordCreatedByTool(tx, 'seed', { entity: 'Car', id: car.id, revision: car.revision, fields: car });
-    return inserted.length;
-  });
+    for (const row of rows) {
+      await recordCreatedByTool(tx, 'seed', { entity: 'Car', id: row.id, revision: row.revision, fields: row });
+    }
+    return rows.length;
+  }, SEED_TRANSACTION);
   const durationMs = msSince(startedAt);
   logProgress(
     log,
     { step: 'seed', phase: 'done', durationMs, cars: seedCars.length, created },
-    `seeded ${seedCars.length} demo cars in ${formatDuration(durationMs)}`,
+    `seeded ${seedCars.length} demo cars (${created} new) in ${formatDuration(durationMs)}`,
   );
 }

@@ -37,6 +37,7 @@ import { AdminClient } from '../lib/adminClient';
 import { AMQP_URL, withAmqp } from '../lib/amqp';
 import { benchmarkOptions } from '../lib/options';
 import { benchPostgresAdminUrl } from '../lib/postgres';
+import { pool, progressLog } from '../lib/runLog';
 import { loadAverage, mean, quantiles as distribution, sleep, type Quantiles as Distribution } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
@@ -81,23 +82,6 @@ const row = (label: string, q: Quantiles) =>
   `  ${label.padEnd(44)} ${String(q.count).padStart(6)} ${fmt(q.p50)} ${fmt(q.p90)} ${fmt(q.p99)} ${fmt(q.max)} ${fmt(q.mean)}`;
 const header = (unit: string) =>
   `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
-
-/** Runs `work` over `items`, `concurrency` at a time. */
-async function pool<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
 
 async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + CONVERGED_MS;
@@ -366,13 +350,7 @@ async function main(): Promise<void> {
   });
   const postgresAdminUrl = benchPostgresAdminUrl();
   const began = performance.now();
-  // Progress lines carry the time since the start; the results table is printed as it is.
-  const log = (line: string) =>
-    console.log(
-      line === '' || line.startsWith(' ')
-        ? line
-        : `[${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}`,
-    );
+  const log = progressLog(began);
   const startedAt = new Date();
   log(
     `bench:events on PostgreSQL (${new URL(postgresAdminUrl).host}) and RabbitMQ (${new URL(AMQP_URL).host}); ${os.cpus().length} cores, load average ${loadAverage().join(' ')}`,

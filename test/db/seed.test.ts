@@ -17,10 +17,11 @@ import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '@car-check/
  */
 const SLOW = 180_000;
 
+/** `audited`: each row the seed creates is a CREATE audit record, i.e. a `*.created` event read models see. */
 const SEEDED = [
-  { name: 'car', table: 'car', expected: seedCars.length },
-  { name: 'cost-center', table: 'cost_center', expected: seedCostCenters.length },
-  { name: 'user', table: 'app_user', expected: seedUsers.length },
+  { name: 'car', table: 'car', expected: seedCars.length, audited: true },
+  { name: 'cost-center', table: 'cost_center', expected: seedCostCenters.length, audited: true },
+  { name: 'user', table: 'app_user', expected: seedUsers.length, audited: false },
 ] as const;
 
 describe('demo data', () => {
@@ -37,18 +38,26 @@ describe('demo data', () => {
     async (backend) => {
       const databases = await createTestDatabases(backend);
       try {
-        for (const { name, table, expected } of SEEDED) {
+        for (const { name, table, expected, audited } of SEEDED) {
           const { module, spec } = subgraphUnderTest(name);
           const database = await openDatabase(databases.target(spec.defaultSchema));
           const prisma = module.createPrisma(database.adapter);
           const rows = async () =>
             (await database.runner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}"`))[0]!.n;
+          const created = async () =>
+            (
+              await database.runner.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM audit_event WHERE action = 'CREATE' AND actor_id = 'service:seed'`,
+              )
+            )[0]!.n;
           try {
             await applyMigrations(database.runner, module.migrationsDir);
             await module.seed(prisma as never, silentLogger(name), TEST_ENV);
             expect(await rows()).toBe(expected);
             await module.seed(prisma as never, silentLogger(name), TEST_ENV);
             expect(await rows()).toBe(expected);
+            // Once each: a second seed creates nothing, so it records nothing.
+            expect([name, await created()]).toEqual([name, audited ? expected : 0]);
           } finally {
             await prisma.$disconnect();
             await database.close();

@@ -256,12 +256,15 @@ export class FeedConsumer<TX extends ConsumerSql> {
   protected async poll(): Promise<PollOutcome> {
     if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
     const position = await this.loadState();
+    // A page holds every event committed before it was asked for (the feed is in commit order), not
+    // those committed while it was on its way or being applied: caught up as of the asking.
+    const askedAt = Date.now();
     const page = await fetchFeedPage(this.options, position, this.settings.pageSize, this.abort.signal);
     this.connected = true;
     if (page.events.length === 0) {
       this.pendingSince = null;
       this.refusedSince = null;
-      this.caughtUpAt = Date.now();
+      this.caughtUpAt = askedAt;
       return 'idle';
     }
     // Before anything else: what its owner did not sign never reaches the cursor, a revision or the lag's clock.
@@ -278,7 +281,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
     if (this.refusedSince !== null) this.pendingSince = Math.min(this.pendingSince ?? Infinity, this.refusedSince);
     // A page with nothing verified in it would come back unchanged: wait for the next poll.
     if (page.events.length < this.settings.pageSize || verified.length === 0) {
-      this.caughtUpAt = Date.now();
+      this.caughtUpAt = askedAt;
       return 'idle';
     }
     return 'more';

@@ -37,15 +37,16 @@ describe(`batching: SQL statements per request do not grow with the items (${bac
       60_000,
       'the cost-center replica',
     );
-    // Nor are those of the webhook subgraph reading the owners' feeds in the background (each poll of the
-    // car's feed is a statement on the car's database): it takes no part in these queries.
+    // Nor are those of the webhook and report subgraphs reading the owners' feeds in the background (each
+    // poll of the car's feed is a statement on the car's database): they take no part in these queries.
     await graph.stopSubgraph('webhook');
+    await graph.stopSubgraph('report');
   }, 120_000);
   afterAll(async () => {
     await graph?.stop();
   });
 
-  async function statementsFor(first: number): Promise<Record<Exclude<GraphSubgraph, 'webhook'>, number>> {
+  async function statementsFor(first: number): Promise<Record<Exclude<GraphSubgraph, 'webhook' | 'report'>, number>> {
     for (const subgraph of Object.values(graph.subgraphs)) subgraph.statements.reset();
     const data = dataOf(
       await graph.query<{ cars: { edges: { node: { costCenter: { manager: unknown } } }[] } }>(DEEP_QUERY, { first }),
@@ -54,7 +55,7 @@ describe(`batching: SQL statements per request do not grow with the items (${bac
     expect(data.cars.edges.every((edge) => edge.node.costCenter.manager)).toBe(true);
     // Not part of the query, and coming and going on their own clock: the gateway's token-status
     // checks (cached) and the car subgraph's polls of the cost-center event feed (audit_event).
-    const ofQuery = (name: Exclude<GraphSubgraph, 'webhook'>) =>
+    const ofQuery = (name: Exclude<GraphSubgraph, 'webhook' | 'report'>) =>
       graph.subgraphs[name].statements.statements.filter(
         (sql) => !sql.includes('auth_token') && !sql.includes('audit_event'),
       ).length;

@@ -2,6 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import type { FormEvent, ReactNode } from 'react';
 import { CostCenterOptionsDocument } from '../__generated__/graphql';
 import { issuesFromError } from '../lib/apolloIssues';
+import { InputField, SelectField } from './FormFields';
 import { IssueSummary } from './Issues';
 
 export interface CarValues {
@@ -42,41 +43,37 @@ export function CarForm({
     onSubmit();
   };
   const text = (field: 'brand' | 'model' | 'version', required: boolean) => (
-    <label>
-      {FIELD_LABELS[field]}
-      <input
-        name={field}
-        value={values[field]}
-        maxLength={60}
-        required={required}
-        onChange={(e) => onChange({ ...values, [field]: e.target.value })}
-      />
-    </label>
+    <InputField
+      label={FIELD_LABELS[field]}
+      name={field}
+      value={values[field]}
+      maxLength={60}
+      required={required}
+      onChange={(value) => onChange({ ...values, [field]: value })}
+    />
   );
   return (
     <form className="car-form" onSubmit={submit} aria-label="Car">
       {text('brand', true)}
       {text('model', true)}
       {text('version', false)}
-      <label>
-        Cost center
-        <select
-          name="costCenterId"
-          value={values.costCenterId}
-          required
-          onChange={(e) => onChange({ ...values, costCenterId: e.target.value })}
-        >
-          <option value="" disabled>
-            {options.loading ? 'loading…' : 'choose…'}
+      <SelectField
+        label={FIELD_LABELS.costCenterId}
+        name="costCenterId"
+        value={values.costCenterId}
+        required
+        onChange={(costCenterId) => onChange({ ...values, costCenterId })}
+      >
+        <option value="" disabled>
+          {options.loading ? 'loading…' : 'choose…'}
+        </option>
+        {!knownCenter ? <option value={values.costCenterId}>{values.costCenterId}</option> : null}
+        {centers.map((center) => (
+          <option key={center.id} value={center.id}>
+            {center.code} — {center.societyName}
           </option>
-          {!knownCenter ? <option value={values.costCenterId}>{values.costCenterId}</option> : null}
-          {centers.map((center) => (
-            <option key={center.id} value={center.id}>
-              {center.code} — {center.societyName}
-            </option>
-          ))}
-        </select>
-      </label>
+        ))}
+      </SelectField>
       <IssueSummary issues={issuesFromError(options.error)} title="Cost centers could not be listed" />
       <div className="actions">
         <button type="submit" disabled={busy}>

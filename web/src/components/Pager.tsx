@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { PageEndFragment } from '../__generated__/graphql';
 
 /**
  * Cursor paging over a Relay connection that only goes forward (`first`/`after`):
@@ -24,15 +25,9 @@ export function usePager(resetKey: string): PagerState {
   };
 }
 
-export function Pager({
-  pager,
-  hasNextPage,
-  endCursor,
-}: {
-  pager: PagerState;
-  hasNextPage: boolean;
-  endCursor: string | null | undefined;
-}) {
+/** Previous and next page buttons; `pageInfo` is the connection's `...PageEnd` (src/operations/paging.graphql). */
+export function Pager({ pager, pageInfo }: { pager: PagerState; pageInfo: PageEndFragment }) {
+  const { hasNextPage, endCursor } = pageInfo;
   return (
     <nav className="pager" aria-label="Pages">
       <button type="button" onClick={pager.previous} disabled={pager.page === 1}>

@@ -1,13 +1,17 @@
 import { useQuery } from '@apollo/client/react';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import {
   CostCenterOptionsDocument,
   FleetCarsDocument,
   type CarOrderField,
   type CarFilter,
+  type CarRowFragment,
   type OrderDirection,
 } from '../__generated__/graphql';
+import { DataTable } from '../components/DataTable';
+import { InputField, SelectField, textBinder } from '../components/FormFields';
 import { Field, IssueSummary } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { Pager, usePager } from '../components/Pager';
 import { issuesFromError } from '../lib/apolloIssues';
 import { Link, navigate, type Route } from '../router';
@@ -15,6 +19,9 @@ import { Link, navigate, type Route } from '../router';
 const ORDER_FIELDS: CarOrderField[] = ['CREATED_AT', 'BRAND', 'MODEL'];
 const ORDER_LABELS: Record<CarOrderField, string> = { CREATED_AT: 'Added', BRAND: 'Brand', MODEL: 'Model' };
 const PAGE_SIZES = [10, 20, 50, 100];
+type Manager = NonNullable<NonNullable<CarRowFragment['costCenter']>['manager']>;
+
+const COLUMNS = ['Brand', 'Model', 'Version', 'Cost center', 'Manager', 'Manager email'];
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
@@ -50,6 +57,7 @@ export function CarListPage({ route }: { route: Route }) {
     setDraftKey(`${brand}|${search}`);
     setDraft({ brand, search });
   }
+  const textField = textBinder(draft, setDraft);
   const applyText = (event: FormEvent) => {
     event.preventDefault();
     set({ brand: draft.brand.trim(), search: draft.search.trim() });
@@ -59,71 +67,52 @@ export function CarListPage({ route }: { route: Route }) {
   const cars = data?.cars;
   return (
     <section>
-      <header className="page-header">
-        <h1>Cars</h1>
+      <PageHeader title="Cars">
         <Link to="/cars/new" className="button">
           New car
         </Link>
-      </header>
+      </PageHeader>
 
       <form className="filters" onSubmit={applyText} aria-label="Filter cars">
-        <label>
-          Search
-          <input
-            name="search"
-            placeholder="brand or model"
-            value={draft.search}
-            onChange={(e) => setDraft({ ...draft, search: e.target.value })}
-          />
-        </label>
-        <label>
-          Brand
-          <input
-            name="brand"
-            placeholder="exact, e.g. Renault"
-            value={draft.brand}
-            onChange={(e) => setDraft({ ...draft, brand: e.target.value })}
-          />
-        </label>
+        <InputField label="Search" placeholder="brand or model" {...textField('search')} />
+        <InputField label="Brand" placeholder="exact, e.g. Renault" {...textField('brand')} />
         <button type="submit">Apply</button>
-        <label>
-          Cost center
-          <select name="costCenter" value={costCenterId} onChange={(e) => set({ costCenter: e.target.value })}>
-            <option value="">all</option>
-            {options.data?.costCenters?.edges.map(({ node }) => (
-              <option key={node.id} value={node.id}>
-                {node.code}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sort by
-          <select name="sort" value={field} onChange={(e) => set({ sort: e.target.value as CarOrderField })}>
-            {ORDER_FIELDS.map((value) => (
-              <option key={value} value={value}>
-                {ORDER_LABELS[value]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Order
-          <select name="dir" value={direction} onChange={(e) => set({ dir: e.target.value as OrderDirection })}>
-            <option value="ASC">ascending</option>
-            <option value="DESC">descending</option>
-          </select>
-        </label>
-        <label>
-          Per page
-          <select name="size" value={size} onChange={(e) => set({ size: e.target.value })}>
-            {PAGE_SIZES.map((value) => (
-              <option key={value} value={value}>
-                {value}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Cost center"
+          name="costCenter"
+          value={costCenterId}
+          onChange={(costCenter) => set({ costCenter })}
+        >
+          <option value="">all</option>
+          {options.data?.costCenters?.edges.map(({ node }) => (
+            <option key={node.id} value={node.id}>
+              {node.code}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField
+          label="Sort by"
+          name="sort"
+          value={field}
+          onChange={(sort) => set({ sort: sort as CarOrderField })}
+        >
+          {ORDER_FIELDS.map((value) => (
+            <option key={value} value={value}>
+              {ORDER_LABELS[value]}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="Order" name="dir" value={direction} onChange={(dir) => set({ dir: dir as OrderDirection })}>
+          <option value="ASC">ascending</option>
+          <option value="DESC">descending</option>
+        </SelectField>
+        <SelectField label="Per page" name="size" value={size} onChange={(size) => set({ size })}>
+          {PAGE_SIZES.map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </SelectField>
       </form>
 
       <IssueSummary issues={issues} />
@@ -136,69 +125,49 @@ export function CarListPage({ route }: { route: Route }) {
                 {cars.totalCount} {cars.totalCount === 1 ? 'car' : 'cars'}
                 {loading ? ' · refreshing…' : ''}
               </p>
-              <table className="cars">
-                <thead>
-                  <tr>
-                    <th>Brand</th>
-                    <th>Model</th>
-                    <th>Version</th>
-                    <th>Cost center</th>
-                    <th>Manager</th>
-                    <th>Manager email</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {cars.edges.map(({ node: car }, i) => {
-                    const at = ['cars', 'edges', i, 'node'];
-                    return (
-                      <tr key={car.id} data-testid="car-row" data-car-id={car.id}>
-                        <td>
-                          <Link to={`/cars/${car.id}`}>{car.brand}</Link>
-                        </td>
-                        <td>{car.model}</td>
-                        <td>{car.version ?? '—'}</td>
-                        <td data-testid="cost-center">
-                          <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
-                            {(center) => (
-                              <Link to={`/cost-centers/${encodeURIComponent(center.code)}`} title={center.societyName}>
-                                {center.code}
-                              </Link>
-                            )}
+              <DataTable className="cars" columns={COLUMNS}>
+                {cars.edges.map(({ node: car }, i) => {
+                  const at = ['cars', 'edges', i, 'node'];
+                  // The manager is two hops away (cost center, then user subgraph): either may have failed.
+                  const withManager = (render: (manager: Manager) => ReactNode) => (
+                    <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
+                      {(center) => (
+                        <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
+                          {render}
+                        </Field>
+                      )}
+                    </Field>
+                  );
+                  return (
+                    <tr key={car.id} data-testid="car-row" data-car-id={car.id}>
+                      <td>
+                        <Link to={`/cars/${car.id}`}>{car.brand}</Link>
+                      </td>
+                      <td>{car.model}</td>
+                      <td>{car.version ?? '—'}</td>
+                      <td data-testid="cost-center">
+                        <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
+                          {(center) => (
+                            <Link to={`/cost-centers/${encodeURIComponent(center.code)}`} title={center.societyName}>
+                              {center.code}
+                            </Link>
+                          )}
+                        </Field>
+                      </td>
+                      <td data-testid="manager">{withManager((manager) => manager.username)}</td>
+                      <td data-testid="manager-email">
+                        {withManager((manager) => (
+                          <Field value={manager.email} path={[...at, 'costCenter', 'manager', 'email']} issues={issues}>
+                            {(email) => <a href={`mailto:${email}`}>{email}</a>}
                           </Field>
-                        </td>
-                        <td data-testid="manager">
-                          <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
-                            {(center) => (
-                              <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
-                                {(manager) => manager.username}
-                              </Field>
-                            )}
-                          </Field>
-                        </td>
-                        <td data-testid="manager-email">
-                          <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
-                            {(center) => (
-                              <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
-                                {(manager) => (
-                                  <Field
-                                    value={manager.email}
-                                    path={[...at, 'costCenter', 'manager', 'email']}
-                                    issues={issues}
-                                  >
-                                    {(email) => <a href={`mailto:${email}`}>{email}</a>}
-                                  </Field>
-                                )}
-                              </Field>
-                            )}
-                          </Field>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+                        ))}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </DataTable>
               {cars.edges.length === 0 ? <p className="empty">No car matches.</p> : null}
-              <Pager pager={pager} hasNextPage={cars.pageInfo.hasNextPage} endCursor={cars.pageInfo.endCursor} />
+              <Pager pager={pager} pageInfo={cars.pageInfo} />
             </>
           )}
         </Field>

@@ -9,7 +9,9 @@ import {
 } from '../__generated__/graphql';
 import { newRequestId } from '../apollo';
 import { CAR_FIELDS, CarForm, FIELD_LABELS, type CarValues } from '../components/CarForm';
+import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Field, IssueSummary, RequestId } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { issuesFromError } from '../lib/apolloIssues';
 import { kindOf, type Issue } from '../lib/issues';
 import { Link, navigate, type Route } from '../router';
@@ -148,10 +150,9 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
 
   return (
     <section>
-      <header className="page-header">
-        <h1>{car ? `${car.brand} ${car.model}` : 'Car'}</h1>
+      <PageHeader title={car ? `${car.brand} ${car.model}` : 'Car'}>
         <Link to="/cars">Back to the list</Link>
-      </header>
+      </PageHeader>
       <IssueSummary issues={issues} />
       {!data && loading ? <p className="loading">Loading…</p> : null}
       {data && !car ? (
@@ -240,21 +241,14 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
               <button type="button" onClick={() => startEditing(car)}>
                 Edit
               </button>
-              {confirmDelete ? (
-                <>
-                  <span>Delete this car?</span>
-                  <button type="button" className="danger" onClick={remove} disabled={removing$.loading}>
-                    Yes, delete
-                  </button>
-                  <button type="button" className="secondary" onClick={() => setConfirmDelete(false)}>
-                    Cancel
-                  </button>
-                </>
-              ) : (
-                <button type="button" className="danger" onClick={() => (setConfirmDelete(true), setDeleteIssues([]))}>
-                  Delete
-                </button>
-              )}
+              <ConfirmDelete
+                question="Delete this car?"
+                confirming={confirmDelete}
+                busy={removing$.loading}
+                onAsk={() => (setConfirmDelete(true), setDeleteIssues([]))}
+                onConfirm={remove}
+                onCancel={() => setConfirmDelete(false)}
+              />
             </div>
           )}
           <IssueSummary issues={deleteIssues} title="The car was not deleted" />

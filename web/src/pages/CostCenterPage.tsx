@@ -1,11 +1,14 @@
 import { useQuery } from '@apollo/client/react';
 import { CostCenterDetailsDocument } from '../__generated__/graphql';
+import { DataTable } from '../components/DataTable';
 import { Field, IssueSummary } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { Pager, usePager } from '../components/Pager';
 import { issuesFromError } from '../lib/apolloIssues';
 import { Link } from '../router';
 
 const PAGE_SIZE = 20;
+const CAR_COLUMNS = ['Brand', 'Model', 'Version', 'Revision'];
 
 /** A cost center (cost-center subgraph), its manager (user subgraph) and its cars (car subgraph). */
 export function CostCenterPage({ code }: { code: string }) {
@@ -19,13 +22,16 @@ export function CostCenterPage({ code }: { code: string }) {
   const center = data?.costCenter;
   return (
     <section>
-      <header className="page-header">
-        <h1>
-          Cost center {code}
-          {center ? <small> {center.societyName}</small> : null}
-        </h1>
+      <PageHeader
+        title={
+          <>
+            Cost center {code}
+            {center ? <small> {center.societyName}</small> : null}
+          </>
+        }
+      >
         <Link to="/cost-centers">All cost centers</Link>
-      </header>
+      </PageHeader>
       <IssueSummary issues={issues} />
       {!data && loading ? <p className="loading">Loading…</p> : null}
       {data ? (
@@ -59,29 +65,19 @@ export function CostCenterPage({ code }: { code: string }) {
                 {(cars) => (
                   <>
                     <p className="count">{cars.totalCount} cars billed here</p>
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>Brand</th>
-                          <th>Model</th>
-                          <th>Version</th>
-                          <th>Revision</th>
+                    <DataTable columns={CAR_COLUMNS}>
+                      {cars.edges.map(({ node: car }) => (
+                        <tr key={car.id} data-testid="car-row">
+                          <td>
+                            <Link to={`/cars/${car.id}`}>{car.brand}</Link>
+                          </td>
+                          <td>{car.model}</td>
+                          <td>{car.version ?? '—'}</td>
+                          <td>{car.revision}</td>
                         </tr>
-                      </thead>
-                      <tbody>
-                        {cars.edges.map(({ node: car }) => (
-                          <tr key={car.id} data-testid="car-row">
-                            <td>
-                              <Link to={`/cars/${car.id}`}>{car.brand}</Link>
-                            </td>
-                            <td>{car.model}</td>
-                            <td>{car.version ?? '—'}</td>
-                            <td>{car.revision}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                    <Pager pager={pager} hasNextPage={cars.pageInfo.hasNextPage} endCursor={cars.pageInfo.endCursor} />
+                      ))}
+                    </DataTable>
+                    <Pager pager={pager} pageInfo={cars.pageInfo} />
                   </>
                 )}
               </Field>

@@ -4,6 +4,7 @@ import { AddCarDocument } from '../__generated__/graphql';
 import { newRequestId } from '../apollo';
 import { CarForm, type CarValues } from '../components/CarForm';
 import { IssueSummary } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { issuesFromError } from '../lib/apolloIssues';
 import { Link, navigate } from '../router';
 
@@ -30,10 +31,9 @@ export function NewCarPage() {
 
   return (
     <section>
-      <header className="page-header">
-        <h1>New car</h1>
+      <PageHeader title="New car">
         <Link to="/cars">Back to the list</Link>
-      </header>
+      </PageHeader>
       <CarForm values={values} onChange={setValues} onSubmit={save} submitLabel="Create car" busy={loading} />
       <IssueSummary issues={issuesFromError(error)} title="The car was not created" />
     </section>

@@ -1,6 +1,7 @@
 import { useMutation } from '@apollo/client/react';
 import { useState, type FormEvent } from 'react';
 import { SignInDocument } from '../__generated__/graphql';
+import { InputField } from '../components/FormFields';
 import { IssueSummary } from '../components/Issues';
 import { issuesFromError } from '../lib/apolloIssues';
 import { startSession } from '../session';
@@ -35,28 +36,24 @@ export function SignInPage({ endedBecause }: { endedBecause: string | null }) {
         </p>
       ) : null}
       <form onSubmit={submit} aria-label="Sign in">
-        <label>
-          Username
-          <input
-            name="username"
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            required
-            autoFocus
-          />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <InputField
+          label="Username"
+          name="username"
+          autoComplete="username"
+          value={username}
+          onChange={setUsername}
+          required
+          autoFocus
+        />
+        <InputField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          required
+        />
         <button type="submit" disabled={loading}>
           {loading ? 'Signing in…' : 'Sign in'}
         </button>

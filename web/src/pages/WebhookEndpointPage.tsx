@@ -12,7 +12,11 @@ import {
   type WebhookDeliveryStatus,
 } from '../__generated__/graphql';
 import { newRequestId } from '../apollo';
+import { ConfirmDelete } from '../components/ConfirmDelete';
+import { DataTable } from '../components/DataTable';
+import { DateTimeField, InputField, SelectField } from '../components/FormFields';
 import { Field, IssueSummary } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { Pager, usePager } from '../components/Pager';
 import { SecretOnce, type ShownSecret } from '../components/SecretOnce';
 import { issuesFromError } from '../lib/apolloIssues';
@@ -26,12 +30,38 @@ const STATUSES: WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'FAILED'];
 /** How often the log refreshes itself while a delivery on the page is pending. */
 const PENDING_REFRESH_MS = 2000;
 
+const DELIVERY_COLUMNS = [
+  'Event type',
+  'Status',
+  'Attempts',
+  'Response',
+  'Latency',
+  'Last error',
+  'Next attempt',
+  'Created',
+  'Delivered',
+];
+
 const time = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : '—');
 
 interface Outcome {
   message?: string;
   issues?: Issue[];
   title?: string;
+}
+
+/** What an action did: its message, or why it failed. */
+function OutcomeNotice({ outcome, testId }: { outcome: Outcome | null; testId: string }) {
+  return (
+    <>
+      {outcome?.message ? (
+        <p className="notice" role="status" data-testid={testId}>
+          {outcome.message}
+        </p>
+      ) : null}
+      {outcome?.issues ? <IssueSummary issues={outcome.issues} title={outcome.title} /> : null}
+    </>
+  );
 }
 
 /** What a mutation answered: its data, or its error as issues. */
@@ -72,21 +102,19 @@ function DeliveryLog({ endpointId, refreshKey }: { endpointId: string; refreshKe
     <>
       <h2>Delivery log</h2>
       <form className="filters" aria-label="Filter deliveries" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Status
-          <select
-            name="status"
-            value={status}
-            onChange={(e) => setStatus(e.target.value as WebhookDeliveryStatus | '')}
-          >
-            <option value="">any</option>
-            {STATUSES.map((value) => (
-              <option key={value} value={value}>
-                {value.toLowerCase()}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Status"
+          name="status"
+          value={status}
+          onChange={(value) => setStatus(value as WebhookDeliveryStatus | '')}
+        >
+          <option value="">any</option>
+          {STATUSES.map((value) => (
+            <option key={value} value={value}>
+              {value.toLowerCase()}
+            </option>
+          ))}
+        </SelectField>
         <button type="button" className="secondary" onClick={() => void refetch().catch(() => undefined)}>
           Refresh
         </button>
@@ -102,61 +130,46 @@ function DeliveryLog({ endpointId, refreshKey }: { endpointId: string; refreshKe
                 {log.totalCount} {log.totalCount === 1 ? 'delivery' : 'deliveries'}
               </p>
               {log.totalCount > 0 ? (
-                <table className="deliveries">
-                  <thead>
-                    <tr>
-                      <th>Event type</th>
-                      <th>Status</th>
-                      <th>Attempts</th>
-                      <th>Response</th>
-                      <th>Latency</th>
-                      <th>Last error</th>
-                      <th>Next attempt</th>
-                      <th>Created</th>
-                      <th>Delivered</th>
+                <DataTable className="deliveries" columns={DELIVERY_COLUMNS}>
+                  {log.edges.map(({ node: delivery }) => (
+                    <tr
+                      key={delivery.id}
+                      data-testid="delivery-row"
+                      data-delivery-id={delivery.id}
+                      data-status={delivery.status}
+                      data-message-id={delivery.messageId}
+                    >
+                      <td>
+                        <code title={`event ${delivery.eventId}, sequence ${delivery.sequence}`}>
+                          {delivery.eventType}
+                        </code>
+                      </td>
+                      <td>
+                        <span
+                          className={`status status-${delivery.status.toLowerCase()}`}
+                          data-testid="delivery-status"
+                        >
+                          {delivery.status}
+                        </span>
+                      </td>
+                      <td>{delivery.attempts}</td>
+                      <td data-testid="delivery-response">{delivery.responseCode ?? '—'}</td>
+                      <td>
+                        {delivery.latencyMs === null || delivery.latencyMs === undefined
+                          ? '—'
+                          : `${delivery.latencyMs} ms`}
+                      </td>
+                      <td className="last-error">{delivery.lastError ?? '—'}</td>
+                      <td>{time(delivery.nextAttemptAt)}</td>
+                      <td>{time(delivery.createdAt)}</td>
+                      <td>{time(delivery.deliveredAt)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {log.edges.map(({ node: delivery }) => (
-                      <tr
-                        key={delivery.id}
-                        data-testid="delivery-row"
-                        data-delivery-id={delivery.id}
-                        data-status={delivery.status}
-                        data-message-id={delivery.messageId}
-                      >
-                        <td>
-                          <code title={`event ${delivery.eventId}, sequence ${delivery.sequence}`}>
-                            {delivery.eventType}
-                          </code>
-                        </td>
-                        <td>
-                          <span
-                            className={`status status-${delivery.status.toLowerCase()}`}
-                            data-testid="delivery-status"
-                          >
-                            {delivery.status}
-                          </span>
-                        </td>
-                        <td>{delivery.attempts}</td>
-                        <td data-testid="delivery-response">{delivery.responseCode ?? '—'}</td>
-                        <td>
-                          {delivery.latencyMs === null || delivery.latencyMs === undefined
-                            ? '—'
-                            : `${delivery.latencyMs} ms`}
-                        </td>
-                        <td className="last-error">{delivery.lastError ?? '—'}</td>
-                        <td>{time(delivery.nextAttemptAt)}</td>
-                        <td>{time(delivery.createdAt)}</td>
-                        <td>{time(delivery.deliveredAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </DataTable>
               ) : (
                 <p className="empty">No delivery{status ? ` with status ${status.toLowerCase()}` : ''}.</p>
               )}
-              <Pager pager={pager} hasNextPage={log.pageInfo.hasNextPage} endCursor={log.pageInfo.endCursor} />
+              <Pager pager={pager} pageInfo={log.pageInfo} />
             </>
           )}
         </Field>
@@ -202,80 +215,45 @@ function ReplayForm({ endpointId, onQueued }: { endpointId: string; onQueued: ()
     <>
       <h2>Replay</h2>
       <form className="filters" onSubmit={submit} aria-label="Replay events">
-        <label>
-          Replay by
-          <select name="mode" value={mode} onChange={(e) => setMode(e.target.value as ReplayMode)}>
-            <option value="time">time range</option>
-            <option value="sequence">sequence range</option>
-          </select>
-        </label>
+        <SelectField label="Replay by" name="mode" value={mode} onChange={(value) => setMode(value as ReplayMode)}>
+          <option value="time">time range</option>
+          <option value="sequence">sequence range</option>
+        </SelectField>
         {mode === 'time' ? (
           <>
-            <label>
-              From
-              <input
-                name="from"
-                type="datetime-local"
-                step="1"
-                required
-                value={from}
-                onChange={(e) => setFrom(e.target.value)}
-              />
-            </label>
-            <label>
-              To (excluded)
-              <input
-                name="to"
-                type="datetime-local"
-                step="1"
-                required
-                value={to}
-                onChange={(e) => setTo(e.target.value)}
-              />
-            </label>
+            <DateTimeField label="From" name="from" value={from} onChange={setFrom} />
+            <DateTimeField label="To (excluded)" name="to" value={to} onChange={setTo} />
           </>
         ) : (
           <>
-            <label>
-              Owner
-              <select name="owner" value={owner} onChange={(e) => setOwner(e.target.value)}>
-                <option value="car">car</option>
-                <option value="cost-center">cost-center</option>
-                <option value="user">user</option>
-              </select>
-            </label>
-            <label>
-              From sequence
-              <input
-                name="fromSequence"
-                inputMode="numeric"
-                required
-                value={fromSequence}
-                onChange={(e) => setFromSequence(e.target.value)}
-              />
-            </label>
-            <label>
-              To sequence (included)
-              <input
-                name="toSequence"
-                inputMode="numeric"
-                required
-                value={toSequence}
-                onChange={(e) => setToSequence(e.target.value)}
-              />
-            </label>
+            <SelectField label="Owner" name="owner" value={owner} onChange={setOwner}>
+              <option value="car">car</option>
+              <option value="cost-center">cost-center</option>
+              <option value="user">user</option>
+            </SelectField>
+            <InputField
+              label="From sequence"
+              name="fromSequence"
+              inputMode="numeric"
+              required
+              value={fromSequence}
+              onChange={setFromSequence}
+            />
+            <InputField
+              label="To sequence (included)"
+              name="toSequence"
+              inputMode="numeric"
+              required
+              value={toSequence}
+              onChange={setToSequence}
+            />
           </>
         )}
         <button type="submit" disabled={replaying.loading}>
           Replay
         </button>
       </form>
-      {outcome?.message ? (
-        <p className="notice" role="status" data-testid="replay-outcome">
-          {outcome.message}
-        </p>
-      ) : null}
-      {outcome?.issues ? <IssueSummary issues={outcome.issues} title={outcome.title} /> : null}
+      <OutcomeNotice outcome={outcome} testId="replay-outcome" />
     </>
   );
 }
@@ -364,10 +342,9 @@ export function WebhookEndpointPage({ id }: { id: string }) {
   if (denied) {
     return (
       <section>
-        <header className="page-header">
-          <h1>Webhook endpoint</h1>
+        <PageHeader title="Webhook endpoint">
           <Link to="/webhooks">Back to the endpoints</Link>
-        </header>
+        </PageHeader>
         <NeedsScope scope="webhook:read" issue={denied} />
       </section>
     );
@@ -375,15 +352,18 @@ export function WebhookEndpointPage({ id }: { id: string }) {
 
   return (
     <section>
-      <header className="page-header">
-        <h1>
-          Webhook endpoint{' '}
-          <small>
-            <code>{endpoint?.url}</code>
-          </small>
-        </h1>
+      <PageHeader
+        title={
+          <>
+            Webhook endpoint{' '}
+            <small>
+              <code>{endpoint?.url}</code>
+            </small>
+          </>
+        }
+      >
         <Link to="/webhooks">Back to the endpoints</Link>
-      </header>
+      </PageHeader>
       <IssueSummary issues={issues} />
       {!data && loading ? <p className="loading">Loading…</p> : null}
       {data && !endpoint ? (
@@ -456,28 +436,16 @@ export function WebhookEndpointPage({ id }: { id: string }) {
             <button type="button" className="secondary" disabled={busy} onClick={() => rotateSecret(endpoint.url)}>
               Rotate the secret
             </button>
-            {confirmDelete ? (
-              <>
-                <span>Delete this endpoint and its delivery log?</span>
-                <button type="button" className="danger" onClick={destroy} disabled={busy}>
-                  Yes, delete
-                </button>
-                <button type="button" className="secondary" onClick={() => setConfirmDelete(false)}>
-                  Cancel
-                </button>
-              </>
-            ) : (
-              <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-                Delete
-              </button>
-            )}
+            <ConfirmDelete
+              question="Delete this endpoint and its delivery log?"
+              confirming={confirmDelete}
+              busy={busy}
+              onAsk={() => setConfirmDelete(true)}
+              onConfirm={destroy}
+              onCancel={() => setConfirmDelete(false)}
+            />
           </div>
-          {outcome?.message ? (
-            <p className="notice" role="status" data-testid="outcome">
-              {outcome.message}
-            </p>
-          ) : null}
-          {outcome?.issues ? <IssueSummary issues={outcome.issues} title={outcome.title} /> : null}
+          <OutcomeNotice outcome={outcome} testId="outcome" />
 
           <DeliveryLog endpointId={id} refreshKey={logRefresh} />
           <ReplayForm endpointId={id} onQueued={() => setLogRefresh((n) => n + 1)} />

@@ -7,7 +7,10 @@ import {
   type WebhookSigning,
 } from '../__generated__/graphql';
 import { newRequestId } from '../apollo';
+import { DataTable } from '../components/DataTable';
+import { InputField, SelectField, textBinder } from '../components/FormFields';
 import { Field, IssueSummary } from '../components/Issues';
+import { PageHeader } from '../components/PageHeader';
 import { Pager, usePager } from '../components/Pager';
 import { SecretOnce, type ShownSecret } from '../components/SecretOnce';
 import { issuesFromError } from '../lib/apolloIssues';
@@ -16,6 +19,7 @@ import { eventTypesOf } from '../lib/webhooks';
 import { Link } from '../router';
 
 const PAGE_SIZE = 20;
+const ENDPOINT_COLUMNS = ['URL', 'Description', 'Event types', 'State', 'Signing'];
 
 /**
  * Whether the caller may read webhooks, as the graph answers it (the token carries no
@@ -57,11 +61,14 @@ interface Draft {
 }
 
 const EMPTY: Draft = { url: '', description: '', eventTypes: 'car.*', signing: 'HMAC_SHA256' };
+const URL_EXAMPLE = 'https://erp.example.com/hooks/car-check';
+const EVENT_TYPES_HINT = 'Comma-separated types or patterns: car.created, car.*, *';
 
 function RegisterForm({ onCreated }: { onCreated: (shown: ShownSecret) => void }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [failure, setFailure] = useState<Issue[]>([]);
   const [create, creating] = useMutation(CreateWebhookEndpointDocument, { errorPolicy: 'all' });
+  const field = textBinder(draft, setDraft);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -94,47 +101,18 @@ function RegisterForm({ onCreated }: { onCreated: (shown: ShownSecret) => void }
 
   return (
     <form className="car-form" onSubmit={submit} aria-label="Register an endpoint">
-      <label>
-        URL
-        <input
-          name="url"
-          type="url"
-          required
-          placeholder="https://erp.example.com/hooks/car-check"
-          value={draft.url}
-          onChange={(e) => setDraft({ ...draft, url: e.target.value })}
-        />
-      </label>
-      <label>
-        Description
-        <input
-          name="description"
-          maxLength={200}
-          value={draft.description}
-          onChange={(e) => setDraft({ ...draft, description: e.target.value })}
-        />
-      </label>
-      <label>
-        Event types
-        <input
-          name="eventTypes"
-          required
-          title="Comma-separated types or patterns: car.created, car.*, *"
-          value={draft.eventTypes}
-          onChange={(e) => setDraft({ ...draft, eventTypes: e.target.value })}
-        />
-      </label>
-      <label>
-        Signing
-        <select
-          name="signing"
-          value={draft.signing}
-          onChange={(e) => setDraft({ ...draft, signing: e.target.value as WebhookSigning })}
-        >
-          <option value="HMAC_SHA256">HMAC-SHA256 (shared secret)</option>
-          <option value="ED25519">Ed25519 (public key)</option>
-        </select>
-      </label>
+      <InputField label="URL" type="url" required placeholder={URL_EXAMPLE} {...field('url')} />
+      <InputField label="Description" maxLength={200} {...field('description')} />
+      <InputField label="Event types" required title={EVENT_TYPES_HINT} {...field('eventTypes')} />
+      <SelectField
+        label="Signing"
+        name="signing"
+        value={draft.signing}
+        onChange={(signing) => setDraft({ ...draft, signing: signing as WebhookSigning })}
+      >
+        <option value="HMAC_SHA256">HMAC-SHA256 (shared secret)</option>
+        <option value="ED25519">Ed25519 (public key)</option>
+      </SelectField>
       <IssueSummary issues={failure} title="The endpoint was not registered" />
       <div className="actions">
         <button type="submit" disabled={creating.loading}>
@@ -174,18 +152,14 @@ export function WebhooksPage() {
   if (denied) {
     return (
       <section>
-        <header className="page-header">
-          <h1>Webhooks</h1>
-        </header>
+        <PageHeader title="Webhooks" />
         <NeedsScope scope="webhook:read" issue={denied} />
       </section>
     );
   }
   return (
     <section>
-      <header className="page-header">
-        <h1>Webhooks</h1>
-      </header>
+      <PageHeader title="Webhooks" />
       <p className="hint">
         Endpoints receive the graph’s domain events (CloudEvents) as HTTP POSTs signed per Standard Webhooks, retried
         with backoff until delivered. See docs/webhooks.md for a receiver.
@@ -203,42 +177,27 @@ export function WebhooksPage() {
               {endpoints.totalCount === 0 ? (
                 <p className="empty">No endpoint yet: register one below.</p>
               ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>URL</th>
-                      <th>Description</th>
-                      <th>Event types</th>
-                      <th>State</th>
-                      <th>Signing</th>
+                <DataTable columns={ENDPOINT_COLUMNS}>
+                  {endpoints.edges.map(({ node: endpoint }) => (
+                    <tr key={endpoint.id} data-testid="endpoint-row" data-endpoint-id={endpoint.id}>
+                      <td>
+                        <Link to={`/webhooks/${encodeURIComponent(endpoint.id)}`} data-testid="endpoint-url">
+                          {endpoint.url}
+                        </Link>
+                      </td>
+                      <td>{endpoint.description || '—'}</td>
+                      <td>
+                        <code>{endpoint.eventTypes.join(', ')}</code>
+                      </td>
+                      <td>
+                        <EndpointState enabled={endpoint.enabled} reason={endpoint.disabledReason} />
+                      </td>
+                      <td>{SIGNING_LABELS[endpoint.signing]}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {endpoints.edges.map(({ node: endpoint }) => (
-                      <tr key={endpoint.id} data-testid="endpoint-row" data-endpoint-id={endpoint.id}>
-                        <td>
-                          <Link to={`/webhooks/${encodeURIComponent(endpoint.id)}`} data-testid="endpoint-url">
-                            {endpoint.url}
-                          </Link>
-                        </td>
-                        <td>{endpoint.description || '—'}</td>
-                        <td>
-                          <code>{endpoint.eventTypes.join(', ')}</code>
-                        </td>
-                        <td>
-                          <EndpointState enabled={endpoint.enabled} reason={endpoint.disabledReason} />
-                        </td>
-                        <td>{SIGNING_LABELS[endpoint.signing]}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </DataTable>
               )}
-              <Pager
-                pager={pager}
-                hasNextPage={endpoints.pageInfo.hasNextPage}
-                endCursor={endpoints.pageInfo.endCursor}
-              />
+              <Pager pager={pager} pageInfo={endpoints.pageInfo} />
             </>
           )}
         </Field>

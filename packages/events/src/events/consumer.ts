@@ -79,6 +79,8 @@ export interface ConsumerStatus {
   lastAppliedEventTime: string | null;
   /** How far behind the owner this consumer is: 0 when caught up; null before the first poll. */
   lagSeconds: number | null;
+  /** When a poll (or the queue) last showed it had everything the owner had published; null: not yet. */
+  caughtUpAt: string | null;
   /** Events written to event_dead_letter by this consumer (all time). */
   deadLetters: number;
 }
@@ -171,6 +173,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
       position: this.position === null ? null : this.position.toString(),
       lastAppliedEventTime: this.lastAppliedEventTime,
       lagSeconds,
+      caughtUpAt: this.caughtUpAt === null ? null : new Date(this.caughtUpAt).toISOString(),
       deadLetters: this.deadLetters ?? 0,
     };
   }

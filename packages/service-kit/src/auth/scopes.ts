@@ -9,6 +9,7 @@ export const SCOPES = [
   'audit:read',
   'webhook:read',
   'webhook:write',
+  'report:read',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -16,8 +17,8 @@ export type Scope = (typeof SCOPES)[number];
 /** What each group grants; a user's scopes are the union over their groups. */
 export const GROUP_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   admin: SCOPES,
-  'fleet-manager': ['car:read', 'car:write', 'cost-center:read', 'user:read'],
-  viewer: ['car:read', 'cost-center:read'],
+  'fleet-manager': ['car:read', 'car:write', 'cost-center:read', 'user:read', 'report:read'],
+  viewer: ['car:read', 'cost-center:read', 'report:read'],
 };
 
 export function scopesForGroups(groups: readonly string[]): Scope[] {

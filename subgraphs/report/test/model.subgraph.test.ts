@@ -1,0 +1,147 @@
+import type { CloudEvent } from '@car-check/events';
+import { BACKENDS } from '@car-check/test-support/config';
+import { dataOf } from '@car-check/test-support/graphql';
+import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
+import { rebuildReportModel } from '../src/readModel/consumers';
+import { applyReportEvent } from '../src/readModel/store';
+import {
+  emptyReadModel,
+  fleetHistory,
+  random,
+  replayAt,
+  snapshot,
+  startReportUnderTest,
+  type ReplayedCar,
+  type ReportUnderTest,
+} from './reportHarness';
+
+const ALL_DIMENSIONS = ['SOCIETY', 'COST_CENTER', 'MANAGER', 'BRAND', 'MODEL'] as const;
+
+interface Group {
+  key: {
+    society: string | null;
+    costCenter: { id: string } | null;
+    manager: { id: string } | null;
+    brand: string | null;
+    model: string | null;
+  };
+  carCount: number;
+  cars: { edges: { node: { id: string } }[] };
+}
+
+/** The replayed cars grouped by all five values, as sorted strings `society|costCenter|manager|brand|model=count`. */
+function replayedGroups(cars: readonly ReplayedCar[]): string[] {
+  const counts = new Map<string, number>();
+  for (const car of cars) {
+    const key = [car.society, car.costCenter, car.manager, car.brand, car.model].join('|');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, count]) => `${key}=${count}`).sort();
+}
+
+const reportedGroups = (groups: readonly Group[]): string[] =>
+  groups
+    .map(
+      ({ key, carCount }) =>
+        `${[key.society, key.costCenter?.id ?? null, key.manager?.id ?? null, key.brand, key.model].join('|')}=${carCount}`,
+    )
+    .sort();
+
+describe.each(BACKENDS)('report read model (%s)', (backend) => {
+  let service: ReportUnderTest;
+
+  beforeAll(async () => {
+    service = await startReportUnderTest(backend);
+  }, 120_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  async function applyAll(events: readonly CloudEvent[]) {
+    for (const event of events) await service.prisma.$transaction((tx) => applyReportEvent(tx, event));
+  }
+
+  async function groupsAt(asOf: Date | null): Promise<{ groups: Group[]; totalCars: number }> {
+    const data = dataOf(
+      await service.query<{ fleetReport: { totalCars: number; groups: { edges: { node: Group }[] } } }>(
+        `query($groupBy: [FleetDimension!]!, $asOf: DateTime) {
+          fleetReport(groupBy: $groupBy, asOf: $asOf) { totalCars groups(first: 100) { edges { node {
+            key { society costCenter { id } manager { id } brand model } carCount cars(first: 100) { edges { node { id } } }
+          } } } } }`,
+        { groupBy: ALL_DIMENSIONS, asOf: asOf?.toISOString() ?? null },
+      ),
+    );
+    return { totalCars: data.fleetReport.totalCars, groups: data.fleetReport.groups.edges.map((edge) => edge.node) };
+  }
+
+  it('ends in the same state whatever the order of the events and however often each arrives', async () => {
+    const history = fleetHistory(1, { cars: 20, steps: 60 });
+    await applyAll(history.events);
+    const inOrder = await snapshot(service.prisma);
+    expect(inOrder.cars.length).toBeGreaterThan(20);
+
+    await emptyReadModel(service.prisma);
+    const next = random(7);
+    const shuffled = history.events
+      .flatMap((event) => Array.from({ length: 1 + Math.floor(next() * 3) }, () => event))
+      .map((event) => ({ event, order: next() }))
+      .sort((a, b) => a.order - b.order)
+      .map(({ event }) => event);
+    await applyAll(shuffled);
+    expect(await snapshot(service.prisma)).toEqual(inOrder);
+    await emptyReadModel(service.prisma);
+  }, 120_000);
+
+  describe('fed by the owners’ feeds', () => {
+    const history = fleetHistory(2, { cars: 30, steps: 80 });
+
+    beforeAll(async () => {
+      service.publish(history.events);
+      await service.caughtUp();
+    }, 60_000);
+
+    it('answers asOf with the state a replay of the events up to that instant gives', async () => {
+      const span = history.end.getTime() - history.start.getTime();
+      const instants = [
+        new Date(history.start.getTime() - 1),
+        ...[0.1, 0.35, 0.5, 0.8].map((share) => new Date(history.start.getTime() + Math.round(span * share))),
+        // Exactly an event's time: that event is included.
+        new Date(history.events[45]!.time),
+        history.end,
+      ];
+      for (const instant of instants) {
+        const replayed = replayAt(history.events, instant);
+        const report = await groupsAt(instant);
+        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
+          instant,
+          groups: replayedGroups(replayed),
+        });
+        expect(report.totalCars).toBe(replayed.length);
+        const listed = report.groups.flatMap((group) => group.cars.edges.map((edge) => edge.node.id)).sort();
+        expect(listed).toEqual(replayed.map((car) => car.id).sort());
+      }
+    }, 60_000);
+
+    it('answers now from the rollup with the same figures as the versions', async () => {
+      const current = await groupsAt(null);
+      expect(reportedGroups(current.groups)).toEqual(replayedGroups(replayAt(history.events, new Date())));
+    }, 30_000);
+
+    it('rebuilds from the feeds to exactly the incremental model', async () => {
+      const incremental = await snapshot(service.prisma);
+      const consumers = Object.values(service.services.consumers);
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      try {
+        const reports = await rebuildReportModel({
+          prisma: service.prisma,
+          config: service.subgraph.config,
+          signingSecret: TEST_SIGNING_SECRET,
+        });
+        expect(Object.values(reports).reduce((total, report) => total + report.applied, 0)).toBe(history.events.length);
+        expect(await snapshot(service.prisma)).toEqual(incremental);
+      } finally {
+        for (const consumer of consumers) consumer.start();
+      }
+    }, 60_000);
+  });
+});

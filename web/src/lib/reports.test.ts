@@ -3,9 +3,11 @@ import {
   bucketStart,
   bucketsAfter,
   countAxis,
+  filterOf,
   groupByOf,
   localInputOf,
   NO_SOCIETY,
+  reportParamsOf,
   societySeries,
   toggled,
   trendPeriod,
@@ -113,5 +115,33 @@ describe('localInputOf', () => {
     expect(localInputOf('')).toBe('');
     expect(localInputOf(undefined)).toBe('');
     expect(localInputOf('yesterday')).toBe('');
+  });
+});
+
+describe('reportParamsOf and filterOf', () => {
+  it('read the address, with the defaults for what it leaves out', () => {
+    expect(reportParamsOf(new URLSearchParams('groupBy=BRAND,SOCIETY&brand=Renault&trend=DAY'))).toEqual({
+      groupBy: 'BRAND,SOCIETY',
+      society: '',
+      costCenter: '',
+      brand: 'Renault',
+      model: '',
+      asOf: '',
+      trend: 'MONTH',
+    });
+    expect(reportParamsOf(new URLSearchParams('')).groupBy).toBe('SOCIETY');
+    expect(reportParamsOf(new URLSearchParams('groupBy=none')).groupBy).toBe('none');
+  });
+
+  it('filter by each value set, except on a dimension the caller was refused', () => {
+    const params = reportParamsOf(new URLSearchParams('society=Acme&costCenter=cc-1&brand=Renault&model=Clio'));
+    expect(filterOf(params, [])).toEqual({
+      societyNames: ['Acme'],
+      costCenterIds: ['cc-1'],
+      brands: ['Renault'],
+      models: ['Clio'],
+    });
+    expect(filterOf(params, ['BRAND', 'MODEL'])).toEqual({ societyNames: ['Acme'], costCenterIds: ['cc-1'] });
+    expect(filterOf(reportParamsOf(new URLSearchParams('')), [])).toEqual({});
   });
 });

@@ -3,7 +3,7 @@
  * needs, the chart's period (whole UTC buckets, as the subgraph counts them) and its series. Pure functions,
  * no React or Apollo: unit-tested in reports.test.ts.
  */
-import type { FleetDimension, FleetGranularity } from '../__generated__/graphql';
+import type { FleetDimension, FleetFilter, FleetGranularity } from '../__generated__/graphql';
 
 export const DIMENSIONS: readonly FleetDimension[] = ['SOCIETY', 'COST_CENTER', 'MANAGER', 'BRAND', 'MODEL'];
 
@@ -37,6 +37,37 @@ export function groupByOf(text: string | null): FleetDimension[] {
 /** `groupBy` with `dimension` added (at the end, so the table's columns follow the order of the clicks) or removed. */
 export function toggled(groupBy: readonly FleetDimension[], dimension: FleetDimension): FleetDimension[] {
   return groupBy.includes(dimension) ? groupBy.filter((d) => d !== dimension) : [...groupBy, dimension];
+}
+
+/** The Reports page's state, as its address holds it (`#/reports?groupBy=SOCIETY,BRAND&asOf=…`). */
+export type ReportParams = Record<'groupBy' | 'society' | 'costCenter' | 'brand' | 'model' | 'asOf' | 'trend', string>;
+
+const TREND_GRANULARITIES: readonly FleetGranularity[] = ['MONTH', 'WEEK'];
+
+/** The page's state from its address; `groupBy` is `none` for no dimension (absent means the default). */
+export function reportParamsOf(query: URLSearchParams): ReportParams {
+  const get = (name: keyof ReportParams) => query.get(name) ?? '';
+  const trend = get('trend');
+  return {
+    groupBy: groupByOf(query.get('groupBy')).join(',') || 'none',
+    society: get('society'),
+    costCenter: get('costCenter'),
+    brand: get('brand'),
+    model: get('model'),
+    asOf: get('asOf'),
+    trend: TREND_GRANULARITIES.includes(trend as FleetGranularity) ? trend : 'MONTH',
+  };
+}
+
+/** The report's filter: a field per value set, and only for a dimension the caller was not refused. */
+export function filterOf(params: ReportParams, denied: readonly FleetDimension[]): FleetFilter {
+  const filter: FleetFilter = {};
+  const allowed = (dimension: FleetDimension, value: string) => !denied.includes(dimension) && value !== '';
+  if (allowed('SOCIETY', params.society)) filter.societyNames = [params.society];
+  if (allowed('COST_CENTER', params.costCenter)) filter.costCenterIds = [params.costCenter];
+  if (allowed('BRAND', params.brand)) filter.brands = [params.brand];
+  if (allowed('MODEL', params.model)) filter.models = [params.model];
+  return filter;
 }
 
 const DAY_MS = 86_400_000;

@@ -97,12 +97,13 @@ describe("the repository's deployment artifacts", () => {
   it("derive who calls whom from the subgraphs' own config", () => {
     const calls = Object.fromEntries(services.map((service) => [service.name, service.calls]));
     expect(calls).toEqual({
-      gateway: ['car', 'cost-center', 'user', 'webhook'],
+      gateway: ['car', 'cost-center', 'user', 'webhook', 'report'],
       car: ['cost-center'],
       'cost-center': ['car', 'user'],
       user: [],
-      // It reads the three owners' event feeds.
+      // They read the three owners' event feeds.
       webhook: ['car', 'cost-center', 'user'],
+      report: ['car', 'cost-center', 'user'],
     });
   });
 });

@@ -41,6 +41,7 @@ const PROVISIONED_OUTSIDE_THE_REPO = {
     'user-database',
     'webhook-database',
     'webhook-secrets',
+    'report-database',
   ],
   ConfigMap: ['supergraph'],
 } as const;

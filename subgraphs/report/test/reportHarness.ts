@@ -68,16 +68,20 @@ const BRANDS: Record<string, string[]> = { Renault: ['Clio', 'Zoe'], Peugeot: ['
 
 /**
  * A fleet's history as the owners would publish it: cost centers created and updated (society,
- * manager), cars created, moved, changed and deleted, one change a minute from `start`, each
+ * manager), cars created, moved, changed and deleted, one change every `stepMs` (a minute) from `start`, each
  * owner's events in sequence order and each entity's in revision order.
  */
-export function fleetHistory(seed: number, options: { cars?: number; steps?: number; start?: Date } = {}): History {
+export function fleetHistory(
+  seed: number,
+  options: { cars?: number; steps?: number; start?: Date; stepMs?: number } = {},
+): History {
   const next = random(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
   const start = options.start ?? new Date(Date.UTC(2026, 0, 5, 8));
   const sequences = new Map<string, number>();
   const revisions = new Map<string, number>();
   const events: CloudEvent[] = [];
+  const stepMs = options.stepMs ?? 60_000;
   let minute = 0;
   const emit = (owner: string, action: string, subject: string, changes: CloudEvent['data']['changes']) => {
     const sequence = (sequences.get(owner) ?? 0) + 1;
@@ -90,7 +94,7 @@ export function fleetHistory(seed: number, options: { cars?: number; steps?: num
       source: `/subgraphs/${owner}`,
       type: `${owner}.${action}` as CloudEvent['type'],
       subject,
-      time: new Date(start.getTime() + minute++ * 60_000).toISOString(),
+      time: new Date(start.getTime() + minute++ * stepMs).toISOString(),
       datacontenttype: 'application/json',
       sequence: formatSequence(sequence),
       data: { revision, changes, actorId: null, requestId: randomUUID(), traceId: null },
@@ -168,7 +172,7 @@ export function fleetHistory(seed: number, options: { cars?: number; steps?: num
       current.society = society;
     }
   }
-  return { events, start, end: new Date(start.getTime() + minute * 60_000) };
+  return { events, start, end: new Date(start.getTime() + minute * stepMs) };
 }
 
 /** A car's five values, as fleetReport's groups name them (null: none). */
@@ -239,4 +243,82 @@ export async function emptyReadModel(prisma: PrismaClient): Promise<void> {
     prisma.fleetCurrent.deleteMany(),
     prisma.eventCursor.deleteMany(),
   ]);
+}
+
+export type Facts = Omit<ReplayedCar, 'id'>;
+
+export interface ReplayedChange {
+  added: number;
+  removed: number;
+  movedIn: number;
+  movedOut: number;
+}
+
+/**
+ * The oracle of fleetChanges: replays the events one by one in time order and, for each car
+ * an event touches (a car event: that car; a cost-center event: its cars), compares its group
+ * before and after. `groupOf` gives a car's group as a string, or null outside the filter.
+ * Returns per bucket (by its start) and group the counts of the changes inside the bucket.
+ */
+export function replayChanges(
+  events: readonly CloudEvent[],
+  buckets: readonly { start: Date; end: Date }[],
+  groupOf: (facts: Facts) => string | null,
+): Map<string, Map<string, ReplayedChange>> {
+  const sorted = [...events].sort(
+    (a, b) => Date.parse(a.time) - Date.parse(b.time) || a.sequence.localeCompare(b.sequence),
+  );
+  const cars = new Map<string, Record<string, unknown>>();
+  const costCenters = new Map<string, Record<string, unknown>>();
+  const factsOf = (fields: Record<string, unknown>): Facts => {
+    const costCenterId = (fields.costCenterId as string | null) ?? null;
+    const costCenter = costCenterId ? costCenters.get(costCenterId) : undefined;
+    return {
+      society: (costCenter?.societyName as string | undefined) ?? null,
+      costCenter: costCenterId,
+      manager: (costCenter?.managerId as string | undefined) ?? null,
+      brand: fields.brand as string,
+      model: fields.model as string,
+    };
+  };
+  const result = new Map<string, Map<string, ReplayedChange>>();
+  const count = (time: number, group: string | null, field: keyof ReplayedChange) => {
+    const bucket = buckets.find((candidate) => candidate.start.getTime() <= time && time < candidate.end.getTime());
+    if (!bucket || group === null) return;
+    const groups = result.get(bucket.start.toISOString()) ?? new Map<string, ReplayedChange>();
+    const counts = groups.get(group) ?? { added: 0, removed: 0, movedIn: 0, movedOut: 0 };
+    counts[field] += 1;
+    groups.set(group, counts);
+    result.set(bucket.start.toISOString(), groups);
+  };
+  for (const event of sorted) {
+    const time = Date.parse(event.time);
+    const apply = (map: Map<string, Record<string, unknown>>) => {
+      if (event.type.endsWith('.deleted')) map.delete(event.subject);
+      else {
+        const fields = { ...(event.type.endsWith('.created') ? {} : map.get(event.subject)) };
+        for (const change of event.data.changes) fields[change.field] = change.to;
+        map.set(event.subject, fields);
+      }
+    };
+    const touched =
+      ownerOf(event) === 'car'
+        ? [event.subject]
+        : ownerOf(event) === 'cost-center'
+          ? [...cars].filter(([, fields]) => fields.costCenterId === event.subject).map(([id]) => id)
+          : [];
+    const before = new Map(touched.map((id) => [id, cars.has(id) ? groupOf(factsOf(cars.get(id)!)) : undefined]));
+    apply(ownerOf(event) === 'car' ? cars : ownerOf(event) === 'cost-center' ? costCenters : new Map());
+    for (const id of touched) {
+      const from = before.get(id);
+      const to = cars.has(id) ? groupOf(factsOf(cars.get(id)!)) : undefined;
+      if (from === undefined && to !== undefined) count(time, to, 'added');
+      else if (from !== undefined && to === undefined) count(time, from, 'removed');
+      else if (from !== undefined && to !== undefined && from !== to) {
+        count(time, from, 'movedOut');
+        count(time, to, 'movedIn');
+      }
+    }
+  }
+  return result;
 }

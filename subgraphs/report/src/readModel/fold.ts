@@ -43,7 +43,11 @@ export function foldVersions<F extends object>(events: readonly FoldEvent[], pic
     const open = versions.at(-1);
     if (open && open.validTo === null) open.validTo = time;
   };
+  let previous: FoldEvent | undefined;
   for (const event of [...events].sort(byRevisionThenSequence)) {
+    // The same event twice (the log keeps one, but the fold does not rely on it) is one change.
+    if (previous && previous.sequence === event.sequence && previous.revision === event.revision) continue;
+    previous = event;
     if (event.action === 'deleted') {
       close(event.time);
       state = null;

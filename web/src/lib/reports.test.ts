@@ -88,6 +88,14 @@ describe('societySeries', () => {
     ]);
   });
 
+  it('leaves out a society with no car at any bucket’s end (its cars came and went within a bucket)', () => {
+    const series = societySeries([
+      { groups: [{ key: { society: null }, carCountAtEnd: 0 }] },
+      { groups: [{ key: { society: 'Lyon' }, carCountAtEnd: 2 }] },
+    ]);
+    expect(series).toEqual([{ name: 'Lyon', values: [0, 2] }]);
+  });
+
   it('is empty without buckets or groups', () => {
     expect(societySeries([])).toEqual([]);
     expect(societySeries([{ groups: [] }])).toEqual([]);

@@ -114,8 +114,10 @@ interface TrendBucket {
 export const NO_SOCIETY = '(no society)';
 
 /**
- * Cars per society at each bucket's end, one series per society seen in any bucket; a society absent from a
- * bucket has no car at its end (the subgraph lists every group with a car or a change). Largest fleet first.
+ * Cars per society at each bucket's end, one series per society with a car at some bucket's end; a society
+ * absent from a bucket has no car at its end. (The subgraph also lists a group whose cars all came and went
+ * within a bucket, e.g. cars created before their cost center's society was known: a line at 0 throughout
+ * says nothing, so it is left out.) Largest fleet first.
  */
 export function societySeries(buckets: ReadonlyArray<TrendBucket>): Series[] {
   const bySociety = new Map<string, number[]>();
@@ -129,6 +131,7 @@ export function societySeries(buckets: ReadonlyArray<TrendBucket>): Series[] {
   });
   return [...bySociety]
     .map(([name, values]) => ({ name, values }))
+    .filter(({ values }) => values.some((value) => value > 0))
     .sort((a, b) => (b.values.at(-1) ?? 0) - (a.values.at(-1) ?? 0) || a.name.localeCompare(b.name));
 }
 

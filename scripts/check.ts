@@ -2,6 +2,9 @@
  * `npm run check -- --subgraph <name> [--schema <file>] [--against <gateway URL or supergraph file>]
  *   [--operations <file>]... [--json] [--allow-breaking]`
  *
+ * --schema is the subgraph's SDL as its team writes it (its own types; by default its
+ * schema.graphql), completed with the shared types it uses as `npm run generate` would.
+ *
  * The client operations checked are operations/client-operations.graphql and every
  * .graphql file of the web app (web/src), unless --operations names others.
  *

@@ -40,6 +40,7 @@ import { watchSubgraphSdl } from './lib/devWatch';
 import { launcherPids } from './lib/launchers';
 import { refuseSharedPorts } from './lib/startChecks';
 import { loadSubgraph } from './lib/subgraphs';
+import { SHARED_SDL_FILE, writeSubgraphSdl } from './lib/subgraphSdl';
 import { commandStartedAt } from './lib/progress';
 import { buildWebPages, webPagesMissing } from './lib/webPages';
 import { waitForHealthy } from './lib/waitForHealthy';
@@ -83,7 +84,7 @@ const subgraphs = configured(() =>
     return {
       name,
       entry: path.join(registration.packageDir, 'src', 'index.ts'),
-      schemaFile: registration.schemaFile,
+      registration,
       config: loadConfig(env),
     };
   }),
@@ -233,7 +234,10 @@ async function main(): Promise<void> {
   const buildingPages = pagesServed && webPagesMissing();
   if (options.watch) {
     watchSubgraphSdl({
-      schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaFile])),
+      // The team's SDL and the shared types are what people edit; the full SDL is regenerated from them.
+      schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.registration.schemaSourceFile])),
+      sharedFiles: [SHARED_SDL_FILE],
+      generate: (name) => writeSubgraphSdl(loadSubgraph(name).registration, ROOT),
       supergraphPath: gatewayConfig.supergraphPath,
       restart: (name) => supervisor.restart(name),
       log: (line) => console.error(line),

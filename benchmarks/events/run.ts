@@ -31,27 +31,24 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
+import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchPostgresAdminUrl } from '../lib/postgres';
+import { loadAverage, mean, quantiles as distribution, sleep, type Quantiles as Distribution } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
 const SOCIETIES = Array.from({ length: 20 }, (_, i) => `Bench Society ${String(i + 1).padStart(2, '0')}`);
 const CENTERS = 600;
 const PAGE = 20;
 const CONVERGED_MS = 180_000;
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const managers = seedUsers.filter((user) => user.isActive).map((user) => user.id);
 
 type Mode = 'feed' | 'amqp';
-interface Quantiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
+/** The shared quantiles, and the mean (this benchmark's table prints it). */
+interface Quantiles extends Distribution {
   mean: number;
 }
 interface ModeResult {
@@ -78,20 +75,12 @@ interface QueryResult {
   loadAverageAfter: number[];
 }
 
-function quantiles(samples: number[]): Quantiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
-  return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN, mean };
-}
-
-const loadAverage = () => os.loadavg().map((value) => Number(value.toFixed(2)));
+const quantiles = (samples: number[]): Quantiles => ({ ...distribution(samples), mean: mean(samples) });
 const fmt = (value: number) => value.toFixed(1).padStart(8);
 const row = (label: string, q: Quantiles) =>
   `  ${label.padEnd(44)} ${String(q.count).padStart(6)} ${fmt(q.p50)} ${fmt(q.p90)} ${fmt(q.p99)} ${fmt(q.max)} ${fmt(q.mean)}`;
 const header = (unit: string) =>
   `  ${''.padEnd(44)} ${'count'.padStart(6)} ${'p50'.padStart(8)} ${'p90'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)} ${'mean'.padStart(8)}   (${unit})`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` over `items`, `concurrency` at a time. */
 async function pool<T>(
@@ -299,16 +288,6 @@ async function measureQueries(
   };
 }
 
-/** Declares (or deletes) the run's exchange and queue, as a deployment would before anything is published. */
-async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<void>): Promise<void> {
-  const connection = await connect(AMQP_URL);
-  try {
-    await work(await connection.createChannel());
-  } finally {
-    await connection.close();
-  }
-}
-
 async function runMode(
   mode: Mode,
   options: {
@@ -398,8 +377,7 @@ async function main(): Promise<void> {
     throw new Error('--cars must be an integer in [1000, 1000000]');
   if (!(Number.isInteger(queries) && queries >= 10 && queries <= 10_000))
     throw new Error('--queries must be an integer in [10, 10000]');
-  const postgresAdminUrl =
-    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const postgresAdminUrl = benchPostgresAdminUrl();
   const began = performance.now();
   // Progress lines carry the time since the start; the results table is printed as it is.
   const log = (line: string) =>

@@ -27,6 +27,7 @@ import {
 } from '@car-check/service-kit';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph, SEED_PASSWORD, type ServiceName } from './graph';
+import { benchPostgresAdminUrl } from '../lib/postgres';
 import { graphqlCheck, runLoad, type LoadResult, type OutgoingRequest } from './load';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
@@ -264,11 +265,7 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(high) && high >= 2 && high <= 500))
     throw new Error('--connections must be an integer in [2, 500]');
   if (!(warmup >= 0 && warmup <= 60)) throw new Error('--warmup must be in [0, 60]');
-  const postgresAdminUrl = values.postgres
-    ? (process.env.BENCH_DATABASE_URL ??
-      process.env.TEST_DATABASE_URL ??
-      'postgresql://postgres@127.0.0.1:5432/postgres')
-    : undefined;
+  const postgresAdminUrl = values.postgres ? benchPostgresAdminUrl() : undefined;
 
   const levels = [1, high];
   const pairs = OPERATIONS.reduce((n, op) => n + levels.length * (op.direct ? 2 : 1), 0);

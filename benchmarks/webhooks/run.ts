@@ -20,27 +20,21 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from 'amqplib';
 import pg from 'pg';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import { BenchGraph } from '../graph/graph';
 import { AdminClient } from '../lib/adminClient';
+import { AMQP_URL, withAmqp } from '../lib/amqp';
+import { benchPostgresAdminUrl } from '../lib/postgres';
 import { freePort } from '../lib/processGraph';
+import { loadAverage, quantiles, sleep, type Quantiles } from '../lib/stats';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CONVERGED_MS = 180_000;
 const SLOW_ANSWER_MS = 5_000;
 const OWNERS = ['car', 'cost-center', 'user'];
 
 type Mode = 'feed' | 'amqp';
-interface Quantiles {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
 interface ModeResult {
   mode: Mode;
   events: number;
@@ -55,14 +49,6 @@ interface ModeResult {
   loadAverageBefore: number[];
   loadAverageAfter: number[];
 }
-
-function quantiles(samples: number[]): Quantiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1) ?? NaN };
-}
-const loadAverage = () => os.loadavg().map((value) => Number(value.toFixed(2)));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A receiver: records the first receipt time of each event id; answers after `delayMs`. */
 class Receiver {
@@ -91,15 +77,6 @@ class Receiver {
   stop(): Promise<void> {
     this.server?.closeAllConnections();
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-async function withAmqp(work: (channel: import('amqplib').Channel) => Promise<void>): Promise<void> {
-  const connection = await connect(AMQP_URL);
-  try {
-    await work(await connection.createChannel());
-  } finally {
-    await connection.close();
   }
 }
 
@@ -197,8 +174,7 @@ async function main(): Promise<void> {
       modes: { type: 'string', default: 'feed,amqp' },
     },
   });
-  const postgresAdminUrl =
-    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const postgresAdminUrl = benchPostgresAdminUrl();
   const log = (line: string) => console.log(line);
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

@@ -30,3 +30,12 @@ export const testConfig = readEnv({
 export type Backend = 'pglite' | 'postgres';
 
 export const BACKENDS: Backend[] = testConfig.TEST_BACKENDS;
+
+/**
+ * The one backend of a suite where the database does not change what is tested (the gateway's
+ * admission, limits, authorization, partial results, trusted documents; the broker's delivery):
+ * PostgreSQL, the production database, unless TEST_BACKENDS leaves it out. Suites where the
+ * database matters (writes, transactions, migrations, idempotency, audit, events, read models,
+ * cursors) run on every backend of BACKENDS instead. Each graph boot costs seconds on 2 cores.
+ */
+export const ONE_BACKEND: Backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';

@@ -52,15 +52,11 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
   const parseErrors: string[] = [];
   const services = subgraphs.flatMap((subgraph) => {
     try {
-      // Named after its file, so errors point at `subgraphs/<name>/schema.graphql:line:column`.
+      // Named after its file, so errors point at the file supergraph.yaml names
+      // (`subgraphs/<name>/src/__generated__/schema.graphql:line:column`).
       return [{ name: subgraph.name, url: subgraph.url, typeDefs: parse(new Source(subgraph.sdl, subgraph.file)) }];
     } catch (error) {
-      // file:line:column, as editors and terminals link it.
-      const at =
-        error instanceof GraphQLError && error.locations?.[0]
-          ? `:${error.locations[0].line}:${error.locations[0].column}`
-          : '';
-      parseErrors.push(`[${subgraph.name}] ${subgraph.file}${at}: ${(error as Error).message}`);
+      parseErrors.push(parseErrorLine(subgraph.name, subgraph.file, error));
       return [];
     }
   });
@@ -71,6 +67,15 @@ export function compose(subgraphs: SubgraphSource[]): CompositionOutcome {
   // Composition errors name types and fields; the subgraph they come from is in `where`.
   if (result.errors) return { ok: false, errors: result.errors.map(formatCompositionError), hints };
   return { ok: true, supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`, hints };
+}
+
+/** A subgraph's SDL that does not parse, in one line: `[name] file:line:column: message`, as editors and terminals link it. */
+export function parseErrorLine(subgraph: string, file: string, error: unknown): string {
+  const at =
+    error instanceof GraphQLError && error.locations?.[0]
+      ? `:${error.locations[0].line}:${error.locations[0].column}`
+      : '';
+  return `[${subgraph}] ${file}${at}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 function formatCompositionError(error: GraphQLError): string {

@@ -6,8 +6,16 @@ import { committedSupergraph, type PublishedSupergraph } from './publishedSuperg
 import { breaksClients, compareWithPublished, type GraphChanges } from './schemaCheck';
 
 export interface SdlWatchOptions {
-  /** Each subgraph's SDL file, by subgraph name. */
+  /** Each subgraph's SDL file, by subgraph name: the one its team edits. */
   schemaFiles: Record<string, string>;
+  /** Files every subgraph's SDL is made from as well (the shared types): a change to one is a change to each. */
+  sharedFiles?: string[];
+  /**
+   * Writes the SDL the subgraph serves from the files above (see subgraphSdl.ts); false when it
+   * is unchanged (a shared type it does not use), and then nothing restarts. Without it, the
+   * edited file is the one served.
+   */
+  generate?(subgraph: string): Promise<boolean>;
   /** The supergraph the gateway serves (it polls the file and picks up a new one). */
   supergraphPath: string;
   configPath?: string;
@@ -23,7 +31,7 @@ export interface SdlWatchOptions {
 }
 
 /**
- * `npm run dev`: when a subgraph's SDL changes, restart that subgraph and recompose
+ * `npm run dev`: when a subgraph's SDL changes, regenerate the SDL it serves, restart it and recompose
  * the supergraph. The order is the production rollout's (deploy the subgraph, then
  * publish the supergraph); the gateway takes the new supergraph once the restarted
  * subgraph serves what it expects. A composition error is printed and the old
@@ -39,20 +47,35 @@ export function watchSubgraphSdl(options: SdlWatchOptions): { close(): void } {
   const published = options.published ?? publishedBaseline(options.supergraphPath);
   let breaking = false;
 
-  const changed = (subgraph: string) => {
+  const changed = (subgraph: string, file: string) => {
     clearTimeout(timers.get(subgraph));
     timers.set(
       subgraph,
       setTimeout(() => {
         timers.delete(subgraph);
         // One change at a time: two quick edits to two SDLs compose twice, in order.
-        queue = queue.then(() => onChange(subgraph)).catch((error: unknown) => options.log(`dev: ${String(error)}`));
+        queue = queue
+          .then(() => onChange(subgraph, file))
+          .catch((error: unknown) => options.log(`dev: ${String(error)}`));
       }, settleMs),
     );
   };
 
-  const onChange = async (subgraph: string) => {
-    options.log(`dev: ${path.relative(REPO_ROOT, options.schemaFiles[subgraph]!)} changed; restarting ${subgraph}`);
+  /** Regenerates the served SDL; false when there is nothing to restart (unchanged, or it cannot be made). */
+  const generated = async (subgraph: string): Promise<boolean> => {
+    if (!options.generate) return true;
+    try {
+      return await options.generate(subgraph);
+    } catch (error) {
+      options.log(`dev: ${subgraph}'s SDL: ${error instanceof Error ? error.message : String(error)}`);
+      options.log(`dev: ${subgraph} keeps serving its last SDL; fix it and save again`);
+      return false;
+    }
+  };
+
+  const onChange = async (subgraph: string, file: string) => {
+    if (!(await generated(subgraph))) return;
+    options.log(`dev: ${path.relative(REPO_ROOT, file)} changed; restarting ${subgraph}`);
     await options.restart(subgraph);
     const outcome = compose(await readSupergraphConfig(options.configPath));
     if (!outcome.ok) {
@@ -90,10 +113,15 @@ export function watchSubgraphSdl(options: SdlWatchOptions): { close(): void } {
     breaking = breaksClients(changes);
   };
 
-  for (const [subgraph, file] of Object.entries(options.schemaFiles)) {
+  const subgraphs = Object.keys(options.schemaFiles);
+  const watched = [
+    ...Object.entries(options.schemaFiles).map(([subgraph, file]) => ({ file, subgraphs: [subgraph] })),
+    ...(options.sharedFiles ?? []).map((file) => ({ file, subgraphs })),
+  ];
+  for (const { file, subgraphs: affected } of watched) {
     // The folder, not the file: editors that save by rename would leave a file watcher on the old inode.
     const watcher = watch(path.dirname(file), (_event, name) => {
-      if (name === path.basename(file)) changed(subgraph);
+      if (name === path.basename(file)) for (const subgraph of affected) changed(subgraph, file);
     });
     watchers.push(watcher);
   }

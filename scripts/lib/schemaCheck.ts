@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCauses } from '@apollo/federation-internals';
 import { ChangeType, CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
 import { parse } from 'graphql';
-import { readRequirements, type Requirement } from '@car-check/service-kit';
+import { readRequirements, subgraphRegistration, type Requirement } from '@car-check/service-kit';
 import { brokenOperations, clientOperationFiles, type BrokenOperation } from './clientOperations';
-import { compose, readSupergraphConfig, REPO_ROOT } from './compose';
+import { compose, parseErrorLine, readSupergraphConfig, REPO_ROOT } from './compose';
 import { apiSchemaOf } from '../../gateway/src/supergraph/servedSchema';
 import { publishedSupergraph, type PublishedSupergraph } from './publishedSupergraph';
+import { readSdlFile, SHARED_SDL_FILE, subgraphSdl } from './subgraphSdl';
 
 export { DEFAULT_OPERATIONS_FILE } from './clientOperations';
 export type { BrokenOperation } from './clientOperations';
@@ -43,7 +43,7 @@ export interface CheckReport extends GraphChanges {
 
 export interface CheckOptions {
   subgraph: string;
-  /** The proposed SDL; defaults to the subgraph's file on disk. */
+  /** The proposed SDL, as its team writes it (own types only); defaults to the subgraph's schema.graphql. */
   schemaFile?: string;
   configPath?: string;
   /** The baseline: a gateway URL or a supergraph file; by default the committed supergraph. */
@@ -63,9 +63,17 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
     const known = sources.map((s) => s.name).join(', ');
     throw new Error(`Unknown subgraph "${options.subgraph}"; expected one of ${known}.`);
   }
-  if (options.schemaFile) {
-    target.sdl = await readFile(options.schemaFile, 'utf8');
-    target.file = path.relative(REPO_ROOT, path.resolve(options.schemaFile));
+  // The SDL the team edits, made whole as `npm run generate` would: a check needs no generate first.
+  const own = await readSdlFile(
+    path.resolve(options.schemaFile ?? subgraphRegistration(target.name, options.configPath).schemaSourceFile),
+    REPO_ROOT,
+  );
+  target.file = own.file;
+  let ownError: string | null = null;
+  try {
+    target.sdl = subgraphSdl(own, await readSdlFile(SHARED_SDL_FILE, REPO_ROOT));
+  } catch (error) {
+    ownError = parseErrorLine(target.name, own.file, error);
   }
   const published = await publishedSupergraph(options.against);
   const report: CheckReport = {
@@ -80,6 +88,7 @@ export async function checkSubgraph(options: CheckOptions): Promise<CheckReport>
     operationsChecked: 0,
     notes: published.note ? [published.note] : [],
   };
+  if (ownError) return { ...report, compositionErrors: [ownError] };
   const outcome = compose(sources);
   if (!outcome.ok) return { ...report, compositionErrors: outcome.errors };
   const refused = gatewayRefusal(outcome.supergraphSdl);

@@ -18,7 +18,9 @@ describe(`every service says which build and schema it runs (${backend})`, () =>
   });
 
   it('a subgraph: its version and the sha256 of its SDL, in /health and /metrics', async () => {
-    const expected = schemaHashOf(await readFile(path.join(ROOT, 'subgraphs/car/schema.graphql'), 'utf8'));
+    const expected = schemaHashOf(
+      await readFile(path.join(ROOT, 'subgraphs/car/src/__generated__/schema.graphql'), 'utf8'),
+    );
     const health = (await (await managementGet(graph.subgraphs.car.url, '/health')).json()) as Record<string, unknown>;
     expect(health).toEqual({
       service: 'car',

@@ -1,5 +1,5 @@
 import { signRequest } from '@car-check/service-kit';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { sendRaw, type RawRequest, type RawResponse } from '@car-check/test-support/rawHttp';
 import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
@@ -51,7 +51,7 @@ describe('GraphQL over HTTP: media types and status codes', () => {
     });
 
   beforeAll(async () => {
-    graph = await startGraph(BACKENDS[0]!, { seed: true });
+    graph = await startGraph(ONE_BACKEND, { seed: true });
     token = await graph.login('admin');
     // Starting three subgraphs and a gateway on a loaded machine.
   }, 300_000);

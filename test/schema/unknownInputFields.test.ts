@@ -28,7 +28,9 @@ jest.mock('../../packages/subgraph-kit/src/server/defineSubgraph', () => {
   return {
     ...actual,
     defineSubgraph: (definition: Parameters<typeof actual.defineSubgraph>[0]) => {
-      const subgraph = nodePath.basename(nodePath.dirname(definition.schemaFile));
+      // subgraphs/<name>/src/__generated__/schema.graphql: the folder after subgraphs/.
+      const parts = definition.schemaFile.split(nodePath.sep);
+      const subgraph = parts[parts.lastIndexOf('subgraphs') + 1] ?? '';
       let sdl = fs.readFileSync(definition.schemaFile, 'utf8');
       for (const [input, field] of Object.entries(extraFields[subgraph] ?? {})) {
         const opening = `input ${input} {\n`;

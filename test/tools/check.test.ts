@@ -134,10 +134,9 @@ describe('npm run check: would a subgraph change break the graph?', () => {
   });
 
   it('fails a supergraph the gateway would refuse: a security feature it does not enforce (@policy)', async () => {
+    // By its qualified name: the @link that imports Federation's directives is the shared one.
     const report = await checkCar((sdl) =>
-      sdl
-        .replace('"@listSize"]', '"@listSize", "@policy"]')
-        .replace('  brand: String!\n', '  brand: String! @policy(policies: [["fleet"]])\n'),
+      sdl.replace('  brand: String!\n', '  brand: String! @federation__policy(policies: [["fleet"]])\n'),
     );
     expect(report.compositionErrors).toEqual([
       expect.stringMatching(/^The gateway would refuse this supergraph: .*policy/),

@@ -15,6 +15,7 @@ import {
   dockerfileFor,
   isDockerIgnored,
   readDockerignore,
+  SUBGRAPH_SCHEMA_FILE,
 } from '../../scripts/lib/deploy/dockerfileRules';
 import { readGraphServices, type GraphService } from '../../scripts/lib/deploy/graphServices';
 import { loadKubernetesSchemas, type SchemaValidator } from '../../scripts/lib/deploy/kubernetesSchemas';
@@ -70,7 +71,7 @@ function copyOfDeploymentInputs(): string {
   entries.push(...readWorkspaces(REPO_ROOT).map((workspace) => `${workspace}/package.json`));
   entries.push('gateway/src/config.ts');
   for (const service of services.filter((candidate) => candidate.role === 'subgraph')) {
-    for (const file of ['src/config.ts', 'schema.graphql']) entries.push(`${service.dir}/${file}`);
+    for (const file of ['src/config.ts', SUBGRAPH_SCHEMA_FILE]) entries.push(`${service.dir}/${file}`);
   }
   for (const entry of entries) cpSync(path.join(REPO_ROOT, entry), path.join(root, entry), { recursive: true });
   return root;
@@ -571,10 +572,10 @@ describe('the Dockerfile rules', () => {
 
   it('name a copied file that does not exist', async () => {
     const root = copyOfDeploymentInputs();
-    rmSync(path.join(root, 'subgraphs/user/schema.graphql'));
+    rmSync(path.join(root, 'subgraphs/user/src/__generated__/schema.graphql'));
     const { problems } = await checkDeploy(root);
     expect(lines(problems)).toContain(
-      'deploy/docker/Dockerfile (user): COPY: copies subgraphs/user/schema.graphql, which does not exist',
+      'deploy/docker/Dockerfile (user): COPY: copies subgraphs/user/src/__generated__/schema.graphql, which does not exist',
     );
   });
 

@@ -86,6 +86,14 @@ export {
 export { validate, parseId, isId, idSchema, text, expectedRevision, orderBy } from './graphql/validate';
 export { resolveEntity, type PeerResponse, PeerClient } from './peers/peerClient';
 export {
+  consumerTransaction,
+  ownerEventConsumer,
+  ownerFeedSource,
+  type ConsumerDatabase,
+  type OwnerEventConsumerOptions,
+  type OwnerEventsReader,
+} from './peers/ownerEvents';
+export {
   bootSubgraph,
   type PrismaLike,
   type SubgraphModule,

@@ -80,6 +80,70 @@ subgraphs:
   });
 });
 
+describe('npm run dev: an SDL generated from the edited files', () => {
+  let dir: string;
+  let restarted: string[];
+  let lines: string[];
+  let watcher: { close(): void };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dev-generate-'));
+    for (const file of ['a.graphql', 'b.graphql', 'shared.graphql']) await writeFile(path.join(dir, file), '');
+    await writeFile(path.join(dir, 'a.served.graphql'), A);
+    await writeFile(path.join(dir, 'b.served.graphql'), B);
+    await writeFile(
+      path.join(dir, 'supergraph.yaml'),
+      `federation_version: =2.14.4
+subgraphs:
+  a: { routing_url: 'http://127.0.0.1:1/graphql', schema: { file: ./a.served.graphql } }
+  b: { routing_url: 'http://127.0.0.1:2/graphql', schema: { file: ./b.served.graphql } }
+`,
+    );
+    restarted = [];
+    lines = [];
+    watcher = watchSubgraphSdl({
+      schemaFiles: { a: path.join(dir, 'a.graphql'), b: path.join(dir, 'b.graphql') },
+      sharedFiles: [path.join(dir, 'shared.graphql')],
+      // Stands for subgraphSdl.ts: the shared file's text, when it says so, renames a's field.
+      generate: async (name) => {
+        if (name !== 'a') return false;
+        const shared = await readFile(path.join(dir, 'shared.graphql'), 'utf8');
+        if (shared.includes('refuse')) throw new Error('a.graphql defines PageInfo, which shared.graphql also defines');
+        if (!shared.includes('rename')) return false;
+        await writeFile(path.join(dir, 'a.served.graphql'), A.replace('hello', 'hi'));
+        return true;
+      },
+      supergraphPath: path.join(dir, 'supergraph.graphql'),
+      configPath: path.join(dir, 'supergraph.yaml'),
+      restart: async (name) => {
+        restarted.push(name);
+      },
+      log: (line) => lines.push(line),
+      settleMs: 50,
+    });
+  });
+  afterEach(async () => {
+    watcher.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('regenerates on a change to a shared file and restarts only the subgraphs whose SDL changed', async () => {
+    await writeFile(path.join(dir, 'shared.graphql'), '# rename\n');
+    await eventually(async () =>
+      expect(await readFile(path.join(dir, 'supergraph.graphql'), 'utf8').catch(() => '')).toMatch(/hi: String/),
+    );
+    expect(restarted).toEqual(['a']);
+    expect(lines.join('\n')).toMatch(/shared\.graphql changed; restarting a/);
+  });
+
+  it('keeps the running subgraph when its SDL cannot be generated, and says why', async () => {
+    await writeFile(path.join(dir, 'shared.graphql'), '# refuse\n');
+    await eventually(() => expect(lines.join('\n')).toMatch(/keeps serving its last SDL/));
+    expect(lines.join('\n')).toMatch(/a's SDL: a\.graphql defines PageInfo, which shared\.graphql also defines/);
+    expect(restarted).toEqual([]);
+  });
+});
+
 describe('npm run dev: a recomposed supergraph that breaks clients', () => {
   let dir: string;
   let lines: string[];

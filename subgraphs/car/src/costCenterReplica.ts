@@ -1,19 +1,21 @@
 import { type Logger, type ServiceMetrics } from '@car-check/service-kit';
 import {
-  AmqpConsumer,
-  amqpSettingsFromEnv,
   type CloudEvent,
   type ConsumerSql,
-  consumerSettingsFromEnv,
   eventVerifierFromEnv,
   FeedConsumer,
-  feedUrlOf,
   redriveDeadLetters,
   type RedriveReport,
   replayFeed,
   type ReplayReport,
 } from '@car-check/events';
-import { isId, type SubgraphConfig } from '@car-check/subgraph-kit';
+import {
+  consumerTransaction,
+  isId,
+  ownerEventConsumer,
+  ownerFeedSource,
+  type SubgraphConfig,
+} from '@car-check/subgraph-kit';
 import type { PrismaClient } from './prisma';
 
 /**
@@ -153,25 +155,6 @@ export interface ReplicaDeps {
 const verifierOf = ({ config, signingSecret }: Pick<ReplicaDeps, 'config' | 'signingSecret'>) =>
   eventVerifierFromEnv(OWNER, config.env, config.production, signingSecret);
 
-/** Where the cost-center feed is: the same origin as its GraphQL URL (read on every poll: tests fill peers in late). */
-function feedSource(deps: ReplicaDeps) {
-  const { config, signingSecret } = deps;
-  return {
-    owner: OWNER,
-    feedUrl: () => {
-      const url = config.peers[OWNER];
-      return url ? feedUrlOf(url) : undefined;
-    },
-    signer: { service: config.name, secret: signingSecret },
-    verifier: verifierOf(deps),
-  };
-}
-
-function transaction(prisma: PrismaClient) {
-  return <R>(work: (tx: ConsumerSql) => Promise<R>, options?: { timeoutMs?: number }): Promise<R> =>
-    prisma.$transaction((tx) => work(tx), { maxWait: 10_000, timeout: options?.timeoutMs ?? 30_000 });
-}
-
 /** The queue the replica reads in the broker mode, unless EVENTS_QUEUE names another. */
 export const COST_CENTER_REPLICA_QUEUE = 'car-check.car.cost-center-replica';
 
@@ -183,26 +166,13 @@ export const COST_CENTER_REPLICA_QUEUE = 'car-check.car.cost-center-replica';
 export function costCenterReplicaConsumer(
   deps: ReplicaDeps & { registry?: ServiceMetrics['registry'] },
 ): FeedConsumer<ConsumerSql> {
-  const settings = consumerSettingsFromEnv(deps.config.env);
-  const amqp = amqpSettingsFromEnv(deps.config.env);
-  const options = {
-    ...feedSource(deps),
+  return ownerEventConsumer({
+    ...deps,
+    owner: OWNER,
     name: COST_CENTER_REPLICA,
-    db: deps.prisma,
-    transaction: transaction(deps.prisma),
     apply: applyCostCenterEvent,
-    log: deps.log,
-    registry: deps.registry,
-    settings,
-    timeoutMs: settings.timeoutMs,
-  };
-  if (amqp) {
-    return new AmqpConsumer<ConsumerSql>({
-      ...options,
-      amqp: { ...amqp, queue: amqp.queue ?? COST_CENTER_REPLICA_QUEUE, bindings: [`${OWNER}.*`] },
-    });
-  }
-  return new FeedConsumer<ConsumerSql>(options);
+    queue: (eventsQueue) => eventsQueue ?? COST_CENTER_REPLICA_QUEUE,
+  });
 }
 
 /**
@@ -212,9 +182,9 @@ export function costCenterReplicaConsumer(
  */
 export async function rebuildCostCenterReplica(deps: ReplicaDeps): Promise<ReplayReport> {
   return replayFeed<ConsumerSql>({
-    ...feedSource(deps),
+    ...ownerFeedSource(OWNER, deps),
     name: COST_CENTER_REPLICA,
-    transaction: transaction(deps.prisma),
+    transaction: consumerTransaction(deps.prisma),
     apply: applyCostCenterEvent,
     reset: async (tx) => {
       await tx.$executeRaw`DELETE FROM cost_center_replica`;
@@ -229,7 +199,7 @@ export async function redriveCostCenterReplica(
   return redriveDeadLetters<ConsumerSql>({
     name: COST_CENTER_REPLICA,
     db: deps.prisma,
-    transaction: transaction(deps.prisma),
+    transaction: consumerTransaction(deps.prisma),
     apply: applyCostCenterEvent,
     verifier: verifierOf(deps),
   });

@@ -10,13 +10,8 @@ export const createCarInput = z.strictObject({
   costCenterId: idSchema,
 });
 
-export const updateCarInput = z.strictObject({
-  brand: text(60).optional(),
-  model: text(60).optional(),
-  version,
-  costCenterId: idSchema.optional(),
-  expectedRevision,
-});
+// An update may change any field of a creation, and names the revision it read.
+export const updateCarInput = createCarInput.partial().extend({ expectedRevision });
 
 export const carFilter = z
   .strictObject({

@@ -8,11 +8,11 @@ import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-
 import type { PrismaClient } from '../src/prisma';
 
 /**
- * Every leaf field of `Car` in the subgraph's SDL, so a field added with its column (`color`) is
+ * Every leaf field of `Car` in the SDL the subgraph serves (with the shared types), so a field added with its column (`color`) is
  * asked for here without editing this test. Federation's directives are not needed to read types.
  */
 function carLeafFields(): string[] {
-  const sdl = readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
+  const sdl = readFileSync(path.join(__dirname, '..', 'src', '__generated__', 'schema.graphql'), 'utf8');
   const schema = buildASTSchema(parse(sdl), { assumeValid: true, assumeValidSDL: true });
   const car = schema.getType('Car');
   if (!isObjectType(car)) throw new Error('the car subgraph has no Car type');

@@ -10,12 +10,8 @@ export const createCostCenterInput = z.strictObject({
   managerId: idSchema,
 });
 
-export const updateCostCenterInput = z.strictObject({
-  code: code.optional(),
-  societyName: text(120).optional(),
-  managerId: idSchema.optional(),
-  expectedRevision,
-});
+// An update may change any field of a creation, and names the revision it read.
+export const updateCostCenterInput = createCostCenterInput.partial().extend({ expectedRevision });
 
 export const costCenterFilter = z
   .strictObject({

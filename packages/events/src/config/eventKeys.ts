@@ -42,84 +42,75 @@ function parsePublicKeys(value: string): KeyObject[] | null {
   }
 }
 
-function readKey<K>(
-  variable: string,
-  parse: (value: string) => K | null,
-  what: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<K> {
+/** One kind of event key: where it is configured, how it is read, and its development value. */
+interface EventKeyKind<K> {
+  variable: (subgraph: string) => string;
+  parse: (value: string) => K | null;
+  /** What the variable must hold, for error messages. */
+  what: string;
+  /** The subgraph's development keys, derived from the signing secret (see developmentEventKey). */
+  development: (signingSecret: Buffer, subgraph: string) => K;
+}
+
+const SIGNING_KEY: EventKeyKind<KeyObject> = {
+  variable: subgraphEventsPrivateKeyVariable,
+  parse: parsePrivateKey,
+  what: 'a PEM-encoded Ed25519 private key',
+  development: developmentEventKey,
+};
+
+const VERIFYING_KEYS: EventKeyKind<KeyObject[]> = {
+  variable: subgraphEventsPublicKeyVariable,
+  parse: parsePublicKeys,
+  what: 'one or more PEM-encoded Ed25519 public keys',
+  development: (signingSecret, owner) => [publicKeyOf(developmentEventKey(signingSecret, owner))],
+};
+
+/** Where a subgraph's event keys are read: its environment, and whether it runs in production (then they are required). */
+type KeyEnv = [env: NodeJS.ProcessEnv, production: boolean];
+/** The same, and the signing secret the development keys derive from. */
+type KeyEnvWithSecret = [...KeyEnv, signingSecret: Buffer];
+
+function keySourceFromEnv<K>(kind: EventKeyKind<K>, subgraph: string, ...[env, production]: KeyEnv): EventKeySource<K> {
+  subgraphRegistration(subgraph);
+  const variable = kind.variable(subgraph);
   const raw = readEnv(
     {
       [variable]: z
         .string()
-        .refine((value) => parse(value) !== null, { error: `must be ${what}` })
+        .refine((value) => kind.parse(value) !== null, { error: `must be ${kind.what}` })
         .optional(),
     },
     env,
   ) as Record<string, string | undefined>;
   const value = raw[variable];
-  if (value !== undefined) return { kind: 'configured', keys: parse(value)! };
-  if (production) throw new ConfigError(`Invalid configuration:\n  ${variable}: required in production (${what})`);
+  if (value !== undefined) return { kind: 'configured', keys: kind.parse(value)! };
+  if (production) throw new ConfigError(`Invalid configuration:\n  ${variable}: required in production (${kind.what})`);
   return { kind: 'development' };
 }
 
-/** The key a subgraph signs its own events with (`<SUBGRAPH>_EVENTS_PRIVATE_KEY`). */
-export function eventSigningKeyFromEnv(
+/** The configured keys of that kind, else (outside production) the development ones. */
+function keysFromEnv<K>(
+  kind: EventKeyKind<K>,
   subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<KeyObject> {
-  subgraphRegistration(subgraph);
-  return readKey(
-    subgraphEventsPrivateKeyVariable(subgraph),
-    parsePrivateKey,
-    'a PEM-encoded Ed25519 private key',
-    env,
-    production,
-  );
+  ...[env, production, signingSecret]: KeyEnvWithSecret
+): K {
+  const source = keySourceFromEnv(kind, subgraph, env, production);
+  return source.kind === 'configured' ? source.keys : kind.development(signingSecret, subgraph);
 }
+
+/** The key a subgraph signs its own events with (`<SUBGRAPH>_EVENTS_PRIVATE_KEY`). */
+export const eventSigningKeyFromEnv = (subgraph: string, ...from: KeyEnv): EventKeySource<KeyObject> =>
+  keySourceFromEnv(SIGNING_KEY, subgraph, ...from);
 
 /** The keys that verify an owner's events (`<OWNER>_EVENTS_PUBLIC_KEY`). */
-export function eventVerifyingKeysFromEnv(
-  owner: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-): EventKeySource<KeyObject[]> {
-  subgraphRegistration(owner);
-  return readKey(
-    subgraphEventsPublicKeyVariable(owner),
-    parsePublicKeys,
-    'one or more PEM-encoded Ed25519 public keys',
-    env,
-    production,
-  );
-}
+export const eventVerifyingKeysFromEnv = (owner: string, ...from: KeyEnv): EventKeySource<KeyObject[]> =>
+  keySourceFromEnv(VERIFYING_KEYS, owner, ...from);
 
 /** The signer of a subgraph's events; `signingSecret` derives the development key. */
-export function eventSignerFromEnv(
-  subgraph: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-  signingSecret: Buffer,
-): EventSigner {
-  const source = eventSigningKeyFromEnv(subgraph, env, production);
-  return new EventSigner(
-    subgraph,
-    source.kind === 'configured' ? source.keys : developmentEventKey(signingSecret, subgraph),
-  );
-}
+export const eventSignerFromEnv = (subgraph: string, ...from: KeyEnvWithSecret): EventSigner =>
+  new EventSigner(subgraph, keysFromEnv(SIGNING_KEY, subgraph, ...from));
 
 /** The verifier of an owner's events; `signingSecret` derives the development key. */
-export function eventVerifierFromEnv(
-  owner: string,
-  env: NodeJS.ProcessEnv,
-  production: boolean,
-  signingSecret: Buffer,
-): EventVerifier {
-  const source = eventVerifyingKeysFromEnv(owner, env, production);
-  return new EventVerifier(
-    owner,
-    source.kind === 'configured' ? source.keys : [publicKeyOf(developmentEventKey(signingSecret, owner))],
-  );
-}
+export const eventVerifierFromEnv = (owner: string, ...from: KeyEnvWithSecret): EventVerifier =>
+  new EventVerifier(owner, keysFromEnv(VERIFYING_KEYS, owner, ...from));

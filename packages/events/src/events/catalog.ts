@@ -45,7 +45,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     entity: 'Car',
     action: 'CREATE',
     subject: 'The new car’s id.',
-    description: '`createCar` committed. `changes` has every field the car was created with (`from` is null).',
+    description:
+      '`createCar` committed (or the demo seed created it, as `service:seed`). `changes` has every field the car was created with (`from` is null).',
   },
   {
     type: 'car.updated',

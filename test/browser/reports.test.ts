@@ -4,9 +4,9 @@
  * (scripts/lib/webPages.ts, no build variables) and served by the gateway at /console/.
  *
  * An admin opens Reports and sees the seeded fleet per society, with the counts the owners' data gives (cars
- * read through the gateway and grouped here) and the report answers; the chart is an SVG with one line per
- * society ending at those counts; grouping by more dimensions, by cost center (linked to its page) and as of
- * an instant before a car was added show the figures the graph gives. A viewer (no user:read) is not offered
+ * read through the gateway and grouped here) and the report answers; the chart is an SVG stacked bar chart
+ * with one series per society ending at those counts; grouping by more dimensions, by cost center (linked to
+ * its page) and as of an instant before a car was added show the figures the graph gives. A viewer (no user:read) is not offered
  * the Manager dimension, and is told clearly when an address asks for it. Any page error or console error
  * fails the suite, and so does any request off this machine.
  */
@@ -206,7 +206,7 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
     return counts;
   }
 
-  it('shows an admin the fleet per society (the owners’ counts), a chart with one line per society, other groupings and a past instant', async () => {
+  it('shows an admin the fleet per society (the owners’ counts), a chart with one series per society, other groupings and a past instant', async () => {
     const cars = await ownersCars();
     const perSociety = countBy(cars, (car) => car.costCenter.societyName);
     expect(Object.keys(perSociety).length).toBeGreaterThan(1);
@@ -225,11 +225,11 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
       /^Figures as of .+\. Read model complete up to .+, lag \d+\.\d s\.$/,
     );
 
-    // The chart: one line per society, whose last point (the bucket holding now) is its count.
+    // The chart: one series per society, whose last bar (the bucket holding now) is its count.
     const svg = page.getByTestId('chart-svg');
     await svg.waitFor({ timeout: WAIT });
     expect(await svg.getAttribute('role')).toBe('img');
-    await waitFor(async () => (await page.getByTestId('chart-series').count()) > 0, WAIT, 'the chart’s lines');
+    await waitFor(async () => (await page.getByTestId('chart-series').count()) > 0, WAIT, 'the chart’s series');
     const names = await page
       .getByTestId('chart-series')
       .evaluateAll((series) => series.map((s) => s.getAttribute('data-name')));
@@ -244,10 +244,12 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
         ]),
       );
     expect(Object.fromEntries(lastPoints)).toEqual(perSociety);
-    expect(await page.locator('[data-testid="chart-series"] polyline').count()).toBe(names.length);
+    // A segment per society in each of the 12 monthly bars.
+    for (const series of await page.getByTestId('chart-series').all())
+      await expect(series.locator('rect').count()).resolves.toBe(12);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'reports.png'), fullPage: true });
 
-    // Weeks instead of months: the same lines.
+    // Weeks instead of months: the same societies.
     await page.getByLabel('Buckets').selectOption('WEEK');
     await page.getByRole('img', { name: /end of each week/ }).waitFor({ timeout: WAIT });
     await expect(page.getByTestId('chart-series').count()).resolves.toBe(names.length);

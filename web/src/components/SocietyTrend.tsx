@@ -3,7 +3,7 @@ import { FleetSocietyTrendDocument, type FleetFilter, type FleetGranularity } fr
 import { issuesFromError } from '../lib/apolloIssues';
 import { bucketLabel, societySeries, trendPeriod } from '../lib/reports';
 import { Field, IssueSummary } from './Issues';
-import { LineChart } from './LineChart';
+import { StackedBarChart } from './StackedBarChart';
 
 /** How many buckets the chart shows, ending with the one holding the report's instant. */
 const BUCKETS = 12;
@@ -39,7 +39,7 @@ export function SocietyTrend({
       {data ? (
         <Field value={data.fleetChanges} path={['fleetChanges']} issues={issues}>
           {(changes) => (
-            <LineChart
+            <StackedBarChart
               title={`Cars per society, end of each ${granularity === 'MONTH' ? 'month' : 'week'} (UTC)`}
               labels={changes.buckets.map((bucket) => bucketLabel(bucket.start, granularity))}
               series={societySeries(changes.buckets)}

@@ -9,31 +9,43 @@ const HEIGHT = 280;
 const MARGIN = { top: 16, right: 16, bottom: 36, left: 48 };
 
 /**
- * Counts over time as an inline SVG line chart, one line per series. For assistive technology the SVG is one
- * image with a title and a summary, each point carries its value as a tooltip, and the same numbers are in a
- * table beneath it (collapsed).
+ * Counts over time as an inline SVG stacked bar chart: a bar per point of the x axis, a segment per series
+ * (series with the same values stay visible, unlike lines drawn over each other). For assistive technology
+ * the SVG is one image with a title and a summary, each segment carries its value as a tooltip, and the same
+ * numbers are in a table beneath it (collapsed).
  */
-export function LineChart({
+export function StackedBarChart({
   title,
   labels,
   series,
   unit,
 }: {
   title: string;
-  /** One per point on the x axis. */
+  /** One per bar. */
   labels: readonly string[];
   series: readonly Series[];
   /** What a value counts, plural: `cars`. */
   unit: string;
 }) {
   const id = useId();
-  const ticks = countAxis(Math.max(0, ...series.flatMap((s) => s.values)));
+  // Each series' segment per bar, [from, to], on top of the series before it; `totals` ends as the bars' heights.
+  const totals = labels.map(() => 0);
+  const segments = series.map((s) =>
+    labels.map((_, i): [number, number] => {
+      const from = totals[i] ?? 0;
+      totals[i] = from + (s.values[i] ?? 0);
+      return [from, from + (s.values[i] ?? 0)];
+    }),
+  );
+  const ticks = countAxis(Math.max(0, ...totals));
   const top = ticks.at(-1) ?? 1;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (i: number) => MARGIN.left + (labels.length > 1 ? (i / (labels.length - 1)) * plotWidth : plotWidth / 2);
+  const band = plotWidth / Math.max(labels.length, 1);
+  const barWidth = band * 0.7;
+  const x = (i: number) => MARGIN.left + i * band + (band - barWidth) / 2;
   const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
-  // Every label fits up to 12 points; beyond, every other one (and always the last).
+  // Every label fits up to 12 bars; beyond, every other one (and always the last).
   const labelEvery = Math.ceil(labels.length / 12);
   const summary = series.map((s) => `${s.name}: ${s.values[0] ?? 0} to ${s.values.at(-1) ?? 0} ${unit}`).join('; ');
 
@@ -61,30 +73,27 @@ export function LineChart({
           ))}
           {labels.map((label, i) =>
             i % labelEvery === 0 || i === labels.length - 1 ? (
-              <text key={i} x={x(i)} y={HEIGHT - MARGIN.bottom + 20} textAnchor="middle">
+              <text key={i} x={x(i) + barWidth / 2} y={HEIGHT - MARGIN.bottom + 20} textAnchor="middle">
                 {label}
               </text>
             ) : null,
           )}
         </g>
-        {series.map((s, index) => {
-          const color = COLORS[index % COLORS.length];
-          return (
-            <g key={s.name} className="series" data-testid="chart-series" data-name={s.name}>
-              <polyline
-                fill="none"
-                stroke={color}
-                strokeWidth={2}
-                points={s.values.map((value, i) => `${x(i)},${y(value)}`).join(' ')}
-              />
-              {s.values.map((value, i) => (
-                <circle key={i} cx={x(i)} cy={y(value)} r={3.5} fill={color}>
-                  <title>{`${s.name}, ${labels[i]}: ${value} ${unit}`}</title>
-                </circle>
-              ))}
-            </g>
-          );
-        })}
+        {series.map((s, index) => (
+          <g
+            key={s.name}
+            className="series"
+            data-testid="chart-series"
+            data-name={s.name}
+            fill={COLORS[index % COLORS.length]}
+          >
+            {segments[index]?.map(([from, to], i) => (
+              <rect key={i} x={x(i)} y={y(to)} width={barWidth} height={y(from) - y(to)}>
+                <title>{`${s.name}, ${labels[i]}: ${to - from} ${unit}`}</title>
+              </rect>
+            ))}
+          </g>
+        ))}
       </svg>
       <figcaption>
         <ul className="legend" data-testid="chart-legend">

@@ -309,7 +309,7 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
     await page.getByRole('heading', { name: 'Reports' }).waitFor({ timeout: WAIT });
     await page.getByTestId('group-row').first().waitFor({ timeout: WAIT });
     const offered = page.getByRole('group', { name: 'Group by' }).getByRole('checkbox');
-    expect(await offered.evaluateAll((boxes) => boxes.map((box) => (box as HTMLInputElement).value))).toEqual([
+    expect(await offered.evaluateAll((boxes) => boxes.map((box) => box.getAttribute('value')))).toEqual([
       'SOCIETY',
       'COST_CENTER',
       'BRAND',

@@ -13,6 +13,32 @@ import {
 import { instantOf } from '../lib/webhooks';
 import { DateTimeField, InputField, SelectField, textBinder } from './FormFields';
 
+/** A filter's select: `all` (no filter), or one of `options`, each `[value, label]`. */
+function FilterSelect({
+  label,
+  name,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  options: ReadonlyArray<readonly [string, string]>;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <SelectField label={label} name={name} value={value} onChange={onChange}>
+      <option value="">all</option>
+      {options.map(([optionValue, optionLabel]) => (
+        <option key={optionValue} value={optionValue}>
+          {optionLabel}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
 /**
  * The Reports page's options: the dimensions to group by (checkboxes, in the order ticked) and the filters,
  * only those the graph did not refuse the caller; society and cost center apply at once, brand, model and the
@@ -68,34 +94,22 @@ export function ReportOptions({
           ))}
         </fieldset>
         {offered.includes('SOCIETY') ? (
-          <SelectField
+          <FilterSelect
             label="Society"
             name="society"
             value={params.society}
+            options={societies.map((society) => [society, society])}
             onChange={(society) => onChange({ society })}
-          >
-            <option value="">all</option>
-            {societies.map((society) => (
-              <option key={society} value={society}>
-                {society}
-              </option>
-            ))}
-          </SelectField>
+          />
         ) : null}
         {offered.includes('COST_CENTER') ? (
-          <SelectField
+          <FilterSelect
             label="Cost center"
             name="costCenter"
             value={params.costCenter}
+            options={centers.map((center) => [center.id, center.code])}
             onChange={(costCenter) => onChange({ costCenter })}
-          >
-            <option value="">all</option>
-            {centers.map((center) => (
-              <option key={center.id} value={center.id}>
-                {center.code}
-              </option>
-            ))}
-          </SelectField>
+          />
         ) : null}
         {offered.includes('BRAND') ? (
           <InputField label="Brand" placeholder="exact, e.g. Renault" {...field('brand')} />

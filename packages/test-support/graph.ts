@@ -17,7 +17,7 @@ type Query = <Data = Record<string, unknown>>(
  * The subgraphs the end-to-end tests query by name. The graph that starts is
  * every subgraph supergraph.yaml lists (startGraph checks these are among them).
  */
-export type GraphSubgraph = 'car' | 'cost-center' | 'user' | 'webhook' | 'report';
+export type GraphSubgraph = 'car' | 'cost-center' | 'user' | 'webhook';
 
 export interface TestGraph {
   gatewayUrl: string;

@@ -4,6 +4,7 @@ import { Kind, parse, type InputObjectTypeDefinitionNode } from 'graphql';
 import type { z } from 'zod';
 import { INPUT_SCHEMAS as CAR } from '../../subgraphs/car/src/validation';
 import { INPUT_SCHEMAS as COST_CENTER } from '../../subgraphs/cost-center/src/validation';
+import { INPUT_SCHEMAS as REPORT } from '../../subgraphs/report/src/validation';
 import { INPUT_SCHEMAS as USER } from '../../subgraphs/user/src/validation';
 
 /**
@@ -12,7 +13,12 @@ import { INPUT_SCHEMAS as USER } from '../../subgraphs/user/src/validation';
  * These tests make that impossible: each input type of each SDL has a strict
  * zod schema with exactly its fields.
  */
-const SUBGRAPHS: Record<string, Record<string, z.ZodType>> = { car: CAR, 'cost-center': COST_CENTER, user: USER };
+const SUBGRAPHS: Record<string, Record<string, z.ZodType>> = {
+  car: CAR,
+  'cost-center': COST_CENTER,
+  user: USER,
+  report: REPORT,
+};
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

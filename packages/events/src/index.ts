@@ -41,7 +41,13 @@ export {
   formatSequence,
 } from './events/cloudEvent';
 export { consumerSettingsFromEnv, type ConsumerSettings } from './events/consumerSettings';
-export { sequenceOf, type ConsumerSql, type ConsumerTransaction, type EventHandler } from './events/consumerStore';
+export {
+  sequenceOf,
+  revisionOf,
+  type ConsumerSql,
+  type ConsumerTransaction,
+  type EventHandler,
+} from './events/consumerStore';
 export { untraced, fetchFeedPage, feedUrlOf, type FeedSource, FeedUnavailable } from './events/feedClient';
 export { type FeedConsumerOptions, type ConsumerStatus, FeedConsumer } from './events/consumer';
 export {

@@ -7,6 +7,7 @@ import {
   redriveDeadLetters,
   type RedriveReport,
   replayFeed,
+  revisionOf,
   type ReplayReport,
 } from '@car-check/events';
 import {
@@ -71,15 +72,6 @@ function fieldsOf(event: CloudEvent, side: 'from' | 'to'): Fields {
     }
   }
   return fields;
-}
-
-/** The revision an event carries: a positive integer, or 0 for a record older than events. */
-function revisionOf(event: CloudEvent): number {
-  const revision: unknown = event.data?.revision;
-  if (revision === null || revision === undefined) return 0;
-  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1)
-    throw new Error(`bad revision ${JSON.stringify(revision)}`);
-  return revision;
 }
 
 /** Whether an event at `revision` is newer than the stored row (revision 0 rows, older than events, take events in feed order). */

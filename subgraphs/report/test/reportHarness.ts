@@ -129,7 +129,29 @@ export function fleetHistory(
     ]);
   };
   for (let index = 0; index < (options.cars ?? 30); index++) createCar();
-  for (let step = 0; step < (options.steps ?? 60); step++) {
+  // A cost center whose cars come first (its owner's events arrive later, as on a first start).
+  const late = { id: randomUUID(), society: SOCIETIES[0]! };
+  for (const id of [randomUUID(), randomUUID()]) {
+    cars.set(id, { brand: 'Renault', model: 'Clio', costCenterId: late.id });
+    emit('car', 'created', id, [
+      { field: 'brand', from: null, to: 'Renault' },
+      { field: 'model', from: null, to: 'Clio' },
+      { field: 'costCenterId', from: null, to: late.id },
+    ]);
+  }
+  const steps = options.steps ?? 60;
+  for (let step = 0; step < steps; step++) {
+    if (step === Math.floor(steps / 2)) {
+      const manager = pick(managers);
+      state.set(late.id, { society: late.society, manager });
+      costCenters.push(late);
+      emit('cost-center', 'created', late.id, [
+        { field: 'code', from: null, to: `CC-${late.id.slice(0, 6)}` },
+        { field: 'societyName', from: null, to: late.society },
+        { field: 'managerId', from: null, to: manager },
+      ]);
+      continue;
+    }
     const roll = next();
     const ids = [...cars.keys()];
     if (roll < 0.15 || ids.length === 0) createCar();
@@ -308,13 +330,18 @@ export function replayChanges(
           ? [...cars].filter(([, fields]) => fields.costCenterId === event.subject).map(([id]) => id)
           : [];
     const before = new Map(touched.map((id) => [id, cars.has(id) ? groupOf(factsOf(cars.get(id)!)) : undefined]));
+    // Its cars appear in the new cost center's groups: added there, removed from where they were counted.
+    const appearing = event.type === 'cost-center.created';
     apply(ownerOf(event) === 'car' ? cars : ownerOf(event) === 'cost-center' ? costCenters : new Map());
     for (const id of touched) {
       const from = before.get(id);
       const to = cars.has(id) ? groupOf(factsOf(cars.get(id)!)) : undefined;
       if (from === undefined && to !== undefined) count(time, to, 'added');
       else if (from !== undefined && to === undefined) count(time, from, 'removed');
-      else if (from !== undefined && to !== undefined && from !== to) {
+      else if (appearing && from !== to) {
+        count(time, from!, 'removed');
+        count(time, to!, 'added');
+      } else if (from !== undefined && to !== undefined && from !== to) {
         count(time, from, 'movedOut');
         count(time, to, 'movedIn');
       }

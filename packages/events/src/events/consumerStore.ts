@@ -66,3 +66,12 @@ export async function writeDeadLetter(
 export function sequenceOf(event: CloudEvent): bigint | null {
   return typeof event?.sequence === 'string' && SEQUENCE.test(event.sequence) ? BigInt(event.sequence) : null;
 }
+
+/** The revision an event carries: a positive integer, or 0 for a record older than events; throws for anything else. */
+export function revisionOf(event: CloudEvent): number {
+  const revision: unknown = event.data?.revision;
+  if (revision === null || revision === undefined) return 0;
+  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1)
+    throw new Error(`bad revision ${JSON.stringify(revision)}`);
+  return revision;
+}

@@ -75,7 +75,7 @@ export type FleetChangeGroup = {
   /** Cars that moved into / out of the group by a change of cost center (or of the cost center's society/manager). */
   movedIn: Scalars['Int']['output'];
   movedOut: Scalars['Int']['output'];
-  /** Cars deleted while in the group. */
+  /** Cars deleted while in the group (or that left it for their cost center's group when that cost center's creation arrived). */
   removed: Scalars['Int']['output'];
 };
 

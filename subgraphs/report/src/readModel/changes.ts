@@ -2,7 +2,9 @@
  * The tally of fleetChanges (pure): per bucket and group, the cars added, removed, moved in
  * and out, and the count at the bucket's end. A car's group at each instant comes from its
  * segments (see timeline.ts); outside the filter it is in no group, so entering or leaving the
- * filter by a change is a move in or out.
+ * filter by a change is a move in or out. A car whose cost center is created after it (its events
+ * arrive from another owner) appears in its cost center's group then: added there, and removed
+ * from the group it was counted in while its cost center was unknown.
  */
 import { bucketIndexOf, type Bucket } from './buckets';
 import { DIMENSIONS, passes, type Dimension, type ReportFilter } from './dimensions';
@@ -20,6 +22,7 @@ interface Counts {
 /** A car's group over time: merged segments, each with its group's values (null: outside the filter). */
 interface Membership {
   start: Date;
+  startsAtCostCenterCreation: boolean;
   end: Date | null;
   key: string | null;
 }
@@ -34,7 +37,13 @@ function membershipsOf(segments: readonly Segment[], groupBy: readonly Dimension
     // A change that moves the car to no other group is no event of the report.
     if (last && last.end !== null && last.end.getTime() === segment.start.getTime() && last.key === key)
       last.end = segment.end;
-    else memberships.push({ start: segment.start, end: segment.end, key });
+    else
+      memberships.push({
+        start: segment.start,
+        end: segment.end,
+        key,
+        startsAtCostCenterCreation: segment.startsAtCostCenterCreation,
+      });
   }
   return memberships;
 }
@@ -71,7 +80,10 @@ export function tallyChanges(
         (membership.end === null || membership.end >= first.start)
       )
         initial.set(membership.key, (initial.get(membership.key) ?? 0) + 1);
-      if (adjacent(previous, membership)) {
+      if (adjacent(previous, membership) && membership.startsAtCostCenterCreation) {
+        count(membership.start, previous!.key, 'removed');
+        count(membership.start, membership.key, 'added');
+      } else if (adjacent(previous, membership)) {
         count(membership.start, previous!.key, 'movedOut');
         count(membership.start, membership.key, 'movedIn');
       } else count(membership.start, membership.key, 'added');

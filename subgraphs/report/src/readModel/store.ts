@@ -4,7 +4,7 @@
  * are recomputed from every event of it the log holds, and, for a car, the rollup of live cars
  * moves with its current version. A late or repeated event therefore converges to the same state.
  */
-import { type CloudEvent, type ConsumerSql, sequenceOf } from '@car-check/events';
+import { type CloudEvent, type ConsumerSql, revisionOf, sequenceOf } from '@car-check/events';
 import { isId } from '@car-check/subgraph-kit';
 import { Prisma } from '../__generated__/prisma/client';
 import { EVENT_OWNERS, type EventOwner } from '../config';
@@ -17,14 +17,6 @@ function ownerOf(event: CloudEvent): EventOwner {
   const known = EVENT_OWNERS.find((candidate) => candidate === owner);
   if (!known) throw new Error(`an event of an unexpected source ${JSON.stringify(event?.source)}`);
   return known;
-}
-
-function revisionOf(event: CloudEvent): number {
-  const revision: unknown = event.data?.revision;
-  if (revision === null || revision === undefined) return 0;
-  if (typeof revision !== 'number' || !Number.isInteger(revision) || revision < 1)
-    throw new Error(`bad revision ${JSON.stringify(revision)}`);
-  return revision;
 }
 
 /** The checked parts of an event the log keeps. */

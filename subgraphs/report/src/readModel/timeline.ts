@@ -23,6 +23,8 @@ export interface CostCenterVersionRow {
 
 export interface Segment {
   start: Date;
+  /** The segment starts where the car's cost center was created (its first version, or one after a gap). */
+  startsAtCostCenterCreation: boolean;
   /** Exclusive; null while current. */
   end: Date | null;
   facts: CarFacts;
@@ -49,10 +51,15 @@ export function segmentsOf(version: CarVersionRow, costCenters: readonly CostCen
     }
   }
   const starts = [...cuts].sort((a, b) => a - b).map((time) => new Date(time));
+  const created = (start: Date) =>
+    start.getTime() !== version.validFrom.getTime() &&
+    costCenters.some((costCenter) => costCenter.validFrom.getTime() === start.getTime()) &&
+    !costCenters.some((costCenter) => costCenter.validTo?.getTime() === start.getTime());
   return starts.map((start, index) => {
     const costCenter = version.costCenterId ? costCenterAt(costCenters, start) : undefined;
     return {
       start,
+      startsAtCostCenterCreation: created(start),
       end: starts[index + 1] ?? version.validTo,
       facts: {
         society: costCenter?.societyName ?? null,

@@ -100,25 +100,46 @@ const current = <F>(versions: Version<F>[]): F | undefined => {
   return last && last.validTo === null ? last.fields : undefined;
 };
 
-/** One statement inserting `rows` (one SQL tuple each), or nothing. */
-async function insertAll(tx: ConsumerSql, into: Prisma.Sql, rows: Prisma.Sql[]): Promise<void> {
-  if (rows.length > 0) await tx.$executeRaw`${into} VALUES ${Prisma.join(rows)}`;
+/**
+ * Replaces an entity's versions in `table` (keyed by `idColumn`) with `versions`, in one
+ * statement each: `columns` names the fields' columns, `values` gives their SQL values.
+ */
+async function replaceVersions<F>(
+  tx: ConsumerSql,
+  table: { name: string; idColumn: string; columns: string[] },
+  id: string,
+  versions: Version<F>[],
+  values: (fields: F) => Prisma.Sql[],
+): Promise<void> {
+  await tx.$executeRaw`DELETE FROM ${Prisma.raw(table.name)} WHERE ${Prisma.raw(table.idColumn)} = ${id}::uuid`;
+  if (versions.length === 0) return;
+  const columns = [table.idColumn, 'revision', 'valid_from', 'valid_to', ...table.columns].join(', ');
+  const rows = versions.map(
+    ({ revision, validFrom, validTo, fields }) =>
+      Prisma.sql`(${Prisma.join([
+        Prisma.sql`${id}::uuid`,
+        Prisma.sql`${revision}::int`,
+        Prisma.sql`${validFrom}`,
+        Prisma.sql`${validTo}::timestamptz`,
+        ...values(fields),
+      ])})`,
+  );
+  await tx.$executeRaw`INSERT INTO ${Prisma.raw(table.name)} (${Prisma.raw(columns)}) VALUES ${Prisma.join(rows)}`;
 }
+
+const textValue = (value: string | null | undefined) => Prisma.sql`${value ?? null}::text`;
+const idValue = (value: string | null | undefined) => Prisma.sql`${value ?? null}::uuid`;
 
 async function recomputeCar(tx: ConsumerSql, id: string): Promise<void> {
   const versions = foldVersions(await eventsOf(tx, 'car', id), pickCar);
-  const [before] = await tx.$queryRaw<{ brand: string | null; model: string | null; costCenterId: string | null }[]>`
+  const [before] = await tx.$queryRaw<CarFields[]>`
     SELECT brand, model, cost_center_id::text AS "costCenterId" FROM car_version WHERE car_id = ${id}::uuid AND valid_to IS NULL`;
-  await tx.$executeRaw`DELETE FROM car_version WHERE car_id = ${id}::uuid`;
-  await insertAll(
-    tx,
-    Prisma.sql`INSERT INTO car_version (car_id, revision, valid_from, valid_to, brand, model, cost_center_id)`,
-    versions.map(
-      ({ revision, validFrom, validTo, fields }) =>
-        Prisma.sql`(${id}::uuid, ${revision}::int, ${validFrom}, ${validTo}::timestamptz, ${fields.brand ?? null}::text,
-          ${fields.model ?? null}::text, ${fields.costCenterId ?? null}::uuid)`,
-    ),
-  );
+  const table = { name: 'car_version', idColumn: 'car_id', columns: ['brand', 'model', 'cost_center_id'] };
+  await replaceVersions(tx, table, id, versions, (fields) => [
+    textValue(fields.brand),
+    textValue(fields.model),
+    idValue(fields.costCenterId),
+  ]);
   await moveRollup(tx, before, withDefaults(current(versions)));
 }
 
@@ -127,30 +148,21 @@ const withDefaults = (fields: Partial<CarFields> | undefined): CarFields | undef
 
 async function recomputeCostCenter(tx: ConsumerSql, id: string): Promise<void> {
   const versions = foldVersions(await eventsOf(tx, 'cost-center', id), pickCostCenter);
-  await tx.$executeRaw`DELETE FROM cost_center_version WHERE id = ${id}::uuid`;
-  await insertAll(
-    tx,
-    Prisma.sql`INSERT INTO cost_center_version (id, revision, valid_from, valid_to, code, society_name, manager_id)`,
-    versions.map(
-      ({ revision, validFrom, validTo, fields }) =>
-        Prisma.sql`(${id}::uuid, ${revision}::int, ${validFrom}, ${validTo}::timestamptz, ${fields.code ?? null}::text,
-          ${fields.societyName ?? null}::text, ${fields.managerId ?? null}::uuid)`,
-    ),
-  );
+  const table = { name: 'cost_center_version', idColumn: 'id', columns: ['code', 'society_name', 'manager_id'] };
+  await replaceVersions(tx, table, id, versions, (fields) => [
+    textValue(fields.code),
+    textValue(fields.societyName),
+    idValue(fields.managerId),
+  ]);
 }
 
 async function recomputeUser(tx: ConsumerSql, id: string): Promise<void> {
   const versions = foldVersions(await eventsOf(tx, 'user', id), pickUser);
-  await tx.$executeRaw`DELETE FROM user_version WHERE id = ${id}::uuid`;
-  await insertAll(
-    tx,
-    Prisma.sql`INSERT INTO user_version (id, revision, valid_from, valid_to, username, is_active)`,
-    versions.map(
-      ({ revision, validFrom, validTo, fields }) =>
-        Prisma.sql`(${id}::uuid, ${revision}::int, ${validFrom}, ${validTo}::timestamptz, ${fields.username ?? null}::text,
-          ${fields.isActive ?? null}::boolean)`,
-    ),
-  );
+  const table = { name: 'user_version', idColumn: 'id', columns: ['username', 'is_active'] };
+  await replaceVersions(tx, table, id, versions, (fields) => [
+    textValue(fields.username),
+    Prisma.sql`${fields.isActive ?? null}::boolean`,
+  ]);
 }
 
 const recompute: Record<

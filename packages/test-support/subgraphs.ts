@@ -83,7 +83,15 @@ export async function startSubgraph(
   const config = testSubgraphConfig(name, database, options);
   const log = options.log ?? silentLogger(name);
   const booted = await bootSubgraph(counted, config, log);
-  if (options.seed) await counted.seed(booted.prisma, log, config.env);
+  if (options.seed) {
+    try {
+      await counted.seed(booted.prisma, log, config.env);
+    } catch (error) {
+      // Not returned, so no caller could stop it: its server and timers would keep jest from exiting.
+      await booted.stop().catch(() => undefined);
+      throw error;
+    }
+  }
   statements.reset();
   return { ...booted, statements, config, graphqlUrl: `${booted.url}/graphql` };
 }

@@ -2,14 +2,15 @@
  * The fleet console (web/) and the offline explorer, in Debian's Chromium driven by
  * playwright-core, against the real graph started in process (PGlite). The pages are
  * the ones users get: built as `npm start` builds them (scripts/lib/webPages.ts, no
- * build variables) and served by the gateway at /console/ and /explorer/ (WEB_DIST).
+ * build variables; once per run for every browser suite, see test-support/webBuild.ts)
+ * and served by the gateway at /console/ and /explorer/ (WEB_DIST).
  * The browser can reach nothing but this machine: every other request is aborted and
  * recorded, and the last test checks none was attempted, and that no page raised an
  * error or logged one to the console.
  *
  * Screenshots land in docs/screenshots/ with UPDATE_SCREENSHOTS=true.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -18,7 +19,7 @@ import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { buildWebPages } from '../../scripts/lib/webPages';
+import { builtWebPages } from '@car-check/test-support/webBuild';
 import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, SwitchableLink, WEB_DIR } from './harness';
 
 // A loaded 2-core machine: builds, a graph and a browser. Generous everywhere.
@@ -45,7 +46,8 @@ describe('the fleet console in Chromium (pglite)', () => {
   let origin: string;
   let consoleUrl: string;
   let browser: Browser;
-  let buildDir: string;
+  /** The built pages the gateway serves (WEB_DIST): shared with the other browser suites, read-only. */
+  let webDist: string;
   const userLink = new SwitchableLink();
   const contexts: BrowserContext[] = [];
   /** Requests the pages tried to send off this machine (must stay empty). */
@@ -53,12 +55,6 @@ describe('the fleet console in Chromium (pglite)', () => {
   const pageErrors: string[] = [];
   /** Set while a test provokes failing responses on purpose: the browser logs those as errors. */
   let failingResponsesExpected: RegExp | null = null;
-
-  /** Builds the pages as npm start does, into `dist`; fails with the build's output. */
-  async function build(dist: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
-    const outcome = await buildWebPages(dist, env);
-    if (!outcome.startsWith('built')) throw new Error(outcome);
-  }
 
   beforeAll(async () => {
     // (Chromium may still be being installed when the tests start: give it a moment.)
@@ -68,12 +64,12 @@ describe('the fleet console in Chromium (pglite)', () => {
       `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
-    buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
-    await build(path.join(buildDir, 'dist'));
+    webDist = await builtWebPages();
+    // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
     graph = await startGraph('pglite', {
       seed: true,
       // The gateway serves the pages as under npm start (development: NODE_ENV is not production).
-      gatewayEnv: { WEB_DIST: path.join(buildDir, 'dist') },
+      gatewayEnv: { WEB_DIST: webDist },
       // The gateway reaches the user subgraph's GraphQL through a link the tests can cut.
       routeThrough: { user: (url) => userLink.start(url) },
     });
@@ -87,7 +83,6 @@ describe('the fleet console in Chromium (pglite)', () => {
     await browser?.close();
     await graph?.stop();
     await userLink.down();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   });
 
   async function newPage(): Promise<Page> {
@@ -277,8 +272,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   it('sends operations by persisted document id only, never their text, when built with VITE_PERSISTED_ONLY=true', async () => {
     // The same build with its one option on, served by a gateway of its own at /console/, as a deployment would.
-    const persistedDist = path.join(buildDir, 'persisted');
-    await build(persistedDist, { VITE_PERSISTED_ONLY: 'true' });
+    const persistedDist = await builtWebPages({ VITE_PERSISTED_ONLY: 'true' });
     const gatewayUrl = await graph.startGateway({}, { WEB_DIST: persistedDist });
     const manifest = JSON.parse(readFileSync(path.join(WEB_DIR, 'persisted-documents.json'), 'utf8')) as Record<
       string,
@@ -327,7 +321,7 @@ describe('the fleet console in Chromium (pglite)', () => {
 
   it('bundles the explorer: GraphiQL with a headers editor, querying the same origin with no network beyond it', async () => {
     // Nothing in the build points a browser elsewhere: no remote stylesheet, font, script or import.
-    const explorerDir = path.join(buildDir, 'dist', 'explorer');
+    const explorerDir = path.join(webDist, 'explorer');
     const files = readdirSync(explorerDir, { recursive: true, encoding: 'utf8' }).filter((file) =>
       /\.(html|css)$/.test(file),
     );

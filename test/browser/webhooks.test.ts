@@ -2,7 +2,8 @@
  * The fleet console's Webhooks page in Chromium, against the real graph started in process
  * (PGlite, all four subgraphs) and a real HTTP receiver on 127.0.0.1 (the development default
  * lets endpoints be http:// loopback URLs). The pages are built as `npm start` builds them
- * (scripts/lib/webPages.ts, no build variables) and served by the gateway at /console/.
+ * (scripts/lib/webPages.ts, no build variables; once per run for every browser suite, see
+ * test-support/webBuild.ts) and served by the gateway at /console/.
  *
  * An admin registers an endpoint and sees its secret once; a test event reaches the receiver,
  * whose signature verifies with the `standardwebhooks` package and that secret, and the log
@@ -12,7 +13,7 @@
  * has no Webhooks entry and is told the page needs webhook:read. Any page error or console
  * error fails the suite, and so does any request off this machine.
  */
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -22,8 +23,8 @@ import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
+import { builtWebPages } from '@car-check/test-support/webBuild';
 import { WebhookReceiver, type ReceivedWebhook } from '@car-check/test-support/webhookReceiver';
-import { buildWebPages } from '../../scripts/lib/webPages';
 import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT } from './harness';
 
 jest.setTimeout(240_000);
@@ -62,7 +63,6 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
   let origin: string;
   let consoleUrl: string;
   let browser: Browser;
-  let buildDir: string;
   const receiver = new WebhookReceiver();
   let receiverUrl: string;
   const contexts: BrowserContext[] = [];
@@ -76,10 +76,8 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
       `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
-    buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
-    const outcome = await buildWebPages(path.join(buildDir, 'dist'), {});
-    if (!outcome.startsWith('built')) throw new Error(outcome);
-    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: path.join(buildDir, 'dist') } });
+    // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
+    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: await builtWebPages() } });
     origin = new URL(graph.gatewayUrl).origin;
     consoleUrl = `${origin}/console/`;
     receiverUrl = await receiver.start();
@@ -91,7 +89,6 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
     await browser?.close();
     await receiver.stop();
     await graph?.stop();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   });
 
   async function newPage(): Promise<Page> {

@@ -8,7 +8,7 @@ import {
   SIGNATURE_HEADER,
 } from '@car-check/service-kit';
 import { seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf, errorCodesByPath, postGraphQL } from '@car-check/test-support/graphql';
@@ -18,7 +18,7 @@ import { signedPost } from '@car-check/test-support/signing';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 // Authentication is about HTTP and tokens, not the database: one backend is enough.
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 const user = (name: string) => seedUsers.find((u) => u.username === name)!;
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { schemaHashOf } from '@car-check/service-kit';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { managementGet } from '@car-check/test-support/management';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 const ROOT = path.resolve(__dirname, '..', '..');
 
 describe(`every service says which build and schema it runs (${backend})`, () => {

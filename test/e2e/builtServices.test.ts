@@ -13,7 +13,7 @@ import {
 } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { waitFor } from '@car-check/test-support/waitFor';
@@ -32,7 +32,7 @@ const START_TIMEOUT_MS = 90_000;
  * administrator created by the user package's bootstrap command. On PostgreSQL,
  * as production runs (embedded databases only when TEST_BACKENDS leaves PostgreSQL out).
  */
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 describe(`every service started from its build with node, production settings (${backend})`, () => {
   const databases: TestDatabases[] = [];

@@ -13,12 +13,12 @@ import { loadGatewayConfig } from '../../gateway/src/config';
 import { measureOperation } from '../../gateway/src/limits/measure';
 import { coerceVariables, listLength } from '../../gateway/src/limits/pageSize';
 import { servedSchemaOf, type ServedSchema } from '../../gateway/src/supergraph/servedSchema';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
 import { sha256Hex } from '@car-check/test-support/sha256';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 interface Answer {
   data?: unknown;

@@ -1,9 +1,9 @@
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { postGraphQL, type GraphQLResponse } from '@car-check/test-support/graphql';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 /**
  * Inbound deduplication through the gateway: identical queries in flight

@@ -1,14 +1,14 @@
 import { listen, subgraphNames, subgraphUrlVariable, type RunningServer } from '@car-check/service-kit';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { TEST_ENV } from '@car-check/test-support/secrets';
 import { silentLogger } from '@car-check/test-support/subgraphs';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { managementGet } from '@car-check/test-support/management';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 interface ReadyBody {
   service: string;

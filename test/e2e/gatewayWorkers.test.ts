@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
 import { TEST_ENV } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 /** The gateway run as production runs it, with WORKERS=2: two processes behind one port. */
 describe(`a gateway with two workers (${backend})`, () => {

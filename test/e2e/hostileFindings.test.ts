@@ -1,10 +1,10 @@
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { freshClientAddress, sendRaw, type RawResponse } from '@car-check/test-support/rawHttp';
 import { sha256Hex } from '@car-check/test-support/sha256';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 interface ErrorBody {
   data?: unknown;

@@ -1,4 +1,4 @@
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import {
   apqRegistrationRequests,
@@ -10,7 +10,7 @@ import {
 } from '@car-check/test-support/hostileRequests';
 import { sendRaw } from '@car-check/test-support/rawHttp';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 // Reproducible: the same seed sends the same requests. Override with HOSTILE_SEED / HOSTILE_REQUESTS.
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261130);

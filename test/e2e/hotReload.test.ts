@@ -4,14 +4,14 @@ import path from 'node:path';
 import express from 'express';
 import { listen, type RunningServer } from '@car-check/service-kit';
 import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { managementGet } from '@car-check/test-support/management';
 import { sha256Hex } from '@car-check/test-support/sha256';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 /** The current supergraph, recomposed without `Car.version` (as a car team might ship). */
 async function supergraphWithoutCarVersion(): Promise<string> {

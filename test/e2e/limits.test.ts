@@ -4,13 +4,13 @@ import { loadGatewayConfig } from '../../gateway/src/config';
 import { measureOperation } from '../../gateway/src/limits/measure';
 import { servedSchemaOf } from '../../gateway/src/supergraph/servedSchema';
 import { DEFAULT_OPERATIONS_FILE } from '../../scripts/lib/schemaCheck';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 describe(`limits against abusive or malformed requests (${backend})`, () => {
   let graph: TestGraph;

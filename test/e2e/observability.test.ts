@@ -2,13 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { READINESS_POLL_MS, subgraphNames } from '@car-check/service-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { MANAGEMENT_HEADERS, managementGet } from '@car-check/test-support/management';
 import { waitFor } from '@car-check/test-support/waitFor';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 describe(`operating the graph: health, request ids, logs, metrics (${backend})`, () => {
   let graph: TestGraph;

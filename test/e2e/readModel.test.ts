@@ -13,9 +13,12 @@ import {
   deleteCostCenter as deleteCostCenterIn,
   expectReplicaMatchesStream,
   replicaCostCenters,
+  expectSomeNotApplied,
+  interruptionPoints,
   runCostCenterChanges,
   updateCostCenter as updateCostCenterIn,
   waitReplicaConverged,
+  waitSomeApplied,
 } from '@car-check/test-support/costCenterReplica';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { startFeedProxy } from '@car-check/test-support/feedProxy';
@@ -355,22 +358,29 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
     }, 180_000);
   }
 
-  it('loses and duplicates nothing when its consumer stops in the middle of 500 changes and starts again', async () => {
+  it('loses and duplicates nothing when its consumer stops in the middle of a stream of changes and starts again', async () => {
     await waitConverged();
     // What other tests left (forgeries, refused for good): none of this stream's events may add to it.
     const lettersBefore = consumer().status().deadLetters;
     let readyWhileStopped: { status: number; body: { consumers: Record<string, { running: boolean }> } } | null = null;
+    const [stopAt, readyAt, startAt] = interruptionPoints(3);
     const stream = await runCostCenterChanges(graph, 'RM-STOP', {
       before: async (index) => {
-        if (index === 125) await consumer().stop();
-        if (index === 250) {
+        if (index === stopAt) {
+          await waitSomeApplied(graph, 'RM-STOP');
+          await consumer().stop();
+        }
+        if (index === readyAt) {
           const response = await managementGet(graph.subgraphs.car.url, '/ready');
           readyWhileStopped = {
             status: response.status,
             body: (await response.json()) as { consumers: Record<string, { running: boolean }> },
           };
         }
-        if (index === 375) consumer().start();
+        if (index === startAt) {
+          await expectSomeNotApplied(graph, 'RM-STOP');
+          consumer().start();
+        }
       },
     });
     expect(stream.deleted.size).toBe(10);
@@ -394,16 +404,23 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
   }, 300_000);
 
   if (backend === 'postgres') {
-    it('loses and duplicates nothing when the process applying the feed is killed (SIGKILL) in the middle of 500 changes', async () => {
+    it('loses and duplicates nothing when the process applying the feed is killed (SIGKILL) in the middle of a stream of changes', async () => {
       await waitConverged();
       // Another car instance, a process of its own, is the one consuming; it dies mid-stream, without a shutdown.
       await consumer().stop();
       let instance = await startSubgraphProcess(graph, 'car', { EVENTS_POLL_MS: '100' });
       try {
+        const [killAt, restartAt] = interruptionPoints(2);
         const stream = await runCostCenterChanges(graph, 'RM-KILL', {
           before: async (index) => {
-            if (index === 125) await instance.kill();
-            if (index === 300) instance = await startSubgraphProcess(graph, 'car', { EVENTS_POLL_MS: '100' });
+            if (index === killAt) {
+              await waitSomeApplied(graph, 'RM-KILL');
+              await instance.kill();
+            }
+            if (index === restartAt) {
+              await expectSomeNotApplied(graph, 'RM-KILL');
+              instance = await startSubgraphProcess(graph, 'car', { EVENTS_POLL_MS: '100' });
+            }
           },
         });
         await expectReplicaMatchesStream(graph, stream);

@@ -1,5 +1,5 @@
 import { ANONYMOUS } from '@car-check/service-kit';
-import { BACKENDS, testConfig } from '@car-check/test-support/config';
+import { ONE_BACKEND, testConfig } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { LogCapture } from '@car-check/test-support/logCapture';
@@ -15,7 +15,7 @@ import { requireServices } from '@car-check/test-support/services';
 const REDIS = new URL(testConfig.TEST_REDIS_URL);
 // Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
 beforeAll(() => requireServices('redis'));
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 const LIMIT = 20;
 const INSTANCES = 2;
 const OUTAGE = /^Redis unreachable/;

@@ -1,5 +1,5 @@
 import { seedCars, seedUsers } from '@car-check/subgraph-kit/demo';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf, errorCodesByPath } from '@car-check/test-support/graphql';
@@ -7,7 +7,7 @@ import { LogCapture } from '@car-check/test-support/logCapture';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 // These tests are about the network between gateway and subgraphs, not the database: one backend is enough.
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 const CARS_WITH_COST_CENTERS = `{
   cars(first: 3) { edges { node { id brand costCenter { code } } } }

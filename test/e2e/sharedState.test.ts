@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ANONYMOUS } from '@car-check/service-kit';
-import { BACKENDS, testConfig } from '@car-check/test-support/config';
+import { ONE_BACKEND, testConfig } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
@@ -12,7 +12,7 @@ import { requireServices } from '@car-check/test-support/services';
 const REDIS_URL = testConfig.TEST_REDIS_URL;
 // Without Redis, every test here stops with "Redis unreachable at …", not a failed assertion.
 beforeAll(() => requireServices('redis'));
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 interface Answer {
   errors?: { extensions: { code: string } }[];

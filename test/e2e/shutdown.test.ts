@@ -6,13 +6,13 @@ import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import type { PrismaClient as CarPrisma } from '../../subgraphs/car/src/prisma';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { TEST_ENV } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 const ROOT = path.resolve(__dirname, '..', '..');
 const WRITES = 5;
 // Long enough that the writes are surely still in flight when the refused request is answered.

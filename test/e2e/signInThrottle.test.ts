@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 // LOGIN_MAX_FAILURES_PER_USER is 3 in tests; LOGIN_MAX_FAILURES_PER_CLIENT and LOGIN_FIRST_DELAY_SECONDS keep their defaults.
 const FREE_FAILURES = 3;
 const FIRST_DELAY_SECONDS = 5;

@@ -1,11 +1,11 @@
 import { tracingStatus } from '@car-check/service-kit';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { LogCapture } from '@car-check/test-support/logCapture';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 // One backend is enough: trace ids do not depend on the database.
-const backend = BACKENDS.includes('pglite') ? 'pglite' : BACKENDS[0]!;
+const backend = ONE_BACKEND;
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const TRACE_ID = /^[0-9a-f]{32}$/;

@@ -1,9 +1,9 @@
 import { sendSignedQuery } from '../../scripts/lib/signedQuery';
-import { BACKENDS } from '@car-check/test-support/config';
+import { ONE_BACKEND } from '@car-check/test-support/config';
 import { TEST_ENV } from '@car-check/test-support/secrets';
 import { startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 
-const backend = BACKENDS.includes('postgres') ? 'postgres' : 'pglite';
+const backend = ONE_BACKEND;
 
 describe(`npm run query:subgraph: a team queries its own subgraph (${backend})`, () => {
   let car: SubgraphUnderTest;

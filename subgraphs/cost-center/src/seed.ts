@@ -5,6 +5,12 @@ import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
 
 /**
+ * A seed runs once, at start, possibly while the database is busy with other services: it waits
+ * for a connection and finishes rather than fail the boot on Prisma's defaults (2 s to start, 5 s to run).
+ */
+const SEED_TRANSACTION = { maxWait: 15_000, timeout: 60_000 };
+
+/**
  * Creates the demo fleet's cost centers that are missing; running it again changes nothing.
  * Each creation is audited (as the `seed` service), so it is a `cost-center.created` event
  * too: the other subgraphs' read models (the car subgraph's replica) see the demo data.
@@ -25,7 +31,7 @@ export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
       count += 1;
     }
     return count;
-  });
+  }, SEED_TRANSACTION);
   const durationMs = msSince(startedAt);
   logProgress(
     log,

@@ -1,7 +1,8 @@
 /**
  * The fleet console's Reports page in Chromium, against the real graph started in process (PGlite, every
  * subgraph, the report subgraph fed by the owners' events). The pages are built as `npm start` builds them
- * (scripts/lib/webPages.ts, no build variables) and served by the gateway at /console/.
+ * (scripts/lib/webPages.ts, no build variables; once per run for every browser suite, see
+ * test-support/webBuild.ts) and served by the gateway at /console/.
  *
  * An admin opens Reports and sees the seeded fleet per society, with the counts the owners' data gives (cars
  * read through the gateway and grouped here) and the report answers; the chart is an SVG stacked bar chart
@@ -10,7 +11,7 @@
  * the Manager dimension, and is told clearly when an address asks for it. Any page error or console error
  * fails the suite, and so does any request off this machine.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,7 +20,7 @@ import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { buildWebPages } from '../../scripts/lib/webPages';
+import { builtWebPages } from '@car-check/test-support/webBuild';
 import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT } from './harness';
 
 jest.setTimeout(240_000);
@@ -58,7 +59,6 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
   let origin: string;
   let consoleUrl: string;
   let browser: Browser;
-  let buildDir: string;
   const contexts: BrowserContext[] = [];
   const blocked: string[] = [];
   const pageErrors: string[] = [];
@@ -103,10 +103,7 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
       `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
-    buildDir = mkdtempSync(path.join(os.tmpdir(), 'car-check-web-'));
-    const outcome = await buildWebPages(path.join(buildDir, 'dist'), {});
-    if (!outcome.startsWith('built')) throw new Error(outcome);
-    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: path.join(buildDir, 'dist') } });
+    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: await builtWebPages() } });
     origin = new URL(graph.gatewayUrl).origin;
     consoleUrl = `${origin}/console/`;
     browser = await launchChromium();
@@ -117,7 +114,6 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     await graph?.stop();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   });
 
   async function newPage(): Promise<Page> {

@@ -6,6 +6,7 @@ import { CarPage } from './pages/CarPage';
 import { CostCenterListPage } from './pages/CostCenterListPage';
 import { CostCenterPage } from './pages/CostCenterPage';
 import { NewCarPage } from './pages/NewCarPage';
+import { ReportsPage, useReportAccess } from './pages/ReportsPage';
 import { SignInPage } from './pages/SignInPage';
 import { WebhookEndpointPage } from './pages/WebhookEndpointPage';
 import { useWebhookAccess, WebhooksPage } from './pages/WebhooksPage';
@@ -32,6 +33,8 @@ function SignedIn({
   const route = useRoute();
   // The Webhooks entry is shown to callers the graph lets read webhooks (asked once per session).
   const webhooks = useWebhookAccess();
+  // The Reports entry likewise, for callers with report:read; the page offers only the dimensions they may read.
+  const reports = useReportAccess();
 
   async function leave() {
     // Revoke the token at the user service; sign out locally whatever the answer (main.tsx clears the cache).
@@ -47,6 +50,7 @@ function SignedIn({
   else if (section === 'cost-centers') page = <CostCenterListPage />;
   else if (section === 'webhooks' && id) page = <WebhookEndpointPage key={id} id={id} />;
   else if (section === 'webhooks') page = <WebhooksPage />;
+  else if (section === 'reports') page = <ReportsPage route={route} access={reports} />;
   else page = <CarListPage route={route} />;
 
   return (
@@ -59,6 +63,11 @@ function SignedIn({
         <Link to="/cost-centers" className={section === 'cost-centers' ? 'active' : ''}>
           Cost centers
         </Link>
+        {reports.page === 'allowed' ? (
+          <Link to="/reports" className={section === 'reports' ? 'active' : ''} data-testid="nav-reports">
+            Reports
+          </Link>
+        ) : null}
         {webhooks === 'allowed' ? (
           <Link to="/webhooks" className={section === 'webhooks' ? 'active' : ''} data-testid="nav-webhooks">
             Webhooks

@@ -84,7 +84,9 @@ describe('a subgraph start reports its steps as they happen', () => {
       expect(message('create-database')).toMatch(/^created the embedded database in /);
       expect(message('database')).toMatch(/^opened the database in /);
       expect(message('migrations')).toMatch(new RegExp(`^applied ${migrations.length} migrations in `));
-      expect(message('seed')).toMatch(new RegExp(`^seeded ${seedCars.length} demo cars in `));
+      expect(message('seed')).toMatch(
+        new RegExp(`^seeded ${seedCars.length} demo cars \\(${seedCars.length} new\\) in `),
+      );
       expect(message('ready')).toMatch(
         new RegExp(
           `^car subgraph ready at ${subgraph.url}/graphql in .+ \\(.*creating the database .+, opening it .+, migrations .+, seeding .+, server .+\\)$`,

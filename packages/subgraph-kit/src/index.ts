@@ -16,7 +16,7 @@ export {
   type WriteRequestContext,
 } from './audit/mutations';
 export { auditedEntity, type EntityUpdate, type RevisionedModel, type TransactionClientOf } from './audit/entity';
-export { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
+export { eventReaderSpec, subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
 export {
   describeTarget,
   openDatabase,
@@ -99,6 +99,7 @@ export {
 export { resolveEntity, type PeerResponse, PeerClient } from './peers/peerClient';
 export {
   consumerTransaction,
+  ownerConsumerNames,
   ownerEventConsumer,
   ownerFeedSource,
   type ConsumerDatabase,

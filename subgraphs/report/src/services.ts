@@ -1,8 +1,8 @@
 import type { ConsumerSql, FeedConsumer } from '@car-check/events';
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
-import type { SubgraphConfig } from '@car-check/subgraph-kit';
+import type { SubgraphConfig, SubgraphHooks } from '@car-check/subgraph-kit';
 import { EVENT_OWNERS } from './config';
-import { consumerName, reportConsumer } from './readModel/consumers';
+import { consumerName, rebuildReportModel, redriveReportModel, reportConsumer } from './readModel/consumers';
 import type { PrismaClient } from './prisma';
 
 /** What the report subgraph builds once at start (BootedSubgraph.services). */
@@ -28,3 +28,23 @@ export function reportServices(deps: {
     ),
   };
 }
+
+/** The consumers of the owners' events (feed or broker) that keep the read model up to date while it serves. */
+export const readModelHooks: SubgraphHooks<PrismaClient, ReportServices> = {
+  setup: async ({ prisma, log, config, signingSecret, metrics }) => {
+    const services = reportServices({ prisma, log, config, signingSecret, metrics });
+    const consumers = Object.values(services.consumers);
+    for (const consumer of consumers) consumer.start();
+    return {
+      services,
+      stop: async () => {
+        await Promise.all(consumers.map((consumer) => consumer.stop()));
+      },
+      status: () => ({
+        consumers: Object.fromEntries(consumers.map((consumer) => [consumer.name, consumer.status()])),
+      }),
+    };
+  },
+  rebuildReadModels: (deps) => rebuildReportModel(deps),
+  redriveDeadLetters: (deps) => redriveReportModel(deps),
+};

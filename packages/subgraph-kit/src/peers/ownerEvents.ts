@@ -47,6 +47,20 @@ export const consumerTransaction =
   (work, options) =>
     prisma.$transaction((tx) => work(tx), { maxWait: 10_000, timeout: options?.timeoutMs ?? 30_000 });
 
+/**
+ * How a subgraph that reads other subgraphs' events names its consumer of each owner: `<reader>-<owner>`
+ * (its cursor, dead letters, log lines, metrics label) and, in the broker mode, its durable queue
+ * `car-check.<reader>.<owner>`, or `<EVENTS_QUEUE>.<reader>-<owner>` when EVENTS_QUEUE names a run's own
+ * queues (tests, benchmarks), so that whoever made them can delete them.
+ */
+export function ownerConsumerNames(reader: string) {
+  return {
+    name: (owner: string): string => `${reader}-${owner}`,
+    queue: (owner: string, eventsQueue?: string): string =>
+      eventsQueue ? `${eventsQueue}.${reader}-${owner}` : `car-check.${reader}.${owner}`,
+  };
+}
+
 export interface OwnerEventConsumerOptions extends OwnerEventsReader {
   owner: string;
   /** Names the cursor, the dead letters, log lines and the metrics' `consumer` label. */

@@ -9,6 +9,7 @@ import {
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
 import {
   consumerTransaction,
+  ownerConsumerNames,
   ownerEventConsumer,
   ownerFeedSource,
   type OwnerEventsReader,
@@ -23,15 +24,8 @@ export interface ConsumerDeps extends OwnerEventsReader {
   registry?: ServiceMetrics['registry'];
 }
 
-/** The consumer of one owner's events: its cursor, dead letters and metrics label. */
-export const consumerName = (owner: string): string => `report-${owner}`;
-
-/**
- * The durable queue of one owner's events in the broker mode: `car-check.report.<owner>`, or
- * `<EVENTS_QUEUE>.report-<owner>` when EVENTS_QUEUE names a run's own queues (tests, benchmarks).
- */
-export const consumerQueue = (owner: string, eventsQueue?: string): string =>
-  eventsQueue ? `${eventsQueue}.report-${owner}` : `car-check.report.${owner}`;
+/** The consumer of one owner's events (`report-<owner>`) and its queue in the broker mode. */
+export const { name: consumerName, queue: consumerQueue } = ownerConsumerNames('report');
 
 /**
  * One consumer per owner (car, cost-center, user), the machinery of the other read models: the
@@ -48,39 +42,40 @@ export function reportConsumer(owner: EventOwner, deps: ConsumerDeps): FeedConsu
   });
 }
 
+/** Runs a command of the read model for each owner in turn, its report under the owner's consumer name. */
+async function perOwner<R>(run: (owner: EventOwner) => Promise<R>): Promise<Record<string, R>> {
+  const reports: Record<string, R> = {};
+  for (const owner of EVENT_OWNERS) reports[consumerName(owner)] = await run(owner);
+  return reports;
+}
+
 /**
  * Rebuilds the read model from the owners' full feeds, one owner after the other, each in one
  * transaction (see replayFeed): readers keep the old figures of an owner until its new ones commit.
  */
-export async function rebuildReportModel(
+export const rebuildReportModel = (
   deps: OwnerEventsReader & { prisma: PrismaClient },
-): Promise<Record<string, ReplayReport>> {
-  const reports: Record<string, ReplayReport> = {};
-  for (const owner of EVENT_OWNERS) {
-    reports[consumerName(owner)] = await replayFeed<ConsumerSql>({
+): Promise<Record<string, ReplayReport>> =>
+  perOwner((owner) =>
+    replayFeed<ConsumerSql>({
       ...ownerFeedSource(owner, deps),
       name: consumerName(owner),
       transaction: consumerTransaction(deps.prisma),
       apply: applyReportEvent,
       reset: (tx) => resetOwner(tx, owner),
-    });
-  }
-  return reports;
-}
+    }),
+  );
 
 /** Applies the consumers' dead letters again, once their cause is fixed; only those their owner signed. */
-export async function redriveReportModel(
+export const redriveReportModel = (
   deps: OwnerEventsReader & { prisma: PrismaClient },
-): Promise<Record<string, RedriveReport>> {
-  const reports: Record<string, RedriveReport> = {};
-  for (const owner of EVENT_OWNERS) {
-    reports[consumerName(owner)] = await redriveDeadLetters<ConsumerSql>({
+): Promise<Record<string, RedriveReport>> =>
+  perOwner((owner) =>
+    redriveDeadLetters<ConsumerSql>({
       name: consumerName(owner),
       db: deps.prisma,
       transaction: consumerTransaction(deps.prisma),
       apply: applyReportEvent,
       verifier: ownerFeedSource(owner, deps).verifier,
-    });
-  }
-  return reports;
-}
+    }),
+  );

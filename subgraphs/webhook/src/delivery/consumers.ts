@@ -1,6 +1,6 @@
 import type { ConsumerSql, FeedConsumer } from '@car-check/events';
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
-import { ownerEventConsumer, type SubgraphConfig } from '@car-check/subgraph-kit';
+import { ownerConsumerNames, ownerEventConsumer, type SubgraphConfig } from '@car-check/subgraph-kit';
 import type { PrismaClient } from '../prisma';
 import type { DeliveryClock } from './clock';
 import { storeEvent } from './ingest';
@@ -16,16 +16,8 @@ export interface ConsumerDeps {
   onQueued?: () => void;
 }
 
-/** The consumer of one owner's events: its cursor, dead letters and metrics label. */
-export const consumerName = (owner: string): string => `webhook-${owner}`;
-
-/**
- * The durable queue of one owner's events in the broker mode: `car-check.webhook.<owner>`, or
- * `<EVENTS_QUEUE>.webhook-<owner>` when EVENTS_QUEUE names a run's own queues (tests, benchmarks),
- * so that whoever made them can delete them.
- */
-export const consumerQueue = (owner: string, eventsQueue?: string): string =>
-  eventsQueue ? `${eventsQueue}.webhook-${owner}` : `car-check.webhook.${owner}`;
+/** The consumer of one owner's events (`webhook-<owner>`) and its queue in the broker mode. */
+export const { name: consumerName, queue: consumerQueue } = ownerConsumerNames('webhook');
 
 /**
  * One consumer per owner (car, cost-center, user), the same machinery as the car's

@@ -34,11 +34,18 @@ describe('requirements from the SDL', () => {
 });
 
 describe('groups and scopes', () => {
-  it('grants what the old gateway promised', () => {
+  it('grants what the old gateway promised, and fleet reports to every group', () => {
+    // report:read adds no data: a report's dimensions and filters need their owners' read scopes too.
     expect(scopesForGroups(['admin'])).toEqual([...SCOPES]);
-    expect(scopesForGroups(['fleet-manager'])).toEqual(['car:read', 'car:write', 'cost-center:read', 'user:read']);
-    expect(scopesForGroups(['viewer'])).toEqual(['car:read', 'cost-center:read']);
-    expect(scopesForGroups(['viewer', 'unknown-group'])).toEqual(['car:read', 'cost-center:read']);
+    expect(scopesForGroups(['fleet-manager'])).toEqual([
+      'car:read',
+      'car:write',
+      'cost-center:read',
+      'user:read',
+      'report:read',
+    ]);
+    expect(scopesForGroups(['viewer'])).toEqual(['car:read', 'cost-center:read', 'report:read']);
+    expect(scopesForGroups(['viewer', 'unknown-group'])).toEqual(['car:read', 'cost-center:read', 'report:read']);
     expect(Object.keys(GROUP_SCOPES).sort()).toEqual(['admin', 'fleet-manager', 'viewer']);
   });
 });

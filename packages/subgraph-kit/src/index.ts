@@ -16,7 +16,7 @@ export {
   type WriteRequestContext,
 } from './audit/mutations';
 export { auditedEntity, type EntityUpdate, type RevisionedModel, type TransactionClientOf } from './audit/entity';
-export { eventReaderSpec, subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
+export { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from './config/service';
 export {
   describeTarget,
   openDatabase,

@@ -1,18 +1,19 @@
 import { consumerSettingsFromEnv } from '@car-check/events';
 import { ConfigError, flag, readEnv } from '@car-check/service-kit';
-import {
-  eventReaderSpec,
-  subgraphConfigFromEnv,
-  type SubgraphConfig,
-  type SubgraphConfigSpec,
-} from '@car-check/subgraph-kit';
+import { subgraphConfigFromEnv, type SubgraphConfig, type SubgraphConfigSpec } from '@car-check/subgraph-kit';
 import { z } from 'zod';
 
 /** The subgraphs whose events it delivers. */
 export const EVENT_OWNERS = ['car', 'cost-center', 'user'] as const;
 
-// It calls no subgraph synchronously; it reads the owners' event feeds (see delivery/consumers.ts).
-export const WEBHOOK_SUBGRAPH: SubgraphConfigSpec = eventReaderSpec('webhook', EVENT_OWNERS);
+export const WEBHOOK_SUBGRAPH: SubgraphConfigSpec = {
+  name: 'webhook',
+  dataFolder: 'webhook',
+  // It calls no subgraph synchronously; it reads the owners' event feeds (see delivery/consumers.ts).
+  peers: ['car', 'cost-center', 'user'],
+  consumes: EVENT_OWNERS,
+  defaultSchema: 'webhook',
+};
 
 /** The delivery settings, read once at set-up (after the subgraph's own). */
 export interface WebhookSettings {

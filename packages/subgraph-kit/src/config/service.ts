@@ -61,14 +61,6 @@ export interface SubgraphConfigSpec extends SubgraphDatabaseNames {
   consumes?: readonly string[];
 }
 
-/**
- * The configuration of a subgraph made of other subgraphs' events (a read model): its database is
- * named after it, and the owners are both its peers (where their feeds are) and whom it consumes.
- */
-export function eventReaderSpec(name: string, owners: readonly string[]): SubgraphConfigSpec {
-  return { name, dataFolder: name, defaultSchema: name, peers: [...owners], consumes: owners };
-}
-
 /** Reads one subgraph's configuration, failing fast with the variables' names. */
 export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
   const portVar = subgraphPortVariable(spec.name);

@@ -22,6 +22,7 @@ import {
   RandomIdGenerator,
   type ReadableSpan,
   type Sampler,
+  SamplingDecision,
   type SamplingResult,
   SimpleSpanProcessor,
   type Span,
@@ -55,6 +56,17 @@ export interface TracingStatus {
 }
 
 /**
+ * A database query outside any span: a background loop's poll (an outbox
+ * relay, an event consumer, a data watch), not part of a request. Recording
+ * each would start a one-span trace every second per loop, drowning the
+ * requests' traces; those loops report through their metrics (lag,
+ * positions) instead. A query made while a request is traced stays in its trace.
+ */
+function isOrphanQuery(parent: Context, spanName: string): boolean {
+  return spanName.startsWith('prisma:') && trace.getSpanContext(parent) === undefined;
+}
+
+/**
  * A sampler whose decision can be switched after the provider is registered:
  * `@opentelemetry/api` hands instrumentations (Apollo Gateway's among them)
  * tracers that stay bound to the first provider registered, so the process's
@@ -71,6 +83,7 @@ class SwitchableSampler implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
+    if (isOrphanQuery(context, spanName)) return { decision: SamplingDecision.NOT_RECORD };
     return this.delegate.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 

@@ -190,6 +190,25 @@ describe('a process that records nothing (no OTLP endpoint), then records for a 
     ]);
   });
 
+  it('while recording, leaves out a database query outside any span (a background poll), and keeps one inside a request', () => {
+    const exporter = useInMemoryTracing();
+    tracer().startSpan('prisma:client:operation', {}, ROOT_CONTEXT).end();
+    const request = startRequestSpan(tracer(), 'request', SpanKind.SERVER, continuing());
+    const inRequest = trace.setSpan(ROOT_CONTEXT, request);
+    const operation = tracer().startSpan('prisma:client:operation', {}, inRequest);
+    tracer().startSpan('prisma:client:db_query', {}, trace.setSpan(inRequest, operation)).end();
+    operation.end();
+    request.end();
+    // Other work outside a request still starts a trace of its own.
+    tracer().startSpan('a job', {}, ROOT_CONTEXT).end();
+    expect(exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId === TRACE])).toEqual([
+      ['prisma:client:db_query', true],
+      ['prisma:client:operation', true],
+      ['request', true],
+      ['a job', false],
+    ]);
+  });
+
   it('while recording, puts the active trace on every log line written inside it, and none outside', async () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({

@@ -58,6 +58,14 @@ export interface StartGraphOptions {
 }
 
 /**
+ * The gateway's deadlines in these graphs. The defaults (5 s a subgraph, 15 s a request) are for
+ * a service with cores of its own; here a 2-core machine runs two suites, each a whole graph, and a
+ * mutation that hashes a password or writes events can take longer than 5 s. A suite about
+ * deadlines sets its own (gatewayEnv), which wins.
+ */
+const LOADED_MACHINE_DEADLINES: NodeJS.ProcessEnv = { SUBGRAPH_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '30000' };
+
+/**
  * Starts the whole graph as a client meets it: three subgraphs and the gateway,
  * each on a free port, on fresh databases of the given backend.
  */
@@ -95,7 +103,12 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     const userUrl = at('user').graphqlUrl;
     await Promise.all((options.downAtStart ?? []).map(stopOne));
 
-    const env: NodeJS.ProcessEnv = { ...TEST_ENV, GATEWAY_PORT: '0', ...options.gatewayEnv };
+    const env: NodeJS.ProcessEnv = {
+      ...TEST_ENV,
+      GATEWAY_PORT: '0',
+      ...LOADED_MACHINE_DEADLINES,
+      ...options.gatewayEnv,
+    };
     for (const name of names) {
       const via = options.routeThrough?.[name];
       env[subgraphUrlVariable(name)] = via ? await via(at(name).graphqlUrl) : at(name).graphqlUrl;

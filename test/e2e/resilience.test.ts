@@ -87,9 +87,12 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
     beforeAll(async () => {
       graph = await startGraph(backend, {
         seed: true,
-        gatewayEnv: { CAR_SUBGRAPH_TIMEOUT_MS: '300' },
+        // Long enough for a loaded machine to answer within it; far shorter than the slow subgraph.
+        gatewayEnv: { CAR_SUBGRAPH_TIMEOUT_MS: '3000' },
         routeThrough: { car: throughDelayProxy(proxies) },
       });
+      // Signs in now: the timed request below is only itself, not a password hash too.
+      await graph.query('{ me { id } }');
     });
     afterAll(async () => {
       await graph?.stop();
@@ -97,13 +100,13 @@ describe(`a subgraph that is down, slow or abandoned (${backend})`, () => {
     });
 
     it('answers at the deadline with the slow subgraph’s fields null, and the rest served', async () => {
-      proxies[0]!.delayMs = 3_000;
+      proxies[0]!.delayMs = 30_000;
       const started = Date.now();
       const response = await graph.query(
         `{ car(id: "${seedCars[0]!.id}") { id } user(id: "${seedUsers[0]!.id}") { username } }`,
       );
       // Well before the slow subgraph could have answered: the gateway did not wait for it.
-      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(Date.now() - started).toBeLessThan(20_000);
       expect(response.data).toEqual({ car: null, user: { username: seedUsers[0]!.username } });
       expect(errorCodesByPath(response)).toEqual([[['car'], 'DEADLINE_EXCEEDED']]);
       expect(response.errors![0]!.extensions).toMatchObject({ grpcStatus: 4, serviceName: 'car' });

@@ -48,6 +48,7 @@ export {
   type ProgressStep,
   type ProgressFields,
   msSince,
+  SEED_TRANSACTION,
   type DatabaseTimings,
 } from './db/progress';
 export { pgliteRunner, postgresRunner, quoteIdent, type SqlRunner } from './db/sql';

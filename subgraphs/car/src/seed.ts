@@ -1,6 +1,6 @@
 import { type Logger } from '@car-check/service-kit';
 import { recordCreatedByTool } from '@car-check/events';
-import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { formatDuration, logProgress, msSince, SEED_TRANSACTION } from '@car-check/subgraph-kit';
 import { seedCars } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
 
@@ -11,12 +11,6 @@ import type { PrismaClient } from './prisma';
  * service), so it is a `car.created` event too: the read models fed by the car events
  * (the report subgraph's) see the demo fleet.
  */
-/**
- * One audit row per new car: on a first start, with every service starting at once, that takes
- * seconds on the embedded database, past an interactive transaction's default 5 s.
- */
-const SEED_TRANSACTION = { maxWait: 60_000, timeout: 120_000 };
-
 export async function seed(prisma: PrismaClient, log: Logger): Promise<void> {
   const startedAt = performance.now();
   // One creation time per car, a millisecond apart in the fleet's order: one statement would

@@ -1,14 +1,8 @@
 import { type Logger } from '@car-check/service-kit';
 import { recordCreatedByTool } from '@car-check/events';
-import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { formatDuration, logProgress, msSince, SEED_TRANSACTION } from '@car-check/subgraph-kit';
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
 import type { PrismaClient } from './prisma';
-
-/**
- * A seed runs once, at start, possibly while the database is busy with other services: it waits
- * for a connection and finishes rather than fail the boot on Prisma's defaults (2 s to start, 5 s to run).
- */
-const SEED_TRANSACTION = { maxWait: 15_000, timeout: 60_000 };
 
 /**
  * Creates the demo fleet's cost centers that are missing; running it again changes nothing.

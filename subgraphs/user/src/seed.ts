@@ -1,5 +1,5 @@
 import { type Logger } from '@car-check/service-kit';
-import { formatDuration, logProgress, msSince } from '@car-check/subgraph-kit';
+import { formatDuration, logProgress, msSince, SEED_TRANSACTION } from '@car-check/subgraph-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import { seedPasswordFromEnv } from './auth/config';
 import { hashPassword } from './auth/password';
@@ -18,11 +18,11 @@ export async function seed(prisma: PrismaClient, log: Logger, env: NodeJS.Proces
   // largest part of a demo graph's start.
   const passwordHash = await hashPassword(password);
   const withPasswords = seedUsers.map((user) => ({ ...user, passwordHash }));
-  await prisma.$transaction(
-    withPasswords.map((user) =>
-      prisma.user.upsert({ where: { id: user.id }, create: user, update: { passwordHash: user.passwordHash } }),
-    ),
-  );
+  await prisma.$transaction(async (tx) => {
+    for (const user of withPasswords) {
+      await tx.user.upsert({ where: { id: user.id }, create: user, update: { passwordHash: user.passwordHash } });
+    }
+  }, SEED_TRANSACTION);
   const durationMs = msSince(startedAt);
   logProgress(
     log,

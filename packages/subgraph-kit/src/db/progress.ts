@@ -20,6 +20,13 @@ import { applyMigrations, type MigrationProgress, type MigrationResult } from '.
  * the message is the same fact in words, which is all the pretty output shows.
  */
 
+/**
+ * A seed's transaction: it runs once, at start, while every service of the graph may be starting
+ * on the same machine and database, so it waits for a connection and finishes rather than fail
+ * the boot on Prisma's defaults (2 s to start, 5 s to run). Requests keep the defaults.
+ */
+export const SEED_TRANSACTION = { maxWait: 60_000, timeout: 120_000 } as const;
+
 /** The steps a subgraph's start goes through, in order. */
 export type ProgressStep =
   'code' | 'database' | 'create-database' | 'migrations' | 'migration' | 'seed' | 'server' | 'ready';

@@ -315,7 +315,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
   private async applyPage(events: CloudEvent[]): Promise<PollOutcome> {
     if (this.position === null) throw new Error('the cursor is not read yet');
     if (this.options.applyBatch) {
-      const outcome = await this.applyBatch(this.options.applyBatch, events);
+      const outcome = await this.applyPageAtOnce(this.options.applyBatch, events);
       if (outcome !== 'refused') return outcome;
     }
     for (const [index, event] of events.entries()) {
@@ -338,7 +338,7 @@ export class FeedConsumer<TX extends ConsumerSql> {
    * saved once at the highest; 'refused' when the handler threw (rolled back: nothing moved) or an
    * event of the page is being retried, so that the page goes event by event.
    */
-  private async applyBatch(handler: BatchHandler<TX>, events: CloudEvent[]): Promise<PollOutcome | 'refused'> {
+  private async applyPageAtOnce(handler: BatchHandler<TX>, events: CloudEvent[]): Promise<PollOutcome | 'refused'> {
     const position = this.position ?? 0n;
     const fresh: { event: CloudEvent; sequence: bigint }[] = [];
     for (const event of events) {

@@ -48,6 +48,8 @@ export {
   type ConsumerSql,
   type ConsumerTransaction,
   type EventHandler,
+  type BatchHandler,
+  inTurn,
 } from './events/consumerStore';
 export { untraced, fetchFeedPage, feedUrlOf, type FeedSource, FeedUnavailable } from './events/feedClient';
 export { type FeedConsumerOptions, type ConsumerStatus, FeedConsumer } from './events/consumer';

@@ -4,6 +4,7 @@ import {
   type ConsumerSql,
   eventVerifierFromEnv,
   FeedConsumer,
+  inTurn,
   redriveDeadLetters,
   type RedriveReport,
   replayFeed,
@@ -163,6 +164,8 @@ export function costCenterReplicaConsumer(
     owner: OWNER,
     name: COST_CENTER_REPLICA,
     apply: applyCostCenterEvent,
+    // A page in one transaction: its events in turn, so one that refuses sends the page event by event.
+    applyBatch: inTurn(applyCostCenterEvent),
     queue: (eventsQueue) => eventsQueue ?? COST_CENTER_REPLICA_QUEUE,
   });
 }
@@ -178,6 +181,7 @@ export async function rebuildCostCenterReplica(deps: ReplicaDeps): Promise<Repla
     name: COST_CENTER_REPLICA,
     transaction: consumerTransaction(deps.prisma),
     apply: applyCostCenterEvent,
+    applyBatch: inTurn(applyCostCenterEvent),
     reset: async (tx) => {
       await tx.$executeRaw`DELETE FROM cost_center_replica`;
     },

@@ -27,6 +27,9 @@ export interface AmqpConsumerOptions<TX extends ConsumerSql> extends FeedConsume
  * message is acknowledged only once its event is applied or dead-lettered,
  * so a crash redelivers it (at least once: the handler is idempotent by
  * revision). Messages are handled one at a time, in the order they arrive.
+ * The feed's batch mode (`applyBatch`) does not apply here: messages arrive
+ * one by one with a bounded prefetch, and batching them would hold their
+ * acknowledgements back; each goes through `apply` in its own transaction.
  */
 export class AmqpConsumer<TX extends ConsumerSql> extends FeedConsumer<TX> {
   protected override readonly mode = 'amqp' as const;

@@ -12,6 +12,7 @@ import {
   sequenceOf,
   tryLock,
   writeDeadLetter,
+  type BatchHandler,
   type ConsumerSql,
   type ConsumerTransaction,
   type EventHandler,
@@ -37,6 +38,16 @@ import { canonicalJson, type EventRejection } from './signature';
  * saved cursor is still below it: several instances of a service (or a rebuild,
  * see {@link replayFeed}) never apply the same event twice nor move the cursor back.
  *
+ * Batch mode (`applyBatch` given): a page's verified events above the cursor are
+ * applied in ONE transaction, under the same lock and cursor-read rules, with the
+ * cursor saved once at the page's highest sequence: a read model that can apply
+ * many events in a few statements ingests a page for about the cost of one event.
+ * If the batch handler throws, that transaction rolls back and the page goes
+ * through the per-event path below, so a bad event gets its retries and its dead
+ * letter and the others still apply; a page holding an event already being retried
+ * goes event by event at once. Without `applyBatch`, every event has its own
+ * transaction.
+ *
  * An event whose handler throws is retried (with backoff) up to `maxAttempts`
  * times, then written to `event_dead_letter` with the error, counted
  * (`events_dead_letters_total`), logged at error level, and passed: later
@@ -59,6 +70,12 @@ export interface FeedConsumerOptions<TX extends ConsumerSql> extends FeedSource 
   db: ConsumerSql;
   transaction: ConsumerTransaction<TX>;
   apply: EventHandler<TX>;
+  /**
+   * Optional batch mode (see the module comment): applies a page's events in one transaction. Must
+   * leave the same state as `apply` on each event in turn; the feed consumer falls back to `apply`
+   * when it throws. The broker mode (AmqpConsumer) handles one message at a time and ignores it.
+   */
+  applyBatch?: BatchHandler<TX>;
   log: Logger;
   /** The service's Prometheus registry (ServiceMetrics.registry), for the consumer's gauges and counters. */
   registry?: Registry;
@@ -94,6 +111,10 @@ export class HandlerFailed extends Error {
 }
 
 type PollOutcome = 'more' | 'idle' | 'retry' | 'busy';
+
+/** The highest sequence of some events (0 for none). */
+const highestOf = (events: readonly { sequence: bigint }[]): bigint =>
+  events.reduce((highest, { sequence }) => (sequence > highest ? sequence : highest), 0n);
 
 /** Polls one owner's feed and applies its events; see the module comment. */
 export class FeedConsumer<TX extends ConsumerSql> {
@@ -287,9 +308,16 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return 'more';
   }
 
-  /** Applies a page's verified events in order (those at or below the cursor are skipped). */
+  /**
+   * Applies a page's verified events in order (those at or below the cursor are skipped): in one
+   * transaction in batch mode, else (or when the batch is refused) one event per transaction.
+   */
   private async applyPage(events: CloudEvent[]): Promise<PollOutcome> {
     if (this.position === null) throw new Error('the cursor is not read yet');
+    if (this.options.applyBatch) {
+      const outcome = await this.applyPageAtOnce(this.options.applyBatch, events);
+      if (outcome !== 'refused') return outcome;
+    }
     for (const [index, event] of events.entries()) {
       if (!this.running) return 'idle';
       const sequence = sequenceOf(event);
@@ -302,6 +330,68 @@ export class FeedConsumer<TX extends ConsumerSql> {
       const following = events[index + 1];
       this.pendingSince = following ? Date.parse(following.time) || Date.now() : null;
     }
+    return 'more';
+  }
+
+  /**
+   * Applies a page's events above the cursor with the batch handler in one transaction, the cursor
+   * saved once at the highest; 'refused' when the handler threw (rolled back: nothing moved) or an
+   * event of the page is being retried, so that the page goes event by event.
+   */
+  private async applyPageAtOnce(handler: BatchHandler<TX>, events: CloudEvent[]): Promise<PollOutcome | 'refused'> {
+    const position = this.position ?? 0n;
+    const fresh: { event: CloudEvent; sequence: bigint }[] = [];
+    for (const event of events) {
+      const sequence = sequenceOf(event);
+      if (sequence === null)
+        throw new FeedUnavailable(`the ${this.options.owner} feed sent an event without a sequence`);
+      if (sequence > position) fresh.push({ event, sequence });
+    }
+    if (fresh.length === 0) return 'more';
+    if (!this.running) return 'idle';
+    // An event that failed already gets its attempts counted and its dead letter by the per-event path.
+    if (fresh.some(({ event }) => this.attempts.has(event.id))) return 'refused';
+    const { name } = this;
+    this.pendingSince = Date.parse(fresh[0]!.event.time) || Date.now();
+    let result: { saved: bigint; applied: typeof fresh } | 'busy';
+    try {
+      result = await this.options.transaction(async (tx) => {
+        // Another instance, or a rebuild, is applying this consumer's events: let it.
+        if (!(await tryLock(tx, name))) return 'busy';
+        const saved = await readCursor(tx, name);
+        const due = this.ordered ? fresh.filter(({ sequence }) => sequence > saved) : fresh;
+        if (due.length === 0) return { saved, applied: due };
+        try {
+          await handler(
+            tx,
+            due.map(({ event }) => event),
+          );
+        } catch (error) {
+          throw new HandlerFailed(error);
+        }
+        await saveCursor(tx, name, highestOf(due));
+        return { saved, applied: due };
+      });
+    } catch (error) {
+      // A database that cannot be reached is an outage (backoff), not the page's fault.
+      if (!(error instanceof HandlerFailed)) throw error;
+      this.options.log.warn(
+        { consumer: name, owner: this.options.owner, events: fresh.length, err: error.cause },
+        'cannot apply a page of events at once; applying them one by one',
+      );
+      return 'refused';
+    }
+    if (result === 'busy') return 'busy';
+    const applied = highestOf(result.applied);
+    let highest = result.saved > position ? result.saved : position;
+    if (applied > highest) highest = applied;
+    const last = result.applied.at(-1);
+    if (last) {
+      this.lastAppliedEventTime = last.event.time;
+      this.metrics?.applied.inc({ consumer: name }, result.applied.length);
+    }
+    this.position = highest;
+    this.pendingSince = null;
     return 'more';
   }
 

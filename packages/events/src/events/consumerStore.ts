@@ -17,6 +17,24 @@ export type ConsumerTransaction<TX extends ConsumerSql> = <R>(
 /** Applies one event inside the transaction that also saves the cursor. Throw to refuse it (retried, then dead-lettered). */
 export type EventHandler<TX extends ConsumerSql> = (tx: TX, event: CloudEvent) => Promise<void>;
 
+/**
+ * Applies several events (in sequence order) inside the one transaction that also saves the cursor.
+ * It must leave the same state as applying them one by one with the consumer's EventHandler. Throw to
+ * refuse the batch: the consumer then applies the events one by one (a bad one retried, then dead-lettered).
+ */
+export type BatchHandler<TX extends ConsumerSql> = (tx: TX, events: readonly CloudEvent[]) => Promise<void>;
+
+/**
+ * The batch handler of a per-event handler: the page's events applied one after the other in
+ * the one transaction, each seeing the ones before it, so the state is that of one transaction
+ * per event. What it saves is the per-event transaction, lock, cursor read and cursor save.
+ */
+export const inTurn =
+  <TX extends ConsumerSql>(apply: EventHandler<TX>): BatchHandler<TX> =>
+  async (tx, events) => {
+    for (const event of events) await apply(tx, event);
+  };
+
 // Advisory locks of consumers live in their own key space (two int4 keys: this class, hashtext(name)).
 const CONSUMER_LOCK_CLASS = 0x45564e54; // "EVNT"
 export const SEQUENCE = /^\d{1,19}$/;

@@ -8,6 +8,7 @@ import {
   saveCursor,
   sequenceOf,
   writeDeadLetter,
+  type BatchHandler,
   type ConsumerSql,
   type ConsumerTransaction,
   type EventHandler,
@@ -19,6 +20,8 @@ export interface ReplayOptions<TX extends ConsumerSql> extends FeedSource {
   name: string;
   transaction: ConsumerTransaction<TX>;
   apply: EventHandler<TX>;
+  /** Applies a page's events at once (see FeedConsumerOptions.applyBatch); `apply` takes over a page it refuses. */
+  applyBatch?: BatchHandler<TX>;
   /** Empties the read model (inside the replay's transaction). */
   reset: (tx: TX) => Promise<void>;
   pageSize?: number;
@@ -42,7 +45,9 @@ export interface ReplayReport {
  * dead-lettered at once (a replay is deterministic: retrying would refuse it
  * again); it is rolled back to a savepoint, so the rest still applies. An
  * event its owner did not sign is dead-lettered with its reason and moves
- * nothing.
+ * nothing. Given `applyBatch`, each page's events go through it at once (under
+ * a savepoint); a page it refuses is rolled back to that savepoint and applied
+ * event by event as above.
  */
 export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<TX>): Promise<ReplayReport> {
   const pageSize = options.pageSize ?? EVENT_PAGE_MAX;
@@ -60,6 +65,9 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
         const page = await fetchFeedPage(options, after, pageSize);
         if (page.events.length === 0) break;
         const before = after;
+        // The page's verified events above the cursor, in order; what its owner did not sign is dead-lettered.
+        const due: { event: CloudEvent; sequence: bigint }[] = [];
+        let highest = position;
         for (const event of page.events) {
           const claimed = sequenceOf(event);
           if (claimed !== null && claimed > after) after = claimed;
@@ -72,7 +80,16 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
           const sequence = claimed;
           if (sequence === null)
             throw new FeedUnavailable(`the ${options.owner} feed sent an event without a sequence`);
-          if (sequence <= position) continue;
+          if (sequence <= highest) continue;
+          due.push({ event, sequence });
+          highest = sequence;
+        }
+        const atOnce = due.length > 0 && options.applyBatch && (await applyPageAtOnce(tx, options.applyBatch, due));
+        if (atOnce) {
+          applied += due.length;
+          position = highest;
+        }
+        for (const { event, sequence } of atOnce ? [] : due) {
           await tx.$executeRaw`SAVEPOINT replay_event`;
           try {
             await options.apply(tx, event);
@@ -99,6 +116,26 @@ export async function replayFeed<TX extends ConsumerSql>(options: ReplayOptions<
     },
     { timeoutMs: options.timeoutMs ?? 600_000 },
   );
+}
+
+/** Applies a page with the batch handler under a savepoint; false (rolled back to it) when the handler refuses it. */
+async function applyPageAtOnce<TX extends ConsumerSql>(
+  tx: TX,
+  applyBatch: BatchHandler<TX>,
+  due: readonly { event: CloudEvent }[],
+): Promise<boolean> {
+  await tx.$executeRaw`SAVEPOINT replay_page`;
+  try {
+    await applyBatch(
+      tx,
+      due.map(({ event }) => event),
+    );
+  } catch {
+    await tx.$executeRaw`ROLLBACK TO SAVEPOINT replay_page`;
+    return false;
+  }
+  await tx.$executeRaw`RELEASE SAVEPOINT replay_page`;
+  return true;
 }
 
 export interface RedriveOptions<TX extends ConsumerSql> {

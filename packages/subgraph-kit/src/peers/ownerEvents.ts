@@ -1,6 +1,7 @@
 import {
   AmqpConsumer,
   amqpSettingsFromEnv,
+  type BatchHandler,
   type ConsumerSql,
   consumerSettingsFromEnv,
   type ConsumerTransaction,
@@ -67,6 +68,8 @@ export interface OwnerEventConsumerOptions extends OwnerEventsReader {
   name: string;
   prisma: ConsumerDatabase;
   apply: EventHandler<ConsumerSql>;
+  /** Applies a page of the feed in one transaction (see FeedConsumerOptions.applyBatch); the broker mode ignores it. */
+  applyBatch?: BatchHandler<ConsumerSql>;
   log: Logger;
   registry?: ServiceMetrics['registry'];
   /** The durable queue of the broker mode, given EVENTS_QUEUE when it names a run's own queues. */
@@ -87,6 +90,7 @@ export function ownerEventConsumer(options: OwnerEventConsumerOptions): FeedCons
     db: options.prisma,
     transaction: consumerTransaction(options.prisma),
     apply: options.apply,
+    applyBatch: options.applyBatch,
     log: options.log,
     registry: options.registry,
     settings,

@@ -1,15 +1,25 @@
 /**
- * Applies one owner's event to the read model, in the consumer's transaction (the one that also
- * moves its cursor): the event is logged once (by owner and event id), then its entity's versions
- * are recomputed from every event of it the log holds, and, for a car, the rollup of live cars
- * moves with its current version. A late or repeated event therefore converges to the same state.
+ * Applies owners' events to the read model, in the consumer's transaction (the one that also
+ * moves its cursor): each event is logged once (by owner and event id), then the versions of
+ * every entity a new event reached are recomputed from all of its events the log holds, and, for
+ * cars, the rollup of live cars moves with their current versions. A late or repeated event
+ * therefore converges to the same state. A page of events is applied at once, in a few
+ * statements (see applyReportEvents); one event is a page of one.
  */
 import { type CloudEvent, type ConsumerSql, revisionOf, sequenceOf } from '@car-check/events';
 import { isId } from '@car-check/subgraph-kit';
 import { Prisma } from '../__generated__/prisma/client';
 import { EVENT_OWNERS, type EventOwner } from '../config';
-import { actionOf, pickCar, pickCostCenter, pickUser, type CarFields } from './entities';
-import { foldVersions, type FoldEvent, type Version } from './fold';
+import {
+  actionOf,
+  pickCar,
+  pickCostCenter,
+  pickUser,
+  type CarFields,
+  type CostCenterFields,
+  type UserFields,
+} from './entities';
+import { foldVersions, type FieldPicker, type FoldEvent, type Version } from './fold';
 
 /** The owner of an event, from its source `/subgraphs/<name>`; only the read model's owners. */
 function ownerOf(event: CloudEvent): EventOwner {
@@ -35,20 +45,58 @@ function recordOf(event: CloudEvent) {
 }
 
 /** Logs an event (once) and recomputes its entity; a repeated event changes nothing. */
-export async function applyReportEvent(tx: ConsumerSql, event: CloudEvent): Promise<void> {
-  const record = recordOf(event);
-  // Every field the pickers check: a bad value refuses the event before anything is stored.
-  recompute[record.owner].check(record.changes);
-  const inserted = await tx.$executeRaw`
-    INSERT INTO report_event (owner, event_id, sequence, type, subject, revision, time, changes)
-    VALUES (${record.owner}, ${event.id}, ${record.sequence.toString()}::bigint, ${event.type}, ${record.subject}::uuid,
-      ${record.revision}::int, ${record.time}, ${JSON.stringify(record.changes)}::jsonb)
-    ON CONFLICT (owner, event_id) DO NOTHING`;
-  if (inserted === 0) return;
-  await recompute[record.owner].apply(tx, record.subject);
+export const applyReportEvent = (tx: ConsumerSql, event: CloudEvent): Promise<void> => applyReportEvents(tx, [event]);
+
+/**
+ * Rows per multi-row INSERT: a statement stays far under PostgreSQL's 65,535 bind parameters
+ * (8 per logged event, at most 7 per version, 4 per rollup key).
+ */
+const ROWS_PER_STATEMENT = 1_000;
+
+function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const result: T[][] = [];
+  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
+  return result;
+}
+
+/**
+ * Logs a page of events (each once) and recomputes every entity they touch once, in a few
+ * statements whatever the page's size: the same state as applying them one by one. Every event
+ * is checked before anything is stored, so one bad event refuses the page (the consumer then
+ * applies the events one by one, and dead-letters precisely that one).
+ */
+export async function applyReportEvents(tx: ConsumerSql, events: readonly CloudEvent[]): Promise<void> {
+  const records = new Map<string, ReturnType<typeof recordOf> & { id: string; type: string }>();
+  for (const event of events) {
+    const record = recordOf(event);
+    // Every field the pickers check: a bad value refuses the event before anything is stored.
+    checkOf(record.owner)(record.changes);
+    // The same event twice in a page is logged once, as it would be one after the other.
+    const key = JSON.stringify([record.owner, event.id]);
+    if (!records.has(key)) records.set(key, { ...record, id: event.id, type: event.type });
+  }
+  const touched: Record<EventOwner, Set<string>> = { car: new Set(), 'cost-center': new Set(), user: new Set() };
+  for (const chunk of chunks([...records.values()])) {
+    const rows = chunk.map(
+      (record) =>
+        Prisma.sql`(${record.owner}, ${record.id}, ${record.sequence.toString()}::bigint, ${record.type}, ${record.subject}::uuid,
+          ${record.revision}::int, ${record.time}, ${JSON.stringify(record.changes)}::jsonb)`,
+    );
+    const inserted = await tx.$queryRaw<{ owner: EventOwner; subject: string }[]>`
+      INSERT INTO report_event (owner, event_id, sequence, type, subject, revision, time, changes)
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT (owner, event_id) DO NOTHING
+      RETURNING owner, subject::text AS subject`;
+    for (const { owner, subject } of inserted) touched[owner].add(subject);
+  }
+  // Only entities a new event reached: a page of repeated events changes nothing.
+  if (touched.car.size > 0) await recomputeCars(tx, [...touched.car]);
+  if (touched['cost-center'].size > 0) await recomputeVersions(tx, 'cost-center', [...touched['cost-center']]);
+  if (touched.user.size > 0) await recomputeVersions(tx, 'user', [...touched.user]);
 }
 
 interface LoggedEvent {
+  subject: string;
   type: string;
   revision: number;
   sequence: string;
@@ -56,17 +104,24 @@ interface LoggedEvent {
   changes: FoldEvent['changes'];
 }
 
-async function eventsOf(tx: ConsumerSql, owner: EventOwner, subject: string): Promise<FoldEvent[]> {
+/** Every logged event of the entities `ids` of `owner`, by entity id (lower-case, as PostgreSQL writes it). */
+async function eventsOf(tx: ConsumerSql, owner: EventOwner, ids: readonly string[]): Promise<Map<string, FoldEvent[]>> {
   const rows = await tx.$queryRaw<LoggedEvent[]>`
-    SELECT type, revision, sequence::text AS sequence, time, changes
-    FROM report_event WHERE owner = ${owner} AND subject = ${subject}::uuid`;
-  return rows.map((row) => ({
-    action: actionOf(owner, row.type),
-    revision: row.revision,
-    sequence: BigInt(row.sequence),
-    time: new Date(row.time),
-    changes: row.changes,
-  }));
+    SELECT subject::text AS subject, type, revision, sequence::text AS sequence, time, changes
+    FROM report_event WHERE owner = ${owner} AND subject = ANY(${ids}::uuid[])`;
+  const bySubject = new Map<string, FoldEvent[]>();
+  for (const row of rows) {
+    const list = bySubject.get(row.subject) ?? [];
+    list.push({
+      action: actionOf(owner, row.type),
+      revision: row.revision,
+      sequence: BigInt(row.sequence),
+      time: new Date(row.time),
+      changes: row.changes,
+    });
+    bySubject.set(row.subject, list);
+  }
+  return bySubject;
 }
 
 /** The rollup's key of a car version: '' stands for a missing value (a car without a cost center). */
@@ -76,23 +131,32 @@ const rollupKey = (fields: CarFields) => ({
   model: fields.model ?? '',
 });
 
-async function moveRollup(tx: ConsumerSql, before: CarFields | undefined, after: CarFields | undefined) {
-  const [from, to] = [before && rollupKey(before), after && rollupKey(after)];
-  if (from && to && from.costCenterKey === to.costCenterKey && from.brand === to.brand && from.model === to.model)
-    return;
-  if (from) {
+/**
+ * Moves the rollup of live cars by the cars' current versions before and after: the changes are
+ * summed per key first, so a page moves each key once (a car that moved and moved back, none).
+ */
+async function moveRollup(tx: ConsumerSql, before: readonly CarFields[], after: readonly CarFields[]) {
+  const deltas = new Map<string, ReturnType<typeof rollupKey> & { delta: number }>();
+  const add = (fields: CarFields, delta: number) => {
+    const key = rollupKey(fields);
+    const id = JSON.stringify([key.costCenterKey, key.brand, key.model]);
+    const entry = deltas.get(id) ?? { ...key, delta: 0 };
+    entry.delta += delta;
+    deltas.set(id, entry);
+  };
+  for (const fields of before) add(fields, -1);
+  for (const fields of after) add(fields, 1);
+  const moves = [...deltas.values()].filter(({ delta }) => delta !== 0);
+  if (moves.length === 0) return;
+  for (const chunk of chunks(moves)) {
+    const rows = chunk.map(
+      ({ costCenterKey, brand, model, delta }) => Prisma.sql`(${costCenterKey}, ${brand}, ${model}, ${delta}::int)`,
+    );
     await tx.$executeRaw`
-      UPDATE fleet_current SET car_count = car_count - 1
-      WHERE cost_center_key = ${from.costCenterKey} AND brand = ${from.brand} AND model = ${from.model}`;
-    await tx.$executeRaw`
-      DELETE FROM fleet_current
-      WHERE cost_center_key = ${from.costCenterKey} AND brand = ${from.brand} AND model = ${from.model} AND car_count <= 0`;
+      INSERT INTO fleet_current (cost_center_key, brand, model, car_count) VALUES ${Prisma.join(rows)}
+      ON CONFLICT (cost_center_key, brand, model) DO UPDATE SET car_count = fleet_current.car_count + EXCLUDED.car_count`;
   }
-  if (to) {
-    await tx.$executeRaw`
-      INSERT INTO fleet_current (cost_center_key, brand, model, car_count) VALUES (${to.costCenterKey}, ${to.brand}, ${to.model}, 1)
-      ON CONFLICT (cost_center_key, brand, model) DO UPDATE SET car_count = fleet_current.car_count + 1`;
-  }
+  if (moves.some(({ delta }) => delta < 0)) await tx.$executeRaw`DELETE FROM fleet_current WHERE car_count <= 0`;
 }
 
 const current = <F>(versions: Version<F>[]): F | undefined => {
@@ -100,79 +164,87 @@ const current = <F>(versions: Version<F>[]): F | undefined => {
   return last && last.validTo === null ? last.fields : undefined;
 };
 
-/**
- * Replaces an entity's versions in `table` (keyed by `idColumn`) with `versions`, in one
- * statement each: `columns` names the fields' columns, `values` gives their SQL values.
- */
-async function replaceVersions<F>(
-  tx: ConsumerSql,
-  table: { name: string; idColumn: string; columns: string[] },
-  id: string,
-  versions: Version<F>[],
-  values: (fields: F) => Prisma.Sql[],
-): Promise<void> {
-  await tx.$executeRaw`DELETE FROM ${Prisma.raw(table.name)} WHERE ${Prisma.raw(table.idColumn)} = ${id}::uuid`;
-  if (versions.length === 0) return;
-  const columns = [table.idColumn, 'revision', 'valid_from', 'valid_to', ...table.columns].join(', ');
-  const rows = versions.map(
-    ({ revision, validFrom, validTo, fields }) =>
-      Prisma.sql`(${Prisma.join([
-        Prisma.sql`${id}::uuid`,
-        Prisma.sql`${revision}::int`,
-        Prisma.sql`${validFrom}`,
-        Prisma.sql`${validTo}::timestamptz`,
-        ...values(fields),
-      ])})`,
-  );
-  await tx.$executeRaw`INSERT INTO ${Prisma.raw(table.name)} (${Prisma.raw(columns)}) VALUES ${Prisma.join(rows)}`;
-}
-
 const textValue = (value: string | null | undefined) => Prisma.sql`${value ?? null}::text`;
 const idValue = (value: string | null | undefined) => Prisma.sql`${value ?? null}::uuid`;
 
-async function recomputeCar(tx: ConsumerSql, id: string): Promise<void> {
-  const versions = foldVersions(await eventsOf(tx, 'car', id), pickCar);
-  const [before] = await tx.$queryRaw<CarFields[]>`
-    SELECT brand, model, cost_center_id::text AS "costCenterId" FROM car_version WHERE car_id = ${id}::uuid AND valid_to IS NULL`;
-  const table = { name: 'car_version', idColumn: 'car_id', columns: ['brand', 'model', 'cost_center_id'] };
-  await replaceVersions(tx, table, id, versions, (fields) => [
-    textValue(fields.brand),
-    textValue(fields.model),
-    idValue(fields.costCenterId),
-  ]);
-  await moveRollup(tx, before, withDefaults(current(versions)));
+/** How an owner's entities become versions: the table (keyed by `idColumn`), the fields' columns and SQL values. */
+interface Projection<F extends object> {
+  table: { name: string; idColumn: string; columns: string[] };
+  pick: FieldPicker<F>;
+  values: (fields: F) => Prisma.Sql[];
 }
+
+const carProjection: Projection<CarFields> = {
+  table: { name: 'car_version', idColumn: 'car_id', columns: ['brand', 'model', 'cost_center_id'] },
+  pick: pickCar,
+  values: (fields) => [textValue(fields.brand), textValue(fields.model), idValue(fields.costCenterId)],
+};
+
+const projections = {
+  car: carProjection,
+  'cost-center': {
+    table: { name: 'cost_center_version', idColumn: 'id', columns: ['code', 'society_name', 'manager_id'] },
+    pick: pickCostCenter,
+    values: (fields) => [textValue(fields.code), textValue(fields.societyName), idValue(fields.managerId)],
+  } satisfies Projection<CostCenterFields>,
+  user: {
+    table: { name: 'user_version', idColumn: 'id', columns: ['username', 'is_active'] },
+    pick: pickUser,
+    values: (fields) => [textValue(fields.username), Prisma.sql`${fields.isActive ?? null}::boolean`],
+  } satisfies Projection<UserFields>,
+};
+
+/** The checks of an owner's events: its picker (which throws on a bad value). */
+const checkOf = (owner: EventOwner): ((changes: FoldEvent['changes']) => unknown) => projections[owner].pick;
+
+/**
+ * Replaces the versions of the entities `ids` with those folded from all their logged events:
+ * one read, one delete and a few multi-row inserts, whatever the number of entities.
+ */
+async function replaceVersions<F extends object>(
+  tx: ConsumerSql,
+  owner: EventOwner,
+  { table, pick, values }: Projection<F>,
+  ids: readonly string[],
+): Promise<Map<string, Version<F>[]>> {
+  const events = await eventsOf(tx, owner, ids);
+  const versions = new Map(ids.map((id) => [id, foldVersions(events.get(id) ?? [], pick)]));
+  await tx.$executeRaw`DELETE FROM ${Prisma.raw(table.name)} WHERE ${Prisma.raw(table.idColumn)} = ANY(${ids}::uuid[])`;
+  const columns = [table.idColumn, 'revision', 'valid_from', 'valid_to', ...table.columns].join(', ');
+  const rows = [...versions].flatMap(([id, list]) =>
+    list.map(
+      ({ revision, validFrom, validTo, fields }) =>
+        Prisma.sql`(${Prisma.join([
+          Prisma.sql`${id}::uuid`,
+          Prisma.sql`${revision}::int`,
+          Prisma.sql`${validFrom}`,
+          Prisma.sql`${validTo}::timestamptz`,
+          ...values(fields),
+        ])})`,
+    ),
+  );
+  for (const chunk of chunks(rows))
+    await tx.$executeRaw`INSERT INTO ${Prisma.raw(table.name)} (${Prisma.raw(columns)}) VALUES ${Prisma.join(chunk)}`;
+  return versions;
+}
+
+const recomputeVersions = (tx: ConsumerSql, owner: 'cost-center' | 'user', ids: readonly string[]) =>
+  owner === 'user'
+    ? replaceVersions(tx, owner, projections.user, ids)
+    : replaceVersions(tx, owner, projections['cost-center'], ids);
 
 const withDefaults = (fields: Partial<CarFields> | undefined): CarFields | undefined =>
   fields && { brand: fields.brand ?? null, model: fields.model ?? null, costCenterId: fields.costCenterId ?? null };
 
-async function recomputeCostCenter(tx: ConsumerSql, id: string): Promise<void> {
-  const versions = foldVersions(await eventsOf(tx, 'cost-center', id), pickCostCenter);
-  const table = { name: 'cost_center_version', idColumn: 'id', columns: ['code', 'society_name', 'manager_id'] };
-  await replaceVersions(tx, table, id, versions, (fields) => [
-    textValue(fields.code),
-    textValue(fields.societyName),
-    idValue(fields.managerId),
-  ]);
+/** Recomputes cars' versions and moves the rollup from their current versions before to those after. */
+async function recomputeCars(tx: ConsumerSql, ids: readonly string[]): Promise<void> {
+  const before = await tx.$queryRaw<CarFields[]>`
+    SELECT brand, model, cost_center_id::text AS "costCenterId"
+    FROM car_version WHERE car_id = ANY(${ids}::uuid[]) AND valid_to IS NULL`;
+  const versions = await replaceVersions(tx, 'car', carProjection, ids);
+  const after = [...versions.values()].flatMap((list) => withDefaults(current(list)) ?? []);
+  await moveRollup(tx, before, after);
 }
-
-async function recomputeUser(tx: ConsumerSql, id: string): Promise<void> {
-  const versions = foldVersions(await eventsOf(tx, 'user', id), pickUser);
-  const table = { name: 'user_version', idColumn: 'id', columns: ['username', 'is_active'] };
-  await replaceVersions(tx, table, id, versions, (fields) => [
-    textValue(fields.username),
-    Prisma.sql`${fields.isActive ?? null}::boolean`,
-  ]);
-}
-
-const recompute: Record<
-  EventOwner,
-  { check: (changes: FoldEvent['changes']) => void; apply: (tx: ConsumerSql, id: string) => Promise<void> }
-> = {
-  car: { check: pickCar, apply: recomputeCar },
-  'cost-center': { check: pickCostCenter, apply: recomputeCostCenter },
-  user: { check: pickUser, apply: recomputeUser },
-};
 
 /** Empties what one owner's events made (before a rebuild replays its feed). */
 export async function resetOwner(tx: ConsumerSql, owner: EventOwner): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ConsumerSql, FeedConsumer } from '@car-check/events';
+import { type ConsumerSql, type EventHandler, type FeedConsumer, inTurn } from '@car-check/events';
 import type { Logger, ServiceMetrics } from '@car-check/service-kit';
 import { ownerConsumerNames, ownerEventConsumer, type SubgraphConfig } from '@car-check/subgraph-kit';
 import type { PrismaClient } from '../prisma';
@@ -25,14 +25,17 @@ export const { name: consumerName, queue: consumerQueue } = ownerConsumerNames('
  * AMQP_URL is set. Each event is verified with the owner's key before it is stored.
  */
 export function eventConsumer(owner: string, deps: ConsumerDeps): FeedConsumer<ConsumerSql> {
+  const apply: EventHandler<ConsumerSql> = async (tx, event) => {
+    const queued = await storeEvent(tx, event, deps.clock.now());
+    if (queued > 0 && deps.onQueued) setTimeout(deps.onQueued, 0);
+  };
   return ownerEventConsumer({
     ...deps,
     owner,
     name: consumerName(owner),
-    apply: async (tx, event) => {
-      const queued = await storeEvent(tx, event, deps.clock.now());
-      if (queued > 0 && deps.onQueued) setTimeout(deps.onQueued, 0);
-    },
+    apply,
+    // A page in one transaction, its events stored in turn (one that refuses sends the page event by event).
+    applyBatch: inTurn(apply),
     queue: (eventsQueue) => consumerQueue(owner, eventsQueue),
   });
 }

@@ -1,8 +1,8 @@
 /**
  * `npm start`: runs the whole graph (every subgraph of supergraph.yaml, then the
  * gateway) as processes under a supervisor, and prints where to reach it. Each service
- * runs as built JavaScript (a bundle made here when its sources changed, about a
- * second: scripts/lib/serviceBundle.ts) with node's idle-memory settings
+ * runs as built JavaScript (a bundle made here when its sources changed, in a few
+ * seconds: scripts/lib/serviceBundle.ts) with node's idle-memory settings
  * (scripts/lib/serviceLaunch.ts): ~110 MB less per subgraph at rest than under tsx, ~50 MB for the gateway.
  *
  * `npm run dev` (`--watch`) is the same graph for people changing it: each service
@@ -201,7 +201,7 @@ process.on('exit', () => {
   if (!supervisor.isStopping) supervisor.killAll();
 });
 
-/** Bundles the services whose sources changed since the last start (the first start: all, in about a second). */
+/** Bundles the services whose sources changed since the last start (the first start: all, in a few seconds). */
 async function bundle(): Promise<void> {
   const startedAt = performance.now();
   const built = await bundleServices(services, ROOT);

@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -11,11 +12,22 @@ import * as esbuild from 'esbuild';
  *
  * A bundle is rebuilt only when it is stale: when a file it was made from changed
  * (size or mtime), went away, or esbuild or these options changed. A first start
- * bundles every service in about a second, a later one checks a few hundred stats.
+ * bundles every service in a few seconds, a later one checks a few hundred stats.
  */
 
 /** Where a service's bundle goes: `dist` of its package, which .gitignore, eslint and Docker skip. */
 export const bundleFileOf = (packageDir: string) => path.join(packageDir, 'dist', 'start.js');
+
+/** Writes `file` under a temporary name, then renames it into place. */
+async function writeAtomically(file: string, contents: string | Uint8Array): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, contents);
+    await rename(temporary, file);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
 
 /** Bumped when the bundles this module makes change shape (the stale check compares it). */
 const FORMAT = 1;
@@ -69,6 +81,9 @@ function buildOptions(entry: string, outfile: string, root: string): esbuild.Bui
     sourcemap: 'linked',
     sourcesContent: false,
     metafile: true,
+    // Written by writeAtomically: a supervisor starting a service reads a whole bundle even
+    // while another (a test's graph, in the same checkout) writes the same one.
+    write: false,
     logLevel: 'silent',
     plugins: [sourceDirnamePlugin(outfile)],
   };
@@ -107,6 +122,8 @@ export async function bundleService(
   const outfile = bundleFileOf(packageDir);
   if (await isFresh(entry, outfile, root)) return { file: outfile, built: false };
   const result = await esbuild.build(buildOptions(entry, outfile, root));
+  await mkdir(path.dirname(outfile), { recursive: true });
+  for (const output of result.outputFiles!) await writeAtomically(output.path, output.contents);
   const inputs: Manifest['inputs'] = {};
   // Metafile paths are relative to esbuild's working directory (root); tsconfig.json's paths resolve the packages.
   for (const input of [...Object.keys(result.metafile!.inputs), 'tsconfig.json']) {
@@ -115,7 +132,7 @@ export async function bundleService(
     inputs[path.relative(root, file)] = { size: info.size, mtimeMs: info.mtimeMs };
   }
   const manifest: Manifest = { key: optionsKey(entry, outfile), inputs };
-  await writeFile(manifestFileOf(outfile), `${JSON.stringify(manifest)}\n`);
+  await writeAtomically(manifestFileOf(outfile), `${JSON.stringify(manifest)}\n`);
   return { file: outfile, built: true };
 }
 

@@ -1,10 +1,11 @@
 /**
- * `npx tsx scripts/measure-memory.ts [--backend embedded,embedded-restart,postgres] [--requests 400]
- *   [--concurrency 8] [--idle-seconds 8] [--json FILE]`
+ * `npx tsx scripts/measure-memory.ts [--backend embedded,embedded-restart,npm-start,postgres] [--requests 400]
+ *   [--concurrency 8] [--idle-seconds 8] [--launch built|tsx] [--json FILE]`
  *
- * Memory of the graph per process. Starts the four services the way `npm start`
- * does (`node --import tsx <entry>`, the subgraphs first, then the gateway) on
- * free ports, then:
+ * Memory of the graph per process. Starts every service the way `npm start`
+ * does (each service's bundle with node's idle-memory flags, scripts/lib/serviceLaunch.ts;
+ * `--launch tsx`: `node --import tsx <entry>`, as `npm run dev` and `npm start` before
+ * it ran built JavaScript; the subgraphs first, then the gateway) on free ports, then:
  *
  *   1. idle: waits until every service is healthy plus `--idle-seconds`, and takes
  *      the median of several VmRSS samples (no GraphQL traffic yet);
@@ -24,11 +25,15 @@
  * Backends: `embedded` is a first start on fresh embedded databases in a temporary
  * DATA_DIR (initdb, migrations, demo data); `embedded-restart` starts the graph once
  * on such a folder, stops it, and measures the second start on the existing data;
+ * `npm-start` does the same through `npm start` itself (free ports, a temporary
+ * DATA_DIR, nothing else set), so that npm and the supervisor are counted too: all
+ * processes of the graph a person runs (the web pages' one-off build excepted: it
+ * ends, and the measurement waits for it);
  * `postgres` creates one database per subgraph on MEASURE_DATABASE_URL (default
  * TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres), seeds
  * them with `scripts/db-seed.ts`, and drops them afterwards. For PostgreSQL the
  * server's own backends are reported apart (PSS, so shared buffers count once).
- * By default: both embedded ones, and postgres too when that server answers.
+ * By default: the embedded ones and npm-start, and postgres too when that server answers.
  *
  * Every process started is stopped and every temporary folder and database is
  * removed, also on Ctrl-C or failure.
@@ -44,6 +49,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import {
+  isAlive,
   subgraphDatabaseUrlVariable,
   subgraphNames,
   subgraphPortVariable,
@@ -51,22 +57,23 @@ import {
   subgraphUrlVariable,
 } from '@car-check/service-kit';
 import { waitForHealthy } from './lib/waitForHealthy';
+import { bundleServices } from './lib/serviceBundle';
+import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
 
 const ROOT = path.resolve(__dirname, '..');
 // Every service of the graph: the gateway and each subgraph supergraph.yaml lists.
 const SUBGRAPHS = subgraphNames();
 const SERVICES = ['gateway', ...SUBGRAPHS];
 type Service = string;
-const ENTRIES: Record<Service, string> = {
-  gateway: 'gateway/src/index.ts',
-  ...Object.fromEntries(
-    SUBGRAPHS.map((name) => [
-      name,
-      path.relative(ROOT, path.join(subgraphRegistration(name).packageDir, 'src', 'index.ts')),
-    ]),
-  ),
+const PACKAGE_DIRS: Record<Service, string> = {
+  gateway: path.join(ROOT, 'gateway'),
+  ...Object.fromEntries(SUBGRAPHS.map((name) => [name, subgraphRegistration(name).packageDir])),
 };
-const STARTUP_TIMEOUT_MS = 120_000;
+const entryOf = (service: Service) => path.join(PACKAGE_DIRS[service]!, 'src', 'index.ts');
+/** What npm start and the shell and node processes between it and the services count as, in the table. */
+const LAUNCHER = 'npm + supervisor';
+// A first start on a loaded machine (initdb, migrations, demo data) takes minutes; npm start allows 300 s too.
+const STARTUP_TIMEOUT_MS = 300_000;
 
 const QUERIES = [
   '{ cars(first: 40) { totalCount edges { node { brand model costCenter { code manager { username } } } } } }',
@@ -80,8 +87,8 @@ const QUERIES = [
  * `embedded-restart`: a later start on the data a first start left (what `npm start` usually does);
  * `postgres`: one PostgreSQL database per subgraph.
  */
-type Backend = 'embedded' | 'embedded-restart' | 'postgres';
-const BACKENDS: Backend[] = ['embedded', 'embedded-restart', 'postgres'];
+type Backend = 'embedded' | 'embedded-restart' | 'npm-start' | 'postgres';
+const BACKENDS: Backend[] = ['embedded', 'embedded-restart', 'npm-start', 'postgres'];
 
 interface Figures {
   idleKb: number;
@@ -309,7 +316,11 @@ interface Options {
   concurrency: number;
   idleSeconds: number;
   postgresUrl: string;
+  launch: 'built' | 'tsx';
 }
+
+/** Each service's process tree, by name; for npm-start also npm's, less the services' (LAUNCHER). */
+type Sampler = () => Map<string, ReturnType<typeof treeRssKb>>;
 
 async function startGraph(backend: Backend, options: Options) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-memory-'));
@@ -338,8 +349,8 @@ async function startGraph(backend: Backend, options: Options) {
     ),
   };
   // Whatever the calling shell has must not redirect the run.
-  for (const name of ['DATABASE_URL', 'CAR_DATABASE_URL', 'COST_CENTER_DATABASE_URL', 'USER_DATABASE_URL', 'REDIS_URL'])
-    delete env[name];
+  for (const name of ['DATABASE_URL', 'REDIS_URL', ...SUBGRAPHS.map(subgraphDatabaseUrlVariable)]) delete env[name];
+  if (backend === 'npm-start') return startThroughNpm(env, url, options);
 
   let setup: PostgresSetup | null = null;
   if (backend === 'postgres') {
@@ -350,10 +361,19 @@ async function startGraph(backend: Backend, options: Options) {
   }
 
   const processes = new Map<Service, ChildProcess>();
+  // Bundled once, as npm start does before it starts anything (not measured).
+  const bundles =
+    options.launch === 'built'
+      ? await bundleServices(
+          SERVICES.map((name) => ({ name, entry: entryOf(name), packageDir: PACKAGE_DIRS[name]! })),
+          ROOT,
+        )
+      : null;
   const start = async (service: Service) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[service]!)], {
+    const args = bundles ? serviceArgs(bundles[service]!.file) : ['--import', 'tsx', entryOf(service)];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env,
+      env: bundles ? serviceEnv(env) : env,
       stdio: 'inherit',
     });
     children.add(child);
@@ -373,12 +393,70 @@ async function startGraph(backend: Backend, options: Options) {
   console.error(
     `[${backend}] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`,
   );
-  return { processes, url, setup };
+  const sample: Sampler = () => new Map(SERVICES.map((service) => [service, treeRssKb(processes.get(service)!.pid!)]));
+  const stop = async () => {
+    for (const service of SERVICES) await stopChild(processes.get(service)!);
+  };
+  return { sample, stop, url, setup };
+}
+
+/**
+ * `npm start` twice on one DATA_DIR (the first start creates and seeds the databases,
+ * and is not measured): the services are found by the pids the supervisor prints.
+ */
+async function startThroughNpm(env: NodeJS.ProcessEnv, url: (service: Service) => string, options: Options) {
+  const launch = async () => {
+    let output = '';
+    const npm = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(npm);
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (const service of SERVICES)
+      await waitForHealthyChild(`${url(service)}/health`, npm, STARTUP_TIMEOUT_MS).catch((error: Error) => {
+        throw new Error(`${error.message}\n${output.split('\n').slice(-30).join('\n')}`);
+      });
+    // The web pages' first build runs in the supervisor's tree and ends: wait for it.
+    if (output.includes('web: building'))
+      while (!/^web: /m.test(output.split('web: building')[1] ?? '')) await delay(500);
+    const pids = new Map<Service, number>();
+    for (const service of SERVICES) {
+      const started = [...output.matchAll(new RegExp(`^supervisor: started ${service} \\(pid (\\d+)\\)$`, 'gm'))];
+      pids.set(service, Number(started.at(-1)![1]));
+    }
+    return { npm, pids };
+  };
+  const first = await launch();
+  await stopChild(first.npm, 60_000);
+  // npm may be gone before the services it stopped: the second start needs their ports and data folders.
+  while ([...first.pids.values()].some(isAlive)) await delay(200);
+  const startedAt = Date.now();
+  const { npm, pids } = await launch();
+  console.error(
+    `[npm-start] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`,
+  );
+  const sample: Sampler = () => {
+    const services = new Map(SERVICES.map((service) => [service, treeRssKb(pids.get(service)!)]));
+    const whole = treeRssKb(npm.pid!);
+    const servicesTotal = (field: 'rss' | 'hwm' | 'processes') =>
+      [...services.values()].reduce((sum, figures) => sum + figures[field], 0);
+    return new Map([
+      ...services,
+      [
+        LAUNCHER,
+        {
+          rss: whole.rss - servicesTotal('rss'),
+          hwm: whole.hwm - servicesTotal('hwm'),
+          processes: whole.processes - servicesTotal('processes'),
+        },
+      ],
+    ]);
+  };
+  return { sample, stop: () => stopChild(npm, 60_000), url, setup: null };
 }
 
 async function measure(backend: Backend, options: Options): Promise<RunResult> {
-  const { processes, url, setup } = await startGraph(backend, options);
-  const sample = () => new Map(SERVICES.map((service) => [service, treeRssKb(processes.get(service)!.pid!)]));
+  const { sample, stop, url, setup } = await startGraph(backend, options);
+  const measured = [...sample().keys()];
 
   // Idle: settle, then the median of a few samples.
   await delay(options.idleSeconds * 1000);
@@ -387,11 +465,11 @@ async function measure(backend: Backend, options: Options): Promise<RunResult> {
     idleSamples.push(sample());
     await delay(400);
   }
-  const idle = new Map(SERVICES.map((service) => [service, median(idleSamples.map((s) => s.get(service)!.rss))]));
+  const idle = new Map(measured.map((service) => [service, median(idleSamples.map((s) => s.get(service)!.rss))]));
   const serverIdle = setup ? await serverPssKb(setup) : 0;
 
   // Load.
-  const peaks = new Map(SERVICES.map((service) => [service, idle.get(service)!]));
+  const peaks = new Map(measured.map((service) => [service, idle.get(service)!]));
   let serverPeak = serverIdle;
   let sampling = true;
   const sampler = (async () => {
@@ -432,7 +510,7 @@ async function measure(backend: Backend, options: Options): Promise<RunResult> {
   const after = sample();
 
   const services = Object.fromEntries(
-    SERVICES.map((service) => {
+    measured.map((service) => {
       const now = after.get(service)!;
       return [
         service,
@@ -454,7 +532,7 @@ async function measure(backend: Backend, options: Options): Promise<RunResult> {
     loadAverage: os.loadavg(),
   };
 
-  for (const service of SERVICES) await stopChild(processes.get(service)!);
+  await stop();
   await cleanUp();
   return result;
 }
@@ -466,8 +544,7 @@ function table(results: RunResult[]): string {
   ];
   for (const result of results) {
     let total = { idle: 0, peak: 0, hwm: 0 };
-    for (const service of SERVICES) {
-      const f = result.services[service]!;
+    for (const [service, f] of Object.entries(result.services)) {
       total = { idle: total.idle + f.idleKb, peak: total.peak + f.peakKb, hwm: total.hwm + f.hwmKb };
       const note = f.processes > 1 ? ` (${f.processes} processes)` : '';
       lines.push(
@@ -475,7 +552,7 @@ function table(results: RunResult[]): string {
       );
     }
     lines.push(
-      `| ${result.backend} | **all four** | **${mib(total.idle)}** | ${mib(total.peak)} (sum of peaks) | | ${mib(total.hwm)} |`,
+      `| ${result.backend} | **all** | **${mib(total.idle)}** | ${mib(total.peak)} (sum of peaks) | | ${mib(total.hwm)} |`,
     );
     if (result.serverPss) {
       lines.push(
@@ -509,6 +586,7 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '400' },
       concurrency: { type: 'string', default: '8' },
       'idle-seconds': { type: 'string', default: '8' },
+      launch: { type: 'string', default: 'built' },
       json: { type: 'string' },
     },
   });
@@ -522,7 +600,7 @@ async function main(): Promise<void> {
     for (const b of backends)
       if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (one of ${BACKENDS.join(', ')})`);
   } else {
-    backends = ['embedded', 'embedded-restart'];
+    backends = ['embedded', 'embedded-restart', 'npm-start'];
     if (await postgresReachable(postgresUrl)) backends.push('postgres');
     else
       console.error(
@@ -534,7 +612,9 @@ async function main(): Promise<void> {
     concurrency: Number(values.concurrency),
     idleSeconds: Number(values['idle-seconds']),
     postgresUrl,
+    launch: values.launch === 'tsx' ? ('tsx' as const) : ('built' as const),
   };
+  if (values.launch !== 'tsx' && values.launch !== 'built') throw new Error('--launch is built or tsx');
   console.error(
     `load average before: ${os
       .loadavg()

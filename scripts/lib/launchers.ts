@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * The processes that launched this one for `npm start`, nearest first: npm runs its
- * script through a shell (`sh -c`), which runs tsx, which runs this script. npm's
+ * script through a shell (`sh -c`), which runs this script (`npm run dev`: through tsx's CLI as well). npm's
  * SIGTERM reaches the shell only, which dies without passing it on; so the supervisor
  * watches each of them (scripts/start-all.ts) and stops the graph when one is gone.
  *

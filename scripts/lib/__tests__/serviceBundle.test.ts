@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { bundleFileOf, bundleServices } from '../serviceBundle';
+
+/**
+ * npm start's bundles: each source file keeps its own __dirname (services find their
+ * package, SDL and migrations from there), and a bundle is rebuilt only when a file it
+ * was made from changed.
+ */
+describe('service bundles for npm start', () => {
+  let root: string;
+  let packageDir: string;
+  let entry: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'car-check-bundle-'));
+    packageDir = path.join(root, 'services', 'demo');
+    entry = path.join(packageDir, 'src', 'index.ts');
+    await mkdir(path.join(packageDir, 'src', 'lib'), { recursive: true });
+    await writeFile(path.join(root, 'tsconfig.json'), '{}\n');
+    await writeFile(path.join(packageDir, 'src', 'lib', 'where.ts'), 'export const where: string = __dirname;\n');
+    await writeFile(
+      entry,
+      "import { where } from './lib/where';\nconsole.log(JSON.stringify({ entry: __dirname, lib: where }));\n",
+    );
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const bundle = async () => (await bundleServices([{ name: 'demo', entry, packageDir }], root)).demo!;
+
+  it('runs as plain node, each module seeing the folder of its source as __dirname', async () => {
+    const { file, built } = await bundle();
+    expect(built).toBe(true);
+    expect(file).toBe(bundleFileOf(packageDir));
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    expect(JSON.parse(stdout)).toEqual({
+      entry: path.join(packageDir, 'src'),
+      lib: path.join(packageDir, 'src', 'lib'),
+    });
+  });
+
+  it('is rebuilt only when a source it was made from changed', async () => {
+    expect((await bundle()).built).toBe(true);
+    expect((await bundle()).built).toBe(false);
+    await writeFile(path.join(packageDir, 'src', 'lib', 'where.ts'), 'export const where: string = "elsewhere";\n');
+    expect((await bundle()).built).toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [bundleFileOf(packageDir)]);
+    expect(JSON.parse(stdout)).toEqual({ entry: path.join(packageDir, 'src'), lib: 'elsewhere' });
+  });
+});

@@ -29,7 +29,8 @@ export function splitAnswer(sent: Sent, members: number): Sent[] {
     const graphql: GraphQLBody = {
       // No data (the whole request failed), or none under this alias: as a refused call.
       data: entities === undefined ? (data === undefined ? undefined : null) : { _entities: entities },
-      ...(errors ? { errors: memberErrors.length ? [...memberErrors, ...everyone] : everyone } : {}),
+      // Like a call of its own that got no error: no `errors` at all.
+      ...(memberErrors.length + everyone.length ? { errors: [...memberErrors, ...everyone] } : {}),
       ...(extensions ? { extensions } : {}),
     };
     return { kind: 'answered', status: sent.status, graphql };

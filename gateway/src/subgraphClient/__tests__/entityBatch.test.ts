@@ -99,6 +99,7 @@ describe('merged _entities operations', () => {
     expect(bounded.operation([PRICE, REVIEWS])).toBe(first);
     bounded.operation([REVIEWS, PRICE]);
     bounded.operation([PRICE, REVIEWS_OTHER]);
+    for (const text of [PRICE, REVIEWS, REVIEWS_OTHER]) expect(bounded.mergeable(text)).toBe(true);
     expect(bounded.size).toEqual({ shapes: 2, merged: 2 });
     const small = new MergedOperations({ maxEntries: 100, maxBytes: 600 });
     small.operation([PRICE, REVIEWS]);

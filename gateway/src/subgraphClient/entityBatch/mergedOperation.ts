@@ -47,15 +47,15 @@ export const memberAlias = (index: number): string => `_${index}`;
  * bounded by entries and by characters.
  */
 export class MergedOperations {
-  /** Each member text's document, or null when it cannot be merged (not a plain `_entities` query). */
-  private readonly shapes: LRUCache<string, { document: DocumentNode | null }>;
+  /** Whether each member text can be merged (a plain `_entities` query); only the answer is kept, not its document. */
+  private readonly shapes: LRUCache<string, boolean>;
   private readonly merged: LRUCache<string, MergedOperation>;
 
   constructor(options: MergedOperationCacheOptions) {
     this.shapes = new LRUCache({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (_shape, text) => Math.max(1, text.length),
+      sizeCalculation: (_mergeable, text) => Math.max(1, text.length),
     });
     this.merged = new LRUCache({
       max: options.maxEntries,
@@ -66,7 +66,12 @@ export class MergedOperations {
 
   /** Whether a fetch with this text may be merged with others. */
   mergeable(text: string): boolean {
-    return this.shape(text) !== null;
+    let mergeable = this.shapes.get(text);
+    if (mergeable === undefined) {
+      mergeable = entityFetchDocument(text) !== null;
+      this.shapes.set(text, mergeable);
+    }
+    return mergeable;
   }
 
   /** The operation that asks what each of these (mergeable) member texts asks, in this order. */
@@ -74,9 +79,10 @@ export class MergedOperations {
     const key = JSON.stringify(texts);
     let operation = this.merged.get(key);
     if (!operation) {
+      // Parsed again only here, once per combination: the caches hold text, not documents.
       operation = mergeDocuments(
         texts.map((text) => {
-          const document = this.shape(text);
+          const document = entityFetchDocument(text);
           if (!document) throw new Error('Only `_entities` fetches can be merged.');
           return document;
         }),
@@ -89,15 +95,6 @@ export class MergedOperations {
   /** Entries held now (tests read it to check the bound). */
   get size(): { shapes: number; merged: number } {
     return { shapes: this.shapes.size, merged: this.merged.size };
-  }
-
-  private shape(text: string): DocumentNode | null {
-    let shape = this.shapes.get(text);
-    if (!shape) {
-      shape = { document: entityFetchDocument(text) };
-      this.shapes.set(text, shape);
-    }
-    return shape.document;
   }
 }
 

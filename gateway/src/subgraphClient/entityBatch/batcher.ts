@@ -69,13 +69,14 @@ export class EntityFetchBatcher {
   /** The fetch's outcome, as if it had been sent alone. */
   add(context: GatewayContext, fetch: MemberFetch): Promise<Sent> {
     const json: [string, string][] = [];
-    let bytes = fetch.query.length + (fetch.operationName?.length ?? 0);
+    // Bytes as sent (UTF-8), not characters: the subgraphs' BODY_LIMIT counts bytes.
+    let bytes = Buffer.byteLength(fetch.query) + (fetch.operationName?.length ?? 0);
     for (const name of Object.keys(fetch.variables)) {
       const value = JSON.stringify(fetch.variables[name]);
       // JSON.stringify leaves out a variable whose value is undefined (or a function): so does this.
       if (value === undefined) continue;
       json.push([name, value]);
-      bytes += name.length + value.length;
+      bytes += name.length + Buffer.byteLength(value);
     }
     return new Promise<Sent>((resolve) => {
       const members = this.waiting.get(context);

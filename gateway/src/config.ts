@@ -15,6 +15,7 @@ import {
   port,
   readEnv,
   redisUrl,
+  bodyLimit,
   shutdownGraceMs,
   routingUrlOf,
   type SigningConfig,
@@ -25,6 +26,7 @@ import {
   timeoutMs,
   TOKEN_STATUS_PATH,
 } from '@car-check/service-kit';
+import { parseByteSize } from './pipeline/readRequest';
 import { type StageConfig, STAGES } from './pipeline/stages';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
@@ -78,6 +80,10 @@ export interface BaseConfig {
    * every field that does not need a missing subgraph.
    */
   readyRequiresSubgraphs: boolean;
+  /** One request's `_entities` fetches of one plan stage to one subgraph go as one call. */
+  mergeEntityFetches: boolean;
+  /** The largest body of such a merged call: the subgraphs' BODY_LIMIT must accept it. */
+  mergedFetchMaxBytes: number;
 }
 
 /** The gateway's configuration: its own, and every stage's of its request path. */
@@ -108,6 +114,15 @@ const BASE_ENV = {
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SHUTDOWN_GRACE_MS: shutdownGraceMs(),
   READY_REQUIRES_SUBGRAPHS: flag(false),
+  MERGE_ENTITY_FETCHES: flag(true).describe(
+    "one request's `_entities` fetches to one subgraph in one stage of its query plan go as one call (aliased `_entities` fields, one representations list each); `false`: one call per fetch",
+  ),
+  // Under the subgraphs' own BODY_LIMIT (1mb by default), so a merged call is never refused where its parts would pass.
+  MERGED_FETCH_MAX_BYTES: bodyLimit()
+    .default('512kb')
+    .describe(
+      "the largest body of a merged call (`MERGE_ENTITY_FETCHES`), e.g. `512kb`; fetches beyond it go in another call. Keep it at most the subgraphs' `BODY_LIMIT`",
+    ),
 };
 
 /** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
@@ -165,6 +180,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     workers: raw.WORKERS,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
+    mergeEntityFetches: raw.MERGE_ENTITY_FETCHES,
+    mergedFetchMaxBytes: parseByteSize(raw.MERGED_FETCH_MAX_BYTES),
     managementToken: managementTokenFromEnv(env),
   };
   return { ...base, ...STAGES.readConfig(env, { production }) };

@@ -94,6 +94,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           metrics,
           // The inflight stage's DEDUPLICATE_QUERIES: inbound and outbound deduplication go together.
           deduplicate: config.deduplicateQueries,
+          mergeFetches: config.mergeEntityFetches ? { maxBodyBytes: config.mergedFetchMaxBytes } : undefined,
         });
         dataSources.set(key, source);
       }

@@ -17,4 +17,13 @@ describe('where and how long the gateway calls each subgraph', () => {
     );
     expect(subgraphUrl(config, 'user')).toMatch(/^http:\/\//);
   });
+
+  it('merges entity fetches by default, up to 512 KB a call, and can be told not to', () => {
+    expect(loadGatewayConfig({})).toMatchObject({ mergeEntityFetches: true, mergedFetchMaxBytes: 512 * 1024 });
+    expect(loadGatewayConfig({ MERGE_ENTITY_FETCHES: 'false', MERGED_FETCH_MAX_BYTES: '64kb' })).toMatchObject({
+      mergeEntityFetches: false,
+      mergedFetchMaxBytes: 64 * 1024,
+    });
+    expect(() => loadGatewayConfig({ MERGED_FETCH_MAX_BYTES: 'lots' })).toThrow(/MERGED_FETCH_MAX_BYTES/);
+  });
 });

@@ -156,6 +156,8 @@ describe('the request path is a list of stages', () => {
         'RATE_LIMIT_INSTANCES',
         'SHUTDOWN_GRACE_MS',
         'READY_REQUIRES_SUBGRAPHS',
+        'MERGE_ENTITY_FETCHES',
+        'MERGED_FETCH_MAX_BYTES',
       ].sort(),
     );
   });

@@ -5,6 +5,7 @@ import type { StatusCode } from '@car-check/service-kit';
 import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
 import { subgraphClient } from './client';
+import { EntityFetchBatcher } from './entityBatch/batcher';
 import type { Sent, SubgraphClient, SubgraphTarget } from './fetch';
 
 type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -20,19 +21,28 @@ type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>;
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly client: SubgraphClient;
+  /** Merges a request's `_entities` fetches of one plan stage (SubgraphTarget.mergeFetches). */
+  private readonly batcher?: EntityFetchBatcher;
 
   constructor(private readonly subgraph: SubgraphTarget) {
     this.client = subgraphClient(subgraph);
+    if (subgraph.mergeFetches) this.batcher = new EntityFetchBatcher(this.client.send, subgraph.mergeFetches);
   }
 
   async process(request: FetchRequest): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName } = request.request;
+    // Health checks and schema loads carry no request context.
+    const context = isGatewayContext(request.context) ? request.context : undefined;
+    if (this.batcher && context && query && variables) {
+      const fetch = { query, variables, operationName };
+      // The planner writes an `_entities` fetch as a query: a mutation is never one.
+      if (this.batcher.accepts(fetch)) return this.response(request, await this.batcher.add(context, fetch));
+    }
     const sent = await this.client.send({
       body: JSON.stringify({ query: query ?? '', variables, operationName }),
       operationName,
       mutation: isMutation(request),
-      // Health checks and schema loads carry no request context.
-      context: isGatewayContext(request.context) ? request.context : undefined,
+      context,
       deadlineAt: Number.POSITIVE_INFINITY,
       headers: {},
     });

@@ -15,6 +15,11 @@ export interface SubgraphTarget {
   metrics?: ServiceMetrics;
   /** Share identical query fetches in flight (outbound deduplication): the gateway's DEDUPLICATE_QUERIES. */
   deduplicate?: boolean;
+  /**
+   * Merge one request's `_entities` fetches of one plan stage into one call
+   * (MERGE_ENTITY_FETCHES), up to this body size (MERGED_FETCH_MAX_BYTES); unset: never.
+   */
+  mergeFetches?: { maxBodyBytes: number };
 }
 
 /**
@@ -38,6 +43,8 @@ export interface SubgraphFetch {
   span?: Span;
   /** Headers the layers add (trace context, signature); nothing the client sent is forwarded. */
   headers: Record<string, string>;
+  /** How many of Apollo's fetches this one call carries, when it merges several (entityBatch/). */
+  merged?: number;
 }
 
 /** The response body when it is GraphQL. */

@@ -170,6 +170,72 @@ describe('outbound deduplication', () => {
   });
 });
 
+describe('merged entity fetches', () => {
+  const CARS =
+    'query Q__car__1($representations:[_Any!]!){_entities(representations:$representations){...on Car{brand}}}';
+  const MODELS =
+    'query Q__car__2($representations:[_Any!]!){_entities(representations:$representations){...on Car{model}}}';
+  const merging = (url: string) =>
+    new SubgraphDataSource({
+      name: 'car',
+      url: new URL(url),
+      timeoutMs: 5_000,
+      log,
+      signingSecret: Buffer.alloc(32, 1),
+      mergeFetches: { maxBodyBytes: 1_000_000 },
+    });
+  const cars = (n: number) => ({
+    representations: Array.from({ length: n }, (_, i) => ({ __typename: 'Car', id: `${i}` })),
+  });
+
+  it("sends one request's fetches of one stage as one call, and gives each its own answer", async () => {
+    const subgraph = await flakySubgraph(0, (body) => {
+      const { variables } = JSON.parse(body) as { variables: Record<string, unknown[]> };
+      return {
+        data: { _0: variables.r0!.map(() => ({ brand: 'Renault' })), _1: variables.r1!.map(() => ({ model: 'Clio' })) },
+        errors: [{ message: 'gone', path: ['_1', 0, 'model'], extensions: { code: 'NOT_FOUND' } }],
+      };
+    });
+    const dataSource = merging(subgraph.url);
+    const ctx = context();
+    const [brands, models] = await Promise.all([
+      dataSource.process(fetchOf(CARS, ctx, cars(2))),
+      dataSource.process(fetchOf(MODELS, ctx, cars(1))),
+    ]);
+    await dataSource.close();
+    await subgraph.stop();
+    expect(subgraph.bodies).toHaveLength(1);
+    expect(ctx.subgraphCalls).toHaveLength(1);
+    expect(brands).toEqual({ data: { _entities: [{ brand: 'Renault' }, { brand: 'Renault' }] } });
+    expect(models).toEqual({
+      data: { _entities: [{ model: 'Clio' }] },
+      errors: [{ message: 'gone', path: ['_entities', 0, 'model'], extensions: { code: 'NOT_FOUND' } }],
+    });
+  });
+
+  it('fails each fetch of a merged call that could not be made on its own fields', async () => {
+    const dead = http.createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const dataSource = merging(`http://127.0.0.1:${(dead.address() as AddressInfo).port}/graphql`);
+    const ctx = context();
+    const [brands, models] = await Promise.all([
+      dataSource.process(fetchOf(CARS, ctx, cars(2))),
+      dataSource.process(fetchOf(MODELS, ctx, cars(1))),
+    ]);
+    await dataSource.close();
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    expect(brands.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['_entities', 0, 'brand'], 'UNAVAILABLE'],
+      [['_entities', 1, 'brand'], 'UNAVAILABLE'],
+    ]);
+    expect(models.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['_entities', 0, 'model'], 'UNAVAILABLE'],
+    ]);
+    // One call, retried once after the dropped connection: never one per fetch.
+    expect(ctx.subgraphCalls).toHaveLength(1);
+  });
+});
+
 describe('fieldErrorsForFailedFetch', () => {
   it('puts one error on each root field of a failed fetch', () => {
     const errors = fieldErrorsForFailedFetch('{ a: cars { id } me { id } __typename }', {}, 'UNAVAILABLE', 'down');

@@ -35,6 +35,7 @@ export const span: ClientLayer = {
       fetchSpan.setAttribute(ATTR_URL_FULL, url.href);
       fetchSpan.setAttribute(TRACE_ATTRIBUTES.operationType, fetch.mutation ? 'mutation' : 'query');
       if (fetch.operationName) fetchSpan.setAttribute(TRACE_ATTRIBUTES.operationName, fetch.operationName);
+      if (fetch.merged) fetchSpan.setAttribute(TRACE_ATTRIBUTES.mergedFetches, fetch.merged);
     }
     fetch.span = fetchSpan;
     // The trace travels unsigned (traceparent): it names a trace, it grants nothing.

@@ -24,6 +24,7 @@ export class ServiceMetrics {
   private readonly requests: Counter<'operation' | 'outcome'>;
   private readonly duration: Histogram<'operation'>;
   private readonly subgraphFetch: Histogram<'subgraph' | 'outcome'>;
+  private readonly mergedFetches: Counter<'subgraph'>;
   private readonly buildInfo: Gauge<'version' | 'schema_hash'>;
   private readonly supergraphPending: Gauge;
 
@@ -48,6 +49,12 @@ export class ServiceMetrics {
       help: 'Calls from the gateway to a subgraph, by outcome (OK or the gRPC code when the call failed).',
       labelNames: ['subgraph', 'outcome'],
       buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+    this.mergedFetches = new Counter({
+      name: 'gateway_subgraph_merged_fetches_total',
+      help: 'Gateway: query-plan fetches sent merged with others of the same request into one call to a subgraph.',
+      labelNames: ['subgraph'],
       registers: [this.registry],
     });
     this.buildInfo = new Gauge({
@@ -102,6 +109,11 @@ export class ServiceMetrics {
 
   observeSubgraphFetch(subgraph: string, outcome: string, seconds: number): void {
     this.subgraphFetch.observe({ subgraph, outcome }, seconds);
+  }
+
+  /** `gateway_subgraph_merged_fetches_total`: `fetches` of a plan went to the subgraph as one call. */
+  countMergedFetches(subgraph: string, fetches: number): void {
+    this.mergedFetches.inc({ subgraph }, fetches);
   }
 
   /** `GET /metrics`, for a caller with the management token only (none when it is not configured). */

@@ -14,6 +14,8 @@ export const TRACE_ATTRIBUTES = {
   subgraph: 'car_check.subgraph',
   /** A subgraph fetch that waited for an identical one in flight instead of being sent (outbound deduplication). */
   deduplicated: 'car_check.deduplicated',
+  /** How many of the query plan's fetches one subgraph call carried, when it merged several. */
+  mergedFetches: 'car_check.merged_fetches',
   operationName: 'graphql.operation.name',
   operationType: 'graphql.operation.type',
   fieldName: 'graphql.field.name',

@@ -58,7 +58,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-const OPERATIONS: Operation[] = [
+const ALL_OPERATIONS: Operation[] = [
   {
     key: 'one-subgraph',
     title: 'one-subgraph query: car(id)',
@@ -252,7 +252,14 @@ async function main(): Promise<void> {
     warmup: { type: 'number', min: 0, max: 60 },
     postgres: { type: 'boolean' },
     'no-dedup': { type: 'boolean' },
+    only: { type: 'string', default: '' },
   });
+  // `--only one-subgraph,mutation`: a shorter run of some operations (the issue's latency target is one-subgraph's).
+  const only = values.only.split(',').filter(Boolean);
+  const unknown = only.filter((key) => !ALL_OPERATIONS.some((op) => op.key === key));
+  if (unknown.length > 0)
+    throw new Error(`--only takes ${ALL_OPERATIONS.map((op) => op.key).join(', ')}; not ${unknown.join(', ')}`);
+  const OPERATIONS = only.length ? ALL_OPERATIONS.filter((op) => only.includes(op.key)) : ALL_OPERATIONS;
   const { seconds, rounds, connections: high } = values;
   const warmup = values.warmup ?? Math.min(2, seconds);
   const postgresAdminUrl = values.postgres ? benchPostgresAdminUrl() : undefined;

@@ -50,25 +50,17 @@ export const authorization: ExecutorLayer = {
     const { context, document } = requestContext;
     if (!isGatewayContext(context))
       throw new Error('an operation reached the executor without the request path’s context');
-    // The operation node from this very document: denials are keyed by its field nodes.
-    const operation = getOperationAST(document, requestContext.request.operationName) ?? requestContext.operation;
-    const denied = findDenied(schema, document, operation, requirements, context.caller);
-    if (denied.size === 0) return executor(requestContext);
+    const { operation, denied, filtered } = authorizedFor(
+      document,
+      requestContext.request.operationName,
+      requestContext.operation,
+      schema,
+      requirements,
+      context.caller,
+    );
+    if (!filtered) return executor(requestContext);
 
-    const filtered = withoutFields(document, denied);
-    const source = print(filtered);
-    const filteredOperation = filtered.definitions.find(
-      (d): d is OperationDefinitionNode =>
-        d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operation.name?.value,
-    )!;
-    const result = await executor({
-      ...requestContext,
-      document: filtered,
-      source,
-      operation: filteredOperation,
-      // Plans are cached by hash: the filtered operation must not reuse the full one's plan.
-      queryHash: sha256Hex(source),
-    });
+    const result = await executor({ ...requestContext, ...filtered });
 
     // A non-null field failed at the root: there is no data to shape, only the denials
     // of root fields to report beside the errors that nulled it.
@@ -95,6 +87,73 @@ export const authorization: ExecutorLayer = {
     return { ...result, data: shaped.data, errors: [...(result.errors ?? []), ...(shaped.errors ?? [])] };
   },
 };
+
+/** What authorization makes of one document for one kind of caller: the same for every such request. */
+interface Authorized {
+  /** The operation node from this very document: denials are keyed by its field nodes. */
+  operation: OperationDefinitionNode;
+  denied: Map<FieldNode, Denied>;
+  /** What the executor runs instead, when fields are denied. */
+  filtered?: { document: DocumentNode; source: string; operation: OperationDefinitionNode; queryHash: string };
+}
+
+/** Kinds of caller (signed in or not, scopes) remembered per document; past it, the document's entry starts over. */
+const CALLER_KINDS_PER_DOCUMENT = 32;
+
+/**
+ * Per document (the documents stage hands Apollo the same DocumentNode for the
+ * same text, and its cache bounds how many live), per schema and requirements
+ * (a hot reload brings new ones), per operation and kind of caller: denials
+ * depend on nothing else (`denial` reads only whether the caller is signed in
+ * and its scopes), so they, the filtered document, its text and its hash are
+ * worked out once rather than on every request.
+ */
+const authorizations = new WeakMap<
+  DocumentNode,
+  { schema: GraphQLSchema; requirements: Requirements; byCaller: Map<string, Authorized> }
+>();
+
+function authorizedFor(
+  document: DocumentNode,
+  operationName: string | undefined,
+  fallback: OperationDefinitionNode,
+  schema: GraphQLSchema,
+  requirements: Requirements,
+  caller: CallerIdentity,
+): Authorized {
+  let entry = authorizations.get(document);
+  if (!entry || entry.schema !== schema || entry.requirements !== requirements) {
+    entry = { schema, requirements, byCaller: new Map() };
+    authorizations.set(document, entry);
+  }
+  const signedIn = caller.userId !== null || caller.service !== null;
+  const key = `${operationName ?? ''}\n${signedIn ? 1 : 0}\n${caller.scopes.join(' ')}`;
+  const known = entry.byCaller.get(key);
+  if (known) return known;
+  const operation = getOperationAST(document, operationName) ?? fallback;
+  const denied = findDenied(schema, document, operation, requirements, caller);
+  let authorized: Authorized = { operation, denied };
+  if (denied.size > 0) {
+    const filteredDocument = withoutFields(document, denied);
+    const source = print(filteredDocument);
+    authorized = {
+      ...authorized,
+      filtered: {
+        document: filteredDocument,
+        source,
+        operation: filteredDocument.definitions.find(
+          (d): d is OperationDefinitionNode =>
+            d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operation.name?.value,
+        )!,
+        // Plans are cached by hash: the filtered operation must not reuse the full one's plan.
+        queryHash: sha256Hex(source),
+      },
+    };
+  }
+  if (entry.byCaller.size >= CALLER_KINDS_PER_DOCUMENT) entry.byCaller.clear();
+  entry.byCaller.set(key, authorized);
+  return authorized;
+}
 
 const copies = new WeakMap<GraphQLSchema, GraphQLSchema>();
 

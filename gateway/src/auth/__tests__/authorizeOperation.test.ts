@@ -15,13 +15,13 @@ async function run(
   caller: CallerIdentity,
   answer: (source: string) => Record<string, unknown> | null,
   errors?: { message: string; path: string[]; extensions: Record<string, unknown> }[],
+  document = parse(query),
 ) {
   const planned: string[] = [];
   const executor: Executor = async (context) => {
     planned.push(context.source);
     return { data: answer(context.source), errors } as Awaited<ReturnType<Executor>>;
   };
-  const document = parse(query);
   const result = await authorization.wrap(
     executor,
     () => served,
@@ -75,6 +75,33 @@ describe('the authorization executor layer', () => {
     }));
     expect(admin.planned).toEqual([query]);
     expect(admin.result.errors).toBeUndefined();
+  });
+
+  it('decides for each kind of caller, however often the gateway hands it the same document', async () => {
+    // The documents stage gives Apollo one DocumentNode per text: what is remembered of it is per caller.
+    const query = '{ car(id: "1") { id costCenter { code } } }';
+    const document = parse(query);
+    const admin = { ...viewerWithoutCostCenters, scopes: ['car:read', 'cost-center:read'] };
+    const answer = () => ({ car: { id: '1', costCenter: { code: 'X' } } });
+    const callers = [admin, viewerWithoutCostCenters, ANONYMOUS, admin, viewerWithoutCostCenters, ANONYMOUS];
+    const codes: unknown[] = [];
+    const plans: string[][] = [];
+    for (const caller of callers) {
+      const { planned, result } = await run(query, caller, answer, undefined, document);
+      codes.push(result.errors?.map((e) => e.extensions?.code) ?? []);
+      plans.push(planned);
+    }
+    expect(codes).toEqual([
+      [],
+      ['PERMISSION_DENIED'],
+      ['UNAUTHENTICATED'],
+      [],
+      ['PERMISSION_DENIED'],
+      ['UNAUTHENTICATED'],
+    ]);
+    expect(plans[0]).toEqual([query]);
+    expect(plans[1]![0]).not.toContain('costCenter');
+    expect(plans[4]).toEqual(plans[1]);
   });
 
   it('reports root denials beside the error that nulled the whole response (found by the hostile-request test)', async () => {

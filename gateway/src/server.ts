@@ -31,7 +31,6 @@ import type { GatewayContext } from './context';
 import { mountDevPages, servesDevPages } from './devPages';
 import { layeredGateway } from './execution/executor';
 import { EXECUTOR_LAYERS } from './execution/layers';
-import { servedFirst } from './graphqlFirst';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
@@ -42,8 +41,6 @@ import { SubgraphDataSource } from './subgraphClient/dataSource';
 
 /** How long the gateway waits for the user service's token status, and for a subgraph's SDL (the deployed check). */
 const SERVICE_CALL_TIMEOUT_MS = 5_000;
-/** Where GraphQL is served. */
-const GRAPHQL_PATH = '/graphql';
 
 export interface Gateway {
   app: Express;
@@ -189,15 +186,6 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
 
   const app = express();
   app.disable('x-powered-by');
-  // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
-  const traced = traceHttpRequests('gateway');
-  const graphqlRoute = [
-    traced,
-    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
-    handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
-  ];
-  // The hot path: /graphql goes straight to its handlers, not through every route below (graphqlFirst.ts).
-  app.use(servedFirst(GRAPHQL_PATH, [assignRequestId, ...graphqlRoute]));
   // Every answer carries a request id, even a 404.
   app.use(assignRequestId);
   const management = managementAccess(config.managementToken);
@@ -224,11 +212,15 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     management,
   );
   metrics.mount(app, management);
-  app.use(traced);
-  app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH));
+  // One server span per request (health checks and metrics scrapes aside), continuing the client's traceparent.
+  app.use(traceHttpRequests('gateway'));
+  app.get('/', (_req, res) => res.redirect('/graphql'));
   if (servesDevPages(config)) mountDevPages(app, config.webDist);
-  // What Express alone matches (`/graphql/`, `/GraphQL`): the same handlers.
-  app.all(GRAPHQL_PATH, ...graphqlRoute.slice(1));
+  app.all(
+    '/graphql',
+    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
+    handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
+  );
   notFoundHandler(app);
   return { app, apollo, gateway };
 }

@@ -84,7 +84,11 @@ const testProjects = [
     ],
     services: ['database'],
     // The migration drift test runs Prisma's engine in process: no server.
-    servicesOf: { ...IN_PROCESS_WITH_BACKENDS, 'test/migrations/drift.test.ts': [] },
+    servicesOf: {
+      ...IN_PROCESS_WITH_BACKENDS,
+      'test/migrations/drift.test.ts': [],
+      'test/migrations/createMigration.test.ts': [],
+    },
   },
   {
     name: 'e2e',

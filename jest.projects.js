@@ -84,11 +84,7 @@ const testProjects = [
     ],
     services: ['database'],
     // The migration drift test runs Prisma's engine in process: no server.
-    servicesOf: {
-      ...IN_PROCESS_WITH_BACKENDS,
-      'test/migrations/drift.test.ts': [],
-      'test/migrations/createMigration.test.ts': [],
-    },
+    servicesOf: { ...IN_PROCESS_WITH_BACKENDS, 'test/migrations/drift.test.ts': [] },
   },
   {
     name: 'e2e',

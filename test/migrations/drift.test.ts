@@ -2,19 +2,46 @@
  * The committed migrations of each subgraph must build exactly the schema its
  * schema.prisma describes; otherwise a deployed database differs from what the Prisma
  * client expects. Runs Prisma's schema engine (wasm) on in-memory PGlite: no server needed.
- * (createMigration has its own file, so that two jest workers share the engine's minutes.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import {
   SUBGRAPHS,
+  createMigration,
   diffMigrationsToSchema,
   startSchemaEngine,
+  subgraphPaths,
   type SchemaEngineHandle,
 } from '../../scripts/lib/schema-engine';
-import { copyCarSubgraph } from './carCopy';
+
+/** A column that exists in no migration: schema.prisma gets it, the history does not. */
+const PROBE_FIELD = '  driftProbe String? @map("drift_probe")';
+
+/**
+ * A scratch copy of the car subgraph (schema and migrations) in a temp folder; with
+ * `withProbe`, its schema has {@link PROBE_FIELD} as the first field of `model Car`.
+ */
+async function copyCarSubgraph(
+  root: string,
+  withProbe: boolean,
+): Promise<{ schemaPath: string; migrationsDir: string }> {
+  const source = subgraphPaths('car');
+  const schemaPath = path.join(root, 'schema.prisma');
+  const migrationsDir = path.join(root, 'migrations');
+  await cp(source.migrationsDir, migrationsDir, { recursive: true });
+
+  let schema = await readFile(source.schemaPath, 'utf8');
+  if (withProbe) {
+    const model = /^model Car \{$/m;
+    // Fail here, not in a confusing assertion below, if the schema no longer has the model.
+    expect(schema).toMatch(model);
+    schema = schema.replace(model, (line) => `${line}\n${PROBE_FIELD}`);
+  }
+  await writeFile(schemaPath, schema, 'utf8');
+  return { schemaPath, migrationsDir };
+}
 
 let tempRoot: string;
 // One engine for every diff in this file: starting one costs seconds (PGlite boots Postgres).
@@ -41,5 +68,35 @@ describe('committed migrations vs schema.prisma', () => {
     const paths = await copyCarSubgraph(path.join(tempRoot, 'drift'), true);
     const diff = await diffMigrationsToSchema('car', { engine, ...paths });
     expect(diff).toMatch(/ALTER TABLE "car" ADD COLUMN\s+"drift_probe" TEXT;/);
+  });
+});
+
+describe('createMigration', () => {
+  test('writes the missing migration, after which nothing has drifted', async () => {
+    const paths = await copyCarSubgraph(path.join(tempRoot, 'create'), true);
+    const before = await readdir(paths.migrationsDir);
+
+    const created = await createMigration('car', 'add_drift_probe', paths);
+
+    expect(created).not.toBeNull();
+    const folder = path.basename(path.dirname(created ?? ''));
+    expect(folder).toMatch(/^\d{14}_add_drift_probe$/);
+    expect(await readdir(paths.migrationsDir)).toEqual([...before, folder].sort());
+    expect(await readFile(created ?? '', 'utf8')).toMatch(
+      /^-- AlterTable\nALTER TABLE "car" ADD COLUMN\s+"drift_probe" TEXT;\n$/,
+    );
+    await expect(diffMigrationsToSchema('car', { engine, ...paths })).resolves.toBe('');
+  });
+
+  test('writes nothing when the schema matches the migrations', async () => {
+    const paths = await copyCarSubgraph(path.join(tempRoot, 'unchanged'), false);
+    const before = await readdir(paths.migrationsDir);
+
+    await expect(createMigration('car', 'nothing_to_do', paths)).resolves.toBeNull();
+    expect(await readdir(paths.migrationsDir)).toEqual(before);
+  });
+
+  test('rejects a name that `prisma migrate dev` would rewrite', async () => {
+    await expect(createMigration('car', 'Add Color')).rejects.toThrow(/Invalid migration name/);
   });
 });

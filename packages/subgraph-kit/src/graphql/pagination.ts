@@ -96,12 +96,19 @@ export function decodeCursor(value: string, order: SortOrder): Cursor {
   return { field, key, id };
 }
 
-/** Validates `first`/`after` before anything touches the database. */
-export function parsePage(args: { first?: number | null; after?: string | null }, order: SortOrder): PageRequest {
+/**
+ * Validates `first`/`after` before anything touches the database. `max` is the largest page of
+ * this list: {@link MAX_PAGE_SIZE} unless the list's items are computed whole anyway and are small.
+ */
+export function parsePage(
+  args: { first?: number | null; after?: string | null },
+  order: SortOrder,
+  max = MAX_PAGE_SIZE,
+): PageRequest {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (first < 0) throw invalidArgument('`first` must not be negative.', { argument: 'first' });
-  if (first > MAX_PAGE_SIZE) {
-    throw outOfRange(`\`first\` must be at most ${MAX_PAGE_SIZE}.`, { argument: 'first', max: MAX_PAGE_SIZE });
+  if (first > max) {
+    throw outOfRange(`\`first\` must be at most ${max}.`, { argument: 'first', max });
   }
   return { first, after: args.after ? decodeCursor(args.after, order) : null };
 }

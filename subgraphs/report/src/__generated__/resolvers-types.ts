@@ -167,7 +167,7 @@ export type FleetReport = {
   /** The instant the figures describe (asOf, or now). */
   asOf: Scalars['DateTime']['output'];
   freshness: Freshness;
-  /** Groups ordered by carCount descending, then by key; at most 100 per page. */
+  /** Groups ordered by carCount descending, then by key; at most 1,000 per page. */
   groups: FleetGroupConnection;
   /** Cars the report counts (after the filter). */
   totalCars: Scalars['Int']['output'];

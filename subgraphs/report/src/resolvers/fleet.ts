@@ -13,10 +13,18 @@ import type { FleetGroupKeyModel } from '../readModel/reportTypes';
 const BY_CAR_ID: SortOrder = { field: 'carId', direction: 'asc', type: 'string' };
 /** Groups are ordered by count and key (see groupOrder.ts); only `first` is checked here. */
 const GROUP_ORDER: SortOrder = { field: 'fleetGroup', direction: 'desc', type: 'string' };
+/**
+ * The largest page of groups. A report's groups are computed whole by one statement whatever the
+ * page (fleetReport.ts), and a group is a key and a count: paging them only bounds the answer's
+ * size, so a page holds every group of a fleet's largest grouping (one per cost center) and a
+ * frontend gets the whole report in one query. The gateway's cost limit still bounds what is
+ * selected inside each group (its cars).
+ */
+export const MAX_GROUPS_PAGE = 1000;
 
 export const FleetReport: FleetReportResolvers = {
   groups: (report, args) => {
-    const { first } = parsePage({ first: args.first }, GROUP_ORDER);
+    const { first } = parsePage({ first: args.first }, GROUP_ORDER, MAX_GROUPS_PAGE);
     const after = args.after ? parseGroupCursor(args.after, report.groupBy.length) : null;
     return pageOfGroups(report.groups, first, after);
   },

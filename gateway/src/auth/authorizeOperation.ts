@@ -21,6 +21,7 @@ import {
 import {
   type CallerIdentity,
   denial,
+  denialKey,
   denialMessage,
   graphError,
   type Requirements,
@@ -104,8 +105,7 @@ const CALLER_KINDS_PER_DOCUMENT = 32;
  * Per document (the documents stage hands Apollo the same DocumentNode for the
  * same text, and its cache bounds how many live), per schema and requirements
  * (a hot reload brings new ones), per operation and kind of caller: denials
- * depend on nothing else (`denial` reads only whether the caller is signed in
- * and its scopes), so they, the filtered document, its text and its hash are
+ * depend on nothing else (`denialKey` is what `denial` reads of a caller), so they, the filtered document, its text and its hash are
  * worked out once rather than on every request.
  */
 const authorizations = new WeakMap<
@@ -126,8 +126,7 @@ function authorizedFor(
     entry = { schema, requirements, byCaller: new Map() };
     authorizations.set(document, entry);
   }
-  const signedIn = caller.userId !== null || caller.service !== null;
-  const key = `${operationName ?? ''}\n${signedIn ? 1 : 0}\n${caller.scopes.join(' ')}`;
+  const key = `${operationName ?? ''}\n${denialKey(caller)}`;
   const known = entry.byCaller.get(key);
   if (known) return known;
   const operation = getOperationAST(document, operationName) ?? fallback;

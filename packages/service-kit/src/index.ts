@@ -23,7 +23,14 @@ export {
   type ReceivedRequest,
   type VerifyOptions,
 } from './auth/identity';
-export { readRequirements, denial, denialMessage, type Requirement, type Requirements } from './auth/requirements';
+export {
+  readRequirements,
+  denial,
+  denialKey,
+  denialMessage,
+  type Requirement,
+  type Requirements,
+} from './auth/requirements';
 export { scopesForGroups, SCOPES, type Scope, GROUP_SCOPES } from './auth/scopes';
 export { developmentSecret, developmentFile } from './auth/secrets';
 export {

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { ANONYMOUS } from '../identity';
-import { denial, readRequirements } from '../requirements';
+import { denial, denialKey, readRequirements } from '../requirements';
 import { GROUP_SCOPES, SCOPES, scopesForGroups } from '../scopes';
 
 const sdl = parse(`
@@ -30,6 +30,27 @@ describe('requirements from the SDL', () => {
     expect(denial(requirements.get('Query.either'), { ...viewer, scopes: ['a'] })).toBe('PERMISSION_DENIED');
     expect(denial(requirements.get('Query.either'), { ...viewer, scopes: ['a', 'b'] })).toBeNull();
     expect(denial(requirements.get('Query.either'), { ...viewer, scopes: ['c'] })).toBeNull();
+  });
+
+  it('gives callers the same denial key exactly when every field denies them alike', () => {
+    const fields = [...requirements.values()];
+    const callers = [
+      ANONYMOUS,
+      { ...ANONYMOUS, scopes: ['car:read'] },
+      { ...ANONYMOUS, userId: 'u1', scopes: ['car:read'] },
+      { ...ANONYMOUS, userId: 'u2', scopes: ['car:read'] },
+      { ...ANONYMOUS, service: 'report', scopes: ['car:read'] },
+      { ...ANONYMOUS, userId: 'u1', scopes: ['a', 'b'] },
+      { ...ANONYMOUS, userId: 'u1', scopes: ['c'] },
+    ];
+    for (const one of callers)
+      for (const other of callers) {
+        const sameDenials = fields.every((field) => denial(field, one) === denial(field, other));
+        if (denialKey(one) === denialKey(other)) expect(sameDenials).toBe(true);
+      }
+    // Different users with the same scopes share an entry; signing in changes it.
+    expect(denialKey(callers[2]!)).toBe(denialKey(callers[3]!));
+    expect(denialKey(callers[1]!)).not.toBe(denialKey(callers[2]!));
   });
 });
 

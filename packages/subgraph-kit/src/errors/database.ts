@@ -1,4 +1,6 @@
-import { graphError, type GraphError, alreadyExists } from '@car-check/service-kit';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { graphError, type GraphError, alreadyExists, formatError } from '@car-check/service-kit';
 import { DATA_LOST_SQLSTATE } from '../db/dataWatch';
 
 /**
@@ -35,7 +37,30 @@ export function mapDatabaseError(error: unknown, entity: string): GraphError | u
   if (isUnavailable(facts)) {
     return graphError('UNAVAILABLE', 'The database is unavailable; retry later.');
   }
+  // Prisma's transaction manager: a transaction that could not start within its wait (every
+  // connection busy), or that outran its timeout and was rolled back. Either way nothing was
+  // written, and the same request may well succeed once the database is less busy.
+  if (facts.prismaCode === 'P2028') {
+    return graphError(
+      'UNAVAILABLE',
+      'The database is too busy to take this request now; nothing was written. Retry later.',
+    );
+  }
   return error;
+}
+
+/**
+ * A subgraph's `formatError`: a database failure that no resolver translated (a read, a
+ * transaction of its own) gets its code from {@link mapDatabaseError} rather than INTERNAL, so a
+ * busy or unreachable database reads as UNAVAILABLE to the client whichever resolver met it.
+ */
+export function formatSubgraphError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError || original === undefined || original === null)
+    return formatError(formatted, error);
+  const mapped = mapDatabaseError(original, 'The record');
+  if (!(mapped instanceof GraphQLError)) return formatError(formatted, error);
+  return formatError({ ...formatted, message: mapped.message, extensions: mapped.extensions }, mapped);
 }
 
 // Connection-level trouble: the request may well succeed if retried.

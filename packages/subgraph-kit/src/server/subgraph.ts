@@ -5,6 +5,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import { formatSubgraphError } from '../errors/database';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import {
@@ -17,7 +18,6 @@ import {
   type ReadinessCheck,
   errorReportingPlugin,
   requestLogPlugin,
-  formatError,
   keepRawBody,
   requireGatewaySignature,
   bodyErrorHandler,
@@ -109,7 +109,7 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
   const apollo = new ApolloServer<Ctx>({
     schema: options.schema,
     introspection: options.introspection,
-    formatError,
+    formatError: formatSubgraphError,
     includeStacktraceInErrorResponses: false,
     // Read by the gateway, not by people: compact JSON is about a third smaller than Apollo's
     // two-space default, and takes less time to write here and to parse there.

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { PrismaClient } from '../../../../../subgraphs/car/src/__generated__/prisma/client';
 import { BACKENDS, testConfig } from '@car-check/test-support/config';
-import { mapDatabaseError } from '../database';
+import { formatSubgraphError, mapDatabaseError } from '../database';
 
 const codeOf = (error: unknown) => (error instanceof GraphQLError ? error.extensions.code : 'passed through');
 
@@ -27,6 +27,7 @@ describe('mapDatabaseError', () => {
     ],
     ['record not found', { code: 'P2025' }, 'NOT_FOUND'],
     ['write conflict', { code: 'P2034' }, 'ABORTED'],
+    ['a transaction that could not start in time', { code: 'P2028' }, 'UNAVAILABLE'],
     [
       'deadlock',
       { code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '40P01', kind: 'postgres' } } } },
@@ -73,6 +74,30 @@ describe('mapDatabaseError', () => {
   });
 });
 
+describe('formatSubgraphError', () => {
+  const formatted = { message: 'raw', path: ['login'], extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+
+  it('gives a database failure no resolver translated its code, not INTERNAL', () => {
+    const thrown = new GraphQLError('raw', {
+      path: ['login'],
+      originalError: Object.assign(new Error('raw'), { code: 'P2028' }),
+    });
+    expect(formatSubgraphError(formatted, thrown)).toMatchObject({
+      path: ['login'],
+      extensions: { code: 'UNAVAILABLE', grpcStatus: 14 },
+    });
+  });
+
+  it('still masks anything else as INTERNAL', () => {
+    const thrown = new GraphQLError('raw', { path: ['login'], originalError: new TypeError('x is undefined') });
+    expect(formatSubgraphError(formatted, thrown)).toEqual({
+      message: expect.stringContaining('Internal error') as string,
+      path: ['login'],
+      extensions: { code: 'INTERNAL', grpcStatus: 13 },
+    });
+  });
+});
+
 // Real failures from a real server, so the mapping follows what Prisma and pg actually throw.
 // Only when the run includes PostgreSQL (TEST_BACKENDS=pglite leaves them out of the run).
 const withPostgres = BACKENDS.includes('postgres') ? describe : () => undefined;
@@ -99,6 +124,34 @@ withPostgres('mapDatabaseError on real PostgreSQL failures', () => {
       expect(await mapped(() => prisma.$queryRaw`SELECT 1`)).toBe('UNAVAILABLE');
     } finally {
       held.release();
+      await prisma.$disconnect();
+      await pool.end();
+    }
+  });
+
+  it('a transaction that cannot start while every connection is held is UNAVAILABLE', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 30_000 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => undefined;
+    const holding = new Promise<void>((resolve) => (started = resolve));
+    // The one connection, held by an open transaction until the second has given up waiting.
+    const holder = prisma.$transaction(
+      async () => {
+        started();
+        await released;
+      },
+      { timeout: 120_000 },
+    );
+    try {
+      await holding;
+      expect(await mapped(() => prisma.$transaction(async (tx) => tx.$queryRaw`SELECT 1`, { maxWait: 200 }))).toBe(
+        'UNAVAILABLE',
+      );
+    } finally {
+      release();
+      await holder;
       await prisma.$disconnect();
       await pool.end();
     }

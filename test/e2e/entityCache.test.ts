@@ -1,6 +1,7 @@
 import { signRequest } from '@car-check/service-kit';
 import { ONE_BACKEND } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { managementGet } from '@car-check/test-support/management';
 import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
 import { ADMIN } from '@car-check/test-support/subgraphHarness';
 import { waitFor } from '@car-check/test-support/waitFor';
@@ -38,8 +39,13 @@ describe(`the entity cache, kept fresh by the owners' events (${backend})`, () =
   let graph: TestGraph;
   const tokens: Record<string, string> = {};
 
-  async function send<T>(query: string, as: string, headers: Record<string, string> = {}): Promise<Answer<T>> {
-    const response = await fetch(graph.gatewayUrl, {
+  async function send<T>(
+    query: string,
+    as: string,
+    headers: Record<string, string> = {},
+    gatewayUrl = graph.gatewayUrl,
+  ): Promise<Answer<T>> {
+    const response = await fetch(gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[as]}`, ...headers },
       body: JSON.stringify({ query }),
@@ -59,11 +65,11 @@ describe(`the entity cache, kept fresh by the owners' events (${backend})`, () =
   });
 
   /** Reads until the cost centers come from the cache (the owners' invalidation starts with the gateway). */
-  async function cachedRead(as: string): Promise<Answer<CarsPage>> {
+  async function cachedRead(as: string, gatewayUrl = graph.gatewayUrl): Promise<Answer<CarsPage>> {
     let answer: Answer<CarsPage> | undefined;
     await waitFor(
       async () => {
-        answer = await send<CarsPage>(CARS, as);
+        answer = await send<CarsPage>(CARS, as, {}, gatewayUrl);
         return answer.headers.get('age') !== null;
       },
       30_000,
@@ -147,6 +153,64 @@ describe(`the entity cache, kept fresh by the owners' events (${backend})`, () =
     );
     expect(leaked).toEqual([]);
     expect(asViewer.errors?.some((error) => error.extensions?.code === 'PERMISSION_DENIED')).toBe(true);
+  });
+
+  it('keeps every gateway fresh: a write through one reaches the other’s cache, and its token is honoured there at once', async () => {
+    const other = await graph.startGateway({}, { ENTITY_CACHE: 'true', ENTITY_CACHE_POLL_MS: '100' });
+    await cachedRead('admin', other);
+    const before = await cachedRead('admin');
+    const center = before.data!.cars.edges.find((edge) => edge.node.costCenter)!.node.costCenter!;
+    const societyName = `Elsewhere ${Date.now()}`;
+    const write = await send<{ updateCostCenter: { id: string } }>(
+      `mutation { updateCostCenter(id: "${center.id}", input: { societyName: "${societyName}" }) { id } }`,
+      'admin',
+    );
+    const seenOn = (answer: Answer<CarsPage>) =>
+      answer
+        .data!.cars.edges.filter((edge) => edge.node.costCenter?.id === center.id)
+        .map((edge) => edge.node.costCenter!.societyName);
+    // With the token, the other gateway answers the write at once, whether or not it has applied it yet.
+    const withToken = await send<CarsPage>(
+      CARS,
+      'admin',
+      { 'consistency-token': write.headers.get('consistency-token')! },
+      other,
+    );
+    expect(new Set(seenOn(withToken))).toEqual(new Set([societyName]));
+    // Without it, within the event lag.
+    await waitFor(
+      async () => seenOn(await send<CarsPage>(CARS, 'admin', {}, other)).every((name) => name === societyName),
+      30_000,
+      'the write on the other gateway',
+    );
+  });
+
+  it('serves what it keeps while an owner is down, and says its invalidation stopped', async () => {
+    const cached = await cachedRead('admin');
+    await graph.stopSubgraph('cost-center');
+    try {
+      // Entities already kept are served (until their maxAge) instead of failing with UNAVAILABLE.
+      const answer = await send<CarsPage>(CARS, 'admin');
+      expect(answer.data).toEqual(cached.data);
+      await waitFor(
+        async () => {
+          const metrics = await (await managementGet(graph.gatewayUrl, '/metrics')).text();
+          return /gateway_entity_cache_invalidation_live\{[^}]*owner="cost-center"[^}]*\} 0/.test(metrics);
+        },
+        30_000,
+        'the gateway to report the cost-center invalidation stopped',
+      );
+    } finally {
+      await graph.restartSubgraph('cost-center');
+    }
+    await waitFor(
+      async () => {
+        const metrics = await (await managementGet(graph.gatewayUrl, '/metrics')).text();
+        return /gateway_entity_cache_invalidation_live\{[^}]*owner="cost-center"[^}]*\} 1/.test(metrics);
+      },
+      30_000,
+      'the gateway to read the cost-center feed again',
+    );
   });
 
   it('refuses a consistency token it could not have written', async () => {

@@ -84,6 +84,8 @@ export interface BaseConfig {
   mergeEntityFetches: boolean;
   /** The largest body of such a merged call: the subgraphs' BODY_LIMIT must accept it. */
   mergedFetchMaxBytes: number;
+  /** The entity cache (docs/entity-cache.md): off, or its size and how often it reads the owners' feeds. */
+  entityCache: { maxBytes: number; pollMs: number } | null;
 }
 
 /** The gateway's configuration: its own, and every stage's of its request path. */
@@ -123,6 +125,18 @@ const BASE_ENV = {
     .describe(
       "the largest body of a merged call (`MERGE_ENTITY_FETCHES`), e.g. `512kb`; fetches beyond it go in another call. Keep it at most the subgraphs' `BODY_LIMIT`",
     ),
+  // Off unless asked for, as in the routers that have one: an operator decides to serve entities from memory.
+  ENTITY_CACHE: flag(false).describe(
+    "`true`: keep the entities owners declare with `@cacheEntity` (docs/entity-cache.md), dropped by their owners' events as they commit; `false`: every entity fetch goes to its subgraph",
+  ),
+  ENTITY_CACHE_MAX_BYTES: bodyLimit().default('64mb').describe("the entity cache's size in memory, e.g. `64mb`"),
+  ENTITY_CACHE_POLL_MS: z.coerce
+    .number()
+    .int()
+    .min(20)
+    .max(60_000)
+    .default(250)
+    .describe("how often the entity cache reads each owner's event feed: the invalidation lag, at most"),
 };
 
 /** Every variable the gateway reads by name (per-subgraph and signing ones aside), for the configuration reference. */
@@ -182,6 +196,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     mergeEntityFetches: raw.MERGE_ENTITY_FETCHES,
     mergedFetchMaxBytes: parseByteSize(raw.MERGED_FETCH_MAX_BYTES),
+    entityCache: raw.ENTITY_CACHE
+      ? { maxBytes: parseByteSize(raw.ENTITY_CACHE_MAX_BYTES), pollMs: raw.ENTITY_CACHE_POLL_MS }
+      : null,
     managementToken: managementTokenFromEnv(env),
   };
   return { ...base, ...STAGES.readConfig(env, { production }) };

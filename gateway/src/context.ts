@@ -21,6 +21,15 @@ export interface GatewayContext {
   idempotencyKey: string | null;
   /** Each subgraph call made for this request, for its log line. */
   subgraphCalls: SubgraphCall[];
+  /**
+   * The client's consistency token (Consistency-Token): per owner, the feed position its own
+   * writes reached. The entity cache serves an owner's entities only once it has applied that far.
+   */
+  readAfter?: ReadonlyMap<string, number>;
+  /** Per owner, the position after this request's own writes: the token its answer carries. */
+  written?: Map<string, number>;
+  /** How old (ms) the oldest entity the cache served this request is: the answer's `Age`. */
+  cacheAge?: number;
 }
 
 /** The request path's context (health checks and schema loads carry none). */

@@ -38,6 +38,8 @@ import { notDeployed } from './supergraph/deployedCheck';
 import { type ServedSchema, servedSchemaOf } from './supergraph/servedSchema';
 import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
+import { CONSISTENCY_TOKEN_HEADER } from './entityCache/consistencyToken';
+import { GatewayEntityCache } from './entityCache/gatewayCache';
 
 /** How long the gateway waits for the user service's token status, and for a subgraph's SDL (the deployed check). */
 const SERVICE_CALL_TIMEOUT_MS = 5_000;
@@ -62,6 +64,16 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log, metrics.registry) : null;
   const loaded: LoadedSupergraph = { hash: null, loadedAt: null };
   const dataSources = new Map<string, SubgraphDataSource>();
+  const entityCache = config.entityCache
+    ? new GatewayEntityCache({
+        ...config.entityCache,
+        signingSecret,
+        subgraphUrl: (owner, routingUrl) => subgraphUrl(config, owner, routingUrl),
+        timeoutMs: SERVICE_CALL_TIMEOUT_MS,
+        log,
+        registry: metrics.registry,
+      })
+    : undefined;
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
   // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -85,17 +97,20 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       const key = `${name} ${target}`;
       let source = dataSources.get(key);
       if (!source) {
-        source = new SubgraphDataSource({
-          name,
-          url: new URL(target),
-          timeoutMs: subgraphTimeoutMs(config, name),
-          log,
-          signingSecret,
-          metrics,
-          // The inflight stage's DEDUPLICATE_QUERIES: inbound and outbound deduplication go together.
-          deduplicate: config.deduplicateQueries,
-          mergeFetches: config.mergeEntityFetches ? { maxBodyBytes: config.mergedFetchMaxBytes } : undefined,
-        });
+        source = new SubgraphDataSource(
+          {
+            name,
+            url: new URL(target),
+            timeoutMs: subgraphTimeoutMs(config, name),
+            log,
+            signingSecret,
+            metrics,
+            // The inflight stage's DEDUPLICATE_QUERIES: inbound and outbound deduplication go together.
+            deduplicate: config.deduplicateQueries,
+            mergeFetches: config.mergeEntityFetches ? { maxBodyBytes: config.mergedFetchMaxBytes } : undefined,
+          },
+          entityCache,
+        );
         dataSources.set(key, source);
       }
       return source;
@@ -111,6 +126,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     // Apollo Gateway's API schema, built by the same rules as apiSchemaOf: not built twice.
     served = servedSchemaOf(coreSupergraphSdl, config.queryLimits.defaultListSize, apiSchema);
+    entityCache?.onSupergraph(coreSupergraphSdl);
     for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
@@ -168,6 +184,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           return {
             serverWillStop: async () => {
               stopReadiness();
+              entityCache?.stop();
               await Promise.all([...dataSources.values()].map((source) => source.close()));
               await closeRedis(redis);
             },
@@ -218,7 +235,12 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   if (servesDevPages(config)) mountDevPages(app, config.webDist);
   app.all(
     '/graphql',
-    cors({ origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] }),
+    cors({
+      origin: config.corsOrigins,
+      credentials: true,
+      maxAge: 600,
+      exposedHeaders: [REQUEST_ID_HEADER, CONSISTENCY_TOKEN_HEADER, 'age'],
+    }),
     handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
   );
   notFoundHandler(app);

@@ -114,6 +114,7 @@ describe('the request path is a list of stages', () => {
       'operationText',
       'documents',
       'deadline',
+      'consistency',
       'inflight',
       'execute',
     ]);
@@ -157,6 +158,9 @@ describe('the request path is a list of stages', () => {
         'SHUTDOWN_GRACE_MS',
         'READY_REQUIRES_SUBGRAPHS',
         'MERGE_ENTITY_FETCHES',
+        'ENTITY_CACHE',
+        'ENTITY_CACHE_MAX_BYTES',
+        'ENTITY_CACHE_POLL_MS',
         'MERGED_FETCH_MAX_BYTES',
       ].sort(),
     );

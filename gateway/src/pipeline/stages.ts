@@ -1,5 +1,6 @@
 import { admission } from './stages/admission';
 import { authenticate } from './stages/authenticate';
+import { consistency } from './stages/consistency';
 import { deadline } from './stages/deadline';
 import { documents } from './stages/documents';
 import { execute } from './stages/execute';
@@ -28,6 +29,7 @@ export const STAGES = StageList.empty()
   .add(operationText) // the text: sent, trusted document or persisted query
   .add(documents) // parse, select, measure, validate
   .add(deadline) // the request's deadline and abort signal, in its context
+  .add(consistency) // the client's consistency token in, the token of its writes out (entity cache)
   .add(inflight) // identical queries in flight share one execution
   .add(execute); // Apollo: authorize, plan, execute
 

@@ -4,6 +4,7 @@ import { Kind } from 'graphql';
 import type { StatusCode } from '@car-check/service-kit';
 import { type GatewayContext, isGatewayContext } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
+import type { GatewayEntityCache } from '../entityCache/gatewayCache';
 import { subgraphClient } from './client';
 import { EntityFetchBatcher } from './entityBatch/batcher';
 import type { Sent, SubgraphClient, SubgraphTarget } from './fetch';
@@ -24,7 +25,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   /** Merges a request's `_entities` fetches of one plan stage (SubgraphTarget.mergeFetches). */
   private readonly batcher?: EntityFetchBatcher;
 
-  constructor(private readonly subgraph: SubgraphTarget) {
+  constructor(
+    private readonly subgraph: SubgraphTarget,
+    /** The entity cache (docs/entity-cache.md), when ENTITY_CACHE is on. */
+    private readonly entityCache?: GatewayEntityCache,
+  ) {
     this.client = subgraphClient(subgraph);
     if (subgraph.mergeFetches) this.batcher = new EntityFetchBatcher(this.client.send, subgraph.mergeFetches);
   }
@@ -33,20 +38,41 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName } = request.request;
     // Health checks and schema loads carry no request context.
     const context = isGatewayContext(request.context) ? request.context : undefined;
-    if (this.batcher && context && query && variables) {
-      const fetch = { query, variables, operationName };
-      // The planner writes an `_entities` fetch as a query: a mutation is never one.
-      if (this.batcher.accepts(fetch)) return this.response(request, await this.batcher.add(context, fetch));
+    const mutation = isMutation(request);
+    if (this.entityCache && context && query && variables && !mutation) {
+      const lookup = this.entityCache.cache.lookup(this.subgraph.name, { query, variables, operationName }, context);
+      if (lookup) {
+        if (!lookup.remaining) return lookup.complete(null);
+        const sent = await this.send(context, lookup.remaining, false);
+        return sent.kind === 'answered' && sent.graphql ? lookup.complete(sent.graphql) : this.response(request, sent);
+      }
     }
-    const sent = await this.client.send({
-      body: JSON.stringify({ query: query ?? '', variables, operationName }),
+    const sent = await this.send(context, { query: query ?? '', variables, operationName }, mutation);
+    // Before answering: this gateway's cache drops what the write changed, and the answer's token covers it.
+    if (mutation && context && this.entityCache) await this.entityCache.afterWrite(this.subgraph.name, context);
+    return this.response(request, sent);
+  }
+
+  /** One fetch to the subgraph: merged with the request's other `_entities` fetches of its stage when it can be. */
+  private async send(
+    context: GatewayContext | undefined,
+    fetch: { query: string; variables?: Record<string, unknown>; operationName?: string },
+    mutation: boolean,
+  ): Promise<Sent> {
+    const { query, variables, operationName } = fetch;
+    // The planner writes an `_entities` fetch as a query: a mutation is never one.
+    if (this.batcher && context && variables && !mutation) {
+      const member = { query, variables, operationName };
+      if (this.batcher.accepts(member)) return this.batcher.add(context, member);
+    }
+    return this.client.send({
+      body: JSON.stringify({ query, variables, operationName }),
       operationName,
-      mutation: isMutation(request),
+      mutation,
       context,
       deadlineAt: Number.POSITIVE_INFINITY,
       headers: {},
     });
-    return this.response(request, sent);
   }
 
   /** Closes the keep-alive connections (the gateway is stopping). */

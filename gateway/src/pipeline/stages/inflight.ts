@@ -23,7 +23,8 @@ export const inflight = defineStage({
     const queries = new InflightQueries();
     return async (request, next) => {
       const operation = need(request.operation, 'operation');
-      if (operation.operation !== 'query') return next();
+      // A caller reading its own writes (a consistency token) waits for no earlier identical query.
+      if (operation.operation !== 'query' || request.context?.readAfter) return next();
       const params = need(request.params, 'GraphQL request');
       const key = InflightQueries.keyOf(
         need(request.text, 'operation text').hash,

@@ -65,6 +65,16 @@ export async function readEventPage(
   return { events, next: Number(last ? BigInt(last.sequence) : after) };
 }
 
+/**
+ * The newest sequence of the feed: a reader that needs no history (the gateway's entity cache,
+ * which starts empty) starts there. Any row numbered at or below it has committed (see
+ * {@link readEventPage}), so reading on from it misses nothing.
+ */
+async function latestSequence(db: EventFeedReader): Promise<number> {
+  const [row] = await db.$queryRaw<{ latest: string | null }[]>`SELECT max(sequence)::text AS latest FROM audit_event`;
+  return Number(row?.latest ?? 0);
+}
+
 export interface EventFeedOptions {
   /** This subgraph's name: whose events the feed serves. */
   subgraph: string;
@@ -77,11 +87,15 @@ export interface EventFeedOptions {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/** `after`: a sequence, 0 (the default) for the beginning. */
-function parseAfter(value: unknown): Parsed<bigint> {
+/** `after`: a sequence, 0 (the default) for the beginning, or `latest` for the end (no events). */
+function parseAfter(value: unknown): Parsed<bigint | 'latest'> {
   if (value === undefined) return { ok: true, value: 0n };
+  if (value === 'latest') return { ok: true, value: 'latest' };
   if (typeof value !== 'string' || !/^\d{1,19}$/.test(value) || BigInt(value) > MAX_BIGINT) {
-    return { ok: false, message: '`after` must be a sequence: a whole number from 0 (the default).' };
+    return {
+      ok: false,
+      message: '`after` must be a sequence (a whole number from 0, the default) or `latest`.',
+    };
   }
   return { ok: true, value: BigInt(value) };
 }
@@ -100,7 +114,7 @@ function parseLimit(value: unknown): Parsed<number> {
 }
 
 /**
- * `GET /events?after=<sequence>&limit=<n>`: the subgraph's domain events as
+ * `GET /events?after=<sequence|latest>&limit=<n>`: the subgraph's domain events as
  * CloudEvents, for services only. A request must be signed for this subgraph
  * (like every call the gateway or a peer makes; an unsigned, forged, stale or
  * replayed one is 401 UNAUTHENTICATED), over an empty body. Bad `after` or
@@ -120,7 +134,10 @@ export function mountEventFeed(app: Express, options: EventFeedOptions): void {
     const limit = parseLimit(req.query.limit);
     if (!limit.ok) return refuse('limit', limit.message);
     try {
-      const page = await readEventPage(options.db, options.subgraph, after.value, limit.value);
+      const page =
+        after.value === 'latest'
+          ? { events: [], next: await latestSequence(options.db) }
+          : await readEventPage(options.db, options.subgraph, after.value, limit.value);
       res
         .set('cache-control', 'no-store')
         .json({ ...page, events: page.events.map((event) => options.signer.sign(event)) });

@@ -303,10 +303,8 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   AuditAction: AuditAction;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   CostCenter: ResolverTypeWrapper<CostCenterModel>;
   CostCenterConnection: ResolverTypeWrapper<Omit<CostCenterConnection, 'edges'> & { edges: Array<ResolversTypes['CostCenterEdge']> }>;
@@ -320,19 +318,19 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateCostCenterInput: UpdateCostCenterInput;
   User: ResolverTypeWrapper<EntityRef>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   AuditEvent: AuditEventRow;
-  String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
-  Int: Scalars['Int']['output'];
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   CostCenter: CostCenterModel;
   CostCenterConnection: Omit<CostCenterConnection, 'edges'> & { edges: Array<ResolversParentTypes['CostCenterEdge']> };
@@ -344,11 +342,21 @@ export type ResolversParentTypes = ResolversObject<{
   FieldChange: FieldChange;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   UpdateCostCenterInput: UpdateCostCenterInput;
   User: EntityRef;
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
+  Boolean: Scalars['Boolean']['output'];
 }>;
+
+export type CacheEntityDirectiveArgs = {
+  maxAge: Scalars['Int']['input'];
+  owner: Scalars['String']['input'];
+  perCaller?: Scalars['Boolean']['input'];
+};
+
+export type CacheEntityDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheEntityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AuditEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
   action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
@@ -440,3 +448,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
+  cacheEntity?: CacheEntityDirectiveResolver<any, any, ContextType>;
+}>;

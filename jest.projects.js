@@ -24,6 +24,7 @@ const IN_PROCESS_WITH_BACKENDS = {
   'packages/events/src/events/__tests__/relay.test.ts': ['rabbitmq'],
   'packages/service-kit/src/state/__tests__/redis.test.ts': ['redis'],
   'gateway/src/pipeline/__tests__/admission.test.ts': ['redis'],
+  'gateway/src/entityCache/__tests__/redisStore.test.ts': ['redis'],
   'subgraphs/user/src/auth/__tests__/throttle.test.ts': ['redis'],
 };
 
@@ -41,6 +42,7 @@ const E2E_BACKENDS = {
   'test/e2e/broker.test.ts': ['database', 'rabbitmq'],
   'test/e2e/sharedState.test.ts': ['database', 'redis'],
   'test/e2e/redisOutage.test.ts': ['database', 'redis'],
+  'test/e2e/entityCache.test.ts': ['database', 'redis'],
   'test/tools/check.test.ts': [],
   'test/tools/deploy.test.ts': [],
   // Replays the gateway image's production install against the npm registry: no backend, but minutes.

@@ -72,6 +72,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         timeoutMs: SERVICE_CALL_TIMEOUT_MS,
         log,
         registry: metrics.registry,
+        redis,
       })
     : undefined;
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told

@@ -1,5 +1,5 @@
 import { signRequest } from '@car-check/service-kit';
-import { ONE_BACKEND } from '@car-check/test-support/config';
+import { ONE_BACKEND, testConfig } from '@car-check/test-support/config';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { managementGet } from '@car-check/test-support/management';
 import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
@@ -211,6 +211,22 @@ describe(`the entity cache, kept fresh by the owners' events (${backend})`, () =
       30_000,
       'the gateway to read the cost-center feed again',
     );
+  });
+
+  it('shares entries between gateways through Redis (REDIS_URL): one gateway’s fetch is another’s hit', async () => {
+    const env = { ENTITY_CACHE: 'true', ENTITY_CACHE_POLL_MS: '100', REDIS_URL: testConfig.TEST_REDIS_URL };
+    const [one, other] = [await graph.startGateway({}, env), await graph.startGateway({}, env)];
+    const live = async (gatewayUrl: string) => {
+      const metrics = await (await managementGet(gatewayUrl, '/metrics')).text();
+      return ['car', 'cost-center', 'user'].every((owner) =>
+        new RegExp(`gateway_entity_cache_invalidation_live\\{[^}]*owner="${owner}"[^}]*\\} 1`).test(metrics),
+      );
+    };
+    await waitFor(async () => (await live(one)) && (await live(other)), 30_000, 'both gateways following the feeds');
+    await cachedRead('admin', one);
+    // The other gateway has never fetched these entities: its first read finds them in Redis.
+    const first = await send<CarsPage>(CARS, 'admin', {}, other);
+    expect(first.headers.get('age')).not.toBeNull();
   });
 
   it('refuses a consistency token it could not have written', async () => {

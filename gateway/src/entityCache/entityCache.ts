@@ -4,7 +4,7 @@ import { denialKey, sha256Hex } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 import type { GraphQLBody } from '../subgraphClient/fetch';
 import type { CachePolicies, CachePolicy } from './policy';
-import type { MemoryEntityStore } from './store';
+import type { EntityStore } from './store';
 
 /** An `_entities` fetch as Apollo Gateway hands it to a data source. */
 export interface EntityFetch {
@@ -44,7 +44,7 @@ export class EntityCache {
   });
 
   constructor(
-    private readonly store: MemoryEntityStore,
+    private readonly store: EntityStore,
     private readonly policies: () => CachePolicies,
     /** Per owner, the feed position up to which its changes have been applied (null: not started). */
     private readonly owners: ReadonlyMap<string, { readonly applied: number | null }>,
@@ -52,7 +52,7 @@ export class EntityCache {
   ) {}
 
   /** Null when the cache does not apply to this fetch; then it goes to the subgraph as it is. */
-  lookup(subgraph: string, fetch: EntityFetch, context: GatewayContext): EntityLookup | null {
+  async lookup(subgraph: string, fetch: EntityFetch, context: GatewayContext): Promise<EntityLookup | null> {
     const representations = fetch.variables.representations;
     if (!Array.isArray(representations) || representations.length === 0) return null;
     if (!/\b_entities\s*\(\s*representations\s*:\s*\$representations\s*\)/.test(fetch.query)) return null;
@@ -76,7 +76,6 @@ export class EntityCache {
       return null;
     }
 
-    const generation = this.store.generation();
     const selection = this.hashOf(fetch.query);
     const scope = denialKey(context.caller);
     const keys = typed.map(({ representation, policy }) =>
@@ -87,7 +86,7 @@ export class EntityCache {
         JSON.stringify(representation),
       ].join('\n'),
     );
-    const found = keys.map((key) => this.store.get(key));
+    const { generation, entries: found } = await this.store.lookup(keys);
     const missing: number[] = [];
     found.forEach((entry, index) => {
       this.counters.onLookup(typed[index]!.representation.__typename, entry !== undefined);
@@ -115,7 +114,8 @@ export class EntityCache {
           if (value === null || value === undefined || hasErrorsFor(answer, position)) return;
           const { representation, policy } = typed[index]!;
           const ref = { owner: subgraph, id: representation.id.toLowerCase() };
-          this.store.set(keys[index]!, ref, value, policy.maxAgeMs, generation);
+          // Kept in the background: the answer does not wait for the store.
+          void this.store.set(keys[index]!, ref, value, policy.maxAgeMs, generation).catch(() => false);
         });
         // The owner numbered its errors within the fetch it got: renumber them within the whole.
         const errors = answer.errors?.map((error) => {

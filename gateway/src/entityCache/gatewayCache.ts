@@ -1,10 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Logger } from '@car-check/service-kit';
+import type { Logger, SharedRedis } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 import { EntityCache } from './entityCache';
 import { OwnerInvalidation } from './invalidation';
 import { readCachePolicies, type CachePolicies } from './policy';
-import { MemoryEntityStore } from './store';
+import { RedisEntityStore } from './redisStore';
+import { SharedEntityStore } from './sharedStore';
+import { MemoryEntityStore, type EntityStore } from './store';
 
 export interface GatewayCacheOptions {
   maxBytes: number;
@@ -16,6 +18,8 @@ export interface GatewayCacheOptions {
   timeoutMs: number;
   log: Logger;
   registry: Registry;
+  /** REDIS_URL's connection: entries shared by every gateway; unset: this process's memory. */
+  redis: SharedRedis | null;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface GatewayCacheOptions {
  */
 export class GatewayEntityCache {
   readonly cache: EntityCache;
-  private readonly store: MemoryEntityStore;
+  private readonly store: EntityStore;
   private policies: CachePolicies = new Map();
   private readonly owners = new Map<string, OwnerInvalidation>();
 
@@ -67,11 +71,14 @@ export class GatewayEntityCache {
       labelNames: ['owner'],
       registers,
     });
+    // In memory always: the store itself without Redis, the fallback with it.
     const store = new MemoryEntityStore(options.maxBytes);
-    this.store = store;
+    this.store = options.redis
+      ? new SharedEntityStore(options.redis, new RedisEntityStore(options.redis.client), store)
+      : store;
     new Gauge({
       name: 'gateway_entity_cache_entries',
-      help: 'Entities in the cache',
+      help: 'Entities in this process’s memory (with Redis: its fallback)',
       registers,
       collect() {
         this.set(store.size);
@@ -79,13 +86,13 @@ export class GatewayEntityCache {
     });
     new Gauge({
       name: 'gateway_entity_cache_bytes',
-      help: 'The cache’s estimated size in memory',
+      help: 'The estimated size of this process’s entries (with Redis: its fallback)',
       registers,
       collect() {
         this.set(store.bytes);
       },
     });
-    this.cache = new EntityCache(store, () => this.policies, this.owners, {
+    this.cache = new EntityCache(this.store, () => this.policies, this.owners, {
       onLookup: (type, hit) => this.lookups.inc({ type, outcome: hit ? 'hit' : 'miss' }),
       onBypass: (reason) => this.bypasses.inc({ reason }),
     });
@@ -134,7 +141,7 @@ export class GatewayEntityCache {
     if (!owner) return;
     const position = await owner.readNow();
     if (position === null) {
-      this.store.clear();
+      await this.store.clear();
       return;
     }
     context.written ??= new Map();

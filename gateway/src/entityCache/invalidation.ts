@@ -1,6 +1,6 @@
 import type { Logger } from '@car-check/service-kit';
 import { readOwnerFeed, type OwnerFeedSource } from './ownerFeed';
-import type { MemoryEntityStore } from './store';
+import type { EntityStore } from './store';
 
 /** How many events one read of a feed takes at most (the feed's own largest page). */
 const PAGE = 1000;
@@ -28,7 +28,7 @@ export class OwnerInvalidation {
 
   constructor(
     private readonly source: OwnerFeedSource,
-    private readonly store: MemoryEntityStore,
+    private readonly store: EntityStore,
     private readonly pollMs: number,
     private readonly log: Logger,
     private readonly events: InvalidationEvents,
@@ -90,7 +90,7 @@ export class OwnerInvalidation {
         for (;;) {
           const page = await readOwnerFeed(this.source, this.position, PAGE);
           const now = Date.now();
-          const dropped = this.store.invalidate(page.changed.map(({ id }) => ({ owner: this.owner, id })));
+          const dropped = await this.store.invalidate(page.changed.map(({ id }) => ({ owner: this.owner, id })));
           for (const change of page.changed)
             this.events.onApplied(this.owner, Number.isFinite(change.at) ? Math.max(0, now - change.at) : 0, dropped);
           this.position = page.next;

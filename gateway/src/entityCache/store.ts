@@ -21,6 +21,28 @@ const REMEMBERED_INVALIDATIONS = 200_000;
 
 const refKey = (ref: EntityRef) => `${ref.owner}\n${ref.id}`;
 
+/** What a lookup found, and the generation to store the answers fetched now with. */
+export interface Found {
+  generation: number;
+  /** Per key asked, its entry or undefined. */
+  entries: (CachedEntity | undefined)[];
+}
+
+/**
+ * Where the entity cache keeps its entries: this process's memory, or Redis shared by every
+ * gateway (redisStore.ts). Each drops every entry of an entity at once, and never stores an
+ * answer fetched before an invalidation of its entity (the generation a lookup returns).
+ */
+export interface EntityStore {
+  lookup(keys: readonly string[]): Promise<Found>;
+  /** Keeps an entity fetched since `generation`, unless it has been invalidated since. */
+  set(key: string, ref: EntityRef, value: unknown, maxAgeMs: number, generation: number): Promise<boolean>;
+  /** Drops every entry of these entities; returns how many went. */
+  invalidate(refs: readonly EntityRef[]): Promise<number>;
+  /** Drops everything. */
+  clear(): Promise<void>;
+}
+
 /**
  * The gateway's entity entries, in this process's memory, bounded by bytes (least recently used
  * out first) and by each entry's own age (the owner's maxAge, a backstop for invalidation).
@@ -30,7 +52,7 @@ const refKey = (ref: EntityRef) => `${ref.owner}\n${ref.id}`;
  * the store's generation when it starts ({@link generation}), and {@link set} refuses an entry
  * whose entity was invalidated since.
  */
-export class MemoryEntityStore {
+export class MemoryEntityStore implements EntityStore {
   private readonly entries: LRUCache<string, CachedEntity & { ref: string }>;
   /** Entity → the keys of its entries. */
   private readonly byEntity = new Map<string, Set<string>>();
@@ -70,8 +92,16 @@ export class MemoryEntityStore {
     return this.entries.get(key);
   }
 
-  /** Keeps an entity fetched since `generation`, unless it has been invalidated since. */
-  set(key: string, ref: EntityRef, value: unknown, maxAgeMs: number, generation: number): boolean {
+  lookup(keys: readonly string[]): Promise<Found> {
+    return Promise.resolve({ generation: this.counter, entries: keys.map((key) => this.get(key)) });
+  }
+
+  set(key: string, ref: EntityRef, value: unknown, maxAgeMs: number, generation: number): Promise<boolean> {
+    return Promise.resolve(this.setNow(key, ref, value, maxAgeMs, generation));
+  }
+
+  /** {@link set}, at once. */
+  setNow(key: string, ref: EntityRef, value: unknown, maxAgeMs: number, generation: number): boolean {
     const entity = refKey(ref);
     if (generation < this.floor || (this.invalidated.get(entity) ?? -1) > generation) return false;
     this.entries.set(key, { value, storedAt: Date.now(), ref: entity }, { ttl: maxAgeMs });
@@ -82,8 +112,12 @@ export class MemoryEntityStore {
     return true;
   }
 
-  /** Drops every entry of these entities; returns how many went. */
-  invalidate(refs: readonly EntityRef[]): number {
+  invalidate(refs: readonly EntityRef[]): Promise<number> {
+    return Promise.resolve(this.invalidateNow(refs));
+  }
+
+  /** {@link invalidate}, at once. */
+  invalidateNow(refs: readonly EntityRef[]): number {
     if (refs.length === 0) return 0;
     // After it, fetches start in a new generation: what they fetch is newer than these changes.
     this.counter += 1;
@@ -96,10 +130,10 @@ export class MemoryEntityStore {
     return dropped;
   }
 
-  /** Drops everything (an owner's invalidation stopped and restarted from its newest event). */
-  clear(): void {
+  clear(): Promise<void> {
     this.floor = ++this.counter;
     this.entries.clear();
+    return Promise.resolve();
   }
 
   get size(): number {

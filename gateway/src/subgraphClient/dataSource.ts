@@ -40,7 +40,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const context = isGatewayContext(request.context) ? request.context : undefined;
     const mutation = isMutation(request);
     if (this.entityCache && context && query && variables && !mutation) {
-      const lookup = this.entityCache.cache.lookup(this.subgraph.name, { query, variables, operationName }, context);
+      const lookup = await this.entityCache.cache.lookup(
+        this.subgraph.name,
+        { query, variables, operationName },
+        context,
+      );
       if (lookup) {
         if (!lookup.remaining) return lookup.complete(null);
         const sent = await this.send(context, lookup.remaining, false);

@@ -9,7 +9,7 @@ const COMMAND_TIMEOUT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The pieces of state several instances share through Redis, each with its own fallback. */
-export type SharedStateKind = 'nonces' | 'rate_limit' | 'sign_in_throttle';
+export type SharedStateKind = 'nonces' | 'rate_limit' | 'sign_in_throttle' | 'entity_cache';
 
 /**
  * The Redis connection for state that several instances must share
@@ -41,7 +41,7 @@ export class SharedRedis {
       this.outage = true;
       log.warn(
         { reason },
-        'Redis unreachable; shared state falls back to this instance (nonces, rate limit, sign-in throttle)',
+        'Redis unreachable; shared state falls back to this instance (nonces, rate limit, sign-in throttle, entity cache)',
       );
     };
     this.client.on('error', (error: Error) => lost(error.message));

@@ -127,6 +127,7 @@ export {
   type SubgraphHooks,
   type DefinedSubgraph,
 } from './server/defineSubgraph';
+export { type EntityChange, type ChangeKind } from './subscriptions/change';
 export { subgraphContext, type ContextDeps, type SubgraphContext } from './server/context';
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';

@@ -139,7 +139,7 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     expect(new Set(replayed.map((change) => change.car?.model))).toEqual(new Set(['Zoe r3']));
   });
 
-  it('refuses a cursor it did not give out (INVALID_ARGUMENT) and one out of the retained history (OUT_OF_RANGE)', async () => {
+  it('refuses a cursor it did not give out or a bad filter (INVALID_ARGUMENT), and a cursor out of the retained history (OUT_OF_RANGE)', async () => {
     const refusal = async (after: string) => {
       const stream = await subscribe({ after });
       await stream.waitForEnd();
@@ -148,6 +148,9 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
       return endingError(stream)?.extensions?.code;
     };
     expect(await refusal('not a cursor!')).toBe('INVALID_ARGUMENT');
+    const badFilter = await subscribe({ filter: { ids: ['not-an-id'] } });
+    await badFilter.waitForEnd();
+    expect(endingError(badFilter)?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'filter.ids.0' });
     expect(await refusal(encodeStreamCursor('cost-center', 1n))).toBe('INVALID_ARGUMENT');
     const now = decodeStreamCursor('car', await cursorNow());
     expect(await refusal(encodeStreamCursor('car', now + 1_000n))).toBe('OUT_OF_RANGE');

@@ -4,6 +4,7 @@ import { seedCars, seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { ONE_BACKEND } from '@car-check/test-support/config';
 import type { EventStreamReader } from '@car-check/test-support/eventStream';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
+import { signedPost } from '@car-check/test-support/signing';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
@@ -192,6 +193,16 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     const plain = await car.query(CAR_CHANGED);
     expect(plain.status).toBe(400);
     expect(plain.errors![0]!.extensions!.code).toBe('INVALID_ARGUMENT');
+
+    // A query from a client that takes a stream or JSON is answered as JSON, as usual.
+    const queryBody = JSON.stringify({ query: '{ cars(first: 1) { totalCount } }' });
+    const signature = await signedPost(ADMIN, car.subgraph.graphqlUrl, queryBody, { audience: 'car' });
+    const query = await postGraphQL<{ cars: { totalCount: number } }>(car.subgraph.graphqlUrl, queryBody, {
+      ...signature,
+      accept: 'text/event-stream, application/json',
+    });
+    expect(query.status).toBe(200);
+    expect(query.data?.cars.totalCount).toBeGreaterThan(0);
   });
 
   it('delivers only the changes its filter asks for', async () => {

@@ -4,6 +4,7 @@ import { seedCars, seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { ONE_BACKEND } from '@car-check/test-support/config';
 import type { EventStreamReader } from '@car-check/test-support/eventStream';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
+import { managementGet } from '@car-check/test-support/management';
 import { signedPost } from '@car-check/test-support/signing';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
@@ -260,10 +261,18 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     );
   });
 
-  it('sends heartbeat comments while idle', async () => {
+  it('sends heartbeat comments while idle, and forgets a subscriber that hangs up', async () => {
+    const streamsOpen = async () => {
+      const ready = await managementGet(car.subgraph.url, '/ready');
+      return ((await ready.json()) as { subscriptions: { streams: number } }).subscriptions.streams;
+    };
+    await waitFor(async () => (await streamsOpen()) === 0, 30_000, 'no stream left from the other tests');
     const stream = await subscribe({ after: await cursorNow() });
     await waitFor(() => stream.comments >= 2, 30_000, 'two heartbeats');
     expect(stream.ended).toBe(false);
+    expect(await streamsOpen()).toBe(1);
+    await stream.close();
+    await waitFor(async () => (await streamsOpen()) === 0, 30_000, 'the stream to be released');
   });
 });
 

@@ -101,6 +101,8 @@ async function serveStream<Ctx>(options: SseOptions<Ctx>, req: Request, res: Res
   const heartbeat = setInterval(() => writer.heartbeat(), hub.settings.heartbeatMs);
   const stop = () => void source.return?.();
   abort.signal.addEventListener('abort', stop);
+  // The client may have hung up while the stream opened: release it now, not at its next event.
+  if (abort.signal.aborted) stop();
   try {
     for (;;) {
       const step: IteratorResult<EntityChange, unknown> = await source.next();

@@ -69,7 +69,8 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     });
     prisma = car.subgraph.prisma as PrismaClient;
     for (const center of seedCostCenters) car.peers['cost-center']!.set('CostCenter', center.id);
-  });
+    // Migrating and seeding a new database takes long on a loaded machine.
+  }, 120_000);
   afterEach(async () => {
     await Promise.all(streams.splice(0).map((stream) => stream.close()));
   });
@@ -139,7 +140,8 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     const replay = await subscribe({ after: start });
     const replayed = changesOf({ payloads: (await replay.waitForEvents(40)).map((event) => JSON.parse(event.data)) });
     expect(new Set(replayed.map((change) => change.car?.model))).toEqual(new Set(['Zoe r3']));
-  });
+    // 40 writes and four streams on a shared machine.
+  }, 180_000);
 
   it('refuses a cursor it did not give out or a bad filter (INVALID_ARGUMENT), and a cursor out of the retained history (OUT_OF_RANGE)', async () => {
     const refusal = async (after: string) => {
@@ -302,5 +304,6 @@ describe('carChanged on the embedded database (PGlite), through a graceful shutd
       await stream?.close();
       if (!stopped) await car.stop();
     }
-  });
+    // It creates, migrates and seeds an embedded database, then stops it.
+  }, 180_000);
 });

@@ -192,9 +192,9 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     await stranger.waitForEnd();
     expect(endingError(stranger)?.extensions?.code).toBe('PERMISSION_DENIED');
 
-    // Sent as an ordinary JSON request, a subscription is a clear 400, as before there were any.
+    // Sent as an ordinary JSON request, a subscription is a clear 422, as before there were any.
     const plain = await car.query(CAR_CHANGED);
-    expect(plain.status).toBe(400);
+    expect(plain.status).toBe(422);
     expect(plain.errors![0]!.extensions!.code).toBe('INVALID_ARGUMENT');
 
     // A query from a client that takes a stream or JSON is answered as JSON, as usual.

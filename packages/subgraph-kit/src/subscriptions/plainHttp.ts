@@ -3,8 +3,9 @@ import { subscriptionOverPlainHttp } from './fields';
 
 /**
  * A subscription POSTed as an ordinary request (`Accept: application/json`) is refused
- * before it runs, with a 422 INVALID_ARGUMENT (the status a subscription got before the subgraphs had any) that says how to ask for it: Apollo
- * Server would otherwise execute it as a query, with no event to answer.
+ * before it runs, with a 422 INVALID_ARGUMENT (the status it got before the subgraphs had
+ * subscriptions) that says how to ask for it: Apollo Server would otherwise execute it as
+ * a query, with no event to answer.
  */
 export function plainHttpSubscriptionPlugin<Ctx extends BaseContext>(): ApolloServerPlugin<Ctx> {
   return {

@@ -21,17 +21,24 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
   }
   const name = `car_check_test_${randomBytes(6).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)}`));
-  const url = new URL(testConfig.TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
+  const url = databaseUrl(name);
   return {
-    target: (schema) => ({ kind: 'postgres', url: url.toString(), schema, poolSize: 5 }),
+    target: (schema) => ({ kind: 'postgres', url, schema, poolSize: 5 }),
     drop: async () => {
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
     },
   };
 }
 
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** The URL of another database on the tests' PostgreSQL server. */
+export function databaseUrl(name: string): string {
+  const url = new URL(testConfig.TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs `run` on a connection to the tests' PostgreSQL as given (a role that may create databases). */
+export async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: testConfig.TEST_DATABASE_URL });
   await client.connect();
   try {

@@ -81,18 +81,22 @@ export type CreateProgress = { phase: 'start' } | { phase: 'done'; durationMs: n
 /**
  * Opens (creating it first if needed) the embedded database at `dataDir`, or in memory for `memory://`.
  * `onCreate` hears of the creation, the slow step of a first start, and only when it happens.
+ * `loadFrom` (in memory only) is a `dumpDataDir` file to start from instead of a pristine cluster.
  */
 export async function openPGlite(
   dataDir: string,
   settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS,
   onCreate?: (event: CreateProgress) => void,
+  loadFrom?: string,
 ): Promise<PGlite> {
   const startParams = embeddedStartParams(settings);
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) await createClusterIfMissing(dataDir, startParams, onCreate);
+  const initial = () =>
+    loadFrom ? readFile(loadFrom).then((bytes) => new Blob([bytes])) : pristineCluster(startParams);
   const db = new PGlite(dataDir, {
     startParams,
-    ...(inMemory ? { loadDataDir: await pristineCluster(startParams) } : {}),
+    ...(inMemory ? { loadDataDir: await initial() } : {}),
   });
   await db.waitReady;
   return db;

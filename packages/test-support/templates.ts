@@ -1,0 +1,171 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
+import {
+  applyMigrations,
+  type DatabaseTarget,
+  openDatabase,
+  openPGlite,
+  pgliteRunner,
+  quoteIdent,
+  readMigrations,
+} from '@car-check/subgraph-kit';
+import type { Backend } from './config';
+import { databaseUrl, withAdmin } from './databases';
+import { subgraphUnderTest, type SubgraphName } from './subgraphs';
+
+/**
+ * Databases for the graph's tests that start with every migration applied, copied from a template
+ * made once rather than migrated at every boot: a graph boot migrated five databases, seconds on
+ * a loaded 2-core machine, and the suites boot about eighty graphs. Booting still runs the
+ * migrations (they find nothing to do) and seeds, so a test sees what it saw before.
+ *
+ * The templates are named by a hash of the migrations (and of PGlite's version), so a changed
+ * migration makes a new one and an old one is never used; they outlive the run, as jest's cache
+ * does. PostgreSQL: a database `car_check_template_<hash>` with each subgraph in its schema,
+ * copied by `CREATE DATABASE … TEMPLATE`. PGlite: a file of `dumpDataDir` per subgraph in
+ * `<tmp>/car-check-test-templates`, loaded into each new in-memory database.
+ * Suites about migrations themselves use createTestDatabases (empty databases).
+ */
+export interface MigratedDatabases {
+  /** A fresh database target for the subgraph, its migrations applied. */
+  target(name: SubgraphName): Promise<DatabaseTarget>;
+  /** Drops everything the tests created (not the templates). */
+  drop(): Promise<void>;
+}
+
+export async function createMigratedDatabases(backend: Backend): Promise<MigratedDatabases> {
+  if (backend === 'pglite') {
+    return {
+      target: async (name) => ({ kind: 'embedded', dataDir: 'memory://', loadFrom: await pgliteTemplate(name) }),
+      drop: async () => undefined,
+    };
+  }
+  const template = await postgresTemplate();
+  const name = `car_check_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`));
+  return {
+    target: async (subgraph) => ({
+      kind: 'postgres',
+      url: databaseUrl(name),
+      schema: subgraphUnderTest(subgraph).spec.defaultSchema,
+      poolSize: 5,
+    }),
+    drop: async () => {
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+    },
+  };
+}
+
+const PGLITE_TEMPLATES = path.join(os.tmpdir(), 'car-check-test-templates');
+
+/** Of this process (a test file): a subgraph's PGlite template file, once made or found. */
+const pgliteTemplates = new Map<SubgraphName, Promise<string>>();
+
+function pgliteTemplate(name: SubgraphName): Promise<string> {
+  let made = pgliteTemplates.get(name);
+  if (!made) {
+    made = makePgliteTemplate(name);
+    pgliteTemplates.set(name, made);
+    // A failure is not kept: the next boot tries again.
+    made.catch(() => pgliteTemplates.delete(name));
+  }
+  return made;
+}
+
+async function makePgliteTemplate(name: SubgraphName): Promise<string> {
+  const { migrationsDir } = subgraphRegistration(name);
+  const file = path.join(PGLITE_TEMPLATES, `${name}-${await migrationsHash([name], pgliteVersion())}.tar`);
+  const found = await access(file).then(
+    () => true,
+    () => false,
+  );
+  if (found) return file;
+  const db = await openPGlite('memory://');
+  try {
+    await applyMigrations(pgliteRunner(db), migrationsDir);
+    const dump = await db.dumpDataDir('none');
+    await mkdir(PGLITE_TEMPLATES, { recursive: true });
+    // Written aside and renamed, so a reader never loads half a file; two workers making the
+    // same one at once both write the same content.
+    const staging = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(staging, Buffer.from(await dump.arrayBuffer()));
+    await rename(staging, file);
+  } finally {
+    await db.close();
+  }
+  return file;
+}
+
+/** A PGlite release may change the format of its data directory. */
+function pgliteVersion(): string {
+  const manifest = path.resolve(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** Held (on the admin connection) while one process looks for the PostgreSQL template or makes it. */
+const POSTGRES_TEMPLATE_LOCK = 0x63617274; // 'cart', any key no other code takes
+
+/** Of this process (a test file): the PostgreSQL template's name, once made or found. */
+let postgresTemplateName: Promise<string> | undefined;
+
+function postgresTemplate(): Promise<string> {
+  if (!postgresTemplateName) {
+    const made = findOrMakePostgresTemplate();
+    postgresTemplateName = made;
+    made.catch(() => {
+      if (postgresTemplateName === made) postgresTemplateName = undefined;
+    });
+  }
+  return postgresTemplateName;
+}
+
+async function findOrMakePostgresTemplate(): Promise<string> {
+  const names = subgraphNames();
+  const template = `car_check_template_${(await migrationsHash(names)).slice(0, 16)}`;
+  await withAdmin(async (admin) => {
+    // Two workers (or two checkouts on one server) must not both make it.
+    await admin.query('SELECT pg_advisory_lock($1)', [POSTGRES_TEMPLATE_LOCK]);
+    try {
+      const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (found.rowCount) return;
+      const staging = `${template}_${randomBytes(4).toString('hex')}`;
+      await admin.query(`CREATE DATABASE ${quoteIdent(staging)}`);
+      try {
+        for (const name of names) {
+          const schema = subgraphUnderTest(name).spec.defaultSchema;
+          const database = await openDatabase({ kind: 'postgres', url: databaseUrl(staging), schema, poolSize: 1 });
+          try {
+            await applyMigrations(database.runner, subgraphRegistration(name).migrationsDir);
+          } finally {
+            await database.close();
+          }
+        }
+        // Only a complete template gets the name that others look for.
+        await admin.query(`ALTER DATABASE ${quoteIdent(staging)} RENAME TO ${quoteIdent(template)}`);
+      } catch (error) {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(staging)} WITH (FORCE)`).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await admin.query('SELECT pg_advisory_unlock($1)', [POSTGRES_TEMPLATE_LOCK]);
+    }
+  });
+  return template;
+}
+
+/** A hash of the subgraphs' migrations (names and checksums), and of anything else that shapes a template. */
+async function migrationsHash(names: SubgraphName[], ...extra: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of names) {
+    hash.update(`${name}\n`);
+    for (const migration of await readMigrations(subgraphRegistration(name).migrationsDir)) {
+      hash.update(`${migration.name} ${migration.checksum}\n`);
+    }
+  }
+  for (const value of extra) hash.update(`${value}\n`);
+  return hash.digest('hex').slice(0, 16);
+}

@@ -14,7 +14,7 @@ import {
   readMigrations,
 } from '@car-check/subgraph-kit';
 import type { Backend } from './config';
-import { databaseUrl, withAdmin } from './databases';
+import { databaseUrl, withAdmin } from './postgresAdmin';
 import { subgraphUnderTest, type SubgraphName } from './subgraphs';
 
 /**
@@ -62,10 +62,11 @@ export async function createMigratedDatabases(backend: Backend): Promise<Migrate
 
 const PGLITE_TEMPLATES = path.join(os.tmpdir(), 'car-check-test-templates');
 
-/** Of this process (a test file): a subgraph's PGlite template file, once made or found. */
-const pgliteTemplates = new Map<SubgraphName, Promise<string>>();
+/** Of this process (a test file): a subgraph's PGlite template file (null: an empty cluster), once made or found. */
+const pgliteTemplates = new Map<SubgraphName | null, Promise<string>>();
 
-function pgliteTemplate(name: SubgraphName): Promise<string> {
+/** A subgraph's PGlite template with its migrations applied; for null, an empty cluster (what initdb makes). */
+export function pgliteTemplate(name: SubgraphName | null): Promise<string> {
   let made = pgliteTemplates.get(name);
   if (!made) {
     made = makePgliteTemplate(name);
@@ -76,9 +77,9 @@ function pgliteTemplate(name: SubgraphName): Promise<string> {
   return made;
 }
 
-async function makePgliteTemplate(name: SubgraphName): Promise<string> {
-  const { migrationsDir } = subgraphRegistration(name);
-  const file = path.join(PGLITE_TEMPLATES, `${name}-${await migrationsHash([name], pgliteVersion())}.tar`);
+async function makePgliteTemplate(name: SubgraphName | null): Promise<string> {
+  const names = name === null ? [] : [name];
+  const file = path.join(PGLITE_TEMPLATES, `${name ?? 'empty'}-${await migrationsHash(names, pgliteVersion())}.tar`);
   const found = await access(file).then(
     () => true,
     () => false,
@@ -86,7 +87,7 @@ async function makePgliteTemplate(name: SubgraphName): Promise<string> {
   if (found) return file;
   const db = await openPGlite('memory://');
   try {
-    await applyMigrations(pgliteRunner(db), migrationsDir);
+    if (name !== null) await applyMigrations(pgliteRunner(db), subgraphRegistration(name).migrationsDir);
     const dump = await db.dumpDataDir('none');
     await mkdir(PGLITE_TEMPLATES, { recursive: true });
     // Written aside and renamed, so a reader never loads half a file; two workers making the

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
@@ -168,5 +168,9 @@ async function migrationsHash(names: SubgraphName[], ...extra: string[]): Promis
     }
   }
   for (const value of extra) hash.update(`${value}\n`);
+  // The migration runner itself: it writes the history table every boot then reads.
+  hash.update(await readFile(MIGRATION_RUNNER));
   return hash.digest('hex').slice(0, 16);
 }
+
+const MIGRATION_RUNNER = path.resolve(__dirname, '..', 'subgraph-kit', 'src', 'db', 'migrate.ts');

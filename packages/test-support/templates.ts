@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
@@ -80,11 +80,14 @@ export function pgliteTemplate(name: SubgraphName | null): Promise<string> {
 async function makePgliteTemplate(name: SubgraphName | null): Promise<string> {
   const names = name === null ? [] : [name];
   const file = path.join(PGLITE_TEMPLATES, `${name ?? 'empty'}-${await migrationsHash(names, pgliteVersion())}.tar`);
-  const found = await access(file).then(
+  // Marked as used (its time is what pruning goes by), and found, at once.
+  const now = new Date();
+  const found = await utimes(file, now, now).then(
     () => true,
     () => false,
   );
   if (found) return file;
+  await pruneUnusedTemplates();
   const db = await openPGlite('memory://');
   try {
     if (name !== null) await applyMigrations(pgliteRunner(db), subgraphRegistration(name).migrationsDir);
@@ -99,6 +102,19 @@ async function makePgliteTemplate(name: SubgraphName | null): Promise<string> {
     await db.close();
   }
   return file;
+}
+
+/** A template unused this long (its migrations changed since, or its checkout is gone) is deleted. */
+const UNUSED_FOR_MS = 7 * 24 * 3600_000;
+
+/** Deletes the templates (and staging files) no test file has used for a week: 40 MB each. */
+async function pruneUnusedTemplates(): Promise<void> {
+  const entries = await readdir(PGLITE_TEMPLATES).catch(() => []);
+  for (const entry of entries) {
+    const file = path.join(PGLITE_TEMPLATES, entry);
+    const info = await stat(file).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > UNUSED_FOR_MS) await rm(file, { force: true });
+  }
 }
 
 /** A PGlite release may change the format of its data directory. */

@@ -71,8 +71,8 @@ const LOADED_MACHINE_DEADLINES: NodeJS.ProcessEnv = { SUBGRAPH_TIMEOUT_MS: '3000
  * see templates.ts).
  */
 export async function startGraph(backend: Backend, options: StartGraphOptions = {}): Promise<TestGraph> {
-  const databases = await createMigratedDatabases(backend);
   const names = subgraphNames();
+  const databases = await createMigratedDatabases(backend, names);
   // Filled in once every subgraph listens; subgraphs look their peers up on first use.
   const peers: Record<string, string> = {};
   const subgraphs: Record<SubgraphName, TestSubgraph> = {};

@@ -32,7 +32,7 @@ export async function startSubgraphUnderTest(
   backend: Backend,
   options: { seed?: boolean; env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<SubgraphUnderTest> {
-  const databases = await createMigratedDatabases(backend);
+  const databases = await createMigratedDatabases(backend, [name]);
   const peers: Record<string, FakePeer> = {};
   const peerUrls: Record<string, string> = {};
   try {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { subgraphNames, subgraphRegistration } from '@car-check/service-kit';
+import { subgraphRegistration } from '@car-check/service-kit';
 import {
   applyMigrations,
   type DatabaseTarget,
@@ -19,14 +19,16 @@ import { subgraphUnderTest, type SubgraphName } from './subgraphs';
 
 /**
  * Databases for the graph's tests that start with every migration applied, copied from a template
- * made once rather than migrated at every boot: a graph boot migrated five databases, seconds on
- * a loaded 2-core machine, and the suites boot about eighty graphs. Booting still runs the
- * migrations (they find nothing to do) and seeds, so a test sees what it saw before.
+ * made once: every test file's first PGlite database ran initdb (several CPU-seconds; the pristine
+ * cluster is cached per module registry, that is per file), and every boot migrated five
+ * databases. Booting still runs the migrations (they find nothing to do) and seeds, so a test sees
+ * what it saw before.
  *
- * The templates are named by a hash of the migrations (and of PGlite's version), so a changed
- * migration makes a new one and an old one is never used; they outlive the run, as jest's cache
- * does. PostgreSQL: a database `car_check_template_<hash>` with each subgraph in its schema,
- * copied by `CREATE DATABASE … TEMPLATE`. PGlite: a file of `dumpDataDir` per subgraph in
+ * The templates are named by a hash of the migrations (and of PGlite's version and the migration
+ * runner), so a changed migration makes a new one and an old one is never used; they outlive the
+ * run, as jest's cache does. PostgreSQL: a database `car_check_template_<hash>` with each subgraph
+ * in its schema (one for the whole graph, one per subgraph tested alone), copied by
+ * `CREATE DATABASE … TEMPLATE`. PGlite: a file of `dumpDataDir` per subgraph in
  * `<tmp>/car-check-test-templates`, loaded into each new in-memory database.
  * Suites about migrations themselves use createTestDatabases (empty databases).
  */
@@ -37,14 +39,18 @@ export interface MigratedDatabases {
   drop(): Promise<void>;
 }
 
-export async function createMigratedDatabases(backend: Backend): Promise<MigratedDatabases> {
+/**
+ * Databases for the subgraphs `names` (all of a graph, or the one a subgraph's own tests start: they
+ * load nothing of the others, not even their definitions).
+ */
+export async function createMigratedDatabases(backend: Backend, names: SubgraphName[]): Promise<MigratedDatabases> {
   if (backend === 'pglite') {
     return {
       target: async (name) => ({ kind: 'embedded', dataDir: 'memory://', loadFrom: await pgliteTemplate(name) }),
       drop: async () => undefined,
     };
   }
-  const template = await postgresTemplate();
+  const template = await postgresTemplate(names);
   const name = `car_check_test_${randomBytes(6).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`));
   return {
@@ -126,22 +132,22 @@ function pgliteVersion(): string {
 /** Held (on the admin connection) while one process looks for the PostgreSQL template or makes it. */
 const POSTGRES_TEMPLATE_LOCK = 0x63617274; // 'cart', any key no other code takes
 
-/** Of this process (a test file): the PostgreSQL template's name, once made or found. */
-let postgresTemplateName: Promise<string> | undefined;
+/** Of this process (a test file): the PostgreSQL template of each set of subgraphs, once made or found. */
+const postgresTemplates = new Map<string, Promise<string>>();
 
-function postgresTemplate(): Promise<string> {
-  if (!postgresTemplateName) {
-    const made = findOrMakePostgresTemplate();
-    postgresTemplateName = made;
-    made.catch(() => {
-      if (postgresTemplateName === made) postgresTemplateName = undefined;
-    });
+function postgresTemplate(names: SubgraphName[]): Promise<string> {
+  const key = names.join(',');
+  let made = postgresTemplates.get(key);
+  if (!made) {
+    made = findOrMakePostgresTemplate(names);
+    postgresTemplates.set(key, made);
+    // A failure is not kept: the next boot tries again.
+    made.catch(() => postgresTemplates.delete(key));
   }
-  return postgresTemplateName;
+  return made;
 }
 
-async function findOrMakePostgresTemplate(): Promise<string> {
-  const names = subgraphNames();
+async function findOrMakePostgresTemplate(names: SubgraphName[]): Promise<string> {
   const template = `car_check_template_${(await migrationsHash(names)).slice(0, 16)}`;
   await withAdmin(async (admin) => {
     // Two workers (or two checkouts on one server) must not both make it.

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { type DatabaseTarget, quoteIdent } from '@car-check/subgraph-kit';
-import { testConfig, type Backend } from './config';
+import type { Backend } from './config';
+import { databaseUrl, withAdmin } from './postgresAdmin';
+import { pgliteTemplate } from './templates';
 
 export interface TestDatabases {
   /** A database target for the given subgraph schema. */
@@ -11,32 +12,23 @@ export interface TestDatabases {
 }
 
 /**
- * Fresh, isolated databases for one test file. PGlite: in-memory, gone when
- * closed. PostgreSQL: a new database (each subgraph in its own schema of it,
- * as in production), dropped at the end even if connections linger.
+ * Fresh, isolated, empty databases for one test file (for a graph or a subgraph with its
+ * migrations applied, see templates.ts). PGlite: in-memory (loaded from an empty cluster made once,
+ * not initdb in every test file), gone when closed. PostgreSQL: a new database (each subgraph in
+ * its own schema of it, as in production), dropped at the end even if connections linger.
  */
 export async function createTestDatabases(backend: Backend): Promise<TestDatabases> {
   if (backend === 'pglite') {
-    return { target: () => ({ kind: 'embedded', dataDir: 'memory://' }), drop: async () => undefined };
+    const loadFrom = await pgliteTemplate(null);
+    return { target: () => ({ kind: 'embedded', dataDir: 'memory://', loadFrom }), drop: async () => undefined };
   }
   const name = `car_check_test_${randomBytes(6).toString('hex')}`;
   await withAdmin((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)}`));
-  const url = new URL(testConfig.TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
+  const url = databaseUrl(name);
   return {
-    target: (schema) => ({ kind: 'postgres', url: url.toString(), schema, poolSize: 5 }),
+    target: (schema) => ({ kind: 'postgres', url, schema, poolSize: 5 }),
     drop: async () => {
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
     },
   };
-}
-
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testConfig.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
 }

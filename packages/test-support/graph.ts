@@ -2,10 +2,10 @@ import { listen, subgraphNames, subgraphUrlVariable, type Logger } from '@car-ch
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { buildGateway } from '../../gateway/src/server';
 import type { Backend } from './config';
-import { createTestDatabases, type TestDatabases } from './databases';
 import { postGraphQL, type GraphQLResponse } from './graphql';
 import { TEST_ENV, TEST_SEED_PASSWORD } from './secrets';
-import { silentLogger, startSubgraph, subgraphUnderTest, type SubgraphName, type TestSubgraph } from './subgraphs';
+import { silentLogger, startSubgraph, type SubgraphName, type TestSubgraph } from './subgraphs';
+import { createMigratedDatabases } from './templates';
 
 type Query = <Data = Record<string, unknown>>(
   query: string,
@@ -67,11 +67,12 @@ const LOADED_MACHINE_DEADLINES: NodeJS.ProcessEnv = { SUBGRAPH_TIMEOUT_MS: '3000
 
 /**
  * Starts the whole graph as a client meets it: three subgraphs and the gateway,
- * each on a free port, on fresh databases of the given backend.
+ * each on a free port, on fresh databases of the given backend (copies of a migrated template:
+ * see templates.ts).
  */
 export async function startGraph(backend: Backend, options: StartGraphOptions = {}): Promise<TestGraph> {
-  const databases = await createTestDatabases(backend);
   const names = subgraphNames();
+  const databases = await createMigratedDatabases(backend, names);
   // Filled in once every subgraph listens; subgraphs look their peers up on first use.
   const peers: Record<string, string> = {};
   const subgraphs: Record<SubgraphName, TestSubgraph> = {};
@@ -82,7 +83,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     return subgraph;
   };
   const start = async (name: SubgraphName, port?: number) => {
-    subgraphs[name] = await startSubgraph(name, target(databases, name), {
+    subgraphs[name] = await startSubgraph(name, await databases.target(name), {
       // Seeding is idempotent; a restarted in-memory PGlite database needs it again.
       seed: options.seed,
       peers,
@@ -160,7 +161,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       stopSubgraph: stopOne,
       restartSubgraph: (name) => start(name, Number(new URL(at(name).url).port)),
       async startInstance(name) {
-        const instance = await startSubgraph(name, target(databases, name), {
+        const instance = await startSubgraph(name, await databases.target(name), {
           peers,
           log: options.subgraphLog?.child({ service: name }),
           env: options.subgraphEnv,
@@ -196,8 +197,4 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     await databases.drop().catch(() => undefined);
     throw error;
   }
-}
-
-function target(databases: TestDatabases, name: SubgraphName) {
-  return databases.target(subgraphUnderTest(name).spec.defaultSchema);
 }

@@ -1,12 +1,12 @@
 import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES } from '@car-check/service-kit';
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import type { Backend } from './config';
-import { createTestDatabases } from './databases';
 import { openEventStream, type EventStreamReader } from './eventStream';
 import { FakePeer } from './fakePeer';
 import { postGraphQL, type GraphQLResponse } from './graphql';
 import { signedPost } from './signing';
 import { startSubgraph, subgraphUnderTest, type SubgraphName, type TestSubgraph } from './subgraphs';
+import { createMigratedDatabases } from './templates';
 
 /** The seeded admin, as the gateway would describe them to a subgraph. */
 export const ADMIN: CallerIdentity = { ...ANONYMOUS, userId: seedUsers[0]!.id, scopes: [...SCOPES], tokenId: null };
@@ -31,7 +31,7 @@ export interface SubgraphUnderTest {
 }
 
 /**
- * Starts one subgraph alone, on a fresh database of `backend`, with fake peers
+ * Starts one subgraph alone, on a fresh database of `backend` (migrated: templates.ts), with fake peers
  * in place of the subgraphs it calls: its own tests need nothing else.
  */
 export async function startSubgraphUnderTest(
@@ -39,7 +39,7 @@ export async function startSubgraphUnderTest(
   backend: Backend,
   options: { seed?: boolean; env?: NodeJS.ProcessEnv; log?: Logger } = {},
 ): Promise<SubgraphUnderTest> {
-  const databases = await createTestDatabases(backend);
+  const databases = await createMigratedDatabases(backend, [name]);
   const peers: Record<string, FakePeer> = {};
   const peerUrls: Record<string, string> = {};
   try {
@@ -47,7 +47,7 @@ export async function startSubgraphUnderTest(
       peers[peer] = new FakePeer(peer);
       peerUrls[peer] = await peers[peer].start();
     }
-    const subgraph = await startSubgraph(name, databases.target(subgraphUnderTest(name).spec.defaultSchema), {
+    const subgraph = await startSubgraph(name, await databases.target(name), {
       ...options,
       peers: peerUrls,
     });

@@ -397,7 +397,6 @@ class InMemoryPGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres';
   readonly adapterName = 'pglite-prisma-adapter';
   private readonly open = new Set<PGlite>();
-  private template: Promise<PGlite> | undefined;
   private main: PGlite | undefined;
 
   async connect(): Promise<SqlDriverAdapter> {
@@ -412,26 +411,19 @@ class InMemoryPGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
     return connectAdapter(shadow, () => this.closeDatabase(shadow));
   }
 
-  /** Closes every database still open, main and template included. */
+  /** Closes every database still open, main included. */
   async closeAll(): Promise<void> {
-    const template = this.template;
-    this.template = undefined;
     this.main = undefined;
     await Promise.all([...this.open].map((db) => this.closeDatabase(db)));
-    await (await template)?.close();
   }
 
   /**
-   * A new empty database, cloned from a pristine template: starting PGlite takes about
-   * 2 s (it boots Postgres), cloning a started one about half that, and the engine opens
-   * a shadow database for every diff and several times per new migration.
+   * A new empty database, loaded from the process's pristine cluster (see {@link pristineCluster}):
+   * the engine opens a shadow database for every diff and several times per new migration.
    */
   private async openDatabase(): Promise<PGlite> {
     const { PGlite } = native.require<typeof PGliteModule>('@electric-sql/pglite');
-    this.template ??= PGlite.create('memory://');
-    const db = await (await this.template).clone();
-    // `clone()` is typed as PGlite's interface; the adapter wants the class.
-    if (!(db instanceof PGlite)) throw new Error('PGlite.clone() did not return a PGlite');
+    const db = await PGlite.create('memory://', { loadDataDir: await pristineCluster() });
     this.open.add(db);
     return db;
   }
@@ -440,6 +432,33 @@ class InMemoryPGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
     if (!this.open.delete(db)) return;
     await db.close();
   }
+}
+
+/** Where the pristine cluster is kept: on Node's global, so Jest's per-file module registries share it. */
+const PRISTINE_KEY: unique symbol = Symbol.for('car-check-graph/schema-engine/pristine-cluster');
+
+/**
+ * What initdb makes, once per process, as an uncompressed dump every new database loads. initdb
+ * costs about 6 CPU-seconds (15 s of a loaded 2-core machine), and every engine used to run it
+ * for its template; loading the dump takes about a second. A process that starts several engines
+ * (the drift tests: one per diff file and one per new migration) paid it each time.
+ */
+function pristineCluster(): Promise<Blob> {
+  const holder = native.global as typeof native.global & { [PRISTINE_KEY]?: Promise<Blob> };
+  const made = (holder[PRISTINE_KEY] ??= (async () => {
+    const { PGlite } = native.require<typeof PGliteModule>('@electric-sql/pglite');
+    const db = await PGlite.create('memory://');
+    try {
+      return await db.dumpDataDir('none');
+    } finally {
+      await db.close();
+    }
+  })());
+  // A failure is not kept: the next database tries again.
+  made.catch(() => {
+    if (holder[PRISTINE_KEY] === made) delete holder[PRISTINE_KEY];
+  });
+  return made;
 }
 
 /** Connects pglite-prisma-adapter to `db`, with an awaited `executeScript` and our `dispose`. */

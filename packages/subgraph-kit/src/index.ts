@@ -145,4 +145,4 @@ export { subgraphContext, type ContextDeps, type SubgraphContext } from './serve
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
 export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';
-export { prepareEmbeddedTemplate } from './db/embedded';
+export { openPGlite, prepareEmbeddedTemplate } from './db/embedded';

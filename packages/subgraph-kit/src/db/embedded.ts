@@ -81,37 +81,39 @@ export type CreateProgress = { phase: 'start' } | { phase: 'done'; durationMs: n
 /**
  * Opens (creating it first if needed) the embedded database at `dataDir`, or in memory for `memory://`.
  * `onCreate` hears of the creation, the slow step of a first start, and only when it happens.
+ * `loadFrom` (in memory only) is a `dumpDataDir` file to start from instead of a pristine cluster.
  */
 export async function openPGlite(
   dataDir: string,
   settings: EmbeddedSettings = DEFAULT_EMBEDDED_SETTINGS,
   onCreate?: (event: CreateProgress) => void,
+  loadFrom?: string,
 ): Promise<PGlite> {
   const startParams = embeddedStartParams(settings);
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) await createClusterIfMissing(dataDir, startParams, onCreate);
+  const initial = () => (loadFrom ? readFile(loadFrom).then((bytes) => new Blob([bytes])) : pristineCluster());
   const db = new PGlite(dataDir, {
     startParams,
-    ...(inMemory ? { loadDataDir: await pristineCluster(startParams) } : {}),
+    ...(inMemory ? { loadDataDir: await initial() } : {}),
   });
   await db.waitReady;
   return db;
 }
 
-/** The pristine cluster (what initdb makes) of each set of start parameters, once per process. */
-const pristineClusters = new Map<string, Promise<Blob>>();
+/** The pristine cluster (what initdb makes), once per process. */
+let pristine: Promise<Blob> | undefined;
 
 /**
  * A throw-away (`memory://`) database starts from a copy of a pristine cluster held in memory:
  * loading one takes about 0.3 s, where initdb takes about 2 s of CPU every time (a process that
- * opens many, as the tests do, ran initdb for each). Made once, by the first that needs it.
+ * opens many, as the tests do, ran initdb for each). Made once, by the first that needs it, and
+ * shared whatever the settings: they are `-c` options of each start, not written in the cluster.
  */
-function pristineCluster(startParams: string[]): Promise<Blob> {
-  const key = JSON.stringify(startParams);
-  let cluster = pristineClusters.get(key);
-  if (!cluster) {
-    cluster = (async () => {
-      const db = new PGlite('memory://', { startParams });
+function pristineCluster(): Promise<Blob> {
+  if (!pristine) {
+    const cluster = (async () => {
+      const db = new PGlite('memory://', { startParams: embeddedStartParams() });
       try {
         await db.waitReady;
         // Uncompressed: loading it is then a copy (gzip would save memory and cost more time).
@@ -120,11 +122,13 @@ function pristineCluster(startParams: string[]): Promise<Blob> {
         await db.close();
       }
     })();
-    pristineClusters.set(key, cluster);
+    pristine = cluster;
     // A failure is not kept: the next database tries again.
-    cluster.catch(() => pristineClusters.delete(key));
+    cluster.catch(() => {
+      if (pristine === cluster) pristine = undefined;
+    });
   }
-  return cluster;
+  return pristine;
 }
 
 type DataDirState = 'absent' | 'empty' | 'cluster' | 'other';

@@ -66,6 +66,10 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  /** Rounds begun and ended, and who waits for one to end (see settled()). */
+  private roundsBegun = 0;
+  private roundsEnded = 0;
+  private readonly roundWaiters = new Set<{ round: number; resolve: () => void }>();
   private readonly sends = new Set<Promise<void>>();
   private readonly delivered: DeliveredBatch;
   /** Opened secrets by their sealed text: decrypted once, not at every attempt. */
@@ -78,6 +82,8 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A stop ended every round for its waiters; a new start counts again from the rounds begun.
+    this.roundsEnded = this.roundsBegun;
     this.loop = this.run();
   }
 
@@ -100,15 +106,44 @@ export class Dispatcher {
     return { instance: this.instanceId, inFlight: this.total };
   }
 
+  /**
+   * Resolves once the dispatcher has done all it can now: a round begun after the call found
+   * nothing more to claim, and every attempt it started is recorded. For what moves the delivery
+   * clock step by step (the tests' simulated days), in place of a pause long enough on every machine.
+   */
+  async settled(): Promise<void> {
+    while (this.running) {
+      const after = this.roundsBegun;
+      this.wake();
+      await new Promise<void>((resolve) => this.roundWaiters.add({ round: after + 1, resolve }));
+      if (this.sends.size === 0) return;
+      await Promise.allSettled([...this.sends]);
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let full = false;
+      const round = ++this.roundsBegun;
       try {
         full = (await this.round()) >= ROUND_SIZE;
       } catch (error) {
         this.deps.log.warn({ err: error }, 'webhook dispatcher round failed; trying again');
+      } finally {
+        this.roundEnded(round);
       }
       if (!full || this.total >= GLOBAL_IN_FLIGHT) await this.idle();
+    }
+    // Stopped: nobody waits for a round that will not come.
+    this.roundEnded(Number.POSITIVE_INFINITY);
+  }
+
+  private roundEnded(round: number): void {
+    this.roundsEnded = Math.max(this.roundsEnded, round);
+    for (const waiter of this.roundWaiters) {
+      if (waiter.round > this.roundsEnded) continue;
+      this.roundWaiters.delete(waiter);
+      waiter.resolve();
     }
   }
 

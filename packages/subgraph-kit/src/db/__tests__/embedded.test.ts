@@ -1,6 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { databaseTargetFromEnv } from '../config';
 import { openDatabase } from '../connect';
 import { DEFAULT_EMBEDDED_SETTINGS, embeddedStartParams, openPGlite, type CreateProgress } from '../embedded';
@@ -81,6 +83,32 @@ describe('in-memory databases', () => {
 });
 
 describe('embedded database on disk', () => {
+  /**
+   * A template cluster, as initdb makes it in a data folder, for the tests that are about what
+   * follows it: made from the in-memory pristine cluster (which this process has anyway) rather
+   * than by initdb, which costs several CPU-seconds. The last test runs initdb itself.
+   */
+  let template: string;
+  const templateName = () => {
+    const manifest = path.resolve(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+    return `.initdb-template-pglite-${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}`;
+  };
+  /** Puts the template where the first database created in `parent` looks for it. */
+  const withTemplate = async (parent: string) => {
+    await cp(template, path.join(parent, templateName()), { recursive: true });
+  };
+  beforeAll(async () => {
+    template = await mkdtemp(path.join(os.tmpdir(), 'embedded-template-'));
+    const pristine = await openPGlite('memory://');
+    const dump = await pristine.dumpDataDir('none').finally(() => pristine.close());
+    const onDisk = new PGlite(template, { loadDataDir: dump });
+    await onDisk.waitReady;
+    await onDisk.close();
+  }, SLOW);
+  afterAll(async () => {
+    await rm(template, { recursive: true, force: true });
+  }, SLOW);
+
   let base: string;
   beforeEach(async () => {
     base = await mkdtemp(path.join(os.tmpdir(), 'embedded-test-'));
@@ -90,9 +118,11 @@ describe('embedded database on disk', () => {
   }, SLOW);
 
   it(
-    'is created on first open (out of process, renamed into place), tuned, and reopened with its data',
+    'is created on first open (a copy of its folder’s template, renamed into place), tuned, and reopened with its data',
     async () => {
       const dataDir = path.join(base, 'nested', 'car');
+      await mkdir(path.dirname(dataDir));
+      await withTemplate(path.dirname(dataDir));
       // A staging folder a killed first start left behind: no process has pid 2^22 + 1
       // (above Linux's pid_max). Another database's is not this one's to remove.
       await mkdir(`${dataDir}.initdb-4194305-deadbeef`, { recursive: true });
@@ -106,7 +136,7 @@ describe('embedded database on disk', () => {
       } finally {
         await first.close();
       }
-      // No staging folder of its own left beside it; the template that initdb made, for the next database created there.
+      // No staging folder of its own left beside it; the template, kept for the next database created there.
       expect((await readdir(path.join(base, 'nested'))).sort()).toEqual([
         expect.stringMatching(/^\.initdb-template-pglite-\d+\.\d+\.\d+$/),
         'car',
@@ -132,6 +162,7 @@ describe('embedded database on disk', () => {
     async () => {
       const mount = path.join(base, 'mount');
       await mkdir(mount);
+      await withTemplate(base);
       const db = await openPGlite(mount);
       try {
         expect(await setting(db, 'shared_buffers')).toBe('16MB');

@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import {
   GRAPHQL_HTTP_REFUSALS,
+  MEDIA_TYPES,
   negotiateResponseType,
   requestShapeProblem,
   type ResponseMediaType,
 } from '@car-check/service-kit';
 import { jsonNesting } from './nesting';
 import { invalidRequest, Refusal, tooLarge, unprocessable } from './refusal';
+import type { StreamTransport } from './stage';
 
 /** A GraphQL request as it arrived, whatever the transport: the one shape every later stage sees. */
 export interface GraphQLParams {
@@ -87,6 +89,25 @@ export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
   const mediaType = negotiateResponseType(req.headers.accept);
   if (mediaType === null) throw refusal(GRAPHQL_HTTP_REFUSALS.accept);
   return mediaType;
+}
+
+/**
+ * The stream a request accepts, for a subscription: Apollo Client's multipart
+ * (`multipart/mixed` with `subscriptionSpec`), or graphql-sse's
+ * `text/event-stream`; undefined when it accepts neither.
+ */
+export function acceptedStream(req: IncomingMessage): Exclude<StreamTransport, 'websocket'> | undefined {
+  const accepted = (req.headers.accept ?? '').toLowerCase().split(',');
+  if (accepted.some((type) => type.trim().startsWith('multipart/mixed') && type.includes('subscriptionspec'))) {
+    return 'multipart';
+  }
+  if (accepted.some((type) => type.trim().startsWith('text/event-stream'))) return 'sse';
+  return undefined;
+}
+
+/** The media type of plain answers to a request that also accepts a stream (never a 406 for it). */
+export function mediaTypeBeside(req: IncomingMessage): ResponseMediaType {
+  return negotiateResponseType(req.headers.accept) ?? MEDIA_TYPES.graphqlResponse;
 }
 
 function checkContentType(header: string | undefined): void {

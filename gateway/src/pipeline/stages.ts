@@ -8,6 +8,7 @@ import { inflight } from './stages/inflight';
 import { intake } from './stages/intake';
 import { landingPage } from './stages/landingPage';
 import { operationText } from './stages/operationText';
+import { subscribe } from './stages/subscribe';
 import { StageList } from './stage';
 
 /**
@@ -27,6 +28,7 @@ export const STAGES = StageList.empty()
   .add(idempotencyKey) // the client's Idempotency-Key, for mutations
   .add(operationText) // the text: sent, trusted document or persisted query
   .add(documents) // parse, select, measure, validate
+  .add(subscribe) // a subscription leaves here as a stream (no deadline, never shared)
   .add(deadline) // the request's deadline and abort signal, in its context
   .add(inflight) // identical queries in flight share one execution
   .add(execute); // Apollo: authorize, plan, execute

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { CloseCode, type Context as WsContext, handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { type Logger, MEDIA_TYPES } from '@car-check/service-kit';
+import { bearerToken } from '../pipeline/stages/authenticate';
+import { internalRefusal } from '../pipeline/respond';
+import { Refusal } from '../pipeline/refusal';
+import { type GatewayRequest, need, runStages, type StageHandler } from '../pipeline/stage';
+import type { ServedSchema } from '../supergraph/servedSchema';
+import type { Subscription, SubscriptionMessage } from './subscription';
+
+interface WebSocketOptions {
+  /** The request path's built stages (pipeline/stages.ts), by name. */
+  stages: readonly { readonly name: string; handle: StageHandler }[];
+  log: Logger;
+  /** How often the server pings an idle connection. */
+  heartbeatMs: number;
+  served(): ServedSchema | undefined;
+}
+
+/** The WebSocket close code of a server going down (RFC 6455). */
+const GOING_AWAY = 1001;
+
+/** What each connection carries into graphql-ws's callbacks. */
+interface Extra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
+
+/** What onSubscribe hands graphql-ws's `subscribe`: the subscription the request path started. */
+interface Started {
+  subscription: Subscription;
+}
+
+/**
+ * GraphQL over WebSocket (`graphql-transport-ws`, the `graphql-ws` library) on
+ * `/graphql`. Each `subscribe` message goes through the same stages as an
+ * HTTP request (admission, authentication, operation text and trusted
+ * documents, limits, validation), with this transport's own intake in place
+ * of `intake` (the message is the request) and a refusal of anything but a
+ * subscription in place of `deadline` (queries and mutations go over HTTP).
+ * The token is the connection's: `{ authorization: "Bearer ..." }` in
+ * `connection_init`'s payload, or the upgrade request's `Authorization`.
+ * Each event's `extensions.cursor` is the cursor to resume after (`after:`).
+ * Returns a function that closes every connection (1001, going away).
+ */
+export function serveWebSocketSubscriptions(server: Server, options: WebSocketOptions): () => Promise<void> {
+  const wss = new WebSocketServer({
+    server,
+    path: '/graphql',
+    handleProtocols: (protocols) => handleProtocols(protocols) || false,
+  });
+  const tokens = new WeakMap<object, string | null | undefined>();
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
+    onConnect: (ctx) => {
+      const param = ctx.connectionParams?.authorization;
+      const token = bearerToken(typeof param === 'string' ? param : ctx.extra.request.headers.authorization);
+      tokens.set(ctx, token);
+      // Authentication itself happens per subscription, in the request path.
+      return true;
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      try {
+        const started = await start(ctx, payload, tokens.get(ctx), options);
+        const served = need(options.served(), 'supergraph');
+        const contextValue: Started = { subscription: started.stream };
+        return {
+          schema: served.schema,
+          document: started.document,
+          operationName: payload.operationName ?? undefined,
+          variableValues: payload.variables ?? {},
+          contextValue,
+        };
+      } catch (error) {
+        const refusal = error instanceof Refusal ? error : internalRefusal();
+        if (refusal !== error) options.log.error({ err: error }, 'unexpected error starting a WebSocket subscription');
+        return refusal
+          .body(randomUUID())
+          .errors.map((formatted) => new GraphQLError(formatted.message, { extensions: formatted.extensions }));
+      }
+    },
+    subscribe: (args) => {
+      const started = args.contextValue;
+      if (!isStarted(started)) throw new Error('a WebSocket subscription without its started stream');
+      return resultsOf(started.subscription);
+    },
+  });
+  wss.on('connection', (socket, request) => serveConnection(graphqlWs, socket, request, options));
+  return async () => {
+    for (const client of wss.clients) client.close(GOING_AWAY, 'The gateway is shutting down');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+}
+
+/**
+ * One WebSocket connection handed to graphql-ws (as its `use/ws` adapter does),
+ * pinged every `heartbeatMs`: a peer that has not answered the previous ping
+ * is cut, which ends its subscriptions.
+ */
+function serveConnection(
+  graphqlWs: ReturnType<typeof makeServer<Record<string, unknown> | undefined, Extra>>,
+  socket: WebSocket,
+  request: IncomingMessage,
+  options: WebSocketOptions,
+): void {
+  let alive = true;
+  socket.on('pong', () => (alive = true));
+  const pinger = setInterval(() => {
+    if (!alive) return void socket.terminate();
+    alive = false;
+    socket.ping();
+  }, options.heartbeatMs);
+  pinger.unref();
+  const closed = graphqlWs.opened(
+    {
+      protocol: socket.protocol,
+      send: (data) =>
+        new Promise<void>((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve()))),
+      close: (code, reason) => socket.close(code, reason),
+      onMessage: (handle) =>
+        socket.on('message', (data: Buffer) => {
+          handle(data.toString('utf8')).catch((error: unknown) => {
+            options.log.error({ err: error }, 'WebSocket message failed');
+            socket.close(CloseCode.InternalServerError, 'Internal server error');
+          });
+        }),
+    },
+    { socket, request },
+  );
+  socket.once('close', (code, reason) => {
+    clearInterval(pinger);
+    void closed(code, reason.toString('utf8'));
+  });
+}
+
+/** Runs one `subscribe` message through the request path's stages; returns its stream and document. */
+async function start(
+  ctx: WsContext<Record<string, unknown> | undefined, Extra>,
+  payload: SubscribePayload,
+  token: string | null | undefined,
+  options: WebSocketOptions,
+) {
+  const upgrade = ctx.extra.request;
+  const request: GatewayRequest = {
+    http: { req: upgrade, url: new URL(upgrade.url ?? '/graphql', 'http://gateway') },
+    started: performance.now(),
+    requestId: randomUUID(),
+    address: upgrade.socket.remoteAddress ?? 'unknown',
+    token,
+  };
+  const intake: StageHandler = async (req, next) => {
+    req.params = {
+      method: 'POST',
+      query: payload.query,
+      ...(payload.operationName ? { operationName: payload.operationName } : {}),
+      variables: payload.variables ?? {},
+      extensions: payload.extensions ?? {},
+    };
+    req.mediaType = MEDIA_TYPES.graphqlResponse;
+    req.streaming = 'websocket';
+    return next();
+  };
+  const subscriptionsOnly: StageHandler = async () => {
+    throw new Refusal(
+      422,
+      'INVALID_ARGUMENT',
+      'Over WebSocket this graph runs subscriptions; send queries and mutations over HTTP.',
+    );
+  };
+  const handlers = options.stages.flatMap((stage): StageHandler[] => {
+    if (stage.name === 'landingPage') return [];
+    if (stage.name === 'intake') return [intake];
+    if (stage.name === 'deadline') return [subscriptionsOnly];
+    return [stage.handle];
+  });
+  const answer = await runStages(handlers, request);
+  if (answer.kind !== 'stream') throw internalRefusal();
+  return { stream: answer.stream, document: need(request.document, 'document') };
+}
+
+function isStarted(value: unknown): value is Started {
+  return typeof value === 'object' && value !== null && 'subscription' in value;
+}
+
+/**
+ * The subscription as graphql-ws iterates it: each message a result (its
+ * errors as GraphQLErrors, which graphql-ws formats back as they were). Its
+ * `return()` (client `complete`, socket closed) stops the subscription at
+ * once, even while it waits for an event.
+ */
+function resultsOf(subscription: Subscription): AsyncIterableIterator<ExecutionResult> {
+  const messages = subscription[Symbol.asyncIterator]();
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: async () => {
+      const next = await messages.next();
+      return next.done ? { done: true, value: undefined } : { done: false, value: resultOf(next.value) };
+    },
+    return: async () => {
+      subscription.cancel();
+      await messages.return(undefined);
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+function resultOf({ payload }: SubscriptionMessage): ExecutionResult {
+  return {
+    ...(payload.data !== undefined ? { data: payload.data } : {}),
+    ...(payload.errors
+      ? {
+          errors: payload.errors.map(
+            (error) =>
+              new GraphQLError(error.message, {
+                ...(error.path ? { path: error.path } : {}),
+                extensions: error.extensions,
+              }),
+          ),
+        }
+      : {}),
+    ...(payload.extensions ? { extensions: payload.extensions } : {}),
+  };
+}

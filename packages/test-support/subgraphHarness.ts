@@ -2,6 +2,7 @@ import { ANONYMOUS, type CallerIdentity, type Logger, SCOPES } from '@car-check/
 import { seedUsers } from '@car-check/subgraph-kit/demo';
 import type { Backend } from './config';
 import { createTestDatabases } from './databases';
+import { openEventStream, type EventStreamReader } from './eventStream';
 import { FakePeer } from './fakePeer';
 import { postGraphQL, type GraphQLResponse } from './graphql';
 import { signedPost } from './signing';
@@ -20,6 +21,12 @@ export interface SubgraphUnderTest {
     variables?: Record<string, unknown>,
     caller?: CallerIdentity,
   ): Promise<GraphQLResponse<Data>>;
+  /** Opens a subscription straight on the subgraph as the gateway would (signed, `Accept: text/event-stream`). */
+  subscribe(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { caller?: CallerIdentity; headers?: Record<string, string> },
+  ): Promise<EventStreamReader>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +61,11 @@ export async function startSubgraphUnderTest(
           body,
           await signedPost(caller, subgraph.graphqlUrl, body, { audience: name }),
         );
+      },
+      subscribe: async (query, variables, { caller = ADMIN, headers = {} } = {}) => {
+        const body = JSON.stringify({ query, variables });
+        const signature = await signedPost(caller, subgraph.graphqlUrl, body, { audience: name });
+        return openEventStream(subgraph.graphqlUrl, body, { ...signature, ...headers });
       },
       async stop() {
         await subgraph.stop();

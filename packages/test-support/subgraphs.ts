@@ -6,6 +6,7 @@ import {
   type DefinedSubgraph,
   type PrismaLike,
   type SubgraphConfig,
+  subscriptionSettingsFromEnv,
 } from '@car-check/subgraph-kit';
 import { loadSubgraph } from '../../scripts/lib/subgraphs';
 import { TEST_ENV, TEST_MANAGEMENT_TOKEN, TEST_SIGNING_SECRET } from './secrets';
@@ -61,6 +62,8 @@ export function testSubgraphConfig(
     redisUrl: options.env?.REDIS_URL,
     idempotencyTtlSeconds: Number(options.env?.IDEMPOTENCY_KEY_TTL_SECONDS ?? 3600),
     managementToken: options.env?.MANAGEMENT_TOKEN ?? TEST_MANAGEMENT_TOKEN,
+    // Its SUBSCRIPTION_* variables as a process reads them (defaults unless a test sets some).
+    subscriptions: subscriptionSettingsFromEnv({ ...TEST_ENV, ...options.env }),
     env: { ...TEST_ENV, ...options.env },
   };
 }

@@ -63,6 +63,7 @@ export {
 } from './events/replay';
 export {
   mountEventFeed,
+  readEventPage,
   EVENTS_PATH,
   EVENT_PAGE_DEFAULT,
   EVENT_PAGE_MAX,
@@ -90,4 +91,4 @@ export {
   EventVerifier,
   publicKeyOf,
 } from './events/signature';
-export { outboxWritten } from './events/outboxSignal';
+export { outboxWritten, onOutboxWritten } from './events/outboxSignal';

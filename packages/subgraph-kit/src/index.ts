@@ -127,6 +127,18 @@ export {
   type SubgraphHooks,
   type DefinedSubgraph,
 } from './server/defineSubgraph';
+export { type EntityChange, type ChangeKind } from './subscriptions/change';
+export {
+  changeSubscription,
+  type ChangeFieldArgs,
+  type ChangeSubscriptionOptions,
+  type StreamRequest,
+} from './subscriptions/fields';
+export { encodeStreamCursor, decodeStreamCursor } from './subscriptions/cursor';
+export { SubscriptionHub, type SubscriptionHubOptions, type OpenStream } from './subscriptions/hub';
+export { outboxChangeSource, type ChangeSource, type PositionCheck } from './subscriptions/outbox';
+export { subscriptionSettingsFromEnv, type SubscriptionSettings } from './subscriptions/settings';
+export { acceptsEventStream, EVENT_STREAM } from './subscriptions/sse';
 export { subgraphContext, type ContextDeps, type SubgraphContext } from './server/context';
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { databaseTargetFromEnv, type SubgraphDatabaseNames } from '../db/config';
 import type { DatabaseTarget } from '../db/connect';
+import { subscriptionSettingsFromEnv, type SubscriptionSettings } from '../subscriptions/settings';
 import { amqpSettingsFromEnv, eventSigningKeyFromEnv, eventVerifyingKeysFromEnv } from '@car-check/events';
 import {
   bodyLimit,
@@ -50,6 +51,8 @@ export interface SubgraphConfig {
   redisUrl?: string;
   /** MANAGEMENT_TOKEN: the bearer token that reads `/ready`'s details and `/metrics`; unset: never served. */
   managementToken?: string;
+  /** How its subscription fields are served: heartbeats, replay window, buffers, outbox polling. */
+  subscriptions: SubscriptionSettings;
   /** The environment this was read from, for settings only one subgraph has (read at its set-up). */
   env: NodeJS.ProcessEnv;
 }
@@ -111,6 +114,7 @@ export function subgraphConfigFromEnv(spec: SubgraphConfigSpec, env: NodeJS.Proc
     redisUrl: raw.REDIS_URL as string | undefined,
     idempotencyTtlSeconds: raw.IDEMPOTENCY_KEY_TTL_SECONDS as number,
     managementToken: managementTokenFromEnv(env),
+    subscriptions: subscriptionSettingsFromEnv(env),
     env,
   };
 }

@@ -140,7 +140,7 @@ export async function bootSubgraph<P extends PrismaLike>(
       return { database: 'up', migrations: expected.every((name) => applied.has(name)) ? 'up' : 'down' };
     };
     const metrics = new ServiceMetrics(config.name, () => database.poolStats());
-    const { app, apollo, services } = await module.build({ prisma, log, config, ready, metrics });
+    const { app, apollo, services, endStreams } = await module.build({ prisma, log, config, ready, metrics });
     const running = await listen(app, config.host, config.port);
     took('server', 'server', msSince(serverStartedAt));
     const totalMs = msSince(startedAt);
@@ -160,6 +160,8 @@ export async function bootSubgraph<P extends PrismaLike>(
       services,
       async stop() {
         log.info('shutting down: refusing new requests (503), finishing those in flight');
+        // Open subscription streams end first, each with `complete` after its last cursor: clients resume elsewhere.
+        await endStreams();
         await running.close(config.shutdownGraceMs);
         await apollo.stop();
         await client.$disconnect();

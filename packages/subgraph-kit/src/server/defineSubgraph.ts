@@ -11,6 +11,7 @@ import {
   type EventFeedReader,
   amqpSettingsFromEnv,
   EventRelay,
+  onOutboxWritten,
   type RelaySql,
 } from '@car-check/events';
 import {
@@ -30,6 +31,8 @@ import {
 } from '@car-check/service-kit';
 import type { Database } from '../db/connect';
 import { PeerClient } from '../peers/peerClient';
+import { SubscriptionHub } from '../subscriptions/hub';
+import { outboxChangeSource } from '../subscriptions/outbox';
 import type { PrismaLike, SubgraphModule } from './bootSubgraph';
 import type { ContextDeps } from './context';
 import { createSubgraphApp, type RequestInfo } from './subgraph';
@@ -130,7 +133,9 @@ export function subgraphDefinition<P extends PrismaLike & EventFeedReader, Ctx e
  * the module the boot sequence and the tests run. The SDL's `@authenticated`
  * and `@requiresScopes` are enforced here, for every subgraph alike, and
  * every subgraph serves its domain events at `GET /events` (packages/events/src/events/feed.ts) and, when
- * AMQP_URL is set, runs a relay publishing them to the broker (packages/events/src/events/relay.ts). Building
+ * AMQP_URL is set, runs a relay publishing them to the broker (packages/events/src/events/relay.ts). Its
+ * subscription fields, if its SDL has any, stream the same events as text/event-stream
+ * (packages/subgraph-kit/src/subscriptions/, docs/subscriptions.md). Building
  * is separate from listening: nothing here opens a port or a database.
  */
 export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx extends RequestInfo, S = undefined>(
@@ -177,6 +182,16 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         relays.set(prisma, relay);
         relay.start();
       }
+      // Its subscription fields, if it has any, are fed by its outbox (docs/subscriptions.md).
+      const subscriptions = schema.getSubscriptionType()
+        ? new SubscriptionHub({
+            subgraph: config.name,
+            source: outboxChangeSource(prisma, config.name),
+            settings: config.subscriptions,
+            wake: onOutboxWritten,
+            log,
+          })
+        : undefined;
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
       const peerClients = (): Peers =>
@@ -204,6 +219,7 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         },
         readyDetails: relay ? () => ({ ...status?.(), relay: relay.status() }) : status,
         services,
+        subscriptions,
         routes: (app) => {
           mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, signer: eventSigner, log });
           routes?.(app);

@@ -4,7 +4,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import express, { type Express } from 'express';
+import express, { type Express, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import {
   type Logger,
@@ -37,6 +37,10 @@ import {
   startTracing,
 } from '@car-check/service-kit';
 import { abandonedWorkPlugin, abandonmentSignal } from './abandonedWork';
+import type { StreamRequest } from '../subscriptions/fields';
+import type { SubscriptionHub } from '../subscriptions/hub';
+import { subscriptionsOverSse } from '../subscriptions/sse';
+import { plainHttpSubscriptionPlugin } from '../subscriptions/plainHttp';
 import { textInputPlugin } from './textInput';
 
 /** What every subgraph knows about the request it serves. */
@@ -53,6 +57,8 @@ export interface RequestInfo {
   signal: AbortSignal;
   /** The client's Idempotency-Key for the mutations of this request, and how long it is remembered. */
   idempotency: { key: string; ttlSeconds: number } | null;
+  /** Set when the request is a subscription served as a stream (text/event-stream): where its changes come from. */
+  stream?: StreamRequest;
 }
 
 export interface SubgraphAppOptions<Ctx extends RequestInfo> {
@@ -83,6 +89,8 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   readyDetails?: () => Record<string, unknown>;
   /** The long-lived parts the subgraph's set-up built (handed back to whoever booted it). */
   services?: unknown;
+  /** Its subscription fields' changes (docs/subscriptions.md): served as text/event-stream when set. */
+  subscriptions?: SubscriptionHub;
 }
 
 export interface SubgraphApp {
@@ -90,6 +98,12 @@ export interface SubgraphApp {
   apollo: ApolloServer<BaseContext>;
   /** The long-lived parts the subgraph's set-up built (e.g. its event consumers). */
   services?: unknown;
+  /**
+   * Ends every subscription stream with `complete` (after its last cursor) and stops
+   * reading the outbox: the first step of a graceful shutdown, since open streams
+   * would otherwise hold the HTTP drain until its grace period.
+   */
+  endStreams(): Promise<void>;
 }
 
 /**
@@ -123,11 +137,13 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
       requestLogPlugin<Ctx>(options.log, options.metrics),
       tracingPlugin<Ctx>(),
       graphqlOverHttpPlugin<Ctx>(),
+      plainHttpSubscriptionPlugin<Ctx>(),
       {
         async serverWillStart() {
           return {
             serverWillStop: async () => {
               stopReadiness();
+              await options.subscriptions?.close();
               await options.onStop?.();
               // Spans still buffered for the exporter go out before the service is gone.
               await flushTracing();
@@ -162,22 +178,52 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
     express.json({ limit: options.bodyLimit, verify: keepRawBody }),
     activateRequestTrace,
     requireGatewaySignature(options.signatures, options.log),
+    // A subscription asked for as text/event-stream is a stream, served here; everything else is Apollo's.
+    ...(options.subscriptions
+      ? [
+          subscriptionsOverSse({
+            schema: options.schema,
+            hub: options.subscriptions,
+            log: options.log,
+            // A stream outlives any deadline the gateway signed: it ends when either side hangs up.
+            requestInfo: (res, signal) => requestInfoOf(res, options.idempotencyTtlSeconds, signal),
+            context: options.context,
+          }),
+        ]
+      : []),
     guardGraphQLRequest,
     expressMiddleware(apollo, {
       context: async ({ res }) =>
-        options.context({
-          requestId: res.locals.requestId as string,
-          clientRequestId: res.locals.clientRequestId as string | undefined,
-          traceId: requestTraceId(res),
-          caller: res.locals.caller as CallerIdentity,
-          signal: abandonmentSignal(res, res.locals.deadline as number | null),
-          idempotency: res.locals.idempotencyKey
-            ? { key: res.locals.idempotencyKey as string, ttlSeconds: options.idempotencyTtlSeconds }
-            : null,
-        }),
+        options.context(
+          requestInfoOf(
+            res,
+            options.idempotencyTtlSeconds,
+            abandonmentSignal(res, res.locals.deadline as number | null),
+          ),
+        ),
     }),
   );
   app.use(bodyErrorHandler);
   notFoundHandler(app);
-  return { app, apollo: apollo as unknown as ApolloServer<BaseContext>, services: options.services };
+  const hub = options.subscriptions;
+  return {
+    app,
+    apollo: apollo as unknown as ApolloServer<BaseContext>,
+    services: options.services,
+    endStreams: async () => hub?.close(),
+  };
+}
+
+/** What a signed request says about itself (set by requireGatewaySignature), for its context. */
+function requestInfoOf(res: Response, idempotencyTtlSeconds: number, signal: AbortSignal): RequestInfo {
+  return {
+    requestId: res.locals.requestId as string,
+    clientRequestId: res.locals.clientRequestId as string | undefined,
+    traceId: requestTraceId(res),
+    caller: res.locals.caller as CallerIdentity,
+    signal,
+    idempotency: res.locals.idempotencyKey
+      ? { key: res.locals.idempotencyKey as string, ttlSeconds: idempotencyTtlSeconds }
+      : null,
+  };
 }

@@ -4,5 +4,14 @@ import { Car } from './car';
 import { CostCenter } from './costCenter';
 import { Mutation } from './mutation';
 import { Query } from './query';
+import { CarChange, Subscription } from './subscription';
 
-export const resolvers: Resolvers = { DateTime: DateTimeResolver, Query, Mutation, Car, CostCenter };
+export const resolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  Query,
+  Mutation,
+  Subscription,
+  Car,
+  CarChange,
+  CostCenter,
+};

@@ -1,0 +1,120 @@
+import { waitFor } from './waitFor';
+
+/** One server-sent event (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
+export interface ServerSentEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/**
+ * A text/event-stream response read as it arrives: its events in order, how many
+ * comments (heartbeats) came, and whether the server ended it. Enough of the SSE
+ * parsing rules for the graph's streams (LF line ends, `event`, `id`, `data`, comments).
+ */
+export class EventStreamReader {
+  readonly events: ServerSentEvent[] = [];
+  comments = 0;
+  ended = false;
+  private readonly controller: AbortController;
+  private readonly reading: Promise<void>;
+
+  constructor(
+    readonly response: Response,
+    controller: AbortController,
+  ) {
+    this.controller = controller;
+    this.reading = this.read();
+  }
+
+  /** Waits until `count` events have arrived (generous by default: the machine is shared). */
+  async waitForEvents(count: number, timeoutMs = 30_000): Promise<ServerSentEvent[]> {
+    await waitFor(
+      () => this.events.length >= count || this.ended,
+      timeoutMs,
+      `${count} server-sent events (have ${this.events.length})`,
+    );
+    if (this.events.length < count) {
+      throw new Error(
+        `The stream ended after ${this.events.length} of ${count} events: ${JSON.stringify(this.events)}`,
+      );
+    }
+    return this.events.slice(0, count);
+  }
+
+  /** Waits until the server ends the stream. */
+  async waitForEnd(timeoutMs = 30_000): Promise<void> {
+    await waitFor(() => this.ended, timeoutMs, 'the end of the event stream');
+  }
+
+  /** The payloads of its `next` events, parsed. */
+  get payloads(): { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }[] {
+    return this.events.filter((event) => event.event === 'next').map((event) => JSON.parse(event.data));
+  }
+
+  /** Hangs up (the client goes away). */
+  async close(): Promise<void> {
+    this.controller.abort();
+    await this.reading;
+  }
+
+  private async read(): Promise<void> {
+    const body = this.response.body;
+    if (!body) {
+      this.ended = true;
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          this.parseBlock(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch {
+      // Aborted by close(), or the connection was cut: the stream is over either way.
+    }
+    this.ended = true;
+  }
+
+  private parseBlock(block: string): void {
+    const event: ServerSentEvent = { event: 'message', data: '' };
+    const data: string[] = [];
+    let hasField = false;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) {
+        this.comments += 1;
+        continue;
+      }
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      hasField = true;
+      if (field === 'event') event.event = value;
+      else if (field === 'id') event.id = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (!hasField) return;
+    event.data = data.join('\n');
+    this.events.push(event);
+  }
+}
+
+/** POSTs `body` asking for text/event-stream and starts reading the answer, whatever its status. */
+export async function openEventStream(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<EventStreamReader> {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body,
+    signal: controller.signal,
+  });
+  return new EventStreamReader(response, controller);
+}

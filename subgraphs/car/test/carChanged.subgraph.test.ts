@@ -252,3 +252,32 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     expect(stream.ended).toBe(false);
   });
 });
+
+describe('carChanged on the embedded database (PGlite), through a graceful shutdown', () => {
+  it('streams a deletion, then ends the stream with complete after the last cursor when the subgraph stops', async () => {
+    const car = await startSubgraphUnderTest('car', 'pglite', { seed: true });
+    let stream: EventStreamReader | undefined;
+    let stopped = false;
+    try {
+      for (const center of seedCostCenters) car.peers['cost-center']!.set('CostCenter', center.id);
+      const doomed = seedCars[1]!.id;
+      // Opened from a cursor, so that no change can come before the stream is registered.
+      const prisma = car.subgraph.prisma as PrismaClient;
+      const [row] = await prisma.$queryRaw<{ newest: bigint }[]>`SELECT MAX(sequence) AS newest FROM audit_event`;
+      stream = await car.subscribe(CAR_CHANGED, { after: encodeStreamCursor('car', BigInt(row!.newest)) });
+      dataOf(await car.query('mutation($id: ID!) { deleteCar(id: $id) }', { id: doomed }));
+      const [deleted] = await stream.waitForEvents(1);
+      expect(JSON.parse(deleted!.data).data.carChanged).toMatchObject({ kind: 'DELETED', carId: doomed, car: null });
+      expect(deleted!.id).toBe(JSON.parse(deleted!.data).data.carChanged.cursor);
+
+      // The subgraph, then its peers and database: the stream ends first, as in a SIGTERM.
+      stopped = true;
+      await car.stop();
+      await stream.waitForEnd();
+      expect(stream.events.map((event) => event.event)).toEqual(['next', 'complete']);
+    } finally {
+      await stream?.close();
+      if (!stopped) await car.stop();
+    }
+  });
+});

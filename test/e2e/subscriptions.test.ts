@@ -1,0 +1,263 @@
+import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { seedCostCenters } from '@car-check/subgraph-kit/demo';
+import { ONE_BACKEND } from '@car-check/test-support/config';
+import { type EventStreamReader, openEventStream } from '@car-check/test-support/eventStream';
+import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import { dataOf } from '@car-check/test-support/graphql';
+import { waitFor } from '@car-check/test-support/waitFor';
+
+/**
+ * Subscriptions through the gateway over real HTTP and WebSocket, with the
+ * real clients: Apollo Client 4 (multipart), graphql-sse and graphql-ws each
+ * receive a change made by a mutation through the gateway, with entity fields
+ * from three subgraphs (car, cost-center, user); a client that resumes with
+ * Last-Event-ID gets the events it missed; a revoked token ends the stream
+ * with UNAUTHENTICATED; SUBSCRIPTIONS_PER_CALLER refuses one too many.
+ */
+const PER_CALLER = 6;
+const SUBSCRIPTION = `subscription Watch($ids: [ID!]) {
+  carChanged(filter: { ids: $ids }) { kind cursor car { model costCenter { code manager { username } } } }
+}`;
+
+interface Change {
+  carChanged: {
+    kind: string;
+    cursor: string;
+    car: { model: string; costCenter: { code: string; manager: { username: string } | null } | null } | null;
+  };
+}
+
+describe('subscriptions through the gateway', () => {
+  let graph: TestGraph;
+  let token: string;
+  let costCenter: { id: string; code: string };
+  const closers: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    graph = await startGraph(ONE_BACKEND, {
+      seed: true,
+      gatewayEnv: { SUBSCRIPTIONS_PER_CALLER: String(PER_CALLER), SUBSCRIPTION_HEARTBEAT_MS: '1000' },
+    });
+    token = await graph.login('admin');
+    costCenter = seedCostCenters[0]!;
+  }, 300_000);
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+  afterAll(async () => {
+    await graph?.stop();
+  });
+
+  const createCar = async (model: string): Promise<string> =>
+    dataOf(
+      await graph.query<{ createCar: { id: string } }>(
+        'mutation($cc: ID!, $model: String!) { createCar(input: { brand: "Audi", model: $model, costCenterId: $cc }) { id } }',
+        { cc: costCenter.id, model },
+      ),
+    ).createCar.id;
+  const updateCar = async (id: string, model: string) =>
+    dataOf(
+      await graph.query('mutation($id: ID!, $model: String!) { updateCar(id: $id, input: { model: $model }) { id } }', {
+        id,
+        model,
+      }),
+    );
+
+  /** A graphql-sse POST opened by hand, to see its ids and send Last-Event-ID. */
+  const openSse = async (variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const stream = await openEventStream(graph.gatewayUrl, JSON.stringify({ query: SUBSCRIPTION, variables }), {
+      authorization: `Bearer ${token}`,
+      ...headers,
+    });
+    closers.push(() => stream.close());
+    return stream;
+  };
+  /** Subscribed once the gateway's first heartbeat has come: the subgraph's stream is open by then. */
+  const heartbeat = (stream: EventStreamReader) =>
+    waitFor(() => stream.comments > 0, 30_000, 'a heartbeat of the subscription stream');
+
+  it('graphql-sse: a change with fields of three subgraphs, its cursor as id and extensions.cursor', async () => {
+    const id = await createCar('E-Tron');
+    const stream = await openSse({ ids: [id] });
+    expect(stream.response.status).toBe(200);
+    expect(stream.response.headers.get('content-type')).toContain('text/event-stream');
+    await heartbeat(stream);
+    await updateCar(id, 'E-Tron GT');
+    const [event] = await stream.waitForEvents(1);
+    const payload = JSON.parse(event!.data) as { data: Change; extensions: { cursor: string } };
+    expect(payload.data.carChanged).toMatchObject({
+      kind: 'UPDATED',
+      car: { model: 'E-Tron GT', costCenter: { code: costCenter.code, manager: { username: expect.any(String) } } },
+    });
+    expect(event!.id).toBe(payload.data.carChanged.cursor);
+    expect(payload.extensions.cursor).toBe(event!.id);
+  });
+
+  it('graphql-sse client (distinct connections) receives the change', async () => {
+    const id = await createCar('Q2');
+    const client = createSseClient({ url: graph.gatewayUrl, headers: { authorization: `Bearer ${token}` } });
+    closers.push(() => client.dispose());
+    const received: Change[] = [];
+    const iterator = client.iterate<Change>({ query: SUBSCRIPTION, variables: { ids: [id] } });
+    closers.push(() => iterator.return?.());
+    const reading = (async () => {
+      for await (const result of iterator) {
+        received.push(result.data!);
+        if (received.length === 1) return;
+      }
+    })();
+    // The client opens its stream in the background: change the car until the change arrives.
+    await waitFor(
+      async () => {
+        if (received.length === 0) await updateCar(id, `Q2 ${Date.now()}`);
+        return received.length > 0;
+      },
+      60_000,
+      'a change through the graphql-sse client',
+    );
+    await reading;
+    expect(received[0]!.carChanged.car?.costCenter?.manager?.username).toEqual(expect.any(String));
+  });
+
+  it('graphql-ws client receives the change, with its cursor in extensions', async () => {
+    const id = await createCar('Q3');
+    const client = createWsClient({
+      url: graph.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
+    closers.push(() => client.dispose());
+    const received: { data?: Change | null; extensions?: Record<string, unknown> }[] = [];
+    const iterator = client.iterate<Change, { cursor: string }>({ query: SUBSCRIPTION, variables: { ids: [id] } });
+    closers.push(() => iterator.return?.());
+    const reading = (async () => {
+      for await (const result of iterator) {
+        received.push(result);
+        if (received.length === 1) return;
+      }
+    })();
+    await waitFor(
+      async () => {
+        if (received.length === 0) await updateCar(id, `Q3 ${Date.now()}`);
+        return received.length > 0;
+      },
+      60_000,
+      'a change through the graphql-ws client',
+    );
+    await reading;
+    expect(received[0]!.data!.carChanged.car?.costCenter?.code).toBe(costCenter.code);
+    expect(received[0]!.extensions?.cursor).toBe(received[0]!.data!.carChanged.cursor);
+  });
+
+  it("Apollo Client 4's HttpLink receives the change over multipart", async () => {
+    const id = await createCar('Q5');
+    const client = new ApolloClient({
+      link: new HttpLink({ uri: graph.gatewayUrl, headers: { authorization: `Bearer ${token}` } }),
+      cache: new InMemoryCache(),
+    });
+    closers.push(() => client.stop());
+    const received: Change[] = [];
+    const errors: unknown[] = [];
+    const subscription = client.subscribe<Change>({ query: gql(SUBSCRIPTION), variables: { ids: [id] } }).subscribe({
+      next: (result) => {
+        if (result.data) received.push(result.data);
+        if (result.error) errors.push(result.error);
+      },
+      error: (error: unknown) => errors.push(error),
+    });
+    closers.push(() => subscription.unsubscribe());
+    await waitFor(
+      async () => {
+        if (received.length === 0 && errors.length === 0) await updateCar(id, `Q5 ${Date.now()}`);
+        return received.length > 0 || errors.length > 0;
+      },
+      60_000,
+      'a change through Apollo Client',
+    );
+    expect(errors).toEqual([]);
+    expect(received[0]!.carChanged).toMatchObject({
+      kind: 'UPDATED',
+      car: { costCenter: { code: costCenter.code, manager: { username: expect.any(String) } } },
+    });
+  });
+
+  it('resumes with Last-Event-ID: the events missed while away, in order, then live ones', async () => {
+    const id = await createCar('A1');
+    const revisions = (events: { data: string }[]) =>
+      events.map(
+        (event) => (JSON.parse(event.data) as { data: { carChanged: { revision: number } } }).data.carChanged.revision,
+      );
+    const query = 'subscription($ids: [ID!]) { carChanged(filter: { ids: $ids }) { revision cursor car { model } } }';
+    const open = async (headers: Record<string, string> = {}) => {
+      const stream = await openEventStream(graph.gatewayUrl, JSON.stringify({ query, variables: { ids: [id] } }), {
+        authorization: `Bearer ${token}`,
+        ...headers,
+      });
+      closers.push(() => stream.close());
+      return stream;
+    };
+    const first = await open();
+    await heartbeat(first);
+    await updateCar(id, 'A1 one');
+    const [seen] = await first.waitForEvents(1);
+    await first.close();
+    // Away: two changes.
+    await updateCar(id, 'A1 two');
+    await updateCar(id, 'A1 three');
+    const resumed = await open({ 'last-event-id': seen!.id! });
+    const missed = await resumed.waitForEvents(2);
+    const [before] = revisions([seen!]);
+    // `car` is the car as it is now; the revisions and cursors say which change each event is.
+    expect(revisions(missed)).toEqual([before! + 1, before! + 2]);
+    expect(new Set([seen!.id, ...missed.map((event) => event.id)]).size).toBe(3);
+    await updateCar(id, 'A1 four');
+    const events = await resumed.waitForEvents(3);
+    expect(revisions(events)).toEqual([before! + 1, before! + 2, before! + 3]);
+    expect((JSON.parse(events[2]!.data) as { data: Change }).data.carChanged.car?.model).toBe('A1 four');
+  });
+
+  it('ends the stream with UNAUTHENTICATED within 5 s of the token being revoked', async () => {
+    const ownToken = await graph.login('admin');
+    const stream = await openEventStream(graph.gatewayUrl, JSON.stringify({ query: SUBSCRIPTION }), {
+      authorization: `Bearer ${ownToken}`,
+    });
+    closers.push(() => stream.close());
+    await heartbeat(stream);
+    const revoked = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownToken}` },
+      body: JSON.stringify({ query: 'mutation { logout }' }),
+    });
+    expect(revoked.status).toBe(200);
+    const at = Date.now();
+    await stream.waitForEnd(30_000);
+    // The bound is 5 s; the machine is shared, so allow for a slow turn.
+    expect(Date.now() - at).toBeLessThan(8_000);
+    const last = stream.payloads.at(-1);
+    expect(last?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('refuses a subscription past SUBSCRIPTIONS_PER_CALLER with 429 RESOURCE_EXHAUSTED', async () => {
+    const statuses: number[] = [];
+    let refusal: { errors: { extensions: { code: string } }[] } | undefined;
+    // Opened until one is refused: the streams of earlier tests may take a moment to be released.
+    for (let i = 0; i <= PER_CALLER && !refusal; i += 1) {
+      const controller = new AbortController();
+      closers.push(() => controller.abort());
+      const response = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: SUBSCRIPTION }),
+        signal: controller.signal,
+      });
+      statuses.push(response.status);
+      if (response.status === 429) refusal = (await response.json()) as typeof refusal;
+    }
+    expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(PER_CALLER);
+    expect(refusal?.errors[0]!.extensions.code).toBe('RESOURCE_EXHAUSTED');
+  });
+});

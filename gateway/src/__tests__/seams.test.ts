@@ -113,6 +113,7 @@ describe('the request path is a list of stages', () => {
       'idempotencyKey',
       'operationText',
       'documents',
+      'subscribe',
       'deadline',
       'inflight',
       'execute',
@@ -158,6 +159,12 @@ describe('the request path is a list of stages', () => {
         'READY_REQUIRES_SUBGRAPHS',
         'MERGE_ENTITY_FETCHES',
         'MERGED_FETCH_MAX_BYTES',
+        'SUBSCRIPTIONS_PER_CALLER',
+        'SUBSCRIPTIONS_PER_PROCESS',
+        'SUBSCRIPTION_HEARTBEAT_MS',
+        'SUBSCRIPTION_BUFFER_EVENTS',
+        'SUBSCRIPTION_AUTH_RECHECK_MS',
+        'SUBSCRIPTION_RECONNECT_MS',
       ].sort(),
     );
   });

@@ -72,6 +72,13 @@ export interface SubscriptionRequest {
   lastEventId?: string;
 }
 
+/** Codes of a subgraph's stream errors after which the gateway reopens the stream rather than end the subscription. */
+const TRANSIENT = new Set(['UNAVAILABLE', 'RESOURCE_EXHAUSTED']);
+
+function transient(errors: readonly GraphQLFormattedError[]): boolean {
+  return errors.length > 0 && errors.every((error) => TRANSIENT.has(String(error.extensions?.code)));
+}
+
 /** The plan's stand-in for the subgraph that owns the subscription field: it answers with the current event. */
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -233,18 +240,23 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
         return;
       }
       if (sent.kind === 'answered') {
-        // A refusal (signature, validation, authentication): final, as the subgraph says.
+        // A refusal (signature, validation, authentication) is final, as the subgraph says;
+        // an instance shutting down (UNAVAILABLE) is not: another one, or this one restarted, answers.
         const errors = sent.graphql?.errors ?? [];
-        if (errors.length > 0) return this.finish({ errors: errors.map((error) => formatError(error, error)) });
+        if (errors.length > 0 && !transient(errors)) {
+          return this.finish({ errors: errors.map((error) => formatError(error, error)) });
+        }
       } else if (sent.kind === 'streaming') {
         this.abort.signal.addEventListener('abort', () => sent.close(), { once: true });
         for await (const event of sent.events) {
           if (this.ended) return;
           const outcome = await this.onEvent(event);
           if (outcome === 'done') return;
+          if (outcome === 'reopen') break;
           droppedAt = undefined;
           attempt = 0;
         }
+        sent.close();
       } else if (sent.kind === 'cancelled') {
         return;
       }
@@ -262,12 +274,16 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
     }
   }
 
-  /** One event of the subgraph's stream: executed and queued, or the stream's end. */
-  private async onEvent(event: StreamEvent): Promise<'more' | 'done'> {
-    if (event.event === 'complete') {
-      this.finish();
-      return 'done';
-    }
+  /**
+   * One event of the subgraph's stream: executed and queued; or the
+   * subscription's end (an error the subgraph says is final); or the end of
+   * this stream only, to reopen after the last cursor: a `complete` (the
+   * subgraph instance is shutting down: a stream of changes never ends by
+   * itself) or a transient error (UNAVAILABLE, or RESOURCE_EXHAUSTED when the
+   * gateway fell behind the subgraph).
+   */
+  private async onEvent(event: StreamEvent): Promise<'more' | 'done' | 'reopen'> {
+    if (event.event === 'complete') return 'reopen';
     if (event.event !== 'next') return 'more';
     let body: GraphQLBody;
     try {
@@ -277,8 +293,10 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
       return 'more';
     }
     if (!body.data) {
-      // An error that ends the stream (bad cursor, OUT_OF_RANGE, ...): passed on with its code.
-      this.finish({ errors: (body.errors ?? []).map((error) => formatError(error, error)) });
+      const errors = body.errors ?? [];
+      if (transient(errors)) return 'reopen';
+      // An error that ends the subscription (bad cursor, OUT_OF_RANGE, ...): passed on with its code.
+      this.finish({ errors: errors.map((error) => formatError(error, error)) });
       return 'done';
     }
     this.event = body;

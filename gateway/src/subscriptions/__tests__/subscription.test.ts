@@ -202,9 +202,54 @@ describe('a subscription through the planner and executor', () => {
         },
       },
     ]);
+    // The subgraph instance shutting down completes its stream: the gateway reopens it after the last cursor.
     streams[0]!.push({ event: 'complete', data: '' });
+    await until(() => streams.length === 2);
+    expect(opened[1]!.lastEventId).toBe('c2');
+    subscription.cancel();
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
     expect(subscriptions.size).toBe(0);
+  });
+
+  it('passes on an error the subgraph says is final (OUT_OF_RANGE) and ends', async () => {
+    const subscription = live().open(request(signedIn, { lastEventId: 'ancient' }), '127.0.0.1');
+    const iterator = subscription[Symbol.asyncIterator]();
+    await until(() => streams.length === 1);
+    streams[0]!.push({
+      event: 'next',
+      data: JSON.stringify({ errors: [{ message: 'too old', extensions: { code: 'OUT_OF_RANGE' } }] }),
+    });
+    const messages = await take(iterator, 5);
+    expect(messages).toMatchObject([{ final: true, payload: { errors: [{ extensions: { code: 'OUT_OF_RANGE' } }] } }]);
+    expect(streams).toHaveLength(1);
+  });
+
+  it('plans the next event with the reloaded supergraph, keeping the subgraph stream', async () => {
+    let current = runner;
+    const reloaded = new PlanRunner(sdl, served.schema);
+    const plannedByReloaded: unknown[] = [];
+    const plan = reloaded.plan.bind(reloaded);
+    reloaded.plan = (document, operationName) => {
+      plannedByReloaded.push(operationName);
+      return plan(document, operationName);
+    };
+    const subscriptions = new LiveSubscriptions(
+      { perCaller: 5, perProcess: 100, bufferEvents: 100, authRecheckMs: 50, reconnectForMs: 10_000 },
+      { ...services, runner: () => current },
+    );
+    const subscription = subscriptions.open(request(signedIn), '127.0.0.1');
+    const iterator = subscription[Symbol.asyncIterator]();
+    await until(() => streams.length === 1);
+    streams[0]!.push(next('c1', 'car-1'));
+    await take(iterator, 1);
+    expect(plannedByReloaded).toEqual([]);
+    current = reloaded;
+    streams[0]!.push(next('c2', 'car-2'));
+    const [message] = await take(iterator, 1);
+    expect(message!.payload.data).toMatchObject({ carChanged: { car: { id: 'car-2', model: 'model car-2' } } });
+    expect(plannedByReloaded).toEqual(['Watch']);
+    expect(opened).toHaveLength(1);
+    subscription.cancel();
   });
 
   it('masks the fields the caller may not read in each event, as for a query', async () => {

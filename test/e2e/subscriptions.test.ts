@@ -264,6 +264,17 @@ describe('subscriptions through the gateway', () => {
     expect(last?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('refuses a subscription that asks for no stream, and a query that accepts only one', async () => {
+    const plain = await graph.query(SUBSCRIPTION);
+    expect(plain.errors?.[0]?.extensions).toMatchObject({ code: 'UNIMPLEMENTED' });
+    const query = await fetch(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { username } }' }),
+    });
+    expect(query.status).toBe(406);
+  });
+
   it('refuses a subscription past SUBSCRIPTIONS_PER_CALLER with 429 RESOURCE_EXHAUSTED', async () => {
     const statuses: number[] = [];
     let refusal: { errors: { extensions: { code: string } }[] } | undefined;

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import {
   GRAPHQL_HTTP_REFUSALS,
-  MEDIA_TYPES,
   negotiateResponseType,
   requestShapeProblem,
   type ResponseMediaType,
@@ -87,7 +86,7 @@ const refusal = ({ status, message, headers }: (typeof GRAPHQL_HTTP_REFUSALS)[ke
  */
 export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
   const mediaType = negotiateResponseType(req.headers.accept);
-  if (mediaType === null) throw refusal(GRAPHQL_HTTP_REFUSALS.accept);
+  if (mediaType === null) throw notAcceptable();
   return mediaType;
 }
 
@@ -105,9 +104,18 @@ export function acceptedStream(req: IncomingMessage): Exclude<StreamTransport, '
   return undefined;
 }
 
-/** The media type of plain answers to a request that also accepts a stream (never a 406 for it). */
-export function mediaTypeBeside(req: IncomingMessage): ResponseMediaType {
-  return negotiateResponseType(req.headers.accept) ?? MEDIA_TYPES.graphqlResponse;
+/**
+ * The media type of plain answers to a request that accepts a stream, if it
+ * accepts one: a query that accepts only a stream is refused (406) once it is
+ * known not to be a subscription (stages/subscribe.ts).
+ */
+export function mediaTypeBeside(req: IncomingMessage): ResponseMediaType | undefined {
+  return negotiateResponseType(req.headers.accept) ?? undefined;
+}
+
+/** 406: the client accepts neither GraphQL response type. */
+export function notAcceptable(): Refusal {
+  return refusal(GRAPHQL_HTTP_REFUSALS.accept);
 }
 
 function checkContentType(header: string | undefined): void {

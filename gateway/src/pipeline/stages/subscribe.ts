@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { positiveCount, timeoutMs } from '@car-check/service-kit';
+import { notAcceptable } from '../readRequest';
 import { defineStage, need } from '../stage';
 
 /**
@@ -14,13 +15,33 @@ import { defineStage, need } from '../stage';
 export const subscribe = defineStage({
   name: 'subscribe',
   env: {
-    SUBSCRIPTIONS_PER_CALLER: positiveCount(20),
-    SUBSCRIPTIONS_PER_PROCESS: positiveCount(10_000),
-    SUBSCRIPTION_HEARTBEAT_MS: timeoutMs().default(15_000),
-    SUBSCRIPTION_BUFFER_EVENTS: positiveCount(1_000),
+    SUBSCRIPTIONS_PER_CALLER: positiveCount(20).describe(
+      'live subscriptions one caller (user, service, or address when anonymous) may hold on one gateway process; past it, 429 RESOURCE_EXHAUSTED',
+    ),
+    SUBSCRIPTIONS_PER_PROCESS: positiveCount(10_000).describe(
+      'live subscriptions one gateway process serves; past it, 429 RESOURCE_EXHAUSTED',
+    ),
+    SUBSCRIPTION_HEARTBEAT_MS: timeoutMs()
+      .default(15_000)
+      .describe(
+        'how often an idle subscription stream carries a heartbeat (SSE comment, multipart `{}`, WebSocket ping)',
+      ),
+    SUBSCRIPTION_BUFFER_EVENTS: positiveCount(1_000).describe(
+      'events waiting for a slow subscriber; past it, its subscription ends with RESOURCE_EXHAUSTED and the cursor to resume after',
+    ),
     // With TOKEN_STATUS_CACHE_MS (at most 4 s) this bounds how long a revoked token keeps a stream: 5 s.
-    SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce.number().int().min(100).max(1_000).default(1_000),
-    SUBSCRIPTION_RECONNECT_MS: timeoutMs().default(30_000),
+    SUBSCRIPTION_AUTH_RECHECK_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(1_000)
+      .default(1_000)
+      .describe("how often a subscription's token is checked again (revocation, expiry)"),
+    SUBSCRIPTION_RECONNECT_MS: timeoutMs()
+      .default(30_000)
+      .describe(
+        "how long the gateway tries to reopen a subgraph's dropped subscription stream before it ends the subscription (UNAVAILABLE)",
+      ),
   },
   configure: (env) => ({
     subscriptions: {
@@ -37,7 +58,11 @@ export const subscribe = defineStage({
     (_config, { subscriptions }) =>
     async (request, next) => {
       const operation = need(request.operation, 'operation');
-      if (operation.operation !== 'subscription') return next();
+      if (operation.operation !== 'subscription') {
+        // Asked for a stream only: a query or mutation has no answer it accepts.
+        if (request.streaming && request.mediaType === undefined) throw notAcceptable();
+        return next();
+      }
       const params = need(request.params, 'GraphQL request');
       const text = need(request.text, 'operation text');
       const { requestId, clientRequestId, traceId, traceContext, token } = request;

@@ -3,7 +3,16 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, type Context as WsContext, handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type Logger, MEDIA_TYPES } from '@car-check/service-kit';
+import { context as otelContext, SpanKind, trace } from '@opentelemetry/api';
+import {
+  extractTraceContext,
+  type Logger,
+  MEDIA_TYPES,
+  setSpanOutcome,
+  startRequestSpan,
+  traceIdOf,
+  tracerFor,
+} from '@car-check/service-kit';
 import { bearerToken } from '../pipeline/stages/authenticate';
 import { internalRefusal } from '../pipeline/respond';
 import { Refusal } from '../pipeline/refusal';
@@ -135,7 +144,13 @@ function serveConnection(
   });
 }
 
-/** Runs one `subscribe` message through the request path's stages; returns its stream and document. */
+const tracer = tracerFor('gateway');
+
+/**
+ * Runs one `subscribe` message through the request path's stages, in a
+ * SERVER span of its own (continuing the upgrade request's `traceparent`):
+ * admission to the start of the subscription. Returns its stream and document.
+ */
 async function start(
   ctx: WsContext<Record<string, unknown> | undefined, Extra>,
   payload: SubscribePayload,
@@ -143,10 +158,16 @@ async function start(
   options: WebSocketOptions,
 ) {
   const upgrade = ctx.extra.request;
+  const parent = extractTraceContext(upgrade.headers);
+  const span = startRequestSpan(tracer, 'graphql-ws subscribe', SpanKind.SERVER, parent);
+  const traceContext = trace.setSpan(parent, span);
   const request: GatewayRequest = {
     http: { req: upgrade, url: new URL(upgrade.url ?? '/graphql', 'http://gateway') },
     started: performance.now(),
     requestId: randomUUID(),
+    traceId: traceIdOf(span),
+    traceContext,
+    span,
     address: upgrade.socket.remoteAddress ?? 'unknown',
     token,
   };
@@ -175,9 +196,17 @@ async function start(
     if (stage.name === 'deadline') return [subscriptionsOnly];
     return [stage.handle];
   });
-  const answer = await runStages(handlers, request);
-  if (answer.kind !== 'stream') throw internalRefusal();
-  return { stream: answer.stream, document: need(request.document, 'document') };
+  try {
+    const answer = await otelContext.with(traceContext, () => runStages(handlers, request));
+    if (answer.kind !== 'stream') throw internalRefusal();
+    setSpanOutcome(span, 'OK');
+    return { stream: answer.stream, document: need(request.document, 'document') };
+  } catch (error) {
+    setSpanOutcome(span, error instanceof Refusal ? error.code : 'INTERNAL');
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 function isStarted(value: unknown): value is Started {

@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
@@ -7,7 +10,10 @@ import { ONE_BACKEND } from '@car-check/test-support/config';
 import { type EventStreamReader, openEventStream } from '@car-check/test-support/eventStream';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf } from '@car-check/test-support/graphql';
+import { managementGet } from '@car-check/test-support/management';
+import { sha256Hex } from '@car-check/test-support/sha256';
 import { waitFor } from '@car-check/test-support/waitFor';
+import { compose, readSupergraphConfig, REPO_ROOT } from '../../scripts/lib/compose';
 
 /**
  * Subscriptions through the gateway over real HTTP and WebSocket, with the
@@ -35,11 +41,22 @@ describe('subscriptions through the gateway', () => {
   let token: string;
   let costCenter: { id: string; code: string };
   const closers: (() => unknown)[] = [];
+  let dir: string;
+  let supergraphPath: string;
 
   beforeAll(async () => {
+    // A supergraph of its own, reloaded by one test.
+    dir = await mkdtemp(path.join(os.tmpdir(), 'supergraph-'));
+    supergraphPath = path.join(dir, 'supergraph.graphql');
+    await copyFile(path.join(REPO_ROOT, 'supergraph.graphql'), supergraphPath);
     graph = await startGraph(ONE_BACKEND, {
       seed: true,
-      gatewayEnv: { SUBSCRIPTIONS_PER_CALLER: String(PER_CALLER), SUBSCRIPTION_HEARTBEAT_MS: '1000' },
+      gatewayEnv: {
+        SUBSCRIPTIONS_PER_CALLER: String(PER_CALLER),
+        SUBSCRIPTION_HEARTBEAT_MS: '1000',
+        SUPERGRAPH_PATH: supergraphPath,
+        SUPERGRAPH_POLL_MS: '100',
+      },
     });
     token = await graph.login('admin');
     costCenter = seedCostCenters[0]!;
@@ -49,6 +66,7 @@ describe('subscriptions through the gateway', () => {
   });
   afterAll(async () => {
     await graph?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const createCar = async (model: string): Promise<string> =>
@@ -240,6 +258,50 @@ describe('subscriptions through the gateway', () => {
       (event) => (JSON.parse(event.data) as { data: { carChanged: { revision: number } } }).data.carChanged.revision,
     );
     expect(revisions).toEqual([revisions[0], revisions[0]! + 1, revisions[0]! + 2]);
+    expect(stream.ended).toBe(false);
+  });
+
+  it('keeps the stream across a supergraph reload: the next change runs the new plan', async () => {
+    const id = await createCar('H1');
+    const query =
+      'subscription($ids: [ID!]) { carChanged(filter: { ids: $ids }) { revision car { model costCenter { code } } } }';
+    const stream = await openEventStream(graph.gatewayUrl, JSON.stringify({ query, variables: { ids: [id] } }), {
+      authorization: `Bearer ${token}`,
+    });
+    closers.push(() => stream.close());
+    await heartbeat(stream);
+    await updateCar(id, 'H1 one');
+    await stream.waitForEvents(1);
+    // The car team ships a supergraph without Car.version (as hotReload.test.ts does).
+    const sources = await readSupergraphConfig();
+    const car = sources.find((source) => source.name === 'car')!;
+    car.sdl = car.sdl.replace(/\n {2}"The car model's version[^\n]*\n {2}version: String\n/, '\n');
+    const outcome = compose(sources);
+    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+    await writeFile(`${supergraphPath}.next`, outcome.supergraphSdl);
+    await rename(`${supergraphPath}.next`, supergraphPath);
+    await waitFor(
+      async () => {
+        const ready = (await (await managementGet(graph.gatewayUrl, '/ready')).json()) as {
+          supergraph: { hash: string };
+        };
+        return ready.supergraph.hash === sha256Hex(outcome.supergraphSdl);
+      },
+      60_000,
+      'the gateway serving the new supergraph',
+    );
+    await updateCar(id, 'H1 two');
+    const [first, second] = await stream.waitForEvents(2);
+    const change = (event: { data: string }) =>
+      (
+        JSON.parse(event.data) as {
+          data: { carChanged: { revision: number; car: { model: string; costCenter: { code: string } } } };
+        }
+      ).data.carChanged;
+    expect(change(second!)).toMatchObject({
+      revision: change(first!).revision + 1,
+      car: { model: 'H1 two', costCenter: { code: costCenter.code } },
+    });
     expect(stream.ended).toBe(false);
   });
 

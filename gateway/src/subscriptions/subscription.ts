@@ -197,11 +197,22 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
   }
 
   private async run(): Promise<void> {
+    if (!this.services.served() || !this.services.runner())
+      return this.fail('UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.');
+    await this.follow();
+  }
+
+  /**
+   * The primary fetch of the subscription's plan under the supergraph served
+   * now (authorized for its caller; plans and authorizations are cached, so
+   * this is cheap per event), or null when the caller may not read the
+   * subscription field any more (the subscription has then ended).
+   */
+  private primary(): FetchNode | null {
     const { request, services } = this;
     const served = services.served();
     const runner = services.runner();
-    if (!served || !runner)
-      return this.fail('UNAVAILABLE', 'The gateway has not loaded its supergraph yet; retry shortly.');
+    if (!served || !runner) throw new Error('a subscription ran before the gateway loaded a supergraph');
     const authorized = authorizeSubscription(
       request.document,
       request.operationName,
@@ -210,26 +221,34 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
       request.context.caller,
     );
     if (authorized.rootDenied.length > 0) {
-      return this.finish({ errors: authorized.rootDenied.map((error) => formatError(error.toJSON(), error)) });
+      this.finish({ errors: authorized.rootDenied.map((error) => formatError(error.toJSON(), error)) });
+      return null;
     }
     const plan = runner.plan(authorized.document, request.operationName);
     if (plan.node?.kind !== 'Subscription') throw new Error('the plan of a subscription has no Subscription node');
-    await this.follow(plan.node.primary);
+    return plan.node.primary;
   }
 
-  /** Reads the primary fetch's stream, reopening it after the last cursor received when it drops. */
-  private async follow(primary: FetchNode): Promise<void> {
+  /**
+   * Reads the primary fetch's stream, reopening it after the last cursor
+   * received when it drops, or when a supergraph reload changed the primary
+   * fetch itself (another selection, another subgraph): the event that found
+   * the change is not executed, and comes again through the new stream.
+   */
+  private async follow(): Promise<void> {
     const { request, services, settings } = this;
-    const subgraph = services.subgraphs()[primary.serviceName];
-    if (!subgraph) throw new Error(`no client for the subgraph ${primary.serviceName}`);
-    const variables = Object.fromEntries(
-      (primary.variableUsages ?? []).flatMap((name) =>
-        name in request.variables ? [[name, request.variables[name]]] : [],
-      ),
-    );
     let droppedAt: number | undefined;
     let attempt = 0;
     while (!this.ended) {
+      const primary = this.primary();
+      if (!primary) return;
+      const subgraph = services.subgraphs()[primary.serviceName];
+      if (!subgraph) throw new Error(`no client for the subgraph ${primary.serviceName}`);
+      const variables = Object.fromEntries(
+        (primary.variableUsages ?? []).flatMap((name) =>
+          name in request.variables ? [[name, request.variables[name]]] : [],
+        ),
+      );
       const sent = await subgraph.openStream(
         request.context,
         { query: primary.operation, variables, operationName: primary.operationName },
@@ -250,6 +269,9 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
         this.abort.signal.addEventListener('abort', () => sent.close(), { once: true });
         for await (const event of sent.events) {
           if (this.ended) return;
+          const now = this.primary();
+          if (!now) return;
+          if (now.serviceName !== primary.serviceName || now.operation !== primary.operation) break;
           const outcome = await this.onEvent(event);
           if (outcome === 'done') return;
           if (outcome === 'reopen') break;
@@ -260,7 +282,7 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
       } else if (sent.kind === 'cancelled') {
         return;
       }
-      // Dropped or unreachable (a subgraph restarting): reopen after the last cursor, for a while.
+      // Dropped, unreachable (a subgraph restarting) or re-planned: reopen after the last cursor, for a while.
       droppedAt ??= Date.now();
       if (Date.now() - droppedAt > settings.reconnectForMs) {
         return this.fail('UNAVAILABLE', `The ${primary.serviceName} service is unavailable; resume from the cursor.`);

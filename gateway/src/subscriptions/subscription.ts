@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GraphQLDataSource } from '@apollo/gateway';
-import type { FetchNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
+import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewaySchemaHash } from '@apollo/server-gateway-interface';
 import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { errorExtensions, formatError, type Logger, type StatusCode } from '@car-check/service-kit';
@@ -361,7 +361,8 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
     const runner = this.services.runner();
     if (!runner) throw new Error('a subscription event arrived before the gateway loaded a supergraph');
     // Planned by the current supergraph's planner: after a reload, `rest` is the new plan's.
-    const node = runner.plan(requestContext.document, requestContext.operationName).node as SubscriptionNode;
+    const node = runner.plan(requestContext.document, requestContext.operationName).node;
+    if (node?.kind !== 'Subscription') throw new Error('the plan of a subscription has no Subscription node');
     const primary: FetchNode = { ...node.primary, serviceName: EVENT_SOURCE };
     const plan: QueryPlan = {
       kind: 'QueryPlan',

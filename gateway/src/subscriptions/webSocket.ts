@@ -71,8 +71,9 @@ export function serveWebSocketSubscriptions(server: Server, options: WebSocketOp
       return true;
     },
     onSubscribe: async (ctx, _id, payload) => {
+      const requestId = randomUUID();
       try {
-        const started = await start(ctx, payload, tokens.get(ctx), options);
+        const started = await start(ctx, payload, tokens.get(ctx), requestId, options);
         const served = need(options.served(), 'supergraph');
         const contextValue: Started = { subscription: started.stream };
         return {
@@ -84,9 +85,16 @@ export function serveWebSocketSubscriptions(server: Server, options: WebSocketOp
         };
       } catch (error) {
         const refusal = error instanceof Refusal ? error : internalRefusal();
-        if (refusal !== error) options.log.error({ err: error }, 'unexpected error starting a WebSocket subscription');
+        if (refusal !== error) {
+          options.log.error({ err: error, requestId }, 'unexpected error starting a WebSocket subscription');
+        } else {
+          options.log.info(
+            { requestId, status: refusal.status, code: refusal.code, reason: refusal.message },
+            'refused',
+          );
+        }
         return refusal
-          .body(randomUUID())
+          .body(requestId)
           .errors.map((formatted) => new GraphQLError(formatted.message, { extensions: formatted.extensions }));
       }
     },
@@ -155,6 +163,7 @@ async function start(
   ctx: WsContext<Record<string, unknown> | undefined, Extra>,
   payload: SubscribePayload,
   token: string | null | undefined,
+  requestId: string,
   options: WebSocketOptions,
 ) {
   const upgrade = ctx.extra.request;
@@ -164,7 +173,7 @@ async function start(
   const request: GatewayRequest = {
     http: { req: upgrade, url: new URL(upgrade.url ?? '/graphql', 'http://gateway') },
     started: performance.now(),
-    requestId: randomUUID(),
+    requestId,
     traceId: traceIdOf(span),
     traceContext,
     span,

@@ -221,7 +221,7 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
       request.context.caller,
     );
     if (authorized.rootDenied.length > 0) {
-      this.finish({ errors: authorized.rootDenied.map((error) => formatError(error.toJSON(), error)) });
+      this.finish({ errors: authorized.rootDenied.map((error) => this.formatted(error.toJSON(), error)) });
       return null;
     }
     const plan = runner.plan(authorized.document, request.operationName);
@@ -263,7 +263,7 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
         // an instance shutting down (UNAVAILABLE) is not: another one, or this one restarted, answers.
         const errors = sent.graphql?.errors ?? [];
         if (errors.length > 0 && !transient(errors)) {
-          return this.finish({ errors: errors.map((error) => formatError(error, error)) });
+          return this.finish({ errors: errors.map((error) => this.formatted(error, error)) });
         }
       } else if (sent.kind === 'streaming') {
         this.abort.signal.addEventListener('abort', () => sent.close(), { once: true });
@@ -292,7 +292,9 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
         'reopening a subscription stream',
       );
       attempt += 1;
-      await delay(Math.min(100 * 2 ** attempt, 2_000), undefined, { signal: this.abort.signal }).catch(() => undefined);
+      await delay(Math.min(100 * 2 ** attempt, 2_000), undefined, { signal: this.abort.signal, ref: false }).catch(
+        () => undefined,
+      );
     }
   }
 
@@ -318,7 +320,7 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
       const errors = body.errors ?? [];
       if (transient(errors)) return 'reopen';
       // An error that ends the subscription (bad cursor, OUT_OF_RANGE, ...): passed on with its code.
-      this.finish({ errors: errors.map((error) => formatError(error, error)) });
+      this.finish({ errors: errors.map((error) => this.formatted(error, error)) });
       return 'done';
     }
     this.event = body;
@@ -327,7 +329,9 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
     this.push({
       payload: {
         data: result.data ?? null,
-        ...(result.errors?.length ? { errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : {}),
+        ...(result.errors?.length
+          ? { errors: result.errors.map((error) => this.formatted(error.toJSON(), error)) }
+          : {}),
         extensions: { ...result.extensions, ...(event.id !== undefined ? { cursor: event.id } : {}) },
       },
       cursor: event.id,
@@ -409,8 +413,16 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
   }
 
   /** Ends with one coded error that names the cursor to resume after. */
+  /** An error as the client sees it: coded and masked as a query's (formatError), with this subscription's ids. */
+  private formatted(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const { requestId, traceId } = this.request.context;
+    const shaped = formatError(formatted, error);
+    return { ...shaped, extensions: { ...shaped.extensions, requestId, ...(traceId ? { traceId } : {}) } };
+  }
+
   private fail(code: StatusCode, message: string): void {
     const { requestId, traceId } = this.request.context;
+    if (!this.ended) this.services.log.info({ requestId, traceId, code, cursor: this.queued }, 'subscription ended');
     this.finish({
       errors: [
         {

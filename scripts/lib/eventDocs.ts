@@ -18,6 +18,8 @@ audit record of the mutation that made the change, written in the same transacti
 audit record is the outbox): an event exists if and only if the change was committed, and
 a mutation that fails (\`ABORTED\`, \`INVALID_ARGUMENT\`, ...) has none. Account activity
 (\`LOGIN\`, \`LOGOUT\`, \`REVOKE_TOKENS\`) stays in the audit trail and is never an event.
+The same outbox feeds the GraphQL subscriptions \`carChanged\` and \`costCenterChanged\`
+([subscriptions.md](subscriptions.md)).
 
 | type | source subgraph | audit record | subject | when, and what \`data.changes\` holds |
 |---|---|---|---|---|

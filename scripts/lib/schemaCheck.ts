@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { errorCauses } from '@apollo/federation-internals';
 import { ChangeType, CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
-import { parse } from 'graphql';
+import { Kind, parse, type DocumentNode } from 'graphql';
 import { readRequirements, subgraphRegistration, type Requirement } from '@car-check/service-kit';
 import { brokenOperations, clientOperationFiles, type BrokenOperation } from './clientOperations';
 import { compose, parseErrorLine, readSupergraphConfig, REPO_ROOT } from './compose';
@@ -176,15 +176,22 @@ function isFieldTypeChange(change: Change): change is Change<typeof ChangeType.F
   return change.type === ChangeType.FieldTypeChanged;
 }
 
-/** Fields whose @authenticated/@requiresScopes changed: clients may start (or stop) being refused. */
+/**
+ * Fields whose @authenticated/@requiresScopes changed: clients may start (or stop) being refused.
+ * A field added or removed is not one: no client was refused by a field that did not exist, and a
+ * removal is a breaking change of its own.
+ */
 function requirementChanges(currentSdl: string, proposedSdl: string): SchemaChange[] {
-  const before = readRequirements(parse(currentSdl));
-  const after = readRequirements(parse(proposedSdl));
+  const [current, proposed] = [parse(currentSdl), parse(proposedSdl)];
+  const before = readRequirements(current);
+  const after = readRequirements(proposed);
+  const [fieldsBefore, fieldsAfter] = [fieldCoordinates(current), fieldCoordinates(proposed)];
   const describe = (r: Requirement | undefined) =>
     !r ? 'nothing' : r.scopes.length ? r.scopes.map((all) => all.join(' and ')).join(' or ') : 'a signed-in caller';
   const changes: SchemaChange[] = [];
   for (const coordinate of new Set([...before.keys(), ...after.keys()])) {
     const [was, now] = [before.get(coordinate), after.get(coordinate)];
+    if (!fieldsBefore.has(coordinate) || !fieldsAfter.has(coordinate)) continue;
     if (JSON.stringify(was) === JSON.stringify(now)) continue;
     changes.push({
       type: 'AUTHORIZATION_CHANGED',
@@ -193,6 +200,22 @@ function requirementChanges(currentSdl: string, proposedSdl: string): SchemaChan
     });
   }
   return changes;
+}
+
+/** `Type.field` of every field of an object type or interface (definitions and extensions). */
+function fieldCoordinates(document: DocumentNode): Set<string> {
+  const coordinates = new Set<string>();
+  for (const definition of document.definitions) {
+    if (
+      definition.kind === Kind.OBJECT_TYPE_DEFINITION ||
+      definition.kind === Kind.OBJECT_TYPE_EXTENSION ||
+      definition.kind === Kind.INTERFACE_TYPE_DEFINITION ||
+      definition.kind === Kind.INTERFACE_TYPE_EXTENSION
+    ) {
+      for (const field of definition.fields ?? []) coordinates.add(`${definition.name.value}.${field.name.value}`);
+    }
+  }
+  return coordinates;
 }
 
 /** Whether clients would break: a breaking schema change or a client operation that no longer validates. */

@@ -161,6 +161,17 @@ describe('npm run check: would a subgraph change break the graph?', () => {
     ]);
   });
 
+  it('does not call a new field with a requirement an authorization change: no client was refused by it', async () => {
+    const report = await checkCar((sdl) =>
+      sdl.replace(
+        'type Query {\n',
+        'type Query {\n  "How many cars."\n  carCount: Int @requiresScopes(scopes: [["car:read"]])\n',
+      ),
+    );
+    expect(report.breaking).toEqual([]);
+    expect(report.dangerous).toEqual([]);
+  });
+
   it('the command exits non-zero on a breaking change and prints JSON on request', async () => {
     const file = path.join(dir, 'breaking.graphql');
     await writeFile(file, carSdl.replace('  model: String!\n', ''));

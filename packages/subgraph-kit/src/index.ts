@@ -90,6 +90,8 @@ export {
   parseId,
   isId,
   idSchema,
+  idList,
+  MAX_FILTER_IDS,
   text,
   expectedRevision,
   orderBy,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filterInput, idSchema, orderBy, text, updateInput, type InputSchemas } from '@car-check/subgraph-kit';
+import { filterInput, idList, idSchema, orderBy, text, updateInput, type InputSchemas } from '@car-check/subgraph-kit';
 
 const version = text(60).nullable().optional();
 
@@ -23,8 +23,11 @@ export const carFilter = filterInput({
 
 export const carOrderBy = orderBy(['CREATED_AT', 'BRAND', 'MODEL']);
 
+export const carChangeFilter = filterInput({ ids: idList, costCenterIds: idList });
+
 /** Each input type's schema (see InputSchemas). */
 export const INPUT_SCHEMAS = {
+  CarChangeFilter: carChangeFilter,
   CarFilter: carFilter,
   CarOrderBy: carOrderBy,
   CreateCarInput: createCarInput,

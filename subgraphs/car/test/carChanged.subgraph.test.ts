@@ -4,6 +4,8 @@ import { seedCars, seedCostCenters } from '@car-check/subgraph-kit/demo';
 import { ONE_BACKEND } from '@car-check/test-support/config';
 import type { EventStreamReader } from '@car-check/test-support/eventStream';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
+import { managementGet } from '@car-check/test-support/management';
+import { signedPost } from '@car-check/test-support/signing';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { ADMIN, startSubgraphUnderTest, type SubgraphUnderTest } from '@car-check/test-support/subgraphHarness';
 import type { PrismaClient } from '../src/prisma';
@@ -67,7 +69,8 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     });
     prisma = car.subgraph.prisma as PrismaClient;
     for (const center of seedCostCenters) car.peers['cost-center']!.set('CostCenter', center.id);
-  });
+    // Migrating and seeding a new database takes long on a loaded machine.
+  }, 120_000);
   afterEach(async () => {
     await Promise.all(streams.splice(0).map((stream) => stream.close()));
   });
@@ -137,9 +140,10 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     const replay = await subscribe({ after: start });
     const replayed = changesOf({ payloads: (await replay.waitForEvents(40)).map((event) => JSON.parse(event.data)) });
     expect(new Set(replayed.map((change) => change.car?.model))).toEqual(new Set(['Zoe r3']));
-  });
+    // 40 writes and four streams on a shared machine.
+  }, 180_000);
 
-  it('refuses a cursor it did not give out (INVALID_ARGUMENT) and one out of the retained history (OUT_OF_RANGE)', async () => {
+  it('refuses a cursor it did not give out or a bad filter (INVALID_ARGUMENT), and a cursor out of the retained history (OUT_OF_RANGE)', async () => {
     const refusal = async (after: string) => {
       const stream = await subscribe({ after });
       await stream.waitForEnd();
@@ -148,6 +152,9 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
       return endingError(stream)?.extensions?.code;
     };
     expect(await refusal('not a cursor!')).toBe('INVALID_ARGUMENT');
+    const badFilter = await subscribe({ filter: { ids: ['not-an-id'] } });
+    await badFilter.waitForEnd();
+    expect(endingError(badFilter)?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'filter.ids.0' });
     expect(await refusal(encodeStreamCursor('cost-center', 1n))).toBe('INVALID_ARGUMENT');
     const now = decodeStreamCursor('car', await cursorNow());
     expect(await refusal(encodeStreamCursor('car', now + 1_000n))).toBe('OUT_OF_RANGE');
@@ -185,10 +192,20 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     await stranger.waitForEnd();
     expect(endingError(stranger)?.extensions?.code).toBe('PERMISSION_DENIED');
 
-    // Sent as an ordinary JSON request, a subscription is a clear 400, as before there were any.
+    // Sent as an ordinary JSON request, a subscription is a clear 422, as before there were any.
     const plain = await car.query(CAR_CHANGED);
-    expect(plain.status).toBe(400);
+    expect(plain.status).toBe(422);
     expect(plain.errors![0]!.extensions!.code).toBe('INVALID_ARGUMENT');
+
+    // A query from a client that takes a stream or JSON is answered as JSON, as usual.
+    const queryBody = JSON.stringify({ query: '{ cars(first: 1) { totalCount } }' });
+    const signature = await signedPost(ADMIN, car.subgraph.graphqlUrl, queryBody, { audience: 'car' });
+    const query = await postGraphQL<{ cars: { totalCount: number } }>(car.subgraph.graphqlUrl, queryBody, {
+      ...signature,
+      accept: 'text/event-stream, application/json',
+    });
+    expect(query.status).toBe(200);
+    expect(query.data?.cars.totalCount).toBeGreaterThan(0);
   });
 
   it('delivers only the changes its filter asks for', async () => {
@@ -246,10 +263,18 @@ describe('carChanged: the car subgraph streams its outbox, resumable (text/event
     );
   });
 
-  it('sends heartbeat comments while idle', async () => {
+  it('sends heartbeat comments while idle, and forgets a subscriber that hangs up', async () => {
+    const streamsOpen = async () => {
+      const ready = await managementGet(car.subgraph.url, '/ready');
+      return ((await ready.json()) as { subscriptions: { streams: number } }).subscriptions.streams;
+    };
+    await waitFor(async () => (await streamsOpen()) === 0, 30_000, 'no stream left from the other tests');
     const stream = await subscribe({ after: await cursorNow() });
     await waitFor(() => stream.comments >= 2, 30_000, 'two heartbeats');
     expect(stream.ended).toBe(false);
+    expect(await streamsOpen()).toBe(1);
+    await stream.close();
+    await waitFor(async () => (await streamsOpen()) === 0, 30_000, 'the stream to be released');
   });
 });
 
@@ -279,5 +304,6 @@ describe('carChanged on the embedded database (PGlite), through a graceful shutd
       await stream?.close();
       if (!stopped) await car.stop();
     }
-  });
+    // It creates, migrates and seeds an embedded database, then stops it.
+  }, 180_000);
 });

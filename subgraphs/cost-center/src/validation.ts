@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filterInput, idSchema, orderBy, text, updateInput, type InputSchemas } from '@car-check/subgraph-kit';
+import { filterInput, idList, idSchema, orderBy, text, updateInput, type InputSchemas } from '@car-check/subgraph-kit';
 
 // Codes are business keys printed on invoices: upper-case letters, digits, dashes.
 const code = text(32).regex(/^[A-Z0-9][A-Z0-9-]*$/, { error: 'must be upper-case letters, digits and dashes' });
@@ -16,10 +16,13 @@ export const costCenterFilter = filterInput({ societyName: text(120).nullish(), 
 
 export const costCenterOrderBy = orderBy(['CREATED_AT', 'CODE', 'SOCIETY_NAME']);
 
+export const costCenterChangeFilter = filterInput({ ids: idList, managerIds: idList });
+
 export const costCenterCode = code;
 
 /** Each input type's schema (see InputSchemas). */
 export const INPUT_SCHEMAS = {
+  CostCenterChangeFilter: costCenterChangeFilter,
   CostCenterFilter: costCenterFilter,
   CostCenterOrderBy: costCenterOrderBy,
   CreateCostCenterInput: createCostCenterInput,

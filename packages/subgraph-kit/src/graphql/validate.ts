@@ -29,6 +29,15 @@ export function isId(value: unknown): value is string {
   return idSchema.safeParse(value).success;
 }
 
+/** How many ids a filter's list may name. */
+export const MAX_FILTER_IDS = 100;
+
+/** A filter's list of ids (e.g. a subscription's `ids`): each a valid id, at most MAX_FILTER_IDS; absent or null: no filter. */
+export const idList = z
+  .array(idSchema)
+  .max(MAX_FILTER_IDS, { error: `must name at most ${MAX_FILTER_IDS} ids` })
+  .nullish();
+
 /** A trimmed, bounded, non-empty single-line text. */
 export const text = (max: number) =>
   z

@@ -217,7 +217,14 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
           await stop?.();
           await closeRedis(redis);
         },
-        readyDetails: relay ? () => ({ ...status?.(), relay: relay.status() }) : status,
+        readyDetails:
+          relay || subscriptions
+            ? () => ({
+                ...status?.(),
+                ...(relay ? { relay: relay.status() } : {}),
+                ...(subscriptions ? { subscriptions: { streams: subscriptions.size } } : {}),
+              })
+            : status,
         services,
         subscriptions,
         routes: (app) => {

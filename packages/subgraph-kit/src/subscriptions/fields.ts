@@ -11,13 +11,15 @@ export interface StreamRequest {
 
 /** The arguments every `<entity>Changed` field has. */
 export interface ChangeFieldArgs<Filter> {
-  filter?: Filter | null;
+  filter?: Filter | null | undefined;
   after?: string | null;
 }
 
 export interface ChangeSubscriptionOptions<Filter, Ctx> {
   /** The entity, as its audit records name it (e.g. `Car`). */
   entity: string;
+  /** Validates the `filter` argument (INVALID_ARGUMENT before the stream opens): the subgraph's zod schema. */
+  parseFilter: (filter: unknown) => Filter | null | undefined;
   /**
    * Whether a change is one the filter asks for. It runs for every change of the entity,
    * with the subscription's context: read the database directly (not through the
@@ -39,7 +41,7 @@ export function changeSubscription<Filter, Ctx extends { stream?: StreamRequest 
     subscribe: async (_parent: unknown, args: ChangeFieldArgs<Filter>, context: Ctx) => {
       const stream = context.stream;
       if (!stream) throw subscriptionOverPlainHttp();
-      const filter = args.filter ?? null;
+      const filter = options.parseFilter(args.filter) ?? null;
       return stream.hub.open({
         entity: options.entity,
         after: stream.lastEventId ?? args.after ?? null,

@@ -14,6 +14,7 @@ import {
   formatError,
   graphError,
   MASKED_CODES,
+  negotiateResponseType,
   requestShapeProblem,
   codeForError,
   type Logger,
@@ -55,6 +56,8 @@ export function acceptsEventStream(accept: string | undefined): boolean {
 export function subscriptionsOverSse<Ctx>(options: SseOptions<Ctx>): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'POST' || !acceptsEventStream(req.headers.accept)) return next();
+    // A client that takes JSON too gets its queries and mutations answered as usual.
+    if (negotiateResponseType(req.headers.accept) !== null && !isSubscription(req.body)) return next();
     serveStream(options, req, res).catch((error: unknown) => {
       options.log.error({ err: error, requestId: res.locals.requestId }, 'subscriptions: a stream failed');
       if (!res.headersSent) res.status(500);
@@ -98,6 +101,8 @@ async function serveStream<Ctx>(options: SseOptions<Ctx>, req: Request, res: Res
   const heartbeat = setInterval(() => writer.heartbeat(), hub.settings.heartbeatMs);
   const stop = () => void source.return?.();
   abort.signal.addEventListener('abort', stop);
+  // The client may have hung up while the stream opened: release it now, not at its next event.
+  if (abort.signal.aborted) stop();
   try {
     for (;;) {
       const step: IteratorResult<EntityChange, unknown> = await source.next();
@@ -150,6 +155,21 @@ function readRequest(req: Request, schema: GraphQLSchema): ReadRequest {
     return invalid('Only subscriptions are served as text/event-stream; send queries and mutations as JSON.');
   }
   return { document, variables: body.variables ?? undefined, operationName: body.operationName ?? undefined };
+}
+
+/** Whether a request body holds a subscription (a document that does not parse is not one). */
+function isSubscription(body: unknown): boolean {
+  const { query, operationName } = (typeof body === 'object' && body !== null ? body : {}) as {
+    query?: unknown;
+    operationName?: unknown;
+  };
+  if (typeof query !== 'string') return false;
+  try {
+    const name = typeof operationName === 'string' ? operationName : undefined;
+    return getOperationAST(parse(query), name)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
 }
 
 /** `Last-Event-ID`: the cursor of the last event the client (the gateway) delivered. */

@@ -1,6 +1,7 @@
-import { changeSubscription, isId, type EntityChange } from '@car-check/subgraph-kit';
+import { changeSubscription, isId, validate, type EntityChange } from '@car-check/subgraph-kit';
 import type { CarChangeFilter, CarChangeResolvers, SubscriptionResolvers } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
+import { carChangeFilter } from '../validation';
 
 /**
  * The car subgraph's subscription fields, in one place: `carChanged` streams the changes
@@ -8,7 +9,11 @@ import type { Context } from '../context';
  * here and by the Car resolvers, per event, with a fresh context.
  */
 export const Subscription: SubscriptionResolvers = {
-  carChanged: changeSubscription<CarChangeFilter, Context>({ entity: 'Car', matches: carChangeMatches }),
+  carChanged: changeSubscription<CarChangeFilter, Context>({
+    entity: 'Car',
+    parseFilter: (filter) => validate(carChangeFilter, filter, 'filter'),
+    matches: carChangeMatches,
+  }),
 };
 
 export const CarChange: CarChangeResolvers = {

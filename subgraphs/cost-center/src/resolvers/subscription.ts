@@ -1,10 +1,11 @@
-import { changeSubscription, isId, type EntityChange } from '@car-check/subgraph-kit';
+import { changeSubscription, isId, validate, type EntityChange } from '@car-check/subgraph-kit';
 import type {
   CostCenterChangeFilter,
   CostCenterChangeResolvers,
   SubscriptionResolvers,
 } from '../__generated__/resolvers-types';
 import type { Context } from '../context';
+import { costCenterChangeFilter } from '../validation';
 
 /**
  * The cost-center subgraph's subscription fields, in one place: `costCenterChanged`
@@ -14,6 +15,7 @@ import type { Context } from '../context';
 export const Subscription: SubscriptionResolvers = {
   costCenterChanged: changeSubscription<CostCenterChangeFilter, Context>({
     entity: 'CostCenter',
+    parseFilter: (filter) => validate(costCenterChangeFilter, filter, 'filter'),
     matches: costCenterChangeMatches,
   }),
 };

@@ -235,6 +235,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
             }
           : null,
       },
+      // Live subscriptions of this process (SUBSCRIPTIONS_PER_PROCESS bounds them).
+      subscriptions: { live: subscriptions.size },
     }),
     () => ({ version, schemaHash: loaded.hash }),
     management,

@@ -103,6 +103,10 @@ describe('subscriptions through the gateway', () => {
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get('content-type')).toContain('text/event-stream');
     await heartbeat(stream);
+    const ready = (await (await managementGet(graph.gatewayUrl, '/ready')).json()) as {
+      subscriptions: { live: number };
+    };
+    expect(ready.subscriptions.live).toBeGreaterThanOrEqual(1);
     await updateCar(id, 'E-Tron GT');
     const [event] = await stream.waitForEvents(1);
     const payload = JSON.parse(event!.data) as { data: Change; extensions: { cursor: string } };

@@ -175,6 +175,60 @@ describe('subscriptions through the gateway', () => {
     expect(received[0]!.extensions?.cursor).toBe(received[0]!.data!.carChanged.cursor);
   });
 
+  it("costCenterChanged over graphql-ws: the cost center's manager (user) and cars (car) per event", async () => {
+    const client = createWsClient({
+      url: graph.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
+    closers.push(() => client.dispose());
+    type CostCenterChange = {
+      costCenterChanged: {
+        kind: string;
+        costCenter: { societyName: string; manager: { username: string } | null; cars: { totalCount: number } };
+      };
+    };
+    const received: CostCenterChange[] = [];
+    const iterator = client.iterate<CostCenterChange>({
+      query: `subscription($ids: [ID!]) { costCenterChanged(filter: { ids: $ids }) {
+        kind costCenter { societyName manager { username } cars { totalCount } } } }`,
+      variables: { ids: [costCenter.id] },
+    });
+    closers.push(() => iterator.return?.());
+    const reading = (async () => {
+      for await (const result of iterator) {
+        if (result.data) received.push(result.data);
+        if (received.length === 1) return;
+      }
+    })();
+    let name = '';
+    await waitFor(
+      async () => {
+        if (received.length === 0) {
+          name = `Society ${Date.now()}`;
+          dataOf(
+            await graph.query(
+              'mutation($id: ID!, $name: String!) { updateCostCenter(id: $id, input: { societyName: $name }) { id } }',
+              {
+                id: costCenter.id,
+                name,
+              },
+            ),
+          );
+        }
+        return received.length > 0;
+      },
+      60_000,
+      'a cost-center change through the graphql-ws client',
+    );
+    await reading;
+    expect(received[0]!.costCenterChanged).toMatchObject({
+      kind: 'UPDATED',
+      costCenter: { manager: { username: expect.any(String) }, cars: { totalCount: expect.any(Number) } },
+    });
+  });
+
   it("Apollo Client 4's HttpLink receives the change over multipart", async () => {
     const id = await createCar('Q5');
     const client = new ApolloClient({

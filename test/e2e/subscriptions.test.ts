@@ -43,6 +43,7 @@ describe('subscriptions through the gateway', () => {
   const closers: (() => unknown)[] = [];
   let dir: string;
   let supergraphPath: string;
+  let stopped = false;
 
   beforeAll(async () => {
     // A supergraph of its own, reloaded by one test.
@@ -65,7 +66,8 @@ describe('subscriptions through the gateway', () => {
     for (const close of closers.splice(0)) await close();
   });
   afterAll(async () => {
-    await graph?.stop();
+    // The last test stops the graph itself (a graceful shutdown).
+    if (!stopped) await graph?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -396,12 +398,17 @@ describe('subscriptions through the gateway', () => {
   });
 
   it('refuses a subscription past SUBSCRIPTIONS_PER_CALLER with 429 RESOURCE_EXHAUSTED', async () => {
+    const live = async () =>
+      ((await (await managementGet(graph.gatewayUrl, '/ready')).json()) as { subscriptions: { live: number } })
+        .subscriptions.live;
+    const before = await live();
+    const controllers: AbortController[] = [];
     const statuses: number[] = [];
     let refusal: { errors: { extensions: { code: string } }[] } | undefined;
     // Opened until one is refused: the streams of earlier tests may take a moment to be released.
     for (let i = 0; i <= PER_CALLER && !refusal; i += 1) {
       const controller = new AbortController();
-      closers.push(() => controller.abort());
+      controllers.push(controller);
       const response = await fetch(graph.gatewayUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
@@ -413,5 +420,53 @@ describe('subscriptions through the gateway', () => {
     }
     expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(PER_CALLER);
     expect(refusal?.errors[0]!.extensions.code).toBe('RESOURCE_EXHAUSTED');
+    // Clients that hang up free their slots.
+    for (const controller of controllers) controller.abort();
+    await waitFor(async () => (await live()) <= before, 30_000, 'the subscriptions released');
+  });
+
+  // Last: it stops the graph.
+  it('a graceful shutdown ends each stream with UNAVAILABLE and the cursor to resume from', async () => {
+    const id = await createCar('S1');
+    const query = 'subscription($ids: [ID!]) { carChanged(filter: { ids: $ids }) { cursor } }';
+    const stream = await openEventStream(graph.gatewayUrl, JSON.stringify({ query, variables: { ids: [id] } }), {
+      authorization: `Bearer ${token}`,
+    });
+    closers.push(() => stream.close());
+    expect(stream.response.status).toBe(200);
+    const ws = createWsClient({
+      url: graph.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
+    closers.push(() => ws.dispose());
+    const overWs: { errors?: readonly { extensions?: Record<string, unknown> }[]; data?: unknown }[] = [];
+    let wsDone = false;
+    ws.subscribe(
+      { query, variables: { ids: [id] } },
+      {
+        next: (result) => void overWs.push(result),
+        error: () => (wsDone = true),
+        complete: () => (wsDone = true),
+      },
+    );
+    await heartbeat(stream);
+    await waitFor(
+      async () => {
+        if (overWs.length === 0) await updateCar(id, `S1 ${Date.now()}`);
+        return overWs.length > 0 && stream.events.length > 0;
+      },
+      60_000,
+      'a change over SSE and WebSocket',
+    );
+    const delivered = stream.events.at(-1)!.id;
+    stopped = true;
+    await graph.stop();
+    await stream.waitForEnd();
+    expect(stream.events.at(-1)).toMatchObject({ event: 'complete' });
+    expect(stream.payloads.at(-1)?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', cursor: delivered });
+    await waitFor(() => wsDone, 30_000, 'the end of the WebSocket subscription');
+    expect(overWs.at(-1)?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', cursor: expect.any(String) });
   });
 });

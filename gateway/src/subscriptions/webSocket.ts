@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, type Context as WsContext, handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { context as otelContext, SpanKind, trace } from '@opentelemetry/api';
 import {
+  errorBody,
   extractTraceContext,
   type Logger,
+  REQUEST_ID_HEADER,
   MEDIA_TYPES,
   setSpanOutcome,
   startRequestSpan,
@@ -57,9 +60,12 @@ interface Started {
  */
 export function serveWebSocketSubscriptions(server: Server, options: WebSocketOptions): () => Promise<void> {
   const wss = new WebSocketServer({
-    server,
-    path: '/graphql',
+    noServer: true,
     handleProtocols: (protocols) => handleProtocols(protocols) || false,
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketHandshake(req)) return refuseUpgrade(socket);
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const tokens = new WeakMap<object, string | null | undefined>();
   const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
@@ -150,6 +156,41 @@ function serveConnection(
     clearInterval(pinger);
     void closed(code, reason.toString('utf8'));
   });
+}
+
+/**
+ * A WebSocket handshake this server takes: `GET /graphql` with `Upgrade:
+ * websocket`, a key and version 13. Node hands every request that asks for an
+ * upgrade to the upgrade listener (never to the app), so anything else is
+ * answered here.
+ */
+function isWebSocketHandshake(req: IncomingMessage): boolean {
+  const path = (req.url ?? '').split('?')[0];
+  return (
+    req.method === 'GET' &&
+    path === '/graphql' &&
+    (req.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+    typeof req.headers['sec-websocket-key'] === 'string' &&
+    req.headers['sec-websocket-version'] === '13'
+  );
+}
+
+/** A request that asks for an upgrade the gateway does not make: a coded GraphQL error, like every refusal. */
+function refuseUpgrade(socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const requestId = randomUUID();
+  const body = JSON.stringify(
+    errorBody(
+      'INVALID_ARGUMENT',
+      'The only upgrade this server makes is a WebSocket handshake (GET /graphql, subprotocol graphql-transport-ws); send other requests without Upgrade.',
+      {},
+      requestId,
+    ),
+  );
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\ncontent-type: application/graphql-response+json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 const tracer = tracerFor('gateway');

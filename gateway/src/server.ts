@@ -1,4 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
+import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 import express, { type Express } from 'express';
@@ -30,6 +31,7 @@ import { type GatewayConfig, subgraphTimeoutMs, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
 import { mountDevPages, servesDevPages } from './devPages';
 import { layeredGateway } from './execution/executor';
+import { PlanRunner } from './execution/planner';
 import { EXECUTOR_LAYERS } from './execution/layers';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { STAGES } from './pipeline/stages';
@@ -40,6 +42,8 @@ import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
 import { CONSISTENCY_TOKEN_HEADER } from './entityCache/consistencyToken';
 import { GatewayEntityCache } from './entityCache/gatewayCache';
+import { LiveSubscriptions } from './subscriptions/liveSubscriptions';
+import { serveWebSocketSubscriptions } from './subscriptions/webSocket';
 
 /** How long the gateway waits for the user service's token status, and for a subgraph's SDL (the deployed check). */
 const SERVICE_CALL_TIMEOUT_MS = 5_000;
@@ -48,6 +52,13 @@ export interface Gateway {
   app: Express;
   apollo: ApolloServer<GatewayContext>;
   gateway: ApolloGateway;
+  /** Subscriptions: the WebSocket transport needs the HTTP server; a graceful shutdown ends them first. */
+  subscriptions: {
+    /** Serves graphql-transport-ws on `/graphql` of this server (its upgrades). */
+    attach(server: Server): void;
+    /** Ends every live subscription with its cursor (graceful shutdown), before the server drains. */
+    close(graceMs: number): Promise<void>;
+  };
 }
 
 /**
@@ -75,6 +86,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         redis,
       })
     : undefined;
+  // The data source of each subgraph of the supergraph served (what a subscription's plan fetches through).
+  let subgraphs: Record<string, SubgraphDataSource> = {};
   // Apollo Gateway reports usage to Apollo and probes cloud metadata addresses unless told
   // not to; a self-hosted graph sends nothing anywhere by default (APOLLO_TELEMETRY_DISABLED=false opts in).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -114,6 +127,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
         );
         dataSources.set(key, source);
       }
+      subgraphs = { ...subgraphs, [name]: source };
       return source;
     },
   });
@@ -123,11 +137,14 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   let stopReadiness = () => undefined as void;
   // Kept in step with every supergraph the gateway loads, including hot reloads.
   let served: ServedSchema | undefined;
+  // The planner of subscriptions, over the same supergraph (rebuilt with it: live subscriptions re-plan).
+  let runner: PlanRunner | undefined;
   const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     // Apollo Gateway's API schema, built by the same rules as apiSchemaOf: not built twice.
     served = servedSchemaOf(coreSupergraphSdl, config.queryLimits.defaultListSize, apiSchema);
     entityCache?.onSupergraph(coreSupergraphSdl);
+    runner = new PlanRunner(coreSupergraphSdl, apiSchema);
     for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
@@ -146,7 +163,16 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // Set right below: no request reaches a stage before Apollo has started.
   // eslint-disable-next-line prefer-const -- assigned once below, after the stages that read it are built
   let apollo: ApolloServer<GatewayContext> | undefined;
+  const subscriptions = new LiveSubscriptions(config.subscriptions, {
+    runner: () => runner,
+    subgraphs: () => subgraphs,
+    served: () => served,
+    layers: EXECUTOR_LAYERS,
+    verifier,
+    log,
+  });
   const stages = STAGES.create(config, {
+    subscriptions,
     log,
     metrics,
     redis,
@@ -186,6 +212,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
             serverWillStop: async () => {
               stopReadiness();
               entityCache?.stop();
+              // Open streams would hold the subgraphs' pools open: each ends first, with its cursor.
+              await subscriptions.close(config.shutdownGraceMs);
               await Promise.all([...dataSources.values()].map((source) => source.close()));
               await closeRedis(redis);
             },
@@ -225,6 +253,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
             }
           : null,
       },
+      // Live subscriptions of this process (SUBSCRIPTIONS_PER_PROCESS bounds them).
+      subscriptions: { live: subscriptions.size },
     }),
     () => ({ version, schemaHash: loaded.hash }),
     management,
@@ -242,8 +272,33 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       maxAge: 600,
       exposedHeaders: [REQUEST_ID_HEADER, CONSISTENCY_TOKEN_HEADER, 'age'],
     }),
-    handleGraphQL({ handlers: stages.map((stage) => stage.handle), log, metrics }),
+    handleGraphQL({
+      handlers: stages.map((stage) => stage.handle),
+      log,
+      metrics,
+      heartbeatMs: config.subscriptions.heartbeatMs,
+    }),
   );
   notFoundHandler(app);
-  return { app, apollo, gateway };
+  // Set once the WebSocket transport is attached to the listening server.
+  let closeWebSockets = async () => undefined as void;
+  return {
+    app,
+    apollo,
+    gateway,
+    subscriptions: {
+      attach: (server) => {
+        closeWebSockets = serveWebSocketSubscriptions(server, {
+          stages,
+          log,
+          heartbeatMs: config.subscriptions.heartbeatMs,
+          served: () => served,
+        });
+      },
+      close: async (graceMs) => {
+        await subscriptions.close(graceMs);
+        await closeWebSockets();
+      },
+    },
+  };
 }

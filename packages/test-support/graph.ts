@@ -118,6 +118,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     env.TOKEN_STATUS_URL ??= new URL('/internal/token-status', userUrl).toString();
     const gateway = await buildGateway(loadGatewayConfig(env), options.gatewayLog ?? silentLogger('gateway'));
     const server = await listen(gateway.app, '127.0.0.1', 0);
+    gateway.subscriptions.attach(server.server);
     const gatewayUrl = `${server.url}/graphql`;
     const extras: (() => Promise<void>)[] = [];
 
@@ -178,7 +179,9 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
         }
         const second = await buildGateway(loadGatewayConfig(other), options.gatewayLog ?? silentLogger('gateway'));
         const secondServer = await listen(second.app, '127.0.0.1', 0);
+        second.subscriptions.attach(secondServer.server);
         extras.push(async () => {
+          await second.subscriptions.close(1_000);
           await secondServer.close();
           await second.apollo.stop();
         });
@@ -186,6 +189,8 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       },
       async stop() {
         for (const stopExtra of extras.reverse()) await stopExtra();
+        // Streams never end by themselves: ended first, as a graceful shutdown does.
+        await gateway.subscriptions.close(1_000);
         await server.close();
         await gateway.apollo.stop();
         await Promise.all(names.map(stopOne));

@@ -113,6 +113,7 @@ describe('the request path is a list of stages', () => {
       'idempotencyKey',
       'operationText',
       'documents',
+      'subscribe',
       'deadline',
       'consistency',
       'inflight',
@@ -162,6 +163,12 @@ describe('the request path is a list of stages', () => {
         'ENTITY_CACHE_MAX_BYTES',
         'ENTITY_CACHE_POLL_MS',
         'MERGED_FETCH_MAX_BYTES',
+        'SUBSCRIPTIONS_PER_CALLER',
+        'SUBSCRIPTIONS_PER_PROCESS',
+        'SUBSCRIPTION_HEARTBEAT_MS',
+        'SUBSCRIPTION_BUFFER_EVENTS',
+        'SUBSCRIPTION_AUTH_RECHECK_MS',
+        'SUBSCRIPTION_RECONNECT_MS',
       ].sort(),
     );
   });

@@ -89,6 +89,27 @@ export const authorization: ExecutorLayer = {
   },
 };
 
+/**
+ * A subscription's authorization before it starts: the document it runs
+ * (without the fields the caller may not read, as for a query), and the
+ * denials of its root fields, which refuse the whole subscription (there is
+ * no event to mask them in). Each event then goes through the `authorization`
+ * layer like any query, which masks the denied fields on their paths.
+ */
+export function authorizeSubscription(
+  document: DocumentNode,
+  operationName: string | undefined,
+  operation: OperationDefinitionNode,
+  served: { schema: GraphQLSchema; requirements: Requirements },
+  caller: CallerIdentity,
+): { document: DocumentNode; rootDenied: GraphQLError[] } {
+  const authorized = authorizedFor(document, operationName, operation, served.schema, served.requirements, caller);
+  return {
+    document: authorized.filtered?.document ?? document,
+    rootDenied: rootDenials(document, authorized.operation, authorized.denied),
+  };
+}
+
 /** What authorization makes of one document for one kind of caller: the same for every such request. */
 interface Authorized {
   /** The operation node from this very document: denials are keyed by its field nodes. */

@@ -67,9 +67,10 @@ export class Documents {
     method: 'GET' | 'POST',
     variables: Record<string, unknown>,
     served: Pick<ServedSchema, 'schema' | 'costModel'>,
+    streaming = false,
   ): OperationDefinitionNode {
     const entry = this.parse(text);
-    const operation = selectOperation(entry.document, operationName, method);
+    const operation = selectOperation(entry.document, operationName, method, streaming);
     try {
       checkLimits(this.measure(entry, operation, variables, served), this.options.limits);
     } catch (error) {
@@ -86,6 +87,11 @@ export class Documents {
       entry.measurements.clear();
     }
     return operation;
+  }
+
+  /** The document of a text `admit` has just admitted (parsed once, kept in the cache). */
+  documentOf(text: OperationText): DocumentNode {
+    return this.parse(text).document;
   }
 
   private parse(text: OperationText): ParsedDocument {
@@ -156,13 +162,15 @@ export class Documents {
 
 /**
  * The operation a request names, refusing what cannot be run: no operation,
- * an unknown or missing name among several, subscriptions (not served), and
+ * an unknown or missing name among several, a subscription unless the
+ * client asked for a stream (`streaming`: multipart, SSE or WebSocket), and
  * anything but a query over GET.
  */
 export function selectOperation(
   document: DocumentNode,
   operationName: string | undefined,
   method: 'GET' | 'POST',
+  streaming = false,
 ): OperationDefinitionNode {
   const operations = document.definitions.filter(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
@@ -180,8 +188,12 @@ export function selectOperation(
         : 'The document has several operations: name one with `operationName`.',
     );
   }
-  if (operation!.operation === 'subscription') {
-    throw new Refusal(422, 'UNIMPLEMENTED', 'Subscriptions are not supported by this graph.');
+  if (operation!.operation === 'subscription' && (!streaming || method === 'GET')) {
+    throw new Refusal(
+      422,
+      'UNIMPLEMENTED',
+      'A subscription needs a stream: POST it accepting multipart/mixed;subscriptionSpec="1.0" (Apollo Client) or text/event-stream (graphql-sse), or send it over WebSocket (graphql-transport-ws).',
+    );
   }
   if (method === 'GET' && operation!.operation !== 'query') {
     throw methodNotAllowed(`GET requests run queries only; send a ${operation!.operation} with POST.`);

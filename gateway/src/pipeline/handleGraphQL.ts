@@ -12,12 +12,15 @@ import { bearerToken } from './stages/authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 import { type GatewayRequest, runStages, type StageHandler } from './stage';
+import { writeStream } from './writeStream';
 
 interface RequestPath {
   /** The stages' handlers, in the order of stages.ts. */
   handlers: readonly StageHandler[];
   log: Logger;
   metrics: ServiceMetrics;
+  /** How often an idle subscription stream carries a heartbeat. */
+  heartbeatMs: number;
 }
 
 /**
@@ -39,7 +42,13 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
   try {
     const answer = await runStages(path.handlers, request);
     if (answer.kind === 'apollo') await writeApolloResponse(res, answer.response, requestId, traceId);
-    else writeSharedAnswer(res, answer.answer, requestId, traceId);
+    else if (answer.kind === 'shared') writeSharedAnswer(res, answer.answer, requestId, traceId);
+    else {
+      const transport = request.streaming === 'multipart' ? 'multipart' : 'sse';
+      path.log.info({ requestId, traceId, transport }, 'subscription started');
+      await writeStream(res, answer.stream, transport, path.heartbeatMs);
+      path.log.info({ requestId, traceId, transport }, 'subscription ended');
+    }
   } catch (error) {
     const refusal = error instanceof Refusal ? error : internalRefusal();
     if (refusal === error) {

@@ -7,6 +7,7 @@ import {
 } from '@car-check/service-kit';
 import { jsonNesting } from './nesting';
 import { invalidRequest, Refusal, tooLarge, unprocessable } from './refusal';
+import type { StreamTransport } from './stage';
 
 /** A GraphQL request as it arrived, whatever the transport: the one shape every later stage sees. */
 export interface GraphQLParams {
@@ -85,8 +86,36 @@ const refusal = ({ status, message, headers }: (typeof GRAPHQL_HTTP_REFUSALS)[ke
  */
 export function acceptedMediaType(req: IncomingMessage): ResponseMediaType {
   const mediaType = negotiateResponseType(req.headers.accept);
-  if (mediaType === null) throw refusal(GRAPHQL_HTTP_REFUSALS.accept);
+  if (mediaType === null) throw notAcceptable();
   return mediaType;
+}
+
+/**
+ * The stream a request accepts, for a subscription: Apollo Client's multipart
+ * (`multipart/mixed` with `subscriptionSpec`), or graphql-sse's
+ * `text/event-stream`; undefined when it accepts neither.
+ */
+export function acceptedStream(req: IncomingMessage): Exclude<StreamTransport, 'websocket'> | undefined {
+  const accepted = (req.headers.accept ?? '').toLowerCase().split(',');
+  if (accepted.some((type) => type.trim().startsWith('multipart/mixed') && type.includes('subscriptionspec'))) {
+    return 'multipart';
+  }
+  if (accepted.some((type) => type.trim().startsWith('text/event-stream'))) return 'sse';
+  return undefined;
+}
+
+/**
+ * The media type of plain answers to a request that accepts a stream, if it
+ * accepts one: a query that accepts only a stream is refused (406) once it is
+ * known not to be a subscription (stages/subscribe.ts).
+ */
+export function mediaTypeBeside(req: IncomingMessage): ResponseMediaType | undefined {
+  return negotiateResponseType(req.headers.accept) ?? undefined;
+}
+
+/** 406: the client accepts neither GraphQL response type. */
+export function notAcceptable(): Refusal {
+  return refusal(GRAPHQL_HTTP_REFUSALS.accept);
 }
 
 function checkContentType(header: string | undefined): void {

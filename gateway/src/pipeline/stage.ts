@@ -1,7 +1,7 @@
 import type { ApolloServer, ApolloServerPlugin, DocumentStore, HTTPGraphQLResponse } from '@apollo/server';
 import type { Context, Span } from '@opentelemetry/api';
-import type { Request, Response } from 'express';
-import type { OperationDefinitionNode } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { z } from 'zod';
 import {
   type CallerIdentity,
@@ -12,6 +12,8 @@ import {
   type SharedRedis,
 } from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { LiveSubscriptions } from '../subscriptions/liveSubscriptions';
+import type { Subscription } from '../subscriptions/subscription';
 import type { GatewayContext } from '../context';
 import type { ServedSchema } from '../supergraph/servedSchema';
 import type { SharedAnswer } from './inflightQueries';
@@ -24,7 +26,8 @@ import type { OperationText } from './persistedQueries';
  * stages after it, which read it with {@link need}.
  */
 export interface GatewayRequest {
-  readonly http: { readonly req: Request; readonly res: Response; readonly url: URL };
+  /** The HTTP request (for a WebSocket, its upgrade request, and no response of its own). */
+  readonly http: { readonly req: IncomingMessage; readonly res?: ServerResponse; readonly url: URL };
   /** performance.now() when the request arrived. */
   readonly started: number;
   readonly requestId: string;
@@ -39,18 +42,32 @@ export interface GatewayRequest {
   readonly token: string | null | undefined;
   params?: GraphQLParams;
   mediaType?: ResponseMediaType;
+  /** The stream the client asked for (a subscription's transport); undefined for a plain answer. */
+  streaming?: StreamTransport;
   caller?: CallerIdentity;
   idempotencyKey?: string | null;
   text?: OperationText;
   /** Run once the document has passed every limit (the APQ store remembers only such texts). */
   onAdmitted?: () => void;
   operation?: OperationDefinitionNode;
+  /** The admitted document the operation belongs to. */
+  document?: DocumentNode;
   /** What Apollo Gateway and the subgraph client see of the request. */
   context?: GatewayContext;
 }
 
-/** What the path answers: Apollo Server's response, or one shared with an identical request in flight. */
-export type Answer = { kind: 'apollo'; response: HTTPGraphQLResponse } | { kind: 'shared'; answer: SharedAnswer };
+/** The streams a client can ask for: multipart HTTP, server-sent events, or a WebSocket. */
+export type StreamTransport = 'multipart' | 'sse' | 'websocket';
+
+/**
+ * What the path answers: Apollo Server's response, one shared with an
+ * identical request in flight, or a stream of results (a subscription) that
+ * the transport writes as they come.
+ */
+export type Answer =
+  | { kind: 'apollo'; response: HTTPGraphQLResponse }
+  | { kind: 'shared'; answer: SharedAnswer }
+  | { kind: 'stream'; stream: Subscription };
 
 export type Next = () => Promise<Answer>;
 
@@ -70,6 +87,8 @@ export interface StageServices {
   served(): ServedSchema | undefined;
   /** Called after every supergraph load, once `served()` returns the new schema. */
   onSchemaChange(listener: () => void): void;
+  /** The live subscriptions of this process (the subscribe stage starts them). */
+  subscriptions: LiveSubscriptions;
   /** Apollo Server, started before the first request arrives. */
   apollo(): ApolloServer<GatewayContext>;
 }

@@ -9,6 +9,7 @@ import { inflight } from './stages/inflight';
 import { intake } from './stages/intake';
 import { landingPage } from './stages/landingPage';
 import { operationText } from './stages/operationText';
+import { subscribe } from './stages/subscribe';
 import { StageList } from './stage';
 
 /**
@@ -28,6 +29,7 @@ export const STAGES = StageList.empty()
   .add(idempotencyKey) // the client's Idempotency-Key, for mutations
   .add(operationText) // the text: sent, trusted document or persisted query
   .add(documents) // parse, select, measure, validate
+  .add(subscribe) // a subscription leaves here as a stream (no deadline, never shared)
   .add(deadline) // the request's deadline and abort signal, in its context
   .add(consistency) // the client's consistency token in, the token of its writes out (entity cache)
   .add(inflight) // identical queries in flight share one execution

@@ -79,6 +79,28 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     });
   }
 
+  /**
+   * Opens a subscription's event stream on this subgraph (POST, `Accept:
+   * text/event-stream`, `Last-Event-ID` to resume), through the same layers as
+   * any fetch: signed, traced, counted. A subgraph that answers without a
+   * stream (a refusal) comes back `answered`.
+   */
+  openStream(
+    context: GatewayContext,
+    request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+    lastEventId: string | undefined,
+  ): Promise<Sent> {
+    return this.client.send({
+      body: JSON.stringify(request),
+      operationName: request.operationName,
+      mutation: false,
+      context,
+      deadlineAt: Number.POSITIVE_INFINITY,
+      headers: {},
+      stream: lastEventId === undefined ? {} : { lastEventId },
+    });
+  }
+
   /** Closes the keep-alive connections (the gateway is stopping). */
   close(): Promise<void> {
     return this.client.close();
@@ -98,6 +120,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           };
         log.warn({ ...ids, status: sent.status }, 'subgraph answered without GraphQL');
         return failed(request, 'UNAVAILABLE', `The ${name} service is unavailable; retry later.`);
+      case 'streaming':
+        // Only openStream asks for a stream.
+        sent.close();
+        return failed(request, 'INTERNAL', `The ${name} service answered a query with a stream.`);
       case 'cancelled':
         return failed(request, 'CANCELLED', 'The client cancelled the request.');
       case 'timed-out':

@@ -45,6 +45,19 @@ export interface SubgraphFetch {
   headers: Record<string, string>;
   /** How many of Apollo's fetches this one call carries, when it merges several (entityBatch/). */
   merged?: number;
+  /**
+   * A subscription's event stream (`Accept: text/event-stream`): the call is answered once the
+   * stream's headers arrive, its deadline covers only that, and the stream itself has none.
+   */
+  readonly stream?: { lastEventId?: string };
+}
+
+/** One server-sent event of a subgraph's stream (graphql-sse's distinct connections mode). */
+export interface StreamEvent {
+  event: string;
+  /** The event's `id:`, the subgraph's opaque cursor. */
+  id?: string;
+  data: string;
 }
 
 /** The response body when it is GraphQL. */
@@ -57,6 +70,8 @@ export interface GraphQLBody {
 /** How one call to a subgraph ended: the client never throws. */
 export type Sent =
   | { kind: 'answered'; status: number; graphql: GraphQLBody | null }
+  /** A stream opened (fetch.stream): its events until the subgraph ends it or `close()` is called. */
+  | { kind: 'streaming'; status: number; events: AsyncIterable<StreamEvent>; close(): void }
   | { kind: 'timed-out' }
   | { kind: 'cancelled' }
   | { kind: 'unreachable' };
@@ -84,6 +99,8 @@ export function callOutcome(sent: Sent): string {
   switch (sent.kind) {
     case 'answered':
       return sent.graphql ? outcomeOf(sent.graphql.errors) : 'UNAVAILABLE';
+    case 'streaming':
+      return 'OK';
     case 'timed-out':
       return 'DEADLINE_EXCEEDED';
     case 'cancelled':

@@ -1,5 +1,5 @@
 import { context as traceContext } from '@opentelemetry/api';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { STATUS, timeoutMs } from '@car-check/service-kit';
 import { defineStage, need } from '../stage';
 
@@ -34,7 +34,7 @@ export const deadline = defineStage({
         traceContext: requestTrace,
         caller: need(request.caller, 'caller'),
         deadline: deadlineAt,
-        signal: requestSignal(request.http.res, config.requestTimeoutMs, onHangUp),
+        signal: requestSignal(need(request.http.res, 'HTTP response'), config.requestTimeoutMs, onHangUp),
         idempotencyKey: need(request.idempotencyKey, 'idempotency key'),
         subgraphCalls: [],
       };
@@ -47,7 +47,7 @@ export const deadline = defineStage({
  * request's deadline passes: one controller and one timer per request,
  * released as soon as the answer is written.
  */
-function requestSignal(res: Response, timeoutMs: number, onHangUp: () => void): AbortSignal {
+function requestSignal(res: ServerResponse, timeoutMs: number, onHangUp: () => void): AbortSignal {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   res.once('close', () => {

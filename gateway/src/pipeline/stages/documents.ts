@@ -42,7 +42,15 @@ export const documents = defineStage({
             { headers: { 'retry-after': '1' } },
           );
         }
-        request.operation = store.admit(text, params.operationName, params.method, params.variables, schema);
+        request.operation = store.admit(
+          text,
+          params.operationName,
+          params.method,
+          params.variables,
+          schema,
+          request.streaming !== undefined,
+        );
+        request.document = store.documentOf(text);
         request.onAdmitted?.();
         return next();
       },

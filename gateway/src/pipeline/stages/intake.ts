@@ -1,11 +1,12 @@
 import { bodyLimit } from '@car-check/service-kit';
 import { QUERY_LIMITS_ENV } from '../../limits/checkLimits';
-import { acceptedMediaType, parseByteSize, readGraphQLRequest } from '../readRequest';
+import { acceptedMediaType, acceptedStream, mediaTypeBeside, parseByteSize, readGraphQLRequest } from '../readRequest';
 import { defineStage } from '../stage';
 
 /**
  * Reads the GraphQL request from HTTP (see readRequest.ts: methods, content types,
- * body size and nesting, GET's CSRF check) and the media type to answer in.
+ * body size and nesting, GET's CSRF check), the media type to answer in, and the
+ * stream it accepts for a subscription.
  */
 export const intake = defineStage({
   name: 'intake',
@@ -18,7 +19,9 @@ export const intake = defineStage({
   }),
   create: (config) => async (request, next) => {
     request.params = await readGraphQLRequest(request.http.req, request.http.url, config.intakeLimits);
-    request.mediaType = acceptedMediaType(request.http.req);
+    // A stream for a subscription (documents refuses a subscription without one).
+    request.streaming = acceptedStream(request.http.req);
+    request.mediaType = request.streaming ? mediaTypeBeside(request.http.req) : acceptedMediaType(request.http.req);
     return next();
   },
 });

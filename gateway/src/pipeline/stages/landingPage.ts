@@ -1,6 +1,6 @@
 import { HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { optionalFlag } from '@car-check/service-kit';
 import { sandboxLandingPage } from '../../devPages';
 import { defineStage } from '../stage';
@@ -34,7 +34,7 @@ export const landingPage = defineStage({
   }),
 });
 
-function wantsLandingPage(req: Request, url: URL): boolean {
+function wantsLandingPage(req: IncomingMessage, url: URL): boolean {
   return (
     req.method === 'GET' &&
     !url.searchParams.has('query') &&

@@ -32,7 +32,8 @@ export const deduplication: ClientLayer = {
     const inflight = new Map<string, SharedCall>();
     return (fetch) => {
       const { context } = fetch;
-      if (fetch.mutation || !context) return next(fetch);
+      // A stream is one subscriber's own (its cursor, its life): never shared.
+      if (fetch.mutation || fetch.stream || !context) return next(fetch);
       const key = `${callerKey(context.caller)}\n${fetch.body}`;
       let call = inflight.get(key);
       if (!call) {

@@ -21,7 +21,8 @@ export const signature: ClientLayer = {
           audience: subgraph.name,
           requestId: context?.requestId,
           clientRequestId: context?.clientRequestId,
-          deadline: fetch.deadlineAt,
+          // A stream (subscription) lives as long as its subscriber: no deadline for the subgraph to stop at.
+          deadline: fetch.stream ? undefined : fetch.deadlineAt,
           ...(context?.idempotencyKey && fetch.mutation ? { idempotencyKey: context.idempotencyKey } : {}),
         },
       ).catch(() => null);

@@ -1,0 +1,61 @@
+import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
+import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { ExecutionRequest } from './executor';
+
+/**
+ * The gateway's own planner and plan executor over one loaded supergraph, for
+ * what Apollo Gateway's executor refuses to run itself (a subscription's plan,
+ * run once per event; @defer next). It is the very QueryPlanner Apollo Gateway
+ * builds (same supergraph, same default configuration), so its plans are the
+ * ones a query would get; and it runs them with Apollo Gateway's own
+ * `executeQueryPlan`, so entity fetches, result shaping and errors are the same.
+ */
+export class PlanRunner {
+  private readonly planner: QueryPlanner;
+  private readonly supergraphSchema: GraphQLSchema;
+  private readonly apiSchema: Schema;
+  /** Plans by document (the documents stage hands out one DocumentNode per text), then operation name. */
+  private readonly plans = new WeakMap<DocumentNode, Map<string, QueryPlan>>();
+
+  /**
+   * @param coreSupergraphSdl the supergraph Apollo Gateway loaded (its onSchemaLoadOrUpdate).
+   * @param schema Apollo Gateway's API schema (graphql-js) of that supergraph.
+   */
+  constructor(
+    coreSupergraphSdl: string,
+    readonly schema: GraphQLSchema,
+  ) {
+    // Apollo Gateway validated this supergraph when it loaded it.
+    const supergraph = Supergraph.build(coreSupergraphSdl, { validateSupergraph: false });
+    this.planner = new QueryPlanner(supergraph);
+    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.apiSchema = supergraph.apiSchema();
+  }
+
+  /** The plan of one operation of an admitted (validated) document, built once. */
+  plan(document: DocumentNode, operationName: string | null | undefined): QueryPlan {
+    let byName = this.plans.get(document);
+    if (!byName) this.plans.set(document, (byName = new Map<string, QueryPlan>()));
+    const key = operationName ?? '';
+    let plan = byName.get(key);
+    if (!plan) {
+      const operation = operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined });
+      plan = this.planner.buildQueryPlan(operation);
+      byName.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Runs `plan` (or a plan made from it) for one request, fetching through `services`. */
+  execute(plan: QueryPlan, services: ServiceMap, request: ExecutionRequest): Promise<GatewayExecutionResult> {
+    const operationContext = buildOperationContext({
+      schema: this.schema,
+      operationDocument: request.document,
+      operationName: request.operationName ?? undefined,
+    });
+    return executeQueryPlan(plan, services, request, operationContext, this.supergraphSchema, this.apiSchema);
+  }
+}

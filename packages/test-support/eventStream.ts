@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { waitFor } from './waitFor';
 
 /** One server-sent event (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
@@ -8,9 +9,8 @@ export interface ServerSentEvent {
 }
 
 /**
- * A text/event-stream response read as it arrives: its events in order, how many
- * comments (heartbeats) came, and whether the server ended it. Enough of the SSE
- * parsing rules for the graph's streams (LF line ends, `event`, `id`, `data`, comments).
+ * A text/event-stream response read as it arrives (parsed by eventsource-parser): its events
+ * in order, how many comments (heartbeats) came, and whether the server ended it.
  */
 export class EventStreamReader {
   readonly events: ServerSentEvent[] = [];
@@ -65,41 +65,19 @@ export class EventStreamReader {
       return;
     }
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = createParser({
+      onEvent: ({ event, id, data }) =>
+        this.events.push({ event: event ?? 'message', data, ...(id !== undefined ? { id } : {}) }),
+      onComment: () => {
+        this.comments += 1;
+      },
+    });
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          this.parseBlock(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-      }
+      for await (const chunk of body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
     } catch {
       // Aborted by close(), or the connection was cut: the stream is over either way.
     }
     this.ended = true;
-  }
-
-  private parseBlock(block: string): void {
-    const event: ServerSentEvent = { event: 'message', data: '' };
-    const data: string[] = [];
-    let hasField = false;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments += 1;
-        continue;
-      }
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      hasField = true;
-      if (field === 'event') event.event = value;
-      else if (field === 'id') event.id = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (!hasField) return;
-    event.data = data.join('\n');
-    this.events.push(event);
   }
 }
 

@@ -73,7 +73,9 @@ export class EventStreamReader {
       },
     });
     try {
-      for await (const chunk of body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      const reader = body.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        parser.feed(decoder.decode(chunk.value, { stream: true }));
     } catch {
       // Aborted by close(), or the connection was cut: the stream is over either way.
     }

@@ -222,3 +222,4 @@ export {
 export { tracerFor, setSpanOutcome, setSpanError, TRACE_ATTRIBUTES } from './tracing/spans';
 export { isAlive } from './os/processes';
 export { type NonceStore, MemoryNonceStore, FailoverNonceStore } from './state/nonceStore';
+export { fetchSignedFeedPage, FeedUnavailable, type SignedFeedRead, type RawFeedPage } from './feed/signedFeedPage';

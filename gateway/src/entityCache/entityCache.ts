@@ -2,6 +2,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import { denialKey, sha256Hex } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
+import { EntityFetchShapes } from '../subgraphClient/entityFetch';
 import type { GraphQLBody } from '../subgraphClient/fetch';
 import type { CachePolicies, CachePolicy } from './policy';
 import type { EntityStore } from './store';
@@ -37,6 +38,8 @@ export interface EntityLookup {
  */
 export class EntityCache {
   /** Operation text → its hash, for entry keys (plans are cached: texts repeat). */
+  /** Which fetch texts are plain `_entities` queries (the batcher asks the same classifier). */
+  private readonly entityFetches = new EntityFetchShapes({ maxEntries: 5_000, maxBytes: 5_000_000 });
   private readonly queryHashes = new LRUCache<string, string>({
     max: 5_000,
     maxSize: 5_000_000,
@@ -55,7 +58,7 @@ export class EntityCache {
   async lookup(subgraph: string, fetch: EntityFetch, context: GatewayContext): Promise<EntityLookup | null> {
     const representations = fetch.variables.representations;
     if (!Array.isArray(representations) || representations.length === 0) return null;
-    if (!/\b_entities\s*\(\s*representations\s*:\s*\$representations\s*\)/.test(fetch.query)) return null;
+    if (!this.entityFetches.isEntityFetch(fetch.query)) return null;
     const policies = this.policies();
     const typed: { representation: Representation; policy: CachePolicy }[] = [];
     for (const representation of representations as unknown[]) {

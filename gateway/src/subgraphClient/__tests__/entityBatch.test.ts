@@ -2,7 +2,8 @@ import { parse, print } from 'graphql';
 import { ANONYMOUS } from '@car-check/service-kit';
 import type { GatewayContext } from '../../context';
 import { bodyOf, EntityFetchBatcher, type MemberFetch } from '../entityBatch/batcher';
-import { entityFetchDocument, MergedOperations } from '../entityBatch/mergedOperation';
+import { MergedOperations } from '../entityBatch/mergedOperation';
+import { entityFetchDocument } from '../entityFetch';
 import { splitAnswer } from '../entityBatch/splitAnswer';
 import type { Sent, SubgraphFetch } from '../fetch';
 

@@ -6,16 +6,13 @@ import {
   Kind,
   type OperationDefinitionNode,
   OperationTypeNode,
-  parse,
   print,
   stripIgnoredCharacters,
   type VariableDefinitionNode,
   visit,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
-
-/** The one variable every `_entities` fetch of Apollo's planner has. */
-const REPRESENTATIONS = 'representations';
+import { EntityFetchShapes, entityFetchDocument, REPRESENTATIONS } from '../entityFetch';
 
 /**
  * Several `_entities` fetches to one subgraph written as one operation: member i's
@@ -47,16 +44,12 @@ export const memberAlias = (index: number): string => `_${index}`;
  * bounded by entries and by characters.
  */
 export class MergedOperations {
-  /** Whether each member text can be merged (a plain `_entities` query); only the answer is kept, not its document. */
-  private readonly shapes: LRUCache<string, boolean>;
+  /** Which member texts can be merged (plain `_entities` queries). */
+  private readonly shapes: EntityFetchShapes;
   private readonly merged: LRUCache<string, MergedOperation>;
 
   constructor(options: MergedOperationCacheOptions) {
-    this.shapes = new LRUCache({
-      max: options.maxEntries,
-      maxSize: options.maxBytes,
-      sizeCalculation: (_mergeable, text) => Math.max(1, text.length),
-    });
+    this.shapes = new EntityFetchShapes(options);
     this.merged = new LRUCache({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -66,12 +59,7 @@ export class MergedOperations {
 
   /** Whether a fetch with this text may be merged with others. */
   mergeable(text: string): boolean {
-    let mergeable = this.shapes.get(text);
-    if (mergeable === undefined) {
-      mergeable = entityFetchDocument(text) !== null;
-      this.shapes.set(text, mergeable);
-    }
-    return mergeable;
+    return this.shapes.isEntityFetch(text);
   }
 
   /** The operation that asks what each of these (mergeable) member texts asks, in this order. */
@@ -96,31 +84,6 @@ export class MergedOperations {
   get size(): { shapes: number; merged: number } {
     return { shapes: this.shapes.size, merged: this.merged.size };
   }
-}
-
-/**
- * The fetch's document when it is what Apollo's planner writes for an entity fetch:
- * one query, no directives, whose only field is `_entities(representations: $representations)`.
- */
-export function entityFetchDocument(text: string): DocumentNode | null {
-  let document: DocumentNode;
-  try {
-    document = parse(text, { noLocation: true });
-  } catch {
-    return null;
-  }
-  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1) return null;
-  const [operation] = operations as [OperationDefinitionNode];
-  if (operation.operation !== 'query' || operation.directives?.length) return null;
-  if (!operation.variableDefinitions?.some((v) => v.variable.name.value === REPRESENTATIONS)) return null;
-  const [field, ...others] = operation.selectionSet.selections;
-  if (others.length || field?.kind !== Kind.FIELD) return null;
-  if (field.name.value !== '_entities' || field.alias || field.directives?.length) return null;
-  const [argument, ...moreArguments] = field.arguments ?? [];
-  if (moreArguments.length || argument?.name.value !== REPRESENTATIONS) return null;
-  if (argument.value.kind !== Kind.VARIABLE || argument.value.name.value !== REPRESENTATIONS) return null;
-  return document;
 }
 
 function mergeDocuments(documents: readonly DocumentNode[]): MergedOperation {

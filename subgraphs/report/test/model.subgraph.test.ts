@@ -3,6 +3,7 @@ import { BACKENDS } from '@car-check/test-support/config';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
 import { rebuildReportModel } from '../src/readModel/consumers';
+import { takeCheckpoints } from '../src/readModel/checkpoints';
 import { applyReportEvent } from '../src/readModel/store';
 import {
   emptyReadModel,
@@ -89,6 +90,45 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
       .map(({ event }) => event);
     await applyAll(shuffled);
     expect(await snapshot(service.prisma)).toEqual(inOrder);
+    await emptyReadModel(service.prisma);
+  }, 120_000);
+
+  it('answers asOf through checkpoints exactly, with late events dropping the checkpoints they reach', async () => {
+    const history = fleetHistory(3, { cars: 25, steps: 90 });
+    // Late and repeated events: a quarter of them arrive after the others.
+    const next = random(11);
+    const late = history.events.filter(() => next() < 0.25);
+    const onTime = history.events.filter((event) => !late.includes(event));
+    let taken = 0;
+    let dropped = 0;
+    const count = async () => service.prisma.fleetCheckpoint.count();
+    for (const event of [...onTime, ...late, ...late.slice(0, 5)]) {
+      await service.prisma.$transaction(async (tx) => {
+        const held = await tx.fleetCheckpoint.count();
+        await applyReportEvent(tx, event);
+        const kept = await tx.fleetCheckpoint.count();
+        dropped += held - kept;
+        // Every few versions, so that this small history has many checkpoints.
+        await takeCheckpoints(tx, 7);
+        taken += (await tx.fleetCheckpoint.count()) - kept;
+      });
+    }
+    expect(taken).toBeGreaterThan(5);
+    expect(dropped).toBeGreaterThan(0);
+    expect(await count()).toBeGreaterThan(0);
+
+    const span = history.end.getTime() - history.start.getTime();
+    const instants = [
+      new Date(history.start.getTime() - 1),
+      ...Array.from({ length: 12 }, (_, index) => new Date(history.start.getTime() + Math.round((span * index) / 11))),
+      ...history.events.filter((_, index) => index % 9 === 0).map((event) => new Date(event.time)),
+    ];
+    for (const instant of instants) {
+      const replayed = replayAt(history.events, instant);
+      const report = await groupsAt(instant);
+      expect({ instant, groups: reportedGroups(report.groups) }).toEqual({ instant, groups: replayedGroups(replayed) });
+      expect(report.totalCars).toBe(replayed.length);
+    }
     await emptyReadModel(service.prisma);
   }, 120_000);
 

@@ -263,6 +263,7 @@ export async function emptyReadModel(prisma: PrismaClient): Promise<void> {
     prisma.costCenterVersion.deleteMany(),
     prisma.userVersion.deleteMany(),
     prisma.fleetCurrent.deleteMany(),
+    prisma.fleetCheckpoint.deleteMany(),
     prisma.eventCursor.deleteMany(),
   ]);
 }

@@ -2,13 +2,14 @@
 import type { ConsumerSql } from '@car-check/events';
 import { Prisma } from '../__generated__/prisma/client';
 import { CURRENT_ROLLUP, carsAt, columnOf, filterWhere, keyWhere } from './carsAt';
+import { carsAtInstant } from './checkpoints';
 import type { Dimension } from './dimensions';
 import { compareGroups } from './groupOrder';
 import type { FleetGroupModel, FleetReportModel, ReportScope } from './reportTypes';
 
 /**
  * Counts the cars of `scope` per value of `groupBy` in one statement: the rollup for now, the
- * versions valid at the instant otherwise. Groups come back in the report's order.
+ * checkpoint before the instant and the versions changed since otherwise (checkpoints.ts). Groups come back in the report's order.
  */
 export async function fleetReport(
   db: ConsumerSql,
@@ -16,8 +17,7 @@ export async function fleetReport(
   scope: ReportScope,
   now: Date,
 ): Promise<Omit<FleetReportModel, 'freshness'>> {
-  const source =
-    scope.instant === null ? CURRENT_ROLLUP : Prisma.sql`SELECT 1 AS n, cars.* FROM (${carsAt(scope.instant)}) cars`;
+  const source = scope.instant === null ? CURRENT_ROLLUP : await carsAtInstant(db, scope.instant);
   const columns = groupBy.map((dimension, index) => Prisma.sql`${columnOf(dimension)} AS ${Prisma.raw(`d${index}`)}`);
   const grouping =
     groupBy.length > 0

@@ -19,6 +19,7 @@ import {
   type CostCenterFields,
   type UserFields,
 } from './entities';
+import { dropCheckpointsFrom, earliestDifference, takeCheckpoints } from './checkpoints';
 import { foldVersions, type FieldPicker, type FoldEvent, type Version } from './fold';
 
 /** The owner of an event, from its source `/subgraphs/<name>`; only the read model's owners. */
@@ -90,7 +91,10 @@ export async function applyReportEvents(tx: ConsumerSql, events: readonly CloudE
     for (const { owner, subject } of inserted) touched[owner].add(subject);
   }
   // Only entities a new event reached: a page of repeated events changes nothing.
-  if (touched.car.size > 0) await recomputeCars(tx, [...touched.car]);
+  if (touched.car.size > 0) {
+    await recomputeCars(tx, [...touched.car]);
+    await takeCheckpoints(tx);
+  }
   if (touched['cost-center'].size > 0) await recomputeVersions(tx, 'cost-center', [...touched['cost-center']]);
   if (touched.user.size > 0) await recomputeVersions(tx, 'user', [...touched.user]);
 }
@@ -236,14 +240,39 @@ const recomputeVersions = (tx: ConsumerSql, owner: 'cost-center' | 'user', ids: 
 const withDefaults = (fields: Partial<CarFields> | undefined): CarFields | undefined =>
   fields && { brand: fields.brand ?? null, model: fields.model ?? null, costCenterId: fields.costCenterId ?? null };
 
-/** Recomputes cars' versions and moves the rollup from their current versions before to those after. */
+/** A car version's key in the rollup and the checkpoints. */
+const keyOf = (fields: CarFields): string => {
+  const { costCenterKey, brand, model } = rollupKey(fields);
+  return JSON.stringify([costCenterKey, brand, model]);
+};
+
+/**
+ * Recomputes cars' versions, moves the rollup from their current versions before to those
+ * after, and drops the checkpoints the change reaches back to (a late event's).
+ */
 async function recomputeCars(tx: ConsumerSql, ids: readonly string[]): Promise<void> {
-  const before = await tx.$queryRaw<CarFields[]>`
-    SELECT brand, model, cost_center_id::text AS "costCenterId"
-    FROM car_version WHERE car_id = ANY(${ids}::uuid[]) AND valid_to IS NULL`;
+  const stored = await tx.$queryRaw<(CarFields & { carId: string; validFrom: Date; validTo: Date | null })[]>`
+    SELECT car_id::text AS "carId", valid_from AS "validFrom", valid_to AS "validTo",
+      brand, model, cost_center_id::text AS "costCenterId"
+    FROM car_version WHERE car_id = ANY(${ids}::uuid[])`;
+  const before = stored.filter((version) => version.validTo === null);
   const versions = await replaceVersions(tx, 'car', carProjection, ids);
   const after = [...versions.values()].flatMap((list) => withDefaults(current(list)) ?? []);
   await moveRollup(tx, before, after);
+
+  const earliest = [...versions].reduce<Date | null>((first, [id, list]) => {
+    const was = stored
+      .filter((version) => version.carId === id)
+      .map(({ validFrom, validTo, ...fields }) => ({ validFrom, validTo, key: keyOf(fields) }));
+    const is = list.map(({ validFrom, validTo, fields }) => ({
+      validFrom,
+      validTo,
+      key: keyOf(withDefaults(fields)!),
+    }));
+    const changed = earliestDifference(was, is);
+    return changed && (!first || changed < first) ? changed : first;
+  }, null);
+  if (earliest) await dropCheckpointsFrom(tx, earliest);
 }
 
 /** Empties what one owner's events made (before a rebuild replays its feed). */
@@ -252,6 +281,7 @@ export async function resetOwner(tx: ConsumerSql, owner: EventOwner): Promise<vo
   if (owner === 'car') {
     await tx.$executeRaw`DELETE FROM car_version`;
     await tx.$executeRaw`DELETE FROM fleet_current`;
+    await tx.$executeRaw`DELETE FROM fleet_checkpoint`;
   } else if (owner === 'cost-center') await tx.$executeRaw`DELETE FROM cost_center_version`;
   else await tx.$executeRaw`DELETE FROM user_version`;
 }

@@ -43,6 +43,19 @@ export type UserVersion = Prisma.UserVersionModel
  */
 export type FleetCurrent = Prisma.FleetCurrentModel
 /**
+ * Model FleetCheckpoint
+ * The live cars per (cost center, brand, model) at an instant of the past, taken every few
+ * thousand car versions: a report as of a past instant reads the checkpoint before it and the
+ * versions changed since (readModel/checkpoints.ts). A late event drops the checkpoints after
+ * its instant; they are taken again.
+ */
+export type FleetCheckpoint = Prisma.FleetCheckpointModel
+/**
+ * Model FleetCheckpointCount
+ * 
+ */
+export type FleetCheckpointCount = Prisma.FleetCheckpointCountModel
+/**
  * Model AuditEvent
  * One change to an entity of this subgraph, written in the same transaction as the change.
  */

@@ -402,6 +402,8 @@ export const ModelName = {
   CostCenterVersion: 'CostCenterVersion',
   UserVersion: 'UserVersion',
   FleetCurrent: 'FleetCurrent',
+  FleetCheckpoint: 'FleetCheckpoint',
+  FleetCheckpointCount: 'FleetCheckpointCount',
   AuditEvent: 'AuditEvent',
   IdempotencyKey: 'IdempotencyKey',
   EventCursor: 'EventCursor',
@@ -421,7 +423,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "reportEvent" | "carVersion" | "costCenterVersion" | "userVersion" | "fleetCurrent" | "auditEvent" | "idempotencyKey" | "eventCursor" | "eventDeadLetter"
+    modelProps: "reportEvent" | "carVersion" | "costCenterVersion" | "userVersion" | "fleetCurrent" | "fleetCheckpoint" | "fleetCheckpointCount" | "auditEvent" | "idempotencyKey" | "eventCursor" | "eventDeadLetter"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -792,6 +794,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.FleetCurrentCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.FleetCurrentCountAggregateOutputType> | number
+        }
+      }
+    }
+    FleetCheckpoint: {
+      payload: Prisma.$FleetCheckpointPayload<ExtArgs>
+      fields: Prisma.FleetCheckpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.FleetCheckpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.FleetCheckpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        findFirst: {
+          args: Prisma.FleetCheckpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.FleetCheckpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        findMany: {
+          args: Prisma.FleetCheckpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>[]
+        }
+        create: {
+          args: Prisma.FleetCheckpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        createMany: {
+          args: Prisma.FleetCheckpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.FleetCheckpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>[]
+        }
+        delete: {
+          args: Prisma.FleetCheckpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        update: {
+          args: Prisma.FleetCheckpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.FleetCheckpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.FleetCheckpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.FleetCheckpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.FleetCheckpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointPayload>
+        }
+        aggregate: {
+          args: Prisma.FleetCheckpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateFleetCheckpoint>
+        }
+        groupBy: {
+          args: Prisma.FleetCheckpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FleetCheckpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.FleetCheckpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FleetCheckpointCountAggregateOutputType> | number
+        }
+      }
+    }
+    FleetCheckpointCount: {
+      payload: Prisma.$FleetCheckpointCountPayload<ExtArgs>
+      fields: Prisma.FleetCheckpointCountFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.FleetCheckpointCountFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.FleetCheckpointCountFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        findFirst: {
+          args: Prisma.FleetCheckpointCountFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.FleetCheckpointCountFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        findMany: {
+          args: Prisma.FleetCheckpointCountFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>[]
+        }
+        create: {
+          args: Prisma.FleetCheckpointCountCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        createMany: {
+          args: Prisma.FleetCheckpointCountCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.FleetCheckpointCountCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>[]
+        }
+        delete: {
+          args: Prisma.FleetCheckpointCountDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        update: {
+          args: Prisma.FleetCheckpointCountUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        deleteMany: {
+          args: Prisma.FleetCheckpointCountDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.FleetCheckpointCountUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.FleetCheckpointCountUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>[]
+        }
+        upsert: {
+          args: Prisma.FleetCheckpointCountUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$FleetCheckpointCountPayload>
+        }
+        aggregate: {
+          args: Prisma.FleetCheckpointCountAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateFleetCheckpointCount>
+        }
+        groupBy: {
+          args: Prisma.FleetCheckpointCountGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FleetCheckpointCountGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.FleetCheckpointCountCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.FleetCheckpointCountCountAggregateOutputType> | number
         }
       }
     }
@@ -1193,6 +1343,24 @@ export const FleetCurrentScalarFieldEnum = {
 export type FleetCurrentScalarFieldEnum = (typeof FleetCurrentScalarFieldEnum)[keyof typeof FleetCurrentScalarFieldEnum]
 
 
+export const FleetCheckpointScalarFieldEnum = {
+  at: 'at'
+} as const
+
+export type FleetCheckpointScalarFieldEnum = (typeof FleetCheckpointScalarFieldEnum)[keyof typeof FleetCheckpointScalarFieldEnum]
+
+
+export const FleetCheckpointCountScalarFieldEnum = {
+  at: 'at',
+  costCenterKey: 'costCenterKey',
+  brand: 'brand',
+  model: 'model',
+  carCount: 'carCount'
+} as const
+
+export type FleetCheckpointCountScalarFieldEnum = (typeof FleetCheckpointCountScalarFieldEnum)[keyof typeof FleetCheckpointCountScalarFieldEnum]
+
+
 export const AuditEventScalarFieldEnum = {
   id: 'id',
   entity: 'entity',
@@ -1541,6 +1709,8 @@ export type GlobalOmitConfig = {
   costCenterVersion?: Prisma.CostCenterVersionOmit
   userVersion?: Prisma.UserVersionOmit
   fleetCurrent?: Prisma.FleetCurrentOmit
+  fleetCheckpoint?: Prisma.FleetCheckpointOmit
+  fleetCheckpointCount?: Prisma.FleetCheckpointCountOmit
   auditEvent?: Prisma.AuditEventOmit
   idempotencyKey?: Prisma.IdempotencyKeyOmit
   eventCursor?: Prisma.EventCursorOmit

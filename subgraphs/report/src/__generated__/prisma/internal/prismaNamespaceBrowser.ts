@@ -56,6 +56,8 @@ export const ModelName = {
   CostCenterVersion: 'CostCenterVersion',
   UserVersion: 'UserVersion',
   FleetCurrent: 'FleetCurrent',
+  FleetCheckpoint: 'FleetCheckpoint',
+  FleetCheckpointCount: 'FleetCheckpointCount',
   AuditEvent: 'AuditEvent',
   IdempotencyKey: 'IdempotencyKey',
   EventCursor: 'EventCursor',
@@ -139,6 +141,24 @@ export const FleetCurrentScalarFieldEnum = {
 } as const
 
 export type FleetCurrentScalarFieldEnum = (typeof FleetCurrentScalarFieldEnum)[keyof typeof FleetCurrentScalarFieldEnum]
+
+
+export const FleetCheckpointScalarFieldEnum = {
+  at: 'at'
+} as const
+
+export type FleetCheckpointScalarFieldEnum = (typeof FleetCheckpointScalarFieldEnum)[keyof typeof FleetCheckpointScalarFieldEnum]
+
+
+export const FleetCheckpointCountScalarFieldEnum = {
+  at: 'at',
+  costCenterKey: 'costCenterKey',
+  brand: 'brand',
+  model: 'model',
+  carCount: 'carCount'
+} as const
+
+export type FleetCheckpointCountScalarFieldEnum = (typeof FleetCheckpointCountScalarFieldEnum)[keyof typeof FleetCheckpointCountScalarFieldEnum]
 
 
 export const AuditEventScalarFieldEnum = {

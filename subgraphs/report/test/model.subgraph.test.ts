@@ -3,8 +3,8 @@ import { BACKENDS } from '@car-check/test-support/config';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SIGNING_SECRET } from '@car-check/test-support/secrets';
 import { rebuildReportModel } from '../src/readModel/consumers';
-import { takeCheckpoints } from '../src/readModel/checkpoints';
-import { applyReportEvent } from '../src/readModel/store';
+import { CHECKPOINT_EVERY, takeCheckpoints } from '../src/readModel/checkpoints';
+import { applyReportEvent, applyReportEvents } from '../src/readModel/store';
 import {
   emptyReadModel,
   fleetHistory,
@@ -131,6 +131,23 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
     }
     await emptyReadModel(service.prisma);
   }, 120_000);
+
+  it('takes checkpoints as the consumer applies pages, with its default interval, and answers asOf exactly', async () => {
+    const history = fleetHistory(4, { cars: 600, steps: 2 * CHECKPOINT_EVERY });
+    for (let index = 0; index < history.events.length; index += 500) {
+      const page = history.events.slice(index, index + 500);
+      await service.prisma.$transaction((tx) => applyReportEvents(tx, page), { timeout: 60_000 });
+    }
+    expect(await service.prisma.fleetCheckpoint.count()).toBeGreaterThan(0);
+    const span = history.end.getTime() - history.start.getTime();
+    for (const share of [0.05, 0.3, 0.6, 0.8, 0.97]) {
+      const instant = new Date(history.start.getTime() + Math.round(span * share));
+      const replayed = replayAt(history.events, instant);
+      const report = await groupsAt(instant);
+      expect({ instant, groups: reportedGroups(report.groups) }).toEqual({ instant, groups: replayedGroups(replayed) });
+    }
+    await emptyReadModel(service.prisma);
+  }, 180_000);
 
   describe('fed by the owners’ feeds', () => {
     const history = fleetHistory(2, { cars: 30, steps: 80 });

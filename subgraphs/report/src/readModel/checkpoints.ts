@@ -102,6 +102,21 @@ export async function carsAtInstant(db: ConsumerSql, instant: Date): Promise<Pri
     WHERE d.n <> 0`;
 }
 
+/**
+ * Cars recomputed since the last look for a checkpoint due, in this process: looking reads
+ * up to CHECKPOINT_EVERY index entries, so it is done every tenth of that, not on every page.
+ * Only when checkpoints are taken depends on it, never what a report answers.
+ */
+let recomputedSinceLook = 0;
+
+/** After a page recomputed `cars` cars: takes the checkpoints due, looking only now and then. */
+export async function takeCheckpointsDue(tx: ConsumerSql, cars: number): Promise<void> {
+  recomputedSinceLook += cars;
+  if (recomputedSinceLook < CHECKPOINT_EVERY / 10) return;
+  recomputedSinceLook = 0;
+  await takeCheckpoints(tx);
+}
+
 /** Takes the checkpoints that CHECKPOINT_EVERY (or `every`) versions since the last one call for. */
 export async function takeCheckpoints(tx: ConsumerSql, every = CHECKPOINT_EVERY): Promise<void> {
   for (let taken = 0; taken < CHECKPOINTS_PER_PAGE; taken += 1) {

@@ -19,7 +19,7 @@ import {
   type CostCenterFields,
   type UserFields,
 } from './entities';
-import { dropCheckpointsFrom, earliestDifference, takeCheckpoints } from './checkpoints';
+import { dropCheckpointsFrom, earliestDifference, takeCheckpointsDue } from './checkpoints';
 import { foldVersions, type FieldPicker, type FoldEvent, type Version } from './fold';
 
 /** The owner of an event, from its source `/subgraphs/<name>`; only the read model's owners. */
@@ -93,7 +93,7 @@ export async function applyReportEvents(tx: ConsumerSql, events: readonly CloudE
   // Only entities a new event reached: a page of repeated events changes nothing.
   if (touched.car.size > 0) {
     await recomputeCars(tx, [...touched.car]);
-    await takeCheckpoints(tx);
+    await takeCheckpointsDue(tx, touched.car.size);
   }
   if (touched['cost-center'].size > 0) await recomputeVersions(tx, 'cost-center', [...touched['cost-center']]);
   if (touched.user.size > 0) await recomputeVersions(tx, 'user', [...touched.user]);

@@ -21,6 +21,8 @@ export type GraphSubgraph = 'car' | 'cost-center' | 'user' | 'webhook' | 'report
 
 export interface TestGraph {
   gatewayUrl: string;
+  /** The gateway's environment (configuration), for another gateway run as a process of its own. */
+  gatewayEnv: NodeJS.ProcessEnv;
   /** Every subgraph supergraph.yaml lists, by name (typed with the ones these tests query). */
   subgraphs: Record<GraphSubgraph, TestSubgraph>;
   /** Sends a query through the gateway over HTTP, signed in as the seeded `admin` (seeded graphs only). */
@@ -154,6 +156,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
 
     return {
       gatewayUrl,
+      gatewayEnv: env,
       subgraphs: subgraphs as TestGraph['subgraphs'],
       query: as('admin'),
       anonymous: (query, variables, headers) => postGraphQL(gatewayUrl, { query, variables }, headers),

@@ -33,11 +33,13 @@ export async function startSubgraphProcess(
   graph: TestGraph,
   name: SubgraphName,
   env: NodeJS.ProcessEnv = {},
+  /** Where it listens (a restart after a kill takes its predecessor's); a free port by default. */
+  port?: number,
 ): Promise<SubgraphProcess> {
   const { config } = graph.subgraphs[name as keyof TestGraph['subgraphs']];
   if (config.database.kind !== 'postgres') throw new Error('a subgraph process needs the PostgreSQL backend');
   const { spec, registration } = subgraphUnderTest(name);
-  const port = await freePort();
+  port ??= await freePort();
   const peers = Object.fromEntries(
     subgraphNames().map((peer) => [
       subgraphUrlVariable(peer),

@@ -1,17 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { DeferredPart } from '../defer/incremental';
 import type { SubscriptionMessage } from '../subscriptions/subscription';
 
 /** A stream of results, and how to stop it when its client goes away. */
-export interface ResultStream extends AsyncIterable<SubscriptionMessage> {
+export interface ResultStream<Message> extends AsyncIterable<Message> {
   cancel(): void;
 }
 
 /** How one HTTP transport frames a stream of results. */
-interface Framing {
+export interface Framing<Message> {
   contentType: string;
-  message(message: SubscriptionMessage): string;
-  heartbeat: string;
+  message(message: Message): string;
+  /** Sent when the stream is idle (a subscription's); none for a stream that ends by itself. */
+  heartbeat?: string;
   end: string;
 }
 
@@ -24,10 +26,9 @@ const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/j
  * extensions carrying its cursor, `{}` heartbeats, the error that ends it as a
  * transport error with `payload: null`), and graphql-sse's distinct
  * connections mode (`event: next` with the cursor as `id:`, comment
- * heartbeats, `event: complete`). @defer's multipart (deferSpec) is another
- * entry here.
+ * heartbeats, `event: complete`).
  */
-const FRAMINGS: Record<'multipart' | 'sse', Framing> = {
+export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<SubscriptionMessage>> = {
   multipart: {
     contentType: `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
     message: ({ payload, final }) =>
@@ -45,19 +46,30 @@ const FRAMINGS: Record<'multipart' | 'sse', Framing> = {
 };
 
 /**
- * Writes a stream of results as `transport` frames it, as they come: 200 and
- * the headers at once, a heartbeat every `heartbeatMs`, each result when it
+ * @defer's multipart answer, as Apollo Router writes it and Apollo Client's
+ * Defer20220824Handler reads it: each part is the result itself (`{data,
+ * hasNext}`, then `{incremental, hasNext}`), no heartbeat (the request's
+ * deadline bounds the stream).
+ */
+export const DEFERRED_PARTS: Framing<DeferredPart> = {
+  contentType: `multipart/mixed;boundary="${BOUNDARY}";deferSpec=20220824`,
+  message: (deferredPart) => part(JSON.stringify(deferredPart)),
+  end: `\r\n--${BOUNDARY}--\r\n`,
+};
+
+/**
+ * Writes a stream of results as `framing` frames it, as they come: 200 and
+ * the headers at once, a heartbeat every `heartbeatMs` (if it has one), each result when it
  * is ready (waiting for the client to read the previous ones: a slow client
  * lets the stream's own buffer fill, which ends it rather than the gateway's
  * memory), then the end. Stops the stream when the client goes away.
  */
-export async function writeStream(
+export async function writeStream<Message>(
   res: ServerResponse,
-  stream: ResultStream,
-  transport: 'multipart' | 'sse',
+  stream: ResultStream<Message>,
+  framing: Framing<Message>,
   heartbeatMs: number,
 ): Promise<void> {
-  const framing = FRAMINGS[transport];
   res.statusCode = 200;
   res.setHeader('content-type', framing.contentType);
   res.setHeader('cache-control', 'no-cache, no-store');
@@ -66,8 +78,9 @@ export async function writeStream(
   res.flushHeaders();
   const onClose = () => stream.cancel();
   res.once('close', onClose);
-  const heartbeat = setInterval(() => res.write(framing.heartbeat), heartbeatMs);
-  heartbeat.unref();
+  const { heartbeat: beat } = framing;
+  const heartbeat = beat === undefined ? undefined : setInterval(() => res.write(beat), heartbeatMs);
+  heartbeat?.unref();
   try {
     for await (const message of stream) {
       if (res.destroyed) break;

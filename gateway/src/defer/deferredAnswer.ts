@@ -243,6 +243,8 @@ export class DeferredAnswer implements AsyncIterable<DeferredPart> {
     let timer: NodeJS.Timeout | undefined;
     const reached = new Promise<typeof DEADLINE>((resolve) => {
       timer = setTimeout(() => resolve(DEADLINE), Math.max(0, this.request.context.deadline - Date.now()));
+      // The request's own socket keeps the process alive; this timer alone must not.
+      timer.unref();
     });
     return { reached, clear: () => clearTimeout(timer) };
   }

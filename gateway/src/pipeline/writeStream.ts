@@ -12,6 +12,8 @@ export interface ResultStream<Message> extends AsyncIterable<Message> {
 export interface Framing<Message> {
   contentType: string;
   message(message: Message): string;
+  /** Written with the headers, before the first message. */
+  start?: string;
   /** Sent when the stream is idle (a subscription's); none for a stream that ends by itself. */
   heartbeat?: string;
   end: string;
@@ -53,8 +55,12 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
  */
 export const DEFERRED_PARTS: Framing<DeferredPart> = {
   contentType: `multipart/mixed;boundary="${BOUNDARY}";deferSpec=20220824`,
-  message: (deferredPart) => part(JSON.stringify(deferredPart)),
-  end: `\r\n--${BOUNDARY}--\r\n`,
+  // Each part closed by the next delimiter at once: a reader knows a part is whole only when it sees
+  // one, and the next part may be seconds away (there is no heartbeat to flush it).
+  start: `\r\n--${BOUNDARY}`,
+  message: (deferredPart) =>
+    `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(deferredPart)}\r\n--${BOUNDARY}`,
+  end: '--\r\n',
 };
 
 /**
@@ -76,6 +82,7 @@ export async function writeStream<Message>(
   // Proxies (nginx) must pass each event on as it comes.
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
+  if (framing.start !== undefined) res.write(framing.start);
   const onClose = () => stream.cancel();
   res.once('close', onClose);
   const { heartbeat: beat } = framing;

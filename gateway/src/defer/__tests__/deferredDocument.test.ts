@@ -105,10 +105,18 @@ describe('slicing a deferred part', () => {
 
   it('frames each part as Apollo Router does (multipart/mixed, deferSpec=20220824)', () => {
     expect(DEFERRED_PARTS.contentType).toBe('multipart/mixed;boundary="graphql";deferSpec=20220824');
-    expect(DEFERRED_PARTS.message({ data: { a: 1 }, hasNext: true })).toBe(
-      '\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{"data":{"a":1},"hasNext":true}',
+    // Each part is followed by the delimiter at once, so that a reader need not wait for the next part.
+    const written = [
+      DEFERRED_PARTS.start,
+      DEFERRED_PARTS.message({ data: { a: 1 }, hasNext: true }),
+      DEFERRED_PARTS.message({ incremental: [{ data: { b: 2 }, path: [] }], hasNext: false }),
+      DEFERRED_PARTS.end,
+    ].join('');
+    expect(written).toBe(
+      '\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{"data":{"a":1},"hasNext":true}\r\n--graphql' +
+        '\r\ncontent-type: application/json; charset=utf-8\r\n\r\n{"incremental":[{"data":{"b":2},"path":[]}],"hasNext":false}\r\n--graphql' +
+        '--\r\n',
     );
-    expect(DEFERRED_PARTS.end).toBe('\r\n--graphql--\r\n');
     expect(DEFERRED_PARTS.heartbeat).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { once } from 'node:events';
 import { ApolloClient, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { Defer20220824Handler } from '@apollo/client/incremental';
 import { ONE_BACKEND } from '@car-check/test-support/config';
@@ -6,6 +8,7 @@ import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
 import { sha256Hex } from '@car-check/test-support/sha256';
+import { waitFor } from '@car-check/test-support/waitFor';
 
 /**
  * @defer through the gateway over real HTTP, with the cost-center subgraph
@@ -14,7 +17,8 @@ import { sha256Hex } from '@car-check/test-support/sha256';
  * subgraph answers, then the deferred fields, equal once merged to the
  * one-JSON answer that every other client still gets. Apollo Client 4 reads
  * the parts; authorization, the cost limit, persisted queries and the
- * request's deadline apply as to any query.
+ * request's deadline apply as to any query; a client that goes away stops
+ * the subgraph calls still in flight.
  */
 const DEFER_ACCEPT = 'multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9';
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -187,6 +191,27 @@ describe('@defer through the gateway', () => {
     expect(mergeParts(byHash.parts.map(({ part }) => part))).toEqual(
       mergeParts(registered.parts.map(({ part }) => part)),
     );
+  });
+
+  it('stops the deferred fetches still in flight when the client goes away', async () => {
+    costCenterProxy.delayMs = REQUEST_TIMEOUT_MS;
+    const sent = performance.now();
+    const abortedBefore = costCenterProxy.aborted;
+    // A raw connection, closed by the test (as a closed tab closes it; fetch may keep it to reuse).
+    const request = http.request(graph.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: DEFER_ACCEPT, authorization: `Bearer ${token}` },
+    });
+    request.end(JSON.stringify({ query: FLEET }));
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    let received = '';
+    response.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await waitFor(() => received.includes('"hasNext":true'), 30_000, 'the first part');
+    await waitFor(() => costCenterProxy.pending > 0, 30_000, 'the deferred fetch to cost-center in flight');
+    request.destroy();
+    await waitFor(() => costCenterProxy.aborted > abortedBefore, 30_000, 'the gateway to abandon its cost-center call');
+    // Abandoned because the client left, not at the request's deadline.
+    expect(performance.now() - sent).toBeLessThan(REQUEST_TIMEOUT_MS);
   });
 
   it('ends the stream with DEADLINE_EXCEEDED when a deferred part misses the request deadline', async () => {

@@ -16,6 +16,8 @@ export interface Framing<Message> {
   start?: string;
   /** Sent when the stream is idle (a subscription's); none for a stream that ends by itself. */
   heartbeat?: string;
+  /** What the client's reader skips: written when it half-closes, to learn whether it is gone. */
+  probe: string;
   end: string;
 }
 
@@ -36,6 +38,7 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
     message: ({ payload, final }) =>
       part(JSON.stringify(final && payload.errors ? { payload: null, errors: payload.errors } : { payload })),
     heartbeat: part('{}'),
+    probe: part('{}'),
     end: `\r\n--${BOUNDARY}--\r\n`,
   },
   sse: {
@@ -43,6 +46,7 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
     message: ({ payload, cursor }) =>
       `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(payload)}\n\n`,
     heartbeat: ':\n\n',
+    probe: ':\n\n',
     end: 'event: complete\ndata:\n\n',
   },
 };
@@ -53,13 +57,17 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
  * hasNext}`, then `{incremental, hasNext}`), no heartbeat (the request's
  * deadline bounds the stream).
  */
+const deferredPartOf = (json: string) =>
+  `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
+
 export const DEFERRED_PARTS: Framing<DeferredPart> = {
   contentType: `multipart/mixed;boundary="${BOUNDARY}";deferSpec=20220824`,
   // Each part closed by the next delimiter at once: a reader knows a part is whole only when it sees
   // one, and the next part may be seconds away (there is no heartbeat to flush it).
   start: `\r\n--${BOUNDARY}`,
-  message: (deferredPart) =>
-    `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(deferredPart)}\r\n--${BOUNDARY}`,
+  message: (deferredPart) => deferredPartOf(JSON.stringify(deferredPart)),
+  // An empty part, which Apollo Client's multipart reader skips (as Apollo Router's subscription heartbeats).
+  probe: deferredPartOf('{}'),
   end: '--\r\n',
 };
 
@@ -88,6 +96,7 @@ export async function writeStream<Message>(
   const { heartbeat: beat } = framing;
   const heartbeat = beat === undefined ? undefined : setInterval(() => res.write(beat), heartbeatMs);
   heartbeat?.unref();
+  const stopProbing = probeOnHalfClose(res, framing.probe);
   try {
     for await (const message of stream) {
       if (res.destroyed) break;
@@ -96,6 +105,38 @@ export async function writeStream<Message>(
     if (!res.destroyed) res.end(framing.end);
   } finally {
     clearInterval(heartbeat);
+    stopProbing();
     res.off('close', onClose);
   }
+}
+
+/** How often a stream whose client half-closed is probed (listen() keeps half-open sockets). */
+const HALF_CLOSED_PROBE_MS = 250;
+
+/**
+ * A client's FIN means "I have sent everything" or "I am gone"; TCP tells
+ * them apart only when the server writes (listen() in service-kit does the
+ * same before the headers). A stream may not write for a long while (a
+ * deferred part waits for a slow subgraph, with no heartbeat), so once the
+ * client half-closes, `probe` is written now and then: to a client that is
+ * gone the write fails, the response closes, and the stream and its
+ * subgraph calls stop at once rather than at the next part or the deadline.
+ */
+function probeOnHalfClose(res: ServerResponse, probe: string): () => void {
+  const socket = res.socket;
+  let timer: NodeJS.Timeout | undefined;
+  const onEnd = () => {
+    const check = () => {
+      if (res.destroyed || res.writableEnded) return void clearInterval(timer);
+      res.write(probe);
+    };
+    timer = setInterval(check, HALF_CLOSED_PROBE_MS);
+    timer.unref();
+    check();
+  };
+  socket?.once('end', onEnd);
+  return () => {
+    clearInterval(timer);
+    socket?.off('end', onEnd);
+  };
 }

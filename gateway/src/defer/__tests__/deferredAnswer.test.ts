@@ -76,8 +76,8 @@ describe('a query with @defer through the planner and executor', () => {
     centersMayAnswer = new Promise((resolve) => (release = resolve));
   });
 
-  const answer = (caller: CallerIdentity, deadlineMs = 30_000) => {
-    const document = parse(QUERY);
+  const answer = (caller: CallerIdentity, deadlineMs = 30_000, query = QUERY) => {
+    const document = parse(query);
     const context: GatewayContext = {
       requestId: 'r1',
       caller,
@@ -151,6 +151,16 @@ describe('a query with @defer through the planner and executor', () => {
         path: ['cars', 0, 'secret'],
         extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
       }),
+    ]);
+  });
+
+  it('answers `{}` for an object whose selection is all deferred', async () => {
+    release();
+    const parts = await allParts(answer(signedIn, 30_000, 'query Page { cars { ... @defer { id center } } }'));
+    expect(parts[0]).toEqual({ data: { cars: [{}, {}] }, hasNext: true });
+    expect(parts[1]!.incremental!.map((item) => item.data)).toEqual([
+      { id: '1', center: 'CC-1' },
+      { id: '2', center: 'CC-2' },
     ]);
   });
 

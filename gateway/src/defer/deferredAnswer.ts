@@ -194,14 +194,34 @@ export class DeferredAnswer implements AsyncIterable<DeferredPart> {
     }
   }
 
-  /** One part through the layers: its data without placeholders, its errors formatted as a query's. */
+  /**
+   * One part through the layers: its data without placeholders, its errors
+   * formatted as a query's; an executor that throws is an INTERNAL error of
+   * the part, never a rejection.
+   */
   private async runPart(
     part: DocumentPart,
     node: PlanNode | undefined,
   ): Promise<{ data: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }> {
     const context = { ...this.request.context };
     this.planOfRun.set(context, node);
-    const result = await this.executor(this.partRequest(part, context));
+    let result: GatewayExecutionResult;
+    try {
+      result = await this.executor(this.partRequest(part, context));
+    } catch (error) {
+      // Never a rejection: a part may finish after the answer ended (deadline), with no one awaiting it.
+      this.deps.log.error({ err: error, requestId: context.requestId }, 'a deferred part failed');
+      const { requestId, traceId } = context;
+      return {
+        data: null,
+        errors: [
+          {
+            message: 'The query failed. Quote the request id when reporting it.',
+            extensions: errorExtensions('INTERNAL', requestId, traceId),
+          },
+        ],
+      };
+    }
     const data = result.data ?? null;
     const errors = (result.errors ?? []).map((error) => this.formatted(error.toJSON(), error));
     return {

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import { ANONYMOUS, type CallerIdentity, createLogger, ServiceMetrics } from '@car-check/service-kit';
 import { supergraphForGateway } from '../../auth/securityFeatures';
 import type { GatewayContext } from '../../context';
+import type { ExecutorLayer } from '../../execution/executor';
 import { EXECUTOR_LAYERS } from '../../execution/layers';
 import { PlanRunner } from '../../execution/planner';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
@@ -76,7 +77,7 @@ describe('a query with @defer through the planner and executor', () => {
     centersMayAnswer = new Promise((resolve) => (release = resolve));
   });
 
-  const answer = (caller: CallerIdentity, deadlineMs = 30_000, query = QUERY) => {
+  const answer = (caller: CallerIdentity, deadlineMs = 30_000, query = QUERY, layers = EXECUTOR_LAYERS) => {
     const document = parse(query);
     const context: GatewayContext = {
       requestId: 'r1',
@@ -99,7 +100,7 @@ describe('a query with @defer through the planner and executor', () => {
         runner: () => runner,
         subgraphs: () => ({ cars, centers }),
         served: () => served,
-        layers: EXECUTOR_LAYERS,
+        layers,
         log,
         metrics,
       },
@@ -161,6 +162,21 @@ describe('a query with @defer through the planner and executor', () => {
     expect(parts[1]!.incremental!.map((item) => item.data)).toEqual([
       { id: '1', center: 'CC-1' },
       { id: '2', center: 'CC-2' },
+    ]);
+  });
+
+  it('answers an executor that throws with one coded INTERNAL error, never a rejection', async () => {
+    const throwing: ExecutorLayer = {
+      name: 'throwing',
+      wrap: () => () => Promise.reject(new Error('boom')),
+    };
+    const parts = await allParts(answer(signedIn, 30_000, QUERY, [throwing]));
+    expect(parts).toEqual([
+      {
+        data: null,
+        errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'INTERNAL' }) })],
+        hasNext: false,
+      },
     ]);
   });
 

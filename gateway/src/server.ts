@@ -173,6 +173,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   });
   const stages = STAGES.create(config, {
     subscriptions,
+    deferred: { runner: () => runner, subgraphs: () => subgraphs, layers: EXECUTOR_LAYERS },
     log,
     metrics,
     redis,

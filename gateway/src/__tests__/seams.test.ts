@@ -116,6 +116,7 @@ describe('the request path is a list of stages', () => {
       'subscribe',
       'deadline',
       'consistency',
+      'defer',
       'inflight',
       'execute',
     ]);

@@ -8,17 +8,21 @@ import type { ExecutionRequest } from './executor';
 /**
  * The gateway's own planner and plan executor over one loaded supergraph, for
  * what Apollo Gateway's executor refuses to run itself (a subscription's plan,
- * run once per event; @defer next). It is the very QueryPlanner Apollo Gateway
+ * run once per event; each part of a deferred answer). It is the very QueryPlanner Apollo Gateway
  * builds (same supergraph, same default configuration), so its plans are the
  * ones a query would get; and it runs them with Apollo Gateway's own
  * `executeQueryPlan`, so entity fetches, result shaping and errors are the same.
  */
 export class PlanRunner {
   private readonly planner: QueryPlanner;
+  /** The planner that keeps @defer as DeferNodes (built on the first deferred request: most supergraphs never see one). */
+  private deferPlanner?: QueryPlanner;
+  private readonly supergraph: Supergraph;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly apiSchema: Schema;
   /** Plans by document (the documents stage hands out one DocumentNode per text), then operation name. */
   private readonly plans = new WeakMap<DocumentNode, Map<string, QueryPlan>>();
+  private readonly deferredPlans = new WeakMap<DocumentNode, Map<string, QueryPlan>>();
 
   /**
    * @param coreSupergraphSdl the supergraph Apollo Gateway loaded (its onSchemaLoadOrUpdate).
@@ -30,20 +34,40 @@ export class PlanRunner {
   ) {
     // Apollo Gateway validated this supergraph when it loaded it.
     const supergraph = Supergraph.build(coreSupergraphSdl, { validateSupergraph: false });
+    this.supergraph = supergraph;
     this.planner = new QueryPlanner(supergraph);
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.apiSchema = supergraph.apiSchema();
   }
 
-  /** The plan of one operation of an admitted (validated) document, built once. */
+  /** The plan of one operation of an admitted (validated) document, built once; @defer is inlined. */
   plan(document: DocumentNode, operationName: string | null | undefined): QueryPlan {
-    let byName = this.plans.get(document);
-    if (!byName) this.plans.set(document, (byName = new Map<string, QueryPlan>()));
+    return this.planWith(this.planner, this.plans, document, operationName);
+  }
+
+  /**
+   * The plan of an operation whose @defer fragments stay deferred: a
+   * `Defer` node with the primary part and one deferred part per fragment
+   * (Apollo's `incrementalDelivery.enableDefer`), built once.
+   */
+  planDeferred(document: DocumentNode, operationName: string | null | undefined): QueryPlan {
+    this.deferPlanner ??= new QueryPlanner(this.supergraph, { incrementalDelivery: { enableDefer: true } });
+    return this.planWith(this.deferPlanner, this.deferredPlans, document, operationName);
+  }
+
+  private planWith(
+    planner: QueryPlanner,
+    cache: WeakMap<DocumentNode, Map<string, QueryPlan>>,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+  ): QueryPlan {
+    let byName = cache.get(document);
+    if (!byName) cache.set(document, (byName = new Map<string, QueryPlan>()));
     const key = operationName ?? '';
     let plan = byName.get(key);
     if (!plan) {
       const operation = operationFromDocument(this.apiSchema, document, { operationName: operationName ?? undefined });
-      plan = this.planner.buildQueryPlan(operation);
+      plan = planner.buildQueryPlan(operation);
       byName.set(key, plan);
     }
     return plan;

@@ -12,7 +12,7 @@ import { bearerToken } from './stages/authenticate';
 import { Refusal } from './refusal';
 import { internalRefusal, writeApolloResponse, writeRefusal, writeSharedAnswer } from './respond';
 import { type GatewayRequest, runStages, type StageHandler } from './stage';
-import { writeStream } from './writeStream';
+import { DEFERRED_PARTS, SUBSCRIPTION_FRAMINGS, writeStream } from './writeStream';
 
 interface RequestPath {
   /** The stages' handlers, in the order of stages.ts. */
@@ -43,10 +43,11 @@ async function serve(path: RequestPath, req: Request, res: Response): Promise<vo
     const answer = await runStages(path.handlers, request);
     if (answer.kind === 'apollo') await writeApolloResponse(res, answer.response, requestId, traceId);
     else if (answer.kind === 'shared') writeSharedAnswer(res, answer.answer, requestId, traceId);
+    else if (answer.kind === 'deferred') await writeStream(res, answer.stream, DEFERRED_PARTS, path.heartbeatMs);
     else {
       const transport = request.streaming === 'multipart' ? 'multipart' : 'sse';
       path.log.info({ requestId, traceId, transport }, 'subscription started');
-      await writeStream(res, answer.stream, transport, path.heartbeatMs);
+      await writeStream(res, answer.stream, SUBSCRIPTION_FRAMINGS[transport], path.heartbeatMs);
       path.log.info({ requestId, traceId, transport }, 'subscription ended');
     }
   } catch (error) {

@@ -104,6 +104,14 @@ export function acceptedStream(req: IncomingMessage): Exclude<StreamTransport, '
   return undefined;
 }
 
+/** Whether the request accepts @defer's multipart answer (Apollo Router's `multipart/mixed;deferSpec=20220824`). */
+export function acceptsDeferredParts(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '')
+    .toLowerCase()
+    .split(',')
+    .some((type) => type.trim().startsWith('multipart/mixed') && /deferspec\s*=\s*"?20220824/.test(type));
+}
+
 /**
  * The media type of plain answers to a request that accepts a stream, if it
  * accepts one: a query that accepts only a stream is refused (406) once it is

@@ -12,6 +12,7 @@ import {
   type SharedRedis,
 } from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { DeferredAnswer, DeferServices } from '../defer/deferredAnswer';
 import type { LiveSubscriptions } from '../subscriptions/liveSubscriptions';
 import type { Subscription } from '../subscriptions/subscription';
 import type { GatewayContext } from '../context';
@@ -44,6 +45,8 @@ export interface GatewayRequest {
   mediaType?: ResponseMediaType;
   /** The stream the client asked for (a subscription's transport); undefined for a plain answer. */
   streaming?: StreamTransport;
+  /** Whether the client accepts @defer's multipart answer (`multipart/mixed;deferSpec=20220824`). */
+  acceptsDeferredParts?: boolean;
   caller?: CallerIdentity;
   idempotencyKey?: string | null;
   text?: OperationText;
@@ -61,13 +64,14 @@ export type StreamTransport = 'multipart' | 'sse' | 'websocket';
 
 /**
  * What the path answers: Apollo Server's response, one shared with an
- * identical request in flight, or a stream of results (a subscription) that
- * the transport writes as they come.
+ * identical request in flight, a stream of results (a subscription) that
+ * the transport writes as they come, or the parts of a query with @defer.
  */
 export type Answer =
   | { kind: 'apollo'; response: HTTPGraphQLResponse }
   | { kind: 'shared'; answer: SharedAnswer }
-  | { kind: 'stream'; stream: Subscription };
+  | { kind: 'stream'; stream: Subscription }
+  | { kind: 'deferred'; stream: DeferredAnswer };
 
 export type Next = () => Promise<Answer>;
 
@@ -89,6 +93,8 @@ export interface StageServices {
   onSchemaChange(listener: () => void): void;
   /** The live subscriptions of this process (the subscribe stage starts them). */
   subscriptions: LiveSubscriptions;
+  /** The planner, subgraphs and executor layers that a query with @defer runs its parts with. */
+  deferred: Omit<DeferServices, 'log' | 'metrics' | 'served'>;
   /** Apollo Server, started before the first request arrives. */
   apollo(): ApolloServer<GatewayContext>;
 }

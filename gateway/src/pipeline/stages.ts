@@ -2,6 +2,7 @@ import { admission } from './stages/admission';
 import { authenticate } from './stages/authenticate';
 import { consistency } from './stages/consistency';
 import { deadline } from './stages/deadline';
+import { defer } from './stages/defer';
 import { documents } from './stages/documents';
 import { execute } from './stages/execute';
 import { idempotencyKey } from './stages/idempotencyKey';
@@ -32,6 +33,7 @@ export const STAGES = StageList.empty()
   .add(subscribe) // a subscription leaves here as a stream (no deadline, never shared)
   .add(deadline) // the request's deadline and abort signal, in its context
   .add(consistency) // the client's consistency token in, the token of its writes out (entity cache)
+  .add(defer) // a query with @defer leaves here as a stream of parts, for a client that accepts them (never shared)
   .add(inflight) // identical queries in flight share one execution
   .add(execute); // Apollo: authorize, plan, execute
 

@@ -1,17 +1,23 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { DeferredPart } from '../defer/incremental';
 import type { SubscriptionMessage } from '../subscriptions/subscription';
 
 /** A stream of results, and how to stop it when its client goes away. */
-export interface ResultStream extends AsyncIterable<SubscriptionMessage> {
+export interface ResultStream<Message> extends AsyncIterable<Message> {
   cancel(): void;
 }
 
 /** How one HTTP transport frames a stream of results. */
-interface Framing {
+export interface Framing<Message> {
   contentType: string;
-  message(message: SubscriptionMessage): string;
-  heartbeat: string;
+  message(message: Message): string;
+  /** Written with the headers, before the first message. */
+  start?: string;
+  /** Sent when the stream is idle (a subscription's); none for a stream that ends by itself. */
+  heartbeat?: string;
+  /** What the client's reader skips: written when it half-closes, to learn whether it is gone. */
+  probe: string;
   end: string;
 }
 
@@ -24,15 +30,15 @@ const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/j
  * extensions carrying its cursor, `{}` heartbeats, the error that ends it as a
  * transport error with `payload: null`), and graphql-sse's distinct
  * connections mode (`event: next` with the cursor as `id:`, comment
- * heartbeats, `event: complete`). @defer's multipart (deferSpec) is another
- * entry here.
+ * heartbeats, `event: complete`).
  */
-const FRAMINGS: Record<'multipart' | 'sse', Framing> = {
+export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<SubscriptionMessage>> = {
   multipart: {
     contentType: `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
     message: ({ payload, final }) =>
       part(JSON.stringify(final && payload.errors ? { payload: null, errors: payload.errors } : { payload })),
     heartbeat: part('{}'),
+    probe: part('{}'),
     end: `\r\n--${BOUNDARY}--\r\n`,
   },
   sse: {
@@ -40,34 +46,57 @@ const FRAMINGS: Record<'multipart' | 'sse', Framing> = {
     message: ({ payload, cursor }) =>
       `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(payload)}\n\n`,
     heartbeat: ':\n\n',
+    probe: ':\n\n',
     end: 'event: complete\ndata:\n\n',
   },
 };
 
 /**
- * Writes a stream of results as `transport` frames it, as they come: 200 and
- * the headers at once, a heartbeat every `heartbeatMs`, each result when it
+ * @defer's multipart answer, as Apollo Router writes it and Apollo Client's
+ * Defer20220824Handler reads it: each part is the result itself (`{data,
+ * hasNext}`, then `{incremental, hasNext}`), no heartbeat (the request's
+ * deadline bounds the stream).
+ */
+const deferredPartOf = (json: string) =>
+  `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
+
+export const DEFERRED_PARTS: Framing<DeferredPart> = {
+  contentType: `multipart/mixed;boundary="${BOUNDARY}";deferSpec=20220824`,
+  // Each part closed by the next delimiter at once: a reader knows a part is whole only when it sees
+  // one, and the next part may be seconds away (there is no heartbeat to flush it).
+  start: `\r\n--${BOUNDARY}`,
+  message: (deferredPart) => deferredPartOf(JSON.stringify(deferredPart)),
+  // An empty part, which Apollo Client's multipart reader skips (as Apollo Router's subscription heartbeats).
+  probe: deferredPartOf('{}'),
+  end: '--\r\n',
+};
+
+/**
+ * Writes a stream of results as `framing` frames it, as they come: 200 and
+ * the headers at once, a heartbeat every `heartbeatMs` (if it has one), each result when it
  * is ready (waiting for the client to read the previous ones: a slow client
  * lets the stream's own buffer fill, which ends it rather than the gateway's
  * memory), then the end. Stops the stream when the client goes away.
  */
-export async function writeStream(
+export async function writeStream<Message>(
   res: ServerResponse,
-  stream: ResultStream,
-  transport: 'multipart' | 'sse',
+  stream: ResultStream<Message>,
+  framing: Framing<Message>,
   heartbeatMs: number,
 ): Promise<void> {
-  const framing = FRAMINGS[transport];
   res.statusCode = 200;
   res.setHeader('content-type', framing.contentType);
   res.setHeader('cache-control', 'no-cache, no-store');
   // Proxies (nginx) must pass each event on as it comes.
   res.setHeader('x-accel-buffering', 'no');
   res.flushHeaders();
+  if (framing.start !== undefined) res.write(framing.start);
   const onClose = () => stream.cancel();
   res.once('close', onClose);
-  const heartbeat = setInterval(() => res.write(framing.heartbeat), heartbeatMs);
-  heartbeat.unref();
+  const { heartbeat: beat } = framing;
+  const heartbeat = beat === undefined ? undefined : setInterval(() => res.write(beat), heartbeatMs);
+  heartbeat?.unref();
+  const stopProbing = probeOnHalfClose(res, framing.probe);
   try {
     for await (const message of stream) {
       if (res.destroyed) break;
@@ -76,6 +105,38 @@ export async function writeStream(
     if (!res.destroyed) res.end(framing.end);
   } finally {
     clearInterval(heartbeat);
+    stopProbing();
     res.off('close', onClose);
   }
+}
+
+/** How often a stream whose client half-closed is probed (listen() keeps half-open sockets). */
+const HALF_CLOSED_PROBE_MS = 250;
+
+/**
+ * A client's FIN means "I have sent everything" or "I am gone"; TCP tells
+ * them apart only when the server writes (listen() in service-kit does the
+ * same before the headers). A stream may not write for a long while (a
+ * deferred part waits for a slow subgraph, with no heartbeat), so once the
+ * client half-closes, `probe` is written now and then: to a client that is
+ * gone the write fails, the response closes, and the stream and its
+ * subgraph calls stop at once rather than at the next part or the deadline.
+ */
+function probeOnHalfClose(res: ServerResponse, probe: string): () => void {
+  const socket = res.socket;
+  let timer: NodeJS.Timeout | undefined;
+  const onEnd = () => {
+    const check = () => {
+      if (res.destroyed || res.writableEnded) return void clearInterval(timer);
+      res.write(probe);
+    };
+    timer = setInterval(check, HALF_CLOSED_PROBE_MS);
+    timer.unref();
+    check();
+  };
+  socket?.once('end', onEnd);
+  return () => {
+    clearInterval(timer);
+    socket?.off('end', onEnd);
+  };
 }

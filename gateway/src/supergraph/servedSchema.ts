@@ -2,6 +2,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import { type GraphQLSchema, parse } from 'graphql';
 import { readRequirements, type Requirements } from '@car-check/service-kit';
 import { supergraphForGateway } from '../auth/securityFeatures';
+import { withDefer } from '../defer/deferDirective';
 import { type CostModel, readCostModel } from '../limits/costModel';
 
 /**
@@ -25,7 +26,7 @@ export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
 }
 
 /**
- * The served schema of a supergraph. The gateway passes the API schema Apollo
+ * The served schema of a supergraph, @defer included. The gateway passes the API schema Apollo
  * Gateway has already built from it; tools and in-process tests let it be built here.
  */
 export function servedSchemaOf(
@@ -34,5 +35,10 @@ export function servedSchemaOf(
   schema: GraphQLSchema = apiSchemaOf(supergraphSdl),
 ): ServedSchema {
   const supergraph = parse(supergraphSdl);
-  return { schema, costModel: readCostModel(supergraph, defaultListSize), requirements: readRequirements(supergraph) };
+  // Operations are validated against it: @defer is served (docs/defer.md).
+  return {
+    schema: withDefer(schema),
+    costModel: readCostModel(supergraph, defaultListSize),
+    requirements: readRequirements(supergraph),
+  };
 }

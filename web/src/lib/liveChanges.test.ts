@@ -33,18 +33,25 @@ describe('listNeedsRefetch', () => {
     ...overrides,
   });
 
-  it('updates a car on the page in place when the page neither filters nor sorts by what changed', () => {
-    expect(listNeedsRefetch(change({}), visible, new Set())).toBe(false);
-    expect(listNeedsRefetch(change({ changedFields: ['model', 'version'] }), visible, new Set(['brand']))).toBe(false);
+  it('reads the page again when a car on it changed', () => {
+    expect(listNeedsRefetch(change({}), visible, new Set())).toBe(true);
   });
 
-  it('refetches when what changed is what the page filters or sorts by', () => {
-    expect(listNeedsRefetch(change({ changedFields: ['model'] }), visible, new Set(['model']))).toBe(true);
-  });
-
-  it('refetches on a creation, a deletion, or a change to a car not on the page', () => {
+  it('reads the page again on a creation or a deletion, wherever the car is', () => {
     expect(listNeedsRefetch(change({ kind: 'CREATED', carId: 'car-9' }), visible, new Set())).toBe(true);
-    expect(listNeedsRefetch(change({ kind: 'DELETED' }), visible, new Set())).toBe(true);
-    expect(listNeedsRefetch(change({ carId: 'car-9' }), visible, new Set())).toBe(true);
+    expect(listNeedsRefetch(change({ kind: 'DELETED', carId: 'car-9' }), visible, new Set())).toBe(true);
+  });
+
+  it('reads the page again when a car off it changed in a field the page filters or sorts by', () => {
+    expect(listNeedsRefetch(change({ carId: 'car-9', changedFields: ['model'] }), visible, new Set(['model']))).toBe(
+      true,
+    );
+  });
+
+  it('leaves the page as it is when a car off it changed in a field the page does not use', () => {
+    expect(listNeedsRefetch(change({ carId: 'car-9' }), visible, new Set())).toBe(false);
+    expect(
+      listNeedsRefetch(change({ carId: 'car-9', changedFields: ['version', 'model'] }), visible, new Set(['brand'])),
+    ).toBe(false);
   });
 });

@@ -42,11 +42,10 @@ export interface ListedChange {
 }
 
 /**
- * Whether a change may alter which cars the visible page holds, their order or their count, so that
- * only the server can say what the page is now: a creation or a deletion (the count, and maybe the
- * page), a car not on the page (it may now belong there), or a change to a field the page filters or
- * sorts by. Otherwise the change is to a car already shown, and the event itself (written to Apollo's
- * cache) updates it in place.
+ * Whether a change alters what the visible page shows, so that it must be read again: a car on the page
+ * (its fields), a creation or a deletion (the count, and which cars the page holds), or a change to a
+ * field the page filters or sorts by (a car off the page may now belong on it). A car off the page
+ * changed in another field leaves the page as it is.
  */
 export function listNeedsRefetch(
   change: ListedChange,
@@ -54,6 +53,6 @@ export function listNeedsRefetch(
   fieldsInUse: ReadonlySet<string>,
 ): boolean {
   if (change.kind !== 'UPDATED') return true;
-  if (!visibleIds.has(change.carId)) return true;
+  if (visibleIds.has(change.carId)) return true;
   return change.changedFields.some((field) => fieldsInUse.has(field));
 }

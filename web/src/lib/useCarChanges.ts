@@ -10,7 +10,7 @@ export type CarChange = CarChangesSubscription['carChanged'];
 export interface CarChangesOptions {
   /** Which cars (`null`: all). A new filter is a new stream, from now. */
   filter: CarChangeFilter | null;
-  /** Each change, after Apollo Client wrote its car to the cache (cars already shown update by themselves). */
+  /** Each change (which car, how, its cursor): the page reads again what it shows of that car. */
   onChange(change: CarChange): void;
   /**
    * Changes may have been missed and cannot be replayed (the stream reopened with no cursor yet, or its
@@ -78,6 +78,9 @@ export function useCarChanges({ filter, onChange, onResync }: CarChangesOptions)
           variables: { filter: streamFilter, after: cursor },
           // A field that failed for one event (a subgraph down) still delivers the change and its cursor.
           errorPolicy: 'all',
+          // Nothing to cache: an event names a change, the page reads the car itself. (The result that ends
+          // a multipart stream, an error with no data, would be written as a result missing its field.)
+          fetchPolicy: 'no-cache',
           context: { fetchOptions: { onResponse } },
         })
         .subscribe({

@@ -10,7 +10,13 @@ export function useCoalesced(fn: () => unknown, delayMs: number): () => void {
   useEffect(() => {
     latest.current = fn;
   });
-  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current);
+      timer.current = undefined;
+    },
+    [],
+  );
   return useCallback(() => {
     if (timer.current !== undefined) return;
     timer.current = setTimeout(() => {

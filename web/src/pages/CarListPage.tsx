@@ -29,7 +29,7 @@ const COLUMNS = ['Brand', 'Model', 'Version', 'Cost center', 'Manager', 'Manager
 /** The car's fields each order sorts by, as a change names them (`changedFields`). */
 const ORDER_CHANGED_FIELDS: Record<CarOrderField, string[]> = { CREATED_AT: [], BRAND: ['brand'], MODEL: ['model'] };
 /** Read the page again at most this often while changes arrive. */
-const REFETCH_COALESCE_MS = 300;
+const REFETCH_COALESCE_MS = 200;
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
@@ -58,8 +58,8 @@ export function CarListPage({ route }: { route: Route }) {
     fetchPolicy: 'cache-and-network',
   });
 
-  // Live: a change to a car on the page shows at once (the event's car goes to the cache); one that may
-  // change which cars the page holds, their order or their count has the page read again.
+  // Live: a change that alters what the page shows (a car on it, a creation or deletion, a field the page
+  // filters or sorts by) has the page read again; other cars' changes leave it as it is.
   const refetchPage = useCoalesced(refetch, REFETCH_COALESCE_MS);
   const fieldsInUse = new Set([
     ...ORDER_CHANGED_FIELDS[field],

@@ -22,7 +22,7 @@ import { Link, navigate, type Route } from '../router';
 type Car = NonNullable<CarDetailsQuery['car']>;
 
 /** Read the car again at most this often while its changes arrive. */
-const REFETCH_COALESCE_MS = 300;
+const REFETCH_COALESCE_MS = 200;
 
 function valuesOf(car: Car): CarValues {
   return { brand: car.brand, model: car.model, version: car.version ?? '', costCenterId: car.costCenter?.id ?? '' };
@@ -53,9 +53,8 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
   });
-  // Live: the event's car goes to the cache (its fields show at once); the car is then read again for
-  // what the event does not carry (its history, when it was updated, or that it is gone). A draft being
-  // edited is left alone: saving it over a newer revision is the conflict the page already handles.
+  // Live: each change of this car has it read again (its fields, history, or that it is gone). A draft
+  // being edited is left alone: saving it over a newer revision is the conflict the page already handles.
   const refetchCar = useCoalesced(refetch, REFETCH_COALESCE_MS);
   const live = useCarChanges({ filter: { ids: [id] }, onChange: refetchCar, onResync: refetchCar });
   const [editCar, editing$] = useMutation(EditCarDocument, { errorPolicy: 'all' });

@@ -41,20 +41,19 @@ export function useCarChanges({ filter, onChange, onResync }: CarChangesOptions)
     /** The cursor of the last change received: where a reopened stream resumes. */
     let cursor: string | null = null;
     let failures = 0;
-    let opened = false;
+    let attempts = 0;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let stream: { unsubscribe(): void } | undefined;
 
     const open = () => {
       let ended = false;
-      const reopened = opened;
+      const retrying = attempts++ > 0;
       const onResponse: ResponseListener['onResponse'] = (response) => {
         if (stopped || ended || !response.ok) return;
         failures = 0;
-        opened = true;
         setState('live');
-        // Without a cursor the new stream starts now: whatever changed while it was down is read instead.
-        if (reopened && cursor === null) handlers.current.onResync();
+        // A stream reopened without a cursor starts now: what changed while none was open is read instead.
+        if (retrying && cursor === null) handlers.current.onResync();
       };
       const end = (error?: unknown) => {
         if (stopped || ended) return;
@@ -65,10 +64,8 @@ export function useCarChanges({ filter, onChange, onResync }: CarChangesOptions)
           setState('off');
           return;
         }
-        if (how === 'resync') {
-          cursor = null;
-          handlers.current.onResync();
-        }
+        // The page is read again once the new stream, without a cursor, is open (above).
+        if (how === 'resync') cursor = null;
         setState('reconnecting');
         retry = setTimeout(open, reconnectDelayMs(failures++));
       };
@@ -76,7 +73,7 @@ export function useCarChanges({ filter, onChange, onResync }: CarChangesOptions)
         .subscribe({
           query: CarChangesDocument,
           variables: { filter: streamFilter, after: cursor },
-          // A field that failed for one event (a subgraph down) still delivers the change and its cursor.
+          // A change that comes with an error beside it is still a change: its cursor counts.
           errorPolicy: 'all',
           // Nothing to cache: an event names a change, the page reads the car itself. (The result that ends
           // a multipart stream, an error with no data, would be written as a result missing its field.)

@@ -41,7 +41,20 @@ export interface TestGraph {
   startInstance(name: SubgraphName): Promise<TestSubgraph>;
   /** Another gateway in front of the same subgraphs, or of other instances of some of them (stopped with the graph). */
   startGateway(routes?: Partial<Record<SubgraphName, string>>, env?: NodeJS.ProcessEnv): Promise<string>;
+  /** Another gateway in front of the same subgraphs that can be stopped and started again at the same address. */
+  startRestartableGateway(env?: NodeJS.ProcessEnv): Promise<RestartableGateway>;
   stop(): Promise<void>;
+}
+
+/**
+ * A gateway a test restarts: `stop` shuts it down as SIGTERM does (every stream ended with its cursor,
+ * then the server drained), `start` builds a new one (nothing kept in memory) on the same port.
+ */
+export interface RestartableGateway {
+  /** Its /graphql, the same across restarts. */
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
 }
 
 export interface StartGraphOptions {
@@ -189,6 +202,33 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
           await second.apollo.stop();
         });
         return `${secondServer.url}/graphql`;
+      },
+      async startRestartableGateway(extraEnv = {}) {
+        const config = loadGatewayConfig({ ...env, ...extraEnv });
+        let port = 0;
+        let origin = '';
+        let running: (() => Promise<void>) | undefined;
+        const start = async () => {
+          if (running) return;
+          const built = await buildGateway(config, options.gatewayLog ?? silentLogger('gateway'));
+          const builtServer = await listen(built.app, '127.0.0.1', port);
+          built.subscriptions.attach(builtServer.server);
+          port = Number(new URL(builtServer.url).port);
+          origin ||= builtServer.url;
+          running = async () => {
+            await built.subscriptions.close(1_000);
+            await builtServer.close();
+            await built.apollo.stop();
+          };
+        };
+        const stop = async () => {
+          const stopRunning = running;
+          running = undefined;
+          await stopRunning?.();
+        };
+        await start();
+        extras.push(stop);
+        return { url: `${origin}/graphql`, start, stop };
       },
       async stop() {
         for (const stopExtra of extras.reverse()) await stopExtra();

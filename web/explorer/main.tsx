@@ -3,16 +3,33 @@
  * fonts and styles, so it needs nothing but the gateway it is served by. It sends
  * operations to the same origin's /graphql (the gateway serves it at /explorer).
  * Paste `{"Authorization": "Bearer <token>"}` in the Headers tab; headers are not
- * persisted (a token stays in this tab only).
+ * persisted (a token stays in this tab only). Subscriptions run over WebSocket
+ * (graphql-ws, the gateway's `graphql-transport-ws` on the same /graphql).
  */
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
-const fetcher = createGraphiQLFetcher({ url: new URL('/graphql', window.location.origin).toString() });
+const endpoint = new URL('/graphql', window.location.origin);
+const socketEndpoint = new URL(endpoint);
+socketEndpoint.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+
+const toolkitFetcher = createGraphiQLFetcher({ url: endpoint.toString(), subscriptionUrl: socketEndpoint.toString() });
+
+/**
+ * The headers editor's headers, names lower-cased: over WebSocket they become `connection_init`'s
+ * payload, where the gateway reads `authorization` (HTTP header names are case-insensitive anyway).
+ */
+const fetcher: Fetcher = (params, options) =>
+  toolkitFetcher(params, {
+    ...options,
+    headers: Object.fromEntries(
+      Object.entries(options?.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const),
+    ),
+  });
 
 const DEFAULT_QUERY = `# Fleet graph explorer (offline GraphiQL).
 #
@@ -24,6 +41,11 @@ const DEFAULT_QUERY = `# Fleet graph explorer (offline GraphiQL).
 #    {"Authorization": "Bearer <token>"}
 # 3. Run CarsWithCostCenters, or browse
 #    the schema with the Docs button.
+# 4. Run WatchCars and edit a car (in the
+#    console, or with a mutation in another
+#    tab): each change appears live, with
+#    its cursor. To resume after a change,
+#    pass its cursor as after: "<cursor>".
 # Errors carry extensions.code and
 # extensions.requestId.
 
@@ -44,6 +66,16 @@ query CarsWithCostCenters {
       }
     }
     pageInfo { hasNextPage endCursor }
+  }
+}
+
+subscription WatchCars {
+  carChanged {
+    kind revision changedFields cursor
+    car {
+      brand model version
+      costCenter { code manager { username } }
+    }
   }
 }
 `;

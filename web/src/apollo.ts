@@ -70,9 +70,30 @@ const persistedOnly = new PersistedQueryLink({
   disable: () => false,
 });
 
+/**
+ * An operation may ask, in its context's `fetchOptions`, to hear when the gateway's response arrives
+ * (its status and headers, before the body). A subscription needs it: its multipart body stays
+ * silent until the first change, so only the response says that its stream is open.
+ */
+export interface ResponseListener {
+  onResponse?: (response: Response) => void;
+}
+
+const fetchTellingResponse: typeof fetch = async (input, init) => {
+  const { onResponse, ...request } = (init ?? {}) as RequestInit & ResponseListener;
+  const response = await fetch(input, request);
+  onResponse?.(response);
+  return response;
+};
+
 export function createClient(): ApolloClient {
   return new ApolloClient({
-    link: ApolloLink.from([identify, ...(PERSISTED_ONLY ? [persistedOnly] : []), new HttpLink({ uri: GRAPHQL_URL })]),
+    link: ApolloLink.from([
+      identify,
+      ...(PERSISTED_ONLY ? [persistedOnly] : []),
+      // HttpLink speaks subscriptions too (multipart/mixed;subscriptionSpec="1.0"): useCarChanges.ts.
+      new HttpLink({ uri: GRAPHQL_URL, fetch: fetchTellingResponse }),
+    ]),
     cache: new InMemoryCache(),
   });
 }

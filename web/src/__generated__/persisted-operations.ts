@@ -9,6 +9,7 @@ export const persistedOperationIds: Readonly<Record<string, string>> = {
   CostCenterOptions: '3ef3d9fc2f858db97c466e349ec3fa35888a5dc50b082af7f5ee824c8223ebde',
   CostCenterList: 'c2083c5c510bb2028f2b7bd57a4e6cefcc2b43b12d5308912291969931bb116e',
   CostCenterDetails: '6fd8c18273199b70330dcaf6b265f5e09d72001266f7a43574466f9c5fad7079',
+  CarChanges: '3b886403d80b1349c491c575149f07b6791519871275c7a08a75f1c8faf7892e',
   ReportAccess: 'f099e3cd2f3fee2ba2b857d340457c8d7ef77507f18fad002fce81151b3b4883',
   FleetReport: '250e368ad2e2f8fe36952b90d77ab14b6acd5ccb174a54e0ab0499c8b0aadeb4',
   FleetSocietyTrend: 'f5751277208da4633209eb7b3a3da2680fb9fb11effccffca36677a7c2bf2685',

@@ -1,4 +1,4 @@
-import { CombinedGraphQLErrors, ServerError, ServerParseError } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, CombinedProtocolErrors, ServerError, ServerParseError } from '@apollo/client/errors';
 import { issuesFromErrors, type Issue, type WireError } from './issues';
 
 /** The `x-request-id` the console sent with a request that failed without an answer (set by apollo.ts). */
@@ -30,8 +30,8 @@ function errorsInBody(bodyText: string): WireError[] | undefined {
 }
 
 /**
- * Every error Apollo Client can hand the console, as issues: GraphQL errors as
- * they are; an HTTP refusal (401, 429, 503, ...) from the GraphQL body the gateway
+ * Every error Apollo Client can hand the console, as issues: GraphQL errors (and
+ * the errors that end a subscription) as they are; an HTTP refusal (401, 429, 503, ...) from the GraphQL body the gateway
  * sends with it; a request nothing answered as `NETWORK`. Each keeps a request id:
  * the gateway's, else the one the request was sent with.
  */
@@ -39,6 +39,8 @@ export function issuesFromError(error: unknown): Issue[] {
   if (!error) return [];
   const sentId = clientRequestIdOf(error);
   if (CombinedGraphQLErrors.is(error)) return issuesFromErrors(error.errors, sentId);
+  // A subscription's stream ended by the gateway (multipart's final `{"payload": null, "errors": [...]}`).
+  if (CombinedProtocolErrors.is(error)) return issuesFromErrors(error.errors, sentId);
   if (ServerError.is(error)) {
     const headerId = error.response?.headers.get('x-request-id') ?? sentId;
     const errors = errorsInBody(error.bodyText);

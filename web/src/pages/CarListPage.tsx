@@ -11,9 +11,13 @@ import {
 import { DataTable } from '../components/DataTable';
 import { InputField, SelectField, textBinder } from '../components/FormFields';
 import { Field, IssueSummary } from '../components/Issues';
+import { LiveStatus } from '../components/LiveStatus';
 import { PageHeader } from '../components/PageHeader';
 import { Pager, usePager } from '../components/Pager';
 import { issuesFromError } from '../lib/apolloIssues';
+import { listNeedsRefetch } from '../lib/liveChanges';
+import { useCarChanges } from '../lib/useCarChanges';
+import { useCoalesced } from '../lib/useCoalesced';
 import { Link, navigate, type Route } from '../router';
 
 const ORDER_FIELDS: CarOrderField[] = ['CREATED_AT', 'BRAND', 'MODEL'];
@@ -22,6 +26,10 @@ const PAGE_SIZES = [10, 20, 50, 100];
 type Manager = NonNullable<NonNullable<CarRowFragment['costCenter']>['manager']>;
 
 const COLUMNS = ['Brand', 'Model', 'Version', 'Cost center', 'Manager', 'Manager email'];
+/** The car's fields each order sorts by, as a change names them (`changedFields`). */
+const ORDER_CHANGED_FIELDS: Record<CarOrderField, string[]> = { CREATED_AT: [], BRAND: ['brand'], MODEL: ['model'] };
+/** Read the page again at most this often while changes arrive. */
+const REFETCH_COALESCE_MS = 200;
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
@@ -44,10 +52,29 @@ export function CarListPage({ route }: { route: Route }) {
     ...(costCenterId ? { costCenterId } : {}),
   };
   const pager = usePager(JSON.stringify([filter, field, direction, size]));
-  const { data, error, loading } = useQuery(FleetCarsDocument, {
+  const { data, error, loading, refetch } = useQuery(FleetCarsDocument, {
     variables: { first: size, after: pager.after, filter, orderBy: { field, direction } },
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
+  });
+
+  // Live: a change that alters what the page shows (a car on it, a creation or deletion, a field the page
+  // filters or sorts by) has the page read again; other cars' changes leave it as it is.
+  const refetchPage = useCoalesced(refetch, REFETCH_COALESCE_MS);
+  const fieldsInUse = new Set([
+    ...ORDER_CHANGED_FIELDS[field],
+    ...(brand ? ['brand'] : []),
+    ...(search ? ['brand', 'model'] : []),
+    ...(costCenterId ? ['costCenterId'] : []),
+  ]);
+  const live = useCarChanges({
+    // Filtered by cost center, only the changes that concern it (a car moving out of it included).
+    filter: costCenterId ? { costCenterIds: [costCenterId] } : null,
+    onChange: (change) => {
+      const visibleIds = new Set(data?.cars?.edges.map(({ node }) => node.id));
+      if (listNeedsRefetch(change, visibleIds, fieldsInUse)) refetchPage();
+    },
+    onResync: refetchPage,
   });
   const options = useQuery(CostCenterOptionsDocument, { errorPolicy: 'all' });
 
@@ -72,6 +99,7 @@ export function CarListPage({ route }: { route: Route }) {
           New car
         </Link>
       </PageHeader>
+      <LiveStatus state={live} />
 
       <form className="filters" onSubmit={applyText} aria-label="Filter cars">
         <InputField label="Search" placeholder="brand or model" {...textField('search')} />

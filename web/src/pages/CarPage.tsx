@@ -11,12 +11,18 @@ import { newRequestId } from '../apollo';
 import { CAR_FIELDS, CarForm, FIELD_LABELS, type CarValues } from '../components/CarForm';
 import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Field, IssueSummary, RequestId } from '../components/Issues';
+import { LiveStatus } from '../components/LiveStatus';
 import { PageHeader } from '../components/PageHeader';
 import { issuesFromError } from '../lib/apolloIssues';
 import { kindOf, type Issue } from '../lib/issues';
+import { useCarChanges } from '../lib/useCarChanges';
+import { useCoalesced } from '../lib/useCoalesced';
 import { Link, navigate, type Route } from '../router';
 
 type Car = NonNullable<CarDetailsQuery['car']>;
+
+/** Read the car again at most this often while its changes arrive. */
+const REFETCH_COALESCE_MS = 200;
 
 function valuesOf(car: Car): CarValues {
   return { brand: car.brand, model: car.model, version: car.version ?? '', costCenterId: car.costCenter?.id ?? '' };
@@ -47,6 +53,10 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
   });
+  // Live: each change of this car has it read again (its fields, history, or that it is gone). A draft
+  // being edited is left alone: saving it over a newer revision is the conflict the page already handles.
+  const refetchCar = useCoalesced(refetch, REFETCH_COALESCE_MS);
+  const live = useCarChanges({ filter: { ids: [id] }, onChange: refetchCar, onResync: refetchCar });
   const [editCar, editing$] = useMutation(EditCarDocument, { errorPolicy: 'all' });
   const [removeCar, removing$] = useMutation(RemoveCarDocument, { errorPolicy: 'all' });
   const [editing, setEditing] = useState<Editing | null>(null);
@@ -153,6 +163,7 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
       <PageHeader title={car ? `${car.brand} ${car.model}` : 'Car'}>
         <Link to="/cars">Back to the list</Link>
       </PageHeader>
+      <LiveStatus state={live} />
       <IssueSummary issues={issues} />
       {!data && loading ? <p className="loading">Loading…</p> : null}
       {data && !car ? (

@@ -29,6 +29,12 @@ function transient(errors: readonly GraphQLFormattedError[]): boolean {
   return errors.length > 0 && errors.every((error) => TRANSIENT.has(String(error.extensions?.code)));
 }
 
+/**
+ * Events of one feed executing at once: enough to overlap the subgraph fetches of a burst of
+ * changes, few enough that a stalled subgraph holds a bounded number of them.
+ */
+const MAX_IN_FLIGHT = 32;
+
 /** The plan's stand-in for the subgraph that owns the subscription field: it answers with the current event. */
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -50,7 +56,9 @@ const NO_CACHE = {
  * then runs `Sequence [primary, rest]` with the primary answered by the event
  * itself, through the executor layers (authorization) and Apollo Gateway's
  * `executeQueryPlan`, so the entity fields of other subgraphs are fetched and
- * shaped as for a query.
+ * shaped as for a query. Up to MAX_IN_FLIGHT events execute at once (a burst
+ * of changes does not queue behind each event's fetches); members get them in
+ * the stream's order.
  *
  * A dropped stream is reopened with `Last-Event-ID` = the last cursor
  * received. A supergraph reload re-plans `rest` for the next event; the
@@ -64,9 +72,9 @@ export class SubscriptionFeed {
   private readonly request: SubscriptionRequest;
   /** The last cursor received: where a reopened stream resumes. */
   private cursor?: string;
-  /** The data of the event being executed: what the primary fetch's stand-in answers. */
-  private event?: GraphQLBody;
-  private readonly executor: Executor;
+  /** The executions of events under way, chained so that members get them in the stream's order. */
+  private delivered: Promise<void> = Promise.resolve();
+  private inFlight = 0;
   private ended = false;
   private started = false;
 
@@ -80,15 +88,6 @@ export class SubscriptionFeed {
     // Its subgraph calls stop when it ends (not at a request deadline: it has none).
     this.request = { ...request, context: { ...request.context, signal: this.abort.signal } };
     this.cursor = request.lastEventId;
-    const loaded = () => {
-      const served = services.served();
-      if (!served) throw new Error('a subscription ran before the gateway loaded a supergraph');
-      return served;
-    };
-    this.executor = services.layers.reduceRight<Executor>(
-      (next, layer) => layer.wrap(next, loaded),
-      (requestContext) => this.executeEvent(requestContext),
-    );
   }
 
   /** Members it serves now. */
@@ -196,6 +195,9 @@ export class SubscriptionFeed {
         this.abort.signal.addEventListener('abort', () => sent.close(), { once: true });
         for await (const event of sent.events) {
           if (this.ended) return;
+          // Bounded: past MAX_IN_FLIGHT executions, the stream is read again once they are delivered.
+          if (this.inFlight >= MAX_IN_FLIGHT) await this.delivered;
+          if (this.ended) return;
           const now = this.primary();
           if (!now) return;
           if (now.serviceName !== primary.serviceName || now.operation !== primary.operation) break;
@@ -212,6 +214,7 @@ export class SubscriptionFeed {
       // Dropped, unreachable (a subgraph restarting) or re-planned: reopen after the last cursor, for a while.
       droppedAt ??= Date.now();
       if (Date.now() - droppedAt > settings.reconnectForMs) {
+        await this.delivered;
         return this.failAll(
           'UNAVAILABLE',
           `The ${primary.serviceName} service is unavailable; resume from the cursor.`,
@@ -249,18 +252,45 @@ export class SubscriptionFeed {
     if (!body.data) {
       const errors = body.errors ?? [];
       if (transient(errors)) return 'reopen';
-      // An error that ends the subscription (bad cursor, OUT_OF_RANGE, ...): passed on with its code.
+      // An error that ends the subscription (bad cursor, OUT_OF_RANGE, ...): passed on with its code,
+      // after the events before it.
+      await this.delivered;
       this.finishAll(errors.map((error) => ({ formatted: error, error })));
       return 'done';
     }
-    this.event = body;
-    const result = await this.executor(this.eventRequest());
-    this.event = undefined;
+    // Executed now, while earlier events may still be executing (their subgraph fetches overlap);
+    // handed to the members in the stream's order.
+    const executing = this.executorFor(body)(this.eventRequest());
     if (event.id !== undefined) this.cursor = event.id;
-    const executed: FeedEvent = { result, ...(event.id !== undefined ? { cursor: event.id } : {}) };
-    // A copy: a member that ends while it is handed the event leaves the set.
-    for (const member of [...this.members]) member.deliver(executed);
+    const cursor = event.id;
+    this.inFlight += 1;
+    this.delivered = Promise.all([this.delivered, executing]).then(
+      ([, result]) => {
+        this.inFlight -= 1;
+        const executed: FeedEvent = { result, ...(cursor !== undefined ? { cursor } : {}) };
+        // A copy: a member that ends while it is handed the event leaves the set.
+        for (const member of [...this.members]) member.deliver(executed);
+      },
+      (error: unknown) => {
+        this.inFlight -= 1;
+        this.services.log.error({ err: error, requestId: this.request.context.requestId }, 'subscription event failed');
+        this.failAll('INTERNAL', 'The subscription failed. Quote the request id when reporting it.');
+      },
+    );
     return 'more';
+  }
+
+  /** The executor of one event: the executor layers (authorization) around `executeEvent`, answering with it. */
+  private executorFor(event: GraphQLBody): Executor {
+    const loaded = () => {
+      const served = this.services.served();
+      if (!served) throw new Error('a subscription ran before the gateway loaded a supergraph');
+      return served;
+    };
+    return this.services.layers.reduceRight<Executor>(
+      (next, layer) => layer.wrap(next, loaded),
+      (requestContext) => this.executeEvent(requestContext, event),
+    );
   }
 
   /** The request context of one event, as Apollo Server would give a query's to the executor. */
@@ -285,7 +315,7 @@ export class SubscriptionFeed {
   }
 
   /** The innermost executor of an event: `Sequence [primary answered by the event, rest]`, planned now. */
-  private executeEvent(requestContext: ExecutionRequest): Promise<GatewayExecutionResult> {
+  private executeEvent(requestContext: ExecutionRequest, event: GraphQLBody): Promise<GatewayExecutionResult> {
     const runner = this.services.runner();
     if (!runner) throw new Error('a subscription event arrived before the gateway loaded a supergraph');
     // Planned by the current supergraph's planner: after a reload, `rest` is the new plan's.
@@ -296,9 +326,8 @@ export class SubscriptionFeed {
       kind: 'QueryPlan',
       node: node.rest ? { kind: 'Sequence', nodes: [primary, node.rest] } : primary,
     };
-    const event = this.event;
     const source: GraphQLDataSource = {
-      process: async () => ({ data: event?.data ?? null, ...(event?.errors ? { errors: event.errors } : {}) }),
+      process: async () => ({ data: event.data ?? null, ...(event.errors ? { errors: event.errors } : {}) }),
     };
     return runner.execute(plan, { ...this.services.subgraphs(), [EVENT_SOURCE]: source }, requestContext);
   }

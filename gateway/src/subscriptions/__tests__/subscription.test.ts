@@ -32,6 +32,8 @@ const CARS_SDL = `
   type Query { car(id: ID!): Car }
   type Car @key(fields: "id") { id: ID! model: String secret: String @authenticated }
 `;
+/** A car whose entity fetch waits until the test lets it answer (slowCarAnswers). */
+const SLOW_CAR = 'car-slow';
 const QUERY = 'subscription Watch { carChanged { kind cursor car { id model secret } } }';
 
 /** A stream the test writes events into, as the subgraph's SSE would arrive. */
@@ -90,6 +92,8 @@ describe('a subscription through the planner and executor', () => {
   let verified: number[];
   let entityFetches: number;
   let perCaller: ReadonlySet<string>;
+  let slowCarAnswers: Promise<void>;
+  let letSlowCarAnswer: () => void;
 
   const events: SubgraphSource = {
     process: async () => ({ errors: [{ message: 'not used' }] }),
@@ -104,6 +108,7 @@ describe('a subscription through the planner and executor', () => {
     process: async (options: GraphQLDataSourceProcessOptions) => {
       entityFetches += 1;
       const representations = (options.request.variables?.representations ?? []) as { id: string }[];
+      if (representations.some(({ id }) => id === SLOW_CAR)) await slowCarAnswers;
       return { data: { _entities: representations.map(({ id }) => ({ model: `model ${id}`, secret: 's' })) } };
     },
     openStream: async () => ({ kind: 'unreachable' }),
@@ -132,6 +137,7 @@ describe('a subscription through the planner and executor', () => {
     verified = [];
     entityFetches = 0;
     perCaller = new Set();
+    slowCarAnswers = new Promise((resolve) => (letSlowCarAnswer = resolve));
   });
 
   const live = (settings: Partial<ConstructorParameters<typeof LiveSubscriptions>[0]> = {}) =>
@@ -416,6 +422,22 @@ describe('a subscription through the planner and executor', () => {
       expect(entityFetches).toBe(2);
       expect(streams).toHaveLength(1);
       for (const member of members) member.cancel();
+    });
+
+    it('executes the next events while one is slow, and delivers them in the order of the stream', async () => {
+      const subscriptions = live();
+      const member = subscriptions.open(request(signedIn), '127.0.0.1');
+      const iterator = member[Symbol.asyncIterator]();
+      await until(() => streams.length === 1);
+      streams[0]!.push(next('c1', SLOW_CAR));
+      streams[0]!.push(next('c2', 'car-2'));
+      streams[0]!.push(next('c3', 'car-3'));
+      // The two fast events are fetched while the slow one waits (one at a time, they never would be).
+      await until(() => entityFetches === 3);
+      letSlowCarAnswer();
+      const messages = await take(iterator, 3);
+      expect(messages.map((message) => message.cursor)).toEqual(['c1', 'c2', 'c3']);
+      member.cancel();
     });
 
     it('keeps the stream while a member is left, and closes it when the last one leaves', async () => {

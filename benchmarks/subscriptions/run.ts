@@ -27,6 +27,7 @@ import { benchPostgresAdminUrl } from '../lib/postgres';
 import { progressLog } from '../lib/runLog';
 import { loadAverage, quantiles, sleep } from '../lib/stats';
 import type { Answer, Order, Transport } from './subscribers';
+import { UpstreamProbe } from './upstreamProbe';
 
 const RESULTS_DIR = path.resolve(__dirname, '..', 'results');
 const SUBSCRIBERS_ENTRY = path.resolve(__dirname, 'subscribers.ts');
@@ -63,8 +64,11 @@ interface TransportResult {
   errors: number;
   firstError?: string;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Commit → delivery by the car subgraph itself (one signed subscriber straight at it): the gateway's share is the rest. */
+  upstreamLatencyMs: { p50: number; p99: number };
   mutationMs: { p50: number; p99: number };
   gatewayCpuPercent: number;
+  carCpuPercent: number;
   loadAverage: number[];
 }
 
@@ -150,7 +154,9 @@ async function main(): Promise<void> {
     const gateway = graph.url('gateway');
     const url = `${gateway}/graphql`;
     const pid = graph.pid('gateway');
-    if (pid === undefined) throw new Error('the gateway has no process id');
+    const carPid = graph.pid('car');
+    if (pid === undefined || carPid === undefined) throw new Error('the gateway or the car subgraph has no process id');
+    const probe = await UpstreamProbe.open(`${graph.url('car')}/graphql`, graph.secret);
     const { login } = await graphql<{ login: { token: string } }>(
       url,
       `mutation { login(username: "admin", password: "${SEED_PASSWORD}") { token } }`,
@@ -215,7 +221,9 @@ async function main(): Promise<void> {
       );
 
       await Promise.all(clients.map((client) => client.ask({ kind: 'measure' })));
+      probe.measure();
       const ticksBefore = cpuTicks(pid);
+      const carTicksBefore = cpuTicks(carPid);
       const startedAt = Date.now();
       const mutationMs: number[] = [];
       let changes = 0;
@@ -247,6 +255,9 @@ async function main(): Promise<void> {
       await sleep(DRAIN_MS);
       const seconds = (Date.now() - startedAt) / 1000;
       const gatewayCpuPercent = ((cpuTicks(pid) - ticksBefore) / CLOCK_TICKS_PER_SECOND / seconds) * 100;
+      const carCpuPercent = ((cpuTicks(carPid) - carTicksBefore) / CLOCK_TICKS_PER_SECOND / seconds) * 100;
+      probe.stop();
+      const upstream = quantiles(probe.latencies);
       const reports = (await Promise.all(clients.map((client) => client.ask({ kind: 'report' })))) as Extract<
         Answer,
         { kind: 'report' }
@@ -275,13 +286,15 @@ async function main(): Promise<void> {
         errors,
         ...(firstError ? { firstError } : {}),
         latencyMs: latency,
+        upstreamLatencyMs: { p50: upstream.p50, p99: upstream.p99 },
         mutationMs: { p50: mutations.p50, p99: mutations.p99 },
         gatewayCpuPercent,
+        carCpuPercent,
         loadAverage: loadAverage(),
       };
       results.push(result);
       log(
-        `${transport}: commit → delivery p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ${delivered} of ${result.expected} events; gateway CPU ${gatewayCpuPercent.toFixed(0)} %; ${errors} errors${firstError ? ` (first: ${firstError})` : ''}`,
+        `${transport}: commit → delivery p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ${delivered} of ${result.expected} events; at the car subgraph itself p50 ${upstream.p50} ms, p99 ${upstream.p99} ms; CPU gateway ${gatewayCpuPercent.toFixed(0)} %, car ${carCpuPercent.toFixed(0)} %; mutation p50 ${mutations.p50.toFixed(0)} ms; ${errors} errors${firstError ? ` (first: ${firstError})` : ''}`,
       );
       await Promise.all(clients.map((client) => client.ask({ kind: 'close' })));
     }
@@ -292,7 +305,7 @@ async function main(): Promise<void> {
     );
     for (const each of results)
       log(
-        `  ${each.transport.padEnd(3)}  p50 ${String(each.latencyMs.p50).padStart(5)} ms  p99 ${String(each.latencyMs.p99).padStart(5)} ms  max ${String(each.latencyMs.max).padStart(5)} ms  ${each.delivered}/${each.expected} events  RSS ${each.rssPerSubscriberKiB.toFixed(1)} KiB/subscriber  CPU ${each.gatewayCpuPercent.toFixed(0)} %  upstreams ${each.upstreams}  mutation p50 ${each.mutationMs.p50.toFixed(0)} ms`,
+        `  ${each.transport.padEnd(3)}  p50 ${String(each.latencyMs.p50).padStart(5)} ms  p99 ${String(each.latencyMs.p99).padStart(5)} ms  max ${String(each.latencyMs.max).padStart(5)} ms  ${each.delivered}/${each.expected} events  RSS ${each.rssPerSubscriberKiB.toFixed(1)} KiB/subscriber  CPU ${each.gatewayCpuPercent.toFixed(0)} % (car ${each.carCpuPercent.toFixed(0)} %)  car subgraph itself p50/p99 ${each.upstreamLatencyMs.p50}/${each.upstreamLatencyMs.p99} ms  upstreams ${each.upstreams}  mutation p50 ${each.mutationMs.p50.toFixed(0)} ms`,
       );
     log(`  Hive Gateway: not run. ${HIVE_CANNOT}`);
     log(`  load average ${loadAverage().join(' ')}`);
@@ -301,6 +314,7 @@ async function main(): Promise<void> {
       path.join(RESULTS_DIR, 'latest-subscriptions.json'),
       `${JSON.stringify({ commit, machine, at: new Date().toISOString(), options, hive: HIVE_CANNOT, results }, null, 2)}\n`,
     );
+    probe.close();
   } finally {
     await stopAll();
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
@@ -87,6 +88,8 @@ export class SubscriptionFeed {
   ) {
     // Its subgraph calls stop when it ends (not at a request deadline: it has none).
     this.request = { ...request, context: { ...request.context, signal: this.abort.signal } };
+    // Each subgraph fetch of an event listens to it, and up to MAX_IN_FLIGHT events execute at once.
+    setMaxListeners(MAX_IN_FLIGHT * 8, this.abort.signal);
     this.cursor = request.lastEventId;
   }
 

@@ -17,11 +17,12 @@
  * Writes benchmarks/results/latest-subscriptions.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BenchGraph, SEED_PASSWORD } from '../graph/graph';
+import { summarizeProfile, type CpuProfile } from '../graph/profileSummary';
 import { benchmarkOptions } from '../lib/options';
 import { benchPostgresAdminUrl } from '../lib/postgres';
 import { progressLog } from '../lib/runLog';
@@ -69,6 +70,12 @@ interface TransportResult {
   mutationMs: { p50: number; p99: number };
   gatewayCpuPercent: number;
   carCpuPercent: number;
+  /** The client processes' CPU (sum, % of one core) and the worst p99 delay of their event loops. */
+  clientsCpuPercent: number;
+  clientLoopDelayP99Ms: number;
+  /** The gateway's calls to subgraphs while measuring (the events' entity fetches, the mutations): their mean duration. */
+  gatewayFetchMeanMs: number;
+  gatewayLoopLagP99Ms: number;
   loadAverage: number[];
 }
 
@@ -80,6 +87,24 @@ function cpuTicks(pid: number): number {
   // The command name may hold spaces: count from the last ')'; utime and stime are fields 14 and 15.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The gateway's entity fetches (sum of seconds and count, all subgraphs) and its event loop's p99 lag, from /metrics. */
+async function gatewayMetrics(
+  base: string,
+  token: string,
+): Promise<{ fetchSeconds: number; fetches: number; loopLagP99Ms: number }> {
+  const text = await (await fetch(new URL('/metrics', base), { headers: { authorization: `Bearer ${token}` } })).text();
+  let fetchSeconds = 0;
+  let fetches = 0;
+  let loopLagP99Ms = NaN;
+  for (const line of text.split('\n')) {
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('gateway_subgraph_fetch_duration_seconds_sum')) fetchSeconds += value;
+    else if (line.startsWith('gateway_subgraph_fetch_duration_seconds_count')) fetches += value;
+    else if (line.startsWith('nodejs_eventloop_lag_p99_seconds')) loopLagP99Ms = value * 1000;
+  }
+  return { fetchSeconds, fetches, loopLagP99Ms };
 }
 
 /** A client process holding subscribers (subscribers.ts), ordered over IPC. */
@@ -124,7 +149,10 @@ async function main(): Promise<void> {
     rate: { type: 'number', default: 20, min: 0.1, max: 500 },
     clients: { type: 'number', default: 2, integer: true, min: 1, max: 8 },
     transports: { type: 'string', default: 'sse,ws' },
+    // A CPU profile of the gateway while the changes are delivered (benchmarks/graph/cpuProfiler.cjs), summarized.
+    profile: { type: 'boolean' },
   });
+  const profileDir = options.profile ? await mkdtemp(path.join(os.tmpdir(), 'bench-subscriptions-profile-')) : null;
   const transports = options.transports.split(',').map((each) => {
     if (each !== 'sse' && each !== 'ws') throw new Error('--transports is a comma-separated list of sse and ws');
     return each;
@@ -139,7 +167,17 @@ async function main(): Promise<void> {
   const graph = new BenchGraph({
     postgresAdminUrl: benchPostgresAdminUrl(),
     log,
-    gatewayEnv: { SUBSCRIPTIONS_PER_CALLER: limit, SUBSCRIPTIONS_PER_PROCESS: limit, WORKERS: '1' },
+    gatewayEnv: {
+      SUBSCRIPTIONS_PER_CALLER: limit,
+      SUBSCRIPTIONS_PER_PROCESS: limit,
+      WORKERS: '1',
+      ...(profileDir
+        ? {
+            NODE_OPTIONS: `--require ${path.resolve(__dirname, '..', 'graph', 'cpuProfiler.cjs')}`,
+            CPU_PROFILE_DIR: profileDir,
+          }
+        : {}),
+    },
     onUnexpectedExit: (service, how) => log(`${service} exited (${how})`),
   });
   const clients = Array.from({ length: options.clients }, () => new Client());
@@ -185,6 +223,7 @@ async function main(): Promise<void> {
       }
     };
     let sequence = 0;
+    let profiles = 0;
     const results: TransportResult[] = [];
     for (const transport of transports) {
       await until(async () => (await subscriptions()).live === 0, 'no live subscription left');
@@ -221,7 +260,9 @@ async function main(): Promise<void> {
       );
 
       await Promise.all(clients.map((client) => client.ask({ kind: 'measure' })));
+      const metricsBefore = await gatewayMetrics(gateway, graph.managementToken);
       probe.measure();
+      if (profileDir) process.kill(pid, 'SIGUSR2');
       const ticksBefore = cpuTicks(pid);
       const carTicksBefore = cpuTicks(carPid);
       const startedAt = Date.now();
@@ -257,6 +298,11 @@ async function main(): Promise<void> {
       const gatewayCpuPercent = ((cpuTicks(pid) - ticksBefore) / CLOCK_TICKS_PER_SECOND / seconds) * 100;
       const carCpuPercent = ((cpuTicks(carPid) - carTicksBefore) / CLOCK_TICKS_PER_SECOND / seconds) * 100;
       probe.stop();
+      const profile = profileDir ? await takeProfile(pid, profileDir, ++profiles) : null;
+      const metricsAfter = await gatewayMetrics(gateway, graph.managementToken);
+      const gatewayFetchMeanMs =
+        ((metricsAfter.fetchSeconds - metricsBefore.fetchSeconds) * 1000) /
+        Math.max(1, metricsAfter.fetches - metricsBefore.fetches);
       const upstream = quantiles(probe.latencies);
       const reports = (await Promise.all(clients.map((client) => client.ask({ kind: 'report' })))) as Extract<
         Answer,
@@ -290,12 +336,20 @@ async function main(): Promise<void> {
         mutationMs: { p50: mutations.p50, p99: mutations.p99 },
         gatewayCpuPercent,
         carCpuPercent,
+        clientsCpuPercent: reports.reduce((sum, each) => sum + each.cpuPercent, 0),
+        clientLoopDelayP99Ms: Math.max(...reports.map((each) => each.loopDelayP99Ms)),
+        gatewayFetchMeanMs,
+        gatewayLoopLagP99Ms: metricsAfter.loopLagP99Ms,
         loadAverage: loadAverage(),
       };
       results.push(result);
       log(
-        `${transport}: commit → delivery p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ${delivered} of ${result.expected} events; at the car subgraph itself p50 ${upstream.p50} ms, p99 ${upstream.p99} ms; CPU gateway ${gatewayCpuPercent.toFixed(0)} %, car ${carCpuPercent.toFixed(0)} %; mutation p50 ${mutations.p50.toFixed(0)} ms; ${errors} errors${firstError ? ` (first: ${firstError})` : ''}`,
+        `${transport}: commit → delivery p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms; ${delivered} of ${result.expected} events; at the car subgraph itself p50 ${upstream.p50} ms, p99 ${upstream.p99} ms; CPU gateway ${gatewayCpuPercent.toFixed(0)} %, car ${carCpuPercent.toFixed(0)} %, clients ${result.clientsCpuPercent.toFixed(0)} % (event loop p99 delay ${result.clientLoopDelayP99Ms.toFixed(0)} ms); gateway's subgraph calls ${gatewayFetchMeanMs.toFixed(0)} ms mean, its event loop p99 lag ${metricsAfter.loopLagP99Ms.toFixed(0)} ms; mutation p50 ${mutations.p50.toFixed(0)} ms; ${errors} errors${firstError ? ` (first: ${firstError})` : ''}`,
       );
+      if (profile)
+        log(
+          `${transport}: gateway CPU profile while delivering:\n${summarizeProfile(profile, { top: 25, requests: 0 })}`,
+        );
       await Promise.all(clients.map((client) => client.ask({ kind: 'close' })));
     }
 
@@ -318,6 +372,17 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+}
+
+/** Stops the gateway's CPU profile (SIGUSR2 again) and reads it once written. */
+async function takeProfile(pid: number, dir: string, count: number): Promise<CpuProfile> {
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(path.join(dir, `${count}.done`))) {
+    if (Date.now() > deadline) throw new Error('the gateway wrote no CPU profile within 60 s');
+    await sleep(200);
+  }
+  return JSON.parse(await readFile(path.join(dir, `${count}.cpuprofile`), 'utf8')) as CpuProfile;
 }
 
 /** Nearest-rank quantiles of a histogram of 1 ms buckets. */

@@ -10,6 +10,7 @@
  * JSON parse. Latencies go to a histogram of 1 ms buckets, sent back whole.
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 export type Transport = 'sse' | 'ws';
@@ -23,7 +24,16 @@ export type Order =
 export type Answer =
   | { kind: 'opened'; open: number; failed: number; firstError?: string }
   | { kind: 'measuring' }
-  | { kind: 'report'; histogram: number[]; delivered: number; errors: number; firstError?: string }
+  | {
+      kind: 'report';
+      histogram: number[];
+      delivered: number;
+      errors: number;
+      firstError?: string;
+      /** This client's CPU while measuring, in % of one core, and its event loop's p99 delay: its own share of the latency. */
+      cpuPercent: number;
+      loopDelayP99Ms: number;
+    }
   | { kind: 'closed' };
 
 /** Buckets of 1 ms; the last one holds everything slower. */
@@ -38,6 +48,9 @@ let measuring = false;
 let delivered = 0;
 let errors = 0;
 let firstError: string | undefined;
+let cpuAtStart = process.cpuUsage();
+let measuredSince = Date.now();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 const closers: (() => void)[] = [];
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
@@ -164,13 +177,29 @@ process.on('message', (order: Order) => {
       delivered = 0;
       errors = 0;
       firstError = undefined;
+      cpuAtStart = process.cpuUsage();
+      measuredSince = Date.now();
+      loopDelay.reset();
+      loopDelay.enable();
       measuring = true;
       answer({ kind: 'measuring' });
       break;
-    case 'report':
+    case 'report': {
       measuring = false;
-      answer({ kind: 'report', histogram, delivered, errors, ...(firstError ? { firstError } : {}) });
+      loopDelay.disable();
+      const cpu = process.cpuUsage(cpuAtStart);
+      const cpuPercent = ((cpu.user + cpu.system) / 1000 / Math.max(1, Date.now() - measuredSince)) * 100;
+      answer({
+        kind: 'report',
+        histogram,
+        delivered,
+        errors,
+        ...(firstError ? { firstError } : {}),
+        cpuPercent,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      });
       break;
+    }
     case 'close':
       measuring = false;
       for (const close of closers.splice(0)) close();

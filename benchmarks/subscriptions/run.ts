@@ -225,7 +225,8 @@ async function main(): Promise<void> {
     let sequence = 0;
     let profiles = 0;
     const results: TransportResult[] = [];
-    for (const transport of transports) {
+    /** Opens N idle subscribers over a transport; the gateway's RSS before and after (each read after a settle). */
+    const openIdle = async (transport: Transport) => {
       await until(async () => (await subscriptions()).live === 0, 'no live subscription left');
       await sleep(SETTLE_MS);
       const rssIdleBaselineKiB = rssKiB(pid);
@@ -258,6 +259,18 @@ async function main(): Promise<void> {
       log(
         `${transport}: ${opened} idle subscribers: gateway RSS ${rssIdleKiB} KiB, ${rssPerSubscriberKiB.toFixed(1)} KiB each; ${upstreams} upstream stream(s)`,
       );
+      return { opened, failedToOpen, rssIdleBaselineKiB, rssIdleKiB, rssPerSubscriberKiB, upstreams };
+    };
+    const closeAll = () => Promise.all(clients.map((client) => client.ask({ kind: 'close' })));
+    // Idle memory first, for every transport, before any event has grown the gateway's heap.
+    const idleFigures = new Map<Transport, Awaited<ReturnType<typeof openIdle>>>();
+    for (const transport of transports) {
+      idleFigures.set(transport, await openIdle(transport));
+      await closeAll();
+    }
+    for (const transport of transports) {
+      const { opened, failedToOpen, upstreams } = await openIdle(transport);
+      const { rssIdleBaselineKiB, rssIdleKiB, rssPerSubscriberKiB } = idleFigures.get(transport)!;
 
       await Promise.all(clients.map((client) => client.ask({ kind: 'measure' })));
       const metricsBefore = await gatewayMetrics(gateway, graph.managementToken);
@@ -350,7 +363,7 @@ async function main(): Promise<void> {
         log(
           `${transport}: gateway CPU profile while delivering:\n${summarizeProfile(profile, { top: 25, requests: 0 })}`,
         );
-      await Promise.all(clients.map((client) => client.ask({ kind: 'close' })));
+      await closeAll();
     }
 
     log('');

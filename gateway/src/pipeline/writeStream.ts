@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { payloadJson } from '../subscriptions/payloadJson';
 import type { SubscriptionMessage } from '../subscriptions/subscription';
 
 /** A stream of results, and how to stop it when its client goes away. */
@@ -31,14 +32,18 @@ const FRAMINGS: Record<'multipart' | 'sse', Framing> = {
   multipart: {
     contentType: `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
     message: ({ payload, final }) =>
-      part(JSON.stringify(final && payload.errors ? { payload: null, errors: payload.errors } : { payload })),
+      part(
+        final && payload.errors
+          ? JSON.stringify({ payload: null, errors: payload.errors })
+          : `{"payload":${payloadJson(payload)}}`,
+      ),
     heartbeat: part('{}'),
     end: `\r\n--${BOUNDARY}--\r\n`,
   },
   sse: {
     contentType: 'text/event-stream; charset=utf-8',
     message: ({ payload, cursor }) =>
-      `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(payload)}\n\n`,
+      `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${payloadJson(payload)}\n\n`,
     heartbeat: ':\n\n',
     end: 'event: complete\ndata:\n\n',
   },

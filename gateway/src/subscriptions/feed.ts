@@ -8,13 +8,32 @@ import type { StatusCode } from '@car-check/service-kit';
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { ExecutionRequest, Executor } from '../execution/executor';
 import type { GraphQLBody, StreamEvent } from '../subgraphClient/fetch';
-import type { Subscription, SubscriptionRequest, SubscriptionServices, SubscriptionSettings } from './subscription';
+import type {
+  Subscription,
+  SubscriptionMessage,
+  SubscriptionRequest,
+  SubscriptionServices,
+  SubscriptionSettings,
+} from './subscription';
 
 /** One event of a feed, executed once: what each member formats for its own client. */
 export interface FeedEvent {
   result: GatewayExecutionResult;
   /** The event's cursor (SSE `id:`). */
   cursor?: string;
+  /** The message every member sends when the result has no errors (errors carry each member's request id). */
+  message?: SubscriptionMessage;
+}
+
+/** The message of a result without errors, the same for every member. */
+function sharedMessage(result: GatewayExecutionResult, cursor: string | undefined): SubscriptionMessage {
+  return {
+    payload: {
+      data: result.data ?? null,
+      extensions: { ...result.extensions, ...(cursor !== undefined ? { cursor } : {}) },
+    },
+    cursor,
+  };
 }
 
 /** An error that ends every member: as the subgraph or authorization gave it (each member formats it). */
@@ -270,7 +289,12 @@ export class SubscriptionFeed {
     this.delivered = Promise.all([this.delivered, executing]).then(
       ([, result]) => {
         this.inFlight -= 1;
-        const executed: FeedEvent = { result, ...(cursor !== undefined ? { cursor } : {}) };
+        const executed: FeedEvent = {
+          result,
+          ...(cursor !== undefined ? { cursor } : {}),
+          // Nothing in it is a member's own: one message for all of them (serialized once, payloadJson.ts).
+          ...(result.errors?.length ? {} : { message: sharedMessage(result, cursor) }),
+        };
         // A copy: a member that ends while it is handed the event leaves the set.
         for (const member of [...this.members]) member.deliver(executed);
       },

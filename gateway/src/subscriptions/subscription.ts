@@ -145,7 +145,8 @@ export class Subscription implements AsyncIterable<SubscriptionMessage> {
   }
 
   /** An event its feed executed, formatted for this client and queued (or its end, if the client fell behind). */
-  deliver({ result, cursor }: FeedEvent): void {
+  deliver({ result, cursor, message }: FeedEvent): void {
+    if (message) return this.push(message);
     this.push({
       payload: {
         data: result.data ?? null,

@@ -418,8 +418,9 @@ describe('a subscription through the planner and executor', () => {
         expect(messages.map((message) => message.cursor)).toEqual(['c1', 'c2']);
         expect(messages[1]!.payload.data).toMatchObject({ carChanged: { car: { id: 'car-2', model: 'model car-2' } } });
       }
-      // One entity fetch per event, not one per event and member.
+      // One entity fetch per event, not one per event and member; one message too (serialized once).
       expect(entityFetches).toBe(2);
+      expect(received[1]![0]).toBe(received[0]![0]);
       expect(streams).toHaveLength(1);
       for (const member of members) member.cancel();
     });

@@ -42,6 +42,7 @@ import { supergraphSource, type LoadedSupergraph } from './supergraph/source';
 import { SubgraphDataSource } from './subgraphClient/dataSource';
 import { CONSISTENCY_TOKEN_HEADER } from './entityCache/consistencyToken';
 import { GatewayEntityCache } from './entityCache/gatewayCache';
+import { perCallerTypesOf } from './entityCache/policy';
 import { LiveSubscriptions } from './subscriptions/liveSubscriptions';
 import { serveWebSocketSubscriptions } from './subscriptions/webSocket';
 
@@ -139,12 +140,15 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   let served: ServedSchema | undefined;
   // The planner of subscriptions, over the same supergraph (rebuilt with it: live subscriptions re-plan).
   let runner: PlanRunner | undefined;
+  // Types whose fields answer per caller: subscriptions that select one are shared only by the same caller.
+  let perCallerTypes: ReadonlySet<string> = new Set();
   const schemaListeners: (() => void)[] = [];
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     // Apollo Gateway's API schema, built by the same rules as apiSchemaOf: not built twice.
     served = servedSchemaOf(coreSupergraphSdl, config.queryLimits.defaultListSize, apiSchema);
     entityCache?.onSupergraph(coreSupergraphSdl);
     runner = new PlanRunner(coreSupergraphSdl, apiSchema);
+    perCallerTypes = perCallerTypesOf(coreSupergraphSdl);
     for (const listener of schemaListeners) listener();
     // After the source has recorded the new supergraph's hash (it does so once the gateway took it).
     queueMicrotask(() => metrics.setBuildInfo(version, loaded.hash));
@@ -169,6 +173,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
     served: () => served,
     layers: EXECUTOR_LAYERS,
     verifier,
+    perCallerTypes: () => perCallerTypes,
     log,
   });
   const stages = STAGES.create(config, {
@@ -255,7 +260,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
           : null,
       },
       // Live subscriptions of this process (SUBSCRIPTIONS_PER_PROCESS bounds them).
-      subscriptions: { live: subscriptions.size },
+      // `upstreams`: streams from subgraphs, one per group of identical subscriptions (they share it).
+      subscriptions: { live: subscriptions.size, upstreams: subscriptions.upstreams },
     }),
     () => ({ version, schemaHash: loaded.hash }),
     management,

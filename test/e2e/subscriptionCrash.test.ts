@@ -29,11 +29,14 @@ describe('subscriptions survive kill -9 of the gateway and of the car subgraph',
   let car: SubgraphProcess | undefined;
   let gateway: GatewayProcess | undefined;
   let stream: EventStreamReader | undefined;
+  /** Set when the test ends, however: the client stops following. */
+  let testOver = false;
 
   beforeAll(async () => {
     graph = await startGraph('postgres', { seed: true });
   }, 300_000);
   afterAll(async () => {
+    testOver = true;
     await stream?.close();
     await gateway?.stop();
     await car?.stop();
@@ -62,7 +65,6 @@ describe('subscriptions survive kill -9 of the gateway and of the car subgraph',
     const received: Change[] = [];
     /** What the client saw, for the failure message: each stream's first and last cursor. */
     const streams: { opened: number; first?: string; last?: string; ended?: string }[] = [];
-    let testOver = false;
     let lastEventId: string | undefined;
     let opened = 0;
     /** Reads the stream into `received` until it ends (a kill), remembering the last cursor. */
@@ -102,7 +104,7 @@ describe('subscriptions survive kill -9 of the gateway and of the car subgraph',
             seenHere.last = event.id;
             lastEventId = event.id;
           }
-          if (received.length >= CHANGES) return void (await reader.close());
+          if (received.length >= CHANGES || testOver) return void (await reader.close());
           if (reader.ended) {
             seenHere.ended = reader.events.at(-1)?.data;
             break;

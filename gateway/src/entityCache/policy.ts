@@ -90,3 +90,9 @@ function booleanArgument(directive: ConstDirectiveNode, name: string): boolean |
   const value = argument(directive, name);
   return value?.kind === Kind.BOOLEAN ? value.value : undefined;
 }
+
+/** The types of a supergraph whose fields answer per caller (`@cacheEntity(perCaller: true)`). */
+export function perCallerTypesOf(supergraphSdl: string): ReadonlySet<string> {
+  const { policies } = readCachePolicies(supergraphSdl);
+  return new Set([...policies].flatMap(([type, policy]) => (policy.perCaller ? [type] : [])));
+}

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { DeferredPart } from '../defer/incremental';
+import { payloadJson } from '../subscriptions/payloadJson';
 import type { SubscriptionMessage } from '../subscriptions/subscription';
 
 /** A stream of results, and how to stop it when its client goes away. */
@@ -36,7 +37,11 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
   multipart: {
     contentType: `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
     message: ({ payload, final }) =>
-      part(JSON.stringify(final && payload.errors ? { payload: null, errors: payload.errors } : { payload })),
+      part(
+        final && payload.errors
+          ? JSON.stringify({ payload: null, errors: payload.errors })
+          : `{"payload":${payloadJson(payload)}}`,
+      ),
     heartbeat: part('{}'),
     probe: part('{}'),
     end: `\r\n--${BOUNDARY}--\r\n`,
@@ -44,7 +49,7 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
   sse: {
     contentType: 'text/event-stream; charset=utf-8',
     message: ({ payload, cursor }) =>
-      `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${JSON.stringify(payload)}\n\n`,
+      `event: next\n${cursor !== undefined ? `id: ${cursor}\n` : ''}data: ${payloadJson(payload)}\n\n`,
     heartbeat: ':\n\n',
     probe: ':\n\n',
     end: 'event: complete\ndata:\n\n',

@@ -1,11 +1,14 @@
 import type { CallerIdentity } from '@car-check/service-kit';
 import { Refusal } from '../pipeline/refusal';
+import { SubscriptionFeed } from './feed';
+import { sharingKey } from './sharingKey';
 import {
   Subscription,
   type SubscriptionRequest,
   type SubscriptionServices,
   type SubscriptionSettings,
 } from './subscription';
+import { TokenRechecks } from './tokenRechecks';
 
 export interface SubscriptionLimits extends SubscriptionSettings {
   /** Live subscriptions one caller (user, service, or address when anonymous) may hold on this process. */
@@ -16,21 +19,40 @@ export interface SubscriptionLimits extends SubscriptionSettings {
 
 /**
  * The subscriptions this gateway process serves: admits new ones within the
- * per-caller and per-process limits (429 RESOURCE_EXHAUSTED past them), and
- * ends them all, each with its cursor, on a graceful shutdown.
+ * per-caller and per-process limits (429 RESOURCE_EXHAUSTED past them), lets
+ * identical ones share one feed (sharingKey.ts: one upstream stream and one
+ * plan execution per event for all of them), checks their tokens once per
+ * distinct token (tokenRechecks.ts), and ends them all, each with its cursor,
+ * on a graceful shutdown.
  */
 export class LiveSubscriptions {
   private readonly live = new Set<Subscription>();
   private readonly byCaller = new Map<string, number>();
+  /** The feeds identical subscriptions share, by sharing key (a feed of its own is not listed). */
+  private readonly shared = new Map<string, SubscriptionFeed>();
+  private feeds = 0;
+  private readonly tokens: TokenRechecks;
   private closing = false;
 
   constructor(
     private readonly limits: SubscriptionLimits,
     private readonly services: SubscriptionServices,
-  ) {}
+  ) {
+    this.tokens = new TokenRechecks(services.verifier, limits.authRecheckMs, services.log);
+  }
 
   get size(): number {
     return this.live.size;
+  }
+
+  /** Feeds running: each holds one stream from a subgraph, however many subscriptions it serves. */
+  get upstreams(): number {
+    return this.feeds;
+  }
+
+  /** Distinct tokens whose live subscriptions are checked again every `authRecheckMs`. */
+  get watchedTokens(): number {
+    return this.tokens.size;
   }
 
   /** Starts a subscription for an admitted request, or refuses it (limits, shutdown). */
@@ -68,14 +90,46 @@ export class LiveSubscriptions {
       );
     }
     this.byCaller.set(caller, held + 1);
-    const subscription: Subscription = new Subscription(request, this.services, this.limits, () => {
-      this.live.delete(subscription);
-      const left = (this.byCaller.get(caller) ?? 1) - 1;
-      if (left > 0) this.byCaller.set(caller, left);
-      else this.byCaller.delete(caller);
-    });
+    const { requestId, traceId } = request.context;
+    const { token } = request;
+    const feed = this.feedFor(request);
+    const subscription: Subscription = new Subscription(
+      { requestId, ...(traceId ? { traceId } : {}) },
+      request.lastEventId,
+      this.limits,
+      this.services.log,
+      () => {
+        this.live.delete(subscription);
+        const left = (this.byCaller.get(caller) ?? 1) - 1;
+        if (left > 0) this.byCaller.set(caller, left);
+        else this.byCaller.delete(caller);
+        if (token !== undefined) this.tokens.unwatch(token, subscription);
+        feed.leave(subscription);
+      },
+    );
     this.live.add(subscription);
-    return subscription.start();
+    if (token !== undefined) {
+      this.tokens.watch(token, subscription, request.context.caller.clientIp, request.context.traceContext);
+    }
+    feed.join(subscription);
+    // Last: a feed that cannot start ends its member at once, which then leaves everything above.
+    feed.start();
+    return subscription;
+  }
+
+  /** The running feed an identical subscription opened, or a new one (started once its first member joined). */
+  private feedFor(request: SubscriptionRequest): SubscriptionFeed {
+    const served = this.services.served();
+    const key = served ? sharingKey(request, served.schema, this.services.perCallerTypes()) : null;
+    const running = key === null ? undefined : this.shared.get(key);
+    if (running) return running;
+    this.feeds += 1;
+    const feed: SubscriptionFeed = new SubscriptionFeed(request, this.services, this.limits, () => {
+      this.feeds -= 1;
+      if (key !== null && this.shared.get(key) === feed) this.shared.delete(key);
+    });
+    if (key !== null) this.shared.set(key, feed);
+    return feed;
   }
 
   /**

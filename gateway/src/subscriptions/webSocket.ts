@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode, type Context as WsContext, handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { context as otelContext, SpanKind, trace } from '@opentelemetry/api';
 import {
   errorBody,
@@ -140,7 +140,11 @@ function serveConnection(
     {
       protocol: socket.protocol,
       send: (data) =>
-        new Promise<void>((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve()))),
+        new Promise<void>((resolve, reject) => {
+          // The client hung up while a message was on its way: nothing to deliver, nothing failed.
+          if (socket.readyState !== WebSocket.OPEN) return resolve();
+          socket.send(data, (error) => (error ? reject(error) : resolve()));
+        }),
       close: (code, reason) => socket.close(code, reason),
       onMessage: (handle) =>
         socket.on('message', (data: Buffer) => {

@@ -32,6 +32,8 @@ const CARS_SDL = `
   type Query { car(id: ID!): Car }
   type Car @key(fields: "id") { id: ID! model: String secret: String @authenticated }
 `;
+/** A car whose entity fetch waits until the test lets it answer (slowCarAnswers). */
+const SLOW_CAR = 'car-slow';
 const QUERY = 'subscription Watch { carChanged { kind cursor car { id model secret } } }';
 
 /** A stream the test writes events into, as the subgraph's SSE would arrive. */
@@ -87,6 +89,11 @@ describe('a subscription through the planner and executor', () => {
   let streams: FakeStream[];
   let opened: { query: string; lastEventId: string | undefined; context: GatewayContext }[];
   let revoked: boolean;
+  let verified: number[];
+  let entityFetches: number;
+  let perCaller: ReadonlySet<string>;
+  let slowCarAnswers: Promise<void>;
+  let letSlowCarAnswer: () => void;
 
   const events: SubgraphSource = {
     process: async () => ({ errors: [{ message: 'not used' }] }),
@@ -99,7 +106,9 @@ describe('a subscription through the planner and executor', () => {
   };
   const cars: SubgraphSource = {
     process: async (options: GraphQLDataSourceProcessOptions) => {
+      entityFetches += 1;
       const representations = (options.request.variables?.representations ?? []) as { id: string }[];
+      if (representations.some(({ id }) => id === SLOW_CAR)) await slowCarAnswers;
       return { data: { _entities: representations.map(({ id }) => ({ model: `model ${id}`, secret: 's' })) } };
     },
     openStream: async () => ({ kind: 'unreachable' }),
@@ -109,8 +118,10 @@ describe('a subscription through the planner and executor', () => {
     subgraphs: () => ({ events, cars }),
     served: () => served,
     layers: EXECUTOR_LAYERS,
+    perCallerTypes: () => perCaller,
     verifier: {
       verify: async () => {
+        verified.push(Date.now());
         if (revoked) throw new TokenRejected('revoked');
         return signedIn;
       },
@@ -123,6 +134,10 @@ describe('a subscription through the planner and executor', () => {
     streams = [];
     opened = [];
     revoked = false;
+    verified = [];
+    entityFetches = 0;
+    perCaller = new Set();
+    slowCarAnswers = new Promise((resolve) => (letSlowCarAnswer = resolve));
   });
 
   const live = (settings: Partial<ConstructorParameters<typeof LiveSubscriptions>[0]> = {}) =>
@@ -385,5 +400,158 @@ describe('a subscription through the planner and executor', () => {
     });
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
     await closing;
+  });
+  describe('identical subscriptions share one feed', () => {
+    const viewer: CallerIdentity = { ...signedIn, scopes: ['car:read'] };
+    const admin: CallerIdentity = { ...signedIn, userId: '00000000-0000-4000-8000-000000000002', scopes: ['admin'] };
+
+    it('opens one upstream stream and runs the plan once per event for all members', async () => {
+      const subscriptions = live();
+      const members = [1, 2, 3].map(() => subscriptions.open(request(signedIn), '127.0.0.1'));
+      const iterators = members.map((member) => member[Symbol.asyncIterator]());
+      await until(() => streams.length === 1);
+      expect(subscriptions.upstreams).toBe(1);
+      streams[0]!.push(next('c1', 'car-1'));
+      streams[0]!.push(next('c2', 'car-2'));
+      const received = await Promise.all(iterators.map((iterator) => take(iterator, 2)));
+      for (const messages of received) {
+        expect(messages.map((message) => message.cursor)).toEqual(['c1', 'c2']);
+        expect(messages[1]!.payload.data).toMatchObject({ carChanged: { car: { id: 'car-2', model: 'model car-2' } } });
+      }
+      // One entity fetch per event, not one per event and member; one message too (serialized once).
+      expect(entityFetches).toBe(2);
+      expect(received[1]![0]).toBe(received[0]![0]);
+      expect(streams).toHaveLength(1);
+      for (const member of members) member.cancel();
+    });
+
+    it('executes the next events while one is slow, and delivers them in the order of the stream', async () => {
+      const subscriptions = live();
+      const member = subscriptions.open(request(signedIn), '127.0.0.1');
+      const iterator = member[Symbol.asyncIterator]();
+      await until(() => streams.length === 1);
+      streams[0]!.push(next('c1', SLOW_CAR));
+      streams[0]!.push(next('c2', 'car-2'));
+      streams[0]!.push(next('c3', 'car-3'));
+      // The two fast events are fetched while the slow one waits (one at a time, they never would be).
+      await until(() => entityFetches === 3);
+      letSlowCarAnswer();
+      const messages = await take(iterator, 3);
+      expect(messages.map((message) => message.cursor)).toEqual(['c1', 'c2', 'c3']);
+      member.cancel();
+    });
+
+    it('keeps the stream while a member is left, and closes it when the last one leaves', async () => {
+      const subscriptions = live();
+      const first = subscriptions.open(request(signedIn), '127.0.0.1');
+      const second = subscriptions.open(request(signedIn), '127.0.0.1');
+      const iterator = second[Symbol.asyncIterator]();
+      await until(() => streams.length === 1);
+      first.cancel();
+      expect(opened[0]!.context.signal.aborted).toBe(false);
+      streams[0]!.push(next('c1', 'car-1'));
+      expect((await take(iterator, 1))[0]!.cursor).toBe('c1');
+      second.cancel();
+      await until(() => opened[0]!.context.signal.aborted);
+      expect(subscriptions.upstreams).toBe(0);
+      // The next identical subscription opens a stream of its own again.
+      const third = subscriptions.open(request(signedIn), '127.0.0.1');
+      await until(() => streams.length === 2);
+      expect(subscriptions.upstreams).toBe(1);
+      third.cancel();
+    });
+
+    it('ends a slow member with RESOURCE_EXHAUSTED while the others keep receiving every event', async () => {
+      const subscriptions = live({ bufferEvents: 2 });
+      const slow = subscriptions.open(request(signedIn), '127.0.0.1');
+      const fast = subscriptions.open(request(signedIn), '127.0.0.1');
+      const slowReader = slow[Symbol.asyncIterator]();
+      const fastReader = fast[Symbol.asyncIterator]();
+      await until(() => streams.length === 1);
+      const fastReceived: string[] = [];
+      for (const cursor of ['c1', 'c2', 'c3', 'c4']) {
+        streams[0]!.push(next(cursor, 'car-1'));
+        fastReceived.push(...(await take(fastReader, 1)).map((message) => message.cursor ?? ''));
+      }
+      expect(fastReceived).toEqual(['c1', 'c2', 'c3', 'c4']);
+      // The slow one read nothing: the third event overflowed its buffer of two; it resumes from its own cursor.
+      expect(await take(slowReader, 10)).toEqual([
+        {
+          final: true,
+          payload: {
+            errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'RESOURCE_EXHAUSTED' }) })],
+          },
+        },
+      ]);
+      expect(opened[0]!.context.signal.aborted).toBe(false);
+      streams[0]!.push(next('c5', 'car-1'));
+      expect((await take(fastReader, 1))[0]!.cursor).toBe('c5');
+      fast.cancel();
+    });
+
+    it('never shares between different authorization scopes', async () => {
+      const subscriptions = live();
+      const anonymous = subscriptions.open(request(ANONYMOUS), '127.0.0.1');
+      const reader = subscriptions.open(request(viewer), '127.0.0.1');
+      const boss = subscriptions.open(request(admin), '127.0.0.1');
+      const anonymousReader = anonymous[Symbol.asyncIterator]();
+      const viewerReader = reader[Symbol.asyncIterator]();
+      await until(() => streams.length === 3);
+      expect(subscriptions.upstreams).toBe(3);
+      expect(opened.map(({ context }) => context.caller.scopes)).toEqual([[], ['car:read'], ['admin']]);
+      for (const stream of streams) stream.push(next('c1', 'car-1'));
+      const [forAnonymous] = await take(anonymousReader, 1);
+      const [forViewer] = await take(viewerReader, 1);
+      expect(forAnonymous!.payload.errors).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
+      expect(forViewer!.payload.errors).toBeUndefined();
+      for (const member of [anonymous, reader, boss]) member.cancel();
+    });
+
+    it('shares a selection of a per-caller type only between subscriptions of the same caller', async () => {
+      perCaller = new Set(['Car']);
+      const subscriptions = live();
+      const sameScopes: CallerIdentity = { ...admin, userId: '00000000-0000-4000-8000-000000000003' };
+      const members = [
+        subscriptions.open(request(admin), '127.0.0.1'),
+        subscriptions.open(request(admin), '127.0.0.1'),
+        subscriptions.open(request(sameScopes), '127.0.0.1'),
+      ];
+      await until(() => streams.length === 2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(streams).toHaveLength(2);
+      expect(opened.map(({ context }) => context.caller.userId)).toEqual([admin.userId, sameScopes.userId]);
+      for (const member of members) member.cancel();
+    });
+
+    it('gives a subscription that resumes from a cursor a stream of its own', async () => {
+      const subscriptions = live();
+      const fresh = subscriptions.open(request(signedIn), '127.0.0.1');
+      const resumed = subscriptions.open(request(signedIn, { lastEventId: 'c0' }), '127.0.0.1');
+      await until(() => streams.length === 2);
+      expect(opened.map(({ lastEventId }) => lastEventId).sort()).toEqual(['c0', undefined].sort());
+      const again = subscriptions.open(request(signedIn, { lastEventId: 'c0' }), '127.0.0.1');
+      await until(() => streams.length === 3);
+      for (const member of [fresh, resumed, again]) member.cancel();
+    });
+
+    it('checks a token held by many subscriptions once per period, and ends them all when it is revoked', async () => {
+      const subscriptions = live({ authRecheckMs: 100 });
+      const members = [1, 2, 3, 4].map(() => subscriptions.open(request(signedIn, { token: 'shared' }), '127.0.0.1'));
+      const iterators = members.map((member) => member[Symbol.asyncIterator]());
+      await until(() => verified.length >= 3);
+      // One verification per period for the four of them: never two in the same period (one per member would be).
+      const gaps = verified.slice(1).map((at, index) => at - verified[index]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
+      expect(subscriptions.watchedTokens).toBe(1);
+      revoked = true;
+      const ends = await Promise.all(iterators.map((iterator) => take(iterator, 5)));
+      for (const messages of ends) {
+        expect(messages).toMatchObject([
+          { final: true, payload: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } },
+        ]);
+      }
+      expect(subscriptions.watchedTokens).toBe(0);
+      await until(() => opened[0]!.context.signal.aborted);
+    });
   });
 });

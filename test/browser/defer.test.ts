@@ -135,7 +135,17 @@ describe('the console defers what is slow (Chromium, pglite)', () => {
   it('shows a car, then its audit trail from the deferred part', async () => {
     const car = seedCars[3]!;
     const page = await signIn('admin');
+    const answer = page.waitForResponse(
+      (response) => /"operationName":"CarDetails"/.test(response.request().postData() ?? ''),
+      {
+        timeout: WAIT,
+      },
+    );
     await page.goto(`${consoleUrl}#/cars/${car.id}`);
+    // Asked for in parts, and answered in parts (docs/defer.md).
+    const response = await answer;
+    expect(await response.request().headerValue('accept')).toMatch(/^multipart\/mixed;deferSpec=20220824,/);
+    expect(await response.headerValue('content-type')).toBe('multipart/mixed;boundary="graphql";deferSpec=20220824');
     await page.getByTestId('car-brand').getByText(car.brand).waitFor({ timeout: WAIT });
     await page.getByRole('heading', { name: 'History' }).waitFor({ timeout: WAIT });
     await page.getByText(/\d+ changes? \(newest first\)/).waitFor({ timeout: WAIT });

@@ -1,4 +1,5 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { Kind, type DocumentNode } from 'graphql';
 import { catchError, tap, throwError } from 'rxjs';
@@ -95,5 +96,9 @@ export function createClient(): ApolloClient {
       new HttpLink({ uri: GRAPHQL_URL, fetch: fetchTellingResponse }),
     ]),
     cache: new InMemoryCache(),
+    // @defer (docs/defer.md): for an operation with @defer, the handler makes the HttpLink accept
+    // `multipart/mixed;deferSpec=20220824` (the gateway's format, Apollo Router's), and merges the parts
+    // as they arrive. A query is `dataState: 'streaming'` until its last part.
+    incrementalHandler: new Defer20220824Handler(),
   });
 }

@@ -33,24 +33,41 @@ export function FieldIssue({ issue }: { issue: Issue }) {
   );
 }
 
+/** Where the fields of a `@defer` fragment go while their part is on its way. */
+export function DeferredPlaceholder() {
+  return (
+    <span className="deferred" data-testid="deferred" aria-busy="true">
+      loading…
+    </span>
+  );
+}
+
 /**
  * A field that may be null because it failed or was denied: renders the value,
  * else the error on its path (or beneath it), else `empty` (a plain null).
+ *
+ * A field of a `@defer` fragment is absent (`undefined`, never `null`) until its part arrives:
+ * with `streaming` (the query's `dataState` is `'streaming'`) it shows a placeholder meanwhile.
+ * Once the stream has ended, an absent field is shown as missing, not loading forever (a part
+ * that never came, e.g. past the request's deadline, has its error above the page).
  */
 export function Field<T>({
   value,
   path,
   issues,
   empty = '—',
+  streaming = false,
   children,
 }: {
   value: T | null | undefined;
   path: Path;
   issues: ReadonlyArray<Issue>;
   empty?: ReactNode;
+  streaming?: boolean;
   children: (value: T) => ReactNode;
 }) {
   if (value !== null && value !== undefined) return <>{children(value)}</>;
+  if (value === undefined && streaming) return <DeferredPlaceholder />;
   const issue = issueAt(issues, path);
   return issue ? <FieldIssue issue={issue} /> : <>{empty}</>;
 }

@@ -5,7 +5,7 @@ import {
   FleetCarsDocument,
   type CarOrderField,
   type CarFilter,
-  type CarRowFragment,
+  type CarCostCenterFragment,
   type OrderDirection,
 } from '../__generated__/graphql';
 import { DataTable } from '../components/DataTable';
@@ -23,7 +23,7 @@ import { Link, navigate, type Route } from '../router';
 const ORDER_FIELDS: CarOrderField[] = ['CREATED_AT', 'BRAND', 'MODEL'];
 const ORDER_LABELS: Record<CarOrderField, string> = { CREATED_AT: 'Added', BRAND: 'Brand', MODEL: 'Model' };
 const PAGE_SIZES = [10, 20, 50, 100];
-type Manager = NonNullable<NonNullable<CarRowFragment['costCenter']>['manager']>;
+type Manager = NonNullable<NonNullable<CarCostCenterFragment['costCenter']>['manager']>;
 
 const COLUMNS = ['Brand', 'Model', 'Version', 'Cost center', 'Manager', 'Manager email'];
 /** The car's fields each order sorts by, as a change names them (`changedFields`). */
@@ -52,7 +52,7 @@ export function CarListPage({ route }: { route: Route }) {
     ...(costCenterId ? { costCenterId } : {}),
   };
   const pager = usePager(JSON.stringify([filter, field, direction, size]));
-  const { data, error, loading, refetch } = useQuery(FleetCarsDocument, {
+  const { data, dataState, error, loading, refetch } = useQuery(FleetCarsDocument, {
     variables: { first: size, after: pager.after, filter, orderBy: { field, direction } },
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
@@ -92,6 +92,8 @@ export function CarListPage({ route }: { route: Route }) {
 
   const issues = issuesFromError(error);
   const cars = data?.cars;
+  // Cost centers and managers are deferred (FleetCars): "loading…" in their cells until their part arrives.
+  const streaming = dataState === 'streaming';
   return (
     <section>
       <PageHeader title="Cars">
@@ -151,14 +153,14 @@ export function CarListPage({ route }: { route: Route }) {
             <>
               <p className="count" data-testid="car-count">
                 {cars.totalCount} {cars.totalCount === 1 ? 'car' : 'cars'}
-                {loading ? ' · refreshing…' : ''}
+                {loading && !streaming ? ' · refreshing…' : ''}
               </p>
               <DataTable className="cars" columns={COLUMNS}>
                 {cars.edges.map(({ node: car }, i) => {
                   const at = ['cars', 'edges', i, 'node'];
                   // The manager is two hops away (cost center, then user subgraph): either may have failed.
                   const withManager = (render: (manager: Manager) => ReactNode) => (
-                    <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
+                    <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues} streaming={streaming}>
                       {(center) => (
                         <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
                           {render}
@@ -174,7 +176,12 @@ export function CarListPage({ route }: { route: Route }) {
                       <td>{car.model}</td>
                       <td>{car.version ?? '—'}</td>
                       <td data-testid="cost-center">
-                        <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues}>
+                        <Field
+                          value={car.costCenter}
+                          path={[...at, 'costCenter']}
+                          issues={issues}
+                          streaming={streaming}
+                        >
                           {(center) => (
                             <Link to={`/cost-centers/${encodeURIComponent(center.code)}`} title={center.societyName}>
                               {center.code}

@@ -48,7 +48,7 @@ function changedFields(from: CarValues, to: CarValues): (keyof CarValues)[] {
 /** One car: its fields, where they come from, its audit trail; edit (optimistic concurrency) and delete. */
 export function CarPage({ id, route }: { id: string; route: Route }) {
   const client = useApolloClient();
-  const { data, error, loading, refetch } = useQuery(CarDetailsDocument, {
+  const { data, dataState, error, loading, refetch } = useQuery(CarDetailsDocument, {
     variables: { id },
     errorPolicy: 'all',
     fetchPolicy: 'cache-and-network',
@@ -265,7 +265,8 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
           <IssueSummary issues={deleteIssues} title="The car was not deleted" />
 
           <h2>History</h2>
-          <Field value={car.history} path={['car', 'history']} issues={issues}>
+          {/* Deferred (CarDetails): "loading…" until the audit trail's part arrives. */}
+          <Field value={car.history} path={['car', 'history']} issues={issues} streaming={dataState === 'streaming'}>
             {(history) => (
               <>
                 <p className="count">{history.totalCount} changes (newest first)</p>

@@ -132,8 +132,10 @@ describe('subscriptions survive kill -9 of the gateway and of the car subgraph',
       async () => {
         if (!live)
           dataOf(
-            await graph.query('mutation($id: ID!) { updateCar(id: $id, input: { model: "warm" }) { id } }', {
+            // A new model each time: an update that changes nothing makes no event.
+            await graph.query('mutation($id: ID!, $m: String!) { updateCar(id: $id, input: { model: $m }) { id } }', {
               id: warmUp,
+              m: `warm ${Date.now()}`,
             }),
           );
         return live;

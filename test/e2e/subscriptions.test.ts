@@ -425,6 +425,43 @@ describe('subscriptions through the gateway', () => {
     await waitFor(async () => (await live()) <= before, 30_000, 'the subscriptions released');
   });
 
+  it('refuses a subscription past SUBSCRIPTIONS_PER_PROCESS with 429 RESOURCE_EXHAUSTED, whoever asks', async () => {
+    // A gateway of its own with room for two subscriptions in all.
+    const gateway = await graph.startGateway({}, { SUBSCRIPTIONS_PER_PROCESS: '2' });
+    const viewer = await graph.login('viewer');
+    const open = async (bearer: string) => {
+      const controller = new AbortController();
+      closers.push(() => controller.abort());
+      const response = await fetch(gateway, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ query: SUBSCRIPTION }),
+        signal: controller.signal,
+      });
+      return { response, close: () => controller.abort() };
+    };
+    const first = await open(token);
+    const second = await open(viewer);
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    // Another caller, under its own per-caller limit: the process is full.
+    const third = await open(viewer);
+    expect(third.response.status).toBe(429);
+    const refusal = (await third.response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(refusal.errors[0]!.extensions.code).toBe('RESOURCE_EXHAUSTED');
+    // A client that hangs up frees its place.
+    first.close();
+    await waitFor(
+      async () => {
+        const again = await open(token);
+        if (again.response.status === 200) return true;
+        again.close();
+        return false;
+      },
+      30_000,
+      'a place freed by a client that hung up',
+    );
+  });
+
   // Last: it stops the graph.
   it('a graceful shutdown ends each stream with UNAVAILABLE and the cursor to resume from', async () => {
     const id = await createCar('S1');

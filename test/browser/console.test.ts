@@ -516,9 +516,23 @@ describe('the fleet console in Chromium (pglite)', () => {
     await page.getByTestId('username').getByText('admin', { exact: true }).waitFor({ timeout: WAIT });
 
     // Back, on a fresh database: the token is unknown there, so the session ends and says why.
+    // Until the gateway checks the token again (its client of the user service may still be
+    // waiting out the outage), a reload can still report the failure: reloaded until it does not.
     await graph.restartSubgraph('user');
-    await page.reload();
-    await page.getByText('Your session has ended').waitFor({ timeout: WAIT });
+    await waitFor(
+      async () => {
+        await page.reload();
+        await page
+          .getByText('Your session has ended')
+          .or(page.getByTestId('issue-summary'))
+          .or(page.getByTestId('car-count'))
+          .first()
+          .waitFor({ timeout: WAIT });
+        return (await page.getByText('Your session has ended').count()) > 0;
+      },
+      90_000,
+      'the page to say that the session has ended',
+    );
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: WAIT });
     failingResponsesExpected = null;
   });

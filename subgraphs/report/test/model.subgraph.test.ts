@@ -63,14 +63,22 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
   }
 
   async function groupsAt(asOf: Date | null): Promise<{ groups: Group[]; totalCars: number }> {
-    const data = dataOf(
-      await service.query<{ fleetReport: { totalCars: number; groups: { edges: { node: Group }[] } } }>(
+    const read = () =>
+      service.query<{ fleetReport: { totalCars: number; groups: { edges: { node: Group }[] } } }>(
         `query($groupBy: [FleetDimension!]!, $asOf: DateTime) {
           fleetReport(groupBy: $groupBy, asOf: $asOf) { totalCars groups(first: 100) { edges { node {
             key { society costCenter { id } manager { id } brand model } carCount cars(first: 100) { edges { node { id } } }
           } } } } }`,
         { groupBy: ALL_DIMENSIONS, asOf: asOf?.toISOString() ?? null },
-      ),
+      );
+    // A read after a long stretch of applying events (the embedded database holds this process's
+    // event loop) may go out on a kept-alive connection the server has just closed as idle: the
+    // report is only read, so it is asked again once.
+    const data = dataOf(
+      await read().catch((error: unknown) => {
+        if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+        return read();
+      }),
     );
     return { totalCars: data.fleetReport.totalCars, groups: data.fleetReport.groups.edges.map((edge) => edge.node) };
   }
@@ -94,59 +102,76 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
   }, 120_000);
 
   it('answers asOf through checkpoints exactly, with late events dropping the checkpoints they reach', async () => {
-    const history = fleetHistory(3, { cars: 25, steps: 90 });
-    // Late and repeated events: a quarter of them arrive after the others.
-    const next = random(11);
-    const late = history.events.filter(() => next() < 0.25);
-    const onTime = history.events.filter((event) => !late.includes(event));
-    let taken = 0;
-    let dropped = 0;
-    const count = async () => service.prisma.fleetCheckpoint.count();
-    for (const event of [...onTime, ...late, ...late.slice(0, 5)]) {
-      await service.prisma.$transaction(async (tx) => {
-        const held = await tx.fleetCheckpoint.count();
-        await applyReportEvent(tx, event);
-        const kept = await tx.fleetCheckpoint.count();
-        dropped += held - kept;
-        // Every few versions, so that this small history has many checkpoints.
-        await takeCheckpoints(tx, 7);
-        taken += (await tx.fleetCheckpoint.count()) - kept;
-      });
-    }
-    expect(taken).toBeGreaterThan(5);
-    expect(dropped).toBeGreaterThan(0);
-    expect(await count()).toBeGreaterThan(0);
+    try {
+      const history = fleetHistory(3, { cars: 25, steps: 90 });
+      // Late and repeated events: a quarter of them arrive after the others.
+      const next = random(11);
+      const late = history.events.filter(() => next() < 0.25);
+      const onTime = history.events.filter((event) => !late.includes(event));
+      let taken = 0;
+      let dropped = 0;
+      const count = async () => service.prisma.fleetCheckpoint.count();
+      for (const event of [...onTime, ...late, ...late.slice(0, 5)]) {
+        await service.prisma.$transaction(async (tx) => {
+          const held = await tx.fleetCheckpoint.count();
+          await applyReportEvent(tx, event);
+          const kept = await tx.fleetCheckpoint.count();
+          dropped += held - kept;
+          // Every few versions, so that this small history has many checkpoints.
+          await takeCheckpoints(tx, 7);
+          taken += (await tx.fleetCheckpoint.count()) - kept;
+        });
+      }
+      expect(taken).toBeGreaterThan(5);
+      expect(dropped).toBeGreaterThan(0);
+      expect(await count()).toBeGreaterThan(0);
 
-    const span = history.end.getTime() - history.start.getTime();
-    const instants = [
-      new Date(history.start.getTime() - 1),
-      ...Array.from({ length: 12 }, (_, index) => new Date(history.start.getTime() + Math.round((span * index) / 11))),
-      ...history.events.filter((_, index) => index % 9 === 0).map((event) => new Date(event.time)),
-    ];
-    for (const instant of instants) {
-      const replayed = replayAt(history.events, instant);
-      const report = await groupsAt(instant);
-      expect({ instant, groups: reportedGroups(report.groups) }).toEqual({ instant, groups: replayedGroups(replayed) });
-      expect(report.totalCars).toBe(replayed.length);
+      const span = history.end.getTime() - history.start.getTime();
+      const instants = [
+        new Date(history.start.getTime() - 1),
+        ...Array.from(
+          { length: 12 },
+          (_, index) => new Date(history.start.getTime() + Math.round((span * index) / 11)),
+        ),
+        ...history.events.filter((_, index) => index % 9 === 0).map((event) => new Date(event.time)),
+      ];
+      for (const instant of instants) {
+        const replayed = replayAt(history.events, instant);
+        const report = await groupsAt(instant);
+        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
+          instant,
+          groups: replayedGroups(replayed),
+        });
+        expect(report.totalCars).toBe(replayed.length);
+      }
+    } finally {
+      // The next tests start from an empty model, whatever happened here.
+      await emptyReadModel(service.prisma);
     }
-    await emptyReadModel(service.prisma);
   }, 120_000);
 
   it('takes checkpoints as the consumer applies pages, with its default interval, and answers asOf exactly', async () => {
-    const history = fleetHistory(4, { cars: 600, steps: 2 * CHECKPOINT_EVERY });
-    for (let index = 0; index < history.events.length; index += 500) {
-      const page = history.events.slice(index, index + 500);
-      await service.prisma.$transaction((tx) => applyReportEvents(tx, page), { timeout: 60_000 });
+    try {
+      const history = fleetHistory(4, { cars: 600, steps: 2 * CHECKPOINT_EVERY });
+      for (let index = 0; index < history.events.length; index += 500) {
+        const page = history.events.slice(index, index + 500);
+        await service.prisma.$transaction((tx) => applyReportEvents(tx, page), { timeout: 60_000 });
+      }
+      expect(await service.prisma.fleetCheckpoint.count()).toBeGreaterThan(0);
+      const span = history.end.getTime() - history.start.getTime();
+      for (const share of [0.05, 0.3, 0.6, 0.8, 0.97]) {
+        const instant = new Date(history.start.getTime() + Math.round(span * share));
+        const replayed = replayAt(history.events, instant);
+        const report = await groupsAt(instant);
+        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
+          instant,
+          groups: replayedGroups(replayed),
+        });
+      }
+    } finally {
+      // The next tests start from an empty model, whatever happened here.
+      await emptyReadModel(service.prisma);
     }
-    expect(await service.prisma.fleetCheckpoint.count()).toBeGreaterThan(0);
-    const span = history.end.getTime() - history.start.getTime();
-    for (const share of [0.05, 0.3, 0.6, 0.8, 0.97]) {
-      const instant = new Date(history.start.getTime() + Math.round(span * share));
-      const replayed = replayAt(history.events, instant);
-      const report = await groupsAt(instant);
-      expect({ instant, groups: reportedGroups(report.groups) }).toEqual({ instant, groups: replayedGroups(replayed) });
-    }
-    await emptyReadModel(service.prisma);
   }, 180_000);
 
   describe('fed by the owners’ feeds', () => {

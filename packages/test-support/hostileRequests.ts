@@ -2032,6 +2032,36 @@ function expectedNumber(code: unknown): number | undefined {
 }
 
 /**
+ * A @defer answer (multipart/mixed;deferSpec=20220824) judged as one result: the first part's
+ * data, with the errors of every part (the initial one and each incremental item). Undefined
+ * when a part is not a JSON object, so that it is reported as such.
+ */
+function deferredAsOne(text: string): unknown {
+  const parts = text
+    .split('\r\n--graphql')
+    .map((part) => part.slice(part.indexOf('\r\n\r\n') + 4).trim())
+    .filter((part) => part.length > 0 && part !== '--');
+  const parsed: unknown[] = [];
+  for (const part of parts) {
+    try {
+      parsed.push(JSON.parse(part));
+    } catch {
+      return undefined;
+    }
+  }
+  const objects = parsed.filter(
+    (part): part is { data?: unknown; errors?: unknown[]; incremental?: { errors?: unknown[] }[] } =>
+      typeof part === 'object' && part !== null && !Array.isArray(part),
+  );
+  if (objects.length !== parsed.length || objects.length === 0) return undefined;
+  const errors = objects.flatMap((part) => [
+    ...(part.errors ?? []),
+    ...(part.incremental ?? []).flatMap((item) => item.errors ?? []),
+  ]);
+  return { data: objects[0]!.data, ...(errors.length > 0 ? { errors } : {}) };
+}
+
+/**
  * What is wrong with an answer to a hostile request, as short sentences (none
  * when it keeps the contract): it arrives; no 5xx but a 503 with Retry-After;
  * a JSON body with `data` or errors; every error with a message, a catalog code
@@ -2040,7 +2070,10 @@ function expectedNumber(code: unknown): number | undefined {
 export function judgeResponse(hostile: HostileRequest, outcome: RawResponse | Error): string[] {
   if (outcome instanceof Error) return [`no answer: ${outcome.message}`];
   const problems: string[] = [];
-  const { status, headers, text, json } = outcome;
+  const { status, headers, text } = outcome;
+  const json = String(headers['content-type'] ?? '').includes('deferSpec=20220824')
+    ? deferredAsOne(text)
+    : outcome.json;
   const retryLater = status === 503 && typeof headers['retry-after'] === 'string' && headers['retry-after'].length > 0;
   if (status >= 500 && !retryLater) problems.push(`HTTP ${status}`);
   if (status === 503 && !retryLater) problems.push('503 without Retry-After');

@@ -14,7 +14,7 @@ import {
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { GatewayContext } from '../context';
 import type { ExecutionRequest, Executor, ExecutorLayer } from '../execution/executor';
-import type { PlanRunner } from '../execution/planner';
+import { NO_CACHE, type PlanRunner } from '../execution/planner';
 import type { ServedSchema } from '../supergraph/servedSchema';
 import { type DeferredOperation, type DocumentPart, withoutPlaceholders } from './deferredDocument';
 import { type DeferredPart, incrementalItems } from './incremental';
@@ -44,13 +44,6 @@ export interface DeferredRequest {
   /** performance.now() when the request arrived (its log line's duration). */
   started: number;
 }
-
-/** Apollo's request context asks for a cache; the parts never read one (plans are the PlanRunner's). */
-const NO_CACHE = {
-  get: async () => undefined,
-  set: async () => undefined,
-  delete: async () => true,
-};
 
 const DEADLINE = Symbol('deadline');
 

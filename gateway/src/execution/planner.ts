@@ -5,6 +5,13 @@ import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { ExecutionRequest } from './executor';
 
+/** Apollo's request context asks for a cache; the plans this runner executes never read one (it keeps its own). */
+export const NO_CACHE = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => true,
+};
+
 /**
  * The gateway's own planner and plan executor over one loaded supergraph, for
  * what Apollo Gateway's executor refuses to run itself (a subscription's plan,

@@ -7,6 +7,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { StatusCode } from '@car-check/service-kit';
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { ExecutionRequest, Executor } from '../execution/executor';
+import { NO_CACHE } from '../execution/planner';
 import type { GraphQLBody, StreamEvent } from '../subgraphClient/fetch';
 import type {
   Subscription,
@@ -57,13 +58,6 @@ const MAX_IN_FLIGHT = 32;
 
 /** The plan's stand-in for the subgraph that owns the subscription field: it answers with the current event. */
 const EVENT_SOURCE = '__subscription_event__';
-
-/** Apollo's request context asks for a cache; a subscription's events never read one. */
-const NO_CACHE = {
-  get: async () => undefined,
-  set: async () => undefined,
-  delete: async () => true,
-};
 
 /**
  * The upstream side of one or more identical subscriptions (same document,

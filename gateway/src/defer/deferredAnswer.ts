@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
-import type { GatewayExecutionResult, GatewaySchemaHash } from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
 import {
   errorExtensions,
@@ -14,7 +14,7 @@ import {
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { GatewayContext } from '../context';
 import type { ExecutionRequest, Executor, ExecutorLayer } from '../execution/executor';
-import { NO_CACHE, type PlanRunner } from '../execution/planner';
+import { runnerRequest, type PlanRunner } from '../execution/planner';
 import type { ServedSchema } from '../supergraph/servedSchema';
 import { type DeferredOperation, type DocumentPart, withoutPlaceholders } from './deferredDocument';
 import { type DeferredPart, incrementalItems } from './incremental';
@@ -226,21 +226,8 @@ export class DeferredAnswer implements AsyncIterable<DeferredPart> {
   /** The request context of one part, as Apollo Server would give a query's to the executor. */
   private partRequest(part: DocumentPart, context: GatewayContext): ExecutionRequest {
     const { request, deps } = this;
-    return {
-      request: { query: part.source, variables: request.variables, operationName: request.operationName },
-      logger: deps.log,
-      schema: deps.runner()?.schema ?? deps.served()!.schema,
-      schemaHash: '' as GatewaySchemaHash,
-      context,
-      cache: NO_CACHE,
-      queryHash: part.queryHash,
-      document: part.document,
-      source: part.source,
-      operationName: request.operationName ?? null,
-      operation: part.operation,
-      metrics: {},
-      overallCachePolicy: {},
-    };
+    const schema = deps.runner()?.schema ?? deps.served()!.schema;
+    return runnerRequest({ ...request, ...part }, context, schema, deps.log);
   }
 
   /** The innermost executor: the part's plan node, with the request's shared fetches. */

@@ -1,16 +1,54 @@
 import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
-import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { GatewayExecutionResult, GatewaySchemaHash } from '@apollo/server-gateway-interface';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { GatewayContext } from '../context';
 import type { ExecutionRequest } from './executor';
 
 /** Apollo's request context asks for a cache; the plans this runner executes never read one (it keeps its own). */
-export const NO_CACHE = {
+const NO_CACHE = {
   get: async () => undefined,
   set: async () => undefined,
   delete: async () => true,
 };
+
+/** What the runner's callers know of one operation they run through the executor layers. */
+export interface RunnerOperation {
+  source: string;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  queryHash: string;
+  variables?: Record<string, unknown>;
+  operationName?: string | null;
+}
+
+/**
+ * The request context of an operation this runner executes (a deferred part, a subscription's event),
+ * shaped as Apollo Server gives a query's to the executor, so the same executor layers can wrap it.
+ */
+export function runnerRequest(
+  op: RunnerOperation,
+  context: GatewayContext,
+  schema: GraphQLSchema,
+  logger: ExecutionRequest['logger'],
+): ExecutionRequest {
+  return {
+    request: { query: op.source, variables: op.variables, operationName: op.operationName ?? undefined },
+    logger,
+    schema,
+    schemaHash: '' as GatewaySchemaHash,
+    context,
+    cache: NO_CACHE,
+    queryHash: op.queryHash,
+    document: op.document,
+    source: op.source,
+    operationName: op.operationName ?? null,
+    operation: op.operation,
+    metrics: {},
+    overallCachePolicy: {},
+  };
+}
 
 /**
  * The gateway's own planner and plan executor over one loaded supergraph, for

@@ -2,12 +2,12 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
-import type { GatewayExecutionResult, GatewaySchemaHash } from '@apollo/server-gateway-interface';
+import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
 import type { StatusCode } from '@car-check/service-kit';
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { ExecutionRequest, Executor } from '../execution/executor';
-import { NO_CACHE } from '../execution/planner';
+import { runnerRequest } from '../execution/planner';
 import type { GraphQLBody, StreamEvent } from '../subgraphClient/fetch';
 import type {
   Subscription,
@@ -317,22 +317,9 @@ export class SubscriptionFeed {
   /** The request context of one event, as Apollo Server would give a query's to the executor. */
   private eventRequest(): ExecutionRequest {
     const { request, services } = this;
-    return {
-      request: { query: request.source, variables: request.variables, operationName: request.operationName },
-      logger: services.log,
-      schema: services.runner()?.schema ?? services.served()!.schema,
-      schemaHash: '' as GatewaySchemaHash,
-      // Each event's subgraph calls are its own (the feed's log line would grow without end).
-      context: { ...request.context, subgraphCalls: [] },
-      cache: NO_CACHE,
-      queryHash: request.queryHash,
-      document: request.document,
-      source: request.source,
-      operationName: request.operationName ?? null,
-      operation: request.operation,
-      metrics: {},
-      overallCachePolicy: {},
-    };
+    const schema = services.runner()?.schema ?? services.served()!.schema;
+    // Each event's subgraph calls are its own (the feed's log line would grow without end).
+    return runnerRequest(request, { ...request.context, subgraphCalls: [] }, schema, services.log);
   }
 
   /** The innermost executor of an event: `Sequence [primary answered by the event, rest]`, planned now. */

@@ -21,8 +21,17 @@ module.exports = function jestConfig(rootDir) {
       '^@car-check/test-support/(\\w+)$': path.join(__dirname, 'packages', 'test-support', '$1.ts'),
     },
     transform: {
-      // Type checking is `npm run typecheck`; with isolatedModules in tsconfig.json ts-jest only transpiles.
-      '^.+\\.ts$': ['ts-jest', { diagnostics: false, tsconfig: path.join(__dirname, 'tsconfig.json') }],
+      // Type checking is `npm run typecheck`; the tests only need the types stripped (tsconfig.json's
+      // isolatedModules keeps every file compilable on its own). swc does that several times faster
+      // than ts-jest (TypeScript's own emitter), which was about a sixth of an end-to-end suite's CPU.
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: { parser: { syntax: 'typescript' }, target: 'es2022', transform: { useDefineForClassFields: true } },
+          module: { type: 'commonjs' },
+          sourceMaps: 'inline',
+        },
+      ],
     },
     // Checks once, before any test, that the services the selected suites need are reachable (jest.projects.js).
     globalSetup: path.join(__dirname, 'packages', 'test-support', 'preflight.ts'),

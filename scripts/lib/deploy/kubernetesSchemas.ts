@@ -14,7 +14,7 @@ type ModelClass = new (data: never) => Validatable;
 /**
  * kubernetes-models 5 is published as ES modules only (its "exports" have just the
  * "import" condition) while this repository compiles to CommonJS, where TypeScript and
- * ts-jest turn `import()` into a `require()` those exports refuse. A function built
+ * the tests' compiler (swc) turn `import()` into a `require()` those exports refuse. A function built
  * at run time keeps a real dynamic import. (Under jest that needs
  * --experimental-vm-modules, which `npm test` passes.)
  */

@@ -64,8 +64,13 @@ export async function replicaCostCenters(graph: TestGraph): Promise<OwnerCostCen
 export const replicaConverged = async (graph: TestGraph): Promise<boolean> =>
   JSON.stringify(await replicaCostCenters(graph)) === JSON.stringify(await ownerCostCenters(graph));
 
+/**
+ * Every 250 ms rather than waitFor's 25: each check reads the whole replica and pages through every
+ * cost center through the gateway (the owner's and the user subgraph's work too), and a wait lasts
+ * seconds while a stream is applied.
+ */
 export const waitReplicaConverged = (graph: TestGraph): Promise<void> =>
-  waitFor(() => replicaConverged(graph), CONVERGED, 'the replica to equal the owner’s cost centers');
+  waitFor(() => replicaConverged(graph), CONVERGED, 'the replica to equal the owner’s cost centers', 250);
 
 export const createCostCenter = async (
   graph: TestGraph,

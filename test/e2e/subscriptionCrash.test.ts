@@ -142,6 +142,8 @@ describe('subscriptions survive kill -9 of the gateway and of the car subgraph',
       },
       120_000,
       'a change of the warm-up car over the stream',
+      // Each check writes a change (and its events): one every 250 ms, not waitFor's 25, while the stream opens.
+      250,
     );
     await write(0, 150);
     await waitFor(() => received.length >= 100, 120_000, '100 changes before the gateway is killed');

@@ -70,6 +70,11 @@ export interface StartGraphOptions {
   downAtStart?: SubgraphName[];
   /** Extra environment for every subgraph, e.g. REDIS_URL. */
   subgraphEnv?: NodeJS.ProcessEnv;
+  /**
+   * Extra environment for some subgraphs only (over subgraphEnv), e.g. a fast EVENTS_POLL_MS for the
+   * consumer a suite tests, where the other subgraphs' consumers polling as fast would only cost CPU.
+   */
+  subgraphEnvOf?: Partial<Record<SubgraphName, NodeJS.ProcessEnv>>;
 }
 
 /**
@@ -97,6 +102,8 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
     if (!subgraph) throw new Error(`No subgraph "${name}" in this graph; supergraph.yaml lists ${names.join(', ')}.`);
     return subgraph;
   };
+  const envOf = (name: SubgraphName): NodeJS.ProcessEnv | undefined =>
+    options.subgraphEnvOf?.[name] ? { ...options.subgraphEnv, ...options.subgraphEnvOf[name] } : options.subgraphEnv;
   const start = async (name: SubgraphName, port?: number) => {
     subgraphs[name] = await startSubgraph(name, await databases.target(name), {
       // Seeding is idempotent; a restarted in-memory PGlite database needs it again.
@@ -104,7 +111,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
       peers,
       port,
       log: options.subgraphLog?.child({ service: name }),
-      env: options.subgraphEnv,
+      env: envOf(name),
     });
     running.add(name);
   };
@@ -181,7 +188,7 @@ export async function startGraph(backend: Backend, options: StartGraphOptions = 
         const instance = await startSubgraph(name, await databases.target(name), {
           peers,
           log: options.subgraphLog?.child({ service: name }),
-          env: options.subgraphEnv,
+          env: envOf(name),
         });
         extras.push(() => instance.stop());
         return instance;

@@ -97,12 +97,11 @@ describe(`the broker delivery mode (${backend})`, () => {
         AMQP_URL,
         EVENTS_EXCHANGE: exchange,
         EVENTS_QUEUE: queue,
+        EVENTS_POLL_MS: '100',
+        EVENTS_RELAY_POLL_MS: '50',
         EVENTS_RELAY_BATCH: '25',
         EVENTS_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       },
-      // Fast polls for the relay and the consumer under test only: the other subgraphs' relays (a query
-      // every 50 ms each) and consumers keep their defaults, where polling fast would only cost CPU.
-      subgraphEnvOf: { car: { EVENTS_POLL_MS: '100' }, 'cost-center': { EVENTS_RELAY_POLL_MS: '50' } },
     });
     // Generous: starting three subgraphs and a gateway on a loaded 2-core machine.
   }, 300_000);

@@ -78,14 +78,14 @@ describe('the console’s Reports page in Chromium (pglite)', () => {
     return response.data?.fleetReport?.freshness.asOf ? response.data.fleetReport.totalCars : undefined;
   }
 
-  /** Waits until the report counts what the owners hold (its consumers have caught up). */
+  /**
+   * Waits until the report counts what the owners hold (its consumers have caught up). The owners are
+   * read once: nothing writes while this waits, and each read is a query across two subgraphs.
+   */
   async function waitForReport(): Promise<number> {
-    let expected = 0;
+    const expected = (await ownersCars()).length;
     await waitFor(
-      async () => {
-        expected = (await ownersCars()).length;
-        return (await reportTotal()) === expected;
-      },
+      async () => (await reportTotal()) === expected,
       WAIT * 2,
       'the report subgraph to count the owners’ cars',
     );

@@ -10,18 +10,18 @@
  *
  * Screenshots land in docs/screenshots/ with UPDATE_SCREENSHOTS=true.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kind, parse } from 'graphql';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
-import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import type { TestGraph } from '@car-check/test-support/graph';
 import { dataOf, postGraphQL } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { builtWebPages } from '@car-check/test-support/webBuild';
-import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT, SwitchableLink, WEB_DIR } from './harness';
+import { REPO_ROOT, startBrowser, startGraphWithPages, SwitchableLink, WEB_DIR, type BrowserSession } from './harness';
 
 // A loaded 2-core machine: builds, a graph and a browser. Generous everywhere.
 jest.setTimeout(240_000);
@@ -46,73 +46,46 @@ describe('the fleet console in Chromium (pglite)', () => {
   /** Where the gateway serves the console and the explorer (its origin). */
   let origin: string;
   let consoleUrl: string;
-  let browser: Browser;
+  let session: BrowserSession;
   /** The built pages the gateway serves (WEB_DIST): shared with the other browser suites, read-only. */
   let webDist: string;
   const userLink = new SwitchableLink();
-  const contexts: BrowserContext[] = [];
-  /** Requests the pages tried to send off this machine (must stay empty). */
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
   /** Set while a test provokes failing responses on purpose: the browser logs those as errors. */
   let failingResponsesExpected: RegExp | null = null;
 
   beforeAll(async () => {
-    // (Chromium may still be being installed when the tests start: give it a moment.)
-    await waitFor(
-      () => existsSync(CHROMIUM),
-      120_000,
-      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
-    );
     mkdirSync(SCREENSHOTS, { recursive: true });
-    webDist = await builtWebPages();
+    session = await startBrowser(
+      (message) =>
+        failingResponsesExpected !== null &&
+        /^Failed to load resource/.test(message.text()) &&
+        failingResponsesExpected.test(message.location().url),
+    );
     // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
-    graph = await startGraph('pglite', {
-      seed: true,
-      // The gateway serves the pages as under npm start (development: NODE_ENV is not production).
-      gatewayEnv: { WEB_DIST: webDist },
+    graph = await startGraphWithPages({
       // The gateway reaches the user subgraph's GraphQL through a link the tests can cut.
       routeThrough: { user: (url) => userLink.start(url) },
     });
+    webDist = graph.gatewayEnv.WEB_DIST!;
     origin = new URL(graph.gatewayUrl).origin;
     consoleUrl = `${origin}/console/`;
-    browser = await launchChromium();
   }, 900_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await session?.close();
     await graph?.stop();
     await userLink.down();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await offlineContext(browser, blocked);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      if (
-        failingResponsesExpected &&
-        /^Failed to load resource/.test(message.text()) &&
-        failingResponsesExpected.test(message.location().url)
-      )
-        return;
-      pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
-    });
-    return page;
-  }
-
   /** Signs in on the console; `at` is the console's own route (`#/cars/new`). */
   async function signIn(username: string, at = ''): Promise<Page> {
-    const page = await newPage();
+    const page = await session.newPage();
     await page.goto(`${consoleUrl}${at}`);
     await page
       .getByLabel('Username')
       .fill(username, { timeout: WAIT })
       .catch((error: unknown) => {
-        throw new Error(`${String(error)}\nPage errors: ${JSON.stringify(pageErrors)}`);
+        throw new Error(`${String(error)}\nPage errors: ${JSON.stringify(session.pageErrors)}`);
       });
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -321,7 +294,7 @@ describe('the fleet console in Chromium (pglite)', () => {
       }).toEqual({ id, codes: [] });
     }
 
-    const page = await newPage();
+    const page = await session.newPage();
     const bodies: string[] = [];
     page.on('request', (request) => {
       if (request.url() === gatewayUrl && request.method() === 'POST') bodies.push(request.postData() ?? '');
@@ -367,7 +340,7 @@ describe('the fleet console in Chromium (pglite)', () => {
     }
 
     const token = await graph.login('admin');
-    const page = await newPage();
+    const page = await session.newPage();
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${origin}/explorer/`);
     await page.locator('.graphiql-container').waitFor({ timeout: WAIT });
@@ -464,7 +437,7 @@ describe('the fleet console in Chromium (pglite)', () => {
   it('renders the list with managers "temporarily unavailable" while the user subgraph is down, each error with its request id', async () => {
     // The earlier tests' pages follow live changes: they would retry through the outage below and be
     // signed out after it (401, the user database is new), logging refused requests after this test.
-    for (const context of contexts.splice(0)) await context.close();
+    await session.closePages();
     const page = await signIn('admin');
     await carRows(page, 20);
     await page
@@ -538,7 +511,7 @@ describe('the fleet console in Chromium (pglite)', () => {
   });
 
   it('needed nothing beyond this machine and raised no page error nor console error', () => {
-    expect(blocked).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.blocked).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -5,15 +5,12 @@
  * "loading…" where each car's cost center and manager go; the deferred part replaces the
  * placeholders once the slowed subgraph answers. A car's page gets its audit trail the same way.
  */
-import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedCars, seedCostCenters, seedUsers } from '@car-check/subgraph-kit/demo';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
-import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import type { TestGraph } from '@car-check/test-support/graph';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
-import { waitFor } from '@car-check/test-support/waitFor';
-import { builtWebPages } from '@car-check/test-support/webBuild';
-import { CHROMIUM, launchChromium, offlineContext } from './harness';
+import { startBrowser, startGraphWithPages, type BrowserSession } from './harness';
 
 // A loaded 2-core machine: builds, a graph and a browser. Generous everywhere.
 jest.setTimeout(240_000);
@@ -38,23 +35,13 @@ function managerOf(car: (typeof seedCars)[number]) {
 describe('the console defers what is slow (Chromium, pglite)', () => {
   let graph: TestGraph;
   let consoleUrl: string;
-  let browser: Browser;
+  let session: BrowserSession;
   let costCenterProxy: DelayProxy;
-  const contexts: BrowserContext[] = [];
-  /** Requests the pages tried to send off this machine (must stay empty). */
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await waitFor(
-      () => existsSync(CHROMIUM),
-      120_000,
-      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
-    );
-    const webDist = await builtWebPages();
-    graph = await startGraph('pglite', {
-      seed: true,
-      gatewayEnv: { WEB_DIST: webDist, REQUEST_TIMEOUT_MS: DEADLINE_MS, SUBGRAPH_TIMEOUT_MS: DEADLINE_MS },
+    session = await startBrowser();
+    graph = await startGraphWithPages({
+      gatewayEnv: { REQUEST_TIMEOUT_MS: DEADLINE_MS, SUBGRAPH_TIMEOUT_MS: DEADLINE_MS },
       routeThrough: {
         'cost-center': async (url) => {
           costCenterProxy = new DelayProxy(url);
@@ -63,7 +50,6 @@ describe('the console defers what is slow (Chromium, pglite)', () => {
       },
     });
     consoleUrl = `${new URL(graph.gatewayUrl).origin}/console/`;
-    browser = await launchChromium();
   }, 900_000);
 
   afterEach(() => {
@@ -71,20 +57,13 @@ describe('the console defers what is slow (Chromium, pglite)', () => {
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await session?.close();
     await graph?.stop();
     await costCenterProxy?.stop();
   });
 
   async function signIn(username: string): Promise<Page> {
-    const context = await offlineContext(browser, blocked);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${page.url()}: console error: ${message.text()}`);
-    });
+    const page = await session.newPage();
     await page.goto(consoleUrl);
     await page.getByLabel('Username').fill(username, { timeout: WAIT });
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
@@ -153,7 +132,7 @@ describe('the console defers what is slow (Chromium, pglite)', () => {
   });
 
   it('needed nothing beyond this machine and raised no page error nor console error', () => {
-    expect(blocked).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.blocked).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

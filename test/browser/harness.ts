@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { testConfig } from '@car-check/test-support/config';
+import { startGraph, type StartGraphOptions, type TestGraph } from '@car-check/test-support/graph';
+import { waitFor } from '@car-check/test-support/waitFor';
+import { builtWebPages } from '@car-check/test-support/webBuild';
 
 /**
  * What the browser tests need around the web app: a switchable link, Chromium without internet.
@@ -95,4 +99,73 @@ export async function offlineContext(browser: Browser, blocked: string[]): Promi
     return route.abort('internetdisconnected');
   });
   return context;
+}
+
+/**
+ * Chromium as every browser suite drives it: pages that can reach only this machine, and what they did
+ * that they should not have, which each suite's last test asserts stayed empty.
+ */
+export interface BrowserSession {
+  browser: Browser;
+  /** Requests the pages tried to send off this machine. */
+  blocked: string[];
+  /** Every page error, and every console error but those the suite expects. */
+  pageErrors: string[];
+  /** A page in a context of its own (offlineContext), its errors recorded in pageErrors. */
+  newPage(): Promise<Page>;
+  /** Closes the pages opened so far (their contexts). */
+  closePages(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches Chromium (waiting a moment for it: it may still be being installed when the tests start).
+ * `expectedConsoleError` tells a console error the suite provokes on purpose, which is not recorded.
+ */
+export async function startBrowser(
+  expectedConsoleError: (message: ConsoleMessage) => boolean = () => false,
+): Promise<BrowserSession> {
+  await waitFor(
+    () => existsSync(CHROMIUM),
+    120_000,
+    `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
+  );
+  const browser = await launchChromium();
+  const blocked: string[] = [];
+  const pageErrors: string[] = [];
+  const contexts: BrowserContext[] = [];
+  const closePages = async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+  };
+  return {
+    browser,
+    blocked,
+    pageErrors,
+    async newPage() {
+      const context = await offlineContext(browser, blocked);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error' || expectedConsoleError(message)) return;
+        pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
+      });
+      return page;
+    },
+    closePages,
+    async close() {
+      await closePages();
+      await browser.close();
+    },
+  };
+}
+
+/**
+ * The seeded graph on PGlite (the console as a user first meets it, on npm start's embedded databases)
+ * with its gateway serving the pages as under npm start (WEB_DIST: builtWebPages; development, as
+ * NODE_ENV is not production) at /console/ and /explorer/.
+ */
+export async function startGraphWithPages(options: StartGraphOptions = {}): Promise<TestGraph> {
+  const webDist = await builtWebPages();
+  return startGraph('pglite', { seed: true, ...options, gatewayEnv: { WEB_DIST: webDist, ...options.gatewayEnv } });
 }

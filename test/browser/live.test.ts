@@ -7,15 +7,13 @@
  * stops it, then a new one built on the same port); page B edits through the graph's other gateway,
  * as another user elsewhere would. Neither page is ever reloaded.
  */
-import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedCars } from '@car-check/subgraph-kit/demo';
-import { startGraph, type RestartableGateway, type TestGraph } from '@car-check/test-support/graph';
+import type { RestartableGateway, TestGraph } from '@car-check/test-support/graph';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { builtWebPages } from '@car-check/test-support/webBuild';
-import { CHROMIUM, launchChromium, offlineContext } from './harness';
+import { startBrowser, startGraphWithPages, type BrowserSession } from './harness';
 
 // A loaded 2-core machine: builds, a graph, two gateways and a browser. Generous everywhere.
 jest.setTimeout(300_000);
@@ -31,51 +29,29 @@ interface SentOperation {
 
 describe('live updates in the console and the explorer, in Chromium (pglite)', () => {
   let graph: TestGraph;
-  let browser: Browser;
+  let session: BrowserSession;
   /** Page A's gateway, restarted by the tests. */
   let restartable: RestartableGateway;
   /** Where page B (and the explorer) are served: the graph's own gateway. */
   let otherOrigin: string;
-  const contexts: BrowserContext[] = [];
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
   /** While page A's gateway is down the browser logs each refused request as an error: expected then. */
   let gatewayDown = false;
 
   beforeAll(async () => {
-    await waitFor(
-      () => existsSync(CHROMIUM),
-      120_000,
-      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
-    );
-    const webDist = await builtWebPages();
-    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: webDist } });
+    session = await startBrowser((message) => gatewayDown && /^Failed to load resource/.test(message.text()));
+    graph = await startGraphWithPages();
     otherOrigin = new URL(graph.gatewayUrl).origin;
-    restartable = await graph.startRestartableGateway({ WEB_DIST: webDist });
-    browser = await launchChromium();
+    // The same configuration as the graph's gateway, its pages included (WEB_DIST).
+    restartable = await graph.startRestartableGateway();
   }, 900_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await session?.close();
     await graph?.stop();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await offlineContext(browser, blocked);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      if (gatewayDown && /^Failed to load resource/.test(message.text())) return;
-      pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
-    });
-    return page;
-  }
-
   async function signIn(origin: string, username: string, at = ''): Promise<Page> {
-    const page = await newPage();
+    const page = await session.newPage();
     await page.goto(`${origin}/console/${at}`);
     await page.getByLabel('Username').fill(username, { timeout: WAIT });
     await page.getByLabel('Password').fill(TEST_SEED_PASSWORD);
@@ -196,7 +172,7 @@ describe('live updates in the console and the explorer, in Chromium (pglite)', (
   it('runs a subscription in the explorer and shows a change as it is committed', async () => {
     const car = seedCars[7]!;
     const token = await graph.login('admin');
-    const page = await newPage();
+    const page = await session.newPage();
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${otherOrigin}/explorer/`);
     await page.locator('.graphiql-container').waitFor({ timeout: WAIT });
@@ -253,7 +229,7 @@ describe('live updates in the console and the explorer, in Chromium (pglite)', (
   });
 
   it('needed nothing beyond this machine and raised no page error nor console error', () => {
-    expect(blocked).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.blocked).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

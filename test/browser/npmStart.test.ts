@@ -7,16 +7,15 @@
  * databases (each held by its subgraph), with one line naming the folder and the holder.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { prepareEmbeddedTemplate } from '@car-check/subgraph-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT } from './harness';
+import { REPO_ROOT, startBrowser, type BrowserSession } from './harness';
 
 const MINUTE = 60_000;
 // A loaded 2-core machine: a first start (three databases created, migrated, seeded), a web build, a browser.
@@ -31,10 +30,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
   let exited: Promise<number | null>;
   let output = '';
   let origin: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
+  let session: BrowserSession;
 
   const tail = () => output.split('\n').slice(-40).join('\n');
   const waitForOutput = (pattern: RegExp, timeoutMs: number) =>
@@ -43,11 +39,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
     });
 
   beforeAll(async () => {
-    await waitFor(
-      () => existsSync(CHROMIUM),
-      2 * MINUTE,
-      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
-    );
+    session = await startBrowser();
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-npm-start-'));
     for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
     origin = `http://127.0.0.1:${ports.gateway}`;
@@ -82,13 +74,10 @@ describe('a fresh npm start serves a working console and explorer', () => {
     await waitForOutput(/^web: (built|could not build)/m, 4 * MINUTE);
     expect(output).toMatch(/^web: built the console and the explorer/m);
     await waitForHealthy(`${origin}/health`, MINUTE);
-    browser = await launchChromium();
-    context = await offlineContext(browser, blocked);
   }, 10 * MINUTE);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
+    await session?.close();
     if (supervisor?.pid && supervisor.exitCode === null && supervisor.signalCode === null) {
       // npm, the supervisor and its services: SIGTERM drains them; whatever is left after that is killed.
       process.kill(-supervisor.pid, 'SIGTERM');
@@ -109,12 +98,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
   }, 2 * MINUTE);
 
   async function open(url: string): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error')
-        pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
-    });
+    const page = await session.newPage();
     await page.goto(url);
     return page;
   }
@@ -126,7 +110,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
       .waitFor({ timeout: WAIT })
       .catch(async (error: unknown) => {
         throw new Error(
-          `${String(error)}\nPage errors: ${JSON.stringify(pageErrors)}\nThe page shows:\n${await page.locator('body').innerText()}`,
+          `${String(error)}\nPage errors: ${JSON.stringify(session.pageErrors)}\nThe page shows:\n${await page.locator('body').innerText()}`,
         );
       });
     await page.getByLabel('Username').fill('admin');
@@ -166,7 +150,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
   });
 
   it('raised no page error, logged no console error and needed nothing beyond this machine', () => {
-    expect(pageErrors).toEqual([]);
-    expect(blocked).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.blocked).toEqual([]);
   });
 });

@@ -13,19 +13,18 @@
  * has no Webhooks entry and is told the page needs webhook:read. Any page error or console
  * error fails the suite, and so does any request off this machine.
  */
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { seedCostCenters } from '@car-check/subgraph-kit/demo';
-import { startGraph, type TestGraph } from '@car-check/test-support/graph';
+import type { TestGraph } from '@car-check/test-support/graph';
 import { dataOf } from '@car-check/test-support/graphql';
 import { TEST_SEED_PASSWORD } from '@car-check/test-support/secrets';
 import { waitFor } from '@car-check/test-support/waitFor';
-import { builtWebPages } from '@car-check/test-support/webBuild';
 import { WebhookReceiver, type ReceivedWebhook } from '@car-check/test-support/webhookReceiver';
-import { CHROMIUM, launchChromium, offlineContext, REPO_ROOT } from './harness';
+import { REPO_ROOT, startBrowser, startGraphWithPages, type BrowserSession } from './harness';
 
 jest.setTimeout(240_000);
 const WAIT = 45_000;
@@ -62,45 +61,29 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
   let graph: TestGraph;
   let origin: string;
   let consoleUrl: string;
-  let browser: Browser;
+  let session: BrowserSession;
   const receiver = new WebhookReceiver();
   let receiverUrl: string;
-  const contexts: BrowserContext[] = [];
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await waitFor(
-      () => existsSync(CHROMIUM),
-      120_000,
-      `Chromium at ${CHROMIUM} (apt-get install chromium, or set TEST_CHROMIUM_PATH)`,
-    );
     mkdirSync(SCREENSHOTS, { recursive: true });
+    session = await startBrowser();
     // PGlite, not ONE_BACKEND: the console as a user first meets it, on npm start's embedded databases.
-    graph = await startGraph('pglite', { seed: true, gatewayEnv: { WEB_DIST: await builtWebPages() } });
+    graph = await startGraphWithPages();
     origin = new URL(graph.gatewayUrl).origin;
     consoleUrl = `${origin}/console/`;
     receiverUrl = await receiver.start();
-    browser = await launchChromium();
   }, 900_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await session?.close();
     await receiver.stop();
     await graph?.stop();
   });
 
   async function newPage(): Promise<Page> {
-    const context = await offlineContext(browser, blocked);
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error')
-        pageErrors.push(`${page.url()}: console error: ${message.text()} (${message.location().url})`);
-    });
+    const page = await session.newPage();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     return page;
   }
 
@@ -309,7 +292,7 @@ describe('the console’s Webhooks page in Chromium (pglite)', () => {
   });
 
   it('needed nothing beyond this machine and raised no page error nor console error', () => {
-    expect(blocked).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.blocked).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -217,7 +217,7 @@ export async function prepareEmbeddedTemplateFromCache(parent: string): Promise<
   const tar = await readFile(await pgliteTemplate(null));
   const staging = `${template}.${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await untar(tar, staging);
+    await unpackCluster(tar, staging);
     await rename(staging, template);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -225,10 +225,11 @@ export async function prepareEmbeddedTemplateFromCache(parent: string): Promise<
 }
 
 /**
- * Unpacks a ustar archive (as PGlite's dumpDataDir writes it: directories and regular files) into
- * `dir`, but for the dumped instance's postmaster.pid: the files initdb's template has, no more.
+ * Unpacks a cluster dumped by PGlite's dumpDataDir('none') (a ustar archive of directories and
+ * regular files) into `dir`, as an on-disk PGlite loading it would write it, but for the dumped
+ * instance's postmaster.pid: the files initdb's template has, no more.
  */
-async function untar(tar: Buffer, dir: string): Promise<void> {
+export async function unpackCluster(tar: Buffer, dir: string): Promise<void> {
   const field = (at: number, length: number) => tar.toString('latin1', at, at + length).replace(/\0.*$/s, '');
   const octal = (at: number, length: number) => parseInt(field(at, length).trim() || '0', 8);
   await mkdir(dir, { recursive: true });

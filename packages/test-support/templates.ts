@@ -196,3 +196,63 @@ async function migrationsHash(names: SubgraphName[], ...extra: string[]): Promis
 }
 
 const MIGRATION_RUNNER = path.resolve(__dirname, '..', 'subgraph-kit', 'src', 'db', 'migrate.ts');
+
+/**
+ * Puts an initdb template cluster in `parent` (a DATA_DIR, or the parent of an embedded data folder),
+ * where the first embedded database created there looks for it (`.initdb-template-pglite-<version>`,
+ * see packages/subgraph-kit/src/db/embedded.ts): for the tests about what follows a first start,
+ * not about initdb. The template is the empty cluster of {@link pgliteTemplate} (what initdb makes,
+ * kept between runs), unpacked as files; initdb in a child process costs about 6 CPU-seconds, this
+ * a fraction of one. Does nothing if `parent` has a template already.
+ */
+export async function prepareEmbeddedTemplateFromCache(parent: string): Promise<void> {
+  const template = path.join(parent, `.initdb-template-pglite-${pgliteVersion()}`);
+  if (
+    await stat(path.join(template, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  const tar = await readFile(await pgliteTemplate(null));
+  const staging = `${template}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await unpackCluster(tar, staging);
+    await rename(staging, template);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Unpacks a cluster dumped by PGlite's dumpDataDir('none') (a ustar archive of directories and
+ * regular files) into `dir`, as an on-disk PGlite loading it would write it, but for the dumped
+ * instance's postmaster.pid: the files initdb's template has, no more.
+ */
+export async function unpackCluster(tar: Buffer, dir: string): Promise<void> {
+  const field = (at: number, length: number) => tar.toString('latin1', at, at + length).replace(/\0.*$/s, '');
+  const octal = (at: number, length: number) => parseInt(field(at, length).trim() || '0', 8);
+  await mkdir(dir, { recursive: true });
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
+    const prefix = field(at + 345, 155);
+    const name = (prefix ? `${prefix}/` : '') + field(at, 100);
+    const size = octal(at + 124, 12);
+    const mtime = new Date(octal(at + 136, 12) * 1000);
+    const type = field(at + 156, 1) || '0';
+    const target = path.join(dir, path.normalize(`/${name}`));
+    if (!target.startsWith(dir + path.sep)) throw new Error(`tar entry outside its folder: ${name}`);
+    const data = at + 512;
+    if (name === '/postmaster.pid') {
+      // The lock file of the instance the dump was taken from: initdb leaves none.
+    } else if (type === '5') {
+      await mkdir(target, { recursive: true });
+    } else if (type === '0') {
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, tar.subarray(data, data + size));
+      await utimes(target, mtime, mtime);
+    } else {
+      throw new Error(`unexpected tar entry type ${type} (${name})`);
+    }
+    at = data + Math.ceil(size / 512) * 512;
+  }
+}

@@ -423,7 +423,12 @@ class InMemoryPGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
    */
   private async openDatabase(): Promise<PGlite> {
     const { PGlite } = native.require<typeof PGliteModule>('@electric-sql/pglite');
-    const db = await PGlite.create('memory://', { loadDataDir: await pristineCluster() });
+    const db = await PGlite.create('memory://', {
+      loadDataDir: await pristineCluster(),
+      // PostgreSQL zeroes its whole buffer pool (128MB by default) at every start; a database
+      // the engine opens holds a schema and no data, and it opens several per operation.
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+    });
     this.open.add(db);
     return db;
   }
@@ -433,6 +438,9 @@ class InMemoryPGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
     await db.close();
   }
 }
+
+/** The buffer pool of each database the engine opens (see {@link InMemoryPGliteFactory}). */
+const SHARED_BUFFERS = '16MB';
 
 /** Where the pristine cluster is kept: on Node's global, so Jest's per-file module registries share it. */
 const PRISTINE_KEY: unique symbol = Symbol.for('car-check-graph/schema-engine/pristine-cluster');
@@ -459,6 +467,17 @@ function pristineCluster(): Promise<Blob> {
     if (holder[PRISTINE_KEY] === made) delete holder[PRISTINE_KEY];
   });
   return made;
+}
+
+/**
+ * Gives this process's databases a pristine cluster made elsewhere (a `dumpDataDir` of what initdb
+ * makes, e.g. the tests' cached empty cluster) instead of running initdb for one: for callers that
+ * have one at hand already. Must come before the first database is opened to take effect.
+ */
+export function usePristineCluster(dump: Uint8Array): void {
+  const holder = native.global as typeof native.global & { [PRISTINE_KEY]?: Promise<Blob> };
+  // A Blob of Node's main realm, as PGlite (loaded there, see {@link native}) expects.
+  holder[PRISTINE_KEY] ??= Promise.resolve(new native.global.Blob([dump]));
 }
 
 /** Connects pglite-prisma-adapter to `db`, with an awaited `executeScript` and our `dispose`. */

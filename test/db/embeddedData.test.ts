@@ -14,6 +14,7 @@ import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { TEST_ENV } from '@car-check/test-support/secrets';
 import { signedPost } from '@car-check/test-support/signing';
+import { prepareEmbeddedTemplateFromCache } from '@car-check/test-support/templates';
 import { ADMIN } from '@car-check/test-support/subgraphHarness';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { MANAGEMENT_HEADERS } from '@car-check/test-support/management';
@@ -51,6 +52,9 @@ describe('a subgraph on embedded data (user, from its entry point)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-embedded-data-'));
+    // The subgraph creates its database from this template, as in a DATA_DIR after a first start
+    // (initdb, about 6 CPU-seconds in a child process, is not what is tested here).
+    await prepareEmbeddedTemplateFromCache(dataDir);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     env = {

@@ -12,6 +12,7 @@ import { BACKENDS } from '@car-check/test-support/config';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { silentLogger, subgraphUnderTest, testSubgraphConfig } from '@car-check/test-support/subgraphs';
 import { managementGet } from '@car-check/test-support/management';
+import { prepareEmbeddedTemplateFromCache } from '@car-check/test-support/templates';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 /**
@@ -40,6 +41,8 @@ describe.each(BACKENDS)('a subgraph started with MIGRATE_ON_START=false (%s)', (
       jobEnv = { CAR_DATABASE_URL: target.url, CAR_DATABASE_SCHEMA: target.schema, LOG_LEVEL: 'silent' };
     } else {
       dataDir = await mkdtemp(path.join(os.tmpdir(), 'migrate-on-start-'));
+      // The database is created from this template, as in a DATA_DIR after a first start: initdb is not what is tested.
+      await prepareEmbeddedTemplateFromCache(dataDir);
       target = { kind: 'embedded', dataDir: path.join(dataDir, spec.dataFolder) };
       jobEnv = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     }

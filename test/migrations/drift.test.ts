@@ -13,8 +13,10 @@ import {
   diffMigrationsToSchema,
   startSchemaEngine,
   subgraphPaths,
+  usePristineCluster,
   type SchemaEngineHandle,
 } from '../../scripts/lib/schema-engine';
+import { pgliteTemplate } from '@car-check/test-support/templates';
 
 /** A column that exists in no migration: schema.prisma gets it, the history does not. */
 const PROBE_FIELD = '  driftProbe String? @map("drift_probe")';
@@ -49,6 +51,9 @@ let tempRoot: string;
 let engine: SchemaEngineHandle | undefined;
 beforeAll(async () => {
   tempRoot = await mkdtemp(path.join(os.tmpdir(), 'migrations-drift-'));
+  // The engine's databases start from the tests' cached empty cluster (what initdb makes), not
+  // from a cluster initdb makes again in this process (several CPU-seconds): initdb is not tested.
+  usePristineCluster(await readFile(await pgliteTemplate(null)));
   engine = await startSchemaEngine();
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { prepareEmbeddedTemplateFromCache } from '@car-check/test-support/templates';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { DataFolderLockedError } from '../dataLock';
 import { DATA_LOST_SQLSTATE, DataFolderWatch } from '../dataWatch';
@@ -19,7 +20,9 @@ describe('an embedded database whose data folder goes away under it', () => {
 
   beforeAll(async () => {
     parent = await mkdtemp(path.join(os.tmpdir(), 'data-watch-'));
-  });
+    // Each test's database is created in `parent` from this template, as after a first start: initdb is not what is tested.
+    await prepareEmbeddedTemplateFromCache(parent);
+  }, SLOW);
   afterAll(async () => {
     await rm(parent, { recursive: true, force: true });
   });

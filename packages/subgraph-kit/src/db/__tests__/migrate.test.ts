@@ -25,14 +25,22 @@ describe.each(BACKENDS)('applyMigrations (%s)', (backend) => {
   let databases: TestDatabases;
   let database: Database;
   const dirs: string[] = [];
+  let opened = 0;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     databases = await createTestDatabases(backend);
-    database = await openDatabase(databases.target('migrate_test'));
+  });
+  afterAll(async () => {
+    await databases.drop();
+  });
+  // Each test starts empty: PGlite, a new in-memory database; PostgreSQL, a new schema (each
+  // subgraph's place in production) of the file's database, rather than a database created and
+  // dropped for every test.
+  beforeEach(async () => {
+    database = await openDatabase(databases.target(`migrate_test_${++opened}`));
   });
   afterEach(async () => {
     await database.close();
-    await databases.drop();
     await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   });
 

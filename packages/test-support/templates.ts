@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
 import { subgraphRegistration } from '@car-check/service-kit';
 import {
   applyMigrations,
@@ -225,34 +228,15 @@ export async function prepareEmbeddedTemplateFromCache(parent: string): Promise<
 }
 
 /**
- * Unpacks a cluster dumped by PGlite's dumpDataDir('none') (a ustar archive of directories and
- * regular files) into `dir`, as an on-disk PGlite loading it would write it, but for the dumped
- * instance's postmaster.pid: the files initdb's template has, no more.
+ * Unpacks a cluster dumped by PGlite's dumpDataDir('none') (a tar of the data folder) into `dir`, as
+ * an on-disk PGlite loading it would write it, but for the dumped instance's postmaster.pid: the files
+ * initdb's template has, no more.
  */
-export async function unpackCluster(tar: Buffer, dir: string): Promise<void> {
-  const field = (at: number, length: number) => tar.toString('latin1', at, at + length).replace(/\0.*$/s, '');
-  const octal = (at: number, length: number) => parseInt(field(at, length).trim() || '0', 8);
+export async function unpackCluster(dump: Buffer, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
-    const prefix = field(at + 345, 155);
-    const name = (prefix ? `${prefix}/` : '') + field(at, 100);
-    const size = octal(at + 124, 12);
-    const mtime = new Date(octal(at + 136, 12) * 1000);
-    const type = field(at + 156, 1) || '0';
-    const target = path.join(dir, path.normalize(`/${name}`));
-    if (!target.startsWith(dir + path.sep)) throw new Error(`tar entry outside its folder: ${name}`);
-    const data = at + 512;
-    if (name === '/postmaster.pid') {
-      // The lock file of the instance the dump was taken from: initdb leaves none.
-    } else if (type === '5') {
-      await mkdir(target, { recursive: true });
-    } else if (type === '0') {
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, tar.subarray(data, data + size));
-      await utimes(target, mtime, mtime);
-    } else {
-      throw new Error(`unexpected tar entry type ${type} (${name})`);
-    }
-    at = data + Math.ceil(size / 512) * 512;
-  }
+  await pipeline(
+    Readable.from([dump]),
+    // The lock file of the instance the dump was taken from: initdb leaves none.
+    tar.x({ cwd: dir, filter: (entry) => path.normalize(`/${entry}`) !== '/postmaster.pid' }),
+  );
 }

@@ -83,6 +83,14 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
     return { totalCars: data.fleetReport.totalCars, groups: data.fleetReport.groups.edges.map((edge) => edge.node) };
   }
 
+  /** Reads the report as of `instant` and expects the groups a replay of `events` up to it gives. */
+  async function expectGroupsAsReplayed(events: readonly CloudEvent[], instant: Date) {
+    const replayed = replayAt(events, instant);
+    const report = await groupsAt(instant);
+    expect({ instant, groups: reportedGroups(report.groups) }).toEqual({ instant, groups: replayedGroups(replayed) });
+    return { replayed, report };
+  }
+
   it('ends in the same state whatever the order of the events and however often each arrives', async () => {
     const history = fleetHistory(1, { cars: 20, steps: 60 });
     await applyAll(history.events);
@@ -136,12 +144,7 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
         ...history.events.filter((_, index) => index % 9 === 0).map((event) => new Date(event.time)),
       ];
       for (const instant of instants) {
-        const replayed = replayAt(history.events, instant);
-        const report = await groupsAt(instant);
-        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
-          instant,
-          groups: replayedGroups(replayed),
-        });
+        const { replayed, report } = await expectGroupsAsReplayed(history.events, instant);
         expect(report.totalCars).toBe(replayed.length);
       }
     } finally {
@@ -170,12 +173,7 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
       // Instants answered from the versions alone and from the checkpoint.
       expect(instants.some((instant) => instant < first) && instants.some((instant) => instant >= first)).toBe(true);
       for (const instant of instants) {
-        const replayed = replayAt(history.events, instant);
-        const report = await groupsAt(instant);
-        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
-          instant,
-          groups: replayedGroups(replayed),
-        });
+        await expectGroupsAsReplayed(history.events, instant);
       }
     } finally {
       // The next tests start from an empty model, whatever happened here.
@@ -201,12 +199,7 @@ describe.each(BACKENDS)('report read model (%s)', (backend) => {
         history.end,
       ];
       for (const instant of instants) {
-        const replayed = replayAt(history.events, instant);
-        const report = await groupsAt(instant);
-        expect({ instant, groups: reportedGroups(report.groups) }).toEqual({
-          instant,
-          groups: replayedGroups(replayed),
-        });
+        const { replayed, report } = await expectGroupsAsReplayed(history.events, instant);
         expect(report.totalCars).toBe(replayed.length);
         const listed = report.groups.flatMap((group) => group.cars.edges.map((edge) => edge.node.id)).sort();
         expect(listed).toEqual(replayed.map((car) => car.id).sort());

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { fieldLabel, groupIssues, issueAt, kindOf, type Issue, type Path } from '../lib/issues';
+import { fieldLabel, fieldShows, groupIssues, kindOf, type Issue, type Path } from '../lib/issues';
 
 /** The request id, visible and selectable, for a support ticket. */
 export function RequestId({ id }: { id: string | undefined }) {
@@ -46,30 +46,35 @@ export function DeferredPlaceholder() {
  * A field that may be null because it failed or was denied: renders the value,
  * else the error on its path (or beneath it), else `empty` (a plain null).
  *
- * A field of a `@defer` fragment is absent (`undefined`, never `null`) until its part arrives:
- * with `streaming` (the query's `dataState` is `'streaming'`) it shows a placeholder meanwhile.
- * Once the stream has ended, an absent field is shown as missing, not loading forever (a part
- * that never came, e.g. past the request's deadline, has its error above the page).
+ * With `pending` (its `@defer` part streams, or the query is being read again) a field that has
+ * no value and no error yet shows a placeholder (see `fieldShows`).
  */
 export function Field<T>({
   value,
   path,
   issues,
   empty = '—',
-  streaming = false,
+  pending = false,
   children,
 }: {
   value: T | null | undefined;
   path: Path;
   issues: ReadonlyArray<Issue>;
   empty?: ReactNode;
-  streaming?: boolean;
+  pending?: boolean;
   children: (value: T) => ReactNode;
 }) {
-  if (value !== null && value !== undefined) return <>{children(value)}</>;
-  if (value === undefined && streaming) return <DeferredPlaceholder />;
-  const issue = issueAt(issues, path);
-  return issue ? <FieldIssue issue={issue} /> : <>{empty}</>;
+  const shows = fieldShows(value, path, issues, pending);
+  switch (shows.kind) {
+    case 'value':
+      return <>{children(shows.value)}</>;
+    case 'pending':
+      return <DeferredPlaceholder />;
+    case 'issue':
+      return <FieldIssue issue={shows.issue} />;
+    case 'empty':
+      return <>{empty}</>;
+  }
 }
 
 /**

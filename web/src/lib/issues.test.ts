@@ -1,4 +1,4 @@
-import { fieldLabel, groupIssues, issueAt, issuesFromErrors, requestIssues } from './issues';
+import { fieldLabel, fieldShows, groupIssues, issueAt, issuesFromErrors, requestIssues } from './issues';
 
 const REQUEST = '5f9fbc41-0000-4000-8000-000000000001';
 
@@ -81,5 +81,20 @@ describe('issues: GraphQL errors mapped to the fields they concern', () => {
         { message: 'stale', extensions: { code: 'ABORTED', currentRevision: 3, requestId: REQUEST } },
       ])[0]?.currentRevision,
     ).toBe(3);
+  });
+
+  it('shows a field as pending while a request bringing it is in flight, a refetch’s cached null included', () => {
+    const email = ['cars', 'edges', 0, 'node', 'costCenter', 'manager', 'email'];
+    // Settled: the null is explained by its error, or is a plain null.
+    expect(fieldShows(null, email, issues, false)).toEqual({ kind: 'issue', issue: issues[0] });
+    expect(fieldShows(null, email, [], false)).toEqual({ kind: 'empty' });
+    // In flight: not yet arrived (undefined), or a cached null whose error the new answer has not brought yet.
+    expect(fieldShows(undefined, email, [], true)).toEqual({ kind: 'pending' });
+    expect(fieldShows(null, email, [], true)).toEqual({ kind: 'pending' });
+    // The error or the value is there: shown as such, in flight or not.
+    expect(fieldShows(null, email, issues, true)).toEqual({ kind: 'issue', issue: issues[0] });
+    expect(fieldShows('a@b.c', email, [], true)).toEqual({ kind: 'value', value: 'a@b.c' });
+    // Nothing in flight and no part: missing, not loading forever.
+    expect(fieldShows(undefined, email, [], false)).toEqual({ kind: 'empty' });
   });
 });

@@ -109,6 +109,31 @@ export function issueAt(issues: ReadonlyArray<Issue>, path: Path): Issue | undef
   return issues.find((issue) => issue.path !== undefined && startsWith(issue.path, path));
 }
 
+/** What a field shows: its value, a placeholder while a request that brings it is in flight, its issue, or nothing. */
+export type FieldShows<T> =
+  { kind: 'value'; value: T } | { kind: 'pending' } | { kind: 'issue'; issue: Issue } | { kind: 'empty' };
+
+/**
+ * Decides what a possibly-null field shows. `pending` says a request that brings the field is in
+ * flight: its `@defer` part streams, or the query is being read again (a refetch after a live
+ * change). Then a missing field is pending, and so is a null with no issue: while a refetch runs,
+ * Apollo Client shows the cached data, whose nulls were explained by errors of the previous answer,
+ * and the cache keeps no errors. Showing "—" meanwhile would say "no value" where the truth is
+ * "not known yet". Once nothing is in flight, an absent field is missing, not loading forever (a
+ * part that never came, e.g. past the request's deadline, has its error above the page).
+ */
+export function fieldShows<T>(
+  value: T | null | undefined,
+  path: Path,
+  issues: ReadonlyArray<Issue>,
+  pending: boolean,
+): FieldShows<T> {
+  if (value !== null && value !== undefined) return { kind: 'value', value };
+  const issue = issueAt(issues, path);
+  if (issue) return { kind: 'issue', issue };
+  return pending ? { kind: 'pending' } : { kind: 'empty' };
+}
+
 /** Issues that concern no field: the request as a whole failed (HTTP refusal, network, validation). */
 export function requestIssues(issues: ReadonlyArray<Issue>): Issue[] {
   return issues.filter((issue) => issue.path === undefined);

@@ -94,6 +94,9 @@ export function CarListPage({ route }: { route: Route }) {
   const cars = data?.cars;
   // Cost centers and managers are deferred (FleetCars): "loading…" in their cells until their part arrives.
   const streaming = dataState === 'streaming';
+  // Also while the page is read again: the cells show the cached values, but the errors that explained
+  // their nulls ("hidden: you lack permission") come back only with the new answer.
+  const partsPending = streaming || loading;
   return (
     <section>
       <PageHeader title="Cars">
@@ -160,9 +163,14 @@ export function CarListPage({ route }: { route: Route }) {
                   const at = ['cars', 'edges', i, 'node'];
                   // The manager is two hops away (cost center, then user subgraph): either may have failed.
                   const withManager = (render: (manager: Manager) => ReactNode) => (
-                    <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues} streaming={streaming}>
+                    <Field value={car.costCenter} path={[...at, 'costCenter']} issues={issues} pending={partsPending}>
                       {(center) => (
-                        <Field value={center.manager} path={[...at, 'costCenter', 'manager']} issues={issues}>
+                        <Field
+                          value={center.manager}
+                          path={[...at, 'costCenter', 'manager']}
+                          issues={issues}
+                          pending={partsPending}
+                        >
                           {render}
                         </Field>
                       )}
@@ -180,7 +188,7 @@ export function CarListPage({ route }: { route: Route }) {
                           value={car.costCenter}
                           path={[...at, 'costCenter']}
                           issues={issues}
-                          streaming={streaming}
+                          pending={partsPending}
                         >
                           {(center) => (
                             <Link to={`/cost-centers/${encodeURIComponent(center.code)}`} title={center.societyName}>
@@ -192,7 +200,12 @@ export function CarListPage({ route }: { route: Route }) {
                       <td data-testid="manager">{withManager((manager) => manager.username)}</td>
                       <td data-testid="manager-email">
                         {withManager((manager) => (
-                          <Field value={manager.email} path={[...at, 'costCenter', 'manager', 'email']} issues={issues}>
+                          <Field
+                            value={manager.email}
+                            path={[...at, 'costCenter', 'manager', 'email']}
+                            issues={issues}
+                            pending={partsPending}
+                          >
                             {(email) => <a href={`mailto:${email}`}>{email}</a>}
                           </Field>
                         ))}

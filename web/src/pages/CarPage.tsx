@@ -265,8 +265,13 @@ export function CarPage({ id, route }: { id: string; route: Route }) {
           <IssueSummary issues={deleteIssues} title="The car was not deleted" />
 
           <h2>History</h2>
-          {/* Deferred (CarDetails): "loading…" until the audit trail's part arrives. */}
-          <Field value={car.history} path={['car', 'history']} issues={issues} streaming={dataState === 'streaming'}>
+          {/* Deferred (CarDetails): "loading…" until the audit trail's part arrives, or while the car is read again. */}
+          <Field
+            value={car.history}
+            path={['car', 'history']}
+            issues={issues}
+            pending={dataState === 'streaming' || loading}
+          >
             {(history) => (
               <>
                 <p className="count">{history.totalCount} changes (newest first)</p>

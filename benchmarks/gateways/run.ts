@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { bundleService } from '../../scripts/lib/serviceBundle';
 import { freePort } from '../lib/processGraph';
 import { EXPECTED, REQUEST_BODY, firstDifference, supergraphWithUrls } from '../federation/fixture';
 import type { SubgraphName } from '../federation/subgraphs';
@@ -61,6 +62,10 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     fork: { type: 'string' },
+    baseline: { type: 'string' },
+    gateways: { type: 'string' },
+    workloads: { type: 'string' },
+    launch: { type: 'string', default: 'built' },
     'keep-temp': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -68,6 +73,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     'npm run bench:gateway -- [--seconds N (10)] [--rounds N (3)] [--fork N (FORK or 2)] [--keep-temp]\n' +
+      '  [--baseline <another checkout>] [--gateways ours,baseline,apollo,hive,hive-router-runtime (all)]\n' +
+      '  [--workloads nested,tiny (both)] [--launch built|tsx (built)]\n' +
       'See benchmarks/gateways/README.md.',
   );
   process.exit(0);
@@ -76,6 +83,47 @@ const SECONDS = positiveInt('--seconds', args.seconds ?? args.duration ?? '10');
 const ROUNDS = positiveInt('--rounds', args.rounds ?? '3');
 // The community benchmark runs with FORK=2: Apollo's index.ts forks FORK-1 = 1 worker, Hive's CLI forks 2.
 const FORK = positiveInt('--fork', args.fork ?? process.env.FORK ?? '2');
+/**
+ * Another checkout of this project (an earlier commit, its dependencies installed): its gateway
+ * runs as `baseline`, started as `ours` is, in the same rounds. For telling a regression of
+ * the request path from a change of the machine, which moves every gateway alike.
+ */
+const BASELINE = args.baseline === undefined ? undefined : path.resolve(args.baseline);
+if (BASELINE !== undefined && !existsSync(path.join(BASELINE, 'gateway', 'src', 'index.ts'))) {
+  console.error(
+    `--baseline ${JSON.stringify(args.baseline)} is not a checkout of this project (no gateway/src/index.ts)`,
+  );
+  process.exit(2);
+}
+const GATEWAY_IDS = ['ours', 'baseline', 'apollo', 'hive', 'hive-router-runtime'];
+/** Which gateways are measured (stock Apollo still answers the tiny query once, for its expected body). */
+const MEASURED = args.gateways?.split(',').map((id) => id.trim());
+/**
+ * How this project's gateway runs: `built`, as `npm start` and the production image run it (plain
+ * JavaScript: the esbuild bundle npm start makes, scripts/lib/serviceBundle.ts, with no node flags),
+ * or `tsx`, its TypeScript sources under the loader (the records before 2026-12-06's last ones).
+ */
+const LAUNCH = args.launch;
+if (LAUNCH !== 'built' && LAUNCH !== 'tsx') {
+  console.error(`--launch must be built or tsx, not ${JSON.stringify(LAUNCH)}`);
+  process.exit(2);
+}
+/** Which workloads are measured. */
+const WORKLOADS = args.workloads?.split(',').map((id) => id.trim());
+for (const id of WORKLOADS ?? []) {
+  if (id !== 'nested' && id !== 'tiny') {
+    console.error(`--workloads: "${id}" is not one of nested, tiny`);
+    process.exit(2);
+  }
+}
+for (const id of MEASURED ?? []) {
+  if (!GATEWAY_IDS.includes(id) || (id === 'baseline' && BASELINE === undefined)) {
+    console.error(
+      `--gateways: "${id}" is not one of ${GATEWAY_IDS.join(', ')}${id === 'baseline' ? ' (baseline needs --baseline)' : ''}`,
+    );
+    process.exit(2);
+  }
+}
 
 function positiveInt(name: string, raw: string): number {
   const n = Number(raw);
@@ -293,6 +341,36 @@ function peerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...extra };
 }
 
+/** The gateway's bundle in each checkout, made (or found fresh) before the first round. */
+const bundles = new Map<string, string>();
+const bundleOf = (root: string): string => {
+  const file = bundles.get(root);
+  if (file === undefined) throw new Error(`no bundle was made for ${root}`);
+  return file;
+};
+
+/** Makes the gateway's bundle of each checkout whose gateway runs built, as npm start would. */
+async function bundleGateways(roots: string[]): Promise<void> {
+  if (LAUNCH !== 'built') return;
+  for (const root of roots) {
+    const gateway = path.join(root, 'gateway');
+    const { file } = await bundleService(path.join(gateway, 'src', 'index.ts'), gateway, root);
+    bundles.set(root, file);
+  }
+  // esbuild's helper process would stay resident beside the gateways it measures.
+  await (await import('esbuild')).stop();
+}
+
+/** The short commit of a checkout, and whether its tree has changes. */
+function commitOf(root: string): string {
+  const git = (...argv: string[]) => execFileSync('git', ['-C', root, ...argv], { encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain') ? ' (modified)' : ''}`;
+  } catch {
+    return path.basename(root);
+  }
+}
+
 function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
   const oursEnvOverrides = (port: number): Record<string, string> => ({
     NODE_ENV: 'development',
@@ -308,6 +386,28 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
     MAX_QUERY_COST: process.env.MAX_QUERY_COST ?? '1000000',
     // As many serving processes as the community benchmark gives Hive Gateway (FORK).
     WORKERS: process.env.WORKERS ?? String(FORK),
+  });
+  /** This project's gateway, from the checkout at `root`. */
+  const ours = (id: string, label: string, root: string): GatewaySpec => ({
+    id,
+    label,
+    path: '/graphql',
+    describe:
+      `${LAUNCH === 'built' ? 'node gateway/dist/start.js (the bundle npm start runs)' : 'node --import tsx gateway/src/index.ts'} ` +
+      `(in ${path.relative(ROOT, root) || '.'}) with the caller's environment plus ` +
+      Object.entries(oursEnvOverrides(0))
+        .map(
+          ([k, v]) =>
+            `${k}=${k === 'GATEWAY_PORT' ? '<port>' : k === 'SUPERGRAPH_PATH' ? '<supergraph>' : k === 'DATA_DIR' ? '<tmp>' : v}`,
+        )
+        .join(' '),
+    start: (port, logPath) =>
+      startProcess(
+        id,
+        process.execPath,
+        LAUNCH === 'built' ? [bundleOf(root)] : ['--import', 'tsx', 'gateway/src/index.ts'],
+        { cwd: root, env: { ...process.env, ...oursEnvOverrides(port) }, logPath },
+      ),
   });
   const hive = (id: string, label: string, folder: string, jit: boolean): GatewaySpec => ({
     id,
@@ -332,26 +432,8 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
       ),
   });
   return [
-    {
-      id: 'ours',
-      label: 'this project',
-      path: '/graphql',
-      describe:
-        "node --import tsx gateway/src/index.ts with the caller's environment plus " +
-        Object.entries(oursEnvOverrides(0))
-          .map(
-            ([k, v]) =>
-              `${k}=${k === 'GATEWAY_PORT' ? '<port>' : k === 'SUPERGRAPH_PATH' ? '<supergraph>' : k === 'DATA_DIR' ? '<tmp>' : v}`,
-          )
-          .join(' ') +
-        '',
-      start: (port, logPath) =>
-        startProcess('ours', process.execPath, ['--import', 'tsx', 'gateway/src/index.ts'], {
-          cwd: ROOT,
-          env: { ...process.env, ...oursEnvOverrides(port) },
-          logPath,
-        }),
-    },
+    ours('ours', 'this project', ROOT),
+    ...(BASELINE === undefined ? [] : [ours('baseline', `this project at ${commitOf(BASELINE)}`, BASELINE)]),
     {
       id: 'apollo',
       label: 'Apollo Gateway (stock)',
@@ -760,6 +842,7 @@ async function main(): Promise<number> {
   if (!EXPECTED.every((byte) => byte < 0x80))
     throw new Error('expected.json is not ASCII: string comparison would not be byte comparison');
   ensurePeersInstalled();
+  await bundleGateways([ROOT, ...(BASELINE === undefined ? [] : [BASELINE])]);
   const autocannon = createRequire(path.join(PEERS, 'package.json'))('autocannon') as Autocannon;
 
   const budgetMs =
@@ -773,7 +856,7 @@ async function main(): Promise<number> {
   tmpDir = tmp;
   const startedAt = new Date();
   console.log(
-    `gateway benchmark: ${ROUNDS} round(s) x 2 workloads x 4 gateways, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, ` +
+    `gateway benchmark: ${ROUNDS} round(s) x ${WORKLOADS?.length ?? 2} workload(s) x ${MEASURED?.length ?? (BASELINE ? 5 : 4)} gateways, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, ` +
       `${CONNECTIONS} connections, FORK=${FORK}; node ${process.version}, ${os.availableParallelism()} cores; logs in ${tmp}`,
   );
 
@@ -811,8 +894,9 @@ async function main(): Promise<number> {
         .join(' ')}`,
     );
 
-    specs = gatewaySpecs(supergraphPath, tmp);
-    const spec = (id: string) => specs.find((s) => s.id === id)!;
+    const allSpecs = gatewaySpecs(supergraphPath, tmp);
+    const spec = (id: string) => allSpecs.find((s) => s.id === id)!;
+    specs = allSpecs.filter((s) => MEASURED === undefined || MEASURED.includes(s.id));
 
     // The tiny workload's expected body: the first stock Apollo answer, without Apollo Server's "\n".
     const probePort = await freePort();
@@ -830,7 +914,8 @@ async function main(): Promise<number> {
       const parsed = JSON.parse(tinyExpected) as { data?: { topProducts?: { upc: string }[] }; errors?: unknown };
       if (parsed.errors || parsed.data?.topProducts?.length !== 1)
         throw new Error(`unexpected tiny answer from stock Apollo: ${tinyExpected}`);
-      workloads = [nested, { id: 'tiny', body: TINY_BODY, expected: tinyExpected }];
+      const both: Workload[] = [nested, { id: 'tiny', body: TINY_BODY, expected: tinyExpected }];
+      workloads = both.filter((w) => WORKLOADS === undefined || WORKLOADS.includes(w.id));
       console.log(`tiny workload: expected body (from stock Apollo, trailing "\\n" removed) = ${tinyExpected}`);
     } finally {
       await stopProcess(probe);

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
-import type { Logger } from '@car-check/service-kit';
-import type { GatewayConfig } from './config';
+import { HOPELESS_EXIT_CODES, type Logger } from '@car-check/service-kit';
+import type { ProcessConfig } from './processConfig';
 
 // A worker that keeps crashing is not restarted forever.
 const MAX_RESTARTS_PER_MINUTE = 5;
@@ -14,18 +14,35 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * unreachable), restarts a worker
  * that crashes, and on SIGTERM/SIGINT stops them all (each finishes its
  * requests in flight) before exiting.
+ *
+ * It reads only its process's variables (processConfig.ts) and loads nothing of
+ * the request path. The first worker reads the whole configuration: the others
+ * are forked once it listens, so a configuration error is reported once, by that
+ * worker, and ends the gateway with its exit code (78) rather than a restart.
  */
-export function runPrimary(config: GatewayConfig, log: Logger): void {
+export function runPrimary(config: ProcessConfig, log: Logger): void {
   // Workers ask it for rate-limit points (RateLimiterCluster), so the limit holds across them;
   // with Redis too, for while Redis is unreachable.
   new RateLimiterClusterMaster();
   let stopping = false;
   const crashes: number[] = [];
   const fork = (): Worker => cluster.fork();
-  for (let i = 0; i < config.workers; i++) fork();
+  // The first worker checks the configuration and loads the supergraph; the others follow once it listens.
+  fork().once('listening', () => {
+    for (let i = 1; i < config.workers; i++) if (!stopping) fork();
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    if (code !== null && code in HOPELESS_EXIT_CODES) {
+      // Its own message said what to fix; restarting would only repeat it.
+      log.error(
+        { pid: worker.process.pid, code },
+        `a gateway worker exited with ${HOPELESS_EXIT_CODES[code]}; stopping`,
+      );
+      stop(code);
+      return;
+    }
     const now = Date.now();
     crashes.push(now);
     while (crashes.length > 0 && crashes[0]! < now - 60_000) crashes.shift();
@@ -37,19 +54,21 @@ export function runPrimary(config: GatewayConfig, log: Logger): void {
     fork();
   });
 
-  const stop = () => {
+  const stop = (exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ workers: Object.keys(cluster.workers ?? {}).length }, 'shutting down: stopping the workers');
-    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker);
-    if (workers.length === 0) process.exit(0);
+    const workers = Object.values(cluster.workers ?? {}).filter(
+      (worker): worker is Worker => !!worker && !worker.isDead(),
+    );
+    if (workers.length === 0) process.exit(exitCode);
     let running = workers.length;
     for (const worker of workers) {
       worker.once('exit', () => {
         running -= 1;
         if (running === 0) {
           log.info('gateway stopped');
-          process.exit(0);
+          process.exit(exitCode);
         }
       });
       worker.process.kill('SIGTERM');
@@ -59,6 +78,6 @@ export function runPrimary(config: GatewayConfig, log: Logger): void {
       for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
     }, config.shutdownGraceMs + 2_000).unref();
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop());
+  process.on('SIGINT', () => stop());
 }

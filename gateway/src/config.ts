@@ -6,17 +6,13 @@ import {
   DEFAULT_TOKEN_ISSUER,
   ConfigError,
   flag,
-  host,
   httpUrl,
   JWKS_PATH,
-  logLevel,
   managementTokenFromEnv,
   nodeEnv,
-  port,
   readEnv,
   redisUrl,
   bodyLimit,
-  shutdownGraceMs,
   routingUrlOf,
   type SigningConfig,
   signingConfigFromEnv,
@@ -28,6 +24,7 @@ import {
 } from '@car-check/service-kit';
 import { parseByteSize } from './pipeline/readRequest';
 import { type StageConfig, STAGES } from './pipeline/stages';
+import { PROCESS_ENV, type ProcessConfig } from './processConfig';
 
 // Apollo Sandbox, embedded in the landing page or opened from Apollo's site, and local
 // frontends on any port (a Vite dev server, the web console's preview).
@@ -38,12 +35,8 @@ const DEVELOPMENT_ORIGINS: (string | RegExp)[] = [
 ];
 
 /** What the gateway as a whole is configured with; each stage of the request path adds its own (StageConfig). */
-export interface BaseConfig {
-  host: string;
-  port: number;
+export interface BaseConfig extends ProcessConfig {
   production: boolean;
-  logLevel: string;
-  prettyLogs: boolean;
   /** The composed supergraph the gateway serves, from a file or (when set) a URL. */
   supergraphPath: string;
   supergraphUrl?: string;
@@ -66,12 +59,8 @@ export interface BaseConfig {
   corsOrigins: (string | RegExp)[];
   /** The web package's build: the offline explorer and the console, served at /explorer and /console outside production. */
   webDist: string;
-  /** Gateway processes serving the same port (node:cluster); 1 = this process alone. */
-  workers: number;
   /** Redis shared by every gateway instance, for the rate limit; unset: this process's memory. */
   redisUrl?: string;
-  /** How long SIGTERM waits for in-flight requests before cutting them. */
-  shutdownGraceMs: number;
   /** MANAGEMENT_TOKEN: the bearer token that reads `/ready`'s details and `/metrics`; unset: never served. */
   managementToken?: string;
   /**
@@ -92,14 +81,15 @@ export interface BaseConfig {
 export type GatewayConfig = BaseConfig & StageConfig;
 
 /**
- * The variables of the gateway itself; each stage (pipeline/stages/) declares its own.
+ * The variables of the gateway itself (its process's among them, processConfig.ts); each stage
+ * (pipeline/stages/) declares its own.
  */
 const BASE_ENV = {
-  GATEWAY_PORT: port(4000),
-  HOST: host(),
+  GATEWAY_PORT: PROCESS_ENV.GATEWAY_PORT,
+  HOST: PROCESS_ENV.HOST,
   NODE_ENV: nodeEnv(),
-  LOG_LEVEL: logLevel(),
-  LOG_PRETTY: flag(false),
+  LOG_LEVEL: PROCESS_ENV.LOG_LEVEL,
+  LOG_PRETTY: PROCESS_ENV.LOG_PRETTY,
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '..', '..', 'supergraph.graphql')),
   SUPERGRAPH_URL: httpUrl().optional(),
   SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
@@ -113,8 +103,8 @@ const BASE_ENV = {
   CORS_ORIGINS: z.string().optional(),
   WEB_DIST: z.string().default(path.resolve(__dirname, '..', '..', 'web', 'dist')),
   REDIS_URL: redisUrl().optional(),
-  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-  SHUTDOWN_GRACE_MS: shutdownGraceMs(),
+  WORKERS: PROCESS_ENV.WORKERS,
+  SHUTDOWN_GRACE_MS: PROCESS_ENV.SHUTDOWN_GRACE_MS,
   READY_REQUIRES_SUBGRAPHS: flag(false),
   MERGE_ENTITY_FETCHES: flag(true).describe(
     "one request's `_entities` fetches to one subgraph in one stage of its query plan go as one call (aliased `_entities` fields, one representations list each); `false`: one call per fetch",

@@ -9,18 +9,29 @@ import {
   stopWhenSupervisorGone,
 } from '@car-check/service-kit';
 import { runPrimary } from './cluster';
-import { loadGatewayConfig } from './config';
-import { buildGateway } from './server';
+import { loadProcessConfig, type ProcessConfig } from './processConfig';
+
+/** The process's own variables; when one is wrong, the whole configuration's message, which names every problem. */
+async function processConfig(): Promise<ProcessConfig> {
+  try {
+    return loadProcessConfig();
+  } catch (error) {
+    (await import('./config')).loadGatewayConfig();
+    throw error;
+  }
+}
 
 runMain('gateway', async () => {
-  const config = loadGatewayConfig();
+  const settings = await processConfig();
   // Started by `npm start`: stop (as on SIGTERM) should the supervisor die.
   if (cluster.isPrimary) stopWhenSupervisorGone();
-  const log = createLogger({ service: 'gateway', level: config.logLevel, pretty: config.prettyLogs });
+  const log = createLogger({ service: 'gateway', level: settings.logLevel, pretty: settings.prettyLogs });
   // Once per gateway (workers share the primary's port).
-  if (cluster.isPrimary) await ensurePortFree(config.host, config.port, 'GATEWAY_PORT');
-  // WORKERS > 1: this process only supervises; each worker runs the code below.
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
+  if (cluster.isPrimary) await ensurePortFree(settings.host, settings.port, 'GATEWAY_PORT');
+  // WORKERS > 1: this process only supervises, and never loads the request path below (cluster.ts).
+  if (settings.workers > 1 && cluster.isPrimary) return runPrimary(settings, log);
+  const config = (await import('./config')).loadGatewayConfig();
+  const { buildGateway } = await import('./server');
   const { app, apollo, subscriptions } = await buildGateway(config, log);
   const running = await listen(app, config.host, config.port);
   subscriptions.attach(running.server);

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
@@ -10,6 +12,25 @@ import { waitFor } from '@car-check/test-support/waitFor';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const backend = ONE_BACKEND;
+const GATEWAY_ENTRY = path.join(ROOT, 'gateway/src/index.ts');
+
+/**
+ * Preloaded into the gateway's processes (NODE_OPTIONS): once a worker listens, the primary says
+ * whether it has loaded Apollo Gateway, which only the workers need (gateway/src/cluster.ts).
+ */
+function primaryModulesProbe(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'gateway-primary-')), 'probe.cjs');
+  writeFileSync(
+    file,
+    `const cluster = require('node:cluster');
+if (cluster.isPrimary) cluster.once('listening', () => {
+  const loaded = Object.keys(require.cache).some((file) => file.includes('/node_modules/@apollo/gateway/'));
+  process.stderr.write('primary loaded @apollo/gateway: ' + loaded + '\\n');
+});
+`,
+  );
+  return file;
+}
 
 /** The gateway run as production runs it, with WORKERS=2: two processes behind one port. */
 describe(`a gateway with two workers (${backend})`, () => {
@@ -29,12 +50,13 @@ describe(`a gateway with two workers (${backend})`, () => {
       WORKERS: '2',
       RATE_LIMIT_PER_MINUTE: '10',
       LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--require ${primaryModulesProbe()}`,
     };
     for (const [name, subgraph] of Object.entries(graph.subgraphs))
       env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
     env.JWKS_URL = new URL('/.well-known/jwks.json', graph.subgraphs.user.graphqlUrl).toString();
     env.TOKEN_STATUS_URL = new URL('/internal/token-status', graph.subgraphs.user.graphqlUrl).toString();
-    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/index.ts')], {
+    gateway = spawn(process.execPath, ['--import', 'tsx', GATEWAY_ENTRY], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +81,10 @@ describe(`a gateway with two workers (${backend})`, () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(answer.json).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('keeps the request path out of the primary, which only supervises', () => {
+    expect(output.join('')).toContain('primary loaded @apollo/gateway: false');
   });
 
   it('counts one client’s rate limit across the workers', async () => {
@@ -86,4 +112,32 @@ describe(`a gateway with two workers (${backend})`, () => {
     expect(await exited).toBe(0);
     expect(output.join('')).toMatch(/gateway stopped/);
   }, 60_000);
+});
+
+/** A configuration error under WORKERS=2: found by the first worker (the primary reads only its own variables). */
+describe('a gateway with two workers and a configuration error', () => {
+  it('exits 78 with one line naming the variable, from its first worker, without restarting it', async () => {
+    const gateway = spawn(process.execPath, ['--import', 'tsx', GATEWAY_ENTRY], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...TEST_ENV,
+        GATEWAY_PORT: String(await freePort()),
+        WORKERS: '2',
+        RATE_LIMIT_PER_MINUTE: 'lots',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    gateway.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    gateway.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => gateway.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(78);
+    const failures = output
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('gateway failed to start:'));
+    expect(failures).toEqual([expect.stringMatching(/RATE_LIMIT_PER_MINUTE/)]);
+  }, 120_000);
 });

@@ -19,7 +19,14 @@ import pg from 'pg';
 import { quoteIdent } from '@car-check/subgraph-kit';
 import { subgraphNames } from '@car-check/service-kit';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
-import { entryOf, freePort, portVariableOf, serviceNames, subgraphUrlEnv, type ServiceName } from '../lib/processGraph';
+import {
+  freePort,
+  portVariableOf,
+  serviceArgv,
+  serviceNames,
+  subgraphUrlEnv,
+  type ServiceName,
+} from '../lib/processGraph';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export type { ServiceName };
@@ -126,7 +133,7 @@ export class BenchGraph {
       [portVariableOf(name)]: String(this.ports[name]),
     };
     // Its own process group: a terminal's Ctrl-C reaches only this process, which stops the graph in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], {
+    const child = spawn(process.execPath, await serviceArgv(name), {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'inherit', 'inherit'],

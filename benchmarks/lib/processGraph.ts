@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { subgraphNames, subgraphPortVariable, subgraphRegistration, subgraphUrlVariable } from '@car-check/service-kit';
+import { bundleServices } from '../../scripts/lib/serviceBundle';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -13,10 +14,31 @@ export type ServiceName = string;
 /** The graph's services: every subgraph supergraph.yaml lists, then the gateway. */
 export const serviceNames = (): ServiceName[] => [...subgraphNames(), 'gateway'];
 
-/** A service's entry point (its TypeScript source, run with tsx). */
+const packageDirOf = (service: ServiceName): string =>
+  service === 'gateway' ? path.join(ROOT, 'gateway') : subgraphRegistration(service).packageDir;
+
+/** A service's entry point (its TypeScript source). */
 export function entryOf(service: ServiceName): string {
-  const packageDir = service === 'gateway' ? path.join(ROOT, 'gateway') : subgraphRegistration(service).packageDir;
-  return path.join(packageDir, 'src', 'index.ts');
+  return path.join(packageDirOf(service), 'src', 'index.ts');
+}
+
+let bundles: Promise<Record<string, { file: string }>> | undefined;
+
+/**
+ * The node arguments that run a service in a benchmark: as `npm start` and the production
+ * image run it, plain JavaScript (the esbuild bundle npm start makes, made here when stale),
+ * without npm start's idle-memory flags. `BENCH_LAUNCH=tsx` runs the TypeScript sources under
+ * tsx instead, as the records before 2026-12-06's `gateway-built` did.
+ */
+export async function serviceArgv(service: ServiceName): Promise<string[]> {
+  if (process.env.BENCH_LAUNCH === 'tsx') return ['--import', 'tsx', entryOf(service)];
+  bundles ??= bundleServices(
+    serviceNames().map((name) => ({ name, entry: entryOf(name), packageDir: packageDirOf(name) })),
+    ROOT,
+  );
+  const bundle = (await bundles)[service];
+  if (!bundle) throw new Error(`no bundle for the service ${service}`);
+  return [bundle.file];
 }
 
 /** The variable that sets a service's port. */
@@ -37,7 +59,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The graph as production runs it, for benchmarks: four processes on free
+ * The graph as production runs it, for benchmarks: a process per service on free
  * ports, embedded databases in a temporary folder (or DATABASE_URL), so the
  * benchmark client does not share an event loop with what it measures.
  */
@@ -75,7 +97,7 @@ export class ProcessGraph {
       ...extra,
       [portVariableOf(name)]: String(this.ports[name]),
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(name)], { cwd: ROOT, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, await serviceArgv(name), { cwd: ROOT, env, stdio: 'inherit' });
     this.children.set(name, child);
     await waitForHealthy(`${this.url(name)}/health`, 90_000);
   }

@@ -27,8 +27,10 @@ export function runPrimary(config: ProcessConfig, log: Logger): void {
   let stopping = false;
   const crashes: number[] = [];
   const fork = (): Worker => cluster.fork();
-  // The first worker checks the configuration and loads the supergraph; the others follow once it listens.
-  fork().once('listening', () => {
+  // The first worker checks the configuration and loads the supergraph; the others follow once one
+  // listens (the first, or the one that replaced it should it have crashed).
+  fork();
+  cluster.once('listening', () => {
     for (let i = 1; i < config.workers; i++) if (!stopping) fork();
   });
 

@@ -19,7 +19,11 @@ if (dir) {
     if (!recording) {
       recording = true;
       session.post('Profiler.enable', () =>
-        session.post('Profiler.setSamplingInterval', { interval: Number(process.env.CPU_PROFILE_INTERVAL_US) || 100 }, () => session.post('Profiler.start')),
+        session.post(
+          'Profiler.setSamplingInterval',
+          { interval: Number(process.env.CPU_PROFILE_INTERVAL_US) || 100 },
+          () => session.post('Profiler.start'),
+        ),
       );
       return;
     }

@@ -69,7 +69,7 @@ function copyOfDeploymentInputs(): string {
     'tsconfig.json',
   ];
   entries.push(...readWorkspaces(REPO_ROOT).map((workspace) => `${workspace}/package.json`));
-  entries.push('gateway/src/config.ts');
+  entries.push('gateway/src/processConfig.ts');
   for (const service of services.filter((candidate) => candidate.role === 'subgraph')) {
     for (const file of ['src/config.ts', SUBGRAPH_SCHEMA_FILE]) entries.push(`${service.dir}/${file}`);
   }

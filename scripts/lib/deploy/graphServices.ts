@@ -2,7 +2,7 @@
  * The services of the graph as the code defines them, so the deployment checks
  * compare manifests against the source of truth instead of a second copy of it:
  * subgraphs, ports and routing from supergraph.yaml, which subgraph calls which from
- * `peers` in subgraphs/<name>/src/config.ts, the gateway's port from its config, and
+ * `peers` in subgraphs/<name>/src/config.ts, the gateway's port from gateway/src/processConfig.ts, and
  * package names from each package.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ export function readGraphServices(root: string): GraphService[] {
   const subgraphs = Object.entries(config.subgraphs ?? {});
   if (subgraphs.length === 0) throw new Error(`${supergraphFile}: no subgraphs`);
 
-  const gatewayConfig = path.join(root, 'gateway', 'src', 'config.ts');
+  const gatewayConfig = path.join(root, 'gateway', 'src', 'processConfig.ts');
   const gatewayPort = matchOne(gatewayConfig, /GATEWAY_PORT:\s*port\((\d+)\)/, 'the GATEWAY_PORT default');
   const gateway: GraphService = {
     name: GATEWAY,

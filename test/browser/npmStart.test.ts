@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { prepareEmbeddedTemplate } from '@car-check/subgraph-kit';
-import { freePort } from '../../benchmarks/lib/processGraph';
+import { freeGraphPorts } from '@car-check/test-support/graphPorts';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { waitFor } from '@car-check/test-support/waitFor';
 import { REPO_ROOT, startBrowser, type BrowserSession } from './harness';
@@ -23,7 +23,8 @@ jest.setTimeout(5 * MINUTE);
 const WAIT = 45_000;
 
 describe('a fresh npm start serves a working console and explorer', () => {
-  const ports = { gateway: 0, car: 0, 'cost-center': 0, user: 0 };
+  let ports: Record<string, number>;
+  let portsEnv: Record<string, string>;
   let tempDir: string;
   let env: NodeJS.ProcessEnv;
   let supervisor: ChildProcess;
@@ -41,7 +42,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
   beforeAll(async () => {
     session = await startBrowser();
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-npm-start-'));
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+    ({ ports, env: portsEnv } = await freeGraphPorts());
     origin = `http://127.0.0.1:${ports.gateway}`;
     // A developer's shell, minus anything that points the graph or the build elsewhere.
     env = Object.fromEntries(
@@ -52,10 +53,7 @@ describe('a fresh npm start serves a working console and explorer', () => {
     );
     Object.assign(env, {
       NODE_ENV: 'development',
-      GATEWAY_PORT: String(ports.gateway),
-      CAR_PORT: String(ports.car),
-      COST_CENTER_PORT: String(ports['cost-center']),
-      USER_PORT: String(ports.user),
+      ...portsEnv,
       DATA_DIR: path.join(tempDir, 'data'),
       // A build of its own (npm start builds the pages where the gateway serves them from when they are missing).
       WEB_DIST: path.join(tempDir, 'web-dist'),

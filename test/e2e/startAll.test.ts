@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../benchmarks/lib/processGraph';
+import { freeGraphPorts } from '@car-check/test-support/graphPorts';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { waitFor } from '@car-check/test-support/waitFor';
@@ -68,7 +68,8 @@ class SlowLink {
  * the rest keep serving; SIGTERM drains the gateway before the subgraphs.
  */
 describe('npm start supervises the graph', () => {
-  const ports = { gateway: 0, car: 0, 'cost-center': 0, user: 0 };
+  let ports: Record<string, number>;
+  let portsEnv: Record<string, string>;
   let dataDir: string;
   let link: SlowLink;
   let supervisor: ChildProcess;
@@ -95,8 +96,8 @@ describe('npm start supervises the graph', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'car-check-start-all-'));
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
-    link = new SlowLink(ports.user);
+    ({ ports, env: portsEnv } = await freeGraphPorts());
+    link = new SlowLink(ports.user!);
     const linkPort = await link.start();
     gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
 
@@ -109,10 +110,7 @@ describe('npm start supervises the graph', () => {
     );
     Object.assign(env, {
       NODE_ENV: 'development',
-      GATEWAY_PORT: String(ports.gateway),
-      CAR_PORT: String(ports.car),
-      COST_CENTER_PORT: String(ports['cost-center']),
-      USER_PORT: String(ports.user),
+      ...portsEnv,
       DATA_DIR: dataDir,
       LOG_PRETTY: 'false',
       // Info: the subgraphs' JSON lines report each step of the first start (checked below).
@@ -238,9 +236,7 @@ describe('npm start supervises the graph', () => {
       expect([name, done('migrations')!.progress!.total]).toEqual([name, expect.any(Number)]);
       expect(done('migrations')!.progress!.total).toBeGreaterThan(0);
       expect(done('ready')!.msg).toMatch(
-        new RegExp(
-          `^${name} subgraph ready at http://127\\.0\\.0\\.1:${ports[name as keyof typeof ports]}/graphql in `,
-        ),
+        new RegExp(`^${name} subgraph ready at http://127\\.0\\.0\\.1:${ports[name]}/graphql in `),
       );
       expect(output).toMatch(new RegExp(`^supervisor: ${name} is ready, ${DURATION} after it was started`, 'm'));
     }

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../benchmarks/lib/processGraph';
+import { freeGraphPorts } from '@car-check/test-support/graphPorts';
 import { EXIT_CONFIG, EXIT_MIGRATION_HISTORY, subgraphNames } from '@car-check/service-kit';
 import { createTestDatabases, type TestDatabases } from '@car-check/test-support/databases';
 import { TEST_EVENT_KEYS_ENV, TEST_SIGNING_SECRET_TEXT } from '@car-check/test-support/secrets';
@@ -74,12 +75,7 @@ describe('npm start with a configuration mistake', () => {
   );
 
   /** Free ports for the four services, whatever else runs on this machine. */
-  const freePorts = async () => ({
-    GATEWAY_PORT: String(await freePort()),
-    CAR_PORT: String(await freePort()),
-    COST_CENTER_PORT: String(await freePort()),
-    USER_PORT: String(await freePort()),
-  });
+  const freePorts = async () => (await freeGraphPorts()).env;
 
   it.each([
     [
@@ -187,11 +183,7 @@ describe('npm start with a configuration mistake', () => {
     const { port } = taken.address() as net.AddressInfo;
     try {
       // The other ports free, whatever else runs on this machine (a graph on 4000-4003, say).
-      const others = {
-        GATEWAY_PORT: String(await freePort()),
-        CAR_PORT: String(await freePort()),
-        USER_PORT: String(await freePort()),
-      };
+      const others = (await freeGraphPorts()).env;
       const { code, stdout, stderr } = await startAll({
         ...others,
         COST_CENTER_PORT: String(port),

@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { bundleService } from '../../scripts/lib/serviceBundle';
+import { bundleServices } from '../../scripts/lib/serviceBundle';
 import { freePort } from '../lib/processGraph';
 import { EXPECTED, REQUEST_BODY, firstDifference, supergraphWithUrls } from '../federation/fixture';
 import type { SubgraphName } from '../federation/subgraphs';
@@ -124,6 +124,8 @@ for (const id of MEASURED ?? []) {
     process.exit(2);
   }
 }
+/** How many gateways each round starts and measures. */
+const GATEWAY_COUNT = MEASURED?.length ?? (BASELINE === undefined ? 4 : 5);
 
 function positiveInt(name: string, raw: string): number {
   const n = Number(raw);
@@ -354,11 +356,12 @@ async function bundleGateways(roots: string[]): Promise<void> {
   if (LAUNCH !== 'built') return;
   for (const root of roots) {
     const gateway = path.join(root, 'gateway');
-    const { file } = await bundleService(path.join(gateway, 'src', 'index.ts'), gateway, root);
-    bundles.set(root, file);
+    const built = await bundleServices(
+      [{ name: 'gateway', entry: path.join(gateway, 'src', 'index.ts'), packageDir: gateway }],
+      root,
+    );
+    bundles.set(root, built.gateway!.file);
   }
-  // esbuild's helper process would stay resident beside the gateways it measures.
-  await (await import('esbuild')).stop();
 }
 
 /** The short commit of a checkout, and whether its tree has changes. */
@@ -846,7 +849,8 @@ async function main(): Promise<number> {
   const autocannon = createRequire(path.join(PEERS, 'package.json'))('autocannon') as Autocannon;
 
   const budgetMs =
-    5 * 60_000 + ROUNDS * 4 * (START_TIMEOUT_MS + 2 * STOP_GRACE_MS + 2 * (WARMUP_SECONDS + SECONDS + 20) * 1000);
+    5 * 60_000 +
+    ROUNDS * GATEWAY_COUNT * (START_TIMEOUT_MS + 2 * STOP_GRACE_MS + 2 * (WARMUP_SECONDS + SECONDS + 20) * 1000);
   const watchdog = setTimeout(() => {
     console.error(`\ntime budget of ${Math.round(budgetMs / 60_000)} min exceeded: stopping everything`);
     void stopAll().finally(() => process.exit(3));
@@ -856,7 +860,7 @@ async function main(): Promise<number> {
   tmpDir = tmp;
   const startedAt = new Date();
   console.log(
-    `gateway benchmark: ${ROUNDS} round(s) x ${WORKLOADS?.length ?? 2} workload(s) x ${MEASURED?.length ?? (BASELINE ? 5 : 4)} gateways, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, ` +
+    `gateway benchmark: ${ROUNDS} round(s) x ${WORKLOADS?.length ?? 2} workload(s) x ${GATEWAY_COUNT} gateways, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up, ` +
       `${CONNECTIONS} connections, FORK=${FORK}; node ${process.version}, ${os.availableParallelism()} cores; logs in ${tmp}`,
   );
 

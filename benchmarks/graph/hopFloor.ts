@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { quantiles } from '../lib/stats';
 import { runLoad } from './load';
 
 const SERVER = path.join(__dirname, 'hopFloorServer.cjs');
@@ -28,8 +29,6 @@ function startServer(args: string[], children: ChildProcess[]): Promise<number> 
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
   });
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function measureHopFloor(options: {
   seconds: number;
@@ -59,8 +58,8 @@ export async function measureHopFloor(options: {
       direct.push(await load(origin, options.seconds * 1000));
       proxied.push(await load(proxy, options.seconds * 1000));
     }
-    const directP50Ms = median(direct);
-    const proxiedP50Ms = median(proxied);
+    const directP50Ms = quantiles(direct).p50;
+    const proxiedP50Ms = quantiles(proxied).p50;
     return { directP50Ms, proxiedP50Ms, hopP50Ms: proxiedP50Ms - directP50Ms };
   } finally {
     for (const child of children) child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { subgraphUrlVariable } from '@car-check/service-kit';
@@ -37,6 +37,8 @@ describe(`a gateway with two workers (${backend})`, () => {
   let graph: TestGraph;
   let gateway: ChildProcess;
   let base: string;
+  /** The primary's module probe (primaryModulesProbe), removed afterwards. */
+  let probe: string | undefined;
   const output: string[] = [];
 
   beforeAll(async () => {
@@ -50,7 +52,7 @@ describe(`a gateway with two workers (${backend})`, () => {
       WORKERS: '2',
       RATE_LIMIT_PER_MINUTE: '10',
       LOG_LEVEL: 'info',
-      NODE_OPTIONS: `--require ${primaryModulesProbe()}`,
+      NODE_OPTIONS: `--require ${(probe = primaryModulesProbe())}`,
     };
     for (const [name, subgraph] of Object.entries(graph.subgraphs))
       env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
@@ -72,6 +74,7 @@ describe(`a gateway with two workers (${backend})`, () => {
   afterAll(async () => {
     if (gateway && gateway.exitCode === null) gateway.kill('SIGKILL');
     await graph?.stop();
+    if (probe) rmSync(path.dirname(probe), { recursive: true, force: true });
   });
 
   it('serves from two worker processes', async () => {

@@ -84,6 +84,41 @@ describe('live updates in the console and the explorer, in Chromium (pglite)', (
       .waitFor({ timeout: WAIT });
   }
 
+  /** Where the page keeps every text its email cells have shown since recordEmailTexts. */
+  const EMAIL_TEXTS = '__emailTexts';
+
+  /**
+   * Records, from now on, every text the page's "Manager email" cells show, however briefly (a
+   * MutationObserver sees each render): reading the cells once would miss a flash of the wrong text.
+   */
+  async function recordEmailTexts(page: Page): Promise<void> {
+    await page.evaluate((key) => {
+      interface Node {
+        textContent: string | null;
+      }
+      const dom = globalThis as unknown as {
+        document: { body: unknown; querySelectorAll(selector: string): Iterable<Node> };
+        MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+      };
+      const seen: string[] = [];
+      const record = () => {
+        for (const cell of dom.document.querySelectorAll('[data-testid="manager-email"]'))
+          if (!seen.includes(cell.textContent ?? '')) seen.push(cell.textContent ?? '');
+      };
+      Object.assign(globalThis, { [key]: seen });
+      record();
+      new dom.MutationObserver(record).observe(dom.document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    }, EMAIL_TEXTS);
+  }
+
+  async function recordedEmailTexts(page: Page): Promise<string[]> {
+    return page.evaluate((key) => (globalThis as unknown as Record<string, string[]>)[key] ?? [], EMAIL_TEXTS);
+  }
+
   function rowOf(page: Page, carId: string) {
     return page.locator(`[data-testid="car-row"][data-car-id="${carId}"]`);
   }
@@ -99,12 +134,23 @@ describe('live updates in the console and the explorer, in Chromium (pglite)', (
     await liveState(viewer, 'live');
     const pageB = await signIn(otherOrigin, 'manager');
 
+    await recordEmailTexts(viewer);
+
     await editOnPage(pageB, car.id, 'Version', 'Edited live');
     await rowOf(pageA, car.id).locator('td:nth-child(3)').getByText('Edited live').waitFor({ timeout: WAIT });
     await rowOf(viewer, car.id).locator('td:nth-child(3)').getByText('Edited live').waitFor({ timeout: WAIT });
-    expect(await viewer.getByTestId('manager-email').allInnerTexts()).toEqual(
-      Array(20).fill('hidden: you lack permission'),
+    // The list is read again with the email @defer'red: it may show "loading…" until that part
+    // arrives, then the refusal again; never "—", which would say the manager has no email.
+    const hidden = 'hidden: you lack permission';
+    await waitFor(
+      async () => (await viewer.getByTestId('manager-email').allInnerTexts()).every((text) => text === hidden),
+      WAIT,
+      "the viewer's email cells to say hidden again",
+      250,
     );
+    expect(await viewer.getByTestId('manager-email').allInnerTexts()).toEqual(Array(20).fill(hidden));
+    expect(await recordedEmailTexts(viewer)).not.toContain('—');
+    expect(await recordedEmailTexts(viewer)).toContain(hidden);
     await expectNotReloaded(viewer);
 
     // Page A opens the car (in the app: no reload); B edits again; A's car page shows it, history included.

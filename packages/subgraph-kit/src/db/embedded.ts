@@ -92,13 +92,37 @@ export async function openPGlite(
   const startParams = embeddedStartParams(settings);
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) await createClusterIfMissing(dataDir, startParams, onCreate);
-  const initial = () => (loadFrom ? readFile(loadFrom).then((bytes) => new Blob([bytes])) : pristineCluster());
+  const initial = () => (loadFrom ? readFile(loadFrom).then((bytes) => new BytesBlob(bytes)) : pristineCluster());
   const db = new PGlite(dataDir, {
     startParams,
     ...(inMemory ? { loadDataDir: await initial() } : {}),
   });
   await db.waitReady;
   return db;
+}
+
+/**
+ * A Blob over bytes already in memory, for PGlite's `loadDataDir`, which only calls `arrayBuffer()`.
+ * Node's own Blob copies the bytes when made and again, in chunks, when read: for a 40 MB cluster
+ * that was about a third of the CPU of opening a database from it (the tests open hundreds).
+ */
+class BytesBlob extends Blob {
+  readonly contents: Uint8Array;
+
+  constructor(contents: Uint8Array) {
+    super([]);
+    this.contents = contents;
+    // The Blob made by super() is empty; its size is that of the bytes it stands for.
+    Object.defineProperty(this, 'size', { value: contents.byteLength });
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    const { buffer, byteOffset, byteLength } = this.contents;
+    // readFile gives a Buffer of its own for a file this size; a view into a larger one is copied out.
+    if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength)
+      return Promise.resolve(buffer);
+    return Promise.resolve(this.contents.slice().buffer);
+  }
 }
 
 /** The pristine cluster (what initdb makes), once per process. */

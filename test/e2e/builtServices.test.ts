@@ -101,9 +101,12 @@ describe(`every service started from its build with node, production settings ($
     }
     env.GATEWAY_PORT = String(gatewayPort);
 
-    for (const name of subgraphNames()) {
-      await run(process.execPath, [entry(packageOf(name), 'migrate.js')], { cwd: ROOT, env, timeout: 120_000 });
-    }
+    // Each subgraph's migration command on its own database, all at once, as a deployment's jobs run.
+    await Promise.all(
+      subgraphNames().map((name) =>
+        run(process.execPath, [entry(packageOf(name), 'migrate.js')], { cwd: ROOT, env, timeout: 120_000 }),
+      ),
+    );
     await run(
       process.execPath,
       [entry('subgraphs/user', 'bootstrapAdminCommand.js'), '--username', 'root', '--email', 'root@example.com'],

@@ -10,6 +10,7 @@ import { subgraphRegistration } from '@car-check/service-kit';
 import {
   applyMigrations,
   type DatabaseTarget,
+  INITDB_OPTIONS,
   openDatabase,
   openPGlite,
   pgliteRunner,
@@ -88,7 +89,10 @@ export function pgliteTemplate(name: SubgraphName | null): Promise<string> {
 
 async function makePgliteTemplate(name: SubgraphName | null): Promise<string> {
   const names = name === null ? [] : [name];
-  const file = path.join(PGLITE_TEMPLATES, `${name ?? 'empty'}-${await migrationsHash(names, pgliteVersion())}.tar`);
+  const file = path.join(
+    PGLITE_TEMPLATES,
+    `${name ?? 'empty'}-${await migrationsHash(names, pgliteVersion(), ...INITDB_OPTIONS)}.tar`,
+  );
   // Marked as used (its time is what pruning goes by), and found, at once.
   const now = new Date();
   const found = await utimes(file, now, now).then(

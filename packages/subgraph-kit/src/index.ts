@@ -145,4 +145,4 @@ export { subgraphContext, type ContextDeps, type SubgraphContext } from './serve
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
 export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';
-export { openPGlite, prepareEmbeddedTemplate } from './db/embedded';
+export { INITDB_OPTIONS, openPGlite, prepareEmbeddedTemplate } from './db/embedded';

@@ -125,6 +125,15 @@ class BytesBlob extends Blob {
   }
 }
 
+/**
+ * initdb's options for every embedded cluster: WAL in 1 MB segments, not 16. An in-memory database
+ * keeps every file of its cluster in the process's memory and copies all of them in when it opens;
+ * the 16 MB WAL segment was 40 % of an empty cluster (40 MB), and 1 MB segments make opening one
+ * about a fifth cheaper. On disk, the same options, so that the tests' clusters are the users';
+ * a cluster made before keeps its 16 MB segments (the size is fixed when a cluster is made).
+ */
+export const INITDB_OPTIONS = ['--wal-segsize=1'];
+
 /** The pristine cluster (what initdb makes), once per process. */
 let pristine: Promise<Blob> | undefined;
 
@@ -137,7 +146,7 @@ let pristine: Promise<Blob> | undefined;
 function pristineCluster(): Promise<Blob> {
   if (!pristine) {
     const cluster = (async () => {
-      const db = new PGlite('memory://', { startParams: embeddedStartParams() });
+      const db = new PGlite('memory://', { startParams: embeddedStartParams(), initDbStartParams: INITDB_OPTIONS });
       try {
         await db.waitReady;
         // Uncompressed: loading it is then a copy (gzip would save memory and cost more time).
@@ -315,10 +324,10 @@ async function removeStaleStaging(dataDir: string): Promise<void> {
 
 // Plain CommonJS for `node -e`: needs neither tsx nor the project's sources.
 const INITDB_SCRIPT = `
-const [, pglitePath, dataDir, startParams] = process.argv;
+const [, pglitePath, dataDir, startParams, initdbOptions] = process.argv;
 const { PGlite } = require(pglitePath);
 (async () => {
-  const db = new PGlite(dataDir, { startParams: JSON.parse(startParams) });
+  const db = new PGlite(dataDir, { startParams: JSON.parse(startParams), initDbStartParams: JSON.parse(initdbOptions) });
   await db.waitReady;
   await db.close();
 })().then(
@@ -331,11 +340,15 @@ const INITDB_TIMEOUT_MS = 120_000;
 function runInitdb(dataDir: string, startParams: string[]): Promise<void> {
   const pglitePath = require.resolve('@electric-sql/pglite');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', INITDB_SCRIPT, pglitePath, dataDir, JSON.stringify(startParams)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      // Only what node itself needs: no NODE_OPTIONS (--import tsx, inspectors) from the parent.
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', INITDB_SCRIPT, pglitePath, dataDir, JSON.stringify(startParams), JSON.stringify(INITDB_OPTIONS)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // Only what node itself needs: no NODE_OPTIONS (--import tsx, inspectors) from the parent.
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {

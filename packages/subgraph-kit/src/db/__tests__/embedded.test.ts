@@ -41,6 +41,8 @@ describe('embedded database memory settings', () => {
     const db = await openPGlite('memory://', { sharedBuffers: '8MB' });
     try {
       expect(await setting(db, 'shared_buffers')).toBe('8MB');
+      // Every file of an in-memory cluster is held in memory: its WAL in 1 MB segments, not 16.
+      expect(await setting(db, 'wal_segment_size')).toBe('1MB');
     } finally {
       await db.close();
     }
@@ -186,6 +188,11 @@ describe('embedded database on disk', () => {
         ),
       );
       try {
+        // Made by initdb in a child process with the embedded clusters' options (1 MB WAL segments).
+        for (const database of databases)
+          expect(await database.runner.query('SELECT current_setting($1) AS value', ['wal_segment_size'])).toEqual([
+            { value: '1MB' },
+          ]);
         // Each is its own database: what one stores, the others do not see.
         await databases[0]!.runner.exec('CREATE TABLE only_here (id INTEGER)');
         for (const database of databases.slice(1)) {

@@ -18,9 +18,16 @@ export class FakePeer {
   calls = 0;
   /** The feed `GET /events` serves (in sequence order, as the test pushes them). */
   readonly events: CloudEvent[] = [];
-  /** Feed requests received, with their headers (to check how they were signed). */
-  readonly feedRequests: { after: string; limit: string; headers: Record<string, string | string[] | undefined> }[] =
-    [];
+  /**
+   * Feed requests received, with their target and headers (to check how they were signed). The fake
+   * answers at once, as a feed that does not hold reads (`wait`) would.
+   */
+  readonly feedRequests: {
+    after: string;
+    limit: string;
+    target: string;
+    headers: Record<string, string | string[] | undefined>;
+  }[] = [];
   /** While set, the feed answers 503 (the owner is down). */
   feedDown = false;
   /** Ids of events served exactly as pushed, unsigned or signed by the test (forgeries). */
@@ -61,7 +68,7 @@ export class FakePeer {
     app.get('/events', (req, res) => {
       const after = String(req.query.after ?? '0');
       const limit = String(req.query.limit ?? '100');
-      this.feedRequests.push({ after, limit, headers: req.headers });
+      this.feedRequests.push({ after, limit, target: req.originalUrl, headers: req.headers });
       if (this.feedDown) {
         res.status(503).json({ errors: [{ message: 'down', extensions: { code: 'UNAVAILABLE' } }] });
         return;

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A man in the middle between a consumer and its owner's subgraph: forwards
- * every request as it came (its signature headers too), and adds to each page
- * of the owner's feed (`GET /events`) the events `inject(after)` returns, as a
- * tampered network or a fake owner would. Reached at `graphqlUrl` (the feed is
- * at the same origin).
+ * every request as it came (its signature headers too), and adds to the owner's
+ * feed (`GET /events`) the events `inject(after)` returns, as a
+ * tampered network or a fake owner would. A read it has events to inject into
+ * is answered at once with them alone, not forwarded: the owner would hold a
+ * read that finds nothing new (`wait`) until its next commit. Reached at
+ * `graphqlUrl` (the feed is at the same origin).
  */
 export async function startFeedProxy(
   target: string,
@@ -20,6 +22,15 @@ export async function startFeedProxy(
     req.on('end', () => {
       void (async () => {
         try {
+          const url = new URL(req.url ?? '/', origin);
+          const after = BigInt(url.searchParams.get('after') ?? '0');
+          const injected = url.pathname === '/events' ? inject(after) : [];
+          if (injected.length > 0) {
+            feedRequests += 1;
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ events: injected, next: Number(after) }));
+            return;
+          }
           const upstream = await fetch(`${origin}${req.url ?? '/'}`, {
             method: req.method,
             headers: Object.fromEntries(
@@ -27,18 +38,8 @@ export async function startFeedProxy(
             ) as Record<string, string>,
             body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks),
           });
-          let body = Buffer.from(await upstream.arrayBuffer());
-          const url = new URL(req.url ?? '/', origin);
-          if (url.pathname === '/events' && upstream.status === 200) {
-            feedRequests += 1;
-            const page = JSON.parse(body.toString('utf8')) as { events: unknown[]; next: number };
-            body = Buffer.from(
-              JSON.stringify({
-                ...page,
-                events: [...page.events, ...inject(BigInt(url.searchParams.get('after') ?? '0'))],
-              }),
-            );
-          }
+          const body = Buffer.from(await upstream.arrayBuffer());
+          if (url.pathname === '/events' && upstream.status === 200) feedRequests += 1;
           res.writeHead(upstream.status, {
             'content-type': upstream.headers.get('content-type') ?? 'application/json',
           });

@@ -82,13 +82,16 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   EVENTS_MAX_ATTEMPTS: 'attempts at one event before it is dead-lettered',
   EVENTS_MAX_BACKOFF_MS: 'longest wait between polls of an owner that cannot be reached',
   EVENTS_PAGE_SIZE: 'events per feed request',
-  EVENTS_POLL_MS: "how often a consumer polls its owner's feed (embedded mode)",
+  EVENTS_POLL_MS:
+    "how often a consumer polls its owner's feed (embedded mode); with `EVENTS_WAIT_MS`, the least time between two reads that find nothing",
   EVENTS_PREFETCH: 'unacknowledged messages a broker consumer holds at most',
   EVENTS_QUEUE:
     "the broker consumer's durable queue; unset: its own (the car replica's is `car-check.car.cost-center-replica`)",
   EVENTS_RELAY_BATCH: 'outbox rows the relay publishes per batch',
   EVENTS_RELAY_POLL_MS: 'how often an idle relay looks for rows other processes wrote',
-  EVENTS_TIMEOUT_MS: 'how long one feed request may take',
+  EVENTS_TIMEOUT_MS: 'how long one feed request may take, besides the time the owner may hold it (`EVENTS_WAIT_MS`)',
+  EVENTS_WAIT_MS:
+    'how long an owner may hold a feed read that finds no events, answering as soon as one commits (a long poll); 0 polls every `EVENTS_POLL_MS` instead',
   GATEWAY_PORT: "the gateway's HTTP port (`0`: any free port)",
   GATEWAY_SIGNING_SECRET:
     'secret (≥ 32 characters) the gateway and every subgraph sign and check requests with; ' +

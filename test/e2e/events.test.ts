@@ -286,6 +286,10 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       ['?limit=1001', 'limit'],
       ['?limit=ten', 'limit'],
       ['?limit=', 'limit'],
+      ['?wait=-1', 'wait'],
+      ['?wait=30001', 'wait'],
+      ['?wait=1.5', 'wait'],
+      ['?wait=soon', 'wait'],
     ];
     for (const [query, field] of cases) {
       const response = await get('car', query);
@@ -293,6 +297,34 @@ describe.each(BACKENDS)('the event feed (%s)', (backend) => {
       expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ARGUMENT', field });
     }
     expect((await get('car', '?after=0&limit=1000')).status).toBe(200);
+  });
+
+  it('holds a read that finds nothing (wait) and answers it as soon as an event commits', async () => {
+    const start = (await readAll('car')).next;
+    const askedAt = Date.now();
+    const held = get('car', `?after=${start}&wait=30000`);
+    // Still held a moment later: the feed had nothing to answer with.
+    const early = await Promise.race([held.then(() => 'answered'), new Promise((r) => setTimeout(r, 300, 'held'))]);
+    expect(early).toBe('held');
+    const { createCar } = dataOf(
+      await graph.query<{ createCar: { id: string } }>(
+        `mutation($cc: ID!) { createCar(input: { brand: "Audi", model: "Held", costCenterId: $cc }) { id } }`,
+        { cc: seedCostCenters[0]!.id },
+      ),
+    );
+    const answer = await held;
+    expect(answer.status).toBe(200);
+    expect(of(answer.body.events, createCar.id).map((event) => event.type)).toEqual(['car.created']);
+    // Answered by the commit, not by the end of the wait.
+    expect(Date.now() - askedAt).toBeLessThan(25_000);
+
+    // With nothing to come, a held read ends empty when its wait is over, at the same position.
+    const after = answer.body.next;
+    const quiet = Date.now();
+    const empty = await get('car', `?after=${after}&wait=400`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ events: [], next: after });
+    expect(Date.now() - quiet).toBeGreaterThanOrEqual(350);
   });
 
   it('publishes user changes without the password or its hash; account activity is no event', async () => {

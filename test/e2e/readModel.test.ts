@@ -259,13 +259,15 @@ describe.each(BACKENDS)('the cost-center replica and the cars filters (%s)', (ba
       signerOf('car').sign(forged()),
     ];
     const ids = injected.map((event) => (event as CloudEvent).id);
-    // The car subgraph reaches the cost-center subgraph (its feed too) through a man in the middle who adds them to every page.
+    // The car subgraph reaches the cost-center subgraph (its feed too) through a man in the middle who serves them on every read.
     const proxy = await startFeedProxy(graph.subgraphs['cost-center'].graphqlUrl, (after) =>
       after < MAX_SEQUENCE ? injected : [],
     );
     const config = graph.subgraphs.car.config;
     const peers = config.peers;
     config.peers = { ...peers, 'cost-center': proxy.graphqlUrl };
+    // The read the consumer has open with the owner (held while there is nothing new) ends at the owner's next commit.
+    await createCostCenter('RM-WAKE', 'Ends the held read', managers[1]!);
     const letters = () => carPrisma().eventDeadLetter.findMany({ where: { eventId: { in: ids } } });
     const status = async () =>
       (

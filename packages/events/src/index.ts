@@ -67,6 +67,8 @@ export {
   EVENTS_PATH,
   EVENT_PAGE_DEFAULT,
   EVENT_PAGE_MAX,
+  FEED_WAIT_MAX_MS,
+  type EventFeed,
   type EventFeedReader,
   type EventPage,
   type EventFeedOptions,

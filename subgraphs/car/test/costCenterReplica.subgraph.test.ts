@@ -78,9 +78,10 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
 
   it('reads the feed signed as the car service for the cost-center subgraph', async () => {
     await waitFor(() => feed().feedRequests.length > 0, CONVERGED, 'a feed request');
-    const { headers, after, limit } = feed().feedRequests.at(-1)!;
-    // A GET of this very page, with no body.
-    const received = { method: 'GET', target: `/events?after=${after}&limit=${limit}`, body: '' };
+    const { headers, after, limit, target } = feed().feedRequests.at(-1)!;
+    // A GET of this very page, asking the owner to hold it while it is empty (a long poll), with no body.
+    expect(target).toBe(`/events?after=${after}&limit=${limit}&wait=20000`);
+    const received = { method: 'GET', target, body: '' };
     const signed = await verifySignedRequest(headers, received, TEST_SIGNING_SECRET, {
       audience: 'cost-center',
       maxAgeMs: 60_000,

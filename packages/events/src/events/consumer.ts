@@ -135,6 +135,8 @@ export class FeedConsumer<TX extends ConsumerSql> {
   protected pendingSince: number | null = null;
   /** When a poll last found nothing new. */
   protected caughtUpAt: number | null = null;
+  /** When a caught-up consumer reads again (set by poll, read by pauseAfter). */
+  private idleUntil = 0;
   protected deadLetters: number | null = null;
   /** Events refused (see {@link reject}), by digest: the feed serves them again, they are dead-lettered once. */
   protected readonly refused = new Set<string>();
@@ -201,7 +203,9 @@ export class FeedConsumer<TX extends ConsumerSql> {
 
   protected async run(): Promise<void> {
     while (this.running) {
-      const polled = await retryUntilStopped(() => this.poll(), {
+      // A long poll, unless the last page held refused events: the same page comes back at once then
+      // (a man in the middle adds them), and is read again each poll interval.
+      const polled = await retryUntilStopped(() => this.poll(this.refusedSince === null ? this.settings.waitMs : 0), {
         firstDelayMs: this.settings.pollMs,
         maxDelayMs: this.settings.maxBackoffMs,
         signal: this.abort.signal,
@@ -242,11 +246,16 @@ export class FeedConsumer<TX extends ConsumerSql> {
     });
   }
 
-  /** How long to wait after a poll: none when the page was full, a backoff after a failed event, else the poll interval. */
+  /**
+   * How long to wait after a poll: none when the page was full, a backoff after a failed event, the
+   * poll interval when another instance holds the consumer's lock; when caught up, what is left of
+   * the poll interval since the asking (none after a read the owner held: see poll).
+   */
   protected pauseAfter(outcome: PollOutcome): number {
     if (outcome === 'more') return 0;
     if (outcome === 'retry') return this.backoff(Math.max(...this.attempts.values(), 1));
-    return this.settings.pollMs;
+    if (outcome === 'busy') return this.settings.pollMs;
+    return Math.max(0, this.idleUntil - Date.now());
   }
 
   /** The wait before the next attempt at an event that failed `failures` times (counted across polls). */
@@ -273,19 +282,27 @@ export class FeedConsumer<TX extends ConsumerSql> {
     return this.position;
   }
 
-  /** Reads one page of the owner's feed after the in-memory position and applies its events. */
-  protected async poll(): Promise<PollOutcome> {
+  /**
+   * Reads one page of the owner's feed after the in-memory position and applies its events. With
+   * `waitMs`, the owner may hold a read that finds nothing until an event commits (a long poll):
+   * the consumer then asks again at once. An owner that answers an empty page sooner than the poll
+   * interval (one that does not hold reads, or that is shutting down) is asked again only once the
+   * interval has passed since the asking.
+   */
+  protected async poll(waitMs = 0): Promise<PollOutcome> {
     if (!this.options.feedUrl()) throw new FeedUnavailable(`the ${this.options.owner} feed's address is not known yet`);
     const position = await this.loadState();
     // A page holds every event committed before it was asked for (the feed is in commit order), not
     // those committed while it was on its way or being applied: caught up as of the asking.
     const askedAt = Date.now();
-    const page = await fetchFeedPage(this.options, position, this.settings.pageSize, this.abort.signal);
+    const page = await fetchFeedPage(this.options, position, this.settings.pageSize, this.abort.signal, waitMs);
     this.connected = true;
     if (page.events.length === 0) {
       this.pendingSince = null;
       this.refusedSince = null;
-      this.caughtUpAt = askedAt;
+      // An empty answer is the owner's last look, just before it answered (it may have held the read).
+      this.caughtUpAt = waitMs > 0 ? Date.now() : askedAt;
+      this.idleUntil = askedAt + this.settings.pollMs;
       return 'idle';
     }
     // Before anything else: what its owner did not sign never reaches the cursor, a revision or the lag's clock.
@@ -303,6 +320,9 @@ export class FeedConsumer<TX extends ConsumerSql> {
     // A page with nothing verified in it would come back unchanged: wait for the next poll.
     if (page.events.length < this.settings.pageSize || verified.length === 0) {
       this.caughtUpAt = askedAt;
+      // The next read waits at the owner for what comes next; without waiting, or with nothing
+      // verified (the same page would come back at once), it comes after the poll interval.
+      this.idleUntil = waitMs > 0 && verified.length > 0 ? 0 : Date.now() + this.settings.pollMs;
       return 'idle';
     }
     return 'more';

@@ -42,12 +42,13 @@ export function untraced(): Context {
   });
 }
 
-/** One signed page of an owner's feed, after `after`. */
+/** One signed page of an owner's feed, after `after`; the owner may hold an empty answer for `waitMs`. */
 export async function fetchFeedPage(
   source: FeedSource,
   after: bigint,
   limit: number,
   signal?: AbortSignal,
+  waitMs = 0,
 ): Promise<{ events: CloudEvent[]; next: bigint }> {
   const url = source.feedUrl();
   if (!url) throw new FeedUnavailable(`the ${source.owner} feed's address is not known yet`);
@@ -57,6 +58,7 @@ export async function fetchFeedPage(
       url,
       signer: source.signer,
       timeoutMs: source.timeoutMs ?? DEFAULT_CONSUMER_SETTINGS.timeoutMs,
+      waitMs,
       requestIdPrefix: 'events',
       ...(signal ? { signal } : {}),
     },

@@ -21,6 +21,8 @@ export interface SignedFeedRead {
   /** The reader, signing as `service:<name>` with the signing secret. */
   signer: { service: string; secret: Buffer };
   timeoutMs: number;
+  /** How long the owner may hold an answer with no events (the feed's `wait`; none when absent or 0). */
+  waitMs?: number;
   /** Stops the read early (the reader is closing). */
   signal?: AbortSignal;
   /** Starts the request id, so that the owner's logs tell the readers apart. */
@@ -34,22 +36,26 @@ export interface RawFeedPage {
 }
 
 /**
- * Reads the page after `after` ('latest': no events, and the feed's newest position). Not
+ * Reads the page after `after` ('latest': no events, and the feed's newest position), which the
+ * owner may hold for `waitMs` while it has no events. Not
  * traced: polling twice a second per reader would drown the requests' traces, so the read
  * carries an unsampled traceparent. Throws FeedUnavailable when the feed cannot be reached or
  * answers anything but a page.
  */
 export async function fetchSignedFeedPage(read: SignedFeedRead, after: string, limit: number): Promise<RawFeedPage> {
   const requestId = `${read.requestIdPrefix}-${randomUUID()}`;
-  const pageUrl = `${read.url}?after=${after}&limit=${limit}`;
+  const waitMs = read.waitMs ?? 0;
+  const pageUrl = `${read.url}?after=${after}&limit=${limit}${waitMs > 0 ? `&wait=${waitMs}` : ''}`;
+  // The owner may hold the answer for waitMs: the read's own time comes on top.
+  const timeoutMs = read.timeoutMs + waitMs;
   const identity = { ...ANONYMOUS, service: read.signer.service, scopes: [] };
   // A GET: the signature covers the method, this query string and the empty body.
   const signature = await signRequest(identity, { method: 'GET', url: pageUrl, body: '' }, read.signer.secret, {
     audience: read.owner,
     requestId,
-    deadline: Date.now() + read.timeoutMs,
+    deadline: Date.now() + timeoutMs,
   });
-  const deadline = AbortSignal.timeout(read.timeoutMs);
+  const deadline = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
     response = await fetch(pageUrl, {

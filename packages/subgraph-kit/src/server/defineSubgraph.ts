@@ -8,6 +8,7 @@ import type { SubgraphConfig } from '../config/service';
 import {
   eventSignerFromEnv,
   mountEventFeed,
+  type EventFeed,
   type EventFeedReader,
   amqpSettingsFromEnv,
   EventRelay,
@@ -192,6 +193,8 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
             log,
           })
         : undefined;
+      // Its event feed, once mounted: its held reads are answered first at shutdown.
+      let feed: EventFeed | undefined;
       // Built on first use: subgraphs that call each other can then be started in any order.
       let peers: Peers | undefined;
       const peerClients = (): Peers =>
@@ -228,9 +231,10 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         services,
         subscriptions,
         routes: (app) => {
-          mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, signer: eventSigner, log });
+          feed = mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, signer: eventSigner, log });
           routes?.(app);
         },
+        endHeldReads: () => feed?.close(),
         metrics,
         management: managementAccess(config.managementToken),
         context: (request) => definition.createContext({ prisma, peers: peerClients(), services }, request),

@@ -92,6 +92,8 @@ export interface SubgraphAppOptions<Ctx extends RequestInfo> {
   services?: unknown;
   /** Its subscription fields' changes (docs/subscriptions.md): served as text/event-stream when set. */
   subscriptions?: SubscriptionHub;
+  /** Answers every held read of its routes at once (the event feed's long polls): with endStreams. */
+  endHeldReads?: () => void;
 }
 
 export interface SubgraphApp {
@@ -100,9 +102,10 @@ export interface SubgraphApp {
   /** The long-lived parts the subgraph's set-up built (e.g. its event consumers). */
   services?: unknown;
   /**
-   * Ends every subscription stream with `complete` (after its last cursor) and stops
-   * reading the outbox: the first step of a graceful shutdown, since open streams
-   * would otherwise hold the HTTP drain until its grace period.
+   * Ends every subscription stream with `complete` (after its last cursor), answers every
+   * held read of the event feed, and stops reading the outbox: the first step of a graceful
+   * shutdown, since open streams and held reads would otherwise hold the HTTP drain until
+   * its grace period.
    */
   endStreams(): Promise<void>;
 }
@@ -217,7 +220,10 @@ export async function createSubgraphApp<Ctx extends RequestInfo>(
     app,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     services: options.services,
-    endStreams: async () => hub?.close(),
+    endStreams: async () => {
+      options.endHeldReads?.();
+      await hub?.close();
+    },
   };
 }
 

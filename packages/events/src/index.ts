@@ -68,6 +68,7 @@ export {
   EVENT_PAGE_DEFAULT,
   EVENT_PAGE_MAX,
   FEED_WAIT_MAX_MS,
+  FEED_RECHECK_MS,
   type EventFeed,
   type EventFeedReader,
   type EventPage,

@@ -8,6 +8,7 @@ import type { SubgraphConfig } from '../config/service';
 import {
   eventSignerFromEnv,
   mountEventFeed,
+  FEED_RECHECK_MS,
   type EventFeed,
   type EventFeedReader,
   amqpSettingsFromEnv,
@@ -40,6 +41,12 @@ import { createSubgraphApp, type RequestInfo } from './subgraph';
 
 // The event relay of each running subgraph (broker mode), by its Prisma client: for tests and tools.
 const relays = new WeakMap<object, EventRelay>();
+
+/**
+ * How often the event feed's held reads look again on an embedded database, for a commit whose
+ * signal was missed: every write goes through this process, and signals it (outboxSignal.ts).
+ */
+const EMBEDDED_FEED_RECHECK_MS = 10_000;
 
 /** The event relay a subgraph built on this Prisma client runs (when AMQP_URL is set), if any. */
 export const eventRelayOf = (prisma: object): EventRelay | undefined => relays.get(prisma);
@@ -231,7 +238,16 @@ export function defineSubgraph<P extends PrismaLike & EventFeedReader, Ctx exten
         services,
         subscriptions,
         routes: (app) => {
-          feed = mountEventFeed(app, { subgraph: config.name, db: prisma, signatures, signer: eventSigner, log });
+          feed = mountEventFeed(app, {
+            subgraph: config.name,
+            db: prisma,
+            signatures,
+            signer: eventSigner,
+            log,
+            // An embedded database has one writer, this process, whose commits wake held reads:
+            // looking again is only a safety net there. On PostgreSQL other instances write too.
+            recheckMs: config.database.kind === 'embedded' ? EMBEDDED_FEED_RECHECK_MS : FEED_RECHECK_MS,
+          });
           routes?.(app);
         },
         endHeldReads: () => feed?.close(),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@car-check/service-kit';
+import { outboxWritten } from '@car-check/events';
 import type { WebhookSettings } from '../config';
 import type { PrismaClient } from '../prisma';
 import type { DeliveryClock } from './clock';
@@ -318,6 +319,8 @@ export class Dispatcher {
       return disableEndpoint(tx, delivery.endpoint_id, reason);
     });
     if (disabled) {
+      // Its event row is committed: this process's feed readers and relay look now.
+      outboxWritten();
       metrics.disabled.inc({ reason: gone ? 'gone' : 'exhausted' });
       log.warn({ endpoint: delivery.endpoint_id, reason }, 'webhook endpoint disabled');
     }

@@ -198,14 +198,15 @@ async function readOrWait(
  * `GET /events?after=<sequence|latest>&limit=<n>&wait=<ms>`: the subgraph's domain events as
  * CloudEvents, for services only. A request must be signed for this subgraph
  * (like every call the gateway or a peer makes; an unsigned, forged, stale or
- * replayed one is 401 UNAUTHENTICATED), over an empty body. Bad `after` or
- * `limit` (or `wait`) is 400 INVALID_ARGUMENT. Answers `{ events, next }`; poll
- * again with `after=next`. With `wait`, an answer with no events is held until one is committed
- * or `wait` ms have passed (a long poll): a reader that keeps one such read open learns of each
- * event as it commits, at the cost of one held request, not of polls. Delivery is at least once (a reader that loses its
- * cursor reads events again: deduplicate on `id`), in sequence order, which
- * is commit order (see {@link readEventPage}). Each event is signed as it is
- * served, with the subgraph's current key (see signature.ts).
+ * replayed one is 401 UNAUTHENTICATED), over an empty body. Bad `after`,
+ * `limit` or `wait` is 400 INVALID_ARGUMENT. Answers `{ events, next }`; poll
+ * again with `after=next`. With `wait`, an answer with no events is held until
+ * one is committed or `wait` ms have passed (a long poll): a reader that keeps
+ * one such read open learns of each event as it commits, at the cost of one
+ * held request, not of polls. Delivery is at least once (a reader that loses
+ * its cursor reads events again: deduplicate on `id`), in sequence order,
+ * which is commit order (see {@link readEventPage}). Each event is signed as
+ * it is served, with the subgraph's current key (see signature.ts).
  */
 export function mountEventFeed(app: Express, options: EventFeedOptions): EventFeed {
   const held = new Set<() => void>();

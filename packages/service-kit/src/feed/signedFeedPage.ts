@@ -37,9 +37,8 @@ export interface RawFeedPage {
 
 /**
  * Reads the page after `after` ('latest': no events, and the feed's newest position), which the
- * owner may hold for `waitMs` while it has no events. Not
- * traced: polling twice a second per reader would drown the requests' traces, so the read
- * carries an unsampled traceparent. Throws FeedUnavailable when the feed cannot be reached or
+ * owner may hold for `waitMs` while it has no events. Not traced: background reads by every
+ * reader would drown the requests' traces, so the read carries an unsampled traceparent. Throws FeedUnavailable when the feed cannot be reached or
  * answers anything but a page.
  */
 export async function fetchSignedFeedPage(read: SignedFeedRead, after: string, limit: number): Promise<RawFeedPage> {

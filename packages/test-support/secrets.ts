@@ -1,5 +1,4 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -17,7 +16,12 @@ export const TEST_JWT_PRIVATE_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
 
-export const TEST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'car-check-test-'));
+/**
+ * DATA_DIR of the services in tests: a fresh name, not made here. Whatever writes under it (the
+ * development keys, an on-disk database) makes it; the in-memory databases of most suites never do,
+ * so a test file leaves no empty folder behind.
+ */
+export const TEST_DATA_DIR = path.join(os.tmpdir(), `car-check-test-${randomBytes(6).toString('hex')}`);
 
 /** MANAGEMENT_TOKEN of every service in tests: reads `/ready`'s details and `/metrics` (see management.ts). */
 export const TEST_MANAGEMENT_TOKEN = randomBytes(32).toString('hex');

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { bundleServices } from '../../scripts/lib/serviceBundle';
+import { serviceArgs, serviceEnv } from '../../scripts/lib/serviceLaunch';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -12,9 +14,35 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/** Of this test file: each service's bundle, made (or found fresh) once, one after the other. */
+const bundles = new Map<string, Promise<string>>();
+let bundling: Promise<unknown> = Promise.resolve();
+
 /**
- * Starts a service from its entry point (a TypeScript file run with tsx, as `npm start` runs
- * it) with `env`, and waits until `readyUrl` answers; fails if it exits during start-up.
+ * The bundle `npm start` runs for the service whose entry point is `entry` (`<package>/src/index.ts`),
+ * rebuilt if a source changed. One at a time: bundleServices stops esbuild's helper when done, which
+ * would cut short a build running beside it.
+ */
+function bundleOf(entry: string): Promise<string> {
+  let bundle = bundles.get(entry);
+  if (!bundle) {
+    const packageDir = path.resolve(ROOT, entry, '..', '..');
+    bundle = bundling.then(async () => {
+      const built = await bundleServices([{ name: entry, entry: path.resolve(ROOT, entry), packageDir }], ROOT);
+      return built[entry]!.file;
+    });
+    bundling = bundle.catch(() => undefined);
+    bundles.set(entry, bundle);
+    // A failure is not kept: the next start tries again.
+    bundle.catch(() => bundles.delete(entry));
+  }
+  return bundle;
+}
+
+/**
+ * Starts a service as `npm start` runs it: its entry point (`<package>/src/index.ts`) bundled to
+ * plain JavaScript, run by node with the same flags and allocator settings, with `env`. Waits until
+ * `readyUrl` answers; fails if it exits during start-up.
  */
 export async function startServiceProcess(
   name: string,
@@ -23,10 +51,10 @@ export async function startServiceProcess(
   readyUrl: string,
   readyWithinMs = 90_000,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(ROOT, entry)], {
+  const child = spawn(process.execPath, serviceArgs(await bundleOf(entry)), {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env,
+    env: serviceEnv(env),
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await Promise.race([

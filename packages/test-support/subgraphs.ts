@@ -56,7 +56,11 @@ export function testSubgraphConfig(
     migrateOnStart: true,
     bodyLimit: '1mb',
     peers: options.peers ?? {},
-    peerTimeoutMs: 2_000,
+    // The default (2 s) is for a service with cores of its own. Here a 2-core machine runs two suites,
+    // each a whole graph, and a peer's answer (the user service checking a manager) waited behind a
+    // stream of writes took longer once in a full run; as with the gateway's deadlines in graph.ts,
+    // a suite about this deadline sets PEER_TIMEOUT_MS itself.
+    peerTimeoutMs: Number(options.env?.PEER_TIMEOUT_MS ?? 30_000),
     signing: { source: { kind: 'configured', secret: TEST_SIGNING_SECRET }, maxAgeMs: 30_000 },
     shutdownGraceMs: 5_000,
     redisUrl: options.env?.REDIS_URL,

@@ -91,7 +91,7 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   EVENTS_RELAY_POLL_MS: 'how often an idle relay looks for rows other processes wrote',
   EVENTS_TIMEOUT_MS: 'how long one feed request may take, besides the time the owner may hold it (`EVENTS_WAIT_MS`)',
   EVENTS_WAIT_MS:
-    'how long an owner may hold a feed read that finds no events, answering as soon as one commits (a long poll); 0 polls every `EVENTS_POLL_MS` instead',
+    "how long an owner may hold a feed read that finds no events, answering as soon as one commits (a long poll), and so how far behind an idle consumer may believe itself (a read model's freshness); 0 polls every `EVENTS_POLL_MS` instead",
   GATEWAY_PORT: "the gateway's HTTP port (`0`: any free port)",
   GATEWAY_SIGNING_SECRET:
     'secret (≥ 32 characters) the gateway and every subgraph sign and check requests with; ' +

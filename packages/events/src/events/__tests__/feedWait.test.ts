@@ -10,8 +10,11 @@ import {
   type SignatureCheck,
 } from '@car-check/service-kit';
 import type { AuditEventRecord } from '../cloudEvent';
+import { FeedConsumer } from '../consumer';
+import { consumerSettingsFromEnv } from '../consumerSettings';
+import type { ConsumerSql } from '../consumerStore';
 import { type EventFeed, type EventFeedReader, mountEventFeed } from '../feed';
-import { developmentEventKey, EventSigner } from '../signature';
+import { developmentEventKey, EventSigner, EventVerifier, publicKeyOf } from '../signature';
 import { waitFor } from '@car-check/test-support/waitFor';
 
 /**
@@ -173,6 +176,49 @@ describe('the event feed holds a read that finds nothing (wait)', () => {
       expect(answer.body).toMatchObject({ errors: [{ extensions: { code: 'INVALID_ARGUMENT', field: 'wait' } }] });
     }
   });
+
+  it('keeps an idle consumer (default settings) knowing it is caught up, a few seconds behind at most', async () => {
+    // A read model says how fresh its figures are from when its consumer last knew it had
+    // everything (caughtUpAt); a held read that finds nothing tells it only when it ends. So the
+    // default wait bounds how stale an idle graph's freshness looks (it once reached 20 s).
+    const settings = consumerSettingsFromEnv({});
+    const db: ConsumerSql = {
+      $queryRaw: <T>(query: TemplateStringsArray) =>
+        Promise.resolve(
+          (query.join('?').includes('event_cursor') ? [{ position: String(table.rows.length) }] : [{ n: 0 }]) as T,
+        ),
+      $executeRaw: () => Promise.resolve(0),
+    };
+    const consumer = new FeedConsumer<ConsumerSql>({
+      name: 'car-watcher',
+      owner: 'car',
+      feedUrl: () => `${signalled.url}/events`,
+      signer: { service: 'cost-center', secret },
+      verifier: new EventVerifier('car', [publicKeyOf(developmentEventKey(secret, 'car'))]),
+      db,
+      transaction: (work) => work(db),
+      apply: () => Promise.resolve(),
+      log: createLogger({ service: 'cost-center', level: 'silent', pretty: false }),
+      settings,
+    });
+    const startedAt = Date.now();
+    consumer.start();
+    try {
+      // Watched for longer than the bound, so a default wait of that length or more would show
+      // (from the start: a first read that finds nothing is held too).
+      const boundMs = 5_000;
+      let stalest = 0;
+      const until = startedAt + boundMs + 2_000;
+      while (Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const caughtUpAt = consumer.status().caughtUpAt;
+        stalest = Math.max(stalest, Date.now() - (caughtUpAt === null ? startedAt : Date.parse(caughtUpAt)));
+      }
+      expect(stalest).toBeLessThan(boundMs);
+    } finally {
+      await consumer.stop();
+    }
+  }, 60_000);
 
   it('answers every held read at once when closed, and holds none after', async () => {
     const after = table.rows.length;

@@ -163,13 +163,34 @@ export async function runCostCenterChanges(
   options: { total?: number; before?: (index: number) => Promise<void> | void } = {},
 ): Promise<ChangeStream> {
   const total = options.total ?? STREAM_CHANGES;
+  // Four writers at a time, each change after the hook of its index; the updates once every cost
+  // center exists, the deletions once every update has answered (none is written after its deletion).
+  let index = 0;
+  let hooks = Promise.resolve();
+  const inParallel = async (changes: (() => Promise<unknown>)[]) => {
+    let next = 0;
+    const writer = async () => {
+      while (next < changes.length) {
+        const change = changes[next++]!;
+        const at = index++;
+        hooks = hooks.then(() => options.before?.(at));
+        await hooks;
+        await change();
+      }
+    };
+    await Promise.all([writer(), writer(), writer(), writer()]);
+  };
   const centers: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    await options.before?.(i);
-    centers.push(
-      await createCostCenter(graph, `${prefix}-${i}`, `${prefix} ${i}`, activeManagers[i % activeManagers.length]!),
-    );
-  }
+  await inParallel(
+    Array.from({ length: 20 }, (_, i) => async () => {
+      centers[i] = await createCostCenter(
+        graph,
+        `${prefix}-${i}`,
+        `${prefix} ${i}`,
+        activeManagers[i % activeManagers.length]!,
+      );
+    }),
+  );
   const deleted = new Set<string>();
   const updates: (() => Promise<unknown>)[] = [];
   for (let i = 20; i < total - 10; i++) {
@@ -190,22 +211,6 @@ export async function runCostCenterChanges(
     await deleteCostCenter(graph, center);
     deleted.add(center);
   });
-  // Four writers at a time; the deletions once every update has answered (none is written after its deletion).
-  let index = 20;
-  let hooks = Promise.resolve();
-  const inParallel = async (changes: (() => Promise<unknown>)[]) => {
-    let next = 0;
-    const writer = async () => {
-      while (next < changes.length) {
-        const change = changes[next++]!;
-        const at = index++;
-        hooks = hooks.then(() => options.before?.(at));
-        await hooks;
-        await change();
-      }
-    };
-    await Promise.all([writer(), writer(), writer(), writer()]);
-  };
   await inParallel(updates);
   await inParallel(deletions);
   return { centers, deleted };

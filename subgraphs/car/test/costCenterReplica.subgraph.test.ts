@@ -80,7 +80,7 @@ describe.each(BACKENDS)('the cost-center replica consumer (%s)', (backend) => {
     await waitFor(() => feed().feedRequests.length > 0, CONVERGED, 'a feed request');
     const { headers, after, limit, target } = feed().feedRequests.at(-1)!;
     // A GET of this very page, asking the owner to hold it while it is empty (a long poll), with no body.
-    expect(target).toBe(`/events?after=${after}&limit=${limit}&wait=20000`);
+    expect(target).toBe(`/events?after=${after}&limit=${limit}&wait=2000`);
     const received = { method: 'GET', target, body: '' };
     const signed = await verifySignedRequest(headers, received, TEST_SIGNING_SECRET, {
       audience: 'cost-center',

@@ -57,8 +57,8 @@ export function testSubgraphConfig(
     bodyLimit: '1mb',
     peers: options.peers ?? {},
     // The default (2 s) is for a service with cores of its own. Here a 2-core machine runs two suites,
-    // each a whole graph, and a peer's answer (the user service checking a manager) waited behind a
-    // stream of writes took longer once in a full run; as with the gateway's deadlines in graph.ts,
+    // each a whole graph: a peer's answer (the user service checking a manager), waiting behind a
+    // stream of writes, once took longer in a full run. As with the gateway's deadlines in graph.ts,
     // a suite about this deadline sets PEER_TIMEOUT_MS itself.
     peerTimeoutMs: Number(options.env?.PEER_TIMEOUT_MS ?? 30_000),
     signing: { source: { kind: 'configured', secret: TEST_SIGNING_SECRET }, maxAgeMs: 30_000 },

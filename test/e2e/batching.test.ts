@@ -46,7 +46,9 @@ describe(`batching: SQL statements per request do not grow with the items (${bac
     await graph?.stop();
   });
 
-  async function statementsFor(first: number): Promise<Record<Exclude<GraphSubgraph, 'webhook' | 'report'>, number>> {
+  type Counts = Record<Exclude<GraphSubgraph, 'webhook' | 'report'>, number>;
+
+  async function statementsFor(first: number): Promise<Counts> {
     for (const subgraph of Object.values(graph.subgraphs)) subgraph.statements.reset();
     const data = dataOf(
       await graph.query<{ cars: { edges: { node: { costCenter: { manager: unknown } } }[] } }>(DEEP_QUERY, { first }),
@@ -62,9 +64,21 @@ describe(`batching: SQL statements per request do not grow with the items (${bac
     return { car: ofQuery('car'), 'cost-center': ofQuery('cost-center'), user: ofQuery('user') };
   }
 
+  /**
+   * The fewest statements each subgraph ran for the query over three runs: other work of the
+   * services (background jobs on their own clock) only ever adds statements to a run, while the
+   * query's own are the same every time, so a count that grows with the items still shows.
+   */
+  async function fewestFor(first: number): Promise<Counts> {
+    const runs: Counts[] = [];
+    for (let run = 0; run < 3; run += 1) runs.push(await statementsFor(first));
+    const fewest = (name: keyof Counts) => Math.min(...runs.map((counts) => counts[name]));
+    return { car: fewest('car'), 'cost-center': fewest('cost-center'), user: fewest('user') };
+  }
+
   it('costs each subgraph the same small number of statements for 10 cars as for 100', async () => {
-    const ten = await statementsFor(10);
-    const hundred = await statementsFor(100);
+    const ten = await fewestFor(10);
+    const hundred = await fewestFor(100);
     expect(hundred).toEqual(ten);
     // cars page + count; cost centers by id, then by manager; users by id.
     for (const count of Object.values(hundred)) expect(count).toBeLessThanOrEqual(3);
@@ -73,16 +87,20 @@ describe(`batching: SQL statements per request do not grow with the items (${bac
 
   it('batches a cost center list’s cars into a constant number of statements', async () => {
     const query = `{ costCenters(first: 5) { edges { node { code cars(first: 3) { totalCount edges { node { id } } } } } } }`;
-    graph.subgraphs.car.statements.reset();
-    const data = dataOf(
-      await graph.query<{ costCenters: { edges: { node: { cars: { edges: unknown[] } } }[] } }>(query),
-    );
-    expect(data.costCenters.edges).toHaveLength(seedCostCenters.length);
-    expect(data.costCenters.edges.every((edge) => edge.node.cars.edges.length === 3)).toBe(true);
-    // One windowed page query and one grouped count, whatever the number of cost centers. Not part of
-    // the query, as above: a feed read on the car's outbox (audit_event), e.g. the last look of a read
-    // held for the report or webhook subgraph when beforeAll stopped it.
-    const ofQuery = graph.subgraphs.car.statements.statements.filter((sql) => !sql.includes('audit_event'));
-    expect(ofQuery).toHaveLength(2);
+    const counts: number[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      graph.subgraphs.car.statements.reset();
+      const data = dataOf(
+        await graph.query<{ costCenters: { edges: { node: { cars: { edges: unknown[] } } }[] } }>(query),
+      );
+      expect(data.costCenters.edges).toHaveLength(seedCostCenters.length);
+      expect(data.costCenters.edges.every((edge) => edge.node.cars.edges.length === 3)).toBe(true);
+      // Not part of the query, as above: a feed read on the car's outbox (audit_event), e.g. the last
+      // look of a read held for the report or webhook subgraph when beforeAll stopped it.
+      counts.push(graph.subgraphs.car.statements.statements.filter((sql) => !sql.includes('audit_event')).length);
+    }
+    // One windowed page query and one grouped count, whatever the number of cost centers: the
+    // fewest of three runs, as above.
+    expect(Math.min(...counts)).toBe(2);
   });
 });

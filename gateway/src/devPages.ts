@@ -20,10 +20,35 @@ export function servesDevPages(config: { production: boolean; landingPage: boole
   return !config.production && config.landingPage;
 }
 
+const NOT_BUILT_RETRY_SECONDS = 2;
+type DevPage = (typeof DEV_PAGES)[keyof typeof DEV_PAGES];
+
+/**
+ * The page a browser gets while a page is not built: npm start builds both after the graph
+ * answers, so a browser opened on the banner's link in those seconds reloads itself onto the
+ * page instead of stopping on an error; anyone else reads the command that builds it.
+ */
+function notBuiltYet(page: DevPage): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta http-equiv="refresh" content="${NOT_BUILT_RETRY_SECONDS}">
+    <title>Being built</title>
+  </head>
+  <body>
+    <p>This page is not built yet. <code>npm start</code> builds it on its first start (its output says
+    "web: built" when it is ready); otherwise run <code>${page.build}</code>.</p>
+    <p>This page reloads itself every ${NOT_BUILT_RETRY_SECONDS} seconds until then.</p>
+  </body>
+</html>
+`;
+}
+
 /**
  * Serves the web package's built pages (web/dist/<folder>) under their paths,
- * development only, like the landing page. Until a page is built, its path
- * answers 404 with the command that builds it (npm start builds both on first start).
+ * development only, like the landing page. Until a page is built, its path answers 503 with a
+ * page that reloads itself (see notBuiltYet).
  */
 export function mountDevPages(app: Express, webDist: string): void {
   for (const page of Object.values(DEV_PAGES)) {
@@ -32,9 +57,10 @@ export function mountDevPages(app: Express, webDist: string): void {
     app.get(page.path, (_req, res) => {
       if (existsSync(path.join(folder, 'index.html'))) return res.redirect(`${page.path}/`);
       res
-        .status(404)
-        .type('text/plain')
-        .send(`Not built yet: run \`${page.build}\` (npm start builds it on first start), then reload.\n`);
+        .status(503)
+        .set({ 'retry-after': String(NOT_BUILT_RETRY_SECONDS), 'cache-control': 'no-store' })
+        .type('html')
+        .send(notBuiltYet(page));
     });
   }
 }

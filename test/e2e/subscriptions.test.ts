@@ -231,10 +231,13 @@ describe('subscriptions through the gateway', () => {
     });
   });
 
-  it("Apollo Client 4's HttpLink receives the change over multipart", async () => {
+  it("Apollo Client 4's HttpLink receives each change over multipart as it is committed, not with a heartbeat", async () => {
     const id = await createCar('Q5');
+    // A gateway whose heartbeats come too seldom to deliver anything within the test: a multipart part is
+    // whole for the client only once the delimiter after it arrives, which must not wait for the next part.
+    const gatewayUrl = await graph.startGateway({}, { SUBSCRIPTION_HEARTBEAT_MS: '600000' });
     const client = new ApolloClient({
-      link: new HttpLink({ uri: graph.gatewayUrl, headers: { authorization: `Bearer ${token}` } }),
+      link: new HttpLink({ uri: gatewayUrl, headers: { authorization: `Bearer ${token}` } }),
       cache: new InMemoryCache(),
     });
     closers.push(() => client.stop());
@@ -261,6 +264,14 @@ describe('subscriptions through the gateway', () => {
       kind: 'UPDATED',
       car: { costCenter: { code: costCenter.code, manager: { username: expect.any(String) } } },
     });
+    // The stream is open: one more change, and nothing after it that could close its part.
+    const last = `Q5 last ${Date.now()}`;
+    await updateCar(id, last);
+    await waitFor(
+      () => received.some((change) => change.carChanged.car?.model === last),
+      60_000,
+      'the last change through Apollo Client, with no part after it',
+    );
   });
 
   it('resumes with Last-Event-ID: the events missed while away, in order, then live ones', async () => {

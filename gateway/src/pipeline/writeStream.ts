@@ -23,7 +23,16 @@ export interface Framing<Message> {
 }
 
 const BOUNDARY = 'graphql';
-const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}`;
+/**
+ * One JSON part of a multipart answer, closed by the delimiter at once (the stream starts with
+ * the first delimiter): a reader knows a part is whole only when it sees the next delimiter, and
+ * the next part may be seconds away. Apollo Router writes its parts the same way.
+ */
+const closedPart = (json: string) =>
+  `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
+const FIRST_DELIMITER = `\r\n--${BOUNDARY}`;
+/** After the last part's delimiter: the closing delimiter's `--`. */
+const CLOSE = '--\r\n';
 
 /**
  * The HTTP framings of a stream: Apollo's multipart subscription protocol
@@ -36,15 +45,16 @@ const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/j
 export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<SubscriptionMessage>> = {
   multipart: {
     contentType: `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
+    start: FIRST_DELIMITER,
     message: ({ payload, final }) =>
-      part(
+      closedPart(
         final && payload.errors
           ? JSON.stringify({ payload: null, errors: payload.errors })
           : `{"payload":${payloadJson(payload)}}`,
       ),
-    heartbeat: part('{}'),
-    probe: part('{}'),
-    end: `\r\n--${BOUNDARY}--\r\n`,
+    heartbeat: closedPart('{}'),
+    probe: closedPart('{}'),
+    end: CLOSE,
   },
   sse: {
     contentType: 'text/event-stream; charset=utf-8',
@@ -62,18 +72,13 @@ export const SUBSCRIPTION_FRAMINGS: Record<'multipart' | 'sse', Framing<Subscrip
  * hasNext}`, then `{incremental, hasNext}`), no heartbeat (the request's
  * deadline bounds the stream).
  */
-const deferredPartOf = (json: string) =>
-  `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
-
 export const DEFERRED_PARTS: Framing<DeferredPart> = {
   contentType: `multipart/mixed;boundary="${BOUNDARY}";deferSpec=20220824`,
-  // Each part closed by the next delimiter at once: a reader knows a part is whole only when it sees
-  // one, and the next part may be seconds away (there is no heartbeat to flush it).
-  start: `\r\n--${BOUNDARY}`,
-  message: (deferredPart) => deferredPartOf(JSON.stringify(deferredPart)),
-  // An empty part, which Apollo Client's multipart reader skips (as Apollo Router's subscription heartbeats).
-  probe: deferredPartOf('{}'),
-  end: '--\r\n',
+  start: FIRST_DELIMITER,
+  message: (deferredPart) => closedPart(JSON.stringify(deferredPart)),
+  // An empty part, which Apollo Client's multipart reader skips (as it skips subscription heartbeats).
+  probe: closedPart('{}'),
+  end: CLOSE,
 };
 
 /**

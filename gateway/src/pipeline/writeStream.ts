@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { probeHalfClosedStream } from '@car-check/service-kit';
 import type { DeferredPart } from '../defer/incremental';
 import { payloadJson } from '../subscriptions/payloadJson';
 import type { SubscriptionMessage } from '../subscriptions/subscription';
@@ -106,7 +107,7 @@ export async function writeStream<Message>(
   const { heartbeat: beat } = framing;
   const heartbeat = beat === undefined ? undefined : setInterval(() => res.write(beat), heartbeatMs);
   heartbeat?.unref();
-  const stopProbing = probeOnHalfClose(res, framing.probe);
+  const stopProbing = probeHalfClosedStream(res, framing.probe);
   try {
     for await (const message of stream) {
       if (res.destroyed) break;
@@ -118,35 +119,4 @@ export async function writeStream<Message>(
     stopProbing();
     res.off('close', onClose);
   }
-}
-
-/** How often a stream whose client half-closed is probed (listen() keeps half-open sockets). */
-const HALF_CLOSED_PROBE_MS = 250;
-
-/**
- * A client's FIN means "I have sent everything" or "I am gone"; TCP tells
- * them apart only when the server writes (listen() in service-kit does the
- * same before the headers). A stream may not write for a long while (a
- * deferred part waits for a slow subgraph, with no heartbeat), so once the
- * client half-closes, `probe` is written now and then: to a client that is
- * gone the write fails, the response closes, and the stream and its
- * subgraph calls stop at once rather than at the next part or the deadline.
- */
-function probeOnHalfClose(res: ServerResponse, probe: string): () => void {
-  const socket = res.socket;
-  let timer: NodeJS.Timeout | undefined;
-  const onEnd = () => {
-    const check = () => {
-      if (res.destroyed || res.writableEnded) return void clearInterval(timer);
-      res.write(probe);
-    };
-    timer = setInterval(check, HALF_CLOSED_PROBE_MS);
-    timer.unref();
-    check();
-  };
-  socket?.once('end', onEnd);
-  return () => {
-    clearInterval(timer);
-    socket?.off('end', onEnd);
-  };
 }

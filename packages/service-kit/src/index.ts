@@ -157,6 +157,7 @@ export {
   onShutdownSignal,
   type RunningServer,
 } from './server/http';
+export { probeHalfClosedStream } from './server/halfClose';
 export {
   managementTokenFromEnv,
   managementAccess,

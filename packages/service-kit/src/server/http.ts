@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { ConfigError, DEFAULT_SHUTDOWN_GRACE_MS, describeError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
 import { exitCodeFor } from './exitCodes';
+import { HALF_CLOSED_PROBE_MS } from './halfClose';
 import { errorBody } from './graphqlHttp';
 import { REQUEST_ID_HEADER } from './requestId';
 
@@ -132,13 +133,6 @@ class Drain {
     });
   }
 }
-
-/**
- * How often a client that half-closed its connection is checked for still being there: the
- * first interim answer goes at once (a client that is gone answers it with a reset), the next
- * one finds the connection reset.
- */
-const HALF_CLOSED_PROBE_MS = 250;
 
 /**
  * A client's FIN means either "I have sent everything" (a half-close: it still

@@ -15,6 +15,7 @@ import {
   graphError,
   MASKED_CODES,
   negotiateResponseType,
+  probeHalfClosedStream,
   requestShapeProblem,
   codeForError,
   type Logger,
@@ -24,6 +25,8 @@ import type { EntityChange } from './change';
 import type { SubscriptionHub } from './hub';
 
 export const EVENT_STREAM = 'text/event-stream';
+/** An SSE comment: what a reader skips, written while the stream is idle. */
+const HEARTBEAT = ':\n\n';
 
 export interface SseOptions<Ctx> {
   schema: GraphQLSchema;
@@ -99,6 +102,8 @@ async function serveStream<Ctx>(options: SseOptions<Ctx>, req: Request, res: Res
 
   log.info({ requestId: info.requestId, caller: info.caller.userId, streams: hub.size }, 'subscription started');
   const heartbeat = setInterval(() => writer.heartbeat(), hub.settings.heartbeatMs);
+  // A gateway that leaves the stream is noticed at once, not at the next heartbeat.
+  const stopProbing = probeHalfClosedStream(res, HEARTBEAT);
   const stop = () => void source.return?.();
   abort.signal.addEventListener('abort', stop);
   // The client may have hung up while the stream opened: release it now, not at its next event.
@@ -117,6 +122,7 @@ async function serveStream<Ctx>(options: SseOptions<Ctx>, req: Request, res: Res
     writer.fail([error instanceof GraphQLError ? error : graphError('INTERNAL', 'The stream failed.')], log, error);
   } finally {
     clearInterval(heartbeat);
+    stopProbing();
     abort.signal.removeEventListener('abort', stop);
     void source.return?.();
     log.info({ requestId: info.requestId, streams: hub.size }, 'subscription ended');
@@ -214,7 +220,7 @@ class EventWriter {
   }
 
   heartbeat(): void {
-    this.write(':\n\n');
+    this.write(HEARTBEAT);
   }
 
   complete(): void {

@@ -7,6 +7,9 @@ import type { DependencyState } from '../server/health';
 // a request must not wait on it longer than this (then that command falls back).
 const COMMAND_TIMEOUT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+// Closing a connection Redis does not answer on: how long its socket may take to close politely
+// before it is destroyed (ioredis waits 2 s by default, a timer that holds the process that long).
+const DISCONNECT_TIMEOUT_MS = 250;
 
 /** The pieces of state several instances share through Redis, each with its own fallback. */
 export type SharedStateKind = 'nonces' | 'rate_limit' | 'sign_in_throttle' | 'entity_cache';
@@ -34,6 +37,7 @@ export class SharedRedis {
       maxRetriesPerRequest: 1,
       connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: COMMAND_TIMEOUT_MS,
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
       lazyConnect: false,
     });
     const lost = (reason: string) => {
@@ -112,8 +116,21 @@ export class SharedRedis {
   async close(): Promise<void> {
     this.closing = true;
     // QUIT needs a connection; without one, only stopping the reconnection attempts is left.
-    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
-    else this.client.disconnect();
+    if (this.client.status === 'ready') {
+      await this.client.quit().catch(() => this.client.disconnect());
+      return;
+    }
+    // A socket Redis does not answer on is destroyed within DISCONNECT_TIMEOUT_MS: closed once it is
+    // (nothing of it left behind), or at that bound when there was no socket to wait for.
+    const ended = new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, DISCONNECT_TIMEOUT_MS + 50);
+      this.client.once('end', () => {
+        clearTimeout(bound);
+        resolve();
+      });
+    });
+    this.client.disconnect();
+    await ended;
   }
 }
 

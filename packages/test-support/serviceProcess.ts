@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleServices } from '../../scripts/lib/serviceBundle';
 import { serviceArgs, serviceEnv } from '../../scripts/lib/serviceLaunch';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
+import { onceEach } from './onceEach';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -14,30 +15,22 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Of this test file: each service's bundle, made (or found fresh) once, one after the other. */
-const bundles = new Map<string, Promise<string>>();
+/** Bundles made one at a time: bundleServices stops esbuild's helper when done, which would cut short a build beside it. */
 let bundling: Promise<unknown> = Promise.resolve();
 
 /**
  * The bundle `npm start` runs for the service whose entry point is `entry` (`<package>/src/index.ts`),
- * rebuilt if a source changed. One at a time: bundleServices stops esbuild's helper when done, which
- * would cut short a build running beside it.
+ * rebuilt if a source changed; made (or found fresh) once per test file.
  */
-function bundleOf(entry: string): Promise<string> {
-  let bundle = bundles.get(entry);
-  if (!bundle) {
-    const packageDir = path.resolve(ROOT, entry, '..', '..');
-    bundle = bundling.then(async () => {
-      const built = await bundleServices([{ name: entry, entry: path.resolve(ROOT, entry), packageDir }], ROOT);
-      return built[entry]!.file;
-    });
-    bundling = bundle.catch(() => undefined);
-    bundles.set(entry, bundle);
-    // A failure is not kept: the next start tries again.
-    bundle.catch(() => bundles.delete(entry));
-  }
+const bundleOf = onceEach(async (entry: string): Promise<string> => {
+  const packageDir = path.resolve(ROOT, entry, '..', '..');
+  const bundle = bundling.then(async () => {
+    const built = await bundleServices([{ name: entry, entry: path.resolve(ROOT, entry), packageDir }], ROOT);
+    return built[entry]!.file;
+  });
+  bundling = bundle.catch(() => undefined);
   return bundle;
-}
+});
 
 /**
  * Starts a service as `npm start` runs it: its entry point (`<package>/src/index.ts`) bundled to

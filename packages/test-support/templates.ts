@@ -18,6 +18,7 @@ import {
   readMigrations,
 } from '@car-check/subgraph-kit';
 import type { Backend } from './config';
+import { onceEach } from './onceEach';
 import { databaseUrl, withAdmin } from './postgresAdmin';
 import { subgraphUnderTest, type SubgraphName } from './subgraphs';
 
@@ -72,20 +73,11 @@ export async function createMigratedDatabases(backend: Backend, names: SubgraphN
 
 const PGLITE_TEMPLATES = path.join(os.tmpdir(), 'car-check-test-templates');
 
-/** Of this process (a test file): a subgraph's PGlite template file (null: an empty cluster), once made or found. */
-const pgliteTemplates = new Map<SubgraphName | null, Promise<string>>();
-
-/** A subgraph's PGlite template with its migrations applied; for null, an empty cluster (what initdb makes). */
-export function pgliteTemplate(name: SubgraphName | null): Promise<string> {
-  let made = pgliteTemplates.get(name);
-  if (!made) {
-    made = makePgliteTemplate(name);
-    pgliteTemplates.set(name, made);
-    // A failure is not kept: the next boot tries again.
-    made.catch(() => pgliteTemplates.delete(name));
-  }
-  return made;
-}
+/**
+ * A subgraph's PGlite template file with its migrations applied; for null, an empty cluster (what
+ * initdb makes). Made or found once per process (a test file).
+ */
+export const pgliteTemplate: (name: SubgraphName | null) => Promise<string> = onceEach(makePgliteTemplate);
 
 async function makePgliteTemplate(name: SubgraphName | null): Promise<string> {
   const names = name === null ? [] : [name];
@@ -140,19 +132,8 @@ function pgliteVersion(): string {
 const POSTGRES_TEMPLATE_LOCK = 0x63617274; // 'cart', any key no other code takes
 
 /** Of this process (a test file): the PostgreSQL template of each set of subgraphs, once made or found. */
-const postgresTemplates = new Map<string, Promise<string>>();
-
-function postgresTemplate(names: SubgraphName[]): Promise<string> {
-  const key = names.join(',');
-  let made = postgresTemplates.get(key);
-  if (!made) {
-    made = findOrMakePostgresTemplate(names);
-    postgresTemplates.set(key, made);
-    // A failure is not kept: the next boot tries again.
-    made.catch(() => postgresTemplates.delete(key));
-  }
-  return made;
-}
+/** The PostgreSQL template database of these subgraphs, found or made once per process (a test file). */
+const postgresTemplate = onceEach(findOrMakePostgresTemplate, (names: SubgraphName[]) => names.join(','));
 
 async function findOrMakePostgresTemplate(names: SubgraphName[]): Promise<string> {
   const template = `car_check_template_${(await migrationsHash(names)).slice(0, 16)}`;

@@ -66,7 +66,7 @@ describe("a subscription's multipart stream, as Apollo Client's HttpLink reads i
     client.stop();
   });
 
-  it('writes the same bytes as before: parts between delimiters, the closing delimiter at the end', () => {
+  it('writes each part between two delimiters, and the closing delimiter at the end', () => {
     const { multipart } = SUBSCRIPTION_FRAMINGS;
     const written = [
       multipart.start,

@@ -16,9 +16,11 @@
  * configuration; 65: its migration history, see packages/service-kit/src/server/exitCodes.ts) stops
  * the whole graph at once, with that code. Ctrl-C / SIGTERM drains in order: the
  * gateway first (it finishes the requests in flight, which still need the
- * subgraphs), then the subgraphs; so does the death of npm or of the shell
- * between npm and this script (npm's SIGTERM stops at its shell). Each service
- * in turn stops itself should this supervisor die (SUPERVISOR_PID).
+ * subgraphs), then the subgraphs; so does the death of npm. The scripts `exec` this
+ * script, so that npm's child is this process and the SIGINT or SIGTERM npm passes on
+ * (a process manager signals npm's pid alone) reaches it: with a shell between them,
+ * the shell kept it. Each service in turn stops itself should this supervisor die
+ * (SUPERVISOR_PID).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -215,7 +217,7 @@ async function bundle(): Promise<void> {
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
-  // npm's SIGTERM ends its shell, which does not pass it on; a SIGKILL reaches nobody: watch them.
+  // A SIGKILL of npm (or of a launcher between npm and this script) reaches nobody: watch them.
   watchProcesses(launcherPids(), (pid) => {
     console.error(`supervisor: the process that started it (pid ${pid}) is gone`);
     void stopAll(0);

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * The processes that launched this one for `npm start`, nearest first: npm runs its
- * script through a shell (`sh -c`), which runs this script (`npm run dev`: through tsx's CLI as well). npm's
- * SIGTERM reaches the shell only, which dies without passing it on; so the supervisor
- * watches each of them (scripts/start-all.ts) and stops the graph when one is gone.
+ * script through a shell (`sh -c`), which the scripts replace with this script (`exec`;
+ * `npm run dev`: with tsx's CLI, which runs it). A SIGKILL of any of them reaches nobody,
+ * so the supervisor watches each (scripts/start-all.ts) and stops the graph when one is gone.
  *
  * The chain is read from /proc (Linux): each ancestor whose environment still holds
  * npm's `npm_lifecycle_event` is one of npm's intermediaries; the first without it

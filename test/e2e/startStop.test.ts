@@ -164,13 +164,15 @@ describe('npm start never leaves the graph behind', () => {
     return graph;
   }
 
-  it(
-    'SIGTERM to npm’s own process (not its group): the gateway stops, then the subgraphs, and nothing is left',
-    async () => {
-      const graph = await startGraph('sigterm_npm');
+  // What a process manager sends to the pid it started (pm2 sends SIGINT, systemd and Docker SIGTERM):
+  // npm passes it on to its script's process, which must be the supervisor, not a shell that keeps it.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to npm’s own process (not its group): the gateway stops, then the subgraphs, and nothing is left',
+    async (signal) => {
+      const graph = await startGraph(`${signal.toLowerCase()}_npm`);
       expect(SERVICES.map((name) => graph.startedPids(name).length)).toEqual(SERVICES.map(() => 1));
 
-      process.kill(graph.npm.pid!, 'SIGTERM');
+      process.kill(graph.npm.pid!, signal);
       await graph.waitFor(
         () => graph.allGone(),
         2 * MINUTE,

@@ -11,14 +11,14 @@
  * - `--max-semi-space-size=1` (MB): V8's young generation otherwise grows to 16 MB per
  *   semi-space and stays that size once a burst (start-up, migrations) grew it; at 1 MB
  *   objects that survive reach the old generation sooner, which an idle demo never feels.
- * - `--wasm-tiering-budget`: 10x V8's default before a WebAssembly function is recompiled
- *   by the optimising compiler. PGlite (PostgreSQL) and Prisma's query compiler are
- *   WebAssembly; with the default, start-up alone (migrations, seeding) tiered up
- *   enough machine code to hold ~30 MB more per subgraph (one measurement, on a loaded
- *   machine). What stays hot under load still tiers up.
+ * - `--liftoff-only`: WebAssembly (PGlite's PostgreSQL, Prisma's query compiler) runs as V8's
+ *   baseline compiler makes it and is never recompiled by the optimising one, whose code
+ *   held 120-250 MB more across the graph, at rest and after load. The console's queries and
+ *   writes were as fast either way (benchmarks/records/2026-12-07-liftoff.md): the embedded
+ *   database's statements are small, and optimising them cost CPU of its own.
  * - `--enable-source-maps`: stack traces in the logs name the TypeScript sources.
  */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1', '--wasm-tiering-budget=18000000', '--enable-source-maps'];
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1', '--liftoff-only', '--enable-source-maps'];
 
 /**
  * glibc's allocator (ignored by others): one arena per thread that ever allocated

@@ -45,9 +45,9 @@ import { isAlive } from '@car-check/service-kit';
  * module declares, and pages never touched cost nothing anyway; one embedded
  * server shared over the wire protocol would still need one PGlite instance (one
  * WebAssembly memory) per database, since single-user PostgreSQL serves one
- * database, so it would save little and add a process to supervise; running V8
- * with `--liftoff-only` saves ~50 MB more per process but slows every WebAssembly
- * module in it (Prisma's query compiler too).
+ * database, so it would save little and add a process to supervise. (`npm start` runs
+ * each service with V8's `--liftoff-only`, which keeps WebAssembly from being optimised
+ * and its code small: scripts/lib/serviceLaunch.ts.)
  */
 
 /** PostgreSQL settings for the embedded database; `-c` start options, so nothing is written to postgresql.conf. */

@@ -10,9 +10,16 @@ export interface Route {
   query: URLSearchParams;
 }
 
+/** What renders the route: told by navigate() at once, and by the browser's hashchange otherwise. */
+const listeners = new Set<() => void>();
+
 function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
   window.addEventListener('hashchange', listener);
-  return () => window.removeEventListener('hashchange', listener);
+  return () => {
+    listeners.delete(listener);
+    window.removeEventListener('hashchange', listener);
+  };
 }
 
 export function useRoute(): Route {
@@ -34,8 +41,14 @@ export function href(path: string, query?: Record<string, string | undefined>): 
   return `#${path}${search ? `?${search}` : ''}`;
 }
 
+/**
+ * Goes to `path` with `query`. The page renders the new route before the next input event: the
+ * browser's hashchange comes later, as a task of its own, and a second click before it (two
+ * checkboxes ticked quickly) would build its address from the route before the first click's.
+ */
 export function navigate(path: string, query?: Record<string, string | undefined>): void {
   window.location.hash = href(path, query);
+  for (const listener of listeners) listener();
 }
 
 export function Link({

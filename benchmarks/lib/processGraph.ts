@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -50,12 +51,48 @@ export const subgraphUrlEnv = (urlOf: (service: ServiceName) => string): NodeJS.
   Object.fromEntries(subgraphNames().map((name) => [subgraphUrlVariable(name), `${urlOf(name)}/graphql`]));
 
 /** A port the OS says is free right now. */
+/**
+ * A port free now on 127.0.0.1, for a process started next. Taken below the kernel's ephemeral
+ * range: a port from there (what listening on port 0 gives) may be handed, before the process
+ * binds it, to someone's outgoing connection or another port-0 listener, and a busy test run makes
+ * thousands of those (a built service then exited 78, its port in use, in a CI run).
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralPortsFrom();
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const candidate = Math.max(1024, low - 12_000) + Math.floor(Math.random() * Math.min(12_000, low - 1024));
+    if (await bindable(candidate)) return candidate;
+  }
+  return listenOn(0);
+}
+
+/** The first port of the kernel's ephemeral range (Linux's default when it cannot be read). */
+function ephemeralPortsFrom(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 2048 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+async function bindable(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on `port` (0: any), closes, and says which port it was. */
+async function listenOn(port: number): Promise<number> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return bound;
 }
 
 /**

@@ -42,7 +42,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -57,6 +56,7 @@ import {
   subgraphUrlVariable,
 } from '@car-check/service-kit';
 import { waitForHealthy } from './lib/waitForHealthy';
+import { freePort } from '../benchmarks/lib/processGraph';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
 
@@ -208,14 +208,6 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const mib = (kb: number) => `${Math.round(kb / 1024)} MiB`;
 
 // ---- the graph --------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Waits for a child's health URL; fails at once when the child exits first. */
 async function waitForHealthyChild(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {

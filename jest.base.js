@@ -39,5 +39,13 @@ module.exports = function jestConfig(rootDir) {
     testTimeout: 60_000,
     // Suites each start their own databases and servers; two at a time fits 2 cores.
     maxWorkers: 2,
+    // A worker whose heap has grown past this after a test file is replaced by a fresh one. A test
+    // file's whole module graph (gateway, Prisma clients, PGlite's WebAssembly memory) stays
+    // reachable for up to a minute after its graph stopped: the gateway's in-memory rate limiter
+    // expires each client's count with a 60 s timer (rate-limiter-flexible's MemoryStorage), and
+    // the timer's closure holds the file's context. Reused workers grew to 2.5-2.8 GB, every
+    // garbage collection marked it all, and the full run took 786 s of jest time; with this,
+    // 584 s on the same machine (benchmarks/records/2026-12-07-test-suite-11.md).
+    workerIdleMemoryLimit: '500MB',
   };
 };

@@ -43,9 +43,9 @@ module.exports = function jestConfig(rootDir) {
     // file's whole module graph (gateway, Prisma clients, PGlite's WebAssembly memory) stays
     // reachable for up to a minute after its graph stopped: the gateway's in-memory rate limiter
     // expires each client's count with a 60 s timer (rate-limiter-flexible's MemoryStorage), and
-    // the timer's closure holds the file's context. Reused workers grew to 2.5-2.8 GB, every
-    // garbage collection marked it all, and the full run took 786 s of jest time; with this,
-    // 584 s on the same machine (benchmarks/records/2026-12-07-test-suite-11.md).
-    workerIdleMemoryLimit: '500MB',
+    // the timer's async context holds the file's. Reused workers grew to 2.5-2.8 GB, every garbage
+    // collection marked it all, and the full run took 786 s of jest time; 584 s at 500 MB, 551 s at
+    // 300 MB, and the least CPU at 200 MB (benchmarks/records/2026-12-07-test-suite-11.md).
+    workerIdleMemoryLimit: '200MB',
   };
 };

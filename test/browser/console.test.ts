@@ -494,6 +494,8 @@ describe('the fleet console in Chromium (pglite)', () => {
     // On a loaded machine one reload may still be waiting on the gateway's deadlines (30 s in these
     // graphs) when its wait is over: that reload is not the answer yet, the next one may be.
     await graph.restartSubgraph('user');
+    // What the last reload showed, for the failure message should the session never end.
+    let lastShown = '(nothing yet)';
     await waitFor(
       async () => {
         await page.reload();
@@ -507,11 +509,22 @@ describe('the fleet console in Chromium (pglite)', () => {
             () => true,
             () => false,
           );
-        return shown && (await page.getByText('Your session has ended').count()) > 0;
+        if (shown && (await page.getByText('Your session has ended').count()) > 0) return true;
+        lastShown = (
+          await page
+            .locator('main')
+            .innerText()
+            .catch(() => '(no main)')
+        ).slice(0, 600);
+        return false;
       },
       180_000,
       'the page to say that the session has ended',
-    );
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}; the last reload showed: ${lastShown}`,
+      );
+    });
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: WAIT });
     failingResponsesExpected = null;
   }, 420_000);

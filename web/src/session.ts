@@ -19,6 +19,9 @@ interface State {
 }
 
 const KEY = 'car-check.session';
+// Why the last session ended, kept beside it: a reload of the sign-in page (or one that lands just as
+// a request is refused) still says why, until the next sign-in or sign-out.
+const ENDED_KEY = 'car-check.session-ended';
 const listeners = new Set<() => void>();
 let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -41,13 +44,24 @@ function load(): Session | null {
   }
 }
 
-let state: State = { session: load(), endedBecause: null };
+function loadEndedBecause(): string | null {
+  try {
+    return storage()?.getItem(ENDED_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const restored = load();
+let state: State = { session: restored, endedBecause: restored ? null : loadEndedBecause() };
 
 function publish(next: State): void {
   state = next;
   const store = storage();
   if (next.session) store?.setItem(KEY, JSON.stringify(next.session));
   else store?.removeItem(KEY);
+  if (next.endedBecause) store?.setItem(ENDED_KEY, next.endedBecause);
+  else store?.removeItem(ENDED_KEY);
   clearTimeout(expiryTimer);
   if (next.session) {
     const left = Date.parse(next.session.expiresAt) - Date.now();

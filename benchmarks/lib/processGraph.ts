@@ -50,7 +50,6 @@ export const portVariableOf = (service: ServiceName): string =>
 export const subgraphUrlEnv = (urlOf: (service: ServiceName) => string): NodeJS.ProcessEnv =>
   Object.fromEntries(subgraphNames().map((name) => [subgraphUrlVariable(name), `${urlOf(name)}/graphql`]));
 
-/** A port the OS says is free right now. */
 /**
  * A port free now on 127.0.0.1, for a process started next. Taken below the kernel's ephemeral
  * range: a port from there (what listening on port 0 gives) may be handed, before the process

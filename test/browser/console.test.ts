@@ -529,7 +529,7 @@ describe('the fleet console in Chromium (pglite)', () => {
     // A reload of the sign-in page (or one that lands just as a request is refused) still says why.
     await page.reload();
     await ended.waitFor({ timeout: WAIT });
-    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: WAIT });
+    await signInButton.waitFor({ timeout: WAIT });
     failingResponsesExpected = null;
   }, 420_000);
 

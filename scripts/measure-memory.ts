@@ -2,10 +2,11 @@
  * `npx tsx scripts/measure-memory.ts [--backend embedded,embedded-restart,npm-start,postgres] [--requests 400]
  *   [--concurrency 8] [--idle-seconds 8] [--launch built|tsx] [--json FILE]`
  *
- * Memory of the graph per process. Starts every service the way `npm start`
- * does (each service's bundle with node's idle-memory flags, scripts/lib/serviceLaunch.ts;
- * `--launch tsx`: `node --import tsx <entry>`, as `npm run dev` and `npm start` before
- * it ran built JavaScript; the subgraphs first, then the gateway) on free ports, then:
+ * Memory of the graph per process. Starts the graph the way `npm start` does (the subgraph
+ * host's bundle, every subgraph in one process, then the gateway's, with node's idle-memory
+ * flags: scripts/lib/subgraphHost.ts, scripts/lib/serviceLaunch.ts; `--launch tsx`: each
+ * service as `node --import tsx <entry>`, in a process of its own, as `npm run dev` does)
+ * on free ports, then:
  *
  *   1. idle: waits until every service is healthy plus `--idle-seconds`, and takes
  *      the median of several VmRSS samples (no GraphQL traffic yet);
@@ -59,6 +60,7 @@ import { waitForHealthy } from './lib/waitForHealthy';
 import { freePort } from '../benchmarks/lib/processGraph';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
+import { SUBGRAPH_HOST, subgraphHostDir, subgraphHostEntry } from './lib/subgraphHost';
 
 const ROOT = path.resolve(__dirname, '..');
 // Every service of the graph: the gateway and each subgraph supergraph.yaml lists.
@@ -70,6 +72,14 @@ const PACKAGE_DIRS: Record<Service, string> = {
   ...Object.fromEntries(SUBGRAPHS.map((name) => [name, subgraphRegistration(name).packageDir])),
 };
 const entryOf = (service: Service) => path.join(PACKAGE_DIRS[service]!, 'src', 'index.ts');
+/**
+ * The processes the graph runs as, each a row of the table: npm start's two (the gateway and
+ * the subgraph host, scripts/lib/subgraphHost.ts), or under tsx one per service, as npm run dev.
+ */
+const processesOf = (launch: Options['launch']): string[] =>
+  launch === 'built' ? ['gateway', SUBGRAPH_HOST] : SERVICES;
+/** The services a process serves, each answering /health on its own port. */
+const servedBy = (name: string): Service[] => (name === SUBGRAPH_HOST ? SUBGRAPHS : [name]);
 /** What npm start and the shell and node processes between it and the services count as, in the table. */
 const LAUNCHER = 'npm + supervisor';
 // A first start on a loaded machine (initdb, migrations, demo data) takes minutes; npm start allows 300 s too.
@@ -352,42 +362,56 @@ async function startGraph(backend: Backend, options: Options) {
     await run(['--import', 'tsx', path.join(ROOT, 'scripts/db-seed.ts')], { ...env, LOG_LEVEL: 'error' });
   }
 
-  const processes = new Map<Service, ChildProcess>();
+  const processes = new Map<string, ChildProcess>();
+  const names = processesOf(options.launch);
+  const subgraphProcesses = names.filter((name) => name !== 'gateway');
   // Bundled once, as npm start does before it starts anything (not measured).
   const bundles =
     options.launch === 'built'
       ? await bundleServices(
-          SERVICES.map((name) => ({ name, entry: entryOf(name), packageDir: PACKAGE_DIRS[name]! })),
+          [
+            { name: 'gateway', entry: entryOf('gateway'), packageDir: PACKAGE_DIRS.gateway! },
+            {
+              name: SUBGRAPH_HOST,
+              entry: subgraphHostEntry(
+                SUBGRAPHS.map((name) => subgraphRegistration(name).definitionFile),
+                ROOT,
+              ),
+              packageDir: subgraphHostDir(ROOT),
+            },
+          ],
           ROOT,
         )
       : null;
-  const start = async (service: Service) => {
-    const args = bundles ? serviceArgs(bundles[service]!.file) : ['--import', 'tsx', entryOf(service)];
+  const start = async (name: string) => {
+    const args = bundles ? serviceArgs(bundles[name]!.file) : ['--import', 'tsx', entryOf(name)];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: bundles ? serviceEnv(env) : env,
       stdio: 'inherit',
     });
     children.add(child);
-    processes.set(service, child);
-    await waitForHealthyChild(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS);
+    processes.set(name, child);
+    await Promise.all(
+      servedBy(name).map((service) => waitForHealthyChild(`${url(service)}/health`, child, STARTUP_TIMEOUT_MS)),
+    );
   };
   if (backend === 'embedded-restart') {
     // A first start creates and seeds the databases; it is not measured.
-    await Promise.all(SUBGRAPHS.map((service) => start(service)));
+    await Promise.all(subgraphProcesses.map((name) => start(name)));
     await start('gateway');
-    for (const service of SERVICES) await stopChild(processes.get(service)!);
+    for (const name of names) await stopChild(processes.get(name)!);
     processes.clear();
   }
   const startedAt = Date.now();
-  await Promise.all(SUBGRAPHS.map((service) => start(service)));
+  await Promise.all(subgraphProcesses.map((name) => start(name)));
   await start('gateway');
   console.error(
     `[${backend}] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`,
   );
-  const sample: Sampler = () => new Map(SERVICES.map((service) => [service, treeRssKb(processes.get(service)!.pid!)]));
+  const sample: Sampler = () => new Map(names.map((name) => [name, treeRssKb(processes.get(name)!.pid!)]));
   const stop = async () => {
-    for (const service of SERVICES) await stopChild(processes.get(service)!);
+    for (const name of names) await stopChild(processes.get(name)!);
   };
   return { sample, stop, url, setup };
 }
@@ -410,10 +434,10 @@ async function startThroughNpm(env: NodeJS.ProcessEnv, url: (service: Service) =
     // The web pages' first build runs in the supervisor's tree and ends: wait for it.
     if (output.includes('web: building'))
       while (!/^web: /m.test(output.split('web: building')[1] ?? '')) await delay(500);
-    const pids = new Map<Service, number>();
-    for (const service of SERVICES) {
-      const started = [...output.matchAll(new RegExp(`^supervisor: started ${service} \\(pid (\\d+)\\)$`, 'gm'))];
-      pids.set(service, Number(started.at(-1)![1]));
+    const pids = new Map<string, number>();
+    for (const name of processesOf('built')) {
+      const started = [...output.matchAll(new RegExp(`^supervisor: started ${name} \\(pid (\\d+)\\)$`, 'gm'))];
+      pids.set(name, Number(started.at(-1)![1]));
     }
     return { npm, pids };
   };
@@ -427,7 +451,7 @@ async function startThroughNpm(env: NodeJS.ProcessEnv, url: (service: Service) =
     `[npm-start] graph ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle for ${options.idleSeconds} s`,
   );
   const sample: Sampler = () => {
-    const services = new Map(SERVICES.map((service) => [service, treeRssKb(pids.get(service)!)]));
+    const services = new Map([...pids].map(([name, pid]) => [name, treeRssKb(pid)]));
     const whole = treeRssKb(npm.pid!);
     const servicesTotal = (field: 'rss' | 'hwm' | 'processes') =>
       [...services.values()].reduce((sum, figures) => sum + figures[field], 0);

@@ -1,13 +1,15 @@
 /**
  * `npm start`: runs the whole graph (every subgraph of supergraph.yaml, then the
- * gateway) as processes under a supervisor, and prints where to reach it. Each service
- * runs as built JavaScript (a bundle made here when its sources changed, in a few
- * seconds: scripts/lib/serviceBundle.ts) with node's idle-memory settings
- * (scripts/lib/serviceLaunch.ts): ~110 MB less per subgraph at rest than under tsx, ~50 MB for the gateway.
+ * gateway) as two processes under a supervisor, and prints where to reach it: the
+ * subgraphs side by side in one process, the subgraph host (scripts/lib/subgraphHost.ts:
+ * ~350 MB where five processes took ~850), and the gateway. Each runs as built JavaScript
+ * (a bundle made here when its sources changed, in a few seconds: scripts/lib/serviceBundle.ts)
+ * with node's idle-memory settings (scripts/lib/serviceLaunch.ts).
  *
  * `npm run dev` (`--watch`) is the same graph for people changing it: each service
- * runs its sources under tsx and restarts when its code changes (node --watch), and a
- * changed SDL restarts its subgraph and recomposes supergraph.graphql (scripts/lib/devWatch.ts).
+ * runs its sources under tsx in a process of its own and restarts when its code changes
+ * (node --watch), and a changed SDL restarts its subgraph and recomposes supergraph.graphql
+ * (scripts/lib/devWatch.ts).
  *
  * A service that exits on its own is restarted (250 ms, doubling to 5 s) while
  * the others keep serving; after 5 crashes within a minute it is given up on,
@@ -50,6 +52,7 @@ import { commandStartedAt } from './lib/progress';
 import { buildWebPages, webPagesMissing } from './lib/webPages';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
+import { SUBGRAPH_HOST, subgraphHostDir, subgraphHostEntry } from './lib/subgraphHost';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -104,13 +107,30 @@ configured(() =>
     ...subgraphs.map((s) => ({ variable: subgraphPortVariable(s.name), port: s.config.port })),
   ]),
 );
-const services = [
-  { name: 'gateway', packageDir: path.join(ROOT, 'gateway'), entry: path.join(ROOT, 'gateway', 'src', 'index.ts') },
-  ...subgraphs.map(({ name, packageDir, entry }) => ({ name, packageDir, entry })),
+const gateway = {
+  name: 'gateway',
+  packageDir: path.join(ROOT, 'gateway'),
+  entry: path.join(ROOT, 'gateway', 'src', 'index.ts'),
+};
+/** `npm run dev`: each service's sources under tsx, in a process of its own. */
+const entries: Record<string, string> = Object.fromEntries(
+  [gateway, ...subgraphs].map(({ name, entry }) => [name, entry]),
+);
+/** `npm start`: the gateway's bundle and the subgraph host's (built JavaScript, see lib/serviceBundle.ts). */
+const bundled = [
+  gateway,
+  {
+    name: SUBGRAPH_HOST,
+    packageDir: subgraphHostDir(ROOT),
+    entry: subgraphHostEntry(
+      subgraphs.map((s) => s.registration.definitionFile),
+      ROOT,
+    ),
+  },
 ];
-const entries: Record<string, string> = Object.fromEntries(services.map((s) => [s.name, s.entry]));
-/** `npm start` runs each service's bundle (built JavaScript, see lib/serviceBundle.ts); `npm run dev` its sources under tsx. */
 const bundles: Record<string, string> = {};
+/** The processes the supervisor runs the subgraphs in. */
+const subgraphProcesses = options.watch ? subgraphs.map((s) => s.name) : [SUBGRAPH_HOST];
 
 /** Milliseconds since npm start. */
 const sinceStart = () => performance.now() - STARTED_AT;
@@ -168,7 +188,7 @@ const supervisor = new Supervisor({
   log: (line) => console.error(line),
   stopGraceMs:
     Math.max(gatewayConfig.shutdownGraceMs, ...subgraphs.map((s) => s.config.shutdownGraceMs)) + STOP_MARGIN_MS,
-  stopOrder: [['gateway'], subgraphs.map((s) => s.name)],
+  stopOrder: [['gateway'], subgraphProcesses],
   onAllGivenUp: () => {
     console.error('supervisor: every service has been given up on; exiting.');
     void stopAll(1);
@@ -180,9 +200,14 @@ const supervisor = new Supervisor({
   },
   onGivenUp: (name) => {
     // Before the banner the graph never answered (the gateway waits for every subgraph);
-    // without the gateway nothing answers. Either way a half graph helps nobody.
-    if (!graphUp || name === 'gateway') {
-      console.error(`supervisor: ${graphUp ? 'the gateway is gone' : 'the graph never came up'}; stopping the graph`);
+    // without the gateway, or the host of every subgraph, nothing answers. A half graph helps nobody.
+    if (!graphUp || name === 'gateway' || name === SUBGRAPH_HOST) {
+      const why = !graphUp
+        ? 'the graph never came up'
+        : name === 'gateway'
+          ? 'the gateway is gone'
+          : 'the subgraphs are gone';
+      console.error(`supervisor: ${why}; stopping the graph`);
       void stopAll(1);
     } else {
       console.error(`supervisor: the other services keep running; restart the graph to try ${name} again.`);
@@ -206,7 +231,7 @@ process.on('exit', () => {
 /** Bundles the services whose sources changed since the last start (the first start: all, in a few seconds). */
 async function bundle(): Promise<void> {
   const startedAt = performance.now();
-  const built = await bundleServices(services, ROOT);
+  const built = await bundleServices(bundled, ROOT);
   for (const [name, { file }] of Object.entries(built)) bundles[name] = file;
   const rebuilt = Object.entries(built).filter(([, b]) => b.built);
   if (rebuilt.length > 0)
@@ -239,10 +264,8 @@ async function main(): Promise<void> {
     exitOnConfigError(error);
   }
   if (!options.watch) await bundle();
-  for (const subgraph of subgraphs) {
-    startedAfter.set(subgraph.name, sinceStart());
-    supervisor.start(subgraph.name);
-  }
+  for (const subgraph of subgraphs) startedAfter.set(subgraph.name, sinceStart());
+  for (const name of subgraphProcesses) supervisor.start(name);
   await Promise.all(subgraphs.map((s) => waitUntilReady(s.name, `${baseUrl(s.config.host, s.config.port)}/health`)));
   if (supervisor.isStopping) return;
   startedAfter.set('gateway', sinceStart());

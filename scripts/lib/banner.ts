@@ -129,7 +129,9 @@ export function renderBanner(input: BannerInput): string {
     );
   }
   lines.push(
-    '  A service that crashes is restarted; the others keep serving.',
+    input.watching
+      ? '  A service that crashes is restarted; the others keep serving.'
+      : '  A process that crashes is restarted: the gateway, or the subgraphs (one process, all together).',
     '  Ctrl-C stops the gateway (finishing requests in flight), then the subgraphs.',
     '',
   );

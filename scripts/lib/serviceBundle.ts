@@ -40,6 +40,16 @@ interface Manifest {
 const manifestFileOf = (outfile: string) => `${outfile}.inputs.json`;
 
 /**
+ * What a bundle starts from: a service's `src/index.ts`, or source text made at start
+ * (the subgraph host's entry, which names every subgraph of supergraph.yaml:
+ * subgraphHost.ts). Generated text is never written to disk; its imports resolve from `root`.
+ */
+export type BundleEntry = string | { contents: string; sourcefile: string };
+
+/** The name esbuild's metafile gives a generated entry (it is no file to stat). */
+const generatedInput = (entry: BundleEntry) => (typeof entry === 'string' ? undefined : entry.sourcefile);
+
+/**
  * `__dirname` of each source file, not of the bundle: the services find their package
  * (`path.join(__dirname, '..')`: SDL, migrations), supergraph.yaml and the web pages
  * from where their source is. Rewritten relative to the bundle, so a moved checkout keeps working.
@@ -64,10 +74,12 @@ function sourceDirnamePlugin(outfile: string): esbuild.Plugin {
   };
 }
 
-function buildOptions(entry: string, outfile: string, root: string): esbuild.BuildOptions {
+function buildOptions(entry: BundleEntry, outfile: string, root: string): esbuild.BuildOptions {
   return {
     absWorkingDir: root,
-    entryPoints: [entry],
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, sourcefile: entry.sourcefile, resolveDir: root, loader: 'ts' } }),
     outfile,
     bundle: true,
     platform: 'node',
@@ -89,10 +101,10 @@ function buildOptions(entry: string, outfile: string, root: string): esbuild.Bui
   };
 }
 
-const optionsKey = (entry: string, outfile: string) =>
+const optionsKey = (entry: BundleEntry, outfile: string) =>
   JSON.stringify({ FORMAT, esbuild: esbuild.version, node: process.versions.node.split('.')[0], entry, outfile });
 
-async function isFresh(entry: string, outfile: string, root: string): Promise<boolean> {
+async function isFresh(entry: BundleEntry, outfile: string, root: string): Promise<boolean> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(manifestFileOf(outfile), 'utf8')) as Manifest;
@@ -111,11 +123,11 @@ async function isFresh(entry: string, outfile: string, root: string): Promise<bo
 }
 
 /**
- * Bundles `entry` (a service's `src/index.ts`) to `bundleFileOf(packageDir)` unless that
- * bundle is fresh. Resolves to the bundle's path and whether it was (re)built.
+ * Bundles `entry` (a service's `src/index.ts`, or generated source) to `bundleFileOf(packageDir)`
+ * unless that bundle is fresh. Resolves to the bundle's path and whether it was (re)built.
  */
 export async function bundleService(
-  entry: string,
+  entry: BundleEntry,
   packageDir: string,
   root: string,
 ): Promise<{ file: string; built: boolean }> {
@@ -126,7 +138,10 @@ export async function bundleService(
   for (const output of result.outputFiles!) await writeAtomically(output.path, output.contents);
   const inputs: Manifest['inputs'] = {};
   // Metafile paths are relative to esbuild's working directory (root); tsconfig.json's paths resolve the packages.
+  const generated = generatedInput(entry);
   for (const input of [...Object.keys(result.metafile!.inputs), 'tsconfig.json']) {
+    // A generated entry is checked through the options key, which holds its text.
+    if (input === generated) continue;
     const file = path.resolve(root, input);
     const info = await stat(file);
     inputs[path.relative(root, file)] = { size: info.size, mtimeMs: info.mtimeMs };
@@ -138,7 +153,7 @@ export async function bundleService(
 
 /** Bundles every service that needs it, at once; then stops esbuild's helper process, which would stay resident. */
 export async function bundleServices(
-  services: { name: string; entry: string; packageDir: string }[],
+  services: { name: string; entry: BundleEntry; packageDir: string }[],
   root: string,
 ): Promise<Record<string, { file: string; built: boolean }>> {
   try {

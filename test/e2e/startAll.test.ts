@@ -8,6 +8,7 @@ import { freeGraphPorts } from '@car-check/test-support/graphPorts';
 import { waitForHealthy } from '../../scripts/lib/waitForHealthy';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { waitFor } from '@car-check/test-support/waitFor';
+import { SUBGRAPH_HOST } from '../../scripts/lib/subgraphHost';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MINUTE = 60_000;
@@ -63,9 +64,9 @@ class SlowLink {
 }
 
 /**
- * `npm start` for real: the supervisor (scripts/start-all.ts) and its four
- * processes on embedded databases. A subgraph that is killed comes back while
- * the rest keep serving; SIGTERM drains the gateway before the subgraphs.
+ * `npm start` for real: the supervisor (scripts/start-all.ts), the subgraph host (every
+ * subgraph in one process) and the gateway, on embedded databases. A killed host comes
+ * back while the gateway keeps answering; SIGTERM drains the gateway before the subgraphs.
  */
 describe('npm start supervises the graph', () => {
   let ports: Record<string, number>;
@@ -143,7 +144,7 @@ describe('npm start supervises the graph', () => {
       await exited;
     }
     // The services run in their own process groups: make sure none outlives the test.
-    for (const name of Object.keys(ports)) {
+    for (const name of ['gateway', SUBGRAPH_HOST]) {
       for (const pid of startedPids(name)) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -252,24 +253,31 @@ describe('npm start supervises the graph', () => {
   });
 
   it(
-    'restarts a subgraph killed with SIGKILL while the gateway keeps serving what does not need it',
+    'restarts the subgraph host killed with SIGKILL while the gateway keeps answering, each failure a coded field error',
     async () => {
       expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
-      const [carPid] = startedPids('car');
-      expect(carPid).toEqual(expect.any(Number));
+      const [hostPid] = startedPids(SUBGRAPH_HOST);
+      expect(hostPid).toEqual(expect.any(Number));
 
-      process.kill(carPid!, 'SIGKILL');
-      await waitForOutput(/^supervisor: car exited \(signal SIGKILL\); restart 1 in 250 ms$/m, 10_000);
+      process.kill(hostPid!, 'SIGKILL');
+      await waitForOutput(
+        new RegExp(`^supervisor: ${SUBGRAPH_HOST} exited \\(signal SIGKILL\\); restart 1 in 250 ms$`, 'm'),
+        10_000,
+      );
 
-      // The car subgraph is down (restarting): the rest of the graph answers.
-      expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
-      expect((await query('{ costCenters(first: 1) { totalCount } }')).data).toEqual({
-        costCenters: { totalCount: 5 },
-      });
+      // While the subgraphs are down (or already back), the gateway answers: its own pages, and
+      // GraphQL whose every failure is a well-formed field error saying the subgraph is unavailable.
+      expect((await fetch(`${gatewayUrl}/console/`)).status).toBe(200);
+      const during = await query('{ cars(first: 1) { totalCount } }');
+      if (during.errors) {
+        expect(during.errors.map((error) => error.extensions?.code)).toEqual(during.errors.map(() => 'UNAVAILABLE'));
+      } else {
+        expect(during.data).toEqual({ cars: { totalCount: 40 } });
+      }
 
-      // It comes back (same port, same database), and car queries work again.
-      await waitForGraph(() => startedPids('car').length === 2, 10_000, 'car to be started again');
-      expect(startedPids('car')[1]).not.toBe(carPid);
+      // It comes back (same ports, same databases), and queries work again.
+      await waitForGraph(() => startedPids(SUBGRAPH_HOST).length === 2, 10_000, 'the subgraphs to be started again');
+      expect(startedPids(SUBGRAPH_HOST)[1]).not.toBe(hostPid);
       await waitForGraph(
         async () => (await query('{ cars(first: 1) { totalCount } }').catch(() => undefined))?.data?.cars != null,
         2 * MINUTE,
@@ -277,9 +285,12 @@ describe('npm start supervises the graph', () => {
       );
       expect((await query('{ cars(first: 1) { totalCount } }')).data).toEqual({ cars: { totalCount: 40 } });
       expect((await query('{ me { username } }')).data).toEqual({ me: { username: 'admin' } });
+      expect((await query('{ costCenters(first: 1) { totalCount } }')).data).toEqual({
+        costCenters: { totalCount: 5 },
+      });
 
-      // Nothing else was restarted, and the graph did not stop.
-      expect(['gateway', 'cost-center', 'user'].map((name) => startedPids(name).length)).toEqual([1, 1, 1]);
+      // The gateway was not restarted, and the graph did not stop.
+      expect(startedPids('gateway')).toHaveLength(1);
       expect(supervisor.exitCode).toBeNull();
     },
     5 * MINUTE,
@@ -305,10 +316,12 @@ describe('npm start supervises the graph', () => {
       const gatewayExited = at(/^supervisor: gateway exited/);
       expect(at(/^supervisor: stopping gateway/)).toBeGreaterThanOrEqual(0);
       expect(gatewayExited).toBeGreaterThan(at(/^supervisor: stopping gateway/));
-      for (const name of ['car', 'cost-center', 'user']) {
-        expect([name, at(new RegExp(`^supervisor: stopping ${name} `)) > gatewayExited]).toEqual([name, true]);
-        expect([name, at(new RegExp(`^supervisor: ${name} exited \\(code 0\\)$`)) >= 0]).toEqual([name, true]);
+      expect(at(new RegExp(`^supervisor: stopping ${SUBGRAPH_HOST} `))).toBeGreaterThan(gatewayExited);
+      // Every subgraph drained after the gateway had exited, and then the host exited on its own.
+      for (const name of ['car', 'cost-center', 'user', 'webhook', 'report']) {
+        expect([name, at(new RegExp(`"msg":"${name} subgraph stopped"`)) > gatewayExited]).toEqual([name, true]);
       }
+      expect(at(new RegExp(`^supervisor: ${SUBGRAPH_HOST} exited \\(code 0\\)$`))).toBeGreaterThan(gatewayExited);
     },
     2 * MINUTE,
   );

@@ -41,13 +41,18 @@ import { isAlive } from '@car-check/service-kit';
  *    (npm start's subgraphs) take turns through a lock file: one runs initdb, the
  *    others wait for its template.
  *
+ * 4. PostgreSQL's compiled WebAssembly (~75 MB) is per process, shared by every PGlite
+ *    instance in it: `npm start` runs all its subgraphs in one process (the subgraph host,
+ *    server/subgraphHost.ts), each with its own instance on its own data directory, so
+ *    that code is there once, not once per subgraph. (It also runs them with V8's
+ *    `--liftoff-only`, which keeps WebAssembly from being optimised and its code small:
+ *    scripts/lib/serviceLaunch.ts.)
+ *
  * Not done, and why: `initialMemory` cannot go below the 128 MB the WebAssembly
  * module declares, and pages never touched cost nothing anyway; one embedded
  * server shared over the wire protocol would still need one PGlite instance (one
  * WebAssembly memory) per database, since single-user PostgreSQL serves one
- * database, so it would save little and add a process to supervise. (`npm start` runs
- * each service with V8's `--liftoff-only`, which keeps WebAssembly from being optimised
- * and its code small: scripts/lib/serviceLaunch.ts.)
+ * database, and would save less than the host does.
  */
 
 /** PostgreSQL settings for the embedded database; `-c` start options, so nothing is written to postgresql.conf. */

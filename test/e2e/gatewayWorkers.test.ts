@@ -109,6 +109,22 @@ describe(`a gateway with two workers (${backend})`, () => {
     expect(statuses.slice(10)).toEqual([429, 429]);
   });
 
+  it('counts requests sent at once across the workers as it counts them one by one', async () => {
+    const address = freshClientAddress();
+    const send = () =>
+      sendRaw(base, {
+        body: JSON.stringify({ query: '{ __typename }' }),
+        headers: { 'content-type': 'application/json' },
+        localAddress: address,
+      }).then((answer) => answer.status);
+    // Each worker asks the primary once for all of this client's requests it read in one turn.
+    const statuses = await Promise.all(Array.from({ length: 14 }, send));
+    expect([
+      statuses.filter((status) => status === 200).length,
+      statuses.filter((status) => status === 429).length,
+    ]).toEqual([10, 4]);
+  });
+
   it('stops both workers on SIGTERM and exits 0', async () => {
     const exited = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)));
     gateway.kill('SIGTERM');

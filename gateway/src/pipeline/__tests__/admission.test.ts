@@ -52,6 +52,15 @@ describe('the gateway’s rate limit with a Redis that goes away', () => {
     expect(await admitted(instances.slice(0, 1), 20)).toBe(15);
   });
 
+  it('counts requests that arrive together as it counts them one by one (one call to Redis per client and turn)', async () => {
+    const admission = Admission.create(30, redis, 1);
+    const client = { userId: null, address: `test-${randomUUID()}` };
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => admission.admit(client)));
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect([results.length - refused.length, refused.length]).toEqual([30, 10]);
+    for (const result of refused) expect((result as PromiseRejectedResult).reason).toMatchObject({ status: 429 });
+  });
+
   it('is all of the limit for the one instance without Redis', async () => {
     expect(await admitted([Admission.create(10, null)], 12)).toBe(10);
   });

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { positiveCount, type SharedRedis } from '@car-check/service-kit';
 import { Refusal } from '../refusal';
 import { defineStage } from '../stage';
+import { batchedLimiter } from './batchedLimiter';
 
 /**
  * First of all: one point from the client's budget before anything is read,
@@ -60,16 +61,21 @@ export class Admission {
    * alone, to its share of the limit (`requestsPerMinute / instances`), so
    * that the instances together still admit no more than the limit. Without
    * Redis, in this process's memory (all of the limit: it is the only one).
+   * A count in another process (Redis, a clustered gateway's primary) is asked
+   * once per client and turn of the event loop (batchedLimiter.ts).
    */
   static create(requestsPerMinute: number, redis: SharedRedis | null, instances = 1): Admission {
     const options = { duration: 60, keyPrefix: 'graphql' };
     const local = (points: number) =>
       // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
       cluster.isWorker
-        ? new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 })
+        ? batchedLimiter(new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 }), points)
         : new RateLimiterMemory({ ...options, points });
     if (!redis) return new Admission(local(requestsPerMinute));
-    const shared = new RateLimiterRedis({ ...options, points: requestsPerMinute, storeClient: redis.client });
+    const shared = batchedLimiter(
+      new RateLimiterRedis({ ...options, points: requestsPerMinute, storeClient: redis.client }),
+      requestsPerMinute,
+    );
     const share = Math.max(1, Math.floor(requestsPerMinute / instances));
     const fallback = local(share);
     return new Admission({

@@ -240,6 +240,25 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.disable('x-powered-by');
   // Every answer carries a request id, even a 404.
   app.use(assignRequestId);
+  // The graph first, so that its requests (nearly all of them) do not walk Express's router
+  // through every other route: under load that walk was 5 % of a worker's CPU. Its server span
+  // is started here, as traceHttpRequests below starts every other route's.
+  app.all(
+    '/graphql',
+    traceHttpRequests('gateway'),
+    cors({
+      origin: config.corsOrigins,
+      credentials: true,
+      maxAge: 600,
+      exposedHeaders: [REQUEST_ID_HEADER, CONSISTENCY_TOKEN_HEADER, 'age'],
+    }),
+    handleGraphQL({
+      handlers: stages.map((stage) => stage.handle),
+      log,
+      metrics,
+      heartbeatMs: config.subscriptions.heartbeatMs,
+    }),
+  );
   const management = managementAccess(config.managementToken);
   log[management.configured ? 'info' : 'warn'](describeManagementAccess(management, config.production));
   stopReadiness = mountHealth(
@@ -271,21 +290,6 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   app.use(traceHttpRequests('gateway'));
   app.get('/', (_req, res) => res.redirect('/graphql'));
   if (servesDevPages(config)) mountDevPages(app, config.webDist);
-  app.all(
-    '/graphql',
-    cors({
-      origin: config.corsOrigins,
-      credentials: true,
-      maxAge: 600,
-      exposedHeaders: [REQUEST_ID_HEADER, CONSISTENCY_TOKEN_HEADER, 'age'],
-    }),
-    handleGraphQL({
-      handlers: stages.map((stage) => stage.handle),
-      log,
-      metrics,
-      heartbeatMs: config.subscriptions.heartbeatMs,
-    }),
-  );
   notFoundHandler(app);
   // Set once the WebSocket transport is attached to the listening server.
   let closeWebSockets = async () => undefined as void;

@@ -5,6 +5,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import {
   assignRequestId,
+  serveFirst,
   buildVersion,
   closeRedis,
   connectRedis,
@@ -243,8 +244,7 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
   // The graph first, so that its requests (nearly all of them) do not walk Express's router
   // through every other route: under load that walk was 5 % of a worker's CPU. Its server span
   // is started here, as traceHttpRequests below starts every other route's.
-  app.all(
-    '/graphql',
+  const graphqlRoute = [
     traceHttpRequests('gateway'),
     cors({
       origin: config.corsOrigins,
@@ -258,7 +258,14 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       metrics,
       heartbeatMs: config.subscriptions.heartbeatMs,
     }),
-  );
+  ];
+  app.all('/graphql', ...graphqlRoute);
+  // And `/graphql` exactly, as nearly every request spells it, without Express's router at all.
+  serveFirst(app, {
+    path: '/graphql',
+    handlers: [assignRequestId, ...graphqlRoute],
+    onError: (error) => log.error({ err: error }, 'unexpected error in the request path'),
+  });
   const management = managementAccess(config.managementToken);
   log[management.configured ? 'info' : 'warn'](describeManagementAccess(management, config.production));
   stopReadiness = mountHealth(

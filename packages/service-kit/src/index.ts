@@ -157,6 +157,7 @@ export {
   onShutdownSignal,
   type RunningServer,
 } from './server/http';
+export { serveFirst, type FastRoute } from './server/fastRoute';
 export { probeHalfClosedStream } from './server/halfClose';
 export {
   managementTokenFromEnv,

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { ConfigError, DEFAULT_SHUTDOWN_GRACE_MS, describeError } from '../config/env';
 import { tracingStatus } from '../tracing/provider';
+import { fastRoute, fastRouteOf } from './fastRoute';
 import { exitCodeFor } from './exitCodes';
 import { HALF_CLOSED_PROBE_MS } from './halfClose';
 import { errorBody } from './graphqlHttp';
@@ -47,7 +48,8 @@ export async function ensurePortFree(host: string, port: number, variable: strin
 
 /** Binds `app` to host:port (0 = any free port) and resolves once it listens. */
 export async function listen(app: Express, host: string, port: number): Promise<RunningServer> {
-  const drain = new Drain(app);
+  const fast = fastRouteOf(app);
+  const drain = new Drain(app, fast && fastRoute(app, fast));
   const server = http.createServer((req, res) => drain.serve(req, res));
   // A client may half-close its socket (FIN) once its request is sent; Node would then abort the
   // request and never answer, though its work (a write) goes on. Keep the socket open for the answer;
@@ -98,7 +100,11 @@ class Drain {
   private draining = false;
   private idle?: () => void;
 
-  constructor(private readonly app: Express) {}
+  constructor(
+    private readonly app: Express,
+    /** The path served without Express's router (fastRoute.ts), when there is one. */
+    private readonly fast?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+  ) {}
 
   serve(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.draining && !isProbe(req.url)) return refuseWhileDraining(req, res);
@@ -109,7 +115,7 @@ class Drain {
       this.inFlight.delete(res);
       if (this.draining && this.inFlight.size === 0) this.idle?.();
     });
-    this.app(req, res);
+    if (!this.fast?.(req, res)) this.app(req, res);
   }
 
   /** Refuses from now on; resolves once no request is in flight, or after `graceMs`. */

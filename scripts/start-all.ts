@@ -6,6 +6,11 @@
  * (a bundle made here when its sources changed, in a few seconds: scripts/lib/serviceBundle.ts)
  * with node's idle-memory settings (scripts/lib/serviceLaunch.ts).
  *
+ * Before anything starts, a short-lived child (start-plan.ts, lib/startPlan.ts) checks every
+ * service's configuration, port and database server and hands back what this supervisor needs
+ * to know, so that it never loads the services' code or configuration and stays small for as
+ * long as the graph runs.
+ *
  * `npm run dev` (`--watch`) is the same graph for people changing it: each service
  * runs its sources under tsx in a process of its own and restarts when its code changes
  * (node --watch), and a changed SDL restarts its subgraph and recomposes supergraph.graphql
@@ -28,27 +33,17 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  ConfigError,
-  ensurePortFree,
-  EXIT_CONFIG,
+  formatDuration,
   HOPELESS_EXIT_CODES,
-  subgraphNames,
-  subgraphPortVariable,
   subgraphUrlVariable,
   SUPERVISOR_PID_VARIABLE,
   watchProcesses,
 } from '@car-check/service-kit';
-import { checkPostgresReachable, formatDuration } from '@car-check/subgraph-kit';
-import { loadGatewayConfig } from '../gateway/src/config';
-import { servesDevPages } from '../gateway/src/devPages';
-import { renderBanner, seedsDemoUsers } from './lib/banner';
+import { renderBanner } from './lib/banner';
 import { Supervisor } from './lib/supervisor';
-import { watchSubgraphSdl } from './lib/devWatch';
 import { launcherPids } from './lib/launchers';
-import { refuseSharedPorts } from './lib/startChecks';
-import { loadSubgraph } from './lib/subgraphs';
-import { SHARED_SDL_FILE, writeSubgraphSdl } from './lib/subgraphSdl';
 import { commandStartedAt } from './lib/progress';
+import { readStartPlan, StartPlanFailed, type StartPlan } from './lib/startPlan';
 import { buildWebPages, webPagesMissing } from './lib/webPages';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
@@ -56,6 +51,11 @@ import { SUBGRAPH_HOST, subgraphHostDir, subgraphHostEntry } from './lib/subgrap
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
+const GATEWAY = {
+  name: 'gateway',
+  packageDir: path.join(ROOT, 'gateway'),
+  entry: path.join(ROOT, 'gateway', 'src', 'index.ts'),
+};
 // From the start of `npm start` itself (npm's and tsx's start-up included): what a person waits, in the banner.
 const STARTED_AT = commandStartedAt();
 const { values: options } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
@@ -70,67 +70,6 @@ const STOP_MARGIN_MS = 5_000;
 
 // Readable logs by default when a person runs the graph; LOG_PRETTY=false for JSON.
 const env: NodeJS.ProcessEnv = { ...process.env, LOG_PRETTY: process.env.LOG_PRETTY ?? 'true' };
-
-/** A configuration mistake ends `npm start` with one line naming the variable, no stack trace, exit 78; anything else is rethrown. */
-function exitOnConfigError(error: unknown): never {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`npm start: ${error.oneLine()}`);
-  process.exit(EXIT_CONFIG);
-}
-
-/** Configuration is checked before anything starts. */
-function configured<T>(load: () => T): T {
-  try {
-    return load();
-  } catch (error) {
-    return exitOnConfigError(error);
-  }
-}
-
-// Every subgraph supergraph.yaml lists, each started from its package's entry point.
-const subgraphs = configured(() =>
-  subgraphNames().map((name) => {
-    const { registration, loadConfig } = loadSubgraph(name);
-    return {
-      name,
-      packageDir: registration.packageDir,
-      entry: path.join(registration.packageDir, 'src', 'index.ts'),
-      registration,
-      config: loadConfig(env),
-    };
-  }),
-);
-const gatewayConfig = configured(() => loadGatewayConfig(env));
-configured(() =>
-  refuseSharedPorts([
-    { variable: 'GATEWAY_PORT', port: gatewayConfig.port },
-    ...subgraphs.map((s) => ({ variable: subgraphPortVariable(s.name), port: s.config.port })),
-  ]),
-);
-const gateway = {
-  name: 'gateway',
-  packageDir: path.join(ROOT, 'gateway'),
-  entry: path.join(ROOT, 'gateway', 'src', 'index.ts'),
-};
-/** `npm run dev`: each service's sources under tsx, in a process of its own. */
-const entries: Record<string, string> = Object.fromEntries(
-  [gateway, ...subgraphs].map(({ name, entry }) => [name, entry]),
-);
-/** `npm start`: the gateway's bundle and the subgraph host's (built JavaScript, see lib/serviceBundle.ts). */
-const bundled = [
-  gateway,
-  {
-    name: SUBGRAPH_HOST,
-    packageDir: subgraphHostDir(ROOT),
-    entry: subgraphHostEntry(
-      subgraphs.map((s) => s.registration.definitionFile),
-      ROOT,
-    ),
-  },
-];
-const bundles: Record<string, string> = {};
-/** The processes the supervisor runs the subgraphs in. */
-const subgraphProcesses = options.watch ? subgraphs.map((s) => s.name) : [SUBGRAPH_HOST];
 
 /** Milliseconds since npm start. */
 const sinceStart = () => performance.now() - STARTED_AT;
@@ -162,60 +101,77 @@ function startupSummary(names: string[]): string {
 
 const baseUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-// The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
-const graphEnv: NodeJS.ProcessEnv = { ...env, [SUPERVISOR_PID_VARIABLE]: String(process.pid) };
-for (const subgraph of subgraphs) {
-  graphEnv[subgraphUrlVariable(subgraph.name)] ??= `${baseUrl(subgraph.config.host, subgraph.config.port)}/graphql`;
+/** The processes the supervisor runs the subgraphs in: the subgraph host, or under `npm run dev` one each. */
+const subgraphProcesses = (plan: StartPlan) => (options.watch ? plan.subgraphs.map((s) => s.name) : [SUBGRAPH_HOST]);
+/** `npm start` runs the bundles made at its start (see bundle below); `npm run dev` the sources under tsx. */
+const bundles: Record<string, string> = {};
+
+/** The supervisor, once the plan is known; until then a stop only exits. */
+let supervisor: Supervisor | undefined;
+
+/** The services of the plan, and the supervisor that runs them. */
+function superviseGraph(plan: StartPlan): Supervisor {
+  const { subgraphs } = plan;
+  /** `npm run dev`: each service's sources under tsx, in a process of its own. */
+  const entries: Record<string, string> = Object.fromEntries(
+    [GATEWAY, ...subgraphs].map(({ name, entry }) => [name, entry]),
+  );
+  // The gateway and the subgraphs (which call each other) all learn where each subgraph listens.
+  const graphEnv: NodeJS.ProcessEnv = { ...env, [SUPERVISOR_PID_VARIABLE]: String(process.pid) };
+  for (const subgraph of subgraphs) {
+    graphEnv[subgraphUrlVariable(subgraph.name)] ??= `${baseUrl(subgraph.host, subgraph.port)}/graphql`;
+  }
+
+  return new Supervisor({
+    spawn: (name) => {
+      const child = spawn(
+        process.execPath,
+        options.watch ? ['--import', 'tsx', '--watch', entries[name]!] : serviceArgs(bundles[name]!),
+        {
+          cwd: ROOT,
+          env: options.watch ? graphEnv : serviceEnv(graphEnv),
+          stdio: 'inherit',
+          // Its own process group: Ctrl-C in a terminal reaches only this supervisor,
+          // which then stops the services in order (gateway first).
+          detached: true,
+        },
+      );
+      child.on('error', (error) => console.error(`supervisor: ${name}: ${error.message}`));
+      return child;
+    },
+    log: (line) => console.error(line),
+    stopGraceMs: Math.max(plan.gateway.shutdownGraceMs, ...subgraphs.map((s) => s.shutdownGraceMs)) + STOP_MARGIN_MS,
+    stopOrder: [['gateway'], subgraphProcesses(plan)],
+    onAllGivenUp: () => {
+      console.error('supervisor: every service has been given up on; exiting.');
+      void stopAll(1);
+    },
+    hopelessExitCodes: HOPELESS_EXIT_CODES,
+    onHopeless: (name, code) => {
+      console.error(`supervisor: ${name} cannot run until its error above is fixed; stopping the graph (exit ${code})`);
+      void stopAll(code);
+    },
+    onGivenUp: (name) => {
+      // Before the banner the graph never answered (the gateway waits for every subgraph);
+      // without the gateway, or the host of every subgraph, nothing answers. A half graph helps nobody.
+      if (!graphUp || name === 'gateway' || name === SUBGRAPH_HOST) {
+        const why = !graphUp
+          ? 'the graph never came up'
+          : name === 'gateway'
+            ? 'the gateway is gone'
+            : 'the subgraphs are gone';
+        console.error(`supervisor: ${why}; stopping the graph`);
+        void stopAll(1);
+      } else {
+        console.error(`supervisor: the other services keep running; restart the graph to try ${name} again.`);
+      }
+    },
+  });
 }
 
-const supervisor = new Supervisor({
-  spawn: (name) => {
-    const child = spawn(
-      process.execPath,
-      options.watch ? ['--import', 'tsx', '--watch', entries[name]!] : serviceArgs(bundles[name]!),
-      {
-        cwd: ROOT,
-        env: options.watch ? graphEnv : serviceEnv(graphEnv),
-        stdio: 'inherit',
-        // Its own process group: Ctrl-C in a terminal reaches only this supervisor,
-        // which then stops the services in order (gateway first).
-        detached: true,
-      },
-    );
-    child.on('error', (error) => console.error(`supervisor: ${name}: ${error.message}`));
-    return child;
-  },
-  log: (line) => console.error(line),
-  stopGraceMs:
-    Math.max(gatewayConfig.shutdownGraceMs, ...subgraphs.map((s) => s.config.shutdownGraceMs)) + STOP_MARGIN_MS,
-  stopOrder: [['gateway'], subgraphProcesses],
-  onAllGivenUp: () => {
-    console.error('supervisor: every service has been given up on; exiting.');
-    void stopAll(1);
-  },
-  hopelessExitCodes: HOPELESS_EXIT_CODES,
-  onHopeless: (name, code) => {
-    console.error(`supervisor: ${name} cannot run until its error above is fixed; stopping the graph (exit ${code})`);
-    void stopAll(code);
-  },
-  onGivenUp: (name) => {
-    // Before the banner the graph never answered (the gateway waits for every subgraph);
-    // without the gateway, or the host of every subgraph, nothing answers. A half graph helps nobody.
-    if (!graphUp || name === 'gateway' || name === SUBGRAPH_HOST) {
-      const why = !graphUp
-        ? 'the graph never came up'
-        : name === 'gateway'
-          ? 'the gateway is gone'
-          : 'the subgraphs are gone';
-      console.error(`supervisor: ${why}; stopping the graph`);
-      void stopAll(1);
-    } else {
-      console.error(`supervisor: the other services keep running; restart the graph to try ${name} again.`);
-    }
-  },
-});
-
 function stopAll(code: number): Promise<void> {
+  // Stopped while the plan is being made: nothing runs yet.
+  if (!supervisor) process.exit(code);
   // Once is enough: a repeated signal (tsx and npm relay Ctrl-C too) does not cut the drain short.
   if (supervisor.isStopping) return supervisor.stop();
   starting.abort();
@@ -225,13 +181,24 @@ function stopAll(code: number): Promise<void> {
 
 // Should this process end any other way, the services (in their own process groups) must not outlive it.
 process.on('exit', () => {
-  if (!supervisor.isStopping) supervisor.killAll();
+  if (supervisor && !supervisor.isStopping) supervisor.killAll();
 });
 
-/** Bundles the services whose sources changed since the last start (the first start: all, in a few seconds). */
-async function bundle(): Promise<void> {
+/**
+ * Bundles what changed since the last start (the first start: both, in a few seconds): the
+ * gateway, and the subgraph host with every subgraph of the plan (lib/subgraphHost.ts).
+ */
+async function bundle(plan: StartPlan): Promise<void> {
   const startedAt = performance.now();
-  const built = await bundleServices(bundled, ROOT);
+  const host = {
+    name: SUBGRAPH_HOST,
+    packageDir: subgraphHostDir(ROOT),
+    entry: subgraphHostEntry(
+      plan.subgraphs.map((s) => s.definitionFile),
+      ROOT,
+    ),
+  };
+  const built = await bundleServices([GATEWAY, host], ROOT);
   for (const [name, { file }] of Object.entries(built)) bundles[name] = file;
   const rebuilt = Object.entries(built).filter(([, b]) => b.built);
   if (rebuilt.length > 0)
@@ -248,62 +215,61 @@ async function main(): Promise<void> {
     void stopAll(0);
   });
 
-  // Every port, and every PostgreSQL server, checked before anything starts: a graph already
-  // running, or a database URL that leads nowhere, is one clear line.
+  // Every service's configuration, its port and its database server, checked before anything
+  // starts, in a process that then exits (lib/startPlan.ts); a mistake is its one line.
+  let plan: StartPlan;
   try {
-    await ensurePortFree(gatewayConfig.host, gatewayConfig.port, 'GATEWAY_PORT');
-    for (const subgraph of subgraphs)
-      await ensurePortFree(subgraph.config.host, subgraph.config.port, subgraphPortVariable(subgraph.name));
-    const checked = new Set<string>();
-    for (const { config } of subgraphs) {
-      if (config.database.kind !== 'postgres' || checked.has(config.database.url)) continue;
-      checked.add(config.database.url);
-      await checkPostgresReachable(config.database);
-    }
+    plan = await readStartPlan(ROOT, env);
   } catch (error) {
-    exitOnConfigError(error);
+    if (error instanceof StartPlanFailed) process.exit(error.exitCode);
+    throw error;
   }
-  if (!options.watch) await bundle();
+  const { subgraphs, gateway } = plan;
+  const running = (supervisor = superviseGraph(plan));
+  if (!options.watch) await bundle(plan);
   for (const subgraph of subgraphs) startedAfter.set(subgraph.name, sinceStart());
-  for (const name of subgraphProcesses) supervisor.start(name);
-  await Promise.all(subgraphs.map((s) => waitUntilReady(s.name, `${baseUrl(s.config.host, s.config.port)}/health`)));
-  if (supervisor.isStopping) return;
+  for (const name of subgraphProcesses(plan)) running.start(name);
+  await Promise.all(subgraphs.map((s) => waitUntilReady(s.name, `${baseUrl(s.host, s.port)}/health`)));
+  if (running.isStopping) return;
   startedAfter.set('gateway', sinceStart());
-  supervisor.start('gateway');
-  const gatewayBase = baseUrl(gatewayConfig.host, gatewayConfig.port);
+  running.start('gateway');
+  const gatewayBase = baseUrl(gateway.host, gateway.port);
   await waitUntilReady('gateway', `${gatewayBase}/health`);
-  if (supervisor.isStopping) return;
+  if (running.isStopping) return;
   graphUp = true;
   const upAfter = sinceStart();
   // The web pages are built once the graph answers (see webPages.ts), not alongside starting it,
   // and only where the gateway serves them.
-  const pagesServed = servesDevPages(gatewayConfig);
+  const pagesServed = gateway.devPages;
   const buildingPages = pagesServed && webPagesMissing();
   if (options.watch) {
+    // Loaded only here: `npm start` never needs composition, and holds nothing of it.
+    const { watchSubgraphSdl } = await import('./lib/devWatch');
+    const { SHARED_SDL_FILE, writeSubgraphSdl } = await import('./lib/subgraphSdl');
+    const { subgraphRegistration } = await import('@car-check/service-kit');
     watchSubgraphSdl({
       // The team's SDL and the shared types are what people edit; the full SDL is regenerated from them.
-      schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.registration.schemaSourceFile])),
+      schemaFiles: Object.fromEntries(subgraphs.map((s) => [s.name, s.schemaSourceFile])),
       sharedFiles: [SHARED_SDL_FILE],
-      generate: (name) => writeSubgraphSdl(loadSubgraph(name).registration, ROOT),
-      supergraphPath: gatewayConfig.supergraphPath,
-      restart: (name) => supervisor.restart(name),
+      generate: (name) => writeSubgraphSdl(subgraphRegistration(name), ROOT),
+      supergraphPath: gateway.supergraphPath,
+      restart: (name) => running.restart(name),
       log: (line) => console.error(line),
     });
   }
 
-  const userSubgraph = subgraphs.find((s) => s.name === 'user');
   console.log(
     renderBanner({
       facts: {
-        production: gatewayConfig.production,
-        sandbox: gatewayConfig.landingPage,
+        production: gateway.production,
+        sandbox: gateway.landingPage,
         devPages: pagesServed,
-        demoUsers: userSubgraph !== undefined && seedsDemoUsers(userSubgraph.config),
+        demoUsers: subgraphs.some((s) => s.demoUsers),
       },
       gatewayBase,
       upAfter: formatDuration(upAfter),
       timeToReady: startupSummary(subgraphs.map((s) => s.name)),
-      subgraphs: subgraphs.map((s) => ({ name: s.name, url: `${baseUrl(s.config.host, s.config.port)}/graphql` })),
+      subgraphs: subgraphs.map((s) => ({ name: s.name, url: `${baseUrl(s.host, s.port)}/graphql` })),
       buildingPages,
       watching: options.watch === true,
       seedPasswordSet: Boolean(env.SEED_PASSWORD?.trim()),
@@ -313,12 +279,12 @@ async function main(): Promise<void> {
     console.error('web: building the console and the explorer (first start only) ...');
     const outcome = await buildWebPages();
     // Stopped meanwhile (Ctrl-C reaches the build too): not a failure worth a page of output.
-    if (!supervisor.isStopping) console.error(`web: ${outcome}`);
+    if (!running.isStopping) console.error(`web: ${outcome}`);
   }
 }
 
 main().catch((error: unknown) => {
-  if (supervisor.isStopping) return;
+  if (supervisor?.isStopping) return;
   console.error(`Could not start the graph: ${error instanceof Error ? error.message : String(error)}`);
   void stopAll(1);
 });

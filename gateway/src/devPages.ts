@@ -3,22 +3,9 @@ import path from 'node:path';
 import type { ApolloServerPlugin, LandingPage } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { type Express } from 'express';
+import { DEV_PAGES, servesDevPages } from './devPageList';
 
-/** Pages the gateway serves beside /graphql outside production, built by the web package. */
-export const DEV_PAGES = {
-  /** GraphiQL bundled from npm: exploring the graph with no network at all (Sandbox loads from Apollo's CDN). */
-  explorer: { path: '/explorer', folder: 'explorer', build: 'npm run build:explorer -w web' },
-  /** The fleet console (web/), talking to this gateway's /graphql on the same origin. */
-  console: { path: '/console', folder: 'console', build: 'npm run build:console -w web' },
-} as const;
-
-/**
- * Whether the gateway serves the pages above: never in production, even with LANDING_PAGE=true
- * (these are development pages), and only with the landing page they go with.
- */
-export function servesDevPages(config: { production: boolean; landingPage: boolean }): boolean {
-  return !config.production && config.landingPage;
-}
+export { DEV_PAGES, servesDevPages };
 
 const NOT_BUILT_RETRY_SECONDS = 2;
 type DevPage = (typeof DEV_PAGES)[keyof typeof DEV_PAGES];

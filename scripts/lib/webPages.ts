@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readEnv } from '@car-check/service-kit';
-import { formatDuration } from '@car-check/subgraph-kit';
-import { DEV_PAGES } from '../../gateway/src/devPages';
+import { formatDuration, readEnv } from '@car-check/service-kit';
+import { DEV_PAGES } from '../../gateway/src/devPageList';
 
 const WEB = path.resolve(__dirname, '..', '..', 'web');
 

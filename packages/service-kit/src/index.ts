@@ -102,6 +102,7 @@ export {
 export { found, invalidArgument, outOfRange, notFound, alreadyExists } from './errors/shorthands';
 export { DEFAULT_PAGE_SIZE } from './graphql/pageSize';
 export { createLogger, type Logger, type LoggerOptions } from './logging/logger';
+export { formatDuration } from './logging/duration';
 export { type PoolStats, ServiceMetrics } from './metrics/metrics';
 export { buildVersion, type BuildInfo, schemaHashOf } from './server/buildInfo';
 export { errorReportingPlugin } from './server/errorReportingPlugin';

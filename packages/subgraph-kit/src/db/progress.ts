@@ -1,4 +1,4 @@
-import type { Logger } from '@car-check/service-kit';
+import { formatDuration, type Logger } from '@car-check/service-kit';
 import {
   describeTarget,
   openDatabase,
@@ -38,13 +38,8 @@ export interface ProgressFields {
   [fact: string]: unknown;
 }
 
-/** `340 ms`, `6.1 s`, `2 min 5 s`: how long a step took, for a person. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1_000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
+// Where a person reads durations: the service kit's, so that npm start's supervisor needs nothing of this kit.
+export { formatDuration };
 
 /** Milliseconds since `startedAt` (a `performance.now()`), rounded. */
 export const msSince = (startedAt: number): number => Math.round(performance.now() - startedAt);

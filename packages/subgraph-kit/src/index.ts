@@ -145,5 +145,5 @@ export { subgraphContext, type ContextDeps, type SubgraphContext } from './serve
 export { migrateSubgraph } from './server/migrateSubgraph';
 export { createSubgraphApp, type RequestInfo, type SubgraphAppOptions, type SubgraphApp } from './server/subgraph';
 export { subgraphPackage, startSubgraph, type SubgraphPackage } from './server/subgraphPackage';
-export { hostSubgraphs, startSideBySide, type HostedSubgraphs, type Stoppable } from './server/subgraphHost';
+export { hostSubgraphs } from './server/subgraphHost';
 export { INITDB_OPTIONS, openPGlite, prepareEmbeddedTemplate } from './db/embedded';

@@ -20,8 +20,8 @@ export interface SubgraphPackage {
 
 /**
  * A subgraph's package for the tools. Its module (SDL, resolvers, Prisma client) is
- * loaded on first use only: `npm start` reads every subgraph's configuration but
- * runs each one in a process of its own, so its supervisor never needs their code.
+ * loaded on first use only: `npm start`'s checks read every subgraph's configuration
+ * but never need their code (the subgraph host, which runs them, loads it).
  * The module's own Prisma client type is erased: tools treat every subgraph alike.
  */
 export function subgraphPackage<P extends PrismaLike>(

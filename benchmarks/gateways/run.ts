@@ -27,6 +27,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -39,6 +40,7 @@ import { bundleServices } from '../../scripts/lib/serviceBundle';
 import { freePort } from '../lib/processGraph';
 import { EXPECTED, REQUEST_BODY, firstDifference, supergraphWithUrls } from '../federation/fixture';
 import type { SubgraphName } from '../federation/subgraphs';
+import { summarizeProfile, type CpuProfile } from '../graph/profileSummary';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PEERS = path.join(ROOT, 'benchmarks', 'peers');
@@ -51,6 +53,10 @@ const REQUEST_TIMEOUT_SECONDS = 10;
 const START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 5_000;
 const SAMPLE_MS = 250;
+/** `--profile`: where this project's serving processes write a CPU profile of each measured run. */
+const PROFILE_DIR = path.join(RESULTS, `gateway-profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const PROFILER = path.join(ROOT, 'benchmarks', 'graph', 'cpuProfiler.cjs');
+const PROFILE_WAIT_MS = 60_000;
 const TINY_QUERY = '{ topProducts(first: 1) { upc } }';
 const TINY_BODY = JSON.stringify({ query: TINY_QUERY });
 
@@ -67,6 +73,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string' },
     launch: { type: 'string', default: 'built' },
     'keep-temp': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -74,7 +81,7 @@ if (args.help) {
   console.log(
     'npm run bench:gateway -- [--seconds N (10)] [--rounds N (3)] [--fork N (FORK or 2)] [--keep-temp]\n' +
       '  [--baseline <another checkout>] [--gateways ours,baseline,apollo,hive,hive-router-runtime (all)]\n' +
-      '  [--workloads nested,tiny (both)] [--launch built|tsx (built)]\n' +
+      '  [--workloads nested,tiny (both)] [--launch built|tsx (built)] [--profile]\n' +
       'See benchmarks/gateways/README.md.',
   );
   process.exit(0);
@@ -409,7 +416,11 @@ function gatewaySpecs(supergraphPath: string, tmp: string): GatewaySpec[] {
         id,
         process.execPath,
         LAUNCH === 'built' ? [bundleOf(root)] : ['--import', 'tsx', 'gateway/src/index.ts'],
-        { cwd: root, env: { ...process.env, ...oursEnvOverrides(port) }, logPath },
+        {
+          cwd: root,
+          env: { ...process.env, ...oursEnvOverrides(port), ...(id === 'ours' ? profilerEnv() : {}) },
+          logPath,
+        },
       ),
   });
   const hive = (id: string, label: string, folder: string, jit: boolean): GatewaySpec => ({
@@ -656,6 +667,58 @@ class TreeSampler {
   }
 }
 
+/** `--profile`: this project's gateway preloads the profiler (every worker too), each writing its own files. */
+function profilerEnv(): NodeJS.ProcessEnv {
+  if (!args.profile) return {};
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROFILER}`.trim(),
+    CPU_PROFILE_DIR: PROFILE_DIR,
+    CPU_PROFILE_PER_PROCESS: '1',
+    // Each sample interrupts the process: 200 µs distorts a busy worker less than the default 100.
+    CPU_PROFILE_INTERVAL_US: '200',
+  };
+}
+
+/** The processes that serve: a clustered gateway's workers, else the process itself. */
+function servingPids(proc: Proc): number[] {
+  const workers = allStats().filter((s) => s.ppid === proc.pgid);
+  return workers.length > 0 ? workers.map((s) => s.pid) : [proc.pgid];
+}
+
+/**
+ * Stops the profiles `pids` are taking (a second SIGUSR2), names each after the run, and prints
+ * the busiest one's top frames (the others are kept beside it).
+ */
+async function collectProfiles(pids: number[], label: string): Promise<void> {
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + PROFILE_WAIT_MS;
+  const doneFile = (pid: number) =>
+    readdirSync(PROFILE_DIR).find((f) => f.startsWith(`${pid}-`) && f.endsWith('.done'));
+  while (pids.some((pid) => !doneFile(pid)) && Date.now() < deadline) await delay(200);
+  let busiest: { file: string; profile: CpuProfile; busy: number } | undefined;
+  for (const pid of pids) {
+    const done = doneFile(pid);
+    if (!done) continue;
+    const written = path.join(PROFILE_DIR, done.replace(/\.done$/, '.cpuprofile'));
+    const file = path.join(PROFILE_DIR, `${label}-${pid}.cpuprofile`);
+    renameSync(written, file);
+    rmSync(path.join(PROFILE_DIR, done));
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+    const busy = profile.timeDeltas.reduce((sum, dt, i) => sum + (idle.has(profile.samples[i]!) ? 0 : dt), 0);
+    if (!busiest || busy > busiest.busy) busiest = { file, profile, busy };
+  }
+  if (!busiest) return console.log(`  ${label}: no profile was written`);
+  console.log(`  ${label}: ${path.relative(ROOT, busiest.file)} (the busiest of ${pids.length}):`);
+  console.log(
+    summarizeProfile(busiest.profile, { top: 15, requests: 0 })
+      .split('\n')
+      .map((line) => `    ${line}`)
+      .join('\n'),
+  );
+}
+
 async function measure(
   autocannon: Autocannon,
   proc: Proc,
@@ -691,6 +754,8 @@ async function measure(
   let completed = 0;
   let mismatched2xx = 0;
   let firstMismatch: string | undefined;
+  const profiled = args.profile && meta.gateway === 'ours' ? servingPids(proc) : [];
+  for (const pid of profiled) process.kill(pid, 'SIGUSR2');
   const sampler = new TreeSampler(proc);
   sampler.start();
   const result = await fire(SECONDS, (status, body) => {
@@ -703,6 +768,7 @@ async function measure(
     firstMismatch ??= describeMismatch(status, body, workload.expected);
   });
   const tree = sampler.stop();
+  if (profiled.length > 0) await collectProfiles(profiled, `${workload.id}-round${meta.round}`);
   // Requests still in flight at the stop reach the subgraphs too: count them all, divide by all sent.
   const calls = await settledCalls(counters);
   const timeouts = result.timeouts;

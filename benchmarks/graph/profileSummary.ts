@@ -63,7 +63,7 @@ export function summarizeProfile(profile: CpuProfile, options: { top: number; re
   const perRequest = (us: number) => (options.requests > 0 ? `${(us / options.requests).toFixed(1)} µs/req` : '');
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`.padStart(6);
   const lines = [
-    `window ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s (${perRequest(busy)}), idle ${(idle / 1e6).toFixed(2)} s`,
+    `window ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s${options.requests > 0 ? ` (${perRequest(busy)})` : ''}, idle ${(idle / 1e6).toFixed(2)} s`,
     'self time by package (% of busy):',
     ...[...packages]
       .filter(([pkg]) => pkg !== '(idle)')

@@ -60,7 +60,7 @@ import { waitForHealthy } from './lib/waitForHealthy';
 import { freePort } from '../benchmarks/lib/processGraph';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
-import { SUBGRAPH_HOST, subgraphHostDir, subgraphHostEntry } from './lib/subgraphHost';
+import { SUBGRAPH_HOST, subgraphHostBundle } from './lib/subgraphHost';
 
 const ROOT = path.resolve(__dirname, '..');
 // Every service of the graph: the gateway and each subgraph supergraph.yaml lists.
@@ -371,14 +371,10 @@ async function startGraph(backend: Backend, options: Options) {
       ? await bundleServices(
           [
             { name: 'gateway', entry: entryOf('gateway'), packageDir: PACKAGE_DIRS.gateway! },
-            {
-              name: SUBGRAPH_HOST,
-              entry: subgraphHostEntry(
-                SUBGRAPHS.map((name) => subgraphRegistration(name).definitionFile),
-                ROOT,
-              ),
-              packageDir: subgraphHostDir(ROOT),
-            },
+            subgraphHostBundle(
+              SUBGRAPHS.map((name) => subgraphRegistration(name).definitionFile),
+              ROOT,
+            ),
           ],
           ROOT,
         )

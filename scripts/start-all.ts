@@ -47,7 +47,7 @@ import { readStartPlan, StartPlanFailed, type StartPlan } from './lib/startPlan'
 import { buildWebPages, webPagesMissing } from './lib/webPages';
 import { bundleServices } from './lib/serviceBundle';
 import { serviceArgs, serviceEnv } from './lib/serviceLaunch';
-import { SUBGRAPH_HOST, subgraphHostDir, subgraphHostEntry } from './lib/subgraphHost';
+import { SUBGRAPH_HOST, subgraphHostBundle } from './lib/subgraphHost';
 import { waitForHealthy } from './lib/waitForHealthy';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -190,14 +190,10 @@ process.on('exit', () => {
  */
 async function bundle(plan: StartPlan): Promise<void> {
   const startedAt = performance.now();
-  const host = {
-    name: SUBGRAPH_HOST,
-    packageDir: subgraphHostDir(ROOT),
-    entry: subgraphHostEntry(
-      plan.subgraphs.map((s) => s.definitionFile),
-      ROOT,
-    ),
-  };
+  const host = subgraphHostBundle(
+    plan.subgraphs.map((s) => s.definitionFile),
+    ROOT,
+  );
   const built = await bundleServices([GATEWAY, host], ROOT);
   for (const [name, { file }] of Object.entries(built)) bundles[name] = file;
   const rebuilt = Object.entries(built).filter(([, b]) => b.built);

@@ -15,8 +15,7 @@ export const SUBGRAPH_HOST = 'subgraphs';
  * Where the host's bundle goes (under `dist/`): node_modules' conventional cache folder, as the
  * host is no package of its own (a folder under subgraphs/ would read as a workspace).
  */
-export const subgraphHostDir = (root: string) =>
-  path.join(root, 'node_modules', '.cache', 'car-check', 'subgraph-host');
+const subgraphHostDir = (root: string) => path.join(root, 'node_modules', '.cache', 'car-check', 'subgraph-host');
 
 /** The host's entry: each subgraph's `definition`, by its package's definition file, handed to hostSubgraphs. */
 export function subgraphHostEntry(definitionFiles: string[], root: string): BundleEntry {
@@ -31,4 +30,12 @@ export function subgraphHostEntry(definitionFiles: string[], root: string): Bund
     `hostSubgraphs([${definitionFiles.map((_, index) => `subgraph${index}`).join(', ')}]);`,
   ];
   return { contents: `${lines.join('\n')}\n`, sourcefile: 'subgraph-host.ts' };
+}
+
+/** The host as bundleServices takes a service: its name, its generated entry and where its bundle goes. */
+export function subgraphHostBundle(
+  definitionFiles: string[],
+  root: string,
+): { name: string; entry: BundleEntry; packageDir: string } {
+  return { name: SUBGRAPH_HOST, entry: subgraphHostEntry(definitionFiles, root), packageDir: subgraphHostDir(root) };
 }

@@ -60,9 +60,24 @@ export async function freePort(): Promise<number> {
   const low = ephemeralPortsFrom();
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const candidate = Math.max(1024, low - 12_000) + Math.floor(Math.random() * Math.min(12_000, low - 1024));
-    if (await bindable(candidate)) return candidate;
+    if (!handedOut.has(candidate) && (await bindable(candidate))) return handOut(candidate);
   }
-  return listenOn(0);
+  for (;;) {
+    const port = await listenOn(0);
+    if (!handedOut.has(port)) return handOut(port);
+  }
+}
+
+/**
+ * Every port this process has handed out. A port is tested free and then released, so the same
+ * random draw would pass again before its service binds it: a CI run's graph got one port for
+ * two services ("GATEWAY_PORT and COST_CENTER_PORT: both are 21135").
+ */
+const handedOut = new Set<number>();
+
+function handOut(port: number): number {
+  handedOut.add(port);
+  return port;
 }
 
 /** The first port of the kernel's ephemeral range (Linux's default when it cannot be read). */

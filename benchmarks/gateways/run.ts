@@ -47,7 +47,6 @@ const PEERS = path.join(ROOT, 'benchmarks', 'peers');
 const RESULTS = path.join(ROOT, 'benchmarks', 'results');
 const HIVE_BIN = path.join(PEERS, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 
-const CONNECTIONS = 50;
 const WARMUP_SECONDS = 1;
 const REQUEST_TIMEOUT_SECONDS = 10;
 const START_TIMEOUT_MS = 120_000;
@@ -68,6 +67,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     fork: { type: 'string' },
+    connections: { type: 'string', default: '50' },
     baseline: { type: 'string' },
     gateways: { type: 'string' },
     workloads: { type: 'string' },
@@ -79,8 +79,9 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'npm run bench:gateway -- [--seconds N (10)] [--rounds N (3)] [--fork N (FORK or 2)] [--keep-temp]\n' +
-      '  [--baseline <another checkout>] [--gateways ours,baseline,apollo,hive,hive-router-runtime (all)]\n' +
+    'npm run bench:gateway -- [--seconds N (10)] [--rounds N (3)] [--fork N (FORK or 2)] [--connections N (50)]\n' +
+      '  [--keep-temp] [--baseline <another checkout>]\n' +
+      '  [--gateways ours,baseline,apollo,hive,hive-router-runtime (all)]\n' +
       '  [--workloads nested,tiny (both)] [--launch built|tsx (built)] [--profile]\n' +
       'See benchmarks/gateways/README.md.',
   );
@@ -90,6 +91,11 @@ const SECONDS = positiveInt('--seconds', args.seconds ?? args.duration ?? '10');
 const ROUNDS = positiveInt('--rounds', args.rounds ?? '3');
 // The community benchmark runs with FORK=2: Apollo's index.ts forks FORK-1 = 1 worker, Hive's CLI forks 2.
 const FORK = positiveInt('--fork', args.fork ?? process.env.FORK ?? '2');
+/**
+ * Clients keeping a request in flight each: 50, as the community benchmark's k6. With 1, no two
+ * requests are in flight at once, so nothing is deduplicated: each answer is one execution.
+ */
+const CONNECTIONS = positiveInt('--connections', args.connections ?? '50');
 /**
  * Another checkout of this project (an earlier commit, its dependencies installed): its gateway
  * runs as `baseline`, started as `ours` is, in the same rounds. For telling a regression of

@@ -74,12 +74,17 @@ describe('InflightQueries', () => {
       const shared = await follower;
       return shared.leader ? null : shared.answer && { outcome: shared.answer.outcome, errors: shared.answer.errors };
     };
+    // As Apollo Server writes them: `errors` first, then `data`.
     expect(
       await outcomeOf(
-        '{"data":{"car":{"code":"ABC_123"}},"errors":[{"message":"x","extensions":{"code":"UNAVAILABLE"}}]}',
+        '{"errors":[{"message":"x","extensions":{"code":"UNAVAILABLE"}}],"data":{"car":{"code":"ABC_123"}}}',
       ),
     ).toEqual({ outcome: 'UNAVAILABLE', errors: 1 });
-    expect(await outcomeOf('{"data":{"car":{"code":"ABC_123","errors":[]}}}')).toEqual({ outcome: 'OK', errors: 0 });
-    expect(await outcomeOf('{"data":null,"errors":[{"message":"x"}]}')).toEqual({ outcome: 'INTERNAL', errors: 1 });
+    expect(await outcomeOf('{"data":{"car":{"code":"ABC_123","errors":[{"message":"x"}]}}}')).toEqual({
+      outcome: 'OK',
+      errors: 0,
+    });
+    expect(await outcomeOf('{"errors":[{"message":"x"}],"data":null}')).toEqual({ outcome: 'INTERNAL', errors: 1 });
+    expect(await outcomeOf('{"errors":[{"message":"x"}]}')).toEqual({ outcome: 'INTERNAL', errors: 1 });
   });
 });

@@ -182,19 +182,47 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
       { headers: { connection: 'close' } },
     );
   if (declared > limit) throw over();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Stop reading at the limit: a client cannot make the gateway buffer more.
-    if (size > limit) throw over();
-    chunks.push(chunk);
-  }
+  const { chunks, size } = await readChunks(req, limit, over);
   try {
     return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   } catch {
     throw invalidRequest('The request body is not valid UTF-8.');
   }
+}
+
+/**
+ * The body's chunks, read with the stream's events: what `for await` over the request did (no
+ * more read past the limit; an error or a close before the end rejects), without an async
+ * iterator and a promise per chunk, which were 4 % of a worker's time under small requests.
+ */
+function readChunks(
+  req: IncomingMessage,
+  limit: number,
+  over: () => Refusal,
+): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error?: Error) => {
+      req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
+      if (error) reject(error);
+      else resolve({ chunks, size });
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      // Stop reading at the limit: a client cannot make the gateway buffer more.
+      // The rest is never read: the refusal closes the connection once written.
+      if (size > limit) {
+        req.pause();
+        settle(over());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => settle();
+    const onClose = () => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    req.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose);
+  });
 }
 
 function parseJson(text: string, what: string, maxNesting: number): unknown {

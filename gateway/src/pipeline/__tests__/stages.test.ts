@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buildSchema, parse } from 'graphql';
 import { readCostModel } from '../../limits/costModel';
 import { Documents, selectOperation } from '../documentStore';
@@ -86,6 +86,40 @@ describe('intake', () => {
   ])('refuses %s', async (_what, incoming, status, code) => {
     const refusal = await refusalOf(readGraphQLRequest(incoming, url('?query=%7B%20a%20%7D'), LIMITS));
     expect({ status: refusal.status, code: refusal.code }).toEqual({ status, code });
+  });
+
+  /** A POST whose body arrives in chunks, as the test writes them, with no declared length. */
+  function chunked(): { incoming: IncomingMessage; body: PassThrough } {
+    const body = new PassThrough();
+    return { incoming: Object.assign(body, { method: 'POST', headers: json }) as unknown as IncomingMessage, body };
+  }
+
+  it('reads a body that arrives in several chunks', async () => {
+    const { incoming, body } = chunked();
+    const read = readGraphQLRequest(incoming, url(), LIMITS);
+    for (const part of ['{"query":', '"{ a }"', ',"variables":{"é":1}}']) body.write(Buffer.from(part));
+    body.end();
+    expect(await read).toMatchObject({ query: '{ a }', variables: { é: 1 } });
+  });
+
+  it('stops reading a chunked body at the limit: the rest is left unread for the refusal to close', async () => {
+    const { incoming, body } = chunked();
+    const read = refusalOf(readGraphQLRequest(incoming, url(), LIMITS));
+    body.write(Buffer.alloc(600, 0x20));
+    body.write(Buffer.alloc(600, 0x20));
+    const refusal = await read;
+    expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 413, code: 'RESOURCE_EXHAUSTED' });
+    body.write(Buffer.alloc(600, 0x20));
+    expect(incoming.isPaused()).toBe(true);
+    expect(incoming.listenerCount('data')).toBe(0);
+  });
+
+  it('fails, not hangs, when the client goes away before the end of its body', async () => {
+    const { incoming, body } = chunked();
+    const read = readGraphQLRequest(incoming, url(), LIMITS);
+    body.write('{"query":');
+    body.destroy();
+    await expect(read).rejects.toThrow('Premature close');
   });
 
   it('refuses a GET parameter given twice', async () => {

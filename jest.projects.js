@@ -34,6 +34,7 @@ const UNIT_UNDER_TEST_DIR = [
   'test/tools/boundaries.test.ts',
   'test/tools/committed.test.ts',
   'test/tools/docs.test.ts',
+  'test/tools/planShape.test.ts',
   'test/tools/projects.test.ts',
 ];
 

@@ -203,6 +203,8 @@ function readChunks(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Already read to its end (nothing does so before intake today): nothing more will come.
+    if (req.readableEnded) return resolve({ chunks, size });
     const settle = (error?: Error) => {
       req.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose);
       if (error) reject(error);

@@ -122,6 +122,14 @@ describe('intake', () => {
     await expect(read).rejects.toThrow('Premature close');
   });
 
+  it('refuses, not hangs, a body something already read to its end', async () => {
+    const incoming = request('POST', json, '{"query":"{ a }"}');
+    incoming.resume();
+    await new Promise((resolve) => incoming.once('end', resolve));
+    const refusal = await refusalOf(readGraphQLRequest(incoming, url(), LIMITS));
+    expect({ status: refusal.status, code: refusal.code }).toEqual({ status: 400, code: 'INVALID_ARGUMENT' });
+  });
+
   it('refuses a GET parameter given twice', async () => {
     const refusal = await refusalOf(
       readGraphQLRequest(request('GET', { 'apollo-require-preflight': '1' }), url('?query=a&query=b'), LIMITS),

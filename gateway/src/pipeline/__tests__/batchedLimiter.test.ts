@@ -28,7 +28,7 @@ function countedLimiter(points: number) {
   };
 }
 
-describe('a rate limit counted elsewhere, asked once per client and turn', () => {
+describe('a rate limit counted elsewhere, one call in flight per client', () => {
   it('admits and refuses each request exactly as one call each would, in one call per key', async () => {
     const keys = ['a', 'a', 'b', 'a', 'a', 'a', 'a', 'a', 'b'];
     const alone = await (async () => {
@@ -55,6 +55,41 @@ describe('a rate limit counted elsewhere, asked once per client and turn', () =>
     expect(calls).toEqual([
       ['a', 3],
       ['a', 4],
+    ]);
+  });
+
+  it('sends the requests that arrive while a client’s call is in flight together, once it returns', async () => {
+    const counted = countedLimiter(5);
+    // The count answers only when told: the first call stays in flight over several turns.
+    const answers: (() => void)[] = [];
+    const slow: PointsLimiter = {
+      consume: (key, requested) =>
+        new Promise<void>((resolve) => answers.push(resolve)).then(() => counted.limiter.consume(key, requested)),
+    };
+    const batched = batchedLimiter(slow, 5);
+    const first = outcomes(batched, ['a', 'a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(1);
+    const later = [outcomes(batched, ['a', 'b'])];
+    await new Promise((resolve) => setImmediate(resolve));
+    later.push(outcomes(batched, ['a', 'a']));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Only b, whose client has no call in flight, went out meanwhile.
+    expect(answers).toHaveLength(2);
+    answers[1]!();
+    answers[0]!();
+    expect(await first).toEqual(['ok 1', 'ok 2']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(3);
+    answers[2]!();
+    expect(await Promise.all(later)).toEqual([
+      ['ok 3', 'ok 1'],
+      ['ok 4', 'ok 5'],
+    ]);
+    expect(counted.calls).toEqual([
+      ['b', 1],
+      ['a', 2],
+      ['a', 3],
     ]);
   });
 

@@ -9,8 +9,11 @@ interface Waiting {
 }
 
 /**
- * One call to a remote count per client and turn of the event loop, with each request's
- * answer exactly what it would have been alone.
+ * At most one call to a remote count in flight per client, with each request's answer
+ * exactly what it would have been alone: the requests of a turn of the event loop go in
+ * one call, and those that arrive while a client's call is in flight go together in the
+ * next, sent as soon as it returns (self-clocking: the busier the worker, the larger the
+ * batches; an idle worker's request is sent at the end of its turn, as before).
  *
  * A worker of a clustered gateway counts in the primary (one IPC round trip, JSON both
  * ways) and a gateway with Redis counts there (one network round trip). Under load most
@@ -25,13 +28,31 @@ interface Waiting {
  */
 export function batchedLimiter(limiter: PointsLimiter, points: number): PointsLimiter {
   const pending = new Map<string, Waiting[]>();
+  /** Clients with a call in flight: their next requests wait in `pending` for it to return. */
+  const calling = new Set<string>();
   let scheduled = false;
 
   const flush = () => {
     scheduled = false;
-    const batches = [...pending];
-    pending.clear();
-    for (const [key, waiting] of batches) void settle(key, waiting);
+    for (const [key, waiting] of pending) {
+      if (calling.has(key)) continue;
+      pending.delete(key);
+      void call(key, waiting);
+    }
+  };
+
+  const call = async (key: string, waiting: Waiting[]) => {
+    calling.add(key);
+    try {
+      await settle(key, waiting);
+    } finally {
+      calling.delete(key);
+      const next = pending.get(key);
+      if (next) {
+        pending.delete(key);
+        void call(key, next);
+      }
+    }
   };
 
   const settle = async (key: string, waiting: Waiting[]) => {

@@ -111,6 +111,26 @@ describe('a rate limit counted elsewhere, one call in flight per client', () => 
     ]);
   });
 
+  it('fails those that waited behind a call that could not reach the count at once, without another call', async () => {
+    let calls = 0;
+    let fail!: () => void;
+    const stalled: PointsLimiter = {
+      consume: () => {
+        calls += 1;
+        return new Promise((_resolve, reject) => (fail = () => reject(new Error('Redis did not answer'))));
+      },
+    };
+    const batched = batchedLimiter(stalled, 5);
+    const first = outcomes(batched, ['a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    const behind = outcomes(batched, ['a', 'a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    fail();
+    expect(await first).toEqual(['error Redis did not answer']);
+    expect(await behind).toEqual(['error Redis did not answer', 'error Redis did not answer']);
+    expect(calls).toBe(1);
+  });
+
   it('passes a request for several points straight through', async () => {
     const { limiter, calls } = countedLimiter(5);
     await batchedLimiter(limiter, 5).consume('a', 3);

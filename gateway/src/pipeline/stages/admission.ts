@@ -62,7 +62,8 @@ export class Admission {
    * that the instances together still admit no more than the limit. Without
    * Redis, in this process's memory (all of the limit: it is the only one).
    * A count in another process (Redis, a clustered gateway's primary) is asked
-   * once per client and turn of the event loop (batchedLimiter.ts).
+   * by one call in flight per client at a time, for all the requests that
+   * arrived meanwhile (batchedLimiter.ts).
    */
   static create(requestsPerMinute: number, redis: SharedRedis | null, instances = 1): Admission {
     const options = { duration: 60, keyPrefix: 'graphql' };

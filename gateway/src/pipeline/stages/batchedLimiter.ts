@@ -43,19 +43,19 @@ export function batchedLimiter(limiter: PointsLimiter, points: number): PointsLi
 
   const call = async (key: string, waiting: Waiting[]) => {
     calling.add(key);
-    try {
-      await settle(key, waiting);
-    } finally {
-      calling.delete(key);
-      const next = pending.get(key);
-      if (next) {
-        pending.delete(key);
-        void call(key, next);
-      }
-    }
+    const failure = await settle(key, waiting);
+    calling.delete(key);
+    const next = pending.get(key);
+    if (!next) return;
+    pending.delete(key);
+    // A count that could not be reached (Redis stalled, the primary silent) fails those that waited
+    // behind the call too, at once: each would have waited that long for its own call, not twice.
+    if (failure) for (const each of next) each.reject(failure.error);
+    else void call(key, next);
   };
 
-  const settle = async (key: string, waiting: Waiting[]) => {
+  /** Answers each request of the call; the error when the count could not be reached. */
+  const settle = async (key: string, waiting: Waiting[]): Promise<{ error: unknown } | undefined> => {
     const n = waiting.length;
     let res: RateLimiterRes;
     try {
@@ -63,7 +63,7 @@ export function batchedLimiter(limiter: PointsLimiter, points: number): PointsLi
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) {
         for (const each of waiting) each.reject(rejection);
-        return;
+        return { error: rejection };
       }
       res = rejection;
     }
@@ -79,6 +79,7 @@ export function batchedLimiter(limiter: PointsLimiter, points: number): PointsLi
       if (consumed <= points) each.resolve(answer);
       else each.reject(answer);
     });
+    return undefined;
   };
 
   return {

@@ -5,8 +5,6 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import express, { type Express } from 'express';
 import { DEV_PAGES, servesDevPages } from './devPageList';
 
-export { DEV_PAGES, servesDevPages };
-
 const NOT_BUILT_RETRY_SECONDS = 2;
 type DevPage = (typeof DEV_PAGES)[keyof typeof DEV_PAGES];
 

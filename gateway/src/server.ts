@@ -30,7 +30,8 @@ import {
 import { TokenVerifier } from './auth/tokenVerifier';
 import { type GatewayConfig, subgraphTimeoutMs, subgraphUrl } from './config';
 import type { GatewayContext } from './context';
-import { mountDevPages, servesDevPages } from './devPages';
+import { servesDevPages } from './devPageList';
+import { mountDevPages } from './devPages';
 import { layeredGateway } from './execution/executor';
 import { PlanRunner } from './execution/planner';
 import { EXECUTOR_LAYERS } from './execution/layers';

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GraphQLServerContext } from '@apollo/server';
 import express from 'express';
-import { mountDevPages, sandboxLandingPage, servesDevPages } from '../devPages';
+import { servesDevPages } from '../devPageList';
+import { mountDevPages, sandboxLandingPage } from '../devPages';
 
 /** The HTML a browser gets on GET /graphql from this landing page plugin. */
 async function landingHtml(config: { production: boolean; landingPage: boolean }): Promise<string> {

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { HOPELESS_EXIT_CODES, type Logger } from '@car-check/service-kit';
+import { serveInflightRegistry } from './inflightRegistry';
 import type { ProcessConfig } from './processConfig';
 
 // A worker that keeps crashing is not restarted forever.
@@ -11,7 +12,8 @@ const MAX_RESTARTS_PER_MINUTE = 5;
  * itself, forks one worker per `WORKERS` (each a full gateway on the same
  * port, the kernel spreading connections between them), holds the rate
  * limit's counts for all workers when there is no Redis (or while it is
- * unreachable), restarts a worker
+ * unreachable), tells a worker about to run a query whether another already runs
+ * it (inbound deduplication across workers), restarts a worker
  * that crashes, and on SIGTERM/SIGINT stops them all (each finishes its
  * requests in flight) before exiting.
  *
@@ -24,6 +26,8 @@ export function runPrimary(config: ProcessConfig, log: Logger): void {
   // Workers ask it for rate-limit points (RateLimiterCluster), so the limit holds across them;
   // with Redis too, for while Redis is unreachable.
   new RateLimiterClusterMaster();
+  // Identical queries in flight in different workers share one execution (inflightRegistry.ts).
+  serveInflightRegistry(cluster);
   let stopping = false;
   const crashes: number[] = [];
   const fork = (): Worker => cluster.fork();

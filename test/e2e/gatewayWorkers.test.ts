@@ -5,6 +5,7 @@ import path from 'node:path';
 import { subgraphUrlVariable } from '@car-check/service-kit';
 import { freePort } from '../../benchmarks/lib/processGraph';
 import { ONE_BACKEND } from '@car-check/test-support/config';
+import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { freshClientAddress, sendRaw } from '@car-check/test-support/rawHttp';
 import { TEST_ENV } from '@car-check/test-support/secrets';
@@ -39,6 +40,8 @@ describe(`a gateway with two workers (${backend})`, () => {
   let base: string;
   /** The primary's module probe (primaryModulesProbe), removed afterwards. */
   let probe: string | undefined;
+  /** In front of the user subgraph, to hold queries in flight and count what reaches it. */
+  let userProxy: DelayProxy;
   const output: string[] = [];
 
   beforeAll(async () => {
@@ -56,6 +59,8 @@ describe(`a gateway with two workers (${backend})`, () => {
     };
     for (const [name, subgraph] of Object.entries(graph.subgraphs))
       env[subgraphUrlVariable(name)] = subgraph.graphqlUrl;
+    userProxy = new DelayProxy(graph.subgraphs.user.graphqlUrl);
+    env[subgraphUrlVariable('user')] = await userProxy.start();
     env.JWKS_URL = new URL('/.well-known/jwks.json', graph.subgraphs.user.graphqlUrl).toString();
     env.TOKEN_STATUS_URL = new URL('/internal/token-status', graph.subgraphs.user.graphqlUrl).toString();
     gateway = spawn(process.execPath, ['--import', 'tsx', GATEWAY_ENTRY], {
@@ -74,6 +79,7 @@ describe(`a gateway with two workers (${backend})`, () => {
   afterAll(async () => {
     if (gateway && gateway.exitCode === null) gateway.kill('SIGKILL');
     await graph?.stop();
+    await userProxy?.stop();
     if (probe) rmSync(path.dirname(probe), { recursive: true, force: true });
   });
 
@@ -123,6 +129,35 @@ describe(`a gateway with two workers (${backend})`, () => {
       statuses.filter((status) => status === 200).length,
       statuses.filter((status) => status === 429).length,
     ]).toEqual([10, 4]);
+  });
+
+  it('runs identical queries in flight in both workers once', async () => {
+    await waitFor(() => output.join('').split('gateway ready').length - 1 >= 2, 60_000, 'both workers to listen');
+    const token = await graph.login('admin');
+    // Each on its own connection (which the primary hands to the workers in turn) and client address (its own rate limit).
+    const ask = () =>
+      sendRaw(base, {
+        body: JSON.stringify({ query: '{ users(first: 2) { totalCount } }' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        localAddress: freshClientAddress(),
+      });
+    // Both workers have verified the token once (its status is then cached). The suite's rate limit
+    // (10 a minute) counts this user's requests: 2 here and 6 below.
+    for (let i = 0; i < 2; i++) expect((await ask()).status).toBe(200);
+    // Slow enough that all six overlap, even on a loaded machine.
+    userProxy.delayMs = 2_000;
+    try {
+      const before = userProxy.requests;
+      const answers = await Promise.all(Array.from({ length: 6 }, ask));
+      expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 6 }, () => 200));
+      expect(new Set(answers.map((answer) => JSON.stringify(answer.json))).size).toBe(1);
+      expect(answers[0]!.json).toEqual({ data: { users: { totalCount: expect.any(Number) } } });
+      // Each answer is still its own request's.
+      expect(new Set(answers.map((answer) => answer.headers['x-request-id'])).size).toBe(6);
+      expect(userProxy.requests - before).toBe(1);
+    } finally {
+      userProxy.delayMs = 0;
+    }
   });
 
   it('stops both workers on SIGTERM and exits 0', async () => {

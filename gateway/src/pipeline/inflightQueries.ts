@@ -1,5 +1,7 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import { callerKey, type CallerIdentity, outcomeOf } from '@car-check/service-kit';
+import type { WireAnswer } from '../inflightRegistry';
+import type { WorkerInflight } from './workerInflight';
 
 /** An answer several callers can be given: its status, headers and complete body. */
 export interface SharedAnswer {
@@ -21,9 +23,16 @@ export interface SharedAnswer {
  * same user, with the same scopes, or the same service (so two callers whose
  * authorization differs never share an answer). Mutations are never shared,
  * and nothing is cached: once the execution ends, the next request runs anew.
+ *
+ * In a clustered gateway the first of a worker's identical queries also asks
+ * the other workers (through the primary, inflightRegistry.ts) and waits for
+ * the answer of the one already running it, if any.
  */
 export class InflightQueries {
   private readonly running = new Map<string, Promise<SharedAnswer | null>>();
+
+  /** @param workers the other workers of a clustered gateway; none in a gateway of one process. */
+  constructor(private readonly workers?: WorkerInflight) {}
 
   /** The key of a query, or null when it must run on its own. */
   static keyOf(
@@ -40,22 +49,41 @@ export class InflightQueries {
    * Runs `execute` unless an identical query is already running, in which
    * case it waits for that one's answer. `leader` is true for the caller that
    * ran it. An answer that cannot be shared (streamed) is null for followers,
-   * who then run on their own.
+   * who then run on their own. A worker waits for another's answer at most
+   * until `waitUntil` (epoch ms, the request's deadline), then runs it itself.
    */
   async run(
     key: string,
     execute: () => Promise<HTTPGraphQLResponse>,
+    waitUntil = Infinity,
   ): Promise<{ leader: true; response: HTTPGraphQLResponse } | { leader: false; answer: SharedAnswer | null }> {
     const running = this.running.get(key);
     if (running) return { leader: false, answer: await running };
     let settle!: (answer: SharedAnswer | null) => void;
     this.running.set(key, new Promise((resolve) => (settle = resolve)));
+    let finish: ((answer: WireAnswer | null) => void) | undefined;
     try {
+      if (this.workers) {
+        const claim = await this.workers.claim(key, waitUntil);
+        if (claim.lead) finish = claim.finish;
+        else {
+          const wire = await claim.answer;
+          if (wire) {
+            const answer = sharedAnswer(wire);
+            settle(answer);
+            return { leader: false, answer };
+          }
+          // Not shareable (streamed), its worker gone, or too late: run it here.
+        }
+      }
       const response = await execute();
-      settle(shareable(response));
+      const answer = shareable(response);
+      settle(answer);
+      finish?.(answer && wireAnswer(answer));
       return { leader: true, response };
     } catch (error) {
       settle(null);
+      finish?.(null);
       throw error;
     } finally {
       this.running.delete(key);
@@ -71,17 +99,29 @@ function shareable(response: HTTPGraphQLResponse): SharedAnswer | null {
   if (response.body.kind !== 'complete') return null;
   const body = response.body.string;
   const errors = errorsOf(body);
-  let bytes: Buffer | undefined;
-  return {
+  return sharedAnswer({
     status: response.status ?? 200,
     headers: [...response.headers],
     body,
-    get bytes() {
-      return (bytes ??= Buffer.from(body));
-    },
     outcome: outcomeOf(errors),
     errors: errors?.length ?? 0,
+  });
+}
+
+/** An answer as this worker's followers share it: encoded once, for all of them. */
+function sharedAnswer(answer: WireAnswer): SharedAnswer {
+  let bytes: Buffer | undefined;
+  return {
+    ...answer,
+    get bytes() {
+      return (bytes ??= Buffer.from(answer.body));
+    },
   };
+}
+
+/** What another worker needs of an answer: all but its encoded bytes. */
+function wireAnswer({ status, headers, body, outcome, errors }: SharedAnswer): WireAnswer {
+  return { status, headers, body, outcome, errors };
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
+import cluster from 'node:cluster';
 import { flag, logRequest, TRACE_ATTRIBUTES } from '@car-check/service-kit';
 import { InflightQueries } from '../inflightQueries';
 import { type Answer, defineStage, need } from '../stage';
+import { WorkerInflight } from '../workerInflight';
 
 /**
  * Inbound deduplication (DEDUPLICATE_QUERIES, see inflightQueries.ts): a query
@@ -20,7 +22,8 @@ export const inflight = defineStage({
   }),
   create: (config, { log, metrics }) => {
     if (!config.deduplicateQueries) return (_request, next) => next();
-    const queries = new InflightQueries();
+    // A clustered gateway's workers share executions with each other too (inflightRegistry.ts).
+    const queries = new InflightQueries(cluster.isWorker ? WorkerInflight.ofProcess() : undefined);
     return async (request, next) => {
       const operation = need(request.operation, 'operation');
       // A caller reading its own writes (a consistency token) waits for no earlier identical query.
@@ -33,13 +36,13 @@ export const inflight = defineStage({
         need(request.caller, 'caller'),
         request.mediaType,
       );
-      const shared = await queries.run(key, () => apolloResponseOf(next()));
+      const context = need(request.context, 'context');
+      const shared = await queries.run(key, () => apolloResponseOf(next()), context.deadline);
       if (shared.leader) return { kind: 'apollo', response: shared.response };
       // Not shareable (streamed): this request runs on its own.
       if (!shared.answer) return next();
       // This request's trace has no fetches of its own: they are in the trace of the request it waited for.
       if (request.span?.isRecording()) request.span.setAttribute(TRACE_ATTRIBUTES.deduplicated, true);
-      const context = need(request.context, 'context');
       logRequest(log, metrics, {
         method: params.method,
         operationName: operation.name?.value,

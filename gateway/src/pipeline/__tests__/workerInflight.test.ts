@@ -1,0 +1,284 @@
+import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { InflightRegistry, type PrimaryInflightMessage, type WorkerInflightMessage } from '../../inflightRegistry';
+import { InflightQueries } from '../inflightQueries';
+import { type PrimaryPort, WorkerInflight } from '../workerInflight';
+
+const answer = (body: string): HTTPGraphQLResponse => ({
+  status: 200,
+  headers: new HeaderMap([['content-type', 'application/json']]),
+  body: { kind: 'complete', string: body },
+});
+const FAR = () => Date.now() + 60_000;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A primary and its workers in one process. Messages travel as over node's IPC
+ * channel: in order per channel, serialized, and each side's pending messages
+ * read together in one later turn (as when several arrive in one read), which
+ * is when a handler that waits for a microtask would miss the next one.
+ */
+class Cluster {
+  readonly toPrimary: { from: number; message: WorkerInflightMessage }[] = [];
+  readonly sent: WorkerInflightMessage[] = [];
+  private readonly inboxes = new Map<number, PrimaryInflightMessage[]>();
+  private readonly listeners = new Map<number, (message: unknown) => void>();
+  private readonly disconnects = new Map<number, () => void>();
+  private readonly connected = new Set<number>();
+  readonly registry = new InflightRegistry((id, message) => {
+    this.inboxes.get(id)?.push(JSON.parse(JSON.stringify(message)) as PrimaryInflightMessage);
+    this.schedule();
+  });
+  private scheduled = false;
+  /** Workers whose messages wait (a slow channel), until `deliver`. */
+  private readonly held = new Set<number>();
+
+  hold(id: number): void {
+    this.held.add(id);
+  }
+
+  deliver(id: number): void {
+    this.held.delete(id);
+    this.schedule();
+  }
+
+  worker(id: number): InflightQueries {
+    this.inboxes.set(id, []);
+    this.connected.add(id);
+    const port: PrimaryPort = {
+      connected: () => this.connected.has(id),
+      send: (message) => {
+        this.sent.push(message);
+        this.toPrimary.push({ from: id, message: JSON.parse(JSON.stringify(message)) as WorkerInflightMessage });
+        this.schedule();
+      },
+      onMessage: (listener) => this.listeners.set(id, listener),
+      onDisconnect: (listener) => this.disconnects.set(id, listener),
+    };
+    return new InflightQueries(new WorkerInflight(port));
+  }
+
+  /** Worker `id` exits: its channel closes, and the primary hears of it. */
+  exit(id: number): void {
+    this.connected.delete(id);
+    this.disconnects.get(id)?.();
+    this.registry.workerGone(id);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      for (const { from, message } of this.toPrimary.splice(0)) this.registry.receive(from, message);
+      for (const [id, inbox] of this.inboxes) {
+        if (!this.connected.has(id)) inbox.length = 0;
+        if (this.held.has(id)) continue;
+        for (const message of inbox.splice(0)) this.listeners.get(id)?.(message);
+      }
+    });
+  }
+}
+
+/** An execution that answers `body` once released. */
+function gated(body: string) {
+  let runs = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    execute: async () => {
+      runs += 1;
+      await released;
+      return answer(body);
+    },
+    release: () => release(),
+    get runs() {
+      return runs;
+    },
+  };
+}
+
+describe('identical queries in flight in different workers', () => {
+  it('run once: the second worker waits for the first one’s answer', async () => {
+    const cluster = new Cluster();
+    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const query = gated('{"data":{"n":1}}');
+    const first = a.run('k', query.execute, FAR());
+    await turn();
+    await turn();
+    const second = b.run('k', query.execute, FAR());
+    const local = b.run('k', query.execute, FAR());
+    await turn();
+    await turn();
+    query.release();
+    const results = await Promise.all([first, second, local]);
+    expect(query.runs).toBe(1);
+    expect(results[0]).toMatchObject({ leader: true });
+    for (const result of results.slice(1)) {
+      expect(result.leader).toBe(false);
+      if (result.leader) continue;
+      expect(result.answer?.body).toBe('{"data":{"n":1}}');
+      expect(result.answer?.bytes.toString()).toBe('{"data":{"n":1}}');
+      expect(result.answer?.headers).toEqual([['content-type', 'application/json']]);
+      expect(result.answer?.outcome).toBe('OK');
+    }
+    expect(cluster.registry.size).toBe(0);
+  });
+
+  it('never share different queries', async () => {
+    const cluster = new Cluster();
+    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const one = gated('{"data":{"n":1}}');
+    const two = gated('{"data":{"n":2}}');
+    const results = Promise.all([a.run('k1', one.execute, FAR()), b.run('k2', two.execute, FAR())]);
+    await turn();
+    await turn();
+    one.release();
+    two.release();
+    expect((await results).map((result) => result.leader)).toEqual([true, true]);
+    expect([one.runs, two.runs]).toEqual([1, 1]);
+  });
+
+  it('send an answer’s body to the primary only when another worker waits for it', async () => {
+    const cluster = new Cluster();
+    const a = cluster.worker(1);
+    cluster.worker(2);
+    const alone = gated('{"data":{"n":1}}');
+    const pending = a.run('k', alone.execute, FAR());
+    await turn();
+    await turn();
+    alone.release();
+    await pending;
+    await turn();
+    expect(cluster.sent.map((message) => [message.type, message.type === 'done' ? message.answer : undefined])).toEqual(
+      [
+        ['claim', undefined],
+        ['done', null],
+      ],
+    );
+  });
+
+  it('find the answer when the primary’s reply and the answer are read in the same turn', async () => {
+    const cluster = new Cluster();
+    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const query = gated('{"data":{"n":1}}');
+    const first = a.run('k', query.execute, FAR());
+    await turn();
+    await turn();
+    // The second worker's channel is slow: the primary's reply to its claim and the first
+    // worker's answer reach it together, and are read in one turn.
+    cluster.hold(2);
+    const second = b.run('k', query.execute, Date.now() + 10_000);
+    await turn();
+    await turn();
+    query.release();
+    await first;
+    await turn();
+    cluster.deliver(2);
+    const result = await second;
+    expect(query.runs).toBe(1);
+    expect(result).toMatchObject({ leader: false, answer: { body: '{"data":{"n":1}}' } });
+  });
+
+  it('run it themselves when the answer cannot be shared, the worker running it is gone, or the deadline passes', async () => {
+    // A streamed answer cannot be shared.
+    {
+      const cluster = new Cluster();
+      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      let release!: () => void;
+      const streamed = async (): Promise<HTTPGraphQLResponse> => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return {
+          status: 200,
+          headers: new HeaderMap(),
+          body: { kind: 'chunked', asyncIterator: (async function* () {})() },
+        };
+      };
+      const first = a.run('k', streamed, FAR());
+      await turn();
+      await turn();
+      let ownRuns = 0;
+      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{}}')), FAR());
+      await turn();
+      await turn();
+      release();
+      await first;
+      expect(await second).toMatchObject({ leader: true });
+      expect(ownRuns).toBe(1);
+    }
+    // The worker running it exits.
+    {
+      const cluster = new Cluster();
+      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      const hung = gated('{"data":{"n":1}}');
+      void a.run('k', hung.execute, FAR());
+      await turn();
+      await turn();
+      let ownRuns = 0;
+      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), FAR());
+      await turn();
+      await turn();
+      cluster.exit(1);
+      expect(await second).toMatchObject({ leader: true });
+      expect(ownRuns).toBe(1);
+      expect(cluster.registry.size).toBe(0);
+    }
+    // The follower's deadline passes first.
+    {
+      const cluster = new Cluster();
+      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      const slow = gated('{"data":{"n":1}}');
+      const first = a.run('k', slow.execute, FAR());
+      await turn();
+      await turn();
+      let ownRuns = 0;
+      const second = await b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), Date.now() + 50);
+      expect(second).toMatchObject({ leader: true });
+      expect(ownRuns).toBe(1);
+      slow.release();
+      await first;
+    }
+  });
+
+  it('a failed execution releases the workers waiting for it, who run it themselves', async () => {
+    const cluster = new Cluster();
+    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    let fail!: (error: Error) => void;
+    const first = a.run('k', () => new Promise<HTTPGraphQLResponse>((_resolve, reject) => (fail = reject)), FAR());
+    await turn();
+    await turn();
+    const second = b.run('k', async () => answer('{"data":{"n":2}}'), FAR());
+    await turn();
+    await turn();
+    fail(new Error('boom'));
+    await expect(first).rejects.toThrow('boom');
+    expect(await second).toMatchObject({ leader: true });
+  });
+
+  it('a worker whose channel to the primary closed runs what it was asking about', async () => {
+    const cluster = new Cluster();
+    const a = cluster.worker(1);
+    const pending = a.run('k', async () => answer('{"data":{}}'), FAR());
+    cluster.exit(1);
+    expect(await pending).toMatchObject({ leader: true });
+    // And asks nothing more once it is closed.
+    const sent = cluster.sent.length;
+    expect(await a.run('k2', async () => answer('{"data":{}}'), FAR())).toMatchObject({ leader: true });
+    expect(cluster.sent.length).toBe(sent);
+  });
+});
+
+describe('InflightRegistry', () => {
+  it('ignores messages that are not its own', () => {
+    const sent: unknown[] = [];
+    const registry = new InflightRegistry((_id, message) => sent.push(message));
+    for (const message of [
+      null,
+      'x',
+      { channel: 'rate_limiter_flexible', type: 'claim', id: 1, key: 'k' },
+      { channel: 'car-check:inflight', type: 'claim', key: 'k' },
+    ])
+      registry.receive(1, message);
+    expect(sent).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+});

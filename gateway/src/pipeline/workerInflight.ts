@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import {
+  INFLIGHT_CHANNEL,
+  type PrimaryInflightMessage,
+  type WireAnswer,
+  type WorkerInflightMessage,
+} from '../inflightRegistry';
+
+/** How a worker reaches its primary: the process's IPC channel in a cluster worker, a fake in tests. */
+export interface PrimaryPort {
+  connected(): boolean;
+  send(message: WorkerInflightMessage): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onDisconnect(listener: () => void): void;
+}
+
+/** What the primary said of a query this worker is about to run. */
+export type Claim =
+  /** Run it, then `finish` with its answer (another worker may be waiting for it). */
+  | { lead: true; finish(answer: WireAnswer | null): void }
+  /** Another worker runs it: its answer, or null (not shareable, that worker gone, or past `waitUntil`). */
+  | { lead: false; answer: Promise<WireAnswer | null> };
+
+/**
+ * A worker's side of deduplication across workers (inflightRegistry.ts): asks
+ * the primary before running a query, and hands its answer on when another
+ * worker waits for it. Only the first of a worker's identical queries asks;
+ * the others wait for it in process (InflightQueries).
+ */
+export class WorkerInflight {
+  private lastId = 0;
+  private readonly claims = new Map<number, (lead: boolean) => void>();
+  private readonly waiting = new Map<string, (answer: WireAnswer | null) => void>();
+  /** Queries this worker leads, and whether another worker waits for each. */
+  private readonly leading = new Map<string, boolean>();
+
+  constructor(private readonly primary: PrimaryPort) {
+    primary.onMessage((message) => this.receive(message));
+    // No answer can come any more: what was asked runs here, what was awaited too.
+    primary.onDisconnect(() => {
+      for (const resolve of this.claims.values()) resolve(true);
+      this.claims.clear();
+      for (const settle of [...this.waiting.values()]) settle(null);
+    });
+  }
+
+  /** The cluster worker's own channel to its primary. */
+  static ofProcess(): WorkerInflight {
+    return new WorkerInflight({
+      connected: () => process.connected,
+      send: (message) => process.send?.(message),
+      onMessage: (listener) => process.on('message', listener),
+      onDisconnect: (listener) => process.on('disconnect', listener),
+    });
+  }
+
+  /**
+   * Asks whether another worker already runs the query of `key` (an in-process
+   * key: hashed here, so any variables fit one short message). A follower waits
+   * at most until `waitUntil` (its deadline, epoch ms), then runs it itself.
+   */
+  claim(key: string, waitUntil: number): Promise<Claim> {
+    const wireKey = createHash('sha256').update(key).digest('base64url');
+    // Shutting down (the channel closed): nothing to share with; run it here.
+    if (!this.primary.connected()) return Promise.resolve({ lead: true, finish: () => undefined });
+    const id = ++this.lastId;
+    return new Promise<Claim>((resolve) => {
+      // Run as the primary's answer is read, not after an await: the messages that follow it
+      // (`wanted`, `answer`) can be read in the same turn, and must find what they refer to.
+      this.claims.set(id, (lead) => {
+        if (lead) {
+          this.leading.set(wireKey, false);
+          resolve({ lead: true, finish: (answer) => this.finish(wireKey, answer) });
+        } else {
+          resolve({ lead: false, answer: this.answerOf(wireKey, waitUntil) });
+        }
+      });
+      this.primary.send({ channel: INFLIGHT_CHANNEL, type: 'claim', id, key: wireKey });
+    });
+  }
+
+  private finish(wireKey: string, answer: WireAnswer | null): void {
+    const wanted = this.leading.get(wireKey);
+    if (wanted === undefined) return;
+    this.leading.delete(wireKey);
+    if (!this.primary.connected()) return;
+    // The body crosses processes only when another worker waits for it.
+    this.primary.send({ channel: INFLIGHT_CHANNEL, type: 'done', key: wireKey, answer: wanted ? answer : null });
+  }
+
+  private answerOf(wireKey: string, waitUntil: number): Promise<WireAnswer | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(null), Math.max(0, waitUntil - Date.now()));
+      const settle = (answer: WireAnswer | null) => {
+        clearTimeout(timer);
+        if (this.waiting.get(wireKey) === settle) this.waiting.delete(wireKey);
+        resolve(answer);
+      };
+      this.waiting.set(wireKey, settle);
+    });
+  }
+
+  private receive(message: unknown): void {
+    if (!isPrimaryMessage(message)) return;
+    if (message.type === 'claimed') {
+      const resolve = this.claims.get(message.id);
+      this.claims.delete(message.id);
+      resolve?.(message.lead);
+    } else if (message.type === 'wanted') {
+      if (this.leading.has(message.key)) this.leading.set(message.key, true);
+    } else {
+      this.waiting.get(message.key)?.(message.answer);
+    }
+  }
+}
+
+function isPrimaryMessage(message: unknown): message is PrimaryInflightMessage {
+  return (
+    typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === INFLIGHT_CHANNEL
+  );
+}

@@ -51,11 +51,14 @@ export class InflightQueries {
    * ran it. An answer that cannot be shared (streamed) is null for followers,
    * who then run on their own. A worker waits for another's answer at most
    * until `waitUntil` (epoch ms, the request's deadline), then runs it itself.
+   * Only an `operation` (the parsed operation, one object per document) whose
+   * executions are slow enough is asked about (WorkerInflight.worthAsking).
    */
   async run(
     key: string,
     execute: () => Promise<HTTPGraphQLResponse>,
     waitUntil = Infinity,
+    operation?: object,
   ): Promise<{ leader: true; response: HTTPGraphQLResponse } | { leader: false; answer: SharedAnswer | null }> {
     const running = this.running.get(key);
     if (running) return { leader: false, answer: await running };
@@ -63,7 +66,7 @@ export class InflightQueries {
     this.running.set(key, new Promise((resolve) => (settle = resolve)));
     let finish: ((answer: WireAnswer | null) => void) | undefined;
     try {
-      if (this.workers) {
+      if (this.workers && operation && this.workers.worthAsking(operation)) {
         const claim = await this.workers.claim(key, waitUntil);
         if (claim.lead) finish = claim.finish;
         else {
@@ -76,7 +79,9 @@ export class InflightQueries {
           // Not shareable (streamed), its worker gone, or too late: run it here.
         }
       }
+      const started = performance.now();
       const response = await execute();
+      if (operation) this.workers?.observe(operation, performance.now() - started);
       const answer = shareable(response);
       settle(answer);
       finish?.(answer && wireAnswer(answer));

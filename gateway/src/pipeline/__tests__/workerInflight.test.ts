@@ -9,6 +9,8 @@ const answer = (body: string): HTTPGraphQLResponse => ({
   body: { kind: 'complete', string: body },
 });
 const FAR = () => Date.now() + 60_000;
+/** The parsed operation the queries below run (its executions' length decides whether to ask). */
+const OPERATION = {};
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -102,11 +104,11 @@ describe('identical queries in flight in different workers', () => {
     const cluster = new Cluster();
     const [a, b] = [cluster.worker(1), cluster.worker(2)];
     const query = gated('{"data":{"n":1}}');
-    const first = a.run('k', query.execute, FAR());
+    const first = a.run('k', query.execute, FAR(), OPERATION);
     await turn();
     await turn();
-    const second = b.run('k', query.execute, FAR());
-    const local = b.run('k', query.execute, FAR());
+    const second = b.run('k', query.execute, FAR(), OPERATION);
+    const local = b.run('k', query.execute, FAR(), OPERATION);
     await turn();
     await turn();
     query.release();
@@ -129,7 +131,10 @@ describe('identical queries in flight in different workers', () => {
     const [a, b] = [cluster.worker(1), cluster.worker(2)];
     const one = gated('{"data":{"n":1}}');
     const two = gated('{"data":{"n":2}}');
-    const results = Promise.all([a.run('k1', one.execute, FAR()), b.run('k2', two.execute, FAR())]);
+    const results = Promise.all([
+      a.run('k1', one.execute, FAR(), OPERATION),
+      b.run('k2', two.execute, FAR(), OPERATION),
+    ]);
     await turn();
     await turn();
     one.release();
@@ -143,7 +148,7 @@ describe('identical queries in flight in different workers', () => {
     const a = cluster.worker(1);
     cluster.worker(2);
     const alone = gated('{"data":{"n":1}}');
-    const pending = a.run('k', alone.execute, FAR());
+    const pending = a.run('k', alone.execute, FAR(), OPERATION);
     await turn();
     await turn();
     alone.release();
@@ -161,13 +166,13 @@ describe('identical queries in flight in different workers', () => {
     const cluster = new Cluster();
     const [a, b] = [cluster.worker(1), cluster.worker(2)];
     const query = gated('{"data":{"n":1}}');
-    const first = a.run('k', query.execute, FAR());
+    const first = a.run('k', query.execute, FAR(), OPERATION);
     await turn();
     await turn();
     // The second worker's channel is slow: the primary's reply to its claim and the first
     // worker's answer reach it together, and are read in one turn.
     cluster.hold(2);
-    const second = b.run('k', query.execute, Date.now() + 10_000);
+    const second = b.run('k', query.execute, Date.now() + 10_000, OPERATION);
     await turn();
     await turn();
     query.release();
@@ -193,11 +198,11 @@ describe('identical queries in flight in different workers', () => {
           body: { kind: 'chunked', asyncIterator: (async function* () {})() },
         };
       };
-      const first = a.run('k', streamed, FAR());
+      const first = a.run('k', streamed, FAR(), OPERATION);
       await turn();
       await turn();
       let ownRuns = 0;
-      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{}}')), FAR());
+      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{}}')), FAR(), OPERATION);
       await turn();
       await turn();
       release();
@@ -210,11 +215,11 @@ describe('identical queries in flight in different workers', () => {
       const cluster = new Cluster();
       const [a, b] = [cluster.worker(1), cluster.worker(2)];
       const hung = gated('{"data":{"n":1}}');
-      void a.run('k', hung.execute, FAR());
+      void a.run('k', hung.execute, FAR(), OPERATION);
       await turn();
       await turn();
       let ownRuns = 0;
-      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), FAR());
+      const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), FAR(), OPERATION);
       await turn();
       await turn();
       cluster.exit(1);
@@ -227,11 +232,16 @@ describe('identical queries in flight in different workers', () => {
       const cluster = new Cluster();
       const [a, b] = [cluster.worker(1), cluster.worker(2)];
       const slow = gated('{"data":{"n":1}}');
-      const first = a.run('k', slow.execute, FAR());
+      const first = a.run('k', slow.execute, FAR(), OPERATION);
       await turn();
       await turn();
       let ownRuns = 0;
-      const second = await b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), Date.now() + 50);
+      const second = await b.run(
+        'k',
+        async () => ((ownRuns += 1), answer('{"data":{"n":2}}')),
+        Date.now() + 50,
+        OPERATION,
+      );
       expect(second).toMatchObject({ leader: true });
       expect(ownRuns).toBe(1);
       slow.release();
@@ -243,10 +253,15 @@ describe('identical queries in flight in different workers', () => {
     const cluster = new Cluster();
     const [a, b] = [cluster.worker(1), cluster.worker(2)];
     let fail!: (error: Error) => void;
-    const first = a.run('k', () => new Promise<HTTPGraphQLResponse>((_resolve, reject) => (fail = reject)), FAR());
+    const first = a.run(
+      'k',
+      () => new Promise<HTTPGraphQLResponse>((_resolve, reject) => (fail = reject)),
+      FAR(),
+      OPERATION,
+    );
     await turn();
     await turn();
-    const second = b.run('k', async () => answer('{"data":{"n":2}}'), FAR());
+    const second = b.run('k', async () => answer('{"data":{"n":2}}'), FAR(), OPERATION);
     await turn();
     await turn();
     fail(new Error('boom'));
@@ -257,13 +272,42 @@ describe('identical queries in flight in different workers', () => {
   it('a worker whose channel to the primary closed runs what it was asking about', async () => {
     const cluster = new Cluster();
     const a = cluster.worker(1);
-    const pending = a.run('k', async () => answer('{"data":{}}'), FAR());
+    const pending = a.run('k', async () => answer('{"data":{}}'), FAR(), OPERATION);
     cluster.exit(1);
     expect(await pending).toMatchObject({ leader: true });
     // And asks nothing more once it is closed.
     const sent = cluster.sent.length;
-    expect(await a.run('k2', async () => answer('{"data":{}}'), FAR())).toMatchObject({ leader: true });
+    expect(await a.run('k2', async () => answer('{"data":{}}'), FAR(), OPERATION)).toMatchObject({ leader: true });
     expect(cluster.sent.length).toBe(sent);
+  });
+});
+
+describe('which queries a worker asks the others about', () => {
+  it('not one whose executions here have been quick, until they are slow again', async () => {
+    const cluster = new Cluster();
+    const a = cluster.worker(1);
+    const claims = () => cluster.sent.filter((message) => message.type === 'claim').length;
+    const quick = {};
+    await a.run('k', async () => answer('{"data":{}}'), FAR(), quick);
+    await turn();
+    expect(claims()).toBe(1);
+    await a.run('k', async () => answer('{"data":{}}'), FAR(), quick);
+    expect(claims()).toBe(1);
+    const slow = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      return answer('{"data":{}}');
+    };
+    await a.run('k', slow, FAR(), quick);
+    expect(claims()).toBe(1);
+    // Its average is now past WORTH_ASKING_MS.
+    await a.run('k', slow, FAR(), quick);
+    await turn();
+    expect(claims()).toBe(2);
+  });
+
+  it('none in a gateway of one process', async () => {
+    const single = new InflightQueries();
+    expect(await single.run('k', async () => answer('{"data":{}}'), FAR(), OPERATION)).toMatchObject({ leader: true });
   });
 });
 

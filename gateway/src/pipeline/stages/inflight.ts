@@ -37,7 +37,7 @@ export const inflight = defineStage({
         request.mediaType,
       );
       const context = need(request.context, 'context');
-      const shared = await queries.run(key, () => apolloResponseOf(next()), context.deadline);
+      const shared = await queries.run(key, () => apolloResponseOf(next()), context.deadline, operation);
       if (shared.leader) return { kind: 'apollo', response: shared.response };
       // Not shareable (streamed): this request runs on its own.
       if (!shared.answer) return next();

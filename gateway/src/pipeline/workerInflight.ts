@@ -54,14 +54,19 @@ export class WorkerInflight {
     });
   }
 
-  /** The cluster worker's own channel to its primary. */
+  private static ofThisProcess?: WorkerInflight;
+
+  /**
+   * The cluster worker's own channel to its primary: one per process, however many gateways it
+   * builds, so that the primary's replies (by claim id) reach the one that asked.
+   */
   static ofProcess(): WorkerInflight {
-    return new WorkerInflight({
+    return (WorkerInflight.ofThisProcess ??= new WorkerInflight({
       connected: () => process.connected,
       send: (message) => process.send?.(message),
       onMessage: (listener) => process.on('message', listener),
       onDisconnect: (listener) => process.on('disconnect', listener),
-    });
+    }));
   }
 
   /** Whether to ask about `operation`: unless its executions here have been quick (WORTH_ASKING_MS). */

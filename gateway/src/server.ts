@@ -35,6 +35,7 @@ import { mountDevPages } from './devPages';
 import { layeredGateway } from './execution/executor';
 import { PlanRunner } from './execution/planner';
 import { EXECUTOR_LAYERS } from './execution/layers';
+import { stagedPlanCache } from './execution/stagedPlans';
 import { handleGraphQL } from './pipeline/handleGraphQL';
 import { STAGES } from './pipeline/stages';
 import { gatewayReadiness } from './readiness';
@@ -108,6 +109,8 @@ export async function buildGateway(config: GatewayConfig, log: Logger): Promise<
       loaded,
     ),
     logger: log,
+    // Plans held in stages, so that one stage's entity fetches to a subgraph leave as one call (stagedPlans.ts).
+    ...(config.mergeEntityFetches ? { queryPlannerConfig: { cache: stagedPlanCache() } } : {}),
     // One data source (and keep-alive pool) per subgraph address, reused across supergraph reloads.
     buildService: ({ name, url }) => {
       const target = subgraphUrl(config, name, url ?? '');

@@ -29,6 +29,9 @@ export type Claim =
  */
 export const WORTH_ASKING_MS = 5;
 
+/** How long a worker waits for the primary's reply before running the query itself (as the rate limit's count: admission.ts). */
+export const REPLY_TIMEOUT_MS = 1_000;
+
 /**
  * A worker's side of deduplication across workers (inflightRegistry.ts): asks
  * the primary before running a query, and hands its answer on when another
@@ -44,12 +47,14 @@ export class WorkerInflight {
   /** How long each operation's executions take here (a moving average, ms), by its parsed operation (cached per document). */
   private readonly durations = new WeakMap<object, number>();
 
-  constructor(private readonly primary: PrimaryPort) {
+  constructor(
+    private readonly primary: PrimaryPort,
+    private readonly replyTimeoutMs = REPLY_TIMEOUT_MS,
+  ) {
     primary.onMessage((message) => this.receive(message));
     // No answer can come any more: what was asked runs here, what was awaited too.
     primary.onDisconnect(() => {
-      for (const resolve of this.claims.values()) resolve(true);
-      this.claims.clear();
+      for (const resolve of [...this.claims.values()]) resolve(true);
       for (const settle of [...this.waiting.values()]) settle(null);
     });
   }
@@ -91,9 +96,14 @@ export class WorkerInflight {
     if (!this.primary.connected()) return Promise.resolve({ lead: true, finish: () => undefined });
     const id = ++this.lastId;
     return new Promise<Claim>((resolve) => {
+      // A primary that does not answer in time: this worker runs it, as the one running it (its `done`
+      // then clears the primary's record, should the claim reach it later).
+      const timer = setTimeout(() => this.claims.get(id)?.(true), this.replyTimeoutMs);
       // Run as the primary's answer is read, not after an await: the messages that follow it
       // (`wanted`, `answer`) can be read in the same turn, and must find what they refer to.
       this.claims.set(id, (lead) => {
+        clearTimeout(timer);
+        this.claims.delete(id);
         if (lead) {
           this.leading.set(wireKey, false);
           resolve({ lead: true, finish: (answer) => this.finish(wireKey, answer) });
@@ -129,9 +139,7 @@ export class WorkerInflight {
   private receive(message: unknown): void {
     if (!isPrimaryMessage(message)) return;
     if (message.type === 'claimed') {
-      const resolve = this.claims.get(message.id);
-      this.claims.delete(message.id);
-      resolve?.(message.lead);
+      this.claims.get(message.id)?.(message.lead);
     } else if (message.type === 'wanted') {
       if (this.leading.has(message.key)) this.leading.set(message.key, true);
     } else {

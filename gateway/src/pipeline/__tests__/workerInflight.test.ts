@@ -43,7 +43,10 @@ class Cluster {
     this.schedule();
   }
 
-  worker(id: number): InflightQueries {
+  /** The primary reads nothing (stalled), until `deliver`. */
+  primaryStalled = false;
+
+  worker(id: number, replyTimeoutMs?: number): InflightQueries {
     this.inboxes.set(id, []);
     this.connected.add(id);
     const port: PrimaryPort = {
@@ -56,7 +59,7 @@ class Cluster {
       onMessage: (listener) => this.listeners.set(id, listener),
       onDisconnect: (listener) => this.disconnects.set(id, listener),
     };
-    return new InflightQueries(new WorkerInflight(port));
+    return new InflightQueries(new WorkerInflight(port, replyTimeoutMs));
   }
 
   /** Worker `id` exits: its channel closes, and the primary hears of it. */
@@ -71,7 +74,8 @@ class Cluster {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const { from, message } of this.toPrimary.splice(0)) this.registry.receive(from, message);
+      if (!this.primaryStalled)
+        for (const { from, message } of this.toPrimary.splice(0)) this.registry.receive(from, message);
       for (const [id, inbox] of this.inboxes) {
         if (!this.connected.has(id)) inbox.length = 0;
         if (this.held.has(id)) continue;
@@ -267,6 +271,21 @@ describe('identical queries in flight in different workers', () => {
     fail(new Error('boom'));
     await expect(first).rejects.toThrow('boom');
     expect(await second).toMatchObject({ leader: true });
+  });
+
+  it('a worker whose primary does not answer runs the query itself, and clears its claim once done', async () => {
+    const cluster = new Cluster();
+    const a = cluster.worker(1, 50);
+    cluster.primaryStalled = true;
+    let runs = 0;
+    const result = await a.run('k', async () => ((runs += 1), answer('{"data":{}}')), FAR(), OPERATION);
+    expect(result).toMatchObject({ leader: true });
+    expect(runs).toBe(1);
+    // The primary reads the late claim, then the `done` that follows it: nothing stays on record.
+    cluster.primaryStalled = false;
+    cluster.deliver(1);
+    await turn();
+    expect(cluster.registry.size).toBe(0);
   });
 
   it('a worker whose channel to the primary closed runs what it was asking about', async () => {

@@ -12,6 +12,11 @@ const FAR = () => Date.now() + 60_000;
 /** The parsed operation the queries below run (its executions' length decides whether to ask). */
 const OPERATION = {};
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A message to the primary and its reply. */
+const roundTrip = async () => {
+  await turn();
+  await turn();
+};
 
 /**
  * A primary and its workers in one process. Messages travel as over node's IPC
@@ -85,6 +90,12 @@ class Cluster {
   }
 }
 
+/** A primary and two workers. */
+function twoWorkers() {
+  const cluster = new Cluster();
+  return { cluster, a: cluster.worker(1), b: cluster.worker(2) };
+}
+
 /** An execution that answers `body` once released. */
 function gated(body: string) {
   let runs = 0;
@@ -105,16 +116,13 @@ function gated(body: string) {
 
 describe('identical queries in flight in different workers', () => {
   it('run once: the second worker waits for the first one’s answer', async () => {
-    const cluster = new Cluster();
-    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const { cluster, a, b } = twoWorkers();
     const query = gated('{"data":{"n":1}}');
     const first = a.run('k', query.execute, FAR(), OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     const second = b.run('k', query.execute, FAR(), OPERATION);
     const local = b.run('k', query.execute, FAR(), OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     query.release();
     const results = await Promise.all([first, second, local]);
     expect(query.runs).toBe(1);
@@ -131,16 +139,14 @@ describe('identical queries in flight in different workers', () => {
   });
 
   it('never share different queries', async () => {
-    const cluster = new Cluster();
-    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const { a, b } = twoWorkers();
     const one = gated('{"data":{"n":1}}');
     const two = gated('{"data":{"n":2}}');
     const results = Promise.all([
       a.run('k1', one.execute, FAR(), OPERATION),
       b.run('k2', two.execute, FAR(), OPERATION),
     ]);
-    await turn();
-    await turn();
+    await roundTrip();
     one.release();
     two.release();
     expect((await results).map((result) => result.leader)).toEqual([true, true]);
@@ -153,8 +159,7 @@ describe('identical queries in flight in different workers', () => {
     cluster.worker(2);
     const alone = gated('{"data":{"n":1}}');
     const pending = a.run('k', alone.execute, FAR(), OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     alone.release();
     await pending;
     await turn();
@@ -167,18 +172,15 @@ describe('identical queries in flight in different workers', () => {
   });
 
   it('find the answer when the primary’s reply and the answer are read in the same turn', async () => {
-    const cluster = new Cluster();
-    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const { cluster, a, b } = twoWorkers();
     const query = gated('{"data":{"n":1}}');
     const first = a.run('k', query.execute, FAR(), OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     // The second worker's channel is slow: the primary's reply to its claim and the first
     // worker's answer reach it together, and are read in one turn.
     cluster.hold(2);
     const second = b.run('k', query.execute, Date.now() + 10_000, OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     query.release();
     await first;
     await turn();
@@ -191,8 +193,7 @@ describe('identical queries in flight in different workers', () => {
   it('run it themselves when the answer cannot be shared, the worker running it is gone, or the deadline passes', async () => {
     // A streamed answer cannot be shared.
     {
-      const cluster = new Cluster();
-      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      const { a, b } = twoWorkers();
       let release!: () => void;
       const streamed = async (): Promise<HTTPGraphQLResponse> => {
         await new Promise<void>((resolve) => (release = resolve));
@@ -203,12 +204,10 @@ describe('identical queries in flight in different workers', () => {
         };
       };
       const first = a.run('k', streamed, FAR(), OPERATION);
-      await turn();
-      await turn();
+      await roundTrip();
       let ownRuns = 0;
       const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{}}')), FAR(), OPERATION);
-      await turn();
-      await turn();
+      await roundTrip();
       release();
       await first;
       expect(await second).toMatchObject({ leader: true });
@@ -216,16 +215,13 @@ describe('identical queries in flight in different workers', () => {
     }
     // The worker running it exits.
     {
-      const cluster = new Cluster();
-      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      const { cluster, a, b } = twoWorkers();
       const hung = gated('{"data":{"n":1}}');
       void a.run('k', hung.execute, FAR(), OPERATION);
-      await turn();
-      await turn();
+      await roundTrip();
       let ownRuns = 0;
       const second = b.run('k', async () => ((ownRuns += 1), answer('{"data":{"n":2}}')), FAR(), OPERATION);
-      await turn();
-      await turn();
+      await roundTrip();
       cluster.exit(1);
       expect(await second).toMatchObject({ leader: true });
       expect(ownRuns).toBe(1);
@@ -233,12 +229,10 @@ describe('identical queries in flight in different workers', () => {
     }
     // The follower's deadline passes first.
     {
-      const cluster = new Cluster();
-      const [a, b] = [cluster.worker(1), cluster.worker(2)];
+      const { a, b } = twoWorkers();
       const slow = gated('{"data":{"n":1}}');
       const first = a.run('k', slow.execute, FAR(), OPERATION);
-      await turn();
-      await turn();
+      await roundTrip();
       let ownRuns = 0;
       const second = await b.run(
         'k',
@@ -254,8 +248,7 @@ describe('identical queries in flight in different workers', () => {
   });
 
   it('a failed execution releases the workers waiting for it, who run it themselves', async () => {
-    const cluster = new Cluster();
-    const [a, b] = [cluster.worker(1), cluster.worker(2)];
+    const { a, b } = twoWorkers();
     let fail!: (error: Error) => void;
     const first = a.run(
       'k',
@@ -263,11 +256,9 @@ describe('identical queries in flight in different workers', () => {
       FAR(),
       OPERATION,
     );
-    await turn();
-    await turn();
+    await roundTrip();
     const second = b.run('k', async () => answer('{"data":{"n":2}}'), FAR(), OPERATION);
-    await turn();
-    await turn();
+    await roundTrip();
     fail(new Error('boom'));
     await expect(first).rejects.toThrow('boom');
     expect(await second).toMatchObject({ leader: true });

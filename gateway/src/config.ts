@@ -107,7 +107,7 @@ const BASE_ENV = {
   SHUTDOWN_GRACE_MS: PROCESS_ENV.SHUTDOWN_GRACE_MS,
   READY_REQUIRES_SUBGRAPHS: flag(false),
   MERGE_ENTITY_FETCHES: flag(true).describe(
-    "one request's `_entities` fetches to one subgraph in one stage of its query plan go as one call (aliased `_entities` fields, one representations list each); `false`: one call per fetch",
+    "one request's `_entities` fetches to one subgraph in one stage of its query plan go as one call (aliased `_entities` fields, one representations list each), and query plans are held in stages so that a stage's fetches start together; `false`: one call per fetch, plans as Apollo writes them",
   ),
   // Under the subgraphs' own BODY_LIMIT (1mb by default), so a merged call is never refused where its parts would pass.
   MERGED_FETCH_MAX_BYTES: bodyLimit()

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64Url } from '@car-check/service-kit';
 import {
   INFLIGHT_CHANNEL,
   type PrimaryInflightMessage,
@@ -91,7 +91,7 @@ export class WorkerInflight {
    * at most until `waitUntil` (its deadline, epoch ms), then runs it itself.
    */
   claim(key: string, waitUntil: number): Promise<Claim> {
-    const wireKey = createHash('sha256').update(key).digest('base64url');
+    const wireKey = sha256Base64Url(key);
     // Shutting down (the channel closed): nothing to share with; run it here.
     if (!this.primary.connected()) return Promise.resolve({ lead: true, finish: () => undefined });
     const id = ++this.lastId;

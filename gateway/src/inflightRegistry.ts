@@ -26,6 +26,23 @@ export interface WireAnswer {
   errors: number;
 }
 
+/** Whether `value` has a WireAnswer's shape (what a message says is checked before it is used). */
+export function isWireAnswer(value: unknown): value is WireAnswer {
+  if (typeof value !== 'object' || value === null) return false;
+  const a = value as Record<string, unknown>;
+  return (
+    typeof a.status === 'number' &&
+    typeof a.body === 'string' &&
+    typeof a.outcome === 'string' &&
+    typeof a.errors === 'number' &&
+    Array.isArray(a.headers) &&
+    a.headers.every(
+      (header: unknown) =>
+        Array.isArray(header) && header.length === 2 && header.every((part) => typeof part === 'string'),
+    )
+  );
+}
+
 /** Worker to primary. */
 export type WorkerInflightMessage =
   | { channel: typeof INFLIGHT_CHANNEL; type: 'claim'; id: number; key: string }
@@ -35,7 +52,7 @@ export type WorkerInflightMessage =
 /** Primary to worker. */
 export type PrimaryInflightMessage =
   /** `lead`: run it (and say `done`); otherwise wait for its `answer`. */
-  | { channel: typeof INFLIGHT_CHANNEL; type: 'claimed'; id: number; lead: boolean }
+  | { channel: typeof INFLIGHT_CHANNEL; type: 'claimed'; id: number; key: string; lead: boolean }
   /** To the worker running `key`: another worker waits for its answer. */
   | { channel: typeof INFLIGHT_CHANNEL; type: 'wanted'; key: string }
   /** To a waiting worker: the answer, or null (not shareable, or its worker is gone): run it yourself. */
@@ -81,12 +98,12 @@ export class InflightRegistry {
     // A worker's own earlier execution of this key has said `done` before this claim (one channel, in order).
     if (!running || running.leader === workerId) {
       if (!running) this.executions.set(key, { leader: workerId, waiting: new Set() });
-      this.send(workerId, { channel: INFLIGHT_CHANNEL, type: 'claimed', id, lead: true });
+      this.send(workerId, { channel: INFLIGHT_CHANNEL, type: 'claimed', id, key, lead: true });
       return;
     }
     if (running.waiting.size === 0) this.send(running.leader, { channel: INFLIGHT_CHANNEL, type: 'wanted', key });
     running.waiting.add(workerId);
-    this.send(workerId, { channel: INFLIGHT_CHANNEL, type: 'claimed', id, lead: false });
+    this.send(workerId, { channel: INFLIGHT_CHANNEL, type: 'claimed', id, key, lead: false });
   }
 
   private done(workerId: number, key: string, answer: WireAnswer | null): void {
@@ -108,7 +125,8 @@ function isWorkerMessage(message: unknown): message is WorkerInflightMessage {
   return (
     m.channel === INFLIGHT_CHANNEL &&
     typeof m.key === 'string' &&
-    ((m.type === 'claim' && typeof m.id === 'number') || (m.type === 'done' && 'answer' in m))
+    ((m.type === 'claim' && typeof m.id === 'number') ||
+      (m.type === 'done' && (m.answer === null || isWireAnswer(m.answer))))
   );
 }
 

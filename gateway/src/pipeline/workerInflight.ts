@@ -1,6 +1,7 @@
 import { sha256Base64Url } from '@car-check/service-kit';
 import {
   INFLIGHT_CHANNEL,
+  isWireAnswer,
   type PrimaryInflightMessage,
   type WireAnswer,
   type WorkerInflightMessage,
@@ -139,7 +140,12 @@ export class WorkerInflight {
   private receive(message: unknown): void {
     if (!isPrimaryMessage(message)) return;
     if (message.type === 'claimed') {
-      this.claims.get(message.id)?.(message.lead);
+      const resolve = this.claims.get(message.id);
+      if (resolve) resolve(message.lead);
+      // A reply no claim waits for (one given up on, or sent twice) that makes this worker the one
+      // running a query it does not run: say it is done, so that no other worker waits for it.
+      else if (message.lead && !this.leading.has(message.key) && this.primary.connected())
+        this.primary.send({ channel: INFLIGHT_CHANNEL, type: 'done', key: message.key, answer: null });
     } else if (message.type === 'wanted') {
       if (this.leading.has(message.key)) this.leading.set(message.key, true);
     } else {
@@ -148,8 +154,12 @@ export class WorkerInflight {
   }
 }
 
+/** A message of this channel with the shape its type says (anything else is ignored). */
 function isPrimaryMessage(message: unknown): message is PrimaryInflightMessage {
-  return (
-    typeof message === 'object' && message !== null && (message as { channel?: unknown }).channel === INFLIGHT_CHANNEL
-  );
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as Record<string, unknown>;
+  if (m.channel !== INFLIGHT_CHANNEL || typeof m.key !== 'string') return false;
+  if (m.type === 'claimed') return typeof m.id === 'number' && typeof m.lead === 'boolean';
+  if (m.type === 'answer') return m.answer === null || isWireAnswer(m.answer);
+  return m.type === 'wanted';
 }

@@ -105,6 +105,7 @@ const BASE_ENV = {
   REDIS_URL: redisUrl().optional(),
   WORKERS: PROCESS_ENV.WORKERS,
   SHUTDOWN_GRACE_MS: PROCESS_ENV.SHUTDOWN_GRACE_MS,
+  HEAP_GROWING_PERCENT: PROCESS_ENV.HEAP_GROWING_PERCENT,
   READY_REQUIRES_SUBGRAPHS: flag(false),
   MERGE_ENTITY_FETCHES: flag(true).describe(
     "one request's `_entities` fetches to one subgraph in one stage of its query plan go as one call (aliased `_entities` fields, one representations list each), and query plans are held in stages so that a stage's fetches start together; `false`: one call per fetch, plans as Apollo writes them",
@@ -183,6 +184,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     redisUrl: raw.REDIS_URL,
     workers: raw.WORKERS,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    heapGrowingPercent: raw.HEAP_GROWING_PERCENT,
     readyRequiresSubgraphs: raw.READY_REQUIRES_SUBGRAPHS,
     mergeEntityFetches: raw.MERGE_ENTITY_FETCHES,
     mergedFetchMaxBytes: parseByteSize(raw.MERGED_FETCH_MAX_BYTES),

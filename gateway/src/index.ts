@@ -9,6 +9,7 @@ import {
   stopWhenSupervisorGone,
 } from '@car-check/service-kit';
 import { runPrimary } from './cluster';
+import { boundHeapGrowth } from './heap';
 import { loadProcessConfig, type ProcessConfig } from './processConfig';
 
 /** The process's own variables; when one is wrong, the whole configuration's message, which names every problem. */
@@ -23,6 +24,8 @@ async function processConfig(): Promise<ProcessConfig> {
 
 runMain('gateway', async () => {
   const settings = await processConfig();
+  // Every gateway process: the primary, each worker, or the one process serving alone.
+  boundHeapGrowth(settings.heapGrowingPercent);
   // Started by `npm start`: stop (as on SIGTERM) should the supervisor die.
   if (cluster.isPrimary) stopWhenSupervisorGone();
   const log = createLogger({ service: 'gateway', level: settings.logLevel, pretty: settings.prettyLogs });

@@ -15,6 +15,15 @@ export const PROCESS_ENV = {
   LOG_PRETTY: flag(false),
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SHUTDOWN_GRACE_MS: shutdownGraceMs(),
+  HEAP_GROWING_PERCENT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000)
+    .default(50)
+    .describe(
+      "how far each gateway process's V8 heap may grow past its live data before the next full garbage collection, in per cent (V8's `--heap-growing-percent`); `0`: V8's own growth, which lets a busy worker's heap reach several times its live data",
+    ),
 };
 
 export interface ProcessConfig {
@@ -26,6 +35,8 @@ export interface ProcessConfig {
   workers: number;
   /** How long SIGTERM waits for in-flight requests before cutting them. */
   shutdownGraceMs: number;
+  /** V8's heap growth past live data before a full collection, in per cent; 0 = V8's own (heap.ts). */
+  heapGrowingPercent: number;
 }
 
 export function loadProcessConfig(env: NodeJS.ProcessEnv = process.env): ProcessConfig {
@@ -37,5 +48,6 @@ export function loadProcessConfig(env: NodeJS.ProcessEnv = process.env): Process
     prettyLogs: raw.LOG_PRETTY,
     workers: raw.WORKERS,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    heapGrowingPercent: raw.HEAP_GROWING_PERCENT,
   };
 }

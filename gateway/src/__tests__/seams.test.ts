@@ -158,6 +158,7 @@ describe('the request path is a list of stages', () => {
         'RATE_LIMIT_PER_MINUTE',
         'RATE_LIMIT_INSTANCES',
         'SHUTDOWN_GRACE_MS',
+        'HEAP_GROWING_PERCENT',
         'READY_REQUIRES_SUBGRAPHS',
         'MERGE_ENTITY_FETCHES',
         'ENTITY_CACHE',

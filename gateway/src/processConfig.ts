@@ -22,7 +22,7 @@ export const PROCESS_ENV = {
     .max(1_000)
     .default(50)
     .describe(
-      "how far each gateway process's V8 heap may grow past its live data before the next full garbage collection, in per cent (V8's `--heap-growing-percent`); `0`: V8's own growth, which lets a busy worker's heap reach several times its live data",
+      "how far each gateway process's V8 heap may grow past its live data before the next full garbage collection, in per cent (V8's `--heap-growing-percent`); `0`: V8's own growth, which lets a busy worker's heap reach several times its live data (fewer pauses for full collections, and far more memory)",
     ),
 };
 

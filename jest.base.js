@@ -15,6 +15,7 @@ module.exports = function jestConfig(rootDir) {
     modulePathIgnorePatterns: ['<rootDir>/dist/', '/dist/'],
     moduleNameMapper: {
       '^@car-check/service-kit$': path.join(__dirname, 'packages', 'service-kit', 'src', 'index.ts'),
+      '^@car-check/service-kit/process$': path.join(__dirname, 'packages', 'service-kit', 'src', 'process.ts'),
       '^@car-check/events$': path.join(__dirname, 'packages', 'events', 'src', 'index.ts'),
       '^@car-check/subgraph-kit$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'index.ts'),
       '^@car-check/subgraph-kit/demo$': path.join(__dirname, 'packages', 'subgraph-kit', 'src', 'demo.ts'),

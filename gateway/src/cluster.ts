@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
-import { HOPELESS_EXIT_CODES, type Logger } from '@car-check/service-kit';
+import { HOPELESS_EXIT_CODES, type Logger } from '@car-check/service-kit/process';
 import { serveInflightRegistry } from './inflightRegistry';
 import type { ProcessConfig } from './processConfig';
 

@@ -1,13 +1,12 @@
 import cluster from 'node:cluster';
+// The process entry only: a primary never loads what serving needs (the kit's main entry, Apollo).
 import {
   createLogger,
   ensurePortFree,
-  listen,
   onShutdownSignal,
   runMain,
-  shutdownTracing,
   stopWhenSupervisorGone,
-} from '@car-check/service-kit';
+} from '@car-check/service-kit/process';
 import { runPrimary } from './cluster';
 import { boundHeapGrowth } from './heap';
 import { loadProcessConfig, type ProcessConfig } from './processConfig';
@@ -33,6 +32,7 @@ runMain('gateway', async () => {
   if (cluster.isPrimary) await ensurePortFree(settings.host, settings.port, 'GATEWAY_PORT');
   // WORKERS > 1: this process only supervises, and never loads the request path below (cluster.ts).
   if (settings.workers > 1 && cluster.isPrimary) return runPrimary(settings, log);
+  const { listen, shutdownTracing } = await import('@car-check/service-kit');
   const config = (await import('./config')).loadGatewayConfig();
   const { buildGateway } = await import('./server');
   const { app, apollo, subscriptions } = await buildGateway(config, log);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, host, logLevel, port, readEnv, shutdownGraceMs } from '@car-check/service-kit';
+import { flag, host, logLevel, port, readEnv, shutdownGraceMs } from '@car-check/service-kit/process';
 
 /**
  * The variables the gateway's process needs before any request path: where it listens, how it

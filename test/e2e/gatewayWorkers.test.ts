@@ -16,8 +16,15 @@ const backend = ONE_BACKEND;
 const GATEWAY_ENTRY = path.join(ROOT, 'gateway/src/index.ts');
 
 /**
+ * What only the workers need: Apollo, and the libraries the service kit's main entry wraps
+ * (the primary imports only `@car-check/service-kit/process`).
+ */
+const WORKERS_ONLY = ['@apollo/gateway', '@apollo/server', 'graphql', 'express', 'jose', 'ioredis'];
+
+/**
  * Preloaded into the gateway's processes (NODE_OPTIONS): once a worker listens, the primary says
- * whether it has loaded Apollo Gateway, which only the workers need (gateway/src/cluster.ts).
+ * which of WORKERS_ONLY it has loaded, and that it has loaded the rate limit's cluster master,
+ * which it needs (gateway/src/cluster.ts): the probe sees what is loaded.
  */
 function primaryModulesProbe(): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'gateway-primary-')), 'probe.cjs');
@@ -25,8 +32,10 @@ function primaryModulesProbe(): string {
     file,
     `const cluster = require('node:cluster');
 if (cluster.isPrimary) cluster.once('listening', () => {
-  const loaded = Object.keys(require.cache).some((file) => file.includes('/node_modules/@apollo/gateway/'));
-  process.stderr.write('primary loaded @apollo/gateway: ' + loaded + '\\n');
+  const files = Object.keys(require.cache);
+  const loaded = (name) => files.some((file) => file.includes('/node_modules/' + name + '/'));
+  process.stderr.write('primary loaded: ' + JSON.stringify(${JSON.stringify(WORKERS_ONLY)}.filter(loaded)) + '\\n');
+  process.stderr.write('primary loaded rate-limiter-flexible: ' + loaded('rate-limiter-flexible') + '\\n');
 });
 `,
   );
@@ -92,8 +101,9 @@ describe(`a gateway with two workers (${backend})`, () => {
     expect(answer.json).toEqual({ data: { __typename: 'Query' } });
   });
 
-  it('keeps the request path out of the primary, which only supervises', () => {
-    expect(output.join('')).toContain('primary loaded @apollo/gateway: false');
+  it('keeps the request path and the libraries it wraps out of the primary, which only supervises', () => {
+    expect(output.join('')).toContain('primary loaded rate-limiter-flexible: true');
+    expect(output.join('')).toContain('primary loaded: []');
   });
 
   it('counts one client’s rate limit across the workers', async () => {

@@ -149,15 +149,8 @@ export {
   type ReadinessReport,
   READINESS_POLL_MS,
 } from './server/health';
-export {
-  ensurePortFree,
-  listen,
-  isDraining,
-  malformedHttpAnswer,
-  runMain,
-  onShutdownSignal,
-  type RunningServer,
-} from './server/http';
+export { listen, isDraining, malformedHttpAnswer, type RunningServer } from './server/http';
+export { ensurePortFree, runMain, onShutdownSignal } from './server/lifecycle';
 export { serveFirst, type FastRoute } from './server/fastRoute';
 export { probeHalfClosedStream } from './server/halfClose';
 export {

@@ -26,6 +26,12 @@ export const PROCESS_ENV = {
     ),
 };
 
+/**
+ * How long a worker of a clustered gateway waits for its primary's reply (the rate limit's count,
+ * a query's claim) before it does without: one bound for every question a worker asks.
+ */
+export const PRIMARY_REPLY_TIMEOUT_MS = 1_000;
+
 export interface ProcessConfig {
   host: string;
   port: number;

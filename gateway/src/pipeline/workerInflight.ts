@@ -1,4 +1,5 @@
 import { sha256Base64Url } from '@car-check/service-kit';
+import { PRIMARY_REPLY_TIMEOUT_MS } from '../processConfig';
 import {
   INFLIGHT_CHANNEL,
   isWireAnswer,
@@ -30,9 +31,6 @@ export type Claim =
  */
 export const WORTH_ASKING_MS = 5;
 
-/** How long a worker waits for the primary's reply before running the query itself (as the rate limit's count: admission.ts). */
-export const REPLY_TIMEOUT_MS = 1_000;
-
 /**
  * A worker's side of deduplication across workers (inflightRegistry.ts): asks
  * the primary before running a query, and hands its answer on when another
@@ -50,7 +48,7 @@ export class WorkerInflight {
 
   constructor(
     private readonly primary: PrimaryPort,
-    private readonly replyTimeoutMs = REPLY_TIMEOUT_MS,
+    private readonly replyTimeoutMs = PRIMARY_REPLY_TIMEOUT_MS,
   ) {
     primary.onMessage((message) => this.receive(message));
     // No answer can come any more: what was asked runs here, what was awaited too.

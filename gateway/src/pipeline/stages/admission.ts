@@ -8,6 +8,7 @@ import {
 } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { positiveCount, type SharedRedis } from '@car-check/service-kit';
+import { PRIMARY_REPLY_TIMEOUT_MS } from '../../processConfig';
 import { Refusal } from '../refusal';
 import { defineStage } from '../stage';
 import { batchedLimiter } from './batchedLimiter';
@@ -70,7 +71,7 @@ export class Admission {
     const local = (points: number) =>
       // A worker of a clustered gateway (WORKERS > 1) counts in the primary process, shared by all workers.
       cluster.isWorker
-        ? batchedLimiter(new RateLimiterCluster({ ...options, points, timeoutMs: 1_000 }), points)
+        ? batchedLimiter(new RateLimiterCluster({ ...options, points, timeoutMs: PRIMARY_REPLY_TIMEOUT_MS }), points)
         : new RateLimiterMemory({ ...options, points });
     if (!redis) return new Admission(local(requestsPerMinute));
     const shared = batchedLimiter(

@@ -255,6 +255,7 @@ async function main(): Promise<void> {
     warmup: { type: 'number', min: 0, max: 60 },
     postgres: { type: 'boolean' },
     'no-dedup': { type: 'boolean' },
+    'no-single-fetch': { type: 'boolean' },
     only: { type: 'string', default: '' },
   });
   // `--only one-subgraph,mutation`: a shorter run of some operations (the issue's latency target is one-subgraph's).
@@ -282,10 +283,14 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   const log = (line: string) => console.log(line);
   const dedup = !values['no-dedup'];
+  const singleFetch = !values['no-single-fetch'];
   const graph = new BenchGraph({
     postgresAdminUrl,
     log,
-    gatewayEnv: dedup ? {} : { DEDUPLICATE_QUERIES: 'false' },
+    gatewayEnv: {
+      ...(dedup ? {} : { DEDUPLICATE_QUERIES: 'false' }),
+      ...(singleFetch ? {} : { FAST_SINGLE_FETCH: 'false' }),
+    },
     onUnexpectedExit: (service, how) => abort(`the ${service} service exited on its own (${how})`, 1),
   });
   let cleaned: Promise<void> | null = null;
@@ -308,7 +313,8 @@ async function main(): Promise<void> {
     const startedAt = new Date();
     log(
       `bench:graph: ${seconds} s per run, ${rounds} round(s), 1 and ${high} connections, ${warmup} s warm-up, ` +
-        `gateway deduplication of identical in-flight queries ${dedup ? 'on (its default)' : 'off (--no-dedup)'}; starting the graph...`,
+        `gateway deduplication of identical in-flight queries ${dedup ? 'on (its default)' : 'off (--no-dedup)'}, ` +
+        `single-fetch answers ${singleFetch ? 'on (their default)' : 'off (--no-single-fetch)'}; starting the graph...`,
     );
     await graph.start();
     log(
@@ -617,6 +623,7 @@ async function main(): Promise<void> {
         warmupSeconds: warmup,
         backend: values.postgres ? 'postgresql' : 'pglite',
         gatewayDeduplication: dedup,
+        gatewaySingleFetch: singleFetch,
       },
       environment: {
         node: process.version,

@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { CallerIdentity, SubgraphCall } from '@car-check/service-kit';
 
 /** What the gateway knows about the request it serves. */
@@ -30,6 +31,12 @@ export interface GatewayContext {
   written?: Map<string, number>;
   /** How old (ms) the oldest entity the cache served this request is: the answer's `Age`. */
   cacheAge?: number;
+  /**
+   * A subgraph's answer to a fetch the single-fetch shortcut already made and left to Apollo
+   * to shape (pipeline/singleFetchAnswer.ts): the subgraph client hands it to Apollo's
+   * executor, once, for that very fetch, instead of calling the subgraph again.
+   */
+  prefetched?: { subgraph: string; query: string; response: GatewayGraphQLResponse };
 }
 
 /** The request path's context (health checks and schema loads carry none). */

@@ -154,6 +154,7 @@ describe('the request path is a list of stages', () => {
         'PERSISTED_QUERIES_BYTES',
         'REDIS_URL',
         'DEDUPLICATE_QUERIES',
+        'FAST_SINGLE_FETCH',
         'WORKERS',
         'RATE_LIMIT_PER_MINUTE',
         'RATE_LIMIT_INSTANCES',

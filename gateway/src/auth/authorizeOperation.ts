@@ -87,6 +87,9 @@ export const authorization: ExecutorLayer = {
     });
     return { ...result, data: shaped.data, errors: [...(result.errors ?? []), ...(shaped.errors ?? [])] };
   },
+  // Nothing to deny this caller: the operation runs as it came.
+  passesUnchanged: ({ document, operationName, operation, caller }, { schema, requirements }) =>
+    !authorizedFor(document, operationName, operation, schema, requirements, caller).filtered,
 };
 
 /**

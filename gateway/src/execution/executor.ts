@@ -1,5 +1,7 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import type { CallerIdentity } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
 import type { ServedSchema } from '../supergraph/servedSchema';
 
@@ -12,6 +14,14 @@ type ServerGateway = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
 export type Executor = NonNullable<Awaited<ReturnType<ServerGateway['load']>>['executor']>;
 export type ExecutionRequest = Parameters<Executor>[0];
 
+/** An admitted operation, and who asks for it: what a layer needs to say whether it would act on it. */
+export interface LayeredOperation {
+  document: DocumentNode;
+  operationName: string | undefined;
+  operation: OperationDefinitionNode;
+  caller: CallerIdentity;
+}
+
 /**
  * One behaviour around the executor (planning and executing a query plan):
  * authorization today; the place for @defer, subscriptions and merged fetches.
@@ -19,6 +29,13 @@ export type ExecutionRequest = Parameters<Executor>[0];
 export interface ExecutorLayer {
   readonly name: string;
   wrap(next: Executor, served: () => ServedSchema): Executor;
+  /**
+   * Whether this layer would pass `operation` on unchanged and leave its result as it is:
+   * then the gateway may answer it without the executor at all (the single-fetch shortcut,
+   * pipeline/singleFetchAnswer.ts). A layer that does not say is never skipped, so a new
+   * layer turns the shortcut off until it says when it can be.
+   */
+  passesUnchanged?(operation: LayeredOperation, served: ServedSchema): boolean;
 }
 
 /**

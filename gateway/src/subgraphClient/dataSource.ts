@@ -38,6 +38,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName } = request.request;
     // Health checks and schema loads carry no request context.
     const context = isGatewayContext(request.context) ? request.context : undefined;
+    const prefetched = context?.prefetched;
+    if (prefetched && prefetched.subgraph === this.subgraph.name && prefetched.query === query) {
+      context!.prefetched = undefined;
+      return prefetched.response;
+    }
     const mutation = isMutation(request);
     if (this.entityCache && context && query && variables && !mutation) {
       const lookup = await this.entityCache.cache.lookup(

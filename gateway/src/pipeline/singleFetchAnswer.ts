@@ -67,8 +67,15 @@ export interface SingleFetchRequest {
  * fetch, so Apollo shapes it and its errors as always, from one subgraph call.
  */
 export class SingleFetchAnswers {
-  /** Per document (the documents stage hands out one DocumentNode per text): the planner it was worked out for, by operation name. */
-  private readonly known = new WeakMap<DocumentNode, { runner: PlanRunner; byName: Map<string, SingleFetch | null> }>();
+  /**
+   * Per document (the documents stage hands out one DocumentNode per text, and bounds how many
+   * live): the planner it was worked out for, and by operation name its single fetch, null, or
+   * SEEN_ONCE.
+   */
+  private readonly known = new WeakMap<
+    DocumentNode,
+    { runner: PlanRunner; byName: Map<string, SingleFetch | null | typeof SEEN_ONCE> }
+  >();
 
   /** Fetches this shortcut made, by who wrote the answer: `answered` here, or `shaped_by_apollo`. */
   private readonly fetches: Counter<'outcome'>;
@@ -172,7 +179,11 @@ export class SingleFetchAnswers {
     };
   }
 
-  /** The single fetch of this operation's plan over `runner`'s supergraph, worked out once per document. */
+  /**
+   * The single fetch of this operation's plan over `runner`'s supergraph, worked out once per
+   * document, the second time it is asked: the first time Apollo plans it anyway, so a client
+   * sending new documents all the time does not have each planned twice.
+   */
   private singleFetchOf(runner: PlanRunner, request: SingleFetchRequest): SingleFetch | null {
     const { document, operation, params } = request;
     let entry = this.known.get(document);
@@ -181,11 +192,17 @@ export class SingleFetchAnswers {
       this.known.set(document, entry);
     }
     const key = params.operationName ?? '';
-    let single = entry.byName.get(key);
-    if (single === undefined) {
-      single = singleFetchOf(runner.plan(document, params.operationName), runner.schema, document, operation);
-      entry.byName.set(key, single);
+    const known = entry.byName.get(key);
+    if (known === undefined) {
+      entry.byName.set(key, SEEN_ONCE);
+      return null;
     }
+    if (known !== SEEN_ONCE) return known;
+    const single = singleFetchOf(runner.plan(document, params.operationName), runner.schema, document, operation);
+    entry.byName.set(key, single);
     return single;
   }
 }
+
+/** An operation asked for once: Apollo answered it; the next time, the shortcut plans it. */
+const SEEN_ONCE = Symbol('seen once');

@@ -1,37 +1,15 @@
-import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
+import type { ServiceMap } from '@apollo/gateway';
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
-import {
-  errorExtensions,
-  formatError,
-  type Logger,
-  logRequest,
-  outcomeOf,
-  type ServiceMetrics,
-  type StatusCode,
-} from '@car-check/service-kit';
+import { errorExtensions, formatError, logRequest, outcomeOf, type StatusCode } from '@car-check/service-kit';
 import { authorizeSubscription } from '../auth/authorizeOperation';
 import type { GatewayContext } from '../context';
-import type { ExecutionRequest, Executor, ExecutorLayer } from '../execution/executor';
-import { runnerRequest, type PlanRunner } from '../execution/planner';
-import type { ServedSchema } from '../supergraph/servedSchema';
+import type { ExecutionRequest, Executor } from '../execution/executor';
+import { runnerRequest, type PlanServices } from '../execution/planner';
 import { type DeferredOperation, type DocumentPart, withoutPlaceholders } from './deferredDocument';
 import { type DeferredPart, incrementalItems } from './incremental';
 import { sharedFetches } from './sharedFetches';
-
-/** What a deferred answer needs of the gateway: its planner, subgraphs and rules, as a subscription does. */
-export interface DeferServices {
-  /** The planner of the supergraph served now. */
-  runner(): PlanRunner | undefined;
-  /** Apollo Gateway's data sources (the subgraph client), by subgraph name. */
-  subgraphs(): Readonly<Record<string, GraphQLDataSource>>;
-  served(): ServedSchema | undefined;
-  /** The executor layers (authorization) each part goes through, as a query does. */
-  layers: readonly ExecutorLayer[];
-  log: Logger;
-  metrics: ServiceMetrics;
-}
 
 /** One admitted query with @defer, as the request path established it. */
 export interface DeferredRequest {
@@ -79,7 +57,7 @@ export class DeferredAnswer implements AsyncIterable<DeferredPart> {
 
   constructor(
     private readonly request: DeferredRequest,
-    private readonly deps: DeferServices,
+    private readonly deps: PlanServices,
   ) {
     const loaded = () => {
       const served = deps.served();

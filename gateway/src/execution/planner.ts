@@ -1,10 +1,28 @@
-import { buildOperationContext, executeQueryPlan, type ServiceMap } from '@apollo/gateway';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewaySchemaHash } from '@apollo/server-gateway-interface';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { Logger, ServiceMetrics } from '@car-check/service-kit';
 import type { GatewayContext } from '../context';
-import type { ExecutionRequest } from './executor';
+import type { ServedSchema } from '../supergraph/servedSchema';
+import type { ExecutionRequest, ExecutorLayer } from './executor';
+
+/**
+ * What running a query's plan outside Apollo Server needs of the gateway (a deferred answer,
+ * a single-fetch answer): its planner, subgraphs and rules, as a subscription does.
+ */
+export interface PlanServices {
+  /** The planner of the supergraph served now. */
+  runner(): PlanRunner | undefined;
+  /** Apollo Gateway's data sources (the subgraph client), by subgraph name. */
+  subgraphs(): Readonly<Record<string, GraphQLDataSource>>;
+  served(): ServedSchema | undefined;
+  /** The executor layers (authorization), which a query goes through. */
+  layers: readonly ExecutorLayer[];
+  log: Logger;
+  metrics: ServiceMetrics;
+}
 
 /** Apollo's request context asks for a cache; the plans this runner executes never read one (it keeps its own). */
 const NO_CACHE = {

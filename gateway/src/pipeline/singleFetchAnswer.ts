@@ -1,14 +1,11 @@
-import type { GraphQLDataSource } from '@apollo/gateway';
 // Not re-exported by the package's index: the kind of fetch Apollo Gateway's executor makes.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { getVariableValues, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import {
-  type Logger,
   logRequest,
   responseContentType,
   type ResponseMediaType,
-  type ServiceMetrics,
   setSpanOutcome,
   statusOfExecutedResult,
   TRACE_ATTRIBUTES,
@@ -16,22 +13,9 @@ import {
 import type { Span } from '@opentelemetry/api';
 import { Counter } from 'prom-client';
 import type { GatewayContext } from '../context';
-import type { ExecutorLayer } from '../execution/executor';
-import { runnerRequest, type PlanRunner } from '../execution/planner';
+import { type PlanRunner, type PlanServices, runnerRequest } from '../execution/planner';
 import { answerOf, NOT_AS_IS, singleFetchOf, type SingleFetch } from '../execution/singleFetch';
-import type { ServedSchema } from '../supergraph/servedSchema';
 import type { GraphQLParams } from './readRequest';
-
-/** What answering a single fetch needs of the gateway: the planner and subgraphs of the supergraph served. */
-export interface SingleFetchServices {
-  runner(): PlanRunner | undefined;
-  subgraphs(): Readonly<Record<string, GraphQLDataSource>>;
-  served(): ServedSchema | undefined;
-  /** The executor layers: the shortcut skips them, so only for an operation each passes on unchanged. */
-  layers: readonly ExecutorLayer[];
-  log: Logger;
-  metrics: ServiceMetrics;
-}
 
 /** One admitted query, as the request path established it. */
 export interface SingleFetchRequest {
@@ -80,7 +64,7 @@ export class SingleFetchAnswers {
   /** Fetches this shortcut made, by who wrote the answer: `answered` here, or `shaped_by_apollo`. */
   private readonly fetches: Counter<'outcome'>;
 
-  constructor(private readonly services: SingleFetchServices) {
+  constructor(private readonly services: PlanServices) {
     this.fetches = new Counter({
       name: 'gateway_single_fetch_answers_total',
       help: 'Queries planned as one fetch that the gateway fetched without Apollo’s executor, by outcome: answered with the data as is, or shaped_by_apollo (errors, nulls to propagate)',

@@ -12,7 +12,8 @@ import {
   type SharedRedis,
 } from '@car-check/service-kit';
 import type { TokenVerifier } from '../auth/tokenVerifier';
-import type { DeferredAnswer, DeferServices } from '../defer/deferredAnswer';
+import type { DeferredAnswer } from '../defer/deferredAnswer';
+import type { PlanServices } from '../execution/planner';
 import type { LiveSubscriptions } from '../subscriptions/liveSubscriptions';
 import type { Subscription } from '../subscriptions/subscription';
 import type { GatewayContext } from '../context';
@@ -93,8 +94,8 @@ export interface StageServices {
   onSchemaChange(listener: () => void): void;
   /** The live subscriptions of this process (the subscribe stage starts them). */
   subscriptions: LiveSubscriptions;
-  /** The planner, subgraphs and executor layers that a query with @defer runs its parts with. */
-  deferred: Omit<DeferServices, 'log' | 'metrics' | 'served'>;
+  /** The planner, subgraphs and executor layers that a query with @defer runs its parts with (and a single-fetch answer its fetch). */
+  deferred: Omit<PlanServices, 'log' | 'metrics' | 'served'>;
   /** Apollo Server, started before the first request arrives. */
   apollo(): ApolloServer<GatewayContext>;
 }

@@ -1,8 +1,7 @@
-import { composeServices } from '@apollo/composition';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { parse } from 'graphql';
 import { ANONYMOUS, type CallerIdentity, createLogger, ServiceMetrics } from '@car-check/service-kit';
-import { supergraphForGateway } from '../../auth/securityFeatures';
+import { composedSupergraph } from '../../__tests__/composedSupergraph';
 import type { GatewayContext } from '../../context';
 import type { ExecutorLayer } from '../../execution/executor';
 import { EXECUTOR_LAYERS } from '../../execution/layers';
@@ -31,17 +30,8 @@ const CENTERS_SDL = `
 `;
 const QUERY = 'query Page { cars { id model ... @defer(label: "slow") { center secret } } }';
 
-function supergraph(): string {
-  const composed = composeServices([
-    { name: 'cars', url: 'http://cars/graphql', typeDefs: parse(CARS_SDL) },
-    { name: 'centers', url: 'http://centers/graphql', typeDefs: parse(CENTERS_SDL) },
-  ]);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  return supergraphForGateway(composed.supergraphSdl);
-}
-
 describe('a query with @defer through the planner and executor', () => {
-  const sdl = supergraph();
+  const sdl = composedSupergraph({ cars: CARS_SDL, centers: CENTERS_SDL });
   const served = servedSchemaOf(sdl, 10);
   const runner = new PlanRunner(sdl, served.schema);
   const log = createLogger({ service: 'gateway-test', level: 'silent', pretty: false });

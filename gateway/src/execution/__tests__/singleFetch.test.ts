@@ -1,8 +1,7 @@
-import { composeServices } from '@apollo/composition';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { getOperationAST, parse } from 'graphql';
 import { ANONYMOUS, createLogger } from '@car-check/service-kit';
-import { supergraphForGateway } from '../../auth/securityFeatures';
+import { composedSupergraph } from '../../__tests__/composedSupergraph';
 import type { GatewayContext } from '../../context';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
 import { PlanRunner, runnerRequest } from '../planner';
@@ -30,17 +29,8 @@ const CENTERS_SDL = `
   type Car @key(fields: "id") { id: ID! center: String }
 `;
 
-function supergraph(): string {
-  const composed = composeServices([
-    { name: 'cars', url: 'http://cars/graphql', typeDefs: parse(CARS_SDL) },
-    { name: 'centers', url: 'http://centers/graphql', typeDefs: parse(CENTERS_SDL) },
-  ]);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  return supergraphForGateway(composed.supergraphSdl);
-}
-
 describe('the single-fetch shortcut', () => {
-  const sdl = supergraph();
+  const sdl = composedSupergraph({ cars: CARS_SDL, centers: CENTERS_SDL });
   const served = servedSchemaOf(sdl, 10);
   const runner = new PlanRunner(sdl, served.schema);
   const log = createLogger({ service: 'gateway-test', level: 'silent', pretty: false });

@@ -1,9 +1,8 @@
-import { composeServices } from '@apollo/composition';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { type DocumentNode, getOperationAST, parse } from 'graphql';
 import { ANONYMOUS, type CallerIdentity, MEDIA_TYPES, ServiceMetrics } from '@car-check/service-kit';
 import { LogCapture } from '@car-check/test-support/logCapture';
-import { supergraphForGateway } from '../../auth/securityFeatures';
+import { composedSupergraph } from '../../__tests__/composedSupergraph';
 import type { GatewayContext } from '../../context';
 import type { ExecutorLayer } from '../../execution/executor';
 import { EXECUTOR_LAYERS } from '../../execution/layers';
@@ -22,14 +21,8 @@ const CARS_SDL = `
   type Car @key(fields: "id") { id: ID! model: String! plate: String @authenticated }
 `;
 
-function supergraph(): string {
-  const composed = composeServices([{ name: 'cars', url: 'http://cars/graphql', typeDefs: parse(CARS_SDL) }]);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  return supergraphForGateway(composed.supergraphSdl);
-}
-
 describe('SingleFetchAnswers', () => {
-  const sdl = supergraph();
+  const sdl = composedSupergraph({ cars: CARS_SDL });
   const served = servedSchemaOf(sdl, 10);
   const runner = new PlanRunner(sdl, served.schema);
   const signedIn: CallerIdentity = { ...ANONYMOUS, userId: '00000000-0000-4000-8000-000000000001' };

@@ -108,19 +108,26 @@ export class SingleFetchAnswers {
       const value = Object.hasOwn(params.variables, name) ? params.variables[name] : undefined;
       if (value !== undefined) variables[name] = value;
     }
-    const response = await source.process({
-      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-      request: { query: fetch.operation, variables, operationName: fetch.operationName },
-      incomingRequestContext: runnerRequest(
-        { ...request, variables: params.variables, operationName: params.operationName },
+    let response: Awaited<ReturnType<typeof source.process>>;
+    try {
+      response = await source.process({
+        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+        request: { query: fetch.operation, variables, operationName: fetch.operationName },
+        incomingRequestContext: runnerRequest(
+          { ...request, variables: params.variables, operationName: params.operationName },
+          context,
+          runner.schema,
+          services.log,
+        ),
         context,
-        runner.schema,
-        services.log,
-      ),
-      context,
-      document: fetch.operationDocumentNode,
-      pathInIncomingRequest: [],
-    });
+        document: fetch.operationDocumentNode,
+        pathInIncomingRequest: [],
+      });
+    } catch {
+      // The subgraph client answers failures as errors and never throws; were it to, Apollo's
+      // executor would report it as a per-field error, so the query goes there.
+      return undefined;
+    }
     const data =
       !response.errors?.length &&
       context.cacheAge === undefined &&

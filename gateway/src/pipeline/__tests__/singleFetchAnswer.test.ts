@@ -27,10 +27,11 @@ describe('SingleFetchAnswers', () => {
   const runner = new PlanRunner(sdl, served.schema);
   const signedIn: CallerIdentity = { ...ANONYMOUS, userId: '00000000-0000-4000-8000-000000000001' };
   let fetched: GraphQLDataSourceProcessOptions[];
-  let reply: Record<string, unknown>;
+  let reply: Record<string, unknown> | Error;
   const cars: GraphQLDataSource = {
     process: async (options) => {
       fetched.push(options);
+      if (reply instanceof Error) throw reply;
       return structuredClone(reply);
     },
   };
@@ -161,5 +162,14 @@ describe('SingleFetchAnswers', () => {
     const asked = request('{ car(id: "1") { id model } }');
     expect(await secondAnswer(answers, asked)).toBeUndefined();
     expect(asked.context.prefetched?.response).toEqual(reply);
+  });
+
+  it('leaves a fetch that throws to Apollo, whose executor reports it as a field’s error', async () => {
+    const { answers } = setUp();
+    reply = new Error('a bug in a client layer');
+    const asked = request('{ car(id: "3") { id model } }');
+    expect(await secondAnswer(answers, asked)).toBeUndefined();
+    expect(fetched).toHaveLength(1);
+    expect(asked.context.prefetched).toBeUndefined();
   });
 });

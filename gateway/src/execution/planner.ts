@@ -82,7 +82,8 @@ export class PlanRunner {
   private deferPlanner?: QueryPlanner;
   private readonly supergraph: Supergraph;
   private readonly supergraphSchema: GraphQLSchema;
-  private readonly apiSchema: Schema;
+  /** Apollo's API schema (federation-internals) of that supergraph. */
+  readonly apiSchema: Schema;
   /** Plans by document (the documents stage hands out one DocumentNode per text), then operation name. */
   private readonly plans = new WeakMap<DocumentNode, Map<string, QueryPlan>>();
   private readonly deferredPlans = new WeakMap<DocumentNode, Map<string, QueryPlan>>();

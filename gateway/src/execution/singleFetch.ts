@@ -1,12 +1,11 @@
+import { type EnumType, isValidLeafValue, type ScalarType, type Schema } from '@apollo/federation-internals';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import {
   getNamedType,
-  isEnumType,
   isLeafType,
   isListType,
   isNonNullType,
   isObjectType,
-  isSpecifiedScalarType,
   Kind,
   parse,
   print,
@@ -15,7 +14,6 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLField,
-  type GraphQLLeafType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -34,6 +32,8 @@ interface AnswerField {
   readonly type: GraphQLOutputType;
   /** The fields selected on it, when it is an object. */
   readonly fields?: readonly AnswerField[];
+  /** Its type in Apollo's API schema, when it is a leaf: the values Apollo keeps are checked against it. */
+  readonly leaf?: ScalarType | EnumType;
 }
 
 /**
@@ -49,6 +49,8 @@ export interface SingleFetch {
   /** The root fields, of the query type. */
   readonly fields: readonly AnswerField[];
   readonly rootType: GraphQLObjectType;
+  /** Apollo's API schema (federation-internals), which its result shaping checks leaves against. */
+  readonly apiSchema: Schema;
 }
 
 /**
@@ -60,7 +62,7 @@ export interface SingleFetch {
  */
 export function singleFetchOf(
   plan: QueryPlan,
-  schema: GraphQLSchema,
+  schemas: { schema: GraphQLSchema; apiSchema: Schema },
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): SingleFetch | null {
@@ -68,6 +70,7 @@ export function singleFetchOf(
   if (operation.operation !== 'query' || fetch?.kind !== 'Fetch') return null;
   if (fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length)
     return null;
+  const { schema, apiSchema } = schemas;
   const rootType = schema.getQueryType();
   if (!rootType) return null;
   const fetchDocument = fetch.operationDocumentNode ?? parse(fetch.operation);
@@ -76,10 +79,10 @@ export function singleFetchOf(
   );
   if (fetchOperation?.operation !== 'query' || fetchOperation.directives?.length || operation.directives?.length)
     return null;
-  const asked = fieldsOf(operation.selectionSet, rootType, fragmentsOf(document));
-  const fetched = fieldsOf(fetchOperation.selectionSet, rootType, fragmentsOf(fetchDocument));
+  const asked = fieldsOf(operation.selectionSet, rootType, fragmentsOf(document), apiSchema);
+  const fetched = fieldsOf(fetchOperation.selectionSet, rootType, fragmentsOf(fetchDocument), apiSchema);
   if (!asked || !fetched || !sameFields(asked, fetched)) return null;
-  return { fetch, fields: asked, rootType };
+  return { fetch, fields: asked, rootType, apiSchema };
 }
 
 /** What {@link answerOf} returns for data Apollo Gateway's executor would change. */
@@ -99,10 +102,10 @@ export const NOT_AS_IS = Symbol('not as is');
  * shapes those (nulls, and their errors).
  */
 export function answerOf(single: SingleFetch, data: unknown): unknown {
-  return shapeObject(single.fields, single.rootType.name, data);
+  return shapeObject(single.apiSchema, single.fields, single.rootType.name, data);
 }
 
-function shapeObject(fields: readonly AnswerField[], typeName: string, value: unknown): unknown {
+function shapeObject(apiSchema: Schema, fields: readonly AnswerField[], typeName: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return NOT_AS_IS;
   const input = value as Record<string, unknown>;
   const keys = Object.keys(input);
@@ -119,7 +122,7 @@ function shapeObject(fields: readonly AnswerField[], typeName: string, value: un
         ? fieldValue === typeName
           ? fieldValue
           : NOT_AS_IS
-        : shapeValue(field.type, field.fields, fieldValue);
+        : shapeValue(apiSchema, field.type, field, fieldValue);
     if (result === NOT_AS_IS) return NOT_AS_IS;
     if (result !== fieldValue || keys[index] !== field.key) same = false;
     shaped.push(result);
@@ -131,39 +134,23 @@ function shapeObject(fields: readonly AnswerField[], typeName: string, value: un
   return output;
 }
 
-function shapeValue(type: GraphQLOutputType, fields: readonly AnswerField[] | undefined, value: unknown): unknown {
-  if (isNonNullType(type)) return value === null ? NOT_AS_IS : shapeValue(type.ofType, fields, value);
+function shapeValue(apiSchema: Schema, type: GraphQLOutputType, field: AnswerField, value: unknown): unknown {
+  if (isNonNullType(type)) return value === null ? NOT_AS_IS : shapeValue(apiSchema, type.ofType, field, value);
   if (value === null) return null;
   if (isListType(type)) {
     if (!Array.isArray(value)) return NOT_AS_IS;
     let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index++) {
       const element: unknown = value[index];
-      const result = shapeValue(type.ofType, fields, element);
+      const result = shapeValue(apiSchema, type.ofType, field, element);
       if (result === NOT_AS_IS) return NOT_AS_IS;
       if (result !== element) (copy ??= value.slice())[index] = result;
     }
     return copy ?? value;
   }
-  if (isObjectType(type)) return fields === undefined ? NOT_AS_IS : shapeObject(fields, type.name, value);
-  return isLeafType(type) && leafFits(type, value) ? value : NOT_AS_IS;
-}
-
-const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
-
-/** The leaf values Apollo Gateway's result shaping keeps (federation-internals' isValidLeafValue). */
-function leafFits(type: GraphQLLeafType, value: unknown): boolean {
-  if (!isEnumType(type) && !isSpecifiedScalarType(type)) return true;
-  if (typeof value === 'boolean') return type.name === 'Boolean';
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    if (type.name === 'Int' || type.name === 'ID') return INTEGER.test(String(value));
-    return type.name === 'Float';
-  }
-  if (typeof value === 'string') {
-    if (isEnumType(type)) return type.getValue(value) !== undefined;
-    return type.name !== 'Boolean' && type.name !== 'Int' && type.name !== 'Float';
-  }
-  return false;
+  if (isObjectType(type)) return field.fields ? shapeObject(apiSchema, field.fields, type.name, value) : NOT_AS_IS;
+  // The leaf values Apollo Gateway's result shaping keeps: its own rule, against its own API schema.
+  return field.leaf && isValidLeafValue(apiSchema, value, field.leaf) ? value : NOT_AS_IS;
 }
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
@@ -183,6 +170,7 @@ function fieldsOf(
   selectionSet: SelectionSetNode,
   parent: GraphQLObjectType,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  apiSchema: Schema,
   into: AnswerField[] = [],
   depth = 0,
 ): AnswerField[] | null {
@@ -208,11 +196,13 @@ function fieldsOf(
         .join(',');
       if (isObjectType(named)) {
         if (!selection.selectionSet) return null;
-        const fields = fieldsOf(selection.selectionSet, named, fragments, [], depth + 1);
+        const fields = fieldsOf(selection.selectionSet, named, fragments, apiSchema, [], depth + 1);
         if (!fields) return null;
         into.push({ key, name, args, type: definition.type, fields });
       } else if (isLeafType(named) && !selection.selectionSet) {
-        into.push({ key, name, args, type: definition.type });
+        const leaf = apiSchema.type(named.name);
+        if (leaf?.kind !== 'ScalarType' && leaf?.kind !== 'EnumType') return null;
+        into.push({ key, name, args, type: definition.type, leaf });
       } else {
         return null;
       }
@@ -221,7 +211,7 @@ function fieldsOf(
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
     if (!fragment || fragment.directives?.length) return null;
     if (fragment.typeCondition && fragment.typeCondition.name.value !== parent.name) return null;
-    if (!fieldsOf(fragment.selectionSet, parent, fragments, into, depth + 1)) return null;
+    if (!fieldsOf(fragment.selectionSet, parent, fragments, apiSchema, into, depth + 1)) return null;
   }
   return into;
 }

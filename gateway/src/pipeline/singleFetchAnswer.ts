@@ -189,7 +189,7 @@ export class SingleFetchAnswers {
       return null;
     }
     if (known !== SEEN_ONCE) return known;
-    const single = singleFetchOf(runner.plan(document, params.operationName), runner.schema, document, operation);
+    const single = singleFetchOf(runner.plan(document, params.operationName), runner, document, operation);
     entry.byName.set(key, single);
     return single;
   }

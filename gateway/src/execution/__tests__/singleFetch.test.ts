@@ -38,7 +38,7 @@ describe('the single-fetch shortcut', () => {
   const single = (query: string): SingleFetch | null => {
     const document = parse(query);
     const operation = getOperationAST(document)!;
-    return singleFetchOf(runner.plan(document, undefined), runner.schema, document, operation);
+    return singleFetchOf(runner.plan(document, undefined), runner, document, operation);
   };
 
   /** What Apollo Gateway's executor answers when the subgraph returns `data` for `query`'s fetch. */

@@ -256,6 +256,7 @@ async function main(): Promise<void> {
     postgres: { type: 'boolean' },
     'no-dedup': { type: 'boolean' },
     'no-single-fetch': { type: 'boolean' },
+    'no-plan-execution': { type: 'boolean' },
     only: { type: 'string', default: '' },
   });
   // `--only one-subgraph,mutation`: a shorter run of some operations (the issue's latency target is one-subgraph's).
@@ -284,12 +285,14 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const dedup = !values['no-dedup'];
   const singleFetch = !values['no-single-fetch'];
+  const planExecution = !values['no-plan-execution'];
   const graph = new BenchGraph({
     postgresAdminUrl,
     log,
     gatewayEnv: {
       ...(dedup ? {} : { DEDUPLICATE_QUERIES: 'false' }),
       ...(singleFetch ? {} : { FAST_SINGLE_FETCH: 'false' }),
+      ...(planExecution ? {} : { FAST_PLAN_EXECUTION: 'false' }),
     },
     onUnexpectedExit: (service, how) => abort(`the ${service} service exited on its own (${how})`, 1),
   });
@@ -314,7 +317,8 @@ async function main(): Promise<void> {
     log(
       `bench:graph: ${seconds} s per run, ${rounds} round(s), 1 and ${high} connections, ${warmup} s warm-up, ` +
         `gateway deduplication of identical in-flight queries ${dedup ? 'on (its default)' : 'off (--no-dedup)'}, ` +
-        `single-fetch answers ${singleFetch ? 'on (their default)' : 'off (--no-single-fetch)'}; starting the graph...`,
+        `single-fetch answers ${singleFetch ? 'on (their default)' : 'off (--no-single-fetch)'}, ` +
+        `the gateway's plan executor ${planExecution ? 'on (its default)' : 'off (--no-plan-execution)'}; starting the graph...`,
     );
     await graph.start();
     log(

@@ -32,11 +32,39 @@ export interface GatewayContext {
   /** How old (ms) the oldest entity the cache served this request is: the answer's `Age`. */
   cacheAge?: number;
   /**
-   * A subgraph's answer to a fetch the single-fetch shortcut already made and left to Apollo
-   * to shape (pipeline/singleFetchAnswer.ts): the subgraph client hands it to Apollo's
-   * executor, once, for that very fetch, instead of calling the subgraph again.
+   * The subgraphs' answers to the fetches the gateway's own plan executor already made, and
+   * left to Apollo to shape (pipeline/planAnswers.ts): the subgraph client hands each to
+   * Apollo's executor, once, for that very fetch, instead of calling the subgraph again.
    */
-  prefetched?: { subgraph: string; query: string; response: GatewayGraphQLResponse };
+  prefetched?: PrefetchedFetch[];
+}
+
+/** One fetch made, and its answer: taken by the fetch of the same subgraph, text and variables. */
+export interface PrefetchedFetch {
+  subgraph: string;
+  query: string;
+  variables: Record<string, unknown>;
+  response: GatewayGraphQLResponse;
+}
+
+/**
+ * The answer to this very fetch (the same subgraph, text and variables) among `prefetched`,
+ * taken out of the list; undefined when it was not made.
+ */
+export function takePrefetched(
+  prefetched: PrefetchedFetch[],
+  subgraph: string,
+  query: string | undefined,
+  variables: Record<string, unknown> | undefined,
+): GatewayGraphQLResponse | undefined {
+  let json: string | undefined;
+  const index = prefetched.findIndex(
+    (fetch) =>
+      fetch.subgraph === subgraph &&
+      fetch.query === query &&
+      (json ??= JSON.stringify(variables ?? {})) === JSON.stringify(fetch.variables),
+  );
+  return index < 0 ? undefined : prefetched.splice(index, 1)[0]!.response;
 }
 
 /** The request path's context (health checks and schema loads carry none). */

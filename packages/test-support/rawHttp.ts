@@ -89,3 +89,19 @@ export function freshClientAddress(): string {
   const n = nextAddress++;
   return `127.0.${Math.floor(n / 250) + 1}.${(n % 250) + 2}`;
 }
+
+/** Headers that differ between any two answers (ids, time), and so are not compared. */
+const PER_ANSWER = new Set(['x-request-id', 'date', 'traceparent']);
+
+/**
+ * An answer with what is unique to it (request and trace ids, date) blanked: two gateways'
+ * answers to the same request compare equal when a client could not tell them apart.
+ */
+export function comparableAnswer(response: RawResponse) {
+  const ids = [response.headers['x-request-id']].filter((id): id is string => typeof id === 'string');
+  let body = response.text;
+  for (const id of ids) body = body.split(id).join('<request id>');
+  body = body.replace(/"traceId":"[0-9a-f]{32}"/g, '"traceId":"<trace id>"');
+  const headers = Object.fromEntries(Object.entries(response.headers).filter(([name]) => !PER_ANSWER.has(name)));
+  return { status: response.status, headers, body };
+}

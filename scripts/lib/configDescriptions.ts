@@ -92,10 +92,15 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   EVENTS_TIMEOUT_MS: 'how long one feed request may take, besides the time the owner may hold it (`EVENTS_WAIT_MS`)',
   EVENTS_WAIT_MS:
     "how long an owner may hold a feed read that finds no events, answering as soon as one commits (a long poll), and so how far behind an idle consumer may believe itself (a read model's freshness); 0 polls every `EVENTS_POLL_MS` instead",
+  FAST_PLAN_EXECUTION:
+    'a query planned as several fetches has its plan run by the gateway’s own executor, step for step as Apollo ' +
+    'Gateway’s (the same fetches, variables and order), and, when the data makes the answer as Apollo would make it, ' +
+    'is answered without Apollo Server’s pipeline (the same bytes, status, log line and metrics); anything else goes ' +
+    'to Apollo, with the fetches already made. `false`: such queries through Apollo',
   FAST_SINGLE_FETCH:
     'a query planned as one fetch whose data is already the answer is answered without Apollo Server’s pipeline and ' +
     'Apollo Gateway’s executor (the same fetch, bytes, status, log line and metrics); anything else goes to Apollo, ' +
-    'with the fetch already made. `false`: every query through Apollo',
+    'with the fetch already made. `false`: every such query through Apollo',
   GATEWAY_PORT: "the gateway's HTTP port (`0`: any free port)",
   GATEWAY_SIGNING_SECRET:
     'secret (≥ 32 characters) the gateway and every subgraph sign and check requests with; ' +

@@ -3,22 +3,9 @@ import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { postGraphQL } from '@car-check/test-support/graphql';
 import { managementGet } from '@car-check/test-support/management';
-import { type RawResponse, sendRaw } from '@car-check/test-support/rawHttp';
+import { comparableAnswer as comparable, sendRaw } from '@car-check/test-support/rawHttp';
 
 const backend = ONE_BACKEND;
-
-/** Headers that differ between any two answers (ids, time), and so are not compared. */
-const PER_ANSWER = new Set(['x-request-id', 'date', 'traceparent']);
-
-/** An answer with what is unique to it (request and trace ids) blanked, to compare two gateways' answers. */
-function comparable(response: RawResponse) {
-  const ids = [response.headers['x-request-id']].filter((id): id is string => typeof id === 'string');
-  let body = response.text;
-  for (const id of ids) body = body.split(id).join('<request id>');
-  body = body.replace(/"traceId":"[0-9a-f]{32}"/g, '"traceId":"<trace id>"');
-  const headers = Object.fromEntries(Object.entries(response.headers).filter(([name]) => !PER_ANSWER.has(name)));
-  return { status: response.status, headers, body };
-}
 
 /**
  * FAST_SINGLE_FETCH (on by default): a query planned as one fetch, whose data is

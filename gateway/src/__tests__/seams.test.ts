@@ -155,6 +155,7 @@ describe('the request path is a list of stages', () => {
         'REDIS_URL',
         'DEDUPLICATE_QUERIES',
         'FAST_SINGLE_FETCH',
+        'FAST_PLAN_EXECUTION',
         'WORKERS',
         'RATE_LIMIT_PER_MINUTE',
         'RATE_LIMIT_INSTANCES',

@@ -31,9 +31,9 @@ export interface ExecutorLayer {
   wrap(next: Executor, served: () => ServedSchema): Executor;
   /**
    * Whether this layer would pass `operation` on unchanged and leave its result as it is:
-   * then the gateway may answer it without the executor at all (the single-fetch shortcut,
-   * pipeline/singleFetchAnswer.ts). A layer that does not say is never skipped, so a new
-   * layer turns the shortcut off until it says when it can be.
+   * then the gateway may answer it with its own plan executor instead of this one
+   * (pipeline/planAnswers.ts). A layer that does not say is never skipped, so a new
+   * layer turns that off until it says when it can be.
    */
   passesUnchanged?(operation: LayeredOperation, served: ServedSchema): boolean;
 }

@@ -81,7 +81,8 @@ export class PlanRunner {
   /** The planner that keeps @defer as DeferNodes (built on the first deferred request: most supergraphs never see one). */
   private deferPlanner?: QueryPlanner;
   private readonly supergraph: Supergraph;
-  private readonly supergraphSchema: GraphQLSchema;
+  /** The supergraph's schema (graphql-js), which Apollo's executor tests entities' types against. */
+  readonly supergraphSchema: GraphQLSchema;
   /** Apollo's API schema (federation-internals) of that supergraph. */
   readonly apiSchema: Schema;
   /** Plans by document (the documents stage hands out one DocumentNode per text), then operation name. */

@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { Kind } from 'graphql';
 import type { StatusCode } from '@car-check/service-kit';
-import { type GatewayContext, isGatewayContext } from '../context';
+import { type GatewayContext, isGatewayContext, takePrefetched } from '../context';
 import { fieldErrorsForFailedFetch } from '../fieldErrors';
 import type { GatewayEntityCache } from '../entityCache/gatewayCache';
 import { subgraphClient } from './client';
@@ -38,11 +38,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const { query, variables, operationName } = request.request;
     // Health checks and schema loads carry no request context.
     const context = isGatewayContext(request.context) ? request.context : undefined;
-    const prefetched = context?.prefetched;
-    if (prefetched && prefetched.subgraph === this.subgraph.name && prefetched.query === query) {
-      context!.prefetched = undefined;
-      return prefetched.response;
-    }
+    const prefetched =
+      context?.prefetched?.length && takePrefetched(context.prefetched, this.subgraph.name, query, variables);
+    if (prefetched) return prefetched;
     const mutation = isMutation(request);
     if (this.entityCache && context && query && variables && !mutation) {
       const lookup = await this.entityCache.cache.lookup(

@@ -1,5 +1,5 @@
 import { type EnumType, isValidLeafValue, type ScalarType, type Schema } from '@apollo/federation-internals';
-import type { FetchNode, QueryPlan } from '@apollo/query-planner';
+import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import {
   getNamedType,
   isLeafType,
@@ -7,27 +7,21 @@ import {
   isNonNullType,
   isObjectType,
   Kind,
-  parse,
-  print,
-  valueFromAST,
-  type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
-  type GraphQLField,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { fetchesOf, runnablePlan } from './runPlan';
 
 /** One field of an answer, as the client's operation selects it (fragments inlined). */
 interface AnswerField {
   /** Its key in the answer: the alias, else the name. */
   readonly key: string;
   readonly name: string;
-  /** Its arguments, printed and sorted: two selections of a field are the same when these are. */
-  readonly args: string;
   /** Its type in the API schema. */
   readonly type: GraphQLOutputType;
   /** The fields selected on it, when it is an object. */
@@ -37,15 +31,17 @@ interface AnswerField {
 }
 
 /**
- * A query whose plan is one fetch, and whose answer is that fetch's data as the
- * subgraph returns it: the fetch selects exactly what the client selected, in
- * on object types only, with no directive. Apollo Gateway's executor would
- * send the same fetch and then rebuild the same object (its
- * `computeResponse`), so the gateway can answer with the data itself once
- * {@link answerOf} has checked what that rebuild checks.
+ * A query whose plan the gateway can run itself (execution/runPlan.ts) and whose answer it can
+ * make of the plan's merged data as Apollo Gateway's result shaping (its `computeResponse`)
+ * would: the client selects object types only, with no directive and no introspection
+ * but `__typename`, so that the answer is the merged data's selected fields, in the client's
+ * order, once {@link answerOf} has checked what that shaping checks.
  */
-export interface SingleFetch {
-  readonly fetch: FetchNode;
+export interface AnswerablePlan {
+  /** The plan's root node, run by runPlan. */
+  readonly node: PlanNode;
+  /** How many fetches it makes (FAST_SINGLE_FETCH governs plans of one, FAST_PLAN_EXECUTION the others). */
+  readonly fetches: number;
   /** The root fields, of the query type. */
   readonly fields: readonly AnswerField[];
   readonly rootType: GraphQLObjectType;
@@ -54,67 +50,58 @@ export interface SingleFetch {
 }
 
 /**
- * The single fetch `plan` consists of, when the client's operation can be
- * answered with its data as is; null for every other plan (several fetches,
- * `@requires`, rewrites, abstract types, fragments on other types,
- * directives, introspection beyond `__typename`, a field selected twice):
- * those go through Apollo Gateway's executor.
+ * The plan of the client's query, when the gateway can run it and make its answer as Apollo
+ * Gateway's executor would; null for every other one (mutations, @defer, conditions, data
+ * rewrites, abstract types, fragments on other types, directives, introspection beyond
+ * `__typename`, a key selected twice): those go through Apollo Gateway's executor.
  */
-export function singleFetchOf(
+export function answerablePlanOf(
   plan: QueryPlan,
   schemas: { schema: GraphQLSchema; apiSchema: Schema },
   document: DocumentNode,
   operation: OperationDefinitionNode,
-): SingleFetch | null {
-  const fetch = plan.node;
-  if (operation.operation !== 'query' || fetch?.kind !== 'Fetch') return null;
-  if (fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length)
+): AnswerablePlan | null {
+  const node = plan.node;
+  if (operation.operation !== 'query' || operation.directives?.length || !node || node.kind === 'Subscription')
     return null;
+  if (!runnablePlan(node)) return null;
   const { schema, apiSchema } = schemas;
   const rootType = schema.getQueryType();
   if (!rootType) return null;
-  const fetchDocument = fetch.operationDocumentNode ?? parse(fetch.operation);
-  const fetchOperation = fetchDocument.definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (fetchOperation?.operation !== 'query' || fetchOperation.directives?.length || operation.directives?.length)
-    return null;
-  const asked = fieldsOf(operation.selectionSet, rootType, fragmentsOf(document), apiSchema);
-  const fetched = fieldsOf(fetchOperation.selectionSet, rootType, fragmentsOf(fetchDocument), apiSchema);
-  if (!asked || !fetched || !sameFields(asked, fetched)) return null;
-  return { fetch, fields: asked, rootType, apiSchema };
+  const fields = fieldsOf(operation.selectionSet, rootType, fragmentsOf(document), apiSchema);
+  if (!fields) return null;
+  return { node, fetches: fetchesOf(node).length, fields, rootType, apiSchema };
 }
 
-/** What {@link answerOf} returns for data Apollo Gateway's executor would change. */
+/** What {@link answerOf} returns for data Apollo Gateway's result shaping would do more with than select. */
 export const NOT_AS_IS = Symbol('not as is');
 
 /**
- * The answer's `data` made of `data`, the fetch's answer, exactly as Apollo
- * Gateway's executor would make it; {@link NOT_AS_IS} when that executor
- * would change more than the order of keys. The same objects when the keys
- * are already in the client's order (the subgraph answers in the fetch's,
- * and the planner may put `__typename` first); each object whose keys are
- * not, rebuilt in the client's order. Not as is: a selected key missing, or
- * one more; a null where the API schema says non-null; no list where it says
- * a list; a `__typename` other than its object's; a leaf value Apollo does
- * not keep for its type (an enum value the API schema does not have, a
- * number that is not an integer for `Int` or `ID`, ...). Apollo's executor
- * shapes those (nulls, and their errors).
+ * The answer's `data` made of `data`, the plan's merged data, exactly as Apollo Gateway's
+ * result shaping would make it; {@link NOT_AS_IS} when that shaping would do more than pick the
+ * selected keys in the client's order. The same objects when they hold exactly those keys in
+ * that order (a single fetch that selects what the client selected); otherwise each object is
+ * rebuilt with the selected keys only (the planner adds `__typename` and keys to fetch
+ * entities). Not as is: a selected key missing; an object whose `__typename` names another
+ * type; a null where the API schema says non-null; no list where it says a list; a leaf value
+ * Apollo does not keep for its type (an enum value the API schema does not have, a number that
+ * is not an integer for `Int` or `ID`, ...). Apollo's executor shapes those (nulls, and their
+ * errors).
  */
-export function answerOf(single: SingleFetch, data: unknown): unknown {
-  return shapeObject(single.apiSchema, single.fields, single.rootType.name, data);
+export function answerOf(plan: AnswerablePlan, data: unknown): unknown {
+  return shapeObject(plan.apiSchema, plan.fields, plan.rootType.name, data);
 }
 
 function shapeObject(apiSchema: Schema, fields: readonly AnswerField[], typeName: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return NOT_AS_IS;
   const input = value as Record<string, unknown>;
+  // Apollo shapes an object as the type its `__typename` names.
+  if (Object.hasOwn(input, '__typename') && input.__typename !== typeName) return NOT_AS_IS;
   const keys = Object.keys(input);
-  if (keys.length !== fields.length) return NOT_AS_IS;
-  let same = true;
+  let same = keys.length === fields.length;
   const shaped: unknown[] = [];
   for (let index = 0; index < fields.length; index++) {
     const field = fields[index]!;
-    // With as many keys as fields, and the fields' keys distinct: the same keys.
     if (!Object.hasOwn(input, field.key)) return NOT_AS_IS;
     const fieldValue = input[field.key];
     const result =
@@ -124,6 +111,7 @@ function shapeObject(apiSchema: Schema, fields: readonly AnswerField[], typeName
           : NOT_AS_IS
         : shapeValue(apiSchema, field.type, field, fieldValue);
     if (result === NOT_AS_IS) return NOT_AS_IS;
+    // With as many keys as fields, each field's key in its place: the same keys, in order.
     if (result !== fieldValue || keys[index] !== field.key) same = false;
     shaped.push(result);
   }
@@ -184,25 +172,21 @@ function fieldsOf(
       if (into.some((field) => field.key === key)) return null;
       if (name === '__typename') {
         if (selection.arguments?.length || selection.selectionSet) return null;
-        into.push({ key, name, args: '', type: parent });
+        into.push({ key, name, type: parent });
         continue;
       }
       const definition = parent.getFields()[name];
       if (!definition) return null;
       const named = getNamedType(definition.type);
-      const args = (selection.arguments ?? [])
-        .map((argument) => argumentKey(argument, definition))
-        .sort()
-        .join(',');
       if (isObjectType(named)) {
         if (!selection.selectionSet) return null;
         const fields = fieldsOf(selection.selectionSet, named, fragments, apiSchema, [], depth + 1);
         if (!fields) return null;
-        into.push({ key, name, args, type: definition.type, fields });
+        into.push({ key, name, type: definition.type, fields });
       } else if (isLeafType(named) && !selection.selectionSet) {
         const leaf = apiSchema.type(named.name);
         if (leaf?.kind !== 'ScalarType' && leaf?.kind !== 'EnumType') return null;
-        into.push({ key, name, args, type: definition.type, leaf });
+        into.push({ key, name, type: definition.type, leaf });
       } else {
         return null;
       }
@@ -214,27 +198,4 @@ function fieldsOf(
     if (!fieldsOf(fragment.selectionSet, parent, fragments, apiSchema, into, depth + 1)) return null;
   }
   return into;
-}
-
-/**
- * An argument as its value, so that two spellings of one value compare equal:
- * the planner writes `car(id: "1")` as `car(id:1)` (an ID), as the subgraph
- * will read it. Variables, and values that hold one, compare as written.
- */
-function argumentKey(argument: ArgumentNode, definition: GraphQLField<unknown, unknown>): string {
-  const type = definition.args.find((candidate) => candidate.name === argument.name.value)?.type;
-  const value = type ? valueFromAST(argument.value, type) : undefined;
-  return `${argument.name.value}:${value === undefined ? print(argument.value) : JSON.stringify(value)}`;
-}
-
-/** The same fields, in any order (the answer is written in the client's: answerOf). */
-function sameFields(a: readonly AnswerField[], b: readonly AnswerField[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((field) => {
-    const other = b.find((candidate) => candidate.key === field.key);
-    if (!other) return false;
-    if (field.key !== other.key || field.name !== other.name || field.args !== other.args) return false;
-    if (!field.fields || !other.fields) return field.fields === other.fields;
-    return sameFields(field.fields, other.fields);
-  });
 }

@@ -8,12 +8,13 @@ import type { ExecutorLayer } from '../../execution/executor';
 import { EXECUTOR_LAYERS } from '../../execution/layers';
 import { PlanRunner } from '../../execution/planner';
 import { servedSchemaOf } from '../../supergraph/servedSchema';
-import { SingleFetchAnswers } from '../singleFetchAnswer';
+import { PlanAnswers, type PlanAnswerOptions } from '../planAnswers';
 
 /**
- * The single-fetch shortcut in process: when it answers (and writes the log
- * line Apollo's plugins would), when it leaves the query to Apollo without
- * fetching, and when it leaves it with the fetch made (`prefetched`).
+ * The gateway's own answers in process, for a plan of one fetch: when it answers
+ * (and writes the log line Apollo's plugins would), when it leaves the query to
+ * Apollo without fetching, and when it leaves it with the fetch made (`prefetched`).
+ * Plans of several fetches: execution/__tests__/planAnswer.test.ts, test/e2e/planAnswers.test.ts.
  */
 const CARS_SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@authenticated"])
@@ -21,7 +22,7 @@ const CARS_SDL = `
   type Car @key(fields: "id") { id: ID! model: String! plate: String @authenticated }
 `;
 
-describe('SingleFetchAnswers', () => {
+describe('PlanAnswers', () => {
   const sdl = composedSupergraph({ cars: CARS_SDL });
   const served = servedSchemaOf(sdl, 10);
   const runner = new PlanRunner(sdl, served.schema);
@@ -41,17 +42,23 @@ describe('SingleFetchAnswers', () => {
     reply = { data: { car: { id: '1', model: 'Clio' } } };
   });
 
-  const setUp = (layers: readonly ExecutorLayer[] = EXECUTOR_LAYERS) => {
+  const setUp = (
+    layers: readonly ExecutorLayer[] = EXECUTOR_LAYERS,
+    options: PlanAnswerOptions = { single: true, several: true },
+  ) => {
     const capture = new LogCapture('gateway-test');
     const metrics = new ServiceMetrics('gateway_single_fetch_test');
-    const answers = new SingleFetchAnswers({
-      runner: () => runner,
-      subgraphs: () => ({ cars }),
-      served: () => served,
-      layers,
-      log: capture.log,
-      metrics,
-    });
+    const answers = new PlanAnswers(
+      {
+        runner: () => runner,
+        subgraphs: () => ({ cars }),
+        served: () => served,
+        layers,
+        log: capture.log,
+        metrics,
+      },
+      options,
+    );
     return { answers, capture, metrics };
   };
 
@@ -81,7 +88,7 @@ describe('SingleFetchAnswers', () => {
   };
 
   /** The shortcut's answer the second time an operation is asked: the first time, Apollo answers it, unfetched here. */
-  const secondAnswer = async (answers: SingleFetchAnswers, asked: ReturnType<typeof request>) => {
+  const secondAnswer = async (answers: PlanAnswers, asked: ReturnType<typeof request>) => {
     const before = fetched.length;
     expect(await answers.answer(asked)).toBeUndefined();
     expect(fetched.length).toBe(before);
@@ -147,11 +154,9 @@ describe('SingleFetchAnswers', () => {
     const asked = request('{ car(id: "2") { id model } }');
     expect(await secondAnswer(answers, asked)).toBeUndefined();
     expect(fetched).toHaveLength(1);
-    expect(asked.context.prefetched).toEqual({
-      subgraph: 'cars',
-      query: fetched[0]!.request.query,
-      response: reply,
-    });
+    expect(asked.context.prefetched).toEqual([
+      { subgraph: 'cars', query: fetched[0]!.request.query, variables: {}, response: reply },
+    ]);
     // Apollo's pipeline writes this request's log line.
     expect(capture.entries().filter((line) => line.msg === 'request')).toEqual([]);
   });
@@ -161,7 +166,7 @@ describe('SingleFetchAnswers', () => {
     reply = { data: { car: { id: '1', model: null } } };
     const asked = request('{ car(id: "1") { id model } }');
     expect(await secondAnswer(answers, asked)).toBeUndefined();
-    expect(asked.context.prefetched?.response).toEqual(reply);
+    expect(asked.context.prefetched?.map((fetch) => fetch.response)).toEqual([reply]);
   });
 
   it('leaves a fetch that throws to Apollo, whose executor reports it as a field’s error', async () => {
@@ -170,6 +175,12 @@ describe('SingleFetchAnswers', () => {
     const asked = request('{ car(id: "3") { id model } }');
     expect(await secondAnswer(answers, asked)).toBeUndefined();
     expect(fetched).toHaveLength(1);
-    expect(asked.context.prefetched).toBeUndefined();
+    expect(asked.context.prefetched).toEqual([]);
+  });
+
+  it('leaves plans of one fetch to Apollo, unfetched, with FAST_SINGLE_FETCH off', async () => {
+    const { answers } = setUp(EXECUTOR_LAYERS, { single: false, several: true });
+    expect(await secondAnswer(answers, request('{ car(id: "1") { id model } }'))).toBeUndefined();
+    expect(fetched).toEqual([]);
   });
 });

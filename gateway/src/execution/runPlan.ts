@@ -119,8 +119,8 @@ async function runNode(run: Run, node: PlanNode, cursor: Cursor): Promise<void> 
         run.clean = false;
         return;
       }
-      if (data !== undefined && data !== null)
-        await runNode(run, node.node, { path: cursor.path.concat(node.path), data });
+      // As Apollo's moveIntoCursor: nothing to fetch for unless the path holds something.
+      if (data) await runNode(run, node.node, { path: cursor.path.concat(node.path), data });
       return;
     }
     case 'Fetch':

@@ -202,6 +202,7 @@ export class PlanAnswers {
    * not have each planned twice.
    */
   private answerablePlanOf(runner: PlanRunner, request: PlanAnswerRequest): AnswerablePlan | null {
+    const { services } = this;
     const { document, operation, params } = request;
     let entry = this.known.get(document);
     if (!entry || entry.runner !== runner) {
@@ -215,7 +216,14 @@ export class PlanAnswers {
       return null;
     }
     if (known !== SEEN_ONCE) return known;
-    const plan = answerablePlanOf(inStages(runner.plan(document, params.operationName)), runner, document, operation);
+    let plan: AnswerablePlan | null;
+    try {
+      plan = answerablePlanOf(inStages(runner.plan(document, params.operationName)), runner, document, operation);
+    } catch (error) {
+      // Apollo's planner refusing an operation it admitted is Apollo's to report, as it did the first time.
+      services.log.warn({ err: error, operationName: params.operationName }, 'the gateway could not plan a query');
+      plan = null;
+    }
     entry.byName.set(key, plan);
     return plan;
   }

@@ -45,12 +45,13 @@ describe('PlanAnswers', () => {
   const setUp = (
     layers: readonly ExecutorLayer[] = EXECUTOR_LAYERS,
     options: PlanAnswerOptions = { single: true, several: true },
+    planner: PlanRunner = runner,
   ) => {
     const capture = new LogCapture('gateway-test');
     const metrics = new ServiceMetrics('gateway_single_fetch_test');
     const answers = new PlanAnswers(
       {
-        runner: () => runner,
+        runner: () => planner,
         subgraphs: () => ({ cars }),
         served: () => served,
         layers,
@@ -176,6 +177,17 @@ describe('PlanAnswers', () => {
     expect(await secondAnswer(answers, asked)).toBeUndefined();
     expect(fetched).toHaveLength(1);
     expect(asked.context.prefetched).toEqual([]);
+  });
+
+  it('leaves a query the planner refuses to Apollo, unfetched, and says so in the log', async () => {
+    const refusing = Object.create(runner) as PlanRunner;
+    refusing.plan = () => {
+      throw new Error('a planner bug');
+    };
+    const { answers, capture } = setUp(EXECUTOR_LAYERS, { single: true, several: true }, refusing);
+    expect(await secondAnswer(answers, request('{ car(id: "5") { id model } }'))).toBeUndefined();
+    expect(fetched).toEqual([]);
+    expect(capture.entries().map((line) => line.msg)).toContain('the gateway could not plan a query');
   });
 
   it('leaves plans of one fetch to Apollo, unfetched, with FAST_SINGLE_FETCH off', async () => {

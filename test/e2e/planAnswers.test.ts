@@ -93,6 +93,8 @@ describe(`the gateway’s own plan execution: the same bytes as Apollo’s, the 
     body: JSON.stringify({ query, ...(variables === undefined ? {} : { variables }) }),
   });
 
+  const CONDITIONAL =
+    'query ($id: ID!, $center: Boolean!) { car(id: $id) { id model costCenter @include(if: $center) { code } brand @skip(if: $center) } }';
   const THREE_SUBGRAPHS =
     '{ cars(first: 5) { totalCount edges { node { id brand costCenter { code societyName manager { username isActive } } } } } }';
 
@@ -113,6 +115,16 @@ describe(`the gateway’s own plan execution: the same bytes as Apollo’s, the 
           { id: carId },
         ),
       2,
+    ],
+    [
+      '@include on a variable across subgraphs, included',
+      () => post(admin, CONDITIONAL, { id: carId, center: true }),
+      2,
+    ],
+    [
+      '@include on a variable across subgraphs, left out',
+      () => post(admin, CONDITIONAL, { id: carId, center: false }),
+      1,
     ],
   ])('%s: answered by the gateway’s executor, as Apollo answers it', async (_name, request, subgraphs) => {
     const { own, apollo, executor } = await both(request());

@@ -29,9 +29,9 @@ export interface PlanRun {
 
 /**
  * Whether `node` is a plan this executor runs as Apollo Gateway's executor would: sequences,
- * parallels and query fetches (root fetches, and entity fetches under a flatten), without
- * @defer, conditions, subscriptions or data rewrites (the planner's aliases of clashing fields,
- * @interfaceObject, @context), which are left to Apollo's.
+ * parallels, conditions (`@include`/`@skip` on a variable) and query fetches (root fetches, and
+ * entity fetches under a flatten), without @defer, subscriptions or data rewrites (the planner's
+ * aliases of clashing fields, @interfaceObject, @context), which are left to Apollo's.
  */
 export function runnablePlan(node: PlanNode | undefined, underFlatten = false): boolean {
   switch (node?.kind) {
@@ -40,6 +40,12 @@ export function runnablePlan(node: PlanNode | undefined, underFlatten = false): 
       return !underFlatten && node.nodes.length > 0 && node.nodes.every((child) => runnablePlan(child));
     case 'Flatten':
       return !underFlatten && node.node.kind === 'Fetch' && runnablePlan(node.node, true);
+    case 'Condition':
+      return (
+        !underFlatten &&
+        (node.ifClause === undefined || runnablePlan(node.ifClause)) &&
+        (node.elseClause === undefined || runnablePlan(node.elseClause))
+      );
     case 'Fetch':
       return (
         node.operationKind === 'query' &&
@@ -63,6 +69,11 @@ export function fetchesOf(node: PlanNode): FetchNode[] {
       return node.nodes.flatMap(fetchesOf);
     case 'Flatten':
       return fetchesOf(node.node);
+    case 'Condition':
+      return [
+        ...(node.ifClause ? fetchesOf(node.ifClause) : []),
+        ...(node.elseClause ? fetchesOf(node.elseClause) : []),
+      ];
     case 'Fetch':
       return [node];
     default:
@@ -78,6 +89,7 @@ interface Cursor {
 interface Run {
   readonly fetcher: PlanFetcher;
   readonly variables: Readonly<Record<string, unknown>>;
+  readonly defaults: Readonly<Record<string, unknown>>;
   readonly supergraphSchema: GraphQLSchema;
   clean: boolean;
 }
@@ -88,16 +100,18 @@ interface Run {
  * variables and representations, in the same order, their data merged with Apollo's own
  * `deepMerge`. What it leaves out is what only matters when something goes wrong (errors and
  * their paths) or is not asked for here (usage traces, spans): a run that is not `clean` is
- * answered by Apollo's executor. `variables` are the client's, as sent.
+ * answered by Apollo's executor. `variables` are the client's, as sent; `defaults`, the
+ * operation's variables' default values, which a condition reads when the client sent none.
  */
 export async function runPlan(
   node: PlanNode,
   fetcher: PlanFetcher,
   variables: Readonly<Record<string, unknown>>,
   supergraphSchema: GraphQLSchema,
+  defaults: Readonly<Record<string, unknown>> = {},
 ): Promise<PlanRun> {
   const data = Object.create(null) as Record<string, unknown>;
-  const run: Run = { fetcher, variables, supergraphSchema, clean: true };
+  const run: Run = { fetcher, variables, defaults, supergraphSchema, clean: true };
   await runNode(run, node, { path: [], data });
   return { data, clean: run.clean };
 }
@@ -121,6 +135,21 @@ async function runNode(run: Run, node: PlanNode, cursor: Cursor): Promise<void> 
       }
       // As Apollo's moveIntoCursor: nothing to fetch for unless the path holds something.
       if (data) await runNode(run, node.node, { path: cursor.path.concat(node.path), data });
+      return;
+    }
+    case 'Condition': {
+      // Apollo's evaluateCondition: the client's value, else the default; anything but a boolean fails its assertion.
+      const name = node.condition;
+      const value =
+        Object.hasOwn(run.variables, name) && run.variables[name] !== undefined
+          ? run.variables[name]
+          : run.defaults[name];
+      if (typeof value !== 'boolean') {
+        run.clean = false;
+        return;
+      }
+      const branch = value ? node.ifClause : node.elseClause;
+      if (branch) await runNode(run, branch, cursor);
       return;
     }
     case 'Fetch':

@@ -148,13 +148,14 @@ export class PlanAnswers {
       },
       params.variables,
       runner.supergraphSchema,
+      plan.defaults,
     );
     const data =
       run.clean &&
       context.cacheAge === undefined &&
       // A query writes nothing; were a token ever due, Apollo's pipeline adds it (the consistency stage's plugin).
       !context.written?.size
-        ? answerOf(plan, run.data)
+        ? answerOf(plan, run.data, params.variables)
         : NOT_AS_IS;
     const asIs = data !== NOT_AS_IS;
     (plan.fetches === 1 ? this.singleFetches : this.severalFetches).inc({

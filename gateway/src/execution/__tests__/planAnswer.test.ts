@@ -191,8 +191,10 @@ describe('the gateway’s own plan execution', () => {
       },
       options.variables ?? {},
       runner.supergraphSchema,
+      plan.defaults,
     );
-    return { answer: run.clean ? answerOf(plan, run.data) : NOT_AS_IS, calls, prefetched, clean: run.clean };
+    const answer = run.clean ? answerOf(plan, run.data, options.variables) : NOT_AS_IS;
+    return { answer, calls, prefetched, clean: run.clean };
   };
 
   describe('takes a plan it runs as Apollo does, on object types', () => {
@@ -206,6 +208,13 @@ describe('the gateway’s own plan execution', () => {
       ['fields of two subgraphs', '{ car(id: "1") { id center { name } } }', 2],
       ['three subgraphs, one after the other', '{ cars { id center { name budget } } }', 3],
       ['two root fetches side by side', '{ count budgetCount }', 2],
+      ['@skip on a field', '{ car(id: "1") { id model @skip(if: true) } }', 1],
+      ['@include on a fragment', '{ car(id: "1") { id ... @include(if: false) { model } } }', 1],
+      [
+        '@include on a variable across subgraphs',
+        'query ($c: Boolean!) { car(id: "1") { id center @include(if: $c) { name } } }',
+        2,
+      ],
     ])('%s', (_name, query, fetches) => {
       expect(answerable(query)?.fetches).toBe(fetches);
     });
@@ -215,9 +224,8 @@ describe('the gateway’s own plan execution', () => {
     it.each([
       ['an abstract type', '{ things { ... on Car { id } } }'],
       ['a mutation', 'mutation { rename(id: "1") { id } }'],
-      ['@skip', '{ car(id: "1") { id model @skip(if: true) } }'],
-      ['@include on a fragment', '{ car(id: "1") { id ... @include(if: false) { model } } }'],
-      ['@include across subgraphs', '{ car(id: "1") { id center @include(if: false) { name } } }'],
+      ['another directive', '{ car(id: "1") { id model @deprecated } }'],
+      ['a directive on a fragment’s definition', '{ car(id: "1") { ...F } } fragment F on Car @skip(if: true) { id }'],
       ['introspection beside it', '{ __schema { queryType { name } } car(id: "1") { id } }'],
       ['a key selected twice', '{ car(id: "1") { id } car(id: "1") { model } }'],
       ['no fetch at all', '{ __typename }'],
@@ -251,6 +259,31 @@ describe('the gateway’s own plan execution', () => {
     expect(own.answer).not.toBe(NOT_AS_IS);
     expect(JSON.stringify(own.answer)).toBe(JSON.stringify(apollo.result.data));
     expect(own.calls).toEqual(apollo.calls);
+  });
+
+  // @include and @skip, each way: the plan's conditions, the fetch's directives, and the answer's shaping.
+  const CONDITIONAL =
+    'query ($c: Boolean!, $m: Boolean = true, $s: Boolean = false) { cars { id model @include(if: $m) center @include(if: $c) { name ... @skip(if: $s) { budget code } } ...O @skip(if: $c) } } fragment O on Car { seats }';
+  it.each([
+    [{ c: true }],
+    [{ c: false }],
+    [{ c: true, m: false, s: true }],
+    [{ c: false, m: false, s: true }],
+    [{ c: true, s: false }],
+  ])('@include and @skip with %j: the answer Apollo’s executor makes, from the same fetches', async (variables) => {
+    const own = await ownAnswer(CONDITIONAL, { variables });
+    const apollo = await apolloAnswer(CONDITIONAL, { variables });
+    expect(apollo.result.errors).toBeUndefined();
+    expect(own.answer).not.toBe(NOT_AS_IS);
+    expect(JSON.stringify(own.answer)).toBe(JSON.stringify(apollo.result.data));
+    expect(own.calls).toEqual(apollo.calls);
+  });
+
+  // Apollo Server refuses such variables before either executor sees them (and so does planAnswers.ts).
+  it('a condition on a variable that is not a boolean: left to Apollo, whose executor fails', async () => {
+    const own = await ownAnswer(CONDITIONAL, { variables: { c: 'yes' } });
+    expect(own.answer).toBe(NOT_AS_IS);
+    await expect(apolloAnswer(CONDITIONAL, { variables: { c: 'yes' } })).rejects.toThrow(/non-boolean/);
   });
 
   it('with variables: the same fetches, with the same variables, and the same answer', async () => {

@@ -35,3 +35,17 @@ export function dataOf<Data>(response: GraphQLResponse<Data>): Data {
   }
   return response.data;
 }
+
+/** The id of the first car `token`'s caller can read, through the gateway at `url` (a seeded graph has some). */
+export async function firstCarId(url: string, token: string): Promise<string> {
+  const cars = dataOf(
+    await postGraphQL<{ cars: { edges: { node: { id: string } }[] } }>(
+      url,
+      { query: '{ cars(first: 1) { edges { node { id } } } }' },
+      { authorization: `Bearer ${token}` },
+    ),
+  );
+  const first = cars.cars.edges[0];
+  if (!first) throw new Error('Expected a seeded car');
+  return first.node.id;
+}

@@ -1,7 +1,7 @@
 import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
-import { postGraphQL } from '@car-check/test-support/graphql';
+import { firstCarId } from '@car-check/test-support/graphql';
 import { managementGet } from '@car-check/test-support/management';
 import { comparableAnswer as comparable, sendRaw } from '@car-check/test-support/rawHttp';
 
@@ -36,12 +36,7 @@ describe(`single-fetch answers: the same bytes as Apollo's pipeline, one subgrap
     apolloUrl = await graph.startGateway({}, { FAST_SINGLE_FETCH: 'false' });
     admin = await graph.login('admin');
     viewer = await graph.login('viewer');
-    const cars = await postGraphQL<{ cars: { edges: { node: { id: string } }[] } }>(
-      graph.gatewayUrl,
-      { query: '{ cars(first: 1) { edges { node { id } } } }' },
-      { authorization: `Bearer ${admin}` },
-    );
-    carId = cars.data!.cars.edges[0]!.node.id;
+    carId = await firstCarId(graph.gatewayUrl, admin);
   });
   afterAll(async () => {
     await graph?.stop();

@@ -96,11 +96,11 @@ export const NOT_AS_IS = Symbol('not as is');
 /**
  * The answer's `data` made of `data`, the plan's merged data, exactly as Apollo Gateway's
  * result shaping would make it; {@link NOT_AS_IS} when that shaping would do more than pick the
- * selected keys in the client's order (a key under `@include` or `@skip` selected as `variables`,
- * the client's, or else the operation's defaults, say). The same objects when they hold exactly those keys in
- * that order (a single fetch that selects what the client selected); otherwise each object is
- * rebuilt with the selected keys only (the planner adds `__typename` and keys to fetch
- * entities). Not as is: a selected key missing; an object whose `__typename` names another
+ * selected keys in the client's order (a key under `@include` or `@skip` is selected as the
+ * client's `variables`, or else the operation's defaults, say). The same objects when they hold
+ * exactly those keys in that order (a single fetch that selects what the client selected);
+ * otherwise each object is rebuilt with the selected keys only (the planner adds `__typename`
+ * and keys to fetch entities). Not as is: a selected key missing; an object whose `__typename` names another
  * type; a null where the API schema says non-null; no list where it says a list; a leaf value
  * Apollo does not keep for its type (an enum value the API schema does not have, a number that
  * is not an integer for `Int` or `ID`, ...); a condition's value that is not a boolean.

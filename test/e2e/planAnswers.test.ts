@@ -2,7 +2,7 @@ import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { firstCarId } from '@car-check/test-support/graphql';
-import { managementGet } from '@car-check/test-support/management';
+import { countsByOutcome } from '@car-check/test-support/management';
 import { comparableAnswer as comparable, sendRaw } from '@car-check/test-support/rawHttp';
 
 const backend = ONE_BACKEND;
@@ -46,13 +46,8 @@ describe(`the gateway’s own plan execution: the same bytes as Apollo’s, the 
   });
 
   /** The gateway's count of plans of several fetches it ran, by outcome (answered, shaped_by_apollo). */
-  async function planAnswers(url: string): Promise<Record<string, number>> {
-    const text = await (await managementGet(url, '/metrics')).text();
-    const counts: Record<string, number> = { answered: 0, shaped_by_apollo: 0 };
-    for (const [, outcome, value] of text.matchAll(/^gateway_plan_answers_total\{outcome="(\w+)"[^}]*\} (\d+)$/gm))
-      counts[outcome!] = Number(value);
-    return counts;
-  }
+  const planAnswers = (url: string) =>
+    countsByOutcome(url, 'gateway_plan_answers_total', ['answered', 'shaped_by_apollo']);
 
   const callCounts = () => Object.fromEntries(Object.entries(proxies).map(([name, proxy]) => [name, proxy.requests]));
 

@@ -2,7 +2,7 @@ import { ONE_BACKEND } from '@car-check/test-support/config';
 import { DelayProxy } from '@car-check/test-support/delayProxy';
 import { startGraph, type TestGraph } from '@car-check/test-support/graph';
 import { firstCarId } from '@car-check/test-support/graphql';
-import { managementGet } from '@car-check/test-support/management';
+import { countsByOutcome } from '@car-check/test-support/management';
 import { comparableAnswer as comparable, sendRaw } from '@car-check/test-support/rawHttp';
 
 const backend = ONE_BACKEND;
@@ -44,15 +44,8 @@ describe(`single-fetch answers: the same bytes as Apollo's pipeline, one subgrap
   });
 
   /** The gateway's count of single fetches, by outcome (answered, shaped_by_apollo). */
-  async function singleFetches(url: string): Promise<Record<string, number>> {
-    const text = await (await managementGet(url, '/metrics')).text();
-    const counts: Record<string, number> = { answered: 0, shaped_by_apollo: 0 };
-    for (const [, outcome, value] of text.matchAll(
-      /^gateway_single_fetch_answers_total\{outcome="(\w+)"[^}]*\} (\d+)$/gm,
-    ))
-      counts[outcome!] = Number(value);
-    return counts;
-  }
+  const singleFetches = (url: string) =>
+    countsByOutcome(url, 'gateway_single_fetch_answers_total', ['answered', 'shaped_by_apollo']);
 
   /**
    * The same request to both gateways: their answers, the car subgraph's calls each

@@ -10,7 +10,7 @@ import type { ExecutionRequest, ExecutorLayer } from './executor';
 
 /**
  * What running a query's plan outside Apollo Server needs of the gateway (a deferred answer,
- * a single-fetch answer): its planner, subgraphs and rules, as a subscription does.
+ * the gateway's own plan answers): its planner, subgraphs and rules, as a subscription does.
  */
 export interface PlanServices {
   /** The planner of the supergraph served now. */
